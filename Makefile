@@ -1,0 +1,98 @@
+# lfhub - federated case-sync node for Local Focus Hubs.
+#   make            build lfhd, lfh and the tests (build/)
+#   make test       install missing deps, build, run every test
+#   make SAN=1 test the same under AddressSanitizer + UBSan (build/san/)
+#   make demo       install missing deps, build, run a 3-agency local hub
+#   make bench      benchmarks (figures and ratios)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKGS := libzmq libsodium lmdb msgpack inih
+
+ifeq ($(SAN),1)
+B := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+else
+B := build
+SANFLAGS :=
+OPT := -O2
+endif
+
+# Recursively expanded so pkg-config runs only when compiling (after deps).
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
+	-Iinclude $(SANFLAGS) $(CFLAGS) $(PKG_CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lpthread
+
+LIB_SRC := $(wildcard proto/*.c) $(wildcard keys/*.c) $(filter-out node/main.c,$(wildcard node/*.c))
+CLI_SRC := $(wildcard node/cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+
+.PHONY: all test demo bench clean install deps check-deps
+all: $(B)/lfhd $(B)/lfh $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
+
+$(B)/liblfh.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(B)/%.o: %.c $(wildcard include/lfh/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/lfhd: $(B)/node/main.o $(B)/liblfh.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/lfh: $(CLI_OBJ) $(B)/liblfh.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/liblfh.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS) -lcmocka
+
+$(B)/tools/%: tests/tools/%.c $(B)/liblfh.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS)
+
+$(B)/bench/%: tests/bench/%.c $(B)/liblfh.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS)
+
+# Install missing Debian packages only when something is missing.
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) cmocka \
+	    || ! command -v mdb_stat >/dev/null 2>&1; then \
+		echo "lfhub: installing missing dependencies"; sh deploy/install-deps.sh; fi
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) sh tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) sh deploy/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lfhub/examples
+	install -m 0755 $(B)/lfhd $(B)/lfh $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 deploy/lfhd.service deploy/examples/* $(DESTDIR)$(PREFIX)/share/lfhub/examples/
+
+clean:
+	rm -rf build

@@ -1,0 +1,66 @@
+/*
+ * config.h - the lfhd node configuration file (INI, parsed with libinih).
+ *
+ *   [node]
+ *   agency  = police                      ; this node's agency id
+ *   hub     = west-cumbria                ; hub name (part of the hub id)
+ *   data_dir = /var/lib/lfhd              ; LMDB store
+ *   key_dir  = /etc/lfhd/keys             ; from `lfh keys init`
+ *   listen   = tcp://127.0.0.1:7101       ; peer socket (CURVE server)
+ *   control  = ipc:///run/lfhd/control.sock ; lfh <-> lfhd
+ *   log_level = info                      ; debug|info|warn|error
+ *   map_size_mb = 16384                   ; LMDB map size (optional)
+ *
+ *   [peer housing]                        ; one section per peer agency
+ *   endpoint = tcp://127.0.0.1:7103
+ *   pubkey   = /etc/lfhd/peers/housing.pub ; from `lfh keys export`
+ *
+ * Relative paths are taken relative to the config file's directory.
+ */
+#ifndef LFH_CONFIG_H
+#define LFH_CONFIG_H
+
+#include <stddef.h>
+
+#include "lfh/err.h"
+#include "lfh/event.h"
+#include "lfh/identity.h"
+#include "lfh/log.h"
+
+#define LFH_MAX_PEERS 64
+#define LFH_PATH_MAX 1024
+#define LFH_ENDPOINT_MAX 256
+#define LFH_HUBNAME_MAX 63
+
+typedef struct lfh_peer_conf {
+	char agency[LFH_AGENCY_MAX + 1];
+	char endpoint[LFH_ENDPOINT_MAX];
+	char pubkey_path[LFH_PATH_MAX];
+	lfh_pubkeys pub; /* loaded from pubkey_path */
+} lfh_peer_conf;
+
+typedef struct lfh_config {
+	char path[LFH_PATH_MAX];
+	char agency[LFH_AGENCY_MAX + 1];
+	char hub[LFH_HUBNAME_MAX + 1];
+	char data_dir[LFH_PATH_MAX];
+	char key_dir[LFH_PATH_MAX];
+	char listen[LFH_ENDPOINT_MAX];
+	char control[LFH_ENDPOINT_MAX];
+	enum lfh_log_level log_level;
+	size_t map_size;
+	size_t npeers;
+	lfh_peer_conf peers[LFH_MAX_PEERS];
+} lfh_config;
+
+/*
+ * Parse and validate path into *out (and load each peer's public key file).
+ * Errors name the file, line and problem: unknown section or key, missing
+ * required key, bad agency id, duplicate peer, peer equal to self, etc.
+ */
+int lfh_config_load(const char *path, lfh_config *out, lfh_err *err);
+
+/* The peer entry for agency, or NULL. */
+const lfh_peer_conf *lfh_config_peer(const lfh_config *c, const char *agency);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * store.h - the node's durable state in LMDB.
+ *
+ * One LMDB environment per node (data_dir/data.mdb, mode 0600), opened with
+ * sync on: a committed write transaction survives a crash or power cut.
+ * Named databases (all keys big-endian so byte order = numeric order;
+ * agency ids and categories are zero-padded to 32 bytes in keys):
+ *   events    id(32)                          -> envelope bytes
+ *   log       lseq(8)                         -> id(32)   local arrival order
+ *   by_author author(32) seq(8)               -> id(32)
+ *   by_rcpt   rcpt(32) lseq(8)                -> id(32)   what to serve a peer
+ *   by_slot   author(32) rcpt(32) ctr(8)      -> id(32)   gap detection
+ *   by_case   case(16) hlc(8) id(32)          -> ""
+ *   cases     case(16)                        -> record (non-secret metadata)
+ *   keys      case(16) cat(32) creator(32) epoch(4) -> key(32)
+ *   grants    case(16) cat(32) creator(32) epoch(4) agency(32) -> ""
+ *   peers     agency(32)                      -> cursor(8)  peer's lseq we hold up to
+ *   meta      name (str)                      -> u64(8)
+ *   evidence  id(32)                          -> envelope  (equivocations)
+ *   audit     aseq(8)                         -> record
+ * Every change goes through a write transaction (one per batch: group
+ * commit); readers use read transactions and never block the writer.
+ */
+#ifndef LFH_STORE_H
+#define LFH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lfh/err.h"
+#include "lfh/event.h"
+#include "lfh/record.h"
+
+typedef struct lfh_store lfh_store;
+typedef struct lfh_txn lfh_txn;
+
+/* Open (creating if needed) the store in dir; map_size 0 = default 16 GiB. */
+int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *err);
+void lfh_store_close(lfh_store *s);
+
+/* Begin a read (write = 0) or write (write = 1) transaction. */
+int lfh_txn_begin(lfh_store *s, int write, lfh_txn **out, lfh_err *err);
+/* Commit (durably, for write txns) and free the txn, even on failure. */
+int lfh_txn_commit(lfh_txn *t, lfh_err *err);
+/* Abandon and free the txn. Safe on NULL. */
+void lfh_txn_abort(lfh_txn *t);
+
+typedef struct lfh_put_result {
+	int was_new;        /* 0: the same event id was already stored (duplicate) */
+	uint64_t lseq;      /* local arrival sequence (of the stored copy) */
+} lfh_put_result;
+
+/*
+ * Store a decoded, already verified event (raw = its envelope, id = its id)
+ * and index it. Idempotent by id. If another event already holds the same
+ * (author, seq) or (author, recipient, ctr) slot, the new one is kept in
+ * `evidence` only and LFH_EEQUIV is returned (the txn stays usable).
+ */
+int lfh_store_put_event(lfh_txn *t, const uint8_t *raw, size_t len, const lfh_event *ev,
+			const uint8_t id[LFH_ID_LEN], lfh_put_result *res, lfh_err *err);
+
+/* Borrow an event's envelope (valid until the txn ends). LFH_ENOTFOUND. */
+int lfh_store_get_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN], const uint8_t **raw,
+			size_t *len, lfh_err *err);
+
+/*
+ * Scan callback: return 0 to go on, 1 to stop early (scan returns 0), or a
+ * negative status to abort (scan returns it). raw/len borrow from the txn.
+ */
+typedef int (*lfh_scan_fn)(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			   const uint8_t *raw, size_t len);
+
+/* Events addressed to rcpt in local order with lseq > after; key = lseq. */
+int lfh_store_scan_rcpt(lfh_txn *t, const char *rcpt, uint64_t after, lfh_scan_fn fn,
+			void *ctx, lfh_err *err);
+
+/* Events held in slots (author, rcpt, ctr) with from <= ctr <= to; key = ctr. */
+int lfh_store_scan_slots(lfh_txn *t, const char *author, const char *rcpt, uint64_t from,
+			 uint64_t to, lfh_scan_fn fn, void *ctx, lfh_err *err);
+
+/* Events of a case ordered by (hlc, id); key = hlc. */
+int lfh_store_scan_case(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_scan_fn fn,
+			void *ctx, lfh_err *err);
+
+/* Events by one author with seq >= from; key = seq. */
+int lfh_store_scan_author(lfh_txn *t, const char *author, uint64_t from, lfh_scan_fn fn,
+			  void *ctx, lfh_err *err);
+
+/* Highest local sequence stored (0 if empty), and number of events. */
+int lfh_store_log_head(lfh_txn *t, uint64_t *head, lfh_err *err);
+int lfh_store_event_count(lfh_txn *t, uint64_t *count, lfh_err *err);
+int lfh_store_evidence_count(lfh_txn *t, uint64_t *count, lfh_err *err);
+
+/* Case metadata records. get: LFH_ENOTFOUND; r must be zeroed, caller clears it. */
+int lfh_store_case_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *r,
+		       lfh_err *err);
+int lfh_store_case_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_record *r,
+		       lfh_err *err);
+
+typedef int (*lfh_case_fn)(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *r);
+/* Every case in id order. Callback return values as for lfh_scan_fn. */
+int lfh_store_scan_cases(lfh_txn *t, lfh_case_fn fn, void *ctx, lfh_err *err);
+
+/*
+ * Resolve a case id prefix of n bytes (1..16): LFH_ENOTFOUND if no case
+ * starts with it, LFH_EAMBIG if several do.
+ */
+int lfh_store_case_lookup(lfh_txn *t, const uint8_t *prefix, size_t n,
+			  uint8_t case_id[LFH_CASE_LEN], lfh_err *err);
+
+/* Sharing keys by name. get: LFH_ENOTFOUND (a missing key is a gap, not a blank). */
+int lfh_store_key_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+		      const char *creator, uint32_t epoch, const uint8_t key[32], lfh_err *err);
+int lfh_store_key_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+		      const char *creator, uint32_t epoch, uint8_t key[32], lfh_err *err);
+
+/* Which agencies a sharing key has been granted (sealed) to. has: 1 or 0. */
+int lfh_store_grant_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			const char *creator, uint32_t epoch, const char *agency, lfh_err *err);
+int lfh_store_grant_has(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			const char *creator, uint32_t epoch, const char *agency, int *has,
+			lfh_err *err);
+
+/* Replication cursor for a peer (0 if never pulled). */
+int lfh_store_cursor_get(lfh_txn *t, const char *peer, uint64_t *cursor, lfh_err *err);
+int lfh_store_cursor_put(lfh_txn *t, const char *peer, uint64_t cursor, lfh_err *err);
+
+/* Named u64 counters (own seq, HLC, per-recipient counters). get: 0 if absent. */
+int lfh_store_meta_get(lfh_txn *t, const char *name, uint64_t *val, lfh_err *err);
+int lfh_store_meta_put(lfh_txn *t, const char *name, uint64_t val, lfh_err *err);
+
+/* Append to the local audit log (append-only: no update or delete API). */
+int lfh_store_audit_append(lfh_txn *t, const lfh_record *r, lfh_err *err);
+
+typedef int (*lfh_audit_fn)(void *ctx, uint64_t aseq, const lfh_record *r);
+int lfh_store_scan_audit(lfh_txn *t, uint64_t after, lfh_audit_fn fn, void *ctx, lfh_err *err);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * cli.h - the lfh client's subcommands (one file per command group, like
+ * wireguard-tools). Each X_main gets argv starting at its own name
+ * (argv[0] = "keys", "referral", ...) and returns the process exit status:
+ * 0 ok, 1 operation failed (message already printed to stderr as
+ * "lfh: ..."), 2 bad usage.
+ */
+#ifndef LFH_CLI_H
+#define LFH_CLI_H
+
+int keys_main(int argc, char **argv);     /* cmd_keys.c: init, export, show */
+int referral_main(int argc, char **argv); /* cmd_referral.c: new */
+int case_main(int argc, char **argv);     /* cmd_case.c: list, show */
+int status_main(int argc, char **argv);   /* cmd_status.c */
+
+#endif
