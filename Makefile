@@ -42,7 +42,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all test demo bench clean install deps check-deps
+.PHONY: all test demo bench clean install deps fuzz
 all: $(B)/lfhd $(B)/lfh $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 $(B)/liblfh.a: $(LIB_OBJ)
@@ -93,6 +93,17 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lfhub/examples
 	install -m 0755 $(B)/lfhd $(B)/lfh $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 deploy/lfhd.service deploy/examples/* $(DESTDIR)$(PREFIX)/share/lfhub/examples/
+
+# libFuzzer targets (clang): each runs FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/*.c))
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	clang -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -Iinclude \
+		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+fuzz: deps $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do echo "== $$f"; \
+		(cd build/fuzz && ./$$(basename $$f) -max_total_time=$(FUZZ_SECONDS) -max_len=8192) || exit 1; done
 
 clean:
 	rm -rf build

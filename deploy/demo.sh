@@ -1,0 +1,107 @@
+#!/bin/sh
+# demo.sh - a local three-agency Local Focus Hub in a temporary directory.
+#
+# Police, council and housing each get fresh keys and their own lfhd node on
+# 127.0.0.1. Police files a referral shared with housing only; the demo
+# shows it readable at housing, absent at council (not even its encrypted
+# envelope is stored there), how long replication took, then stops every
+# node and removes the directory.
+set -eu
+B=${B:-build}
+LFHD="$PWD/$B/lfhd"
+LFH="$PWD/$B/lfh"
+FREEPORT="$PWD/$B/tools/freeport"
+W=$(mktemp -d /tmp/lfhub-demo.XXXXXX)
+AGENCIES="police council housing"
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $PIDS; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+say() { printf '\n== %s\n' "$*"; }
+now_ms() { date +%s%3N; }
+
+# wait_until SECONDS CMD...: poll CMD every 50 ms until it succeeds.
+wait_until() {
+	limit=$(( $(now_ms) + $1 * 1000 )); shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(now_ms)" -lt "$limit" ] || return 1
+		sleep 0.05
+	done
+}
+
+say "Creating keys for $AGENCIES in $W"
+mkdir -p "$W/pub"
+set -- $($FREEPORT 3)
+for a in $AGENCIES; do
+	"$LFH" keys init --agency "$a" --out "$W/$a/keys" >/dev/null
+	"$LFH" keys export --dir "$W/$a/keys" --out "$W/pub/$a.pub"
+	eval "port_$a=$1"; shift
+done
+
+for a in $AGENCIES; do
+	eval "port=\$port_$a"
+	{
+		printf '[node]\nagency = %s\nhub = west-cumbria-demo\n' "$a"
+		printf 'data_dir = %s/%s/data\nkey_dir = %s/%s/keys\n' "$W" "$a" "$W" "$a"
+		printf 'listen = tcp://127.0.0.1:%s\ncontrol = ipc://%s/%s/control.sock\n' "$port" "$W" "$a"
+		printf 'log_level = warn\n'
+		for p in $AGENCIES; do
+			[ "$p" = "$a" ] && continue
+			eval "pport=\$port_$p"
+			printf '\n[peer %s]\nendpoint = tcp://127.0.0.1:%s\npubkey = %s/pub/%s.pub\n' \
+				"$p" "$pport" "$W" "$p"
+		done
+	} > "$W/$a/lfhd.conf"
+done
+
+say "Starting three nodes (police, council, housing)"
+for a in $AGENCIES; do
+	"$LFHD" -c "$W/$a/lfhd.conf" 2>"$W/$a/lfhd.log" &
+	PIDS="$PIDS $!"
+done
+for a in $AGENCIES; do
+	wait_until 10 "$LFH" -c "$W/$a/lfhd.conf" status || { echo "node $a did not start:"; cat "$W/$a/lfhd.log"; exit 1; }
+done
+# Peers connect in the background (CurveZMQ handshake); wait until police sees both.
+wait_until 10 sh -c "'$LFH' -c '$W/police/lfhd.conf' status --json | grep -o '\"connected\":1' | wc -l | grep -qx 2"
+"$LFH" -c "$W/police/lfhd.conf" status
+
+say "Police files a referral shared with housing (police lead)"
+start=$(now_ms)
+out=$("$LFH" -c "$W/police/lfhd.conf" --as "PC 1234 Armstrong" referral new \
+	--summary "Noise, disorder and suspected drug dealing at flat" \
+	--location "Flat 3, 12 Castle Street, Workington" --category drugs --risk high \
+	--description "Repeated complaints from neighbours; visitors at all hours." \
+	--to housing --json)
+echo "$out"
+case_id=$(echo "$out" | sed 's/.*"case":"\([0-9a-f]*\)".*/\1/')
+
+say "Waiting for housing to hold and decrypt it"
+wait_until 10 "$LFH" -c "$W/housing/lfhd.conf" case show "$case_id" || { echo "replication failed"; exit 1; }
+end=$(now_ms)
+"$LFH" -c "$W/housing/lfhd.conf" case show "$case_id"
+echo
+echo "replicated police -> housing in $((end - start)) ms (filing, durable commit, pull, verify, store, decrypt)"
+
+say "Council is not a recipient: it holds nothing of this case"
+if "$LFH" -c "$W/council/lfhd.conf" case show "$case_id"; then
+	echo "UNEXPECTED: council can see the case"; exit 1
+fi
+"$LFH" -c "$W/council/lfhd.conf" status
+
+say "Housing adds a note; it reaches police (the lead), not council"
+"$LFH" -c "$W/housing/lfhd.conf" --as "J. Tyson (housing officer)" case note "$case_id" \
+	--text "Tenancy warning served; joint visit with police agreed."
+wait_until 10 sh -c "'$LFH' -c '$W/police/lfhd.conf' case show $case_id | grep -q 'Tenancy warning'"
+"$LFH" -c "$W/police/lfhd.conf" case show "$case_id"
+
+say "Stopping the nodes"

@@ -1,0 +1,104 @@
+/*
+ * node.h - the node's core: what an agency node does with events,
+ * independent of sockets. Used by the sync loop (peers) and the control
+ * server (caseworkers).
+ *
+ * Writing: lfh_node_write builds one event (and, first, a KEY event granting
+ * the case's sharing key to recipients that lack it), encrypts, signs and
+ * stores it inside the caller's write transaction, so the caller can group
+ * many writes into one durable commit before acknowledging any of them.
+ * Receiving: lfh_node_ingest verifies an envelope from a peer (hub, author
+ * membership, key id, signature, that we are a recipient) and stores it;
+ * anything else is rejected with a reason and never stored.
+ * Serving: lfh_node_serve_* answer a peer's PULL/FETCH with only the events
+ * that peer is a recipient of (whoever wrote them: relaying).
+ */
+#ifndef LFH_NODE_H
+#define LFH_NODE_H
+
+#include <stdint.h>
+
+#include "lfh/buf.h"
+#include "lfh/config.h"
+#include "lfh/err.h"
+#include "lfh/event.h"
+#include "lfh/hub.h"
+#include "lfh/identity.h"
+#include "lfh/record.h"
+#include "lfh/store.h"
+
+typedef struct lfh_node {
+	lfh_config cfg;
+	lfh_identity *id;
+	lfh_store *store;
+	uint8_t hub_id[32];
+	uint64_t hlc_last;
+} lfh_node;
+
+/* Load identity, open the store, compute the hub id. */
+int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err);
+void lfh_node_close(lfh_node *n);
+
+/* Public keys of a member agency (self or a configured peer), or NULL. */
+const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency);
+
+typedef struct lfh_write_result {
+	uint8_t case_id[LFH_CASE_LEN];
+	uint8_t event_id[LFH_ID_LEN];
+	uint64_t hlc;
+	uint32_t nrcpt;
+	char rcpt[LFH_MAX_RECIPIENTS][LFH_AGENCY_MAX + 1];
+} lfh_write_result;
+
+/*
+ * Write one event of type/category about case_id to agencies `to` (member
+ * ids; the author itself is dropped; at least one other must remain) with
+ * plaintext body. Runs inside write txn t; durable once t commits.
+ */
+int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+		   const char *category, const char *const *to, size_t nto, const lfh_record *body,
+		   lfh_write_result *res, lfh_err *err);
+
+typedef struct lfh_ingest_result {
+	int stored;    /* 1 if new and stored, 0 if a duplicate */
+	uint64_t hlc;
+	uint32_t type;
+	uint32_t nrcpt;
+	char rcpt[LFH_MAX_RECIPIENTS][LFH_AGENCY_MAX + 1];
+} lfh_ingest_result;
+
+/*
+ * Verify and store one envelope received from peer `from`. Returns 0
+ * (stored or duplicate), LFH_EEQUIV (kept as evidence only), or the reason
+ * it was rejected (LFH_ECODEC, LFH_EHUB, LFH_EPERM, LFH_ECRYPTO, ...).
+ */
+int lfh_node_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const char *from,
+		    lfh_ingest_result *res, lfh_err *err);
+
+/*
+ * Answer PULL(after, max) from peer: appends a BATCH message to out with
+ * the events peer is a recipient of, in local order after `after`.
+ */
+int lfh_node_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
+			lfh_buf *out, lfh_err *err);
+
+/* Answer FETCH(author, from, to) from peer: appends a FETCHED message. */
+int lfh_node_serve_fetch(lfh_node *n, lfh_txn *t, const char *peer, const char *author,
+			 uint64_t from, uint64_t to, lfh_buf *out, lfh_err *err);
+
+/*
+ * Gaps in what `author` addressed to us: first missing counter and the
+ * highest counter seen; *missing = number of absent slots below that.
+ */
+int lfh_node_gaps(lfh_node *n, lfh_txn *t, const char *author, uint64_t *first_missing,
+		  uint64_t *highest, uint64_t *missing, lfh_err *err);
+
+/*
+ * Decode and decrypt a stored envelope. body is filled when the sharing key
+ * is held; otherwise returns LFH_ENOKEY with ev filled (a gap, not a blank).
+ * KEY events have no encrypted body: body is left empty.
+ */
+int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, lfh_event *ev,
+			lfh_record *body, lfh_err *err);
+
+#endif

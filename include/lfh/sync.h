@@ -1,0 +1,51 @@
+/*
+ * sync.h - replication with peer nodes over ZeroMQ CURVE.
+ *
+ * One ROUTER (CURVE server) serves peers' PULL/FETCH and receives their
+ * NOTIFYs; one DEALER (CURVE client) per peer pulls from it. A ZAP handler,
+ * bound before the ROUTER, admits only configured peers' CURVE keys and
+ * names each connection by agency id (ZAP User-Id), which is what every
+ * request is checked against. Runs inside the daemon's single zmq_poll loop.
+ */
+#ifndef LFH_SYNC_H
+#define LFH_SYNC_H
+
+#include <stdint.h>
+
+#include <zmq.h>
+
+#include "lfh/err.h"
+#include "lfh/node.h"
+
+typedef struct lfh_sync lfh_sync;
+
+typedef struct lfh_peer_status {
+	const char *agency;
+	const char *endpoint;
+	int connected;      /* answered within the last few seconds */
+	uint64_t last_ms;   /* wall ms of its last answer, 0 if never */
+	uint64_t received;  /* envelopes received from it (on the wire) */
+	uint64_t stored;    /* of which new and stored */
+	uint64_t rejected;  /* of which rejected */
+} lfh_peer_status;
+
+/* Bind the ZAP handler and ROUTER, connect a DEALER per peer. */
+int lfh_sync_start(lfh_sync **out, void *zctx, lfh_node *n, lfh_err *err);
+void lfh_sync_stop(lfh_sync *s);
+
+/* Number of poll items lfh_sync_pollitems fills (fixed for the run). */
+int lfh_sync_nitems(const lfh_sync *s);
+void lfh_sync_pollitems(lfh_sync *s, zmq_pollitem_t *items);
+/* Handle whatever is ready among the items filled above. */
+void lfh_sync_dispatch(lfh_sync *s, const zmq_pollitem_t *items);
+
+/* Periodic work: pull from idle peers, expire requests that got no answer. */
+void lfh_sync_tick(lfh_sync *s, uint64_t now_ms);
+
+/* We hold new events for agency: tell it (best effort) so it pulls now. */
+void lfh_sync_notify(lfh_sync *s, const char *agency);
+
+size_t lfh_sync_npeers(const lfh_sync *s);
+void lfh_sync_peer_status(const lfh_sync *s, size_t i, lfh_peer_status *st);
+
+#endif

@@ -1,0 +1,686 @@
+/*
+ * identity.c - an agency's long-term keys on disk and in memory
+ * (see include/lfh/identity.h).
+ *
+ * Key directory: sign.key (64), box.key (32), curve.key (32), all 0600, and
+ * public.ini (0644). Files are created through a temporary file that is
+ * written, fsync'd and then linked into place (link() refuses to replace an
+ * existing file), followed by an fsync of the directory. public.ini is
+ * written last, so its presence means the secrets are complete.
+ *
+ * public.ini is parsed with libinih, fed by our own line reader so that we
+ * know the exact line of every problem and can refuse what inih would
+ * silently accept (binary bytes, over-long lines split in two, indented
+ * continuation lines, repeated sections, junk after "]").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <sodium.h>
+#include <zmq.h>
+
+#include "lfh/buf.h"
+#include "lfh/err.h"
+#include "lfh/event.h"
+#include "lfh/identity.h"
+
+#define ID_PATH_MAX 4096
+#define PUBFILE_MAX (64 * 1024)
+
+static const char *const secret_names[3] = { "sign.key", "box.key", "curve.key" };
+static const size_t secret_sizes[3] = { 64, 32, 32 };
+#define PUBLIC_NAME "public.ini"
+
+static int sodium_ready(lfh_err *err)
+{
+	if (sodium_init() < 0)
+		return lfh_err_set(err, LFH_ECRYPTO, "libsodium initialisation failed");
+	return 0;
+}
+
+void lfh_key_id(const uint8_t sign_pk[32], uint8_t out[LFH_KEYID_LEN])
+{
+	uint8_t h[32];
+	crypto_generichash(h, sizeof h, sign_pk, 32, NULL, 0);
+	memcpy(out, h, LFH_KEYID_LEN);
+}
+
+void lfh_curve_z85(const uint8_t pk[32], char out[41])
+{
+	if (!zmq_z85_encode(out, pk, 32))
+		out[0] = '\0';
+}
+
+static int join_path(char *out, size_t outsz, const char *dir, const char *name, lfh_err *err)
+{
+	int n = snprintf(out, outsz, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= outsz)
+		return lfh_err_set(err, LFH_EINVAL, "%s/%s: path too long", dir, name);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* public.ini parsing                                                  */
+
+enum { PK_ID, PK_SIGN, PK_BOX, PK_CURVE, PK_NKEYS };
+static const char *const pk_keys[PK_NKEYS] = { "id", "sign", "box", "curve" };
+
+struct pkparse {
+	const char *path;
+	const char *p, *end; /* unread input */
+	int lineno;          /* line last handed to inih */
+	int failed;
+	int fail_line;
+	int section_line;    /* line of [agency], 0 if not seen */
+	int key_line[PK_NKEYS];
+	lfh_pubkeys *out;
+	lfh_err *err;
+};
+
+static int pk_fail(struct pkparse *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int pk_fail(struct pkparse *c, int code, const char *fmt, ...)
+{
+	char msg[LFH_ERRMSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!c->failed) {
+		c->failed = code;
+		c->fail_line = c->lineno;
+		lfh_err_set(c->err, code, "%s:%d: %s", c->path, c->lineno, msg);
+	}
+	return 0;
+}
+
+/* Check a section header line (already known to start with '['). */
+static void pk_section(struct pkparse *c, const char *line, size_t len)
+{
+	const char *close = memchr(line, ']', len);
+	if (!close) {
+		pk_fail(c, LFH_EINVAL, "section header without ']'");
+		return;
+	}
+	for (const char *q = close + 1; q < line + len; q++) {
+		if (*q == ';' || *q == '#')
+			break;
+		if (*q != ' ' && *q != '\t' && *q != '\r') {
+			pk_fail(c, LFH_EINVAL, "unexpected text after section header");
+			return;
+		}
+	}
+	size_t nlen = (size_t)(close - line - 1);
+	if (nlen != 6 || memcmp(line + 1, "agency", 6) != 0) {
+		pk_fail(c, LFH_EINVAL, "unknown section [%.*s] (only [agency] is allowed)",
+			(int)(nlen > 40 ? 40 : nlen), line + 1);
+		return;
+	}
+	if (c->section_line) {
+		pk_fail(c, LFH_EINVAL, "duplicate [agency] section (first at line %d)", c->section_line);
+		return;
+	}
+	c->section_line = c->lineno;
+}
+
+/* fgets-style reader for ini_parse_stream: one physical line per call. */
+static char *pk_reader(char *str, int num, void *stream)
+{
+	struct pkparse *c = stream;
+	if (c->failed || c->p >= c->end)
+		return NULL;
+	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	size_t len = nl ? (size_t)(nl - c->p) : (size_t)(c->end - c->p);
+	const char *line = c->p;
+	c->p = nl ? nl + 1 : c->end;
+	c->lineno++;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
+		if (ch == '\r' && i + 1 == len)
+			continue;
+		if (ch != '\t' && (ch < 0x20 || ch > 0x7e)) {
+			pk_fail(c, LFH_EINVAL, "invalid byte 0x%02x (not a text public key file?)", ch);
+			return NULL;
+		}
+	}
+	if (num < 2 || len > (size_t)num - 1) {
+		pk_fail(c, LFH_EINVAL, "line too long (max %d characters)", num - 1);
+		return NULL;
+	}
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+		i++;
+	if (i > 0 && i < len && line[i] != ';' && line[i] != '#') {
+		pk_fail(c, LFH_EINVAL, "indented line (remove the leading whitespace)");
+		return NULL;
+	}
+	if (i < len && line[i] == '[') {
+		pk_section(c, line, len);
+		if (c->failed)
+			return NULL;
+	}
+	memcpy(str, line, len);
+	str[len] = '\0';
+	return str;
+}
+
+static int pk_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct pkparse *c = user;
+	lfh_pubkeys *o = c->out;
+	int k;
+
+	if (c->failed)
+		return 0;
+	if (strcmp(section, "agency") != 0)
+		return pk_fail(c, LFH_EINVAL, "key '%.32s' outside the [agency] section", name);
+	for (k = 0; k < PK_NKEYS; k++)
+		if (strcmp(name, pk_keys[k]) == 0)
+			break;
+	if (k == PK_NKEYS)
+		return pk_fail(c, LFH_EINVAL, "unknown key '%.32s' (expected id, sign, box, curve)", name);
+	if (c->key_line[k])
+		return pk_fail(c, LFH_EINVAL, "duplicate key '%s' (first at line %d)", name, c->key_line[k]);
+	c->key_line[k] = c->lineno;
+
+	size_t vlen = strlen(value);
+	switch (k) {
+	case PK_ID:
+		if (vlen == 0 || vlen > LFH_AGENCY_MAX || !lfh_name_valid(value))
+			return pk_fail(c, LFH_EINVAL,
+				       "invalid agency id '%.40s' (1..%d characters of a-z 0-9 _ -)",
+				       value, LFH_AGENCY_MAX);
+		memcpy(o->agency, value, vlen + 1);
+		break;
+	case PK_SIGN:
+	case PK_BOX: {
+		uint8_t *dst = k == PK_SIGN ? o->sign_pk : o->box_pk;
+		if (vlen != 64)
+			return pk_fail(c, LFH_EINVAL, "%s: expected 64 hex characters, found %zu", name, vlen);
+		if (lfh_unhex(dst, 32, value) != 0)
+			return pk_fail(c, LFH_EINVAL, "%s: not valid hex", name);
+		if (k == PK_SIGN && !crypto_core_ed25519_is_valid_point(dst))
+			return pk_fail(c, LFH_EINVAL, "sign: not a valid Ed25519 public key");
+		if (k == PK_BOX && sodium_is_zero(dst, 32))
+			return pk_fail(c, LFH_EINVAL, "box: not a valid X25519 public key");
+		break;
+	}
+	case PK_CURVE: {
+		char again[41];
+		if (vlen != 40)
+			return pk_fail(c, LFH_EINVAL, "curve: expected 40 Z85 characters, found %zu", vlen);
+		if (!zmq_z85_decode(o->curve_pk, value))
+			return pk_fail(c, LFH_EINVAL, "curve: not valid Z85");
+		lfh_curve_z85(o->curve_pk, again);
+		if (strcmp(again, value) != 0)
+			return pk_fail(c, LFH_EINVAL, "curve: not canonical Z85");
+		if (sodium_is_zero(o->curve_pk, 32))
+			return pk_fail(c, LFH_EINVAL, "curve: not a valid X25519 public key");
+		break;
+	}
+	}
+	return 1;
+}
+
+/* Read a whole (small) regular file; *out is malloc'd and NUL-terminated. */
+static int read_small_file(const char *path, size_t max, char **out, size_t *outlen, lfh_err *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lfh_err_set(err, errno == ENOENT ? LFH_ENOTFOUND : LFH_EIO, "%s: %s", path,
+				   strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return lfh_err_set(err, LFH_EINVAL, "%s: not a regular file", path);
+	}
+	if (st.st_size < 0 || (unsigned long long)st.st_size > max) {
+		close(fd);
+		return lfh_err_set(err, LFH_ETOOBIG, "%s: file too large (%lld bytes, max %zu)", path,
+				   (long long)st.st_size, max);
+	}
+	char *buf = malloc(max + 1);
+	if (!buf) {
+		close(fd);
+		return lfh_err_set(err, LFH_ENOMEM, "%s: out of memory", path);
+	}
+	size_t len = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + len, max + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(e));
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > max) {
+			free(buf);
+			close(fd);
+			return lfh_err_set(err, LFH_ETOOBIG, "%s: file too large (max %zu bytes)", path, max);
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int lfh_pubkeys_load(const char *path, lfh_pubkeys *out, lfh_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!path || !out)
+		return lfh_err_set(err, LFH_EINVAL, "lfh_pubkeys_load: NULL argument");
+	if ((rc = sodium_ready(err)) != 0)
+		return rc;
+	memset(out, 0, sizeof *out);
+	if ((rc = read_small_file(path, PUBFILE_MAX, &text, &len, err)) != 0)
+		return rc;
+	if (len == 0) {
+		free(text);
+		return lfh_err_set(err, LFH_EINVAL, "%s: empty file (expected an [agency] section)", path);
+	}
+
+	lfh_pubkeys tmp;
+	memset(&tmp, 0, sizeof tmp);
+	struct pkparse c = { .path = path, .p = text, .end = text + len, .out = &tmp, .err = err };
+	int ir = ini_parse_stream(pk_reader, &c, pk_handler, &c);
+	free(text);
+
+	if (ir > 0 && (!c.failed || ir < c.fail_line))
+		return lfh_err_set(err, LFH_EINVAL, "%s:%d: syntax error (expected '[agency]' or 'key = value')",
+				   path, ir);
+	if (c.failed)
+		return c.failed;
+	if (ir < 0)
+		return lfh_err_set(err, LFH_ENOMEM, "%s: parser error %d", path, ir);
+	if (!c.section_line)
+		return lfh_err_set(err, LFH_EINVAL, "%s: no [agency] section", path);
+	for (int k = 0; k < PK_NKEYS; k++)
+		if (!c.key_line[k])
+			return lfh_err_set(err, LFH_EINVAL, "%s:%d: [agency] is missing key '%s'", path,
+					   c.section_line, pk_keys[k]);
+	lfh_key_id(tmp.sign_pk, tmp.key_id);
+	*out = tmp;
+	return 0;
+}
+
+int lfh_pubkeys_write(const lfh_pubkeys *pk, FILE *f, lfh_err *err)
+{
+	char sign[65], box[65], curve[41];
+
+	if (!pk || !f)
+		return lfh_err_set(err, LFH_EINVAL, "lfh_pubkeys_write: NULL argument");
+	if (!lfh_name_valid(pk->agency))
+		return lfh_err_set(err, LFH_EINVAL, "invalid agency id '%.40s'", pk->agency);
+	lfh_hex(sign, pk->sign_pk, 32);
+	lfh_hex(box, pk->box_pk, 32);
+	lfh_curve_z85(pk->curve_pk, curve);
+	if (strlen(curve) != 40)
+		return lfh_err_set(err, LFH_EINVAL, "cannot encode CURVE key as Z85");
+	if (fprintf(f, "[agency]\nid = %s\nsign = %s\nbox = %s\ncurve = %s\n", pk->agency, sign, box,
+		    curve) < 0 ||
+	    fflush(f) != 0 || ferror(f))
+		return lfh_err_set(err, LFH_EIO, "writing public keys: %s", strerror(errno));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* key directory                                                       */
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir, lfh_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return lfh_err_set(err, LFH_EIO, "%s: %s", dir, strerror(errno));
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		int e = errno;
+		close(fd);
+		return lfh_err_set(err, LFH_EIO, "%s: fsync: %s", dir, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Create dir/name with exactly data, mode, never replacing an existing file:
+ * write a temporary file, fsync it, link it into place, fsync the directory.
+ */
+static int write_new_file(const char *dir, const char *name, const void *data, size_t len,
+			  mode_t mode, lfh_err *err)
+{
+	char path[ID_PATH_MAX], tmp[ID_PATH_MAX], rnd[17];
+	uint8_t r[8];
+	int fd, rc;
+
+	if ((rc = join_path(path, sizeof path, dir, name, err)) != 0)
+		return rc;
+	randombytes_buf(r, sizeof r);
+	lfh_hex(rnd, r, sizeof r);
+	if (snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", dir, name, rnd) >= (int)sizeof tmp)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", path);
+
+	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return lfh_err_set(err, LFH_EIO, "%s: %s", tmp, strerror(errno));
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return lfh_err_set(err, LFH_EIO, "%s: %s", tmp, strerror(e));
+	}
+	if (close(fd) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return lfh_err_set(err, LFH_EIO, "%s: %s", tmp, strerror(e));
+	}
+	if (link(tmp, path) != 0) {
+		int e = errno;
+		struct stat st;
+		if (e == EEXIST) {
+			unlink(tmp);
+			return lfh_err_set(err, LFH_EEXIST, "%s already exists; refusing to overwrite", path);
+		}
+		/* Filesystems without hard links: check, then rename. */
+		if ((e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == ENOSYS) &&
+		    lstat(path, &st) != 0 && errno == ENOENT && rename(tmp, path) == 0)
+			return fsync_dir(dir, err);
+		unlink(tmp);
+		return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(e));
+	}
+	unlink(tmp);
+	return fsync_dir(dir, err);
+}
+
+/* mkdir -p with mode 0700 for every directory we create. */
+static int make_dir(const char *dir, lfh_err *err)
+{
+	char p[ID_PATH_MAX];
+	struct stat st;
+	size_t n = strlen(dir);
+
+	if (n == 0)
+		return lfh_err_set(err, LFH_EINVAL, "empty key directory name");
+	if (n >= sizeof p)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", dir);
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		char saved = p[i];
+		p[i] = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return lfh_err_set(err, LFH_EIO, "%s: cannot create directory: %s", p, strerror(errno));
+		p[i] = saved;
+	}
+	if (stat(dir, &st) != 0)
+		return lfh_err_set(err, LFH_EIO, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return lfh_err_set(err, LFH_EINVAL, "%s: not a directory", dir);
+	return 0;
+}
+
+static void fill_pub(lfh_identity *id, const char *agency)
+{
+	snprintf(id->pub.agency, sizeof id->pub.agency, "%s", agency);
+	lfh_key_id(id->pub.sign_pk, id->pub.key_id);
+}
+
+int lfh_identity_generate(const char *agency, const char *dir, lfh_err *err)
+{
+	char path[ID_PATH_MAX];
+	struct stat st;
+	lfh_identity *id = NULL;
+	char *pubtext = NULL;
+	size_t publen = 0;
+	int created = 0, rc;
+
+	if (!agency || !dir)
+		return lfh_err_set(err, LFH_EINVAL, "lfh_identity_generate: NULL argument");
+	if (strlen(agency) > LFH_AGENCY_MAX || !lfh_name_valid(agency))
+		return lfh_err_set(err, LFH_EINVAL, "invalid agency id '%.40s' (1..%d characters of a-z 0-9 _ -)",
+				   agency, LFH_AGENCY_MAX);
+	if ((rc = sodium_ready(err)) != 0)
+		return rc;
+	if ((rc = make_dir(dir, err)) != 0)
+		return rc;
+	for (int i = 0; i < 4; i++) {
+		if ((rc = join_path(path, sizeof path, dir, i < 3 ? secret_names[i] : PUBLIC_NAME, err)) != 0)
+			return rc;
+		if (lstat(path, &st) == 0)
+			return lfh_err_set(err, LFH_EEXIST, "%s already exists; refusing to overwrite", path);
+		if (errno != ENOENT)
+			return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(errno));
+	}
+
+	id = sodium_malloc(sizeof *id);
+	if (!id)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	memset(id, 0, sizeof *id);
+	crypto_sign_keypair(id->pub.sign_pk, id->sign_sk);
+	crypto_box_keypair(id->pub.box_pk, id->box_sk);
+	crypto_box_keypair(id->pub.curve_pk, id->curve_sk);
+	fill_pub(id, agency);
+
+	const uint8_t *secrets[3] = { id->sign_sk, id->box_sk, id->curve_sk };
+	for (int i = 0; i < 3; i++) {
+		rc = write_new_file(dir, secret_names[i], secrets[i], secret_sizes[i], 0600, err);
+		if (rc != 0)
+			goto fail;
+		created++;
+	}
+
+	FILE *mf = open_memstream(&pubtext, &publen);
+	if (!mf) {
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = lfh_pubkeys_write(&id->pub, mf, err);
+	if (fclose(mf) != 0 && rc == 0)
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = write_new_file(dir, PUBLIC_NAME, pubtext, publen, 0644, err);
+	free(pubtext);
+	if (rc != 0)
+		goto fail;
+	sodium_free(id);
+	return 0;
+
+fail:
+	/* Remove what we created so that a retry can succeed. */
+	for (int i = 0; i < created; i++)
+		if (join_path(path, sizeof path, dir, secret_names[i], NULL) == 0)
+			unlink(path);
+	sodium_free(id);
+	return rc;
+}
+
+/* Read a secret key file of exactly n bytes, refusing loose permissions. */
+static int read_secret(const char *dir, const char *name, uint8_t *dst, size_t n, lfh_err *err)
+{
+	char path[ID_PATH_MAX];
+	struct stat st;
+	int fd, rc;
+
+	if ((rc = join_path(path, sizeof path, dir, name, err)) != 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lfh_err_set(err, errno == ENOENT ? LFH_ENOTFOUND : LFH_EIO, "%s: %s", path,
+				   strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		rc = lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = lfh_err_set(err, LFH_EINVAL, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		rc = lfh_err_set(err, LFH_EPERM, "%s: permissions %04o are too open; run chmod 600 %s", path,
+				 (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if ((unsigned long long)st.st_size != n) {
+		rc = lfh_err_set(err, LFH_EINVAL, "%s: expected %zu bytes, found %lld", path, n,
+				 (long long)st.st_size);
+		goto out;
+	}
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, dst + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0) {
+			rc = lfh_err_set(err, LFH_EINVAL, "%s: expected %zu bytes, found %zu", path, n, got);
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int lfh_identity_load(const char *dir, lfh_identity **out, lfh_err *err)
+{
+	char path[ID_PATH_MAX];
+	uint8_t seed[32], pk[32], sk[64];
+	lfh_identity *id;
+	int rc;
+
+	if (!dir || !out)
+		return lfh_err_set(err, LFH_EINVAL, "lfh_identity_load: NULL argument");
+	*out = NULL;
+	if ((rc = sodium_ready(err)) != 0)
+		return rc;
+	id = sodium_malloc(sizeof *id);
+	if (!id)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	memset(id, 0, sizeof *id);
+
+	uint8_t *secrets[3] = { id->sign_sk, id->box_sk, id->curve_sk };
+	for (int i = 0; i < 3; i++)
+		if ((rc = read_secret(dir, secret_names[i], secrets[i], secret_sizes[i], err)) != 0)
+			goto fail;
+	if ((rc = join_path(path, sizeof path, dir, PUBLIC_NAME, err)) != 0)
+		goto fail;
+	if ((rc = lfh_pubkeys_load(path, &id->pub, err)) != 0)
+		goto fail;
+
+	/* sign.key holds seed || pk: re-derive both from the seed. */
+	crypto_sign_ed25519_sk_to_seed(seed, id->sign_sk);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	if (sodium_memcmp(sk, id->sign_sk, 64) != 0) {
+		rc = lfh_err_set(err, LFH_ECRYPTO, "%s/sign.key: corrupt (public half does not match the secret)",
+				 dir);
+		goto fail;
+	}
+	if (sodium_memcmp(pk, id->pub.sign_pk, 32) != 0) {
+		rc = lfh_err_set(err, LFH_ECRYPTO, "%s: sign key does not match sign.key", path);
+		goto fail;
+	}
+	if (crypto_scalarmult_base(pk, id->box_sk) != 0 || sodium_memcmp(pk, id->pub.box_pk, 32) != 0) {
+		rc = lfh_err_set(err, LFH_ECRYPTO, "%s: box key does not match box.key", path);
+		goto fail;
+	}
+	if (crypto_scalarmult_base(pk, id->curve_sk) != 0 || sodium_memcmp(pk, id->pub.curve_pk, 32) != 0) {
+		rc = lfh_err_set(err, LFH_ECRYPTO, "%s: curve key does not match curve.key", path);
+		goto fail;
+	}
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	*out = id;
+	return 0;
+
+fail:
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	sodium_free(id);
+	return rc;
+}
+
+void lfh_identity_free(lfh_identity *id)
+{
+	if (id)
+		sodium_free(id); /* wipes before unmapping */
+}
+
+/*
+ * Derivation (fixed; test vectors depend on it):
+ *   sub_X = BLAKE2b-256(key = seed, message = "lfhub identity X v1")
+ * for X in sign, box, curve; then crypto_sign_seed_keypair(sub_sign) and
+ * crypto_box_seed_keypair(sub_box), crypto_box_seed_keypair(sub_curve).
+ */
+int lfh_identity_from_seed(const char *agency, const uint8_t seed[32], lfh_identity **out, lfh_err *err)
+{
+	static const char *const ctx[3] = { "lfhub identity sign v1", "lfhub identity box v1",
+					    "lfhub identity curve v1" };
+	uint8_t sub[3][32];
+	lfh_identity *id;
+	int rc;
+
+	if (!agency || !seed || !out)
+		return lfh_err_set(err, LFH_EINVAL, "lfh_identity_from_seed: NULL argument");
+	*out = NULL;
+	if (strlen(agency) > LFH_AGENCY_MAX || !lfh_name_valid(agency))
+		return lfh_err_set(err, LFH_EINVAL, "invalid agency id '%.40s' (1..%d characters of a-z 0-9 _ -)",
+				   agency, LFH_AGENCY_MAX);
+	if ((rc = sodium_ready(err)) != 0)
+		return rc;
+	id = sodium_malloc(sizeof *id);
+	if (!id)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	memset(id, 0, sizeof *id);
+	for (int i = 0; i < 3; i++)
+		crypto_generichash(sub[i], 32, (const uint8_t *)ctx[i], strlen(ctx[i]), seed, 32);
+	crypto_sign_seed_keypair(id->pub.sign_pk, id->sign_sk, sub[0]);
+	crypto_box_seed_keypair(id->pub.box_pk, id->box_sk, sub[1]);
+	crypto_box_seed_keypair(id->pub.curve_pk, id->curve_sk, sub[2]);
+	sodium_memzero(sub, sizeof sub);
+	fill_pub(id, agency);
+	*out = id;
+	return 0;
+}

@@ -1,0 +1,244 @@
+/*
+ * client.c - lfh's side of the control protocol and its output helpers.
+ * The CLI is a thin client: it sends one request record, prints what the
+ * node answers, and does nothing clever itself.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "client.h"
+#include "lfh/config.h"
+
+#define DEFAULT_CONFIG "/etc/lfhd/lfhd.conf"
+#define REPLY_TIMEOUT_MS 30000
+
+cli_globals cli_g;
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("lfh: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Work out the control endpoint: -C, $LFH_CONTROL, then the config file. */
+static int control_endpoint(char *out, size_t size)
+{
+	static lfh_config cfg;
+	lfh_err err = { 0 };
+	const char *env = getenv("LFH_CONTROL");
+
+	if (cli_g.control || (env && *env)) {
+		snprintf(out, size, "%s", cli_g.control ? cli_g.control : env);
+		return 0;
+	}
+	if (lfh_config_load(cli_g.config ? cli_g.config : DEFAULT_CONFIG, &cfg, &err)) {
+		cli_error("%s (use -c CONFIG or -C ENDPOINT)", err.msg);
+		return 1;
+	}
+	snprintf(out, size, "%s", cfg.control);
+	return 0;
+}
+
+static const char *caseworker(void)
+{
+	const char *env = getenv("LFH_USER");
+	struct passwd *pw;
+	if (cli_g.by)
+		return cli_g.by;
+	if (env && *env)
+		return env;
+	pw = getpwuid(getuid());
+	return pw ? pw->pw_name : "unknown";
+}
+
+static int exchange(void *sock, const lfh_buf *req, lfh_reply *rep, const char *ep)
+{
+	zmq_msg_t msg;
+	lfh_err err = { 0 };
+	int rc = 1;
+
+	if (zmq_send(sock, req->data, req->len, 0) < 0) {
+		cli_error("cannot send to node at %s: %s", ep, zmq_strerror(zmq_errno()));
+		return 1;
+	}
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, sock, 0) < 0)
+		cli_error("no answer from the node at %s within %d s (is lfhd running?)", ep,
+			  REPLY_TIMEOUT_MS / 1000);
+	else if (lfh_reply_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), rep, &err))
+		cli_error("unreadable answer from the node: %s", err.msg);
+	else if (rep->code != 0)
+		cli_error("%s", rep->message);
+	else
+		rc = 0;
+	zmq_msg_close(&msg);
+	return rc;
+}
+
+int cli_call(const lfh_record *req_in, lfh_reply *rep)
+{
+	char ep[LFH_ENDPOINT_MAX];
+	lfh_record req = *req_in;
+	lfh_buf b = { 0 };
+	lfh_err err = { 0 };
+	struct stat st;
+	void *ctx = NULL, *sock = NULL;
+	int timeout = REPLY_TIMEOUT_MS, linger = 0, rc = 1;
+
+	if (control_endpoint(ep, sizeof ep))
+		return 1;
+	if (strncmp(ep, "ipc://", 6) == 0 && stat(ep + 6, &st) != 0) {
+		cli_error("node not running: no control socket at %s", ep + 6);
+		return 1;
+	}
+	/* The request shares req_in's strings; only "by" is added, in a copy. */
+	memset(&req, 0, sizeof req);
+	for (size_t i = 0; i < req_in->n; i++) {
+		const lfh_field *f = &req_in->f[i];
+		if (f->kind == LFH_FIELD_STR)
+			lfh_record_set_str(&req, f->key, f->str, &err);
+		else
+			lfh_record_set_uint(&req, f->key, f->u, &err);
+	}
+	if (!lfh_record_str(&req, "by"))
+		lfh_record_set_str(&req, "by", caseworker(), &err);
+	if (lfh_record_encode(&req, &b, &err)) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	ctx = zmq_ctx_new();
+	sock = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
+	if (!sock || zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout) ||
+	    zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof timeout) ||
+	    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) || zmq_connect(sock, ep)) {
+		cli_error("cannot connect to node at %s: %s", ep, zmq_strerror(zmq_errno()));
+		goto out;
+	}
+	rc = exchange(sock, &b, rep, ep);
+out:
+	if (sock)
+		zmq_close(sock);
+	if (ctx)
+		zmq_ctx_term(ctx);
+	lfh_record_clear(&req);
+	lfh_buf_free(&b);
+	return rc;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", stdout); break;
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		default:
+			if (*p < 0x20)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+		}
+	}
+	putchar('"');
+}
+
+static void json_record(const lfh_record *r)
+{
+	putchar('{');
+	for (size_t i = 0; i < r->n; i++) {
+		if (i)
+			putchar(',');
+		json_string(r->f[i].key);
+		putchar(':');
+		if (r->f[i].kind == LFH_FIELD_STR)
+			json_string(r->f[i].str);
+		else
+			printf("%llu", (unsigned long long)r->f[i].u);
+	}
+	putchar('}');
+}
+
+void cli_print_json(const lfh_record *recs, size_t n, int as_array)
+{
+	if (!as_array) {
+		if (n)
+			json_record(&recs[0]);
+		else
+			fputs("{}", stdout);
+		putchar('\n');
+		return;
+	}
+	putchar('[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			putchar(',');
+		json_record(&recs[i]);
+	}
+	puts("]");
+}
+
+const char *cli_field(const lfh_record *r, const char *key, char *buf, size_t size)
+{
+	uint64_t u;
+	const char *s = lfh_record_str(r, key);
+	if (s)
+		return s;
+	if (lfh_record_uint(r, key, &u)) {
+		snprintf(buf, size, "%llu", (unsigned long long)u);
+		return buf;
+	}
+	return "";
+}
+
+/* Print at most max display bytes of s, padded to width. */
+static void cell(const char *s, size_t width, int last)
+{
+	size_t len = strlen(s);
+	if (len > width)
+		printf("%.*s~", (int)(width - 1), s);
+	else
+		printf("%s", s);
+	if (!last)
+		printf("%*s", (int)(width - (len > width ? width : len) + 2), "");
+}
+
+void cli_print_table(const lfh_record *recs, size_t n, const cli_column *cols, size_t ncols)
+{
+	size_t width[16] = { 0 };
+	char buf[32];
+
+	for (size_t c = 0; c < ncols && c < 16; c++) {
+		size_t max = cols[c].max ? cols[c].max : 40;
+		width[c] = strlen(cols[c].heading);
+		for (size_t i = 0; i < n; i++) {
+			size_t l = strlen(cli_field(&recs[i], cols[c].field, buf, sizeof buf));
+			if (l > width[c])
+				width[c] = l;
+		}
+		if (width[c] > max)
+			width[c] = max;
+	}
+	for (size_t c = 0; c < ncols && c < 16; c++)
+		cell(cols[c].heading, width[c], c + 1 == ncols);
+	putchar('\n');
+	for (size_t i = 0; i < n; i++) {
+		for (size_t c = 0; c < ncols && c < 16; c++)
+			cell(cli_field(&recs[i], cols[c].field, buf, sizeof buf), width[c], c + 1 == ncols);
+		putchar('\n');
+	}
+}

@@ -1,0 +1,45 @@
+/*
+ * client.h - what every lfh subcommand shares: global options, one
+ * request/reply exchange with the local lfhd, and output as a table or JSON.
+ */
+#ifndef LFH_CLI_CLIENT_H
+#define LFH_CLI_CLIENT_H
+
+#include <stddef.h>
+
+#include "lfh/record.h"
+#include "lfh/wire.h"
+
+typedef struct cli_globals {
+	const char *config;  /* -c FILE: read [node] control from it */
+	const char *control; /* -C ENDPOINT, or $LFH_CONTROL */
+	const char *by;      /* --as NAME, $LFH_USER, or the login name */
+} cli_globals;
+
+extern cli_globals cli_g;
+
+/* Print "lfh: <message>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Send req to the node and wait for the reply. Returns 0 on a successful
+ * reply; otherwise prints the error and returns the exit status (1).
+ */
+int cli_call(const lfh_record *req, lfh_reply *rep);
+
+/* Print records as JSON: one object if !as_array (records[0]), else an array. */
+void cli_print_json(const lfh_record *recs, size_t n, int as_array);
+
+/* Column of a table: record field and heading; width 0 = fit content (max 40). */
+typedef struct cli_column {
+	const char *field;
+	const char *heading;
+	size_t max;
+} cli_column;
+
+void cli_print_table(const lfh_record *recs, size_t n, const cli_column *cols, size_t ncols);
+
+/* Field value as text ("" if absent); uints formatted into buf. */
+const char *cli_field(const lfh_record *r, const char *key, char *buf, size_t size);
+
+#endif

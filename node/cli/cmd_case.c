@@ -1,0 +1,187 @@
+/* cmd_case.c - `lfh case list|show|note`: read cases and add to them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lfh case list [--json]\n"
+		"       lfh case show CASE [--json]\n"
+		"       lfh case note CASE --text TEXT [--json]\n"
+		"\n"
+		"  list   cases this node holds, with lead agency, risk and summary\n"
+		"  show   one case and its timeline: who, which agency, when, what\n"
+		"  note   add a note, shared with every agency the referral went to\n"
+		"\n"
+		"CASE is the case id shown by 'lfh case list' (32 hex digits) or a unique\n"
+		"prefix of it of at least 8 digits.\n"
+		"\n"
+		"examples:\n"
+		"  lfh case list\n"
+		"  lfh case show 3f2a9c1d\n"
+		"  lfh case note 3f2a9c1d --text 'Tenancy warning served'\n");
+}
+
+/* Split argv into flags we know and positional arguments; 2 on bad usage. */
+static int parse(int argc, char **argv, int *json, const char **pos, int maxpos, int *npos,
+		 const char **text)
+{
+	*npos = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			*json = 1;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return -1;
+		} else if (text && !strcmp(argv[i], "--text") && i + 1 < argc) {
+			*text = argv[++i];
+		} else if (argv[i][0] == '-') {
+			cli_error("unknown option %s (see lfh case --help)", argv[i]);
+			return 2;
+		} else if (*npos < maxpos) {
+			pos[(*npos)++] = argv[i];
+		} else {
+			cli_error("unexpected argument '%s' (see lfh case --help)", argv[i]);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static int call(const char *cmd, const char *case_id, const char *text, lfh_reply *rep)
+{
+	lfh_record req = { 0 };
+	lfh_err err = { 0 };
+	int rc;
+
+	lfh_record_set_str(&req, "cmd", cmd, &err);
+	if (case_id)
+		lfh_record_set_str(&req, "case", case_id, &err);
+	if (text && lfh_record_set_str(&req, "text", text, &err)) {
+		cli_error("--text: %s", err.msg);
+		lfh_record_clear(&req);
+		return 2;
+	}
+	rc = cli_call(&req, rep);
+	lfh_record_clear(&req);
+	return rc;
+}
+
+static int case_list(int argc, char **argv)
+{
+	static const cli_column cols[] = {
+		{ "case", "CASE", 32 },     { "lead", "LEAD", 0 },	     { "risk", "RISK", 0 },
+		{ "asb_category", "CATEGORY", 16 }, { "events", "EVENTS", 0 },
+		{ "updated", "UPDATED", 0 }, { "summary", "SUMMARY", 50 },
+	};
+	const char *pos[1];
+	int json = 0, npos, rc = parse(argc, argv, &json, pos, 0, &npos, NULL);
+	lfh_reply rep = { 0 };
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	rc = call("case_list", NULL, NULL, &rep);
+	if (rc == 0 && json)
+		cli_print_json(rep.records, rep.nrecords, 1);
+	else if (rc == 0 && rep.nrecords == 0)
+		puts("no cases held at this node");
+	else if (rc == 0)
+		cli_print_table(rep.records, rep.nrecords, cols, sizeof cols / sizeof cols[0]);
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
+/* Human timeline: one block per event, oldest first. */
+static void print_timeline(const lfh_reply *rep)
+{
+	const lfh_record *c = &rep->records[0];
+	char b[32];
+	printf("case     %s\nlead     %s\nrisk     %s\ncategory %s\nlocation %s\nsummary  %s\n",
+	       cli_field(c, "case", b, sizeof b), cli_field(c, "lead", b, sizeof b),
+	       cli_field(c, "risk", b, sizeof b), cli_field(c, "asb_category", b, sizeof b),
+	       cli_field(c, "location", b, sizeof b), cli_field(c, "summary", b, sizeof b));
+	if (strcmp(cli_field(c, "readable", b, sizeof b), "yes"))
+		printf("NOTE     %s\n", cli_field(c, "readable", b, sizeof b));
+	if (*cli_field(c, "description", b, sizeof b))
+		printf("\n%s\n", cli_field(c, "description", b, sizeof b));
+	printf("\ntimeline:\n");
+	for (size_t i = 1; i < rep->nrecords; i++) {
+		const lfh_record *e = &rep->records[i];
+		const char *type = cli_field(e, "type", b, sizeof b);
+		printf("  %s  %-8s %-10s", cli_field(e, "time", b, sizeof b), type,
+		       cli_field(e, "author", b, sizeof b));
+		if (!strcmp(type, "key"))
+			printf(" sharing key granted to %s", cli_field(e, "recipients", b, sizeof b));
+		else if (*cli_field(e, "readable", b, sizeof b))
+			printf(" [%s]", cli_field(e, "readable", b, sizeof b));
+		else if (!strcmp(type, "referral"))
+			printf(" by %s: referral shared with %s", cli_field(e, "by", b, sizeof b),
+			       cli_field(e, "recipients", b, sizeof b));
+		else
+			printf(" by %s: %s", cli_field(e, "by", b, sizeof b),
+			       cli_field(e, "text", b, sizeof b));
+		putchar('\n');
+	}
+}
+
+static int case_show(int argc, char **argv)
+{
+	const char *pos[1];
+	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, NULL);
+	lfh_reply rep = { 0 };
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (npos != 1) {
+		cli_error("which case? usage: lfh case show CASE");
+		return 2;
+	}
+	rc = call("case_show", pos[0], NULL, &rep);
+	if (rc == 0 && json)
+		cli_print_json(rep.records, rep.nrecords, 1);
+	else if (rc == 0 && rep.nrecords)
+		print_timeline(&rep);
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
+static int case_note(int argc, char **argv)
+{
+	const char *pos[1], *text = NULL;
+	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, &text);
+	lfh_reply rep = { 0 };
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (npos != 1 || !text) {
+		cli_error("usage: lfh case note CASE --text TEXT");
+		return 2;
+	}
+	rc = call("note_add", pos[0], text, &rep);
+	if (rc == 0 && json)
+		cli_print_json(rep.records, rep.nrecords, 0);
+	else if (rc == 0 && rep.nrecords)
+		printf("added note to case %s (event %s)\n", lfh_record_str(&rep.records[0], "case"),
+		       lfh_record_str(&rep.records[0], "event"));
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
+int case_main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return case_list(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "show"))
+		return case_show(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "note"))
+		return case_note(argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,59 @@
+/* cmd_status.c - `lfh status`: the node, its peers and replication state. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lfh status [--json]\n\n"
+		   "Show this node (agency, hub, events held, equivocation evidence) and each\n"
+		   "peer: connected or not, replication cursor, events missing from it\n"
+		   "(gaps being fetched), and what arrived from it.\n");
+}
+
+int status_main(int argc, char **argv)
+{
+	static const cli_column cols[] = {
+		{ "peer", "PEER", 0 },	       { "connected", "UP", 0 }, { "cursor", "CURSOR", 0 },
+		{ "missing", "MISSING", 0 },   { "stored", "STORED", 0 },
+		{ "rejected", "REJECTED", 0 }, { "endpoint", "ENDPOINT", 0 },
+	};
+	lfh_record req = { 0 };
+	lfh_reply rep = { 0 };
+	lfh_err err = { 0 };
+	int json = 0, rc;
+	char b[32], b2[32];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			cli_error("unexpected argument '%s' (see lfh status --help)", argv[i]);
+			return 2;
+		}
+	}
+	lfh_record_set_str(&req, "cmd", "status", &err);
+	rc = cli_call(&req, &rep);
+	if (rc == 0 && json) {
+		cli_print_json(rep.records, rep.nrecords, 1);
+	} else if (rc == 0 && rep.nrecords) {
+		const lfh_record *n = &rep.records[0];
+		printf("agency   %s\n", cli_field(n, "agency", b, sizeof b));
+		printf("hub      %s (%.16s)\n", cli_field(n, "hub", b, sizeof b),
+		       lfh_record_str(n, "hub_id") ? lfh_record_str(n, "hub_id") : "");
+		printf("events   %s held, %s written here\n", cli_field(n, "events", b, sizeof b),
+		       cli_field(n, "authored", b2, sizeof b2));
+		if (strcmp(cli_field(n, "evidence", b, sizeof b), "0"))
+			printf("WARNING  %s equivocation evidence records (see logs)\n", b);
+		putchar('\n');
+		cli_print_table(rep.records + 1, rep.nrecords - 1, cols, sizeof cols / sizeof cols[0]);
+	}
+	lfh_record_clear(&req);
+	lfh_reply_clear(&rep);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * lfh.c - the caseworker and administrator CLI: global options, then a
+ * table of subcommands (one file each), dispatched by name.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "client.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{ "referral", referral_main, "file a new referral to the hub (referral new)" },
+	{ "case", case_main, "list cases, show a case's timeline, add a note" },
+	{ "status", status_main, "this node, its peers, replication state" },
+	{ "keys", keys_main, "create and export an agency's keys" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lfh [-c CONFIG | -C ENDPOINT] [--as NAME] COMMAND [ARGS] [--json]\n\n"
+		   "Client for the local lfhub node (lfhd).\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nglobal options:\n"
+		   "  -c, --config FILE     node config to read the control endpoint from\n"
+		   "                        (default /etc/lfhd/lfhd.conf)\n"
+		   "  -C, --control EP      control endpoint, e.g. ipc:///run/lfhd/control.sock\n"
+		   "                        (or set LFH_CONTROL)\n"
+		   "      --as NAME         caseworker recorded on events (default $LFH_USER or login)\n"
+		   "  -h, --help            this help; 'lfh COMMAND --help' for a command\n"
+		   "\nexamples:\n"
+		   "  lfh referral new --summary 'Youths gathering' --location 'Market St' \\\n"
+		   "      --category youth-asb --risk medium --to housing,council\n"
+		   "  lfh case list\n"
+		   "  lfh case show 3f2a9c1d\n"
+		   "  lfh status --json\n");
+}
+
+/* Consume global options before the command name; returns argv index of it. */
+static int parse_globals(int argc, char **argv)
+{
+	int i = 1;
+	while (i < argc && argv[i][0] == '-') {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			cli_error("option %s needs a value", a);
+			return -2;
+		}
+		if (!strcmp(a, "-c") || !strcmp(a, "--config"))
+			cli_g.config = argv[i + 1];
+		else if (!strcmp(a, "-C") || !strcmp(a, "--control"))
+			cli_g.control = argv[i + 1];
+		else if (!strcmp(a, "--as"))
+			cli_g.by = argv[i + 1];
+		else {
+			cli_error("unknown option %s (see lfh --help)", a);
+			return -2;
+		}
+		i += 2;
+	}
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	if (sodium_init() < 0) {
+		cli_error("libsodium failed to initialise");
+		return 1;
+	}
+	i = parse_globals(argc, argv);
+	if (i == -1)
+		return 0;
+	if (i < 0)
+		return 2;
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			return commands[k].fn(argc - i, argv + i);
+	if (!strcmp(argv[i], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	cli_error("unknown command '%s' (see lfh --help)", argv[i]);
+	return 2;
+}

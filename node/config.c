@@ -1,0 +1,546 @@
+/*
+ * config.c - the lfhd node configuration file (see include/lfh/config.h).
+ *
+ * Parsed with libinih, fed by our own line reader so that every error names
+ * the exact line, and so that what inih would quietly accept is refused:
+ * binary bytes, over-long lines (inih splits them in two), indented lines
+ * (inih treats them as continuations of the previous value), repeated
+ * sections, junk after "]", and sections without keys.
+ *
+ * Every problem is LFH_ECONFIG with a message "FILE:LINE: problem" (or
+ * "FILE: problem" when no line applies, e.g. no [node] section at all).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <sodium.h>
+
+#include "lfh/config.h"
+#include "lfh/err.h"
+#include "lfh/event.h"
+#include "lfh/identity.h"
+#include "lfh/log.h"
+
+#define CONFIG_FILE_MAX (256 * 1024)
+#define IPC_PATH_MAX 107 /* sizeof(sockaddr_un.sun_path) - 1 */
+
+enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
+       NK_MAP_SIZE, NK_COUNT };
+static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
+						 "listen", "control", "log_level", "map_size_mb" };
+#define NK_NREQUIRED 6 /* the first six are required */
+
+enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
+static const char *const peer_keys[PK_COUNT] = { "endpoint", "pubkey" };
+
+struct cfparse {
+	const char *path;   /* as shown in messages */
+	const char *dir;    /* absolute directory of the config file */
+	const char *p, *end;
+	int lineno;
+	int failed;
+	int fail_line;
+	enum { SEC_NONE, SEC_NODE, SEC_PEER } cur;
+	size_t cur_peer;
+	int node_line;
+	int node_key_line[NK_COUNT];
+	int peer_line[LFH_MAX_PEERS];
+	int peer_key_line[LFH_MAX_PEERS][PK_COUNT];
+	lfh_config *out;
+	lfh_err *err;
+};
+
+static int cf_fail_at(struct cfparse *c, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cf_fail_at(struct cfparse *c, int line, const char *fmt, ...)
+{
+	char msg[LFH_ERRMSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!c->failed) {
+		c->failed = LFH_ECONFIG;
+		c->fail_line = line;
+		if (line > 0)
+			lfh_err_set(c->err, LFH_ECONFIG, "%s:%d: %s", c->path, line, msg);
+		else
+			lfh_err_set(c->err, LFH_ECONFIG, "%s: %s", c->path, msg);
+	}
+	return 0;
+}
+
+#define cf_fail(c, ...) cf_fail_at((c), (c)->lineno, __VA_ARGS__)
+
+/* ------------------------------------------------------------------ */
+/* value checks                                                        */
+
+static int hub_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > LFH_HUBNAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '_' || ch == '.' || ch == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* dir + "/" + value unless value is absolute. 0, or -1 if it does not fit. */
+static int resolve_path(const char *dir, const char *value, char *out, size_t outsz)
+{
+	int n;
+	while (value[0] == '.' && value[1] == '/')
+		value += 2;
+	if (value[0] == '/')
+		n = snprintf(out, outsz, "%s", value);
+	else
+		n = snprintf(out, outsz, "%s/%s", dir, value);
+	return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
+}
+
+/* Store a path-valued key; returns 1 (ok) or 0 (error recorded). */
+static int set_path(struct cfparse *c, const char *name, const char *value, char *dst, size_t dstsz)
+{
+	if (value[0] == '\0')
+		return cf_fail(c, "%s: empty path", name);
+	if (resolve_path(c->dir, value, dst, dstsz) != 0)
+		return cf_fail(c, "%s: path too long (max %zu characters once resolved)", name, dstsz - 1);
+	return 1;
+}
+
+/*
+ * Check an endpoint: tcp://HOST:PORT (PORT 1..65535), or, if allow_ipc,
+ * ipc://PATH (relative PATH resolved against the config directory,
+ * "@name" = abstract socket). Returns 1 or 0 (error recorded).
+ */
+static int set_endpoint(struct cfparse *c, const char *name, const char *value, int allow_ipc,
+			char *dst, size_t dstsz)
+{
+	for (const char *q = value; *q; q++)
+		if (*q == ' ' || *q == '\t')
+			return cf_fail(c, "%s: endpoint must not contain spaces", name);
+	if (strncmp(value, "tcp://", 6) == 0) {
+		const char *hp = value + 6;
+		const char *colon = strrchr(hp, ':');
+		if (!colon || colon == hp)
+			return cf_fail(c, "%s: '%.60s' is not tcp://HOST:PORT", name, value);
+		const char *port = colon + 1;
+		size_t plen = strlen(port);
+		if (plen < 1 || plen > 5 || strspn(port, "0123456789") != plen || atol(port) < 1 ||
+		    atol(port) > 65535)
+			return cf_fail(c, "%s: '%.60s' has no valid port (1..65535)", name, value);
+		if (!allow_ipc && colon - hp == 1 && hp[0] == '*')
+			return cf_fail(c, "%s: cannot connect to wildcard host '*'", name);
+		if (strlen(value) >= dstsz)
+			return cf_fail(c, "%s: endpoint too long (max %zu characters)", name, dstsz - 1);
+		memcpy(dst, value, strlen(value) + 1);
+		return 1;
+	}
+	if (strncmp(value, "ipc://", 6) == 0) {
+		if (!allow_ipc)
+			return cf_fail(c, "%s: peer endpoints must be tcp://HOST:PORT", name);
+		const char *p = value + 6;
+		char full[LFH_PATH_MAX];
+		if (*p == '\0')
+			return cf_fail(c, "%s: ipc:// endpoint without a path", name);
+		if (*p == '@' || *p == '/')
+			snprintf(full, sizeof full, "%s", p);
+		else if (resolve_path(c->dir, p, full, sizeof full) != 0)
+			return cf_fail(c, "%s: ipc path too long", name);
+		if (strlen(full) > IPC_PATH_MAX)
+			return cf_fail(c, "%s: ipc path too long (%zu characters, max %d)", name, strlen(full),
+				       IPC_PATH_MAX);
+		if (snprintf(dst, dstsz, "ipc://%s", full) >= (int)dstsz)
+			return cf_fail(c, "%s: endpoint too long (max %zu characters)", name, dstsz - 1);
+		return 1;
+	}
+	return cf_fail(c, "%s: '%.60s' must start with %s", name, value,
+		       allow_ipc ? "tcp:// or ipc://" : "tcp://");
+}
+
+static int set_map_size(struct cfparse *c, const char *value)
+{
+	size_t n = strlen(value), mb = 0;
+	if (n == 0 || strspn(value, "0123456789") != n)
+		return cf_fail(c, "map_size_mb: '%.40s' is not a positive integer", value);
+	for (size_t i = 0; i < n; i++) {
+		size_t d = (size_t)(value[i] - '0');
+		if (mb > ((SIZE_MAX >> 20) - d) / 10)
+			return cf_fail(c, "map_size_mb: %.40s is too large", value);
+		mb = mb * 10 + d;
+	}
+	if (mb == 0)
+		return cf_fail(c, "map_size_mb: must be a positive integer (omit it for the default)");
+	c->out->map_size = mb << 20;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* the parser                                                          */
+
+/* A section header line (starts with '['): open the section or fail. */
+static void cf_section(struct cfparse *c, const char *line, size_t len)
+{
+	const char *close = memchr(line, ']', len);
+	if (!close) {
+		cf_fail(c, "section header without ']'");
+		return;
+	}
+	for (const char *q = close + 1; q < line + len; q++) {
+		if (*q == ';' || *q == '#')
+			break;
+		if (*q != ' ' && *q != '\t' && *q != '\r') {
+			cf_fail(c, "unexpected text after section header");
+			return;
+		}
+	}
+	const char *name = line + 1;
+	size_t nlen = (size_t)(close - name);
+
+	if (nlen == 4 && memcmp(name, "node", 4) == 0) {
+		if (c->node_line) {
+			cf_fail(c, "duplicate [node] section (first at line %d)", c->node_line);
+			return;
+		}
+		c->node_line = c->lineno;
+		c->cur = SEC_NODE;
+		return;
+	}
+	if (nlen > 4 && memcmp(name, "peer", 4) == 0 && (name[4] == ' ' || name[4] == '\t')) {
+		const char *a = name + 4, *e = close;
+		while (a < e && (*a == ' ' || *a == '\t'))
+			a++;
+		while (e > a && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		size_t alen = (size_t)(e - a);
+		char agency[LFH_AGENCY_MAX + 1];
+		if (alen == 0 || alen > LFH_AGENCY_MAX) {
+			cf_fail(c, "[peer AGENCY]: agency id must be 1..%d characters of a-z 0-9 _ -",
+				LFH_AGENCY_MAX);
+			return;
+		}
+		memcpy(agency, a, alen);
+		agency[alen] = '\0';
+		if (!lfh_name_valid(agency)) {
+			cf_fail(c, "[peer %s]: invalid agency id (1..%d characters of a-z 0-9 _ -)", agency,
+				LFH_AGENCY_MAX);
+			return;
+		}
+		for (size_t i = 0; i < c->out->npeers; i++)
+			if (strcmp(c->out->peers[i].agency, agency) == 0) {
+				cf_fail(c, "duplicate [peer %s] section (first at line %d)", agency, c->peer_line[i]);
+				return;
+			}
+		if (c->out->npeers >= LFH_MAX_PEERS) {
+			cf_fail(c, "too many peers (max %d)", LFH_MAX_PEERS);
+			return;
+		}
+		size_t i = c->out->npeers++;
+		memcpy(c->out->peers[i].agency, agency, alen + 1);
+		c->peer_line[i] = c->lineno;
+		c->cur = SEC_PEER;
+		c->cur_peer = i;
+		return;
+	}
+	cf_fail(c, "unknown section [%.*s] (expected [node] or [peer AGENCY])", (int)(nlen > 40 ? 40 : nlen),
+		name);
+}
+
+/* fgets-style reader for ini_parse_stream: one physical line per call. */
+static char *cf_reader(char *str, int num, void *stream)
+{
+	struct cfparse *c = stream;
+	if (c->failed || c->p >= c->end)
+		return NULL;
+	if (c->lineno == 0 && c->end - c->p >= 3 && memcmp(c->p, "\xEF\xBB\xBF", 3) == 0)
+		c->p += 3; /* UTF-8 byte order mark */
+	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	size_t len = nl ? (size_t)(nl - c->p) : (size_t)(c->end - c->p);
+	const char *line = c->p;
+	c->p = nl ? nl + 1 : c->end;
+	c->lineno++;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
+		if (ch == '\r' && i + 1 == len)
+			continue;
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			cf_fail(c, "invalid byte 0x%02x (not a text file?)", ch);
+			return NULL;
+		}
+	}
+	if (num < 2 || len > (size_t)num - 1) {
+		cf_fail(c, "line too long (max %d characters)", num - 1);
+		return NULL;
+	}
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+		i++;
+	if (i > 0 && i < len && line[i] != ';' && line[i] != '#') {
+		cf_fail(c, "indented line (continuation lines are not supported; remove the leading whitespace)");
+		return NULL;
+	}
+	if (i < len && line[i] == '[') {
+		cf_section(c, line, len);
+		if (c->failed)
+			return NULL;
+	}
+	memcpy(str, line, len);
+	str[len] = '\0';
+	return str;
+}
+
+static int cf_node_key(struct cfparse *c, const char *name, const char *value)
+{
+	lfh_config *o = c->out;
+	int k;
+	for (k = 0; k < NK_COUNT; k++)
+		if (strcmp(name, node_keys[k]) == 0)
+			break;
+	if (k == NK_COUNT)
+		return cf_fail(c, "unknown key '%.40s' in [node]", name);
+	if (c->node_key_line[k])
+		return cf_fail(c, "duplicate key '%s' in [node] (first at line %d)", name, c->node_key_line[k]);
+	c->node_key_line[k] = c->lineno;
+
+	switch (k) {
+	case NK_AGENCY:
+		if (strlen(value) > LFH_AGENCY_MAX || !lfh_name_valid(value))
+			return cf_fail(c, "agency: invalid agency id '%.40s' (1..%d characters of a-z 0-9 _ -)",
+				       value, LFH_AGENCY_MAX);
+		memcpy(o->agency, value, strlen(value) + 1);
+		return 1;
+	case NK_HUB:
+		if (!hub_name_valid(value))
+			return cf_fail(c, "hub: invalid hub name '%.70s' (1..%d characters of A-Z a-z 0-9 _ . -)",
+				       value, LFH_HUBNAME_MAX);
+		memcpy(o->hub, value, strlen(value) + 1);
+		return 1;
+	case NK_DATA_DIR:
+		return set_path(c, name, value, o->data_dir, sizeof o->data_dir);
+	case NK_KEY_DIR:
+		return set_path(c, name, value, o->key_dir, sizeof o->key_dir);
+	case NK_LISTEN:
+		return set_endpoint(c, name, value, 1, o->listen, sizeof o->listen);
+	case NK_CONTROL:
+		return set_endpoint(c, name, value, 1, o->control, sizeof o->control);
+	case NK_LOG_LEVEL:
+		if (lfh_log_parse_level(value, &o->log_level) != 0)
+			return cf_fail(c, "log_level: '%.40s' is not one of debug, info, warn, error", value);
+		return 1;
+	case NK_MAP_SIZE:
+		return set_map_size(c, value);
+	}
+	return 0;
+}
+
+static int cf_peer_key(struct cfparse *c, const char *name, const char *value)
+{
+	lfh_peer_conf *p = &c->out->peers[c->cur_peer];
+	int k;
+	for (k = 0; k < PK_COUNT; k++)
+		if (strcmp(name, peer_keys[k]) == 0)
+			break;
+	if (k == PK_COUNT)
+		return cf_fail(c, "unknown key '%.40s' in [peer %s] (expected endpoint, pubkey)", name,
+			       p->agency);
+	if (c->peer_key_line[c->cur_peer][k])
+		return cf_fail(c, "duplicate key '%s' in [peer %s] (first at line %d)", name, p->agency,
+			       c->peer_key_line[c->cur_peer][k]);
+	c->peer_key_line[c->cur_peer][k] = c->lineno;
+	if (k == PK_ENDPOINT)
+		return set_endpoint(c, name, value, 0, p->endpoint, sizeof p->endpoint);
+	return set_path(c, name, value, p->pubkey_path, sizeof p->pubkey_path);
+}
+
+static int cf_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfparse *c = user;
+	(void)section; /* the reader tracks sections (and has validated them) */
+	if (c->failed)
+		return 0;
+	switch (c->cur) {
+	case SEC_NODE:
+		return cf_node_key(c, name, value);
+	case SEC_PEER:
+		return cf_peer_key(c, name, value);
+	case SEC_NONE:
+		break;
+	}
+	return cf_fail(c, "key '%.40s' outside any section (start with [node])", name);
+}
+
+/* After parsing: required keys, cross-checks, peer public keys. */
+static int cf_finish(struct cfparse *c)
+{
+	lfh_config *o = c->out;
+
+	if (!c->node_line)
+		return cf_fail_at(c, 0, "no [node] section");
+	for (int k = 0; k < NK_NREQUIRED; k++)
+		if (!c->node_key_line[k])
+			return cf_fail_at(c, c->node_line, "[node] is missing required key '%s'", node_keys[k]);
+	for (size_t i = 0; i < o->npeers; i++) {
+		lfh_peer_conf *p = &o->peers[i];
+		for (int k = 0; k < PK_COUNT; k++)
+			if (!c->peer_key_line[i][k])
+				return cf_fail_at(c, c->peer_line[i], "[peer %s] is missing required key '%s'",
+						  p->agency, peer_keys[k]);
+		if (strcmp(p->agency, o->agency) == 0)
+			return cf_fail_at(c, c->peer_line[i], "[peer %s] is this node's own agency", p->agency);
+	}
+	for (size_t i = 0; i < o->npeers; i++) {
+		lfh_peer_conf *p = &o->peers[i];
+		int line = c->peer_key_line[i][PK_PUBKEY];
+		lfh_err e;
+		lfh_err_clear(&e);
+		if (lfh_pubkeys_load(p->pubkey_path, &p->pub, &e) != 0)
+			return cf_fail_at(c, line, "[peer %s] pubkey: %s", p->agency, e.msg);
+		if (strcmp(p->pub.agency, p->agency) != 0)
+			return cf_fail_at(c, line, "[peer %s] pubkey file %s is for agency '%s', not '%s'",
+					  p->agency, p->pubkey_path, p->pub.agency, p->agency);
+		for (size_t j = 0; j < i; j++) {
+			const lfh_pubkeys *q = &o->peers[j].pub;
+			if (sodium_memcmp(q->sign_pk, p->pub.sign_pk, 32) == 0 ||
+			    sodium_memcmp(q->box_pk, p->pub.box_pk, 32) == 0 ||
+			    sodium_memcmp(q->curve_pk, p->pub.curve_pk, 32) == 0)
+				return cf_fail_at(c, line, "[peer %s] has the same public keys as [peer %s]",
+						  p->agency, o->peers[j].agency);
+		}
+	}
+	return 0;
+}
+
+/* Read the whole config file (bounded). */
+static int read_config(const char *path, char **out, size_t *outlen, lfh_err *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return lfh_err_set(err, LFH_ECONFIG, "%s: not a regular file", path);
+	}
+	char *buf = malloc(CONFIG_FILE_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	}
+	size_t len = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			return lfh_err_set(err, LFH_ECONFIG, "%s: read: %s", path, strerror(e));
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > CONFIG_FILE_MAX) {
+			free(buf);
+			close(fd);
+			return lfh_err_set(err, LFH_ECONFIG, "%s: file too large (max %d bytes)", path,
+					   CONFIG_FILE_MAX);
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
+{
+	char dir[PATH_MAX], absdir[PATH_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!path || !out)
+		return lfh_err_set(err, LFH_EINVAL, "lfh_config_load: NULL argument");
+	memset(out, 0, sizeof *out);
+	out->log_level = LFH_LOG_INFO;
+	out->map_size = 0;
+
+	/* The directory the relative paths are taken from, made absolute. */
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else if ((size_t)(slash - path) >= sizeof dir)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: path too long", path);
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if (!realpath(dir, absdir))
+		return lfh_err_set(err, LFH_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
+	const char *base = slash ? slash + 1 : path;
+	if (*base == '\0')
+		return lfh_err_set(err, LFH_ECONFIG, "%s: not a file name", path);
+	if (resolve_path(strcmp(absdir, "/") == 0 ? "" : absdir, base, out->path, sizeof out->path) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: path too long", path);
+
+	if ((rc = read_config(path, &text, &len, err)) != 0)
+		return rc;
+
+	struct cfparse *c = calloc(1, sizeof *c);
+	if (!c) {
+		free(text);
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	}
+	c->path = path;
+	c->dir = strcmp(absdir, "/") == 0 ? "" : absdir; /* "" + "/" + rel */
+	c->p = text;
+	c->end = text + len;
+	c->out = out;
+	c->err = err;
+
+	int ir = ini_parse_stream(cf_reader, c, cf_handler, c);
+	free(text);
+	if (ir > 0 && (!c->failed || ir < c->fail_line)) {
+		/* inih's own complaint came first (e.g. a line without '='). */
+		c->failed = 0;
+		cf_fail_at(c, ir, "syntax error (expected '[section]' or 'key = value')");
+	}
+	if (!c->failed && ir < 0)
+		c->failed = lfh_err_set(err, LFH_ENOMEM, "%s: parser error %d", path, ir);
+	if (!c->failed)
+		cf_finish(c);
+	rc = c->failed;
+	free(c);
+	if (rc != 0) {
+		memset(out, 0, sizeof *out);
+		return rc;
+	}
+	return 0;
+}
+
+const lfh_peer_conf *lfh_config_peer(const lfh_config *c, const char *agency)
+{
+	if (!c || !agency)
+		return NULL;
+	for (size_t i = 0; i < c->npeers; i++)
+		if (strcmp(c->peers[i].agency, agency) == 0)
+			return &c->peers[i];
+	return NULL;
+}

@@ -1,0 +1,583 @@
+/*
+ * node.c - the node's core: writing, receiving and serving events.
+ *
+ * Invariants this file keeps:
+ *  - An event is stored only after every check passed: strict decode, our
+ *    hub id, a member author whose current key id and signature match, and
+ *    (unless we wrote it) that we are one of its recipients.
+ *  - Our own events are written with per-author seq and per-(author,
+ *    recipient) counters taken from `meta` in the same write transaction,
+ *    so counters and events can never disagree after a crash.
+ *  - Bodies are encrypted under the sharing key (case, category, us, epoch
+ *    0); any recipient not yet granted that key first gets a KEY event, in
+ *    the same transaction and earlier in local order, so the key always
+ *    travels ahead of the data it opens.
+ *  - Case metadata in `cases` holds only non-secret fields (lead agency,
+ *    first/last HLC, event count); everything readable comes from
+ *    decrypting events, so shredding keys shreds the case.
+ *
+ * Meta counters: "seq" (our last author seq), "ctr:<agency>" (our last
+ * counter to a recipient), "seen:<author>" (highest counter an author used
+ * for us), "contig:<author>" (we hold every counter up to this), "hlc".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lfh/hlc.h"
+#include "lfh/log.h"
+#include "lfh/node.h"
+#include "lfh/sharing.h"
+#include "lfh/wire.h"
+
+#define META_NAME_MAX 64
+
+static void meta_name(char out[META_NAME_MAX], const char *prefix, const char *agency)
+{
+	snprintf(out, META_NAME_MAX, "%s:%s", prefix, agency);
+}
+
+int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
+{
+	lfh_node *n = calloc(1, sizeof *n);
+	lfh_pubkeys *members = NULL;
+	int rc;
+
+	if (!n)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	n->cfg = *cfg;
+	rc = lfh_identity_load(cfg->key_dir, &n->id, err);
+	if (rc)
+		goto fail;
+	if (strcmp(n->id->pub.agency, cfg->agency) != 0) {
+		rc = lfh_err_set(err, LFH_ECONFIG, "key_dir %s holds keys of agency '%s', not '%s'",
+				 cfg->key_dir, n->id->pub.agency, cfg->agency);
+		goto fail;
+	}
+	members = calloc(cfg->npeers + 1, sizeof *members);
+	if (!members) {
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		goto fail;
+	}
+	members[0] = n->id->pub;
+	for (size_t i = 0; i < cfg->npeers; i++)
+		members[i + 1] = cfg->peers[i].pub;
+	rc = lfh_hub_id(cfg->hub, members, cfg->npeers + 1, n->hub_id, err);
+	if (rc)
+		goto fail;
+	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
+	if (rc)
+		goto fail;
+	free(members);
+	*out = n;
+	return 0;
+fail:
+	free(members);
+	lfh_node_close(n);
+	return rc;
+}
+
+void lfh_node_close(lfh_node *n)
+{
+	if (!n)
+		return;
+	if (n->store)
+		lfh_store_close(n->store);
+	if (n->id)
+		lfh_identity_free(n->id);
+	free(n);
+}
+
+const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency)
+{
+	if (strcmp(agency, n->id->pub.agency) == 0)
+		return &n->id->pub;
+	const lfh_peer_conf *p = lfh_config_peer(&n->cfg, agency);
+	return p ? &p->pub : NULL;
+}
+
+static int cmp_rcpt(const void *a, const void *b)
+{
+	return strcmp(((const lfh_recipient *)a)->agency, ((const lfh_recipient *)b)->agency);
+}
+
+/* Turn a caller's `to` list into sorted, unique member recipients, minus us. */
+static int resolve_recipients(lfh_node *n, const char *const *to, size_t nto, lfh_event *ev,
+			      lfh_err *err)
+{
+	ev->nrcpt = 0;
+	for (size_t i = 0; i < nto; i++) {
+		if (strcmp(to[i], n->id->pub.agency) == 0)
+			continue;
+		if (!lfh_node_member(n, to[i]))
+			return lfh_err_set(err, LFH_EINVAL, "'%s' is not an agency of this hub", to[i]);
+		int dup = 0;
+		for (uint32_t j = 0; j < ev->nrcpt; j++)
+			dup |= strcmp(ev->rcpt[j].agency, to[i]) == 0;
+		if (dup)
+			continue;
+		if (ev->nrcpt == LFH_MAX_RECIPIENTS)
+			return lfh_err_set(err, LFH_EINVAL, "too many recipients (max %d)",
+					   LFH_MAX_RECIPIENTS);
+		snprintf(ev->rcpt[ev->nrcpt++].agency, LFH_AGENCY_MAX + 1, "%s", to[i]);
+	}
+	if (ev->nrcpt == 0)
+		return lfh_err_set(err, LFH_EINVAL, "no recipient agency other than %s",
+				   n->id->pub.agency);
+	qsort(ev->rcpt, ev->nrcpt, sizeof ev->rcpt[0], cmp_rcpt);
+	return 0;
+}
+
+/* Update the non-secret case index after storing a new event of the case. */
+static int index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	lfh_record r = { 0 };
+	uint64_t count = 0, first = 0, last = 0;
+	int rc = lfh_store_case_get(t, ev->case_id, &r, err);
+
+	if (rc && rc != LFH_ENOTFOUND)
+		return rc;
+	lfh_record_uint(&r, "events", &count);
+	if (!lfh_record_uint(&r, "first_hlc", &first) || ev->hlc < first)
+		first = ev->hlc;
+	lfh_record_uint(&r, "last_hlc", &last);
+	if (ev->hlc > last)
+		last = ev->hlc;
+	rc = lfh_record_set_uint(&r, "events", count + 1, err);
+	if (!rc)
+		rc = lfh_record_set_uint(&r, "first_hlc", first, err);
+	if (!rc)
+		rc = lfh_record_set_uint(&r, "last_hlc", last, err);
+	if (!rc && ev->type == LFH_EV_REFERRAL)
+		rc = lfh_record_set_str(&r, "lead", ev->author, err);
+	if (!rc)
+		rc = lfh_store_case_put(t, ev->case_id, &r, err);
+	lfh_record_clear(&r);
+	return rc;
+}
+
+/* Fill the author-side header fields of ev: seq, hlc, counters, key id. */
+static int stamp_event(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
+{
+	char name[META_NAME_MAX];
+	uint64_t seq, last_hlc;
+	int rc;
+
+	memcpy(ev->hub, n->hub_id, 32);
+	snprintf(ev->author, sizeof ev->author, "%s", n->id->pub.agency);
+	memcpy(ev->key_id, n->id->pub.key_id, LFH_KEYID_LEN);
+	if ((rc = lfh_store_meta_get(t, "seq", &seq, err)))
+		return rc;
+	ev->seq = seq + 1;
+	if ((rc = lfh_store_meta_get(t, "hlc", &last_hlc, err)))
+		return rc;
+	if (last_hlc < n->hlc_last)
+		last_hlc = n->hlc_last;
+	ev->hlc = lfh_hlc_next(last_hlc);
+	for (uint32_t i = 0; i < ev->nrcpt; i++) {
+		uint64_t c;
+		meta_name(name, "ctr", ev->rcpt[i].agency);
+		if ((rc = lfh_store_meta_get(t, name, &c, err)))
+			return rc;
+		ev->rcpt[i].ctr = c + 1;
+	}
+	return 0;
+}
+
+/* Persist the counters stamp_event used, once the event is stored. */
+static int commit_stamp(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	char name[META_NAME_MAX];
+	int rc = lfh_store_meta_put(t, "seq", ev->seq, err);
+
+	if (!rc)
+		rc = lfh_store_meta_put(t, "hlc", ev->hlc, err);
+	for (uint32_t i = 0; rc == 0 && i < ev->nrcpt; i++) {
+		meta_name(name, "ctr", ev->rcpt[i].agency);
+		rc = lfh_store_meta_put(t, name, ev->rcpt[i].ctr, err);
+	}
+	if (!rc)
+		n->hlc_last = ev->hlc;
+	return rc;
+}
+
+/* Sign, store and index a fully built event of ours. */
+static int store_own_event(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t id[LFH_ID_LEN],
+			   lfh_err *err)
+{
+	lfh_buf env = { 0 };
+	lfh_put_result pr;
+	int rc = lfh_event_sign(ev, n->id->sign_sk, &env, id, err);
+
+	if (!rc)
+		rc = lfh_store_put_event(t, env.data, env.len, ev, id, &pr, err);
+	if (!rc)
+		rc = commit_stamp(n, t, ev, err);
+	if (!rc)
+		rc = index_case(t, ev, err);
+	lfh_buf_free(&env);
+	return rc;
+}
+
+/*
+ * Emit a KEY event granting our sharing key for (case, category) to every
+ * recipient of `data` that has not been granted it yet.
+ */
+static int grant_missing(lfh_node *n, lfh_txn *t, const lfh_event *data, const uint8_t key[32],
+			 lfh_err *err)
+{
+	lfh_event kev = { 0 };
+	lfh_key_body kb = { 0 };
+	lfh_buf body = { 0 };
+	uint8_t id[LFH_ID_LEN];
+	int rc = 0;
+
+	snprintf(kb.creator, sizeof kb.creator, "%s", n->id->pub.agency);
+	for (uint32_t i = 0; i < data->nrcpt; i++) {
+		const char *a = data->rcpt[i].agency;
+		int has = 0;
+		rc = lfh_store_grant_has(t, data->case_id, data->category, kb.creator, 0, a, &has,
+					 err);
+		if (rc)
+			return rc;
+		if (has)
+			continue;
+		const lfh_pubkeys *pk = lfh_node_member(n, a);
+		rc = lfh_key_seal(key, pk->box_pk, kb.grants[kb.ngrants].sealed, err);
+		if (rc)
+			return rc;
+		snprintf(kb.grants[kb.ngrants].agency, LFH_AGENCY_MAX + 1, "%s", a);
+		snprintf(kev.rcpt[kb.ngrants].agency, LFH_AGENCY_MAX + 1, "%s", a);
+		kb.ngrants++;
+	}
+	if (kb.ngrants == 0)
+		return 0;
+	kev.nrcpt = kb.ngrants;
+	kev.type = LFH_EV_KEY;
+	memcpy(kev.case_id, data->case_id, LFH_CASE_LEN);
+	snprintf(kev.category, sizeof kev.category, "%s", data->category);
+	rc = lfh_key_body_encode(&kb, &body, err);
+	if (!rc)
+		rc = stamp_event(n, t, &kev, err);
+	if (!rc) {
+		kev.body = body.data;
+		kev.body_len = body.len;
+		rc = store_own_event(n, t, &kev, id, err);
+		kev.body = NULL;
+	}
+	for (uint32_t i = 0; rc == 0 && i < kb.ngrants; i++)
+		rc = lfh_store_grant_put(t, data->case_id, data->category, kb.creator, 0,
+					 kb.grants[i].agency, err);
+	lfh_buf_free(&body);
+	return rc;
+}
+
+/* Our sharing key for (case, category), created on first use. */
+static int own_sharing_key(lfh_node *n, lfh_txn *t, const lfh_event *ev, uint8_t key[32],
+			   lfh_err *err)
+{
+	int rc = lfh_store_key_get(t, ev->case_id, ev->category, n->id->pub.agency, 0, key, err);
+	if (rc != LFH_ENOTFOUND)
+		return rc;
+	lfh_sharing_key_new(key);
+	return lfh_store_key_put(t, ev->case_id, ev->category, n->id->pub.agency, 0, key, err);
+}
+
+int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+		   const char *category, const char *const *to, size_t nto, const lfh_record *body,
+		   lfh_write_result *res, lfh_err *err)
+{
+	lfh_event ev = { 0 };
+	lfh_buf pt = { 0 }, ad = { 0 }, ct = { 0 };
+	uint8_t key[32];
+	int rc;
+
+	if (type == LFH_EV_KEY || type == 0 || type > LFH_EV_TYPE_MAX)
+		return lfh_err_set(err, LFH_EINVAL, "event type %u cannot be written directly", type);
+	if (!lfh_name_valid(category))
+		return lfh_err_set(err, LFH_EINVAL, "invalid category '%s'", category);
+	memcpy(ev.case_id, case_id, LFH_CASE_LEN);
+	ev.type = type;
+	snprintf(ev.category, sizeof ev.category, "%s", category);
+	snprintf(ev.key_creator, sizeof ev.key_creator, "%s", n->id->pub.agency);
+	ev.key_epoch = 0;
+	ev.nonce_len = LFH_NONCE_LEN;
+	rc = resolve_recipients(n, to, nto, &ev, err);
+	if (!rc)
+		rc = lfh_record_encode(body, &pt, err);
+	if (!rc && pt.len + LFH_AEAD_ABYTES > LFH_BODY_MAX)
+		rc = lfh_err_set(err, LFH_ETOOBIG, "event body is %zu bytes (max %d)", pt.len,
+				 LFH_BODY_MAX - LFH_AEAD_ABYTES);
+	if (!rc)
+		rc = own_sharing_key(n, t, &ev, key, err);
+	if (!rc)
+		rc = grant_missing(n, t, &ev, key, err);
+	if (!rc)
+		rc = stamp_event(n, t, &ev, err);
+	if (!rc) {
+		lfh_nonce_new(ev.nonce);
+		rc = lfh_event_header_bytes(&ev, &ad, err);
+	}
+	if (!rc)
+		rc = lfh_body_encrypt(key, ev.nonce, ad.data, ad.len, pt.data, pt.len, &ct, err);
+	if (!rc) {
+		ev.body = ct.data;
+		ev.body_len = ct.len;
+		rc = store_own_event(n, t, &ev, res->event_id, err);
+		ev.body = NULL;
+	}
+	if (!rc) {
+		memcpy(res->case_id, case_id, LFH_CASE_LEN);
+		res->hlc = ev.hlc;
+		res->nrcpt = ev.nrcpt;
+		for (uint32_t i = 0; i < ev.nrcpt; i++)
+			memcpy(res->rcpt[i], ev.rcpt[i].agency, LFH_AGENCY_MAX + 1);
+	}
+	sodium_memzero(key, sizeof key);
+	lfh_buf_free(&pt);
+	lfh_buf_free(&ad);
+	lfh_buf_free(&ct);
+	return rc;
+}
+
+/* Open the grant sealed to us in a KEY event we received, and keep the key. */
+static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	lfh_key_body kb;
+	uint8_t key[32];
+	int rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err);
+
+	if (rc)
+		return rc;
+	if (strcmp(kb.creator, ev->author) != 0)
+		return lfh_err_set(err, LFH_EPERM, "key event by %s grants a key of %s", ev->author,
+				   kb.creator);
+	for (uint32_t i = 0; i < kb.ngrants; i++) {
+		if (strcmp(kb.grants[i].agency, n->id->pub.agency) != 0)
+			continue;
+		rc = lfh_key_open(kb.grants[i].sealed, n->id->pub.box_pk, n->id->box_sk, key, err);
+		if (!rc)
+			rc = lfh_store_key_put(t, ev->case_id, ev->category, kb.creator, kb.epoch, key,
+					       err);
+		sodium_memzero(key, sizeof key);
+		return rc;
+	}
+	return 0; /* our own key event relayed back: nothing to open */
+}
+
+static int count_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		     size_t len)
+{
+	(void)key;
+	(void)id;
+	(void)raw;
+	(void)len;
+	(*(uint64_t *)vctx)++;
+	return 0;
+}
+
+/* Track which counters `author` has used for us, for gap detection. */
+static int note_slot(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	char seen_name[META_NAME_MAX], contig_name[META_NAME_MAX];
+	uint64_t seen, contig, ctr;
+	int idx = lfh_event_find_recipient(ev, n->id->pub.agency);
+	int rc;
+
+	if (idx < 0)
+		return 0;
+	ctr = ev->rcpt[idx].ctr;
+	meta_name(seen_name, "seen", ev->author);
+	meta_name(contig_name, "contig", ev->author);
+	if ((rc = lfh_store_meta_get(t, seen_name, &seen, err)) ||
+	    (rc = lfh_store_meta_get(t, contig_name, &contig, err)))
+		return rc;
+	if (ctr > seen && (rc = lfh_store_meta_put(t, seen_name, ctr, err)))
+		return rc;
+	if (ctr != contig + 1)
+		return 0;
+	/* Advance over any later counters that arrived out of order. */
+	contig = ctr;
+	for (;;) {
+		uint64_t present = 0;
+		rc = lfh_store_scan_slots(t, ev->author, n->id->pub.agency, contig + 1, contig + 1,
+					  count_one, &present, err);
+		if (rc < 0)
+			return rc;
+		if (!present)
+			break;
+		contig++;
+	}
+	return lfh_store_meta_put(t, contig_name, contig, err);
+}
+
+/* The checks of PROTOCOL.md "Verification by a receiver", in order. */
+static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, lfh_err *err)
+{
+	const lfh_pubkeys *author;
+	char hex[2 * LFH_KEYID_LEN + 1];
+
+	if (sodium_memcmp(ev->hub, n->hub_id, 32) != 0)
+		return lfh_err_set(err, LFH_EHUB, "event from %s is for another hub", from);
+	author = lfh_node_member(n, ev->author);
+	if (!author)
+		return lfh_err_set(err, LFH_EPERM, "event author '%s' is not a member", ev->author);
+	if (sodium_memcmp(ev->key_id, author->key_id, LFH_KEYID_LEN) != 0) {
+		lfh_hex(hex, ev->key_id, LFH_KEYID_LEN);
+		return lfh_err_set(err, LFH_EPERM, "event by %s uses unknown key %s", ev->author, hex);
+	}
+	if (lfh_event_verify(ev, author->sign_pk, err))
+		return lfh_err_set(err, LFH_ECRYPTO, "event by %s seq %llu: bad signature",
+				   ev->author, (unsigned long long)ev->seq);
+	if (strcmp(ev->author, n->id->pub.agency) != 0 &&
+	    lfh_event_find_recipient(ev, n->id->pub.agency) < 0)
+		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
+				   ev->author, (unsigned long long)ev->seq);
+	return 0;
+}
+
+int lfh_node_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const char *from,
+		    lfh_ingest_result *res, lfh_err *err)
+{
+	lfh_event ev = { 0 };
+	lfh_put_result pr = { 0 };
+	uint8_t id[LFH_ID_LEN];
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	rc = lfh_event_decode(raw, len, &ev, err);
+	if (rc)
+		return rc;
+	rc = verify_received(n, &ev, from, err);
+	if (!rc) {
+		lfh_event_id(raw, len, id);
+		rc = lfh_store_put_event(t, raw, len, &ev, id, &pr, err);
+	}
+	if (!rc && pr.was_new) {
+		if (ev.type == LFH_EV_KEY)
+			rc = accept_key_event(n, t, &ev, err);
+		if (!rc)
+			rc = note_slot(n, t, &ev, err);
+		if (!rc)
+			rc = index_case(t, &ev, err);
+		if (!rc) {
+			n->hlc_last = lfh_hlc_merge(n->hlc_last, ev.hlc);
+			rc = lfh_store_meta_put(t, "hlc", n->hlc_last, err);
+		}
+	}
+	if (!rc) {
+		res->stored = pr.was_new;
+		res->hlc = ev.hlc;
+		res->type = ev.type;
+		res->nrcpt = ev.nrcpt;
+		for (uint32_t i = 0; i < ev.nrcpt; i++)
+			memcpy(res->rcpt[i], ev.rcpt[i].agency, LFH_AGENCY_MAX + 1);
+	}
+	lfh_event_clear(&ev);
+	return rc;
+}
+
+struct serve_ctx {
+	lfh_batch_writer w;
+	uint32_t max;
+	uint64_t last;
+	int full;
+};
+
+static int serve_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		     size_t len)
+{
+	struct serve_ctx *c = vctx;
+	(void)id;
+	if (c->w.n >= c->max || lfh_batch_add(&c->w, raw, len) != 0) {
+		c->full = 1;
+		return 1;
+	}
+	c->last = key;
+	return 0;
+}
+
+int lfh_node_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
+			lfh_buf *out, lfh_err *err)
+{
+	struct serve_ctx c = { .max = max, .last = after };
+	int rc;
+
+	(void)n;
+	lfh_batch_begin(&c.w, LFH_MSG_BATCH);
+	rc = lfh_store_scan_rcpt(t, peer, after, serve_one, &c, err);
+	if (!rc)
+		rc = lfh_batch_finish(&c.w, c.last, c.full, out, err);
+	lfh_batch_free(&c.w);
+	return rc;
+}
+
+int lfh_node_serve_fetch(lfh_node *n, lfh_txn *t, const char *peer, const char *author,
+			 uint64_t from, uint64_t to, lfh_buf *out, lfh_err *err)
+{
+	struct serve_ctx c = { .max = LFH_BATCH_MAX };
+	int rc;
+
+	(void)n;
+	lfh_batch_begin(&c.w, LFH_MSG_FETCHED);
+	rc = lfh_store_scan_slots(t, author, peer, from, to, serve_one, &c, err);
+	if (!rc)
+		rc = lfh_batch_finish(&c.w, 0, 0, out, err);
+	lfh_batch_free(&c.w);
+	return rc;
+}
+
+int lfh_node_gaps(lfh_node *n, lfh_txn *t, const char *author, uint64_t *first_missing,
+		  uint64_t *highest, uint64_t *missing, lfh_err *err)
+{
+	char name[META_NAME_MAX];
+	uint64_t contig, seen, present = 0;
+	int rc;
+
+	meta_name(name, "seen", author);
+	if ((rc = lfh_store_meta_get(t, name, &seen, err)))
+		return rc;
+	meta_name(name, "contig", author);
+	if ((rc = lfh_store_meta_get(t, name, &contig, err)))
+		return rc;
+	*first_missing = contig + 1;
+	*highest = seen;
+	*missing = 0;
+	if (seen <= contig)
+		return 0;
+	rc = lfh_store_scan_slots(t, author, n->id->pub.agency, contig + 1, seen, count_one,
+				  &present, err);
+	if (!rc)
+		*missing = (seen - contig) - present;
+	return rc;
+}
+
+int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, lfh_event *ev,
+			lfh_record *body, lfh_err *err)
+{
+	lfh_buf ad = { 0 }, pt = { 0 };
+	uint8_t key[32];
+	int rc = lfh_event_decode(raw, len, ev, err);
+
+	(void)n;
+	if (rc || ev->type == LFH_EV_KEY)
+		return rc;
+	rc = lfh_store_key_get(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch, key,
+			       err);
+	if (rc == LFH_ENOTFOUND)
+		return lfh_err_set(err, LFH_ENOKEY, "sharing key %s/%u for this case is missing",
+				   ev->key_creator, ev->key_epoch);
+	if (!rc)
+		rc = lfh_event_header_bytes(ev, &ad, err);
+	if (!rc)
+		rc = lfh_body_decrypt(key, ev->nonce, ad.data, ad.len, ev->body, ev->body_len, &pt,
+				      err);
+	if (!rc)
+		rc = lfh_record_decode(pt.data, pt.len, body, err);
+	sodium_memzero(key, sizeof key);
+	lfh_buf_free(&ad);
+	lfh_buf_free(&pt);
+	return rc;
+}

@@ -1,0 +1,1064 @@
+/*
+ * store.c - the node's durable state in LMDB (see include/lfh/store.h).
+ *
+ * Design:
+ * - One environment per node, opened with MDB_NOTLS (a read txn and the
+ *   write txn may both be open in the one daemon thread) and sync on (no
+ *   MDB_NOSYNC / MDB_NOMETASYNC), so a committed write txn is durable.
+ *   The data dir is created 0700 if missing; data.mdb and lock.mdb are 0600.
+ *   The map is sparse: the default 16 GiB costs nothing until used.
+ * - Every named database is opened (MDB_CREATE) once, in one write txn at
+ *   open time; the MDB_dbi handles live in the store for its lifetime.
+ * - `events` values are lseq(8, BE) followed by the envelope, so a
+ *   duplicate put can report the stored copy's lseq without another index.
+ *   get_event and the scans hand out only the envelope part.
+ * - The log head is the last key of `log` (looked up once per txn, then
+ *   cached in the txn); the audit sequence is the last key of `audit` + 1.
+ * - A put checks for equivocation (same (author, seq) or (author, rcpt,
+ *   ctr) slot held by a different id) before writing anything, so an
+ *   LFH_EEQUIV put writes only to `evidence` and the txn stays usable.
+ * - Any LMDB failure in a write txn marks the txn broken: a later commit
+ *   aborts it instead of committing a half-applied batch.
+ * - Names (agency ids, categories) are 1..31 bytes, zero-padded to 32 in
+ *   keys; meta names are 1..LFH_META_NAME_MAX bytes, stored as is.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <lmdb.h>
+
+#include "lfh/store.h"
+
+#define DEFAULT_MAP_SIZE ((size_t)16 << 30)
+#define NAME_LEN 32
+#define LFH_META_NAME_MAX 255
+
+enum {
+	DB_EVENTS,
+	DB_LOG,
+	DB_BY_AUTHOR,
+	DB_BY_RCPT,
+	DB_BY_SLOT,
+	DB_BY_CASE,
+	DB_CASES,
+	DB_KEYS,
+	DB_GRANTS,
+	DB_PEERS,
+	DB_META,
+	DB_EVIDENCE,
+	DB_AUDIT,
+	DB_COUNT
+};
+
+static const char *const db_names[DB_COUNT] = {
+	"events", "log",  "by_author", "by_rcpt", "by_slot",  "by_case", "cases",
+	"keys",   "grants", "peers",   "meta",    "evidence", "audit",
+};
+
+struct lfh_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+};
+
+struct lfh_txn {
+	lfh_store *s;
+	MDB_txn *txn;
+	int write;
+	int broken;    /* an LMDB error happened in this write txn */
+	int have_head; /* head is valid */
+	uint64_t head; /* cached last key of `log` */
+};
+
+/* Key sizes. */
+#define K_SLOT (NAME_LEN + NAME_LEN + 8)
+#define K_CASE_IDX (LFH_CASE_LEN + 8 + LFH_ID_LEN)
+#define K_KEY (LFH_CASE_LEN + NAME_LEN + NAME_LEN + 4)
+#define K_GRANT (K_KEY + NAME_LEN)
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static MDB_val val(const void *p, size_t n)
+{
+	MDB_val v = { n, (void *)p };
+	return v;
+}
+
+/* Map an LMDB error to LFH_ESTORE; a write txn that saw one is broken. */
+static int mdb_fail(lfh_txn *t, lfh_err *err, int rc, const char *what)
+{
+	if (t && t->write)
+		t->broken = 1;
+	if (rc == MDB_MAP_FULL)
+		return lfh_err_set(err, LFH_ESTORE, "store full: raise map_size_mb (%s)", what);
+	return lfh_err_set(err, LFH_ESTORE, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* Zero-pad an agency id or category (1..31 bytes) to 32 bytes. */
+static int pad_name(uint8_t out[NAME_LEN], const char *name, const char *what, lfh_err *err)
+{
+	size_t n = name ? strnlen(name, NAME_LEN) : 0;
+	if (n == 0 || n >= NAME_LEN)
+		return lfh_err_set(err, LFH_EINVAL, "%s must be 1..%d characters", what,
+				   NAME_LEN - 1);
+	memset(out, 0, NAME_LEN);
+	memcpy(out, name, n);
+	return 0;
+}
+
+static int need_write(lfh_txn *t, lfh_err *err)
+{
+	if (!t)
+		return lfh_err_set(err, LFH_EINVAL, "no transaction");
+	if (!t->write)
+		return lfh_err_set(err, LFH_EINVAL, "store: write in a read-only transaction");
+	return 0;
+}
+
+static int need_txn(lfh_txn *t, lfh_err *err)
+{
+	if (!t)
+		return lfh_err_set(err, LFH_EINVAL, "no transaction");
+	return 0;
+}
+
+/* Scan callbacks: 0 go on, >0 stop (scan returns 0), <0 abort with it. */
+static int cb_result(int rc, int *stop)
+{
+	if (rc != 0)
+		*stop = 1;
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- open / close ----------------------------------------------------- */
+
+/* mkdir -p with mode 0700 for the components it creates. */
+static int make_dirs(const char *dir, lfh_err *err)
+{
+	size_t n = strlen(dir);
+	char *p = malloc(n + 1);
+	int rc = 0;
+	if (!p)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i <= n && rc == 0; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		char c = p[i];
+		p[i] = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			rc = lfh_err_set(err, LFH_EIO, "cannot create %s: %s", p, strerror(errno));
+		p[i] = c;
+	}
+	free(p);
+	return rc;
+}
+
+static int open_dbs(lfh_store *s, lfh_err *err)
+{
+	MDB_txn *txn = NULL;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return mdb_fail(NULL, err, rc, "store: begin");
+	for (int i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
+		if (rc) {
+			mdb_txn_abort(txn);
+			return mdb_fail(NULL, err, rc, db_names[i]);
+		}
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		return mdb_fail(NULL, err, rc, "store: commit");
+	return 0;
+}
+
+int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *err)
+{
+	lfh_store *s = NULL;
+	int rc, dead;
+
+	if (!out || !dir || !*dir)
+		return lfh_err_set(err, LFH_EINVAL, "store: no data directory");
+	*out = NULL;
+	rc = make_dirs(dir, err);
+	if (rc)
+		return rc;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = mdb_env_create(&s->env);
+	if (rc) {
+		s->env = NULL;
+		rc = mdb_fail(NULL, err, rc, "store: create");
+		goto fail;
+	}
+	if ((rc = mdb_env_set_maxdbs(s->env, 16)) ||
+	    (rc = mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE))) {
+		rc = mdb_fail(NULL, err, rc, "store: configure");
+		goto fail;
+	}
+	rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
+	if (rc) {
+		rc = lfh_err_set(err, LFH_ESTORE, "store: open %s: %s", dir, mdb_strerror(rc));
+		goto fail;
+	}
+	/* Free reader slots left by processes that died (kill -9). */
+	mdb_reader_check(s->env, &dead);
+	rc = open_dbs(s, err);
+	if (rc)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	lfh_store_close(s);
+	return rc;
+}
+
+void lfh_store_close(lfh_store *s)
+{
+	if (!s)
+		return;
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s);
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+int lfh_txn_begin(lfh_store *s, int write, lfh_txn **out, lfh_err *err)
+{
+	if (!s || !out)
+		return lfh_err_set(err, LFH_EINVAL, "store: no store");
+	*out = NULL;
+	lfh_txn *t = calloc(1, sizeof *t);
+	if (!t)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc) {
+		free(t);
+		return mdb_fail(NULL, err, rc, "store: begin transaction");
+	}
+	t->s = s;
+	t->write = write ? 1 : 0;
+	*out = t;
+	return 0;
+}
+
+int lfh_txn_commit(lfh_txn *t, lfh_err *err)
+{
+	int rc = 0;
+	if (!t)
+		return lfh_err_set(err, LFH_EINVAL, "no transaction");
+	if (t->broken) {
+		mdb_txn_abort(t->txn);
+		rc = lfh_err_set(err, LFH_ESTORE,
+				 "store: transaction aborted after an earlier store error");
+	} else {
+		int mrc = mdb_txn_commit(t->txn);
+		if (mrc)
+			rc = mdb_fail(NULL, err, mrc, "store: commit");
+	}
+	free(t);
+	return rc;
+}
+
+void lfh_txn_abort(lfh_txn *t)
+{
+	if (!t)
+		return;
+	mdb_txn_abort(t->txn);
+	free(t);
+}
+
+/* ---- low-level get/put ------------------------------------------------ */
+
+/* mdb_get: 0 found, LFH_ENOTFOUND, or LFH_ESTORE. */
+static int db_get(lfh_txn *t, int db, const void *k, size_t kn, MDB_val *v, lfh_err *err,
+		  const char *what)
+{
+	MDB_val key = val(k, kn);
+	int rc = mdb_get(t->txn, t->s->dbi[db], &key, v);
+	if (rc == MDB_NOTFOUND)
+		return LFH_ENOTFOUND;
+	if (rc)
+		return mdb_fail(t, err, rc, what);
+	return 0;
+}
+
+static int db_put(lfh_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn,
+		  unsigned flags, lfh_err *err, const char *what)
+{
+	MDB_val key = val(k, kn), data = val(v, vn);
+	int rc = mdb_put(t->txn, t->s->dbi[db], &key, &data, flags);
+	if (rc)
+		return mdb_fail(t, err, rc, what);
+	return 0;
+}
+
+/* Last key of an 8-byte-keyed db as a u64 (0 if empty). */
+static int db_last_u64(lfh_txn *t, int db, uint64_t *last, lfh_err *err, const char *what)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
+	if (rc)
+		return mdb_fail(t, err, rc, what);
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND) {
+		*last = 0;
+		return 0;
+	}
+	if (rc)
+		return mdb_fail(t, err, rc, what);
+	if (k.mv_size != 8)
+		return lfh_err_set(err, LFH_ESTORE, "%s: corrupt key", what);
+	*last = get_be64(k.mv_data);
+	return 0;
+}
+
+static int db_count(lfh_txn *t, int db, uint64_t *count, lfh_err *err)
+{
+	MDB_stat st;
+	if (need_txn(t, err))
+		return LFH_EINVAL;
+	if (!count)
+		return lfh_err_set(err, LFH_EINVAL, "store: no output");
+	int rc = mdb_stat(t->txn, t->s->dbi[db], &st);
+	if (rc)
+		return mdb_fail(t, err, rc, db_names[db]);
+	*count = st.ms_entries;
+	return 0;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static int head_get(lfh_txn *t, uint64_t *head, lfh_err *err)
+{
+	if (!t->have_head) {
+		int rc = db_last_u64(t, DB_LOG, &t->head, err, "log");
+		if (rc)
+			return rc;
+		t->have_head = 1;
+	}
+	*head = t->head;
+	return 0;
+}
+
+static int check_event_args(const uint8_t *raw, size_t len, const lfh_event *ev,
+			    const uint8_t *id, lfh_err *err)
+{
+	uint8_t tmp[NAME_LEN];
+	int rc;
+	if (!raw || !len || !ev || !id)
+		return lfh_err_set(err, LFH_EINVAL, "store: missing event");
+	if (len > LFH_EVENT_MAX)
+		return lfh_err_set(err, LFH_ETOOBIG, "store: event of %zu bytes", len);
+	if (ev->nrcpt < 1 || ev->nrcpt > LFH_MAX_RECIPIENTS)
+		return lfh_err_set(err, LFH_EINVAL, "store: event has %u recipients",
+				   (unsigned)ev->nrcpt);
+	if ((rc = pad_name(tmp, ev->author, "author", err)))
+		return rc;
+	for (uint32_t i = 0; i < ev->nrcpt; i++)
+		if ((rc = pad_name(tmp, ev->rcpt[i].agency, "recipient", err)))
+			return rc;
+	return 0;
+}
+
+static void slot_key(uint8_t k[K_SLOT], const lfh_event *ev, uint32_t i)
+{
+	pad_name(k, ev->author, "author", NULL);
+	pad_name(k + NAME_LEN, ev->rcpt[i].agency, "recipient", NULL);
+	put_be64(k + 2 * NAME_LEN, ev->rcpt[i].ctr);
+}
+
+/* 1 if key k in db maps to an id other than id, 0 if free or same. */
+static int slot_taken(lfh_txn *t, int db, const uint8_t *k, size_t kn, const uint8_t *id,
+		      lfh_err *err)
+{
+	MDB_val v;
+	int rc = db_get(t, db, k, kn, &v, err, db_names[db]);
+	if (rc == LFH_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	return v.mv_size != LFH_ID_LEN || memcmp(v.mv_data, id, LFH_ID_LEN) != 0;
+}
+
+/* 0 if no slot conflict, LFH_EEQUIV (message set) if one, or an error. */
+static int check_slots(lfh_txn *t, const lfh_event *ev, const uint8_t *id, lfh_err *err)
+{
+	uint8_t k[K_SLOT];
+	int rc;
+
+	pad_name(k, ev->author, "author", NULL);
+	put_be64(k + NAME_LEN, ev->seq);
+	rc = slot_taken(t, DB_BY_AUTHOR, k, NAME_LEN + 8, id, err);
+	if (rc < 0)
+		return rc;
+	if (rc)
+		return lfh_err_set(err, LFH_EEQUIV,
+				   "equivocation: author %s seq %llu already held by another event",
+				   ev->author, (unsigned long long)ev->seq);
+	for (uint32_t i = 0; i < ev->nrcpt; i++) {
+		slot_key(k, ev, i);
+		rc = slot_taken(t, DB_BY_SLOT, k, K_SLOT, id, err);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			return lfh_err_set(err, LFH_EEQUIV,
+					   "equivocation: author %s seq %llu: slot %s ctr %llu "
+					   "already held by another event",
+					   ev->author, (unsigned long long)ev->seq,
+					   ev->rcpt[i].agency, (unsigned long long)ev->rcpt[i].ctr);
+	}
+	return 0;
+}
+
+static int put_event_value(lfh_txn *t, const uint8_t *id, uint64_t lseq, const uint8_t *raw,
+			   size_t len, lfh_err *err)
+{
+	MDB_val k = val(id, LFH_ID_LEN), v = { len + 8, NULL };
+	int rc = mdb_put(t->txn, t->s->dbi[DB_EVENTS], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+	if (rc)
+		return mdb_fail(t, err, rc, "events");
+	put_be64(v.mv_data, lseq);
+	memcpy((uint8_t *)v.mv_data + 8, raw, len);
+	return 0;
+}
+
+static int put_indexes(lfh_txn *t, const lfh_event *ev, const uint8_t *id, uint64_t lseq,
+		       lfh_err *err)
+{
+	uint8_t k[K_CASE_IDX > K_SLOT ? K_CASE_IDX : K_SLOT];
+	int rc;
+
+	put_be64(k, lseq);
+	if ((rc = db_put(t, DB_LOG, k, 8, id, LFH_ID_LEN, MDB_APPEND, err, "log")))
+		return rc;
+	pad_name(k, ev->author, "author", NULL);
+	put_be64(k + NAME_LEN, ev->seq);
+	if ((rc = db_put(t, DB_BY_AUTHOR, k, NAME_LEN + 8, id, LFH_ID_LEN, 0, err, "by_author")))
+		return rc;
+	for (uint32_t i = 0; i < ev->nrcpt; i++) {
+		pad_name(k, ev->rcpt[i].agency, "recipient", NULL);
+		put_be64(k + NAME_LEN, lseq);
+		if ((rc = db_put(t, DB_BY_RCPT, k, NAME_LEN + 8, id, LFH_ID_LEN, 0, err,
+				 "by_rcpt")))
+			return rc;
+		slot_key(k, ev, i);
+		if ((rc = db_put(t, DB_BY_SLOT, k, K_SLOT, id, LFH_ID_LEN, 0, err, "by_slot")))
+			return rc;
+	}
+	memcpy(k, ev->case_id, LFH_CASE_LEN);
+	put_be64(k + LFH_CASE_LEN, ev->hlc);
+	memcpy(k + LFH_CASE_LEN + 8, id, LFH_ID_LEN);
+	return db_put(t, DB_BY_CASE, k, K_CASE_IDX, "", 0, 0, err, "by_case");
+}
+
+int lfh_store_put_event(lfh_txn *t, const uint8_t *raw, size_t len, const lfh_event *ev,
+			const uint8_t id[LFH_ID_LEN], lfh_put_result *res, lfh_err *err)
+{
+	lfh_put_result r = { 0, 0 };
+	uint64_t head;
+	MDB_val v;
+	int rc;
+
+	if (res)
+		*res = r;
+	if ((rc = need_write(t, err)) || (rc = check_event_args(raw, len, ev, id, err)))
+		return rc;
+	rc = db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events");
+	if (rc == 0) {
+		if (v.mv_size < 8)
+			return lfh_err_set(err, LFH_ESTORE, "events: corrupt value");
+		r.lseq = get_be64(v.mv_data);
+		goto done;
+	}
+	if (rc != LFH_ENOTFOUND)
+		return rc;
+	rc = check_slots(t, ev, id, err);
+	if (rc == LFH_EEQUIV) {
+		int prc = db_put(t, DB_EVIDENCE, id, LFH_ID_LEN, raw, len, 0, err, "evidence");
+		return prc ? prc : rc;
+	}
+	if (rc)
+		return rc;
+	if ((rc = head_get(t, &head, err)))
+		return rc;
+	r.lseq = head + 1;
+	r.was_new = 1;
+	if ((rc = put_event_value(t, id, r.lseq, raw, len, err)) ||
+	    (rc = put_indexes(t, ev, id, r.lseq, err)))
+		return rc;
+	t->head = r.lseq;
+done:
+	if (res)
+		*res = r;
+	return 0;
+}
+
+/* The envelope part of an `events` value. */
+static int event_envelope(const MDB_val *v, const uint8_t **raw, size_t *len, lfh_err *err)
+{
+	if (v->mv_size < 8)
+		return lfh_err_set(err, LFH_ESTORE, "events: corrupt value");
+	*raw = (const uint8_t *)v->mv_data + 8;
+	*len = v->mv_size - 8;
+	return 0;
+}
+
+int lfh_store_get_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN], const uint8_t **raw,
+			size_t *len, lfh_err *err)
+{
+	MDB_val v;
+	int rc;
+	if ((rc = need_txn(t, err)))
+		return rc;
+	if (!id || !raw || !len)
+		return lfh_err_set(err, LFH_EINVAL, "store: missing argument");
+	rc = db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events");
+	if (rc == LFH_ENOTFOUND)
+		return lfh_err_set(err, LFH_ENOTFOUND, "no such event");
+	if (rc)
+		return rc;
+	return event_envelope(&v, raw, len, err);
+}
+
+/* ---- index scans ------------------------------------------------------ */
+
+typedef struct index_scan {
+	int db;
+	const uint8_t *start; /* first key to seek to */
+	size_t start_len;
+	size_t prefix_len;    /* keys must share start[0..prefix_len) */
+	size_t num_off;       /* offset of the BE u64 reported as key */
+	uint64_t num_max;     /* stop after this number (inclusive) */
+	long id_off;          /* offset of the id in the key, or -1: value */
+} index_scan;
+
+/* Resolve one index entry to (number, id, envelope) and call fn. */
+static int scan_entry(lfh_txn *t, const index_scan *sc, const MDB_val *k, const MDB_val *v,
+		      lfh_scan_fn fn, void *ctx, int *stop, lfh_err *err)
+{
+	const uint8_t *kp = k->mv_data, *id, *raw = NULL;
+	size_t len = 0;
+	MDB_val ev;
+	int rc;
+
+	if (k->mv_size < sc->num_off + 8 ||
+	    (sc->id_off >= 0 ? k->mv_size < (size_t)sc->id_off + LFH_ID_LEN
+			     : v->mv_size != LFH_ID_LEN))
+		return lfh_err_set(err, LFH_ESTORE, "%s: corrupt entry", db_names[sc->db]);
+	uint64_t num = get_be64(kp + sc->num_off);
+	if (num > sc->num_max) {
+		*stop = 1;
+		return 0;
+	}
+	id = sc->id_off >= 0 ? kp + sc->id_off : v->mv_data;
+	rc = db_get(t, DB_EVENTS, id, LFH_ID_LEN, &ev, err, "events");
+	if (rc == LFH_ENOTFOUND)
+		return lfh_err_set(err, LFH_ESTORE, "%s: entry for a missing event",
+				   db_names[sc->db]);
+	if (rc || (rc = event_envelope(&ev, &raw, &len, err)))
+		return rc;
+	return cb_result(fn(ctx, num, id, raw, len), stop);
+}
+
+static int index_scan_run(lfh_txn *t, const index_scan *sc, lfh_scan_fn fn, void *ctx,
+			  lfh_err *err)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k = val(sc->start, sc->start_len), v;
+	int stop = 0, rc;
+
+	if (!fn)
+		return lfh_err_set(err, LFH_EINVAL, "store: no scan callback");
+	rc = mdb_cursor_open(t->txn, t->s->dbi[sc->db], &c);
+	if (rc)
+		return mdb_fail(t, err, rc, db_names[sc->db]);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < sc->prefix_len || memcmp(k.mv_data, sc->start, sc->prefix_len))
+			break;
+		int src = scan_entry(t, sc, &k, &v, fn, ctx, &stop, err);
+		if (src) {
+			rc = src;
+			goto fail;
+		}
+		if (stop)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		rc = mdb_fail(t, err, rc, db_names[sc->db]);
+		goto fail;
+	}
+	mdb_cursor_close(c);
+	return 0;
+fail:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int lfh_store_scan_rcpt(lfh_txn *t, const char *rcpt, uint64_t after, lfh_scan_fn fn,
+			void *ctx, lfh_err *err)
+{
+	uint8_t k[NAME_LEN + 8];
+	int rc;
+	if ((rc = need_txn(t, err)) || (rc = pad_name(k, rcpt, "recipient", err)))
+		return rc;
+	if (after == UINT64_MAX)
+		return 0;
+	put_be64(k + NAME_LEN, after + 1);
+	index_scan sc = { .db = DB_BY_RCPT, .start = k, .start_len = sizeof k,
+			  .prefix_len = NAME_LEN, .num_off = NAME_LEN,
+			  .num_max = UINT64_MAX, .id_off = -1 };
+	return index_scan_run(t, &sc, fn, ctx, err);
+}
+
+int lfh_store_scan_slots(lfh_txn *t, const char *author, const char *rcpt, uint64_t from,
+			 uint64_t to, lfh_scan_fn fn, void *ctx, lfh_err *err)
+{
+	uint8_t k[K_SLOT];
+	int rc;
+	if ((rc = need_txn(t, err)) || (rc = pad_name(k, author, "author", err)) ||
+	    (rc = pad_name(k + NAME_LEN, rcpt, "recipient", err)))
+		return rc;
+	if (from > to)
+		return 0;
+	put_be64(k + 2 * NAME_LEN, from);
+	index_scan sc = { .db = DB_BY_SLOT, .start = k, .start_len = sizeof k,
+			  .prefix_len = 2 * NAME_LEN, .num_off = 2 * NAME_LEN,
+			  .num_max = to, .id_off = -1 };
+	return index_scan_run(t, &sc, fn, ctx, err);
+}
+
+int lfh_store_scan_case(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_scan_fn fn,
+			void *ctx, lfh_err *err)
+{
+	int rc;
+	if ((rc = need_txn(t, err)))
+		return rc;
+	if (!case_id)
+		return lfh_err_set(err, LFH_EINVAL, "store: no case id");
+	index_scan sc = { .db = DB_BY_CASE, .start = case_id, .start_len = LFH_CASE_LEN,
+			  .prefix_len = LFH_CASE_LEN, .num_off = LFH_CASE_LEN,
+			  .num_max = UINT64_MAX, .id_off = LFH_CASE_LEN + 8 };
+	return index_scan_run(t, &sc, fn, ctx, err);
+}
+
+int lfh_store_scan_author(lfh_txn *t, const char *author, uint64_t from, lfh_scan_fn fn,
+			  void *ctx, lfh_err *err)
+{
+	uint8_t k[NAME_LEN + 8];
+	int rc;
+	if ((rc = need_txn(t, err)) || (rc = pad_name(k, author, "author", err)))
+		return rc;
+	put_be64(k + NAME_LEN, from);
+	index_scan sc = { .db = DB_BY_AUTHOR, .start = k, .start_len = sizeof k,
+			  .prefix_len = NAME_LEN, .num_off = NAME_LEN,
+			  .num_max = UINT64_MAX, .id_off = -1 };
+	return index_scan_run(t, &sc, fn, ctx, err);
+}
+
+int lfh_store_log_head(lfh_txn *t, uint64_t *head, lfh_err *err)
+{
+	int rc;
+	if ((rc = need_txn(t, err)))
+		return rc;
+	if (!head)
+		return lfh_err_set(err, LFH_EINVAL, "store: no output");
+	return head_get(t, head, err);
+}
+
+int lfh_store_event_count(lfh_txn *t, uint64_t *count, lfh_err *err)
+{
+	return db_count(t, DB_EVENTS, count, err);
+}
+
+int lfh_store_evidence_count(lfh_txn *t, uint64_t *count, lfh_err *err)
+{
+	return db_count(t, DB_EVIDENCE, count, err);
+}
+
+/* ---- records (cases, audit) ------------------------------------------- */
+
+static int put_record(lfh_txn *t, int db, const uint8_t *k, size_t kn, const lfh_record *r,
+		      unsigned flags, lfh_err *err)
+{
+	lfh_buf b = { 0 };
+	int rc = lfh_record_encode(r, &b, err);
+	if (rc == 0)
+		rc = db_put(t, db, k, kn, b.data ? b.data : (const uint8_t *)"", b.len, flags,
+			    err, db_names[db]);
+	lfh_buf_free(&b);
+	return rc;
+}
+
+static int decode_record(const MDB_val *v, lfh_record *r, lfh_err *err)
+{
+	return lfh_record_decode(v->mv_data, v->mv_size, r, err);
+}
+
+int lfh_store_case_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *r,
+		       lfh_err *err)
+{
+	int rc;
+	if ((rc = need_write(t, err)))
+		return rc;
+	if (!case_id || !r)
+		return lfh_err_set(err, LFH_EINVAL, "store: missing argument");
+	return put_record(t, DB_CASES, case_id, LFH_CASE_LEN, r, 0, err);
+}
+
+int lfh_store_case_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_record *r,
+		       lfh_err *err)
+{
+	MDB_val v;
+	int rc;
+	if ((rc = need_txn(t, err)))
+		return rc;
+	if (!case_id || !r)
+		return lfh_err_set(err, LFH_EINVAL, "store: missing argument");
+	rc = db_get(t, DB_CASES, case_id, LFH_CASE_LEN, &v, err, "cases");
+	if (rc == LFH_ENOTFOUND)
+		return lfh_err_set(err, LFH_ENOTFOUND, "no such case");
+	if (rc)
+		return rc;
+	return decode_record(&v, r, err);
+}
+
+int lfh_store_scan_cases(lfh_txn *t, lfh_case_fn fn, void *ctx, lfh_err *err)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	lfh_record r;
+	int stop = 0, rc;
+
+	if ((rc = need_txn(t, err)))
+		return rc;
+	if (!fn)
+		return lfh_err_set(err, LFH_EINVAL, "store: no scan callback");
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_CASES], &c)))
+		return mdb_fail(t, err, rc, "cases");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != LFH_CASE_LEN) {
+			rc = lfh_err_set(err, LFH_ESTORE, "cases: corrupt key");
+			goto fail;
+		}
+		memset(&r, 0, sizeof r);
+		if ((rc = decode_record(&v, &r, err)))
+			goto fail;
+		rc = cb_result(fn(ctx, k.mv_data, &r), &stop);
+		lfh_record_clear(&r);
+		if (rc)
+			goto fail;
+		if (stop)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		rc = mdb_fail(t, err, rc, "cases");
+		goto fail;
+	}
+	mdb_cursor_close(c);
+	return 0;
+fail:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+static int has_prefix(const MDB_val *k, const uint8_t *prefix, size_t n)
+{
+	return k->mv_size >= n && memcmp(k->mv_data, prefix, n) == 0;
+}
+
+int lfh_store_case_lookup(lfh_txn *t, const uint8_t *prefix, size_t n,
+			  uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k = val(prefix, n), v;
+	int rc;
+
+	if ((rc = need_txn(t, err)))
+		return rc;
+	if (!prefix || !case_id || n < 1 || n > LFH_CASE_LEN)
+		return lfh_err_set(err, LFH_EINVAL, "case id prefix must be 1..%d bytes",
+				   LFH_CASE_LEN);
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_CASES], &c)))
+		return mdb_fail(t, err, rc, "cases");
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND || (rc == 0 && !has_prefix(&k, prefix, n))) {
+		rc = lfh_err_set(err, LFH_ENOTFOUND, "no case matches that prefix");
+		goto fail;
+	}
+	if (rc)
+		goto fail_mdb;
+	if (k.mv_size != LFH_CASE_LEN) {
+		rc = lfh_err_set(err, LFH_ESTORE, "cases: corrupt key");
+		goto fail;
+	}
+	memcpy(case_id, k.mv_data, LFH_CASE_LEN);
+	rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	if (rc == 0 && has_prefix(&k, prefix, n)) {
+		rc = lfh_err_set(err, LFH_EAMBIG, "several cases match that prefix");
+		goto fail;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto fail_mdb;
+	mdb_cursor_close(c);
+	return 0;
+fail_mdb:
+	rc = mdb_fail(t, err, rc, "cases");
+fail:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int lfh_store_audit_append(lfh_txn *t, const lfh_record *r, lfh_err *err)
+{
+	uint8_t k[8];
+	uint64_t last;
+	int rc;
+	if ((rc = need_write(t, err)))
+		return rc;
+	if (!r)
+		return lfh_err_set(err, LFH_EINVAL, "store: no audit record");
+	if ((rc = db_last_u64(t, DB_AUDIT, &last, err, "audit")))
+		return rc;
+	put_be64(k, last + 1);
+	return put_record(t, DB_AUDIT, k, sizeof k, r, MDB_APPEND, err);
+}
+
+int lfh_store_scan_audit(lfh_txn *t, uint64_t after, lfh_audit_fn fn, void *ctx, lfh_err *err)
+{
+	MDB_cursor *c = NULL;
+	uint8_t start[8] = { 0 };
+	MDB_val k, v;
+	lfh_record r;
+	int stop = 0, rc;
+
+	if ((rc = need_txn(t, err)))
+		return rc;
+	if (!fn)
+		return lfh_err_set(err, LFH_EINVAL, "store: no scan callback");
+	if (after == UINT64_MAX)
+		return 0;
+	put_be64(start, after + 1);
+	k = val(start, sizeof start);
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_AUDIT], &c)))
+		return mdb_fail(t, err, rc, "audit");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8) {
+			rc = lfh_err_set(err, LFH_ESTORE, "audit: corrupt key");
+			goto fail;
+		}
+		memset(&r, 0, sizeof r);
+		if ((rc = decode_record(&v, &r, err)))
+			goto fail;
+		rc = cb_result(fn(ctx, get_be64(k.mv_data), &r), &stop);
+		lfh_record_clear(&r);
+		if (rc)
+			goto fail;
+		if (stop)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		rc = mdb_fail(t, err, rc, "audit");
+		goto fail;
+	}
+	mdb_cursor_close(c);
+	return 0;
+fail:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- sharing keys and grants ------------------------------------------ */
+
+static int key_key(uint8_t k[K_KEY], const uint8_t *case_id, const char *category,
+		   const char *creator, uint32_t epoch, lfh_err *err)
+{
+	int rc;
+	if (!case_id)
+		return lfh_err_set(err, LFH_EINVAL, "store: no case id");
+	memcpy(k, case_id, LFH_CASE_LEN);
+	if ((rc = pad_name(k + LFH_CASE_LEN, category, "category", err)) ||
+	    (rc = pad_name(k + LFH_CASE_LEN + NAME_LEN, creator, "key creator", err)))
+		return rc;
+	put_be32(k + LFH_CASE_LEN + 2 * NAME_LEN, epoch);
+	return 0;
+}
+
+int lfh_store_key_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+		      const char *creator, uint32_t epoch, const uint8_t key[32], lfh_err *err)
+{
+	uint8_t k[K_KEY];
+	int rc;
+	if ((rc = need_write(t, err)) || (rc = key_key(k, case_id, category, creator, epoch, err)))
+		return rc;
+	if (!key)
+		return lfh_err_set(err, LFH_EINVAL, "store: no key");
+	return db_put(t, DB_KEYS, k, sizeof k, key, 32, 0, err, "keys");
+}
+
+int lfh_store_key_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+		      const char *creator, uint32_t epoch, uint8_t key[32], lfh_err *err)
+{
+	uint8_t k[K_KEY];
+	MDB_val v;
+	int rc;
+	if ((rc = need_txn(t, err)) || (rc = key_key(k, case_id, category, creator, epoch, err)))
+		return rc;
+	if (!key)
+		return lfh_err_set(err, LFH_EINVAL, "store: no key output");
+	rc = db_get(t, DB_KEYS, k, sizeof k, &v, err, "keys");
+	if (rc == LFH_ENOTFOUND)
+		return lfh_err_set(err, LFH_ENOTFOUND, "sharing key %s/%s epoch %u not held",
+				   category, creator, (unsigned)epoch);
+	if (rc)
+		return rc;
+	if (v.mv_size != 32)
+		return lfh_err_set(err, LFH_ESTORE, "keys: corrupt value");
+	memcpy(key, v.mv_data, 32);
+	return 0;
+}
+
+static int grant_key(uint8_t k[K_GRANT], const uint8_t *case_id, const char *category,
+		     const char *creator, uint32_t epoch, const char *agency, lfh_err *err)
+{
+	int rc = key_key(k, case_id, category, creator, epoch, err);
+	return rc ? rc : pad_name(k + K_KEY, agency, "agency", err);
+}
+
+int lfh_store_grant_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			const char *creator, uint32_t epoch, const char *agency, lfh_err *err)
+{
+	uint8_t k[K_GRANT];
+	int rc;
+	if ((rc = need_write(t, err)) ||
+	    (rc = grant_key(k, case_id, category, creator, epoch, agency, err)))
+		return rc;
+	return db_put(t, DB_GRANTS, k, sizeof k, "", 0, 0, err, "grants");
+}
+
+int lfh_store_grant_has(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			const char *creator, uint32_t epoch, const char *agency, int *has,
+			lfh_err *err)
+{
+	uint8_t k[K_GRANT];
+	MDB_val v;
+	int rc;
+	if ((rc = need_txn(t, err)) ||
+	    (rc = grant_key(k, case_id, category, creator, epoch, agency, err)))
+		return rc;
+	if (!has)
+		return lfh_err_set(err, LFH_EINVAL, "store: no output");
+	rc = db_get(t, DB_GRANTS, k, sizeof k, &v, err, "grants");
+	if (rc && rc != LFH_ENOTFOUND)
+		return rc;
+	*has = rc == 0;
+	return 0;
+}
+
+/* ---- peers cursors and meta counters ---------------------------------- */
+
+static int get_u64(lfh_txn *t, int db, const void *k, size_t kn, uint64_t *out, lfh_err *err)
+{
+	MDB_val v;
+	int rc = db_get(t, db, k, kn, &v, err, db_names[db]);
+	if (rc == LFH_ENOTFOUND) {
+		*out = 0;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (v.mv_size != 8)
+		return lfh_err_set(err, LFH_ESTORE, "%s: corrupt value", db_names[db]);
+	*out = get_be64(v.mv_data);
+	return 0;
+}
+
+static int put_u64(lfh_txn *t, int db, const void *k, size_t kn, uint64_t x, lfh_err *err)
+{
+	uint8_t v[8];
+	put_be64(v, x);
+	return db_put(t, db, k, kn, v, sizeof v, 0, err, db_names[db]);
+}
+
+int lfh_store_cursor_get(lfh_txn *t, const char *peer, uint64_t *cursor, lfh_err *err)
+{
+	uint8_t k[NAME_LEN];
+	int rc;
+	if ((rc = need_txn(t, err)) || (rc = pad_name(k, peer, "peer", err)))
+		return rc;
+	if (!cursor)
+		return lfh_err_set(err, LFH_EINVAL, "store: no output");
+	return get_u64(t, DB_PEERS, k, sizeof k, cursor, err);
+}
+
+int lfh_store_cursor_put(lfh_txn *t, const char *peer, uint64_t cursor, lfh_err *err)
+{
+	uint8_t k[NAME_LEN];
+	int rc;
+	if ((rc = need_write(t, err)) || (rc = pad_name(k, peer, "peer", err)))
+		return rc;
+	return put_u64(t, DB_PEERS, k, sizeof k, cursor, err);
+}
+
+static int meta_name(const char *name, size_t *n, lfh_err *err)
+{
+	*n = name ? strnlen(name, LFH_META_NAME_MAX + 1) : 0;
+	if (*n == 0 || *n > LFH_META_NAME_MAX)
+		return lfh_err_set(err, LFH_EINVAL, "meta name must be 1..%d characters",
+				   LFH_META_NAME_MAX);
+	return 0;
+}
+
+int lfh_store_meta_get(lfh_txn *t, const char *name, uint64_t *val_out, lfh_err *err)
+{
+	size_t n;
+	int rc;
+	if ((rc = need_txn(t, err)) || (rc = meta_name(name, &n, err)))
+		return rc;
+	if (!val_out)
+		return lfh_err_set(err, LFH_EINVAL, "store: no output");
+	return get_u64(t, DB_META, name, n, val_out, err);
+}
+
+int lfh_store_meta_put(lfh_txn *t, const char *name, uint64_t x, lfh_err *err)
+{
+	size_t n;
+	int rc;
+	if ((rc = need_write(t, err)) || (rc = meta_name(name, &n, err)))
+		return rc;
+	return put_u64(t, DB_META, name, n, x, err);
+}

@@ -1,0 +1,935 @@
+/*
+ * bench.c - lfhub benchmarks: figures and ratios, no pass/fail.
+ *
+ *   B=build build/bench/bench        (normally through `make bench`)
+ *
+ * 1. Write throughput through the library (lfh_node_write: sign, encrypt,
+ *    durable LMDB commit) of referral events from police to housing over a
+ *    few hundred cases (so first-write KEY events and the steady state both
+ *    occur): (a) group commit, 256 events per transaction; (b) one durable
+ *    commit per event.
+ * 2. Catch-up between two real lfhd processes: police's store is the one
+ *    filled in 1a; housing starts with an empty store and is polled (control
+ *    socket "status", every 20 ms) until it holds every event police holds.
+ * 3. Raw libsodium Ed25519 verify (and sign) rate over ~700-byte messages,
+ *    the ceiling a catching-up node runs into (one verify per event).
+ *
+ * Environment:
+ *   B               build directory holding lfhd (default build)
+ *   LFHD            lfhd binary (default $B/lfhd)
+ *   BENCH_EVENTS    events for 1a and the catch-up (default 100000)
+ *   BENCH_SINGLE    events for 1b (default 2000)
+ *   BENCH_TIMEOUT   catch-up limit in seconds (default 300)
+ *   BENCH_KEEP=1    keep the work dir (its path is printed)
+ *   TMPDIR          where the work dir goes (if its path is short enough
+ *                   for ipc:// sockets; else /tmp)
+ *
+ * Exit status: 0 if every part ran, 1 if any part could not be measured.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "lfh/config.h"
+#include "lfh/identity.h"
+#include "lfh/node.h"
+#include "lfh/record.h"
+#include "lfh/store.h"
+#include "lfh/wire.h"
+
+#define NCASES 300
+#define GROUP 256
+#define POLL_MS 20
+#define START_TIMEOUT_S 15
+#define STOP_TIMEOUT_S 15
+#define VERIFY_MSG_LEN 700
+#define HUB "bench"
+
+static char base[128];      /* work dir */
+static char lfhd_bin[1024];
+static volatile sig_atomic_t interrupted;
+
+typedef struct proc {
+	const char *agency;
+	pid_t pid;
+	int status; /* from waitpid, once reaped */
+	int reaped;
+	char conf[512];
+	char log[512];
+	char ctl[256];   /* ipc:// endpoint */
+} proc_t;
+
+static proc_t procs[2];
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_self_s(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static unsigned long env_ulong(const char *name, unsigned long def)
+{
+	const char *s = getenv(name);
+	char *end = NULL;
+	unsigned long v;
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0) {
+		fprintf(stderr, "bench: ignoring bad %s=%s (using %lu)\n", name, s, def);
+		return def;
+	}
+	return v;
+}
+
+/* rm -rf dir (no symlink following: lstat). */
+static void rm_rf(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char sub[2048];
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+			rm_rf(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+static void fmt_rate(char *out, size_t n, double v)
+{
+	/* 1234567 -> "1,234,567" */
+	char tmp[64];
+	int len, j = 0;
+	snprintf(tmp, sizeof tmp, "%.0f", v);
+	len = (int)strlen(tmp);
+	for (int i = 0; i < len && (size_t)j + 2 < n; i++) {
+		out[j++] = tmp[i];
+		if ((len - i - 1) % 3 == 0 && i != len - 1)
+			out[j++] = ',';
+	}
+	out[j] = '\0';
+}
+
+/* ------------------------------------------------------------ identities */
+
+static int key_dir(char *out, size_t n, const char *agency)
+{
+	return snprintf(out, n, "%s/%s/keys", base, agency) >= (int)n ? -1 : 0;
+}
+
+static int make_identities(void)
+{
+	static const char *agencies[] = { "police", "housing" };
+	for (int i = 0; i < 2; i++) {
+		char dir[512], kd[512];
+		lfh_err err = { 0 };
+		snprintf(dir, sizeof dir, "%s/%s", base, agencies[i]);
+		if (mkdir(dir, 0700) != 0) {
+			fprintf(stderr, "bench: mkdir %s: %s\n", dir, strerror(errno));
+			return -1;
+		}
+		key_dir(kd, sizeof kd, agencies[i]);
+		if (lfh_identity_generate(agencies[i], kd, &err)) {
+			fprintf(stderr, "bench: keys for %s: %s\n", agencies[i], err.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* An in-process police config whose one peer is housing (sockets unused). */
+static int police_config(lfh_config *c, const char *data_dir)
+{
+	lfh_identity *h = NULL;
+	lfh_err err = { 0 };
+	char kd[512];
+
+	memset(c, 0, sizeof *c);
+	snprintf(c->path, sizeof c->path, "%s/police/bench.conf", base);
+	snprintf(c->agency, sizeof c->agency, "police");
+	snprintf(c->hub, sizeof c->hub, HUB);
+	snprintf(c->data_dir, sizeof c->data_dir, "%s", data_dir);
+	key_dir(c->key_dir, sizeof c->key_dir, "police");
+	snprintf(c->listen, sizeof c->listen, "tcp://127.0.0.1:1");
+	snprintf(c->control, sizeof c->control, "ipc://%s/unused.sock", base);
+	c->log_level = LFH_LOG_WARN;
+	c->map_size = 0;
+	c->npeers = 1;
+	snprintf(c->peers[0].agency, sizeof c->peers[0].agency, "housing");
+	snprintf(c->peers[0].endpoint, sizeof c->peers[0].endpoint, "tcp://127.0.0.1:1");
+	key_dir(kd, sizeof kd, "housing");
+	snprintf(c->peers[0].pubkey_path, sizeof c->peers[0].pubkey_path, "%s/public.ini", kd);
+	if (lfh_identity_load(kd, &h, &err)) {
+		fprintf(stderr, "bench: loading housing's keys: %s\n", err.msg);
+		return -1;
+	}
+	c->peers[0].pub = h->pub;
+	lfh_identity_free(h);
+	return 0;
+}
+
+/* ----------------------------------------------------------- 1. writing */
+
+typedef struct writer {
+	lfh_node *node;
+	lfh_record body;
+	uint8_t cases[NCASES][LFH_CASE_LEN];
+	uint64_t written;
+} writer;
+
+static int writer_init(writer *w, const char *data_dir)
+{
+	static lfh_config cfg;
+	lfh_err err = { 0 };
+	char desc[512];
+
+	memset(w, 0, sizeof *w);
+	if (police_config(&cfg, data_dir))
+		return -1;
+	if (lfh_node_open(&w->node, &cfg, &err)) {
+		fprintf(stderr, "bench: lfh_node_open: %s\n", err.msg);
+		return -1;
+	}
+	for (int i = 0; i < NCASES; i++)
+		randombytes_buf(w->cases[i], LFH_CASE_LEN);
+	/* ~300 bytes of description, like a caseworker's paragraph. */
+	snprintf(desc, sizeof desc, "%s",
+		 "Residents of the block report repeated late-night noise, shouting in the "
+		 "stairwell and intimidation of an elderly tenant on the second floor since "
+		 "early October. Two incidents were logged by the neighbourhood team; the "
+		 "tenant has asked for a welfare visit. Landlord contacted, no response yet. "
+		 "Request joint visit and review of the tenancy conditions.");
+	if (lfh_record_set_str(&w->body, "summary", "Repeat ASB at the Maryport flats", &err) ||
+	    lfh_record_set_str(&w->body, "location", "Senhouse Street, Maryport", &err) ||
+	    lfh_record_set_str(&w->body, "asb_category", "noise", &err) ||
+	    lfh_record_set_str(&w->body, "description", desc, &err) ||
+	    lfh_record_set_str(&w->body, "risk", "standard", &err) ||
+	    lfh_record_set_str(&w->body, "by", "pc-4471", &err)) {
+		fprintf(stderr, "bench: building the body: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void writer_close(writer *w)
+{
+	lfh_record_clear(&w->body);
+	lfh_node_close(w->node);
+	w->node = NULL;
+}
+
+/* Write n events, `group` per durable transaction. */
+static int write_events(writer *w, uint64_t n, uint64_t group)
+{
+	static const char *const to[] = { "housing" };
+	uint64_t i = 0;
+	lfh_err err = { 0 };
+
+	while (i < n) {
+		lfh_txn *t = NULL;
+		if (lfh_txn_begin(w->node->store, 1, &t, &err)) {
+			fprintf(stderr, "bench: txn begin: %s\n", err.msg);
+			return -1;
+		}
+		for (uint64_t k = 0; k < group && i < n; k++, i++) {
+			char summary[64];
+			lfh_write_result res;
+			snprintf(summary, sizeof summary, "Repeat ASB at the Maryport flats #%" PRIu64,
+				 w->written);
+			if (lfh_record_set_str(&w->body, "summary", summary, &err) ||
+			    lfh_node_write(w->node, t, w->cases[w->written % NCASES], LFH_EV_REFERRAL,
+					   "referral", to, 1, &w->body, &res, &err)) {
+				fprintf(stderr, "bench: lfh_node_write: %s\n", err.msg);
+				lfh_txn_abort(t);
+				return -1;
+			}
+			w->written++;
+		}
+		if (lfh_txn_commit(t, &err)) {
+			fprintf(stderr, "bench: commit: %s\n", err.msg);
+			return -1;
+		}
+		if (interrupted)
+			return -1;
+	}
+	return 0;
+}
+
+static int store_count(lfh_node *n, uint64_t *count)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	int rc = lfh_txn_begin(n->store, 0, &t, &err);
+	if (!rc)
+		rc = lfh_store_event_count(t, count, &err);
+	lfh_txn_abort(t);
+	if (rc)
+		fprintf(stderr, "bench: counting events: %s\n", err.msg);
+	return rc;
+}
+
+/* ---------------------------------------------------- 2. daemons, control */
+
+static int free_ports(int ports[2])
+{
+	int fds[2] = { -1, -1 }, rc = 0;
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		struct sockaddr_in sa;
+		socklen_t sl = sizeof sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&sa, sizeof sa) != 0 ||
+		    getsockname(fds[i], (struct sockaddr *)&sa, &sl) != 0)
+			rc = -1;
+		else
+			ports[i] = ntohs(sa.sin_port);
+	}
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (rc)
+		fprintf(stderr, "bench: finding free ports: %s\n", strerror(errno));
+	return rc;
+}
+
+static int write_conf(proc_t *d, const char *data_dir, int port, const char *peer,
+		      int peer_port)
+{
+	char kd[512], pkd[512];
+	FILE *f;
+
+	key_dir(kd, sizeof kd, d->agency);
+	key_dir(pkd, sizeof pkd, peer);
+	snprintf(d->conf, sizeof d->conf, "%s/%s/lfhd.conf", base, d->agency);
+	snprintf(d->log, sizeof d->log, "%s/%s/lfhd.log", base, d->agency);
+	snprintf(d->ctl, sizeof d->ctl, "ipc://%s/%s.ctl", base, d->agency);
+	f = fopen(d->conf, "w");
+	if (!f) {
+		fprintf(stderr, "bench: %s: %s\n", d->conf, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+		"[node]\n"
+		"agency = %s\n"
+		"hub = " HUB "\n"
+		"data_dir = %s\n"
+		"key_dir = %s\n"
+		"listen = tcp://127.0.0.1:%d\n"
+		"control = %s\n"
+		"log_level = warn\n"
+		"\n"
+		"[peer %s]\n"
+		"endpoint = tcp://127.0.0.1:%d\n"
+		"pubkey = %s/public.ini\n",
+		d->agency, data_dir, kd, port, d->ctl, peer, peer_port, pkd);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "bench: writing %s: %s\n", d->conf, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int daemon_start(proc_t *d)
+{
+	int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	pid_t pid;
+
+	if (fd < 0) {
+		fprintf(stderr, "bench: %s: %s\n", d->log, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "bench: fork: %s\n", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (pid == 0) {
+#ifdef __linux__
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the bench */
+#endif
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(lfhd_bin, lfhd_bin, "-c", d->conf, (char *)NULL);
+		dprintf(fd, "bench: exec %s: %s\n", lfhd_bin, strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	d->pid = pid;
+	d->reaped = 0;
+	return 0;
+}
+
+/* 1 if d's process has exited (and reaps it), 0 if still running. */
+static int daemon_exited(proc_t *d)
+{
+	if (!d->pid)
+		return 1;
+	if (d->reaped)
+		return 1;
+	if (waitpid(d->pid, &d->status, WNOHANG) == d->pid) {
+		d->reaped = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void describe_status(int st, char *out, size_t n)
+{
+	if (WIFEXITED(st))
+		snprintf(out, n, "exit status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(out, n, "killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(out, n, "status 0x%x", st);
+}
+
+static void dump_log(const proc_t *d)
+{
+	FILE *f = fopen(d->log, "r");
+	char line[1024];
+	long lines = 0, skip;
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f))
+		lines++;
+	rewind(f);
+	skip = lines > 30 ? lines - 30 : 0;
+	fprintf(stderr, "bench: ---- last lines of %s's lfhd log\n", d->agency);
+	for (long i = 0; fgets(line, sizeof line, f); i++)
+		if (i >= skip)
+			fprintf(stderr, "bench:   %s", line);
+	fclose(f);
+}
+
+/* SIGTERM, bounded wait, SIGKILL. Returns 0 if it exited cleanly (status 0). */
+static int daemon_stop(proc_t *d)
+{
+	char why[64];
+	double deadline;
+
+	if (!d->pid)
+		return 0;
+	if (!daemon_exited(d)) {
+		kill(d->pid, SIGTERM);
+		deadline = now_s() + STOP_TIMEOUT_S;
+		while (!daemon_exited(d) && now_s() < deadline)
+			usleep(10000);
+		if (!d->reaped) {
+			fprintf(stderr, "bench: %s lfhd did not stop within %ds of SIGTERM: killed\n",
+				d->agency, STOP_TIMEOUT_S);
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &d->status, 0);
+			d->reaped = 1;
+			d->pid = 0;
+			return -1;
+		}
+	}
+	d->pid = 0;
+	if (WIFEXITED(d->status) && WEXITSTATUS(d->status) == 0)
+		return 0;
+	describe_status(d->status, why, sizeof why);
+	fprintf(stderr, "bench: %s lfhd ended with %s\n", d->agency, why);
+	dump_log(d);
+	return -1;
+}
+
+/* CPU seconds (user + system) used so far by a running child, or -1. */
+static double proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof buf, f);
+	fclose(f);
+	if (!p || !(p = strrchr(buf, ')')))
+		return -1;
+	/* after ")": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15) */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* A REQ client of one daemon's control socket. */
+typedef struct ctl_client {
+	void *zctx;
+	void *sock;
+	const char *endpoint;
+	lfh_buf req;
+} ctl_client;
+
+static int ctl_connect(ctl_client *c)
+{
+	int linger = 0;
+	if (c->sock)
+		zmq_close(c->sock);
+	c->sock = zmq_socket(c->zctx, ZMQ_REQ);
+	if (!c->sock || zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger) ||
+	    zmq_connect(c->sock, c->endpoint)) {
+		fprintf(stderr, "bench: control socket %s: %s\n", c->endpoint,
+			zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Ask for status and return the node's "events" in *events. 0 on an answer,
+ * 1 if none came within timeout_ms (the socket is then reset), -1 on error.
+ */
+static int ctl_events(ctl_client *c, int timeout_ms, uint64_t *events)
+{
+	zmq_pollitem_t it;
+	zmq_msg_t m;
+	lfh_reply rep;
+	lfh_err err = { 0 };
+	int rc;
+
+	if (!c->sock && ctl_connect(c))
+		return -1;
+	if (!c->req.len) {
+		lfh_record r = { 0 };
+		rc = lfh_record_set_str(&r, "cmd", "status", &err);
+		if (!rc)
+			rc = lfh_record_set_str(&r, "by", "bench", &err);
+		if (!rc)
+			rc = lfh_record_encode(&r, &c->req, &err);
+		lfh_record_clear(&r);
+		if (rc) {
+			fprintf(stderr, "bench: encoding the status request: %s\n", err.msg);
+			return -1;
+		}
+	}
+	if (zmq_send(c->sock, c->req.data, c->req.len, 0) < 0) {
+		ctl_connect(c);
+		return 1;
+	}
+	it = (zmq_pollitem_t){ .socket = c->sock, .events = ZMQ_POLLIN };
+	rc = zmq_poll(&it, 1, timeout_ms);
+	if (rc <= 0) {
+		/* No answer (not up yet, or busy): a REQ socket must be reset. */
+		if (ctl_connect(c))
+			return -1;
+		return 1;
+	}
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, c->sock, 0) < 0) {
+		zmq_msg_close(&m);
+		ctl_connect(c);
+		return 1;
+	}
+	memset(&rep, 0, sizeof rep);
+	rc = lfh_reply_decode(zmq_msg_data(&m), zmq_msg_size(&m), &rep, &err);
+	zmq_msg_close(&m);
+	if (rc) {
+		fprintf(stderr, "bench: undecodable status reply from %s: %s\n", c->endpoint,
+			err.msg);
+		return -1;
+	}
+	rc = 0;
+	if (rep.code != 0) {
+		fprintf(stderr, "bench: status at %s failed (%lld): %s\n", c->endpoint,
+			(long long)rep.code, rep.message);
+		rc = -1;
+	} else if (rep.nrecords < 1 || !lfh_record_uint(&rep.records[0], "events", events)) {
+		fprintf(stderr, "bench: status reply from %s has no \"events\"\n", c->endpoint);
+		rc = -1;
+	}
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
+static void ctl_close(ctl_client *c)
+{
+	if (c->sock)
+		zmq_close(c->sock);
+	c->sock = NULL;
+	lfh_buf_free(&c->req);
+}
+
+/* Wait (bounded) until d answers status; 0 if it did. */
+static int wait_ready(proc_t *d, ctl_client *c, uint64_t *events)
+{
+	double deadline = now_s() + START_TIMEOUT_S;
+	while (!interrupted && now_s() < deadline) {
+		if (daemon_exited(d)) {
+			char why[64];
+			describe_status(d->status, why, sizeof why);
+			fprintf(stderr, "bench: %s lfhd exited during startup (%s)\n", d->agency, why);
+			d->pid = 0;
+			dump_log(d);
+			return -1;
+		}
+		int rc = ctl_events(c, 200, events);
+		if (rc == 0)
+			return 0;
+		if (rc < 0)
+			return -1;
+	}
+	if (!interrupted) {
+		fprintf(stderr, "bench: %s lfhd not answering status after %ds\n", d->agency,
+			START_TIMEOUT_S);
+		dump_log(d);
+	}
+	return -1;
+}
+
+typedef struct catchup_result {
+	double secs;
+	double cpu_police, cpu_housing;
+	uint64_t events;
+} catchup_result;
+
+/*
+ * Start police on police_data (filled) and housing on an empty dir, and time
+ * housing's start until it holds `expect` events. Always stops both.
+ */
+static int catchup(const char *police_data, uint64_t expect, double timeout_s,
+		   catchup_result *out)
+{
+	int ports[2], rc = -1;
+	char hdata[512];
+	void *zctx = NULL;
+	ctl_client pc = { 0 }, hc = { 0 };
+	proc_t *police = &procs[0], *housing = &procs[1];
+	uint64_t ev = 0, last = 0;
+	double t0, t_last_change, deadline;
+
+	memset(out, 0, sizeof *out);
+	police->agency = "police";
+	housing->agency = "housing";
+	snprintf(hdata, sizeof hdata, "%s/housing/data", base);
+	if (free_ports(ports) || write_conf(police, police_data, ports[0], "housing", ports[1]) ||
+	    write_conf(housing, hdata, ports[1], "police", ports[0]))
+		return -1;
+	if (!(zctx = zmq_ctx_new())) {
+		fprintf(stderr, "bench: zmq_ctx_new failed\n");
+		return -1;
+	}
+	pc = (ctl_client){ .zctx = zctx, .endpoint = police->ctl };
+	hc = (ctl_client){ .zctx = zctx, .endpoint = housing->ctl };
+
+	if (daemon_start(police) || wait_ready(police, &pc, &ev))
+		goto done;
+	if (ev != expect)
+		fprintf(stderr, "bench: note: police's lfhd reports %" PRIu64
+				" events, the store had %" PRIu64 "\n", ev, expect);
+
+	t0 = now_s();
+	if (daemon_start(housing))
+		goto done;
+	deadline = t0 + timeout_s;
+	t_last_change = t0;
+	for (;;) {
+		double t;
+		if (interrupted) {
+			fprintf(stderr, "bench: interrupted\n");
+			goto done;
+		}
+		if (daemon_exited(police) || daemon_exited(housing)) {
+			proc_t *d = daemon_exited(police) ? police : housing;
+			char why[64];
+			describe_status(d->status, why, sizeof why);
+			fprintf(stderr, "bench: %s lfhd exited during the catch-up (%s); housing "
+					"held %" PRIu64 " of %" PRIu64 " events\n",
+				d->agency, why, last, expect);
+			d->pid = 0;
+			dump_log(d);
+			goto done;
+		}
+		int r = ctl_events(&hc, 1000, &ev);
+		t = now_s();
+		if (r < 0)
+			goto done;
+		if (r == 0) {
+			if (ev != last) {
+				last = ev;
+				t_last_change = t;
+			}
+			if (ev >= expect) {
+				out->secs = t - t0;
+				out->events = ev;
+				break;
+			}
+		}
+		if (t > deadline) {
+			fprintf(stderr, "bench: catch-up timed out after %.0fs: housing holds %" PRIu64
+					" of %" PRIu64 " events (last progress %.1fs before)\n",
+				timeout_s, last, expect, t - t_last_change);
+			dump_log(housing);
+			dump_log(police);
+			goto done;
+		}
+		usleep(POLL_MS * 1000);
+	}
+	if (out->events != expect)
+		fprintf(stderr, "bench: note: housing holds %" PRIu64 " events, expected %" PRIu64
+				"\n", out->events, expect);
+	out->cpu_police = proc_cpu_s(police->pid);
+	out->cpu_housing = proc_cpu_s(housing->pid);
+	rc = 0;
+done:
+	ctl_close(&pc);
+	ctl_close(&hc);
+	if (daemon_stop(housing))
+		rc = -1;
+	if (daemon_stop(police))
+		rc = -1;
+	if (zctx)
+		zmq_ctx_term(zctx);
+	return rc;
+}
+
+/* -------------------------------------------------------- 3. ed25519 */
+
+static double ed25519_rate(int sign)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char msg[VERIFY_MSG_LEN], sig[crypto_sign_BYTES];
+	uint64_t n = 0;
+	double t0, t;
+	int bad = 0;
+
+	crypto_sign_keypair(pk, sk);
+	randombytes_buf(msg, sizeof msg);
+	crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
+	t0 = now_s();
+	do {
+		for (int i = 0; i < 64; i++, n++) {
+			if (sign) {
+				msg[0] = (unsigned char)n;
+				crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
+			} else {
+				bad |= crypto_sign_verify_detached(sig, msg, sizeof msg, pk);
+			}
+		}
+		t = now_s();
+	} while (t - t0 < 1.0);
+	sodium_memzero(sk, sizeof sk);
+	if (bad)
+		fprintf(stderr, "bench: ed25519 verify failed?!\n");
+	return (double)n / (t - t0);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int make_base(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || !*tmp || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(base, sizeof base, "%s/lfh-bench.XXXXXX", tmp);
+	if (!mkdtemp(base)) {
+		fprintf(stderr, "bench: mkdtemp %s: %s\n", base, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *fs_note(const char *path)
+{
+	struct statfs sf;
+	if (statfs(path, &sf) != 0)
+		return "";
+	if (sf.f_type == 0x01021994) /* TMPFS_MAGIC */
+		return " (work dir is on tmpfs: durable commits cost nothing here)";
+	return "";
+}
+
+int main(void)
+{
+	unsigned long nevents = env_ulong("BENCH_EVENTS", 100000);
+	unsigned long nsingle = env_ulong("BENCH_SINGLE", 2000);
+	double timeout_s = (double)env_ulong("BENCH_TIMEOUT", 300);
+	const char *b = getenv("B");
+	struct sigaction sa;
+	static writer w;
+	char pdata[512], sdata[512], s[64];
+	double wa = 0, wb = 0, ver = 0, sig = 0, t0, c0, wa_s = 0, wa_cpu = 0, wb_s = 0, wb_cpu = 0;
+	uint64_t stored_a = 0, stored_b = 0;
+	catchup_result cu = { 0 };
+	int failed = 0, have_store = 0, have_cu = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	umask(077);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "bench: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (getenv("LFHD") && *getenv("LFHD"))
+		snprintf(lfhd_bin, sizeof lfhd_bin, "%s", getenv("LFHD"));
+	else
+		snprintf(lfhd_bin, sizeof lfhd_bin, "%s/lfhd", b && *b ? b : "build");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (make_base() || make_identities()) {
+		if (base[0] && !strstr(base, "XXXXXX"))
+			rm_rf(base);
+		return 1;
+	}
+	snprintf(pdata, sizeof pdata, "%s/police/data", base);
+	snprintf(sdata, sizeof sdata, "%s/police/data-single", base);
+	printf("# lfhub bench: %lu events (BENCH_EVENTS), %d cases, work dir %s%s\n", nevents,
+	       NCASES, base, fs_note(base));
+
+	/* 1a. group commit; this store is also police's store for the catch-up. */
+	if (writer_init(&w, pdata) == 0) {
+		t0 = now_s();
+		c0 = cpu_self_s();
+		if (write_events(&w, nevents, GROUP) == 0) {
+			wa_s = now_s() - t0;
+			wa_cpu = cpu_self_s() - c0;
+			wa = (double)nevents / wa_s;
+			have_store = store_count(w.node, &stored_a) == 0;
+		}
+	}
+	writer_close(&w);
+	if (!wa)
+		failed = 1;
+
+	/* 1b. one durable commit per event, on a fresh store. */
+	if (!interrupted && writer_init(&w, sdata) == 0) {
+		t0 = now_s();
+		c0 = cpu_self_s();
+		if (write_events(&w, nsingle, 1) == 0) {
+			wb_s = now_s() - t0;
+			wb_cpu = cpu_self_s() - c0;
+			wb = (double)nsingle / wb_s;
+			store_count(w.node, &stored_b);
+		}
+	}
+	writer_close(&w);
+	rm_rf(sdata);
+	if (!wb)
+		failed = 1;
+
+	/* 3 before 2 is fine: nothing else running while measuring crypto. */
+	if (!interrupted) {
+		ver = ed25519_rate(0);
+		sig = ed25519_rate(1);
+	}
+
+	/* 2. catch-up between two lfhd processes. */
+	if (!interrupted && have_store) {
+		if (access(lfhd_bin, X_OK) != 0) {
+			fprintf(stderr, "bench: %s: %s (build it with make)\n", lfhd_bin,
+				strerror(errno));
+		} else {
+			printf("# catch-up: police holds %" PRIu64 " events (incl. %" PRIu64
+			       " KEY events); starting lfhd x2 ...\n",
+			       stored_a, stored_a - nevents);
+			have_cu = catchup(pdata, stored_a, timeout_s, &cu) == 0;
+		}
+	}
+	if (!have_cu)
+		failed = 1;
+
+	printf("\n");
+	if (wa) {
+		fmt_rate(s, sizeof s, wa);
+		printf("  write (group commit, %d/txn)     %12s events/s  (%lu events + %" PRIu64
+		       " KEY; %.2f s, cpu %.2f s)\n",
+		       GROUP, s, nevents, stored_a - nevents, wa_s, wa_cpu);
+	} else {
+		printf("  write (group commit, %d/txn)     %12s\n", GROUP, "FAILED");
+	}
+	if (wb) {
+		fmt_rate(s, sizeof s, wb);
+		printf("  write (1 durable commit/event)    %12s events/s  (%lu events + %" PRIu64
+		       " KEY; %.2f s, cpu %.2f s)\n",
+		       s, nsingle, stored_b >= nsingle ? stored_b - nsingle : 0, wb_s, wb_cpu);
+	} else {
+		printf("  write (1 durable commit/event)    %12s\n", "FAILED");
+	}
+	if (have_cu) {
+		char label[64];
+		double rate = (double)cu.events / cu.secs;
+		snprintf(label, sizeof label, "catch-up 2 nodes, %" PRIu64 " events", cu.events);
+		fmt_rate(s, sizeof s, rate);
+		printf("  %-33s %12s events/s  (%.2f s; cpu housing %.2f s, police %.2f s)\n",
+		       label, s, cu.secs, cu.cpu_housing, cu.cpu_police);
+	} else {
+		printf("  catch-up 2 nodes                  %12s\n", "FAILED");
+	}
+	fmt_rate(s, sizeof s, ver);
+	printf("  ed25519 verify (libsodium)        %12s /s  (%d-byte messages)\n", s,
+	       VERIFY_MSG_LEN);
+	fmt_rate(s, sizeof s, sig);
+	printf("  ed25519 sign (libsodium)          %12s /s\n", s);
+	if (have_cu && ver > 0) {
+		double rate = (double)cu.events / cu.secs;
+		printf("  ratio catch-up / verify           %12.2f   (target >= 0.8)\n", rate / ver);
+		if (cu.cpu_housing > 0)
+			printf("  ratio per housing cpu-s / verify  %12.2f   (events per cpu-second of "
+			       "housing's lfhd)\n",
+			       ((double)cu.events / cu.cpu_housing) / ver);
+	}
+	if (wa && sig > 0)
+		printf("  ratio write (group) / sign        %12.2f\n", wa / sig);
+
+	if (getenv("BENCH_KEEP") && strcmp(getenv("BENCH_KEEP"), "1") == 0)
+		printf("# work dir kept: %s\n", base);
+	else
+		rm_rf(base);
+	return failed || interrupted ? 1 : 0;
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# tests/bench/run.sh - run the lfhub benchmarks (figures and ratios, no
+# pass/fail): B=build sh tests/bench/run.sh   (what `make bench` does)
+#
+# Environment: B (build dir, default build), BENCH_EVENTS (default 100000),
+# BENCH_SINGLE, BENCH_TIMEOUT, BENCH_KEEP (see tests/bench/bench.c).
+set -e
+cd "$(dirname "$0")/../.."
+B=${B:-build}
+case $B in
+/*) ;;
+*) B=$(pwd)/$B ;;
+esac
+export B
+if [ ! -x "$B/bench/bench" ] || [ ! -x "$B/lfhd" ]; then
+	echo "bench: $B/bench/bench or $B/lfhd missing (run make)" >&2
+	exit 1
+fi
+exec "$B/bench/bench"

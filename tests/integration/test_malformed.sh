@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# test_malformed.sh - a configured peer (housing's keys) sends garbage to
+# police's peer socket: random frames, a truncated PULL, wrongly typed
+# msgpack, a 5 MiB frame, a BATCH of random blobs. Police must stay up,
+# keep answering, store nothing, log the rejects, and still replicate. An
+# unknown key sending garbage is refused at the handshake.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_bins
+
+hub_setup police housing
+agency_init stranger || bail "stranger keys" # keys no node knows
+for n in police housing; do
+	node_start "$n" || bail "start $n"
+done
+tap_ok "two nodes started"
+
+c1=$(new_referral police housing "Before the garbage")
+[[ $c1 =~ ^[0-9a-f]{32}$ ]] || bail "police files a referral" "got '$c1'"
+if wait_until 15 has_case housing "$c1"; then
+	tap_ok "housing receives the first referral"
+else
+	tap_fail "housing receives the first referral"
+fi
+E0=$(node_events police)
+log=$W/police/lfhd.log
+lines_before=$(wc -l <"$log")
+
+# ---- garbage from a configured peer's keys
+out=$("$RAWPEER" --keys "$W/housing/keys" --server-pub "$W/pub/police.pub" \
+	--endpoint "$(endpoint_of police)" --timeout 5000 garbage 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/#   | /'
+if [ "$rc" -eq 0 ]; then
+	tap_ok "police answers a valid PULL after the garbage"
+else
+	tap_fail "police answers a valid PULL after the garbage" "rawpeer exit $rc"
+fi
+check "police is still running" node_running police
+check "police answers status" lfh_at police status
+check_eq "police stored nothing from the garbage" "$E0" "$(node_events police)"
+check_eq "police: no equivocation evidence" 0 "$(status_field police evidence)"
+
+new_lines=$(tail -n +"$((lines_before + 1))" "$log")
+rejects=$(printf '%s\n' "$new_lines" |
+	grep -Eci 'reject|malformed|invalid|bad |decod|codec|too (big|large)|oversize|refus|ignor|drop|unexpected|unknown')
+if [ "${rejects:-0}" -ge 1 ]; then
+	tap_ok "police logs the rejects ($rejects lines)"
+else
+	tap_fail "police logs the rejects" "no reject lines among $(printf '%s\n' "$new_lines" | wc -l) new log lines"
+fi
+if printf '%s\n' "$new_lines" | grep -Eq 'AddressSanitizer|runtime error|Invalid (read|write)|Segmentation'; then
+	tap_fail "no memory errors in police's log"
+else
+	tap_ok "no memory errors in police's log"
+fi
+
+# ---- garbage from a key nobody configured: refused at the handshake
+out=$("$RAWPEER" --keys "$W/stranger/keys" --server-pub "$W/pub/police.pub" \
+	--endpoint "$(endpoint_of police)" --timeout 1500 garbage 2>&1)
+rc=$?
+if [ "$rc" -eq 3 ]; then
+	tap_ok "an unknown key gets no reply"
+else
+	tap_fail "an unknown key gets no reply" "exit $rc: $out"
+fi
+check "police is still running after the unknown key" node_running police
+check_eq "police stored nothing from the unknown key" "$E0" "$(node_events police)"
+
+# ---- replication still works both ways
+c2=$(new_referral police housing "After the garbage")
+[[ $c2 =~ ^[0-9a-f]{32}$ ]] || tap_fail "police files a referral after the garbage" "got '$c2'"
+if wait_until 15 has_case housing "$c2"; then
+	tap_ok "housing receives a referral after the garbage"
+else
+	tap_fail "housing receives a referral after the garbage"
+fi
+c3=$(new_referral housing police "Housing writes back")
+if wait_until 15 has_case police "$c3"; then
+	tap_ok "police still pulls from housing"
+else
+	tap_fail "police still pulls from housing"
+fi
+
+for n in police housing; do
+	node_stop "$n"
+done
+tap_done
