@@ -59,11 +59,11 @@ $(B)/lfhd: $(B)/node/main.o $(B)/liblfh.a
 $(B)/lfh: $(CLI_OBJ) $(B)/liblfh.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/liblfh.a
+$(B)/tests/%: tests/unit/%.c tests/unit/vectors.h $(B)/liblfh.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS) -lcmocka
 
-$(B)/tools/%: tests/tools/%.c $(B)/liblfh.a
+$(B)/tools/%: tests/tools/%.c tests/unit/vectors.h $(B)/liblfh.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS)
 

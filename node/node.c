@@ -20,9 +20,11 @@
  * counter to a recipient), "seen:<author>" (highest counter an author used
  * for us), "contig:<author>" (we hold every counter up to this), "hlc".
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -438,44 +440,138 @@ static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, l
 	return 0;
 }
 
-int lfh_node_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const char *from,
-		    lfh_ingest_result *res, lfh_err *err)
+/* Decode and verify one received envelope. Touches no store: safe on any thread. */
+static int check_received(lfh_node *n, const uint8_t *raw, size_t len, const char *from,
+			  lfh_event *ev, lfh_err *err)
 {
-	lfh_event ev = { 0 };
+	int rc = lfh_event_decode(raw, len, ev, err);
+	return rc ? rc : verify_received(n, ev, from, err);
+}
+
+/* Store one verified event and update the state that depends on it. */
+static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
+			  const lfh_event *ev, lfh_ingest_result *res, lfh_err *err)
+{
 	lfh_put_result pr = { 0 };
 	uint8_t id[LFH_ID_LEN];
 	int rc;
 
-	memset(res, 0, sizeof *res);
-	rc = lfh_event_decode(raw, len, &ev, err);
-	if (rc)
-		return rc;
-	rc = verify_received(n, &ev, from, err);
-	if (!rc) {
-		lfh_event_id(raw, len, id);
-		rc = lfh_store_put_event(t, raw, len, &ev, id, &pr, err);
-	}
+	lfh_event_id(raw, len, id);
+	rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
 	if (!rc && pr.was_new) {
-		if (ev.type == LFH_EV_KEY)
-			rc = accept_key_event(n, t, &ev, err);
+		if (ev->type == LFH_EV_KEY)
+			rc = accept_key_event(n, t, ev, err);
 		if (!rc)
-			rc = note_slot(n, t, &ev, err);
+			rc = note_slot(n, t, ev, err);
 		if (!rc)
-			rc = index_case(t, &ev, err);
-		if (!rc) {
-			n->hlc_last = lfh_hlc_merge(n->hlc_last, ev.hlc);
+			rc = index_case(t, ev, err);
+		if (!rc && ev->hlc > n->hlc_last) {
+			n->hlc_last = ev->hlc;
 			rc = lfh_store_meta_put(t, "hlc", n->hlc_last, err);
 		}
 	}
 	if (!rc) {
 		res->stored = pr.was_new;
-		res->hlc = ev.hlc;
-		res->type = ev.type;
-		res->nrcpt = ev.nrcpt;
-		for (uint32_t i = 0; i < ev.nrcpt; i++)
-			memcpy(res->rcpt[i], ev.rcpt[i].agency, LFH_AGENCY_MAX + 1);
+		res->hlc = ev->hlc;
+		res->type = ev->type;
+		res->nrcpt = ev->nrcpt;
+		for (uint32_t i = 0; i < ev->nrcpt; i++)
+			memcpy(res->rcpt[i], ev->rcpt[i].agency, LFH_AGENCY_MAX + 1);
 	}
+	return rc;
+}
+
+int lfh_node_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const char *from,
+		    lfh_ingest_result *res, lfh_err *err)
+{
+	lfh_event ev = { 0 };
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	rc = check_received(n, raw, len, from, &ev, err);
+	if (!rc)
+		rc = store_received(n, t, raw, len, &ev, res, err);
 	lfh_event_clear(&ev);
+	return rc;
+}
+
+#define VERIFY_THREADS_MAX 8
+#define VERIFY_MIN_PER_THREAD 16
+
+typedef struct verify_job {
+	lfh_node *n;
+	const char *from;
+	const lfh_envelope_ref *in;
+	lfh_event *ev;
+	int *status;
+	lfh_err *errs;
+	size_t begin, end;
+} verify_job;
+
+static void *verify_range(void *arg)
+{
+	verify_job *j = arg;
+	for (size_t i = j->begin; i < j->end; i++)
+		j->status[i] = check_received(j->n, j->in[i].raw, j->in[i].len, j->from, &j->ev[i],
+					      &j->errs[i]);
+	return NULL;
+}
+
+/* How many threads share the signature checks of a batch of count events. */
+static size_t verify_threads(size_t count)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t k = cpus > 0 ? (size_t)cpus : 1;
+	if (k > VERIFY_THREADS_MAX)
+		k = VERIFY_THREADS_MAX;
+	if (k > count / VERIFY_MIN_PER_THREAD)
+		k = count / VERIFY_MIN_PER_THREAD;
+	return k ? k : 1;
+}
+
+/* Run check_received over in[0..count) on up to verify_threads(count) threads. */
+static void verify_parallel(lfh_node *n, const char *from, const lfh_envelope_ref *in,
+			    size_t count, lfh_event *ev, int *status, lfh_err *errs)
+{
+	verify_job jobs[VERIFY_THREADS_MAX];
+	pthread_t th[VERIFY_THREADS_MAX];
+	int started[VERIFY_THREADS_MAX] = { 0 };
+	size_t k = verify_threads(count);
+
+	for (size_t i = 0; i < k; i++)
+		jobs[i] = (verify_job){ n, from, in, ev, status, errs, count * i / k,
+					count * (i + 1) / k };
+	for (size_t i = 1; i < k; i++)
+		started[i] = pthread_create(&th[i], NULL, verify_range, &jobs[i]) == 0;
+	verify_range(&jobs[0]);
+	for (size_t i = 1; i < k; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			verify_range(&jobs[i]); /* no thread to be had: do it here */
+	}
+}
+
+int lfh_node_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, size_t count,
+			  const char *from, lfh_ingest_result *res, int *status, lfh_err *errs,
+			  lfh_err *err)
+{
+	lfh_event *ev = calloc(count ? count : 1, sizeof *ev);
+	int rc = 0;
+
+	if (!ev)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	verify_parallel(n, from, in, count, ev, status, errs);
+	for (size_t i = 0; i < count; i++) {
+		memset(&res[i], 0, sizeof res[i]);
+		if (rc == 0 && status[i] == 0) {
+			status[i] = store_received(n, t, in[i].raw, in[i].len, &ev[i], &res[i], &errs[i]);
+			if (status[i] == LFH_ESTORE || status[i] == LFH_ENOMEM)
+				rc = lfh_err_set(err, status[i], "%s", errs[i].msg);
+		}
+		lfh_event_clear(&ev[i]);
+	}
+	free(ev);
 	return rc;
 }
 

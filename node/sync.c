@@ -47,6 +47,10 @@ struct lfh_sync {
 	size_t npeers;
 	peer *peers;
 	lfh_msg *msg; /* decode scratch: large, so allocated once */
+	lfh_envelope_ref *in; /* per-batch ingest scratch, LFH_BATCH_MAX each */
+	lfh_ingest_result *res;
+	int *status;
+	lfh_err *errs;
 	lfh_buf out;
 };
 
@@ -128,7 +132,11 @@ int lfh_sync_start(lfh_sync **out, void *zctx, lfh_node *n, lfh_err *err)
 	s->npeers = n->cfg.npeers;
 	s->peers = calloc(s->npeers ? s->npeers : 1, sizeof *s->peers);
 	s->msg = malloc(sizeof *s->msg);
-	if (!s->peers || !s->msg) {
+	s->in = calloc(LFH_BATCH_MAX, sizeof *s->in);
+	s->res = calloc(LFH_BATCH_MAX, sizeof *s->res);
+	s->status = calloc(LFH_BATCH_MAX, sizeof *s->status);
+	s->errs = calloc(LFH_BATCH_MAX, sizeof *s->errs);
+	if (!s->peers || !s->msg || !s->in || !s->res || !s->status || !s->errs) {
 		lfh_sync_stop(s);
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	}
@@ -160,6 +168,10 @@ void lfh_sync_stop(lfh_sync *s)
 		zmq_close(s->zap);
 	free(s->peers);
 	free(s->msg);
+	free(s->in);
+	free(s->res);
+	free(s->status);
+	free(s->errs);
 	lfh_buf_free(&s->out);
 	free(s);
 }
@@ -402,23 +414,24 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 	lfh_err err = { 0 };
 	int rc = lfh_txn_begin(s->node->store, 1, &t, &err);
 
+	for (size_t i = 0; i < m->nevents; i++)
+		s->in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
+	if (!rc)
+		rc = lfh_node_ingest_batch(s->node, t, s->in, m->nevents, p->conf->agency, s->res,
+					   s->status, s->errs, &err);
 	for (size_t i = 0; rc == 0 && i < m->nevents; i++) {
-		lfh_ingest_result r;
-		lfh_err e = { 0 };
-		int irc = lfh_node_ingest(s->node, t, m->ev[i], m->evlen[i], p->conf->agency, &r, &e);
 		p->received++;
-		if (irc == 0 && r.stored) {
+		if (s->status[i] == 0 && s->res[i].stored) {
 			st->stored++;
 			p->stored++;
-			mark_notify(s, st, &r, p);
-		} else if (irc == LFH_EEQUIV) {
+			mark_notify(s, st, &s->res[i], p);
+		} else if (s->status[i] == LFH_EEQUIV) {
 			p->rejected++;
-			log_error("EQUIVOCATION via %s: %s (kept as evidence)", p->conf->agency, e.msg);
-		} else if (irc == LFH_ESTORE || irc == LFH_ENOMEM) {
-			rc = lfh_err_set(&err, irc, "%s", e.msg);
-		} else if (irc) {
+			log_error("EQUIVOCATION via %s: %s (kept as evidence)", p->conf->agency,
+				  s->errs[i].msg);
+		} else if (s->status[i]) {
 			p->rejected++;
-			log_warn("rejected event from %s: %s", p->conf->agency, e.msg);
+			log_warn("rejected event from %s: %s", p->conf->agency, s->errs[i].msg);
 		}
 	}
 	if (rc == 0 && set_cursor)

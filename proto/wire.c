@@ -27,11 +27,11 @@
 #define BATCH_SLACK 32
 
 /*
- * msgpack objects in a valid peer message: at most 1 + 4 + 1024 (BATCH).
+ * msgpack objects in a valid peer message: at most 1 + 4 + LFH_BATCH_MAX (BATCH).
  * Input with more is refused before msgpack-c allocates for it. Replies
  * (local, from our own lfhd) are bounded by the frame size only.
  */
-#define MSG_MAX_OBJECTS 2048
+#define MSG_MAX_OBJECTS (LFH_BATCH_MAX + 16)
 
 /* ---- msgpack getters ---- */
 

@@ -35,7 +35,7 @@ typedef struct lfh_node {
 	uint64_t hlc_last;
 } lfh_node;
 
-/* Load identity, open the store, compute the hub id. */
+/* Load identity, open the store, compute the hub id (lfh_hub_id, hub.h). */
 int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err);
 void lfh_node_close(lfh_node *n);
 
@@ -74,6 +74,23 @@ typedef struct lfh_ingest_result {
  */
 int lfh_node_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const char *from,
 		    lfh_ingest_result *res, lfh_err *err);
+
+/* One received envelope, borrowed from a message frame. */
+typedef struct lfh_envelope_ref {
+	const uint8_t *raw;
+	size_t len;
+} lfh_envelope_ref;
+
+/*
+ * Ingest a whole received batch: signatures are checked in parallel on all
+ * cores (the dominant cost of catching up), then the events are stored in
+ * order within t. status[i]/errs[i]/res[i] tell each event's fate as
+ * lfh_node_ingest would. Returns 0, or the store failure that stopped it
+ * (then abort t).
+ */
+int lfh_node_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, size_t count,
+			  const char *from, lfh_ingest_result *res, int *status, lfh_err *errs,
+			  lfh_err *err);
 
 /*
  * Answer PULL(after, max) from peer: appends a BATCH message to out with

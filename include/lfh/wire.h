@@ -18,7 +18,7 @@
 #include "lfh/record.h"
 
 #define LFH_FRAME_MAX (4u * 1024u * 1024u) /* any frame, peer or control */
-#define LFH_BATCH_MAX 1024                 /* events in one BATCH/FETCHED */
+#define LFH_BATCH_MAX 4096                 /* events in one BATCH/FETCHED */
 #define LFH_REPLY_RECORDS_MAX 100000       /* records in one control reply */
 
 enum lfh_msg_type {

@@ -116,11 +116,10 @@ trap 'echo "# terminated"; exit 143' TERM
 
 # ---------------------------------------------------------------- TAP
 
-_T0=${EPOCHREALTIME/[.,]/}
 _tap_time() {
 	[ "${LFH_TRACE_TIME:-0}" = 1 ] || return 0
-	local t=${EPOCHREALTIME/[.,]/}
-	echo "# t=$(((t - _T0) / 1000)) ms"
+	_now
+	echo "# t=$((NOW - _T0)) ms"
 }
 
 # tap_ok NAME
@@ -193,12 +192,18 @@ require_bins() {
 # _now: set NOW (milliseconds, monotonic enough for timeouts) without a fork.
 _now() {
 	local t=${EPOCHREALTIME/[.,]/}
-	NOW=$((t / 1000))
+	if [ -n "$t" ]; then
+		NOW=$((t / 1000))
+	else # bash < 5
+		NOW=$(($(date +%s%N) / 1000000))
+	fi
 }
 _now_ms() {
 	_now
 	echo "$NOW"
 }
+_now
+_T0=$NOW
 
 # _nap: pause 50 ms without starting a process (read with a timeout on a
 # pipe nobody writes to); falls back to sleep.
@@ -248,6 +253,7 @@ pid_alive() {
 count_lines() {
 	local a=()
 	[ -f "$1" ] && mapfile -t a <"$1"
+	# shellcheck disable=SC2034 # used by callers
 	LINES_N=${#a[@]}
 }
 
@@ -273,7 +279,16 @@ agency_init() {
 		return 1
 	fi
 	if [ -z "${NODE_PORT[$n]:-}" ]; then
-		NODE_PORT[$n]=$("$FREEPORT") || return 1
+		# a port no other agency here was given (their sockets are not bound yet)
+		local port tries=0 taken
+		while :; do
+			port=$("$FREEPORT") || return 1
+			taken=" ${NODE_PORT[*]} "
+			[[ $taken == *" $port "* ]] || break
+			tries=$((tries + 1))
+			[ "$tries" -lt 20 ] || return 1
+		done
+		NODE_PORT[$n]=$port
 	fi
 	return 0
 }
@@ -328,7 +343,8 @@ endpoint_of() { echo "tcp://127.0.0.1:${NODE_PORT[$1]}"; }
 
 # ---------------------------------------------------------------- nodes
 
-# lfh_at NAME ARGS...: run the CLI against NAME's node (time-bounded).
+# lfh_at NAME ARGS...: run the CLI against NAME's node (the CLI bounds its own
+# wait for a reply; set LFH_CLI_TIMEOUT for a hard limit).
 lfh_at() {
 	local n=$1
 	shift

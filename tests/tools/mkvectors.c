@@ -1,7 +1,7 @@
 /*
  * mkvectors - print the event test vectors (proto/vectors/events.txt).
  *
- * Run from the repository root after a change to the event format:
+ * Run from the repository root after a change to the event or hub id format:
  *   build/tools/mkvectors > proto/vectors/events.txt
  * The text is built by tests/unit/vectors.h, which the unit test shares, so
  * tests/unit/test_codec.c fails until the committed file is regenerated.

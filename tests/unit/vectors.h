@@ -14,6 +14,10 @@
  *             (creator police, epoch 1) to council and housing;
  *   referral  REFERRAL to council and housing, body encrypted under it;
  *   note      NOTE to council only, body encrypted under it.
+ * Then one hub id (PROTOCOL.md section 3): hub "vector-hub", members police
+ * and housing with identities lfh_identity_from_seed(agency, seed); its
+ * msgpack input is spelled out here byte by byte from the spec, and must
+ * hash to what lfh_hub_id computes.
  */
 #ifndef LFH_TEST_VECTORS_H
 #define LFH_TEST_VECTORS_H
@@ -26,6 +30,8 @@
 
 #include "lfh/buf.h"
 #include "lfh/event.h"
+#include "lfh/hub.h"
+#include "lfh/identity.h"
 #include "lfh/record.h"
 
 #define VEC_PATH "proto/vectors/events.txt"
@@ -43,6 +49,8 @@
 #define VEC_NONCE2_FIRST 0xc0   /* note nonce c0..d7 */
 #define VEC_SEALED1_FIRST 0x10  /* council's "sealed" grant 10..5f */
 #define VEC_SEALED2_FIRST 0x70  /* housing's "sealed" grant 70..bf */
+#define VEC_SEED2_FIRST 0x21    /* housing's identity seed 21..40 (hub id) */
+#define VEC_HUB_NAME "vector-hub"
 
 static inline void vec_fill(uint8_t *p, size_t n, unsigned first)
 {
@@ -266,6 +274,98 @@ static inline int vec_note_event(lfh_buf *t)
 	return rc;
 }
 
+/* Append a msgpack str header and the bytes of s (str8 not needed: < 32). */
+static inline int vec_mp_str(lfh_buf *b, const char *s)
+{
+	uint8_t h = (uint8_t)(0xa0 | strlen(s));
+
+	return lfh_buf_append(b, &h, 1) || lfh_buf_append(b, s, strlen(s));
+}
+
+/* Append bin8 32 (c4 20) and the 32 bytes. */
+static inline int vec_mp_bin32(lfh_buf *b, const uint8_t p[32])
+{
+	return lfh_buf_append(b, "\xc4\x20", 2) || lfh_buf_append(b, p, 32);
+}
+
+/*
+ * The hub id input of PROTOCOL.md section 3, by hand: fixarray 3, the
+ * version str, the hub name str, fixarray of members (sorted by the caller),
+ * each fixarray 4 [agency str, sign_pk, box_pk, curve_pk].
+ */
+static inline int vec_hub_input(lfh_buf *b, const char *hub, const lfh_pubkeys *const *m,
+				size_t n)
+{
+	uint8_t h = (uint8_t)(0x90 | n);
+	int rc = lfh_buf_append(b, "\x93", 1) || vec_mp_str(b, "lfh-hub-v1") ||
+		 vec_mp_str(b, hub) || lfh_buf_append(b, &h, 1);
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = lfh_buf_append(b, "\x94", 1) || vec_mp_str(b, m[i]->agency) ||
+		     vec_mp_bin32(b, m[i]->sign_pk) || vec_mp_bin32(b, m[i]->box_pk) ||
+		     vec_mp_bin32(b, m[i]->curve_pk);
+	return rc ? LFH_ENOMEM : 0;
+}
+
+/* Append one member's seed and public keys as "hub.<agency>.*" lines. */
+static inline int vec_member_lines(lfh_buf *t, const lfh_pubkeys *pk, const uint8_t seed[32])
+{
+	char pre[8 + LFH_AGENCY_MAX];
+	int rc;
+
+	snprintf(pre, sizeof pre, "hub.%s", pk->agency);
+	rc = vec_field(t, pre, "seed", seed, 32);
+	rc = rc ? rc : vec_field(t, pre, "sign_pk", pk->sign_pk, 32);
+	rc = rc ? rc : vec_field(t, pre, "box_pk", pk->box_pk, 32);
+	rc = rc ? rc : vec_field(t, pre, "curve_pk", pk->curve_pk, 32);
+	return rc;
+}
+
+/*
+ * The hub id vector: members given to lfh_hub_id as [police, housing] (not
+ * sorted), the hand-made input sorted [housing, police]; the id must equal
+ * BLAKE2b-256(input), else LFH_ECODEC.
+ */
+static inline int vec_hub(lfh_buf *t)
+{
+	uint8_t s1[32], s2[32], id[32], h[32];
+	lfh_identity *police = NULL, *housing = NULL;
+	lfh_pubkeys m[2];
+	const lfh_pubkeys *sorted[2];
+	lfh_buf in = {0};
+	int rc;
+
+	vec_fill(s1, sizeof s1, VEC_SEED_FIRST);
+	vec_fill(s2, sizeof s2, VEC_SEED2_FIRST);
+	rc = lfh_identity_from_seed("police", s1, &police, NULL);
+	rc = rc ? rc : lfh_identity_from_seed("housing", s2, &housing, NULL);
+	if (rc == 0) {
+		m[0] = police->pub;
+		m[1] = housing->pub;
+		sorted[0] = &m[1];
+		sorted[1] = &m[0];
+		rc = lfh_hub_id(VEC_HUB_NAME, m, 2, id, NULL);
+	}
+	rc = rc ? rc : vec_hub_input(&in, VEC_HUB_NAME, sorted, 2);
+	if (rc == 0) {
+		crypto_generichash(h, sizeof h, in.data, in.len, NULL, 0);
+		if (memcmp(h, id, sizeof h) != 0)
+			rc = LFH_ECODEC;
+	}
+	rc = rc ? rc : vec_text(t, "#\n# Hub id (section 3) of hub \"" VEC_HUB_NAME "\" with members police\n"
+				"# and housing, each lfh_identity_from_seed(agency, seed) (section 12).\n"
+				"# hub.input = [\"lfh-hub-v1\", \"" VEC_HUB_NAME "\", [[\"housing\", sign_pk,\n"
+				"# box_pk, curve_pk], [\"police\", ...]]]; hub.id = BLAKE2b-256(hub.input).\n");
+	rc = rc ? rc : vec_member_lines(t, &m[1], s2);
+	rc = rc ? rc : vec_member_lines(t, &m[0], s1);
+	rc = rc ? rc : vec_line(t, "hub.input", in.data, in.len);
+	rc = rc ? rc : vec_line(t, "hub.id", id, sizeof id);
+	lfh_buf_free(&in);
+	lfh_identity_free(police);
+	lfh_identity_free(housing);
+	return rc;
+}
+
 /* Append the whole vectors file to t. 0 or a negative LFH_E code. */
 static inline int vec_build(lfh_buf *t)
 {
@@ -294,6 +394,7 @@ static inline int vec_build(lfh_buf *t)
 	rc = rc ? rc : vec_key_event(t);
 	rc = rc ? rc : vec_referral_event(t);
 	rc = rc ? rc : vec_note_event(t);
+	rc = rc ? rc : vec_hub(t);
 	return rc;
 }
 
