@@ -34,9 +34,10 @@
 #define IPC_PATH_MAX 107 /* sizeof(sockaddr_un.sun_path) - 1 */
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
-       NK_MAP_SIZE, NK_COUNT };
+       NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
-						 "listen", "control", "log_level", "map_size_mb" };
+						 "listen", "control", "log_level", "map_size_mb",
+						 "control_mode", "control_group" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -186,6 +187,35 @@ static int set_map_size(struct cfparse *c, const char *value)
 	if (mb == 0)
 		return cf_fail(c, "map_size_mb: must be a positive integer (omit it for the default)");
 	c->out->map_size = mb << 20;
+	return 1;
+}
+
+/*
+ * control_mode: octal permissions of an ipc:// control socket. Other users
+ * may never write to it (o+w would let any local account act as a
+ * caseworker), so at most 0770.
+ */
+static int set_control_mode(struct cfparse *c, const char *value)
+{
+	size_t n = strlen(value);
+	unsigned mode = 0;
+	if (n < 3 || n > 4 || strspn(value, "01234567") != n)
+		return cf_fail(c, "control_mode: '%.40s' is not an octal mode like 0660", value);
+	for (size_t i = 0; i < n; i++)
+		mode = mode * 8 + (unsigned)(value[i] - '0');
+	if (mode & 07007)
+		return cf_fail(c, "control_mode: %.40s gives access to other users (at most 0770)", value);
+	c->out->control_mode = mode;
+	return 1;
+}
+
+static int set_control_group(struct cfparse *c, const char *value)
+{
+	size_t n = strlen(value);
+	if (n == 0 || n >= sizeof c->out->control_group ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+		return cf_fail(c, "control_group: '%.40s' is not a valid group name", value);
+	memcpy(c->out->control_group, value, n + 1);
 	return 1;
 }
 
@@ -344,6 +374,10 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 		return 1;
 	case NK_MAP_SIZE:
 		return set_map_size(c, value);
+	case NK_CONTROL_MODE:
+		return set_control_mode(c, value);
+	case NK_CONTROL_GROUP:
+		return set_control_group(c, value);
 	}
 	return 0;
 }
@@ -480,6 +514,7 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
 		return lfh_err_set(err, LFH_EINVAL, "lfh_config_load: NULL argument");
 	memset(out, 0, sizeof *out);
 	out->log_level = LFH_LOG_INFO;
+	out->control_mode = 0600;
 	out->map_size = 0;
 
 	/* The directory the relative paths are taken from, made absolute. */

@@ -15,10 +15,13 @@
  *   case_show     case (hex id or unique prefix of >= 8 hex digits)
  *   status
  */
+#include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -463,9 +466,23 @@ static int status_node(lfh_control *c, lfh_txn *t, lfh_record *out, lfh_err *err
 	return 0;
 }
 
+/*
+ * Replication lag as a person reads it: how long since this peer last had
+ * nothing more to send us ("never" if we have not caught up with it yet).
+ */
+static const char *lag_text(uint64_t caught_up_ms, char *buf, size_t size)
+{
+	uint64_t now = lfh_wall_ms();
+	if (!caught_up_ms)
+		return "never synced";
+	snprintf(buf, size, "%llu ms ago", (unsigned long long)(now > caught_up_ms ? now - caught_up_ms : 0));
+	return buf;
+}
+
 static int status_peer(lfh_control *c, lfh_txn *t, size_t i, lfh_record *out, lfh_err *err)
 {
 	lfh_peer_status st;
+	char lag[32];
 	uint64_t cursor = 0, first, highest, missing = 0;
 	int rc;
 
@@ -482,7 +499,8 @@ static int status_peer(lfh_control *c, lfh_txn *t, size_t i, lfh_record *out, lf
 	    lfh_record_set_uint(out, "stored", st.stored, err) ||
 	    lfh_record_set_uint(out, "rejected", st.rejected, err) ||
 	    lfh_record_set_uint(out, "last_seen_ms_ago",
-				st.last_ms ? lfh_wall_ms() - st.last_ms : 0, err))
+				st.last_ms ? lfh_wall_ms() - st.last_ms : 0, err) ||
+	    lfh_record_set_str(out, "lag", lag_text(st.caught_up_ms, lag, sizeof lag), err))
 		return err->code;
 	return 0;
 }
@@ -548,6 +566,23 @@ static int audit_request(lfh_txn *t, const request *q, lfh_err *err)
 	return rc;
 }
 
+/* Give the ipc socket the configured mode and group: who may act as a caseworker. */
+static int restrict_socket(const char *path, const lfh_config *cfg, lfh_err *err)
+{
+	if (cfg->control_group[0]) {
+		struct group *g = getgrnam(cfg->control_group);
+		if (!g)
+			return lfh_err_set(err, LFH_ECONFIG, "control_group: no such group '%s'",
+					   cfg->control_group);
+		if (chown(path, (uid_t)-1, g->gr_gid) != 0)
+			return lfh_err_set(err, LFH_EIO, "cannot give %s to group %s: %s", path,
+					   cfg->control_group, strerror(errno));
+	}
+	if (chmod(path, (mode_t)cfg->control_mode) != 0)
+		return lfh_err_set(err, LFH_EIO, "cannot chmod %s: %s", path, strerror(errno));
+	return 0;
+}
+
 int lfh_control_start(lfh_control **out, void *zctx, lfh_node *n, lfh_sync *s, lfh_err *err)
 {
 	lfh_control *c = calloc(1, sizeof *c);
@@ -570,6 +605,10 @@ int lfh_control_start(lfh_control **out, void *zctx, lfh_node *n, lfh_sync *s, l
 			    zmq_strerror(zmq_errno()));
 		lfh_control_stop(c);
 		return err ? err->code : LFH_ENET;
+	}
+	if (c->ipc_path[0] && restrict_socket(c->ipc_path, &n->cfg, err)) {
+		lfh_control_stop(c);
+		return err ? err->code : LFH_EIO;
 	}
 	*out = c;
 	return 0;
@@ -667,6 +706,20 @@ static int run_round(lfh_control *c, request *qs, size_t n)
 	return rc;
 }
 
+/* After a round commits, tell each recipient agency once that it has news. */
+static void notify_recipients(lfh_control *c, const request *qs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t j = 0; qs[i].wrote && j < qs[i].wr.nrcpt; j++) {
+			int seen = 0;
+			for (size_t k = 0; k < i && !seen; k++)
+				for (uint32_t m = 0; qs[k].wrote && m < qs[k].wr.nrcpt; m++)
+					seen |= strcmp(qs[k].wr.rcpt[m], qs[i].wr.rcpt[j]) == 0;
+			if (!seen)
+				lfh_sync_notify(c->sync, qs[i].wr.rcpt[j]);
+		}
+}
+
 void lfh_control_dispatch(lfh_control *c)
 {
 	request *qs = calloc(MAX_REQUESTS_PER_ROUND, sizeof *qs);
@@ -678,11 +731,8 @@ void lfh_control_dispatch(lfh_control *c)
 	while (n < MAX_REQUESTS_PER_ROUND && (got = recv_request(c, &qs[n])) != 0)
 		if (got > 0)
 			n++;
-	if (n && run_round(c, qs, n) == 0) {
-		for (size_t i = 0; i < n; i++)
-			for (uint32_t j = 0; qs[i].wrote && j < qs[i].wr.nrcpt; j++)
-				lfh_sync_notify(c->sync, qs[i].wr.rcpt[j]);
-	}
+	if (n && run_round(c, qs, n) == 0)
+		notify_recipients(c, qs, n);
 	for (size_t i = 0; i < n; i++) {
 		send_reply(c, &qs[i]);
 		zmq_msg_close(&qs[i].rid);

@@ -34,6 +34,9 @@
 
 typedef struct peer {
 	const lfh_peer_conf *conf;
+	uint64_t bad_window_ms;   /* start of the current one-second window */
+	uint32_t bad_in_window;   /* malformed requests seen in it */
+	uint64_t caught_up_ms;    /* last BATCH that said "no more" */
 	void *dealer;
 	int pull_inflight, pull_again, fetch_inflight;
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
@@ -301,6 +304,25 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 	router_reply(s, rid, &s->out);
 }
 
+/*
+ * A peer sending garbage gets an ERROR answer and a log line for the first
+ * BAD_PER_SECOND malformed messages each second, then silence: no
+ * amplification, no log flooding, and the peer's real requests still served.
+ */
+#define BAD_PER_SECOND 5
+static int bad_request_allowed(peer *p)
+{
+	uint64_t now = lfh_wall_ms();
+	if (now - p->bad_window_ms >= 1000) {
+		if (p->bad_in_window > BAD_PER_SECOND)
+			log_warn("%u more malformed messages from %s not answered",
+				 p->bad_in_window - BAD_PER_SECOND, p->conf->agency);
+		p->bad_window_ms = now;
+		p->bad_in_window = 0;
+	}
+	return ++p->bad_in_window <= BAD_PER_SECOND;
+}
+
 static void handle_router(lfh_sync *s)
 {
 	zmq_msg_t f[3];
@@ -318,8 +340,10 @@ static void handle_router(lfh_sync *s)
 	if (!who || !peer_by_agency(s, who)) {
 		log_warn("dropped message from unauthenticated connection");
 	} else if (lfh_msg_decode(zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), s->msg, &err)) {
-		log_warn("malformed message from %s: %s", who, err.msg);
-		router_error(s, &f[0], err.code, err.msg);
+		if (bad_request_allowed(peer_by_agency(s, who))) {
+			log_warn("malformed message from %s: %s", who, err.msg);
+			router_error(s, &f[0], err.code, err.msg);
+		}
 	} else {
 		serve_request(s, who, &f[0], s->msg);
 	}
@@ -459,6 +483,8 @@ static void handle_dealer(lfh_sync *s, peer *p)
 		log_warn("malformed reply from %s: %s", p->conf->agency, err.msg);
 	} else if (s->msg->type == LFH_MSG_BATCH) {
 		p->pull_inflight = 0;
+		if (!s->msg->more)
+			p->caught_up_ms = p->last_reply_ms;
 		if (ingest_batch(s, p, s->msg, 1, &st) == 0 && (s->msg->more || p->pull_again))
 			pull_from(s, p);
 		else if (!s->msg->more)
@@ -541,4 +567,5 @@ void lfh_sync_peer_status(const lfh_sync *s, size_t i, lfh_peer_status *st)
 	st->received = p->received;
 	st->stored = p->stored;
 	st->rejected = p->rejected;
+	st->caught_up_ms = p->caught_up_ms;
 }

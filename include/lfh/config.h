@@ -10,6 +10,8 @@
  *   control  = ipc:///run/lfhd/control.sock ; lfh <-> lfhd
  *   log_level = info                      ; debug|info|warn|error
  *   map_size_mb = 16384                   ; LMDB map size (optional)
+ *   control_mode = 0660                   ; ipc control socket mode (default 0600, max 0770)
+ *   control_group = lfh                   ; group given the socket (caseworkers' group)
  *
  *   [peer housing]                        ; one section per peer agency
  *   endpoint = tcp://127.0.0.1:7103
@@ -49,6 +51,8 @@ typedef struct lfh_config {
 	char control[LFH_ENDPOINT_MAX];
 	enum lfh_log_level log_level;
 	size_t map_size;
+	unsigned control_mode;  /* permissions of an ipc:// control socket */
+	char control_group[64]; /* "" = leave the group as created */
 	size_t npeers;
 	lfh_peer_conf peers[LFH_MAX_PEERS];
 } lfh_config;

@@ -27,6 +27,7 @@ typedef struct lfh_peer_status {
 	uint64_t received;  /* envelopes received from it (on the wire) */
 	uint64_t stored;    /* of which new and stored */
 	uint64_t rejected;  /* of which rejected */
+	uint64_t caught_up_ms; /* wall ms when it last had nothing more for us, 0 if never */
 } lfh_peer_status;
 
 /* Bind the ZAP handler and ROUTER, connect a DEALER per peer. */

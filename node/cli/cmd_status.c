@@ -10,14 +10,15 @@ static void usage(FILE *f)
 	fprintf(f, "usage: lfh status [--json]\n\n"
 		   "Show this node (agency, hub, events held, equivocation evidence) and each\n"
 		   "peer: connected or not, replication cursor, events missing from it\n"
-		   "(gaps being fetched), and what arrived from it.\n");
+		   "(gaps being fetched), how long ago it last had nothing more for us\n"
+		   "(SYNCED: the replication lag), and what arrived from it.\n");
 }
 
 int status_main(int argc, char **argv)
 {
 	static const cli_column cols[] = {
 		{ "peer", "PEER", 0 },	       { "connected", "UP", 0 }, { "cursor", "CURSOR", 0 },
-		{ "missing", "MISSING", 0 },   { "stored", "STORED", 0 },
+		{ "missing", "MISSING", 0 },   { "lag", "SYNCED", 0 },   { "stored", "STORED", 0 },
 		{ "rejected", "REJECTED", 0 }, { "endpoint", "ENDPOINT", 0 },
 	};
 	lfh_record req = { 0 };

@@ -21,6 +21,7 @@ for n in police council housing rogue; do
 	node_start "$n" || bail "start $n"
 done
 tap_ok "four nodes started"
+check_eq "control socket is private by default (0600)" 600 "$(stat -c %a "$W/police/control.sock")"
 
 is_case_id() { [[ $1 =~ ^[0-9a-f]{32}$ ]]; }
 

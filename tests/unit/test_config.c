@@ -313,6 +313,12 @@ static void test_errors_node(void **state)
 	expect_error(t, s, 8, "too large");
 	snprintf(s, sizeof s, "%slog_level = loud\n", good_node);
 	expect_error(t, s, 8, "log_level");
+	snprintf(s, sizeof s, "%scontrol_mode = 0666\n", good_node);
+	expect_error(t, s, 8, "gives access to other users");
+	snprintf(s, sizeof s, "%scontrol_mode = 660x\n", good_node);
+	expect_error(t, s, 8, "not an octal mode");
+	snprintf(s, sizeof s, "%scontrol_group = a b\n", good_node);
+	expect_error(t, s, 8, "not a valid group name");
 	/* Over-long values. */
 	{
 		char longv[600];
