@@ -9,7 +9,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
-PKGS := libzmq libsodium lmdb msgpack inih
+PKGS := libzmq libsodium lmdb msgpack inih libconfig
 
 ifeq ($(SAN),1)
 B := build/san

@@ -34,10 +34,10 @@
 #define IPC_PATH_MAX 107 /* sizeof(sockaddr_un.sun_path) - 1 */
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
-       NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_COUNT };
+       NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
 						 "listen", "control", "log_level", "map_size_mb",
-						 "control_mode", "control_group" };
+						 "control_mode", "control_group", "isa" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -378,6 +378,8 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 		return set_control_mode(c, value);
 	case NK_CONTROL_GROUP:
 		return set_control_group(c, value);
+	case NK_ISA:
+		return set_path(c, name, value, o->isa_path, sizeof o->isa_path);
 	}
 	return 0;
 }
@@ -425,13 +427,19 @@ static int cf_finish(struct cfparse *c)
 
 	if (!c->node_line)
 		return cf_fail_at(c, 0, "no [node] section");
-	for (int k = 0; k < NK_NREQUIRED; k++)
+	for (int k = 0; k < NK_NREQUIRED; k++) {
+		if (k == NK_HUB && o->isa_path[0])
+			continue; /* the ISA names the hub */
+		if (k == NK_HUB && !c->node_key_line[k])
+			return cf_fail_at(c, c->node_line,
+					  "[node] needs 'isa' (the hub's genesis ISA file) or 'hub'");
 		if (!c->node_key_line[k])
 			return cf_fail_at(c, c->node_line, "[node] is missing required key '%s'", node_keys[k]);
+	}
 	for (size_t i = 0; i < o->npeers; i++) {
 		lfh_peer_conf *p = &o->peers[i];
 		for (int k = 0; k < PK_COUNT; k++)
-			if (!c->peer_key_line[i][k])
+			if (!c->peer_key_line[i][k] && !(k == PK_PUBKEY && o->isa_path[0]))
 				return cf_fail_at(c, c->peer_line[i], "[peer %s] is missing required key '%s'",
 						  p->agency, peer_keys[k]);
 		if (strcmp(p->agency, o->agency) == 0)
@@ -442,6 +450,8 @@ static int cf_finish(struct cfparse *c)
 		int line = c->peer_key_line[i][PK_PUBKEY];
 		lfh_err e;
 		lfh_err_clear(&e);
+		if (!line)
+			continue; /* keys come from the ISA */
 		if (lfh_pubkeys_load(p->pubkey_path, &p->pub, &e) != 0)
 			return cf_fail_at(c, line, "[peer %s] pubkey: %s", p->agency, e.msg);
 		if (strcmp(p->pub.agency, p->agency) != 0)

@@ -29,6 +29,7 @@
 
 #define POLL_MS 200
 #define TICK_MS 250
+#define RETENTION_MS 2000
 
 static volatile sig_atomic_t stop_requested;
 
@@ -73,8 +74,18 @@ static int lock_data_dir(const char *dir, lfh_err *err)
 	return fd; /* kept open (and locked) for the life of the process */
 }
 
-static int run_loop(lfh_sync *sync, lfh_control *ctl)
+/* Shred what retention says is due (a few times a minute is plenty). */
+static void retention_tick(lfh_node *node)
 {
+	lfh_err err = { 0 };
+	uint64_t count = 0;
+	if (lfh_node_retention(node, lfh_retention_now(), &count, &err))
+		log_error("retention: %s", err.msg);
+}
+
+static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
+{
+	uint64_t last_retention = 0;
 	int n = 1 + lfh_sync_nitems(sync);
 	zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
 	uint64_t last_tick = 0;
@@ -97,6 +108,10 @@ static int run_loop(lfh_sync *sync, lfh_control *ctl)
 		if (now - last_tick >= TICK_MS) {
 			lfh_sync_tick(sync, now);
 			last_tick = now;
+		}
+		if (now - last_retention >= RETENTION_MS) {
+			retention_tick(node);
+			last_retention = now;
 		}
 	}
 	free(items);
@@ -129,7 +144,7 @@ static int run_node(const lfh_config *cfg)
 		lfh_hex(hub, node->hub_id, 32);
 		log_info("agency %s up: hub %s (%.16s), peers %zu, listening on %s, control %s",
 			 cfg->agency, cfg->hub, hub, cfg->npeers, cfg->listen, cfg->control);
-		rc = run_loop(sync, ctl);
+		rc = run_loop(node, sync, ctl);
 		log_info("stopping");
 	} else {
 		log_error("%s", err.msg);

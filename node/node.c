@@ -31,6 +31,7 @@
 #include "lfh/hlc.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
+#include "lfh/policy.h"
 #include "lfh/sharing.h"
 #include "lfh/wire.h"
 
@@ -41,10 +42,19 @@ static void meta_name(char out[META_NAME_MAX], const char *prefix, const char *a
 	snprintf(out, META_NAME_MAX, "%s:%s", prefix, agency);
 }
 
+/* Without an ISA: the members are we and the configured peers (provisional hub id). */
+static int members_from_config(lfh_node *n, lfh_err *err)
+{
+	n->members[0] = n->id->pub;
+	for (size_t i = 0; i < n->cfg.npeers; i++)
+		n->members[i + 1] = n->cfg.peers[i].pub;
+	n->nmembers = n->cfg.npeers + 1;
+	return lfh_hub_id(n->cfg.hub, n->members, n->nmembers, n->hub_id, err);
+}
+
 int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 {
 	lfh_node *n = calloc(1, sizeof *n);
-	lfh_pubkeys *members = NULL;
 	int rc;
 
 	if (!n)
@@ -58,25 +68,16 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 				 cfg->key_dir, n->id->pub.agency, cfg->agency);
 		goto fail;
 	}
-	members = calloc(cfg->npeers + 1, sizeof *members);
-	if (!members) {
-		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
-		goto fail;
-	}
-	members[0] = n->id->pub;
-	for (size_t i = 0; i < cfg->npeers; i++)
-		members[i + 1] = cfg->peers[i].pub;
-	rc = lfh_hub_id(cfg->hub, members, cfg->npeers + 1, n->hub_id, err);
-	if (rc)
+	if (!cfg->isa_path[0] && (rc = members_from_config(n, err)))
 		goto fail;
 	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
+	if (!rc && cfg->isa_path[0])
+		rc = lfh_policy_open(n, err);
 	if (rc)
 		goto fail;
-	free(members);
 	*out = n;
 	return 0;
 fail:
-	free(members);
 	lfh_node_close(n);
 	return rc;
 }
@@ -89,15 +90,16 @@ void lfh_node_close(lfh_node *n)
 		lfh_store_close(n->store);
 	if (n->id)
 		lfh_identity_free(n->id);
+	lfh_policy_close(n);
 	free(n);
 }
 
 const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency)
 {
-	if (strcmp(agency, n->id->pub.agency) == 0)
-		return &n->id->pub;
-	const lfh_peer_conf *p = lfh_config_peer(&n->cfg, agency);
-	return p ? &p->pub : NULL;
+	for (size_t i = 0; i < n->nmembers; i++)
+		if (strcmp(n->members[i].agency, agency) == 0)
+			return &n->members[i];
+	return NULL;
 }
 
 static int cmp_rcpt(const void *a, const void *b)
@@ -105,10 +107,35 @@ static int cmp_rcpt(const void *a, const void *b)
 	return strcmp(((const lfh_recipient *)a)->agency, ((const lfh_recipient *)b)->agency);
 }
 
-/* Turn a caller's `to` list into sorted, unique member recipients, minus us. */
-static int resolve_recipients(lfh_node *n, const char *const *to, size_t nto, lfh_event *ev,
-			      lfh_err *err)
+/* Recipients of a new event under the ISA: its rules and the case's parties. */
+static int policy_recipients(lfh_node *n, lfh_txn *t, const char *const *to, size_t nto,
+			     lfh_event *ev, lfh_err *err)
 {
+	char out[LFH_ISA_MAX_PARTIES][LFH_AGENCY_MAX + 1];
+	size_t k = 0;
+	int rc;
+
+	if (to && ev->type != LFH_EV_REFERRAL && ev->type != LFH_EV_JOIN)
+		return lfh_err_set(err, LFH_EINVAL, "under an ISA only a referral names its recipients");
+	rc = lfh_policy_recipients(n, t, ev->case_id, ev->type, ev->category, to, nto, out, &k, err);
+	if (rc)
+		return rc;
+	if (k == 0)
+		return lfh_err_set(err, LFH_EINVAL,
+				   "the ISA lets no other agency receive %s data of this case",
+				   ev->category);
+	ev->nrcpt = (uint32_t)k;
+	for (size_t i = 0; i < k; i++)
+		memcpy(ev->rcpt[i].agency, out[i], LFH_AGENCY_MAX + 1);
+	return 0;
+}
+
+/* Turn a caller's `to` list into sorted, unique member recipients, minus us. */
+static int resolve_recipients(lfh_node *n, lfh_txn *t, const char *const *to, size_t nto,
+			      lfh_event *ev, lfh_err *err)
+{
+	if (n->isa)
+		return policy_recipients(n, t, to, nto, ev, err);
 	ev->nrcpt = 0;
 	for (size_t i = 0; i < nto; i++) {
 		if (strcmp(to[i], n->id->pub.agency) == 0)
@@ -137,7 +164,11 @@ static int index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
 	lfh_record r = { 0 };
 	uint64_t count = 0, first = 0, last = 0;
-	int rc = lfh_store_case_get(t, ev->case_id, &r, err);
+	int rc;
+
+	if (ev->type == LFH_EV_ISA_PROPOSE || ev->type == LFH_EV_ISA_SIGN)
+		return 0; /* hub-wide, not about a case */
+	rc = lfh_store_case_get(t, ev->case_id, &r, err);
 
 	if (rc && rc != LFH_ENOTFOUND)
 		return rc;
@@ -170,6 +201,7 @@ static int stamp_event(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 	memcpy(ev->hub, n->hub_id, 32);
 	snprintf(ev->author, sizeof ev->author, "%s", n->id->pub.agency);
 	memcpy(ev->key_id, n->id->pub.key_id, LFH_KEYID_LEN);
+	ev->isa_version = n->isa ? n->isa->version : 0;
 	if ((rc = lfh_store_meta_get(t, "seq", &seq, err)))
 		return rc;
 	ev->seq = seq + 1;
@@ -219,16 +251,20 @@ static int store_own_event(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t id[LF
 		rc = commit_stamp(n, t, ev, err);
 	if (!rc)
 		rc = index_case(t, ev, err);
+	if (!rc)
+		rc = lfh_policy_apply(n, t, ev, id, 1, err);
 	lfh_buf_free(&env);
 	return rc;
 }
 
 /*
- * Emit a KEY event granting our sharing key for (case, category) to every
- * recipient of `data` that has not been granted it yet.
+ * Emit one KEY event granting the sharing key (case, category, creator,
+ * epoch) to the agencies listed, and remember that they have it.
  */
-static int grant_missing(lfh_node *n, lfh_txn *t, const lfh_event *data, const uint8_t key[32],
-			 lfh_err *err)
+static int write_key_event(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			   const char *category, const char *creator, uint32_t epoch,
+			   const uint8_t key[32], const char (*agencies)[LFH_AGENCY_MAX + 1],
+			   size_t count, lfh_err *err)
 {
 	lfh_event kev = { 0 };
 	lfh_key_body kb = { 0 };
@@ -236,31 +272,22 @@ static int grant_missing(lfh_node *n, lfh_txn *t, const lfh_event *data, const u
 	uint8_t id[LFH_ID_LEN];
 	int rc = 0;
 
-	snprintf(kb.creator, sizeof kb.creator, "%s", n->id->pub.agency);
-	for (uint32_t i = 0; i < data->nrcpt; i++) {
-		const char *a = data->rcpt[i].agency;
-		int has = 0;
-		rc = lfh_store_grant_has(t, data->case_id, data->category, kb.creator, 0, a, &has,
-					 err);
-		if (rc)
-			return rc;
-		if (has)
-			continue;
-		const lfh_pubkeys *pk = lfh_node_member(n, a);
-		rc = lfh_key_seal(key, pk->box_pk, kb.grants[kb.ngrants].sealed, err);
-		if (rc)
-			return rc;
-		snprintf(kb.grants[kb.ngrants].agency, LFH_AGENCY_MAX + 1, "%s", a);
-		snprintf(kev.rcpt[kb.ngrants].agency, LFH_AGENCY_MAX + 1, "%s", a);
-		kb.ngrants++;
+	snprintf(kb.creator, sizeof kb.creator, "%s", creator);
+	kb.epoch = epoch;
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		const lfh_pubkeys *pk = lfh_node_member(n, agencies[i]);
+		if (!pk)
+			return lfh_err_set(err, LFH_EINVAL, "'%s' is not a member", agencies[i]);
+		rc = lfh_key_seal(key, pk->box_pk, kb.grants[i].sealed, err);
+		memcpy(kb.grants[i].agency, agencies[i], LFH_AGENCY_MAX + 1);
+		memcpy(kev.rcpt[i].agency, agencies[i], LFH_AGENCY_MAX + 1);
 	}
-	if (kb.ngrants == 0)
-		return 0;
-	kev.nrcpt = kb.ngrants;
+	kb.ngrants = kev.nrcpt = (uint32_t)count;
 	kev.type = LFH_EV_KEY;
-	memcpy(kev.case_id, data->case_id, LFH_CASE_LEN);
-	snprintf(kev.category, sizeof kev.category, "%s", data->category);
-	rc = lfh_key_body_encode(&kb, &body, err);
+	memcpy(kev.case_id, case_id, LFH_CASE_LEN);
+	snprintf(kev.category, sizeof kev.category, "%s", category);
+	if (!rc)
+		rc = lfh_key_body_encode(&kb, &body, err);
 	if (!rc)
 		rc = stamp_event(n, t, &kev, err);
 	if (!rc) {
@@ -269,11 +296,43 @@ static int grant_missing(lfh_node *n, lfh_txn *t, const lfh_event *data, const u
 		rc = store_own_event(n, t, &kev, id, err);
 		kev.body = NULL;
 	}
-	for (uint32_t i = 0; rc == 0 && i < kb.ngrants; i++)
-		rc = lfh_store_grant_put(t, data->case_id, data->category, kb.creator, 0,
-					 kb.grants[i].agency, err);
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		rc = lfh_store_grant_put(t, case_id, category, creator, epoch, agencies[i], err);
 	lfh_buf_free(&body);
 	return rc;
+}
+
+int lfh_node_grant_key(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		       const char *category, const char *creator, uint32_t epoch,
+		       const uint8_t key[32], const char *agency, lfh_err *err)
+{
+	char one[1][LFH_AGENCY_MAX + 1];
+	snprintf(one[0], sizeof one[0], "%s", agency);
+	return write_key_event(n, t, case_id, category, creator, epoch, key,
+			       (const char (*)[LFH_AGENCY_MAX + 1])one, 1, err);
+}
+
+/* Grant our sharing key for data's (case, category) to its recipients that lack it. */
+static int grant_missing(lfh_node *n, lfh_txn *t, const lfh_event *data, const uint8_t key[32],
+			 lfh_err *err)
+{
+	char need[LFH_MAX_RECIPIENTS][LFH_AGENCY_MAX + 1];
+	size_t k = 0;
+	int rc;
+
+	for (uint32_t i = 0; i < data->nrcpt; i++) {
+		int has = 0;
+		rc = lfh_store_grant_has(t, data->case_id, data->category, n->id->pub.agency, 0,
+					 data->rcpt[i].agency, &has, err);
+		if (rc)
+			return rc;
+		if (!has)
+			memcpy(need[k++], data->rcpt[i].agency, LFH_AGENCY_MAX + 1);
+	}
+	if (k == 0)
+		return 0;
+	return write_key_event(n, t, data->case_id, data->category, n->id->pub.agency, 0, key,
+			       (const char (*)[LFH_AGENCY_MAX + 1])need, k, err);
 }
 
 /* Our sharing key for (case, category), created on first use. */
@@ -306,7 +365,7 @@ int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 	snprintf(ev.key_creator, sizeof ev.key_creator, "%s", n->id->pub.agency);
 	ev.key_epoch = 0;
 	ev.nonce_len = LFH_NONCE_LEN;
-	rc = resolve_recipients(n, to, nto, &ev, err);
+	rc = resolve_recipients(n, t, to, nto, &ev, err);
 	if (!rc)
 		rc = lfh_record_encode(body, &pt, err);
 	if (!rc && pt.len + LFH_AEAD_ABYTES > LFH_BODY_MAX)
@@ -344,6 +403,42 @@ int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 	return rc;
 }
 
+int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			 uint32_t type, const char *category, const char *const *to, size_t nto,
+			 const uint8_t *body, size_t len, lfh_write_result *res, lfh_err *err)
+{
+	lfh_event ev = { 0 };
+	int rc;
+
+	if (!n->isa)
+		return lfh_err_set(err, LFH_EINVAL, "governance events need an ISA (config: isa =)");
+	if (!lfh_event_type_plain(type) || type == LFH_EV_KEY)
+		return lfh_err_set(err, LFH_EINVAL, "event type %u has an encrypted body", type);
+	if (len > LFH_BODY_MAX)
+		return lfh_err_set(err, LFH_ETOOBIG, "event body is %zu bytes (max %d)", len,
+				   LFH_BODY_MAX);
+	memcpy(ev.case_id, case_id, LFH_CASE_LEN);
+	ev.type = type;
+	snprintf(ev.category, sizeof ev.category, "%s", category);
+	rc = policy_recipients(n, t, to, nto, &ev, err);
+	if (!rc)
+		rc = stamp_event(n, t, &ev, err);
+	if (!rc) {
+		ev.body = (uint8_t *)body;
+		ev.body_len = len;
+		rc = store_own_event(n, t, &ev, res->event_id, err);
+		ev.body = NULL;
+	}
+	if (!rc) {
+		memcpy(res->case_id, case_id, LFH_CASE_LEN);
+		res->hlc = ev.hlc;
+		res->nrcpt = ev.nrcpt;
+		for (uint32_t i = 0; i < ev.nrcpt; i++)
+			memcpy(res->rcpt[i], ev.rcpt[i].agency, LFH_AGENCY_MAX + 1);
+	}
+	return rc;
+}
+
 /* Open the grant sealed to us in a KEY event we received, and keep the key. */
 static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
@@ -353,12 +448,19 @@ static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_er
 
 	if (rc)
 		return rc;
-	if (strcmp(kb.creator, ev->author) != 0)
+	/* Without an ISA only a key's creator grants it; with one, a participant
+	 * may pass on a key it holds to a newcomer (backfill). */
+	if (strcmp(kb.creator, ev->author) != 0 && !n->isa)
 		return lfh_err_set(err, LFH_EPERM, "key event by %s grants a key of %s", ev->author,
 				   kb.creator);
 	for (uint32_t i = 0; i < kb.ngrants; i++) {
+		uint8_t held[32];
 		if (strcmp(kb.grants[i].agency, n->id->pub.agency) != 0)
 			continue;
+		rc = lfh_store_key_get(t, ev->case_id, ev->category, kb.creator, kb.epoch, held, NULL);
+		sodium_memzero(held, sizeof held);
+		if (rc == 0)
+			return 0; /* already held: a later grant never replaces it */
 		rc = lfh_key_open(kb.grants[i].sealed, n->id->pub.box_pk, n->id->box_sk, key, err);
 		if (!rc)
 			rc = lfh_store_key_put(t, ev->case_id, ev->category, kb.creator, kb.epoch, key,
@@ -433,7 +535,7 @@ static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, l
 	if (lfh_event_verify(ev, author->sign_pk, err))
 		return lfh_err_set(err, LFH_ECRYPTO, "event by %s seq %llu: bad signature",
 				   ev->author, (unsigned long long)ev->seq);
-	if (strcmp(ev->author, n->id->pub.agency) != 0 &&
+	if (!n->isa && strcmp(ev->author, n->id->pub.agency) != 0 &&
 	    lfh_event_find_recipient(ev, n->id->pub.agency) < 0)
 		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
 				   ev->author, (unsigned long long)ev->seq);
@@ -457,7 +559,9 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	int rc;
 
 	lfh_event_id(raw, len, id);
-	rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
+	rc = lfh_policy_accept(n, t, ev, err); /* the ISA's say: before anything is stored */
+	if (!rc)
+		rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
 	if (!rc && pr.was_new) {
 		if (ev->type == LFH_EV_KEY)
 			rc = accept_key_event(n, t, ev, err);
@@ -465,6 +569,8 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 			rc = note_slot(n, t, ev, err);
 		if (!rc)
 			rc = index_case(t, ev, err);
+		if (!rc)
+			rc = lfh_policy_apply(n, t, ev, id, 0, err);
 		if (!rc && ev->hlc > n->hlc_last) {
 			n->hlc_last = ev->hlc;
 			rc = lfh_store_meta_put(t, "hlc", n->hlc_last, err);
@@ -658,8 +764,10 @@ int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
 	int rc = lfh_event_decode(raw, len, ev, err);
 
 	(void)n;
-	if (rc || ev->type == LFH_EV_KEY)
+	if (rc || ev->type == LFH_EV_KEY || ev->type == LFH_EV_ISA_PROPOSE)
 		return rc;
+	if (lfh_event_type_plain(ev->type))
+		return lfh_record_decode(ev->body, ev->body_len, body, err);
 	rc = lfh_store_key_get(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch, key,
 			       err);
 	if (rc == LFH_ENOTFOUND)
@@ -675,5 +783,22 @@ int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
 	sodium_memzero(key, sizeof key);
 	lfh_buf_free(&ad);
 	lfh_buf_free(&pt);
+	return rc;
+}
+
+int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	int rc;
+
+	*count = 0;
+	if (!n->isa)
+		return 0;
+	rc = lfh_txn_begin(n->store, 1, &t, err);
+	if (!rc)
+		rc = lfh_policy_retention(n, t, now_ms, count, err);
+	if (!rc)
+		return lfh_txn_commit(t, err);
+	lfh_txn_abort(t);
 	return rc;
 }

@@ -50,12 +50,13 @@ enum {
 	DB_META,
 	DB_EVIDENCE,
 	DB_AUDIT,
+	DB_TABLES,
 	DB_COUNT
 };
 
 static const char *const db_names[DB_COUNT] = {
 	"events", "log",  "by_author", "by_rcpt", "by_slot",  "by_case", "cases",
-	"keys",   "grants", "peers",   "meta",    "evidence", "audit",
+	"keys",   "grants", "peers",   "meta",    "evidence", "audit", "tables",
 };
 
 struct lfh_store {
@@ -585,8 +586,7 @@ static int scan_entry(lfh_txn *t, const index_scan *sc, const MDB_val *k, const 
 	id = sc->id_off >= 0 ? kp + sc->id_off : v->mv_data;
 	rc = db_get(t, DB_EVENTS, id, LFH_ID_LEN, &ev, err, "events");
 	if (rc == LFH_ENOTFOUND)
-		return lfh_err_set(err, LFH_ESTORE, "%s: entry for a missing event",
-				   db_names[sc->db]);
+		return 0; /* shredded: its slots stay indexed, its bytes are gone */
 	if (rc || (rc = event_envelope(&ev, &raw, &len, err)))
 		return rc;
 	return cb_result(fn(ctx, num, id, raw, len), stop);
@@ -1061,4 +1061,170 @@ int lfh_store_meta_put(lfh_txn *t, const char *name, uint64_t x, lfh_err *err)
 	if ((rc = need_write(t, err)) || (rc = meta_name(name, &n, err)))
 		return rc;
 	return put_u64(t, DB_META, name, n, x, err);
+}
+
+/* ---- governance tables ------------------------------------------------- */
+
+/* Key in the `tables` db: one table byte, then the caller's key. */
+#define TBL_KEY_MAX 256
+
+static int tbl_key(uint8_t *k, enum lfh_table tbl, const void *key, size_t klen, lfh_err *err)
+{
+	if ((unsigned)tbl >= LFH_TBL_COUNT || klen == 0 || klen > TBL_KEY_MAX - 1 || !key)
+		return lfh_err_set(err, LFH_EINVAL, "store: bad table key");
+	k[0] = (uint8_t)tbl;
+	memcpy(k + 1, key, klen);
+	return 0;
+}
+
+int lfh_store_tbl_put(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen,
+		      const void *v, size_t vlen, lfh_err *err)
+{
+	uint8_t k[TBL_KEY_MAX];
+	int rc;
+	if ((rc = need_write(t, err)) || (rc = tbl_key(k, tbl, key, klen, err)))
+		return rc;
+	return db_put(t, DB_TABLES, k, klen + 1, v ? v : "", v ? vlen : 0, 0, err, "tables");
+}
+
+int lfh_store_tbl_get(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen,
+		      const uint8_t **v, size_t *vlen, lfh_err *err)
+{
+	uint8_t k[TBL_KEY_MAX];
+	MDB_val mv;
+	int rc;
+	if ((rc = need_txn(t, err)) || (rc = tbl_key(k, tbl, key, klen, err)))
+		return rc;
+	rc = db_get(t, DB_TABLES, k, klen + 1, &mv, err, "tables");
+	if (rc)
+		return rc;
+	if (v)
+		*v = mv.mv_data;
+	if (vlen)
+		*vlen = mv.mv_size;
+	return 0;
+}
+
+int lfh_store_tbl_del(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen, lfh_err *err)
+{
+	uint8_t k[TBL_KEY_MAX];
+	MDB_val mk;
+	int rc;
+	if ((rc = need_write(t, err)) || (rc = tbl_key(k, tbl, key, klen, err)))
+		return rc;
+	mk = val(k, klen + 1);
+	rc = mdb_del(t->txn, t->s->dbi[DB_TABLES], &mk, NULL);
+	if (rc == MDB_NOTFOUND)
+		return LFH_ENOTFOUND;
+	return rc ? mdb_fail(t, err, rc, "tables") : 0;
+}
+
+int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
+		       lfh_tbl_fn fn, void *ctx, lfh_err *err)
+{
+	uint8_t k[TBL_KEY_MAX];
+	MDB_cursor *c = NULL;
+	MDB_val mk, mv;
+	int rc, stop = 0;
+
+	if ((rc = need_txn(t, err)))
+		return rc;
+	if ((unsigned)tbl >= LFH_TBL_COUNT || plen > TBL_KEY_MAX - 1 || (plen && !prefix) || !fn)
+		return lfh_err_set(err, LFH_EINVAL, "store: bad table scan");
+	k[0] = (uint8_t)tbl;
+	if (plen)
+		memcpy(k + 1, prefix, plen);
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_TABLES], &c);
+	if (rc)
+		return mdb_fail(t, err, rc, "tables");
+	mk = val(k, plen + 1);
+	for (rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &mk, &mv, MDB_NEXT)) {
+		if (mk.mv_size < plen + 1 || memcmp(mk.mv_data, k, plen + 1))
+			break;
+		rc = cb_result(fn(ctx, (const uint8_t *)mk.mv_data + 1, mk.mv_size - 1, mv.mv_data,
+				  mv.mv_size), &stop);
+		if (rc || stop)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc > 0)
+		return mdb_fail(t, err, rc, "tables");
+	return rc;
+}
+
+int lfh_store_shred_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN],
+			  const uint8_t case_id[LFH_CASE_LEN], uint64_t hlc, lfh_err *err)
+{
+	uint8_t k[K_CASE_IDX];
+	MDB_val mk;
+	int rc;
+
+	if ((rc = need_write(t, err)))
+		return rc;
+	mk = val(id, LFH_ID_LEN);
+	rc = mdb_del(t->txn, t->s->dbi[DB_EVENTS], &mk, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_fail(t, err, rc, "events");
+	memcpy(k, case_id, LFH_CASE_LEN);
+	put_be64(k + LFH_CASE_LEN, hlc);
+	memcpy(k + LFH_CASE_LEN + 8, id, LFH_ID_LEN);
+	mk = val(k, sizeof k);
+	rc = mdb_del(t->txn, t->s->dbi[DB_BY_CASE], &mk, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_fail(t, err, rc, "by_case");
+	return 0;
+}
+
+int lfh_store_keys_delete(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			  uint64_t *deleted, lfh_err *err)
+{
+	uint8_t prefix[LFH_CASE_LEN + NAME_LEN];
+	MDB_cursor *c = NULL;
+	MDB_val mk, mv;
+	int rc;
+
+	*deleted = 0;
+	if ((rc = need_write(t, err)))
+		return rc;
+	memcpy(prefix, case_id, LFH_CASE_LEN);
+	if ((rc = pad_name(prefix + LFH_CASE_LEN, category, "category", err)))
+		return rc;
+	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_KEYS], &c);
+	if (rc)
+		return mdb_fail(t, err, rc, "keys");
+	mk = val(prefix, sizeof prefix);
+	for (rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &mk, &mv, MDB_NEXT)) {
+		if (mk.mv_size < sizeof prefix || memcmp(mk.mv_data, prefix, sizeof prefix))
+			break;
+		if ((rc = mdb_cursor_del(c, 0)))
+			break;
+		(*deleted)++;
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_fail(t, err, rc, "keys");
+	return 0;
+}
+
+int lfh_store_rcpt_add(lfh_txn *t, const char *rcpt, const uint8_t id[LFH_ID_LEN], lfh_err *err)
+{
+	uint8_t k[NAME_LEN + 8];
+	uint64_t head;
+	int rc;
+
+	if ((rc = need_write(t, err)) || (rc = pad_name(k, rcpt, "recipient", err)) ||
+	    (rc = head_get(t, &head, err)))
+		return rc;
+	put_be64(k + NAME_LEN, head + 1);
+	if ((rc = db_put(t, DB_BY_RCPT, k, sizeof k, id, LFH_ID_LEN, 0, err, "by_rcpt")))
+		return rc;
+	put_be64(k, head + 1);
+	if ((rc = db_put(t, DB_LOG, k, 8, id, LFH_ID_LEN, MDB_APPEND, err, "log")))
+		return rc;
+	t->head = head + 1;
+	return 0;
 }

@@ -30,8 +30,8 @@
 #include "lfh/mp.h"
 
 /*
- * msgpack objects in a valid envelope or key body: at most 1 + 14 + 32 * 3
- * + 2 = 113 and 1 + 3 + 32 * 3 = 100. Input with more is refused before
+ * msgpack objects in a valid envelope or key body: at most 1 + 15 + 32 * 3
+ * + 2 = 114 and 1 + 3 + 32 * 3 = 100. Input with more is refused before
  * msgpack-c allocates for it.
  */
 #define MAX_OBJECTS 256
@@ -122,16 +122,22 @@ static int check_recipients(const lfh_event *ev, lfh_err *err)
 	return 0;
 }
 
-/* KEY events carry key_ref ["", 0] and no nonce; the others both. */
+int lfh_event_type_plain(uint32_t type)
+{
+	return type == LFH_EV_KEY || type == LFH_EV_JOIN || type == LFH_EV_CLOSE ||
+	       type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN;
+}
+
+/* Plaintext-body events carry key_ref ["", 0] and no nonce; the others both. */
 static int check_key_ref(const lfh_event *ev, lfh_err *err)
 {
-	if (ev->type == LFH_EV_KEY) {
+	if (lfh_event_type_plain(ev->type)) {
 		if (ev->key_creator[0] != '\0')
-			return lfh_err_set(err, LFH_EINVAL, "event: key_ref.creator: must be empty in a KEY event");
+			return lfh_err_set(err, LFH_EINVAL, "event: key_ref.creator: must be empty in a KEY or governance event");
 		if (ev->key_epoch != 0)
-			return lfh_err_set(err, LFH_EINVAL, "event: key_ref.epoch: must be 0 in a KEY event");
+			return lfh_err_set(err, LFH_EINVAL, "event: key_ref.epoch: must be 0 in a KEY or governance event");
 		if (ev->nonce_len != 0)
-			return lfh_err_set(err, LFH_EINVAL, "event: nonce: must be empty in a KEY event");
+			return lfh_err_set(err, LFH_EINVAL, "event: nonce: must be empty in a KEY or governance event");
 		return 0;
 	}
 	if (!lfh_name_valid(ev->key_creator))
@@ -167,8 +173,8 @@ int lfh_event_check(const lfh_event *ev, lfh_err *err)
 /* ---- encoding ---- */
 
 /*
- * Pack the first nel elements of the envelope as an nel-array: 11 = header,
- * 13 = signed bytes, 14 = envelope. Returns nonzero if a write failed.
+ * Pack the first nel elements of the envelope as an nel-array: 12 = header,
+ * 14 = signed bytes, 15 = envelope. Returns nonzero if a write failed.
  */
 static int pack_event(msgpack_packer *pk, const lfh_event *ev, uint32_t nel)
 {
@@ -183,6 +189,7 @@ static int pack_event(msgpack_packer *pk, const lfh_event *ev, uint32_t nel)
 	r |= lfh_mp_pack_bin(pk, ev->case_id, LFH_CASE_LEN);
 	r |= msgpack_pack_uint32(pk, ev->type);
 	r |= lfh_mp_pack_str(pk, ev->category);
+	r |= msgpack_pack_uint32(pk, ev->isa_version);
 	r |= msgpack_pack_array(pk, ev->nrcpt);
 	for (uint32_t i = 0; i < ev->nrcpt; i++) {
 		r |= msgpack_pack_array(pk, 2);
@@ -192,11 +199,11 @@ static int pack_event(msgpack_packer *pk, const lfh_event *ev, uint32_t nel)
 	r |= msgpack_pack_array(pk, 2);
 	r |= lfh_mp_pack_str(pk, ev->key_creator);
 	r |= msgpack_pack_uint32(pk, ev->key_epoch);
-	if (nel == 11)
+	if (nel == 12)
 		return r;
 	r |= lfh_mp_pack_bin(pk, ev->nonce, ev->nonce_len);
 	r |= lfh_mp_pack_bin(pk, ev->body, ev->body_len);
-	if (nel == 13)
+	if (nel == 14)
 		return r;
 	return r | lfh_mp_pack_bin(pk, ev->sig, LFH_SIG_LEN);
 }
@@ -220,12 +227,12 @@ static int encode(const lfh_event *ev, uint32_t nel, lfh_buf *out, lfh_err *err)
 
 int lfh_event_header_bytes(const lfh_event *ev, lfh_buf *out, lfh_err *err)
 {
-	return encode(ev, 11, out, err);
+	return encode(ev, 12, out, err);
 }
 
 int lfh_event_signed_bytes(const lfh_event *ev, lfh_buf *out, lfh_err *err)
 {
-	return encode(ev, 13, out, err);
+	return encode(ev, 14, out, err);
 }
 
 void lfh_event_id(const uint8_t *raw, size_t len, uint8_t id[LFH_ID_LEN])
@@ -249,10 +256,10 @@ int lfh_event_sign(lfh_event *ev, const uint8_t sign_sk[64], lfh_buf *out,
 	crypto_generichash(h, sizeof h, sign_sk + 32, 32, NULL, 0);
 	if (sodium_memcmp(h, ev->key_id, LFH_KEYID_LEN) != 0)
 		return lfh_err_set(err, LFH_EINVAL, "event: key_id: does not match the signing key");
-	rc = encode(ev, 13, &sb, err);
+	rc = encode(ev, 14, &sb, err);
 	if (rc == 0) {
 		crypto_sign_detached(ev->sig, NULL, sb.data, sb.len, sign_sk);
-		rc = encode(ev, 14, out, err);
+		rc = encode(ev, 15, out, err);
 	}
 	if (rc == 0)
 		lfh_event_id(out->data + len0, out->len - len0, id);
@@ -263,7 +270,7 @@ int lfh_event_sign(lfh_event *ev, const uint8_t sign_sk[64], lfh_buf *out,
 int lfh_event_verify(const lfh_event *ev, const uint8_t sign_pk[32], lfh_err *err)
 {
 	lfh_buf sb = {0};
-	int rc = encode(ev, 13, &sb, err);
+	int rc = encode(ev, 14, &sb, err);
 
 	if (rc == 0 && crypto_sign_verify_detached(ev->sig, sb.data, sb.len, sign_pk) != 0)
 		rc = lfh_err_set(err, LFH_ECRYPTO, "event: bad signature");
@@ -305,10 +312,10 @@ static int decode_recipients(const msgpack_object *o, lfh_event *ev, lfh_err *er
 	return 0;
 }
 
-/* Elements 10..13: key_ref, nonce, body (copied), sig. */
+/* Elements 11..14: key_ref, nonce, body (copied), sig. */
 static int decode_tail(const msgpack_object *a, lfh_event *ev, lfh_err *err)
 {
-	const msgpack_object *kr = get_array(&a[10], 2);
+	const msgpack_object *kr = get_array(&a[11], 2);
 	uint64_t u;
 
 	if (!kr)
@@ -318,25 +325,25 @@ static int decode_tail(const msgpack_object *a, lfh_event *ev, lfh_err *err)
 	if (lfh_mp_get_uint(&kr[1], UINT32_MAX, &u))
 		return bad(err, "key_ref.epoch", "expected a u32");
 	ev->key_epoch = (uint32_t)u;
-	if (a[11].type != MSGPACK_OBJECT_BIN ||
-	    (a[11].via.bin.size != 0 && a[11].via.bin.size != LFH_NONCE_LEN))
+	if (a[12].type != MSGPACK_OBJECT_BIN ||
+	    (a[12].via.bin.size != 0 && a[12].via.bin.size != LFH_NONCE_LEN))
 		return bad(err, "nonce", "expected bin of 24 or 0 bytes");
-	ev->nonce_len = a[11].via.bin.size;
+	ev->nonce_len = a[12].via.bin.size;
 	if (ev->nonce_len > 0)
-		memcpy(ev->nonce, a[11].via.bin.ptr, ev->nonce_len);
-	if (a[12].type != MSGPACK_OBJECT_BIN)
+		memcpy(ev->nonce, a[12].via.bin.ptr, ev->nonce_len);
+	if (a[13].type != MSGPACK_OBJECT_BIN)
 		return bad(err, "body", "expected bin");
-	if (a[12].via.bin.size > LFH_BODY_MAX)
+	if (a[13].via.bin.size > LFH_BODY_MAX)
 		return lfh_err_set(err, LFH_ETOOBIG, "event: body: %" PRIu32 " bytes exceeds %d",
-				   a[12].via.bin.size, LFH_BODY_MAX);
-	if (get_bin_exact(&a[13], LFH_SIG_LEN, ev->sig))
+				   a[13].via.bin.size, LFH_BODY_MAX);
+	if (get_bin_exact(&a[14], LFH_SIG_LEN, ev->sig))
 		return bad(err, "sig", "expected bin of 64 bytes");
-	ev->body_len = a[12].via.bin.size;
+	ev->body_len = a[13].via.bin.size;
 	ev->body = malloc(ev->body_len ? ev->body_len : 1);
 	if (!ev->body)
 		return lfh_err_set(err, LFH_ENOMEM, "event: out of memory");
 	if (ev->body_len > 0)
-		memcpy(ev->body, a[12].via.bin.ptr, ev->body_len);
+		memcpy(ev->body, a[13].via.bin.ptr, ev->body_len);
 	return 0;
 }
 
@@ -353,8 +360,8 @@ static int decode_object(const msgpack_object *o, lfh_event *ev, lfh_err *err)
 	if (u != LFH_EVENT_VERSION)
 		return lfh_err_set(err, LFH_EVERSION, "event: version %" PRIu64
 				   " not supported (expected %d)", u, LFH_EVENT_VERSION);
-	if (o->via.array.size != 14)
-		return lfh_err_set(err, LFH_ECODEC, "event: expected 14 elements, got %" PRIu32,
+	if (o->via.array.size != 15)
+		return lfh_err_set(err, LFH_ECODEC, "event: expected 15 elements, got %" PRIu32,
 				   o->via.array.size);
 	if (get_bin_exact(&a[1], sizeof ev->hub, ev->hub))
 		return bad(err, "hub", "expected bin of 32 bytes");
@@ -373,7 +380,10 @@ static int decode_object(const msgpack_object *o, lfh_event *ev, lfh_err *err)
 	ev->type = (uint32_t)u;
 	if (get_name(&a[8], ev->category, 0))
 		return bad(err, "category", "invalid category name");
-	int rc = decode_recipients(&a[9], ev, err);
+	if (lfh_mp_get_uint(&a[9], UINT32_MAX, &u))
+		return bad(err, "isa_version", "expected a u32");
+	ev->isa_version = (uint32_t)u;
+	int rc = decode_recipients(&a[10], ev, err);
 	return rc ? rc : decode_tail(a, ev, err);
 }
 
@@ -388,7 +398,7 @@ static int check_decoded(const uint8_t *raw, size_t len, const lfh_event *ev, lf
 	if (lfh_event_check(ev, &ce) != 0)
 		return lfh_err_set(err, LFH_ECODEC, "%s", ce.msg);
 	msgpack_packer_init(&pk, &re, lfh_mp_buf_write);
-	if (pack_event(&pk, ev, 14) != 0)
+	if (pack_event(&pk, ev, 15) != 0)
 		rc = lfh_err_set(err, LFH_ENOMEM, "event: out of memory");
 	else if (re.len != len || memcmp(re.data, raw, len) != 0)
 		rc = lfh_err_set(err, LFH_ECODEC, "event: non-canonical encoding");

@@ -3,7 +3,9 @@
  *
  *   [node]
  *   agency  = police                      ; this node's agency id
- *   hub     = west-cumbria                ; hub name (part of the hub id)
+ *   isa     = west-cumbria.isa            ; the hub's genesis ISA (text form):
+ *                                         ; hub name, parties, keys, endpoints
+ *   hub     = west-cumbria                ; without isa: hub name (provisional hub id)
  *   data_dir = /var/lib/lfhd              ; LMDB store
  *   key_dir  = /etc/lfhd/keys             ; from `lfh keys init`
  *   listen   = tcp://127.0.0.1:7101       ; peer socket (CURVE server)
@@ -13,9 +15,10 @@
  *   control_mode = 0660                   ; ipc control socket mode (default 0600, max 0770)
  *   control_group = lfh                   ; group given the socket (caseworkers' group)
  *
- *   [peer housing]                        ; one section per peer agency
- *   endpoint = tcp://127.0.0.1:7103
- *   pubkey   = /etc/lfhd/peers/housing.pub ; from `lfh keys export`
+ *   [peer housing]                        ; without isa: one section per peer agency
+ *   endpoint = tcp://127.0.0.1:7103       ; with isa: optional, overrides the ISA's endpoint
+ *   pubkey   = /etc/lfhd/peers/housing.pub ; from `lfh keys export` (with isa: optional,
+ *                                         ; must then match the ISA)
  *
  * Relative paths are taken relative to the config file's directory.
  */
@@ -45,6 +48,7 @@ typedef struct lfh_config {
 	char path[LFH_PATH_MAX];
 	char agency[LFH_AGENCY_MAX + 1];
 	char hub[LFH_HUBNAME_MAX + 1];
+	char isa_path[LFH_PATH_MAX]; /* "" = no ISA: provisional hub from [peer] sections */
 	char data_dir[LFH_PATH_MAX];
 	char key_dir[LFH_PATH_MAX];
 	char listen[LFH_ENDPOINT_MAX];

@@ -2,19 +2,20 @@
  * event.h - the signed event envelope and its canonical msgpack codec.
  *
  * An event is one immutable state change. Its envelope is a msgpack array of
- * 14 elements (proto/PROTOCOL.md, "Event envelope"):
+ * 15 elements (proto/PROTOCOL.md, "Event envelope"):
  *
- *   [0] version u8 = 1         [7]  type u32
- *   [1] hub bin32              [8]  category str
- *   [2] author str             [9]  recipients [[agency str, ctr u64], ...]
- *   [3] key_id bin8            [10] key_ref [creator str, epoch u32]
- *   [4] seq u64                [11] nonce bin (24 bytes, or 0 for KEY events)
- *   [5] hlc u64                [12] body bin
- *   [6] case_id bin16          [13] sig bin64
+ *   [0] version u8 = 1         [8]  category str
+ *   [1] hub bin32              [9]  isa_version u32
+ *   [2] author str             [10] recipients [[agency str, ctr u64], ...]
+ *   [3] key_id bin8            [11] key_ref [creator str, epoch u32]
+ *   [4] seq u64                [12] nonce bin (24 bytes, or 0 for KEY events)
+ *   [5] hlc u64                [13] body bin
+ *   [6] case_id bin16          [14] sig bin64
+ *   [7] type u32
  *
- * The "header" is elements 0..10 (an 11-array), used as AEAD associated
- * data. The "signed bytes" are elements 0..12 (a 13-array). The envelope is
- * the 14-array. Event id = BLAKE2b-256(envelope bytes). Every encoding is
+ * The "header" is elements 0..11 (a 12-array), used as AEAD associated
+ * data. The "signed bytes" are elements 0..13 (a 14-array). The envelope is
+ * the 15-array. Event id = BLAKE2b-256(envelope bytes). Every encoding is
  * canonical: msgpack-c's smallest-form packing; the decoder re-encodes and
  * refuses input whose bytes differ, so one event has exactly one encoding.
  */
@@ -44,8 +45,18 @@ enum lfh_event_type {
 	LFH_EV_KEY = 1,      /* distributes a sharing key (body = key body) */
 	LFH_EV_REFERRAL = 2, /* opens a case (body = encrypted referral) */
 	LFH_EV_NOTE = 3,     /* free-text case update (body = encrypted) */
+	LFH_EV_JOIN = 4,        /* an agency joins a case (body = plaintext record) */
+	LFH_EV_CLOSE = 5,       /* the case is closed (body = plaintext record) */
+	LFH_EV_ISA_PROPOSE = 6, /* proposes the next ISA version (body = canonical ISA) */
+	LFH_EV_ISA_SIGN = 7,    /* signs an ISA version (body = plaintext record) */
 };
 #define LFH_EV_TYPE_MAX 255
+
+/*
+ * Types whose body is plaintext to its recipients (KEY and governance
+ * events): key_ref ["", 0] and no nonce. All others are encrypted.
+ */
+int lfh_event_type_plain(uint32_t type);
 
 typedef struct lfh_recipient {
 	char agency[LFH_AGENCY_MAX + 1];
@@ -61,6 +72,7 @@ typedef struct lfh_event {
 	uint8_t case_id[LFH_CASE_LEN];
 	uint32_t type;
 	char category[LFH_CATEGORY_MAX + 1];
+	uint32_t isa_version; /* ISA version the author wrote under; 0 = hub without an ISA */
 	uint32_t nrcpt; /* 1..LFH_MAX_RECIPIENTS, sorted by agency, unique */
 	lfh_recipient rcpt[LFH_MAX_RECIPIENTS];
 	char key_creator[LFH_AGENCY_MAX + 1]; /* "" for KEY events */
@@ -82,10 +94,10 @@ int lfh_name_valid(const char *s);
  */
 int lfh_event_check(const lfh_event *ev, lfh_err *err);
 
-/* Canonical encoding of the header (11-array) into out (appended). */
+/* Canonical encoding of the header (12-array) into out (appended). */
 int lfh_event_header_bytes(const lfh_event *ev, lfh_buf *out, lfh_err *err);
 
-/* Canonical encoding of the signed bytes (13-array) into out (appended). */
+/* Canonical encoding of the signed bytes (14-array) into out (appended). */
 int lfh_event_signed_bytes(const lfh_event *ev, lfh_buf *out, lfh_err *err);
 
 /*

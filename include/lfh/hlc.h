@@ -18,6 +18,14 @@ uint64_t lfh_hlc_next(uint64_t last);
 /* Merge a received timestamp: the new "last". */
 uint64_t lfh_hlc_merge(uint64_t last, uint64_t received);
 
+/*
+ * The clock retention decisions use: wall time, unless the environment
+ * variable LFH_TEST_CLOCK_FILE names a file holding a time in milliseconds
+ * since the epoch (re-read at every call), so that tests move time forward
+ * without sleeping. Never set it in production.
+ */
+uint64_t lfh_retention_now(void);
+
 /* Milliseconds part. */
 static inline uint64_t lfh_hlc_ms(uint64_t hlc) { return hlc >> 16; }
 

@@ -27,12 +27,19 @@
 #include "lfh/record.h"
 #include "lfh/store.h"
 
+struct lfh_isa;
+
 typedef struct lfh_node {
 	lfh_config cfg;
 	lfh_identity *id;
 	lfh_store *store;
 	uint8_t hub_id[32];
 	uint64_t hlc_last;
+	struct lfh_isa *isa;       /* ISA in force; NULL: provisional hub without ISA */
+	uint8_t isa_hash[32];      /* its hash */
+	struct lfh_isa *isa_cache; /* an earlier version, decoded on demand */
+	size_t nmembers;           /* member agencies (self included) */
+	lfh_pubkeys members[LFH_MAX_PEERS + 1];
 } lfh_node;
 
 /* Load identity, open the store, compute the hub id (lfh_hub_id, hub.h). */
@@ -51,13 +58,31 @@ typedef struct lfh_write_result {
 } lfh_write_result;
 
 /*
- * Write one event of type/category about case_id to agencies `to` (member
- * ids; the author itself is dropped; at least one other must remain) with
- * plaintext body. Runs inside write txn t; durable once t commits.
+ * Write one event of type/category about case_id with plaintext body,
+ * encrypted under our sharing key for (case, category). Recipients: without
+ * an ISA, the member agencies `to` (the author itself is dropped; at least
+ * one other must remain); with an ISA, whoever its rules give for the case
+ * (`to` then lists the agencies a REFERRAL is shared with, and must be NULL
+ * for other types). Runs inside write txn t; durable once t commits.
  */
 int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
 		   const char *category, const char *const *to, size_t nto, const lfh_record *body,
 		   lfh_write_result *res, lfh_err *err);
+
+/*
+ * Write a governance event (JOIN, CLOSE, ISA_PROPOSE, ISA_SIGN) whose body
+ * is plaintext for its recipients: every participant of the case (and for
+ * JOIN the joining agency, given in `to`), or for ISA events every party.
+ * Needs an ISA.
+ */
+int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			 uint32_t type, const char *category, const char *const *to, size_t nto,
+			 const uint8_t *body, size_t len, lfh_write_result *res, lfh_err *err);
+
+/* Grant a sharing key we hold (any creator's) to one agency with a KEY event. */
+int lfh_node_grant_key(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		       const char *category, const char *creator, uint32_t epoch,
+		       const uint8_t key[32], const char *agency, lfh_err *err);
 
 typedef struct lfh_ingest_result {
 	int stored;    /* 1 if new and stored, 0 if a duplicate */
@@ -113,9 +138,13 @@ int lfh_node_gaps(lfh_node *n, lfh_txn *t, const char *author, uint64_t *first_m
 /*
  * Decode and decrypt a stored envelope. body is filled when the sharing key
  * is held; otherwise returns LFH_ENOKEY with ev filled (a gap, not a blank).
- * KEY events have no encrypted body: body is left empty.
+ * KEY and ISA_PROPOSE bodies are not records: body is left empty; other
+ * plaintext (governance) bodies are decoded into body.
  */
 int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, lfh_event *ev,
 			lfh_record *body, lfh_err *err);
+
+/* Retention in its own durable transaction (lfh_policy_retention); no-op without an ISA. */
+int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err);
 
 #endif

@@ -18,6 +18,7 @@
  *   meta      name (str)                      -> u64(8)
  *   evidence  id(32)                          -> envelope  (equivocations)
  *   audit     aseq(8)                         -> record
+ *   tables    table(1) key                    -> value    (governance tables below)
  * Every change goes through a write transaction (one per batch: group
  * commit); readers use read transactions and never block the writer.
  */
@@ -134,5 +135,45 @@ int lfh_store_audit_append(lfh_txn *t, const lfh_record *r, lfh_err *err);
 
 typedef int (*lfh_audit_fn)(void *ctx, uint64_t aseq, const lfh_record *r);
 int lfh_store_scan_audit(lfh_txn *t, uint64_t after, lfh_audit_fn fn, void *ctx, lfh_err *err);
+
+/*
+ * Governance tables: small keyed tables in one LMDB db, for state the ISA
+ * and retention logic keep (node/policy.c documents each table's keys).
+ */
+enum lfh_table {
+	LFH_TBL_ISA = 0,       /* version(4 BE) -> canonical ISA bytes (adopted versions) */
+	LFH_TBL_PROPOSAL = 1,  /* isa hash(32) -> canonical ISA bytes (proposed) */
+	LFH_TBL_ISA_SIG = 2,   /* isa hash(32) agency(32) -> signing event id(32) */
+	LFH_TBL_BACKFILL = 3,  /* event id(32) -> "" : earlier event shared with us on joining */
+	LFH_TBL_SHRED = 4,     /* case(16) category(32) -> shred record */
+	LFH_TBL_COUNT
+};
+
+typedef int (*lfh_tbl_fn)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
+			  size_t vlen);
+
+/* Put / get (borrowed until the txn ends; LFH_ENOTFOUND) / delete one entry (key <= 255 bytes). */
+int lfh_store_tbl_put(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen,
+		      const void *val, size_t vlen, lfh_err *err);
+int lfh_store_tbl_get(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen,
+		      const uint8_t **val, size_t *vlen, lfh_err *err);
+int lfh_store_tbl_del(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen, lfh_err *err);
+/* Entries whose key starts with prefix (plen may be 0), in key order. */
+int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
+		       lfh_tbl_fn fn, void *ctx, lfh_err *err);
+
+/*
+ * Crypto-shredding: drop an event's bytes (and its place in by_case); its
+ * slot and recipient index entries stay, so counters show no gap, and every
+ * scan skips it. Deleting a (case, category)'s sharing keys makes every
+ * other copy of its ciphertext unreadable too.
+ */
+int lfh_store_shred_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN],
+			  const uint8_t case_id[LFH_CASE_LEN], uint64_t hlc, lfh_err *err);
+int lfh_store_keys_delete(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			  uint64_t *deleted, lfh_err *err);
+
+/* Serve an event we hold to one more agency (backfill): a new local sequence for it. */
+int lfh_store_rcpt_add(lfh_txn *t, const char *rcpt, const uint8_t id[LFH_ID_LEN], lfh_err *err);
 
 #endif

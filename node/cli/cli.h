@@ -12,5 +12,7 @@ int keys_main(int argc, char **argv);     /* cmd_keys.c: init, export, show */
 int referral_main(int argc, char **argv); /* cmd_referral.c: new */
 int case_main(int argc, char **argv);     /* cmd_case.c: list, show */
 int status_main(int argc, char **argv);   /* cmd_status.c */
+int isa_main(int argc, char **argv);      /* cmd_isa.c: check, show FILE */
+int isa_node_main(int argc, char **argv); /* cmd_isa_node.c: show, propose, sign, explain, ... */
 
 #endif

@@ -10,11 +10,18 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lfh case list [--json]\n"
 		"       lfh case show CASE [--json]\n"
-		"       lfh case note CASE --text TEXT [--json]\n"
+		"       lfh case note CASE --text TEXT [--category NAME] [--json]\n"
+		"       lfh case invite CASE AGENCY [--json]\n"
+		"       lfh case close CASE [--reason TEXT] [--json]\n"
 		"\n"
 		"  list   cases this node holds, with lead agency, risk and summary\n"
 		"  show   one case and its timeline: who, which agency, when, what\n"
-		"  note   add a note, shared with every agency the referral went to\n"
+		"  note   add a note, shared with every agency the referral went to (with\n"
+		"         an ISA: with the agencies its rule for --category allows;\n"
+		"         default category: referral)\n"
+		"  invite make AGENCY a participant: it receives the case's earlier events\n"
+		"         of the categories the ISA lets it see, and later ones\n"
+		"  close  close the case: retention periods start (ISA hubs)\n"
 		"\n"
 		"CASE is the case id shown by 'lfh case list' (32 hex digits) or a unique\n"
 		"prefix of it of at least 8 digits.\n"
@@ -22,12 +29,19 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  lfh case list\n"
 		"  lfh case show 3f2a9c1d\n"
-		"  lfh case note 3f2a9c1d --text 'Tenancy warning served'\n");
+		"  lfh case note 3f2a9c1d --text 'Tenancy warning served'\n"
+		"  lfh case note 3f2a9c1d --category health --text 'Engaging with Recovery Steps'\n"
+		"  lfh case invite 3f2a9c1d probation\n"
+		"  lfh case close 3f2a9c1d --reason 'No further reports in 3 months'\n");
 }
 
 /* Split argv into flags we know and positional arguments; 2 on bad usage. */
+typedef struct case_opts {
+	const char *text, *category, *reason;
+} case_opts;
+
 static int parse(int argc, char **argv, int *json, const char **pos, int maxpos, int *npos,
-		 const char **text)
+		 case_opts *o)
 {
 	*npos = 0;
 	for (int i = 1; i < argc; i++) {
@@ -36,8 +50,12 @@ static int parse(int argc, char **argv, int *json, const char **pos, int maxpos,
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return -1;
-		} else if (text && !strcmp(argv[i], "--text") && i + 1 < argc) {
-			*text = argv[++i];
+		} else if (o && !strcmp(argv[i], "--text") && i + 1 < argc) {
+			o->text = argv[++i];
+		} else if (o && !strcmp(argv[i], "--category") && i + 1 < argc) {
+			o->category = argv[++i];
+		} else if (o && !strcmp(argv[i], "--reason") && i + 1 < argc) {
+			o->reason = argv[++i];
 		} else if (argv[i][0] == '-') {
 			cli_error("unknown option %s (see lfh case --help)", argv[i]);
 			return 2;
@@ -51,17 +69,28 @@ static int parse(int argc, char **argv, int *json, const char **pos, int maxpos,
 	return 0;
 }
 
-static int call(const char *cmd, const char *case_id, const char *text, lfh_reply *rep)
+/* Set an optional string field; 2 (bad usage) if the value is refused. */
+static int opt_field(lfh_record *req, const char *key, const char *val)
+{
+	lfh_err err = { 0 };
+	if (val && lfh_record_set_str(req, key, val, &err)) {
+		cli_error("%s: %s", key, err.msg);
+		return 2;
+	}
+	return 0;
+}
+
+static int call(const char *cmd, const char *case_id, const case_opts *o, const char *agency,
+		lfh_reply *rep)
 {
 	lfh_record req = { 0 };
 	lfh_err err = { 0 };
 	int rc;
 
 	lfh_record_set_str(&req, "cmd", cmd, &err);
-	if (case_id)
-		lfh_record_set_str(&req, "case", case_id, &err);
-	if (text && lfh_record_set_str(&req, "text", text, &err)) {
-		cli_error("--text: %s", err.msg);
+	if (opt_field(&req, "case", case_id) || opt_field(&req, "agency", agency) ||
+	    (o && (opt_field(&req, "text", o->text) || opt_field(&req, "category", o->category) ||
+		   opt_field(&req, "reason", o->reason)))) {
 		lfh_record_clear(&req);
 		return 2;
 	}
@@ -83,7 +112,7 @@ static int case_list(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	rc = call("case_list", NULL, NULL, &rep);
+	rc = call("case_list", NULL, NULL, NULL, &rep);
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 1);
 	else if (rc == 0 && rep.nrecords == 0)
@@ -98,11 +127,15 @@ static int case_list(int argc, char **argv)
 static void print_timeline(const lfh_reply *rep)
 {
 	const lfh_record *c = &rep->records[0];
-	char b[32];
+	char b[32], b2[32];
 	printf("case     %s\nlead     %s\nrisk     %s\ncategory %s\nlocation %s\nsummary  %s\n",
 	       cli_field(c, "case", b, sizeof b), cli_field(c, "lead", b, sizeof b),
 	       cli_field(c, "risk", b, sizeof b), cli_field(c, "asb_category", b, sizeof b),
 	       cli_field(c, "location", b, sizeof b), cli_field(c, "summary", b, sizeof b));
+	if (*cli_field(c, "participants", b, sizeof b))
+		printf("parties  %s\n", cli_field(c, "participants", b, sizeof b));
+	if (*cli_field(c, "closed", b, sizeof b))
+		printf("closed   %s\n", cli_field(c, "closed", b, sizeof b));
 	if (strcmp(cli_field(c, "readable", b, sizeof b), "yes"))
 		printf("NOTE     %s\n", cli_field(c, "readable", b, sizeof b));
 	if (*cli_field(c, "description", b, sizeof b))
@@ -115,6 +148,12 @@ static void print_timeline(const lfh_reply *rep)
 		       cli_field(e, "author", b, sizeof b));
 		if (!strcmp(type, "key"))
 			printf(" sharing key granted to %s", cli_field(e, "recipients", b, sizeof b));
+		else if (!strcmp(type, "join"))
+			printf(" by %s: %s joins the case", cli_field(e, "by", b, sizeof b),
+			       cli_field(e, "agency", b2, sizeof b2));
+		else if (!strcmp(type, "close"))
+			printf(" by %s: case closed %s", cli_field(e, "by", b, sizeof b),
+			       cli_field(e, "reason", b2, sizeof b2));
 		else if (*cli_field(e, "readable", b, sizeof b))
 			printf(" [%s]", cli_field(e, "readable", b, sizeof b));
 		else if (!strcmp(type, "referral"))
@@ -139,7 +178,7 @@ static int case_show(int argc, char **argv)
 		cli_error("which case? usage: lfh case show CASE");
 		return 2;
 	}
-	rc = call("case_show", pos[0], NULL, &rep);
+	rc = call("case_show", pos[0], NULL, NULL, &rep);
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 1);
 	else if (rc == 0 && rep.nrecords)
@@ -148,24 +187,71 @@ static int case_show(int argc, char **argv)
 	return rc;
 }
 
+/* Print {case, event} of a write as one line or JSON. */
+static void print_written(const lfh_reply *rep, int json, const char *what)
+{
+	if (json)
+		cli_print_json(rep->records, rep->nrecords, 0);
+	else if (rep->nrecords)
+		printf("%s case %s (event %s)\n", what, lfh_record_str(&rep->records[0], "case"),
+		       lfh_record_str(&rep->records[0], "event"));
+}
+
 static int case_note(int argc, char **argv)
 {
-	const char *pos[1], *text = NULL;
-	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, &text);
+	const char *pos[1];
+	case_opts o = { 0 };
+	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, &o);
 	lfh_reply rep = { 0 };
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (npos != 1 || !text) {
-		cli_error("usage: lfh case note CASE --text TEXT");
+	if (npos != 1 || !o.text) {
+		cli_error("usage: lfh case note CASE --text TEXT [--category NAME]");
 		return 2;
 	}
-	rc = call("note_add", pos[0], text, &rep);
-	if (rc == 0 && json)
-		cli_print_json(rep.records, rep.nrecords, 0);
-	else if (rc == 0 && rep.nrecords)
-		printf("added note to case %s (event %s)\n", lfh_record_str(&rep.records[0], "case"),
-		       lfh_record_str(&rep.records[0], "event"));
+	rc = call("note_add", pos[0], &o, NULL, &rep);
+	if (rc == 0)
+		print_written(&rep, json, "added note to");
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
+static int case_invite(int argc, char **argv)
+{
+	const char *pos[2];
+	int json = 0, npos, rc = parse(argc, argv, &json, pos, 2, &npos, NULL);
+	lfh_reply rep = { 0 };
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (npos != 2) {
+		cli_error("usage: lfh case invite CASE AGENCY");
+		return 2;
+	}
+	rc = call("case_invite", pos[0], NULL, pos[1], &rep);
+	if (rc == 0)
+		print_written(&rep, json, "invited to");
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
+static int case_close(int argc, char **argv)
+{
+	const char *pos[1];
+	case_opts o = { 0 };
+	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, &o);
+	lfh_reply rep = { 0 };
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (npos != 1) {
+		cli_error("usage: lfh case close CASE [--reason TEXT]");
+		return 2;
+	}
+	rc = call("case_close", pos[0], &o, NULL, &rep);
+	if (rc == 0)
+		print_written(&rep, json, "closed");
 	lfh_reply_clear(&rep);
 	return rc;
 }
@@ -178,6 +264,10 @@ int case_main(int argc, char **argv)
 		return case_show(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "note"))
 		return case_note(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "invite"))
+		return case_invite(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "close"))
+		return case_close(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;

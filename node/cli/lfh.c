@@ -18,6 +18,7 @@ static const struct {
 	{ "referral", referral_main, "file a new referral to the hub (referral new)" },
 	{ "case", case_main, "list cases, show a case's timeline, add a note" },
 	{ "status", status_main, "this node, its peers, replication state" },
+	{ "isa", isa_main, "the information-sharing agreement: check, show, propose, sign, explain" },
 	{ "keys", keys_main, "create and export an agency's keys" },
 };
 

@@ -338,6 +338,73 @@ hub_setup() {
 	done
 }
 
+# The sharing rules of test ISAs (libconfig text), unless a test sets its own.
+ISA_CATEGORIES=${ISA_CATEGORIES:-'categories = (
+  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; },
+  { name = "health"; kind = "special"; receive = "lead"; agencies = [ "health" ]; retention_days = 10; },
+  { name = "criminal-intel"; kind = "criminal"; receive = "named"; agencies = [ "police", "probation" ]; retention_days = 20; },
+  { name = "housing"; kind = "personal"; receive = "participants"; retention_days = 30; }
+);'}
+
+# write_isa FILE VERSION PREV_HEX NAME...: an ISA text file naming the agencies
+# as parties (keys from $W/pub, endpoints on their test ports).
+write_isa() {
+	local f=$1 version=$2 prev=$3 n
+	shift 3
+	{
+		echo "hub = \"$HUB_NAME\";"
+		echo "version = $version;"
+		[ -z "$prev" ] || echo "prev = \"$prev\";"
+		echo 'effective = "2026-01-01";'
+		echo 'review = "2027-01-01";'
+		echo 'purposes = [ "Reduce repeat anti-social behaviour through multi-agency problem solving." ];'
+		echo 'lawful_basis = "UK GDPR Art 6(1)(e) public task; Crime and Disorder Act 1998 s115.";'
+		echo 'gateways = [ "Crime and Disorder Act 1998 s115" ];'
+		echo 'parties = ('
+		local sep=""
+		for n in "$@"; do
+			printf '%s  { id = "%s"; name = "%s agency"; role = "%s"; controller = "independent controller";\n' \
+				"$sep" "$n" "$n" "$n"
+			printf '    endpoint = "tcp://127.0.0.1:%s"; keys = "%s/pub/%s.pub"; }' "${NODE_PORT[$n]}" "$W" "$n"
+			sep=$',\n'
+		done
+		echo
+		echo ');'
+		echo "$ISA_CATEGORIES"
+		echo 'next_signers = "all";'
+	} >"$f"
+}
+
+# isa_hub_setup NAME...: a hub defined by a genesis ISA ($W/hub.isa) naming
+# every agency; each node's config points at it and lists no peers.
+isa_hub_setup() {
+	local n ports i=0
+	mapfile -t ports < <("$FREEPORT" $#)
+	[ ${#ports[@]} -eq $# ] || bail "isa_hub_setup: freeport"
+	for n in "$@"; do
+		NODE_PORT[$n]=${ports[$i]}
+		i=$((i + 1))
+	done
+	for n in "$@"; do
+		agency_init "$n" || bail "isa_hub_setup: keys for $n"
+		HUB_AGENCIES+=("$n")
+	done
+	write_isa "$W/hub.isa" 1 "" "$@" || bail "isa_hub_setup: ISA"
+	for n in "$@"; do
+		{
+			echo "[node]"
+			echo "agency = $n"
+			echo "isa = $W/hub.isa"
+			echo "data_dir = $W/$n/data"
+			echo "key_dir = $W/$n/keys"
+			echo "listen = tcp://127.0.0.1:${NODE_PORT[$n]}"
+			echo "control = ipc://$W/$n/control.sock"
+			echo "log_level = debug"
+			echo "map_size_mb = 256"
+		} >"$W/$n/lfhd.conf" || bail "isa_hub_setup: config for $n"
+	done
+}
+
 conf_of() { echo "$W/$1/lfhd.conf"; }
 endpoint_of() { echo "tcp://127.0.0.1:${NODE_PORT[$1]}"; }
 

@@ -119,17 +119,20 @@ typedef struct rawopt {
 	int str8_author;   /* author as str8 (0xd9) */
 	int wide_ctr;      /* recipients[0].ctr as uint16 */
 	int neg_seq;       /* seq as negative fixint -1 */
-	int extra_elem;    /* a 15th element */
+	int extra_elem;    /* a 16th element */
+	int wide_isa;      /* isa_version as uint32 (0xce) whatever its value */
+	int big_isa;       /* isa_version 2^32 (does not fit a u32) */
+	int str_isa;       /* isa_version as a str */
 } rawopt;
 
-/* Pack ev as a 14-array without any check, following rawopt. */
+/* Pack ev as a 15-array without any check, following rawopt. */
 static void raw_event(const lfh_event *ev, const rawopt *o, lfh_buf *out)
 {
 	msgpack_packer pk;
 	size_t n = strlen(ev->author);
 
 	msgpack_packer_init(&pk, out, buf_write);
-	msgpack_pack_array(&pk, o->extra_elem ? 15 : 14);
+	msgpack_pack_array(&pk, o->extra_elem ? 16 : 15);
 	msgpack_pack_uint64(&pk, o->version ? o->version : 1);
 	msgpack_pack_bin_with_body(&pk, ev->hub, 32);
 	if (o->str8_author) {
@@ -150,6 +153,14 @@ static void raw_event(const lfh_event *ev, const rawopt *o, lfh_buf *out)
 	msgpack_pack_bin_with_body(&pk, ev->case_id, LFH_CASE_LEN);
 	msgpack_pack_uint32(&pk, ev->type);
 	msgpack_pack_str_with_body(&pk, ev->category, strlen(ev->category));
+	if (o->wide_isa)
+		msgpack_pack_fix_uint32(&pk, ev->isa_version);
+	else if (o->big_isa)
+		msgpack_pack_uint64(&pk, (uint64_t)UINT32_MAX + 1);
+	else if (o->str_isa)
+		msgpack_pack_str_with_body(&pk, "1", 1);
+	else
+		msgpack_pack_uint32(&pk, ev->isa_version);
 	msgpack_pack_array(&pk, ev->nrcpt);
 	for (uint32_t i = 0; i < ev->nrcpt; i++) {
 		/* more than LFH_MAX_RECIPIENTS: repeat the last entry */
@@ -310,6 +321,7 @@ static void assert_events_equal(const lfh_event *a, const lfh_event *b)
 	assert_memory_equal(a->case_id, b->case_id, LFH_CASE_LEN);
 	assert_int_equal(a->type, b->type);
 	assert_string_equal(a->category, b->category);
+	assert_int_equal(a->isa_version, b->isa_version);
 	assert_int_equal(a->nrcpt, b->nrcpt);
 	for (uint32_t i = 0; i < a->nrcpt; i++) {
 		assert_string_equal(a->rcpt[i].agency, b->rcpt[i].agency);
@@ -343,12 +355,12 @@ static void roundtrip(lfh_event *ev)
 	assert_int_equal(lfh_event_decode(env.data + 1, env.len - 1, &d, &err), 0);
 	assert_events_equal(ev, &d);
 	assert_int_equal(lfh_event_verify(&d, pk, &err), 0);
-	/* header (11-array) and signed bytes (13-array) are prefixes of the envelope */
+	/* header (12-array) and signed bytes (14-array) are prefixes of the envelope */
 	assert_int_equal(lfh_event_header_bytes(&d, &hdr, NULL), 0);
 	assert_int_equal(lfh_event_signed_bytes(&d, &sb, NULL), 0);
-	assert_int_equal(hdr.data[0], 0x9b);
-	assert_int_equal(sb.data[0], 0x9d);
-	assert_int_equal(env.data[1], 0x9e);
+	assert_int_equal(hdr.data[0], 0x9c);
+	assert_int_equal(sb.data[0], 0x9e);
+	assert_int_equal(env.data[1], 0x9f);
 	assert_memory_equal(hdr.data + 1, env.data + 2, hdr.len - 1);
 	assert_memory_equal(sb.data + 1, env.data + 2, sb.len - 1);
 	assert_int_equal(env.len - 1, sb.len + 2 + LFH_SIG_LEN);
@@ -373,7 +385,10 @@ static void test_event_roundtrip(void **state)
 	(void)state;
 	base_event(&ev);
 	roundtrip(&ev);
+	ev.isa_version = 0; /* a hub without an ISA (provisional hub id) */
+	roundtrip(&ev);
 	/* large values, max recipients, max body */
+	ev.isa_version = UINT32_MAX;
 	ev.seq = UINT64_MAX;
 	ev.hlc = UINT64_MAX;
 	ev.type = LFH_EV_TYPE_MAX;
@@ -553,7 +568,30 @@ static void test_event_noncanonical(void **state)
 	o.extra_elem = 1;
 	lfh_buf_reset(&raw);
 	raw_event(&ev, &o, &raw);
-	assert_int_equal(decode_expect(raw.data, raw.len, "14 elements"), LFH_ECODEC);
+	assert_int_equal(decode_expect(raw.data, raw.len, "15 elements"), LFH_ECODEC);
+
+	/* isa_version: smallest form, a u32, an integer */
+	ev.isa_version = 7;
+	lfh_buf_reset(&env);
+	sign(&ev, &env, id);
+	memset(&o, 0, sizeof o);
+	lfh_buf_reset(&raw);
+	raw_event(&ev, &o, &raw);
+	assert_int_equal(decode_verify(raw.data, raw.len), 0);
+	o.wide_isa = 1;
+	lfh_buf_reset(&raw);
+	raw_event(&ev, &o, &raw);
+	assert_int_equal(decode_expect(raw.data, raw.len, "non-canonical"), LFH_ECODEC);
+	memset(&o, 0, sizeof o);
+	o.big_isa = 1;
+	lfh_buf_reset(&raw);
+	raw_event(&ev, &o, &raw);
+	assert_int_equal(decode_expect(raw.data, raw.len, "isa_version"), LFH_ECODEC);
+	memset(&o, 0, sizeof o);
+	o.str_isa = 1;
+	lfh_buf_reset(&raw);
+	raw_event(&ev, &o, &raw);
+	assert_int_equal(decode_expect(raw.data, raw.len, "isa_version"), LFH_ECODEC);
 
 	lfh_buf_free(&raw);
 	lfh_buf_free(&env);
@@ -635,7 +673,7 @@ static void test_event_oversize(void **state)
 
 	(void)state;
 	assert_non_null(big);
-	big[0] = 0x9e;
+	big[0] = 0x9f;
 	assert_int_equal(decode_expect(big, LFH_EVENT_MAX + 1, "exceeds"), LFH_ETOOBIG);
 	free(big);
 }

@@ -1,0 +1,73 @@
+/*
+ * ctl.h - what control commands share: the request being served, its reply
+ * under construction, and helpers. The server (node/control.c) decodes
+ * requests, runs each command inside the round's write transaction, audits
+ * it and sends the reply; commands live in node/ctl_*.c, one file per group:
+ *   control.c   status
+ *   ctl_case.c  referral_new, note_add, case_list, case_show
+ *   ctl_gov.c   case_invite, case_close, isa_show, isa_propose, isa_sign,
+ *               isa_explain, retention_run
+ * A command returns 0, or a status after lfh_ctl_fail; only store failures
+ * (LFH_ESTORE, LFH_ENOMEM, LFH_EIO) abort the round: validation failures
+ * must be detected before the command writes anything.
+ */
+#ifndef LFH_CTL_H
+#define LFH_CTL_H
+
+#include <stdint.h>
+
+#include <zmq.h>
+
+#include "lfh/node.h"
+#include "lfh/record.h"
+#include "lfh/store.h"
+#include "lfh/sync.h"
+
+typedef struct lfh_ctl_reply {
+	int code;
+	char message[LFH_ERRMSG_MAX];
+	size_t n, cap;
+	lfh_record *recs;
+} lfh_ctl_reply;
+
+typedef struct lfh_ctl_req {
+	zmq_msg_t rid;       /* the client's routing id (server only) */
+	lfh_record req;      /* the request's fields ("cmd", "by", ...) */
+	lfh_ctl_reply rep;
+	lfh_node *node;
+	lfh_sync *sync;
+	int wrote;           /* an event was written: notify wr's recipients */
+	lfh_write_result wr;
+	char case_hex[2 * LFH_CASE_LEN + 1]; /* the case touched, for the audit log */
+} lfh_ctl_req;
+
+/* A new, zeroed record at the end of the reply (NULL when out of memory). */
+lfh_record *lfh_ctl_add(lfh_ctl_reply *r);
+/* Set the reply's error; returns code. */
+int lfh_ctl_fail(lfh_ctl_reply *r, int code, const char *msg);
+/* A required string field of at most max bytes, or NULL after lfh_ctl_fail. */
+const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh_ctl_reply *r);
+/* Resolve a case id or unique prefix (>= 8 hex digits) held here. */
+int lfh_ctl_find_case(lfh_txn *t, const char *hex, uint8_t case_id[LFH_CASE_LEN], lfh_ctl_reply *r);
+/* "YYYY-MM-DDTHH:MM:SSZ" of wall-clock milliseconds. */
+void lfh_ctl_time(uint64_t ms, char out[32]);
+/* lfh_node_write, then reply {case, event, hlc}. */
+int lfh_ctl_write(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+		  const char *category, const char *const *to, size_t nto, const lfh_record *body);
+/* Reply {case, event, hlc} for the write recorded in q->wr. */
+int lfh_ctl_written(lfh_ctl_req *q, const uint8_t case_id[LFH_CASE_LEN]);
+
+int ctl_status(lfh_ctl_req *q, lfh_txn *t);
+int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t);
+int ctl_note_add(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_list(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_show(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_close(lfh_ctl_req *q, lfh_txn *t);
+int ctl_isa_show(lfh_ctl_req *q, lfh_txn *t);
+int ctl_isa_propose(lfh_ctl_req *q, lfh_txn *t);
+int ctl_isa_sign(lfh_ctl_req *q, lfh_txn *t);
+int ctl_isa_explain(lfh_ctl_req *q, lfh_txn *t);
+int ctl_retention_run(lfh_ctl_req *q, lfh_txn *t);
+
+#endif

@@ -1,0 +1,344 @@
+/*
+ * cmd_isa.c - `lfh isa`: the hub's information-sharing agreement.
+ *
+ *   lfh isa check FILE          every problem with its line, or the hash
+ *   lfh isa show FILE [--json]  the agreement in plain words (or JSON)
+ *
+ * These work on a text file alone, without a node. Subcommands that talk to
+ * the node (propose, sign, adopt, explain, show without FILE) are added to
+ * the `subcommands` table below; each gets argv starting at its own name.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lfh/buf.h"
+#include "lfh/err.h"
+#include "lfh/isa.h"
+#include "lfh/isa_text.h"
+
+#include "cli.h"
+
+static int isa_check(int argc, char **argv);
+static int isa_show(int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *args;
+	const char *help;
+} subcommands[] = {
+	{"check", isa_check, "FILE", "check an ISA text file: every problem with its line, or its hash"},
+	{"show", isa_show, "[FILE] [--json]", "the agreement in plain words (FILE, or the one in force at the node) and pending proposals"},
+	{"propose", isa_node_main, "FILE", "propose FILE as the next version to every party"},
+	{"sign", isa_node_main, "FILE", "sign that proposed version for this agency"},
+	{"adopt", isa_node_main, "", "show whether a proposal has every signature it needs (adoption is automatic)"},
+	{"explain", isa_node_main, "CASE", "per category of a case: which agencies hold it, and why"},
+	{"retention", isa_node_main, "", "shred now what the retention rules say is due (lfhd also does it itself)"},
+};
+#define NSUB (sizeof subcommands / sizeof subcommands[0])
+
+static const char examples[] =
+	"examples:\n"
+	"  lfh isa check /etc/lfhd/west-cumbria.isa\n"
+	"  lfh isa show /etc/lfhd/west-cumbria.isa\n"
+	"  lfh isa show /etc/lfhd/west-cumbria.isa --json\n"
+	"  lfh isa show                        # the version in force at your node\n"
+	"  lfh isa propose v2.isa && lfh isa sign v2.isa\n"
+	"  lfh isa explain 3f2a9c1d\n"
+	"\n"
+	"An example agreement: deploy/examples/west-cumbria.isa (installed under\n"
+	"share/lfhub/examples); its header explains the format.\n";
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lfh isa COMMAND [ARGS]\n\n"
+		   "The hub's information-sharing agreement (ISA): which agencies take part,\n"
+		   "why and under which law they share, who receives each category of case\n"
+		   "information and how long it is kept.\n\ncommands:\n");
+	for (size_t i = 0; i < NSUB; i++)
+		fprintf(f, "  %-6s %-14s %s\n", subcommands[i].name, subcommands[i].args, subcommands[i].help);
+	fprintf(f, "\n%s", examples);
+}
+
+static void sub_usage(FILE *f, const char *name)
+{
+	for (size_t i = 0; i < NSUB; i++)
+		if (!strcmp(subcommands[i].name, name))
+			fprintf(f, "usage: lfh isa %s %s\n\n%s.\n", name, subcommands[i].args,
+				subcommands[i].help);
+	if (!strcmp(name, "check"))
+		fprintf(f, "\nPrints every problem as FILE:LINE: reason and exits 1; or, when the file is\n"
+			   "a valid agreement, one line with its hub, version, parties, categories and\n"
+			   "hash (for version 1 the hash is the hub id; the next version names it as prev).\n"
+			   "\noptions:\n");
+	else
+		fprintf(f, "\noptions:\n  --json      print a JSON object instead of text\n");
+	fprintf(f, "  -h, --help  this help\n\n%s", examples);
+}
+
+/*
+ * Arguments of a file subcommand: exactly one FILE, --json if allowed.
+ * Returns 0 to go on, -1 after printing help (exit 0), 2 on bad usage.
+ */
+static int file_args(int argc, char **argv, int allow_json, const char **file, int *json)
+{
+	*file = NULL;
+	*json = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			sub_usage(stdout, argv[0]);
+			return -1;
+		} else if (allow_json && !strcmp(a, "--json")) {
+			*json = 1;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "lfh: isa %s: unknown option '%s'\n", argv[0], a);
+			sub_usage(stderr, argv[0]);
+			return 2;
+		} else if (*file) {
+			fprintf(stderr, "lfh: isa %s: one FILE only ('%s' and '%s')\n", argv[0], *file, a);
+			return 2;
+		} else {
+			*file = a;
+		}
+	}
+	if (!*file) {
+		fprintf(stderr, "lfh: isa %s: FILE missing\n", argv[0]);
+		sub_usage(stderr, argv[0]);
+		return 2;
+	}
+	return 0;
+}
+
+/* Parse and validate file; print every problem on failure. 0 or 1 (exit status). */
+static int load(const char *file, lfh_isa *isa)
+{
+	static lfh_isa_errors errs;
+	lfh_err e = {0};
+
+	if (lfh_isa_parse_file(file, isa, &errs, &e) == 0)
+		return 0;
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	if (errs.n == 0)
+		fprintf(stderr, "lfh: %s\n", e.msg[0] ? e.msg : lfh_strerror(e.code));
+	return 1;
+}
+
+static int isa_check(int argc, char **argv)
+{
+	static lfh_isa isa;
+	const char *file;
+	uint8_t h[32];
+	char hex[65];
+	lfh_err e = {0};
+	int json, rc = file_args(argc, argv, 0, &file, &json);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = load(file, &isa)) != 0)
+		return rc;
+	if (lfh_isa_hash_of(&isa, h, &e) != 0) {
+		fprintf(stderr, "lfh: %s\n", e.msg);
+		return 1;
+	}
+	lfh_hex(hex, h, sizeof h);
+	printf("%s: ok: hub %s version %u, %u parties, %u categories; hash %s\n", file, isa.hub,
+	       isa.version, isa.nparties, isa.ncategories, hex);
+	return 0;
+}
+
+/* ---- JSON ---- */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void json_key(const char *k, int first)
+{
+	printf("%s\n    ", first ? "" : ",");
+	json_str(k);
+	printf(": ");
+}
+
+static void json_hex(const uint8_t *p, size_t n)
+{
+	char hex[65];
+
+	lfh_hex(hex, p, n);
+	json_str(hex);
+}
+
+static void json_strs(const char *base, size_t stride, uint32_t n)
+{
+	putchar('[');
+	for (uint32_t i = 0; i < n; i++) {
+		if (i)
+			printf(", ");
+		json_str(base + i * stride);
+	}
+	putchar(']');
+}
+
+static void json_party(const lfh_isa_party *p)
+{
+	uint8_t kid[LFH_KEYID_LEN];
+	char curve[41];
+
+	lfh_key_id(p->sign_pk, kid);
+	lfh_curve_z85(p->curve_pk, curve);
+	printf("{\"id\": ");
+	json_str(p->id);
+	printf(", \"name\": ");
+	json_str(p->name);
+	printf(", \"role\": ");
+	json_str(p->role);
+	printf(", \"controller\": ");
+	json_str(p->controller);
+	printf(", \"endpoint\": ");
+	json_str(p->endpoint);
+	printf(", \"key_id\": ");
+	json_hex(kid, sizeof kid);
+	printf(", \"sign\": ");
+	json_hex(p->sign_pk, 32);
+	printf(", \"box\": ");
+	json_hex(p->box_pk, 32);
+	printf(", \"curve\": ");
+	json_str(curve);
+	putchar('}');
+}
+
+static void json_category(const lfh_isa_category *c)
+{
+	printf("{\"name\": ");
+	json_str(c->name);
+	printf(", \"kind\": ");
+	json_str(lfh_isa_kind_name(c->kind));
+	printf(", \"receive\": ");
+	json_str(lfh_isa_rule_name(c->rule));
+	printf(", \"agencies\": ");
+	json_strs(&c->agencies[0][0], sizeof c->agencies[0], c->nagencies);
+	printf(", \"retention_days\": %u}", c->retention_days);
+}
+
+static void print_json(const lfh_isa *isa, const uint8_t hash[32])
+{
+	printf("{");
+	json_key("hub", 1);
+	json_str(isa->hub);
+	json_key("version", 0);
+	printf("%u", isa->version);
+	json_key("hash", 0);
+	json_hex(hash, 32);
+	json_key("prev", 0);
+	if (isa->version > 1)
+		json_hex(isa->prev, 32);
+	else
+		printf("null");
+	json_key("effective", 0);
+	json_str(isa->effective);
+	json_key("review", 0);
+	json_str(isa->review);
+	json_key("purposes", 0);
+	json_strs(&isa->purposes[0][0], sizeof isa->purposes[0], isa->npurposes);
+	json_key("lawful_basis", 0);
+	json_str(isa->lawful_basis);
+	json_key("gateways", 0);
+	json_strs(&isa->gateways[0][0], sizeof isa->gateways[0], isa->ngateways);
+	json_key("parties", 0);
+	printf("[");
+	for (uint32_t i = 0; i < isa->nparties; i++) {
+		printf("%s\n      ", i ? "," : "");
+		json_party(&isa->parties[i]);
+	}
+	printf("\n    ]");
+	json_key("categories", 0);
+	printf("[");
+	for (uint32_t i = 0; i < isa->ncategories; i++) {
+		printf("%s\n      ", i ? "," : "");
+		json_category(&isa->categories[i]);
+	}
+	printf("\n    ]");
+	/* who must sign the next version: every party unless listed */
+	json_key("signers", 0);
+	if (isa->nsigners)
+		json_strs(&isa->signers[0][0], sizeof isa->signers[0], isa->nsigners);
+	else
+		json_strs(&isa->parties[0].id[0], sizeof isa->parties[0], isa->nparties);
+	json_key("signers_all", 0);
+	printf("%s", isa->nsigners ? "false" : "true");
+	printf("\n}\n");
+}
+
+static int isa_show(int argc, char **argv)
+{
+	static lfh_isa isa;
+	const char *file;
+	uint8_t h[32];
+	lfh_buf out = {0};
+	lfh_err e = {0};
+	int json, rc;
+
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-')
+			goto with_file;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			sub_usage(stdout, argv[0]);
+			return 0;
+		}
+	return isa_node_main(argc, argv); /* no FILE: the version in force at the node */
+with_file:
+	rc = file_args(argc, argv, 1, &file, &json);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = load(file, &isa)) != 0)
+		return rc;
+	if (json) {
+		if (lfh_isa_hash_of(&isa, h, &e) != 0) {
+			fprintf(stderr, "lfh: %s\n", e.msg);
+			return 1;
+		}
+		print_json(&isa, h);
+	} else {
+		if (lfh_isa_describe(&isa, &out, &e) != 0) {
+			fprintf(stderr, "lfh: %s\n", e.msg);
+			return 1;
+		}
+		fputs((const char *)out.data, stdout);
+		lfh_buf_free(&out);
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "lfh: writing the output failed\n");
+		return 1;
+	}
+	return 0;
+}
+
+int isa_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < NSUB; i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "lfh: isa: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

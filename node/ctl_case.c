@@ -1,0 +1,351 @@
+/*
+ * ctl_case.c - control commands about cases: file a referral, add a note,
+ * list cases, show one case's timeline (see include/lfh/ctl.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lfh/ctl.h"
+#include "lfh/hlc.h"
+#include "lfh/policy.h"
+
+#define SUMMARY_MAX 200
+#define LOCATION_MAX 200
+#define DESCRIPTION_MAX 8000
+#define NOTE_MAX 8000
+#define BY_MAX 64
+
+/* Split "a,b,c" into agency ids (in place); fails on an empty or bad name. */
+static int split_agencies(char *list, const char **to, size_t *nto, lfh_ctl_reply *r)
+{
+	char *save = NULL, msg[LFH_ERRMSG_MAX];
+	*nto = 0;
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		if (!lfh_name_valid(tok)) {
+			snprintf(msg, sizeof msg, "'%.40s' is not a valid agency id", tok);
+			return lfh_ctl_fail(r, LFH_EINVAL, msg);
+		}
+		if (*nto == LFH_MAX_RECIPIENTS)
+			return lfh_ctl_fail(r, LFH_EINVAL, "too many recipient agencies");
+		to[(*nto)++] = tok;
+	}
+	return *nto ? 0 : lfh_ctl_fail(r, LFH_EINVAL, "missing to (recipient agencies)");
+}
+
+int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
+{
+	static const char *risks[] = { "standard", "medium", "high" };
+	const char *summary, *location, *category, *risk, *by, *to_s, *desc;
+	const char *to[LFH_MAX_RECIPIENTS];
+	char tolist[LFH_MAX_RECIPIENTS * (LFH_AGENCY_MAX + 2)];
+	size_t nto;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	int ok_risk = 0, rc;
+
+	if (!(summary = lfh_ctl_need(&q->req, "summary", SUMMARY_MAX, &q->rep)) ||
+	    !(location = lfh_ctl_need(&q->req, "location", LOCATION_MAX, &q->rep)) ||
+	    !(category = lfh_ctl_need(&q->req, "asb_category", LFH_AGENCY_MAX, &q->rep)) ||
+	    !(risk = lfh_ctl_need(&q->req, "risk", 16, &q->rep)) ||
+	    !(by = lfh_ctl_need(&q->req, "by", BY_MAX, &q->rep)) ||
+	    !(to_s = lfh_ctl_need(&q->req, "to", sizeof tolist - 1, &q->rep)))
+		return q->rep.code;
+	desc = lfh_record_str(&q->req, "description");
+	if (desc && strlen(desc) > DESCRIPTION_MAX)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "description is too long (max 8000 characters)");
+	for (int i = 0; i < 3; i++)
+		ok_risk |= strcmp(risk, risks[i]) == 0;
+	if (!ok_risk)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "risk must be standard, medium or high");
+	snprintf(tolist, sizeof tolist, "%s", to_s);
+	if ((rc = split_agencies(tolist, to, &nto, &q->rep)))
+		return rc;
+	if (lfh_record_set_str(&body, "summary", summary, &err) ||
+	    lfh_record_set_str(&body, "location", location, &err) ||
+	    lfh_record_set_str(&body, "asb_category", category, &err) ||
+	    lfh_record_set_str(&body, "description", desc ? desc : "", &err) ||
+	    lfh_record_set_str(&body, "risk", risk, &err) ||
+	    lfh_record_set_str(&body, "by", by, &err)) {
+		lfh_record_clear(&body);
+		return lfh_ctl_fail(&q->rep, err.code, err.msg);
+	}
+	randombytes_buf(case_id, sizeof case_id);
+	rc = lfh_ctl_write(q, t, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body);
+	lfh_record_clear(&body);
+	return rc;
+}
+
+struct find_referral {
+	const uint8_t *raw;
+	size_t len;
+	lfh_event hdr;
+};
+
+/* Scan callback: stop at the case's referral event. */
+static int find_referral_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			    const uint8_t *raw, size_t len)
+{
+	struct find_referral *f = ctx;
+	(void)key;
+	(void)id;
+	if (lfh_event_decode(raw, len, &f->hdr, NULL))
+		return 0;
+	if (f->hdr.type == LFH_EV_REFERRAL) {
+		f->raw = raw;
+		f->len = len;
+		return 1;
+	}
+	lfh_event_clear(&f->hdr);
+	return 0;
+}
+
+int ctl_note_add(lfh_ctl_req *q, lfh_txn *t)
+{
+	const char *text, *by, *category = lfh_record_str(&q->req, "category");
+	const char *to[LFH_MAX_RECIPIENTS + 1];
+	size_t nto = 0;
+	uint8_t case_id[LFH_CASE_LEN];
+	struct find_referral f = { 0 };
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	int rc;
+
+	if (!(text = lfh_ctl_need(&q->req, "text", NOTE_MAX, &q->rep)) ||
+	    !(by = lfh_ctl_need(&q->req, "by", BY_MAX, &q->rep)))
+		return q->rep.code;
+	if (!category || !*category)
+		category = "referral";
+	if (!lfh_name_valid(category))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "invalid category name");
+	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+		return rc;
+	if ((rc = lfh_store_scan_case(t, case_id, find_referral_fn, &f, &err)))
+		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	if (!f.raw)
+		return lfh_ctl_fail(&q->rep, LFH_ENOTFOUND, "this node holds no referral for that case");
+	/* Without an ISA a note goes to everyone the referral went to, and its
+	 * author; with one, the ISA's rule for the category decides. */
+	if (!lfh_policy_active(q->node)) {
+		to[nto++] = f.hdr.author;
+		for (uint32_t i = 0; i < f.hdr.nrcpt; i++)
+			to[nto++] = f.hdr.rcpt[i].agency;
+	}
+	if (lfh_record_set_str(&body, "text", text, &err) || lfh_record_set_str(&body, "by", by, &err))
+		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
+	else
+		rc = lfh_ctl_write(q, t, case_id, LFH_EV_NOTE, category, nto ? to : NULL, nto, &body);
+	lfh_record_clear(&body);
+	lfh_event_clear(&f.hdr);
+	return rc;
+}
+
+static const char *type_name(uint32_t type)
+{
+	switch (type) {
+	case LFH_EV_KEY: return "key";
+	case LFH_EV_REFERRAL: return "referral";
+	case LFH_EV_NOTE: return "note";
+	case LFH_EV_JOIN: return "join";
+	case LFH_EV_CLOSE: return "close";
+	default: return "unknown";
+	}
+}
+
+struct shred_note {
+	char cats[256];
+	uint64_t ms;
+};
+
+static int shred_note_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val,
+			 size_t vlen)
+{
+	struct shred_note *s = vctx;
+	lfh_record r = { 0 };
+	uint64_t ms = 0;
+	if (klen != LFH_CASE_LEN + 32)
+		return 0;
+	if (s->cats[0])
+		strncat(s->cats, ",", sizeof s->cats - strlen(s->cats) - 1);
+	strncat(s->cats, (const char *)key + LFH_CASE_LEN, sizeof s->cats - strlen(s->cats) - 1);
+	if (lfh_record_decode(val, vlen, &r, NULL) == 0 && lfh_record_uint(&r, "ms", &ms) &&
+	    ms > s->ms)
+		s->ms = ms;
+	lfh_record_clear(&r);
+	return 0;
+}
+
+/* Why a case's referral is not readable here: shredded (when, what) or never held. */
+static const char *shred_note(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], char *out,
+			      size_t size)
+{
+	struct shred_note s = { "", 0 };
+	char when[32];
+	lfh_store_tbl_scan(t, LFH_TBL_SHRED, case_id, LFH_CASE_LEN, shred_note_fn, &s, NULL);
+	if (!s.cats[0])
+		return "no referral held";
+	lfh_ctl_time(s.ms, when);
+	snprintf(out, size, "shredded %s at the end of its retention period (%s)", when, s.cats);
+	return out;
+}
+
+/* Fill the case summary record: non-secret index plus the decrypted referral. */
+static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			 const lfh_record *meta, lfh_record *out, lfh_err *err)
+{
+	static const char *fields[] = { "summary", "location", "asb_category", "risk",
+					"description", "by" };
+	struct find_referral f = { 0 };
+	lfh_event ev = { 0 };
+	lfh_record body = { 0 };
+	char hex[2 * LFH_CASE_LEN + 1], when[32], note[384];
+	uint64_t v;
+	int rc;
+
+	lfh_hex(hex, case_id, LFH_CASE_LEN);
+	rc = lfh_record_set_str(out, "case", hex, err);
+	if (!rc && lfh_record_str(meta, "lead"))
+		rc = lfh_record_set_str(out, "lead", lfh_record_str(meta, "lead"), err);
+	if (!rc && lfh_record_uint(meta, "events", &v))
+		rc = lfh_record_set_uint(out, "events", v, err);
+	if (!rc && lfh_record_uint(meta, "first_hlc", &v)) {
+		lfh_ctl_time(lfh_hlc_ms(v), when);
+		rc = lfh_record_set_str(out, "created", when, err);
+	}
+	if (!rc && lfh_record_str(meta, "participants"))
+		rc = lfh_record_set_str(out, "participants", lfh_record_str(meta, "participants"), err);
+	if (!rc && lfh_record_uint(meta, "closed_ms", &v)) {
+		lfh_ctl_time(v, when);
+		rc = lfh_record_set_str(out, "closed", when, err);
+	}
+	if (!rc && lfh_record_uint(meta, "last_hlc", &v)) {
+		lfh_ctl_time(lfh_hlc_ms(v), when);
+		rc = lfh_record_set_str(out, "updated", when, err);
+	}
+	if (!rc)
+		rc = lfh_store_scan_case(t, case_id, find_referral_fn, &f, err);
+	if (rc)
+		return rc;
+	lfh_event_clear(&f.hdr);
+	if (!f.raw)
+		return lfh_record_set_str(out, "readable", shred_note(t, case_id, note, sizeof note),
+					  err);
+	rc = lfh_node_open_event(n, t, f.raw, f.len, &ev, &body, err);
+	if (rc == LFH_ENOKEY || rc == LFH_ECRYPTO) {
+		rc = lfh_record_set_str(out, "readable", err->msg, err);
+	} else if (!rc) {
+		rc = lfh_record_set_str(out, "readable", "yes", err);
+		for (size_t i = 0; !rc && i < sizeof fields / sizeof fields[0]; i++) {
+			const char *s = lfh_record_str(&body, fields[i]);
+			if (s)
+				rc = lfh_record_set_str(out, fields[i], s, err);
+		}
+	}
+	lfh_event_clear(&ev);
+	lfh_record_clear(&body);
+	return rc;
+}
+
+struct list_ctx {
+	lfh_node *n;
+	lfh_txn *t;
+	lfh_ctl_reply *rep;
+	lfh_err *err;
+};
+
+static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
+{
+	struct list_ctx *x = vctx;
+	lfh_record *out = lfh_ctl_add(x->rep);
+	if (!out)
+		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
+	return describe_case(x->n, x->t, case_id, meta, out, x->err);
+}
+
+int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
+{
+	lfh_err err = { 0 };
+	struct list_ctx x = { q->node, t, &q->rep, &err };
+	int rc = lfh_store_scan_cases(t, list_case_fn, &x, &err);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
+}
+
+/* Fill one timeline record for a stored event of a case. */
+static int describe_event(lfh_node *n, lfh_txn *t, const uint8_t id[LFH_ID_LEN],
+			  const uint8_t *raw, size_t len, lfh_record *out, lfh_err *err)
+{
+	lfh_event ev = { 0 };
+	lfh_record body = { 0 };
+	char hex[2 * LFH_ID_LEN + 1], when[32];
+	char rcpts[LFH_MAX_RECIPIENTS * (LFH_AGENCY_MAX + 1) + 1] = "";
+	int orc = lfh_node_open_event(n, t, raw, len, &ev, &body, err);
+	int rc = 0;
+
+	if (orc && orc != LFH_ENOKEY && orc != LFH_ECRYPTO)
+		return orc;
+	lfh_hex(hex, id, LFH_ID_LEN);
+	lfh_ctl_time(lfh_hlc_ms(ev.hlc), when);
+	for (uint32_t i = 0; i < ev.nrcpt; i++) {
+		strcat(rcpts, i ? "," : "");
+		strcat(rcpts, ev.rcpt[i].agency);
+	}
+	if (lfh_record_set_str(out, "event", hex, err) ||
+	    lfh_record_set_str(out, "type", type_name(ev.type), err) ||
+	    lfh_record_set_str(out, "author", ev.author, err) ||
+	    lfh_record_set_uint(out, "seq", ev.seq, err) ||
+	    lfh_record_set_uint(out, "hlc", ev.hlc, err) ||
+	    lfh_record_set_str(out, "time", when, err) ||
+	    lfh_record_set_str(out, "category", ev.category, err) ||
+	    lfh_record_set_str(out, "recipients", rcpts, err))
+		rc = err->code;
+	if (!rc && orc)
+		rc = lfh_record_set_str(out, "readable", err->msg, err);
+	for (size_t i = 0; !rc && !orc && i < body.n; i++) {
+		const lfh_field *f = &body.f[i];
+		if (strcmp(f->key, "event") && strcmp(f->key, "type") && strcmp(f->key, "author"))
+			rc = f->kind == LFH_FIELD_STR ? lfh_record_set_str(out, f->key, f->str, err)
+						      : lfh_record_set_uint(out, f->key, f->u, err);
+	}
+	lfh_event_clear(&ev);
+	lfh_record_clear(&body);
+	return rc;
+}
+
+static int show_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			 const uint8_t *raw, size_t len)
+{
+	struct list_ctx *x = vctx;
+	lfh_record *out = lfh_ctl_add(x->rep);
+	(void)key;
+	if (!out)
+		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
+	return describe_event(x->n, x->t, id, raw, len, out, x->err);
+}
+
+int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
+{
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record meta = { 0 }, *out;
+	lfh_err err = { 0 };
+	struct list_ctx x = { q->node, t, &q->rep, &err };
+	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
+
+	if (rc)
+		return rc;
+	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
+	rc = lfh_store_case_get(t, case_id, &meta, &err);
+	if (!rc && !(out = lfh_ctl_add(&q->rep)))
+		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
+	if (!rc)
+		rc = describe_case(q->node, t, case_id, &meta, out, &err);
+	if (!rc)
+		rc = lfh_store_scan_case(t, case_id, show_event_fn, &x, &err);
+	lfh_record_clear(&meta);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
+}
+

@@ -1,0 +1,385 @@
+/*
+ * ctl_gov.c - control commands of governance (see include/lfh/ctl.h): who
+ * takes part in a case, closing it, the ISA in force and its next versions,
+ * why each agency holds what it holds, and retention.
+ *
+ *   case_invite  case agency          JOIN: the agency becomes a participant
+ *   case_close   case [reason]        CLOSE: starts the retention clocks
+ *   isa_show                          the version in force, in plain words,
+ *                                     and pending proposals with signatures
+ *   isa_propose  path                 ISA_PROPOSE of the next version
+ *   isa_sign     path                 ISA_SIGN of that version by this agency
+ *   isa_explain  case                 per category: who holds it, and why
+ *   retention_run [now_ms]            shred what is due (now_ms: tests only,
+ *                                     honoured when lfhd runs with a test clock)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lfh/ctl.h"
+#include "lfh/hlc.h"
+#include "lfh/isa.h"
+#include "lfh/policy.h"
+
+#define BY_MAX 64
+#define REASON_MAX 2000
+
+static int need_isa(lfh_ctl_req *q)
+{
+	if (lfh_policy_active(q->node))
+		return 0;
+	return lfh_ctl_fail(&q->rep, LFH_EINVAL,
+			    "this node runs without an ISA (config: isa = FILE)");
+}
+
+/* Write a governance event with a plaintext record body, then reply. */
+static int write_gov(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		     uint32_t type, const char *category, const char *joining,
+		     const lfh_record *body)
+{
+	lfh_buf b = { 0 };
+	lfh_err err = { 0 };
+	int rc = lfh_record_encode(body, &b, &err);
+
+	if (!rc)
+		rc = lfh_node_write_plain(q->node, t, case_id, type, category,
+					  joining ? &joining : NULL, joining ? 1 : 0, b.data, b.len,
+					  &q->wr, &err);
+	lfh_buf_free(&b);
+	if (rc)
+		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	return lfh_ctl_written(q, case_id);
+}
+
+int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
+{
+	char lead[LFH_AGENCY_MAX + 1], parts[LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1];
+	char msg[LFH_ERRMSG_MAX];
+	uint8_t case_id[LFH_CASE_LEN];
+	const char *agency, *by;
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	int rc;
+
+	if ((rc = need_isa(q)))
+		return rc;
+	if (!(agency = lfh_ctl_need(&q->req, "agency", LFH_AGENCY_MAX, &q->rep)) ||
+	    !(by = lfh_ctl_need(&q->req, "by", BY_MAX, &q->rep)))
+		return q->rep.code;
+	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+		return rc;
+	if (!lfh_isa_party_find(q->node->isa, agency)) {
+		snprintf(msg, sizeof msg, "'%.40s' is not a party of the ISA in force", agency);
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, msg);
+	}
+	if ((rc = lfh_policy_case_parties(t, case_id, lead, sizeof lead, parts, sizeof parts, &err)))
+		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	if (!lead[0])
+		return lfh_ctl_fail(&q->rep, LFH_ENOTFOUND, "this node holds no referral for that case");
+	if (!strstr(parts, q->node->cfg.agency))
+		return lfh_ctl_fail(&q->rep, LFH_EPERM, "only a participant of the case may invite");
+	if (lfh_record_set_str(&body, "agency", agency, &err) ||
+	    lfh_record_set_str(&body, "by", by, &err))
+		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
+	else
+		rc = write_gov(q, t, case_id, LFH_EV_JOIN, "referral", agency, &body);
+	lfh_record_clear(&body);
+	return rc;
+}
+
+int ctl_case_close(lfh_ctl_req *q, lfh_txn *t)
+{
+	uint8_t case_id[LFH_CASE_LEN];
+	const char *by, *reason = lfh_record_str(&q->req, "reason");
+	lfh_record body = { 0 }, meta = { 0 };
+	lfh_err err = { 0 };
+	uint64_t closed;
+	int rc;
+
+	if ((rc = need_isa(q)))
+		return rc;
+	if (!(by = lfh_ctl_need(&q->req, "by", BY_MAX, &q->rep)))
+		return q->rep.code;
+	if (reason && strlen(reason) > REASON_MAX)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "reason is too long (max 2000 characters)");
+	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+		return rc;
+	if ((rc = lfh_store_case_get(t, case_id, &meta, &err)))
+		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	rc = lfh_record_uint(&meta, "closed_ms", &closed);
+	lfh_record_clear(&meta);
+	if (rc)
+		return lfh_ctl_fail(&q->rep, LFH_EEXIST, "the case is already closed");
+	if (lfh_record_set_str(&body, "by", by, &err) ||
+	    lfh_record_set_str(&body, "reason", reason ? reason : "", &err))
+		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
+	else
+		rc = write_gov(q, t, case_id, LFH_EV_CLOSE, "referral", NULL, &body);
+	lfh_record_clear(&body);
+	return rc;
+}
+
+struct proposal_ctx {
+	lfh_ctl_req *q;
+	lfh_txn *t;
+	int rc;
+};
+
+static int sig_list_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val,
+		       size_t vlen)
+{
+	char *list = vctx;
+	(void)val;
+	(void)vlen;
+	if (klen == 64) {
+		if (*list)
+			strncat(list, ",", 1024 - strlen(list) - 1);
+		strncat(list, (const char *)key + 32, 1024 - strlen(list) - 1);
+	}
+	return 0;
+}
+
+/* One record per pending proposal: version, hash, who has signed. */
+static int proposal_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val,
+		       size_t vlen)
+{
+	struct proposal_ctx *c = vctx;
+	lfh_isa *isa = malloc(sizeof *isa);
+	lfh_record *out;
+	lfh_err err = { 0 };
+	char hex[65], signers[1024] = "";
+	int rc;
+
+	if (!isa)
+		return LFH_ENOMEM;
+	rc = klen == 32 ? lfh_isa_decode(val, vlen, isa, &err) : LFH_ECODEC;
+	if (rc || isa->version <= c->q->node->isa->version) {
+		free(isa);
+		return 0; /* adopted or superseded */
+	}
+	lfh_hex(hex, key, 32);
+	lfh_store_tbl_scan(c->t, LFH_TBL_ISA_SIG, key, 32, sig_list_fn, signers, &err);
+	out = lfh_ctl_add(&c->q->rep);
+	if (!out || lfh_record_set_str(out, "proposal", hex, &err) ||
+	    lfh_record_set_uint(out, "version", isa->version, &err) ||
+	    lfh_record_set_str(out, "signed_by", signers, &err))
+		rc = LFH_ENOMEM;
+	free(isa);
+	return rc;
+}
+
+int ctl_isa_show(lfh_ctl_req *q, lfh_txn *t)
+{
+	const lfh_isa *isa = q->node->isa;
+	lfh_record *out;
+	lfh_buf text = { 0 };
+	lfh_err err = { 0 };
+	struct proposal_ctx pc = { q, t, 0 };
+	char hex[65], hub[65];
+	int rc;
+
+	if ((rc = need_isa(q)))
+		return rc;
+	lfh_hex(hex, q->node->isa_hash, 32);
+	lfh_hex(hub, q->node->hub_id, 32);
+	rc = lfh_isa_describe(isa, &text, &err);
+	out = rc ? NULL : lfh_ctl_add(&q->rep);
+	if (!rc && (!out || lfh_record_set_str(out, "hub", isa->hub, &err) ||
+		    lfh_record_set_str(out, "hub_id", hub, &err) ||
+		    lfh_record_set_uint(out, "version", isa->version, &err) ||
+		    lfh_record_set_str(out, "hash", hex, &err) ||
+		    lfh_record_set_str(out, "effective", isa->effective, &err) ||
+		    lfh_record_set_str(out, "review", isa->review, &err) ||
+		    lfh_record_set_str(out, "text", text.len > LFH_VALUE_MAX ? "(too long)"
+						      : (const char *)text.data, &err)))
+		rc = err.code ? err.code : LFH_ENOMEM;
+	if (!rc)
+		rc = lfh_store_tbl_scan(t, LFH_TBL_PROPOSAL, NULL, 0, proposal_fn, &pc, &err);
+	lfh_buf_free(&text);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+}
+
+/* The file named by the request, parsed as the proposal of the next version. */
+static int next_version(lfh_ctl_req *q, lfh_isa **isa, lfh_buf *bytes, uint8_t hash[32])
+{
+	const char *path = lfh_ctl_need(&q->req, "path", LFH_PATH_MAX - 1, &q->rep);
+	lfh_err err = { 0 };
+	int rc;
+
+	if (!path)
+		return q->rep.code;
+	if (!(*isa = malloc(sizeof **isa)))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	rc = lfh_policy_parse_next(q->node, path, *isa, bytes, hash, &err);
+	return rc ? lfh_ctl_fail(&q->rep, LFH_EINVAL, err.msg) : 0;
+}
+
+int ctl_isa_propose(lfh_ctl_req *q, lfh_txn *t)
+{
+	static const uint8_t no_case[LFH_CASE_LEN];
+	lfh_isa *isa = NULL;
+	lfh_buf bytes = { 0 };
+	lfh_err err = { 0 };
+	uint8_t hash[32];
+	int rc = need_isa(q);
+
+	if (!rc)
+		rc = next_version(q, &isa, &bytes, hash);
+	if (!rc) {
+		rc = lfh_node_write_plain(q->node, t, no_case, LFH_EV_ISA_PROPOSE, "isa", NULL, 0,
+					  bytes.data, bytes.len, &q->wr, &err);
+		rc = rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : lfh_ctl_written(q, no_case);
+	}
+	free(isa);
+	lfh_buf_free(&bytes);
+	return rc;
+}
+
+int ctl_isa_sign(lfh_ctl_req *q, lfh_txn *t)
+{
+	static const uint8_t no_case[LFH_CASE_LEN];
+	lfh_isa *isa = NULL;
+	lfh_buf bytes = { 0 };
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	uint8_t hash[32];
+	char hex[65];
+	int rc = need_isa(q);
+
+	if (!rc)
+		rc = next_version(q, &isa, &bytes, hash);
+	if (!rc && lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, hash, 32, NULL, NULL, NULL) != 0)
+		rc = lfh_ctl_fail(&q->rep, LFH_ENOTFOUND,
+				  "no proposal of this version is held here: propose it first "
+				  "(lfh isa propose FILE)");
+	lfh_hex(hex, hash, 32);
+	if (!rc && (lfh_record_set_str(&body, "isa", hex, &err) ||
+		    lfh_record_set_uint(&body, "version", isa->version, &err)))
+		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
+	if (!rc)
+		rc = write_gov(q, t, no_case, LFH_EV_ISA_SIGN, "isa", NULL, &body);
+	lfh_record_clear(&body);
+	free(isa);
+	lfh_buf_free(&bytes);
+	return rc;
+}
+
+/* Per (category, agency): who holds events of this case here, and why. */
+struct explain_ctx {
+	size_t n;
+	struct {
+		char category[LFH_CATEGORY_MAX + 1];
+		char agency[LFH_AGENCY_MAX + 1];
+		int author;
+	} held[256];
+};
+
+static void explain_note(struct explain_ctx *x, const char *category, const char *agency,
+			 int author)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (!strcmp(x->held[i].category, category) && !strcmp(x->held[i].agency, agency)) {
+			x->held[i].author |= author;
+			return;
+		}
+	if (x->n == sizeof x->held / sizeof x->held[0])
+		return;
+	snprintf(x->held[x->n].category, sizeof x->held[0].category, "%s", category);
+	snprintf(x->held[x->n].agency, sizeof x->held[0].agency, "%s", agency);
+	x->held[x->n++].author = author;
+}
+
+static int explain_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		      size_t len)
+{
+	struct explain_ctx *x = vctx;
+	lfh_event ev = { 0 };
+	(void)key;
+	(void)id;
+	if (lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	if (ev.type != LFH_EV_KEY && ev.type != LFH_EV_JOIN && ev.type != LFH_EV_CLOSE) {
+		explain_note(x, ev.category, ev.author, 1);
+		for (uint32_t i = 0; i < ev.nrcpt; i++)
+			explain_note(x, ev.category, ev.rcpt[i].agency, 0);
+	}
+	lfh_event_clear(&ev);
+	return 0;
+}
+
+/* The rule that let agency hold category in this case, in words. */
+static void explain_why(const lfh_isa *isa, const char *category, const char *agency,
+			const char *lead, const char *parts, int author, char *out, size_t size)
+{
+	const lfh_isa_category *c = lfh_isa_category_find(isa, category);
+	int named = 0;
+	for (uint32_t i = 0; c && i < c->nagencies; i++)
+		named |= strcmp(c->agencies[i], agency) == 0;
+	if (author)
+		snprintf(out, size, "wrote it");
+	else if (!c)
+		snprintf(out, size, "category not in the ISA in force");
+	else if (named)
+		snprintf(out, size, "named for %s in the ISA", category);
+	else if (c->rule == LFH_RULE_ALL)
+		snprintf(out, size, "%s goes to every member", category);
+	else if (c->rule == LFH_RULE_LEAD && !strcmp(agency, lead))
+		snprintf(out, size, "lead agency (%s goes to the lead only)", category);
+	else if (c->rule == LFH_RULE_PARTICIPANTS && strstr(parts, agency))
+		snprintf(out, size, "participant in the case (%s goes to participants)", category);
+	else
+		snprintf(out, size, "received under an earlier rule or version");
+}
+
+int ctl_isa_explain(lfh_ctl_req *q, lfh_txn *t)
+{
+	char lead[LFH_AGENCY_MAX + 1], parts[LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1];
+	struct explain_ctx *x;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_err err = { 0 };
+	int rc;
+
+	if ((rc = need_isa(q)) ||
+	    (rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+		return rc;
+	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
+	if (!(x = calloc(1, sizeof *x)))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	rc = lfh_policy_case_parties(t, case_id, lead, sizeof lead, parts, sizeof parts, &err);
+	if (!rc)
+		rc = lfh_store_scan_case(t, case_id, explain_fn, x, &err);
+	for (size_t i = 0; rc == 0 && i < x->n; i++) {
+		const lfh_isa_category *c = lfh_isa_category_find(q->node->isa, x->held[i].category);
+		lfh_record *out = lfh_ctl_add(&q->rep);
+		char why[160];
+		explain_why(q->node->isa, x->held[i].category, x->held[i].agency, lead, parts,
+			    x->held[i].author, why, sizeof why);
+		if (!out || lfh_record_set_str(out, "category", x->held[i].category, &err) ||
+		    lfh_record_set_str(out, "agency", x->held[i].agency, &err) ||
+		    lfh_record_set_str(out, "rule", c ? lfh_isa_rule_name(c->rule) : "-", &err) ||
+		    lfh_record_set_str(out, "why", why, &err))
+			rc = LFH_ENOMEM;
+	}
+	free(x);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+}
+
+int ctl_retention_run(lfh_ctl_req *q, lfh_txn *t)
+{
+	uint64_t now = lfh_retention_now(), count = 0;
+	lfh_record *out;
+	lfh_err err = { 0 };
+	int rc;
+
+	if ((rc = need_isa(q)))
+		return rc;
+	rc = lfh_policy_retention(q->node, t, now, &count, &err);
+	if (rc)
+		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	out = lfh_ctl_add(&q->rep);
+	if (!out || lfh_record_set_uint(out, "shredded", count, &err) ||
+	    lfh_record_set_uint(out, "now_ms", now, &err))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	return 0;
+}

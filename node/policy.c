@@ -1,0 +1,824 @@
+/*
+ * policy.c - the ISA in force and what it decides (see include/lfh/policy.h).
+ *
+ * State kept (all in LMDB, in the same transactions as the events):
+ *   tables ISA       version -> canonical ISA bytes, every adopted version
+ *   tables PROPOSAL  hash -> canonical bytes of a proposed next version
+ *   tables ISA_SIG   hash|agency -> id of the ISA_SIGN event
+ *   tables BACKFILL  event id -> "" (shared with us when we joined a case)
+ *   tables SHRED     case|category -> record {ms, events, keys}
+ *   cases record     lead, participants ("a,b,c" sorted), closed_ms
+ * Case participants are the referral's author (the lead) and recipients,
+ * plus the agency of every JOIN event of the case.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lfh/hlc.h"
+#include "lfh/log.h"
+#include "lfh/policy.h"
+#include "lfh/sharing.h"
+
+#define PARTICIPANTS_MAX (LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1)
+#define DAY_MS 86400000ULL
+
+int lfh_policy_active(const lfh_node *n)
+{
+	return n->isa != NULL;
+}
+
+/* ---- ISA versions ------------------------------------------------------ */
+
+static void be32(uint8_t k[4], uint32_t v)
+{
+	k[0] = (uint8_t)(v >> 24);
+	k[1] = (uint8_t)(v >> 16);
+	k[2] = (uint8_t)(v >> 8);
+	k[3] = (uint8_t)v;
+}
+
+/* Make isa (with its encoding) the version in force: members follow it. */
+static int set_current(lfh_node *n, const lfh_isa *isa, const uint8_t *raw, size_t len)
+{
+	if (!n->isa && !(n->isa = malloc(sizeof *n->isa)))
+		return LFH_ENOMEM;
+	*n->isa = *isa;
+	lfh_isa_hash(raw, len, n->isa_hash);
+	n->nmembers = 0;
+	for (uint32_t i = 0; i < isa->nparties; i++)
+		lfh_isa_party_pubkeys(&isa->parties[i], &n->members[n->nmembers++]);
+	return 0;
+}
+
+struct latest {
+	uint32_t version;
+	const uint8_t *raw;
+	size_t len;
+};
+
+static int latest_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct latest *l = ctx;
+	if (klen == 4) {
+		l->version = (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 | (uint32_t)key[2] << 8 | key[3];
+		l->raw = val;
+		l->len = vlen;
+	}
+	return 0;
+}
+
+/* Install the genesis (first run) or check it is this store's, then load the latest. */
+static int load_versions(lfh_node *n, lfh_txn *t, const lfh_isa *genesis, const lfh_buf *graw,
+			 lfh_err *err)
+{
+	uint8_t k[4], hash[32];
+	const uint8_t *v;
+	size_t vlen;
+	struct latest l = { 0 };
+	lfh_isa *isa;
+	int rc;
+
+	be32(k, 1);
+	rc = lfh_store_tbl_get(t, LFH_TBL_ISA, k, 4, &v, &vlen, err);
+	if (rc == LFH_ENOTFOUND)
+		rc = lfh_store_tbl_put(t, LFH_TBL_ISA, k, 4, graw->data, graw->len, err);
+	else if (rc == 0) {
+		lfh_isa_hash(v, vlen, hash);
+		if (sodium_memcmp(hash, n->hub_id, 32) != 0)
+			return lfh_err_set(err, LFH_ECONFIG,
+					   "data_dir %s belongs to another hub than ISA %s",
+					   n->cfg.data_dir, n->cfg.isa_path);
+	}
+	if (rc || (rc = lfh_store_tbl_scan(t, LFH_TBL_ISA, NULL, 0, latest_fn, &l, err)))
+		return rc;
+	if (l.version <= 1)
+		return set_current(n, genesis, graw->data, graw->len) ? lfh_err_set(err, LFH_ENOMEM, "out of memory") : 0;
+	if (!(isa = malloc(sizeof *isa)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_isa_decode(l.raw, l.len, isa, err);
+	if (!rc && set_current(n, isa, l.raw, l.len))
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	free(isa);
+	return rc;
+}
+
+/* Peers come from the ISA's parties; a [peer] section may override the endpoint. */
+static int derive_peers(lfh_node *n, lfh_err *err)
+{
+	lfh_config *c = &n->cfg;
+	lfh_peer_conf *old = malloc(sizeof c->peers);
+	size_t nold = c->npeers;
+
+	if (!old)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	memcpy(old, c->peers, sizeof c->peers);
+	c->npeers = 0;
+	for (uint32_t i = 0; i < n->isa->nparties; i++) {
+		const lfh_isa_party *p = &n->isa->parties[i];
+		lfh_peer_conf *pc = &c->peers[c->npeers];
+		if (strcmp(p->id, c->agency) == 0)
+			continue;
+		memset(pc, 0, sizeof *pc);
+		snprintf(pc->agency, sizeof pc->agency, "%s", p->id);
+		snprintf(pc->endpoint, sizeof pc->endpoint, "%s", p->endpoint);
+		lfh_isa_party_pubkeys(p, &pc->pub);
+		for (size_t j = 0; j < nold; j++) {
+			if (strcmp(old[j].agency, p->id) != 0)
+				continue;
+			snprintf(pc->endpoint, sizeof pc->endpoint, "%s", old[j].endpoint);
+			if (old[j].pubkey_path[0] &&
+			    sodium_memcmp(old[j].pub.sign_pk, pc->pub.sign_pk, 32) != 0) {
+				free(old);
+				return lfh_err_set(err, LFH_ECONFIG,
+						   "[peer %s] pubkey differs from the key the ISA names",
+						   pc->agency);
+			}
+		}
+		c->npeers++;
+	}
+	for (size_t j = 0; j < nold; j++)
+		if (!lfh_isa_party_find(n->isa, old[j].agency)) {
+			int rc = lfh_err_set(err, LFH_ECONFIG, "[peer %s] is not a party of the ISA",
+					     old[j].agency);
+			free(old);
+			return rc;
+		}
+	free(old);
+	return 0;
+}
+
+int lfh_policy_open(lfh_node *n, lfh_err *err)
+{
+	lfh_isa *genesis = malloc(sizeof *genesis);
+	lfh_buf raw = { 0 };
+	lfh_txn *t = NULL;
+	const lfh_isa_party *self;
+	int rc;
+
+	if (!genesis)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_isa_parse_file(n->cfg.isa_path, genesis, NULL, err);
+	if (!rc && genesis->version != 1)
+		rc = lfh_err_set(err, LFH_ECONFIG, "%s: isa must name the genesis version (1), not %u",
+				 n->cfg.isa_path, genesis->version);
+	if (!rc)
+		rc = lfh_isa_encode(genesis, &raw, err);
+	if (!rc) {
+		lfh_isa_hash(raw.data, raw.len, n->hub_id);
+		snprintf(n->cfg.hub, sizeof n->cfg.hub, "%.*s", LFH_HUBNAME_MAX, genesis->hub);
+		rc = lfh_txn_begin(n->store, 1, &t, err);
+	}
+	if (!rc)
+		rc = load_versions(n, t, genesis, &raw, err);
+	if (!rc)
+		rc = lfh_txn_commit(t, err);
+	else
+		lfh_txn_abort(t);
+	if (!rc && !(self = lfh_isa_party_find(n->isa, n->cfg.agency)))
+		rc = lfh_err_set(err, LFH_ECONFIG, "agency %s is not a party of the ISA in force",
+				 n->cfg.agency);
+	if (!rc && sodium_memcmp(self->sign_pk, n->id->pub.sign_pk, 32) != 0)
+		rc = lfh_err_set(err, LFH_ECONFIG, "the ISA names other keys for %s than key_dir holds",
+				 n->cfg.agency);
+	if (!rc)
+		rc = derive_peers(n, err);
+	lfh_buf_free(&raw);
+	free(genesis);
+	return rc;
+}
+
+void lfh_policy_close(lfh_node *n)
+{
+	free(n->isa);
+	free(n->isa_cache);
+	n->isa = n->isa_cache = NULL;
+}
+
+int lfh_policy_isa(lfh_node *n, lfh_txn *t, uint32_t version, const lfh_isa **out, lfh_err *err)
+{
+	uint8_t k[4];
+	const uint8_t *v;
+	size_t vlen;
+	int rc;
+
+	if (n->isa && version == n->isa->version) {
+		*out = n->isa;
+		return 0;
+	}
+	if (n->isa_cache && n->isa_cache->version == version) {
+		*out = n->isa_cache;
+		return 0;
+	}
+	be32(k, version);
+	rc = lfh_store_tbl_get(t, LFH_TBL_ISA, k, 4, &v, &vlen, err);
+	if (rc == LFH_ENOTFOUND)
+		return lfh_err_set(err, LFH_EPERM, "ISA version %u is not in force here", version);
+	if (!rc && !n->isa_cache && !(n->isa_cache = malloc(sizeof *n->isa_cache)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	if (!rc)
+		rc = lfh_isa_decode(v, vlen, n->isa_cache, err);
+	if (rc) {
+		free(n->isa_cache);
+		n->isa_cache = NULL;
+		return rc;
+	}
+	*out = n->isa_cache;
+	return 0;
+}
+
+int lfh_policy_parse_next(lfh_node *n, const char *path, lfh_isa *out, lfh_buf *bytes,
+			  uint8_t hash[32], lfh_err *err)
+{
+	int rc = lfh_isa_parse_file(path, out, NULL, err);
+	if (rc)
+		return rc;
+	if (out->version != n->isa->version + 1)
+		return lfh_err_set(err, LFH_EINVAL, "%s is version %u; the next version is %u", path,
+				   out->version, n->isa->version + 1);
+	if (sodium_memcmp(out->prev, n->isa_hash, 32) != 0) {
+		char hex[65];
+		lfh_hex(hex, n->isa_hash, 32);
+		return lfh_err_set(err, LFH_EINVAL, "%s: prev must be %s (version %u in force)", path,
+				   hex, n->isa->version);
+	}
+	if (strcmp(out->hub, n->isa->hub) != 0)
+		return lfh_err_set(err, LFH_EINVAL, "%s is for hub '%s', not '%s'", path, out->hub,
+				   n->isa->hub);
+	rc = lfh_isa_encode(out, bytes, err);
+	if (!rc)
+		lfh_isa_hash(bytes->data, bytes->len, hash);
+	return rc;
+}
+
+struct sig_collect {
+	const uint8_t *hash;
+	size_t n;
+	char agencies[LFH_ISA_MAX_PARTIES][LFH_AGENCY_MAX + 1];
+};
+
+static int sig_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct sig_collect *c = ctx;
+	(void)val;
+	(void)vlen;
+	if (klen == 64 && c->n < LFH_ISA_MAX_PARTIES) {
+		memcpy(c->agencies[c->n], key + 32, LFH_AGENCY_MAX);
+		c->agencies[c->n][LFH_AGENCY_MAX] = '\0';
+		c->n++;
+	}
+	return 0;
+}
+
+/* Adopt the proposal `hash` if it is the next version and signed enough. */
+static int try_adopt(lfh_node *n, lfh_txn *t, const uint8_t hash[32], lfh_err *err)
+{
+	struct sig_collect sc = { .hash = hash };
+	const char *who[LFH_ISA_MAX_PARTIES];
+	const uint8_t *raw;
+	size_t len;
+	lfh_isa *isa;
+	uint8_t k[4];
+	int rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, hash, 32, &raw, &len, err);
+
+	if (rc == LFH_ENOTFOUND)
+		return 0; /* signatures may arrive before the proposal */
+	if (rc || (rc = lfh_store_tbl_scan(t, LFH_TBL_ISA_SIG, hash, 32, sig_fn, &sc, err)))
+		return rc;
+	for (size_t i = 0; i < sc.n; i++)
+		who[i] = sc.agencies[i];
+	if (!lfh_isa_signed_enough(n->isa, who, sc.n))
+		return 0;
+	if (!(isa = malloc(sizeof *isa)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_isa_decode(raw, len, isa, err);
+	if (!rc && (isa->version != n->isa->version + 1 ||
+		    sodium_memcmp(isa->prev, n->isa_hash, 32) != 0)) {
+		free(isa);
+		return 0; /* not the successor of the version in force (stale or future) */
+	}
+	be32(k, isa->version);
+	if (!rc)
+		rc = lfh_store_tbl_put(t, LFH_TBL_ISA, k, 4, raw, len, err);
+	if (!rc && set_current(n, isa, raw, len))
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	if (!rc)
+		log_info("adopted ISA version %u of hub %s (%zu signatures)", isa->version, isa->hub,
+			 sc.n);
+	free(isa);
+	return rc;
+}
+
+/* ---- case participants ------------------------------------------------- */
+
+static int csv_has(const char *csv, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = csv; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return 1;
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Split "a,b" into ids; returns the count (at most max). */
+static size_t csv_split(char *csv, const char **out, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(csv, ",", &save); tok && n < max; tok = strtok_r(NULL, ",", &save))
+		out[n++] = tok;
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* csv (sorted) plus name, sorted, into out. */
+static void csv_add(const char *csv, const char *name, char *out, size_t size)
+{
+	char copy[PARTICIPANTS_MAX];
+	const char *ids[LFH_ISA_MAX_PARTIES + 1];
+	size_t n;
+
+	snprintf(copy, sizeof copy, "%s", csv ? csv : "");
+	n = csv_split(copy, ids, LFH_ISA_MAX_PARTIES);
+	if (!csv_has(csv ? csv : "", name) && n < LFH_ISA_MAX_PARTIES + 1)
+		ids[n++] = name;
+	qsort(ids, n, sizeof ids[0], cmp_str);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		strncat(out, i ? "," : "", size - strlen(out) - 1);
+		strncat(out, ids[i], size - strlen(out) - 1);
+	}
+}
+
+int lfh_policy_case_parties(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], char *lead,
+			    size_t lead_size, char *participants, size_t psize, lfh_err *err)
+{
+	lfh_record r = { 0 };
+	int rc = lfh_store_case_get(t, case_id, &r, err);
+	const char *l, *p;
+
+	lead[0] = participants[0] = '\0';
+	if (rc == LFH_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	l = lfh_record_str(&r, "lead");
+	p = lfh_record_str(&r, "participants");
+	snprintf(lead, lead_size, "%s", l ? l : "");
+	snprintf(participants, psize, "%s", p ? p : "");
+	lfh_record_clear(&r);
+	return 0;
+}
+
+/* Add agencies to a case's participants (and set the lead, if given). */
+static int add_participants(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
+			    const char *const *ids, size_t n, lfh_err *err)
+{
+	lfh_record r = { 0 };
+	char csv[PARTICIPANTS_MAX] = "", next[PARTICIPANTS_MAX];
+	int rc = lfh_store_case_get(t, case_id, &r, err);
+
+	if (rc && rc != LFH_ENOTFOUND)
+		return rc;
+	if (lfh_record_str(&r, "participants"))
+		snprintf(csv, sizeof csv, "%s", lfh_record_str(&r, "participants"));
+	for (size_t i = 0; i < n; i++) {
+		csv_add(csv, ids[i], next, sizeof next);
+		memcpy(csv, next, sizeof csv);
+	}
+	rc = lfh_record_set_str(&r, "participants", csv, err);
+	if (!rc && lead)
+		rc = lfh_record_set_str(&r, "lead", lead, err);
+	if (!rc)
+		rc = lfh_store_case_put(t, case_id, &r, err);
+	lfh_record_clear(&r);
+	return rc;
+}
+
+int lfh_policy_recipients(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			  uint32_t type, const char *category, const char *const *invite,
+			  size_t ninvite, char out[][LFH_AGENCY_MAX + 1], size_t *nout,
+			  lfh_err *err)
+{
+	char lead[LFH_AGENCY_MAX + 1], csv[PARTICIPANTS_MAX];
+	const char *ids[2 * LFH_ISA_MAX_PARTIES + 1];
+	size_t np;
+	int rc = lfh_policy_case_parties(t, case_id, lead, sizeof lead, csv, sizeof csv, err);
+
+	if (rc)
+		return rc;
+	if (type == LFH_EV_REFERRAL || !lead[0])
+		snprintf(lead, sizeof lead, "%s", n->cfg.agency);
+	np = csv_split(csv, ids, LFH_ISA_MAX_PARTIES);
+	ids[np++] = n->cfg.agency;
+	for (size_t i = 0; i < ninvite && np < sizeof ids / sizeof ids[0]; i++) {
+		if (!lfh_isa_party_find(n->isa, invite[i]))
+			return lfh_err_set(err, LFH_EINVAL, "'%s' is not a party of the ISA in force",
+					   invite[i]);
+		ids[np++] = invite[i];
+	}
+	/* Governance events go to every participant, whatever the category rule. */
+	if (type == LFH_EV_JOIN || type == LFH_EV_CLOSE) {
+		*nout = 0;
+		qsort(ids, np, sizeof ids[0], cmp_str);
+		for (size_t i = 0; i < np; i++)
+			if (strcmp(ids[i], n->cfg.agency) && (i == 0 || strcmp(ids[i], ids[i - 1])))
+				snprintf(out[(*nout)++], LFH_AGENCY_MAX + 1, "%s", ids[i]);
+		return 0;
+	}
+	if (type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN) {
+		*nout = 0; /* every party of the version in force */
+		for (uint32_t i = 0; i < n->isa->nparties; i++)
+			if (strcmp(n->isa->parties[i].id, n->cfg.agency))
+				memcpy(out[(*nout)++], n->isa->parties[i].id, LFH_AGENCY_MAX + 1);
+		return 0;
+	}
+	rc = lfh_isa_recipients(n->isa, category, lead, ids, np, n->cfg.agency, out, nout, err);
+	if (rc == LFH_ENOTFOUND)
+		return lfh_err_set(err, LFH_EINVAL, "category '%s' is not in ISA version %u",
+				   category, n->isa->version);
+	return rc;
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+int lfh_policy_shredded(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			const char *category, int *yes, lfh_err *err)
+{
+	uint8_t k[LFH_CASE_LEN + 32] = { 0 };
+	int rc;
+
+	(void)n;
+	memcpy(k, case_id, LFH_CASE_LEN);
+	snprintf((char *)k + LFH_CASE_LEN, 32, "%s", category);
+	rc = lfh_store_tbl_get(t, LFH_TBL_SHRED, k, sizeof k, NULL, NULL, err);
+	*yes = rc == 0;
+	return rc == LFH_ENOTFOUND ? 0 : rc;
+}
+
+static int is_governance(uint32_t type)
+{
+	return type == LFH_EV_JOIN || type == LFH_EV_CLOSE || type == LFH_EV_ISA_PROPOSE ||
+	       type == LFH_EV_ISA_SIGN;
+}
+
+/* We are not a listed recipient: accept only what was backfilled to us. */
+static int accept_backfill(lfh_node *n, const lfh_event *ev, const char *lead,
+			   const char *participants, const lfh_isa *isa, lfh_err *err)
+{
+	const char *me = n->cfg.agency;
+	if (!csv_has(participants, me))
+		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
+				   ev->author, (unsigned long long)ev->seq);
+	if (is_governance(ev->type) || !lfh_isa_may_receive(isa, ev->category, lead, me))
+		return lfh_err_set(err, LFH_EPERM,
+				   "event by %s seq %llu: category %s may not be shared with us",
+				   ev->author, (unsigned long long)ev->seq, ev->category);
+	return 0;
+}
+
+int lfh_policy_accept(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	char lead[LFH_AGENCY_MAX + 1], parts[PARTICIPANTS_MAX];
+	const lfh_isa *isa;
+	int shredded, rc;
+
+	if (!n->isa)
+		return 0;
+	if ((rc = lfh_policy_isa(n, t, ev->isa_version, &isa, err)))
+		return rc;
+	if ((rc = lfh_policy_case_parties(t, ev->case_id, lead, sizeof lead, parts, sizeof parts,
+					  err)))
+		return rc;
+	if (ev->type == LFH_EV_REFERRAL)
+		snprintf(lead, sizeof lead, "%s", ev->author);
+	if (!lfh_isa_party_find(isa, ev->author))
+		return lfh_err_set(err, LFH_EPERM, "author %s is not a party of ISA version %u",
+				   ev->author, isa->version);
+	if (ev->type == LFH_EV_ISA_PROPOSE || ev->type == LFH_EV_ISA_SIGN)
+		return 0;
+	if ((rc = lfh_policy_shredded(n, t, ev->case_id, ev->category, &shredded, err)))
+		return rc;
+	if (shredded)
+		return lfh_err_set(err, LFH_EPERM, "case data of category %s was shredded here",
+				   ev->category);
+	if (!is_governance(ev->type) && !lfh_isa_category_find(isa, ev->category))
+		return lfh_err_set(err, LFH_EPERM, "category '%s' is not in ISA version %u",
+				   ev->category, isa->version);
+	for (uint32_t i = 0; !is_governance(ev->type) && i < ev->nrcpt; i++)
+		if (!lfh_isa_may_receive(isa, ev->category, lead, ev->rcpt[i].agency))
+			return lfh_err_set(err, LFH_EPERM,
+					   "event by %s seq %llu names %s as recipient of %s, which "
+					   "ISA version %u forbids", ev->author,
+					   (unsigned long long)ev->seq, ev->rcpt[i].agency,
+					   ev->category, isa->version);
+	if (strcmp(ev->author, n->cfg.agency) == 0 || lfh_event_find_recipient(ev, n->cfg.agency) >= 0)
+		return 0;
+	return accept_backfill(n, ev, lead, parts, isa, err);
+}
+
+/* ---- applying governance events ----------------------------------------- */
+
+/* Events of one case collected first, so that changing the store never races a scan. */
+typedef struct case_event {
+	uint8_t id[LFH_ID_LEN];
+	uint64_t hlc;
+} case_event;
+
+struct collect_ctx {
+	const char *category; /* only this category, or NULL for all */
+	case_event *ev;
+	size_t n, cap;
+};
+
+static int collect_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		      size_t len)
+{
+	struct collect_ctx *c = vctx;
+	lfh_event ev = { 0 };
+	int match;
+
+	if (lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	match = !c->category || strcmp(ev.category, c->category) == 0;
+	lfh_event_clear(&ev);
+	if (!match)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		case_event *p = realloc(c->ev, cap * sizeof *p);
+		if (!p)
+			return LFH_ENOMEM;
+		c->ev = p;
+		c->cap = cap;
+	}
+	memcpy(c->ev[c->n].id, id, LFH_ID_LEN);
+	c->ev[c->n++].hlc = key;
+	return 0;
+}
+
+static int collect_case(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			struct collect_ctx *c, lfh_err *err)
+{
+	int rc;
+	memset(c, 0, sizeof *c);
+	c->category = category;
+	rc = lfh_store_scan_case(t, case_id, collect_fn, c, err);
+	if (rc == LFH_ENOMEM)
+		lfh_err_set(err, rc, "out of memory");
+	return rc;
+}
+
+
+/* The record body of a plaintext governance event. */
+static int plain_body(const lfh_event *ev, lfh_record *r, lfh_err *err)
+{
+	return lfh_record_decode(ev->body, ev->body_len, r, err);
+}
+
+/* Grant our copy of the sharing key that opens ev to agency, once. */
+static int regrant_key(lfh_node *n, lfh_txn *t, const lfh_event *ev, const char *agency,
+		       lfh_err *err)
+{
+	uint8_t key[32];
+	int has = 0, rc;
+
+	rc = lfh_store_grant_has(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch,
+				 agency, &has, err);
+	if (rc || has)
+		return rc;
+	rc = lfh_store_key_get(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch, key,
+			       err);
+	if (rc == LFH_ENOTFOUND)
+		return 0; /* we cannot read it either: the newcomer gets it from another */
+	if (!rc)
+		rc = lfh_node_grant_key(n, t, ev->case_id, ev->category, ev->key_creator,
+					ev->key_epoch, key, agency, err);
+	sodium_memzero(key, sizeof key);
+	return rc;
+}
+
+/*
+ * Serve the newcomer every earlier event of the case that the ISA lets it
+ * see; if we wrote the JOIN, also grant it the sharing keys for them.
+ */
+static int backfill(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		    const char *agency, const char *lead, int own, size_t *shared, lfh_err *err)
+{
+	struct collect_ctx c;
+	int rc = collect_case(t, case_id, NULL, &c, err);
+
+	*shared = 0;
+	for (size_t i = 0; rc == 0 && i < c.n; i++) {
+		const uint8_t *raw;
+		size_t len;
+		lfh_event ev = { 0 };
+		if (lfh_store_get_event(t, c.ev[i].id, &raw, &len, NULL) ||
+		    lfh_event_decode(raw, len, &ev, NULL))
+			continue;
+		if (!is_governance(ev.type) && lfh_event_find_recipient(&ev, agency) < 0 &&
+		    strcmp(ev.author, agency) != 0 &&
+		    lfh_isa_may_receive(n->isa, ev.category, lead, agency)) {
+			rc = lfh_store_rcpt_add(t, agency, c.ev[i].id, err);
+			if (!rc && own && ev.type != LFH_EV_KEY)
+				rc = regrant_key(n, t, &ev, agency, err);
+			(*shared)++;
+		}
+		lfh_event_clear(&ev);
+	}
+	free(c.ev);
+	return rc;
+}
+
+/* A participant joined: record it and backfill what the ISA lets it see. */
+static int apply_join(lfh_node *n, lfh_txn *t, const lfh_event *ev, int own, lfh_err *err)
+{
+	lfh_record body = { 0 };
+	char lead[LFH_AGENCY_MAX + 1], parts[PARTICIPANTS_MAX];
+	const char *agency;
+	int rc = plain_body(ev, &body, err);
+
+	if (rc)
+		return rc;
+	agency = lfh_record_str(&body, "agency");
+	if (!agency || !lfh_isa_party_find(n->isa, agency))
+		rc = lfh_err_set(err, LFH_EINVAL, "join event names no party");
+	if (!rc)
+		rc = add_participants(t, ev->case_id, NULL, &agency, 1, err);
+	if (!rc)
+		rc = lfh_policy_case_parties(t, ev->case_id, lead, sizeof lead, parts, sizeof parts, err);
+	if (!rc && strcmp(agency, n->cfg.agency) != 0) {
+		size_t shared;
+		rc = backfill(n, t, ev->case_id, agency, lead, own, &shared, err);
+		if (!rc && shared)
+			log_info("case joined by %s: %zu earlier events shared with it", agency, shared);
+	}
+	lfh_record_clear(&body);
+	return rc;
+}
+
+static int apply_isa_event(lfh_node *n, lfh_txn *t, const lfh_event *ev,
+			   const uint8_t id[LFH_ID_LEN], lfh_err *err)
+{
+	uint8_t hash[32], k[64] = { 0 };
+	lfh_record body = { 0 };
+	lfh_isa *isa;
+	int rc = 0;
+
+	if (ev->type == LFH_EV_ISA_PROPOSE) {
+		if (!(isa = malloc(sizeof *isa)))
+			return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		rc = lfh_isa_decode(ev->body, ev->body_len, isa, err);
+		free(isa);
+		if (rc)
+			return rc;
+		lfh_isa_hash(ev->body, ev->body_len, hash);
+		rc = lfh_store_tbl_put(t, LFH_TBL_PROPOSAL, hash, 32, ev->body, ev->body_len, err);
+	} else {
+		const char *h;
+		if ((rc = plain_body(ev, &body, err)))
+			return rc;
+		h = lfh_record_str(&body, "isa");
+		if (!h || lfh_unhex(hash, 32, h))
+			rc = lfh_err_set(err, LFH_EINVAL, "ISA signature without an isa hash");
+		memcpy(k, hash, 32);
+		snprintf((char *)k + 32, 32, "%s", ev->author);
+		if (!rc)
+			rc = lfh_store_tbl_put(t, LFH_TBL_ISA_SIG, k, sizeof k, id, LFH_ID_LEN, err);
+		lfh_record_clear(&body);
+	}
+	return rc ? rc : try_adopt(n, t, hash, err);
+}
+
+int lfh_policy_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+		     int own, lfh_err *err)
+{
+	if (!n->isa)
+		return 0;
+	switch (ev->type) {
+	case LFH_EV_REFERRAL: {
+		const char *ids[LFH_MAX_RECIPIENTS + 1];
+		size_t k = 0;
+		ids[k++] = ev->author;
+		for (uint32_t i = 0; i < ev->nrcpt; i++)
+			ids[k++] = ev->rcpt[i].agency;
+		return add_participants(t, ev->case_id, ev->author, ids, k, err);
+	}
+	case LFH_EV_JOIN:
+		return apply_join(n, t, ev, own, err);
+	case LFH_EV_CLOSE: {
+		lfh_record r = { 0 };
+		int rc = lfh_store_case_get(t, ev->case_id, &r, err);
+		if (rc && rc != LFH_ENOTFOUND)
+			return rc;
+		rc = lfh_record_set_uint(&r, "closed_ms", lfh_hlc_ms(ev->hlc), err);
+		if (!rc)
+			rc = lfh_store_case_put(t, ev->case_id, &r, err);
+		lfh_record_clear(&r);
+		return rc;
+	}
+	case LFH_EV_ISA_PROPOSE:
+	case LFH_EV_ISA_SIGN:
+		return apply_isa_event(n, t, ev, id, err);
+	default:
+		return 0;
+	}
+}
+
+/* ---- retention ---------------------------------------------------------- */
+
+/* Shred one (case, category): keys, ciphertext, and a record that it was done. */
+static int shred(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		 const char *category, uint64_t now_ms, lfh_err *err)
+{
+	struct collect_ctx c;
+	uint8_t k[LFH_CASE_LEN + 32] = { 0 };
+	uint64_t keys = 0;
+	lfh_record r = { 0 };
+	lfh_buf b = { 0 };
+	char hex[2 * LFH_CASE_LEN + 1];
+	int rc = lfh_store_keys_delete(t, case_id, category, &keys, err);
+
+	if (!rc)
+		rc = collect_case(t, case_id, category, &c, err);
+	for (size_t i = 0; rc == 0 && i < c.n; i++)
+		rc = lfh_store_shred_event(t, c.ev[i].id, case_id, c.ev[i].hlc, err);
+	free(c.ev);
+	if (!rc && (lfh_record_set_uint(&r, "ms", now_ms, err) ||
+		    lfh_record_set_uint(&r, "events", c.n, err) ||
+		    lfh_record_set_uint(&r, "keys", keys, err) ||
+		    lfh_record_encode(&r, &b, err)))
+		rc = err ? err->code : LFH_ENOMEM;
+	memcpy(k, case_id, LFH_CASE_LEN);
+	snprintf((char *)k + LFH_CASE_LEN, 32, "%s", category);
+	if (!rc)
+		rc = lfh_store_tbl_put(t, LFH_TBL_SHRED, k, sizeof k, b.data, b.len, err);
+	lfh_record_clear(&r);
+	if (!rc) {
+		lfh_record_set_uint(&r, "ms", now_ms, err);
+		lfh_record_set_str(&r, "cmd", "shred", err);
+		lfh_record_set_str(&r, "by", "retention", err);
+		lfh_hex(hex, case_id, LFH_CASE_LEN);
+		lfh_record_set_str(&r, "case", hex, err);
+		lfh_record_set_str(&r, "category", category, err);
+		rc = lfh_store_audit_append(t, &r, err);
+		log_info("retention: shredded case %.12s category %s (%llu events, %llu keys)", hex,
+			 category, (unsigned long long)c.n, (unsigned long long)keys);
+	}
+	(void)n;
+	lfh_record_clear(&r);
+	lfh_buf_free(&b);
+	return rc;
+}
+
+struct retention_ctx {
+	lfh_node *n;
+	lfh_txn *t;
+	uint64_t now_ms, count;
+	lfh_err *err;
+};
+
+static int retention_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *r)
+{
+	struct retention_ctx *c = vctx;
+	uint64_t closed;
+	int rc = 0;
+
+	if (!lfh_record_uint(r, "closed_ms", &closed))
+		return 0;
+	for (uint32_t i = 0; rc == 0 && i < c->n->isa->ncategories; i++) {
+		const lfh_isa_category *cat = &c->n->isa->categories[i];
+		int done;
+		if (closed + (uint64_t)cat->retention_days * DAY_MS > c->now_ms)
+			continue;
+		rc = lfh_policy_shredded(c->n, c->t, case_id, cat->name, &done, c->err);
+		if (rc || done)
+			continue;
+		rc = shred(c->n, c->t, case_id, cat->name, c->now_ms, c->err);
+		c->count++;
+	}
+	return rc;
+}
+
+int lfh_policy_retention(lfh_node *n, lfh_txn *t, uint64_t now_ms, uint64_t *count, lfh_err *err)
+{
+	struct retention_ctx c = { n, t, now_ms, 0, err };
+	int rc;
+
+	*count = 0;
+	if (!n->isa)
+		return 0;
+	rc = lfh_store_scan_cases(t, retention_case_fn, &c, err);
+	*count = c.count;
+	return rc;
+}

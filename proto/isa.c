@@ -1,0 +1,983 @@
+/*
+ * isa.c - the information-sharing agreement (include/lfh/isa.h): validity
+ * rules, canonical msgpack encoding and strict decoding, the sharing rules
+ * nodes enforce, and the plain-words description. The text form is parsed
+ * in proto/isa_text.c.
+ *
+ * Design. An lfh_isa is a plain C struct with fixed-size lists, so it needs
+ * no freeing and can be copied. lfh_isa_check is the one place the rules
+ * live: it reports every problem with a location (field and list indexes);
+ * lfh_isa_validate keeps the first, the text parser maps each location to a
+ * line of the file, the decoder refuses anything it reports. Encoding packs
+ * the struct with msgpack-c (smallest forms, arrays in fixed order, never
+ * maps); decoding is strict as for events (proto/event.c): size bound,
+ * pre-scan, exact types, validity, re-encode and compare.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lfh/isa.h"
+#include "lfh/mp.h"
+
+/*
+ * msgpack objects in a valid encoding: 1 + 12 + 16 + 16 + 32 * 9
+ * + 32 * (6 + 32) + 32 = 1581. Input declaring more is refused before
+ * msgpack-c allocates for it.
+ */
+#define MAX_OBJECTS 2048
+#define NELEMS 12
+
+/* ---- text checks ---- */
+
+/* Length of a well-formed UTF-8 sequence at p (n bytes left), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * Why text s (a char[max + 1] that may lack its NUL) is unacceptable, or
+ * NULL: empty, too long, control characters, invalid UTF-8. ascii: printable
+ * ASCII only.
+ */
+static const char *text_problem(const char *s, size_t max, int ascii)
+{
+	size_t n = strnlen(s, max + 1);
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (n == 0)
+		return "empty";
+	if (n > max)
+		return "too long";
+	for (size_t i = 0; i < n;) {
+		size_t k;
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return "contains a control character";
+		if (ascii && p[i] > 0x7e)
+			return "must be printable ASCII";
+		if (!(k = utf8_seq(p + i, n - i)))
+			return "is not valid UTF-8";
+		i += k;
+	}
+	return NULL;
+}
+
+/* A short printable rendering of s for messages ('?' for anything odd). */
+static const char *quoted(const char *s, size_t max, char out[48])
+{
+	size_t n = strnlen(s, max), k = 0;
+
+	for (size_t i = 0; i < n && k < 40; i++, k++)
+		out[k] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (k < n)
+		out[k++] = '.', out[k++] = '.', out[k++] = '.';
+	out[k] = '\0';
+	return out;
+}
+
+static int is_leap(unsigned y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Nonzero if d (char[11]) is a real calendar date "YYYY-MM-DD", year >= 1. */
+static int date_valid(const char *d)
+{
+	static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	unsigned y = 0, m, day;
+
+	if (strnlen(d, 11) != 10 || d[4] != '-' || d[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+			return 0;
+	for (int i = 0; i < 4; i++)
+		y = y * 10 + (unsigned)(d[i] - '0');
+	m = (unsigned)(d[5] - '0') * 10 + (unsigned)(d[6] - '0');
+	day = (unsigned)(d[8] - '0') * 10 + (unsigned)(d[9] - '0');
+	if (y < 1 || m < 1 || m > 12 || day < 1)
+		return 0;
+	return day <= mdays[m - 1] + (m == 2 && is_leap(y));
+}
+
+/* ---- the rules ---- */
+
+struct chk {
+	const lfh_isa *isa;
+	lfh_isa_report_fn *report;
+	void *ctx;
+	size_t n;
+};
+
+static const char *const party_field[] = {"id", "name", "role", "controller",
+					  "sign", "box", "curve", "endpoint"};
+static const char *const cat_field[] = {"name", "kind", "receive", "agencies", "retention_days"};
+
+/* "parties[police]" (an invalid name: its printable rendering), or "parties[3]" if empty. */
+static void item_path(char *out, size_t n, const char *list, const char *name, int i)
+{
+	char q[48];
+
+	if (name[0])
+		snprintf(out, n, "%s[%s]", list, quoted(name, LFH_AGENCY_MAX + 1, q));
+	else
+		snprintf(out, n, "%s[%d]", list, i);
+}
+
+/* The field path a location names, as people see it in the text form. */
+static void loc_path(const lfh_isa *isa, const lfh_isa_loc *l, char *out, size_t n)
+{
+	char item[64];
+
+	switch (l->field) {
+	case LFH_ISA_F_HUB: snprintf(out, n, "hub"); return;
+	case LFH_ISA_F_VERSION: snprintf(out, n, "version"); return;
+	case LFH_ISA_F_PREV: snprintf(out, n, "prev"); return;
+	case LFH_ISA_F_EFFECTIVE: snprintf(out, n, "effective"); return;
+	case LFH_ISA_F_REVIEW: snprintf(out, n, "review"); return;
+	case LFH_ISA_F_LAWFUL_BASIS: snprintf(out, n, "lawful_basis"); return;
+	case LFH_ISA_F_PARTIES: snprintf(out, n, "parties"); return;
+	case LFH_ISA_F_CATEGORIES: snprintf(out, n, "categories"); return;
+	case LFH_ISA_F_PURPOSES:
+	case LFH_ISA_F_GATEWAYS:
+	case LFH_ISA_F_SIGNERS: {
+		const char *list = l->field == LFH_ISA_F_PURPOSES ? "purposes"
+				   : l->field == LFH_ISA_F_GATEWAYS ? "gateways" : "next_signers";
+		if (l->i >= 0)
+			snprintf(out, n, "%s[%d]", list, l->i);
+		else
+			snprintf(out, n, "%s", list);
+		return;
+	}
+	default:
+		break;
+	}
+	if (l->field >= LFH_ISA_F_PARTY_ID && l->field <= LFH_ISA_F_PARTY_ENDPOINT) {
+		item_path(item, sizeof item, "parties", isa->parties[l->i].id, l->i);
+		snprintf(out, n, "%s.%s", item, party_field[l->field - LFH_ISA_F_PARTY_ID]);
+	} else {
+		item_path(item, sizeof item, "categories", isa->categories[l->i].name, l->i);
+		snprintf(out, n, "%s.%s", item, cat_field[l->field - LFH_ISA_F_CAT_NAME]);
+	}
+}
+
+static void problem(struct chk *c, enum lfh_isa_field f, int i, int j, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void problem(struct chk *c, enum lfh_isa_field f, int i, int j, const char *fmt, ...)
+{
+	lfh_isa_loc l = {f, i, j};
+	char path[96], what[LFH_ERRMSG_MAX], msg[LFH_ERRMSG_MAX];
+	va_list ap;
+
+	loc_path(c->isa, &l, path, sizeof path);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (snprintf(msg, sizeof msg, "%s: %s", path, what) < 0)
+		msg[0] = '\0';
+	c->n++;
+	if (c->report)
+		c->report(c->ctx, &l, msg);
+}
+
+static void check_text(struct chk *c, enum lfh_isa_field f, int i, const char *s, size_t max)
+{
+	const char *why = text_problem(s, max, 0);
+
+	if (why && !strcmp(why, "too long"))
+		problem(c, f, i, -1, "too long (max %zu bytes)", max);
+	else if (why)
+		problem(c, f, i, -1, "%s", why);
+}
+
+/* A list of valid agency ids, sorted, unique, each a party. */
+static int party_index(const lfh_isa *isa, const char *id)
+{
+	uint32_t n = isa->nparties <= LFH_ISA_MAX_PARTIES ? isa->nparties : LFH_ISA_MAX_PARTIES;
+
+	for (uint32_t k = 0; k < n; k++)
+		if (strncmp(isa->parties[k].id, id, sizeof isa->parties[k].id) == 0)
+			return (int)k;
+	return -1;
+}
+
+static void check_agency_list(struct chk *c, enum lfh_isa_field f, int i, uint32_t n,
+			      const char list[][LFH_AGENCY_MAX + 1])
+{
+	char q[48];
+
+	for (uint32_t k = 0; k < n; k++) {
+		int ci = f == LFH_ISA_F_SIGNERS ? (int)k : i, cj = f == LFH_ISA_F_SIGNERS ? -1 : (int)k;
+		if (!lfh_name_valid(list[k]))
+			problem(c, f, ci, cj, "'%s' is not a valid agency id",
+				quoted(list[k], LFH_AGENCY_MAX + 1, q));
+		else if (k > 0 && strcmp(list[k - 1], list[k]) == 0)
+			problem(c, f, ci, cj, "'%s' listed twice", list[k]);
+		else if (k > 0 && strcmp(list[k - 1], list[k]) > 0)
+			problem(c, f, ci, cj, "'%s' is out of order (the list must be sorted)", list[k]);
+		else if (party_index(c->isa, list[k]) < 0)
+			problem(c, f, ci, cj, "'%s' is not a party", list[k]);
+	}
+}
+
+static void check_head(struct chk *c)
+{
+	const lfh_isa *isa = c->isa;
+	const char *why = text_problem(isa->hub, LFH_ISA_NAME_MAX, 1);
+
+	if (why)
+		problem(c, LFH_ISA_F_HUB, -1, -1, "%s (1..%d printable ASCII bytes)", why,
+			LFH_ISA_NAME_MAX);
+	if (isa->version < 1)
+		problem(c, LFH_ISA_F_VERSION, -1, -1, "must be >= 1");
+	else if (isa->version == 1 && !sodium_is_zero(isa->prev, sizeof isa->prev))
+		problem(c, LFH_ISA_F_PREV, -1, -1, "must not be set in version 1 (the genesis version)");
+	else if (isa->version > 1 && sodium_is_zero(isa->prev, sizeof isa->prev))
+		problem(c, LFH_ISA_F_PREV, -1, -1, "required when version > 1: the hash of version %" PRIu32,
+			isa->version - 1);
+	if (!date_valid(isa->effective))
+		problem(c, LFH_ISA_F_EFFECTIVE, -1, -1, "not a real date in the form YYYY-MM-DD");
+	if (!date_valid(isa->review))
+		problem(c, LFH_ISA_F_REVIEW, -1, -1, "not a real date in the form YYYY-MM-DD");
+	else if (date_valid(isa->effective) && strcmp(isa->review, isa->effective) <= 0)
+		problem(c, LFH_ISA_F_REVIEW, -1, -1, "%s is not after the effective date %s",
+			isa->review, isa->effective);
+	if (isa->npurposes < 1 || isa->npurposes > LFH_ISA_MAX_LIST)
+		problem(c, LFH_ISA_F_PURPOSES, -1, -1, "%" PRIu32 " purposes; 1..%d required",
+			isa->npurposes, LFH_ISA_MAX_LIST);
+	for (uint32_t k = 0; k < isa->npurposes && k < LFH_ISA_MAX_LIST; k++)
+		check_text(c, LFH_ISA_F_PURPOSES, (int)k, isa->purposes[k], LFH_ISA_TEXT_MAX);
+	check_text(c, LFH_ISA_F_LAWFUL_BASIS, -1, isa->lawful_basis, LFH_ISA_TEXT_MAX);
+	if (isa->ngateways > LFH_ISA_MAX_LIST)
+		problem(c, LFH_ISA_F_GATEWAYS, -1, -1, "%" PRIu32 " gateways; at most %d",
+			isa->ngateways, LFH_ISA_MAX_LIST);
+	for (uint32_t k = 0; k < isa->ngateways && k < LFH_ISA_MAX_LIST; k++)
+		check_text(c, LFH_ISA_F_GATEWAYS, (int)k, isa->gateways[k], LFH_ISA_TEXT_MAX);
+}
+
+static void check_endpoint(struct chk *c, int i, const char *ep)
+{
+	size_t n = strnlen(ep, LFH_ISA_ENDPOINT_MAX + 1);
+
+	if (n > LFH_ISA_ENDPOINT_MAX)
+		problem(c, LFH_ISA_F_PARTY_ENDPOINT, i, -1, "too long (max %d bytes)", LFH_ISA_ENDPOINT_MAX);
+	else if (n <= 6 || strncmp(ep, "tcp://", 6) != 0)
+		problem(c, LFH_ISA_F_PARTY_ENDPOINT, i, -1, "must be tcp://HOST:PORT");
+	else
+		for (size_t k = 0; k < n; k++)
+			if (ep[k] <= 0x20 || ep[k] >= 0x7f) {
+				problem(c, LFH_ISA_F_PARTY_ENDPOINT, i, -1,
+					"must be printable ASCII without spaces");
+				break;
+			}
+}
+
+/* Each party's own fields and keys; then no key may appear twice. */
+static void check_parties(struct chk *c)
+{
+	const lfh_isa *isa = c->isa;
+	uint32_t n = isa->nparties <= LFH_ISA_MAX_PARTIES ? isa->nparties : LFH_ISA_MAX_PARTIES;
+	char q[48];
+
+	if (isa->nparties < LFH_ISA_MIN_PARTIES || isa->nparties > LFH_ISA_MAX_PARTIES)
+		problem(c, LFH_ISA_F_PARTIES, -1, -1, "%" PRIu32 " parties; %d..%d required",
+			isa->nparties, LFH_ISA_MIN_PARTIES, LFH_ISA_MAX_PARTIES);
+	for (uint32_t k = 0; k < n; k++) {
+		const lfh_isa_party *p = &isa->parties[k];
+		int i = (int)k;
+		if (!lfh_name_valid(p->id))
+			problem(c, LFH_ISA_F_PARTY_ID, i, -1, "'%s' is not a valid agency id "
+				"(1..31 of a-z 0-9 _ -)", quoted(p->id, sizeof p->id, q));
+		else if (k > 0 && strcmp(isa->parties[k - 1].id, p->id) == 0)
+			problem(c, LFH_ISA_F_PARTY_ID, i, -1, "listed twice");
+		else if (k > 0 && strcmp(isa->parties[k - 1].id, p->id) > 0)
+			problem(c, LFH_ISA_F_PARTY_ID, i, -1, "out of order (parties must be sorted by id)");
+		check_text(c, LFH_ISA_F_PARTY_NAME, i, p->name, LFH_ISA_NAME_MAX);
+		check_text(c, LFH_ISA_F_PARTY_ROLE, i, p->role, LFH_ISA_NAME_MAX);
+		check_text(c, LFH_ISA_F_PARTY_CONTROLLER, i, p->controller, LFH_ISA_NAME_MAX);
+		check_endpoint(c, i, p->endpoint);
+		if (!crypto_core_ed25519_is_valid_point(p->sign_pk))
+			problem(c, LFH_ISA_F_PARTY_SIGN, i, -1, "not a valid Ed25519 public key");
+		if (sodium_is_zero(p->box_pk, 32))
+			problem(c, LFH_ISA_F_PARTY_BOX, i, -1, "missing (all zero)");
+		if (sodium_is_zero(p->curve_pk, 32))
+			problem(c, LFH_ISA_F_PARTY_CURVE, i, -1, "missing (all zero)");
+	}
+	/* 3n keys, pairwise distinct: a shared key would let one party act as another */
+	for (uint32_t a = 0; a < 3 * n; a++) {
+		const lfh_isa_party *pa = &isa->parties[a / 3];
+		const uint8_t *ka = a % 3 == 0 ? pa->sign_pk : a % 3 == 1 ? pa->box_pk : pa->curve_pk;
+		if (sodium_is_zero(ka, 32))
+			continue;
+		for (uint32_t b = 0; b < a; b++) {
+			const lfh_isa_party *pb = &isa->parties[b / 3];
+			const uint8_t *kb = b % 3 == 0 ? pb->sign_pk : b % 3 == 1 ? pb->box_pk : pb->curve_pk;
+			if (memcmp(ka, kb, 32) == 0) {
+				char other[64];
+				item_path(other, sizeof other, "parties", pb->id, (int)(b / 3));
+				problem(c, (enum lfh_isa_field)(LFH_ISA_F_PARTY_SIGN + a % 3), (int)(a / 3), -1,
+					"the same key as %s.%s", other, party_field[4 + b % 3]);
+				break;
+			}
+		}
+	}
+}
+
+static void check_categories(struct chk *c)
+{
+	const lfh_isa *isa = c->isa;
+	uint32_t n = isa->ncategories <= LFH_ISA_MAX_CATEGORIES ? isa->ncategories : LFH_ISA_MAX_CATEGORIES;
+	char q[48];
+
+	if (isa->ncategories < 1 || isa->ncategories > LFH_ISA_MAX_CATEGORIES)
+		problem(c, LFH_ISA_F_CATEGORIES, -1, -1, "%" PRIu32 " categories; 1..%d required",
+			isa->ncategories, LFH_ISA_MAX_CATEGORIES);
+	for (uint32_t k = 0; k < n; k++) {
+		const lfh_isa_category *cat = &isa->categories[k];
+		int i = (int)k;
+		if (!lfh_name_valid(cat->name))
+			problem(c, LFH_ISA_F_CAT_NAME, i, -1, "'%s' is not a valid category name "
+				"(1..31 of a-z 0-9 _ -)", quoted(cat->name, sizeof cat->name, q));
+		else if (k > 0 && strcmp(isa->categories[k - 1].name, cat->name) == 0)
+			problem(c, LFH_ISA_F_CAT_NAME, i, -1, "listed twice");
+		else if (k > 0 && strcmp(isa->categories[k - 1].name, cat->name) > 0)
+			problem(c, LFH_ISA_F_CAT_NAME, i, -1, "out of order (categories must be sorted by name)");
+		if (cat->kind < LFH_ISA_PERSONAL || cat->kind > LFH_ISA_CRIMINAL)
+			problem(c, LFH_ISA_F_CAT_KIND, i, -1, "must be personal, special or criminal");
+		if (cat->rule < LFH_RULE_ALL || cat->rule > LFH_RULE_NAMED)
+			problem(c, LFH_ISA_F_CAT_RULE, i, -1, "must be all, participants, lead or named");
+		if (cat->nagencies > LFH_ISA_MAX_PARTIES)
+			problem(c, LFH_ISA_F_CAT_AGENCIES, i, -1, "more than %d", LFH_ISA_MAX_PARTIES);
+		else
+			check_agency_list(c, LFH_ISA_F_CAT_AGENCIES, i, cat->nagencies, cat->agencies);
+		if (cat->rule == LFH_RULE_NAMED && cat->nagencies == 0)
+			problem(c, LFH_ISA_F_CAT_AGENCIES, i, -1, "receive = \"named\" needs at least one agency");
+		if (cat->rule == LFH_RULE_ALL && cat->nagencies > 0)
+			problem(c, LFH_ISA_F_CAT_AGENCIES, i, -1,
+				"must be empty when receive = \"all\" (every party receives it)");
+		if (cat->retention_days < 1 || cat->retention_days > LFH_ISA_RETENTION_MAX)
+			problem(c, LFH_ISA_F_CAT_RETENTION, i, -1, "%" PRIu32 " out of range 1..%d days",
+				cat->retention_days, LFH_ISA_RETENTION_MAX);
+	}
+}
+
+size_t lfh_isa_check(const lfh_isa *isa, lfh_isa_report_fn *report, void *ctx)
+{
+	struct chk c = {isa, report, ctx, 0};
+
+	check_head(&c);
+	check_parties(&c);
+	check_categories(&c);
+	if (isa->nsigners > LFH_ISA_MAX_PARTIES)
+		problem(&c, LFH_ISA_F_SIGNERS, -1, -1, "more than %d", LFH_ISA_MAX_PARTIES);
+	else
+		check_agency_list(&c, LFH_ISA_F_SIGNERS, -1, isa->nsigners, isa->signers);
+	return c.n;
+}
+
+/* Keep the first problem. */
+struct first {
+	lfh_err *err;
+	int seen;
+};
+
+static void keep_first(void *ctx, const lfh_isa_loc *loc, const char *msg)
+{
+	struct first *f = ctx;
+
+	(void)loc;
+	if (!f->seen++)
+		lfh_err_set(f->err, LFH_EINVAL, "isa: %s", msg);
+}
+
+int lfh_isa_validate(const lfh_isa *isa, lfh_err *err)
+{
+	struct first f = {err, 0};
+
+	if (!isa)
+		return lfh_err_set(err, LFH_EINVAL, "isa: NULL");
+	return lfh_isa_check(isa, keep_first, &f) ? LFH_EINVAL : 0;
+}
+
+/* ---- encoding ---- */
+
+static int pack_isa(msgpack_packer *pk, const lfh_isa *isa)
+{
+	int r = msgpack_pack_array(pk, NELEMS);
+
+	r |= lfh_mp_pack_str(pk, LFH_ISA_MAGIC);
+	r |= lfh_mp_pack_str(pk, isa->hub);
+	r |= msgpack_pack_uint32(pk, isa->version);
+	r |= lfh_mp_pack_bin(pk, isa->prev, sizeof isa->prev);
+	r |= lfh_mp_pack_str(pk, isa->effective);
+	r |= lfh_mp_pack_str(pk, isa->review);
+	r |= msgpack_pack_array(pk, isa->npurposes);
+	for (uint32_t i = 0; i < isa->npurposes; i++)
+		r |= lfh_mp_pack_str(pk, isa->purposes[i]);
+	r |= lfh_mp_pack_str(pk, isa->lawful_basis);
+	r |= msgpack_pack_array(pk, isa->ngateways);
+	for (uint32_t i = 0; i < isa->ngateways; i++)
+		r |= lfh_mp_pack_str(pk, isa->gateways[i]);
+	r |= msgpack_pack_array(pk, isa->nparties);
+	for (uint32_t i = 0; i < isa->nparties; i++) {
+		const lfh_isa_party *p = &isa->parties[i];
+		r |= msgpack_pack_array(pk, 8);
+		r |= lfh_mp_pack_str(pk, p->id);
+		r |= lfh_mp_pack_str(pk, p->name);
+		r |= lfh_mp_pack_str(pk, p->role);
+		r |= lfh_mp_pack_str(pk, p->controller);
+		r |= lfh_mp_pack_bin(pk, p->sign_pk, 32);
+		r |= lfh_mp_pack_bin(pk, p->box_pk, 32);
+		r |= lfh_mp_pack_bin(pk, p->curve_pk, 32);
+		r |= lfh_mp_pack_str(pk, p->endpoint);
+	}
+	r |= msgpack_pack_array(pk, isa->ncategories);
+	for (uint32_t i = 0; i < isa->ncategories; i++) {
+		const lfh_isa_category *c = &isa->categories[i];
+		r |= msgpack_pack_array(pk, 5);
+		r |= lfh_mp_pack_str(pk, c->name);
+		r |= msgpack_pack_uint8(pk, (uint8_t)c->kind);
+		r |= msgpack_pack_uint8(pk, (uint8_t)c->rule);
+		r |= msgpack_pack_array(pk, c->nagencies);
+		for (uint32_t k = 0; k < c->nagencies; k++)
+			r |= lfh_mp_pack_str(pk, c->agencies[k]);
+		r |= msgpack_pack_uint32(pk, c->retention_days);
+	}
+	r |= msgpack_pack_array(pk, isa->nsigners);
+	for (uint32_t i = 0; i < isa->nsigners; i++)
+		r |= lfh_mp_pack_str(pk, isa->signers[i]);
+	return r;
+}
+
+int lfh_isa_encode(const lfh_isa *isa, lfh_buf *out, lfh_err *err)
+{
+	size_t len0 = out->len;
+	msgpack_packer pk;
+	int rc = lfh_isa_validate(isa, err);
+
+	if (rc)
+		return rc;
+	msgpack_packer_init(&pk, out, lfh_mp_buf_write);
+	if (pack_isa(&pk, isa) != 0) {
+		out->len = len0;
+		return lfh_err_set(err, LFH_ENOMEM, "isa: out of memory");
+	}
+	return 0;
+}
+
+void lfh_isa_hash(const uint8_t *raw, size_t len, uint8_t out[32])
+{
+	crypto_generichash(out, 32, raw, len, NULL, 0);
+}
+
+int lfh_isa_hash_of(const lfh_isa *isa, uint8_t out[32], lfh_err *err)
+{
+	lfh_buf b = {0};
+	int rc = lfh_isa_encode(isa, &b, err);
+
+	if (rc == 0)
+		lfh_isa_hash(b.data, b.len, out);
+	lfh_buf_free(&b);
+	return rc;
+}
+
+/* ---- decoding ---- */
+
+static int bad(lfh_err *err, const char *field, const char *what)
+{
+	return lfh_err_set(err, LFH_ECODEC, "isa: %s: %s", field, what);
+}
+
+/* A str of at most max bytes without NUL into out (char[max + 1]). */
+static int get_str(const msgpack_object *o, char *out, size_t max)
+{
+	size_t n;
+
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max)
+		return -1;
+	n = o->via.str.size;
+	if (n > 0) { /* an empty str may have a NULL ptr */
+		if (memchr(o->via.str.ptr, '\0', n))
+			return -1;
+		memcpy(out, o->via.str.ptr, n);
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int get_bin32(const msgpack_object *o, uint8_t out[32])
+{
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != 32)
+		return -1;
+	memcpy(out, o->via.bin.ptr, 32);
+	return 0;
+}
+
+/* An array of at most max elements: its elements (NULL if empty) and count. */
+static int get_list(const msgpack_object *o, uint32_t max, const msgpack_object **a, uint32_t *n)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > max)
+		return -1;
+	*a = o->via.array.ptr;
+	*n = o->via.array.size;
+	return 0;
+}
+
+static int decode_strs(const msgpack_object *o, const char *field, uint32_t max, size_t len,
+		       char *dst, size_t stride, uint32_t *n, lfh_err *err)
+{
+	const msgpack_object *a;
+	char what[64];
+
+	if (get_list(o, max, &a, n)) {
+		snprintf(what, sizeof what, "expected an array of at most %" PRIu32, max);
+		return bad(err, field, what);
+	}
+	for (uint32_t i = 0; i < *n; i++)
+		if (get_str(&a[i], dst + i * stride, len)) {
+			snprintf(what, sizeof what, "[%" PRIu32 "]: expected a str of at most %zu bytes", i, len);
+			return bad(err, field, what);
+		}
+	return 0;
+}
+
+static int decode_party(const msgpack_object *o, lfh_isa_party *p, uint32_t i, lfh_err *err)
+{
+	const msgpack_object *a;
+	uint32_t n;
+
+	if (get_list(o, 8, &a, &n) || n != 8)
+		return lfh_err_set(err, LFH_ECODEC, "isa: parties[%" PRIu32 "]: expected "
+				   "[id, name, role, controller, sign, box, curve, endpoint]", i);
+	if (get_str(&a[0], p->id, LFH_AGENCY_MAX) || get_str(&a[1], p->name, LFH_ISA_NAME_MAX) ||
+	    get_str(&a[2], p->role, LFH_ISA_NAME_MAX) || get_str(&a[3], p->controller, LFH_ISA_NAME_MAX) ||
+	    get_bin32(&a[4], p->sign_pk) || get_bin32(&a[5], p->box_pk) ||
+	    get_bin32(&a[6], p->curve_pk) || get_str(&a[7], p->endpoint, LFH_ISA_ENDPOINT_MAX))
+		return lfh_err_set(err, LFH_ECODEC, "isa: parties[%" PRIu32 "]: wrong type or size "
+				   "of a field", i);
+	return 0;
+}
+
+static int decode_category(const msgpack_object *o, lfh_isa_category *c, uint32_t i, lfh_err *err)
+{
+	const msgpack_object *a;
+	uint32_t n;
+	uint64_t kind, rule, days;
+	char field[48];
+
+	if (get_list(o, 5, &a, &n) || n != 5)
+		return lfh_err_set(err, LFH_ECODEC, "isa: categories[%" PRIu32 "]: expected "
+				   "[name, kind, rule, agencies, retention_days]", i);
+	snprintf(field, sizeof field, "categories[%" PRIu32 "]", i);
+	if (get_str(&a[0], c->name, LFH_CATEGORY_MAX))
+		return bad(err, field, "name: expected a str of at most 31 bytes");
+	if (lfh_mp_get_uint(&a[1], UINT8_MAX, &kind) || lfh_mp_get_uint(&a[2], UINT8_MAX, &rule))
+		return bad(err, field, "kind and rule: expected u8");
+	c->kind = (enum lfh_isa_kind)kind;
+	c->rule = (enum lfh_isa_rule)rule;
+	snprintf(field, sizeof field, "categories[%" PRIu32 "].agencies", i);
+	if (decode_strs(&a[3], field, LFH_ISA_MAX_PARTIES, LFH_AGENCY_MAX, &c->agencies[0][0],
+			sizeof c->agencies[0], &c->nagencies, err))
+		return LFH_ECODEC;
+	if (lfh_mp_get_uint(&a[4], UINT32_MAX, &days))
+		return lfh_err_set(err, LFH_ECODEC, "isa: categories[%" PRIu32 "].retention_days: "
+				   "expected u32", i);
+	c->retention_days = (uint32_t)days;
+	return 0;
+}
+
+static int decode_object(const msgpack_object *o, lfh_isa *isa, lfh_err *err)
+{
+	const msgpack_object *a, *l;
+	uint32_t n;
+	uint64_t u;
+	char magic[16];
+	int rc;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1)
+		return lfh_err_set(err, LFH_ECODEC, "isa: expected a non-empty array");
+	a = o->via.array.ptr;
+	if (get_str(&a[0], magic, sizeof magic - 1))
+		return bad(err, "format", "expected \"" LFH_ISA_MAGIC "\"");
+	if (strcmp(magic, LFH_ISA_MAGIC) != 0)
+		return lfh_err_set(err, strncmp(magic, "lfh-isa-", 8) == 0 ? LFH_EVERSION : LFH_ECODEC,
+				   "isa: format \"%s\" not supported (expected \"" LFH_ISA_MAGIC "\")",
+				   strncmp(magic, "lfh-isa-", 8) == 0 ? magic : "?");
+	if (o->via.array.size != NELEMS)
+		return lfh_err_set(err, LFH_ECODEC, "isa: expected %d elements, got %" PRIu32, NELEMS,
+				   o->via.array.size);
+	if (get_str(&a[1], isa->hub, LFH_ISA_NAME_MAX))
+		return bad(err, "hub", "expected a str of at most 127 bytes");
+	if (lfh_mp_get_uint(&a[2], UINT32_MAX, &u))
+		return bad(err, "version", "expected a u32");
+	isa->version = (uint32_t)u;
+	if (get_bin32(&a[3], isa->prev))
+		return bad(err, "prev", "expected bin of 32 bytes");
+	if (get_str(&a[4], isa->effective, 10) || get_str(&a[5], isa->review, 10))
+		return bad(err, "effective and review", "expected str YYYY-MM-DD");
+	if ((rc = decode_strs(&a[6], "purposes", LFH_ISA_MAX_LIST, LFH_ISA_TEXT_MAX, &isa->purposes[0][0],
+			      sizeof isa->purposes[0], &isa->npurposes, err)))
+		return rc;
+	if (get_str(&a[7], isa->lawful_basis, LFH_ISA_TEXT_MAX))
+		return bad(err, "lawful_basis", "expected a str of at most 1023 bytes");
+	if ((rc = decode_strs(&a[8], "gateways", LFH_ISA_MAX_LIST, LFH_ISA_TEXT_MAX, &isa->gateways[0][0],
+			      sizeof isa->gateways[0], &isa->ngateways, err)))
+		return rc;
+	if (get_list(&a[9], LFH_ISA_MAX_PARTIES, &l, &n))
+		return bad(err, "parties", "expected an array of at most 32");
+	isa->nparties = n;
+	for (uint32_t i = 0; i < n; i++)
+		if ((rc = decode_party(&l[i], &isa->parties[i], i, err)))
+			return rc;
+	if (get_list(&a[10], LFH_ISA_MAX_CATEGORIES, &l, &n))
+		return bad(err, "categories", "expected an array of at most 32");
+	isa->ncategories = n;
+	for (uint32_t i = 0; i < n; i++)
+		if ((rc = decode_category(&l[i], &isa->categories[i], i, err)))
+			return rc;
+	return decode_strs(&a[11], "signers", LFH_ISA_MAX_PARTIES, LFH_AGENCY_MAX, &isa->signers[0][0],
+			   sizeof isa->signers[0], &isa->nsigners, err);
+}
+
+/* Re-encoding must give back exactly raw (cheap, so first); then validity. */
+static int check_decoded(const uint8_t *raw, size_t len, const lfh_isa *isa, lfh_err *err)
+{
+	lfh_err ce;
+	lfh_buf re = {0};
+	msgpack_packer pk;
+	int rc = 0;
+
+	msgpack_packer_init(&pk, &re, lfh_mp_buf_write);
+	if (pack_isa(&pk, isa) != 0)
+		rc = lfh_err_set(err, LFH_ENOMEM, "isa: out of memory");
+	else if (re.len != len || memcmp(re.data, raw, len) != 0)
+		rc = lfh_err_set(err, LFH_ECODEC, "isa: non-canonical encoding");
+	lfh_buf_free(&re);
+	if (rc == 0 && lfh_isa_validate(isa, &ce) != 0)
+		rc = lfh_err_set(err, LFH_ECODEC, "%s", ce.msg);
+	return rc;
+}
+
+int lfh_isa_decode(const uint8_t *raw, size_t len, lfh_isa *out, lfh_err *err)
+{
+	msgpack_unpacked up;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (len > LFH_ISA_ENCODED_MAX)
+		return lfh_err_set(err, LFH_ETOOBIG, "isa: %zu bytes exceeds %d", len, LFH_ISA_ENCODED_MAX);
+	msgpack_unpacked_init(&up);
+	if (lfh_mp_unpack(&up, raw, len, MAX_OBJECTS) != 0)
+		rc = lfh_err_set(err, LFH_ECODEC, "isa: malformed or oversized msgpack");
+	else
+		rc = decode_object(&up.data, out, err);
+	msgpack_unpacked_destroy(&up);
+	if (rc == 0)
+		rc = check_decoded(raw, len, out, err);
+	if (rc)
+		memset(out, 0, sizeof *out);
+	return rc;
+}
+
+/* ---- lookups and sharing rules ---- */
+
+const lfh_isa_party *lfh_isa_party_find(const lfh_isa *isa, const char *id)
+{
+	int k = id ? party_index(isa, id) : -1;
+
+	return k < 0 ? NULL : &isa->parties[k];
+}
+
+const lfh_isa_category *lfh_isa_category_find(const lfh_isa *isa, const char *name)
+{
+	uint32_t n = isa->ncategories <= LFH_ISA_MAX_CATEGORIES ? isa->ncategories : LFH_ISA_MAX_CATEGORIES;
+
+	for (uint32_t k = 0; name && k < n; k++)
+		if (strncmp(isa->categories[k].name, name, sizeof isa->categories[k].name) == 0)
+			return &isa->categories[k];
+	return NULL;
+}
+
+void lfh_isa_party_pubkeys(const lfh_isa_party *p, lfh_pubkeys *out)
+{
+	memset(out, 0, sizeof *out);
+	memcpy(out->agency, p->id, sizeof out->agency - 1);
+	memcpy(out->sign_pk, p->sign_pk, 32);
+	memcpy(out->box_pk, p->box_pk, 32);
+	memcpy(out->curve_pk, p->curve_pk, 32);
+	lfh_key_id(out->sign_pk, out->key_id);
+}
+
+static int named(const lfh_isa_category *c, const char *agency)
+{
+	for (uint32_t k = 0; k < c->nagencies && k < LFH_ISA_MAX_PARTIES; k++)
+		if (strncmp(c->agencies[k], agency, sizeof c->agencies[k]) == 0)
+			return 1;
+	return 0;
+}
+
+int lfh_isa_recipients(const lfh_isa *isa, const char *category, const char *lead,
+		       const char *const *participants, size_t np, const char *author,
+		       char out[][LFH_AGENCY_MAX + 1], size_t *nout, lfh_err *err)
+{
+	const lfh_isa_category *c = lfh_isa_category_find(isa, category);
+	uint32_t n = isa->nparties <= LFH_ISA_MAX_PARTIES ? isa->nparties : LFH_ISA_MAX_PARTIES;
+	uint8_t in[LFH_ISA_MAX_PARTIES] = {0};
+	int k;
+
+	*nout = 0;
+	if (!c)
+		return lfh_err_set(err, LFH_ENOTFOUND, "isa: no category '%s' in ISA version %" PRIu32,
+				   category && lfh_name_valid(category) ? category : "?", isa->version);
+	for (uint32_t i = 0; i < n; i++)
+		in[i] = c->rule == LFH_RULE_ALL || named(c, isa->parties[i].id);
+	if (c->rule == LFH_RULE_PARTICIPANTS)
+		for (size_t i = 0; i < np; i++)
+			if (participants[i] && (k = party_index(isa, participants[i])) >= 0)
+				in[k] = 1;
+	if (c->rule == LFH_RULE_LEAD && lead && (k = party_index(isa, lead)) >= 0)
+		in[k] = 1;
+	if (author && (k = party_index(isa, author)) >= 0)
+		in[k] = 0;
+	/* parties are sorted by id, so out is too */
+	for (uint32_t i = 0; i < n; i++)
+		if (in[i])
+			memcpy(out[(*nout)++], isa->parties[i].id, LFH_AGENCY_MAX + 1);
+	return 0;
+}
+
+int lfh_isa_may_receive(const lfh_isa *isa, const char *category, const char *lead,
+			const char *agency)
+{
+	const lfh_isa_category *c = lfh_isa_category_find(isa, category);
+
+	if (!c || !agency || party_index(isa, agency) < 0)
+		return 0;
+	switch (c->rule) {
+	case LFH_RULE_ALL:
+	case LFH_RULE_PARTICIPANTS:
+		return 1;
+	case LFH_RULE_LEAD:
+		return (lead && lead[0] && strcmp(lead, agency) == 0) || named(c, agency);
+	case LFH_RULE_NAMED:
+		return named(c, agency);
+	}
+	return 0;
+}
+
+int lfh_isa_signed_enough(const lfh_isa *isa, const char *const *sig_agencies, size_t n)
+{
+	uint32_t need = isa->nsigners ? isa->nsigners : isa->nparties;
+
+	if (need == 0 || need > LFH_ISA_MAX_PARTIES)
+		return 0;
+	for (uint32_t i = 0; i < need; i++) {
+		const char *who = isa->nsigners ? isa->signers[i] : isa->parties[i].id;
+		size_t k = 0;
+		while (k < n && !(sig_agencies[k] && strncmp(sig_agencies[k], who, LFH_AGENCY_MAX + 1) == 0))
+			k++;
+		if (k == n)
+			return 0;
+	}
+	return 1;
+}
+
+const char *lfh_isa_kind_name(enum lfh_isa_kind k)
+{
+	switch (k) {
+	case LFH_ISA_PERSONAL: return "personal";
+	case LFH_ISA_SPECIAL: return "special";
+	case LFH_ISA_CRIMINAL: return "criminal";
+	}
+	return "?";
+}
+
+const char *lfh_isa_rule_name(enum lfh_isa_rule r)
+{
+	switch (r) {
+	case LFH_RULE_ALL: return "all";
+	case LFH_RULE_PARTICIPANTS: return "participants";
+	case LFH_RULE_LEAD: return "lead";
+	case LFH_RULE_NAMED: return "named";
+	}
+	return "?";
+}
+
+/* ---- description ---- */
+
+static int put(lfh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int put(lfh_buf *b, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return LFH_EINVAL;
+	if ((size_t)n < sizeof small)
+		return lfh_buf_append(b, small, (size_t)n);
+	/* long text (a purpose is up to 1023 bytes) */
+	char *big = malloc((size_t)n + 1);
+	int rc;
+	if (!big)
+		return LFH_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rc = lfh_buf_append(b, big, (size_t)n);
+	free(big);
+	return rc;
+}
+
+static const char *kind_words(enum lfh_isa_kind k)
+{
+	switch (k) {
+	case LFH_ISA_PERSONAL: return "personal data";
+	case LFH_ISA_SPECIAL: return "special category data";
+	case LFH_ISA_CRIMINAL: return "criminal offence data";
+	}
+	return "?";
+}
+
+/* "a (A)", "a (A) and b (B)", "a (A), b (B) and c (C)". */
+static int put_agencies(lfh_buf *b, const lfh_isa *isa, const lfh_isa_category *c)
+{
+	int rc = 0;
+
+	for (uint32_t k = 0; rc == 0 && k < c->nagencies; k++) {
+		const lfh_isa_party *p = lfh_isa_party_find(isa, c->agencies[k]);
+		const char *sep = k == 0 ? "" : k + 1 == c->nagencies ? " and " : ", ";
+		rc = put(b, "%s%s (%s)", sep, c->agencies[k], p ? p->name : "?");
+	}
+	return rc;
+}
+
+static int describe_category(lfh_buf *b, const lfh_isa *isa, const lfh_isa_category *c)
+{
+	int rc = put(b, "  - %s (%s): ", c->name, kind_words(c->kind));
+
+	switch (c->rule) {
+	case LFH_RULE_ALL:
+		rc = rc ? rc : put(b, "every party receives it");
+		break;
+	case LFH_RULE_PARTICIPANTS:
+		rc = rc ? rc : put(b, "the agencies taking part in the case");
+		if (c->nagencies > 0) {
+			rc = rc ? rc : put(b, ", and always ");
+			rc = rc ? rc : put_agencies(b, isa, c);
+			rc = rc ? rc : put(b, ",");
+		}
+		rc = rc ? rc : put(b, " receive it");
+		break;
+	case LFH_RULE_LEAD:
+		rc = rc ? rc : put(b, "only the case's lead agency");
+		if (c->nagencies > 0) {
+			rc = rc ? rc : put(b, " and ");
+			rc = rc ? rc : put_agencies(b, isa, c);
+		}
+		rc = rc ? rc : put(b, c->nagencies > 0 ? " receive it" : " receives it");
+		break;
+	case LFH_RULE_NAMED:
+		rc = rc ? rc : put(b, "only ");
+		rc = rc ? rc : put_agencies(b, isa, c);
+		rc = rc ? rc : put(b, c->nagencies > 1 ? " receive it" : " receives it");
+		break;
+	}
+	return rc ? rc : put(b, "; kept %" PRIu32 " days after the case closes.\n", c->retention_days);
+}
+
+static int describe(lfh_buf *b, const lfh_isa *isa, const uint8_t hash[32])
+{
+	char hex[65];
+	uint8_t kid[LFH_KEYID_LEN];
+	int rc;
+
+	lfh_hex(hex, hash, 32);
+	rc = put(b, "Information-sharing agreement of hub %s, version %" PRIu32 "\n", isa->hub, isa->version);
+	rc = rc ? rc : put(b, "Effective %s; to be reviewed by %s.\n", isa->effective, isa->review);
+	rc = rc ? rc : put(b, "Hash: %s%s\n", hex, isa->version == 1 ? " (the hub id)" : "");
+	if (isa->version > 1) {
+		lfh_hex(hex, isa->prev, 32);
+		rc = rc ? rc : put(b, "Replaces version %" PRIu32 ": %s\n", isa->version - 1, hex);
+	}
+	rc = rc ? rc : put(b, "\nPurposes:\n");
+	for (uint32_t i = 0; rc == 0 && i < isa->npurposes; i++)
+		rc = put(b, "  - %s\n", isa->purposes[i]);
+	rc = rc ? rc : put(b, "\nLawful basis:\n  %s\n", isa->lawful_basis);
+	if (isa->ngateways > 0)
+		rc = rc ? rc : put(b, "\nLegal gateways:\n");
+	for (uint32_t i = 0; rc == 0 && i < isa->ngateways; i++)
+		rc = put(b, "  - %s\n", isa->gateways[i]);
+	rc = rc ? rc : put(b, "\nParties (%" PRIu32 "):\n", isa->nparties);
+	for (uint32_t i = 0; rc == 0 && i < isa->nparties; i++) {
+		const lfh_isa_party *p = &isa->parties[i];
+		lfh_key_id(p->sign_pk, kid);
+		lfh_hex(hex, kid, sizeof kid);
+		rc = put(b, "  %s: %s (%s; %s)\n      node %s, key id %s\n", p->id, p->name, p->role,
+			 p->controller, p->endpoint, hex);
+	}
+	rc = rc ? rc : put(b, "\nWhat is shared, with whom, for how long:\n");
+	for (uint32_t i = 0; rc == 0 && i < isa->ncategories; i++)
+		rc = describe_category(b, isa, &isa->categories[i]);
+	rc = rc ? rc : put(b, "\nThe next version takes effect when signed by ");
+	if (isa->nsigners == 0)
+		rc = rc ? rc : put(b, "every party.\n");
+	for (uint32_t i = 0; rc == 0 && i < isa->nsigners; i++) {
+		const lfh_isa_party *p = lfh_isa_party_find(isa, isa->signers[i]);
+		const char *sep = i == 0 ? "" : i + 1 == isa->nsigners ? " and " : ", ";
+		rc = put(b, "%s%s (%s)%s", sep, isa->signers[i], p ? p->name : "?",
+			 i + 1 == isa->nsigners ? ".\n" : "");
+	}
+	return rc;
+}
+
+int lfh_isa_describe(const lfh_isa *isa, lfh_buf *out, lfh_err *err)
+{
+	uint8_t hash[32];
+	size_t len0 = out->len;
+	int rc = lfh_isa_hash_of(isa, hash, err);
+
+	if (rc)
+		return rc;
+	rc = describe(out, isa, hash);
+	rc = rc ? rc : lfh_buf_append(out, "", 1);
+	if (rc) {
+		out->len = len0;
+		return lfh_err_set(err, LFH_ENOMEM, "isa: out of memory");
+	}
+	out->len--; /* keep the NUL after the text */
+	return 0;
+}
