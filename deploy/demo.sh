@@ -1,18 +1,22 @@
 #!/bin/sh
-# demo.sh - a local three-agency Local Focus Hub in a temporary directory.
+# demo.sh - a local Local Focus Hub in a temporary directory, governed by the
+# example information-sharing agreement (deploy/examples/west-cumbria.isa).
 #
-# Police, council and housing each get fresh keys and their own lfhd node on
-# 127.0.0.1. Police files a referral shared with housing only; the demo
-# shows it readable at housing, absent at council (not even its encrypted
-# envelope is stored there), how long replication took, then stops every
-# node and removes the directory.
+# All six agencies of the agreement get fresh keys; police, council and
+# housing run their own lfhd node on 127.0.0.1 (the others stay offline).
+# Police files a referral shared with housing only; the demo shows it
+# readable at housing, absent at council (not even its encrypted envelope is
+# stored there), how long replication took, that health data goes only where
+# the agreement says, and why each agency holds what it holds; then it stops
+# every node and removes the directory.
 set -eu
 B=${B:-build}
 LFHD="$PWD/$B/lfhd"
 LFH="$PWD/$B/lfh"
 FREEPORT="$PWD/$B/tools/freeport"
 W=$(mktemp -d /tmp/lfhub-demo.XXXXXX)
-AGENCIES="police council housing"
+AGENCIES="police council housing"        # the nodes this demo runs
+PARTIES="police council housing health probation fire"   # the agreement's parties
 PIDS=""
 
 cleanup() {
@@ -38,32 +42,34 @@ wait_until() {
 	done
 }
 
-say "Creating keys for $AGENCIES in $W"
-mkdir -p "$W/pub"
-set -- $($FREEPORT 3)
-for a in $AGENCIES; do
+say "Creating keys for the six parties of the agreement in $W"
+mkdir -p "$W/keys"
+set -- $($FREEPORT 6)
+for a in $PARTIES; do
 	"$LFH" keys init --agency "$a" --out "$W/$a/keys" >/dev/null
-	"$LFH" keys export --dir "$W/$a/keys" --out "$W/pub/$a.pub"
+	"$LFH" keys export --dir "$W/$a/keys" --out "$W/keys/$a.pub"
 	eval "port_$a=$1"; shift
 done
+cp deploy/examples/west-cumbria.isa "$W/hub.isa"
+"$LFH" isa check "$W/hub.isa"
 
 for a in $AGENCIES; do
 	eval "port=\$port_$a"
 	{
-		printf '[node]\nagency = %s\nhub = west-cumbria-demo\n' "$a"
+		printf '[node]\nagency = %s\nisa = %s/hub.isa\n' "$a" "$W"
 		printf 'data_dir = %s/%s/data\nkey_dir = %s/%s/keys\n' "$W" "$a" "$W" "$a"
 		printf 'listen = tcp://127.0.0.1:%s\ncontrol = ipc://%s/%s/control.sock\n' "$port" "$W" "$a"
 		printf 'log_level = warn\n'
-		for p in $AGENCIES; do
+		# the agreement names the agencies' real hosts; here they all run locally
+		for p in $PARTIES; do
 			[ "$p" = "$a" ] && continue
 			eval "pport=\$port_$p"
-			printf '\n[peer %s]\nendpoint = tcp://127.0.0.1:%s\npubkey = %s/pub/%s.pub\n' \
-				"$p" "$pport" "$W" "$p"
+			printf '\n[peer %s]\nendpoint = tcp://127.0.0.1:%s\n' "$p" "$pport"
 		done
 	} > "$W/$a/lfhd.conf"
 done
 
-say "Starting three nodes (police, council, housing)"
+say "Starting three nodes (police, council, housing); health, probation and fire stay offline"
 for a in $AGENCIES; do
 	"$LFHD" -c "$W/$a/lfhd.conf" 2>"$W/$a/lfhd.log" &
 	PIDS="$PIDS $!"
@@ -73,6 +79,8 @@ for a in $AGENCIES; do
 done
 # Peers connect in the background (CurveZMQ handshake); wait until police sees both.
 wait_until 10 sh -c "'$LFH' -c '$W/police/lfhd.conf' status --json | grep -o '\"connected\":1' | wc -l | grep -qx 2"
+"$LFH" -c "$W/police/lfhd.conf" isa show | head -30
+echo "  ..."
 "$LFH" -c "$W/police/lfhd.conf" status
 
 say "Police files a referral shared with housing (police lead)"
@@ -98,10 +106,21 @@ if "$LFH" -c "$W/council/lfhd.conf" case show "$case_id"; then
 fi
 "$LFH" -c "$W/council/lfhd.conf" status
 
+say "Police records health information: the agreement sends it to the lead and health only"
+"$LFH" -c "$W/police/lfhd.conf" --as "PC 1234 Armstrong" case note "$case_id" --category health \
+	--text "Engaging with Recovery Steps; consent to share recorded."
+"$LFH" -c "$W/police/lfhd.conf" isa explain "$case_id"
+
 say "Housing adds a note; it reaches police (the lead), not council"
 "$LFH" -c "$W/housing/lfhd.conf" --as "J. Tyson (housing officer)" case note "$case_id" \
 	--text "Tenancy warning served; joint visit with police agreed."
 wait_until 10 sh -c "'$LFH' -c '$W/police/lfhd.conf' case show $case_id | grep -q 'Tenancy warning'"
 "$LFH" -c "$W/police/lfhd.conf" case show "$case_id"
+echo
+if "$LFH" -c "$W/housing/lfhd.conf" case show "$case_id" | grep -q "Recovery Steps"; then
+	echo "UNEXPECTED: housing holds the health note"; exit 1
+fi
+echo "housing holds the referral and the notes it may see, not the health note: the agreement"
+echo "sends health data to the lead (police) and health only."
 
 say "Stopping the nodes"

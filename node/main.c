@@ -23,6 +23,7 @@
 #include "lfh/config.h"
 #include "lfh/control.h"
 #include "lfh/hlc.h"
+#include "lfh/isa_text.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
 #include "lfh/sync.h"
@@ -206,6 +207,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		lfh_identity_free(id);
+		if (cfg.isa_path[0]) {
+			static lfh_isa isa;
+			if (lfh_isa_parse_file(cfg.isa_path, &isa, NULL, &err)) {
+				fprintf(stderr, "lfhd: %s\n", err.msg);
+				return 1;
+			}
+			if (!lfh_isa_party_find(&isa, cfg.agency)) {
+				fprintf(stderr, "lfhd: %s: agency %s is not a party\n", cfg.isa_path,
+					cfg.agency);
+				return 1;
+			}
+			printf("%s: configuration, keys and ISA OK (hub %s, %u parties)\n", config_path,
+			       isa.hub, isa.nparties);
+			return 0;
+		}
 		printf("%s: configuration and keys OK (%zu peers)\n", config_path, cfg.npeers);
 		return 0;
 	}

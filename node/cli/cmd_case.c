@@ -159,9 +159,12 @@ static void print_timeline(const lfh_reply *rep)
 		else if (!strcmp(type, "referral"))
 			printf(" by %s: referral shared with %s", cli_field(e, "by", b, sizeof b),
 			       cli_field(e, "recipients", b, sizeof b));
+		else if (strcmp(cli_field(e, "category", b2, sizeof b2), "referral"))
+			printf(" by %s [%s]: %s", cli_field(e, "by", b, sizeof b),
+			       cli_field(e, "category", b2, sizeof b2), cli_field(e, "text", b, sizeof b));
 		else
 			printf(" by %s: %s", cli_field(e, "by", b, sizeof b),
-			       cli_field(e, "text", b, sizeof b));
+			       cli_field(e, "text", b2, sizeof b2));
 		putchar('\n');
 	}
 }

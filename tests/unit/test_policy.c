@@ -1,0 +1,781 @@
+/*
+ * test_policy.c - the ISA at work (node/policy.c through node/node.c),
+ * without sockets: five in-process nodes (police, council, housing, health,
+ * probation) of a hub governed by a genesis ISA written to a temporary
+ * directory, events handed between them as a peer would receive them.
+ *
+ * Categories (as tests/integration/lib.sh): referral (participants, 30 days),
+ * health (lead + health, 10), criminal-intel (named police + probation, 20),
+ * housing (participants, 30); next_signers all.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "lfh/hlc.h"
+#include "lfh/isa.h"
+#include "lfh/isa_text.h"
+#include "lfh/log.h"
+#include "lfh/node.h"
+#include "lfh/policy.h"
+#include "lfh/sharing.h"
+#include "lfh/wire.h"
+
+#define NAG 5
+enum { POLICE, COUNCIL, HOUSING, HEALTH, PROBATION };
+static const char *agencies[NAG] = { "police", "council", "housing", "health", "probation" };
+
+#define DAY_MS 86400000ULL
+#define RET_SHORTEST 10 /* health */
+#define RET_LONGEST 30  /* referral, housing */
+
+static const char *categories_v1 =
+	"categories = (\n"
+	"  { name = \"referral\"; kind = \"personal\"; receive = \"participants\"; retention_days = 30; },\n"
+	"  { name = \"health\"; kind = \"special\"; receive = \"lead\"; agencies = [ \"health\" ]; retention_days = 10; },\n"
+	"  { name = \"criminal-intel\"; kind = \"criminal\"; receive = \"named\"; agencies = [ \"police\", \"probation\" ]; retention_days = 20; },\n"
+	"  { name = \"housing\"; kind = \"personal\"; receive = \"participants\"; retention_days = 30; }\n";
+
+typedef struct hub {
+	char dir[64];
+	char isa[LFH_PATH_MAX];
+	lfh_node *node[NAG];
+} hub;
+
+/* ---- setup -------------------------------------------------------------- */
+
+/* An ISA text file (like lib.sh write_isa); prev NULL for genesis; extra categories appended. */
+static void write_isa(const hub *h, const char *path, unsigned version, const char *prev,
+		      const char *extra_categories)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "hub = \"test-hub\";\nversion = %u;\n", version);
+	if (prev)
+		fprintf(f, "prev = \"%s\";\n", prev);
+	fprintf(f, "effective = \"2026-01-01\";\nreview = \"2027-01-01\";\n"
+		   "purposes = [ \"Reduce repeat anti-social behaviour.\" ];\n"
+		   "lawful_basis = \"UK GDPR Art 6(1)(e) public task.\";\n"
+		   "gateways = [ \"Crime and Disorder Act 1998 s115\" ];\n"
+		   "parties = (\n");
+	for (int i = 0; i < NAG; i++)
+		fprintf(f, "  { id = \"%s\"; name = \"%s agency\"; role = \"%s\"; "
+			   "controller = \"independent controller\";\n"
+			   "    endpoint = \"tcp://127.0.0.1:%d\"; keys = \"%s/pub/%s.pub\"; }%s\n",
+			agencies[i], agencies[i], agencies[i], i + 1, h->dir, agencies[i],
+			i + 1 < NAG ? "," : "");
+	fprintf(f, ");\n%s%s);\nnext_signers = \"all\";\n", categories_v1,
+		extra_categories ? extra_categories : "");
+	assert_int_equal(fclose(f), 0);
+}
+
+static void open_node(hub *h, int i)
+{
+	static lfh_config c;
+	lfh_err err = { 0 };
+
+	memset(&c, 0, sizeof c);
+	snprintf(c.agency, sizeof c.agency, "%s", agencies[i]);
+	snprintf(c.isa_path, sizeof c.isa_path, "%s", h->isa);
+	snprintf(c.data_dir, sizeof c.data_dir, "%s/%s/data", h->dir, agencies[i]);
+	snprintf(c.key_dir, sizeof c.key_dir, "%s/%s/keys", h->dir, agencies[i]);
+	c.map_size = 64u << 20;
+	c.log_level = LFH_LOG_WARN;
+	if (lfh_node_open(&h->node[i], &c, &err) != 0)
+		fail_msg("open %s: %s", agencies[i], err.msg);
+}
+
+static int setup(void **state)
+{
+	hub *h = calloc(1, sizeof *h);
+	lfh_err err = { 0 };
+	char path[LFH_PATH_MAX];
+
+	assert_non_null(h);
+	snprintf(h->dir, sizeof h->dir, "/tmp/lfh-test-policy.XXXXXX");
+	assert_non_null(mkdtemp(h->dir));
+	snprintf(path, sizeof path, "%s/pub", h->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (int i = 0; i < NAG; i++) {
+		lfh_identity *id;
+		FILE *f;
+		snprintf(path, sizeof path, "%s/%s/keys", h->dir, agencies[i]);
+		assert_int_equal(lfh_identity_generate(agencies[i], path, &err), 0);
+		assert_int_equal(lfh_identity_load(path, &id, &err), 0);
+		snprintf(path, sizeof path, "%s/pub/%s.pub", h->dir, agencies[i]);
+		assert_non_null(f = fopen(path, "w"));
+		assert_int_equal(lfh_pubkeys_write(&id->pub, f, &err), 0);
+		assert_int_equal(fclose(f), 0);
+		lfh_identity_free(id);
+	}
+	snprintf(h->isa, sizeof h->isa, "%s/hub.isa", h->dir);
+	write_isa(h, h->isa, 1, NULL, NULL);
+	for (int i = 0; i < NAG; i++)
+		open_node(h, i);
+	/* one hub: every node derived the same hub id from the genesis ISA */
+	for (int i = 1; i < NAG; i++)
+		assert_memory_equal(h->node[i]->hub_id, h->node[POLICE]->hub_id, 32);
+	assert_int_equal(h->node[POLICE]->isa->version, 1);
+	*state = h;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	hub *h = *state;
+	char cmd[128];
+	for (int i = 0; i < NAG; i++)
+		lfh_node_close(h->node[i]);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->dir);
+	assert_int_equal(system(cmd), 0);
+	free(h);
+	return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static uint64_t event_count(lfh_node *n)
+{
+	lfh_txn *t;
+	lfh_err err = { 0 };
+	uint64_t c = 0;
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_event_count(t, &c, &err), 0);
+	lfh_txn_abort(t);
+	return c;
+}
+
+static int has_event(lfh_node *n, const uint8_t id[LFH_ID_LEN])
+{
+	lfh_txn *t;
+	lfh_err err = { 0 };
+	const uint8_t *raw;
+	size_t len;
+	int rc;
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	rc = lfh_store_get_event(t, id, &raw, &len, &err);
+	lfh_txn_abort(t);
+	assert_true(rc == 0 || rc == LFH_ENOTFOUND);
+	return rc == 0;
+}
+
+/* Write a data event (encrypted record {text}) at n; returns the write status. */
+static int write_data(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+		      const char *category, const char *const *to, size_t nto, const char *text,
+		      lfh_write_result *res)
+{
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	int rc;
+
+	assert_int_equal(lfh_record_set_str(&body, "text", text, &err), 0);
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
+	rc = lfh_node_write(n, t, case_id, type, category, to, nto, &body, res, &err);
+	/* committed even on failure: a refused write must leave nothing behind */
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_record_clear(&body);
+	return rc;
+}
+
+/* Write a governance event whose body is record r at n; returns the write status. */
+static int write_gov(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+		     const char *category, const char *joining, const lfh_record *r,
+		     lfh_write_result *res)
+{
+	lfh_buf b = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	int rc;
+
+	assert_int_equal(lfh_record_encode(r, &b, &err), 0);
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
+	rc = lfh_node_write_plain(n, t, case_id, type, category, joining ? &joining : NULL,
+				  joining ? 1 : 0, b.data, b.len, res, &err);
+	if (rc)
+		lfh_txn_abort(t);
+	else
+		assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_buf_free(&b);
+	return rc;
+}
+
+/* A new case: police refers it to the agencies in `to`. */
+static void new_case(hub *h, uint8_t case_id[LFH_CASE_LEN], const char *const *to, size_t nto,
+		     lfh_write_result *res)
+{
+	randombytes_buf(case_id, LFH_CASE_LEN);
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_REFERRAL, "referral", to, nto,
+				    "noise at flat 3", res), 0);
+}
+
+/*
+ * Serve a PULL from `from` for `to` (from the start) and ingest the batch at
+ * `to` as sync does (one batch, one commit). Returns events newly stored;
+ * *rejected counts the refused ones (may be NULL).
+ */
+static int pull(lfh_node *from, lfh_node *to, int *rejected)
+{
+	lfh_txn *rt, *wt;
+	lfh_buf b = { 0 };
+	lfh_err err = { 0 };
+	lfh_msg *m = malloc(sizeof *m);
+	int stored = 0, rej = 0;
+
+	assert_non_null(m);
+	assert_int_equal(lfh_txn_begin(from->store, 0, &rt, &err), 0);
+	assert_int_equal(lfh_node_serve_pull(from, rt, to->cfg.agency, 0, LFH_BATCH_MAX, &b, &err), 0);
+	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
+	if (m->nevents) {
+		lfh_envelope_ref *in = calloc(m->nevents, sizeof *in);
+		lfh_ingest_result *res = calloc(m->nevents, sizeof *res);
+		int *status = calloc(m->nevents, sizeof *status);
+		lfh_err *errs = calloc(m->nevents, sizeof *errs);
+		assert_true(in && res && status && errs);
+		for (size_t i = 0; i < m->nevents; i++)
+			in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
+		assert_int_equal(lfh_txn_begin(to->store, 1, &wt, &err), 0);
+		assert_int_equal(lfh_node_ingest_batch(to, wt, in, m->nevents, from->cfg.agency, res,
+						       status, errs, &err), 0);
+		assert_int_equal(lfh_txn_commit(wt, &err), 0);
+		for (size_t i = 0; i < m->nevents; i++) {
+			if (status[i])
+				rej++;
+			else
+				stored += res[i].stored;
+		}
+		free(in);
+		free(res);
+		free(status);
+		free(errs);
+	}
+	lfh_txn_abort(rt);
+	lfh_buf_free(&b);
+	free(m);
+	if (rejected)
+		*rejected = rej;
+	return stored;
+}
+
+/* A copy of a stored envelope. */
+static lfh_buf envelope_of(lfh_node *n, const uint8_t id[LFH_ID_LEN])
+{
+	lfh_txn *t;
+	lfh_err err = { 0 };
+	lfh_buf b = { 0 };
+	const uint8_t *raw;
+	size_t len;
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_get_event(t, id, &raw, &len, &err), 0);
+	assert_int_equal(lfh_buf_append(&b, raw, len), 0);
+	lfh_txn_abort(t);
+	return b;
+}
+
+/* Ingest one envelope at n from peer `from`, committing whatever was kept (as sync does). */
+static int push(lfh_node *n, const uint8_t *raw, size_t len, const char *from, lfh_err *err)
+{
+	lfh_txn *t;
+	lfh_ingest_result r;
+	int rc;
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, err), 0);
+	rc = lfh_node_ingest(n, t, raw, len, from, &r, err);
+	assert_int_equal(lfh_txn_commit(t, NULL), 0);
+	return rc;
+}
+
+/* Open a stored event at n: 0 and its "text" copied, or the error. */
+static int read_text(lfh_node *n, const uint8_t id[LFH_ID_LEN], char *text, size_t size)
+{
+	lfh_txn *t;
+	lfh_err err = { 0 };
+	lfh_event ev = { 0 };
+	lfh_record body = { 0 };
+	const uint8_t *raw;
+	size_t len;
+	int rc;
+
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	rc = lfh_store_get_event(t, id, &raw, &len, &err);
+	if (!rc)
+		rc = lfh_node_open_event(n, t, raw, len, &ev, &body, &err);
+	if (!rc)
+		snprintf(text, size, "%s", lfh_record_str(&body, "text"));
+	lfh_event_clear(&ev);
+	lfh_record_clear(&body);
+	lfh_txn_abort(t);
+	return rc;
+}
+
+static void assert_rcpts(const lfh_write_result *r, const char *const *want, size_t n)
+{
+	assert_int_equal(r->nrcpt, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(r->rcpt[i], want[i]);
+}
+
+/* ---- 1. recipients follow the category rules ----------------------------- */
+
+static void test_recipients_follow_rules(void **state)
+{
+	hub *h = *state;
+	const char *to[] = { "housing", "health" };
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, note;
+	uint64_t before;
+
+	new_case(h, case_id, to, 2, &ref);
+	assert_rcpts(&ref, (const char *const[]){ "health", "housing" }, 2);
+
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "health", NULL, 0,
+				    "in recovery", &note), 0);
+	assert_rcpts(&note, (const char *const[]){ "health" }, 1);
+
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "criminal-intel", NULL, 0,
+				    "known associate", &note), 0);
+	assert_rcpts(&note, (const char *const[]){ "probation" }, 1);
+
+	/* the "participants" rule: police, housing and health */
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "housing", NULL, 0,
+				    "tenancy warning", &note), 0);
+	assert_rcpts(&note, (const char *const[]){ "health", "housing" }, 2);
+
+	/* a category the ISA does not have: refused, nothing written (not even a KEY) */
+	before = event_count(h->node[POLICE]);
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "finance", NULL, 0,
+				    "rent arrears", &note), LFH_EINVAL);
+	assert_int_equal(event_count(h->node[POLICE]), before);
+	/* only a referral names its recipients under an ISA */
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "health", to, 1,
+				    "to housing", &note), LFH_EINVAL);
+	assert_int_equal(event_count(h->node[POLICE]), before);
+}
+
+/* ---- 2. forged events ------------------------------------------------------ */
+
+/*
+ * Build and sign a data event by hand (a buggy or hostile author node):
+ * type NOTE, random bytes as body, fresh seq and counters.
+ */
+static lfh_buf forge(const lfh_identity *id, const uint8_t hub[32],
+		     const uint8_t case_id[LFH_CASE_LEN], const char *category,
+		     uint32_t isa_version, const char *const *to, size_t nto, uint64_t fresh)
+{
+	lfh_event ev = { 0 };
+	lfh_err err = { 0 };
+	lfh_buf env = { 0 };
+	uint8_t body[64], evid[LFH_ID_LEN];
+
+	memcpy(ev.hub, hub, 32);
+	snprintf(ev.author, sizeof ev.author, "%s", id->pub.agency);
+	memcpy(ev.key_id, id->pub.key_id, LFH_KEYID_LEN);
+	ev.seq = 1000 + fresh;
+	ev.hlc = lfh_hlc_next(0);
+	memcpy(ev.case_id, case_id, LFH_CASE_LEN);
+	ev.type = LFH_EV_NOTE;
+	snprintf(ev.category, sizeof ev.category, "%s", category);
+	ev.isa_version = isa_version;
+	ev.nrcpt = (uint32_t)nto;
+	for (size_t i = 0; i < nto; i++) {
+		snprintf(ev.rcpt[i].agency, sizeof ev.rcpt[i].agency, "%s", to[i]);
+		ev.rcpt[i].ctr = 1000 + fresh;
+	}
+	snprintf(ev.key_creator, sizeof ev.key_creator, "%s", id->pub.agency);
+	ev.key_epoch = 0;
+	ev.nonce_len = LFH_NONCE_LEN;
+	randombytes_buf(ev.nonce, sizeof ev.nonce);
+	randombytes_buf(body, sizeof body);
+	ev.body = body;
+	ev.body_len = sizeof body;
+	if (lfh_event_sign(&ev, id->sign_sk, &env, evid, &err) != 0)
+		fail_msg("forge: %s", err.msg);
+	return env;
+}
+
+/* The receiver refuses env with LFH_EPERM and stores nothing. */
+static void assert_refused(lfh_node *n, lfh_buf *env, const char *what)
+{
+	lfh_err err = { 0 };
+	uint64_t before = event_count(n);
+	int rc = push(n, env->data, env->len, "police", &err);
+	if (rc != LFH_EPERM)
+		fail_msg("%s at %s: got %d (%s), want LFH_EPERM", what, n->cfg.agency, rc, err.msg);
+	assert_int_equal(event_count(n), before);
+}
+
+static void test_forged_events_rejected(void **state)
+{
+	hub *h = *state;
+	const char *all[] = { "council", "housing", "health", "probation" };
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref;
+	lfh_identity *police, *fire;
+	lfh_err err = { 0 };
+	char kd[LFH_PATH_MAX];
+	const uint8_t *hub_id = h->node[POLICE]->hub_id;
+	lfh_buf env;
+	uint64_t fresh = 0;
+
+	/* every agency knows the case and that police leads it */
+	new_case(h, case_id, all, 4, &ref);
+	for (int i = 1; i < NAG; i++) {
+		int rej;
+		assert_int_equal(pull(h->node[POLICE], h->node[i], &rej), 2);
+		assert_int_equal(rej, 0);
+	}
+	snprintf(kd, sizeof kd, "%s/police/keys", h->dir);
+	assert_int_equal(lfh_identity_load(kd, &police, &err), 0);
+
+	/* control: hand-built events the ISA allows are accepted */
+	env = forge(police, hub_id, case_id, "health", 1, (const char *const[]){ "health" }, 1,
+		    fresh++);
+	assert_int_equal(push(h->node[HEALTH], env.data, env.len, "police", &err), 0);
+	lfh_buf_free(&env);
+	env = forge(police, hub_id, case_id, "criminal-intel", 1,
+		    (const char *const[]){ "probation" }, 1, fresh++);
+	assert_int_equal(push(h->node[PROBATION], env.data, env.len, "police", &err), 0);
+	lfh_buf_free(&env);
+
+	/* (a) health data addressed to council */
+	env = forge(police, hub_id, case_id, "health", 1, (const char *const[]){ "council" }, 1,
+		    fresh++);
+	assert_refused(h->node[COUNCIL], &env, "health to council");
+	lfh_buf_free(&env);
+	/* naming council beside health: health refuses it too (every recipient is checked) */
+	env = forge(police, hub_id, case_id, "health", 1,
+		    (const char *const[]){ "council", "health" }, 2, fresh++);
+	assert_refused(h->node[COUNCIL], &env, "health to council+health");
+	assert_refused(h->node[HEALTH], &env, "health to council+health");
+	lfh_buf_free(&env);
+
+	/* (b) criminal intelligence addressed to housing (alone, or beside probation) */
+	env = forge(police, hub_id, case_id, "criminal-intel", 1,
+		    (const char *const[]){ "housing" }, 1, fresh++);
+	assert_refused(h->node[HOUSING], &env, "criminal-intel to housing");
+	lfh_buf_free(&env);
+	env = forge(police, hub_id, case_id, "criminal-intel", 1,
+		    (const char *const[]){ "housing", "probation" }, 2, fresh++);
+	assert_refused(h->node[HOUSING], &env, "criminal-intel to housing+probation");
+	assert_refused(h->node[PROBATION], &env, "criminal-intel to housing+probation");
+	lfh_buf_free(&env);
+
+	/* (c) a category the ISA does not have */
+	env = forge(police, hub_id, case_id, "finance", 1, (const char *const[]){ "council" }, 1,
+		    fresh++);
+	assert_refused(h->node[COUNCIL], &env, "finance");
+	lfh_buf_free(&env);
+
+	/* (d) an ISA version not in force */
+	env = forge(police, hub_id, case_id, "referral", 9, (const char *const[]){ "council" }, 1,
+		    fresh++);
+	assert_refused(h->node[COUNCIL], &env, "isa_version 9");
+	lfh_buf_free(&env);
+	env = forge(police, hub_id, case_id, "referral", 0, (const char *const[]){ "council" }, 1,
+		    fresh++);
+	assert_refused(h->node[COUNCIL], &env, "isa_version 0");
+	lfh_buf_free(&env);
+
+	/* (e) a correctly signed event by an agency that is not a party */
+	snprintf(kd, sizeof kd, "%s/fire/keys", h->dir);
+	assert_int_equal(lfh_identity_generate("fire", kd, &err), 0);
+	assert_int_equal(lfh_identity_load(kd, &fire, &err), 0);
+	env = forge(fire, hub_id, case_id, "referral", 1, (const char *const[]){ "council" }, 1,
+		    fresh++);
+	assert_refused(h->node[COUNCIL], &env, "non-party author");
+	lfh_buf_free(&env);
+	/* nor may the outsider pass itself off as police with its own key */
+	snprintf(fire->pub.agency, sizeof fire->pub.agency, "police");
+	env = forge(fire, hub_id, case_id, "referral", 1, (const char *const[]){ "council" }, 1,
+		    fresh++);
+	assert_refused(h->node[COUNCIL], &env, "outsider key as police");
+	lfh_buf_free(&env);
+
+	lfh_identity_free(fire);
+	lfh_identity_free(police);
+}
+
+/* ---- 3. invite and backfill ------------------------------------------------ */
+
+static void test_join_backfills_allowed_categories_only(void **state)
+{
+	hub *h = *state;
+	const char *to[] = { "housing", "health" };
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, hnote, join;
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	char text[64];
+	int rej;
+
+	new_case(h, case_id, to, 2, &ref);
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "health", NULL, 0,
+				    "in recovery", &hnote), 0);
+	/* probation is not a participant yet: nothing is served to it */
+	assert_int_equal(pull(h->node[POLICE], h->node[PROBATION], &rej), 0);
+	assert_int_equal(event_count(h->node[PROBATION]), 0);
+
+	/* police invites probation */
+	assert_int_equal(lfh_record_set_str(&body, "agency", "probation", &err), 0);
+	assert_int_equal(lfh_record_set_str(&body, "by", "x", &err), 0);
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_JOIN, "referral", "probation",
+				   &body, &join), 0);
+	lfh_record_clear(&body);
+	assert_rcpts(&join, (const char *const[]){ "health", "housing", "probation" }, 3);
+
+	/* probation pulls: JOIN, the referral and the keys it needs; no health data */
+	assert_true(pull(h->node[POLICE], h->node[PROBATION], &rej) >= 3);
+	assert_int_equal(rej, 0);
+	assert_true(has_event(h->node[PROBATION], join.event_id));
+	assert_true(has_event(h->node[PROBATION], ref.event_id));
+	assert_int_equal(read_text(h->node[PROBATION], ref.event_id, text, sizeof text), 0);
+	assert_string_equal(text, "noise at flat 3");
+	assert_false(has_event(h->node[PROBATION], hnote.event_id));
+
+	/* probation now takes part: it receives new case data of the participants' categories */
+	lfh_write_result hous;
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "housing", NULL, 0,
+				    "tenancy warning", &hous), 0);
+	assert_rcpts(&hous, (const char *const[]){ "health", "housing", "probation" }, 3);
+
+	/* the health note backfilled anyway (a buggy relay): refused, not stored */
+	lfh_buf env = envelope_of(h->node[POLICE], hnote.event_id);
+	uint64_t before = event_count(h->node[PROBATION]);
+	assert_int_equal(push(h->node[PROBATION], env.data, env.len, "police", &err), LFH_EPERM);
+	assert_int_equal(event_count(h->node[PROBATION]), before);
+	assert_false(has_event(h->node[PROBATION], hnote.event_id));
+	lfh_buf_free(&env);
+
+	/* the other participants accept the JOIN and keep what they had */
+	assert_true(pull(h->node[POLICE], h->node[HEALTH], &rej) > 0);
+	assert_int_equal(rej, 0);
+	assert_int_equal(read_text(h->node[HEALTH], hnote.event_id, text, sizeof text), 0);
+	assert_string_equal(text, "in recovery");
+}
+
+/* ---- 4. ISA versions -------------------------------------------------------- */
+
+static const char *finance_category =
+	"  ,{ name = \"finance\"; kind = \"personal\"; receive = \"participants\"; retention_days = 30; }\n";
+
+static void sign_isa(lfh_node *n, const uint8_t hash[32], lfh_write_result *res)
+{
+	static const uint8_t no_case[LFH_CASE_LEN];
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	char hex[65];
+
+	lfh_hex(hex, hash, 32);
+	assert_int_equal(lfh_record_set_str(&body, "isa", hex, &err), 0);
+	assert_int_equal(lfh_record_set_uint(&body, "version", 2, &err), 0);
+	assert_int_equal(write_gov(n, no_case, LFH_EV_ISA_SIGN, "isa", NULL, &body, res), 0);
+	lfh_record_clear(&body);
+}
+
+static void test_isa_adopted_when_all_signed(void **state)
+{
+	hub *h = *state;
+	static const uint8_t no_case[LFH_CASE_LEN];
+	lfh_node *police = h->node[POLICE], *probation = h->node[PROBATION];
+	char prev[65], path[LFH_PATH_MAX], bad[LFH_PATH_MAX];
+	uint8_t hash[32], hub_before[32], flipped[32];
+	lfh_isa *isa = malloc(sizeof *isa);
+	lfh_buf bytes = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	lfh_write_result prop, sig;
+	int rej;
+
+	assert_non_null(isa);
+	memcpy(hub_before, police->hub_id, 32);
+	lfh_hex(prev, police->isa_hash, 32);
+	snprintf(path, sizeof path, "%s/v2.isa", h->dir);
+	write_isa(h, path, 2, prev, finance_category);
+
+	/* a proposal naming the wrong predecessor is refused */
+	memcpy(flipped, police->isa_hash, 32);
+	flipped[0] ^= 1;
+	lfh_hex(prev, flipped, 32);
+	snprintf(bad, sizeof bad, "%s/v2-bad-prev.isa", h->dir);
+	write_isa(h, bad, 2, prev, finance_category);
+	assert_int_equal(lfh_policy_parse_next(police, bad, isa, &bytes, hash, &err), LFH_EINVAL);
+	assert_non_null(strstr(err.msg, "prev"));
+	lfh_buf_reset(&bytes);
+
+	/* police proposes version 2 */
+	assert_int_equal(lfh_policy_parse_next(police, path, isa, &bytes, hash, &err), 0);
+	assert_int_equal(isa->version, 2);
+	assert_int_equal(lfh_txn_begin(police->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_node_write_plain(police, t, no_case, LFH_EV_ISA_PROPOSE, "isa", NULL, 0,
+					      bytes.data, bytes.len, &prop, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(prop.nrcpt, 4);
+	for (int i = 1; i < NAG; i++) {
+		assert_int_equal(pull(police, h->node[i], &rej), 1);
+		assert_int_equal(rej, 0);
+		assert_int_equal(h->node[i]->isa->version, 1);
+	}
+
+	/* police, council, housing and health sign: police collects them, still version 1 */
+	sign_isa(police, hash, &sig);
+	assert_int_equal(police->isa->version, 1);
+	for (int i = COUNCIL; i <= HEALTH; i++) {
+		sign_isa(h->node[i], hash, &sig);
+		assert_int_equal(pull(h->node[i], police, &rej), 1);
+		assert_int_equal(rej, 0);
+		assert_int_equal(police->isa->version, 1);
+		/* probation collects them too */
+		assert_int_equal(pull(h->node[i], probation, &rej), 1);
+		assert_int_equal(probation->isa->version, 1);
+	}
+	assert_int_equal(pull(police, probation, &rej), 1); /* police's own signature */
+	assert_int_equal(probation->isa->version, 1);
+	assert_null(lfh_isa_category_find(police->isa, "finance"));
+
+	/* the fifth signature: probation adopts on writing it, police on receiving it */
+	sign_isa(probation, hash, &sig);
+	assert_int_equal(probation->isa->version, 2);
+	assert_memory_equal(probation->isa_hash, hash, 32);
+	assert_int_equal(pull(probation, police, &rej), 1);
+	assert_int_equal(rej, 0);
+	assert_int_equal(police->isa->version, 2);
+	assert_memory_equal(police->isa_hash, hash, 32);
+	assert_non_null(lfh_isa_category_find(police->isa, "finance"));
+	/* the hub id stays the genesis hash */
+	assert_memory_equal(police->hub_id, hub_before, 32);
+
+	/* the adopted version is no longer "next" */
+	lfh_buf_reset(&bytes);
+	assert_int_equal(lfh_policy_parse_next(police, path, isa, &bytes, hash, &err), LFH_EINVAL);
+
+	/* the new category is usable between nodes that adopted it */
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, fin;
+	new_case(h, case_id, (const char *const[]){ "probation" }, 1, &ref);
+	assert_int_equal(write_data(police, case_id, LFH_EV_NOTE, "finance", NULL, 0, "arrears",
+				    &fin), 0);
+	assert_rcpts(&fin, (const char *const[]){ "probation" }, 1);
+	assert_int_equal(pull(police, probation, &rej), 4); /* 2 KEY, referral, note */
+	assert_int_equal(rej, 0);
+
+	/* the version survives a restart */
+	lfh_node_close(police);
+	h->node[POLICE] = NULL;
+	open_node(h, POLICE);
+	assert_int_equal(h->node[POLICE]->isa->version, 2);
+	assert_memory_equal(h->node[POLICE]->isa_hash, hash, 32);
+
+	lfh_buf_free(&bytes);
+	free(isa);
+}
+
+/* ---- 5. retention ------------------------------------------------------------ */
+
+static void test_retention_shreds_after_period(void **state)
+{
+	hub *h = *state;
+	lfh_node *police = h->node[POLICE], *housing = h->node[HOUSING];
+	const char *to[] = { "housing", "health" };
+	uint8_t case_id[LFH_CASE_LEN], key[32];
+	lfh_write_result ref, hnote, cnote, close;
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	uint64_t count, closed;
+	char text[64];
+	int rej;
+
+	new_case(h, case_id, to, 2, &ref);
+	assert_int_equal(write_data(police, case_id, LFH_EV_NOTE, "health", NULL, 0, "in recovery",
+				    &hnote), 0);
+	assert_int_equal(write_data(police, case_id, LFH_EV_NOTE, "criminal-intel", NULL, 0,
+				    "known associate", &cnote), 0);
+	assert_int_equal(lfh_record_set_str(&body, "by", "x", &err), 0);
+	assert_int_equal(write_gov(police, case_id, LFH_EV_CLOSE, "referral", NULL, &body, &close), 0);
+	lfh_record_clear(&body);
+	assert_int_equal(pull(police, housing, &rej), 3); /* KEY, referral, CLOSE */
+	assert_int_equal(rej, 0);
+	closed = lfh_hlc_ms(close.hlc);
+	lfh_buf ref_env = envelope_of(police, ref.event_id);
+
+	/* just before the shortest retention period ends: nothing */
+	assert_int_equal(lfh_node_retention(police, closed + RET_SHORTEST * DAY_MS - 1, &count, &err), 0);
+	assert_int_equal(count, 0);
+	assert_true(has_event(police, hnote.event_id));
+
+	/* the shortest (health) ends: only health data goes */
+	assert_int_equal(lfh_node_retention(police, closed + RET_SHORTEST * DAY_MS, &count, &err), 0);
+	assert_int_equal(count, 1);
+	assert_false(has_event(police, hnote.event_id));
+	assert_true(has_event(police, cnote.event_id));
+	assert_int_equal(read_text(police, ref.event_id, text, sizeof text), 0);
+
+	/* after the longest: every category */
+	assert_int_equal(lfh_node_retention(police, closed + RET_LONGEST * DAY_MS, &count, &err), 0);
+	assert_int_equal(count, 3);
+	assert_int_equal(lfh_node_retention(police, closed + 2 * RET_LONGEST * DAY_MS, &count, &err), 0);
+	assert_int_equal(count, 0); /* once only */
+	assert_false(has_event(police, ref.event_id));
+	assert_false(has_event(police, cnote.event_id));
+	assert_false(has_event(police, close.event_id));
+	assert_int_equal(event_count(police), 0);
+	assert_int_not_equal(read_text(police, ref.event_id, text, sizeof text), 0);
+
+	assert_int_equal(lfh_txn_begin(police->store, 0, &t, &err), 0);
+	{
+		const uint8_t *raw;
+		size_t len;
+		lfh_event ev = { 0 };
+		lfh_record rb = { 0 };
+		assert_int_equal(lfh_store_get_event(t, ref.event_id, &raw, &len, &err), LFH_ENOTFOUND);
+		/* the ciphertext still held elsewhere no longer opens here */
+		assert_int_not_equal(lfh_node_open_event(police, t, ref_env.data, ref_env.len, &ev, &rb,
+							 &err), 0);
+		lfh_event_clear(&ev);
+		lfh_record_clear(&rb);
+	}
+	assert_int_equal(lfh_store_key_get(t, case_id, "referral", "police", 0, key, &err),
+			 LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_key_get(t, case_id, "health", "police", 0, key, &err),
+			 LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_key_get(t, case_id, "criminal-intel", "police", 0, key, &err),
+			 LFH_ENOTFOUND);
+	lfh_txn_abort(t);
+
+	/* housing has not shredded: re-sending its copy to police is refused, not stored */
+	assert_int_equal(read_text(housing, ref.event_id, text, sizeof text), 0);
+	lfh_buf copy = envelope_of(housing, ref.event_id);
+	assert_int_equal(push(police, copy.data, copy.len, "housing", &err), LFH_EPERM);
+	assert_false(has_event(police, ref.event_id));
+	assert_int_equal(event_count(police), 0);
+	lfh_buf_free(&copy);
+	lfh_buf_free(&ref_env);
+
+	/* housing shreds on its own clock, by the same rule */
+	assert_int_equal(lfh_node_retention(housing, closed + RET_LONGEST * DAY_MS - 1, &count, &err), 0);
+	assert_true(has_event(housing, ref.event_id));
+	assert_int_equal(lfh_node_retention(housing, closed + RET_LONGEST * DAY_MS, &count, &err), 0);
+	assert_false(has_event(housing, ref.event_id));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_recipients_follow_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_events_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_backfills_allowed_categories_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_isa_adopted_when_all_signed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_shreds_after_period, setup, teardown),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	lfh_log_setup(LFH_LOG_ERROR, "test");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
