@@ -49,7 +49,7 @@ $(B)/liblfh.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(B)/%.o: %.c $(wildcard include/lfh/*.h)
+$(B)/%.o: %.c $(wildcard include/lfh/*.h) $(wildcard node/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

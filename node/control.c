@@ -251,6 +251,7 @@ static const struct {
 	{ "isa_sign", ctl_isa_sign },
 	{ "isa_explain", ctl_isa_explain },
 	{ "retention_run", ctl_retention_run },
+	{ "audit_list", ctl_audit_list },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */

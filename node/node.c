@@ -31,6 +31,7 @@
 #include "lfh/hlc.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
+#include "lfh/isa.h"
 #include "lfh/policy.h"
 #include "lfh/sharing.h"
 #include "lfh/wire.h"
@@ -517,6 +518,50 @@ static int note_slot(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 	return lfh_store_meta_put(t, contig_name, contig, err);
 }
 
+/*
+ * A plaintext body must be well formed before its event is stored, so that
+ * applying it later cannot fail half-way and leave a rejected event behind.
+ */
+static int check_plain_body(lfh_node *n, const lfh_event *ev, lfh_err *err)
+{
+	lfh_key_body kb;
+	lfh_record r = { 0 };
+	lfh_isa *isa;
+	const char *v;
+	uint8_t hash[32];
+	int rc = 0;
+
+	switch (ev->type) {
+	case LFH_EV_KEY:
+		rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err);
+		if (!rc && strcmp(kb.creator, ev->author) != 0 && !n->isa)
+			rc = lfh_err_set(err, LFH_EPERM, "key event by %s grants a key of %s",
+					 ev->author, kb.creator);
+		return rc;
+	case LFH_EV_ISA_PROPOSE:
+		if (!(isa = malloc(sizeof *isa)))
+			return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		rc = lfh_isa_decode(ev->body, ev->body_len, isa, err);
+		free(isa);
+		return rc;
+	case LFH_EV_JOIN:
+	case LFH_EV_CLOSE:
+	case LFH_EV_ISA_SIGN:
+		break;
+	default:
+		return 0;
+	}
+	if ((rc = lfh_record_decode(ev->body, ev->body_len, &r, err)))
+		return rc;
+	if (ev->type == LFH_EV_JOIN && (!(v = lfh_record_str(&r, "agency")) ||
+					!lfh_node_member(n, v)))
+		rc = lfh_err_set(err, LFH_EPERM, "join event by %s names no member agency", ev->author);
+	if (ev->type == LFH_EV_ISA_SIGN && (!(v = lfh_record_str(&r, "isa")) || lfh_unhex(hash, 32, v)))
+		rc = lfh_err_set(err, LFH_ECODEC, "ISA signature by %s without an isa hash", ev->author);
+	lfh_record_clear(&r);
+	return rc;
+}
+
 /* The checks of PROTOCOL.md "Verification by a receiver", in order. */
 static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, lfh_err *err)
 {
@@ -559,7 +604,9 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	int rc;
 
 	lfh_event_id(raw, len, id);
-	rc = lfh_policy_accept(n, t, ev, err); /* the ISA's say: before anything is stored */
+	rc = check_plain_body(n, ev, err);
+	if (!rc)
+		rc = lfh_policy_accept(n, t, ev, err); /* the ISA's say: before anything is stored */
 	if (!rc)
 		rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
 	if (!rc && pr.was_new) {

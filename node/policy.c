@@ -741,7 +741,7 @@ int lfh_policy_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t
 static int shred(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 		 const char *category, uint64_t now_ms, lfh_err *err)
 {
-	struct collect_ctx c;
+	struct collect_ctx c = { 0 }; /* freed below even if keys_delete fails */
 	uint8_t k[LFH_CASE_LEN + 32] = { 0 };
 	uint64_t keys = 0;
 	lfh_record r = { 0 };

@@ -1,5 +1,9 @@
 /*
- * store.c - the node's durable state in LMDB (see include/lfh/store.h).
+ * store.c - the node's durable state in LMDB (see include/lfh/store.h):
+ * the environment, transactions, events and their indexes. The smaller
+ * keyed state (cases, sharing keys and grants, peer cursors, meta
+ * counters, audit log, governance tables) is in store_state.c; internals
+ * shared by the two files are in store_int.h.
  *
  * Design:
  * - One environment per node, opened with MDB_NOTLS (a read txn and the
@@ -28,60 +32,18 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <lmdb.h>
-
-#include "lfh/store.h"
+#include "store_int.h"
 
 #define DEFAULT_MAP_SIZE ((size_t)16 << 30)
-#define NAME_LEN 32
-#define LFH_META_NAME_MAX 255
 
-enum {
-	DB_EVENTS,
-	DB_LOG,
-	DB_BY_AUTHOR,
-	DB_BY_RCPT,
-	DB_BY_SLOT,
-	DB_BY_CASE,
-	DB_CASES,
-	DB_KEYS,
-	DB_GRANTS,
-	DB_PEERS,
-	DB_META,
-	DB_EVIDENCE,
-	DB_AUDIT,
-	DB_TABLES,
-	DB_COUNT
-};
-
-static const char *const db_names[DB_COUNT] = {
+const char *const st_db_names[DB_COUNT] = {
 	"events", "log",  "by_author", "by_rcpt", "by_slot",  "by_case", "cases",
 	"keys",   "grants", "peers",   "meta",    "evidence", "audit", "tables",
 };
 
-struct lfh_store {
-	MDB_env *env;
-	MDB_dbi dbi[DB_COUNT];
-};
+/* ---- small helpers (shared: see store_int.h) ------------------------- */
 
-struct lfh_txn {
-	lfh_store *s;
-	MDB_txn *txn;
-	int write;
-	int broken;    /* an LMDB error happened in this write txn */
-	int have_head; /* head is valid */
-	uint64_t head; /* cached last key of `log` */
-};
-
-/* Key sizes. */
-#define K_SLOT (NAME_LEN + NAME_LEN + 8)
-#define K_CASE_IDX (LFH_CASE_LEN + 8 + LFH_ID_LEN)
-#define K_KEY (LFH_CASE_LEN + NAME_LEN + NAME_LEN + 4)
-#define K_GRANT (K_KEY + NAME_LEN)
-
-/* ---- small helpers ---------------------------------------------------- */
-
-static void put_be64(uint8_t *p, uint64_t v)
+void st_put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--) {
 		p[i] = (uint8_t)v;
@@ -89,7 +51,7 @@ static void put_be64(uint8_t *p, uint64_t v)
 	}
 }
 
-static uint64_t get_be64(const uint8_t *p)
+uint64_t st_get_be64(const uint8_t *p)
 {
 	uint64_t v = 0;
 	for (int i = 0; i < 8; i++)
@@ -97,22 +59,14 @@ static uint64_t get_be64(const uint8_t *p)
 	return v;
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static MDB_val val(const void *p, size_t n)
+MDB_val st_val(const void *p, size_t n)
 {
 	MDB_val v = { n, (void *)p };
 	return v;
 }
 
 /* Map an LMDB error to LFH_ESTORE; a write txn that saw one is broken. */
-static int mdb_fail(lfh_txn *t, lfh_err *err, int rc, const char *what)
+int st_mdb_fail(lfh_txn *t, lfh_err *err, int rc, const char *what)
 {
 	if (t && t->write)
 		t->broken = 1;
@@ -122,7 +76,7 @@ static int mdb_fail(lfh_txn *t, lfh_err *err, int rc, const char *what)
 }
 
 /* Zero-pad an agency id or category (1..31 bytes) to 32 bytes. */
-static int pad_name(uint8_t out[NAME_LEN], const char *name, const char *what, lfh_err *err)
+int st_pad_name(uint8_t out[NAME_LEN], const char *name, const char *what, lfh_err *err)
 {
 	size_t n = name ? strnlen(name, NAME_LEN) : 0;
 	if (n == 0 || n >= NAME_LEN)
@@ -133,7 +87,7 @@ static int pad_name(uint8_t out[NAME_LEN], const char *name, const char *what, l
 	return 0;
 }
 
-static int need_write(lfh_txn *t, lfh_err *err)
+int st_need_write(lfh_txn *t, lfh_err *err)
 {
 	if (!t)
 		return lfh_err_set(err, LFH_EINVAL, "no transaction");
@@ -142,7 +96,7 @@ static int need_write(lfh_txn *t, lfh_err *err)
 	return 0;
 }
 
-static int need_txn(lfh_txn *t, lfh_err *err)
+int st_need_txn(lfh_txn *t, lfh_err *err)
 {
 	if (!t)
 		return lfh_err_set(err, LFH_EINVAL, "no transaction");
@@ -150,7 +104,7 @@ static int need_txn(lfh_txn *t, lfh_err *err)
 }
 
 /* Scan callbacks: 0 go on, >0 stop (scan returns 0), <0 abort with it. */
-static int cb_result(int rc, int *stop)
+int st_cb_result(int rc, int *stop)
 {
 	if (rc != 0)
 		*stop = 1;
@@ -186,17 +140,17 @@ static int open_dbs(lfh_store *s, lfh_err *err)
 	MDB_txn *txn = NULL;
 	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc)
-		return mdb_fail(NULL, err, rc, "store: begin");
+		return st_mdb_fail(NULL, err, rc, "store: begin");
 	for (int i = 0; i < DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
+		rc = mdb_dbi_open(txn, st_db_names[i], MDB_CREATE, &s->dbi[i]);
 		if (rc) {
 			mdb_txn_abort(txn);
-			return mdb_fail(NULL, err, rc, db_names[i]);
+			return st_mdb_fail(NULL, err, rc, st_db_names[i]);
 		}
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc)
-		return mdb_fail(NULL, err, rc, "store: commit");
+		return st_mdb_fail(NULL, err, rc, "store: commit");
 	return 0;
 }
 
@@ -217,12 +171,12 @@ int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *e
 	rc = mdb_env_create(&s->env);
 	if (rc) {
 		s->env = NULL;
-		rc = mdb_fail(NULL, err, rc, "store: create");
+		rc = st_mdb_fail(NULL, err, rc, "store: create");
 		goto fail;
 	}
 	if ((rc = mdb_env_set_maxdbs(s->env, 16)) ||
 	    (rc = mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE))) {
-		rc = mdb_fail(NULL, err, rc, "store: configure");
+		rc = st_mdb_fail(NULL, err, rc, "store: configure");
 		goto fail;
 	}
 	rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
@@ -264,7 +218,7 @@ int lfh_txn_begin(lfh_store *s, int write, lfh_txn **out, lfh_err *err)
 	int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 	if (rc) {
 		free(t);
-		return mdb_fail(NULL, err, rc, "store: begin transaction");
+		return st_mdb_fail(NULL, err, rc, "store: begin transaction");
 	}
 	t->s = s;
 	t->write = write ? 1 : 0;
@@ -284,7 +238,7 @@ int lfh_txn_commit(lfh_txn *t, lfh_err *err)
 	} else {
 		int mrc = mdb_txn_commit(t->txn);
 		if (mrc)
-			rc = mdb_fail(NULL, err, mrc, "store: commit");
+			rc = st_mdb_fail(NULL, err, mrc, "store: commit");
 	}
 	free(t);
 	return rc;
@@ -298,39 +252,39 @@ void lfh_txn_abort(lfh_txn *t)
 	free(t);
 }
 
-/* ---- low-level get/put ------------------------------------------------ */
+/* ---- low-level get/put (shared: see store_int.h) --------------------- */
 
 /* mdb_get: 0 found, LFH_ENOTFOUND, or LFH_ESTORE. */
-static int db_get(lfh_txn *t, int db, const void *k, size_t kn, MDB_val *v, lfh_err *err,
-		  const char *what)
+int st_db_get(lfh_txn *t, int db, const void *k, size_t kn, MDB_val *v, lfh_err *err,
+	      const char *what)
 {
-	MDB_val key = val(k, kn);
+	MDB_val key = st_val(k, kn);
 	int rc = mdb_get(t->txn, t->s->dbi[db], &key, v);
 	if (rc == MDB_NOTFOUND)
 		return LFH_ENOTFOUND;
 	if (rc)
-		return mdb_fail(t, err, rc, what);
+		return st_mdb_fail(t, err, rc, what);
 	return 0;
 }
 
-static int db_put(lfh_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn,
-		  unsigned flags, lfh_err *err, const char *what)
+int st_db_put(lfh_txn *t, int db, const void *k, size_t kn, const void *v, size_t vn,
+	      unsigned flags, lfh_err *err, const char *what)
 {
-	MDB_val key = val(k, kn), data = val(v, vn);
+	MDB_val key = st_val(k, kn), data = st_val(v, vn);
 	int rc = mdb_put(t->txn, t->s->dbi[db], &key, &data, flags);
 	if (rc)
-		return mdb_fail(t, err, rc, what);
+		return st_mdb_fail(t, err, rc, what);
 	return 0;
 }
 
 /* Last key of an 8-byte-keyed db as a u64 (0 if empty). */
-static int db_last_u64(lfh_txn *t, int db, uint64_t *last, lfh_err *err, const char *what)
+int st_db_last_u64(lfh_txn *t, int db, uint64_t *last, lfh_err *err, const char *what)
 {
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
 	if (rc)
-		return mdb_fail(t, err, rc, what);
+		return st_mdb_fail(t, err, rc, what);
 	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
 	mdb_cursor_close(c);
 	if (rc == MDB_NOTFOUND) {
@@ -338,23 +292,23 @@ static int db_last_u64(lfh_txn *t, int db, uint64_t *last, lfh_err *err, const c
 		return 0;
 	}
 	if (rc)
-		return mdb_fail(t, err, rc, what);
+		return st_mdb_fail(t, err, rc, what);
 	if (k.mv_size != 8)
 		return lfh_err_set(err, LFH_ESTORE, "%s: corrupt key", what);
-	*last = get_be64(k.mv_data);
+	*last = st_get_be64(k.mv_data);
 	return 0;
 }
 
 static int db_count(lfh_txn *t, int db, uint64_t *count, lfh_err *err)
 {
 	MDB_stat st;
-	if (need_txn(t, err))
+	if (st_need_txn(t, err))
 		return LFH_EINVAL;
 	if (!count)
 		return lfh_err_set(err, LFH_EINVAL, "store: no output");
 	int rc = mdb_stat(t->txn, t->s->dbi[db], &st);
 	if (rc)
-		return mdb_fail(t, err, rc, db_names[db]);
+		return st_mdb_fail(t, err, rc, st_db_names[db]);
 	*count = st.ms_entries;
 	return 0;
 }
@@ -364,7 +318,7 @@ static int db_count(lfh_txn *t, int db, uint64_t *count, lfh_err *err)
 static int head_get(lfh_txn *t, uint64_t *head, lfh_err *err)
 {
 	if (!t->have_head) {
-		int rc = db_last_u64(t, DB_LOG, &t->head, err, "log");
+		int rc = st_db_last_u64(t, DB_LOG, &t->head, err, "log");
 		if (rc)
 			return rc;
 		t->have_head = 1;
@@ -385,19 +339,19 @@ static int check_event_args(const uint8_t *raw, size_t len, const lfh_event *ev,
 	if (ev->nrcpt < 1 || ev->nrcpt > LFH_MAX_RECIPIENTS)
 		return lfh_err_set(err, LFH_EINVAL, "store: event has %u recipients",
 				   (unsigned)ev->nrcpt);
-	if ((rc = pad_name(tmp, ev->author, "author", err)))
+	if ((rc = st_pad_name(tmp, ev->author, "author", err)))
 		return rc;
 	for (uint32_t i = 0; i < ev->nrcpt; i++)
-		if ((rc = pad_name(tmp, ev->rcpt[i].agency, "recipient", err)))
+		if ((rc = st_pad_name(tmp, ev->rcpt[i].agency, "recipient", err)))
 			return rc;
 	return 0;
 }
 
 static void slot_key(uint8_t k[K_SLOT], const lfh_event *ev, uint32_t i)
 {
-	pad_name(k, ev->author, "author", NULL);
-	pad_name(k + NAME_LEN, ev->rcpt[i].agency, "recipient", NULL);
-	put_be64(k + 2 * NAME_LEN, ev->rcpt[i].ctr);
+	st_pad_name(k, ev->author, "author", NULL);
+	st_pad_name(k + NAME_LEN, ev->rcpt[i].agency, "recipient", NULL);
+	st_put_be64(k + 2 * NAME_LEN, ev->rcpt[i].ctr);
 }
 
 /* 1 if key k in db maps to an id other than id, 0 if free or same. */
@@ -405,7 +359,7 @@ static int slot_taken(lfh_txn *t, int db, const uint8_t *k, size_t kn, const uin
 		      lfh_err *err)
 {
 	MDB_val v;
-	int rc = db_get(t, db, k, kn, &v, err, db_names[db]);
+	int rc = st_db_get(t, db, k, kn, &v, err, st_db_names[db]);
 	if (rc == LFH_ENOTFOUND)
 		return 0;
 	if (rc)
@@ -419,8 +373,8 @@ static int check_slots(lfh_txn *t, const lfh_event *ev, const uint8_t *id, lfh_e
 	uint8_t k[K_SLOT];
 	int rc;
 
-	pad_name(k, ev->author, "author", NULL);
-	put_be64(k + NAME_LEN, ev->seq);
+	st_pad_name(k, ev->author, "author", NULL);
+	st_put_be64(k + NAME_LEN, ev->seq);
 	rc = slot_taken(t, DB_BY_AUTHOR, k, NAME_LEN + 8, id, err);
 	if (rc < 0)
 		return rc;
@@ -446,11 +400,11 @@ static int check_slots(lfh_txn *t, const lfh_event *ev, const uint8_t *id, lfh_e
 static int put_event_value(lfh_txn *t, const uint8_t *id, uint64_t lseq, const uint8_t *raw,
 			   size_t len, lfh_err *err)
 {
-	MDB_val k = val(id, LFH_ID_LEN), v = { len + 8, NULL };
+	MDB_val k = st_val(id, LFH_ID_LEN), v = { len + 8, NULL };
 	int rc = mdb_put(t->txn, t->s->dbi[DB_EVENTS], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
 	if (rc)
-		return mdb_fail(t, err, rc, "events");
-	put_be64(v.mv_data, lseq);
+		return st_mdb_fail(t, err, rc, "events");
+	st_put_be64(v.mv_data, lseq);
 	memcpy((uint8_t *)v.mv_data + 8, raw, len);
 	return 0;
 }
@@ -461,27 +415,27 @@ static int put_indexes(lfh_txn *t, const lfh_event *ev, const uint8_t *id, uint6
 	uint8_t k[K_CASE_IDX > K_SLOT ? K_CASE_IDX : K_SLOT];
 	int rc;
 
-	put_be64(k, lseq);
-	if ((rc = db_put(t, DB_LOG, k, 8, id, LFH_ID_LEN, MDB_APPEND, err, "log")))
+	st_put_be64(k, lseq);
+	if ((rc = st_db_put(t, DB_LOG, k, 8, id, LFH_ID_LEN, MDB_APPEND, err, "log")))
 		return rc;
-	pad_name(k, ev->author, "author", NULL);
-	put_be64(k + NAME_LEN, ev->seq);
-	if ((rc = db_put(t, DB_BY_AUTHOR, k, NAME_LEN + 8, id, LFH_ID_LEN, 0, err, "by_author")))
+	st_pad_name(k, ev->author, "author", NULL);
+	st_put_be64(k + NAME_LEN, ev->seq);
+	if ((rc = st_db_put(t, DB_BY_AUTHOR, k, NAME_LEN + 8, id, LFH_ID_LEN, 0, err, "by_author")))
 		return rc;
 	for (uint32_t i = 0; i < ev->nrcpt; i++) {
-		pad_name(k, ev->rcpt[i].agency, "recipient", NULL);
-		put_be64(k + NAME_LEN, lseq);
-		if ((rc = db_put(t, DB_BY_RCPT, k, NAME_LEN + 8, id, LFH_ID_LEN, 0, err,
-				 "by_rcpt")))
+		st_pad_name(k, ev->rcpt[i].agency, "recipient", NULL);
+		st_put_be64(k + NAME_LEN, lseq);
+		if ((rc = st_db_put(t, DB_BY_RCPT, k, NAME_LEN + 8, id, LFH_ID_LEN, 0, err,
+				    "by_rcpt")))
 			return rc;
 		slot_key(k, ev, i);
-		if ((rc = db_put(t, DB_BY_SLOT, k, K_SLOT, id, LFH_ID_LEN, 0, err, "by_slot")))
+		if ((rc = st_db_put(t, DB_BY_SLOT, k, K_SLOT, id, LFH_ID_LEN, 0, err, "by_slot")))
 			return rc;
 	}
 	memcpy(k, ev->case_id, LFH_CASE_LEN);
-	put_be64(k + LFH_CASE_LEN, ev->hlc);
+	st_put_be64(k + LFH_CASE_LEN, ev->hlc);
 	memcpy(k + LFH_CASE_LEN + 8, id, LFH_ID_LEN);
-	return db_put(t, DB_BY_CASE, k, K_CASE_IDX, "", 0, 0, err, "by_case");
+	return st_db_put(t, DB_BY_CASE, k, K_CASE_IDX, "", 0, 0, err, "by_case");
 }
 
 int lfh_store_put_event(lfh_txn *t, const uint8_t *raw, size_t len, const lfh_event *ev,
@@ -494,20 +448,20 @@ int lfh_store_put_event(lfh_txn *t, const uint8_t *raw, size_t len, const lfh_ev
 
 	if (res)
 		*res = r;
-	if ((rc = need_write(t, err)) || (rc = check_event_args(raw, len, ev, id, err)))
+	if ((rc = st_need_write(t, err)) || (rc = check_event_args(raw, len, ev, id, err)))
 		return rc;
-	rc = db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events");
+	rc = st_db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events");
 	if (rc == 0) {
 		if (v.mv_size < 8)
 			return lfh_err_set(err, LFH_ESTORE, "events: corrupt value");
-		r.lseq = get_be64(v.mv_data);
+		r.lseq = st_get_be64(v.mv_data);
 		goto done;
 	}
 	if (rc != LFH_ENOTFOUND)
 		return rc;
 	rc = check_slots(t, ev, id, err);
 	if (rc == LFH_EEQUIV) {
-		int prc = db_put(t, DB_EVIDENCE, id, LFH_ID_LEN, raw, len, 0, err, "evidence");
+		int prc = st_db_put(t, DB_EVIDENCE, id, LFH_ID_LEN, raw, len, 0, err, "evidence");
 		return prc ? prc : rc;
 	}
 	if (rc)
@@ -541,16 +495,58 @@ int lfh_store_get_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN], const uint8_t 
 {
 	MDB_val v;
 	int rc;
-	if ((rc = need_txn(t, err)))
+	if ((rc = st_need_txn(t, err)))
 		return rc;
 	if (!id || !raw || !len)
 		return lfh_err_set(err, LFH_EINVAL, "store: missing argument");
-	rc = db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events");
+	rc = st_db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events");
 	if (rc == LFH_ENOTFOUND)
 		return lfh_err_set(err, LFH_ENOTFOUND, "no such event");
 	if (rc)
 		return rc;
 	return event_envelope(&v, raw, len, err);
+}
+
+int lfh_store_shred_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN],
+			  const uint8_t case_id[LFH_CASE_LEN], uint64_t hlc, lfh_err *err)
+{
+	uint8_t k[K_CASE_IDX];
+	MDB_val mk;
+	int rc;
+
+	if ((rc = st_need_write(t, err)))
+		return rc;
+	mk = st_val(id, LFH_ID_LEN);
+	rc = mdb_del(t->txn, t->s->dbi[DB_EVENTS], &mk, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return st_mdb_fail(t, err, rc, "events");
+	memcpy(k, case_id, LFH_CASE_LEN);
+	st_put_be64(k + LFH_CASE_LEN, hlc);
+	memcpy(k + LFH_CASE_LEN + 8, id, LFH_ID_LEN);
+	mk = st_val(k, sizeof k);
+	rc = mdb_del(t->txn, t->s->dbi[DB_BY_CASE], &mk, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return st_mdb_fail(t, err, rc, "by_case");
+	return 0;
+}
+
+int lfh_store_rcpt_add(lfh_txn *t, const char *rcpt, const uint8_t id[LFH_ID_LEN], lfh_err *err)
+{
+	uint8_t k[NAME_LEN + 8];
+	uint64_t head;
+	int rc;
+
+	if ((rc = st_need_write(t, err)) || (rc = st_pad_name(k, rcpt, "recipient", err)) ||
+	    (rc = head_get(t, &head, err)))
+		return rc;
+	st_put_be64(k + NAME_LEN, head + 1);
+	if ((rc = st_db_put(t, DB_BY_RCPT, k, sizeof k, id, LFH_ID_LEN, 0, err, "by_rcpt")))
+		return rc;
+	st_put_be64(k, head + 1);
+	if ((rc = st_db_put(t, DB_LOG, k, 8, id, LFH_ID_LEN, MDB_APPEND, err, "log")))
+		return rc;
+	t->head = head + 1;
+	return 0;
 }
 
 /* ---- index scans ------------------------------------------------------ */
@@ -577,33 +573,33 @@ static int scan_entry(lfh_txn *t, const index_scan *sc, const MDB_val *k, const 
 	if (k->mv_size < sc->num_off + 8 ||
 	    (sc->id_off >= 0 ? k->mv_size < (size_t)sc->id_off + LFH_ID_LEN
 			     : v->mv_size != LFH_ID_LEN))
-		return lfh_err_set(err, LFH_ESTORE, "%s: corrupt entry", db_names[sc->db]);
-	uint64_t num = get_be64(kp + sc->num_off);
+		return lfh_err_set(err, LFH_ESTORE, "%s: corrupt entry", st_db_names[sc->db]);
+	uint64_t num = st_get_be64(kp + sc->num_off);
 	if (num > sc->num_max) {
 		*stop = 1;
 		return 0;
 	}
 	id = sc->id_off >= 0 ? kp + sc->id_off : v->mv_data;
-	rc = db_get(t, DB_EVENTS, id, LFH_ID_LEN, &ev, err, "events");
+	rc = st_db_get(t, DB_EVENTS, id, LFH_ID_LEN, &ev, err, "events");
 	if (rc == LFH_ENOTFOUND)
 		return 0; /* shredded: its slots stay indexed, its bytes are gone */
 	if (rc || (rc = event_envelope(&ev, &raw, &len, err)))
 		return rc;
-	return cb_result(fn(ctx, num, id, raw, len), stop);
+	return st_cb_result(fn(ctx, num, id, raw, len), stop);
 }
 
 static int index_scan_run(lfh_txn *t, const index_scan *sc, lfh_scan_fn fn, void *ctx,
 			  lfh_err *err)
 {
 	MDB_cursor *c = NULL;
-	MDB_val k = val(sc->start, sc->start_len), v;
+	MDB_val k = st_val(sc->start, sc->start_len), v;
 	int stop = 0, rc;
 
 	if (!fn)
 		return lfh_err_set(err, LFH_EINVAL, "store: no scan callback");
 	rc = mdb_cursor_open(t->txn, t->s->dbi[sc->db], &c);
 	if (rc)
-		return mdb_fail(t, err, rc, db_names[sc->db]);
+		return st_mdb_fail(t, err, rc, st_db_names[sc->db]);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < sc->prefix_len || memcmp(k.mv_data, sc->start, sc->prefix_len))
@@ -617,7 +613,7 @@ static int index_scan_run(lfh_txn *t, const index_scan *sc, lfh_scan_fn fn, void
 			break;
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND) {
-		rc = mdb_fail(t, err, rc, db_names[sc->db]);
+		rc = st_mdb_fail(t, err, rc, st_db_names[sc->db]);
 		goto fail;
 	}
 	mdb_cursor_close(c);
@@ -632,11 +628,11 @@ int lfh_store_scan_rcpt(lfh_txn *t, const char *rcpt, uint64_t after, lfh_scan_f
 {
 	uint8_t k[NAME_LEN + 8];
 	int rc;
-	if ((rc = need_txn(t, err)) || (rc = pad_name(k, rcpt, "recipient", err)))
+	if ((rc = st_need_txn(t, err)) || (rc = st_pad_name(k, rcpt, "recipient", err)))
 		return rc;
 	if (after == UINT64_MAX)
 		return 0;
-	put_be64(k + NAME_LEN, after + 1);
+	st_put_be64(k + NAME_LEN, after + 1);
 	index_scan sc = { .db = DB_BY_RCPT, .start = k, .start_len = sizeof k,
 			  .prefix_len = NAME_LEN, .num_off = NAME_LEN,
 			  .num_max = UINT64_MAX, .id_off = -1 };
@@ -648,12 +644,12 @@ int lfh_store_scan_slots(lfh_txn *t, const char *author, const char *rcpt, uint6
 {
 	uint8_t k[K_SLOT];
 	int rc;
-	if ((rc = need_txn(t, err)) || (rc = pad_name(k, author, "author", err)) ||
-	    (rc = pad_name(k + NAME_LEN, rcpt, "recipient", err)))
+	if ((rc = st_need_txn(t, err)) || (rc = st_pad_name(k, author, "author", err)) ||
+	    (rc = st_pad_name(k + NAME_LEN, rcpt, "recipient", err)))
 		return rc;
 	if (from > to)
 		return 0;
-	put_be64(k + 2 * NAME_LEN, from);
+	st_put_be64(k + 2 * NAME_LEN, from);
 	index_scan sc = { .db = DB_BY_SLOT, .start = k, .start_len = sizeof k,
 			  .prefix_len = 2 * NAME_LEN, .num_off = 2 * NAME_LEN,
 			  .num_max = to, .id_off = -1 };
@@ -664,7 +660,7 @@ int lfh_store_scan_case(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_sca
 			void *ctx, lfh_err *err)
 {
 	int rc;
-	if ((rc = need_txn(t, err)))
+	if ((rc = st_need_txn(t, err)))
 		return rc;
 	if (!case_id)
 		return lfh_err_set(err, LFH_EINVAL, "store: no case id");
@@ -679,9 +675,9 @@ int lfh_store_scan_author(lfh_txn *t, const char *author, uint64_t from, lfh_sca
 {
 	uint8_t k[NAME_LEN + 8];
 	int rc;
-	if ((rc = need_txn(t, err)) || (rc = pad_name(k, author, "author", err)))
+	if ((rc = st_need_txn(t, err)) || (rc = st_pad_name(k, author, "author", err)))
 		return rc;
-	put_be64(k + NAME_LEN, from);
+	st_put_be64(k + NAME_LEN, from);
 	index_scan sc = { .db = DB_BY_AUTHOR, .start = k, .start_len = sizeof k,
 			  .prefix_len = NAME_LEN, .num_off = NAME_LEN,
 			  .num_max = UINT64_MAX, .id_off = -1 };
@@ -691,7 +687,7 @@ int lfh_store_scan_author(lfh_txn *t, const char *author, uint64_t from, lfh_sca
 int lfh_store_log_head(lfh_txn *t, uint64_t *head, lfh_err *err)
 {
 	int rc;
-	if ((rc = need_txn(t, err)))
+	if ((rc = st_need_txn(t, err)))
 		return rc;
 	if (!head)
 		return lfh_err_set(err, LFH_EINVAL, "store: no output");
@@ -706,525 +702,4 @@ int lfh_store_event_count(lfh_txn *t, uint64_t *count, lfh_err *err)
 int lfh_store_evidence_count(lfh_txn *t, uint64_t *count, lfh_err *err)
 {
 	return db_count(t, DB_EVIDENCE, count, err);
-}
-
-/* ---- records (cases, audit) ------------------------------------------- */
-
-static int put_record(lfh_txn *t, int db, const uint8_t *k, size_t kn, const lfh_record *r,
-		      unsigned flags, lfh_err *err)
-{
-	lfh_buf b = { 0 };
-	int rc = lfh_record_encode(r, &b, err);
-	if (rc == 0)
-		rc = db_put(t, db, k, kn, b.data ? b.data : (const uint8_t *)"", b.len, flags,
-			    err, db_names[db]);
-	lfh_buf_free(&b);
-	return rc;
-}
-
-static int decode_record(const MDB_val *v, lfh_record *r, lfh_err *err)
-{
-	return lfh_record_decode(v->mv_data, v->mv_size, r, err);
-}
-
-int lfh_store_case_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *r,
-		       lfh_err *err)
-{
-	int rc;
-	if ((rc = need_write(t, err)))
-		return rc;
-	if (!case_id || !r)
-		return lfh_err_set(err, LFH_EINVAL, "store: missing argument");
-	return put_record(t, DB_CASES, case_id, LFH_CASE_LEN, r, 0, err);
-}
-
-int lfh_store_case_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_record *r,
-		       lfh_err *err)
-{
-	MDB_val v;
-	int rc;
-	if ((rc = need_txn(t, err)))
-		return rc;
-	if (!case_id || !r)
-		return lfh_err_set(err, LFH_EINVAL, "store: missing argument");
-	rc = db_get(t, DB_CASES, case_id, LFH_CASE_LEN, &v, err, "cases");
-	if (rc == LFH_ENOTFOUND)
-		return lfh_err_set(err, LFH_ENOTFOUND, "no such case");
-	if (rc)
-		return rc;
-	return decode_record(&v, r, err);
-}
-
-int lfh_store_scan_cases(lfh_txn *t, lfh_case_fn fn, void *ctx, lfh_err *err)
-{
-	MDB_cursor *c = NULL;
-	MDB_val k, v;
-	lfh_record r;
-	int stop = 0, rc;
-
-	if ((rc = need_txn(t, err)))
-		return rc;
-	if (!fn)
-		return lfh_err_set(err, LFH_EINVAL, "store: no scan callback");
-	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_CASES], &c)))
-		return mdb_fail(t, err, rc, "cases");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != LFH_CASE_LEN) {
-			rc = lfh_err_set(err, LFH_ESTORE, "cases: corrupt key");
-			goto fail;
-		}
-		memset(&r, 0, sizeof r);
-		if ((rc = decode_record(&v, &r, err)))
-			goto fail;
-		rc = cb_result(fn(ctx, k.mv_data, &r), &stop);
-		lfh_record_clear(&r);
-		if (rc)
-			goto fail;
-		if (stop)
-			break;
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		rc = mdb_fail(t, err, rc, "cases");
-		goto fail;
-	}
-	mdb_cursor_close(c);
-	return 0;
-fail:
-	mdb_cursor_close(c);
-	return rc;
-}
-
-static int has_prefix(const MDB_val *k, const uint8_t *prefix, size_t n)
-{
-	return k->mv_size >= n && memcmp(k->mv_data, prefix, n) == 0;
-}
-
-int lfh_store_case_lookup(lfh_txn *t, const uint8_t *prefix, size_t n,
-			  uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
-{
-	MDB_cursor *c = NULL;
-	MDB_val k = val(prefix, n), v;
-	int rc;
-
-	if ((rc = need_txn(t, err)))
-		return rc;
-	if (!prefix || !case_id || n < 1 || n > LFH_CASE_LEN)
-		return lfh_err_set(err, LFH_EINVAL, "case id prefix must be 1..%d bytes",
-				   LFH_CASE_LEN);
-	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_CASES], &c)))
-		return mdb_fail(t, err, rc, "cases");
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == MDB_NOTFOUND || (rc == 0 && !has_prefix(&k, prefix, n))) {
-		rc = lfh_err_set(err, LFH_ENOTFOUND, "no case matches that prefix");
-		goto fail;
-	}
-	if (rc)
-		goto fail_mdb;
-	if (k.mv_size != LFH_CASE_LEN) {
-		rc = lfh_err_set(err, LFH_ESTORE, "cases: corrupt key");
-		goto fail;
-	}
-	memcpy(case_id, k.mv_data, LFH_CASE_LEN);
-	rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	if (rc == 0 && has_prefix(&k, prefix, n)) {
-		rc = lfh_err_set(err, LFH_EAMBIG, "several cases match that prefix");
-		goto fail;
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		goto fail_mdb;
-	mdb_cursor_close(c);
-	return 0;
-fail_mdb:
-	rc = mdb_fail(t, err, rc, "cases");
-fail:
-	mdb_cursor_close(c);
-	return rc;
-}
-
-int lfh_store_audit_append(lfh_txn *t, const lfh_record *r, lfh_err *err)
-{
-	uint8_t k[8];
-	uint64_t last;
-	int rc;
-	if ((rc = need_write(t, err)))
-		return rc;
-	if (!r)
-		return lfh_err_set(err, LFH_EINVAL, "store: no audit record");
-	if ((rc = db_last_u64(t, DB_AUDIT, &last, err, "audit")))
-		return rc;
-	put_be64(k, last + 1);
-	return put_record(t, DB_AUDIT, k, sizeof k, r, MDB_APPEND, err);
-}
-
-int lfh_store_scan_audit(lfh_txn *t, uint64_t after, lfh_audit_fn fn, void *ctx, lfh_err *err)
-{
-	MDB_cursor *c = NULL;
-	uint8_t start[8] = { 0 };
-	MDB_val k, v;
-	lfh_record r;
-	int stop = 0, rc;
-
-	if ((rc = need_txn(t, err)))
-		return rc;
-	if (!fn)
-		return lfh_err_set(err, LFH_EINVAL, "store: no scan callback");
-	if (after == UINT64_MAX)
-		return 0;
-	put_be64(start, after + 1);
-	k = val(start, sizeof start);
-	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_AUDIT], &c)))
-		return mdb_fail(t, err, rc, "audit");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 8) {
-			rc = lfh_err_set(err, LFH_ESTORE, "audit: corrupt key");
-			goto fail;
-		}
-		memset(&r, 0, sizeof r);
-		if ((rc = decode_record(&v, &r, err)))
-			goto fail;
-		rc = cb_result(fn(ctx, get_be64(k.mv_data), &r), &stop);
-		lfh_record_clear(&r);
-		if (rc)
-			goto fail;
-		if (stop)
-			break;
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		rc = mdb_fail(t, err, rc, "audit");
-		goto fail;
-	}
-	mdb_cursor_close(c);
-	return 0;
-fail:
-	mdb_cursor_close(c);
-	return rc;
-}
-
-/* ---- sharing keys and grants ------------------------------------------ */
-
-static int key_key(uint8_t k[K_KEY], const uint8_t *case_id, const char *category,
-		   const char *creator, uint32_t epoch, lfh_err *err)
-{
-	int rc;
-	if (!case_id)
-		return lfh_err_set(err, LFH_EINVAL, "store: no case id");
-	memcpy(k, case_id, LFH_CASE_LEN);
-	if ((rc = pad_name(k + LFH_CASE_LEN, category, "category", err)) ||
-	    (rc = pad_name(k + LFH_CASE_LEN + NAME_LEN, creator, "key creator", err)))
-		return rc;
-	put_be32(k + LFH_CASE_LEN + 2 * NAME_LEN, epoch);
-	return 0;
-}
-
-int lfh_store_key_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
-		      const char *creator, uint32_t epoch, const uint8_t key[32], lfh_err *err)
-{
-	uint8_t k[K_KEY];
-	int rc;
-	if ((rc = need_write(t, err)) || (rc = key_key(k, case_id, category, creator, epoch, err)))
-		return rc;
-	if (!key)
-		return lfh_err_set(err, LFH_EINVAL, "store: no key");
-	return db_put(t, DB_KEYS, k, sizeof k, key, 32, 0, err, "keys");
-}
-
-int lfh_store_key_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
-		      const char *creator, uint32_t epoch, uint8_t key[32], lfh_err *err)
-{
-	uint8_t k[K_KEY];
-	MDB_val v;
-	int rc;
-	if ((rc = need_txn(t, err)) || (rc = key_key(k, case_id, category, creator, epoch, err)))
-		return rc;
-	if (!key)
-		return lfh_err_set(err, LFH_EINVAL, "store: no key output");
-	rc = db_get(t, DB_KEYS, k, sizeof k, &v, err, "keys");
-	if (rc == LFH_ENOTFOUND)
-		return lfh_err_set(err, LFH_ENOTFOUND, "sharing key %s/%s epoch %u not held",
-				   category, creator, (unsigned)epoch);
-	if (rc)
-		return rc;
-	if (v.mv_size != 32)
-		return lfh_err_set(err, LFH_ESTORE, "keys: corrupt value");
-	memcpy(key, v.mv_data, 32);
-	return 0;
-}
-
-static int grant_key(uint8_t k[K_GRANT], const uint8_t *case_id, const char *category,
-		     const char *creator, uint32_t epoch, const char *agency, lfh_err *err)
-{
-	int rc = key_key(k, case_id, category, creator, epoch, err);
-	return rc ? rc : pad_name(k + K_KEY, agency, "agency", err);
-}
-
-int lfh_store_grant_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
-			const char *creator, uint32_t epoch, const char *agency, lfh_err *err)
-{
-	uint8_t k[K_GRANT];
-	int rc;
-	if ((rc = need_write(t, err)) ||
-	    (rc = grant_key(k, case_id, category, creator, epoch, agency, err)))
-		return rc;
-	return db_put(t, DB_GRANTS, k, sizeof k, "", 0, 0, err, "grants");
-}
-
-int lfh_store_grant_has(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
-			const char *creator, uint32_t epoch, const char *agency, int *has,
-			lfh_err *err)
-{
-	uint8_t k[K_GRANT];
-	MDB_val v;
-	int rc;
-	if ((rc = need_txn(t, err)) ||
-	    (rc = grant_key(k, case_id, category, creator, epoch, agency, err)))
-		return rc;
-	if (!has)
-		return lfh_err_set(err, LFH_EINVAL, "store: no output");
-	rc = db_get(t, DB_GRANTS, k, sizeof k, &v, err, "grants");
-	if (rc && rc != LFH_ENOTFOUND)
-		return rc;
-	*has = rc == 0;
-	return 0;
-}
-
-/* ---- peers cursors and meta counters ---------------------------------- */
-
-static int get_u64(lfh_txn *t, int db, const void *k, size_t kn, uint64_t *out, lfh_err *err)
-{
-	MDB_val v;
-	int rc = db_get(t, db, k, kn, &v, err, db_names[db]);
-	if (rc == LFH_ENOTFOUND) {
-		*out = 0;
-		return 0;
-	}
-	if (rc)
-		return rc;
-	if (v.mv_size != 8)
-		return lfh_err_set(err, LFH_ESTORE, "%s: corrupt value", db_names[db]);
-	*out = get_be64(v.mv_data);
-	return 0;
-}
-
-static int put_u64(lfh_txn *t, int db, const void *k, size_t kn, uint64_t x, lfh_err *err)
-{
-	uint8_t v[8];
-	put_be64(v, x);
-	return db_put(t, db, k, kn, v, sizeof v, 0, err, db_names[db]);
-}
-
-int lfh_store_cursor_get(lfh_txn *t, const char *peer, uint64_t *cursor, lfh_err *err)
-{
-	uint8_t k[NAME_LEN];
-	int rc;
-	if ((rc = need_txn(t, err)) || (rc = pad_name(k, peer, "peer", err)))
-		return rc;
-	if (!cursor)
-		return lfh_err_set(err, LFH_EINVAL, "store: no output");
-	return get_u64(t, DB_PEERS, k, sizeof k, cursor, err);
-}
-
-int lfh_store_cursor_put(lfh_txn *t, const char *peer, uint64_t cursor, lfh_err *err)
-{
-	uint8_t k[NAME_LEN];
-	int rc;
-	if ((rc = need_write(t, err)) || (rc = pad_name(k, peer, "peer", err)))
-		return rc;
-	return put_u64(t, DB_PEERS, k, sizeof k, cursor, err);
-}
-
-static int meta_name(const char *name, size_t *n, lfh_err *err)
-{
-	*n = name ? strnlen(name, LFH_META_NAME_MAX + 1) : 0;
-	if (*n == 0 || *n > LFH_META_NAME_MAX)
-		return lfh_err_set(err, LFH_EINVAL, "meta name must be 1..%d characters",
-				   LFH_META_NAME_MAX);
-	return 0;
-}
-
-int lfh_store_meta_get(lfh_txn *t, const char *name, uint64_t *val_out, lfh_err *err)
-{
-	size_t n;
-	int rc;
-	if ((rc = need_txn(t, err)) || (rc = meta_name(name, &n, err)))
-		return rc;
-	if (!val_out)
-		return lfh_err_set(err, LFH_EINVAL, "store: no output");
-	return get_u64(t, DB_META, name, n, val_out, err);
-}
-
-int lfh_store_meta_put(lfh_txn *t, const char *name, uint64_t x, lfh_err *err)
-{
-	size_t n;
-	int rc;
-	if ((rc = need_write(t, err)) || (rc = meta_name(name, &n, err)))
-		return rc;
-	return put_u64(t, DB_META, name, n, x, err);
-}
-
-/* ---- governance tables ------------------------------------------------- */
-
-/* Key in the `tables` db: one table byte, then the caller's key. */
-#define TBL_KEY_MAX 256
-
-static int tbl_key(uint8_t *k, enum lfh_table tbl, const void *key, size_t klen, lfh_err *err)
-{
-	if ((unsigned)tbl >= LFH_TBL_COUNT || klen == 0 || klen > TBL_KEY_MAX - 1 || !key)
-		return lfh_err_set(err, LFH_EINVAL, "store: bad table key");
-	k[0] = (uint8_t)tbl;
-	memcpy(k + 1, key, klen);
-	return 0;
-}
-
-int lfh_store_tbl_put(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen,
-		      const void *v, size_t vlen, lfh_err *err)
-{
-	uint8_t k[TBL_KEY_MAX];
-	int rc;
-	if ((rc = need_write(t, err)) || (rc = tbl_key(k, tbl, key, klen, err)))
-		return rc;
-	return db_put(t, DB_TABLES, k, klen + 1, v ? v : "", v ? vlen : 0, 0, err, "tables");
-}
-
-int lfh_store_tbl_get(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen,
-		      const uint8_t **v, size_t *vlen, lfh_err *err)
-{
-	uint8_t k[TBL_KEY_MAX];
-	MDB_val mv;
-	int rc;
-	if ((rc = need_txn(t, err)) || (rc = tbl_key(k, tbl, key, klen, err)))
-		return rc;
-	rc = db_get(t, DB_TABLES, k, klen + 1, &mv, err, "tables");
-	if (rc)
-		return rc;
-	if (v)
-		*v = mv.mv_data;
-	if (vlen)
-		*vlen = mv.mv_size;
-	return 0;
-}
-
-int lfh_store_tbl_del(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen, lfh_err *err)
-{
-	uint8_t k[TBL_KEY_MAX];
-	MDB_val mk;
-	int rc;
-	if ((rc = need_write(t, err)) || (rc = tbl_key(k, tbl, key, klen, err)))
-		return rc;
-	mk = val(k, klen + 1);
-	rc = mdb_del(t->txn, t->s->dbi[DB_TABLES], &mk, NULL);
-	if (rc == MDB_NOTFOUND)
-		return LFH_ENOTFOUND;
-	return rc ? mdb_fail(t, err, rc, "tables") : 0;
-}
-
-int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
-		       lfh_tbl_fn fn, void *ctx, lfh_err *err)
-{
-	uint8_t k[TBL_KEY_MAX];
-	MDB_cursor *c = NULL;
-	MDB_val mk, mv;
-	int rc, stop = 0;
-
-	if ((rc = need_txn(t, err)))
-		return rc;
-	if ((unsigned)tbl >= LFH_TBL_COUNT || plen > TBL_KEY_MAX - 1 || (plen && !prefix) || !fn)
-		return lfh_err_set(err, LFH_EINVAL, "store: bad table scan");
-	k[0] = (uint8_t)tbl;
-	if (plen)
-		memcpy(k + 1, prefix, plen);
-	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_TABLES], &c);
-	if (rc)
-		return mdb_fail(t, err, rc, "tables");
-	mk = val(k, plen + 1);
-	for (rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &mk, &mv, MDB_NEXT)) {
-		if (mk.mv_size < plen + 1 || memcmp(mk.mv_data, k, plen + 1))
-			break;
-		rc = cb_result(fn(ctx, (const uint8_t *)mk.mv_data + 1, mk.mv_size - 1, mv.mv_data,
-				  mv.mv_size), &stop);
-		if (rc || stop)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc > 0)
-		return mdb_fail(t, err, rc, "tables");
-	return rc;
-}
-
-int lfh_store_shred_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN],
-			  const uint8_t case_id[LFH_CASE_LEN], uint64_t hlc, lfh_err *err)
-{
-	uint8_t k[K_CASE_IDX];
-	MDB_val mk;
-	int rc;
-
-	if ((rc = need_write(t, err)))
-		return rc;
-	mk = val(id, LFH_ID_LEN);
-	rc = mdb_del(t->txn, t->s->dbi[DB_EVENTS], &mk, NULL);
-	if (rc && rc != MDB_NOTFOUND)
-		return mdb_fail(t, err, rc, "events");
-	memcpy(k, case_id, LFH_CASE_LEN);
-	put_be64(k + LFH_CASE_LEN, hlc);
-	memcpy(k + LFH_CASE_LEN + 8, id, LFH_ID_LEN);
-	mk = val(k, sizeof k);
-	rc = mdb_del(t->txn, t->s->dbi[DB_BY_CASE], &mk, NULL);
-	if (rc && rc != MDB_NOTFOUND)
-		return mdb_fail(t, err, rc, "by_case");
-	return 0;
-}
-
-int lfh_store_keys_delete(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
-			  uint64_t *deleted, lfh_err *err)
-{
-	uint8_t prefix[LFH_CASE_LEN + NAME_LEN];
-	MDB_cursor *c = NULL;
-	MDB_val mk, mv;
-	int rc;
-
-	*deleted = 0;
-	if ((rc = need_write(t, err)))
-		return rc;
-	memcpy(prefix, case_id, LFH_CASE_LEN);
-	if ((rc = pad_name(prefix + LFH_CASE_LEN, category, "category", err)))
-		return rc;
-	rc = mdb_cursor_open(t->txn, t->s->dbi[DB_KEYS], &c);
-	if (rc)
-		return mdb_fail(t, err, rc, "keys");
-	mk = val(prefix, sizeof prefix);
-	for (rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &mk, &mv, MDB_NEXT)) {
-		if (mk.mv_size < sizeof prefix || memcmp(mk.mv_data, prefix, sizeof prefix))
-			break;
-		if ((rc = mdb_cursor_del(c, 0)))
-			break;
-		(*deleted)++;
-	}
-	mdb_cursor_close(c);
-	if (rc && rc != MDB_NOTFOUND)
-		return mdb_fail(t, err, rc, "keys");
-	return 0;
-}
-
-int lfh_store_rcpt_add(lfh_txn *t, const char *rcpt, const uint8_t id[LFH_ID_LEN], lfh_err *err)
-{
-	uint8_t k[NAME_LEN + 8];
-	uint64_t head;
-	int rc;
-
-	if ((rc = need_write(t, err)) || (rc = pad_name(k, rcpt, "recipient", err)) ||
-	    (rc = head_get(t, &head, err)))
-		return rc;
-	put_be64(k + NAME_LEN, head + 1);
-	if ((rc = db_put(t, DB_BY_RCPT, k, sizeof k, id, LFH_ID_LEN, 0, err, "by_rcpt")))
-		return rc;
-	put_be64(k, head + 1);
-	if ((rc = db_put(t, DB_LOG, k, 8, id, LFH_ID_LEN, MDB_APPEND, err, "log")))
-		return rc;
-	t->head = head + 1;
-	return 0;
 }

@@ -7,6 +7,7 @@
  *   ctl_case.c  referral_new, note_add, case_list, case_show
  *   ctl_gov.c   case_invite, case_close, isa_show, isa_propose, isa_sign,
  *               isa_explain, retention_run
+ *   ctl_audit.c audit_list
  * A command returns 0, or a status after lfh_ctl_fail; only store failures
  * (LFH_ESTORE, LFH_ENOMEM, LFH_EIO) abort the round: validation failures
  * must be detected before the command writes anything.
@@ -69,5 +70,6 @@ int ctl_isa_propose(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_sign(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_explain(lfh_ctl_req *q, lfh_txn *t);
 int ctl_retention_run(lfh_ctl_req *q, lfh_txn *t);
+int ctl_audit_list(lfh_ctl_req *q, lfh_txn *t);
 
 #endif

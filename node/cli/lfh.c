@@ -20,6 +20,7 @@ static const struct {
 	{ "status", status_main, "this node, its peers, replication state" },
 	{ "isa", isa_main, "the information-sharing agreement: check, show, propose, sign, explain" },
 	{ "keys", keys_main, "create and export an agency's keys" },
+	{ "audit", audit_main, "the audit log: who read or wrote what, and when" },
 };
 
 static void usage(FILE *f)
