@@ -251,6 +251,9 @@ static const struct {
 	{ "isa_sign", ctl_isa_sign },
 	{ "isa_explain", ctl_isa_explain },
 	{ "retention_run", ctl_retention_run },
+	{ "case_step", ctl_case_step },
+	{ "case_state", ctl_case_state },
+	{ "due", ctl_due },
 	{ "audit_list", ctl_audit_list },
 };
 

@@ -40,7 +40,7 @@ static int split_agencies(char *list, const char **to, size_t *nto, lfh_ctl_repl
 int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 {
 	static const char *risks[] = { "standard", "medium", "high" };
-	const char *summary, *location, *category, *risk, *by, *to_s, *desc;
+	const char *summary, *location, *category, *risk, *by, *to_s, *desc, *subject;
 	const char *to[LFH_MAX_RECIPIENTS];
 	char tolist[LFH_MAX_RECIPIENTS * (LFH_AGENCY_MAX + 2)];
 	size_t nto;
@@ -57,6 +57,9 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 	    !(to_s = lfh_ctl_need(&q->req, "to", sizeof tolist - 1, &q->rep)))
 		return q->rep.code;
 	desc = lfh_record_str(&q->req, "description");
+	subject = lfh_record_str(&q->req, "subject");
+	if (subject && strlen(subject) > SUMMARY_MAX)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "subject is too long (max 200 characters)");
 	if (desc && strlen(desc) > DESCRIPTION_MAX)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "description is too long (max 8000 characters)");
 	for (int i = 0; i < 3; i++)
@@ -71,6 +74,7 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 	    lfh_record_set_str(&body, "asb_category", category, &err) ||
 	    lfh_record_set_str(&body, "description", desc ? desc : "", &err) ||
 	    lfh_record_set_str(&body, "risk", risk, &err) ||
+	    (subject && lfh_record_set_str(&body, "subject", subject, &err)) ||
 	    lfh_record_set_str(&body, "by", by, &err)) {
 		lfh_record_clear(&body);
 		return lfh_ctl_fail(&q->rep, err.code, err.msg);

@@ -20,6 +20,7 @@
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
 #include "lfh/isa.h"
+#include "lfh/osara.h"
 #include "lfh/policy.h"
 
 #define BY_MAX 64
@@ -31,6 +32,23 @@ static int need_isa(lfh_ctl_req *q)
 		return 0;
 	return lfh_ctl_fail(&q->rep, LFH_EINVAL,
 			    "this node runs without an ISA (config: isa = FILE)");
+}
+
+/* Is this governance step valid in the case's OSARA state? (reply set if not) */
+static int osara_allows(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			uint32_t type, const lfh_record *body)
+{
+	lfh_osara_state *st = malloc(sizeof *st);
+	lfh_err err = { 0 };
+	int rc;
+
+	if (!st)
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	rc = lfh_ctl_project(q->node, t, case_id, st, &err);
+	if (!rc)
+		rc = lfh_osara_check(st, type, q->node->cfg.agency, body, &err);
+	free(st);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
 }
 
 /* Write a governance event with a plaintext record body, then reply. */
@@ -82,7 +100,7 @@ int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
 	if (lfh_record_set_str(&body, "agency", agency, &err) ||
 	    lfh_record_set_str(&body, "by", by, &err))
 		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
-	else
+	else if (!(rc = osara_allows(q, t, case_id, LFH_EV_JOIN, &body)))
 		rc = write_gov(q, t, case_id, LFH_EV_JOIN, "referral", agency, &body);
 	lfh_record_clear(&body);
 	return rc;
@@ -114,7 +132,7 @@ int ctl_case_close(lfh_ctl_req *q, lfh_txn *t)
 	if (lfh_record_set_str(&body, "by", by, &err) ||
 	    lfh_record_set_str(&body, "reason", reason ? reason : "", &err))
 		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
-	else
+	else if (!(rc = osara_allows(q, t, case_id, LFH_EV_CLOSE, &body)))
 		rc = write_gov(q, t, case_id, LFH_EV_CLOSE, "referral", NULL, &body);
 	lfh_record_clear(&body);
 	return rc;

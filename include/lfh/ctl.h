@@ -7,6 +7,7 @@
  *   ctl_case.c  referral_new, note_add, case_list, case_show
  *   ctl_gov.c   case_invite, case_close, isa_show, isa_propose, isa_sign,
  *               isa_explain, retention_run
+ *   ctl_osara.c case_step, case_state, due (OSARA case work)
  *   ctl_audit.c audit_list
  * A command returns 0, or a status after lfh_ctl_fail; only store failures
  * (LFH_ESTORE, LFH_ENOMEM, LFH_EIO) abort the round: validation failures
@@ -58,6 +59,11 @@ int lfh_ctl_write(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN
 /* Reply {case, event, hlc} for the write recorded in q->wr. */
 int lfh_ctl_written(lfh_ctl_req *q, const uint8_t case_id[LFH_CASE_LEN]);
 
+struct lfh_osara_state;
+/* The case's OSARA state, projected from every event held here (st: heap, ~400 KB). */
+int lfh_ctl_project(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		    struct lfh_osara_state *st, lfh_err *err);
+
 int ctl_status(lfh_ctl_req *q, lfh_txn *t);
 int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t);
 int ctl_note_add(lfh_ctl_req *q, lfh_txn *t);
@@ -70,6 +76,9 @@ int ctl_isa_propose(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_sign(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_explain(lfh_ctl_req *q, lfh_txn *t);
 int ctl_retention_run(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_step(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_state(lfh_ctl_req *q, lfh_txn *t);
+int ctl_due(lfh_ctl_req *q, lfh_txn *t);
 int ctl_audit_list(lfh_ctl_req *q, lfh_txn *t);
 
 #endif

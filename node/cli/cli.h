@@ -16,4 +16,12 @@ int isa_main(int argc, char **argv);      /* cmd_isa.c: check, show FILE */
 int isa_node_main(int argc, char **argv); /* cmd_isa_node.c: show, propose, sign, explain, ... */
 int audit_main(int argc, char **argv);    /* cmd_audit.c: list and export the audit log */
 
+#include <stdio.h>
+struct step_def;
+const struct step_def *find_step(const char *verb);      /* cmd_osara.c */
+void osara_steps_usage(FILE *f);
+int osara_step_main(int argc, char **argv);  /* lfh case STEP CASE --field ... */
+int osara_state_main(int argc, char **argv); /* lfh case state CASE */
+int due_main(int argc, char **argv);         /* lfh due, lfh actions --mine */
+
 #endif

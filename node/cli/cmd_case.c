@@ -21,7 +21,11 @@ static void usage(FILE *f)
 		"         default category: referral)\n"
 		"  invite make AGENCY a participant: it receives the case's earlier events\n"
 		"         of the categories the ISA lets it see, and later ones\n"
-		"  close  close the case: retention periods start (ISA hubs)\n"
+		"  close  close the case after a closure review: retention periods start\n"
+		"  state  the case's OSARA state: stage, lead, risk, objective, actions\n"
+		"\nOSARA steps (lfh case STEP --help for each):\n");
+	osara_steps_usage(f);
+	fprintf(f,
 		"\n"
 		"CASE is the case id shown by 'lfh case list' (32 hex digits) or a unique\n"
 		"prefix of it of at least 8 digits.\n"
@@ -267,6 +271,10 @@ int case_main(int argc, char **argv)
 		return case_show(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "note"))
 		return case_note(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "state"))
+		return osara_state_main(argc - 1, argv + 1);
+	if (argc >= 2 && find_step(argv[1]))
+		return osara_step_main(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "invite"))
 		return case_invite(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "close"))

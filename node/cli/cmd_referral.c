@@ -11,7 +11,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lfh referral new --summary TEXT --location TEXT --category NAME\n"
 		"                        --risk standard|medium|high --to AGENCY[,AGENCY...]\n"
-		"                        [--description TEXT] [--json]\n"
+		"                        [--description TEXT] [--subject TEXT] [--json]\n"
 		"\n"
 		"File a referral: your agency becomes the lead agency. The referral is\n"
 		"encrypted and shared only with the agencies in --to (and kept at yours).\n"
@@ -23,6 +23,7 @@ static void usage(FILE *f)
 		"  --risk         initial risk level: standard, medium or high\n"
 		"  --to           agencies to share with, comma-separated\n"
 		"  --description  fuller account (max 8000)\n"
+		"  --subject      the person or household the problem centres on (max 200)\n"
 		"  --json         print {\"case\",\"event\",\"hlc\"} as JSON\n"
 		"\n"
 		"example:\n"
@@ -40,12 +41,14 @@ static int referral_new(int argc, char **argv)
 		{ "risk", required_argument, NULL, 'r' },
 		{ "to", required_argument, NULL, 't' },
 		{ "description", required_argument, NULL, 'd' },
+		{ "subject", required_argument, NULL, 'u' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *keys[] = { ['s'] = "summary", ['l'] = "location", ['k'] = "asb_category",
-				      ['r'] = "risk", ['t'] = "to", ['d'] = "description" };
+				      ['r'] = "risk", ['t'] = "to", ['d'] = "description",
+				      ['u'] = "subject" };
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
@@ -77,7 +80,8 @@ static int referral_new(int argc, char **argv)
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (keys[i] && strcmp(keys[i], "description") && !lfh_record_str(&req, keys[i])) {
+		if (keys[i] && strcmp(keys[i], "description") && strcmp(keys[i], "subject") &&
+		    !lfh_record_str(&req, keys[i])) {
 			cli_error("missing --%s (see lfh referral new --help)",
 				  strcmp(keys[i], "asb_category") ? keys[i] : "category");
 			lfh_record_clear(&req);

@@ -17,6 +17,8 @@ static const struct {
 } commands[] = {
 	{ "referral", referral_main, "file a new referral to the hub (referral new)" },
 	{ "case", case_main, "list cases, show a case's timeline, add a note" },
+	{ "due", due_main, "actions, meetings and reviews due: on target, warning, overdue" },
+	{ "actions", due_main, "actions tasked to your agency (--mine)" },
 	{ "status", status_main, "this node, its peers, replication state" },
 	{ "isa", isa_main, "the information-sharing agreement: check, show, propose, sign, explain" },
 	{ "keys", keys_main, "create and export an agency's keys" },

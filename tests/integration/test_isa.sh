@@ -175,6 +175,18 @@ if [[ $explain == *'"category":"health"'* && $explain == *'"why"'* ]]; then
 else
 	tap_fail "isa explain lists who holds each category and why" "$explain"
 fi
+out=$(lfh_at police case close "$c1" --reason "too early" 2>&1) &&
+	tap_fail "closing without a closure review is refused" "$out" ||
+	tap_ok "closing without a closure review is refused"
+for step in "risk --score 22 --level high --answers 'repeat=yes;vulnerable=yes'" \
+	"scan --text 'Eleven calls in three months'" \
+	"meeting --date 2026-12-01 --attendees police,housing --victim Neighbours --offender Tenant --location 'Flat 2' --responses 'Warrant; tenancy warning'" \
+	"action --agency housing --power tenancy-warning --text 'Serve warning' --due 2026-12-08" \
+	"assess --plan-done yes --problem-stopped yes --text 'No calls since'" \
+	"propose-close --reason 'Problem resolved'" \
+	"review --kind closure --outcome close --text 'Agreed at the hub'"; do
+	out=$(eval "lfh_at police case $step" "$c1" 2>&1) || tap_fail "police: case $step" "$out"
+done
 lfh_at police case close "$c1" --reason "No further reports" >/dev/null || tap_fail "police closes the case"
 closed_everywhere() {
 	local n

@@ -1,0 +1,344 @@
+/*
+ * osara.h - the OSARA case projection: a pure function (no I/O, no store, no
+ * sockets) from a case's decrypted events to its deterministic case state,
+ * and the validation of a new step before it is written.
+ *
+ * Event bodies are lfh_record maps (record.h). Every step carries "by" (the
+ * caseworker). Field sets, by type (all strings unless marked):
+ *
+ *   2  REFERRAL       summary location asb_category risk(standard|medium|high)
+ *                     by; optional subject description rereferral_of (32 hex)
+ *   3  NOTE           text by
+ *   4  JOIN           agency by
+ *   5  CLOSE          by; optional reason
+ *   8  RISK           score(uint, or a decimal string) level(standard|medium|
+ *                     high) answers("q=a;q=a") by; override(reason) required
+ *                     when level differs from the score's level
+ *                     (0-9 standard, 10-19 medium, >= 20 high)
+ *   9  OBJECTIVE      text by
+ *   10 SCANNING       text by
+ *   11 MEETING        date(YYYY-MM-DD) attendees("a,b") victim offender
+ *                     location responses by
+ *   12 ACTION         action(8 lowercase hex, unique in the case) agency (hub
+ *                     member id or an outside organisation's name) power (see
+ *                     lfh_osara_powers) text due(YYYY-MM-DD) by
+ *   13 ACTION_UPDATE  action status(open|done|cancelled) text by
+ *   14 ASSESSMENT     plan_done(yes|partly|no) problem_stopped(yes|partly|no)
+ *                     text by
+ *   15 REVIEW         kind(monthly|closure) outcome(continue|close) text by
+ *   16 CLOSE_PROPOSE  reason by
+ *   17 LEAD_PROPOSE   lead(agency id, a participant) by
+ *   18 LEAD_AGREE     proposal(64 hex: event id of the LEAD_PROPOSE) by
+ *   19 EQUALITY       text consent(given|refused|not-sought) by
+ *
+ * Required strings are non-empty; every string is <= LFH_VALUE_MAX bytes,
+ * "by" and action agencies <= LFH_OSARA_NAME_MAX.
+ *
+ * PROJECTION RULES (what makes every node converge; node/osara.c repeats
+ * them). Events are applied in (hlc, author, seq, id) order whatever order
+ * the caller passes them in; an id seen twice is applied once. KEY and ISA
+ * events (1, 6, 7) are not case steps and are skipped. Each event is
+ * validated against the state at its place in that order with exactly the
+ * rules of lfh_osara_check; an invalid one is NOT dropped but listed in the
+ * timeline with ignored = 1 and a reason, and leaves the state unchanged.
+ * An event whose body is NULL (not readable at this node) is listed as
+ * unreadable and skipped. Stage machine:
+ *
+ *   none -REFERRAL-> referred -RISK-> assessed -SCANNING-> scanning
+ *   -first MEETING-> analysis -first ACTION-> response -ASSESSMENT->
+ *   assessment -CLOSE_PROPOSE-> closure_proposed -CLOSE-> closed
+ *
+ *   - nothing is valid before the REFERRAL, and only one REFERRAL;
+ *   - after closed only NOTE and EQUALITY are valid;
+ *   - RISK: any stage before closed; the latest wins;
+ *   - OBJECTIVE: any time after the referral; SCANNING needs >= assessed;
+ *     latest wins for both;
+ *   - MEETING needs >= scanning; ACTION needs >= analysis (a meeting agreed
+ *     the responses); ACTION_UPDATE needs a known action, last update wins;
+ *     ASSESSMENT needs >= 1 action (latest wins);
+ *   - REVIEW monthly needs >= assessed; REVIEW closure needs an open
+ *     closure proposal: outcome continue cancels it (back to the stage
+ *     before the proposal), outcome close allows the CLOSE;
+ *   - CLOSE_PROPOSE needs >= assessment and no open proposal; CLOSE needs
+ *     an open proposal with a closure review (outcome close) after it;
+ *   - participants = initial participants + referral author + JOIN
+ *     agencies; the lead is the referral author until a LEAD_PROPOSE (by a
+ *     participant, naming a participant) has a LEAD_AGREE from every
+ *     participant at the time of the last agreement (the proposer's
+ *     proposal counts as its agreement);
+ *   - a full array (actions, meetings, reviews, participants, proposals)
+ *     makes the event ignored ("too many ..."); a full timeline keeps its
+ *     first LFH_OSARA_MAX_TIMELINE - 1 entries and ends with one ignored
+ *     marker entry counting the rest (the state is still updated).
+ *
+ * The state holds bounded copies of texts (cut at a UTF-8 boundary to the
+ * array size); the events keep the full text.
+ */
+#ifndef LFH_OSARA_H
+#define LFH_OSARA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lfh/err.h"
+#include "lfh/event.h"
+#include "lfh/record.h"
+
+/* OSARA step types (1..7 are in event.h). All have encrypted bodies. */
+enum lfh_osara_event_type {
+	LFH_EV_RISK = 8,
+	LFH_EV_OBJECTIVE = 9,
+	LFH_EV_SCANNING = 10,
+	LFH_EV_MEETING = 11,
+	LFH_EV_ACTION = 12,
+	LFH_EV_ACTION_UPDATE = 13,
+	LFH_EV_ASSESSMENT = 14,
+	LFH_EV_REVIEW = 15,
+	LFH_EV_CLOSE_PROPOSE = 16,
+	LFH_EV_LEAD_PROPOSE = 17,
+	LFH_EV_LEAD_AGREE = 18,
+	LFH_EV_EQUALITY = 19,
+};
+#define LFH_OSARA_TYPE_LAST 19
+
+enum lfh_osara_stage {
+	LFH_OSARA_NONE = 0,
+	LFH_OSARA_REFERRED,
+	LFH_OSARA_ASSESSED,
+	LFH_OSARA_SCANNING,
+	LFH_OSARA_ANALYSIS,
+	LFH_OSARA_RESPONSE,
+	LFH_OSARA_ASSESSMENT,
+	LFH_OSARA_CLOSURE_PROPOSED,
+	LFH_OSARA_CLOSED,
+};
+
+#define LFH_OSARA_MAX_ACTIONS 128
+#define LFH_OSARA_MAX_MEETINGS 64
+#define LFH_OSARA_MAX_REVIEWS 64
+#define LFH_OSARA_MAX_TIMELINE 256
+#define LFH_OSARA_MAX_PARTICIPANTS LFH_MAX_RECIPIENTS
+#define LFH_OSARA_MAX_PROPOSALS 16
+#define LFH_OSARA_MAX_DUE (LFH_OSARA_MAX_ACTIONS + 2)
+
+#define LFH_OSARA_NAME_MAX 63   /* "by", action agency (outside organisations too) */
+#define LFH_OSARA_TEXT_MAX 1023 /* kept copy of long texts */
+#define LFH_OSARA_SHORT_MAX 255 /* kept copy of per-item texts */
+#define LFH_OSARA_LINE_MAX 159  /* timeline summary and reason */
+#define LFH_OSARA_ACTION_ID_LEN 8
+#define LFH_OSARA_DAY_MS 86400000ULL
+
+/* One event of the case as the caller holds it. */
+typedef struct lfh_osara_event {
+	uint32_t type;
+	char author[LFH_AGENCY_MAX + 1];
+	uint64_t hlc;
+	uint64_t seq;
+	uint8_t id[LFH_ID_LEN];
+	const lfh_record *body; /* decrypted record, NULL if not readable here */
+} lfh_osara_event;
+
+typedef struct lfh_osara_meeting {
+	uint64_t hlc;
+	char author[LFH_AGENCY_MAX + 1];
+	char by[LFH_OSARA_NAME_MAX + 1];
+	char date[11];
+	char attendees[LFH_OSARA_SHORT_MAX + 1];
+	char victim[LFH_OSARA_SHORT_MAX + 1]; /* problem analysis triangle */
+	char offender[LFH_OSARA_SHORT_MAX + 1];
+	char location[LFH_OSARA_SHORT_MAX + 1];
+	char responses[LFH_OSARA_TEXT_MAX + 1];
+} lfh_osara_meeting;
+
+typedef struct lfh_osara_action {
+	char id[LFH_OSARA_ACTION_ID_LEN + 1];
+	char agency[LFH_OSARA_NAME_MAX + 1];
+	char power[24];
+	char text[LFH_OSARA_SHORT_MAX + 1];
+	char due[11];
+	char status[12]; /* open | done | cancelled */
+	char author[LFH_AGENCY_MAX + 1]; /* agency that tasked it */
+	char by[LFH_OSARA_NAME_MAX + 1];
+	uint64_t created_hlc;
+	uint64_t updated_hlc; /* 0 = never updated */
+	uint32_t nupdates;
+	char last_update[LFH_OSARA_SHORT_MAX + 1];
+} lfh_osara_action;
+
+typedef struct lfh_osara_review {
+	uint64_t hlc;
+	char author[LFH_AGENCY_MAX + 1];
+	char by[LFH_OSARA_NAME_MAX + 1];
+	char kind[8];     /* monthly | closure */
+	char outcome[12]; /* continue | close */
+	char text[LFH_OSARA_SHORT_MAX + 1];
+} lfh_osara_review;
+
+typedef struct lfh_osara_proposal {
+	uint8_t id[LFH_ID_LEN]; /* LEAD_PROPOSE event id */
+	uint64_t hlc;
+	char lead[LFH_AGENCY_MAX + 1];
+	char proposer[LFH_AGENCY_MAX + 1];
+	int decided; /* 1 once every participant agreed (the lead changed) */
+	uint32_t nagreed;
+	char agreed[LFH_OSARA_MAX_PARTICIPANTS][LFH_AGENCY_MAX + 1];
+} lfh_osara_proposal;
+
+typedef struct lfh_osara_entry {
+	uint64_t hlc;
+	uint64_t seq;
+	uint8_t id[LFH_ID_LEN];
+	uint32_t type;
+	char type_name[16];
+	char author[LFH_AGENCY_MAX + 1];
+	char by[LFH_OSARA_NAME_MAX + 1];
+	char summary[LFH_OSARA_LINE_MAX + 1];
+	int ignored;    /* invalid at its place in the order; state unchanged */
+	int unreadable; /* body not readable at this node; skipped */
+	char reason[LFH_OSARA_LINE_MAX + 1];
+} lfh_osara_entry;
+
+/* Plain data: no pointers; compare with lfh_osara_state_equal. ~0.5 MB, so
+ * allocate it on the heap. */
+typedef struct lfh_osara_state {
+	int stage;      /* enum lfh_osara_stage */
+	int prev_stage; /* stage before the open closure proposal */
+	char lead[LFH_AGENCY_MAX + 1];
+	uint64_t lead_hlc; /* when the lead last changed (0: referral author) */
+	uint32_t nparticipants;
+	char participants[LFH_OSARA_MAX_PARTICIPANTS][LFH_AGENCY_MAX + 1];
+
+	/* the referral */
+	uint64_t referral_hlc;
+	char referral_author[LFH_AGENCY_MAX + 1];
+	char referral_by[LFH_OSARA_NAME_MAX + 1];
+	char summary[LFH_OSARA_SHORT_MAX + 1];
+	char location[LFH_OSARA_SHORT_MAX + 1];
+	char subject[LFH_OSARA_SHORT_MAX + 1];
+	char asb_category[LFH_OSARA_NAME_MAX + 1];
+	char referral_risk[12];
+	char rereferral_of[2 * LFH_CASE_LEN + 1]; /* "" if not a re-referral */
+
+	/* risk: level starts as the referral's rating, RISK events replace it */
+	int risk_assessed;
+	char risk_level[12];
+	uint64_t risk_score;
+	char risk_answers[LFH_OSARA_TEXT_MAX + 1];
+	char risk_override[LFH_OSARA_TEXT_MAX + 1];
+	uint64_t risk_hlc;
+
+	char objective[LFH_OSARA_TEXT_MAX + 1];
+	uint64_t objective_hlc;
+	char scanning[LFH_OSARA_TEXT_MAX + 1];
+	uint64_t scanning_hlc;
+
+	uint32_t nmeetings;
+	lfh_osara_meeting meetings[LFH_OSARA_MAX_MEETINGS];
+	uint32_t nactions;
+	lfh_osara_action actions[LFH_OSARA_MAX_ACTIONS];
+
+	int assessed; /* an ASSESSMENT was recorded (the latest is kept) */
+	char plan_done[8];       /* yes | partly | no */
+	char problem_stopped[8]; /* yes | partly | no */
+	char assessment[LFH_OSARA_TEXT_MAX + 1];
+	uint64_t assessment_hlc;
+
+	uint32_t nreviews;
+	lfh_osara_review reviews[LFH_OSARA_MAX_REVIEWS];
+	uint64_t last_review_hlc;
+
+	uint64_t closure_proposed_hlc; /* open proposal (0 = none) */
+	char closure_reason[LFH_OSARA_SHORT_MAX + 1];
+	uint64_t closure_review_hlc; /* closure review (outcome close) since the proposal */
+	uint64_t closed_hlc;
+	char close_reason[LFH_OSARA_SHORT_MAX + 1];
+
+	uint32_t nproposals;
+	lfh_osara_proposal proposals[LFH_OSARA_MAX_PROPOSALS];
+
+	uint32_t nnotes;
+	uint32_t nequality;
+	char equality_consent[12]; /* last consent given | refused | not-sought */
+
+	uint32_t nignored;
+	uint32_t nunreadable;
+	uint32_t ntimeline;
+	uint32_t timeline_omitted; /* events not listed because the timeline was full */
+	lfh_osara_entry timeline[LFH_OSARA_MAX_TIMELINE];
+} lfh_osara_state;
+
+/* Zero s: stage none, no participants. */
+void lfh_osara_init(lfh_osara_state *s);
+
+/*
+ * Project n events (any order; ev and its bodies are not modified) into
+ * *out (initialised here). initial_participants (np names, may be NULL when
+ * np is 0) are participants from the start, e.g. the case's recipients.
+ * 0, LFH_EINVAL (bad arguments or participant name), LFH_ENOMEM. Invalid
+ * events do not fail the call: they are flagged in the timeline.
+ */
+int lfh_osara_project(const lfh_osara_event *ev, size_t n,
+		      const char *const *initial_participants, size_t np,
+		      lfh_osara_state *out, lfh_err *err);
+
+/*
+ * Would the step (type, written by agency author, body) be valid now, on
+ * top of s? Same rules as the projection plus field validation. 0 or
+ * LFH_EINVAL with a message for the caseworker.
+ */
+int lfh_osara_check(const lfh_osara_state *s, uint32_t type, const char *author,
+		    const lfh_record *body, lfh_err *err);
+
+/* Field-by-field equality of two projected states: 1 equal, 0 not. */
+int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b);
+
+const char *lfh_osara_stage_name(int stage); /* "none", "referred", ... */
+const char *lfh_osara_type_name(uint32_t type); /* "risk", "action-update", ... "unknown" */
+uint32_t lfh_osara_type_parse(const char *name); /* inverse; 0 if unknown */
+
+/* The controlled list of intervention powers ("arrest", "cbo", ...). */
+const char *const *lfh_osara_powers(size_t *n);
+/* Description of a power ("criminal behaviour order"), NULL if not listed. */
+const char *lfh_osara_power_desc(const char *power);
+
+/* Days since 1970-01-01 of a valid "YYYY-MM-DD" (years 1970..9999); -1 if invalid. */
+long lfh_osara_date_days(const char *date);
+
+/* Due dates. */
+enum lfh_osara_due_kind {
+	LFH_OSARA_DUE_ACTION = 1,  /* an open action, due at the end of its due date */
+	LFH_OSARA_DUE_MEETING = 2, /* first case meeting: referral + 7/14/28 days (high/medium/standard) */
+	LFH_OSARA_DUE_REVIEW = 3,  /* monthly review: last review (or referral) + 30 days */
+};
+enum lfh_osara_due_status {
+	LFH_OSARA_ON_TARGET = 0,
+	LFH_OSARA_WARNING = 1, /* due within 7 days */
+	LFH_OSARA_OVERDUE = 2,
+};
+#define LFH_OSARA_WARN_DAYS 7
+#define LFH_OSARA_REVIEW_DAYS 30
+
+typedef struct lfh_osara_due_item {
+	int kind;   /* enum lfh_osara_due_kind */
+	int status; /* enum lfh_osara_due_status */
+	char ref[LFH_OSARA_ACTION_ID_LEN + 1]; /* action id, "" for meeting/review */
+	char owner[LFH_OSARA_NAME_MAX + 1];   /* action agency, or the lead agency */
+	char what[LFH_OSARA_LINE_MAX + 1];
+	uint64_t due_ms; /* the moment it becomes overdue (ms since the epoch, UTC) */
+	int64_t days_left; /* whole days from now to due_ms, rounded down; < 0 overdue */
+} lfh_osara_due_item;
+
+/*
+ * Open actions, the first case meeting (while none has been held) and the
+ * monthly review of a case that is not closed, sorted by due_ms then ref.
+ * Writes at most max items and sets *n to how many there are in all (so a
+ * caller with *n > max lost some; LFH_OSARA_MAX_DUE always suffices). 0 or
+ * LFH_EINVAL.
+ */
+int lfh_osara_due(const lfh_osara_state *s, uint64_t now_ms, lfh_osara_due_item *items,
+		  size_t max, size_t *n);
+
+const char *lfh_osara_due_status_name(int status); /* on-target | warning | overdue */
+const char *lfh_osara_due_kind_name(int kind);     /* action | meeting | review */
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * ctl_osara.c - control commands for the OSARA case work (see include/lfh/ctl.h
+ * and include/lfh/osara.h):
+ *
+ *   case_step   case step=<risk|objective|scanning|meeting|action|action-update|
+ *               assessment|review|close-propose|lead-propose|lead-agree|equality>
+ *               and the step's fields: checked against the case's projected
+ *               state (invalid transitions refused, nothing written), then
+ *               written as an encrypted event to whoever may receive it
+ *   case_state  case: the projected state (stage, lead, risk, objective, ...)
+ *               and one record per action
+ *   due         every open action, first meeting and monthly review across
+ *               the cases held here, with on-target / warning / overdue
+ *
+ * The state is always recomputed from the events (lfh_osara_project), so it
+ * is the same at every node that holds the same events.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lfh/ctl.h"
+#include "lfh/hlc.h"
+#include "lfh/isa.h"
+#include "lfh/osara.h"
+#include "lfh/policy.h"
+
+/* A case's events as the projection wants them, with their decrypted bodies. */
+typedef struct case_events {
+	lfh_osara_event *ev;
+	lfh_record *bodies;
+	size_t n, cap;
+	const char *participants[LFH_MAX_RECIPIENTS + 1];
+	size_t np;
+	char referral_rcpt[LFH_MAX_RECIPIENTS + 1][LFH_AGENCY_MAX + 1];
+	lfh_node *node;
+	lfh_txn *t;
+} case_events;
+
+static void case_events_free(case_events *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		lfh_record_clear(&c->bodies[i]);
+	free(c->ev);
+	free(c->bodies);
+	memset(c, 0, sizeof *c);
+}
+
+static int grow(case_events *c)
+{
+	size_t cap = c->cap ? 2 * c->cap : 32;
+	lfh_osara_event *ev = realloc(c->ev, cap * sizeof *ev);
+	if (!ev)
+		return LFH_ENOMEM;
+	c->ev = ev;
+	lfh_record *b = realloc(c->bodies, cap * sizeof *b);
+	if (!b)
+		return LFH_ENOMEM;
+	c->bodies = b;
+	c->cap = cap;
+	return 0;
+}
+
+static int load_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		   size_t len)
+{
+	case_events *c = vctx;
+	lfh_event ev = { 0 };
+	int rc;
+
+	(void)key;
+	if (c->n == c->cap && grow(c))
+		return LFH_ENOMEM;
+	memset(&c->bodies[c->n], 0, sizeof c->bodies[0]);
+	rc = lfh_node_open_event(c->node, c->t, raw, len, &ev, &c->bodies[c->n], NULL);
+	if (ev.type == LFH_EV_KEY || ev.type == LFH_EV_ISA_PROPOSE || ev.type == LFH_EV_ISA_SIGN ||
+	    ev.type == 0) {
+		lfh_record_clear(&c->bodies[c->n]);
+		lfh_event_clear(&ev);
+		return 0;
+	}
+	if (ev.type == LFH_EV_REFERRAL && c->np == 0) {
+		/* without an ISA, the referral's recipients take part from the start */
+		snprintf(c->referral_rcpt[0], LFH_AGENCY_MAX + 1, "%s", ev.author);
+		c->participants[c->np++] = c->referral_rcpt[0];
+		for (uint32_t i = 0; i < ev.nrcpt && c->np <= LFH_MAX_RECIPIENTS; i++) {
+			snprintf(c->referral_rcpt[c->np], LFH_AGENCY_MAX + 1, "%s", ev.rcpt[i].agency);
+			c->participants[c->np] = c->referral_rcpt[c->np];
+			c->np++;
+		}
+	}
+	lfh_osara_event *o = &c->ev[c->n];
+	memset(o, 0, sizeof *o);
+	o->type = ev.type;
+	memcpy(o->author, ev.author, sizeof o->author);
+	o->hlc = ev.hlc;
+	o->seq = ev.seq;
+	memcpy(o->id, id, LFH_ID_LEN);
+	o->body = rc == 0 ? &c->bodies[c->n] : NULL;
+	c->n++;
+	lfh_event_clear(&ev);
+	return 0;
+}
+
+int lfh_ctl_project(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		    lfh_osara_state *st, lfh_err *err)
+{
+	case_events c = { 0 };
+	int rc;
+
+	c.node = n;
+	c.t = t;
+	rc = lfh_store_scan_case(t, case_id, load_fn, &c, err);
+	if (rc == LFH_ENOMEM)
+		lfh_err_set(err, rc, "out of memory");
+	/* bodies must not move while the projection points at them */
+	for (size_t i = 0; rc == 0 && i < c.n; i++)
+		if (c.ev[i].body)
+			c.ev[i].body = &c.bodies[i];
+	if (!rc)
+		rc = lfh_osara_project(c.ev, c.n, c.participants, c.np, st, err);
+	case_events_free(&c);
+	return rc;
+}
+
+/* The ISA category a step's data belongs to (falls back to "referral"). */
+static const char *step_category(lfh_node *n, uint32_t type)
+{
+	const char *want = "referral";
+	if (type == LFH_EV_MEETING)
+		want = "meeting-notes";
+	else if (type == LFH_EV_ACTION || type == LFH_EV_ACTION_UPDATE)
+		want = "actions";
+	if (n->isa && lfh_isa_category_find(n->isa, want))
+		return want;
+	return "referral";
+}
+
+/* Copy the request's step fields (all but cmd/case/step) into body. */
+static int step_body(const lfh_record *req, uint32_t type, lfh_record *body, lfh_err *err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < req->n; i++) {
+		const lfh_field *f = &req->f[i];
+		if (!strcmp(f->key, "cmd") || !strcmp(f->key, "case") || !strcmp(f->key, "step"))
+			continue;
+		rc = f->kind == LFH_FIELD_STR ? lfh_record_set_str(body, f->key, f->str, err)
+					      : lfh_record_set_uint(body, f->key, f->u, err);
+	}
+	if (!rc && type == LFH_EV_ACTION && !lfh_record_str(body, "action")) {
+		uint8_t rnd[4];
+		char hex[9];
+		randombytes_buf(rnd, sizeof rnd);
+		lfh_hex(hex, rnd, sizeof rnd);
+		rc = lfh_record_set_str(body, "action", hex, err);
+	}
+	return rc;
+}
+
+/* Recipients without an ISA: the referral's author and recipients. */
+static size_t legacy_recipients(const lfh_osara_state *st, const char **to)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < st->nparticipants && n < LFH_MAX_RECIPIENTS; i++)
+		to[n++] = st->participants[i];
+	return n;
+}
+
+int ctl_case_step(lfh_ctl_req *q, lfh_txn *t)
+{
+	uint8_t case_id[LFH_CASE_LEN];
+	const char *step = lfh_record_str(&q->req, "step");
+	const char *to[LFH_MAX_RECIPIENTS];
+	lfh_osara_state *st = NULL;
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	char msg[LFH_ERRMSG_MAX];
+	uint32_t type = step ? lfh_osara_type_parse(step) : 0;
+	size_t nto = 0;
+	int rc;
+
+	if (type < LFH_EV_RISK || type > LFH_OSARA_TYPE_LAST) {
+		snprintf(msg, sizeof msg, "unknown case step '%.40s'", step ? step : "");
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, msg);
+	}
+	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+		return rc;
+	if (!(st = malloc(sizeof *st)))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	rc = lfh_ctl_project(q->node, t, case_id, st, &err);
+	if (!rc)
+		rc = step_body(&q->req, type, &body, &err);
+	if (!rc)
+		rc = lfh_osara_check(st, type, q->node->cfg.agency, &body, &err);
+	if (rc) {
+		rc = lfh_ctl_fail(&q->rep, rc, err.msg);
+	} else {
+		if (!lfh_policy_active(q->node))
+			nto = legacy_recipients(st, to);
+		rc = lfh_ctl_write(q, t, case_id, type, step_category(q->node, type),
+				   nto ? to : NULL, nto, &body);
+		if (!rc && type == LFH_EV_ACTION && q->rep.n)
+			lfh_record_set_str(&q->rep.recs[0], "action", lfh_record_str(&body, "action"),
+					   &err);
+	}
+	lfh_record_clear(&body);
+	free(st);
+	return rc;
+}
+
+static int add_action(lfh_ctl_reply *rep, const lfh_osara_action *a, const char *case_hex,
+		      lfh_err *err)
+{
+	lfh_record *r = lfh_ctl_add(rep);
+	if (!r || lfh_record_set_str(r, "case", case_hex, err) ||
+	    lfh_record_set_str(r, "action", a->id, err) || lfh_record_set_str(r, "agency", a->agency, err) ||
+	    lfh_record_set_str(r, "power", a->power, err) || lfh_record_set_str(r, "text", a->text, err) ||
+	    lfh_record_set_str(r, "due", a->due, err) || lfh_record_set_str(r, "status", a->status, err) ||
+	    lfh_record_set_str(r, "tasked_by", a->author, err) ||
+	    lfh_record_set_str(r, "last_update", a->last_update, err))
+		return LFH_ENOMEM;
+	return 0;
+}
+
+int ctl_case_state(lfh_ctl_req *q, lfh_txn *t)
+{
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_osara_state *st;
+	lfh_record *r;
+	lfh_err err = { 0 };
+	int rc;
+
+	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+		return rc;
+	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
+	if (!(st = malloc(sizeof *st)))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	rc = lfh_ctl_project(q->node, t, case_id, st, &err);
+	r = rc ? NULL : lfh_ctl_add(&q->rep);
+	if (!rc && (!r || lfh_record_set_str(r, "case", q->case_hex, &err) ||
+		    lfh_record_set_str(r, "stage", lfh_osara_stage_name(st->stage), &err) ||
+		    lfh_record_set_str(r, "lead", st->lead, &err) ||
+		    lfh_record_set_str(r, "risk", st->risk_level, &err) ||
+		    lfh_record_set_uint(r, "risk_score", st->risk_score, &err) ||
+		    lfh_record_set_str(r, "objective", st->objective, &err) ||
+		    lfh_record_set_str(r, "scanning", st->scanning, &err) ||
+		    lfh_record_set_uint(r, "meetings", st->nmeetings, &err) ||
+		    lfh_record_set_uint(r, "actions", st->nactions, &err) ||
+		    lfh_record_set_str(r, "problem_stopped", st->problem_stopped, &err) ||
+		    lfh_record_set_uint(r, "reviews", st->nreviews, &err) ||
+		    lfh_record_set_uint(r, "ignored", st->nignored, &err) ||
+		    lfh_record_set_uint(r, "unreadable", st->nunreadable, &err)))
+		rc = LFH_ENOMEM;
+	for (uint32_t i = 0; rc == 0 && i < st->nactions; i++)
+		rc = add_action(&q->rep, &st->actions[i], q->case_hex, &err);
+	free(st);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+}
+
+struct due_ctx {
+	lfh_ctl_req *q;
+	lfh_txn *t;
+	lfh_osara_state *st;
+	lfh_osara_due_item *items;
+	uint64_t now;
+	const char *agency; /* only actions tasked to this agency, or NULL */
+	lfh_err *err;
+};
+
+static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
+{
+	struct due_ctx *d = vctx;
+	char hex[2 * LFH_CASE_LEN + 1];
+	size_t n = 0;
+	int rc;
+
+	(void)meta;
+	if ((rc = lfh_ctl_project(d->q->node, d->t, case_id, d->st, d->err)))
+		return rc;
+	if (d->st->stage == LFH_OSARA_NONE || d->st->stage == LFH_OSARA_CLOSED)
+		return 0;
+	lfh_hex(hex, case_id, LFH_CASE_LEN);
+	if ((rc = lfh_osara_due(d->st, d->now, d->items, LFH_OSARA_MAX_DUE, &n)))
+		return rc;
+	for (size_t i = 0; i < n && i < LFH_OSARA_MAX_DUE; i++) {
+		const lfh_osara_due_item *it = &d->items[i];
+		char due[32];
+		if (d->agency && (it->kind != LFH_OSARA_DUE_ACTION || strcmp(it->owner, d->agency)))
+			continue;
+		lfh_ctl_time(it->due_ms, due);
+		lfh_record *r = lfh_ctl_add(&d->q->rep);
+		if (!r || lfh_record_set_str(r, "case", hex, d->err) ||
+		    lfh_record_set_str(r, "kind", lfh_osara_due_kind_name(it->kind), d->err) ||
+		    lfh_record_set_str(r, "status", lfh_osara_due_status_name(it->status), d->err) ||
+		    lfh_record_set_str(r, "due", due, d->err) ||
+		    lfh_record_set_str(r, "ref", it->ref, d->err) ||
+		    lfh_record_set_str(r, "what", it->what, d->err) ||
+		    lfh_record_set_str(r, "agency", it->owner, d->err) ||
+		    lfh_record_set_str(r, "summary", d->st->summary, d->err))
+			return LFH_ENOMEM;
+	}
+	return 0;
+}
+
+int ctl_due(lfh_ctl_req *q, lfh_txn *t)
+{
+	lfh_err err = { 0 };
+	const char *mine = lfh_record_str(&q->req, "mine");
+	struct due_ctx d = { q, t, malloc(sizeof(lfh_osara_state)),
+			     calloc(LFH_OSARA_MAX_DUE, sizeof(lfh_osara_due_item)), lfh_wall_ms(),
+			     mine && !strcmp(mine, "yes") ? q->node->cfg.agency : NULL, &err };
+	int rc = d.st && d.items ? lfh_store_scan_cases(t, due_case_fn, &d, &err) : LFH_ENOMEM;
+
+	free(d.st);
+	free(d.items);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+}
