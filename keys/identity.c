@@ -235,55 +235,7 @@ static int pk_handler(void *user, const char *section, const char *name, const c
 /* Read a whole (small) regular file; *out is malloc'd and NUL-terminated. */
 static int read_small_file(const char *path, size_t max, char **out, size_t *outlen, lfh_err *err)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return lfh_err_set(err, errno == ENOENT ? LFH_ENOTFOUND : LFH_EIO, "%s: %s", path,
-				   strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		close(fd);
-		return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return lfh_err_set(err, LFH_EINVAL, "%s: not a regular file", path);
-	}
-	if (st.st_size < 0 || (unsigned long long)st.st_size > max) {
-		close(fd);
-		return lfh_err_set(err, LFH_ETOOBIG, "%s: file too large (%lld bytes, max %zu)", path,
-				   (long long)st.st_size, max);
-	}
-	char *buf = malloc(max + 1);
-	if (!buf) {
-		close(fd);
-		return lfh_err_set(err, LFH_ENOMEM, "%s: out of memory", path);
-	}
-	size_t len = 0;
-	for (;;) {
-		ssize_t r = read(fd, buf + len, max + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > max) {
-			free(buf);
-			close(fd);
-			return lfh_err_set(err, LFH_ETOOBIG, "%s: file too large (max %zu bytes)", path, max);
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
+	return lfh_read_file(path, max, out, outlen, err);
 }
 
 int lfh_pubkeys_load(const char *path, lfh_pubkeys *out, lfh_err *err)

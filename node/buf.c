@@ -1,6 +1,11 @@
 /* buf.c - growable byte buffer and hex helpers (see include/lfh/buf.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -54,5 +59,53 @@ int lfh_unhex(uint8_t *out, size_t n, const char *s)
 		return LFH_EINVAL;
 	if (sodium_hex2bin(out, n, s, 2 * n, NULL, &got, &end) != 0 || got != n)
 		return LFH_EINVAL;
+	return 0;
+}
+
+/* read() the open fd to the end, failing past max bytes. */
+static int read_all(int fd, const char *path, size_t max, char *buf, size_t *len, lfh_err *err)
+{
+	*len = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + *len, max + 1 - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(errno));
+		if (r == 0)
+			return 0;
+		if ((*len += (size_t)r) > max)
+			return lfh_err_set(err, LFH_ETOOBIG, "%s: file too large (max %zu bytes)", path,
+					   max);
+	}
+}
+
+int lfh_read_file(const char *path, size_t max, char **out, size_t *len, lfh_err *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	int rc, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return lfh_err_set(err, errno == ENOENT ? LFH_ENOTFOUND : LFH_EIO, "%s: %s", path,
+				   strerror(errno));
+	if (fstat(fd, &st) != 0)
+		rc = lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = lfh_err_set(err, LFH_EINVAL, "%s: not a regular file", path);
+	else if (st.st_size < 0 || (unsigned long long)st.st_size > max)
+		rc = lfh_err_set(err, LFH_ETOOBIG, "%s: file too large (%lld bytes, max %zu)", path,
+				 (long long)st.st_size, max);
+	else if (!(buf = malloc(max + 2)))
+		rc = lfh_err_set(err, LFH_ENOMEM, "%s: out of memory", path);
+	else
+		rc = read_all(fd, path, max, buf, len, err);
+	close(fd);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	buf[*len] = '\0';
+	*out = buf;
 	return 0;
 }

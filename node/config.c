@@ -472,45 +472,10 @@ static int cf_finish(struct cfparse *c)
 /* Read the whole config file (bounded). */
 static int read_config(const char *path, char **out, size_t *outlen, lfh_err *err)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return lfh_err_set(err, LFH_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return lfh_err_set(err, LFH_ECONFIG, "%s: not a regular file", path);
-	}
-	char *buf = malloc(CONFIG_FILE_MAX + 1);
-	if (!buf) {
-		close(fd);
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	}
-	size_t len = 0;
-	for (;;) {
-		ssize_t r = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			return lfh_err_set(err, LFH_ECONFIG, "%s: read: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > CONFIG_FILE_MAX) {
-			free(buf);
-			close(fd);
-			return lfh_err_set(err, LFH_ECONFIG, "%s: file too large (max %d bytes)", path,
-					   CONFIG_FILE_MAX);
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
+	int rc = lfh_read_file(path, CONFIG_FILE_MAX, out, outlen, err);
+	if (rc && rc != LFH_ENOMEM && err)
+		err->code = rc = LFH_ECONFIG;
+	return rc;
 }
 
 int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)

@@ -787,50 +787,10 @@ static void on_problem(void *ctx, const lfh_isa_loc *loc, const char *msg)
 
 static int read_file(struct px *x, char **out, size_t *outlen, lfh_err *err)
 {
-	struct stat st;
-	size_t max = LFH_ISA_TEXT_MAX_BYTES, len = 0;
-	char *buf;
-	int fd = open(x->path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return lfh_err_set(err, errno == ENOENT ? LFH_ENOTFOUND : LFH_EIO, "%s: %s", x->path,
-				   strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return lfh_err_set(err, LFH_EIO, "%s: not a regular file", x->path);
-	}
-	if ((unsigned long long)st.st_size > max) {
-		close(fd);
-		return lfh_err_set(err, LFH_ETOOBIG, "%s: file too large (%lld bytes, max %zu)", x->path,
-				   (long long)st.st_size, max);
-	}
-	if (!(buf = malloc(max + 2))) {
-		close(fd);
-		return lfh_err_set(err, LFH_ENOMEM, "%s: out of memory", x->path);
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + len, max + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			return lfh_err_set(err, LFH_EIO, "%s: %s", x->path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		if ((len += (size_t)r) > max) {
-			free(buf);
-			close(fd);
-			return lfh_err_set(err, LFH_ETOOBIG, "%s: file too large (max %zu bytes)", x->path, max);
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
+	int rc = lfh_read_file(x->path, LFH_ISA_TEXT_MAX_BYTES, out, outlen, err);
+	if (rc == LFH_EINVAL && err)
+		err->code = rc = LFH_EIO; /* "not a regular file" */
+	return rc;
 }
 
 /* Integer literal at p (digits, after an optional sign): too big for libconfig 1.5? */

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lfh/err.h"
+
 typedef struct lfh_buf {
 	uint8_t *data;
 	size_t len;
@@ -32,5 +34,14 @@ void lfh_hex(char *out, const uint8_t *p, size_t n);
  * Returns 0 or LFH_EINVAL.
  */
 int lfh_unhex(uint8_t *out, size_t n, const char *s);
+
+/*
+ * Read a whole regular file of at most max bytes: *out is malloc'd and
+ * NUL-terminated (the NUL not counted in *len). Errors name the path:
+ * LFH_ENOTFOUND (no such file), LFH_EIO, LFH_EINVAL (not a regular file),
+ * LFH_ETOOBIG, LFH_ENOMEM. Every file lfhub reads from outside goes through
+ * here, so each is bounded before it is parsed.
+ */
+int lfh_read_file(const char *path, size_t max, char **out, size_t *len, lfh_err *err);
 
 #endif
