@@ -28,6 +28,8 @@
 
 #include "lfh/control.h"
 #include "lfh/ctl.h"
+#include "lfh/isa.h"
+#include "lfh/osara.h"
 #include "lfh/hlc.h"
 #include "lfh/log.h"
 #include "lfh/wire.h"
@@ -37,7 +39,6 @@
 #define LOCATION_MAX 200
 #define DESCRIPTION_MAX 8000
 #define NOTE_MAX 8000
-#define BY_MAX 64
 
 struct lfh_control {
 	lfh_node *node;
@@ -158,6 +159,26 @@ int lfh_ctl_written(lfh_ctl_req *q, const uint8_t case_id[LFH_CASE_LEN])
 	return 0;
 }
 
+/* The ISA in force and, within 30 days of its review date or past it, a warning. */
+static int status_isa(const lfh_isa *isa, lfh_record *out, lfh_err *err)
+{
+	long review = lfh_osara_date_days(isa->review);
+	long today = (long)(lfh_wall_ms() / LFH_OSARA_DAY_MS);
+	char msg[128];
+
+	if (lfh_record_set_uint(out, "isa_version", isa->version, err) ||
+	    lfh_record_set_str(out, "isa_review", isa->review, err))
+		return err->code;
+	if (review >= 0 && review < today)
+		snprintf(msg, sizeof msg, "the ISA's review date %s has passed", isa->review);
+	else if (review >= 0 && review - today <= 30)
+		snprintf(msg, sizeof msg, "the ISA is due for review on %s (in %ld days)", isa->review,
+			 review - today);
+	else
+		return 0;
+	return lfh_record_set_str(out, "warning", msg, err) ? err->code : 0;
+}
+
 static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err)
 {
 	uint64_t events = 0, evidence = 0, head = 0, seq = 0;
@@ -179,7 +200,7 @@ static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err
 	    lfh_record_set_uint(out, "authored", seq, err) ||
 	    lfh_record_set_uint(out, "pid", (uint64_t)getpid(), err))
 		return err->code;
-	return 0;
+	return c->node->isa ? status_isa(c->node->isa, out, err) : 0;
 }
 
 /*
@@ -255,6 +276,8 @@ static const struct {
 	{ "case_state", ctl_case_state },
 	{ "due", ctl_due },
 	{ "audit_list", ctl_audit_list },
+	{ "report_performance", ctl_report_performance },
+	{ "report_tactical", ctl_report_tactical },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */

@@ -10,13 +10,13 @@
 
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
+#include "lfh/osara.h"
 #include "lfh/policy.h"
 
 #define SUMMARY_MAX 200
 #define LOCATION_MAX 200
 #define DESCRIPTION_MAX 8000
 #define NOTE_MAX 8000
-#define BY_MAX 64
 
 /* Split "a,b,c" into agency ids (in place); fails on an empty or bad name. */
 static int split_agencies(char *list, const char **to, size_t *nto, lfh_ctl_reply *r)
@@ -43,6 +43,7 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 	const char *summary, *location, *category, *risk, *by, *to_s, *desc, *subject;
 	const char *to[LFH_MAX_RECIPIENTS];
 	char tolist[LFH_MAX_RECIPIENTS * (LFH_AGENCY_MAX + 2)];
+	char reref[2 * LFH_CASE_LEN + 1];
 	size_t nto;
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_record body = { 0 };
@@ -53,7 +54,7 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 	    !(location = lfh_ctl_need(&q->req, "location", LOCATION_MAX, &q->rep)) ||
 	    !(category = lfh_ctl_need(&q->req, "asb_category", LFH_AGENCY_MAX, &q->rep)) ||
 	    !(risk = lfh_ctl_need(&q->req, "risk", 16, &q->rep)) ||
-	    !(by = lfh_ctl_need(&q->req, "by", BY_MAX, &q->rep)) ||
+	    !(by = lfh_ctl_need(&q->req, "by", LFH_CTL_BY_MAX, &q->rep)) ||
 	    !(to_s = lfh_ctl_need(&q->req, "to", sizeof tolist - 1, &q->rep)))
 		return q->rep.code;
 	desc = lfh_record_str(&q->req, "description");
@@ -69,7 +70,12 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 	snprintf(tolist, sizeof tolist, "%s", to_s);
 	if ((rc = split_agencies(tolist, to, &nto, &q->rep)))
 		return rc;
-	if (lfh_record_set_str(&body, "summary", summary, &err) ||
+	/* a re-referral: an earlier case held here (within 365 days) about the
+	 * same subject or location; the most recent is linked */
+	if ((rc = lfh_ctl_find_rereferral(q->node, t, subject, location, lfh_wall_ms(), reref, &err)))
+		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	if ((reref[0] && lfh_record_set_str(&body, "rereferral_of", reref, &err)) ||
+	    lfh_record_set_str(&body, "summary", summary, &err) ||
 	    lfh_record_set_str(&body, "location", location, &err) ||
 	    lfh_record_set_str(&body, "asb_category", category, &err) ||
 	    lfh_record_set_str(&body, "description", desc ? desc : "", &err) ||
@@ -81,6 +87,9 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 	}
 	randombytes_buf(case_id, sizeof case_id);
 	rc = lfh_ctl_write(q, t, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body);
+	if (!rc && reref[0] && q->rep.n &&
+	    lfh_record_set_str(&q->rep.recs[0], "rereferral_of", reref, &err))
+		rc = lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 	lfh_record_clear(&body);
 	return rc;
 }
@@ -121,7 +130,7 @@ int ctl_note_add(lfh_ctl_req *q, lfh_txn *t)
 	int rc;
 
 	if (!(text = lfh_ctl_need(&q->req, "text", NOTE_MAX, &q->rep)) ||
-	    !(by = lfh_ctl_need(&q->req, "by", BY_MAX, &q->rep)))
+	    !(by = lfh_ctl_need(&q->req, "by", LFH_CTL_BY_MAX, &q->rep)))
 		return q->rep.code;
 	if (!category || !*category)
 		category = "referral";
@@ -157,7 +166,9 @@ static const char *type_name(uint32_t type)
 	case LFH_EV_NOTE: return "note";
 	case LFH_EV_JOIN: return "join";
 	case LFH_EV_CLOSE: return "close";
-	default: return "unknown";
+	case LFH_EV_ISA_PROPOSE: return "isa-propose";
+	case LFH_EV_ISA_SIGN: return "isa-sign";
+	default: return lfh_osara_type_name(type);
 	}
 }
 

@@ -23,7 +23,6 @@
 #include "lfh/osara.h"
 #include "lfh/policy.h"
 
-#define BY_MAX 64
 #define REASON_MAX 2000
 
 static int need_isa(lfh_ctl_req *q)
@@ -83,7 +82,7 @@ int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
 	if ((rc = need_isa(q)))
 		return rc;
 	if (!(agency = lfh_ctl_need(&q->req, "agency", LFH_AGENCY_MAX, &q->rep)) ||
-	    !(by = lfh_ctl_need(&q->req, "by", BY_MAX, &q->rep)))
+	    !(by = lfh_ctl_need(&q->req, "by", LFH_CTL_BY_MAX, &q->rep)))
 		return q->rep.code;
 	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
 		return rc;
@@ -117,7 +116,7 @@ int ctl_case_close(lfh_ctl_req *q, lfh_txn *t)
 
 	if ((rc = need_isa(q)))
 		return rc;
-	if (!(by = lfh_ctl_need(&q->req, "by", BY_MAX, &q->rep)))
+	if (!(by = lfh_ctl_need(&q->req, "by", LFH_CTL_BY_MAX, &q->rep)))
 		return q->rep.code;
 	if (reason && strlen(reason) > REASON_MAX)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "reason is too long (max 2000 characters)");

@@ -9,6 +9,7 @@
  *               isa_explain, retention_run
  *   ctl_osara.c case_step, case_state, due (OSARA case work)
  *   ctl_audit.c audit_list
+ *   ctl_report.c report_performance, report_tactical (and re-referral links)
  * A command returns 0, or a status after lfh_ctl_fail; only store failures
  * (LFH_ESTORE, LFH_ENOMEM, LFH_EIO) abort the round: validation failures
  * must be detected before the command writes anything.
@@ -24,6 +25,9 @@
 #include "lfh/record.h"
 #include "lfh/store.h"
 #include "lfh/sync.h"
+
+/* Longest caseworker name ("by") a request may carry: what the OSARA record keeps. */
+#define LFH_CTL_BY_MAX 63
 
 typedef struct lfh_ctl_reply {
 	int code;
@@ -80,5 +84,19 @@ int ctl_case_step(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_state(lfh_ctl_req *q, lfh_txn *t);
 int ctl_due(lfh_ctl_req *q, lfh_txn *t);
 int ctl_audit_list(lfh_ctl_req *q, lfh_txn *t);
+int ctl_report_performance(lfh_ctl_req *q, lfh_txn *t);
+int ctl_report_tactical(lfh_ctl_req *q, lfh_txn *t);
+
+/* s trimmed (ASCII white space) and lower-cased into out: the form in which
+ * subjects, locations and victims are matched. */
+void lfh_ctl_norm(const char *s, char *out, size_t size);
+/*
+ * The case held here, referred within 365 days before now_ms, with the same
+ * subject (non-empty) or location (non-empty) as given, compared after
+ * lfh_ctl_norm; the most recent such referral wins. out = its hex id, or ""
+ * if none. Referrals not readable here are not considered.
+ */
+int lfh_ctl_find_rereferral(lfh_node *n, lfh_txn *t, const char *subject, const char *location,
+			    uint64_t now_ms, char out[2 * LFH_CASE_LEN + 1], lfh_err *err);
 
 #endif

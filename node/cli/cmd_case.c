@@ -127,6 +127,21 @@ static int case_list(int argc, char **argv)
 	return rc;
 }
 
+/* One line for an OSARA step without a text field (risk, meeting, ...). */
+static const char *step_summary(const lfh_record *e, char *buf, size_t size)
+{
+	static const char *keys[] = { "responses", "reason", "lead", "proposal" };
+	const char *level = lfh_record_str(e, "level");
+	if (level) {
+		snprintf(buf, size, "risk %s", level);
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (lfh_record_str(e, keys[i]))
+			return lfh_record_str(e, keys[i]);
+	return "";
+}
+
 /* Human timeline: one block per event, oldest first. */
 static void print_timeline(const lfh_reply *rep)
 {
@@ -163,6 +178,8 @@ static void print_timeline(const lfh_reply *rep)
 		else if (!strcmp(type, "referral"))
 			printf(" by %s: referral shared with %s", cli_field(e, "by", b, sizeof b),
 			       cli_field(e, "recipients", b, sizeof b));
+		else if (!*cli_field(e, "text", b2, sizeof b2))
+			printf(" by %s: %s", cli_field(e, "by", b, sizeof b), step_summary(e, b2, sizeof b2));
 		else if (strcmp(cli_field(e, "category", b2, sizeof b2), "referral"))
 			printf(" by %s [%s]: %s", cli_field(e, "by", b, sizeof b),
 			       cli_field(e, "category", b2, sizeof b2), cli_field(e, "text", b, sizeof b));

@@ -49,6 +49,11 @@ int status_main(int argc, char **argv)
 		       lfh_record_str(n, "hub_id") ? lfh_record_str(n, "hub_id") : "");
 		printf("events   %s held, %s written here\n", cli_field(n, "events", b, sizeof b),
 		       cli_field(n, "authored", b2, sizeof b2));
+		if (lfh_record_str(n, "isa_review"))
+			printf("ISA      version %s, review due %s\n", cli_field(n, "isa_version", b, sizeof b),
+			       lfh_record_str(n, "isa_review"));
+		if (lfh_record_str(n, "warning"))
+			printf("WARNING  %s\n", lfh_record_str(n, "warning"));
 		if (strcmp(cli_field(n, "evidence", b, sizeof b), "0"))
 			printf("WARNING  %s equivocation evidence records (see logs)\n", b);
 		putchar('\n');

@@ -23,6 +23,7 @@ static const struct {
 	{ "isa", isa_main, "the information-sharing agreement: check, show, propose, sign, explain" },
 	{ "keys", keys_main, "create and export an agency's keys" },
 	{ "audit", audit_main, "the audit log: who read or wrote what, and when" },
+	{ "report", report_main, "performance figures and the monthly tactical picture" },
 };
 
 static void usage(FILE *f)

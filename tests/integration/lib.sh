@@ -208,7 +208,7 @@ _T0=$NOW
 # _nap: pause 50 ms without starting a process (read with a timeout on a
 # pipe nobody writes to); falls back to sleep.
 _NAP_FD=
-exec {_NAP_FD}<> <(:) 2>/dev/null || _NAP_FD=
+{ exec {_NAP_FD}<> <(:); } 2>/dev/null || _NAP_FD=
 _nap() {
 	if [ -n "$_NAP_FD" ]; then
 		read -r -t 0.05 -u "$_NAP_FD" _ 2>/dev/null
@@ -356,7 +356,7 @@ write_isa() {
 		echo "version = $version;"
 		[ -z "$prev" ] || echo "prev = \"$prev\";"
 		echo 'effective = "2026-01-01";'
-		echo 'review = "2027-01-01";'
+		echo "review = \"${ISA_REVIEW:-2027-12-31}\";"
 		echo 'purposes = [ "Reduce repeat anti-social behaviour through multi-agency problem solving." ];'
 		echo 'lawful_basis = "UK GDPR Art 6(1)(e) public task; Crime and Disorder Act 1998 s115.";'
 		echo 'gateways = [ "Crime and Disorder Act 1998 s115" ];'

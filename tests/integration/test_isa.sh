@@ -129,7 +129,7 @@ ISA_CATEGORIES='categories = (
   { name = "housing"; kind = "personal"; receive = "participants"; retention_days = 30; },
   { name = "safeguarding"; kind = "special"; receive = "participants"; retention_days = 30; }
 );'
-write_isa "$W/v2.isa" 2 "$isa_hash" "${AG[@]}"
+ISA_REVIEW=$(date -u -d '+10 days' +%F) write_isa "$W/v2.isa" 2 "$isa_hash" "${AG[@]}"
 out=$(lfh_at police isa propose "$W/v2.isa" 2>&1) || tap_fail "police proposes version 2" "$out"
 for n in police council housing health; do
 	out=$(lfh_at "$n" isa sign "$W/v2.isa" 2>&1) ||
@@ -163,6 +163,12 @@ if wait_until 20 v2_everywhere; then
 	tap_ok "with the 5th signature version 2 is in force at every node"
 else
 	tap_fail "with the 5th signature version 2 is in force at every node"
+fi
+check_eq "status shows the ISA version in force" 2 "$(status_field council isa_version)"
+if [[ $(lfh_at council status 2>&1) == *"WARNING  the ISA is due for review"* ]]; then
+	tap_ok "status warns that the ISA's review date is near"
+else
+	tap_fail "status warns that the ISA's review date is near" "$(lfh_at council status 2>&1 | head -8)"
 fi
 out=$(lfh_at police case note "$c1" --category safeguarding --text "Child at address" 2>&1) &&
 	tap_ok "a category added by version 2 can be used" ||

@@ -1,0 +1,766 @@
+/*
+ * ctl_report.c - the hub's performance framework and monthly tactical
+ * picture, computed over the cases held at this node (each node reports
+ * over what it holds; see include/lfh/ctl.h), and the re-referral link made
+ * when a referral is filed.
+ *
+ *   report_performance [from_ms] [to_ms]  (wall ms, inclusive; default: all)
+ *   report_tactical    month ("YYYY-MM", UTC)
+ *
+ * Both reply with rows {section, key, value} (value always a string), in
+ * display order. Every case is projected (lfh_ctl_project), so the figures
+ * agree with `lfh case state` at every node holding the same events.
+ *
+ * Definitions:
+ *   - a case's time is its referral's HLC time; a case is "in the window"
+ *     (or in the month) if that time is;
+ *   - risk is the case's current risk level (the latest RISK, else the
+ *     referral's rating); the originating agency is the referral's author;
+ *   - powers: the actions of the window's cases that were not cancelled;
+ *   - open / overdue: open actions of those cases (not closed), by
+ *     lfh_osara_due at the time of the report;
+ *   - a referral is "repeated" when a case held here whose referral names it
+ *     as rereferral_of was referred after it and within 12 months (365 days);
+ *     rate_pct = repeated / assessed, where assessed = every readable
+ *     referral in the window (re-referrals included); positive_outcome_pct =
+ *     the rest. first_* are the same over the window's referrals that are
+ *     not themselves re-referrals (the problems first referred then);
+ *   - a referral this node cannot read (no sharing key, or shredded) counts
+ *     only where metadata allows: in the total and by agency, from its
+ *     signed header; its risk and category are "unknown"; it is left out of
+ *     every other figure. The reply says so in section "note".
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lfh/ctl.h"
+#include "lfh/hlc.h"
+#include "lfh/osara.h"
+
+#define YEAR_MS (365ULL * LFH_OSARA_DAY_MS)
+#define TEXT_MAX LFH_OSARA_SHORT_MAX
+
+/* ---- matching ----------------------------------------------------------- */
+
+void lfh_ctl_norm(const char *s, char *out, size_t size)
+{
+	size_t n = 0, len;
+
+	if (!size)
+		return;
+	out[0] = '\0';
+	if (!s)
+		return;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	for (size_t i = 0; i < len && n + 1 < size; i++)
+		out[n++] = (char)tolower((unsigned char)s[i]);
+	out[n] = '\0';
+}
+
+/* A trimmed copy of s for display. */
+static void trimmed(const char *s, char *out, size_t size)
+{
+	size_t len;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+}
+
+/* A case's referral event: its header, and its body when readable here. */
+struct referral_of {
+	lfh_node *n;
+	lfh_txn *t;
+	int found, readable;
+	lfh_event ev;
+	lfh_record body;
+};
+
+static int referral_of_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+			  size_t len)
+{
+	struct referral_of *r = ctx;
+	lfh_event hdr = { 0 };
+	int rc;
+
+	(void)key;
+	(void)id;
+	if (lfh_event_decode(raw, len, &hdr, NULL))
+		return 0;
+	rc = hdr.type == LFH_EV_REFERRAL;
+	lfh_event_clear(&hdr);
+	if (!rc)
+		return 0;
+	r->found = 1;
+	rc = lfh_node_open_event(r->n, r->t, raw, len, &r->ev, &r->body, NULL);
+	if (rc == 0)
+		r->readable = 1;
+	else if (rc != LFH_ENOKEY && rc != LFH_ECRYPTO && rc != LFH_ECODEC)
+		return rc == LFH_ENOMEM ? rc : 1;
+	return 1;
+}
+
+static void referral_of_clear(struct referral_of *r)
+{
+	lfh_event_clear(&r->ev);
+	lfh_record_clear(&r->body);
+	r->found = r->readable = 0;
+}
+
+struct reref {
+	lfh_node *n;
+	lfh_txn *t;
+	char subject[TEXT_MAX + 1], location[TEXT_MAX + 1];
+	uint64_t now_ms, best_hlc;
+	char *out;
+};
+
+static int reref_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
+{
+	struct reref *x = vctx;
+	struct referral_of r = { .n = x->n, .t = x->t };
+	char s[TEXT_MAX + 1], l[TEXT_MAX + 1];
+	uint64_t first = 0, ms;
+	int rc;
+
+	/* the case index says when the case began: skip old cases unread */
+	if (lfh_record_uint(meta, "first_hlc", &first) && lfh_hlc_ms(first) + YEAR_MS < x->now_ms)
+		return 0;
+	if ((rc = lfh_store_scan_case(x->t, case_id, referral_of_fn, &r, NULL)) < 0) {
+		referral_of_clear(&r);
+		return rc == LFH_ENOMEM ? rc : 0;
+	}
+	ms = lfh_hlc_ms(r.ev.hlc);
+	if (r.readable && ms <= x->now_ms && x->now_ms - ms <= YEAR_MS && r.ev.hlc > x->best_hlc) {
+		lfh_ctl_norm(lfh_record_str(&r.body, "subject"), s, sizeof s);
+		lfh_ctl_norm(lfh_record_str(&r.body, "location"), l, sizeof l);
+		if ((x->subject[0] && !strcmp(s, x->subject)) ||
+		    (x->location[0] && !strcmp(l, x->location))) {
+			x->best_hlc = r.ev.hlc;
+			lfh_hex(x->out, case_id, LFH_CASE_LEN);
+		}
+	}
+	referral_of_clear(&r);
+	return 0;
+}
+
+int lfh_ctl_find_rereferral(lfh_node *n, lfh_txn *t, const char *subject, const char *location,
+			    uint64_t now_ms, char out[2 * LFH_CASE_LEN + 1], lfh_err *err)
+{
+	struct reref x = { .n = n, .t = t, .now_ms = now_ms, .out = out };
+
+	out[0] = '\0';
+	lfh_ctl_norm(subject, x.subject, sizeof x.subject);
+	lfh_ctl_norm(location, x.location, sizeof x.location);
+	if (!x.subject[0] && !x.location[0])
+		return 0;
+	return lfh_store_scan_cases(t, reref_fn, &x, err);
+}
+
+/* ---- what the reports gather per case ----------------------------------- */
+
+typedef struct rcase {
+	uint8_t id[LFH_CASE_LEN];
+	int readable;   /* the referral was read here (else: header only) */
+	uint64_t ms;    /* referral time */
+	char author[LFH_AGENCY_MAX + 1];
+	char risk[12];
+	char category[LFH_OSARA_NAME_MAX + 1];
+	char rereferral_of[2 * LFH_CASE_LEN + 1];
+	char subject[TEXT_MAX + 1];
+	char location[TEXT_MAX + 1];
+	char summary[TEXT_MAX + 1];
+	int repeated;
+} rcase;
+
+/* Labels to count: grouped by normalised key, counting entries or distinct cases. */
+typedef struct tally_ent {
+	char *key, *shown;
+	size_t cs;     /* case index */
+	uint64_t ms;   /* when it was recorded: the earliest spelling is shown */
+	int in_period; /* this entry falls in the report's period */
+} tally_ent;
+
+typedef struct tally {
+	tally_ent *v;
+	size_t n, cap;
+} tally;
+
+typedef struct group {
+	const char *key, *shown;
+	uint64_t count; /* entries, or distinct cases */
+	uint64_t ms;    /* of the spelling shown */
+	int in_period;
+} group;
+
+static int tally_add(tally *t, const char *label, size_t cs, uint64_t ms, int in_period)
+{
+	char key[TEXT_MAX + 1], shown[TEXT_MAX + 1];
+
+	lfh_ctl_norm(label, key, sizeof key);
+	if (!key[0])
+		return 0;
+	trimmed(label, shown, sizeof shown);
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		tally_ent *v = realloc(t->v, cap * sizeof *v);
+		if (!v)
+			return LFH_ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	tally_ent *e = &t->v[t->n];
+	e->key = strdup(key);
+	e->shown = strdup(shown);
+	e->cs = cs;
+	e->ms = ms;
+	e->in_period = in_period;
+	if (!e->key || !e->shown) {
+		free(e->key);
+		free(e->shown);
+		return LFH_ENOMEM;
+	}
+	t->n++;
+	return 0;
+}
+
+static void tally_free(tally *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].key);
+		free(t->v[i].shown);
+	}
+	free(t->v);
+	memset(t, 0, sizeof *t);
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+	const tally_ent *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : x->cs < y->cs ? -1 : x->cs > y->cs;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	const group *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* Group t's entries (most first, then by key); *out is malloc'd, borrows from t. */
+static int tally_groups(tally *t, int distinct_cases, group **out, size_t *nout)
+{
+	group *g = malloc((t->n ? t->n : 1) * sizeof *g);
+	size_t k = 0;
+
+	if (!g)
+		return LFH_ENOMEM;
+	if (t->n)
+		qsort(t->v, t->n, sizeof t->v[0], ent_cmp);
+	for (size_t i = 0; i < t->n; i++) {
+		const tally_ent *e = &t->v[i];
+		if (k && !strcmp(g[k - 1].key, e->key)) {
+			if (!distinct_cases || e->cs != t->v[i - 1].cs)
+				g[k - 1].count++;
+			g[k - 1].in_period |= e->in_period;
+			if (e->ms < g[k - 1].ms) {
+				g[k - 1].shown = e->shown;
+				g[k - 1].ms = e->ms;
+			}
+			continue;
+		}
+		g[k].key = e->key;
+		g[k].shown = e->shown;
+		g[k].ms = e->ms;
+		g[k].count = 1;
+		g[k].in_period = e->in_period;
+		k++;
+	}
+	qsort(g, k, sizeof g[0], group_cmp);
+	*out = g;
+	*nout = k;
+	return 0;
+}
+
+/* ---- gathering ---------------------------------------------------------- */
+
+typedef struct report {
+	lfh_ctl_req *q;
+	lfh_txn *t;
+	lfh_err *err;
+	lfh_osara_state *st;
+	lfh_osara_due_item *due;
+	uint64_t now, from_ms, to_ms; /* period, inclusive */
+	uint64_t upto_ms;             /* cases after this are not gathered */
+	long upto_days;               /* meetings dated after this are not gathered */
+	rcase *cs;
+	size_t n, cap;
+	uint64_t no_referral;         /* cases held with no referral event here */
+	tally powers, victims;
+	uint64_t open_actions, overdue_actions;
+} report;
+
+static int in_period(const report *r, uint64_t ms)
+{
+	return ms >= r->from_ms && ms <= r->to_ms;
+}
+
+static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
+{
+	report *r = vctx;
+	lfh_osara_state *st = r->st;
+	rcase *c;
+	int rc;
+
+	(void)meta;
+	if ((rc = lfh_ctl_project(r->q->node, r->t, case_id, st, r->err)))
+		return rc;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		rcase *v = realloc(r->cs, cap * sizeof *v);
+		if (!v)
+			return lfh_err_set(r->err, LFH_ENOMEM, "out of memory");
+		r->cs = v;
+		r->cap = cap;
+	}
+	c = &r->cs[r->n];
+	memset(c, 0, sizeof *c);
+	memcpy(c->id, case_id, LFH_CASE_LEN);
+	if (st->stage == LFH_OSARA_NONE) {
+		/* no readable (valid) referral: what the signed header tells */
+		struct referral_of ro = { .n = r->q->node, .t = r->t };
+		rc = lfh_store_scan_case(r->t, case_id, referral_of_fn, &ro, r->err);
+		if (rc == 0 && ro.found) {
+			c->ms = lfh_hlc_ms(ro.ev.hlc);
+			snprintf(c->author, sizeof c->author, "%s", ro.ev.author);
+		}
+		if (!ro.found)
+			r->no_referral++;
+		rc = rc ? rc : ro.found ? 0 : 1;
+		referral_of_clear(&ro);
+		if (rc)
+			return rc < 0 ? rc : 0;
+		if (c->ms > r->upto_ms)
+			return 0;
+		snprintf(c->risk, sizeof c->risk, "unknown");
+		snprintf(c->category, sizeof c->category, "unknown");
+		r->n++;
+		return 0;
+	}
+	c->readable = 1;
+	c->ms = lfh_hlc_ms(st->referral_hlc);
+	if (c->ms > r->upto_ms)
+		return 0;
+	snprintf(c->author, sizeof c->author, "%s", st->referral_author);
+	snprintf(c->risk, sizeof c->risk, "%s", st->risk_level[0] ? st->risk_level : "standard");
+	snprintf(c->category, sizeof c->category, "%s", st->asb_category);
+	snprintf(c->rereferral_of, sizeof c->rereferral_of, "%s", st->rereferral_of);
+	snprintf(c->subject, sizeof c->subject, "%s", st->subject);
+	snprintf(c->location, sizeof c->location, "%s", st->location);
+	snprintf(c->summary, sizeof c->summary, "%s", st->summary);
+	for (uint32_t i = 0; i < st->nmeetings; i++) {
+		long d = lfh_osara_date_days(st->meetings[i].date);
+		if (d >= 0 && d <= r->upto_days &&
+		    (rc = tally_add(&r->victims, st->meetings[i].victim, r->n,
+				    lfh_hlc_ms(st->meetings[i].hlc), in_period(r, (uint64_t)d * LFH_OSARA_DAY_MS))))
+			return lfh_err_set(r->err, rc, "out of memory");
+	}
+	if (in_period(r, c->ms)) {
+		size_t n = 0;
+		for (uint32_t i = 0; i < st->nactions; i++)
+			if (strcmp(st->actions[i].status, "cancelled") &&
+			    (rc = tally_add(&r->powers, st->actions[i].power, r->n, c->ms, 1)))
+				return lfh_err_set(r->err, rc, "out of memory");
+		if ((rc = lfh_osara_due(st, r->now, r->due, LFH_OSARA_MAX_DUE, &n)))
+			return lfh_err_set(r->err, rc, "cannot compute what is due");
+		for (size_t i = 0; i < n && i < LFH_OSARA_MAX_DUE; i++) {
+			if (r->due[i].kind != LFH_OSARA_DUE_ACTION)
+				continue;
+			r->open_actions++;
+			r->overdue_actions += r->due[i].status == LFH_OSARA_OVERDUE;
+		}
+	}
+	r->n++;
+	return 0;
+}
+
+static int case_cmp(const void *a, const void *b)
+{
+	return memcmp(((const rcase *)a)->id, ((const rcase *)b)->id, LFH_CASE_LEN);
+}
+
+/* Pointers to cases, by referral time then id. */
+static int case_time_cmp(const void *a, const void *b)
+{
+	const rcase *x = *(const rcase *const *)a, *y = *(const rcase *const *)b;
+	if (x->ms != y->ms)
+		return x->ms < y->ms ? -1 : 1;
+	return case_cmp(x, y);
+}
+
+/* Mark every gathered case that a later case names as rereferral_of within 12 months. */
+static void link_rereferrals(report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const rcase *c = &r->cs[i];
+		rcase key, *target;
+		if (!c->readable || strlen(c->rereferral_of) != 2 * LFH_CASE_LEN ||
+		    lfh_unhex(key.id, LFH_CASE_LEN, c->rereferral_of))
+			continue;
+		target = bsearch(&key, r->cs, r->n, sizeof r->cs[0], case_cmp);
+		if (target && target->readable && c->ms > target->ms && c->ms - target->ms <= YEAR_MS)
+			target->repeated = 1;
+	}
+}
+
+static void report_free(report *r)
+{
+	free(r->st);
+	free(r->due);
+	free(r->cs);
+	tally_free(&r->powers);
+	tally_free(&r->victims);
+}
+
+static int gather(report *r)
+{
+	int rc;
+
+	r->st = malloc(sizeof *r->st);
+	r->due = calloc(LFH_OSARA_MAX_DUE, sizeof *r->due);
+	if (!r->st || !r->due)
+		return lfh_err_set(r->err, LFH_ENOMEM, "out of memory");
+	rc = lfh_store_scan_cases(r->t, gather_fn, r, r->err);
+	if (!rc && r->n) /* scan order is id order already; keep bsearch safe regardless */
+		qsort(r->cs, r->n, sizeof r->cs[0], case_cmp);
+	if (!rc)
+		link_rereferrals(r);
+	return rc;
+}
+
+/* ---- rows --------------------------------------------------------------- */
+
+static int row(report *r, const char *section, const char *key, const char *value)
+{
+	lfh_record *out = lfh_ctl_add(&r->q->rep);
+	if (!out || lfh_record_set_str(out, "section", section, r->err) ||
+	    lfh_record_set_str(out, "key", key, r->err) ||
+	    lfh_record_set_str(out, "value", value, r->err))
+		return lfh_err_set(r->err, LFH_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int row_u(report *r, const char *section, const char *key, uint64_t v)
+{
+	char b[24];
+	snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+	return row(r, section, key, b);
+}
+
+static int row_pct(report *r, const char *section, const char *key, uint64_t num, uint64_t den)
+{
+	char b[24];
+	if (den)
+		snprintf(b, sizeof b, "%.1f", 100.0 * (double)num / (double)den);
+	else
+		snprintf(b, sizeof b, "n/a");
+	return row(r, section, key, b);
+}
+
+/* Rows for the groups of t with count >= min (and in the period, if asked). */
+static int group_rows(report *r, const char *section, tally *t, int distinct, uint64_t min,
+		      int need_period, int shown)
+{
+	group *g = NULL;
+	size_t n = 0;
+	int rc = tally_groups(t, distinct, &g, &n);
+
+	if (rc)
+		return lfh_err_set(r->err, rc, "out of memory");
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (g[i].count >= min && (!need_period || g[i].in_period))
+			rc = row_u(r, section, shown ? g[i].shown : g[i].key, g[i].count);
+	free(g);
+	return rc;
+}
+
+static void day_of(uint64_t ms, char out[32])
+{
+	lfh_ctl_time(ms, out);
+	out[10] = '\0';
+}
+
+static int note_rows(report *r, uint64_t unreadable)
+{
+	char b[320];
+	int rc;
+
+	snprintf(b, sizeof b, "cases held at this node (%s); other nodes may hold other cases",
+		 r->q->node->cfg.agency);
+	rc = row(r, "note", "scope", b);
+	if (!rc && unreadable) {
+		snprintf(b, sizeof b,
+			 "%llu referrals cannot be read here (no sharing key, or shredded): counted "
+			 "in the total and by agency from their signed headers, risk and category "
+			 "'unknown', left out of every other figure",
+			 (unsigned long long)unreadable);
+		rc = row(r, "note", "unreadable", b);
+	}
+	if (!rc && r->no_referral) {
+		snprintf(b, sizeof b, "%llu cases are held here without their referral: not counted",
+			 (unsigned long long)r->no_referral);
+		rc = row(r, "note", "no_referral", b);
+	}
+	return rc;
+}
+
+/* ---- report_performance ------------------------------------------------- */
+
+static int performance_rows(report *r)
+{
+	static const char *levels[] = { "standard", "medium", "high" };
+	uint64_t total = 0, unreadable = 0, rerefs = 0, assessed = 0, repeated = 0, first = 0,
+		 first_repeated = 0, young = 0, risk[4] = { 0 };
+	tally agencies = { 0 }, categories = { 0 };
+	char b[32];
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < r->n; i++) {
+		const rcase *c = &r->cs[i];
+		int lvl = 3;
+		if (!in_period(r, c->ms))
+			continue;
+		total++;
+		rc = tally_add(&agencies, c->author, i, c->ms, 1);
+		if (!rc)
+			rc = tally_add(&categories, c->category, i, c->ms, 1);
+		for (int k = 0; k < 3; k++)
+			if (!strcmp(c->risk, levels[k]))
+				lvl = k;
+		risk[lvl]++;
+		if (!c->readable) {
+			unreadable++;
+			continue;
+		}
+		assessed++;
+		repeated += (uint64_t)c->repeated;
+		young += !c->repeated && c->ms + YEAR_MS > r->now;
+		if (c->rereferral_of[0]) {
+			rerefs++;
+		} else {
+			first++;
+			first_repeated += (uint64_t)c->repeated;
+		}
+	}
+	if (rc) {
+		rc = lfh_err_set(r->err, rc, "out of memory");
+		goto out;
+	}
+	if (r->from_ms)
+		day_of(r->from_ms, b);
+	rc = row(r, "window", "from", r->from_ms ? b : "any");
+	if (r->to_ms != UINT64_MAX)
+		day_of(r->to_ms, b);
+	if (!rc)
+		rc = row(r, "window", "to", r->to_ms != UINT64_MAX ? b : "any");
+	if (!rc)
+		rc = row_u(r, "referrals", "total", total);
+	if (!rc)
+		rc = row_u(r, "referrals", "rereferrals", rerefs);
+	for (int k = 0; rc == 0 && k < 3; k++)
+		rc = row_u(r, "risk", levels[k], risk[k]);
+	if (!rc && risk[3])
+		rc = row_u(r, "risk", "unknown", risk[3]);
+	if (!rc)
+		rc = group_rows(r, "agency", &agencies, 0, 1, 0, 0);
+	if (!rc)
+		rc = group_rows(r, "category", &categories, 0, 1, 0, 0);
+	if (!rc)
+		rc = group_rows(r, "power", &r->powers, 0, 1, 0, 0);
+	if (!rc)
+		rc = row_u(r, "rereferral", "assessed", assessed);
+	if (!rc)
+		rc = row_u(r, "rereferral", "repeated_within_12_months", repeated);
+	if (!rc)
+		rc = row_pct(r, "rereferral", "rate_pct", repeated, assessed);
+	if (!rc)
+		rc = row_pct(r, "rereferral", "positive_outcome_pct", assessed - repeated, assessed);
+	if (!rc)
+		rc = row_u(r, "rereferral", "first_referrals", first);
+	if (!rc)
+		rc = row_u(r, "rereferral", "first_repeated", first_repeated);
+	if (!rc)
+		rc = row_pct(r, "rereferral", "first_rate_pct", first_repeated, first);
+	if (!rc)
+		rc = row_pct(r, "rereferral", "first_positive_outcome_pct", first - first_repeated,
+			     first);
+	if (!rc)
+		rc = row_u(r, "rereferral", "not_yet_12_months", young);
+	if (!rc)
+		rc = row_u(r, "actions", "open", r->open_actions);
+	if (!rc)
+		rc = row_u(r, "actions", "overdue", r->overdue_actions);
+	if (!rc)
+		rc = row(r, "note", "rereferral",
+			 "a referral is repeated when a case referred within 12 months after it names "
+			 "it as rereferral_of; rate_pct = repeated / assessed (every readable referral "
+			 "in the window, re-referrals included); first_* = the same over referrals "
+			 "that are not themselves re-referrals");
+	if (!rc)
+		rc = note_rows(r, unreadable);
+out:
+	tally_free(&agencies);
+	tally_free(&categories);
+	return rc;
+}
+
+int ctl_report_performance(lfh_ctl_req *q, lfh_txn *t)
+{
+	lfh_err err = { 0 };
+	report r = { .q = q, .t = t, .err = &err, .now = lfh_wall_ms(), .to_ms = UINT64_MAX,
+		     .upto_ms = UINT64_MAX, .upto_days = 0x7fffffffL };
+	int rc;
+
+	lfh_record_uint(&q->req, "from_ms", &r.from_ms);
+	lfh_record_uint(&q->req, "to_ms", &r.to_ms);
+	if (r.from_ms > r.to_ms)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "from_ms is after to_ms");
+	rc = gather(&r);
+	if (!rc)
+		rc = performance_rows(&r);
+	report_free(&r);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+}
+
+/* ---- report_tactical ---------------------------------------------------- */
+
+/* "YYYY-MM" -> first and last day (days since the epoch); -1 if invalid. */
+static int parse_month(const char *m, long *first, long *last)
+{
+	char d[32];
+	int y, mo;
+
+	if (!m || strlen(m) != 7 || m[4] != '-' || strspn(m, "0123456789-") != 7)
+		return -1;
+	snprintf(d, sizeof d, "%s-01", m);
+	if ((*first = lfh_osara_date_days(d)) < 0)
+		return -1;
+	y = atoi(m);
+	mo = atoi(m + 5);
+	if (mo == 12) {
+		y++;
+		mo = 1;
+	} else {
+		mo++;
+	}
+	if (y > 9999) {
+		*last = *first + 30;
+		return 0;
+	}
+	snprintf(d, sizeof d, "%04d-%02d-01", y, mo);
+	*last = lfh_osara_date_days(d) - 1;
+	return *last >= *first ? 0 : -1;
+}
+
+static int tactical_rows(report *r, const char *month)
+{
+	uint64_t total = 0, unreadable = 0, high = 0;
+	tally locations = { 0 }, subjects = { 0 };
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < r->n; i++) {
+		const rcase *c = &r->cs[i];
+		int now = in_period(r, c->ms);
+		total += (uint64_t)now;
+		if (!c->readable) {
+			unreadable += (uint64_t)now;
+			continue;
+		}
+		if (now)
+			rc = tally_add(&locations, c->location, i, c->ms, 1);
+		if (!rc)
+			rc = tally_add(&subjects, c->subject, i, c->ms, now);
+		high += now && !strcmp(c->risk, "high");
+	}
+	if (rc) {
+		rc = lfh_err_set(r->err, rc, "out of memory");
+		goto out;
+	}
+	rc = row(r, "month", "month", month);
+	if (!rc)
+		rc = row_u(r, "referrals", "total", total);
+	if (!rc)
+		rc = row_u(r, "referrals", "high_risk", high);
+	if (!rc)
+		rc = group_rows(r, "hotspot", &locations, 0, 2, 0, 1);
+	if (!rc)
+		rc = group_rows(r, "subject", &subjects, 1, 2, 1, 1);
+	if (!rc)
+		rc = group_rows(r, "victim", &r->victims, 1, 2, 1, 1);
+	if (!rc && high) { /* the new high-risk cases, oldest first */
+		const rcase **hr = malloc(high * sizeof *hr);
+		size_t k = 0;
+		if (!hr)
+			rc = lfh_err_set(r->err, LFH_ENOMEM, "out of memory");
+		for (size_t i = 0; hr && i < r->n && k < high; i++) {
+			const rcase *c = &r->cs[i];
+			if (c->readable && in_period(r, c->ms) && !strcmp(c->risk, "high"))
+				hr[k++] = c;
+		}
+		if (hr)
+			qsort(hr, k, sizeof hr[0], case_time_cmp);
+		for (size_t i = 0; rc == 0 && i < k; i++) {
+			char hex[2 * LFH_CASE_LEN + 1];
+			lfh_hex(hex, hr[i]->id, LFH_CASE_LEN);
+			rc = row(r, "high_risk", hex, hr[i]->summary);
+		}
+		free(hr);
+	}
+	if (!rc)
+		rc = row(r, "note", "definitions",
+			 "hotspot: locations of two or more of the month's referrals; subject: people "
+			 "referred in the month with two or more cases held here up to its end; victim: "
+			 "victims named at case meetings of two or more cases up to the month's end, "
+			 "one of them dated in the month; high_risk: cases referred in the month whose "
+			 "current risk level is high");
+	if (!rc)
+		rc = note_rows(r, unreadable);
+out:
+	tally_free(&locations);
+	tally_free(&subjects);
+	return rc;
+}
+
+int ctl_report_tactical(lfh_ctl_req *q, lfh_txn *t)
+{
+	lfh_err err = { 0 };
+	const char *month = lfh_record_str(&q->req, "month");
+	report r = { .q = q, .t = t, .err = &err, .now = lfh_wall_ms() };
+	long first, last;
+	int rc;
+
+	if (parse_month(month, &first, &last))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "month must be YYYY-MM (e.g. 2026-03)");
+	r.from_ms = (uint64_t)first * LFH_OSARA_DAY_MS;
+	r.to_ms = (uint64_t)(last + 1) * LFH_OSARA_DAY_MS - 1;
+	r.upto_ms = r.to_ms;
+	r.upto_days = last;
+	rc = gather(&r);
+	if (!rc)
+		rc = tactical_rows(&r, month);
+	report_free(&r);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+}
