@@ -264,6 +264,7 @@ static const struct {
 	{ "note_add", ctl_note_add },
 	{ "case_list", ctl_case_list },
 	{ "case_show", ctl_case_show },
+	{ "case_search", ctl_case_search },
 	{ "status", ctl_status },
 	{ "case_invite", ctl_case_invite },
 	{ "case_close", ctl_case_close },

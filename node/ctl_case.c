@@ -364,3 +364,108 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
 }
 
+
+#define SEARCH_MAX_RESULTS 200
+#define SEARCH_QUERY_MAX 200
+
+/* Case-insensitive substring test (ASCII folding; other bytes compared as they are). */
+static int contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (const char *p = hay; *p; p++) {
+		size_t i = 0;
+		while (i < n && p[i] &&
+		       (p[i] | (p[i] >= 'A' && p[i] <= 'Z' ? 0x20 : 0)) ==
+			       (needle[i] | (needle[i] >= 'A' && needle[i] <= 'Z' ? 0x20 : 0)))
+			i++;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
+struct search_ctx {
+	lfh_node *n;
+	lfh_txn *t;
+	const char *query;
+	char field[LFH_FIELD_KEY_MAX + 1]; /* first matching field of the current case */
+	char snippet[121];
+};
+
+/* Scan callback over one case's events: stop at the first readable match. */
+static int search_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			   const uint8_t *raw, size_t len)
+{
+	struct search_ctx *s = vctx;
+	lfh_event ev = { 0 };
+	lfh_record body = { 0 };
+	int found = 0;
+
+	(void)key;
+	(void)id;
+	if (lfh_node_open_event(s->n, s->t, raw, len, &ev, &body, NULL) == 0)
+		for (size_t i = 0; i < body.n && !found; i++) {
+			const lfh_field *f = &body.f[i];
+			if (f->kind != LFH_FIELD_STR || strcmp(f->key, "by") == 0 ||
+			    !contains_ci(f->str, s->query))
+				continue;
+			snprintf(s->field, sizeof s->field, "%s", f->key);
+			snprintf(s->snippet, sizeof s->snippet, "%s", f->str);
+			found = 1;
+		}
+	lfh_event_clear(&ev);
+	lfh_record_clear(&body);
+	return found; /* 1 stops the scan */
+}
+
+struct search_cases {
+	struct search_ctx s;
+	lfh_ctl_reply *rep;
+	lfh_err *err;
+	size_t found;
+};
+
+static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
+{
+	struct search_cases *c = vctx;
+	lfh_record *out;
+	int rc;
+
+	c->s.field[0] = '\0';
+	if ((rc = lfh_store_scan_case(c->s.t, case_id, search_event_fn, &c->s, c->err)))
+		return rc;
+	if (!c->s.field[0])
+		return 0;
+	if (++c->found > SEARCH_MAX_RESULTS)
+		return 1;
+	if (!(out = lfh_ctl_add(c->rep)))
+		return lfh_err_set(c->err, LFH_ENOMEM, "out of memory");
+	rc = describe_case(c->s.n, c->s.t, case_id, meta, out, c->err);
+	if (!rc && (lfh_record_set_str(out, "match_field", c->s.field, c->err) ||
+		    lfh_record_set_str(out, "match", c->s.snippet, c->err)))
+		rc = LFH_ENOMEM;
+	return rc;
+}
+
+int ctl_case_search(lfh_ctl_req *q, lfh_txn *t)
+{
+	const char *query = lfh_ctl_need(&q->req, "query", SEARCH_QUERY_MAX, &q->rep);
+	lfh_err err = { 0 };
+	struct search_cases c = { .s = { q->node, t, query, "", "" }, .rep = &q->rep, .err = &err };
+	int rc;
+
+	if (!query)
+		return q->rep.code;
+	if (strlen(query) < 2)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "search for at least 2 characters");
+	rc = lfh_store_scan_cases(t, search_case_fn, &c, &err);
+	if (rc)
+		return lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory");
+	if (c.found > SEARCH_MAX_RESULTS) {
+		q->rep.code = 0;
+		snprintf(q->rep.message, sizeof q->rep.message,
+			 "more than %d cases match: showing the first %d", SEARCH_MAX_RESULTS,
+			 SEARCH_MAX_RESULTS);
+	}
+	return 0;
+}

@@ -73,6 +73,7 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t);
 int ctl_note_add(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_list(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_show(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_search(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_close(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_show(lfh_ctl_req *q, lfh_txn *t);

@@ -11,6 +11,7 @@ static void usage(FILE *f)
 		"usage: lfh case list [--json]\n"
 		"       lfh case show CASE [--json]\n"
 		"       lfh case note CASE --text TEXT [--category NAME] [--json]\n"
+		"       lfh case search TEXT [--json]\n"
 		"       lfh case invite CASE AGENCY [--json]\n"
 		"       lfh case close CASE [--reason TEXT] [--json]\n"
 		"\n"
@@ -19,6 +20,8 @@ static void usage(FILE *f)
 		"  note   add a note, shared with every agency the referral went to (with\n"
 		"         an ISA: with the agencies its rule for --category allows;\n"
 		"         default category: referral)\n"
+		"  search cases whose subject, location or any text this node can read\n"
+		"         contains TEXT (case-insensitive)\n"
 		"  invite make AGENCY a participant: it receives the case's earlier events\n"
 		"         of the categories the ISA lets it see, and later ones\n"
 		"  close  close the case after a closure review: retention periods start\n"
@@ -35,6 +38,7 @@ static void usage(FILE *f)
 		"  lfh case show 3f2a9c1d\n"
 		"  lfh case note 3f2a9c1d --text 'Tenancy warning served'\n"
 		"  lfh case note 3f2a9c1d --category health --text 'Engaging with Recovery Steps'\n"
+		"  lfh case search 'Castle Street'\n"
 		"  lfh case invite 3f2a9c1d probation\n"
 		"  lfh case close 3f2a9c1d --reason 'No further reports in 3 months'\n");
 }
@@ -280,6 +284,43 @@ static int case_close(int argc, char **argv)
 	return rc;
 }
 
+static int case_search(int argc, char **argv)
+{
+	static const cli_column cols[] = {
+		{ "case", "CASE", 32 },	 { "lead", "LEAD", 0 },	 { "risk", "RISK", 0 },
+		{ "summary", "SUMMARY", 40 }, { "match_field", "FOUND IN", 0 }, { "match", "MATCH", 40 },
+	};
+	const char *pos[1];
+	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, NULL);
+	lfh_record req = { 0 };
+	lfh_reply rep = { 0 };
+	lfh_err err = { 0 };
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (npos != 1) {
+		cli_error("what to search for? usage: lfh case search TEXT");
+		return 2;
+	}
+	lfh_record_set_str(&req, "cmd", "case_search", &err);
+	if (opt_field(&req, "query", pos[0])) {
+		lfh_record_clear(&req);
+		return 2;
+	}
+	rc = cli_call(&req, &rep);
+	if (rc == 0 && json)
+		cli_print_json(rep.records, rep.nrecords, 1);
+	else if (rc == 0 && rep.nrecords == 0)
+		puts("no case held here matches");
+	else if (rc == 0)
+		cli_print_table(rep.records, rep.nrecords, cols, sizeof cols / sizeof cols[0]);
+	if (rc == 0 && rep.message[0])
+		fprintf(stderr, "lfh: %s\n", rep.message);
+	lfh_record_clear(&req);
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
 int case_main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "list"))
@@ -288,6 +329,8 @@ int case_main(int argc, char **argv)
 		return case_show(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "note"))
 		return case_note(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "search"))
+		return case_search(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "state"))
 		return osara_state_main(argc - 1, argv + 1);
 	if (argc >= 2 && find_step(argv[1]))

@@ -538,6 +538,18 @@ check_eq "actions --mine at police lists its open CBO action (and not its done o
 	"$c3|action|$a3_cbo|police|on-target" "$(due_rows police actions --mine)"
 check_eq "actions --mine at recovery: nothing open" "" "$(due_rows recovery actions --mine)"
 
+# ================================================================ 6. search
+found=$(lfh_at police case search "lowther street" --json | json_all case)
+check_eq "case search finds case study 1 by its location (any case) at police" "$c1" "$found"
+found=$(lfh_at recovery case search "Cumbria Gateway" --json | json_all case | grep -c "$c1")
+check_eq "case search matches text the node can read (an action's agency)" 1 "$found"
+check_eq "case search finds nothing of case study 2 at recovery (not held)" "" \
+	"$(lfh_at recovery case search "noise nuisance" --json | json_all case)"
+out=$(lfh_at police case search x 2>&1)
+[ $? -ne 0 ] && [[ $out == *"at least 2 characters"* ]] &&
+	tap_ok "a one-character search is refused with a clear error" ||
+	tap_fail "a one-character search is refused with a clear error" "$out"
+
 for n in "${AG[@]}"; do
 	node_stop "$n"
 done
