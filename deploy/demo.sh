@@ -123,4 +123,33 @@ fi
 echo "housing holds the referral and the notes it may see, not the health note: the agreement"
 echo "sends health data to the lead (police) and health only."
 
+say "The case through OSARA: police (lead) and housing each record their steps at their own node"
+P="$LFH -c $W/police/lfhd.conf --as PC_1234_Armstrong"
+H="$LFH -c $W/housing/lfhd.conf --as J_Tyson"
+$P case risk "$case_id" --score 22 --level high --answers 'repeat_calls=yes;vulnerable_neighbours=yes'
+$P case objective "$case_id" --text 'Stop the drug dealing and disorder at the flat'
+$P case scan "$case_id" --text '11 calls in 3 months; 4 households affected; visitors at night'
+$P case meeting "$case_id" --date "$(date -u +%F)" --attendees police,housing \
+	--victim 'Neighbours at nos. 2 and 4' --offender 'Tenant and visitors' \
+	--location 'Flat 3, 12 Castle Street' --responses 'Warrant; tenancy warning; support referral'
+action=$($P case action "$case_id" --agency housing --power tenancy-warning \
+	--text 'Serve a tenancy warning' --due "$(date -u -d '+7 days' +%F)" --json |
+	sed 's/.*"action":"\([0-9a-f]*\)".*/\1/')
+$P case action "$case_id" --agency police --power warrant --text 'Apply for a drugs warrant' \
+	--due "$(date -u -d '+14 days' +%F)"
+wait_until 10 sh -c "$H case state $case_id | grep -q $action"
+$H case update "$case_id" --action "$action" --status done --text 'Tenancy warning served in person'
+echo
+echo "what is due at police (lfh due):"
+$P due
+wait_until 10 sh -c "$P case state $case_id --json | grep -q '\"status\":\"done\"'"
+$P case assess "$case_id" --plan-done partly --problem-stopped yes --text 'No calls since the warning'
+$P case propose-close "$case_id" --reason 'Problem resolved'
+$P case review "$case_id" --kind closure --outcome close --text 'Closure agreed by police and housing'
+$P case close "$case_id" --reason 'No further reports'
+wait_until 10 sh -c "$H case state $case_id | grep -q 'stage     closed'"
+echo
+echo "the case as housing's node computes it from the same events:"
+$H case state "$case_id"
+
 say "Stopping the nodes"
