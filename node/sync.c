@@ -12,8 +12,10 @@
  * Gaps: when a pull completes, per-(author, us) counters that are still
  * missing are requested with FETCH from the same peer.
  *
- * At most one PULL and one FETCH are outstanding per peer; one that gets no
- * answer in REQUEST_TIMEOUT_MS is forgotten (the peer went away).
+ * At most two PULLs (the second pipelined while a batch is being stored)
+ * and one FETCH are outstanding per peer; one that gets no answer in
+ * REQUEST_TIMEOUT_MS is forgotten (the peer went away). Cursors only move
+ * forward.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,9 @@ typedef struct peer {
 	uint32_t bad_in_window;   /* malformed requests seen in it */
 	uint64_t caught_up_ms;    /* last BATCH that said "no more" */
 	void *dealer;
-	int pull_inflight, pull_again, fetch_inflight;
+	int pull_inflight;  /* PULLs sent and not yet answered: 0..2 (one pipelined) */
+	int discard;        /* replies to drop: they answer a cursor we never reached */
+	int pull_again, fetch_inflight;
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
 	uint64_t received, stored, rejected;
 } peer;
@@ -355,7 +359,24 @@ static int send_to_peer(peer *p, const lfh_buf *b)
 	return zmq_send(p->dealer, b->data, b->len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
 }
 
-/* Send PULL(cursor) unless one is already outstanding. */
+/* Send PULL(cursor) now. */
+static int send_pull(lfh_sync *s, peer *p, uint64_t cursor)
+{
+	lfh_err err = { 0 };
+
+	lfh_buf_reset(&s->out);
+	if (lfh_msg_encode_pull(&s->out, cursor, LFH_BATCH_MAX, &err))
+		return -1;
+	p->last_pull_ms = lfh_wall_ms();
+	if (send_to_peer(p, &s->out) != 0)
+		return -1;
+	p->pull_inflight++;
+	p->pull_again = 0;
+	p->pull_sent_ms = p->last_pull_ms;
+	return 0;
+}
+
+/* Send PULL(stored cursor) unless one is already outstanding. */
 static void pull_from(lfh_sync *s, peer *p)
 {
 	lfh_txn *t = NULL;
@@ -373,15 +394,7 @@ static void pull_from(lfh_sync *s, peer *p)
 		return;
 	}
 	lfh_txn_abort(t);
-	lfh_buf_reset(&s->out);
-	if (lfh_msg_encode_pull(&s->out, cursor, LFH_BATCH_MAX, &err))
-		return;
-	p->last_pull_ms = lfh_wall_ms();
-	if (send_to_peer(p, &s->out) == 0) {
-		p->pull_inflight = 1;
-		p->pull_again = 0;
-		p->pull_sent_ms = p->last_pull_ms;
-	}
+	send_pull(s, p, cursor);
 }
 
 /* Ask p for the events `author` addressed to us that we are missing. */
@@ -458,13 +471,51 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 			log_warn("rejected event from %s: %s", p->conf->agency, s->errs[i].msg);
 		}
 	}
-	if (rc == 0 && set_cursor)
-		rc = lfh_store_cursor_put(t, p->conf->agency, m->cursor, &err);
+	if (rc == 0 && set_cursor) {
+		uint64_t cur = 0; /* never back: a late answer to an old PULL must not rewind */
+		rc = lfh_store_cursor_get(t, p->conf->agency, &cur, &err);
+		if (rc == 0 && m->cursor > cur)
+			rc = lfh_store_cursor_put(t, p->conf->agency, m->cursor, &err);
+	}
 	if (rc == 0)
 		return lfh_txn_commit(t, &err) ? (log_error("commit: %s", err.msg), -1) : 0;
 	lfh_txn_abort(t);
 	log_error("storing batch from %s: %s", p->conf->agency, err.msg);
 	return -1;
+}
+
+/*
+ * A BATCH arrived. While the peer says it holds more, the next PULL (from
+ * the batch's next_cursor) goes out before this batch is verified and
+ * stored, so the peer builds and sends it while we work. If storing fails,
+ * the cursor did not move: the pipelined answer is dropped and we pull
+ * again from the stored cursor.
+ */
+static void handle_batch(lfh_sync *s, peer *p, ingest_stats *st)
+{
+	const lfh_msg *m = s->msg;
+	int pipelined = 0;
+
+	if (p->pull_inflight > 0)
+		p->pull_inflight--;
+	if (p->discard) {
+		p->discard--;
+		if (!p->pull_inflight)
+			pull_from(s, p);
+		return;
+	}
+	if (!m->more)
+		p->caught_up_ms = p->last_reply_ms;
+	if (m->more && p->pull_inflight == 0 && send_pull(s, p, m->cursor) == 0)
+		pipelined = 1;
+	if (ingest_batch(s, p, m, 1, st) != 0) {
+		if (pipelined)
+			p->discard++;
+	} else if (!pipelined && (m->more || p->pull_again)) {
+		pull_from(s, p);
+	} else if (!m->more) {
+		fetch_gaps(s, p);
+	}
 }
 
 static void handle_dealer(lfh_sync *s, peer *p)
@@ -482,18 +533,12 @@ static void handle_dealer(lfh_sync *s, peer *p)
 	if (lfh_msg_decode(zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), s->msg, &err)) {
 		log_warn("malformed reply from %s: %s", p->conf->agency, err.msg);
 	} else if (s->msg->type == LFH_MSG_BATCH) {
-		p->pull_inflight = 0;
-		if (!s->msg->more)
-			p->caught_up_ms = p->last_reply_ms;
-		if (ingest_batch(s, p, s->msg, 1, &st) == 0 && (s->msg->more || p->pull_again))
-			pull_from(s, p);
-		else if (!s->msg->more)
-			fetch_gaps(s, p);
+		handle_batch(s, p, &st);
 	} else if (s->msg->type == LFH_MSG_FETCHED) {
 		p->fetch_inflight = 0;
 		ingest_batch(s, p, s->msg, 0, &st);
 	} else if (s->msg->type == LFH_MSG_ERROR) {
-		p->pull_inflight = p->fetch_inflight = 0;
+		p->pull_inflight = p->fetch_inflight = p->discard = 0;
 		log_warn("peer %s answered error %lld: %s", p->conf->agency,
 			 (long long)s->msg->code, s->msg->text);
 	}
@@ -528,7 +573,7 @@ void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 	for (size_t i = 0; i < s->npeers; i++) {
 		peer *p = &s->peers[i];
 		if (p->pull_inflight && now_ms - p->pull_sent_ms > REQUEST_TIMEOUT_MS)
-			p->pull_inflight = 0;
+			p->pull_inflight = p->discard = 0;
 		if (p->fetch_inflight && now_ms - p->fetch_sent_ms > REQUEST_TIMEOUT_MS)
 			p->fetch_inflight = 0;
 		if (!p->pull_inflight && now_ms - p->last_pull_ms >= PULL_INTERVAL_MS)
