@@ -6,7 +6,9 @@
  * once and change nothing; after the single durable commit every write is
  * acknowledged and the recipients of new events are notified. Every
  * request, read or write, is appended to the audit log in that same
- * transaction, so no access goes unrecorded.
+ * transaction, so no access goes unrecorded. Before a command runs, its
+ * request is authenticated and checked against the user's role
+ * (lfh_ctl_authorize in node/ctl_users.c, PROTOCOL.md 10.1).
  *
  * Commands (request field "cmd"):
  *   referral_new  summary location asb_category description risk to by
@@ -46,6 +48,7 @@ struct lfh_control {
 	void *sock;
 	char ipc_path[LFH_ENDPOINT_MAX];
 	lfh_buf out;
+	lfh_ctl_seen seen; /* nonces of recent signed requests (replay check) */
 };
 
 typedef lfh_ctl_req request;
@@ -279,6 +282,9 @@ static const struct {
 	{ "audit_list", ctl_audit_list },
 	{ "report_performance", ctl_report_performance },
 	{ "report_tactical", ctl_report_tactical },
+	{ "user_add", ctl_user_add },
+	{ "user_revoke", ctl_user_revoke },
+	{ "user_list", ctl_user_list },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */
@@ -287,9 +293,14 @@ static int is_internal(int code)
 	return code == LFH_ESTORE || code == LFH_ENOMEM || code == LFH_EIO;
 }
 
-static int run_request(lfh_ctl_req *q, lfh_txn *t)
+static int run_request(lfh_control *c, lfh_ctl_req *q, lfh_txn *t)
 {
-	const char *cmd = lfh_record_str(&q->req, "cmd");
+	const char *cmd;
+	int rc = lfh_ctl_authorize(q, t, &c->seen);
+
+	if (rc)
+		return rc;
+	cmd = lfh_record_str(&q->req, "cmd");
 	for (size_t i = 0; cmd && i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return commands[i].fn(q, t);
@@ -374,6 +385,7 @@ void lfh_control_stop(lfh_control *c)
 	if (c->ipc_path[0])
 		unlink(c->ipc_path);
 	lfh_buf_free(&c->out);
+	lfh_ctl_seen_free(&c->seen);
 	free(c);
 }
 
@@ -438,7 +450,7 @@ static int run_round(lfh_control *c, request *qs, size_t n)
 	int rc = lfh_txn_begin(c->node->store, 1, &t, &err);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (qs[i].rep.code == 0 && is_internal(run_request(&qs[i], t)))
+		if (qs[i].rep.code == 0 && is_internal(run_request(c, &qs[i], t)))
 			rc = lfh_err_set(&err, qs[i].rep.code, "%s", qs[i].rep.message);
 		if (rc == 0)
 			rc = audit_request(t, &qs[i], &err);

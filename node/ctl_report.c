@@ -91,24 +91,19 @@ static int referral_of_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 			  size_t len)
 {
 	struct referral_of *r = ctx;
-	lfh_event hdr = { 0 };
 	int rc;
 
 	(void)key;
 	(void)id;
-	if (lfh_event_decode(raw, len, &hdr, NULL))
-		return 0;
-	rc = hdr.type == LFH_EV_REFERRAL;
-	lfh_event_clear(&hdr);
-	if (!rc)
-		return 0;
-	r->found = 1;
 	rc = lfh_node_open_event(r->n, r->t, raw, len, &r->ev, &r->body, NULL);
-	if (rc == 0)
-		r->readable = 1;
-	else if (rc != LFH_ENOKEY && rc != LFH_ECRYPTO && rc != LFH_ECODEC)
-		return rc == LFH_ENOMEM ? rc : 1;
-	return 1;
+	if (r->ev.type != LFH_EV_REFERRAL) { /* (a failed decode leaves ev cleared) */
+		lfh_event_clear(&r->ev);
+		lfh_record_clear(&r->body);
+		return rc == LFH_ENOMEM ? rc : 0;
+	}
+	r->found = 1;
+	r->readable = rc == 0;
+	return rc == LFH_ENOMEM ? rc : 1;
 }
 
 static void referral_of_clear(struct referral_of *r)

@@ -7,6 +7,7 @@
  *   tables ISA_SIG   hash|agency -> id of the ISA_SIGN event
  *   tables BACKFILL  event id -> "" (shared with us when we joined a case)
  *   tables SHRED     case|category -> record {ms, events, keys}
+ *   (tables USERS, the caseworkers registered here, belongs to node/ctl_users.c)
  *   cases record     lead, participants ("a,b,c" sorted), closed_ms
  * Case participants are the referral's author (the lead) and recipients,
  * plus the agency of every JOIN event of the case.

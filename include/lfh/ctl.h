@@ -10,6 +10,8 @@
  *   ctl_osara.c case_step, case_state, due (OSARA case work)
  *   ctl_audit.c audit_list
  *   ctl_report.c report_performance, report_tactical (and re-referral links)
+ *   ctl_users.c user_add, user_revoke, user_list; caseworker authentication
+ *               and role permissions (lfh_ctl_authorize, PROTOCOL.md 10.1)
  * A command returns 0, or a status after lfh_ctl_fail; only store failures
  * (LFH_ESTORE, LFH_ENOMEM, LFH_EIO) abort the round: validation failures
  * must be detected before the command writes anything.
@@ -87,6 +89,41 @@ int ctl_due(lfh_ctl_req *q, lfh_txn *t);
 int ctl_audit_list(lfh_ctl_req *q, lfh_txn *t);
 int ctl_report_performance(lfh_ctl_req *q, lfh_txn *t);
 int ctl_report_tactical(lfh_ctl_req *q, lfh_txn *t);
+int ctl_user_add(lfh_ctl_req *q, lfh_txn *t);
+int ctl_user_revoke(lfh_ctl_req *q, lfh_txn *t);
+int ctl_user_list(lfh_ctl_req *q, lfh_txn *t);
+
+/*
+ * Signed requests seen recently: (user, nonce) of every request that passed
+ * authentication in the last LFH_CTL_REPLAY_MS, oldest first in a ring that
+ * grows as needed (up to LFH_CTL_SEEN_MAX entries). In memory only: a
+ * request's ts must be within LFH_CTL_SKEW_MS of the node's clock, so once
+ * an entry expires its request is refused as too old anyway.
+ */
+#define LFH_CTL_SKEW_MS 300000u
+#define LFH_CTL_REPLAY_MS (2u * LFH_CTL_SKEW_MS)
+#define LFH_CTL_SEEN_MAX (1u << 18)
+typedef struct lfh_ctl_seen_entry {
+	uint64_t ms;                 /* when it was seen (wall clock) */
+	uint8_t nonce[16];
+	char user[LFH_CTL_BY_MAX + 1];
+} lfh_ctl_seen_entry;
+typedef struct lfh_ctl_seen {
+	lfh_ctl_seen_entry *e;
+	size_t cap, head, n;         /* ring: n entries from head */
+} lfh_ctl_seen;
+void lfh_ctl_seen_free(lfh_ctl_seen *s);
+
+/*
+ * Before a request runs: authenticate it and check the user's role may run
+ * its command (PROTOCOL.md 10.1). While no active admin is registered every
+ * request is accepted as it comes (bootstrap). Otherwise the request must be
+ * signed by an active registered user; its "by" becomes that user's name and
+ * the authentication fields (user, ts, nonce, sig) are removed. Returns 0,
+ * or a status after lfh_ctl_fail (LFH_EPERM for a refusal; the request's
+ * "by" is then the claimed user, for the audit log).
+ */
+int lfh_ctl_authorize(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen);
 
 /* s trimmed (ASCII white space) and lower-cased into out: the form in which
  * subjects, locations and victims are matched. */

@@ -146,6 +146,7 @@ enum lfh_table {
 	LFH_TBL_ISA_SIG = 2,   /* isa hash(32) agency(32) -> signing event id(32) */
 	LFH_TBL_BACKFILL = 3,  /* event id(32) -> "" : earlier event shared with us on joining */
 	LFH_TBL_SHRED = 4,     /* case(16) category(32) -> shred record */
+	LFH_TBL_USERS = 5,     /* user name (1..63 bytes) -> user record (node/ctl_users.c) */
 	LFH_TBL_COUNT
 };
 

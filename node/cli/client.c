@@ -12,12 +12,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ini.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #include "client.h"
+#include "lfh/buf.h"
 #include "lfh/config.h"
+#include "lfh/hlc.h"
 
 #define DEFAULT_CONFIG "/etc/lfhd/lfhd.conf"
+#define DEFAULT_KEY ".config/lfh/user.key" /* under $HOME */
+#define KEY_FILE_MAX 4096
 #define REPLY_TIMEOUT_MS 30000
 
 cli_globals cli_g;
@@ -51,12 +57,154 @@ static int control_endpoint(char *out, size_t size)
 	return 0;
 }
 
-static const char *caseworker(void)
+int cli_user_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > CLI_NAME_MAX || s[0] == ' ' || s[n - 1] == ' ')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == ' ' || c == '.' || c == '_' || c == '\'' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+struct keyparse {
+	cli_user_key *k;
+	int has_name, has_key, bad;
+	char why[160];
+};
+
+static int key_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct keyparse *p = user;
+
+	if (p->bad)
+		return 0;
+	if (strcmp(section, "user") != 0) {
+		snprintf(p->why, sizeof p->why, "'%.32s' outside the [user] section", name);
+	} else if (!strcmp(name, "name") && !p->has_name) {
+		if (cli_user_name_valid(value)) {
+			snprintf(p->k->name, sizeof p->k->name, "%s", value);
+			p->has_name = 1;
+			return 1;
+		}
+		snprintf(p->why, sizeof p->why, "name: not a valid user name");
+	} else if (!strcmp(name, "key") && !p->has_key) {
+		if (strlen(value) == 128 && lfh_unhex(p->k->sk, 64, value) == 0) {
+			p->has_key = 1;
+			return 1;
+		}
+		snprintf(p->why, sizeof p->why, "key: expected 128 hex digits");
+	} else {
+		snprintf(p->why, sizeof p->why, "unexpected or repeated key '%.32s'", name);
+	}
+	p->bad = 1;
+	return 0;
+}
+
+int cli_key_load(const char *path, cli_user_key *k)
+{
+	struct keyparse p = { .k = k };
+	unsigned char pk[32], sk[64];
+	struct stat st;
+	lfh_err err = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	int ir;
+
+	memset(k, 0, sizeof *k);
+	if (stat(path, &st) != 0) {
+		cli_error("cannot read user key %s: %s", path, strerror(errno));
+		return 1;
+	}
+	if (st.st_mode & 077) {
+		cli_error("user key %s is accessible by group or others (mode %03o): "
+			  "run chmod 600 %s", path, (unsigned)(st.st_mode & 0777), path);
+		return 1;
+	}
+	if (lfh_read_file(path, KEY_FILE_MAX, &text, &len, &err)) {
+		cli_error("user key: %s", err.msg);
+		return 1;
+	}
+	ir = ini_parse_string(text, key_handler, &p);
+	sodium_memzero(text, len);
+	free(text);
+	if (ir != 0 || !p.has_name || !p.has_key) {
+		if (!p.why[0] && ir > 0)
+			snprintf(p.why, sizeof p.why, "syntax error on line %d", ir);
+		else if (!p.why[0])
+			snprintf(p.why, sizeof p.why, "expected [user] with name and key");
+		cli_error("user key %s: %s", path, p.why);
+		sodium_memzero(k, sizeof *k);
+		return 1;
+	}
+	/* An Ed25519 secret key is seed || public key: both halves must agree. */
+	crypto_sign_seed_keypair(pk, sk, k->sk);
+	ir = sodium_memcmp(sk, k->sk, 64);
+	sodium_memzero(sk, sizeof sk);
+	if (ir != 0) {
+		cli_error("user key %s: key is not a valid Ed25519 secret key", path);
+		sodium_memzero(k, sizeof *k);
+		return 1;
+	}
+	return 0;
+}
+
+/* The user key to sign with: 1 and k loaded, 0 if there is none, -1 on error. */
+static int user_key(cli_user_key *k)
+{
+	const char *env = getenv("LFH_KEY"), *home = getenv("HOME");
+	char path[4096];
+	struct stat st;
+
+	if (cli_g.key)
+		return cli_key_load(cli_g.key, k) ? -1 : 1;
+	if (env && *env)
+		return cli_key_load(env, k) ? -1 : 1;
+	if (!home || !*home) {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home || (size_t)snprintf(path, sizeof path, "%s/%s", home, DEFAULT_KEY) >= sizeof path ||
+	    stat(path, &st) != 0)
+		return 0;
+	return cli_key_load(path, k) ? -1 : 1;
+}
+
+/* Add user, ts and nonce, then sig: the signature of the record without sig. */
+static int sign_request(lfh_record *req, const cli_user_key *k, lfh_err *err)
+{
+	uint8_t nonce[16], sig[64];
+	char nonce_hex[33], sig_hex[129];
+	lfh_buf b = { 0 };
+	int rc;
+
+	randombytes_buf(nonce, sizeof nonce);
+	lfh_hex(nonce_hex, nonce, sizeof nonce);
+	if ((rc = lfh_record_set_str(req, "user", k->name, err)) ||
+	    (rc = lfh_record_set_uint(req, "ts", lfh_wall_ms(), err)) ||
+	    (rc = lfh_record_set_str(req, "nonce", nonce_hex, err)) ||
+	    (rc = lfh_record_encode(req, &b, err)))
+		goto out;
+	crypto_sign_detached(sig, NULL, b.data, b.len, k->sk);
+	lfh_hex(sig_hex, sig, sizeof sig);
+	rc = lfh_record_set_str(req, "sig", sig_hex, err);
+out:
+	lfh_buf_free(&b);
+	return rc;
+}
+
+static const char *caseworker(const cli_user_key *k)
 {
 	const char *env = getenv("LFH_USER");
 	struct passwd *pw;
 	if (cli_g.by)
 		return cli_g.by;
+	if (k)
+		return k->name;
 	if (env && *env)
 		return env;
 	pw = getpwuid(getuid());
@@ -93,9 +241,10 @@ int cli_call(const lfh_record *req_in, lfh_reply *rep)
 	lfh_record req = *req_in;
 	lfh_buf b = { 0 };
 	lfh_err err = { 0 };
+	cli_user_key key;
 	struct stat st;
 	void *ctx = NULL, *sock = NULL;
-	int timeout = REPLY_TIMEOUT_MS, linger = 0, rc = 1;
+	int timeout = REPLY_TIMEOUT_MS, linger = 0, rc = 1, signing;
 
 	if (control_endpoint(ep, sizeof ep))
 		return 1;
@@ -103,7 +252,9 @@ int cli_call(const lfh_record *req_in, lfh_reply *rep)
 		cli_error("node not running: no control socket at %s", ep + 6);
 		return 1;
 	}
-	/* The request shares req_in's strings; only "by" is added, in a copy. */
+	if ((signing = user_key(&key)) < 0)
+		return 1;
+	/* A copy of req_in, with "by" and (when signing) user, ts, nonce and sig. */
 	memset(&req, 0, sizeof req);
 	for (size_t i = 0; i < req_in->n; i++) {
 		const lfh_field *f = &req_in->f[i];
@@ -113,7 +264,17 @@ int cli_call(const lfh_record *req_in, lfh_reply *rep)
 			lfh_record_set_uint(&req, f->key, f->u, &err);
 	}
 	if (!lfh_record_str(&req, "by"))
-		lfh_record_set_str(&req, "by", caseworker(), &err);
+		lfh_record_set_str(&req, "by", caseworker(signing ? &key : NULL), &err);
+	if (signing) {
+		rc = sign_request(&req, &key, &err);
+		sodium_memzero(&key, sizeof key);
+		if (rc) {
+			rc = 1;
+			cli_error("%s", err.msg);
+			goto out;
+		}
+		rc = 1;
+	}
 	if (lfh_record_encode(&req, &b, &err)) {
 		cli_error("%s", err.msg);
 		goto out;

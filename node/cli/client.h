@@ -14,6 +14,7 @@ typedef struct cli_globals {
 	const char *config;  /* -c FILE: read [node] control from it */
 	const char *control; /* -C ENDPOINT, or $LFH_CONTROL */
 	const char *by;      /* --as NAME, $LFH_USER, or the login name */
+	const char *key;     /* --key FILE: the user key that signs requests */
 } cli_globals;
 
 extern cli_globals cli_g;
@@ -22,7 +23,28 @@ extern cli_globals cli_g;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Send req to the node and wait for the reply. Returns 0 on a successful
+ * The user key that signs requests (PROTOCOL.md 10.1): --key FILE, else
+ * $LFH_KEY, else ~/.config/lfh/user.key if it exists. An INI file
+ *   [user]
+ *   name = NAME
+ *   key = <128 hex: the Ed25519 secret key>
+ * readable by its owner only.
+ */
+#define CLI_NAME_MAX 63
+typedef struct cli_user_key {
+	char name[CLI_NAME_MAX + 1];
+	unsigned char sk[64];
+} cli_user_key;
+
+/* Load the key at path (checked as above); prints the error and returns 1 on failure. */
+int cli_key_load(const char *path, cli_user_key *k);
+
+/* Is s a valid user name (1..63 of [A-Za-z0-9 ._'-], no leading/trailing space)? */
+int cli_user_name_valid(const char *s);
+
+/*
+ * Send req to the node and wait for the reply. If a user key is available
+ * (see above) the request is signed with it (fields user, ts, nonce, sig). Returns 0 on a successful
  * reply; otherwise prints the error and returns the exit status (1).
  */
 int cli_call(const lfh_record *req, lfh_reply *rep);

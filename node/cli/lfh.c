@@ -24,11 +24,12 @@ static const struct {
 	{ "keys", keys_main, "create and export an agency's keys" },
 	{ "audit", audit_main, "the audit log: who read or wrote what, and when" },
 	{ "report", report_main, "performance figures and the monthly tactical picture" },
+	{ "admin", admin_main, "caseworker accounts: add, revoke and list users (admins)" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: lfh [-c CONFIG | -C ENDPOINT] [--as NAME] COMMAND [ARGS] [--json]\n\n"
+	fprintf(f, "usage: lfh [-c CONFIG | -C ENDPOINT] [--key FILE] [--as NAME] COMMAND [ARGS] [--json]\n\n"
 		   "Client for the local lfhub node (lfhd).\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
@@ -37,7 +38,12 @@ static void usage(FILE *f)
 		   "                        (default /etc/lfhd/lfhd.conf)\n"
 		   "  -C, --control EP      control endpoint, e.g. ipc:///run/lfhd/control.sock\n"
 		   "                        (or set LFH_CONTROL)\n"
-		   "      --as NAME         caseworker recorded on events (default $LFH_USER or login)\n"
+		   "      --key FILE        your user key (from 'lfh admin user add'): signs every\n"
+		   "                        request (default $LFH_KEY, else ~/.config/lfh/user.key\n"
+		   "                        if it exists); required once the node has an admin\n"
+		   "      --as NAME         caseworker recorded on events when requests are not\n"
+		   "                        signed (default $LFH_USER or login); a signed\n"
+		   "                        request is recorded as its key's user\n"
 		   "  -h, --help            this help; 'lfh COMMAND --help' for a command\n"
 		   "\nexamples:\n"
 		   "  lfh referral new --summary 'Youths gathering' --location 'Market St' \\\n"
@@ -67,6 +73,8 @@ static int parse_globals(int argc, char **argv)
 			cli_g.control = argv[i + 1];
 		else if (!strcmp(a, "--as"))
 			cli_g.by = argv[i + 1];
+		else if (!strcmp(a, "--key"))
+			cli_g.key = argv[i + 1];
 		else {
 			cli_error("unknown option %s (see lfh --help)", a);
 			return -2;
