@@ -12,8 +12,8 @@
  *     not case steps and are skipped without a timeline entry.
  *  2. Validation in place. Each event is validated against the state built
  *     from the events before it, with exactly the rules of lfh_osara_check
- *     (validate() below is the single copy). A valid event updates the
- *     state; an invalid one is kept in the timeline with ignored = 1 and the
+ *     (os_validate() in osara_rules.c is the single copy). A valid event
+ *     updates the state; an invalid one is kept in the timeline with ignored = 1 and the
  *     reason and changes nothing else. So a step written out of order during
  *     a partition is flagged identically on every node rather than dropped
  *     by some and applied by others. An unreadable event (body NULL) is
@@ -50,581 +50,18 @@
  *     still updated. Texts kept in the state are cut at a UTF-8 boundary.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lfh/hlc.h"
 #include "lfh/osara.h"
-
-#define WHY_MAX LFH_ERRMSG_MAX
-
-/* ---- names and lists --------------------------------------------------- */
-
-static const char *const type_names[] = {
-	[LFH_EV_KEY] = "key",
-	[LFH_EV_REFERRAL] = "referral",
-	[LFH_EV_NOTE] = "note",
-	[LFH_EV_JOIN] = "join",
-	[LFH_EV_CLOSE] = "close",
-	[LFH_EV_ISA_PROPOSE] = "isa-propose",
-	[LFH_EV_ISA_SIGN] = "isa-sign",
-	[LFH_EV_RISK] = "risk",
-	[LFH_EV_OBJECTIVE] = "objective",
-	[LFH_EV_SCANNING] = "scanning",
-	[LFH_EV_MEETING] = "meeting",
-	[LFH_EV_ACTION] = "action",
-	[LFH_EV_ACTION_UPDATE] = "action-update",
-	[LFH_EV_ASSESSMENT] = "assessment",
-	[LFH_EV_REVIEW] = "review",
-	[LFH_EV_CLOSE_PROPOSE] = "close-propose",
-	[LFH_EV_LEAD_PROPOSE] = "lead-propose",
-	[LFH_EV_LEAD_AGREE] = "lead-agree",
-	[LFH_EV_EQUALITY] = "equality",
-};
-
-const char *lfh_osara_type_name(uint32_t type)
-{
-	if (type >= 1 && type <= LFH_OSARA_TYPE_LAST && type_names[type])
-		return type_names[type];
-	return "unknown";
-}
-
-uint32_t lfh_osara_type_parse(const char *name)
-{
-	if (!name)
-		return 0;
-	for (uint32_t t = 1; t <= LFH_OSARA_TYPE_LAST; t++)
-		if (type_names[t] && strcmp(type_names[t], name) == 0)
-			return t;
-	return 0;
-}
-
-static const char *const stage_names[] = {
-	"none", "referred", "assessed", "scanning", "analysis",
-	"response", "assessment", "closure_proposed", "closed",
-};
-
-const char *lfh_osara_stage_name(int stage)
-{
-	if (stage >= LFH_OSARA_NONE && stage <= LFH_OSARA_CLOSED)
-		return stage_names[stage];
-	return "unknown";
-}
-
-static const char *const power_names[] = {
-	"arrest", "cbo", "cpw", "cpn", "closure-notice", "closure-order", "injunction",
-	"possession", "eviction", "tenancy-warning", "mediation", "warrant", "summons",
-	"community-resolution", "env-health", "licensing", "signposting",
-	"support-referral", "other",
-};
-static const char *const power_descs[] = {
-	"arrest",
-	"criminal behaviour order",
-	"community protection warning",
-	"community protection notice",
-	"closure notice (premises)",
-	"closure order (premises)",
-	"injunction (e.g. housing injunction)",
-	"possession proceedings",
-	"eviction",
-	"tenancy warning",
-	"mediation",
-	"warrant",
-	"summons",
-	"community resolution",
-	"environmental-health enforcement",
-	"licensing enforcement",
-	"signposting to a support organisation",
-	"referral to support (recovery, mental health, domestic-abuse support)",
-	"other intervention",
-};
-#define NPOWERS (sizeof power_names / sizeof power_names[0])
-
-const char *const *lfh_osara_powers(size_t *n)
-{
-	if (n)
-		*n = NPOWERS;
-	return power_names;
-}
-
-const char *lfh_osara_power_desc(const char *power)
-{
-	for (size_t i = 0; power && i < NPOWERS; i++)
-		if (strcmp(power_names[i], power) == 0)
-			return power_descs[i];
-	return NULL;
-}
-
-static const char *const risk_levels[] = { "standard", "medium", "high", NULL };
-static const char *const tri_values[] = { "yes", "partly", "no", NULL };
-static const char *const statuses[] = { "open", "done", "cancelled", NULL };
-static const char *const review_kinds[] = { "monthly", "closure", NULL };
-static const char *const outcomes[] = { "continue", "close", NULL };
-static const char *const consents[] = { "given", "refused", "not-sought", NULL };
-
-/* ---- small helpers ----------------------------------------------------- */
-
-/* Copy src into dst[size], cut at a UTF-8 boundary, zero-padded. */
-static void cpy(char *dst, size_t size, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-
-	memset(dst, 0, size);
-	if (n > size - 1) {
-		n = size - 1;
-		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-			n--;
-	}
-	if (n)
-		memcpy(dst, src, n);
-}
-#define CPY(dst, src) cpy((dst), sizeof(dst), (src))
-
-__attribute__((format(printf, 2, 3))) static int fail(char *why, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, WHY_MAX, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/*
- * The string field key of b into *out: missing or empty fails when
- * required ("" when optional and absent), longer than max fails, a uint
- * where text belongs fails.
- */
-static int get(const lfh_record *b, const char *key, int required, size_t max,
-	       const char **out, char *why)
-{
-	const char *v = lfh_record_str(b, key);
-	uint64_t u;
-
-	if (!v) {
-		if (lfh_record_uint(b, key, &u))
-			return fail(why, "%s must be text", key);
-		v = "";
-	}
-	if (required && !*v)
-		return fail(why, "missing %s", key);
-	if (strlen(v) > max)
-		return fail(why, "%s is too long (max %zu bytes)", key, max);
-	*out = v;
-	return 0;
-}
-
-static int in_list(const char *v, const char *const *list)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (strcmp(v, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* A required field whose value must be one of list. */
-static int get_enum(const lfh_record *b, const char *key, const char *const *list,
-		    const char **out, char *why)
-{
-	char opts[128] = "";
-
-	if (get(b, key, 1, LFH_VALUE_MAX, out, why))
-		return -1;
-	if (in_list(*out, list))
-		return 0;
-	for (size_t i = 0; list[i]; i++) {
-		if (i)
-			strncat(opts, list[i + 1] ? ", " : " or ", sizeof opts - strlen(opts) - 1);
-		strncat(opts, list[i], sizeof opts - strlen(opts) - 1);
-	}
-	return fail(why, "%s must be %s", key, opts);
-}
-
-static int is_hex(const char *s, size_t len)
-{
-	if (strlen(s) != len)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		      (s[i] >= 'A' && s[i] <= 'F')))
-			return 0;
-	return 1;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return c - 'A' + 10;
-}
-
-/* 64 hex digits (checked by is_hex) into 32 bytes. */
-static void hex_to_id(const char *s, uint8_t id[LFH_ID_LEN])
-{
-	for (size_t i = 0; i < LFH_ID_LEN; i++)
-		id[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
-}
-
-static int is_leap(long y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-long lfh_osara_date_days(const char *d)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	long y, m, day;
-
-	if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
-		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
-			return -1;
-	y = (d[0] - '0') * 1000L + (d[1] - '0') * 100L + (d[2] - '0') * 10L + (d[3] - '0');
-	m = (d[5] - '0') * 10L + (d[6] - '0');
-	day = (d[8] - '0') * 10L + (d[9] - '0');
-	if (y < 1970 || m < 1 || m > 12 || day < 1 ||
-	    day > mdays[m - 1] + (m == 2 && is_leap(y)))
-		return -1;
-	/* days from civil (H. Hinnant), valid for y >= 1970 */
-	y -= m <= 2;
-	long era = y / 400, yoe = y - era * 400;
-	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int get_date(const lfh_record *b, const char *key, const char **out, char *why)
-{
-	const char *v;
-
-	if (get(b, key, 1, LFH_VALUE_MAX, &v, why))
-		return -1;
-	if (lfh_osara_date_days(v) < 0)
-		return fail(why, "%s must be a valid date YYYY-MM-DD", key);
-	*out = v;
-	return 0;
-}
-
-/* Risk score: a uint field, or a decimal string of up to 9 digits. */
-static int get_score(const lfh_record *b, uint64_t *score, char *why)
-{
-	const char *s = lfh_record_str(b, "score");
-	uint64_t v = 0;
-
-	if (lfh_record_uint(b, "score", score))
-		return 0;
-	if (!s || !*s)
-		return fail(why, "missing score");
-	if (strlen(s) > 9)
-		return fail(why, "score is too large");
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return fail(why, "score must be a whole number");
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	*score = v;
-	return 0;
-}
-
-static const char *score_level(uint64_t score)
-{
-	return score >= 20 ? "high" : score >= 10 ? "medium" : "standard";
-}
-
-/* "q=a;q=a": at least one pair, each with a non-empty question. */
-static int answers_valid(const char *s)
-{
-	int pairs = 0;
-	const char *p = s;
-
-	while (*p) {
-		const char *end = strchr(p, ';'), *eq;
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len) {
-			eq = memchr(p, '=', len);
-			if (!eq || eq == p)
-				return 0;
-			pairs++;
-		}
-		p += len + (end ? 1 : 0);
-	}
-	return pairs > 0;
-}
-
-static int find_participant(const lfh_osara_state *s, const char *agency)
-{
-	for (uint32_t i = 0; i < s->nparticipants; i++)
-		if (strcmp(s->participants[i], agency) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int find_action(const lfh_osara_state *s, const char *id)
-{
-	for (uint32_t i = 0; i < s->nactions; i++)
-		if (strcmp(s->actions[i].id, id) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int find_proposal(const lfh_osara_state *s, const uint8_t id[LFH_ID_LEN])
-{
-	for (uint32_t i = 0; i < s->nproposals; i++)
-		if (memcmp(s->proposals[i].id, id, LFH_ID_LEN) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int proposal_agreed(const lfh_osara_proposal *p, const char *agency)
-{
-	for (uint32_t i = 0; i < p->nagreed; i++)
-		if (strcmp(p->agreed[i], agency) == 0)
-			return 1;
-	return 0;
-}
-
-/* ---- validation: the one copy of the rules ----------------------------- */
-
-static int is_step(uint32_t type)
-{
-	return (type >= LFH_EV_REFERRAL && type <= LFH_EV_CLOSE) ||
-	       (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST);
-}
-
-/* 0 if step (type, author, b) is valid on top of s, else -1 and why. */
-static int validate(const lfh_osara_state *s, uint32_t type, const char *author,
-		    const lfh_record *b, char *why)
-{
-	const char *by, *v, *w, *x;
-	uint64_t score;
-	int i;
-
-	if (!is_step(type)) {
-		if (type == LFH_EV_KEY || type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN)
-			return fail(why, "a %s event is not a case step", lfh_osara_type_name(type));
-		return fail(why, "unknown event type %" PRIu32, type);
-	}
-	if (s->stage == LFH_OSARA_NONE && type != LFH_EV_REFERRAL)
-		return fail(why, "no referral: a case starts with its referral");
-	if (s->stage != LFH_OSARA_NONE && type == LFH_EV_REFERRAL)
-		return fail(why, "the case already has a referral");
-	if (s->stage == LFH_OSARA_CLOSED && type != LFH_EV_NOTE && type != LFH_EV_EQUALITY)
-		return fail(why, "the case is closed: only notes and equality notes may be added");
-	if (get(b, "by", 1, LFH_OSARA_NAME_MAX, &by, why))
-		return -1;
-
-	switch (type) {
-	case LFH_EV_REFERRAL:
-		if (get(b, "summary", 1, LFH_VALUE_MAX, &v, why) ||
-		    get(b, "location", 1, LFH_VALUE_MAX, &v, why) ||
-		    get(b, "asb_category", 1, LFH_OSARA_NAME_MAX, &v, why) ||
-		    get_enum(b, "risk", risk_levels, &v, why) ||
-		    get(b, "subject", 0, LFH_VALUE_MAX, &v, why) ||
-		    get(b, "description", 0, LFH_VALUE_MAX, &v, why) ||
-		    get(b, "rereferral_of", 0, 2 * LFH_CASE_LEN, &v, why))
-			return -1;
-		if (*v && !is_hex(v, 2 * LFH_CASE_LEN))
-			return fail(why, "rereferral_of must be a case id (%d hex digits)",
-				    2 * LFH_CASE_LEN);
-		if (s->nparticipants == LFH_OSARA_MAX_PARTICIPANTS &&
-		    find_participant(s, author) < 0)
-			return fail(why, "too many participants (max %d)", LFH_OSARA_MAX_PARTICIPANTS);
-		return 0;
-
-	case LFH_EV_NOTE:
-		return get(b, "text", 1, LFH_VALUE_MAX, &v, why);
-
-	case LFH_EV_JOIN:
-		if (get(b, "agency", 1, LFH_AGENCY_MAX, &v, why))
-			return -1;
-		if (!lfh_name_valid(v))
-			return fail(why, "agency '%.40s' is not a valid agency id", v);
-		if (find_participant(s, v) < 0 && s->nparticipants == LFH_OSARA_MAX_PARTICIPANTS)
-			return fail(why, "too many participants (max %d)", LFH_OSARA_MAX_PARTICIPANTS);
-		return 0;
-
-	case LFH_EV_CLOSE:
-		if (get(b, "reason", 0, LFH_VALUE_MAX, &v, why))
-			return -1;
-		if (s->stage != LFH_OSARA_CLOSURE_PROPOSED)
-			return fail(why, "cannot close: closure has not been proposed");
-		if (!s->closure_review_hlc)
-			return fail(why, "cannot close: no closure review with outcome close since "
-					 "the closure was proposed");
-		return 0;
-
-	case LFH_EV_RISK:
-		if (get_score(b, &score, why) || get_enum(b, "level", risk_levels, &v, why) ||
-		    get(b, "answers", 1, LFH_VALUE_MAX, &w, why) ||
-		    get(b, "override", 0, LFH_VALUE_MAX, &x, why))
-			return -1;
-		if (!answers_valid(w))
-			return fail(why, "answers must be question=answer pairs separated by ';'");
-		if (strcmp(v, score_level(score)) != 0 && !*x)
-			return fail(why, "risk level %s differs from the level of score %" PRIu64
-					 " (%s): an override reason is required",
-				    v, score, score_level(score));
-		return 0;
-
-	case LFH_EV_OBJECTIVE:
-		return get(b, "text", 1, LFH_VALUE_MAX, &v, why);
-
-	case LFH_EV_SCANNING:
-		if (get(b, "text", 1, LFH_VALUE_MAX, &v, why))
-			return -1;
-		if (s->stage < LFH_OSARA_ASSESSED)
-			return fail(why, "the referral must be risk-assessed before scanning");
-		return 0;
-
-	case LFH_EV_MEETING:
-		if (get_date(b, "date", &v, why) ||
-		    get(b, "attendees", 1, LFH_VALUE_MAX, &v, why) ||
-		    get(b, "victim", 1, LFH_VALUE_MAX, &v, why) ||
-		    get(b, "offender", 1, LFH_VALUE_MAX, &v, why) ||
-		    get(b, "location", 1, LFH_VALUE_MAX, &v, why) ||
-		    get(b, "responses", 1, LFH_VALUE_MAX, &v, why))
-			return -1;
-		if (s->stage < LFH_OSARA_SCANNING)
-			return fail(why, "cannot hold a case meeting before the initial scanning "
-					 "is recorded");
-		if (s->nmeetings == LFH_OSARA_MAX_MEETINGS)
-			return fail(why, "too many meetings (max %d)", LFH_OSARA_MAX_MEETINGS);
-		return 0;
-
-	case LFH_EV_ACTION:
-		if (get(b, "action", 1, LFH_OSARA_ACTION_ID_LEN, &v, why) ||
-		    get(b, "agency", 1, LFH_OSARA_NAME_MAX, &w, why) ||
-		    get(b, "power", 1, 32, &x, why) ||
-		    get(b, "text", 1, LFH_VALUE_MAX, &w, why) ||
-		    get_date(b, "due", &w, why))
-			return -1;
-		if (strlen(v) != LFH_OSARA_ACTION_ID_LEN || strspn(v, "0123456789abcdef") !=
-		    LFH_OSARA_ACTION_ID_LEN)
-			return fail(why, "action must be an id of %d lowercase hex digits",
-				    LFH_OSARA_ACTION_ID_LEN);
-		if (!lfh_osara_power_desc(x))
-			return fail(why, "power '%.32s' is not in the controlled list of "
-					 "intervention powers", x);
-		if (s->stage < LFH_OSARA_ANALYSIS)
-			return fail(why, "cannot task an action before a case meeting has agreed "
-					 "the responses");
-		if (find_action(s, v) >= 0)
-			return fail(why, "action %s already exists", v);
-		if (s->nactions == LFH_OSARA_MAX_ACTIONS)
-			return fail(why, "too many actions (max %d)", LFH_OSARA_MAX_ACTIONS);
-		return 0;
-
-	case LFH_EV_ACTION_UPDATE:
-		if (get(b, "action", 1, LFH_OSARA_ACTION_ID_LEN, &v, why) ||
-		    get_enum(b, "status", statuses, &w, why) ||
-		    get(b, "text", 1, LFH_VALUE_MAX, &w, why))
-			return -1;
-		if (find_action(s, v) < 0)
-			return fail(why, "no action %s on this case", v);
-		return 0;
-
-	case LFH_EV_ASSESSMENT:
-		if (get_enum(b, "plan_done", tri_values, &v, why) ||
-		    get_enum(b, "problem_stopped", tri_values, &v, why) ||
-		    get(b, "text", 1, LFH_VALUE_MAX, &v, why))
-			return -1;
-		if (s->nactions == 0)
-			return fail(why, "cannot assess the response before any action has been "
-					 "tasked");
-		return 0;
-
-	case LFH_EV_REVIEW:
-		if (get_enum(b, "kind", review_kinds, &v, why) ||
-		    get_enum(b, "outcome", outcomes, &w, why) ||
-		    get(b, "text", 1, LFH_VALUE_MAX, &x, why))
-			return -1;
-		if (strcmp(v, "monthly") == 0 && s->stage < LFH_OSARA_ASSESSED)
-			return fail(why, "a monthly review needs the referral to be risk-assessed "
-					 "first");
-		if (strcmp(v, "closure") == 0 && s->stage != LFH_OSARA_CLOSURE_PROPOSED)
-			return fail(why, "a closure review needs a closure proposal");
-		if (s->nreviews == LFH_OSARA_MAX_REVIEWS)
-			return fail(why, "too many reviews (max %d)", LFH_OSARA_MAX_REVIEWS);
-		return 0;
-
-	case LFH_EV_CLOSE_PROPOSE:
-		if (get(b, "reason", 1, LFH_VALUE_MAX, &v, why))
-			return -1;
-		if (s->stage == LFH_OSARA_CLOSURE_PROPOSED)
-			return fail(why, "closure is already proposed");
-		if (s->stage < LFH_OSARA_ASSESSMENT)
-			return fail(why, "cannot propose closure before the response has been "
-					 "assessed");
-		return 0;
-
-	case LFH_EV_LEAD_PROPOSE:
-		if (get(b, "lead", 1, LFH_AGENCY_MAX, &v, why))
-			return -1;
-		if (!lfh_name_valid(v))
-			return fail(why, "lead '%.40s' is not a valid agency id", v);
-		if (find_participant(s, author) < 0)
-			return fail(why, "only a participating agency may propose a lead agency "
-					 "(%.40s is not a participant)", author);
-		if (find_participant(s, v) < 0)
-			return fail(why, "%.40s is not a participant of the case: invite it first", v);
-		if (strcmp(s->lead, v) == 0)
-			return fail(why, "%.40s is already the lead agency", v);
-		if (s->nproposals == LFH_OSARA_MAX_PROPOSALS)
-			return fail(why, "too many lead proposals (max %d)", LFH_OSARA_MAX_PROPOSALS);
-		return 0;
-
-	case LFH_EV_LEAD_AGREE: {
-		uint8_t id[LFH_ID_LEN];
-		if (get(b, "proposal", 1, 2 * LFH_ID_LEN, &v, why))
-			return -1;
-		if (!is_hex(v, 2 * LFH_ID_LEN))
-			return fail(why, "proposal must be the event id (%d hex digits) of a lead "
-					 "proposal", 2 * LFH_ID_LEN);
-		hex_to_id(v, id);
-		if ((i = find_proposal(s, id)) < 0)
-			return fail(why, "no lead proposal %.8s on this case", v);
-		if (find_participant(s, author) < 0)
-			return fail(why, "only a participating agency may agree to a lead agency "
-					 "(%.40s is not a participant)", author);
-		if (s->proposals[i].decided)
-			return fail(why, "lead proposal %.8s has already been decided", v);
-		if (proposal_agreed(&s->proposals[i], author))
-			return fail(why, "%.40s has already agreed to lead proposal %.8s", author, v);
-		return 0;
-	}
-
-	case LFH_EV_EQUALITY:
-		if (get(b, "text", 1, LFH_VALUE_MAX, &v, why) ||
-		    get_enum(b, "consent", consents, &v, why))
-			return -1;
-		return 0;
-	}
-	return fail(why, "unknown event type %" PRIu32, type);
-}
-
-int lfh_osara_check(const lfh_osara_state *s, uint32_t type, const char *author,
-		    const lfh_record *body, lfh_err *err)
-{
-	char why[WHY_MAX];
-
-	if (!s || !body)
-		return lfh_err_set(err, LFH_EINVAL, "osara check: no state or no body");
-	if (!lfh_name_valid(author))
-		return lfh_err_set(err, LFH_EINVAL, "osara check: invalid author agency id");
-	if (validate(s, type, author, body, why))
-		return lfh_err_set(err, LFH_EINVAL, "%s", why);
-	return 0;
-}
+#include "osara_int.h"
 
 /* ---- applying a valid step --------------------------------------------- */
 
 static void add_participant(lfh_osara_state *s, const char *agency)
 {
-	if (find_participant(s, agency) < 0 && s->nparticipants < LFH_OSARA_MAX_PARTICIPANTS)
+	if (os_find_participant(s, agency) < 0 && s->nparticipants < LFH_OSARA_MAX_PARTICIPANTS)
 		CPY(s->participants[s->nparticipants++], agency);
 }
 
@@ -645,7 +82,7 @@ static void lead_decide(lfh_osara_state *s, lfh_osara_proposal *p, uint64_t hlc,
 	char buf[LFH_OSARA_LINE_MAX + 1];
 
 	for (uint32_t i = 0; i < s->nparticipants; i++)
-		if (!proposal_agreed(p, s->participants[i]))
+		if (!os_proposal_agreed(p, s->participants[i]))
 			return;
 	p->decided = 1;
 	CPY(s->lead, p->lead);
@@ -680,7 +117,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		break;
 	case LFH_EV_JOIN: {
 		const char *agency = lfh_record_str(b, "agency");
-		if (find_participant(s, agency) >= 0)
+		if (os_find_participant(s, agency) >= 0)
 			note(e, " (already a participant)");
 		add_participant(s, agency);
 		break;
@@ -693,7 +130,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 	case LFH_EV_RISK: {
 		uint64_t score = 0;
 		char why[WHY_MAX];
-		get_score(b, &score, why);
+		os_get_score(b, &score, why);
 		s->risk_assessed = 1;
 		s->risk_score = score;
 		CPY(s->risk_level, lfh_record_str(b, "level"));
@@ -745,7 +182,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		break;
 	}
 	case LFH_EV_ACTION_UPDATE: {
-		lfh_osara_action *a = &s->actions[find_action(s, lfh_record_str(b, "action"))];
+		lfh_osara_action *a = &s->actions[os_find_action(s, lfh_record_str(b, "action"))];
 		CPY(a->status, lfh_record_str(b, "status"));
 		CPY(a->last_update, lfh_record_str(b, "text"));
 		a->updated_hlc = ev->hlc;
@@ -804,8 +241,8 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 	case LFH_EV_LEAD_AGREE: {
 		uint8_t id[LFH_ID_LEN];
 		lfh_osara_proposal *p;
-		hex_to_id(lfh_record_str(b, "proposal"), id);
-		p = &s->proposals[find_proposal(s, id)];
+		os_hex_to_id(lfh_record_str(b, "proposal"), id);
+		p = &s->proposals[os_find_proposal(s, id)];
 		if (p->nagreed < LFH_OSARA_MAX_PARTICIPANTS)
 			CPY(p->agreed[p->nagreed++], author);
 		lead_decide(s, p, ev->hlc, e);
@@ -840,7 +277,7 @@ static void summarise(uint32_t type, const lfh_record *b, char *out, size_t size
 	case LFH_EV_RISK: {
 		uint64_t score = 0;
 		char why[WHY_MAX];
-		get_score(b, &score, why);
+		os_get_score(b, &score, why);
 		snprintf(buf, sizeof buf, "risk %.12s (score %" PRIu64 ")%s%.200s", F("level"), score,
 			 *F("override") ? ", override: " : "", F("override"));
 		break;
@@ -886,7 +323,7 @@ static void summarise(uint32_t type, const lfh_record *b, char *out, size_t size
 		break;
 	}
 #undef F
-	cpy(out, size, buf);
+	os_cpy(out, size, buf);
 }
 
 /* The next timeline slot, or NULL (and the marker updated) when full. */
@@ -901,7 +338,7 @@ static lfh_osara_entry *timeline_add(lfh_osara_state *s, const lfh_osara_event *
 		memcpy(e->id, ev->id, LFH_ID_LEN);
 		e->type = ev->type;
 		CPY(e->type_name, lfh_osara_type_name(ev->type));
-		cpy(e->author, sizeof e->author, "");
+		os_cpy(e->author, sizeof e->author, "");
 		memcpy(e->author, ev->author, strnlen(ev->author, LFH_AGENCY_MAX));
 		return e;
 	}
@@ -941,7 +378,7 @@ static void step(lfh_osara_state *s, const lfh_osara_event *ev)
 		CPY(e->by, lfh_record_str(ev->body, "by"));
 		summarise(ev->type, ev->body, e->summary, sizeof e->summary);
 	}
-	if (validate(s, ev->type, author, ev->body, why)) {
+	if (os_validate(s, ev->type, author, ev->body, why)) {
 		s->nignored++;
 		if (e) {
 			e->ignored = 1;
@@ -989,7 +426,7 @@ int lfh_osara_project(const lfh_osara_event *ev, size_t n,
 	for (size_t i = 0; i < np; i++) {
 		if (!lfh_name_valid(initial_participants[i]))
 			return lfh_err_set(err, LFH_EINVAL, "osara: invalid participant agency id");
-		if (find_participant(out, initial_participants[i]) < 0 &&
+		if (os_find_participant(out, initial_participants[i]) < 0 &&
 		    out->nparticipants == LFH_OSARA_MAX_PARTICIPANTS)
 			return lfh_err_set(err, LFH_EINVAL, "osara: too many participants (max %d)",
 					   LFH_OSARA_MAX_PARTICIPANTS);
@@ -1173,100 +610,4 @@ int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b)
 		if (!entry_equal(&a->timeline[i], &b->timeline[i]))
 			return 0;
 	return 1;
-}
-
-/* ---- due dates --------------------------------------------------------- */
-
-const char *lfh_osara_due_status_name(int status)
-{
-	switch (status) {
-	case LFH_OSARA_ON_TARGET: return "on-target";
-	case LFH_OSARA_WARNING: return "warning";
-	case LFH_OSARA_OVERDUE: return "overdue";
-	default: return "unknown";
-	}
-}
-
-const char *lfh_osara_due_kind_name(int kind)
-{
-	switch (kind) {
-	case LFH_OSARA_DUE_ACTION: return "action";
-	case LFH_OSARA_DUE_MEETING: return "meeting";
-	case LFH_OSARA_DUE_REVIEW: return "review";
-	default: return "unknown";
-	}
-}
-
-static void due_fill(lfh_osara_due_item *it, int kind, const char *ref, const char *owner,
-		     const char *what, uint64_t due_ms, uint64_t now_ms)
-{
-	const int64_t day = (int64_t)LFH_OSARA_DAY_MS;
-	int64_t d = (int64_t)due_ms - (int64_t)now_ms;
-
-	memset(it, 0, sizeof *it);
-	it->kind = kind;
-	CPY(it->ref, ref);
-	CPY(it->owner, owner);
-	CPY(it->what, what);
-	it->due_ms = due_ms;
-	it->days_left = d >= 0 ? d / day : -((-d + day - 1) / day);
-	if (now_ms >= due_ms)
-		it->status = LFH_OSARA_OVERDUE;
-	else if (due_ms - now_ms <= LFH_OSARA_WARN_DAYS * LFH_OSARA_DAY_MS)
-		it->status = LFH_OSARA_WARNING;
-	else
-		it->status = LFH_OSARA_ON_TARGET;
-}
-
-static int due_cmp(const void *pa, const void *pb)
-{
-	const lfh_osara_due_item *a = pa, *b = pb;
-	if (a->due_ms != b->due_ms)
-		return a->due_ms < b->due_ms ? -1 : 1;
-	if (a->kind != b->kind)
-		return a->kind - b->kind;
-	return strcmp(a->ref, b->ref);
-}
-
-int lfh_osara_due(const lfh_osara_state *s, uint64_t now_ms, lfh_osara_due_item *items,
-		  size_t max, size_t *n)
-{
-	lfh_osara_due_item all[LFH_OSARA_MAX_DUE];
-	char what[2 * (LFH_OSARA_LINE_MAX + 1)];
-	size_t k = 0;
-
-	if (!s || !n || (max && !items))
-		return LFH_EINVAL;
-	*n = 0;
-	if (s->stage == LFH_OSARA_NONE || s->stage == LFH_OSARA_CLOSED)
-		return 0;
-	if (s->nmeetings == 0) {
-		const char *lvl = s->risk_level[0] ? s->risk_level : "standard";
-		unsigned days = strcmp(lvl, "high") == 0 ? 7 : strcmp(lvl, "medium") == 0 ? 14 : 28;
-		snprintf(what, sizeof what, "first case meeting (risk %s: within %u days of the "
-			 "referral)", lvl, days);
-		due_fill(&all[k++], LFH_OSARA_DUE_MEETING, "", s->lead, what,
-			 lfh_hlc_ms(s->referral_hlc) + days * LFH_OSARA_DAY_MS, now_ms);
-	}
-	{
-		uint64_t base = s->last_review_hlc ? s->last_review_hlc : s->referral_hlc;
-		snprintf(what, sizeof what, "monthly review (%d days after the %s)",
-			 LFH_OSARA_REVIEW_DAYS, s->last_review_hlc ? "last review" : "referral");
-		due_fill(&all[k++], LFH_OSARA_DUE_REVIEW, "", s->lead, what,
-			 lfh_hlc_ms(base) + LFH_OSARA_REVIEW_DAYS * LFH_OSARA_DAY_MS, now_ms);
-	}
-	for (uint32_t i = 0; i < s->nactions; i++) {
-		const lfh_osara_action *a = &s->actions[i];
-		long days = lfh_osara_date_days(a->due);
-		if (strcmp(a->status, "open") != 0 || days < 0)
-			continue;
-		snprintf(what, sizeof what, "%s: %s", a->power, a->text);
-		due_fill(&all[k++], LFH_OSARA_DUE_ACTION, a->id, a->agency, what,
-			 (uint64_t)(days + 1) * LFH_OSARA_DAY_MS, now_ms);
-	}
-	qsort(all, k, sizeof all[0], due_cmp);
-	for (size_t i = 0; i < k && i < max; i++)
-		items[i] = all[i];
-	*n = k;
-	return 0;
 }

@@ -16,7 +16,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "referral", referral_main, "file a new referral to the hub (referral new)" },
-	{ "case", case_main, "list cases, show a case's timeline, add a note" },
+	{ "case", case_main, "cases: list, show, search, OSARA steps, invite, close" },
 	{ "due", due_main, "actions, meetings and reviews due: on target, warning, overdue" },
 	{ "actions", due_main, "actions tasked to your agency (--mine)" },
 	{ "status", status_main, "this node, its peers, replication state" },
