@@ -403,3 +403,31 @@ void cli_print_table(const lfh_record *recs, size_t n, const cli_column *cols, s
 		putchar('\n');
 	}
 }
+
+/* One CSV field: quoted (quotes doubled) when it holds , " CR or LF. */
+static void csv_field(const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	fputs(last ? "\n" : ",", stdout);
+}
+
+void cli_print_csv(const lfh_record *recs, size_t n, const char *const *fields, size_t nfields)
+{
+	char b[32];
+
+	for (size_t f = 0; f < nfields; f++)
+		csv_field(fields[f], f + 1 == nfields);
+	for (size_t i = 0; i < n; i++)
+		for (size_t f = 0; f < nfields; f++)
+			csv_field(cli_field(&recs[i], fields[f], b, sizeof b), f + 1 == nfields);
+}

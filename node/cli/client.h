@@ -52,6 +52,9 @@ int cli_call(const lfh_record *req, lfh_reply *rep);
 /* Print records as JSON: one object if !as_array (records[0]), else an array. */
 void cli_print_json(const lfh_record *recs, size_t n, int as_array);
 
+/* Records as CSV (RFC 4180 quoting): a header line of fields, then one row per record. */
+void cli_print_csv(const lfh_record *recs, size_t n, const char *const *fields, size_t nfields);
+
 /* Column of a table: record field and heading; width 0 = fit content (max 40). */
 typedef struct cli_column {
 	const char *field;

@@ -193,34 +193,10 @@ static int parse(int argc, char **argv, audit_opts *o)
 	return 0;
 }
 
-/* One CSV field: quoted (quotes doubled) when it holds , " CR or LF. */
-static void csv_field(const char *s, int last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	fputs(last ? "\n" : ",", stdout);
-}
-
 static void print_csv(const lfh_reply *rep)
 {
-	static const char *fields[] = { "seq", "time", "ms", "by", "cmd", "case", "ok", "category" };
-	const size_t nf = sizeof fields / sizeof fields[0];
-	char b[32];
-
-	for (size_t f = 0; f < nf; f++)
-		csv_field(fields[f], f + 1 == nf);
-	for (size_t i = 0; i < rep->nrecords; i++)
-		for (size_t f = 0; f < nf; f++)
-			csv_field(cli_field(&rep->records[i], fields[f], b, sizeof b), f + 1 == nf);
+	static const char *const fields[] = { "seq", "time", "ms", "by", "cmd", "case", "ok", "category" };
+	cli_print_csv(rep->records, rep->nrecords, fields, sizeof fields / sizeof fields[0]);
 }
 
 static void print_table(lfh_reply *rep)

@@ -56,33 +56,10 @@ static void usage(FILE *f)
 		"  lfh report tactical --month 2026-03\n");
 }
 
-/* One CSV field: quoted (quotes doubled) when it holds , " CR or LF. */
-static void csv_field(const char *s, int last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	fputs(last ? "\n" : ",", stdout);
-}
-
 static void print_csv(const lfh_reply *rep)
 {
-	static const char *fields[] = { "section", "key", "value" };
-	char b[32];
-
-	for (size_t f = 0; f < 3; f++)
-		csv_field(fields[f], f == 2);
-	for (size_t i = 0; i < rep->nrecords; i++)
-		for (size_t f = 0; f < 3; f++)
-			csv_field(cli_field(&rep->records[i], fields[f], b, sizeof b), f == 2);
+	static const char *const fields[] = { "section", "key", "value" };
+	cli_print_csv(rep->records, rep->nrecords, fields, sizeof fields / sizeof fields[0]);
 }
 
 static const struct {
