@@ -34,10 +34,11 @@
 #define IPC_PATH_MAX 107 /* sizeof(sockaddr_un.sun_path) - 1 */
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
-       NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_COUNT };
+       NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_RISK, NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
 						 "listen", "control", "log_level", "map_size_mb",
-						 "control_mode", "control_group", "isa" };
+						 "control_mode", "control_group", "isa",
+						 "risk" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -380,6 +381,8 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 		return set_control_group(c, value);
 	case NK_ISA:
 		return set_path(c, name, value, o->isa_path, sizeof o->isa_path);
+	case NK_RISK:
+		return set_path(c, name, value, o->risk_path, sizeof o->risk_path);
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include "lfh/isa.h"
 #include "lfh/osara.h"
 #include "lfh/policy.h"
+#include "lfh/risk.h"
 
 /* A case's events as the projection wants them, with their decrypted bodies. */
 typedef struct case_events {
@@ -159,6 +160,63 @@ static int step_body(const lfh_record *req, uint32_t type, lfh_record *body, lfh
 	return rc;
 }
 
+/*
+ * A RISK step: with a questionnaire and answers, the score and level are
+ * computed here (a score given must match; a different level needs an
+ * override reason); without one the client gives both. The parameters used
+ * go into the body so every node validates and projects it the same way.
+ */
+static int risk_fill(const lfh_node *n, lfh_record *body, lfh_err *err)
+{
+	const lfh_risk_form *f = n->risk;
+	const char *answers = lfh_record_str(body, "answers");
+	const char *level = lfh_record_str(body, "level");
+	const char *sscore = lfh_record_str(body, "score");
+	const char *override = lfh_record_str(body, "override");
+	char th[32], meet[48], rev[48];
+	uint64_t given, score;
+	const char *computed;
+	int rc;
+
+	if (f->nquestions && answers) {
+		if ((rc = lfh_risk_score(f, answers, &score, &computed, err)))
+			return rc;
+		if (lfh_record_uint(body, "score", &given) || sscore) {
+			int ok = !sscore;
+			if (sscore) {
+				char *end;
+				given = strtoull(sscore, &end, 10);
+				ok = *sscore >= '0' && *sscore <= '9' && !*end;
+			}
+			if (!ok || given != score)
+				return lfh_err_set(err, LFH_EINVAL, "score does not match the answers "
+						   "(the questionnaire gives %llu)",
+						   (unsigned long long)score);
+		} else if ((rc = lfh_record_set_uint(body, "score", score, err))) {
+			return rc;
+		}
+		if (!level) {
+			if ((rc = lfh_record_set_str(body, "level", computed, err)))
+				return rc;
+		} else if (strcmp(level, computed) && (!override || !*override)) {
+			return lfh_err_set(err, LFH_EINVAL, "risk level %.12s differs from the "
+					   "questionnaire's level %s (score %llu): an override "
+					   "reason is required", level, computed,
+					   (unsigned long long)score);
+		}
+	} else if (!level || (!sscore && !lfh_record_uint(body, "score", &given))) {
+		return lfh_err_set(err, LFH_EINVAL, f->nquestions ? "give the answers (or a score and level)"
+				   : "no risk questionnaire is configured at this node: give the "
+				     "score and the level");
+	}
+	lfh_risk_params(f, th, meet, rev);
+	if ((rc = lfh_record_set_str(body, "thresholds", th, err)) ||
+	    (rc = lfh_record_set_str(body, "meeting_days", meet, err)) ||
+	    (rc = lfh_record_set_str(body, "review_days", rev, err)))
+		return rc;
+	return 0;
+}
+
 /* Recipients without an ISA: the referral's author and recipients. */
 static size_t legacy_recipients(const lfh_osara_state *st, const char **to)
 {
@@ -192,6 +250,8 @@ int ctl_case_step(lfh_ctl_req *q, lfh_txn *t)
 	rc = lfh_ctl_project(q->node, t, case_id, st, &err);
 	if (!rc)
 		rc = step_body(&q->req, type, &body, &err);
+	if (!rc && type == LFH_EV_RISK)
+		rc = risk_fill(q->node, &body, &err);
 	if (!rc)
 		rc = lfh_osara_check(st, type, q->node->cfg.agency, &body, &err);
 	if (rc) {

@@ -24,6 +24,7 @@
 #include "lfh/control.h"
 #include "lfh/hlc.h"
 #include "lfh/isa_text.h"
+#include "lfh/risk.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
 #include "lfh/sync.h"
@@ -207,6 +208,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		lfh_identity_free(id);
+		if (cfg.risk_path[0]) {
+			static lfh_risk_form form;
+			if (lfh_risk_load(cfg.risk_path, &form, &err)) {
+				fprintf(stderr, "lfhd: %s\n", err.msg);
+				return 1;
+			}
+		}
 		if (cfg.isa_path[0]) {
 			static lfh_isa isa;
 			if (lfh_isa_parse_file(cfg.isa_path, &isa, NULL, &err)) {

@@ -33,6 +33,7 @@
 #include "lfh/node.h"
 #include "lfh/isa.h"
 #include "lfh/policy.h"
+#include "lfh/risk.h"
 #include "lfh/sharing.h"
 #include "lfh/wire.h"
 
@@ -71,6 +72,13 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 	}
 	if (!cfg->isa_path[0] && (rc = members_from_config(n, err)))
 		goto fail;
+	if (!(n->risk = malloc(sizeof *n->risk))) {
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		goto fail;
+	}
+	lfh_risk_default(n->risk);
+	if (cfg->risk_path[0] && (rc = lfh_risk_load(cfg->risk_path, n->risk, err)))
+		goto fail;
 	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
 	if (!rc && cfg->isa_path[0])
 		rc = lfh_policy_open(n, err);
@@ -92,6 +100,7 @@ void lfh_node_close(lfh_node *n)
 	if (n->id)
 		lfh_identity_free(n->id);
 	lfh_policy_close(n);
+	free(n->risk);
 	free(n);
 }
 

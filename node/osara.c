@@ -137,6 +137,10 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		CPY(s->risk_answers, lfh_record_str(b, "answers"));
 		CPY(s->risk_override, lfh_record_str(b, "override"));
 		s->risk_hlc = ev->hlc;
+		{
+			uint32_t th[2];
+			os_risk_params(b, th, s->risk_meeting_days, s->risk_review_days, why);
+		}
 		if (s->stage == LFH_OSARA_REFERRED)
 			s->stage = LFH_OSARA_ASSESSED;
 		break;
@@ -568,6 +572,10 @@ int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b)
 	EQ_S(risk_answers);
 	EQ_S(risk_override);
 	EQ_U(risk_hlc);
+	for (int i = 0; i < 3; i++)
+		if (a->risk_meeting_days[i] != b->risk_meeting_days[i] ||
+		    a->risk_review_days[i] != b->risk_review_days[i])
+			return 0;
 	EQ_S(objective);
 	EQ_U(objective_hlc);
 	EQ_S(scanning);

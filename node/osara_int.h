@@ -26,6 +26,11 @@ void os_hex_to_id(const char *s, uint8_t id[LFH_ID_LEN]);
 /* Risk score: a uint field, or a decimal string of up to 9 digits. */
 int os_get_score(const lfh_record *b, uint64_t *score, char *why);
 
+/* A RISK body's thresholds "M,H", meeting_days and review_days "S,M,H" (the
+ * defaults 10,20 / 28,14,7 / 30,30,30 for those absent). 0, or -1 and why. */
+int os_risk_params(const lfh_record *b, uint32_t th[2], uint32_t meet[3], uint32_t rev[3],
+		   char *why);
+
 /* Index in s of the participant / action / proposal, or -1. */
 int os_find_participant(const lfh_osara_state *s, const char *agency);
 int os_find_action(const lfh_osara_state *s, const char *id);

@@ -283,9 +283,43 @@ int os_get_score(const lfh_record *b, uint64_t *score, char *why)
 	return 0;
 }
 
-static const char *score_level(uint64_t score)
+static const char *score_level(uint64_t score, const uint32_t th[2])
 {
-	return score >= 20 ? "high" : score >= 10 ? "medium" : "standard";
+	return score >= th[1] ? "high" : score >= th[0] ? "medium" : "standard";
+}
+
+/* "a,b" or "a,b,c": n decimal numbers lo..hi. */
+static int parse_nums(const char *s, uint32_t *out, int n, uint32_t lo, uint32_t hi)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t v = 0;
+		int nd = 0;
+		for (; *s >= '0' && *s <= '9' && nd < 10; s++, nd++)
+			v = v * 10 + (uint64_t)(*s - '0');
+		if (nd == 0 || nd > 9 || v < lo || v > hi || *s != (i == n - 1 ? '\0' : ','))
+			return -1;
+		out[i] = (uint32_t)v;
+		s += i < n - 1;
+	}
+	return 0;
+}
+
+int os_risk_params(const lfh_record *b, uint32_t th[2], uint32_t meet[3], uint32_t rev[3],
+		   char *why)
+{
+	const char *t = lfh_record_str(b, "thresholds"), *m = lfh_record_str(b, "meeting_days"),
+		   *r = lfh_record_str(b, "review_days");
+
+	th[0] = 10, th[1] = 20;
+	meet[0] = 28, meet[1] = 14, meet[2] = 7;
+	rev[0] = rev[1] = rev[2] = LFH_OSARA_REVIEW_DAYS;
+	if (t && (parse_nums(t, th, 2, 1, 1000000) || th[0] >= th[1]))
+		return fail(why, "thresholds must be \"MEDIUM,HIGH\" with 0 < MEDIUM < HIGH");
+	if (m && parse_nums(m, meet, 3, 1, 3650))
+		return fail(why, "meeting_days must be \"STANDARD,MEDIUM,HIGH\" (1..3650 days each)");
+	if (r && parse_nums(r, rev, 3, 1, 3650))
+		return fail(why, "review_days must be \"STANDARD,MEDIUM,HIGH\" (1..3650 days each)");
+	return 0;
 }
 
 /* "q=a;q=a": at least one pair, each with a non-empty question. */
@@ -417,10 +451,15 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 			return -1;
 		if (!answers_valid(w))
 			return fail(why, "answers must be question=answer pairs separated by ';'");
-		if (strcmp(v, score_level(score)) != 0 && !*x)
-			return fail(why, "risk level %s differs from the level of score %" PRIu64
-					 " (%s): an override reason is required",
-				    v, score, score_level(score));
+		{
+			uint32_t th[2], meet[3], rev[3];
+			if (os_risk_params(b, th, meet, rev, why))
+				return -1;
+			if (strcmp(v, score_level(score, th)) != 0 && !*x)
+				return fail(why, "risk level %s differs from the level of score %" PRIu64
+						 " (%s): an override reason is required",
+					    v, score, score_level(score, th));
+		}
 		return 0;
 
 	case LFH_EV_OBJECTIVE:
@@ -626,6 +665,11 @@ static int due_cmp(const void *pa, const void *pb)
 	return strcmp(a->ref, b->ref);
 }
 
+static int level_index(const char *lvl)
+{
+	return !strcmp(lvl, "high") ? 2 : !strcmp(lvl, "medium") ? 1 : 0;
+}
+
 int lfh_osara_due(const lfh_osara_state *s, uint64_t now_ms, lfh_osara_due_item *items,
 		  size_t max, size_t *n)
 {
@@ -640,7 +684,9 @@ int lfh_osara_due(const lfh_osara_state *s, uint64_t now_ms, lfh_osara_due_item 
 		return 0;
 	if (s->nmeetings == 0) {
 		const char *lvl = s->risk_level[0] ? s->risk_level : "standard";
-		unsigned days = strcmp(lvl, "high") == 0 ? 7 : strcmp(lvl, "medium") == 0 ? 14 : 28;
+		int li = level_index(lvl);
+		unsigned days = s->risk_meeting_days[li] ? s->risk_meeting_days[li]
+							 : li == 2 ? 7 : li == 1 ? 14 : 28;
 		snprintf(what, sizeof what, "first case meeting (risk %s: within %u days of the "
 			 "referral)", lvl, days);
 		due_fill(&all[k++], LFH_OSARA_DUE_MEETING, "", s->lead, what,
@@ -648,10 +694,12 @@ int lfh_osara_due(const lfh_osara_state *s, uint64_t now_ms, lfh_osara_due_item 
 	}
 	{
 		uint64_t base = s->last_review_hlc ? s->last_review_hlc : s->referral_hlc;
-		snprintf(what, sizeof what, "monthly review (%d days after the %s)",
-			 LFH_OSARA_REVIEW_DAYS, s->last_review_hlc ? "last review" : "referral");
+		int li = level_index(s->risk_level);
+		unsigned days = s->risk_review_days[li] ? s->risk_review_days[li] : LFH_OSARA_REVIEW_DAYS;
+		snprintf(what, sizeof what, "monthly review (%u days after the %s)",
+			 days, s->last_review_hlc ? "last review" : "referral");
 		due_fill(&all[k++], LFH_OSARA_DUE_REVIEW, "", s->lead, what,
-			 lfh_hlc_ms(base) + LFH_OSARA_REVIEW_DAYS * LFH_OSARA_DAY_MS, now_ms);
+			 lfh_hlc_ms(base) + days * LFH_OSARA_DAY_MS, now_ms);
 	}
 	for (uint32_t i = 0; i < s->nactions; i++) {
 		const lfh_osara_action *a = &s->actions[i];

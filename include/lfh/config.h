@@ -14,6 +14,8 @@
  *   map_size_mb = 16384                   ; LMDB map size (optional)
  *   control_mode = 0660                   ; ipc control socket mode (default 0600, max 0770)
  *   control_group = lfh                   ; group given the socket (caseworkers' group)
+ *   risk     = risk.conf                  ; risk questionnaire (risk.h; optional:
+ *                                         ; without it the client gives score and level)
  *
  *   [peer housing]                        ; without isa: one section per peer agency
  *   endpoint = tcp://127.0.0.1:7103       ; with isa: optional, overrides the ISA's endpoint
@@ -49,6 +51,7 @@ typedef struct lfh_config {
 	char agency[LFH_AGENCY_MAX + 1];
 	char hub[LFH_HUBNAME_MAX + 1];
 	char isa_path[LFH_PATH_MAX]; /* "" = no ISA: provisional hub from [peer] sections */
+	char risk_path[LFH_PATH_MAX]; /* "" = no risk questionnaire */
 	char data_dir[LFH_PATH_MAX];
 	char key_dir[LFH_PATH_MAX];
 	char listen[LFH_ENDPOINT_MAX];

@@ -28,6 +28,7 @@
 #include "lfh/store.h"
 
 struct lfh_isa;
+struct lfh_risk_form;
 
 typedef struct lfh_node {
 	lfh_config cfg;
@@ -38,6 +39,7 @@ typedef struct lfh_node {
 	struct lfh_isa *isa;       /* ISA in force; NULL: provisional hub without ISA */
 	uint8_t isa_hash[32];      /* its hash */
 	struct lfh_isa *isa_cache; /* an earlier version, decoded on demand */
+	struct lfh_risk_form *risk; /* the risk questionnaire (defaults without cfg.risk_path) */
 	size_t nmembers;           /* member agencies (self included) */
 	lfh_pubkeys members[LFH_MAX_PEERS + 1];
 } lfh_node;

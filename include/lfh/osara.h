@@ -14,7 +14,12 @@
  *   8  RISK           score(uint, or a decimal string) level(standard|medium|
  *                     high) answers("q=a;q=a") by; override(reason) required
  *                     when level differs from the score's level
- *                     (0-9 standard, 10-19 medium, >= 20 high)
+ *                     (0-9 standard, 10-19 medium, >= 20 high by default);
+ *                     optional, written by the node from its questionnaire
+ *                     (risk.h): thresholds("MEDIUM,HIGH", used instead of
+ *                     10,20), meeting_days and review_days ("S,M,H": the
+ *                     first meeting and review intervals lfh_osara_due uses
+ *                     after this RISK; defaults 28,14,7 and 30,30,30)
  *   9  OBJECTIVE      text by
  *   10 SCANNING       text by
  *   11 MEETING        date(YYYY-MM-DD) attendees("a,b") victim offender
@@ -226,6 +231,8 @@ typedef struct lfh_osara_state {
 	char risk_answers[LFH_OSARA_TEXT_MAX + 1];
 	char risk_override[LFH_OSARA_TEXT_MAX + 1];
 	uint64_t risk_hlc;
+	uint32_t risk_meeting_days[3]; /* latest RISK's meeting_days (standard, medium, high); 0: none yet */
+	uint32_t risk_review_days[3];  /* latest RISK's review_days; 0: none yet (30) */
 
 	char objective[LFH_OSARA_TEXT_MAX + 1];
 	uint64_t objective_hlc;
@@ -307,8 +314,10 @@ long lfh_osara_date_days(const char *date);
 /* Due dates. */
 enum lfh_osara_due_kind {
 	LFH_OSARA_DUE_ACTION = 1,  /* an open action, due at the end of its due date */
-	LFH_OSARA_DUE_MEETING = 2, /* first case meeting: referral + 7/14/28 days (high/medium/standard) */
-	LFH_OSARA_DUE_REVIEW = 3,  /* monthly review: last review (or referral) + 30 days */
+	LFH_OSARA_DUE_MEETING = 2, /* first case meeting: referral + 7/14/28 days (high/medium/standard;
+				    * the latest RISK's meeting_days when it has them) */
+	LFH_OSARA_DUE_REVIEW = 3,  /* monthly review: last review (or referral) + 30 days (the latest
+				    * RISK's review_days for its level when it has them) */
 };
 enum lfh_osara_due_status {
 	LFH_OSARA_ON_TARGET = 0,

@@ -26,12 +26,14 @@ typedef struct step_def {
 } step_def;
 
 static const step_def steps[] = {
-	{ "risk", "risk", "record the risk assessment (score sets the level; an override needs a reason)",
-	  { { "score", "score", 1, "questionnaire score (0-9 standard, 10-19 medium, 20+ high)" },
-	    { "level", "level", 1, "standard | medium | high" },
+	{ "risk", "risk", "record the risk assessment (the node scores the answers against its\n"
+	  "questionnaire (lfhd.conf: risk = FILE); an override needs a reason)",
+	  { { "score", "score", 0, "questionnaire score (the node computes it from the answers; without\n"
+	      "                     a questionnaire: 0-9 standard, 10-19 medium, 20+ high)" },
+	    { "level", "level", 0, "standard | medium | high (default: the score's level)" },
 	    { "answers", "answers", 1, "the questionnaire answers, e.g. 'repeat=yes;vulnerable=yes'" },
 	    { "override", "override", 0, "why the level differs from the score's (professional judgement)" } },
-	  "lfh case risk 3f2a9c1d --score 22 --level high --answers 'repeat=yes;vulnerable=yes'" },
+	  "lfh case risk 3f2a9c1d --answers 'repeat=yes;vulnerable=yes;...'" },
 	{ "objective", "objective", "set the case's objective (OSARA: O)",
 	  { { "text", "text", 1, "what the hub wants to achieve" } },
 	  "lfh case objective 3f2a9c1d --text 'Stop the drug dealing from the flat'" },
