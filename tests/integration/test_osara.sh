@@ -13,6 +13,7 @@
 #      close. Every participant then holds the same events, computes a
 #      byte-identical `case state --json` (stage closed, same lead, same
 #      actions and statuses), and its timeline says who did each step;
+#   2b. case study 3 (police referral, support refused, CBO, closure order)
 #   2. case study 2 (Environmental Health referral, warrant, arrest,
 #      possession, injunction) across council, police and housing;
 #   3. invalid transitions are refused with a clear error and write nothing;
@@ -355,6 +356,69 @@ for n in "${P2[@]}"; do
 done
 check_eq "recovery and probation hold nothing of case study 2" "" \
 	"$(case_events recovery "$c2")$(case_events probation "$c2")"
+
+# ================================================================ 2b. case study 3
+# Police refer a resident harassing neighbours (alcohol dependent, possible
+# mental ill health, semi-supported tenancy): support is offered and refused,
+# then a CBO, a closure notice and a closure order bring relief.
+P3=(police recovery council housing)
+refer police "$PC" recovery,council,housing \
+	"Repeated crimes and ASB by a resident towards neighbours; neighbours afraid to leave home" \
+	"Semi-supported flat 5, Queen Street, Maryport" high || bail "police refer case study 3"
+c3b=$REF_CASE
+_expect "$c3b" "$REF_EVENT" police referral "$PC"
+tap_ok "police ($PC) refer case study 3 to recovery, council and housing"
+step police "$PC" risk "$c3b" --score 26 --level high --answers 'harassment=yes;alcohol=yes;mental_health=suspected'
+step police "$PC" objective "$c3b" --text "Neighbours able to leave their homes safely; the resident engaged with support or enforcement taken"
+objective_at() { [ -n "$(state_field "$1" "$2" objective)" ]; }
+wait_until 20 objective_at council "$c3b" || tap_fail "the risk assessment and objective reach council"
+step council "$HUB" scan "$c3b" --text "Multiple crimes and ASB towards neighbours; safeguarding incidents to be recorded by all officers"
+wait_until 20 stage_is police "$c3b" scanning || tap_fail "the scanning reaches police"
+step police "$PC" meeting "$c3b" --date 2025-03-10 --attendees police,recovery,council,housing \
+	--victim "Neighbours in Queen Street" --offender "The resident" \
+	--location "Semi-supported flat 5, Queen Street" \
+	--responses "Support offers (mental health, homelessness, Recovery Steps, social services); CBO; closure notice and order if behaviour continues"
+step police "$PC" action "$c3b" --agency recovery --power support-referral \
+	--text "Offer Recovery Steps alcohol support" --due 2025-03-31
+a3_recovery=$LAST_ACTION
+step police "$PC" action "$c3b" --agency "The Well" --power signposting \
+	--text "Signpost to The Well for peer support" --due 2025-03-31
+a3_well=$LAST_ACTION
+step police "$PC" action "$c3b" --agency police --power cbo \
+	--text "Apply for a criminal behaviour order at court" --due 2025-05-31
+a3_cbo=$LAST_ACTION
+step police "$PC" action "$c3b" --agency police --power closure-order \
+	--text "Closure notice, then closure order application with the hub's evidence" --due 2025-07-31
+a3_closure=$LAST_ACTION
+wait_until 20 sh -c "'$LFH' -c '$W/recovery/lfhd.conf' case state $c3b | grep -q $a3_recovery" ||
+	tap_fail "the actions reach recovery"
+step recovery "$RS" update "$c3b" --action "$a3_recovery" --status cancelled \
+	--text "Offered three times; the resident refused to engage"
+step police "$PC" update "$c3b" --action "$a3_well" --status cancelled --text "Refused"
+step police "$PC" update "$c3b" --action "$a3_cbo" --status done --text "CBO granted after harassment convictions"
+step police "$PC" update "$c3b" --action "$a3_closure" --status done --text "Closure order granted"
+wait_until 20 sh -c "'$LFH' -c '$W/police/lfhd.conf' case state $c3b --json | grep -q 'cancelled'" || true
+wait_until 20 sh -c "[ \$('$LFH' -c '$W/police/lfhd.conf' case state $c3b --json | grep -o '\"status\":\"open\"' | wc -l) = 0 ]" || true
+step police "$PC" assess "$c3b" --plan-done partly --problem-stopped yes \
+	--text "Community given immediate relief; support refused, enforcement succeeded"
+step police "$PC" propose-close "$c3b" --reason "Closure order in force; no further incidents"
+wait_until 20 stage_is council "$c3b" closure_proposed || tap_fail "the closure proposal reaches council"
+step council "$HUB" review "$c3b" --kind closure --outcome close --text "Agreed at the hub"
+wait_until 20 sh -c "'$LFH' -c '$W/police/lfhd.conf' case show $c3b | grep -q 'Agreed at the hub'" || true
+out=$(lfh_at police --as "$PC" case close "$c3b" --reason "Problem solved" 2>&1) &&
+	tap_ok "police close case study 3" || tap_fail "police close case study 3" "$out"
+check_converged "case study 3" "$c3b" "${P3[@]}"
+exp3=$(printf '%s\n' \
+	"$a3_recovery|recovery|support-referral|cancelled|police" \
+	"$a3_well|The Well|signposting|cancelled|police" \
+	"$a3_cbo|police|cbo|done|police" \
+	"$a3_closure|police|closure-order|done|police" | sort)
+for n in "${P3[@]}"; do
+	st=$(lfh_at "$n" case state "$c3b" --json 2>&1)
+	check_eq "case study 3 at $n: stage closed, lead police" "closed police" "$(fields_of "$st" stage lead)"
+	check_eq "case study 3 at $n: support refused, CBO and closure order done" "$exp3" \
+		"$(printf '%s' "$st" | actions_from)"
+done
 
 # ================================================================ 3. invalid transitions
 refer police "$PC" housing,council \
