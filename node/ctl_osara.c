@@ -284,8 +284,20 @@ static int add_action(lfh_ctl_reply *rep, const lfh_osara_action *a, const char 
 	return 0;
 }
 
+/* "a,b,c": the case's participants as the projection knows them. */
+static const char *join_participants(const lfh_osara_state *st, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (uint32_t i = 0; i < st->nparticipants; i++) {
+		strncat(out, i ? "," : "", size - strlen(out) - 1);
+		strncat(out, st->participants[i], size - strlen(out) - 1);
+	}
+	return out;
+}
+
 int ctl_case_state(lfh_ctl_req *q, lfh_txn *t)
 {
+	char parts[LFH_OSARA_MAX_PARTICIPANTS * (LFH_AGENCY_MAX + 1) + 1];
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_osara_state *st;
 	lfh_record *r;
@@ -302,6 +314,8 @@ int ctl_case_state(lfh_ctl_req *q, lfh_txn *t)
 	if (!rc && (!r || lfh_record_set_str(r, "case", q->case_hex, &err) ||
 		    lfh_record_set_str(r, "stage", lfh_osara_stage_name(st->stage), &err) ||
 		    lfh_record_set_str(r, "lead", st->lead, &err) ||
+		    lfh_record_set_str(r, "participants", join_participants(st, parts, sizeof parts),
+				       &err) ||
 		    lfh_record_set_str(r, "risk", st->risk_level, &err) ||
 		    lfh_record_set_uint(r, "risk_score", st->risk_score, &err) ||
 		    lfh_record_set_str(r, "objective", st->objective, &err) ||

@@ -219,8 +219,9 @@ int osara_state_main(int argc, char **argv)
 		cli_print_json(rep.records, rep.nrecords, 1);
 	} else if (rc == 0 && rep.nrecords) {
 		const lfh_record *s = &rep.records[0];
-		printf("case      %s\nstage     %s\nlead      %s\n", lfh_record_str(s, "case"),
-		       lfh_record_str(s, "stage"), lfh_record_str(s, "lead"));
+		printf("case      %s\nstage     %s\nlead      %s\nparties   %s\n",
+		       lfh_record_str(s, "case"), lfh_record_str(s, "stage"), lfh_record_str(s, "lead"),
+		       lfh_record_str(s, "participants") ? lfh_record_str(s, "participants") : "");
 		printf("risk      %s (score %s)\n", lfh_record_str(s, "risk"),
 		       cli_field(s, "risk_score", b, sizeof b));
 		printf("objective %s\nscanning  %s\n", lfh_record_str(s, "objective"),

@@ -416,6 +416,8 @@ exp3=$(printf '%s\n' \
 for n in "${P3[@]}"; do
 	st=$(lfh_at "$n" case state "$c3b" --json 2>&1)
 	check_eq "case study 3 at $n: stage closed, lead police" "closed police" "$(fields_of "$st" stage lead)"
+	check_eq "case study 3 at $n: participants" "council,housing,police,recovery" \
+		"$(_json_scalar "$st" participants | tr ',' '\n' | sort | paste -sd, -)"
 	check_eq "case study 3 at $n: support refused, CBO and closure order done" "$exp3" \
 		"$(printf '%s' "$st" | actions_from)"
 done
