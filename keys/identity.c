@@ -31,6 +31,7 @@
 #include "lfh/err.h"
 #include "lfh/event.h"
 #include "lfh/identity.h"
+#include "lfh/ini_lines.h"
 
 #define ID_PATH_MAX 4096
 #define PUBFILE_MAX (64 * 1024)
@@ -75,7 +76,7 @@ static const char *const pk_keys[PK_NKEYS] = { "id", "sign", "box", "curve" };
 
 struct pkparse {
 	const char *path;
-	const char *p, *end; /* unread input */
+	lfh_ini_lines lines; /* unread input */
 	int lineno;          /* line last handed to inih */
 	int failed;
 	int fail_line;
@@ -136,39 +137,22 @@ static void pk_section(struct pkparse *c, const char *line, size_t len)
 static char *pk_reader(char *str, int num, void *stream)
 {
 	struct pkparse *c = stream;
-	if (c->failed || c->p >= c->end)
-		return NULL;
-	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
-	size_t len = nl ? (size_t)(nl - c->p) : (size_t)(c->end - c->p);
-	const char *line = c->p;
-	c->p = nl ? nl + 1 : c->end;
-	c->lineno++;
+	char why[LFH_ERRMSG_MAX];
+	const char *line;
+	size_t len;
+	int kind;
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)line[i];
-		if (ch == '\r' && i + 1 == len)
-			continue;
-		if (ch != '\t' && (ch < 0x20 || ch > 0x7e)) {
-			pk_fail(c, LFH_EINVAL, "invalid byte 0x%02x (not a text public key file?)", ch);
-			return NULL;
-		}
-	}
-	if (num < 2 || len > (size_t)num - 1) {
-		pk_fail(c, LFH_EINVAL, "line too long (max %d characters)", num - 1);
+	if (c->failed || num < 2)
 		return NULL;
-	}
-	size_t i = 0;
-	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
-		i++;
-	if (i > 0 && i < len && line[i] != ';' && line[i] != '#') {
-		pk_fail(c, LFH_EINVAL, "indented line (remove the leading whitespace)");
-		return NULL;
-	}
-	if (i < len && line[i] == '[') {
+	c->lines.lineno = c->lineno;
+	kind = lfh_ini_next(&c->lines, (size_t)num - 1, &line, &len, why, sizeof why);
+	c->lineno = c->lines.lineno;
+	if (kind == LFH_INI_BAD)
+		pk_fail(c, LFH_EINVAL, "%s", why);
+	if (kind == LFH_INI_SECTION)
 		pk_section(c, line, len);
-		if (c->failed)
-			return NULL;
-	}
+	if (kind == LFH_INI_END || c->failed)
+		return NULL;
 	memcpy(str, line, len);
 	str[len] = '\0';
 	return str;
@@ -258,7 +242,7 @@ int lfh_pubkeys_load(const char *path, lfh_pubkeys *out, lfh_err *err)
 
 	lfh_pubkeys tmp;
 	memset(&tmp, 0, sizeof tmp);
-	struct pkparse c = { .path = path, .p = text, .end = text + len, .out = &tmp, .err = err };
+	struct pkparse c = { .path = path, .lines = { text, text + len, 0, 1 }, .out = &tmp, .err = err };
 	int ir = ini_parse_stream(pk_reader, &c, pk_handler, &c);
 	free(text);
 

@@ -28,6 +28,7 @@
 #include "lfh/err.h"
 #include "lfh/event.h"
 #include "lfh/identity.h"
+#include "lfh/ini_lines.h"
 #include "lfh/log.h"
 
 #define CONFIG_FILE_MAX (256 * 1024)
@@ -47,7 +48,7 @@ static const char *const peer_keys[PK_COUNT] = { "endpoint", "pubkey" };
 struct cfparse {
 	const char *path;   /* as shown in messages */
 	const char *dir;    /* absolute directory of the config file */
-	const char *p, *end;
+	lfh_ini_lines lines; /* unread input */
 	int lineno;
 	int failed;
 	int fail_line;
@@ -295,41 +296,22 @@ static void cf_section(struct cfparse *c, const char *line, size_t len)
 static char *cf_reader(char *str, int num, void *stream)
 {
 	struct cfparse *c = stream;
-	if (c->failed || c->p >= c->end)
-		return NULL;
-	if (c->lineno == 0 && c->end - c->p >= 3 && memcmp(c->p, "\xEF\xBB\xBF", 3) == 0)
-		c->p += 3; /* UTF-8 byte order mark */
-	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
-	size_t len = nl ? (size_t)(nl - c->p) : (size_t)(c->end - c->p);
-	const char *line = c->p;
-	c->p = nl ? nl + 1 : c->end;
-	c->lineno++;
+	char why[LFH_ERRMSG_MAX];
+	const char *line;
+	size_t len;
+	int kind;
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)line[i];
-		if (ch == '\r' && i + 1 == len)
-			continue;
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-			cf_fail(c, "invalid byte 0x%02x (not a text file?)", ch);
-			return NULL;
-		}
-	}
-	if (num < 2 || len > (size_t)num - 1) {
-		cf_fail(c, "line too long (max %d characters)", num - 1);
+	if (c->failed || num < 2)
 		return NULL;
-	}
-	size_t i = 0;
-	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
-		i++;
-	if (i > 0 && i < len && line[i] != ';' && line[i] != '#') {
-		cf_fail(c, "indented line (continuation lines are not supported; remove the leading whitespace)");
-		return NULL;
-	}
-	if (i < len && line[i] == '[') {
+	c->lines.lineno = c->lineno;
+	kind = lfh_ini_next(&c->lines, (size_t)num - 1, &line, &len, why, sizeof why);
+	c->lineno = c->lines.lineno;
+	if (kind == LFH_INI_BAD)
+		cf_fail(c, "%s", why);
+	if (kind == LFH_INI_SECTION)
 		cf_section(c, line, len);
-		if (c->failed)
-			return NULL;
-	}
+	if (kind == LFH_INI_END || c->failed)
+		return NULL;
 	memcpy(str, line, len);
 	str[len] = '\0';
 	return str;
@@ -523,8 +505,7 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
 	}
 	c->path = path;
 	c->dir = strcmp(absdir, "/") == 0 ? "" : absdir; /* "" + "/" + rel */
-	c->p = text;
-	c->end = text + len;
+	c->lines = (lfh_ini_lines){ text, text + len, 0, 0 };
 	c->out = out;
 	c->err = err;
 
