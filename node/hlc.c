@@ -36,11 +36,6 @@ uint64_t lfh_hlc_next(uint64_t last)
 	return now > last ? now : last + 1;
 }
 
-uint64_t lfh_hlc_merge(uint64_t last, uint64_t received)
-{
-	return received > last ? received : last;
-}
-
 uint64_t lfh_retention_now(void)
 {
 	const char *path = getenv("LFH_TEST_CLOCK_FILE");

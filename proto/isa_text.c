@@ -9,7 +9,8 @@
  *      libconfig 1.5 would mishandle: NUL bytes (it stops reading there),
  *      @include (it would open another file), integer literals it would
  *      silently truncate (it converts them with atoi / strtoul), and a
- *      string token where its grammar takes none (it leaks the string);
+ *      string token where its grammar takes none (it leaks the string)
+ *      (proto/isa_scan.c);
  *   2. config_read_string: a syntax error is the one problem reported;
  *   3. walk the settings, filling the struct and a parallel table of source
  *      lines (struct src), reporting unknown, missing and mistyped settings;
@@ -38,46 +39,7 @@
 #include "lfh/identity.h"
 #include "lfh/isa_text.h"
 
-#define MAX_FOUND 512 /* problems collected; the first LFH_ISA_MAX_ERRORS by line are kept */
-#define NPARTY_F 8    /* LFH_ISA_F_PARTY_ID .. LFH_ISA_F_PARTY_ENDPOINT */
-#define NCAT_F 5      /* LFH_ISA_F_CAT_NAME .. LFH_ISA_F_CAT_RETENTION */
-
-/* Where something came from: its line (0: not in the file) and whether it could not be read. */
-struct where {
-	unsigned line;
-	unsigned char bad;
-};
-
-struct party_src {
-	struct where self, f[NPARTY_F];
-};
-
-struct cat_src {
-	struct where self, f[NCAT_F], agency[LFH_ISA_MAX_PARTIES];
-};
-
-struct src {
-	struct where top[LFH_ISA_F_COUNT];
-	struct where purpose[LFH_ISA_MAX_LIST], gateway[LFH_ISA_MAX_LIST];
-	struct where signer[LFH_ISA_MAX_PARTIES];
-	struct party_src party[LFH_ISA_MAX_PARTIES];
-	struct cat_src cat[LFH_ISA_MAX_CATEGORIES];
-};
-
-struct found {
-	unsigned line, seq;
-	char msg[LFH_ERRMSG_MAX];
-};
-
-/* The parse in progress. */
-struct px {
-	const char *path;
-	char dir[PATH_MAX];
-	lfh_isa *isa;
-	struct src *src;
-	struct found *found;
-	size_t nfound, nmore;
-};
+#include "isa_text_int.h"
 
 /* Top-level settings. */
 static const struct {
@@ -105,9 +67,7 @@ static const char *const cat_keys[] = {"name", "kind", "receive", "agencies", "r
 
 /* ---- problems ---- */
 
-static void say(struct px *x, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(struct px *x, unsigned line, const char *fmt, ...)
+void isa_say(struct px *x, unsigned line, const char *fmt, ...)
 {
 	struct found *f;
 	char what[LFH_ERRMSG_MAX];
@@ -167,14 +127,14 @@ static int get_text(struct px *x, const config_setting_t *s, const char *field, 
 
 	w->line = line_of(s);
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		say(x, w->line, "%s: expected a string in double quotes, got %s", field, type_name(s));
+		isa_say(x, w->line, "%s: expected a string in double quotes, got %s", field, type_name(s));
 		w->bad = 1;
 		return -1;
 	}
 	v = config_setting_get_string(s);
 	n = strlen(v);
 	if (n > max) {
-		say(x, w->line, "%s: too long (%zu bytes, max %zu)", field, n, max);
+		isa_say(x, w->line, "%s: too long (%zu bytes, max %zu)", field, n, max);
 		w->bad = 1;
 		return -1;
 	}
@@ -189,13 +149,13 @@ static int get_u32(struct px *x, const config_setting_t *s, const char *field, u
 
 	w->line = line_of(s);
 	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
-		say(x, w->line, "%s: expected a whole number, got %s", field, type_name(s));
+		isa_say(x, w->line, "%s: expected a whole number, got %s", field, type_name(s));
 		w->bad = 1;
 		return -1;
 	}
 	v = config_setting_get_int64(s);
 	if (v < 0 || v > (long long)UINT32_MAX) {
-		say(x, w->line, "%s: %lld out of range", field, v);
+		isa_say(x, w->line, "%s: %lld out of range", field, v);
 		w->bad = 1;
 		return -1;
 	}
@@ -213,14 +173,14 @@ static void get_strs(struct px *x, const config_setting_t *s, const char *field,
 
 	lw->line = line_of(s);
 	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
-		say(x, lw->line, "%s: expected a list of strings [ \"...\", ... ], got %s", field,
+		isa_say(x, lw->line, "%s: expected a list of strings [ \"...\", ... ], got %s", field,
 		    type_name(s));
 		lw->bad = 1;
 		return;
 	}
 	cnt = (unsigned)config_setting_length(s);
 	if (cnt > max) {
-		say(x, lw->line, "%s: %u entries; at most %" PRIu32, field, cnt, max);
+		isa_say(x, lw->line, "%s: %u entries; at most %" PRIu32, field, cnt, max);
 		lw->bad = 1;
 		cnt = max;
 	}
@@ -264,7 +224,7 @@ static const config_setting_t *member(struct px *x, const config_setting_t *g, c
 	const config_setting_t *s = config_setting_get_member(g, name);
 
 	if (!s && required) {
-		say(x, line_of(g), "%s: missing '%s'", lbl, name);
+		isa_say(x, line_of(g), "%s: missing '%s'", lbl, name);
 		w->bad = 1;
 	}
 	return s;
@@ -286,20 +246,20 @@ static void party_keyfile(struct px *x, const config_setting_t *s, const char *l
 	if (get_text(x, s, f, rel, sizeof rel - 1, &w) != 0)
 		goto bad;
 	if (rel[0] == '\0') {
-		say(x, line, "%s: empty file name", f);
+		isa_say(x, line, "%s: empty file name", f);
 		goto bad;
 	}
 	if (snprintf(path, sizeof path, "%s%s%s", rel[0] == '/' ? "" : x->dir,
 		     rel[0] == '/' ? "" : "/", rel) >= (int)sizeof path) {
-		say(x, line, "%s: path too long", f);
+		isa_say(x, line, "%s: path too long", f);
 		goto bad;
 	}
 	if (lfh_pubkeys_load(path, &pk, &e) != 0) {
-		say(x, line, "%s: %s", f, e.msg[0] ? e.msg : lfh_strerror(e.code));
+		isa_say(x, line, "%s: %s", f, e.msg[0] ? e.msg : lfh_strerror(e.code));
 		goto bad;
 	}
 	if (strcmp(pk.agency, p->id) != 0) {
-		say(x, line, "%s: %s is the key file of agency '%s', not '%s'", f, path, pk.agency,
+		isa_say(x, line, "%s: %s is the key file of agency '%s', not '%s'", f, path, pk.agency,
 		    lfh_name_valid(p->id) ? p->id : "?");
 		goto bad;
 	}
@@ -332,7 +292,7 @@ static void party_inline_keys(struct px *x, const config_setting_t *g, const cha
 			continue;
 		if (k < 2 ? lfh_unhex(dst[k], 32, v) != 0
 			  : strlen(v) != 40 || !zmq_z85_decode(dst[k], v)) {
-			say(x, w->line, "%s: expected %s", f, what[k]);
+			isa_say(x, w->line, "%s: expected %s", f, what[k]);
 			w->bad = 1;
 		}
 	}
@@ -348,7 +308,7 @@ static int get_party(struct px *x, const config_setting_t *g, int pos, lfh_isa_p
 
 	ps->self.line = line_of(g);
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		say(x, ps->self.line, "parties[%d]: expected a group { id = \"...\"; ... }, got %s", pos,
+		isa_say(x, ps->self.line, "parties[%d]: expected a group { id = \"...\"; ... }, got %s", pos,
 		    type_name(g));
 		return -1;
 	}
@@ -361,7 +321,7 @@ static int get_party(struct px *x, const config_setting_t *g, int pos, lfh_isa_p
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
 		if (!known(party_keys, sizeof party_keys / sizeof party_keys[0], config_setting_name(m)))
-			say(x, line_of(m), "%s: unknown setting '%s' (expected id, name, role, controller, "
+			isa_say(x, line_of(m), "%s: unknown setting '%s' (expected id, name, role, controller, "
 			    "endpoint, and keys or sign, box, curve)", lbl, config_setting_name(m));
 	}
 	char *text[4] = {NULL, p->name, p->role, p->controller};
@@ -377,14 +337,14 @@ static int get_party(struct px *x, const config_setting_t *g, int pos, lfh_isa_p
 	keys = config_setting_get_member(g, "keys");
 	if (keys && (config_setting_get_member(g, "sign") || config_setting_get_member(g, "box") ||
 		     config_setting_get_member(g, "curve"))) {
-		say(x, line_of(keys), "%s: give either keys = \"FILE\" or sign, box and curve, not both", lbl);
+		isa_say(x, line_of(keys), "%s: give either keys = \"FILE\" or sign, box and curve, not both", lbl);
 		for (int k = 4; k < 7; k++)
 			ps->f[k].bad = 1;
 	} else if (keys) {
 		party_keyfile(x, keys, lbl, p, ps);
 	} else if (!config_setting_get_member(g, "sign") && !config_setting_get_member(g, "box") &&
 		   !config_setting_get_member(g, "curve")) {
-		say(x, ps->self.line, "%s: missing keys = \"FILE\" (or sign, box and curve)", lbl);
+		isa_say(x, ps->self.line, "%s: missing keys = \"FILE\" (or sign, box and curve)", lbl);
 		for (int k = 4; k < 7; k++)
 			ps->f[k].bad = 1;
 	} else {
@@ -411,7 +371,7 @@ static int get_enum(struct px *x, const config_setting_t *s, const char *field,
 		snprintf(list + used, sizeof list - used, "%s%s", k == lo ? "" : k == hi ? " or " : ", ",
 			 name(k));
 	}
-	say(x, w->line, "%s: '%s' is not one of %s", field, v, list);
+	isa_say(x, w->line, "%s: '%s' is not one of %s", field, v, list);
 	w->bad = 1;
 	return 0;
 }
@@ -428,7 +388,7 @@ static int get_category(struct px *x, const config_setting_t *g, int pos, lfh_is
 
 	cs->self.line = line_of(g);
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		say(x, cs->self.line, "categories[%d]: expected a group { name = \"...\"; ... }, got %s",
+		isa_say(x, cs->self.line, "categories[%d]: expected a group { name = \"...\"; ... }, got %s",
 		    pos, type_name(g));
 		return -1;
 	}
@@ -441,7 +401,7 @@ static int get_category(struct px *x, const config_setting_t *g, int pos, lfh_is
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
 		if (!known(cat_keys, sizeof cat_keys / sizeof cat_keys[0], config_setting_name(m)))
-			say(x, line_of(m), "%s: unknown setting '%s' (expected name, kind, receive, "
+			isa_say(x, line_of(m), "%s: unknown setting '%s' (expected name, kind, receive, "
 			    "agencies, retention_days)", lbl, config_setting_name(m));
 	}
 	if ((s = member(x, g, lbl, "kind", 1, &cs->f[1]))) {
@@ -476,14 +436,14 @@ static void get_groups(struct px *x, const config_setting_t *s, int parties)
 	uint32_t *n = parties ? &isa->nparties : &isa->ncategories;
 
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		say(x, lw->line, "%s: expected a list of groups ( { ... }, { ... } ), got %s", what,
+		isa_say(x, lw->line, "%s: expected a list of groups ( { ... }, { ... } ), got %s", what,
 		    type_name(s));
 		lw->bad = 1;
 		return;
 	}
 	cnt = (unsigned)config_setting_length(s);
 	if (cnt > max) {
-		say(x, lw->line, "%s: %u entries; at most %u", what, cnt, max);
+		isa_say(x, lw->line, "%s: %u entries; at most %u", what, cnt, max);
 		lw->bad = 1;
 		cnt = max;
 	}
@@ -506,7 +466,7 @@ static void get_signers(struct px *x, const config_setting_t *s)
 
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		if (strcmp(config_setting_get_string(s), "all") != 0) {
-			say(x, lw->line, "next_signers: expected \"all\" or a list of party ids [ \"...\", ... ]");
+			isa_say(x, lw->line, "next_signers: expected \"all\" or a list of party ids [ \"...\", ... ]");
 			lw->bad = 1;
 		}
 		return;
@@ -514,7 +474,7 @@ static void get_signers(struct px *x, const config_setting_t *s)
 	get_strs(x, s, "next_signers", LFH_ISA_MAX_PARTIES, LFH_AGENCY_MAX, &x->isa->signers[0][0],
 		 sizeof x->isa->signers[0], &x->isa->nsigners, lw, x->src->signer);
 	if (!lw->bad && x->isa->nsigners == 0) {
-		say(x, lw->line, "next_signers: empty list; write \"all\" for every party");
+		isa_say(x, lw->line, "next_signers: empty list; write \"all\" for every party");
 		lw->bad = 1;
 	}
 }
@@ -529,10 +489,10 @@ static void get_prev(struct px *x, const config_setting_t *s)
 	if (get_text(x, s, "prev", v, sizeof v - 1, w) != 0)
 		return;
 	if (x->isa->version == 1 && !x->src->top[LFH_ISA_F_VERSION].bad) {
-		say(x, w->line, "prev: not allowed in version 1 (the genesis version has no predecessor)");
+		isa_say(x, w->line, "prev: not allowed in version 1 (the genesis version has no predecessor)");
 		w->bad = 1;
 	} else if (lfh_unhex(x->isa->prev, 32, v) != 0) {
-		say(x, w->line, "prev: expected 64 hex digits (the hash of the previous version, "
+		isa_say(x, w->line, "prev: expected 64 hex digits (the hash of the previous version, "
 		    "as `lfh isa check` prints it)");
 		w->bad = 1;
 	}
@@ -583,7 +543,7 @@ static int walk(struct px *x, const config_setting_t *root)
 	int n = config_setting_length(root);
 
 	if (n == 0) {
-		say(x, 1, "no settings: not an ISA file (see deploy/examples/west-cumbria.isa)");
+		isa_say(x, 1, "no settings: not an ISA file (see deploy/examples/west-cumbria.isa)");
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
@@ -592,7 +552,7 @@ static int walk(struct px *x, const config_setting_t *root)
 		while (k < NTOP && strcmp(top[k].name, config_setting_name(s)) != 0)
 			k++;
 		if (k == NTOP) {
-			say(x, line_of(s), "unknown setting '%s'", config_setting_name(s));
+			isa_say(x, line_of(s), "unknown setting '%s'", config_setting_name(s));
 			continue;
 		}
 		tops[top[k].field] = s;
@@ -600,7 +560,7 @@ static int walk(struct px *x, const config_setting_t *root)
 	}
 	for (size_t k = 0; k < NTOP; k++)
 		if (top[k].required && !tops[top[k].field]) {
-			say(x, 1, "missing required setting '%s'", top[k].name);
+			isa_say(x, 1, "missing required setting '%s'", top[k].name);
 			x->src->top[top[k].field].bad = 1;
 		}
 	get_top(x, tops);
@@ -644,7 +604,7 @@ static uint32_t sort_names(struct px *x, uint32_t n, const char *(*name)(void *,
 	for (uint32_t i = 0; i < n; i++) {
 		/* a name that could not be read ("") is never a duplicate */
 		if (last && k[i].s[0] && strcmp(k[i].s, last->s) == 0) {
-			say(x, k[i].line, "%s: '%s' listed twice (first at line %u)", what, k[i].s,
+			isa_say(x, k[i].line, "%s: '%s' listed twice (first at line %u)", what, k[i].s,
 			    last->line ? last->line : 1);
 			continue;
 		}
@@ -780,160 +740,7 @@ static void on_problem(void *ctx, const lfh_isa_loc *loc, const char *msg)
 	struct where w = loc_where(x->src, loc);
 
 	if (!w.bad)
-		say(x, w.line, "%s", msg);
-}
-
-/* ---- reading and pre-scanning the file ---- */
-
-static int read_file(struct px *x, char **out, size_t *outlen, lfh_err *err)
-{
-	int rc = lfh_read_file(x->path, LFH_ISA_TEXT_MAX_BYTES, out, outlen, err);
-	if (rc == LFH_EINVAL && err)
-		err->code = rc = LFH_EIO; /* "not a regular file" */
-	return rc;
-}
-
-/* Integer literal at p (digits, after an optional sign): too big for libconfig 1.5? */
-static int int_too_big(const char *p, const char **end)
-{
-	int neg = *p == '-', hex, big = 0;
-	size_t nd = 0;
-	unsigned long long v = 0;
-	const char *q = p + (*p == '-' || *p == '+');
-
-	hex = q[0] == '0' && (q[1] == 'x' || q[1] == 'X');
-	q += hex ? 2 : 0;
-	while (hex ? (*q >= '0' && *q <= '9') || ((*q | 0x20) >= 'a' && (*q | 0x20) <= 'f')
-		   : (*q >= '0' && *q <= '9')) {
-		unsigned d = *q <= '9' ? (unsigned)(*q - '0') : (unsigned)((*q | 0x20) - 'a' + 10);
-		if (v > (ULLONG_MAX >> 4) / 10)
-			big = 1;
-		else
-			v = v * (hex ? 16 : 10) + d;
-		q++, nd++;
-	}
-	if (!hex && (*q == '.' || *q == 'e' || *q == 'E')) { /* a float: libconfig reads those with strtod */
-		while ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' ||
-		       ((*q == '-' || *q == '+') && (q[-1] == 'e' || q[-1] == 'E')))
-			q++;
-		*end = q;
-		return 0;
-	}
-	if (*q == 'L') { /* int64 literal */
-		q += q[1] == 'L' ? 2 : 1;
-		*end = q;
-		return big || v > (unsigned long long)LLONG_MAX;
-	}
-	*end = q;
-	if (nd == 0)
-		return 0;
-	return big || v > (neg && !hex ? (unsigned long long)INT_MAX + 1 : (unsigned long long)INT_MAX);
-}
-
-/*
- * libconfig 1.5 leaks a string token that arrives where its grammar cannot
- * take it (its bison grammar has no %destructor). A string may follow only
- * '=' or ':', another string (concatenation), '[' or '(', or ',' inside
- * [ ] or ( ). Tracks the previous token and the open brackets for that.
- */
-enum tok { T_NONE, T_ASSIGN, T_OPEN, T_COMMA, T_STRING, T_OTHER };
-
-struct scan {
-	enum tok prev;
-	char open[256]; /* the brackets open, innermost last (deeper: not recorded) */
-	size_t depth;
-	const char *bad_string; /* the first string where none may be */
-	unsigned bad_line;
-};
-
-static void scan_punct(struct scan *sc, char c)
-{
-	switch (c) {
-	case '=': case ':': sc->prev = T_ASSIGN; return;
-	case '[': case '(': case '{':
-		if (sc->depth < sizeof sc->open)
-			sc->open[sc->depth] = c;
-		sc->depth++;
-		sc->prev = c == '{' ? T_OTHER : T_OPEN;
-		return;
-	case ']': case ')': case '}':
-		sc->depth -= sc->depth > 0;
-		sc->prev = T_OTHER;
-		return;
-	case ',': sc->prev = T_COMMA; return;
-	default: sc->prev = T_OTHER; return;
-	}
-}
-
-static int string_allowed(const struct scan *sc)
-{
-	char top = sc->depth > 0 && sc->depth <= sizeof sc->open ? sc->open[sc->depth - 1] : '{';
-
-	return sc->prev == T_ASSIGN || sc->prev == T_STRING || sc->prev == T_OPEN ||
-	       (sc->prev == T_COMMA && (top == '[' || top == '('));
-}
-
-/*
- * What libconfig 1.5 would mishandle: a NUL byte (it stops reading there),
- * @include (or any @ outside strings and comments), an integer it would
- * truncate; and where a string is out of place (sc->bad_string). Skips
- * strings and comments. Returns the problems found.
- */
-static size_t prescan(struct px *x, const char *t, size_t len, struct scan *sc)
-{
-	const char *p = t, *end = t + len, *nul = memchr(t, '\0', len);
-	unsigned line = 1;
-	size_t n0 = x->nfound;
-
-	if (nul) {
-		for (const char *q = t; q < nul; q++)
-			line += *q == '\n';
-		say(x, line, "binary data (a NUL byte): not an ISA text file");
-		return 1;
-	}
-	while (p < end) {
-		if (*p == '\n') {
-			line++, p++;
-		} else if (*p == ' ' || *p == '\t' || *p == '\r') {
-			p++;
-		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-			while (p < end && *p != '\n')
-				p++;
-		} else if (p[0] == '/' && p[1] == '*') {
-			for (p += 2; p < end && !(p[0] == '*' && p[1] == '/'); p++)
-				line += *p == '\n';
-			p += p < end ? 2 : 0;
-		} else if (*p == '"') {
-			if (!sc->bad_string && !string_allowed(sc))
-				sc->bad_string = p, sc->bad_line = line;
-			for (p++; p < end && *p != '"'; p++) {
-				if (*p == '\\' && p + 1 < end)
-					p++;
-				line += *p == '\n';
-			}
-			p += p < end;
-			sc->prev = T_STRING;
-		} else if (*p == '@') {
-			say(x, line, "@include and other @ directives are not allowed in an ISA file");
-			while (p < end && *p != '\n')
-				p++;
-		} else if ((*p >= '0' && *p <= '9') || *p == '.' ||
-			   ((*p == '-' || *p == '+') && ((p[1] >= '0' && p[1] <= '9') || p[1] == '.'))) {
-			const char *q;
-			if (int_too_big(p, &q))
-				say(x, line, "number %.*s is too large", (int)(q - p < 24 ? q - p : 24), p);
-			p = q > p ? q : p + 1;
-			sc->prev = T_OTHER;
-		} else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') {
-			while (p < end && (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
-					   (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '*'))
-				p++;
-			sc->prev = T_OTHER;
-		} else {
-			scan_punct(sc, *p++);
-		}
-	}
-	return x->nfound - n0;
+		isa_say(x, w.line, "%s", msg);
 }
 
 /* ---- entry point ---- */
@@ -965,10 +772,10 @@ static int parse_text(struct px *x, char *text, const struct scan *sc, lfh_err *
 	if (sc->bad_string)
 		text[sc->bad_string - text] = '\0';
 	if (!config_read_string(&cf, text)) {
-		say(x, (unsigned)config_error_line(&cf), "%s",
+		isa_say(x, (unsigned)config_error_line(&cf), "%s",
 		    config_error_text(&cf) ? config_error_text(&cf) : "syntax error");
 	} else if (sc->bad_string) {
-		say(x, sc->bad_line, "syntax error (a string is not expected here)");
+		isa_say(x, sc->bad_line, "syntax error (a string is not expected here)");
 	} else if (walk(x, config_root_setting(&cf)) == 0) {
 		rc = sort_all(x);
 		if (rc == 0)
@@ -1017,7 +824,7 @@ int lfh_isa_parse_file(const char *path, lfh_isa *out, lfh_isa_errors *errs, lfh
 	memset(out, 0, sizeof *out);
 	x.path = path;
 	set_dir(&x);
-	if ((rc = read_file(&x, &text, &len, &re)) != 0) {
+	if ((rc = isa_read_file(&x, &text, &len, &re)) != 0) {
 		if (errs) {
 			memcpy(errs->msg[0], re.msg, LFH_ERRMSG_MAX);
 			errs->n = 1;
@@ -1029,7 +836,7 @@ int lfh_isa_parse_file(const char *path, lfh_isa *out, lfh_isa_errors *errs, lfh
 	x.found = malloc(MAX_FOUND * sizeof *x.found);
 	if (!x.isa || !x.src || !x.found) {
 		rc = lfh_err_set(err, LFH_ENOMEM, "%s: out of memory", path);
-	} else if (prescan(&x, text, len, &sc) == 0) {
+	} else if (isa_prescan(&x, text, len, &sc) == 0) {
 		rc = parse_text(&x, text, &sc, err);
 	}
 	if (rc == 0 && x.nfound > 0)

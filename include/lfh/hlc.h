@@ -15,9 +15,6 @@ void lfh_hlc_set_clock(uint64_t (*fn)(void));
 /* Next timestamp for a local event, given the last one issued or seen. */
 uint64_t lfh_hlc_next(uint64_t last);
 
-/* Merge a received timestamp: the new "last". */
-uint64_t lfh_hlc_merge(uint64_t last, uint64_t received);
-
 /*
  * The clock retention decisions use: wall time, unless the environment
  * variable LFH_TEST_CLOCK_FILE names a file holding a time in milliseconds

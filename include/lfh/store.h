@@ -153,12 +153,11 @@ enum lfh_table {
 typedef int (*lfh_tbl_fn)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
 			  size_t vlen);
 
-/* Put / get (borrowed until the txn ends; LFH_ENOTFOUND) / delete one entry (key <= 255 bytes). */
+/* Put / get (borrowed until the txn ends; LFH_ENOTFOUND) one entry (key <= 255 bytes). */
 int lfh_store_tbl_put(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen,
 		      const void *val, size_t vlen, lfh_err *err);
 int lfh_store_tbl_get(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen,
 		      const uint8_t **val, size_t *vlen, lfh_err *err);
-int lfh_store_tbl_del(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen, lfh_err *err);
 /* Entries whose key starts with prefix (plen may be 0), in key order. */
 int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
 		       lfh_tbl_fn fn, void *ctx, lfh_err *err);
