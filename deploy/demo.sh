@@ -50,6 +50,12 @@ for a in $PARTIES; do
 	"$LFH" keys export --dir "$W/$a/keys" --out "$W/keys/$a.pub"
 	eval "port_$a=$1"; shift
 done
+# Each agency's long-term root key certifies its operational keys; the node
+# never needs it, so police moves its root.key offline (here: another directory).
+"$LFH" keys show "$W/police/keys"
+mkdir -m 700 "$W/offline"
+mv "$W/police/keys/root.key" "$W/offline/police-root.key"
+"$LFH" keys show "$W/police/keys" | grep 'root secret'
 cp deploy/examples/west-cumbria.isa "$W/hub.isa"
 "$LFH" isa check "$W/hub.isa"
 

@@ -2,7 +2,8 @@
  * identity.c - an agency's long-term keys on disk and in memory
  * (see include/lfh/identity.h).
  *
- * Key directory: sign.key (64), box.key (32), curve.key (32), all 0600, and
+ * Key directory: root.key (64; optional once created: it may be moved
+ * offline), sign.key (64), box.key (32), curve.key (32), all 0600, and
  * public.ini (0644). Files are created through a temporary file that is
  * written, fsync'd and then linked into place (link() refuses to replace an
  * existing file), followed by an fsync of the directory. public.ini is
@@ -38,6 +39,7 @@
 
 static const char *const secret_names[3] = { "sign.key", "box.key", "curve.key" };
 static const size_t secret_sizes[3] = { 64, 32, 32 };
+#define ROOT_NAME "root.key"
 #define PUBLIC_NAME "public.ini"
 
 static int sodium_ready(lfh_err *err)
@@ -71,8 +73,8 @@ static int join_path(char *out, size_t outsz, const char *dir, const char *name,
 /* ------------------------------------------------------------------ */
 /* public.ini parsing                                                  */
 
-enum { PK_ID, PK_SIGN, PK_BOX, PK_CURVE, PK_NKEYS };
-static const char *const pk_keys[PK_NKEYS] = { "id", "sign", "box", "curve" };
+enum { PK_ID, PK_ROOT, PK_SIGN, PK_BOX, PK_CURVE, PK_NKEYS };
+static const char *const pk_keys[PK_NKEYS] = { "id", "root", "sign", "box", "curve" };
 
 struct pkparse {
 	const char *path;
@@ -172,7 +174,7 @@ static int pk_handler(void *user, const char *section, const char *name, const c
 		if (strcmp(name, pk_keys[k]) == 0)
 			break;
 	if (k == PK_NKEYS)
-		return pk_fail(c, LFH_EINVAL, "unknown key '%.32s' (expected id, sign, box, curve)", name);
+		return pk_fail(c, LFH_EINVAL, "unknown key '%.32s' (expected id, root, sign, box, curve)", name);
 	if (c->key_line[k])
 		return pk_fail(c, LFH_EINVAL, "duplicate key '%s' (first at line %d)", name, c->key_line[k]);
 	c->key_line[k] = c->lineno;
@@ -186,15 +188,16 @@ static int pk_handler(void *user, const char *section, const char *name, const c
 				       value, LFH_AGENCY_MAX);
 		memcpy(o->agency, value, vlen + 1);
 		break;
+	case PK_ROOT:
 	case PK_SIGN:
 	case PK_BOX: {
-		uint8_t *dst = k == PK_SIGN ? o->sign_pk : o->box_pk;
+		uint8_t *dst = k == PK_ROOT ? o->root_pk : k == PK_SIGN ? o->sign_pk : o->box_pk;
 		if (vlen != 64)
 			return pk_fail(c, LFH_EINVAL, "%s: expected 64 hex characters, found %zu", name, vlen);
 		if (lfh_unhex(dst, 32, value) != 0)
 			return pk_fail(c, LFH_EINVAL, "%s: not valid hex", name);
-		if (k == PK_SIGN && !crypto_core_ed25519_is_valid_point(dst))
-			return pk_fail(c, LFH_EINVAL, "sign: not a valid Ed25519 public key");
+		if ((k == PK_SIGN || k == PK_ROOT) && !crypto_core_ed25519_is_valid_point(dst))
+			return pk_fail(c, LFH_EINVAL, "%s: not a valid Ed25519 public key", name);
 		if (k == PK_BOX && sodium_is_zero(dst, 32))
 			return pk_fail(c, LFH_EINVAL, "box: not a valid X25519 public key");
 		break;
@@ -259,26 +262,44 @@ int lfh_pubkeys_load(const char *path, lfh_pubkeys *out, lfh_err *err)
 		if (!c.key_line[k])
 			return lfh_err_set(err, LFH_EINVAL, "%s:%d: [agency] is missing key '%s'", path,
 					   c.section_line, pk_keys[k]);
+	if (sodium_memcmp(tmp.root_pk, tmp.sign_pk, 32) == 0)
+		return lfh_err_set(err, LFH_EINVAL, "%s:%d: root: the same key as sign (the root key must be "
+				   "a separate key pair)", path, c.key_line[PK_ROOT]);
 	lfh_key_id(tmp.sign_pk, tmp.key_id);
 	*out = tmp;
 	return 0;
 }
 
+/* The checks lfh_pubkeys_load makes on the root key, for writers. */
+static int root_check(const lfh_pubkeys *pk, lfh_err *err)
+{
+	if (!crypto_core_ed25519_is_valid_point(pk->root_pk))
+		return lfh_err_set(err, LFH_EINVAL, "root: not a valid Ed25519 public key");
+	if (sodium_memcmp(pk->root_pk, pk->sign_pk, 32) == 0)
+		return lfh_err_set(err, LFH_EINVAL, "root: the same key as sign (the root key must be a "
+				   "separate key pair)");
+	return 0;
+}
+
 int lfh_pubkeys_write(const lfh_pubkeys *pk, FILE *f, lfh_err *err)
 {
-	char sign[65], box[65], curve[41];
+	char root[65], sign[65], box[65], curve[41];
+	int rc;
 
 	if (!pk || !f)
 		return lfh_err_set(err, LFH_EINVAL, "lfh_pubkeys_write: NULL argument");
 	if (!lfh_name_valid(pk->agency))
 		return lfh_err_set(err, LFH_EINVAL, "invalid agency id '%.40s'", pk->agency);
+	if ((rc = sodium_ready(err)) != 0 || (rc = root_check(pk, err)) != 0)
+		return rc;
+	lfh_hex(root, pk->root_pk, 32);
 	lfh_hex(sign, pk->sign_pk, 32);
 	lfh_hex(box, pk->box_pk, 32);
 	lfh_curve_z85(pk->curve_pk, curve);
 	if (strlen(curve) != 40)
 		return lfh_err_set(err, LFH_EINVAL, "cannot encode CURVE key as Z85");
-	if (fprintf(f, "[agency]\nid = %s\nsign = %s\nbox = %s\ncurve = %s\n", pk->agency, sign, box,
-		    curve) < 0 ||
+	if (fprintf(f, "[agency]\nid = %s\nroot = %s\nsign = %s\nbox = %s\ncurve = %s\n", pk->agency,
+		    root, sign, box, curve) < 0 ||
 	    fflush(f) != 0 || ferror(f))
 		return lfh_err_set(err, LFH_EIO, "writing public keys: %s", strerror(errno));
 	return 0;
@@ -404,9 +425,11 @@ int lfh_identity_generate(const char *agency, const char *dir, lfh_err *err)
 	char path[ID_PATH_MAX];
 	struct stat st;
 	lfh_identity *id = NULL;
+	uint8_t *root_sk = NULL;
 	char *pubtext = NULL;
 	size_t publen = 0;
 	int created = 0, rc;
+	static const char *const names[5] = { ROOT_NAME, "sign.key", "box.key", "curve.key", PUBLIC_NAME };
 
 	if (!agency || !dir)
 		return lfh_err_set(err, LFH_EINVAL, "lfh_identity_generate: NULL argument");
@@ -417,8 +440,8 @@ int lfh_identity_generate(const char *agency, const char *dir, lfh_err *err)
 		return rc;
 	if ((rc = make_dir(dir, err)) != 0)
 		return rc;
-	for (int i = 0; i < 4; i++) {
-		if ((rc = join_path(path, sizeof path, dir, i < 3 ? secret_names[i] : PUBLIC_NAME, err)) != 0)
+	for (int i = 0; i < 5; i++) {
+		if ((rc = join_path(path, sizeof path, dir, names[i], err)) != 0)
 			return rc;
 		if (lstat(path, &st) == 0)
 			return lfh_err_set(err, LFH_EEXIST, "%s already exists; refusing to overwrite", path);
@@ -427,17 +450,28 @@ int lfh_identity_generate(const char *agency, const char *dir, lfh_err *err)
 	}
 
 	id = sodium_malloc(sizeof *id);
-	if (!id)
+	root_sk = sodium_malloc(64);
+	if (!id || !root_sk) {
+		if (id)
+			sodium_free(id);
+		if (root_sk)
+			sodium_free(root_sk);
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	}
 	memset(id, 0, sizeof *id);
+	crypto_sign_keypair(id->pub.root_pk, root_sk);
 	crypto_sign_keypair(id->pub.sign_pk, id->sign_sk);
 	crypto_box_keypair(id->pub.box_pk, id->box_sk);
 	crypto_box_keypair(id->pub.curve_pk, id->curve_sk);
 	fill_pub(id, agency);
+	if ((rc = root_check(&id->pub, err)) != 0)
+		goto fail;
 
-	const uint8_t *secrets[3] = { id->sign_sk, id->box_sk, id->curve_sk };
-	for (int i = 0; i < 3; i++) {
-		rc = write_new_file(dir, secret_names[i], secrets[i], secret_sizes[i], 0600, err);
+	/* The root first: public.ini (last) names it, so it must exist by then. */
+	const uint8_t *secrets[4] = { root_sk, id->sign_sk, id->box_sk, id->curve_sk };
+	static const size_t sizes[4] = { 64, 64, 32, 32 };
+	for (int i = 0; i < 4; i++) {
+		rc = write_new_file(dir, names[i], secrets[i], sizes[i], 0600, err);
 		if (rc != 0)
 			goto fail;
 		created++;
@@ -457,14 +491,16 @@ int lfh_identity_generate(const char *agency, const char *dir, lfh_err *err)
 	if (rc != 0)
 		goto fail;
 	sodium_free(id);
+	sodium_free(root_sk);
 	return 0;
 
 fail:
 	/* Remove what we created so that a retry can succeed. */
 	for (int i = 0; i < created; i++)
-		if (join_path(path, sizeof path, dir, secret_names[i], NULL) == 0)
+		if (join_path(path, sizeof path, dir, names[i], NULL) == 0)
 			unlink(path);
 	sodium_free(id);
+	sodium_free(root_sk);
 	return rc;
 }
 
@@ -520,6 +556,56 @@ out:
 	return rc;
 }
 
+/*
+ * Read dir/root.key into sk and check it: libsodium layout (seed || pk, the
+ * public half re-derived from the seed) and its public key is root_pk (from
+ * pubpath). LFH_ENOTFOUND if there is no root.key; sk is wiped on failure.
+ */
+static int read_root(const char *dir, const char *pubpath, const uint8_t root_pk[32], uint8_t sk[64],
+		     lfh_err *err)
+{
+	uint8_t seed[32], pk[32], sk2[64];
+	int rc = read_secret(dir, ROOT_NAME, sk, 64, err);
+
+	if (rc == LFH_ENOTFOUND)
+		lfh_err_set(err, rc, "%s/" ROOT_NAME ": not present (the root secret is kept offline)", dir);
+	if (rc != 0)
+		goto out;
+	crypto_sign_ed25519_sk_to_seed(seed, sk);
+	crypto_sign_seed_keypair(pk, sk2, seed);
+	if (sodium_memcmp(sk2, sk, 64) != 0)
+		rc = lfh_err_set(err, LFH_ECRYPTO, "%s/" ROOT_NAME ": corrupt (public half does not match "
+				 "the secret)", dir);
+	else if (sodium_memcmp(pk, root_pk, 32) != 0)
+		rc = lfh_err_set(err, LFH_ECRYPTO, "%s: root key does not match " ROOT_NAME, pubpath);
+out:
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk2, sizeof sk2);
+	if (rc != 0)
+		sodium_memzero(sk, 64);
+	return rc;
+}
+
+int lfh_root_load(const char *dir, uint8_t sk[64], lfh_err *err)
+{
+	char path[ID_PATH_MAX];
+	lfh_pubkeys pub;
+	int rc;
+
+	if (!dir || !sk)
+		return lfh_err_set(err, LFH_EINVAL, "lfh_root_load: NULL argument");
+	sodium_memzero(sk, 64);
+	if ((rc = sodium_ready(err)) != 0 || (rc = join_path(path, sizeof path, dir, PUBLIC_NAME, err)) != 0)
+		return rc;
+	/* public.ini first: a missing key directory is not "root kept offline" */
+	if ((rc = lfh_pubkeys_load(path, &pub, err)) != 0) {
+		if (err && rc == LFH_ENOTFOUND)
+			err->code = LFH_EIO;
+		return rc == LFH_ENOTFOUND ? LFH_EIO : rc;
+	}
+	return read_root(dir, path, pub.root_pk, sk, err);
+}
+
 int lfh_identity_load(const char *dir, lfh_identity **out, lfh_err *err)
 {
 	char path[ID_PATH_MAX];
@@ -566,6 +652,18 @@ int lfh_identity_load(const char *dir, lfh_identity **out, lfh_err *err)
 		rc = lfh_err_set(err, LFH_ECRYPTO, "%s: curve key does not match curve.key", path);
 		goto fail;
 	}
+	/* root.key is optional (kept offline); if here, it must be sound. Not kept. */
+	{
+		lfh_err re = {0};
+		rc = read_root(dir, path, id->pub.root_pk, sk, &re);
+		sodium_memzero(sk, sizeof sk);
+		if (rc == LFH_ENOTFOUND)
+			rc = 0;
+		if (rc != 0) {
+			lfh_err_set(err, rc, "%s", re.msg);
+			goto fail;
+		}
+	}
 	sodium_memzero(seed, sizeof seed);
 	sodium_memzero(sk, sizeof sk);
 	*out = id;
@@ -587,14 +685,26 @@ void lfh_identity_free(lfh_identity *id)
 /*
  * Derivation (fixed; test vectors depend on it):
  *   sub_X = BLAKE2b-256(key = seed, message = "lfhub identity X v1")
- * for X in sign, box, curve; then crypto_sign_seed_keypair(sub_sign) and
- * crypto_box_seed_keypair(sub_box), crypto_box_seed_keypair(sub_curve).
+ * for X in sign, box, curve, root; then crypto_sign_seed_keypair(sub_sign),
+ * crypto_box_seed_keypair(sub_box), crypto_box_seed_keypair(sub_curve) and
+ * crypto_sign_seed_keypair(sub_root).
  */
+#define ROOT_CTX "lfhub identity root v1"
+
+void lfh_root_from_seed(const uint8_t seed[32], uint8_t pk[32], uint8_t sk[64])
+{
+	uint8_t sub[32];
+
+	crypto_generichash(sub, 32, (const uint8_t *)ROOT_CTX, strlen(ROOT_CTX), seed, 32);
+	crypto_sign_seed_keypair(pk, sk, sub);
+	sodium_memzero(sub, sizeof sub);
+}
+
 int lfh_identity_from_seed(const char *agency, const uint8_t seed[32], lfh_identity **out, lfh_err *err)
 {
 	static const char *const ctx[3] = { "lfhub identity sign v1", "lfhub identity box v1",
 					    "lfhub identity curve v1" };
-	uint8_t sub[3][32];
+	uint8_t sub[3][32], root_sk[64];
 	lfh_identity *id;
 	int rc;
 
@@ -615,8 +725,46 @@ int lfh_identity_from_seed(const char *agency, const uint8_t seed[32], lfh_ident
 	crypto_sign_seed_keypair(id->pub.sign_pk, id->sign_sk, sub[0]);
 	crypto_box_seed_keypair(id->pub.box_pk, id->box_sk, sub[1]);
 	crypto_box_seed_keypair(id->pub.curve_pk, id->curve_sk, sub[2]);
+	lfh_root_from_seed(seed, id->pub.root_pk, root_sk);
 	sodium_memzero(sub, sizeof sub);
+	sodium_memzero(root_sk, sizeof root_sk);
 	fill_pub(id, agency);
 	*out = id;
 	return 0;
+}
+
+/*
+ * Write id's operational secrets and public file into dir (created 0700),
+ * never replacing a file: used for later key generations (generation.h).
+ */
+int lfh_identity_save(const lfh_identity *id, const char *dir, lfh_err *err)
+{
+	static const char *const names[3] = { "sign.key", "box.key", "curve.key" };
+	const uint8_t *secrets[3] = { id->sign_sk, id->box_sk, id->curve_sk };
+	static const size_t sizes[3] = { 64, 32, 32 };
+	char *pubtext = NULL;
+	size_t publen = 0;
+	FILE *mf;
+	int rc = make_dir(dir, err);
+
+	for (int i = 0; rc == 0 && i < 3; i++)
+		rc = write_new_file(dir, names[i], secrets[i], sizes[i], 0600, err);
+	if (rc)
+		return rc;
+	if (!(mf = open_memstream(&pubtext, &publen)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_pubkeys_write(&id->pub, mf, err);
+	if (fclose(mf) != 0 && rc == 0)
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = write_new_file(dir, PUBLIC_NAME, pubtext, publen, 0644, err);
+	free(pubtext);
+	return rc;
+}
+
+/* Write data as dir/name (mode 0644), never replacing a file. */
+int lfh_file_write_new(const char *dir, const char *name, const void *data, size_t len,
+		       lfh_err *err)
+{
+	return write_new_file(dir, name, data, len, 0644, err);
 }

@@ -35,11 +35,12 @@
 #define IPC_PATH_MAX 107 /* sizeof(sockaddr_un.sun_path) - 1 */
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
-       NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_RISK, NK_COUNT };
+       NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_RISK, NK_SHARING_ROTATE,
+       NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
 						 "listen", "control", "log_level", "map_size_mb",
 						 "control_mode", "control_group", "isa",
-						 "risk" };
+						 "risk", "sharing_rotate_days" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -189,6 +190,20 @@ static int set_map_size(struct cfparse *c, const char *value)
 	if (mb == 0)
 		return cf_fail(c, "map_size_mb: must be a positive integer (omit it for the default)");
 	c->out->map_size = mb << 20;
+	return 1;
+}
+
+/* sharing_rotate_days: 0 (never on schedule) .. 3650. */
+static int set_sharing_rotate(struct cfparse *c, const char *value)
+{
+	size_t n = strlen(value);
+	unsigned long days;
+
+	if (n == 0 || n > 4 || strspn(value, "0123456789") != n ||
+	    (days = strtoul(value, NULL, 10)) > LFH_SHARING_ROTATE_MAX_DAYS)
+		return cf_fail(c, "sharing_rotate_days: '%.40s' is not a number of days from 0 "
+			       "(never) to %d", value, LFH_SHARING_ROTATE_MAX_DAYS);
+	c->out->sharing_rotate_days = (unsigned)days;
 	return 1;
 }
 
@@ -365,6 +380,8 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 		return set_path(c, name, value, o->isa_path, sizeof o->isa_path);
 	case NK_RISK:
 		return set_path(c, name, value, o->risk_path, sizeof o->risk_path);
+	case NK_SHARING_ROTATE:
+		return set_sharing_rotate(c, value);
 	}
 	return 0;
 }
@@ -474,6 +491,7 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
 		return lfh_err_set(err, LFH_EINVAL, "lfh_config_load: NULL argument");
 	memset(out, 0, sizeof *out);
 	out->log_level = LFH_LOG_INFO;
+	out->sharing_rotate_days = LFH_SHARING_ROTATE_DEFAULT_DAYS;
 	out->control_mode = 0600;
 	out->map_size = 0;
 

@@ -33,6 +33,7 @@
 #include "lfh/isa.h"
 #include "lfh/osara.h"
 #include "lfh/hlc.h"
+#include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/wire.h"
 
@@ -182,6 +183,35 @@ static int status_isa(const lfh_isa *isa, lfh_record *out, lfh_err *err)
 	return lfh_record_set_str(out, "warning", msg, err) ? err->code : 0;
 }
 
+/* Our key generation and, within 30 days of its expiry or past it, a warning. */
+static int status_keys(const lfh_node *n, lfh_record *out, lfh_err *err)
+{
+	const lfh_keygen *g = lfh_keyring_gen(n, n->cfg.agency, n->gen);
+	uint64_t now = lfh_wall_ms();
+	char msg[160], when[32];
+
+	if (n->removed)
+		return lfh_record_set_str(out, "key_warning", "this agency was removed from the hub "
+					  "by the ISA in force: nothing is replicated", err) ? err->code : 0;
+	if (!g || lfh_record_set_uint(out, "key_generation", n->gen, err))
+		return g ? err->code : 0;
+	if (g->not_after_ms == LFH_NEVER)
+		return 0;
+	lfh_ctl_time(g->not_after_ms, when);
+	if (lfh_record_set_str(out, "key_expires", when, err))
+		return err->code;
+	if (g->not_after_ms <= now)
+		snprintf(msg, sizeof msg, "our key generation %u expired at %s: peers refuse what it "
+			 "signs; run lfh admin keys rotate", g->generation, when);
+	else if (g->not_after_ms - now <= 30 * LFH_OSARA_DAY_MS)
+		snprintf(msg, sizeof msg, "our key generation %u expires at %s (in %llu days): run lfh "
+			 "admin keys rotate", g->generation, when,
+			 (unsigned long long)((g->not_after_ms - now) / LFH_OSARA_DAY_MS));
+	else
+		return 0;
+	return lfh_record_set_str(out, "key_warning", msg, err) ? err->code : 0;
+}
+
 static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err)
 {
 	uint64_t events = 0, evidence = 0, head = 0, seq = 0;
@@ -203,6 +233,8 @@ static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err
 	    lfh_record_set_uint(out, "authored", seq, err) ||
 	    lfh_record_set_uint(out, "pid", (uint64_t)getpid(), err))
 		return err->code;
+	if ((rc = status_keys(c->node, out, err)))
+		return rc;
 	return c->node->isa ? status_isa(c->node->isa, out, err) : 0;
 }
 
@@ -285,6 +317,10 @@ static const struct {
 	{ "user_add", ctl_user_add },
 	{ "user_revoke", ctl_user_revoke },
 	{ "user_list", ctl_user_list },
+	{ "keys_list", ctl_keys_list },
+	{ "keys_rotate", ctl_keys_rotate },
+	{ "keys_revoke", ctl_keys_revoke },
+	{ "keys_rotate_sharing", ctl_keys_rotate_sharing },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */

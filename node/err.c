@@ -47,6 +47,7 @@ const char *lfh_strerror(int code)
 	case LFH_ECONFIG: return "configuration error";
 	case LFH_ETIMEOUT: return "timed out";
 	case LFH_EAMBIG: return "ambiguous";
+	case LFH_EKEYID: return "unknown or invalid key";
 	default: return "unknown error";
 	}
 }

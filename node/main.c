@@ -88,13 +88,14 @@ static void retention_tick(lfh_node *node)
 static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
 {
 	uint64_t last_retention = 0;
-	int n = 1 + lfh_sync_nitems(sync);
-	zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
+	int n;
+	zmq_pollitem_t *items = calloc(1 + LFH_SYNC_ITEMS_MAX, sizeof *items);
 	uint64_t last_tick = 0;
 
 	if (!items)
 		return LFH_ENOMEM;
 	while (!stop_requested) {
+		n = 1 + lfh_sync_nitems(sync); /* peers and their sockets change with keys and the ISA */
 		lfh_control_pollitem(ctl, &items[0]);
 		lfh_sync_pollitems(sync, &items[1]);
 		if (zmq_poll(items, n, POLL_MS) < 0) {

@@ -8,8 +8,8 @@
  *  - Our own events are written with per-author seq and per-(author,
  *    recipient) counters taken from `meta` in the same write transaction,
  *    so counters and events can never disagree after a crash.
- *  - Bodies are encrypted under the sharing key (case, category, us, epoch
- *    0); any recipient not yet granted that key first gets a KEY event, in
+ *  - Bodies are encrypted under the sharing key (case, category, us, our
+ *    current epoch); any recipient not yet granted that key first gets a KEY event, in
  *    the same transaction and earlier in local order, so the key always
  *    travels ahead of the data it opens.
  *  - Case metadata in `cases` holds only non-secret fields (lead agency,
@@ -31,7 +31,9 @@
 #include "lfh/hlc.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
+#include "lfh/generation.h"
 #include "lfh/isa.h"
+#include "lfh/keyring.h"
 #include "lfh/policy.h"
 #include "lfh/risk.h"
 #include "lfh/sharing.h"
@@ -54,20 +56,61 @@ static int members_from_config(lfh_node *n, lfh_err *err)
 	return lfh_hub_id(n->cfg.hub, n->members, n->nmembers, n->hub_id, err);
 }
 
+/* Without an ISA the keyring is the configured keys, generation 1 only. */
+static int open_keyring(lfh_node *n, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	int rc = lfh_txn_begin(n->store, 0, &t, err);
+
+	if (!rc)
+		rc = lfh_keyring_load(n, t, err);
+	lfh_txn_abort(t);
+	return rc;
+}
+
+/*
+ * Our newest generation's certificate must be known to the hub: it is
+ * published here if a rotation stopped between saving the keys and
+ * storing the CERT event.
+ */
+static int publish_missing_cert(lfh_node *n, const lfh_buf *cert, lfh_err *err)
+{
+	lfh_write_result res;
+	lfh_txn *t = NULL;
+	int rc;
+
+	if (n->gen == 1 || n->removed || lfh_keyring_gen(n, n->cfg.agency, n->gen))
+		return 0;
+	log_warn("publishing the certificate of our key generation %u", n->gen);
+	rc = lfh_txn_begin(n->store, 1, &t, err);
+	if (!rc)
+		rc = lfh_node_publish_cert(n, t, cert->data, cert->len, &res, err);
+	if (!rc)
+		return lfh_txn_commit(t, err);
+	lfh_txn_abort(t);
+	return rc;
+}
+
 int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 {
 	lfh_node *n = calloc(1, sizeof *n);
+	lfh_buf cert = { 0 };
 	int rc;
 
 	if (!n)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	n->cfg = *cfg;
-	rc = lfh_identity_load(cfg->key_dir, &n->id, err);
+	rc = lfh_gen_open(cfg->key_dir, &n->id, &n->gen, &n->prev_id, &cert, err);
 	if (rc)
 		goto fail;
 	if (strcmp(n->id->pub.agency, cfg->agency) != 0) {
 		rc = lfh_err_set(err, LFH_ECONFIG, "key_dir %s holds keys of agency '%s', not '%s'",
 				 cfg->key_dir, n->id->pub.agency, cfg->agency);
+		goto fail;
+	}
+	if (!cfg->isa_path[0] && n->gen > 1) {
+		rc = lfh_err_set(err, LFH_ECONFIG, "key_dir %s holds key generation %u, but key "
+				 "generations need an ISA (config: isa =)", cfg->key_dir, n->gen);
 		goto fail;
 	}
 	if (!cfg->isa_path[0] && (rc = members_from_config(n, err)))
@@ -80,13 +123,17 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 	if (cfg->risk_path[0] && (rc = lfh_risk_load(cfg->risk_path, n->risk, err)))
 		goto fail;
 	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
-	if (!rc && cfg->isa_path[0])
-		rc = lfh_policy_open(n, err);
+	if (!rc)
+		rc = cfg->isa_path[0] ? lfh_policy_open(n, err) : open_keyring(n, err);
+	if (!rc)
+		rc = publish_missing_cert(n, &cert, err);
 	if (rc)
 		goto fail;
+	lfh_buf_free(&cert);
 	*out = n;
 	return 0;
 fail:
+	lfh_buf_free(&cert);
 	lfh_node_close(n);
 	return rc;
 }
@@ -97,11 +144,20 @@ void lfh_node_close(lfh_node *n)
 		return;
 	if (n->store)
 		lfh_store_close(n->store);
-	if (n->id)
-		lfh_identity_free(n->id);
+	lfh_identity_free(n->id);
+	lfh_identity_free(n->prev_id);
 	lfh_policy_close(n);
+	lfh_keyring_free(n);
 	free(n->risk);
 	free(n);
+}
+
+int lfh_node_publish_cert(lfh_node *n, lfh_txn *t, const uint8_t *cert, size_t len,
+			  lfh_write_result *res, lfh_err *err)
+{
+	static const uint8_t no_case[LFH_CASE_LEN];
+	return lfh_node_write_plain(n, t, no_case, LFH_EV_CERT, LFH_KEYS_CATEGORY, NULL, 0, cert,
+				    len, res, err);
 }
 
 const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency)
@@ -260,6 +316,8 @@ static int store_own_event(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t id[LF
 	if (!rc)
 		rc = commit_stamp(n, t, ev, err);
 	if (!rc)
+		rc = lfh_keyring_apply(n, t, ev, id, pr.lseq, err);
+	if (!rc)
 		rc = index_case(t, ev, err);
 	if (!rc)
 		rc = lfh_policy_apply(n, t, ev, id, 1, err);
@@ -322,7 +380,7 @@ int lfh_node_grant_key(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_L
 			       (const char (*)[LFH_AGENCY_MAX + 1])one, 1, err);
 }
 
-/* Grant our sharing key for data's (case, category) to its recipients that lack it. */
+/* Grant our sharing key for data's (case, category, epoch) to its recipients that lack it. */
 static int grant_missing(lfh_node *n, lfh_txn *t, const lfh_event *data, const uint8_t key[32],
 			 lfh_err *err)
 {
@@ -332,8 +390,8 @@ static int grant_missing(lfh_node *n, lfh_txn *t, const lfh_event *data, const u
 
 	for (uint32_t i = 0; i < data->nrcpt; i++) {
 		int has = 0;
-		rc = lfh_store_grant_has(t, data->case_id, data->category, n->id->pub.agency, 0,
-					 data->rcpt[i].agency, &has, err);
+		rc = lfh_store_grant_has(t, data->case_id, data->category, n->id->pub.agency,
+					 data->key_epoch, data->rcpt[i].agency, &has, err);
 		if (rc)
 			return rc;
 		if (!has)
@@ -341,19 +399,34 @@ static int grant_missing(lfh_node *n, lfh_txn *t, const lfh_event *data, const u
 	}
 	if (k == 0)
 		return 0;
-	return write_key_event(n, t, data->case_id, data->category, n->id->pub.agency, 0, key,
-			       (const char (*)[LFH_AGENCY_MAX + 1])need, k, err);
+	return write_key_event(n, t, data->case_id, data->category, n->id->pub.agency,
+			       data->key_epoch, key, (const char (*)[LFH_AGENCY_MAX + 1])need, k, err);
 }
 
-/* Our sharing key for (case, category), created on first use. */
-static int own_sharing_key(lfh_node *n, lfh_txn *t, const lfh_event *ev, uint8_t key[32],
-			   lfh_err *err)
+/* Our sharing key for (case, category) in the current epoch, created on first use. */
+static int own_sharing_key(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t key[32], lfh_err *err)
 {
-	int rc = lfh_store_key_get(t, ev->case_id, ev->category, n->id->pub.agency, 0, key, err);
+	uint64_t epoch = 0;
+	int rc = lfh_store_meta_get(t, LFH_META_SHARING_EPOCH, &epoch, err);
+
+	if (rc)
+		return rc;
+	ev->key_epoch = (uint32_t)epoch;
+	rc = lfh_store_key_get(t, ev->case_id, ev->category, n->id->pub.agency, ev->key_epoch, key,
+			       err);
 	if (rc != LFH_ENOTFOUND)
 		return rc;
 	lfh_sharing_key_new(key);
-	return lfh_store_key_put(t, ev->case_id, ev->category, n->id->pub.agency, 0, key, err);
+	return lfh_store_key_put(t, ev->case_id, ev->category, n->id->pub.agency, ev->key_epoch,
+				 key, err);
+}
+
+static int refuse_if_removed(const lfh_node *n, lfh_err *err)
+{
+	if (!n->removed)
+		return 0;
+	return lfh_err_set(err, LFH_EPERM, "agency %s was removed from the hub by ISA version %u: "
+			   "it writes nothing more", n->cfg.agency, n->isa ? n->isa->version : 0);
 }
 
 int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
@@ -367,13 +440,14 @@ int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 
 	if (type == LFH_EV_KEY || type == 0 || type > LFH_EV_TYPE_MAX)
 		return lfh_err_set(err, LFH_EINVAL, "event type %u cannot be written directly", type);
+	if ((rc = refuse_if_removed(n, err)))
+		return rc;
 	if (!lfh_name_valid(category))
 		return lfh_err_set(err, LFH_EINVAL, "invalid category '%s'", category);
 	memcpy(ev.case_id, case_id, LFH_CASE_LEN);
 	ev.type = type;
 	snprintf(ev.category, sizeof ev.category, "%s", category);
 	snprintf(ev.key_creator, sizeof ev.key_creator, "%s", n->id->pub.agency);
-	ev.key_epoch = 0;
 	ev.nonce_len = LFH_NONCE_LEN;
 	rc = resolve_recipients(n, t, to, nto, &ev, err);
 	if (!rc)
@@ -422,6 +496,8 @@ int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 
 	if (!n->isa)
 		return lfh_err_set(err, LFH_EINVAL, "governance events need an ISA (config: isa =)");
+	if ((rc = refuse_if_removed(n, err)))
+		return rc;
 	if (!lfh_event_type_plain(type) || type == LFH_EV_KEY)
 		return lfh_err_set(err, LFH_EINVAL, "event type %u has an encrypted body", type);
 	if (len > LFH_BODY_MAX)
@@ -472,6 +548,9 @@ static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_er
 		if (rc == 0)
 			return 0; /* already held: a later grant never replaces it */
 		rc = lfh_key_open(kb.grants[i].sealed, n->id->pub.box_pk, n->id->box_sk, key, err);
+		if (rc == LFH_ECRYPTO && n->prev_id) /* sealed before the sender knew our new keys */
+			rc = lfh_key_open(kb.grants[i].sealed, n->prev_id->pub.box_pk,
+					  n->prev_id->box_sk, key, err);
 		if (!rc)
 			rc = lfh_store_key_put(t, ev->case_id, ev->category, kb.creator, kb.epoch, key,
 					       err);
@@ -574,21 +653,14 @@ static int check_plain_body(lfh_node *n, const lfh_event *ev, lfh_err *err)
 /* The checks of PROTOCOL.md "Verification by a receiver", in order. */
 static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, lfh_err *err)
 {
-	const lfh_pubkeys *author;
-	char hex[2 * LFH_KEYID_LEN + 1];
+	int rc;
 
 	if (sodium_memcmp(ev->hub, n->hub_id, 32) != 0)
 		return lfh_err_set(err, LFH_EHUB, "event from %s is for another hub", from);
-	author = lfh_node_member(n, ev->author);
-	if (!author)
+	if (!lfh_node_member(n, ev->author))
 		return lfh_err_set(err, LFH_EPERM, "event author '%s' is not a member", ev->author);
-	if (sodium_memcmp(ev->key_id, author->key_id, LFH_KEYID_LEN) != 0) {
-		lfh_hex(hex, ev->key_id, LFH_KEYID_LEN);
-		return lfh_err_set(err, LFH_EPERM, "event by %s uses unknown key %s", ev->author, hex);
-	}
-	if (lfh_event_verify(ev, author->sign_pk, err))
-		return lfh_err_set(err, LFH_ECRYPTO, "event by %s seq %llu: bad signature",
-				   ev->author, (unsigned long long)ev->seq);
+	if ((rc = lfh_keyring_verify(n, ev, err)))
+		return rc;
 	if (!n->isa && strcmp(ev->author, n->id->pub.agency) != 0 &&
 	    lfh_event_find_recipient(ev, n->id->pub.agency) < 0)
 		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
@@ -613,7 +685,11 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	int rc;
 
 	lfh_event_id(raw, len, id);
-	rc = check_plain_body(n, ev, err);
+	rc = lfh_keyring_check_time(n, ev, err); /* key events earlier in the batch may revoke */
+	if (!rc)
+		rc = check_plain_body(n, ev, err);
+	if (!rc)
+		rc = lfh_keyring_accept(n, ev, err);
 	if (!rc)
 		rc = lfh_policy_accept(n, t, ev, err); /* the ISA's say: before anything is stored */
 	if (!rc)
@@ -621,6 +697,8 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	if (!rc && pr.was_new) {
 		if (ev->type == LFH_EV_KEY)
 			rc = accept_key_event(n, t, ev, err);
+		if (!rc)
+			rc = lfh_keyring_apply(n, t, ev, id, pr.lseq, err);
 		if (!rc)
 			rc = note_slot(n, t, ev, err);
 		if (!rc)
@@ -714,6 +792,33 @@ static void verify_parallel(lfh_node *n, const char *from, const lfh_envelope_re
 	}
 }
 
+static int is_key_event(const lfh_event *ev)
+{
+	return ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE;
+}
+
+/*
+ * Store in[i] (already verified in parallel). A signature check that failed
+ * only for want of a key generation is repeated: a CERT stored just before
+ * may have introduced it.
+ */
+static int store_one(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, const char *from,
+		     lfh_event *ev, lfh_ingest_result *res, int *status, lfh_err *errs,
+		     lfh_err *err)
+{
+	memset(res, 0, sizeof *res);
+	if (*status == LFH_EKEYID) {
+		lfh_event_clear(ev);
+		*status = check_received(n, in->raw, in->len, from, ev, errs);
+	}
+	if (*status == 0) {
+		*status = store_received(n, t, in->raw, in->len, ev, res, errs);
+		if (*status == LFH_ESTORE || *status == LFH_ENOMEM)
+			return lfh_err_set(err, *status, "%s", errs->msg);
+	}
+	return 0;
+}
+
 int lfh_node_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, size_t count,
 			  const char *from, lfh_ingest_result *res, int *status, lfh_err *errs,
 			  lfh_err *err)
@@ -724,15 +829,14 @@ int lfh_node_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, s
 	if (!ev)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	verify_parallel(n, from, in, count, ev, status, errs);
-	for (size_t i = 0; i < count; i++) {
-		memset(&res[i], 0, sizeof res[i]);
-		if (rc == 0 && status[i] == 0) {
-			status[i] = store_received(n, t, in[i].raw, in[i].len, &ev[i], &res[i], &errs[i]);
-			if (status[i] == LFH_ESTORE || status[i] == LFH_ENOMEM)
-				rc = lfh_err_set(err, status[i], "%s", errs[i].msg);
-		}
+	/* Key events first: a revocation or certificate governs the rest of the batch. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; rc == 0 && i < count; i++)
+			if (is_key_event(&ev[i]) == (pass == 0))
+				rc = store_one(n, t, &in[i], from, &ev[i], &res[i], &status[i],
+					       &errs[i], err);
+	for (size_t i = 0; i < count; i++)
 		lfh_event_clear(&ev[i]);
-	}
 	free(ev);
 	return rc;
 }
@@ -757,15 +861,62 @@ static int serve_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], con
 	return 0;
 }
 
+#define PREPENDED_MAX 64
+
+struct prepend_ctx {
+	lfh_txn *t;
+	const char *peer;
+	struct serve_ctx *c;
+	size_t n;
+	uint64_t lseq[PREPENDED_MAX];
+};
+
+/* A key event the peer should have: into the batch ahead of everything else. */
+static int prepend_fn(void *vctx, uint64_t lseq, const uint8_t id[LFH_ID_LEN])
+{
+	struct prepend_ctx *p = vctx;
+	lfh_event ev = { 0 };
+	const uint8_t *raw;
+	size_t len;
+	int to_peer;
+
+	if (p->n == PREPENDED_MAX)
+		return 1;
+	if (lfh_store_get_event(p->t, id, &raw, &len, NULL) || lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	to_peer = lfh_event_find_recipient(&ev, p->peer) >= 0;
+	lfh_event_clear(&ev);
+	if (!to_peer || lfh_batch_add(&p->c->w, raw, len) != 0)
+		return 0;
+	p->lseq[p->n++] = lseq;
+	return 0;
+}
+
+/* serve_one, skipping the key events already prepended. */
+static int serve_rest(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		      size_t len)
+{
+	struct prepend_ctx *p = vctx;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->lseq[i] == key) {
+			p->c->last = key;
+			return 0;
+		}
+	return serve_one(p->c, key, id, raw, len);
+}
+
 int lfh_node_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
 			lfh_buf *out, lfh_err *err)
 {
 	struct serve_ctx c = { .max = max, .last = after };
+	struct prepend_ctx p = { .t = t, .peer = peer, .c = &c };
 	int rc;
 
 	(void)n;
 	lfh_batch_begin(&c.w, LFH_MSG_BATCH);
-	rc = lfh_store_scan_rcpt(t, peer, after, serve_one, &c, err);
+	rc = lfh_keyring_events_after(t, after, prepend_fn, &p, err);
+	if (!rc)
+		rc = lfh_store_scan_rcpt(t, peer, after, serve_rest, &p, err);
 	if (!rc)
 		rc = lfh_batch_finish(&c.w, c.last, c.full, out, err);
 	lfh_batch_free(&c.w);
@@ -853,6 +1004,8 @@ int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *e
 	rc = lfh_txn_begin(n->store, 1, &t, err);
 	if (!rc)
 		rc = lfh_policy_retention(n, t, now_ms, count, err);
+	if (!rc)
+		rc = lfh_policy_sharing_schedule(n, t, now_ms, err);
 	if (!rc)
 		return lfh_txn_commit(t, err);
 	lfh_txn_abort(t);

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "lfh/hlc.h"
+#include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/policy.h"
 #include "lfh/sharing.h"
@@ -107,7 +108,7 @@ static int load_versions(lfh_node *n, lfh_txn *t, const lfh_isa *genesis, const 
 }
 
 /* Peers come from the ISA's parties; a [peer] section may override the endpoint. */
-static int derive_peers(lfh_node *n, lfh_err *err)
+static int derive_peers(lfh_node *n, int at_open, lfh_err *err)
 {
 	lfh_config *c = &n->cfg;
 	lfh_peer_conf *old = malloc(sizeof c->peers);
@@ -117,7 +118,7 @@ static int derive_peers(lfh_node *n, lfh_err *err)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	memcpy(old, c->peers, sizeof c->peers);
 	c->npeers = 0;
-	for (uint32_t i = 0; i < n->isa->nparties; i++) {
+	for (uint32_t i = 0; !n->removed && i < n->isa->nparties; i++) {
 		const lfh_isa_party *p = &n->isa->parties[i];
 		lfh_peer_conf *pc = &c->peers[c->npeers];
 		if (strcmp(p->id, c->agency) == 0)
@@ -140,7 +141,7 @@ static int derive_peers(lfh_node *n, lfh_err *err)
 		}
 		c->npeers++;
 	}
-	for (size_t j = 0; j < nold; j++)
+	for (size_t j = 0; at_open && j < nold; j++)
 		if (!lfh_isa_party_find(n->isa, old[j].agency)) {
 			int rc = lfh_err_set(err, LFH_ECONFIG, "[peer %s] is not a party of the ISA",
 					     old[j].agency);
@@ -151,12 +152,49 @@ static int derive_peers(lfh_node *n, lfh_err *err)
 	return 0;
 }
 
+/*
+ * Are we a party, with the keys key_dir holds? A party that a later version
+ * removed still opens (its data stays until retention) but does not sync.
+ */
+static int check_self(lfh_node *n, const lfh_isa *genesis, lfh_err *err)
+{
+	const lfh_isa_party *self = lfh_isa_party_find(n->isa, n->cfg.agency);
+
+	n->removed = 0;
+	if (!self && n->isa->version > 1 && (self = lfh_isa_party_find(genesis, n->cfg.agency))) {
+		n->removed = 1;
+		log_warn("agency %s is not a party of ISA version %u in force: it was removed from "
+			 "hub %s; nothing is replicated, held data stays until retention",
+			 n->cfg.agency, n->isa->version, n->isa->hub);
+	}
+	if (!self)
+		return lfh_err_set(err, LFH_ECONFIG, "agency %s is not a party of the ISA in force",
+				   n->cfg.agency);
+	if (sodium_memcmp(self->root_pk, n->id->pub.root_pk, 32) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "the ISA names another root key for %s than "
+				   "key_dir holds", n->cfg.agency);
+	if (n->gen == 1 && sodium_memcmp(self->sign_pk, n->id->pub.sign_pk, 32) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "the ISA names other keys for %s than key_dir "
+				   "holds", n->cfg.agency);
+	return 0;
+}
+
+static int load_keyring(lfh_node *n, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	int rc = lfh_txn_begin(n->store, 0, &t, err);
+
+	if (!rc)
+		rc = lfh_keyring_load(n, t, err);
+	lfh_txn_abort(t);
+	return rc;
+}
+
 int lfh_policy_open(lfh_node *n, lfh_err *err)
 {
 	lfh_isa *genesis = malloc(sizeof *genesis);
 	lfh_buf raw = { 0 };
 	lfh_txn *t = NULL;
-	const lfh_isa_party *self;
 	int rc;
 
 	if (!genesis)
@@ -178,14 +216,12 @@ int lfh_policy_open(lfh_node *n, lfh_err *err)
 		rc = lfh_txn_commit(t, err);
 	else
 		lfh_txn_abort(t);
-	if (!rc && !(self = lfh_isa_party_find(n->isa, n->cfg.agency)))
-		rc = lfh_err_set(err, LFH_ECONFIG, "agency %s is not a party of the ISA in force",
-				 n->cfg.agency);
-	if (!rc && sodium_memcmp(self->sign_pk, n->id->pub.sign_pk, 32) != 0)
-		rc = lfh_err_set(err, LFH_ECONFIG, "the ISA names other keys for %s than key_dir holds",
-				 n->cfg.agency);
 	if (!rc)
-		rc = derive_peers(n, err);
+		rc = check_self(n, genesis, err);
+	if (!rc)
+		rc = derive_peers(n, 1, err);
+	if (!rc)
+		rc = load_keyring(n, err);
 	lfh_buf_free(&raw);
 	free(genesis);
 	return rc;
@@ -273,6 +309,78 @@ static int sig_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val
 	return 0;
 }
 
+/* How many parties of `old` the version `next` no longer names. */
+static size_t parties_removed(const lfh_isa *old, const lfh_isa *next)
+{
+	size_t k = 0;
+	for (uint32_t i = 0; i < old->nparties; i++)
+		if (!lfh_isa_party_find(next, old->parties[i].id)) {
+			log_warn("ISA version %u removes agency %s from the hub", next->version,
+				 old->parties[i].id);
+			k++;
+		}
+	return k;
+}
+
+int lfh_policy_rotate_sharing(lfh_node *n, lfh_txn *t, const char *why, uint32_t *epoch,
+			      lfh_err *err)
+{
+	uint64_t e = 0;
+	int rc = lfh_store_meta_get(t, LFH_META_SHARING_EPOCH, &e, err);
+
+	(void)n;
+	if (!rc && e >= UINT32_MAX)
+		rc = lfh_err_set(err, LFH_ETOOBIG, "sharing-key epochs exhausted");
+	if (!rc)
+		rc = lfh_store_meta_put(t, LFH_META_SHARING_EPOCH, e + 1, err);
+	if (!rc)
+		rc = lfh_store_meta_put(t, LFH_META_SHARING_EPOCH_MS, lfh_wall_ms(), err);
+	if (!rc) {
+		log_info("sharing keys: epoch %llu begins (%s)", (unsigned long long)e + 1, why);
+		if (epoch)
+			*epoch = (uint32_t)(e + 1);
+	}
+	return rc;
+}
+
+int lfh_policy_sharing_schedule(lfh_node *n, lfh_txn *t, uint64_t now_ms, lfh_err *err)
+{
+	uint64_t since = 0, period = (uint64_t)n->cfg.sharing_rotate_days * DAY_MS;
+	int rc;
+
+	if (!period || n->removed)
+		return 0;
+	if ((rc = lfh_store_meta_get(t, LFH_META_SHARING_EPOCH_MS, &since, err)))
+		return rc;
+	if (since == 0) /* epoch 0 starts with the node */
+		return lfh_store_meta_put(t, LFH_META_SHARING_EPOCH_MS, now_ms, err);
+	if (now_ms < since || now_ms - since < period)
+		return 0;
+	return lfh_policy_rotate_sharing(n, t, "scheduled (sharing_rotate_days)", NULL, err);
+}
+
+/*
+ * After adopting a version: key generations and peers follow its parties;
+ * if it removed anyone, our sharing keys move to a new epoch they never
+ * get; if it removed us, we stop replicating.
+ */
+static int membership_changed(lfh_node *n, lfh_txn *t, size_t removed, lfh_err *err)
+{
+	int rc;
+
+	if (!lfh_isa_party_find(n->isa, n->cfg.agency)) {
+		n->removed = 1;
+		log_warn("ISA version %u removes this agency (%s) from hub %s: replication stops; "
+			 "held data stays until retention", n->isa->version, n->cfg.agency,
+			 n->isa->hub);
+	}
+	if ((rc = lfh_keyring_load(n, t, err)) || (rc = derive_peers(n, 0, err)))
+		return rc;
+	if (removed && !n->removed)
+		rc = lfh_policy_rotate_sharing(n, t, "an agency left the hub", NULL, err);
+	return rc;
+}
+
 /* Adopt the proposal `hash` if it is the next version and signed enough. */
 static int try_adopt(lfh_node *n, lfh_txn *t, const uint8_t hash[32], lfh_err *err)
 {
@@ -282,6 +390,7 @@ static int try_adopt(lfh_node *n, lfh_txn *t, const uint8_t hash[32], lfh_err *e
 	size_t len;
 	lfh_isa *isa;
 	uint8_t k[4];
+	size_t removed;
 	int rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, hash, 32, &raw, &len, err);
 
 	if (rc == LFH_ENOTFOUND)
@@ -301,6 +410,7 @@ static int try_adopt(lfh_node *n, lfh_txn *t, const uint8_t hash[32], lfh_err *e
 		return 0; /* not the successor of the version in force (stale or future) */
 	}
 	be32(k, isa->version);
+	removed = !rc ? parties_removed(n->isa, isa) : 0;
 	if (!rc)
 		rc = lfh_store_tbl_put(t, LFH_TBL_ISA, k, 4, raw, len, err);
 	if (!rc && set_current(n, isa, raw, len))
@@ -308,6 +418,8 @@ static int try_adopt(lfh_node *n, lfh_txn *t, const uint8_t hash[32], lfh_err *e
 	if (!rc)
 		log_info("adopted ISA version %u of hub %s (%zu signatures)", isa->version, isa->hub,
 			 sc.n);
+	if (!rc)
+		rc = membership_changed(n, t, removed, err);
 	free(isa);
 	return rc;
 }
@@ -437,7 +549,8 @@ int lfh_policy_recipients(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CAS
 				snprintf(out[(*nout)++], LFH_AGENCY_MAX + 1, "%s", ids[i]);
 		return 0;
 	}
-	if (type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN) {
+	if (type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN || type == LFH_EV_CERT ||
+	    type == LFH_EV_REVOKE) {
 		*nout = 0; /* every party of the version in force */
 		for (uint32_t i = 0; i < n->isa->nparties; i++)
 			if (strcmp(n->isa->parties[i].id, n->cfg.agency))
@@ -506,7 +619,8 @@ int lfh_policy_accept(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err
 	if (!lfh_isa_party_find(isa, ev->author))
 		return lfh_err_set(err, LFH_EPERM, "author %s is not a party of ISA version %u",
 				   ev->author, isa->version);
-	if (ev->type == LFH_EV_ISA_PROPOSE || ev->type == LFH_EV_ISA_SIGN)
+	if (ev->type == LFH_EV_ISA_PROPOSE || ev->type == LFH_EV_ISA_SIGN ||
+	    ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE)
 		return 0;
 	if ((rc = lfh_policy_shredded(n, t, ev->case_id, ev->category, &shredded, err)))
 		return rc;

@@ -12,6 +12,11 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static void put_be32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
@@ -330,6 +335,38 @@ int lfh_store_keys_delete(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const
 	}
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
+		return st_mdb_fail(t, err, rc, "keys");
+	return 0;
+}
+
+int lfh_store_scan_key_names(lfh_txn *t, lfh_keyname_fn fn, void *ctx, lfh_err *err)
+{
+	MDB_cursor *c = NULL;
+	MDB_val mk, mv;
+	int rc;
+
+	if ((rc = st_need_txn(t, err)))
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_KEYS], &c)))
+		return st_mdb_fail(t, err, rc, "keys");
+	for (rc = mdb_cursor_get(c, &mk, &mv, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &mk, &mv, MDB_NEXT)) {
+		const uint8_t *k = mk.mv_data;
+		char category[NAME_LEN + 1], creator[NAME_LEN + 1];
+		int stop;
+		if (mk.mv_size != K_KEY)
+			continue;
+		memcpy(category, k + LFH_CASE_LEN, NAME_LEN);
+		memcpy(creator, k + LFH_CASE_LEN + NAME_LEN, NAME_LEN);
+		category[NAME_LEN] = creator[NAME_LEN] = '\0';
+		stop = fn(ctx, k, category, creator, get_be32(k + LFH_CASE_LEN + 2 * NAME_LEN));
+		if (stop) {
+			mdb_cursor_close(c);
+			return stop < 0 ? stop : 0;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
 		return st_mdb_fail(t, err, rc, "keys");
 	return 0;
 }

@@ -16,6 +16,17 @@
  * and one FETCH are outstanding per peer; one that gets no answer in
  * REQUEST_TIMEOUT_MS is forgotten (the peer went away). Cursors only move
  * forward.
+ *
+ * Keys and membership change at run time (PROTOCOL.md 15): every tick we
+ * compare the peers and CURVE keys the node's keyring wants now with the
+ * sockets we have, and rebuild what differs, without a restart. A peer's
+ * DEALER connects once per CURVE key the peer may be serving with (its
+ * transport generation and its newest one), so a rotation never strands
+ * us; only the connection whose key the peer really uses completes its
+ * handshake. Our own ROUTER keeps its previous key after the switch time
+ * until every peer has pulled our certificate (or HOLD_MAX_MS passed), so
+ * peers can always learn the new key from us. When a key or agency stops
+ * being admitted, the ROUTER is recreated, which closes its sessions.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +34,10 @@
 
 #include <sodium.h>
 
+#include <unistd.h>
+
 #include "lfh/hlc.h"
+#include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/sync.h"
 #include "lfh/wire.h"
@@ -33,13 +47,21 @@
 #define PULL_INTERVAL_MS 1000
 #define REQUEST_TIMEOUT_MS 5000
 #define CONNECTED_WINDOW_MS 3500
+#define HOLD_MAX_MS (7ULL * 86400000ULL)
+#define ALLOWED_MAX (LFH_MAX_PEERS * 2)
+#define REBIND_TRIES 40
+#define REBIND_WAIT_US 25000
 
 typedef struct peer {
-	const lfh_peer_conf *conf;
+	lfh_peer_conf conf; /* a copy: the node rewrites its list when the ISA changes */
+	void *dealer[2];    /* one per CURVE server key the peer may be using */
+	uint8_t server_pk[2][32];
+	uint8_t client_pk[32]; /* our CURVE key the dealers were connected with */
+	int ndealers, live;    /* live: the dealer that answered last */
+	uint64_t their_cursor; /* highest cursor it pulled from us since we started */
 	uint64_t bad_window_ms;   /* start of the current one-second window */
 	uint32_t bad_in_window;   /* malformed requests seen in it */
 	uint64_t caught_up_ms;    /* last BATCH that said "no more" */
-	void *dealer;
 	int pull_inflight;  /* PULLs sent and not yet answered: 0..2 (one pipelined) */
 	int discard;        /* replies to drop: they answer a cursor we never reached */
 	int pull_again, fetch_inflight;
@@ -47,12 +69,22 @@ typedef struct peer {
 	uint64_t received, stored, rejected;
 } peer;
 
+typedef struct allowed_key {
+	char agency[LFH_AGENCY_MAX + 1];
+	uint8_t curve_pk[32];
+} allowed_key;
+
 struct lfh_sync {
 	lfh_node *node;
+	void *zctx;
 	void *zap;
 	void *router;
+	uint8_t router_pk[32]; /* the CURVE key our ROUTER serves with */
+	uint64_t keys_version; /* node->keys_version our peers were built from */
+	size_t nallowed;
+	allowed_key allowed[ALLOWED_MAX]; /* what ZAP admitted at the last tick */
 	size_t npeers;
-	peer *peers;
+	peer *peers; /* LFH_MAX_PEERS slots */
 	lfh_msg *msg; /* decode scratch: large, so allocated once */
 	lfh_envelope_ref *in; /* per-batch ingest scratch, LFH_BATCH_MAX each */
 	lfh_ingest_result *res;
@@ -64,7 +96,7 @@ struct lfh_sync {
 static peer *peer_by_agency(lfh_sync *s, const char *agency)
 {
 	for (size_t i = 0; i < s->npeers; i++)
-		if (strcmp(s->peers[i].conf->agency, agency) == 0)
+		if (strcmp(s->peers[i].conf.agency, agency) == 0)
 			return &s->peers[i];
 	return NULL;
 }
@@ -92,52 +124,248 @@ static int start_zap(lfh_sync *s, void *zctx, lfh_err *err)
 	return 0;
 }
 
-static int start_router(lfh_sync *s, void *zctx, lfh_err *err)
+/* Our identity of generation gen (the current or the previous one). */
+static const lfh_identity *own_identity(const lfh_node *n, uint32_t gen)
 {
-	int one = 1;
-	const lfh_identity *id = s->node->id;
-	s->router = zmq_socket(zctx, ZMQ_ROUTER);
+	if (gen != n->gen && n->prev_id && gen + 1 == n->gen)
+		return n->prev_id;
+	return n->id;
+}
+
+/* The identity whose CURVE key we present as a client at now. */
+static const lfh_identity *client_identity(const lfh_sync *s, uint64_t now)
+{
+	const lfh_keygen *g = lfh_keyring_transport(s->node, s->node->cfg.agency, now);
+	return own_identity(s->node, g ? g->generation : s->node->gen);
+}
+
+/*
+ * The identity our ROUTER serves with: the client one, except that a new
+ * generation waits until every peer has pulled its certificate from us.
+ */
+static const lfh_identity *server_identity(const lfh_sync *s, uint64_t now)
+{
+	const lfh_node *n = s->node;
+	const lfh_keygen *g = lfh_keyring_transport(n, n->cfg.agency, now);
+	uint32_t gen = g ? g->generation : n->gen;
+
+	if (g && gen > 1 && gen == n->gen && n->prev_id && now < g->not_before_ms + g->grace_ms + HOLD_MAX_MS)
+		for (size_t i = 0; i < s->npeers; i++)
+			if (s->peers[i].their_cursor < g->lseq)
+				return n->prev_id;
+	return own_identity(n, gen);
+}
+
+static int start_router(lfh_sync *s, const lfh_identity *id, lfh_err *err)
+{
+	int one = 1, rc = -1;
+	s->router = zmq_socket(s->zctx, ZMQ_ROUTER);
 	if (!s->router || set_common_opts(s->router) ||
 	    zmq_setsockopt(s->router, ZMQ_CURVE_SERVER, &one, sizeof one) ||
 	    zmq_setsockopt(s->router, ZMQ_CURVE_SECRETKEY, id->curve_sk, 32) ||
 	    zmq_setsockopt(s->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)))
 		return lfh_err_set(err, LFH_ENET, "peer socket: %s", zmq_strerror(zmq_errno()));
-	if (zmq_bind(s->router, s->node->cfg.listen))
+	/* A ROUTER just closed may hold the port for a moment: retry briefly. */
+	for (int i = 0; i < REBIND_TRIES && (rc = zmq_bind(s->router, s->node->cfg.listen)); i++)
+		usleep(REBIND_WAIT_US);
+	if (rc)
 		return lfh_err_set(err, LFH_ENET, "cannot listen on %s: %s", s->node->cfg.listen,
 				   zmq_strerror(zmq_errno()));
+	memcpy(s->router_pk, id->pub.curve_pk, 32);
 	return 0;
 }
 
-static int connect_peer(lfh_sync *s, void *zctx, peer *p, lfh_err *err)
+/* Close the ROUTER (dropping every session) and open it again with id's key. */
+static void restart_router(lfh_sync *s, const lfh_identity *id, const char *why)
+{
+	lfh_err err = { 0 };
+
+	zmq_unbind(s->router, s->node->cfg.listen);
+	zmq_close(s->router);
+	s->router = NULL;
+	log_info("peer socket reopened: %s", why);
+	if (start_router(s, id, &err))
+		log_error("%s", err.msg); /* retried at the next tick */
+}
+
+static void close_dealers(peer *p)
+{
+	for (int i = 0; i < p->ndealers; i++)
+		if (p->dealer[i])
+			zmq_close(p->dealer[i]);
+	p->ndealers = 0;
+	p->live = 0;
+	p->pull_inflight = p->fetch_inflight = p->discard = 0;
+}
+
+static int open_dealer(lfh_sync *s, peer *p, const uint8_t server_pk[32], const lfh_identity *id,
+		       lfh_err *err)
 {
 	int one = 1, ivl = 100, ivl_max = 2000;
-	const lfh_identity *id = s->node->id;
-	p->dealer = zmq_socket(zctx, ZMQ_DEALER);
-	if (!p->dealer || set_common_opts(p->dealer) ||
-	    zmq_setsockopt(p->dealer, ZMQ_IMMEDIATE, &one, sizeof one) ||
-	    zmq_setsockopt(p->dealer, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl) ||
-	    zmq_setsockopt(p->dealer, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max) ||
-	    zmq_setsockopt(p->dealer, ZMQ_CURVE_SERVERKEY, p->conf->pub.curve_pk, 32) ||
-	    zmq_setsockopt(p->dealer, ZMQ_CURVE_PUBLICKEY, id->pub.curve_pk, 32) ||
-	    zmq_setsockopt(p->dealer, ZMQ_CURVE_SECRETKEY, id->curve_sk, 32))
-		return lfh_err_set(err, LFH_ENET, "socket for peer %s: %s", p->conf->agency,
+	void *d = zmq_socket(s->zctx, ZMQ_DEALER);
+	if (!d || set_common_opts(d) ||
+	    zmq_setsockopt(d, ZMQ_IMMEDIATE, &one, sizeof one) ||
+	    zmq_setsockopt(d, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl) ||
+	    zmq_setsockopt(d, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max) ||
+	    zmq_setsockopt(d, ZMQ_CURVE_SERVERKEY, server_pk, 32) ||
+	    zmq_setsockopt(d, ZMQ_CURVE_PUBLICKEY, id->pub.curve_pk, 32) ||
+	    zmq_setsockopt(d, ZMQ_CURVE_SECRETKEY, id->curve_sk, 32)) {
+		if (d)
+			zmq_close(d);
+		return lfh_err_set(err, LFH_ENET, "socket for peer %s: %s", p->conf.agency,
 				   zmq_strerror(zmq_errno()));
-	if (zmq_connect(p->dealer, p->conf->endpoint))
-		return lfh_err_set(err, LFH_ENET, "peer %s endpoint %s: %s", p->conf->agency,
-				   p->conf->endpoint, zmq_strerror(zmq_errno()));
+	}
+	if (zmq_connect(d, p->conf.endpoint)) {
+		zmq_close(d);
+		return lfh_err_set(err, LFH_ENET, "peer %s endpoint %s: %s", p->conf.agency,
+				   p->conf.endpoint, zmq_strerror(zmq_errno()));
+	}
+	memcpy(p->server_pk[p->ndealers], server_pk, 32);
+	p->dealer[p->ndealers++] = d;
 	return 0;
+}
+
+/* The CURVE keys peer p may be serving with now: transport generation, newest. */
+static int wanted_server_keys(const lfh_sync *s, const peer *p, uint64_t now, uint8_t out[2][32])
+{
+	const lfh_keygen *t = lfh_keyring_transport(s->node, p->conf.agency, now);
+	const lfh_keygen *nw = lfh_keyring_newest(s->node, p->conf.agency, now);
+	int k = 0;
+
+	if (t)
+		memcpy(out[k++], t->curve_pk, 32);
+	if (nw && (!t || sodium_memcmp(nw->curve_pk, t->curve_pk, 32) != 0))
+		memcpy(out[k++], nw->curve_pk, 32);
+	if (!k)
+		memcpy(out[k++], p->conf.pub.curve_pk, 32);
+	return k;
+}
+
+/* (Re)connect p's dealers if the keys they should use changed. */
+static int connect_peer(lfh_sync *s, peer *p, uint64_t now, lfh_err *err)
+{
+	uint8_t want[2][32];
+	int k = wanted_server_keys(s, p, now, want), same = k == p->ndealers, rc = 0;
+	const lfh_identity *id = client_identity(s, now);
+
+	for (int i = 0; same && i < k; i++)
+		same = sodium_memcmp(want[i], p->server_pk[i], 32) == 0;
+	if (same && sodium_memcmp(id->pub.curve_pk, p->client_pk, 32) == 0)
+		return 0;
+	if (p->ndealers)
+		log_info("reconnecting to %s with its current transport keys", p->conf.agency);
+	close_dealers(p);
+	memcpy(p->client_pk, id->pub.curve_pk, 32);
+	for (int i = 0; rc == 0 && i < k; i++)
+		rc = open_dealer(s, p, want[i], id, err);
+	return rc;
+}
+
+/* Make our peer list the node's (which follows the ISA in force), keeping known peers' state. */
+static int sync_peers(lfh_sync *s, uint64_t now, lfh_err *err)
+{
+	const lfh_config *c = &s->node->cfg;
+	peer *next = calloc(LFH_MAX_PEERS, sizeof *next);
+	size_t n = 0;
+	int rc = 0;
+
+	if (!next)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->npeers && n < LFH_MAX_PEERS; i++) {
+		peer *old = NULL;
+		for (size_t j = 0; j < s->npeers; j++)
+			if (s->peers[j].ndealers >= 0 && strcmp(s->peers[j].conf.agency, c->peers[i].agency) == 0)
+				old = &s->peers[j];
+		if (old && strcmp(old->conf.endpoint, c->peers[i].endpoint) == 0) {
+			next[n] = *old;
+			old->ndealers = -1; /* moved */
+		} else {
+			memset(&next[n], 0, sizeof next[n]);
+		}
+		next[n].conf = c->peers[i];
+		n++;
+	}
+	for (size_t j = 0; j < s->npeers; j++)
+		if (s->peers[j].ndealers > 0) {
+			log_info("disconnecting from %s: no longer a peer", s->peers[j].conf.agency);
+			close_dealers(&s->peers[j]);
+		}
+	memcpy(s->peers, next, LFH_MAX_PEERS * sizeof *next);
+	free(next);
+	s->npeers = n;
+	for (size_t i = 0; rc == 0 && i < s->npeers; i++)
+		rc = connect_peer(s, &s->peers[i], now, err);
+	s->keys_version = s->node->keys_version;
+	return rc;
+}
+
+/* The (agency, CURVE key) pairs ZAP admits at now. */
+static size_t compute_allowed(const lfh_sync *s, uint64_t now, allowed_key *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < s->npeers; i++) {
+		const lfh_keygen *gens;
+		size_t count = lfh_keyring_list(s->node, s->peers[i].conf.agency, &gens);
+		for (size_t j = 0; j < count && k < ALLOWED_MAX; j++)
+			if (lfh_keyring_curve_allowed(s->node, gens[j].agency, gens[j].curve_pk, now)) {
+				memcpy(out[k].agency, gens[j].agency, sizeof out[k].agency);
+				memcpy(out[k].curve_pk, gens[j].curve_pk, 32);
+				k++;
+			}
+	}
+	return k;
+}
+
+/* Did any pair admitted before stop being admitted? */
+static int allowed_shrank(const lfh_sync *s, const allowed_key *now, size_t n)
+{
+	for (size_t i = 0; i < s->nallowed; i++) {
+		int kept = 0;
+		for (size_t j = 0; !kept && j < n; j++)
+			kept = strcmp(s->allowed[i].agency, now[j].agency) == 0 &&
+			       sodium_memcmp(s->allowed[i].curve_pk, now[j].curve_pk, 32) == 0;
+		if (!kept)
+			return 1;
+	}
+	return 0;
+}
+
+/* Bring sockets in line with membership and keys as they are now. */
+static void refresh_transport(lfh_sync *s, uint64_t now)
+{
+	allowed_key allowed[ALLOWED_MAX];
+	const lfh_identity *sid;
+	lfh_err err = { 0 };
+	size_t nallowed;
+
+	if (s->keys_version != s->node->keys_version && sync_peers(s, now, &err))
+		log_error("updating peers: %s", err.msg);
+	for (size_t i = 0; i < s->npeers; i++)
+		if (connect_peer(s, &s->peers[i], now, &err))
+			log_error("%s", err.msg);
+	nallowed = compute_allowed(s, now, allowed);
+	sid = server_identity(s, now);
+	if (!s->router)
+		restart_router(s, sid, "retrying");
+	else if (sodium_memcmp(sid->pub.curve_pk, s->router_pk, 32) != 0)
+		restart_router(s, sid, "our transport key changed");
+	else if (allowed_shrank(s, allowed, nallowed))
+		restart_router(s, sid, "a peer key or agency is no longer admitted");
+	memcpy(s->allowed, allowed, nallowed * sizeof *allowed);
+	s->nallowed = nallowed;
 }
 
 int lfh_sync_start(lfh_sync **out, void *zctx, lfh_node *n, lfh_err *err)
 {
 	lfh_sync *s = calloc(1, sizeof *s);
+	uint64_t now = lfh_wall_ms();
 	int rc;
 
 	if (!s)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	s->node = n;
-	s->npeers = n->cfg.npeers;
-	s->peers = calloc(s->npeers ? s->npeers : 1, sizeof *s->peers);
+	s->zctx = zctx;
+	s->peers = calloc(LFH_MAX_PEERS, sizeof *s->peers);
 	s->msg = malloc(sizeof *s->msg);
 	s->in = calloc(LFH_BATCH_MAX, sizeof *s->in);
 	s->res = calloc(LFH_BATCH_MAX, sizeof *s->res);
@@ -149,11 +377,11 @@ int lfh_sync_start(lfh_sync **out, void *zctx, lfh_node *n, lfh_err *err)
 	}
 	rc = start_zap(s, zctx, err);
 	if (!rc)
-		rc = start_router(s, zctx, err);
-	for (size_t i = 0; rc == 0 && i < s->npeers; i++) {
-		s->peers[i].conf = &n->cfg.peers[i];
-		rc = connect_peer(s, zctx, &s->peers[i], err);
-	}
+		rc = sync_peers(s, now, err);
+	if (!rc)
+		rc = start_router(s, server_identity(s, now), err);
+	if (!rc)
+		s->nallowed = compute_allowed(s, now, s->allowed);
 	if (rc) {
 		lfh_sync_stop(s);
 		return rc;
@@ -167,8 +395,7 @@ void lfh_sync_stop(lfh_sync *s)
 	if (!s)
 		return;
 	for (size_t i = 0; s->peers && i < s->npeers; i++)
-		if (s->peers[i].dealer)
-			zmq_close(s->peers[i].dealer);
+		close_dealers(&s->peers[i]);
 	if (s->router)
 		zmq_close(s->router);
 	if (s->zap)
@@ -185,15 +412,22 @@ void lfh_sync_stop(lfh_sync *s)
 
 int lfh_sync_nitems(const lfh_sync *s)
 {
-	return 2 + (int)s->npeers;
+	int k = 2;
+	for (size_t i = 0; i < s->npeers; i++)
+		k += s->peers[i].ndealers;
+	return k;
 }
 
 void lfh_sync_pollitems(lfh_sync *s, zmq_pollitem_t *items)
 {
+	int k = 2;
 	items[0] = (zmq_pollitem_t){ .socket = s->zap, .events = ZMQ_POLLIN };
-	items[1] = (zmq_pollitem_t){ .socket = s->router, .events = ZMQ_POLLIN };
+	items[1] = (zmq_pollitem_t){ .socket = s->router, .events = s->router ? ZMQ_POLLIN : 0,
+				     .fd = -1 };
 	for (size_t i = 0; i < s->npeers; i++)
-		items[2 + i] = (zmq_pollitem_t){ .socket = s->peers[i].dealer, .events = ZMQ_POLLIN };
+		for (int d = 0; d < s->peers[i].ndealers; d++)
+			items[k++] = (zmq_pollitem_t){ .socket = s->peers[i].dealer[d],
+						       .events = ZMQ_POLLIN };
 }
 
 /* Receive every frame of one message; returns the frame count (<= max) or -1. */
@@ -227,7 +461,7 @@ static int frame_is(zmq_msg_t *m, const char *s)
 	return zmq_msg_size(m) == strlen(s) && memcmp(zmq_msg_data(m), s, strlen(s)) == 0;
 }
 
-/* ZAP (RFC 27): admit a CURVE client only if its key is a configured peer's. */
+/* ZAP (RFC 27): admit a CURVE client only with a transport key a peer may use now. */
 static void handle_zap(lfh_sync *s)
 {
 	zmq_msg_t f[8];
@@ -241,12 +475,13 @@ static void handle_zap(lfh_sync *s)
 	}
 	if (frame_is(&f[0], "1.0") && frame_is(&f[5], "CURVE") && zmq_msg_size(&f[6]) == 32) {
 		const uint8_t *key = zmq_msg_data(&f[6]);
+		uint64_t now = lfh_wall_ms();
 		lfh_curve_z85(key, z85);
 		for (size_t i = 0; i < s->npeers; i++)
-			if (sodium_memcmp(key, s->peers[i].conf->pub.curve_pk, 32) == 0) {
+			if (lfh_keyring_curve_allowed(s->node, s->peers[i].conf.agency, key, now)) {
 				status = "200";
 				text = "OK";
-				user = s->peers[i].conf->agency;
+				user = s->peers[i].conf.agency;
 			}
 	}
 	if (strcmp(status, "200") != 0)
@@ -293,6 +528,11 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 		router_error(s, rid, LFH_EINVAL, "unexpected message type");
 		return;
 	}
+	if (m->type == LFH_MSG_PULL) {
+		peer *p = peer_by_agency(s, who);
+		if (p && m->cursor > p->their_cursor)
+			p->their_cursor = m->cursor; /* it holds everything we had up to there */
+	}
 	lfh_buf_reset(&s->out);
 	rc = lfh_txn_begin(s->node->store, 0, &t, &err);
 	if (!rc && m->type == LFH_MSG_PULL)
@@ -320,7 +560,7 @@ static int bad_request_allowed(peer *p)
 	if (now - p->bad_window_ms >= 1000) {
 		if (p->bad_in_window > BAD_PER_SECOND)
 			log_warn("%u more malformed messages from %s not answered",
-				 p->bad_in_window - BAD_PER_SECOND, p->conf->agency);
+				 p->bad_in_window - BAD_PER_SECOND, p->conf.agency);
 		p->bad_window_ms = now;
 		p->bad_in_window = 0;
 	}
@@ -354,9 +594,15 @@ static void handle_router(lfh_sync *s)
 	close_frames(f, 2);
 }
 
+/* Send on the dealer that answered last, else on the other (if its handshake completed). */
 static int send_to_peer(peer *p, const lfh_buf *b)
 {
-	return zmq_send(p->dealer, b->data, b->len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+	for (int k = 0; k < p->ndealers; k++) {
+		int d = (p->live + k) % p->ndealers;
+		if (zmq_send(p->dealer[d], b->data, b->len, ZMQ_DONTWAIT) >= 0)
+			return 0;
+	}
+	return -1;
 }
 
 /* Send PULL(cursor) now. */
@@ -388,9 +634,9 @@ static void pull_from(lfh_sync *s, peer *p)
 		return;
 	}
 	if (lfh_txn_begin(s->node->store, 0, &t, &err) ||
-	    lfh_store_cursor_get(t, p->conf->agency, &cursor, &err)) {
+	    lfh_store_cursor_get(t, p->conf.agency, &cursor, &err)) {
 		lfh_txn_abort(t);
-		log_error("reading cursor for %s: %s", p->conf->agency, err.msg);
+		log_error("reading cursor for %s: %s", p->conf.agency, err.msg);
 		return;
 	}
 	lfh_txn_abort(t);
@@ -407,7 +653,7 @@ static void fetch_gaps(lfh_sync *s, peer *p)
 	if (p->fetch_inflight || lfh_txn_begin(s->node->store, 0, &t, &err))
 		return;
 	for (size_t i = 0; i <= s->npeers; i++) {
-		const char *author = i < s->npeers ? s->peers[i].conf->agency : me;
+		const char *author = i < s->npeers ? s->peers[i].conf.agency : me;
 		uint64_t first, highest, missing;
 		if (strcmp(author, me) == 0)
 			continue;
@@ -417,7 +663,7 @@ static void fetch_gaps(lfh_sync *s, peer *p)
 		lfh_buf_reset(&s->out);
 		if (lfh_msg_encode_fetch(&s->out, author, first, to, &err) == 0 &&
 		    send_to_peer(p, &s->out) == 0) {
-			log_debug("asking %s for %llu missing events of %s", p->conf->agency,
+			log_debug("asking %s for %llu missing events of %s", p->conf.agency,
 				  (unsigned long long)missing, author);
 			p->fetch_inflight = 1;
 			p->fetch_sent_ms = lfh_wall_ms();
@@ -436,7 +682,7 @@ static void mark_notify(lfh_sync *s, ingest_stats *st, const lfh_ingest_result *
 {
 	for (uint32_t i = 0; i < r->nrcpt; i++)
 		for (size_t j = 0; j < s->npeers; j++)
-			if (&s->peers[j] != from && strcmp(s->peers[j].conf->agency, r->rcpt[i]) == 0)
+			if (&s->peers[j] != from && strcmp(s->peers[j].conf.agency, r->rcpt[i]) == 0)
 				st->notify[j] = 1;
 }
 
@@ -454,7 +700,7 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 	for (size_t i = 0; i < m->nevents; i++)
 		s->in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
 	if (!rc)
-		rc = lfh_node_ingest_batch(s->node, t, s->in, m->nevents, p->conf->agency, s->res,
+		rc = lfh_node_ingest_batch(s->node, t, s->in, m->nevents, p->conf.agency, s->res,
 					   s->status, s->errs, &err);
 	for (size_t i = 0; rc == 0 && i < m->nevents; i++) {
 		p->received++;
@@ -464,23 +710,23 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 			mark_notify(s, st, &s->res[i], p);
 		} else if (s->status[i] == LFH_EEQUIV) {
 			p->rejected++;
-			log_error("EQUIVOCATION via %s: %s (kept as evidence)", p->conf->agency,
+			log_error("EQUIVOCATION via %s: %s (kept as evidence)", p->conf.agency,
 				  s->errs[i].msg);
 		} else if (s->status[i]) {
 			p->rejected++;
-			log_warn("rejected event from %s: %s", p->conf->agency, s->errs[i].msg);
+			log_warn("rejected event from %s: %s", p->conf.agency, s->errs[i].msg);
 		}
 	}
 	if (rc == 0 && set_cursor) {
 		uint64_t cur = 0; /* never back: a late answer to an old PULL must not rewind */
-		rc = lfh_store_cursor_get(t, p->conf->agency, &cur, &err);
+		rc = lfh_store_cursor_get(t, p->conf.agency, &cur, &err);
 		if (rc == 0 && m->cursor > cur)
-			rc = lfh_store_cursor_put(t, p->conf->agency, m->cursor, &err);
+			rc = lfh_store_cursor_put(t, p->conf.agency, m->cursor, &err);
 	}
 	if (rc == 0)
 		return lfh_txn_commit(t, &err) ? (log_error("commit: %s", err.msg), -1) : 0;
 	lfh_txn_abort(t);
-	log_error("storing batch from %s: %s", p->conf->agency, err.msg);
+	log_error("storing batch from %s: %s", p->conf.agency, err.msg);
 	return -1;
 }
 
@@ -518,20 +764,21 @@ static void handle_batch(lfh_sync *s, peer *p, ingest_stats *st)
 	}
 }
 
-static void handle_dealer(lfh_sync *s, peer *p)
+static void handle_dealer(lfh_sync *s, peer *p, int d)
 {
 	zmq_msg_t f[2];
 	lfh_err err = { 0 };
 	ingest_stats st = { 0 };
-	int n = recv_frames(p->dealer, f, 2);
+	int n = recv_frames(p->dealer[d], f, 2);
 
 	if (n != 1) {
 		close_frames(f, n < 2 ? n : 2);
 		return;
 	}
+	p->live = d;
 	p->last_reply_ms = lfh_wall_ms();
 	if (lfh_msg_decode(zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), s->msg, &err)) {
-		log_warn("malformed reply from %s: %s", p->conf->agency, err.msg);
+		log_warn("malformed reply from %s: %s", p->conf.agency, err.msg);
 	} else if (s->msg->type == LFH_MSG_BATCH) {
 		handle_batch(s, p, &st);
 	} else if (s->msg->type == LFH_MSG_FETCHED) {
@@ -539,15 +786,15 @@ static void handle_dealer(lfh_sync *s, peer *p)
 		ingest_batch(s, p, s->msg, 0, &st);
 	} else if (s->msg->type == LFH_MSG_ERROR) {
 		p->pull_inflight = p->fetch_inflight = p->discard = 0;
-		log_warn("peer %s answered error %lld: %s", p->conf->agency,
+		log_warn("peer %s answered error %lld: %s", p->conf.agency,
 			 (long long)s->msg->code, s->msg->text);
 	}
 	close_frames(f, 1);
 	if (st.stored)
-		log_debug("stored %zu new events from %s", st.stored, p->conf->agency);
+		log_debug("stored %zu new events from %s", st.stored, p->conf.agency);
 	for (size_t j = 0; j < s->npeers; j++)
 		if (st.notify[j])
-			lfh_sync_notify(s, s->peers[j].conf->agency);
+			lfh_sync_notify(s, s->peers[j].conf.agency);
 }
 
 void lfh_sync_dispatch(lfh_sync *s, const zmq_pollitem_t *items)
@@ -563,13 +810,17 @@ void lfh_sync_dispatch(lfh_sync *s, const zmq_pollitem_t *items)
 				break;
 			handle_router(s);
 		}
-	for (size_t i = 0; i < s->npeers; i++)
-		if (items[2 + i].revents & ZMQ_POLLIN)
-			handle_dealer(s, &s->peers[i]);
+	int k = 2;
+	size_t npeers = s->npeers; /* a batch may change membership: sockets change at the next tick */
+	for (size_t i = 0; i < npeers; i++)
+		for (int d = 0, nd = s->peers[i].ndealers; d < nd; d++, k++)
+			if ((items[k].revents & ZMQ_POLLIN) && d < s->peers[i].ndealers)
+				handle_dealer(s, &s->peers[i], d);
 }
 
 void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 {
+	refresh_transport(s, now_ms);
 	for (size_t i = 0; i < s->npeers; i++) {
 		peer *p = &s->peers[i];
 		if (p->pull_inflight && now_ms - p->pull_sent_ms > REQUEST_TIMEOUT_MS)
@@ -605,8 +856,8 @@ size_t lfh_sync_npeers(const lfh_sync *s)
 void lfh_sync_peer_status(const lfh_sync *s, size_t i, lfh_peer_status *st)
 {
 	const peer *p = &s->peers[i];
-	st->agency = p->conf->agency;
-	st->endpoint = p->conf->endpoint;
+	st->agency = p->conf.agency;
+	st->endpoint = p->conf.endpoint;
 	st->last_ms = p->last_reply_ms;
 	st->connected = p->last_reply_ms && lfh_wall_ms() - p->last_reply_ms < CONNECTED_WINDOW_MS;
 	st->received = p->received;

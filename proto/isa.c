@@ -125,7 +125,7 @@ struct chk {
 	size_t n;
 };
 
-static const char *const party_field[] = {"id", "name", "role", "controller",
+static const char *const party_field[] = {"id", "name", "role", "controller", "root",
 					  "sign", "box", "curve", "endpoint"};
 static const char *const cat_field[] = {"name", "kind", "receive", "agencies", "retention_days"};
 
@@ -289,6 +289,15 @@ static void check_endpoint(struct chk *c, int i, const char *ep)
 			}
 }
 
+/* A party's four keys, in the order the duplicate check visits them. */
+static const enum lfh_isa_field key_field[4] = {LFH_ISA_F_PARTY_SIGN, LFH_ISA_F_PARTY_BOX,
+						LFH_ISA_F_PARTY_CURVE, LFH_ISA_F_PARTY_ROOT};
+
+static const uint8_t *party_key(const lfh_isa_party *p, uint32_t k)
+{
+	return k == 0 ? p->sign_pk : k == 1 ? p->box_pk : k == 2 ? p->curve_pk : p->root_pk;
+}
+
 /* Each party's own fields and keys; then no key may appear twice. */
 static void check_parties(struct chk *c)
 {
@@ -313,6 +322,8 @@ static void check_parties(struct chk *c)
 		check_text(c, LFH_ISA_F_PARTY_ROLE, i, p->role, LFH_ISA_NAME_MAX);
 		check_text(c, LFH_ISA_F_PARTY_CONTROLLER, i, p->controller, LFH_ISA_NAME_MAX);
 		check_endpoint(c, i, p->endpoint);
+		if (!crypto_core_ed25519_is_valid_point(p->root_pk))
+			problem(c, LFH_ISA_F_PARTY_ROOT, i, -1, "not a valid Ed25519 public key");
 		if (!crypto_core_ed25519_is_valid_point(p->sign_pk))
 			problem(c, LFH_ISA_F_PARTY_SIGN, i, -1, "not a valid Ed25519 public key");
 		if (sodium_is_zero(p->box_pk, 32))
@@ -320,20 +331,26 @@ static void check_parties(struct chk *c)
 		if (sodium_is_zero(p->curve_pk, 32))
 			problem(c, LFH_ISA_F_PARTY_CURVE, i, -1, "missing (all zero)");
 	}
-	/* 3n keys, pairwise distinct: a shared key would let one party act as another */
-	for (uint32_t a = 0; a < 3 * n; a++) {
-		const lfh_isa_party *pa = &isa->parties[a / 3];
-		const uint8_t *ka = a % 3 == 0 ? pa->sign_pk : a % 3 == 1 ? pa->box_pk : pa->curve_pk;
+	/*
+	 * 4n keys, pairwise distinct: a shared key would let one party act as
+	 * another, and a root equal to an operational key would not be a
+	 * separate (offline) identity. Per party in the order sign, box,
+	 * curve, root, so a clash with a root is reported at the root.
+	 */
+	for (uint32_t a = 0; a < 4 * n; a++) {
+		const lfh_isa_party *pa = &isa->parties[a / 4];
+		const uint8_t *ka = party_key(pa, a % 4);
 		if (sodium_is_zero(ka, 32))
 			continue;
 		for (uint32_t b = 0; b < a; b++) {
-			const lfh_isa_party *pb = &isa->parties[b / 3];
-			const uint8_t *kb = b % 3 == 0 ? pb->sign_pk : b % 3 == 1 ? pb->box_pk : pb->curve_pk;
-			if (memcmp(ka, kb, 32) == 0) {
+			const lfh_isa_party *pb = &isa->parties[b / 4];
+			if (memcmp(ka, party_key(pb, b % 4), 32) == 0) {
 				char other[64];
-				item_path(other, sizeof other, "parties", pb->id, (int)(b / 3));
-				problem(c, (enum lfh_isa_field)(LFH_ISA_F_PARTY_SIGN + a % 3), (int)(a / 3), -1,
-					"the same key as %s.%s", other, party_field[4 + b % 3]);
+				item_path(other, sizeof other, "parties", pb->id, (int)(b / 4));
+				problem(c, key_field[a % 4], (int)(a / 4), -1, "the same key as %s.%s%s", other,
+					party_field[key_field[b % 4] - LFH_ISA_F_PARTY_ID],
+					a % 4 == 3 && b / 4 == a / 4 ? " (the root key must be a separate key pair)"
+								     : "");
 				break;
 			}
 		}
@@ -439,6 +456,7 @@ void lfh_isa_party_pubkeys(const lfh_isa_party *p, lfh_pubkeys *out)
 {
 	memset(out, 0, sizeof *out);
 	memcpy(out->agency, p->id, sizeof out->agency - 1);
+	memcpy(out->root_pk, p->root_pk, 32);
 	memcpy(out->sign_pk, p->sign_pk, 32);
 	memcpy(out->box_pk, p->box_pk, 32);
 	memcpy(out->curve_pk, p->curve_pk, 32);
@@ -629,7 +647,7 @@ static int describe_category(lfh_buf *b, const lfh_isa *isa, const lfh_isa_categ
 
 static int describe(lfh_buf *b, const lfh_isa *isa, const uint8_t hash[32])
 {
-	char hex[65];
+	char hex[65], rhex[2 * LFH_KEYID_LEN + 1];
 	uint8_t kid[LFH_KEYID_LEN];
 	int rc;
 
@@ -654,8 +672,10 @@ static int describe(lfh_buf *b, const lfh_isa *isa, const uint8_t hash[32])
 		const lfh_isa_party *p = &isa->parties[i];
 		lfh_key_id(p->sign_pk, kid);
 		lfh_hex(hex, kid, sizeof kid);
-		rc = put(b, "  %s: %s (%s; %s)\n      node %s, key id %s\n", p->id, p->name, p->role,
-			 p->controller, p->endpoint, hex);
+		lfh_key_id(p->root_pk, kid);
+		lfh_hex(rhex, kid, sizeof kid);
+		rc = put(b, "  %s: %s (%s; %s)\n      node %s, key id %s, root key id %s\n", p->id, p->name,
+			 p->role, p->controller, p->endpoint, hex, rhex);
 	}
 	rc = rc ? rc : put(b, "\nWhat is shared, with whom, for how long:\n");
 	for (uint32_t i = 0; rc == 0 && i < isa->ncategories; i++)

@@ -18,8 +18,8 @@
 #include "lfh/mp.h"
 
 /*
- * msgpack objects in a valid encoding: 1 + 12 + 16 + 16 + 32 * 9
- * + 32 * (6 + 32) + 32 = 1581. Input declaring more is refused before
+ * msgpack objects in a valid encoding: 1 + 12 + 16 + 16 + 32 * 10
+ * + 32 * (6 + 32) + 32 = 1613. Input declaring more is refused before
  * msgpack-c allocates for it.
  */
 #define MAX_OBJECTS 2048
@@ -47,11 +47,12 @@ static int pack_isa(msgpack_packer *pk, const lfh_isa *isa)
 	r |= msgpack_pack_array(pk, isa->nparties);
 	for (uint32_t i = 0; i < isa->nparties; i++) {
 		const lfh_isa_party *p = &isa->parties[i];
-		r |= msgpack_pack_array(pk, 8);
+		r |= msgpack_pack_array(pk, 9);
 		r |= lfh_mp_pack_str(pk, p->id);
 		r |= lfh_mp_pack_str(pk, p->name);
 		r |= lfh_mp_pack_str(pk, p->role);
 		r |= lfh_mp_pack_str(pk, p->controller);
+		r |= lfh_mp_pack_bin(pk, p->root_pk, 32);
 		r |= lfh_mp_pack_bin(pk, p->sign_pk, 32);
 		r |= lfh_mp_pack_bin(pk, p->box_pk, 32);
 		r |= lfh_mp_pack_bin(pk, p->curve_pk, 32);
@@ -172,13 +173,13 @@ static int decode_party(const msgpack_object *o, lfh_isa_party *p, uint32_t i, l
 	const msgpack_object *a;
 	uint32_t n;
 
-	if (get_list(o, 8, &a, &n) || n != 8)
+	if (get_list(o, 9, &a, &n) || n != 9)
 		return lfh_err_set(err, LFH_ECODEC, "isa: parties[%" PRIu32 "]: expected "
-				   "[id, name, role, controller, sign, box, curve, endpoint]", i);
+				   "[id, name, role, controller, root, sign, box, curve, endpoint]", i);
 	if (get_str(&a[0], p->id, LFH_AGENCY_MAX) || get_str(&a[1], p->name, LFH_ISA_NAME_MAX) ||
 	    get_str(&a[2], p->role, LFH_ISA_NAME_MAX) || get_str(&a[3], p->controller, LFH_ISA_NAME_MAX) ||
-	    get_bin32(&a[4], p->sign_pk) || get_bin32(&a[5], p->box_pk) ||
-	    get_bin32(&a[6], p->curve_pk) || get_str(&a[7], p->endpoint, LFH_ISA_ENDPOINT_MAX))
+	    get_bin32(&a[4], p->root_pk) || get_bin32(&a[5], p->sign_pk) || get_bin32(&a[6], p->box_pk) ||
+	    get_bin32(&a[7], p->curve_pk) || get_str(&a[8], p->endpoint, LFH_ISA_ENDPOINT_MAX))
 		return lfh_err_set(err, LFH_ECODEC, "isa: parties[%" PRIu32 "]: wrong type or size "
 				   "of a field", i);
 	return 0;

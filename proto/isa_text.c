@@ -61,8 +61,11 @@ static const struct {
 };
 #define NTOP (sizeof top / sizeof top[0])
 
-static const char *const party_keys[] = {"id", "name", "role", "controller", "sign", "box",
+/* The party fields in the order of ps->f[] (LFH_ISA_F_PARTY_ID ..), then "keys". */
+static const char *const party_keys[] = {"id", "name", "role", "controller", "root", "sign", "box",
 					 "curve", "endpoint", "keys"};
+#define PF_KEYS 4     /* ps->f[PF_KEYS + k]: root, sign, box, curve */
+#define PF_ENDPOINT 8
 static const char *const cat_keys[] = {"name", "kind", "receive", "agencies", "retention_days"};
 
 /* ---- problems ---- */
@@ -241,8 +244,8 @@ static void party_keyfile(struct px *x, const config_setting_t *s, const char *l
 	unsigned line = line_of(s);
 
 	snprintf(f, sizeof f, "%s.keys", lbl);
-	for (int k = 0; k < 3; k++)
-		ps->f[4 + k].line = line;
+	for (int k = 0; k < 4; k++)
+		ps->f[PF_KEYS + k].line = line;
 	if (get_text(x, s, f, rel, sizeof rel - 1, &w) != 0)
 		goto bad;
 	if (rel[0] == '\0') {
@@ -263,34 +266,36 @@ static void party_keyfile(struct px *x, const config_setting_t *s, const char *l
 		    lfh_name_valid(p->id) ? p->id : "?");
 		goto bad;
 	}
+	memcpy(p->root_pk, pk.root_pk, 32);
 	memcpy(p->sign_pk, pk.sign_pk, 32);
 	memcpy(p->box_pk, pk.box_pk, 32);
 	memcpy(p->curve_pk, pk.curve_pk, 32);
 	return;
 bad:
-	for (int k = 0; k < 3; k++)
-		ps->f[4 + k].bad = 1;
+	for (int k = 0; k < 4; k++)
+		ps->f[PF_KEYS + k].bad = 1;
 }
 
-/* sign = "<64 hex>"; box = "<64 hex>"; curve = "<40 Z85>". */
+/* root = "<64 hex>"; sign = "<64 hex>"; box = "<64 hex>"; curve = "<40 Z85>". */
 static void party_inline_keys(struct px *x, const config_setting_t *g, const char *lbl,
 			      lfh_isa_party *p, struct party_src *ps)
 {
-	static const char *const what[3] = {"64 hex digits (an Ed25519 public key)",
+	static const char *const what[4] = {"64 hex digits (an Ed25519 public key)",
+					    "64 hex digits (an Ed25519 public key)",
 					    "64 hex digits (an X25519 public key)",
 					    "40 Z85 characters (a CURVE public key)"};
-	uint8_t *dst[3] = {p->sign_pk, p->box_pk, p->curve_pk};
+	uint8_t *dst[4] = {p->root_pk, p->sign_pk, p->box_pk, p->curve_pk};
 
-	for (int k = 0; k < 3; k++) {
-		struct where *w = &ps->f[4 + k];
-		const config_setting_t *s = member(x, g, lbl, party_keys[4 + k], 1, w);
+	for (int k = 0; k < 4; k++) {
+		struct where *w = &ps->f[PF_KEYS + k];
+		const config_setting_t *s = member(x, g, lbl, party_keys[PF_KEYS + k], 1, w);
 		char v[80], f[96];
 		if (!s)
 			continue;
-		snprintf(f, sizeof f, "%s.%s", lbl, party_keys[4 + k]);
+		snprintf(f, sizeof f, "%s.%s", lbl, party_keys[PF_KEYS + k]);
 		if (get_text(x, s, f, v, sizeof v - 1, w) != 0)
 			continue;
-		if (k < 2 ? lfh_unhex(dst[k], 32, v) != 0
+		if (k < 3 ? lfh_unhex(dst[k], 32, v) != 0
 			  : strlen(v) != 40 || !zmq_z85_decode(dst[k], v)) {
 			isa_say(x, w->line, "%s: expected %s", f, what[k]);
 			w->bad = 1;
@@ -322,7 +327,7 @@ static int get_party(struct px *x, const config_setting_t *g, int pos, lfh_isa_p
 		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
 		if (!known(party_keys, sizeof party_keys / sizeof party_keys[0], config_setting_name(m)))
 			isa_say(x, line_of(m), "%s: unknown setting '%s' (expected id, name, role, controller, "
-			    "endpoint, and keys or sign, box, curve)", lbl, config_setting_name(m));
+			    "endpoint, and keys or root, sign, box, curve)", lbl, config_setting_name(m));
 	}
 	char *text[4] = {NULL, p->name, p->role, p->controller};
 	for (int k = 1; k < 4; k++)
@@ -330,23 +335,25 @@ static int get_party(struct px *x, const config_setting_t *g, int pos, lfh_isa_p
 			snprintf(f, sizeof f, "%s.%s", lbl, party_keys[k]);
 			get_text(x, s, f, text[k], LFH_ISA_NAME_MAX, &ps->f[k]);
 		}
-	if ((s = member(x, g, lbl, "endpoint", 1, &ps->f[7]))) {
+	if ((s = member(x, g, lbl, "endpoint", 1, &ps->f[PF_ENDPOINT]))) {
 		snprintf(f, sizeof f, "%s.endpoint", lbl);
-		get_text(x, s, f, p->endpoint, LFH_ISA_ENDPOINT_MAX, &ps->f[7]);
+		get_text(x, s, f, p->endpoint, LFH_ISA_ENDPOINT_MAX, &ps->f[PF_ENDPOINT]);
 	}
 	keys = config_setting_get_member(g, "keys");
-	if (keys && (config_setting_get_member(g, "sign") || config_setting_get_member(g, "box") ||
-		     config_setting_get_member(g, "curve"))) {
-		isa_say(x, line_of(keys), "%s: give either keys = \"FILE\" or sign, box and curve, not both", lbl);
-		for (int k = 4; k < 7; k++)
-			ps->f[k].bad = 1;
+	int inline_keys = 0;
+	for (int k = 0; k < 4; k++)
+		inline_keys |= config_setting_get_member(g, party_keys[PF_KEYS + k]) != NULL;
+	if (keys && inline_keys) {
+		isa_say(x, line_of(keys), "%s: give either keys = \"FILE\" or root, sign, box and curve, "
+		    "not both", lbl);
+		for (int k = 0; k < 4; k++)
+			ps->f[PF_KEYS + k].bad = 1;
 	} else if (keys) {
 		party_keyfile(x, keys, lbl, p, ps);
-	} else if (!config_setting_get_member(g, "sign") && !config_setting_get_member(g, "box") &&
-		   !config_setting_get_member(g, "curve")) {
-		isa_say(x, ps->self.line, "%s: missing keys = \"FILE\" (or sign, box and curve)", lbl);
-		for (int k = 4; k < 7; k++)
-			ps->f[k].bad = 1;
+	} else if (!inline_keys) {
+		isa_say(x, ps->self.line, "%s: missing keys = \"FILE\" (or root, sign, box and curve)", lbl);
+		for (int k = 0; k < 4; k++)
+			ps->f[PF_KEYS + k].bad = 1;
 	} else {
 		party_inline_keys(x, g, lbl, p, ps);
 	}

@@ -11,7 +11,7 @@
 #include "lfh/isa_text.h"
 
 #define MAX_FOUND 512 /* problems collected; the first LFH_ISA_MAX_ERRORS by line are kept */
-#define NPARTY_F 8    /* LFH_ISA_F_PARTY_ID .. LFH_ISA_F_PARTY_ENDPOINT */
+#define NPARTY_F 9    /* LFH_ISA_F_PARTY_ID .. LFH_ISA_F_PARTY_ENDPOINT */
 #define NCAT_F 5      /* LFH_ISA_F_CAT_NAME .. LFH_ISA_F_CAT_RETENTION */
 
 /* Where something came from: its line (0: not in the file) and whether it could not be read. */

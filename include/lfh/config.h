@@ -16,6 +16,8 @@
  *   control_group = lfh                   ; group given the socket (caseworkers' group)
  *   risk     = risk.conf                  ; risk questionnaire (risk.h; optional:
  *                                         ; without it the client gives score and level)
+ *   sharing_rotate_days = 90              ; new sharing-key epoch this often (0 = never;
+ *                                         ; default 90; PROTOCOL.md 15)
  *
  *   [peer housing]                        ; without isa: one section per peer agency
  *   endpoint = tcp://127.0.0.1:7103       ; with isa: optional, overrides the ISA's endpoint
@@ -38,6 +40,8 @@
 #define LFH_PATH_MAX 1024
 #define LFH_ENDPOINT_MAX 256
 #define LFH_HUBNAME_MAX 63
+#define LFH_SHARING_ROTATE_DEFAULT_DAYS 90
+#define LFH_SHARING_ROTATE_MAX_DAYS 3650
 
 typedef struct lfh_peer_conf {
 	char agency[LFH_AGENCY_MAX + 1];
@@ -60,6 +64,7 @@ typedef struct lfh_config {
 	size_t map_size;
 	unsigned control_mode;  /* permissions of an ipc:// control socket */
 	char control_group[64]; /* "" = leave the group as created */
+	unsigned sharing_rotate_days; /* 0 = only on demand and on removal */
 	size_t npeers;
 	lfh_peer_conf peers[LFH_MAX_PEERS];
 } lfh_config;

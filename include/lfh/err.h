@@ -30,6 +30,7 @@ enum lfh_status {
 	LFH_ECONFIG = -16,  /* bad configuration */
 	LFH_ETIMEOUT = -17, /* no answer in time */
 	LFH_EAMBIG = -18,   /* ambiguous prefix */
+	LFH_EKEYID = -19,   /* signing key unknown, expired or revoked */
 };
 
 #define LFH_ERRMSG_MAX 256

@@ -49,6 +49,9 @@ enum lfh_event_type {
 	LFH_EV_CLOSE = 5,       /* the case is closed (body = plaintext record) */
 	LFH_EV_ISA_PROPOSE = 6, /* proposes the next ISA version (body = canonical ISA) */
 	LFH_EV_ISA_SIGN = 7,    /* signs an ISA version (body = plaintext record) */
+	/* 8..19: OSARA case steps, include/lfh/osara.h */
+	LFH_EV_CERT = 20,       /* new operational key generation (body = lfh_cert, cert.h) */
+	LFH_EV_REVOKE = 21,     /* revokes a key generation (body = lfh_revocation, cert.h) */
 };
 #define LFH_EV_TYPE_MAX 255
 

@@ -2,6 +2,11 @@
  * identity.h - an agency's long-term keys, on disk and in memory.
  *
  * A key directory holds:
+ *   root.key   64 bytes, Ed25519 secret key of the agency's long-term ROOT
+ *              identity (libsodium layout)                        mode 0600
+ *              OPTIONAL once created: the root only certifies operational
+ *              keys, so its secret may be moved offline; the node never
+ *              needs it and lfh_identity never holds it
  *   sign.key   64 bytes, Ed25519 secret key (libsodium layout)   mode 0600
  *   box.key    32 bytes, X25519 secret key (sealed sharing keys) mode 0600
  *   curve.key  32 bytes, CURVE transport secret key              mode 0600
@@ -10,6 +15,7 @@
  * INI (parsed with libinih):
  *   [agency]
  *   id = police
+ *   root = <64 hex>     Ed25519 public root key (a valid point, not the sign key)
  *   sign = <64 hex>     Ed25519 public key
  *   box = <64 hex>      X25519 public key
  *   curve = <40 Z85>    CURVE public key
@@ -26,12 +32,14 @@
 
 typedef struct lfh_pubkeys {
 	char agency[LFH_AGENCY_MAX + 1];
+	uint8_t root_pk[32]; /* Ed25519: the agency's long-term root identity */
 	uint8_t sign_pk[32];
 	uint8_t box_pk[32];
 	uint8_t curve_pk[32];
 	uint8_t key_id[LFH_KEYID_LEN]; /* derived: lfh_key_id(sign_pk) */
 } lfh_pubkeys;
 
+/* The operational secrets; never the root secret (see lfh_root_load). */
 typedef struct lfh_identity {
 	lfh_pubkeys pub;
 	uint8_t sign_sk[64];
@@ -43,28 +51,54 @@ typedef struct lfh_identity {
 void lfh_key_id(const uint8_t sign_pk[32], uint8_t out[LFH_KEYID_LEN]);
 
 /*
- * Create a new identity for agency in dir (created 0700 if missing). Refuses
- * (LFH_EEXIST) if any key file already exists; writes secrets with mode 0600
- * through a temporary file and rename, so a crash leaves no partial key.
+ * Create a new identity for agency in dir (created 0700 if missing): root,
+ * sign, box and curve key pairs. Refuses (LFH_EEXIST) if any key file
+ * already exists; writes secrets with mode 0600 through a temporary file and
+ * rename, so a crash leaves no partial key.
  */
 int lfh_identity_generate(const char *agency, const char *dir, lfh_err *err);
 
 /*
  * Load an identity from dir: checks sizes, that secret files are not
  * readable by group/other (LFH_EPERM otherwise), and that public.ini matches
- * the secrets. *out is sodium_malloc'd; free with lfh_identity_free.
+ * the secrets. root.key may be absent (kept offline); if present it is
+ * checked the same way (size, permissions, matches public.ini's root) and
+ * then forgotten: *out never holds the root secret. *out is sodium_malloc'd;
+ * free with lfh_identity_free.
  */
 int lfh_identity_load(const char *dir, lfh_identity **out, lfh_err *err);
 void lfh_identity_free(lfh_identity *id);
 
-/* Deterministic identity from a 32-byte seed (test vectors, benchmarks). */
+/* Load dir/root.key into sk (caller provides 64 bytes, ideally sodium_malloc'd): 0, LFH_ENOTFOUND if the file is absent (root kept offline), or an error (bad size, permissions, does not match public.ini's root). */
+int lfh_root_load(const char *dir, uint8_t sk[64], lfh_err *err);
+
+/*
+ * Deterministic identity from a 32-byte seed (test vectors, benchmarks),
+ * including pub.root_pk (the root secret is not kept: see lfh_root_from_seed).
+ */
 int lfh_identity_from_seed(const char *agency, const uint8_t seed[32], lfh_identity **out, lfh_err *err);
 
-/* Read / write a public key file (format above). Write refuses to overwrite. */
+/*
+ * The root key pair lfh_identity_from_seed derives from seed (tests: to
+ * certify with it). sk: 64 bytes, ideally sodium_malloc'd.
+ */
+void lfh_root_from_seed(const uint8_t seed[32], uint8_t pk[32], uint8_t sk[64]);
+
+/*
+ * Read / write a public key file (format above). Both refuse a root key that
+ * is not a valid Ed25519 point or equals the sign key.
+ */
 int lfh_pubkeys_load(const char *path, lfh_pubkeys *out, lfh_err *err);
 int lfh_pubkeys_write(const lfh_pubkeys *pk, FILE *f, lfh_err *err);
 
 /* Z85 text (40 chars + NUL) of a CURVE public key, for zmq_setsockopt. */
 void lfh_curve_z85(const uint8_t pk[32], char out[41]);
+
+/* Write id's operational secrets (0600) and public.ini into dir, never replacing a file. */
+int lfh_identity_save(const lfh_identity *id, const char *dir, lfh_err *err);
+
+/* Create dir/name with data (mode 0644) durably, never replacing a file (LFH_EEXIST). */
+int lfh_file_write_new(const char *dir, const char *name, const void *data, size_t len,
+		       lfh_err *err);
 
 #endif

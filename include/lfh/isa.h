@@ -55,6 +55,7 @@ typedef struct lfh_isa_party {
 	char name[LFH_ISA_NAME_MAX + 1];       /* "Cumbria Constabulary" */
 	char role[LFH_ISA_NAME_MAX + 1];       /* "police", "district council", ... */
 	char controller[LFH_ISA_NAME_MAX + 1]; /* "joint controller", "independent controller", ... */
+	uint8_t root_pk[32];                   /* Ed25519: the agency's long-term root identity key */
 	uint8_t sign_pk[32], box_pk[32], curve_pk[32];
 	char endpoint[LFH_ISA_ENDPOINT_MAX + 1]; /* tcp://host:port of its node */
 } lfh_isa_party;
@@ -92,8 +93,9 @@ typedef struct lfh_isa {
  * dates real YYYY-MM-DD with review after effective; 1..16 purposes, a
  * lawful basis, 0..16 gateways (text: no control characters, valid UTF-8);
  * 2..32 parties sorted by id, unique, each with name, role, controller,
- * a tcp:// endpoint, a valid Ed25519 sign key, non-zero box and curve keys,
- * no key shared with another party; 1..32 categories sorted by name, unique,
+ * a tcp:// endpoint, valid Ed25519 root and sign keys, non-zero box and
+ * curve keys, no two keys equal (the root not one of the party's own
+ * operational keys, no key shared with another party); 1..32 categories sorted by name, unique,
  * kind and rule in range, agencies sorted, unique, parties, at least one for
  * "named" and none for "all", retention 1..36500 days; signers sorted,
  * unique parties. Returns 0, or LFH_EINVAL with the first problem, which
@@ -112,10 +114,11 @@ enum lfh_isa_field {
 	LFH_ISA_F_LAWFUL_BASIS,
 	LFH_ISA_F_GATEWAYS,     /* i = gateway, or -1: the list */
 	LFH_ISA_F_PARTIES,      /* the list */
-	LFH_ISA_F_PARTY_ID,     /* i = party, for these eight */
+	LFH_ISA_F_PARTY_ID,     /* i = party, for these nine */
 	LFH_ISA_F_PARTY_NAME,
 	LFH_ISA_F_PARTY_ROLE,
 	LFH_ISA_F_PARTY_CONTROLLER,
+	LFH_ISA_F_PARTY_ROOT,
 	LFH_ISA_F_PARTY_SIGN,
 	LFH_ISA_F_PARTY_BOX,
 	LFH_ISA_F_PARTY_CURVE,
@@ -165,7 +168,7 @@ int lfh_isa_hash_of(const lfh_isa *isa, uint8_t out[32], lfh_err *err);
 const lfh_isa_party *lfh_isa_party_find(const lfh_isa *isa, const char *id);
 const lfh_isa_category *lfh_isa_category_find(const lfh_isa *isa, const char *name);
 
-/* The party's public keys as an lfh_pubkeys (key_id derived). */
+/* The party's public keys, root included, as an lfh_pubkeys (key_id derived). */
 void lfh_isa_party_pubkeys(const lfh_isa_party *p, lfh_pubkeys *out);
 
 /*
@@ -195,8 +198,8 @@ const char *lfh_isa_kind_name(enum lfh_isa_kind k);
 const char *lfh_isa_rule_name(enum lfh_isa_rule r);
 
 /*
- * Plain-words description for people (`lfh isa show`): parties, purposes,
- * lawful basis, and per category who receives it and for how long it is kept.
+ * Plain-words description for people (`lfh isa show`): parties (with the
+ * key ids of their sign and root keys), purposes, lawful basis, and per category who receives it and for how long it is kept.
  * Appends the text and a NUL to out; out->len counts the text, not the NUL.
  * Fails (as lfh_isa_encode) if isa is not valid.
  */

@@ -28,11 +28,17 @@
 #include "lfh/store.h"
 
 struct lfh_isa;
+struct lfh_keyring;
 struct lfh_risk_form;
 
 typedef struct lfh_node {
 	lfh_config cfg;
-	lfh_identity *id;
+	lfh_identity *id;          /* our newest operational key generation: signs */
+	uint32_t gen;              /* its number (1 = the keys the ISA names) */
+	lfh_identity *prev_id;     /* the generation before (transport in grace, late grants), or NULL */
+	struct lfh_keyring *keys;  /* every member's generations (include/lfh/keyring.h) */
+	uint64_t keys_version;     /* bumped whenever member keys or membership change */
+	int removed;               /* the ISA in force no longer names us: no replication */
 	lfh_store *store;
 	uint8_t hub_id[32];
 	uint64_t hlc_last;
@@ -145,6 +151,17 @@ int lfh_node_gaps(lfh_node *n, lfh_txn *t, const char *author, uint64_t *first_m
  */
 int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, lfh_event *ev,
 			lfh_record *body, lfh_err *err);
+
+/* Category and case id (16 zero bytes) of key-management events (CERT, REVOKE). */
+#define LFH_KEYS_CATEGORY "keys"
+
+/*
+ * Store and send a CERT event carrying cert (our newest generation's
+ * certificate, already verified): n->id must be that generation, whose key
+ * signs the event.
+ */
+int lfh_node_publish_cert(lfh_node *n, lfh_txn *t, const uint8_t *cert, size_t len,
+			  lfh_write_result *res, lfh_err *err);
 
 /* Retention in its own durable transaction (lfh_policy_retention); no-op without an ISA. */
 int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err);

@@ -87,4 +87,19 @@ int lfh_policy_isa(lfh_node *n, lfh_txn *t, uint32_t version, const lfh_isa **ou
 int lfh_policy_parse_next(lfh_node *n, const char *path, lfh_isa *out, lfh_buf *bytes,
 			  uint8_t hash[32], lfh_err *err);
 
+/* Meta counters of our sharing-key epoch (PROTOCOL.md 15) and when it began. */
+#define LFH_META_SHARING_EPOCH "sharing_epoch"
+#define LFH_META_SHARING_EPOCH_MS "sharing_epoch_ms"
+
+/*
+ * Start a new sharing-key epoch: every later write uses a fresh key per
+ * (case, category), granted only to who receives it then. Earlier epochs'
+ * keys are kept. `why` is logged; the new epoch goes to *epoch if not NULL.
+ */
+int lfh_policy_rotate_sharing(lfh_node *n, lfh_txn *t, const char *why, uint32_t *epoch,
+			      lfh_err *err);
+
+/* A new epoch if the current one is cfg.sharing_rotate_days old at now_ms (retention tick). */
+int lfh_policy_sharing_schedule(lfh_node *n, lfh_txn *t, uint64_t now_ms, lfh_err *err);
+
 #endif

@@ -147,6 +147,8 @@ enum lfh_table {
 	LFH_TBL_BACKFILL = 3,  /* event id(32) -> "" : earlier event shared with us on joining */
 	LFH_TBL_SHRED = 4,     /* case(16) category(32) -> shred record */
 	LFH_TBL_USERS = 5,     /* user name (1..63 bytes) -> user record (node/ctl_users.c) */
+	LFH_TBL_KEYGEN = 6,    /* certified key generations (include/lfh/keyring.h) */
+	LFH_TBL_REVOKED = 7,   /* key revocations (include/lfh/keyring.h) */
 	LFH_TBL_COUNT
 };
 
@@ -172,6 +174,11 @@ int lfh_store_shred_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN],
 			  const uint8_t case_id[LFH_CASE_LEN], uint64_t hlc, lfh_err *err);
 int lfh_store_keys_delete(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 			  uint64_t *deleted, lfh_err *err);
+
+/* Names of every sharing key held (never the keys): fn returns 0 to go on, 1 to stop. */
+typedef int (*lfh_keyname_fn)(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			      const char *creator, uint32_t epoch);
+int lfh_store_scan_key_names(lfh_txn *t, lfh_keyname_fn fn, void *ctx, lfh_err *err);
 
 /* Serve an event we hold to one more agency (backfill): a new local sequence for it. */
 int lfh_store_rcpt_add(lfh_txn *t, const char *rcpt, const uint8_t id[LFH_ID_LEN], lfh_err *err);

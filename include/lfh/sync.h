@@ -2,10 +2,13 @@
  * sync.h - replication with peer nodes over ZeroMQ CURVE.
  *
  * One ROUTER (CURVE server) serves peers' PULL/FETCH and receives their
- * NOTIFYs; one DEALER (CURVE client) per peer pulls from it. A ZAP handler,
- * bound before the ROUTER, admits only configured peers' CURVE keys and
- * names each connection by agency id (ZAP User-Id), which is what every
- * request is checked against. Runs inside the daemon's single zmq_poll loop.
+ * NOTIFYs; a DEALER (CURVE client) per peer and per key it may serve with
+ * pulls from it. A ZAP handler, bound before the ROUTER, admits only the
+ * transport keys the keyring allows peers now and names each connection by
+ * agency id (ZAP User-Id), which is what every request is checked against.
+ * Peers and keys follow the ISA and key events at run time (lfh_sync_tick).
+ * Runs inside the daemon's single zmq_poll loop; the number of poll items
+ * (lfh_sync_nitems) may change after each tick.
  */
 #ifndef LFH_SYNC_H
 #define LFH_SYNC_H
@@ -18,6 +21,9 @@
 #include "lfh/node.h"
 
 typedef struct lfh_sync lfh_sync;
+
+/* Poll items the sync loop may need at most: ZAP, ROUTER, two DEALERs per peer. */
+#define LFH_SYNC_ITEMS_MAX (2 + 2 * LFH_MAX_PEERS)
 
 typedef struct lfh_peer_status {
 	const char *agency;

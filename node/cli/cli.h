@@ -16,7 +16,9 @@ int isa_main(int argc, char **argv);      /* cmd_isa.c: check, show FILE */
 int isa_node_main(int argc, char **argv); /* cmd_isa_node.c: show, propose, sign, explain, ... */
 int audit_main(int argc, char **argv);    /* cmd_audit.c: list and export the audit log */
 int report_main(int argc, char **argv);   /* cmd_report.c: performance, tactical */
-int admin_main(int argc, char **argv);    /* cmd_admin.c: user add, revoke, list */
+int admin_main(int argc, char **argv);    /* cmd_admin.c: user add, revoke, list; keys -> */
+int keys_admin_main(int argc, char **argv, int json); /* cmd_keys_admin.c: admin keys ... */
+void keys_admin_usage(FILE *f);
 
 #include <stdio.h>
 struct step_def;

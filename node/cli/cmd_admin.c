@@ -25,6 +25,8 @@ static void usage(FILE *f)
 		"usage: lfh admin user add NAME --role ROLE [--out FILE] [--json]\n"
 		"       lfh admin user revoke NAME [--json]\n"
 		"       lfh admin user list [--json]\n"
+		"       lfh admin keys ...  (key generations, rotation, revocation:\n"
+		"                           see lfh admin keys --help)\n"
 		"\n"
 		"Manage the caseworkers registered at this agency's node. Each has a role\n"
 		"and their own key; once an admin is registered, the node accepts only\n"
@@ -262,7 +264,10 @@ int admin_main(int argc, char **argv)
 	/* --help and --json anywhere; the rest in order */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
+			if (argc > 1 && !strcmp(argv[1], "keys"))
+				keys_admin_usage(stdout);
+			else
+				usage(stdout);
 			return 0;
 		}
 		if (!strcmp(argv[i], "--json"))
@@ -274,6 +279,8 @@ int admin_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (n >= 1 && !strcmp(args[0], "keys"))
+		return keys_admin_main(n - 1, args + 1, json);
 	if (n < 2 || strcmp(args[0], "user") != 0) {
 		usage(stderr);
 		return 2;

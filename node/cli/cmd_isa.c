@@ -209,6 +209,11 @@ static void json_party(const lfh_isa_party *p)
 	json_str(p->endpoint);
 	printf(", \"key_id\": ");
 	json_hex(kid, sizeof kid);
+	lfh_key_id(p->root_pk, kid);
+	printf(", \"root_key_id\": ");
+	json_hex(kid, sizeof kid);
+	printf(", \"root\": ");
+	json_hex(p->root_pk, 32);
 	printf(", \"sign\": ");
 	json_hex(p->sign_pk, 32);
 	printf(", \"box\": ");

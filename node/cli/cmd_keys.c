@@ -4,7 +4,11 @@
  *
  *   lfh keys init --agency ID --out DIR
  *   lfh keys export --dir DIR [--out FILE]
- *   lfh keys show FILE
+ *   lfh keys show FILE|DIR
+ *
+ * Every agency has a long-term root identity key (root.key, whose public
+ * half is the `root` of its public key file and of its ISA party); it is
+ * only needed to certify operational keys, so it may be moved offline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +32,7 @@ static const char usage_keys[] =
 	"commands:\n"
 	"  init --agency ID --out DIR     create a new identity (key directory)\n"
 	"  export --dir DIR [--out FILE]  write the public key file for the other agencies\n"
-	"  show FILE                      check a public key file and print its fingerprint\n"
+	"  show FILE|DIR                  check a public key file and print its fingerprint\n"
 	"\n"
 	"Run `lfh keys COMMAND --help` for details.\n";
 
@@ -36,7 +40,9 @@ static const char usage_init[] =
 	"usage: lfh keys init --agency ID --out DIR\n"
 	"\n"
 	"Create a new identity for agency ID in DIR (created with mode 0700 if missing):\n"
-	"sign.key, box.key, curve.key (secret, mode 0600) and public.ini (mode 0644).\n"
+	"root.key, sign.key, box.key, curve.key (secret, mode 0600) and public.ini\n"
+	"(mode 0644). root.key is the agency's long-term root identity: the node never\n"
+	"needs it, so move it offline once it has certified the operational keys.\n"
 	"Refuses to overwrite existing key files.\n"
 	"\n"
 	"options:\n"
@@ -64,17 +70,20 @@ static const char usage_export[] =
 	"  lfh keys export --dir /etc/lfhd/keys | less\n";
 
 static const char usage_show[] =
-	"usage: lfh keys show FILE\n"
+	"usage: lfh keys show FILE|DIR\n"
 	"\n"
 	"Validate a public key file (from `lfh keys export`) and print its agency, key id,\n"
-	"keys and fingerprint. Compare the fingerprint with the sending agency by phone\n"
-	"or in person before adding the file to a node configuration.\n"
+	"root key, keys and fingerprint. Compare the fingerprint with the sending agency\n"
+	"by phone or in person before adding the file to a node configuration.\n"
+	"Given a key directory (or its public.ini), also says whether the root secret\n"
+	"(root.key) is in it, and checks it if so.\n"
 	"\n"
 	"options:\n"
 	"  -h, --help        show this help\n"
 	"\n"
-	"example:\n"
-	"  lfh keys show /etc/lfhd/peers/housing.pub\n";
+	"examples:\n"
+	"  lfh keys show /etc/lfhd/peers/housing.pub\n"
+	"  lfh keys show /etc/lfhd/keys\n";
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
 {
@@ -109,12 +118,12 @@ static void getopt_reset(void)
 
 /*
  * Human-comparable fingerprint of a whole public key file:
- * BLAKE2b-256("lfhub pubkeys v1" || agency || 0 || sign || box || curve),
+ * BLAKE2b-256("lfhub pubkeys v2" || agency || 0 || root || sign || box || curve),
  * first 20 bytes as 10 groups of 4 hex digits.
  */
 static void fingerprint(const lfh_pubkeys *pk, char out[50])
 {
-	static const char tag[] = "lfhub pubkeys v1";
+	static const char tag[] = "lfhub pubkeys v2";
 	crypto_generichash_state st;
 	uint8_t h[32];
 	char hex[65];
@@ -122,6 +131,7 @@ static void fingerprint(const lfh_pubkeys *pk, char out[50])
 	crypto_generichash_init(&st, NULL, 0, sizeof h);
 	crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag - 1);
 	crypto_generichash_update(&st, (const uint8_t *)pk->agency, strlen(pk->agency) + 1);
+	crypto_generichash_update(&st, pk->root_pk, 32);
 	crypto_generichash_update(&st, pk->sign_pk, 32);
 	crypto_generichash_update(&st, pk->box_pk, 32);
 	crypto_generichash_update(&st, pk->curve_pk, 32);
@@ -166,7 +176,8 @@ static int keys_init(int argc, char **argv)
 
 	lfh_err e;
 	lfh_pubkeys pk;
-	char path[4096], kid[2 * LFH_KEYID_LEN + 1], fp[50];
+	char path[4096], kid[2 * LFH_KEYID_LEN + 1], rkid[2 * LFH_KEYID_LEN + 1], root[65], fp[50];
+	uint8_t rid[LFH_KEYID_LEN];
 	lfh_err_clear(&e);
 	if (lfh_identity_generate(agency, dir, &e) != 0)
 		return fail(&e);
@@ -174,11 +185,16 @@ static int keys_init(int argc, char **argv)
 	if (lfh_pubkeys_load(path, &pk, &e) != 0)
 		return fail(&e);
 	lfh_hex(kid, pk.key_id, LFH_KEYID_LEN);
+	lfh_key_id(pk.root_pk, rid);
+	lfh_hex(rkid, rid, LFH_KEYID_LEN);
+	lfh_hex(root, pk.root_pk, 32);
 	fingerprint(&pk, fp);
 	printf("created identity for agency %s in %s\n", pk.agency, dir);
 	printf("public key file: %s\n", path);
 	printf("key id:          %s\n", kid);
+	printf("root key:        %s (root key id %s)\n", root, rkid);
 	printf("fingerprint:     %s\n", fp);
+	printf("root secret:     %s/root.key — move it offline after certifying\n", dir);
 	printf("next: lfh keys export --dir %s --out %s.pub   (give it to the other agencies)\n", dir,
 	       pk.agency);
 	return 0;
@@ -249,9 +265,12 @@ static int keys_export(int argc, char **argv)
 		unlink(out);
 		return fail(&e);
 	}
-	char kid[2 * LFH_KEYID_LEN + 1];
+	char kid[2 * LFH_KEYID_LEN + 1], rkid[2 * LFH_KEYID_LEN + 1];
+	uint8_t rid[LFH_KEYID_LEN];
 	lfh_hex(kid, pk.key_id, LFH_KEYID_LEN);
-	printf("wrote %s (agency %s, key id %s)\n", out, pk.agency, kid);
+	lfh_key_id(pk.root_pk, rid);
+	lfh_hex(rkid, rid, LFH_KEYID_LEN);
+	printf("wrote %s (agency %s, key id %s, root key id %s)\n", out, pk.agency, kid, rkid);
 	return 0;
 }
 
@@ -278,11 +297,35 @@ static int keys_show(int argc, char **argv)
 	const char *file = argv[optind];
 	lfh_err e;
 	lfh_pubkeys pk;
-	char kid[2 * LFH_KEYID_LEN + 1], sign[65], box[65], curve[41], fp[50];
+	char kid[2 * LFH_KEYID_LEN + 1], rkid[2 * LFH_KEYID_LEN + 1], root[65], sign[65], box[65],
+		curve[41], fp[50], path[4096], dir[4096];
+	uint8_t rid[LFH_KEYID_LEN];
+	struct stat st;
+
+	/* A key directory, or its public.ini: also report on root.key there. */
+	dir[0] = '\0';
+	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(dir, sizeof dir, "%s", file);
+		if (snprintf(path, sizeof path, "%s/public.ini", file) >= (int)sizeof path)
+			return usage_error(usage_show, "path too long: '%s'", file);
+		file = path;
+	} else {
+		const char *slash = strrchr(file, '/');
+		const char *base = slash ? slash + 1 : file;
+		if (strcmp(base, "public.ini") == 0) {
+			if (!slash)
+				snprintf(dir, sizeof dir, ".");
+			else
+				snprintf(dir, sizeof dir, "%.*s", slash == file ? 1 : (int)(slash - file), file);
+		}
+	}
 	lfh_err_clear(&e);
 	if (lfh_pubkeys_load(file, &pk, &e) != 0)
 		return fail(&e);
 	lfh_hex(kid, pk.key_id, LFH_KEYID_LEN);
+	lfh_key_id(pk.root_pk, rid);
+	lfh_hex(rkid, rid, LFH_KEYID_LEN);
+	lfh_hex(root, pk.root_pk, 32);
 	lfh_hex(sign, pk.sign_pk, 32);
 	lfh_hex(box, pk.box_pk, 32);
 	lfh_curve_z85(pk.curve_pk, curve);
@@ -290,10 +333,30 @@ static int keys_show(int argc, char **argv)
 	printf("file:        %s\n", file);
 	printf("agency:      %s\n", pk.agency);
 	printf("key id:      %s\n", kid);
+	printf("root:        %s (Ed25519, root key id %s)\n", root, rkid);
 	printf("sign:        %s (Ed25519)\n", sign);
 	printf("box:         %s (X25519)\n", box);
 	printf("curve:       %s (CURVE, Z85)\n", curve);
 	printf("fingerprint: %s\n", fp);
+	if (dir[0]) {
+		uint8_t *sk = sodium_malloc(64);
+		int rc;
+		if (!sk) {
+			fprintf(stderr, "lfh: out of memory\n");
+			return 1;
+		}
+		lfh_err_clear(&e);
+		rc = lfh_root_load(dir, sk, &e);
+		sodium_free(sk);
+		if (rc == 0) {
+			printf("root secret: present — move root.key offline after certifying\n");
+		} else if (rc == LFH_ENOTFOUND) {
+			printf("root secret: offline\n");
+		} else {
+			printf("root secret: UNUSABLE\n");
+			return fail(&e);
+		}
+	}
 	return 0;
 }
 

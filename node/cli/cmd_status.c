@@ -52,8 +52,13 @@ int status_main(int argc, char **argv)
 		if (lfh_record_str(n, "isa_review"))
 			printf("ISA      version %s, review due %s\n", cli_field(n, "isa_version", b, sizeof b),
 			       lfh_record_str(n, "isa_review"));
+		if (lfh_record_str(n, "key_expires"))
+			printf("keys     generation %s, expires %s\n",
+			       cli_field(n, "key_generation", b, sizeof b), lfh_record_str(n, "key_expires"));
 		if (lfh_record_str(n, "warning"))
 			printf("WARNING  %s\n", lfh_record_str(n, "warning"));
+		if (lfh_record_str(n, "key_warning"))
+			printf("WARNING  %s\n", lfh_record_str(n, "key_warning"));
 		if (strcmp(cli_field(n, "evidence", b, sizeof b), "0"))
 			printf("WARNING  %s equivocation evidence records (see logs)\n", b);
 		putchar('\n');

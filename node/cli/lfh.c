@@ -24,7 +24,7 @@ static const struct {
 	{ "keys", keys_main, "create and export an agency's keys" },
 	{ "audit", audit_main, "the audit log: who read or wrote what, and when" },
 	{ "report", report_main, "performance figures and the monthly tactical picture" },
-	{ "admin", admin_main, "caseworker accounts: add, revoke and list users (admins)" },
+	{ "admin", admin_main, "caseworker accounts (admin user) and key management (admin keys)" },
 };
 
 static void usage(FILE *f)

@@ -13,6 +13,8 @@
 #      5th signature it is applied everywhere;
 #   4. retention: a closed case is shredded at every node once its retention
 #      periods end (test clock, no sleeping), and `case show` says so.
+#   Also: every party's root key is in the ISA (`isa show`); police's node
+#   runs with its root.key moved offline.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_bins
@@ -20,10 +22,29 @@ require_bins
 AG=(police council housing health probation)
 isa_hub_setup "${AG[@]}"
 export LFH_TEST_CLOCK_FILE=$W/clock
+
+# ---- root identity keys
+out=$("$LFH" isa show "$W/hub.isa" 2>&1)
+n=$(grep -c 'root key id [0-9a-f]\{16\}$' <<<"$out")
+check_eq "isa show names the root key id of each of the five parties" 5 "$n"
+out=$("$LFH" keys show "$W/police/keys" 2>&1)
+if [[ $out == *"root secret: present"* ]]; then
+	tap_ok "keys show: police's root secret is present after keys init"
+else
+	tap_fail "keys show: police's root secret is present after keys init" "$out"
+fi
+mkdir -m 700 "$W/offline" && mv "$W/police/keys/root.key" "$W/offline/police-root.key" ||
+	bail "move police's root.key offline"
+out=$("$LFH" keys show "$W/police/keys" 2>&1)
+if [[ $out == *"root secret: offline"* ]]; then
+	tap_ok "keys show: police's root secret is offline once moved"
+else
+	tap_fail "keys show: police's root secret is offline once moved" "$out"
+fi
 for n in "${AG[@]}"; do
 	node_start "$n" || bail "start $n"
 done
-tap_ok "five nodes started from one genesis ISA"
+tap_ok "five nodes started from one genesis ISA (police's root key offline)"
 
 hubs=$(for n in "${AG[@]}"; do status_field "$n" hub_id; done | sort -u | wc -l)
 check_eq "every node derives the same hub id from the genesis ISA" 1 "$hubs"

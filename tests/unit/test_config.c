@@ -418,7 +418,7 @@ static void test_errors_peers(void **state)
 		write_str(bad, "[agency]\nid = housing\n");
 		snprintf(s, sizeof s,
 			 "%s[peer housing]\nendpoint = tcp://127.0.0.1:7103\npubkey = peers/bad.pub\n", good_node);
-		expect_error(t, s, 10, "missing key 'sign'");
+		expect_error(t, s, 10, "missing key 'root'");
 	}
 	snprintf(s, sizeof s,
 		 "%s%s[peer probation]\nendpoint = tcp://127.0.0.1:7104\npubkey = peers/probation.pub\n",

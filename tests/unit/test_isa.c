@@ -241,6 +241,7 @@ static void test_example(void **state)
 		assert_string_equal(isa0.parties[i].id, sorted[i]);
 	for (int i = 0; i < 6; i++) {
 		assert_non_null(p = lfh_isa_party_find(&isa0, agencies[i]));
+		assert_memory_equal(p->root_pk, keys[i].root_pk, 32); /* from the key file */
 		assert_memory_equal(p->sign_pk, keys[i].sign_pk, 32);
 		assert_memory_equal(p->box_pk, keys[i].box_pk, 32);
 		assert_memory_equal(p->curve_pk, keys[i].curve_pk, 32);
@@ -277,6 +278,7 @@ static void test_party_pubkeys(void **state)
 	(void)state;
 	lfh_isa_party_pubkeys(lfh_isa_party_find(&isa0, "housing"), &pk);
 	assert_string_equal(pk.agency, "housing");
+	assert_memory_equal(pk.root_pk, keys[2].root_pk, 32);
 	assert_memory_equal(pk.sign_pk, keys[2].sign_pk, 32);
 	assert_memory_equal(pk.key_id, keys[2].key_id, LFH_KEYID_LEN);
 }
@@ -299,6 +301,7 @@ typedef struct rawopt {
 	int wide_version;  /* version as uint64 (0xcf) */
 	int str8_hub;      /* hub as str8 */
 	int extra;         /* a 13th element */
+	int no_root;       /* parties without root (8 elements) */
 } rawopt;
 
 static void raw_isa(const lfh_isa *isa, const rawopt *o, lfh_buf *out)
@@ -332,11 +335,13 @@ static void raw_isa(const lfh_isa *isa, const rawopt *o, lfh_buf *out)
 	msgpack_pack_array(&pk, isa->nparties);
 	for (uint32_t i = 0; i < isa->nparties; i++) {
 		const lfh_isa_party *p = &isa->parties[i];
-		msgpack_pack_array(&pk, 8);
+		msgpack_pack_array(&pk, o->no_root ? 8 : 9);
 		pk_str(&pk, p->id);
 		pk_str(&pk, p->name);
 		pk_str(&pk, p->role);
 		pk_str(&pk, p->controller);
+		if (!o->no_root)
+			msgpack_pack_bin_with_body(&pk, p->root_pk, 32);
 		msgpack_pack_bin_with_body(&pk, p->sign_pk, 32);
 		msgpack_pack_bin_with_body(&pk, p->box_pk, 32);
 		msgpack_pack_bin_with_body(&pk, p->curve_pk, 32);
@@ -425,6 +430,66 @@ static void test_roundtrip(void **state)
 	lfh_buf_free(&a);
 	lfh_buf_free(&b);
 	lfh_buf_free(&raw);
+}
+
+/* The root key: encoded as a bin32 just before sign, decoded back, hashed. */
+static void test_root_encoding(void **state)
+{
+	static lfh_isa d, other;
+	lfh_buf enc = {0}, enc2 = {0};
+	uint8_t h0[32], h1[32], pk[32], sk[64];
+	uint8_t want[2 + 32 + 2 + 32];
+	const lfh_isa_party *p;
+
+	(void)state;
+	assert_int_equal(lfh_isa_encode(&isa0, &enc, NULL), 0);
+	/* every party: c4 20 <root> c4 20 <sign> */
+	for (uint32_t i = 0; i < isa0.nparties; i++) {
+		p = &isa0.parties[i];
+		want[0] = 0xc4, want[1] = 0x20;
+		memcpy(want + 2, p->root_pk, 32);
+		want[34] = 0xc4, want[35] = 0x20;
+		memcpy(want + 36, p->sign_pk, 32);
+		size_t at = 0;
+		while (at + sizeof want <= enc.len && memcmp(enc.data + at, want, sizeof want) != 0)
+			at++;
+		assert_true(at + sizeof want <= enc.len);
+	}
+	assert_int_equal(lfh_isa_decode(enc.data, enc.len, &d, NULL), 0);
+	for (uint32_t i = 0; i < isa0.nparties; i++)
+		assert_memory_equal(d.parties[i].root_pk, isa0.parties[i].root_pk, 32);
+	/* another root for one party: another version hash */
+	other = isa0;
+	crypto_sign_keypair(pk, sk);
+	memcpy(other.parties[3].root_pk, pk, 32);
+	assert_int_equal(lfh_isa_hash_of(&isa0, h0, NULL), 0);
+	assert_int_equal(lfh_isa_hash_of(&other, h1, NULL), 0);
+	assert_memory_not_equal(h0, h1, 32);
+	assert_int_equal(lfh_isa_encode(&other, &enc2, NULL), 0);
+	assert_int_equal(lfh_isa_decode(enc2.data, enc2.len, &d, NULL), 0);
+	assert_memory_equal(d.parties[3].root_pk, pk, 32);
+	assert_memory_equal(&d, &other, sizeof d);
+	lfh_buf_reset(&enc2);
+	/* parties of 8 elements (without root, the layout before root keys) are refused */
+	{
+		rawopt o = {0};
+		o.no_root = 1;
+		raw_isa(&isa0, &o, &enc2);
+		assert_int_equal(decode_expect(enc2.data, enc2.len, "[id, name, role, controller, root, sign,"),
+				 LFH_ECODEC);
+		lfh_buf_reset(&enc2);
+	}
+	/* an invalid root point is refused by the decoder */
+	other = isa0;
+	memset(other.parties[0].root_pk, 0, 32);
+	{
+		rawopt o = {0};
+		raw_isa(&other, &o, &enc2);
+		assert_int_equal(decode_expect(enc2.data, enc2.len, "parties[council].root: not a valid Ed25519"),
+				 LFH_ECODEC);
+	}
+	lfh_buf_free(&enc);
+	lfh_buf_free(&enc2);
 }
 
 static void test_hash_stable(void **state)
@@ -722,20 +787,31 @@ static void test_text_rules(void **state)
 	free(t);
 }
 
+/* police's keys written inline (root on a line of its own, unless root is NULL) */
+static char *police_inline(const char *root, const char *sign, const char *box, const char *curve)
+{
+	char inline_keys[400], r[100] = "";
+
+	if (root)
+		snprintf(r, sizeof r, "root = \"%s\";\n    ", root);
+	snprintf(inline_keys, sizeof inline_keys, "%ssign = \"%s\"; box = \"%s\";\n    curve = \"%s\";", r,
+		 sign, box, curve);
+	return replace(example, "keys = \"keys/police.pub\";", inline_keys);
+}
+
 static void test_text_keys(void **state)
 {
 	static lfh_isa inl;
-	char sign[65], box[65], curve[41], inline_keys[300], *t;
+	char root[65], sign[65], box[65], curve[41], *t;
 	uint8_t h0[32], h1[32];
 
 	(void)state;
 	/* inline keys give the same agreement as the key file */
+	lfh_hex(root, keys[0].root_pk, 32);
 	lfh_hex(sign, keys[0].sign_pk, 32);
 	lfh_hex(box, keys[0].box_pk, 32);
 	lfh_curve_z85(keys[0].curve_pk, curve);
-	snprintf(inline_keys, sizeof inline_keys, "sign = \"%s\"; box = \"%s\";\n    curve = \"%s\";",
-		 sign, box, curve);
-	t = replace(example, "keys = \"keys/police.pub\";", inline_keys);
+	t = police_inline(root, sign, box, curve);
 	assert_int_equal(parse_text(t, &inl), 0);
 	assert_int_equal(lfh_isa_hash_of(&isa0, h0, NULL), 0);
 	assert_int_equal(lfh_isa_hash_of(&inl, h1, NULL), 0);
@@ -743,22 +819,22 @@ static void test_text_keys(void **state)
 	free(t);
 	/* a bad inline key */
 	box[5] = 'x';
-	snprintf(inline_keys, sizeof inline_keys, "sign = \"%s\"; box = \"%s\";\n    curve = \"%s\";",
-		 sign, box, curve);
-	t = replace(example, "keys = \"keys/police.pub\";", inline_keys);
+	t = police_inline(root, sign, box, curve);
 	expect_only(t, line_of(t, box), "parties[police].box: expected 64 hex digits");
 	free(t);
 	/* not a valid Ed25519 point */
 	memset(sign, '0', 64);
 	box[5] = '0';
 	lfh_hex(box, keys[0].box_pk, 32);
-	snprintf(inline_keys, sizeof inline_keys, "sign = \"%s\"; box = \"%s\";\n    curve = \"%s\";",
-		 sign, box, curve);
-	t = replace(example, "keys = \"keys/police.pub\";", inline_keys);
+	t = police_inline(root, sign, box, curve);
 	expect_only(t, line_of(t, sign), "parties[police].sign: not a valid Ed25519 public key");
 	free(t);
+	lfh_hex(sign, keys[0].sign_pk, 32);
 	/* both forms */
 	t = replace(example, "keys = \"keys/police.pub\";", "keys = \"keys/police.pub\"; box = \"00\";");
+	expect_only(t, line_of(t, "keys/police.pub"), "either keys");
+	free(t);
+	t = replace(example, "keys = \"keys/police.pub\";", "keys = \"keys/police.pub\";\n    root = \"00\";");
 	expect_only(t, line_of(t, "keys/police.pub"), "either keys");
 	free(t);
 	/* another agency's key file; a missing one */
@@ -781,7 +857,68 @@ static void test_text_keys(void **state)
 	assert_int_equal(parse_text(t, &inl), LFH_EINVAL);
 	expect_problem(line_of(t, "keys/police.pub"), "parties[police].sign: the same key as parties[fire].sign");
 	expect_problem(line_of(t, "keys/police.pub"), "parties[police].curve: the same key as parties[fire].curve");
-	assert_int_equal(errs.n, 3);
+	expect_problem(line_of(t, "keys/police.pub"), "parties[police].root: the same key as parties[fire].root");
+	assert_int_equal(errs.n, 4);
+	free(t);
+}
+
+/* The root key in the text form: required, a valid point, a key of its own. */
+static void test_text_root(void **state)
+{
+	static lfh_isa inl;
+	char root[65], sign[65], box[65], curve[41], other[65], *t;
+
+	(void)state;
+	lfh_hex(root, keys[0].root_pk, 32);
+	lfh_hex(sign, keys[0].sign_pk, 32);
+	lfh_hex(box, keys[0].box_pk, 32);
+	lfh_curve_z85(keys[0].curve_pk, curve);
+	/* inline keys without root: named, on the party's line */
+	t = police_inline(NULL, sign, box, curve);
+	expect_only(t, line_of(t, "{ id = \"police\""), "parties[police]: missing 'root'");
+	free(t);
+	/* not hex, not a point */
+	t = police_inline("12ab", sign, box, curve);
+	expect_only(t, line_of(t, "    root = "), "parties[police].root: expected 64 hex digits (an Ed25519 public key)");
+	free(t);
+	memset(other, '0', 64);
+	other[64] = '\0';
+	t = police_inline(other, sign, box, curve);
+	expect_only(t, line_of(t, "    root = "), "parties[police].root: not a valid Ed25519 public key");
+	free(t);
+	/* the party's own sign key as its root: refused */
+	t = police_inline(sign, sign, box, curve);
+	expect_only(t, line_of(t, "    root = "),
+		    "parties[police].root: the same key as parties[police].sign (the root key must be a separate");
+	free(t);
+	/* another party's root: refused */
+	lfh_hex(other, keys[1].root_pk, 32); /* council's */
+	t = police_inline(other, sign, box, curve);
+	expect_only(t, line_of(t, "    root = "), "parties[police].root: the same key as parties[council].root");
+	free(t);
+	/* another party's sign key as root: refused */
+	lfh_hex(other, keys[5].sign_pk, 32); /* fire's */
+	t = police_inline(other, sign, box, curve);
+	expect_only(t, line_of(t, "    root = "), "parties[police].root: the same key as parties[fire].sign");
+	free(t);
+	/* a key file without root: the file's problem, named, on the keys line */
+	{
+		char sig[65], bx[65], cv[41];
+		FILE *f = fopen(in_dir("old.pub"), "w");
+		lfh_hex(sig, keys[5].sign_pk, 32);
+		lfh_hex(bx, keys[5].box_pk, 32);
+		lfh_curve_z85(keys[5].curve_pk, cv);
+		assert_non_null(f);
+		fprintf(f, "[agency]\nid = fire\nsign = %s\nbox = %s\ncurve = %s\n", sig, bx, cv);
+		fclose(f);
+	}
+	t = replace(example, "keys = \"keys/fire.pub\"", "keys = \"old.pub\"");
+	expect_only(t, line_of(t, "old.pub"), "missing key 'root'");
+	free(t);
+	/* the root goes into the struct */
+	t = police_inline(root, sign, box, curve);
+	assert_int_equal(parse_text(t, &inl), 0);
+	assert_memory_equal(lfh_isa_party_find(&inl, "police")->root_pk, keys[0].root_pk, 32);
 	free(t);
 }
 
@@ -924,6 +1061,11 @@ static void m_party_name(lfh_isa *i) { memset(i->parties[1].name, 'n', sizeof i-
 static void m_sign(lfh_isa *i) { memset(i->parties[2].sign_pk, 0, 32); }
 static void m_box(lfh_isa *i) { memset(i->parties[2].box_pk, 0, 32); }
 static void m_shared(lfh_isa *i) { memcpy(i->parties[3].curve_pk, i->parties[0].box_pk, 32); }
+static void m_root(lfh_isa *i) { memset(i->parties[2].root_pk, 0, 32); }
+static void m_root_sign(lfh_isa *i) { memcpy(i->parties[2].root_pk, i->parties[2].sign_pk, 32); }
+static void m_root_box(lfh_isa *i) { memcpy(i->parties[2].box_pk, i->parties[2].root_pk, 32); }
+static void m_root_shared(lfh_isa *i) { memcpy(i->parties[3].root_pk, i->parties[0].root_pk, 32); }
+static void m_root_other_sign(lfh_isa *i) { memcpy(i->parties[0].root_pk, i->parties[4].sign_pk, 32); }
 static void m_endpoint(lfh_isa *i) { strcpy(i->parties[0].endpoint, "tcp://a b:1"); }
 static void m_no_cats(lfh_isa *i) { i->ncategories = 0; }
 static void m_cat_order(lfh_isa *i) { strcpy(i->categories[0].name, "zzz"); }
@@ -990,6 +1132,11 @@ static void test_validate(void **state)
 	expect_invalid(m_sign, "parties[health].sign: not a valid Ed25519 public key");
 	expect_invalid(m_box, "parties[health].box: missing");
 	expect_invalid(m_shared, "parties[housing].curve: the same key as parties[council].box");
+	expect_invalid(m_root, "parties[health].root: not a valid Ed25519 public key");
+	expect_invalid(m_root_sign, "parties[health].root: the same key as parties[health].sign");
+	expect_invalid(m_root_box, "parties[health].root: the same key as parties[health].box");
+	expect_invalid(m_root_shared, "parties[housing].root: the same key as parties[council].root");
+	expect_invalid(m_root_other_sign, "parties[police].sign: the same key as parties[council].root");
 	expect_invalid(m_endpoint, "parties[council].endpoint");
 	expect_invalid(m_no_cats, "categories: 0 categories");
 	expect_invalid(m_cat_order, ".name: out of order");
@@ -1169,6 +1316,16 @@ static void test_describe(void **state)
 	assert_non_null(strstr(s, "housing (personal data): the agencies taking part in the case, and "
 				  "always housing (Castles & Coasts Housing Association), receive it"));
 	assert_non_null(strstr(s, "police: Cumbria Constabulary"));
+	/* each party's key id and root key id */
+	for (int i = 0; i < 6; i++) {
+		uint8_t kid[LFH_KEYID_LEN];
+		char hex[2 * LFH_KEYID_LEN + 1], rhex[2 * LFH_KEYID_LEN + 1], want[160];
+		lfh_hex(hex, keys[i].key_id, LFH_KEYID_LEN);
+		lfh_key_id(keys[i].root_pk, kid);
+		lfh_hex(rhex, kid, LFH_KEYID_LEN);
+		snprintf(want, sizeof want, "key id %s, root key id %s\n", hex, rhex);
+		assert_non_null(strstr(s, want));
+	}
 	assert_non_null(strstr(s, "(the hub id)"));
 	assert_non_null(strstr(s, "signed by every party."));
 	lfh_buf_free(&b);
@@ -1183,6 +1340,7 @@ int main(void)
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_party_pubkeys),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_root_encoding),
 		cmocka_unit_test(test_hash_stable),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_bitflips),
@@ -1193,6 +1351,7 @@ int main(void)
 		cmocka_unit_test(test_text_duplicates),
 		cmocka_unit_test(test_text_rules),
 		cmocka_unit_test(test_text_keys),
+		cmocka_unit_test(test_text_root),
 		cmocka_unit_test(test_text_files),
 		cmocka_unit_test(test_text_many_problems),
 		cmocka_unit_test(test_text_error_cap),

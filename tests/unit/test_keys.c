@@ -177,6 +177,8 @@ static void test_file_modes(void **state)
 
 	generate("housing", t->keys);
 	assert_int_equal(file_mode(t->keys), 0700);
+	path_in(path, sizeof path, t->keys, "root.key");
+	assert_int_equal(file_mode(path), 0600);
 	path_in(path, sizeof path, t->keys, "sign.key");
 	assert_int_equal(file_mode(path), 0600);
 	path_in(path, sizeof path, t->keys, "box.key");
@@ -197,7 +199,7 @@ static void test_file_modes(void **state)
 		else
 			assert_true(strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0);
 	closedir(d);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 }
 
 static void test_refuse_overwrite(void **state)
@@ -217,7 +219,7 @@ static void test_refuse_overwrite(void **state)
 	lfh_err_clear(&e);
 	assert_int_equal(lfh_identity_generate("police", t->keys, &e), LFH_EEXIST);
 	assert_int_equal(e.code, LFH_EEXIST);
-	assert_contains(e.msg, "sign.key");
+	assert_contains(e.msg, "root.key"); /* the first file checked */
 
 	f = fopen(path, "rb");
 	assert_non_null(f);
@@ -225,7 +227,7 @@ static void test_refuse_overwrite(void **state)
 	fclose(f);
 	assert_memory_equal(before, after, 64);
 
-	/* Any one of the four files is enough to refuse. */
+	/* Any one of the five files is enough to refuse. */
 	char dir2[256];
 	path_in(dir2, sizeof dir2, t->root, "k2");
 	assert_int_equal(mkdir(dir2, 0700), 0);
@@ -235,6 +237,17 @@ static void test_refuse_overwrite(void **state)
 	assert_contains(e.msg, "public.ini");
 	path_in(path, sizeof path, dir2, "sign.key");
 	assert_int_equal(access(path, F_OK), -1); /* nothing was written */
+	path_in(path, sizeof path, dir2, "root.key");
+	assert_int_equal(access(path, F_OK), -1);
+	/* root.key alone (say, restored from offline storage) is enough too */
+	path_in(path, sizeof path, dir2, "public.ini");
+	assert_int_equal(unlink(path), 0);
+	path_in(path, sizeof path, dir2, "root.key");
+	write_str(path, "x");
+	assert_int_equal(lfh_identity_generate("police", dir2, &e), LFH_EEXIST);
+	assert_contains(e.msg, "root.key");
+	path_in(path, sizeof path, dir2, "public.ini");
+	assert_int_equal(access(path, F_OK), -1);
 
 	/* Bad agency id. */
 	path_in(dir2, sizeof dir2, t->root, "k3");
@@ -380,13 +393,16 @@ static void valid_public_text(char *out, size_t n)
 {
 	uint8_t seed[32];
 	lfh_identity *id = NULL;
-	char sign[65], box[65], curve[41];
+	char root[65], sign[65], box[65], curve[41];
 	memset(seed, 7, sizeof seed);
 	assert_int_equal(lfh_identity_from_seed("housing", seed, &id, NULL), 0);
+	lfh_hex(root, id->pub.root_pk, 32);
 	lfh_hex(sign, id->pub.sign_pk, 32);
 	lfh_hex(box, id->pub.box_pk, 32);
 	lfh_curve_z85(id->pub.curve_pk, curve);
-	snprintf(out, n, "[agency]\nid = housing\nsign = %s\nbox = %s\ncurve = %s\n", sign, box, curve);
+	/* root last (lfh_pubkeys_write puts it after id): the order of keys is free */
+	snprintf(out, n, "[agency]\nid = housing\nsign = %s\nbox = %s\ncurve = %s\nroot = %s\n", sign, box,
+		 curve, root);
 	lfh_identity_free(id);
 }
 
@@ -441,16 +457,21 @@ static void test_malformed_public(void **state)
 
 	/* Missing key: reported at the section line. */
 	char *curve = strstr(good, "curve = ");
-	snprintf(s, sizeof s, "%.*s", (int)(curve - good), good);
+	snprintf(s, sizeof s, "%.*s%s", (int)(curve - good), good, strchr(curve, '\n') + 1);
 	expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":1: ", "missing key 'curve'");
+
+	/* Missing root key (a public file from before root keys): named. */
+	char *root = strstr(good, "root = ");
+	snprintf(s, sizeof s, "%.*s", (int)(root - good), good);
+	expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":1: ", "missing key 'root'");
 
 	/* Extra key. */
 	snprintf(s, sizeof s, "%sextra = 1\n", good);
-	expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":6: ", "unknown key 'extra'");
+	expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":7: ", "unknown key 'extra'");
 
 	/* Duplicate key. */
 	snprintf(s, sizeof s, "%sid = fire\n", good);
-	expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":6: ", "duplicate key 'id'");
+	expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":7: ", "duplicate key 'id'");
 
 	/* Bad hex: right length, wrong characters. */
 	snprintf(s, sizeof s, "%s", good);
@@ -487,7 +508,7 @@ static void test_malformed_public(void **state)
 
 	/* Two [agency] sections. */
 	snprintf(s, sizeof s, "%s[agency]\n", good);
-	expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":6: ", "duplicate [agency] section");
+	expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":7: ", "duplicate [agency] section");
 
 	/* Bad agency id. */
 	snprintf(s, sizeof s, "%s", good);
@@ -831,6 +852,265 @@ static void test_seal_open(void **state)
 	lfh_identity_free(fire);
 }
 
+/* ------------------------------------------------------------ root key */
+
+/* Read a whole (small) file of exactly n bytes. */
+static void read_exact(const char *path, uint8_t *out, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(out, 1, n, f), n);
+	assert_int_equal(fgetc(f), EOF);
+	fclose(f);
+}
+
+/* Write n bytes to path with mode (replacing it). */
+static void write_mode(const char *path, const uint8_t *p, size_t n, mode_t mode)
+{
+	unlink(path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+static void test_root_generate(void **state)
+{
+	struct tmp *t = *state;
+	lfh_identity *id = NULL;
+	lfh_pubkeys pub;
+	lfh_err e;
+	char path[256], text[1024];
+	uint8_t sk[64], pk[32], seed[32], sig[64];
+	const uint8_t msg[] = "certify generation 2";
+
+	generate("police", t->keys);
+	/* root.key: 64 bytes, 0600, libsodium layout (seed || pk) */
+	path_in(path, sizeof path, t->keys, "root.key");
+	assert_int_equal(file_mode(path), 0600);
+	read_exact(path, sk, 64);
+	crypto_sign_ed25519_sk_to_pk(pk, sk);
+	/* public.ini names it, as "root = <64 hex>" */
+	path_in(path, sizeof path, t->keys, "public.ini");
+	assert_int_equal(lfh_pubkeys_load(path, &pub, &e), 0);
+	assert_memory_equal(pub.root_pk, pk, 32);
+	assert_memory_not_equal(pub.root_pk, pub.sign_pk, 32);
+	{
+		char hex[65], line[80];
+		FILE *f = fopen(path, "r");
+		size_t n;
+		assert_non_null(f);
+		n = fread(text, 1, sizeof text - 1, f);
+		text[n] = '\0';
+		fclose(f);
+		lfh_hex(hex, pk, 32);
+		snprintf(line, sizeof line, "\nroot = %s\n", hex);
+		assert_contains(text, line);
+	}
+	/* the root signs; its seed re-derives it */
+	crypto_sign_ed25519_sk_to_seed(seed, sk);
+	{
+		uint8_t pk2[32], sk2[64];
+		crypto_sign_seed_keypair(pk2, sk2, seed);
+		assert_memory_equal(sk2, sk, 64);
+	}
+	crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
+	assert_int_equal(crypto_sign_verify_detached(sig, msg, sizeof msg, pub.root_pk), 0);
+
+	/* The loaded identity has the root's public key, never its secret. */
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), 0);
+	assert_memory_equal(id->pub.root_pk, pk, 32);
+	for (size_t i = 0; i + 32 <= sizeof *id; i++)
+		assert_true(memcmp((const uint8_t *)id + i, seed, 32) != 0);
+	lfh_identity_free(id);
+
+	/* lfh_root_load gives the secret */
+	uint8_t *got = sodium_malloc(64);
+	assert_non_null(got);
+	lfh_err_clear(&e);
+	assert_int_equal(lfh_root_load(t->keys, got, &e), 0);
+	assert_memory_equal(got, sk, 64);
+	sodium_free(got);
+}
+
+static void test_root_offline(void **state)
+{
+	struct tmp *t = *state;
+	lfh_identity *id = NULL;
+	lfh_err e;
+	char path[256];
+	uint8_t *sk = sodium_malloc(64);
+
+	assert_non_null(sk);
+	generate("police", t->keys);
+	path_in(path, sizeof path, t->keys, "root.key");
+	assert_int_equal(unlink(path), 0); /* moved offline */
+
+	/* the node loads without it */
+	lfh_err_clear(&e);
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), 0);
+	assert_non_null(id);
+	lfh_identity_free(id);
+
+	/* lfh_root_load says so */
+	memset(sk, 0xaa, 64);
+	lfh_err_clear(&e);
+	assert_int_equal(lfh_root_load(t->keys, sk, &e), LFH_ENOTFOUND);
+	assert_int_equal(e.code, LFH_ENOTFOUND);
+	assert_contains(e.msg, "root.key");
+	assert_true(sodium_is_zero(sk, 64));
+
+	/* not a key directory at all: not "offline" */
+	char nodir[256];
+	path_in(nodir, sizeof nodir, t->root, "nope");
+	assert_int_not_equal(lfh_root_load(nodir, sk, &e), LFH_ENOTFOUND);
+	assert_int_not_equal(lfh_root_load(nodir, sk, &e), 0);
+	assert_contains(e.msg, "public.ini");
+	sodium_free(sk);
+}
+
+static void test_root_bad(void **state)
+{
+	struct tmp *t = *state;
+	lfh_identity *id = NULL;
+	lfh_err e;
+	char path[256], other[256], opath[256];
+	uint8_t good[64], wrong[64], bad[64];
+	uint8_t *sk = sodium_malloc(64);
+
+	assert_non_null(sk);
+	generate("police", t->keys);
+	path_in(other, sizeof other, t->root, "other");
+	generate("police", other);
+	path_in(path, sizeof path, t->keys, "root.key");
+	path_in(opath, sizeof opath, other, "root.key");
+	read_exact(path, good, 64);
+	read_exact(opath, wrong, 64);
+
+	/* another identity's root.key: does not match public.ini's root */
+	write_mode(path, wrong, 64, 0600);
+	lfh_err_clear(&e);
+	assert_int_equal(lfh_root_load(t->keys, sk, &e), LFH_ECRYPTO);
+	assert_contains(e.msg, "root key does not match root.key");
+	assert_true(sodium_is_zero(sk, 64));
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), LFH_ECRYPTO);
+	assert_null(id);
+	assert_contains(e.msg, "root.key");
+
+	/* a public half that is not the seed's */
+	memcpy(bad, good, 64);
+	bad[40] ^= 1;
+	write_mode(path, bad, 64, 0600);
+	assert_int_equal(lfh_root_load(t->keys, sk, &e), LFH_ECRYPTO);
+	assert_contains(e.msg, "root.key: corrupt");
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), LFH_ECRYPTO);
+
+	/* wrong size */
+	write_mode(path, good, 32, 0600);
+	assert_int_equal(lfh_root_load(t->keys, sk, &e), LFH_EINVAL);
+	assert_contains(e.msg, "root.key: expected 64 bytes, found 32");
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), LFH_EINVAL);
+
+	/* loose permissions */
+	write_mode(path, good, 64, 0644);
+	assert_int_equal(lfh_root_load(t->keys, sk, &e), LFH_EPERM);
+	assert_contains(e.msg, "root.key: permissions 0644 are too open");
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), LFH_EPERM);
+	assert_null(id);
+
+	/* restored */
+	write_mode(path, good, 64, 0600);
+	assert_int_equal(lfh_root_load(t->keys, sk, &e), 0);
+	assert_memory_equal(sk, good, 64);
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), 0);
+	lfh_identity_free(id);
+	sodium_free(sk);
+}
+
+static void test_root_public_file(void **state)
+{
+	struct tmp *t = *state;
+	char path[256], s[2048];
+	lfh_identity *id = NULL;
+	lfh_pubkeys pk;
+	lfh_err e;
+	uint8_t seed[32];
+	FILE *f;
+
+	path_in(path, sizeof path, t->root, "p.pub");
+	memset(seed, 9, sizeof seed);
+	assert_int_equal(lfh_identity_from_seed("council", seed, &id, &e), 0);
+
+	/* root equal to the sign key: refused on writing and on loading */
+	pk = id->pub;
+	memcpy(pk.root_pk, pk.sign_pk, 32);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	lfh_err_clear(&e);
+	assert_int_equal(lfh_pubkeys_write(&pk, f, &e), LFH_EINVAL);
+	assert_contains(e.msg, "root: the same key as sign");
+	fclose(f);
+	{
+		char sign[65], box[65], curve[41];
+		lfh_hex(sign, id->pub.sign_pk, 32);
+		lfh_hex(box, id->pub.box_pk, 32);
+		lfh_curve_z85(id->pub.curve_pk, curve);
+		snprintf(s, sizeof s, "[agency]\nid = council\nroot = %s\nsign = %s\nbox = %s\ncurve = %s\n", sign,
+			 sign, box, curve);
+		expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":3: ", "root: the same key as sign");
+		/* root not a valid Ed25519 point */
+		snprintf(s, sizeof s, "[agency]\nid = council\nroot = %064d\nsign = %s\nbox = %s\ncurve = %s\n", 0,
+			 sign, box, curve);
+		expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":3: ", "root: not a valid Ed25519 public key");
+		/* no root: an error naming it */
+		snprintf(s, sizeof s, "[agency]\nid = council\nsign = %s\nbox = %s\ncurve = %s\n", sign, box, curve);
+		expect_bad_public(path, s, strlen(s), LFH_EINVAL, ":1: ", "missing key 'root'");
+	}
+	/* an invalid point is refused on writing too */
+	pk = id->pub;
+	memset(pk.root_pk, 0, 32);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(lfh_pubkeys_write(&pk, f, &e), LFH_EINVAL);
+	assert_contains(e.msg, "root: not a valid Ed25519 public key");
+	fclose(f);
+	lfh_identity_free(id);
+}
+
+static void test_root_from_seed(void **state)
+{
+	uint8_t seed[32], pk[32], *sk = sodium_malloc(64);
+	lfh_identity *a = NULL, *b = NULL;
+
+	(void)state;
+	assert_non_null(sk);
+	memset(seed, 3, sizeof seed);
+	assert_int_equal(lfh_identity_from_seed("police", seed, &a, NULL), 0);
+	assert_false(sodium_is_zero(a->pub.root_pk, 32));
+	assert_memory_not_equal(a->pub.root_pk, a->pub.sign_pk, 32);
+	assert_true(crypto_core_ed25519_is_valid_point(a->pub.root_pk));
+	/* lfh_root_from_seed gives the same pair */
+	lfh_root_from_seed(seed, pk, sk);
+	assert_memory_equal(pk, a->pub.root_pk, 32);
+	assert_memory_equal(sk + 32, pk, 32);
+	/* BLAKE2b-256(key = seed, "lfhub identity root v1"), then crypto_sign_seed_keypair */
+	{
+		static const char ctx[] = "lfhub identity root v1";
+		uint8_t sub[32], pk2[32], sk2[64];
+		crypto_generichash(sub, 32, (const uint8_t *)ctx, sizeof ctx - 1, seed, 32);
+		crypto_sign_seed_keypair(pk2, sk2, sub);
+		assert_memory_equal(pk2, pk, 32);
+	}
+	/* another seed, another root */
+	seed[0] ^= 1;
+	assert_int_equal(lfh_identity_from_seed("police", seed, &b, NULL), 0);
+	assert_memory_not_equal(a->pub.root_pk, b->pub.root_pk, 32);
+	lfh_identity_free(a);
+	lfh_identity_free(b);
+	sodium_free(sk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -846,6 +1126,11 @@ int main(void)
 		cmocka_unit_test(test_encrypt_decrypt_roundtrip),
 		cmocka_unit_test(test_decrypt_failures),
 		cmocka_unit_test(test_seal_open),
+		cmocka_unit_test_setup_teardown(test_root_generate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_offline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_public_file, setup, teardown),
+		cmocka_unit_test(test_root_from_seed),
 	};
 	umask(022);
 	if (sodium_init() < 0)

@@ -400,15 +400,20 @@ static lfh_buf forge(const lfh_identity *id, const uint8_t hub[32],
 	return env;
 }
 
-/* The receiver refuses env with LFH_EPERM and stores nothing. */
-static void assert_refused(lfh_node *n, lfh_buf *env, const char *what)
+/* The receiver refuses env with status want and stores nothing. */
+static void assert_refused_as(lfh_node *n, lfh_buf *env, const char *what, int want)
 {
 	lfh_err err = { 0 };
 	uint64_t before = event_count(n);
 	int rc = push(n, env->data, env->len, "police", &err);
-	if (rc != LFH_EPERM)
-		fail_msg("%s at %s: got %d (%s), want LFH_EPERM", what, n->cfg.agency, rc, err.msg);
+	if (rc != want)
+		fail_msg("%s at %s: got %d (%s), want %d", what, n->cfg.agency, rc, err.msg, want);
 	assert_int_equal(event_count(n), before);
+}
+
+static void assert_refused(lfh_node *n, lfh_buf *env, const char *what)
+{
+	assert_refused_as(n, env, what, LFH_EPERM);
 }
 
 static void test_forged_events_rejected(void **state)
@@ -495,7 +500,7 @@ static void test_forged_events_rejected(void **state)
 	snprintf(fire->pub.agency, sizeof fire->pub.agency, "police");
 	env = forge(fire, hub_id, case_id, "referral", 1, (const char *const[]){ "council" }, 1,
 		    fresh++);
-	assert_refused(h->node[COUNCIL], &env, "outsider key as police");
+	assert_refused_as(h->node[COUNCIL], &env, "outsider key as police", LFH_EKEYID);
 	lfh_buf_free(&env);
 
 	lfh_identity_free(fire);

@@ -1,0 +1,226 @@
+/*
+ * generation.c - operational key generations on disk (include/lfh/generation.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "lfh/generation.h"
+
+#define GEN_PATH_MAX 4096
+#define PENDING "pending"
+#define CERT_FILE "cert"
+#define CERT_FILE_MAX 4096
+
+static int gen_path(char *out, const char *dir, uint32_t gen, lfh_err *err)
+{
+	int n = gen == 1 ? snprintf(out, GEN_PATH_MAX, "%s", dir)
+			 : snprintf(out, GEN_PATH_MAX, "%s/gen-%u", dir, gen);
+	if (n < 0 || n >= GEN_PATH_MAX)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", dir);
+	return 0;
+}
+
+/* Is dir/gen-N complete (its certificate is written last)? */
+static int gen_complete(const char *dir, uint32_t gen)
+{
+	char p[GEN_PATH_MAX];
+	struct stat st;
+	if (snprintf(p, sizeof p, "%s/gen-%u/" CERT_FILE, dir, gen) >= (int)sizeof p)
+		return 0;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Highest N >= 2 with a complete dir/gen-N, or 1. */
+static int newest_gen(const char *dir, uint32_t *gen, lfh_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return lfh_err_set(err, errno == ENOENT ? LFH_ENOTFOUND : LFH_EIO, "%s: %s", dir,
+				   strerror(errno));
+	*gen = 1;
+	while ((e = readdir(d))) {
+		unsigned g;
+		char tail;
+		if (sscanf(e->d_name, "gen-%u%c", &g, &tail) == 1 && g >= 2 && g <= 65535 &&
+		    g > *gen && gen_complete(dir, g))
+			*gen = g;
+	}
+	closedir(d);
+	return 0;
+}
+
+int lfh_gen_open(const char *dir, lfh_identity **cur, uint32_t *gen, lfh_identity **prev,
+		 lfh_buf *cert, lfh_err *err)
+{
+	char p[GEN_PATH_MAX];
+	int rc = newest_gen(dir, gen, err);
+
+	*cur = *prev = NULL;
+	if (!rc)
+		rc = gen_path(p, dir, *gen, err);
+	if (!rc)
+		rc = lfh_identity_load(p, cur, err);
+	if (!rc && *gen > 1) {
+		char cp[GEN_PATH_MAX + 8], *data = NULL;
+		size_t len = 0;
+		snprintf(cp, sizeof cp, "%s/" CERT_FILE, p);
+		rc = lfh_read_file(cp, CERT_FILE_MAX, &data, &len, err);
+		if (!rc && lfh_buf_append(cert, data, len))
+			rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		free(data);
+		if (!rc && !(rc = gen_path(p, dir, *gen - 1, err)))
+			rc = lfh_identity_load(p, prev, err);
+	}
+	if (rc) {
+		lfh_identity_free(*cur);
+		lfh_identity_free(*prev);
+		*cur = *prev = NULL;
+	}
+	return rc;
+}
+
+int lfh_gen_new(const lfh_identity *cur, lfh_identity **out, lfh_err *err)
+{
+	lfh_identity *id = sodium_malloc(sizeof *id);
+
+	if (!id)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	memset(id, 0, sizeof *id);
+	id->pub = cur->pub;
+	crypto_sign_keypair(id->pub.sign_pk, id->sign_sk);
+	crypto_box_keypair(id->pub.box_pk, id->box_sk);
+	crypto_box_keypair(id->pub.curve_pk, id->curve_sk);
+	lfh_key_id(id->pub.sign_pk, id->pub.key_id);
+	*out = id;
+	return 0;
+}
+
+static int fsync_path(const char *dir, lfh_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return lfh_err_set(err, LFH_EIO, "%s: %s", dir, strerror(errno));
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		int e = errno;
+		close(fd);
+		return lfh_err_set(err, LFH_EIO, "%s: fsync: %s", dir, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+/* Remove a directory of plain files (a temporary or replaced pending generation). */
+static void remove_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char p[GEN_PATH_MAX];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    snprintf(p, sizeof p, "%s/%s", path, e->d_name) < (int)sizeof p)
+			unlink(p);
+	closedir(d);
+	rmdir(path);
+}
+
+/* Write id (and cert, if any) into a fresh temporary directory of dir: its path into tmp. */
+static int write_tmp(const char *dir, const lfh_identity *id, const uint8_t *cert, size_t len,
+		     char tmp[GEN_PATH_MAX], lfh_err *err)
+{
+	uint8_t r[8];
+	char rnd[17];
+	int rc;
+
+	randombytes_buf(r, sizeof r);
+	lfh_hex(rnd, r, sizeof r);
+	if (snprintf(tmp, GEN_PATH_MAX, "%s/.gen.%s.tmp", dir, rnd) >= GEN_PATH_MAX)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", dir);
+	rc = lfh_identity_save(id, tmp, err);
+	if (!rc && cert)
+		rc = lfh_file_write_new(tmp, CERT_FILE, cert, len, err);
+	if (rc)
+		remove_dir(tmp);
+	return rc;
+}
+
+/* rename(from, to) then fsync dir; LFH_EEXIST when `to` exists. */
+static int move_into_place(const char *dir, const char *from, const char *to, lfh_err *err)
+{
+	struct stat st;
+	if (lstat(to, &st) == 0) {
+		remove_dir(from);
+		return lfh_err_set(err, LFH_EEXIST, "%s already exists", to);
+	}
+	if (rename(from, to) != 0) {
+		int e = errno;
+		remove_dir(from);
+		return lfh_err_set(err, LFH_EIO, "%s: %s", to, strerror(e));
+	}
+	return fsync_path(dir, err);
+}
+
+int lfh_gen_save(const char *dir, uint32_t gen, const lfh_identity *id, const uint8_t *cert,
+		 size_t len, lfh_err *err)
+{
+	char tmp[GEN_PATH_MAX], to[GEN_PATH_MAX];
+	int rc;
+
+	if (gen < 2 || !cert)
+		return lfh_err_set(err, LFH_EINVAL, "generation %u needs a certificate", gen);
+	if ((rc = gen_path(to, dir, gen, err)) || (rc = write_tmp(dir, id, cert, len, tmp, err)))
+		return rc;
+	return move_into_place(dir, tmp, to, err);
+}
+
+int lfh_gen_pending_save(const char *dir, const lfh_identity *id, lfh_err *err)
+{
+	char tmp[GEN_PATH_MAX], to[GEN_PATH_MAX];
+	int rc;
+
+	if (snprintf(to, sizeof to, "%s/" PENDING, dir) >= (int)sizeof to)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", dir);
+	if ((rc = write_tmp(dir, id, NULL, 0, tmp, err)))
+		return rc;
+	remove_dir(to); /* a new request replaces an unanswered one */
+	return move_into_place(dir, tmp, to, err);
+}
+
+int lfh_gen_pending_load(const char *dir, lfh_identity **out, lfh_err *err)
+{
+	char p[GEN_PATH_MAX];
+	struct stat st;
+
+	if (snprintf(p, sizeof p, "%s/" PENDING, dir) >= (int)sizeof p)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", dir);
+	if (stat(p, &st) != 0)
+		return lfh_err_set(err, LFH_ENOTFOUND, "no keys are waiting for a certificate "
+				   "(run `lfh admin keys rotate --prepare FILE` first)");
+	return lfh_identity_load(p, out, err);
+}
+
+int lfh_gen_pending_install(const char *dir, uint32_t gen, const uint8_t *cert, size_t len,
+			    lfh_err *err)
+{
+	char from[GEN_PATH_MAX], to[GEN_PATH_MAX];
+	int rc;
+
+	if (snprintf(from, sizeof from, "%s/" PENDING, dir) >= (int)sizeof from)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", dir);
+	if ((rc = gen_path(to, dir, gen, err)) ||
+	    (rc = lfh_file_write_new(from, CERT_FILE, cert, len, err)))
+		return rc;
+	return move_into_place(dir, from, to, err);
+}

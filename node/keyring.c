@@ -1,0 +1,688 @@
+/*
+ * keyring.c - operational key generations, their validity and revocations
+ * (see include/lfh/keyring.h and PROTOCOL.md section 15).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lfh/hlc.h"
+#include "lfh/identity.h"
+#include "lfh/isa.h"
+#include "lfh/keyring.h"
+#include "lfh/log.h"
+#include "lfh/node.h"
+#include "lfh/record.h"
+
+#define TBL_KEY_LEN (32 + 4)
+#define TBL_VAL_HEAD (LFH_ID_LEN + 8)
+#define LFH_CLOCK_SKEW_MS 300000ULL /* how far an event may be stamped before its certificate */
+
+struct lfh_keyring {
+	size_t n, cap;
+	lfh_keygen *g; /* sorted by (agency, generation) */
+};
+
+static void be32(uint8_t k[4], uint32_t v)
+{
+	k[0] = (uint8_t)(v >> 24);
+	k[1] = (uint8_t)(v >> 16);
+	k[2] = (uint8_t)(v >> 8);
+	k[3] = (uint8_t)v;
+}
+
+static void be64(uint8_t k[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		k[i] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t k[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | k[i];
+	return v;
+}
+
+static void tbl_key(uint8_t k[TBL_KEY_LEN], const char *agency, uint32_t gen)
+{
+	memset(k, 0, TBL_KEY_LEN);
+	memcpy(k, agency, strnlen(agency, LFH_AGENCY_MAX));
+	be32(k + 32, gen);
+}
+
+static int cmp_gen(const void *a, const void *b)
+{
+	const lfh_keygen *x = a, *y = b;
+	int c = strcmp(x->agency, y->agency);
+	if (c)
+		return c;
+	return x->generation < y->generation ? -1 : x->generation > y->generation;
+}
+
+static int ring_add(struct lfh_keyring *r, const lfh_keygen *g)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		lfh_keygen *p = realloc(r->g, cap * sizeof *p);
+		if (!p)
+			return LFH_ENOMEM;
+		r->g = p;
+		r->cap = cap;
+	}
+	r->g[r->n++] = *g;
+	qsort(r->g, r->n, sizeof *r->g, cmp_gen);
+	return 0;
+}
+
+static void gen_from_pubkeys(lfh_keygen *g, const lfh_pubkeys *pk)
+{
+	memset(g, 0, sizeof *g);
+	snprintf(g->agency, sizeof g->agency, "%s", pk->agency);
+	g->generation = 1;
+	memcpy(g->sign_pk, pk->sign_pk, 32);
+	memcpy(g->box_pk, pk->box_pk, 32);
+	memcpy(g->curve_pk, pk->curve_pk, 32);
+	lfh_key_id(g->sign_pk, g->key_id);
+	g->not_after_ms = LFH_NEVER;
+	g->revoked_ms = LFH_NEVER;
+}
+
+static void gen_from_cert(lfh_keygen *g, const lfh_cert *c)
+{
+	memset(g, 0, sizeof *g);
+	snprintf(g->agency, sizeof g->agency, "%s", c->agency);
+	g->generation = c->generation;
+	memcpy(g->sign_pk, c->sign_pk, 32);
+	memcpy(g->box_pk, c->box_pk, 32);
+	memcpy(g->curve_pk, c->curve_pk, 32);
+	lfh_key_id(g->sign_pk, g->key_id);
+	g->not_before_ms = c->not_before_ms;
+	g->not_after_ms = c->not_after_ms;
+	g->grace_ms = c->grace_ms;
+	g->revoked_ms = LFH_NEVER;
+}
+
+static lfh_keygen *ring_gen(struct lfh_keyring *r, const char *agency, uint32_t gen)
+{
+	for (size_t i = 0; r && i < r->n; i++)
+		if (r->g[i].generation == gen && strcmp(r->g[i].agency, agency) == 0)
+			return &r->g[i];
+	return NULL;
+}
+
+static int is_member(const lfh_node *n, const char *agency)
+{
+	return lfh_node_member(n, agency) != NULL;
+}
+
+/* Member keys (used to seal sharing keys and for transport) follow the newest generation. */
+static void refresh_members(lfh_node *n)
+{
+	uint64_t now = lfh_wall_ms();
+	for (size_t i = 0; i < n->nmembers; i++) {
+		const lfh_keygen *g = lfh_keyring_newest(n, n->members[i].agency, now);
+		if (!g)
+			continue;
+		memcpy(n->members[i].sign_pk, g->sign_pk, 32);
+		memcpy(n->members[i].box_pk, g->box_pk, 32);
+		memcpy(n->members[i].curve_pk, g->curve_pk, 32);
+		memcpy(n->members[i].key_id, g->key_id, LFH_KEYID_LEN);
+	}
+	n->keys_version++;
+}
+
+struct load_ctx {
+	lfh_node *n;
+	int revocations;
+};
+
+static int load_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct load_ctx *c = vctx;
+	struct lfh_keyring *r = c->n->keys;
+	(void)key;
+	if (klen != TBL_KEY_LEN || vlen <= TBL_VAL_HEAD)
+		return 0;
+	val += TBL_VAL_HEAD;
+	vlen -= TBL_VAL_HEAD;
+	if (!c->revocations) {
+		lfh_cert cert;
+		lfh_keygen g;
+		if (lfh_cert_decode(val, vlen, &cert, NULL) || !is_member(c->n, cert.agency) ||
+		    ring_gen(r, cert.agency, cert.generation))
+			return 0;
+		gen_from_cert(&g, &cert);
+		g.lseq = get_be64(val - TBL_VAL_HEAD + LFH_ID_LEN);
+		return ring_add(r, &g);
+	}
+	lfh_revocation rv;
+	lfh_keygen *g;
+	if (lfh_revocation_decode(val, vlen, &rv, NULL) ||
+	    !(g = ring_gen(r, rv.agency, rv.generation)))
+		return 0;
+	if (rv.effective_ms < g->revoked_ms) {
+		g->revoked_ms = rv.effective_ms;
+		snprintf(g->reason, sizeof g->reason, "%s", rv.reason);
+	}
+	return 0;
+}
+
+int lfh_keyring_load(lfh_node *n, lfh_txn *t, lfh_err *err)
+{
+	struct load_ctx c = { .n = n };
+	int rc = 0;
+
+	if (!n->keys && !(n->keys = calloc(1, sizeof *n->keys)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	n->keys->n = 0;
+	for (size_t i = 0; rc == 0 && i < n->nmembers; i++) {
+		lfh_keygen g;
+		lfh_pubkeys pk = n->members[i];
+		if (n->isa) {
+			const lfh_isa_party *p = lfh_isa_party_find(n->isa, pk.agency);
+			if (p)
+				lfh_isa_party_pubkeys(p, &pk); /* generation 1 as the ISA names it */
+		}
+		gen_from_pubkeys(&g, &pk);
+		rc = ring_add(n->keys, &g);
+	}
+	if (rc)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	if ((rc = lfh_store_tbl_scan(t, LFH_TBL_KEYGEN, NULL, 0, load_fn, &c, err)))
+		return rc;
+	c.revocations = 1;
+	if ((rc = lfh_store_tbl_scan(t, LFH_TBL_REVOKED, NULL, 0, load_fn, &c, err)))
+		return rc;
+	refresh_members(n);
+	return 0;
+}
+
+void lfh_keyring_free(lfh_node *n)
+{
+	if (!n->keys)
+		return;
+	free(n->keys->g);
+	free(n->keys);
+	n->keys = NULL;
+}
+
+size_t lfh_keyring_list(const lfh_node *n, const char *agency, const lfh_keygen **out)
+{
+	size_t first = 0, count = 0;
+	for (size_t i = 0; n->keys && i < n->keys->n; i++)
+		if (strcmp(n->keys->g[i].agency, agency) == 0) {
+			if (!count)
+				first = i;
+			count++;
+		}
+	*out = count ? &n->keys->g[first] : NULL;
+	return count;
+}
+
+const lfh_keygen *lfh_keyring_find(const lfh_node *n, const char *agency,
+				   const uint8_t key_id[LFH_KEYID_LEN])
+{
+	for (size_t i = 0; n->keys && i < n->keys->n; i++)
+		if (strcmp(n->keys->g[i].agency, agency) == 0 &&
+		    sodium_memcmp(n->keys->g[i].key_id, key_id, LFH_KEYID_LEN) == 0)
+			return &n->keys->g[i];
+	return NULL;
+}
+
+const lfh_keygen *lfh_keyring_gen(const lfh_node *n, const char *agency, uint32_t gen)
+{
+	return ring_gen(n->keys, agency, gen);
+}
+
+const lfh_keygen *lfh_keyring_newest(const lfh_node *n, const char *agency, uint64_t now_ms)
+{
+	const lfh_keygen *gens, *best = NULL;
+	size_t count = lfh_keyring_list(n, agency, &gens);
+	for (size_t i = 0; i < count; i++)
+		if (gens[i].revoked_ms > now_ms)
+			best = &gens[i];
+	return best ? best : (count ? &gens[count - 1] : NULL);
+}
+
+/* When generation g takes over transport from the ones before it. */
+static uint64_t switch_ms(const lfh_keygen *g)
+{
+	if (g->generation == 1)
+		return 0;
+	return g->not_before_ms > LFH_NEVER - g->grace_ms ? LFH_NEVER
+							  : g->not_before_ms + g->grace_ms;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+uint64_t lfh_keyring_until(const lfh_node *n, const lfh_keygen *g)
+{
+	const lfh_keygen *gens;
+	size_t count = lfh_keyring_list(n, g->agency, &gens);
+	uint64_t until = min64(g->not_after_ms, g->revoked_ms);
+
+	for (size_t i = 0; i < count; i++)
+		if (gens[i].generation > g->generation) {
+			until = min64(until, switch_ms(&gens[i]));
+			break; /* the lowest later generation */
+		}
+	return until;
+}
+
+const lfh_keygen *lfh_keyring_transport(const lfh_node *n, const char *agency, uint64_t now_ms)
+{
+	const lfh_keygen *gens, *best = NULL;
+	size_t count = lfh_keyring_list(n, agency, &gens);
+	for (size_t i = 0; i < count; i++)
+		if (switch_ms(&gens[i]) <= now_ms && gens[i].revoked_ms > now_ms)
+			best = &gens[i];
+	return best ? best : lfh_keyring_newest(n, agency, now_ms);
+}
+
+int lfh_keyring_curve_allowed(const lfh_node *n, const char *agency, const uint8_t curve_pk[32],
+			      uint64_t now_ms)
+{
+	const lfh_keygen *gens, *cur = lfh_keyring_transport(n, agency, now_ms);
+	size_t count = lfh_keyring_list(n, agency, &gens);
+	for (size_t i = 0; cur && i < count; i++)
+		if (gens[i].generation >= cur->generation && gens[i].revoked_ms > now_ms &&
+		    sodium_memcmp(gens[i].curve_pk, curve_pk, 32) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *why_invalid(const lfh_node *n, const lfh_keygen *g, uint64_t t)
+{
+	if (g->revoked_ms <= t)
+		return "revoked";
+	if (g->not_after_ms <= t)
+		return "expired";
+	(void)n;
+	return "superseded";
+}
+
+int lfh_keyring_check_time(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+{
+	char hex[2 * LFH_KEYID_LEN + 1];
+	const lfh_keygen *g;
+	uint64_t t = lfh_hlc_ms(ev->hlc), until;
+
+	if (ev->type == LFH_EV_CERT)
+		return 0; /* checked against its own certificate */
+	lfh_hex(hex, ev->key_id, LFH_KEYID_LEN);
+	if (!(g = lfh_keyring_find(n, ev->author, ev->key_id)))
+		return lfh_err_set(err, LFH_EKEYID, "event by %s seq %llu uses unknown key %s",
+				   ev->author, (unsigned long long)ev->seq, hex);
+	if (g->generation > 1 && t + LFH_CLOCK_SKEW_MS < g->not_before_ms)
+		return lfh_err_set(err, LFH_EKEYID, "event by %s seq %llu is stamped before its key %s "
+				   "(generation %u) was certified", ev->author,
+				   (unsigned long long)ev->seq, hex, g->generation);
+	until = lfh_keyring_until(n, g);
+	if (t >= until)
+		return lfh_err_set(err, LFH_EKEYID,
+				   "event by %s seq %llu is signed with key %s (generation %u), "
+				   "%s at %llu ms, %llu ms before the event", ev->author,
+				   (unsigned long long)ev->seq, hex, g->generation,
+				   why_invalid(n, g, t), (unsigned long long)until,
+				   (unsigned long long)(t - until));
+	return 0;
+}
+
+/* Author's root key: the ISA party's `root`. */
+static const uint8_t *root_of(const lfh_node *n, const char *agency)
+{
+	const lfh_isa_party *p = n->isa ? lfh_isa_party_find(n->isa, agency) : NULL;
+	return p ? p->root_pk : NULL;
+}
+
+/* A CERT event: its certificate, then its envelope with the certified key. */
+static int verify_cert_event(const lfh_node *n, const lfh_event *ev, lfh_cert *c, lfh_err *err)
+{
+	uint8_t kid[LFH_KEYID_LEN];
+	const uint8_t *root;
+	int rc = lfh_cert_decode(ev->body, ev->body_len, c, err);
+
+	if (rc)
+		return rc;
+	if (sodium_memcmp(c->hub, n->hub_id, 32) != 0)
+		return lfh_err_set(err, LFH_EHUB, "certificate of %s is for another hub", c->agency);
+	if (strcmp(c->agency, ev->author) != 0)
+		return lfh_err_set(err, LFH_EPERM, "CERT event by %s carries a certificate of %s",
+				   ev->author, c->agency);
+	if (!(root = root_of(n, c->agency)))
+		return lfh_err_set(err, LFH_EPERM, "certificate of %s: not a party of the ISA in force",
+				   c->agency);
+	if ((rc = lfh_cert_verify(c, root, err)))
+		return rc;
+	if (c->not_after_ms <= lfh_hlc_ms(ev->hlc))
+		return lfh_err_set(err, LFH_EKEYID, "certificate of %s generation %u expired before "
+				   "the event carrying it", c->agency, c->generation);
+	lfh_key_id(c->sign_pk, kid);
+	if (sodium_memcmp(kid, ev->key_id, LFH_KEYID_LEN) != 0)
+		return lfh_err_set(err, LFH_EKEYID, "CERT event by %s is not signed with the key it "
+				   "certifies", ev->author);
+	if (lfh_event_verify(ev, c->sign_pk, err))
+		return lfh_err_set(err, LFH_ECRYPTO, "CERT event by %s: bad signature", ev->author);
+	return 0;
+}
+
+int lfh_keyring_verify(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+{
+	const lfh_keygen *g;
+	lfh_cert c;
+	int rc;
+
+	if (ev->type == LFH_EV_CERT)
+		return verify_cert_event(n, ev, &c, err);
+	if ((rc = lfh_keyring_check_time(n, ev, err)))
+		return rc;
+	g = lfh_keyring_find(n, ev->author, ev->key_id);
+	if (lfh_event_verify(ev, g->sign_pk, err))
+		return lfh_err_set(err, LFH_ECRYPTO, "event by %s seq %llu: bad signature",
+				   ev->author, (unsigned long long)ev->seq);
+	return 0;
+}
+
+/* A certificate must not contradict a generation we know, nor reuse any known key. */
+static int accept_cert(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+{
+	lfh_cert c;
+	const lfh_keygen *old;
+	int rc = lfh_cert_decode(ev->body, ev->body_len, &c, err);
+
+	if (rc)
+		return rc;
+	old = lfh_keyring_gen(n, c.agency, c.generation);
+	if (old) {
+		if (sodium_memcmp(old->sign_pk, c.sign_pk, 32) || sodium_memcmp(old->box_pk, c.box_pk, 32) ||
+		    sodium_memcmp(old->curve_pk, c.curve_pk, 32) || old->not_before_ms != c.not_before_ms ||
+		    old->not_after_ms != c.not_after_ms || old->grace_ms != c.grace_ms)
+			return lfh_err_set(err, LFH_EEQUIV, "%s generation %u was already certified "
+					   "differently", c.agency, c.generation);
+		return 0;
+	}
+	for (size_t i = 0; i < n->keys->n; i++) {
+		const lfh_keygen *g = &n->keys->g[i];
+		if (!sodium_memcmp(g->sign_pk, c.sign_pk, 32) || !sodium_memcmp(g->box_pk, c.box_pk, 32) ||
+		    !sodium_memcmp(g->curve_pk, c.curve_pk, 32))
+			return lfh_err_set(err, LFH_EPERM, "certificate of %s generation %u reuses a key "
+					   "of %s generation %u", c.agency, c.generation, g->agency,
+					   g->generation);
+	}
+	return 0;
+}
+
+static int accept_revocation(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+{
+	lfh_revocation rv;
+	const lfh_keygen *g, *signer;
+	int rc = lfh_revocation_decode(ev->body, ev->body_len, &rv, err);
+
+	if (rc)
+		return rc;
+	if (sodium_memcmp(rv.hub, n->hub_id, 32) != 0)
+		return lfh_err_set(err, LFH_EHUB, "revocation by %s is for another hub", ev->author);
+	if (strcmp(rv.agency, ev->author) != 0)
+		return lfh_err_set(err, LFH_EPERM, "%s may not revoke keys of %s", ev->author, rv.agency);
+	if (!(g = lfh_keyring_gen(n, rv.agency, rv.generation)))
+		return lfh_err_set(err, LFH_EKEYID, "revocation of unknown generation %u of %s",
+				   rv.generation, rv.agency);
+	if (sodium_memcmp(g->key_id, rv.key_id, LFH_KEYID_LEN) != 0)
+		return lfh_err_set(err, LFH_EKEYID, "revocation of %s generation %u names another key "
+				   "id than that generation's", rv.agency, rv.generation);
+	signer = lfh_keyring_find(n, ev->author, ev->key_id);
+	if (!signer || signer->generation < rv.generation)
+		return lfh_err_set(err, LFH_EPERM, "generation %u of %s may not be revoked by an older "
+				   "key", rv.generation, rv.agency);
+	/* A key revoking itself may not reach back: a thief could erase its history. */
+	if (signer->generation == rv.generation && rv.effective_ms < lfh_hlc_ms(ev->hlc))
+		return lfh_err_set(err, LFH_EPERM, "generation %u of %s revokes itself from before "
+				   "the revocation; only a later generation may", rv.generation,
+				   rv.agency);
+	return 0;
+}
+
+int lfh_keyring_accept(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+{
+	if (ev->type == LFH_EV_CERT)
+		return accept_cert(n, ev, err);
+	if (ev->type == LFH_EV_REVOKE)
+		return accept_revocation(n, ev, err);
+	return 0;
+}
+
+static int put_entry(lfh_txn *t, enum lfh_table tbl, const char *agency, uint32_t gen,
+		     const uint8_t id[LFH_ID_LEN], uint64_t lseq, const uint8_t *body, size_t len,
+		     lfh_err *err)
+{
+	uint8_t k[TBL_KEY_LEN];
+	uint8_t *v = malloc(TBL_VAL_HEAD + len);
+	int rc;
+
+	if (!v)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	tbl_key(k, agency, gen);
+	memcpy(v, id, LFH_ID_LEN);
+	be64(v + LFH_ID_LEN, lseq);
+	memcpy(v + TBL_VAL_HEAD, body, len);
+	rc = lfh_store_tbl_put(t, tbl, k, sizeof k, v, TBL_VAL_HEAD + len, err);
+	free(v);
+	return rc;
+}
+
+static int drop_invalid(lfh_txn *t, const lfh_keygen *g, uint64_t from_ms, lfh_err *err);
+
+static int apply_cert(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+		      uint64_t lseq, lfh_err *err)
+{
+	lfh_cert c;
+	lfh_keygen g;
+	int rc = lfh_cert_decode(ev->body, ev->body_len, &c, err);
+
+	if (rc || lfh_keyring_gen(n, c.agency, c.generation))
+		return rc;
+	if ((rc = put_entry(t, LFH_TBL_KEYGEN, c.agency, c.generation, id, lseq, ev->body,
+			    ev->body_len, err)))
+		return rc;
+	gen_from_cert(&g, &c);
+	g.lseq = lseq;
+	if (ring_add(n->keys, &g))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	refresh_members(n);
+	/* Earlier generations now end at this one's switch: what they signed later goes. */
+	for (uint32_t k = 1; rc == 0 && k < c.generation; k++) {
+		const lfh_keygen *old = lfh_keyring_gen(n, c.agency, k);
+		if (old && lfh_keyring_until(n, old) != LFH_NEVER)
+			rc = drop_invalid(t, old, lfh_keyring_until(n, old), err);
+	}
+	if (rc)
+		return rc;
+	log_info("keys: %s generation %u certified (key %02x%02x%02x%02x...)", c.agency,
+		 c.generation, g.key_id[0], g.key_id[1], g.key_id[2], g.key_id[3]);
+	return 0;
+}
+
+/* Events by the revoked generation from its effective time, collected before deleting. */
+struct revoked_ctx {
+	const uint8_t *key_id;
+	uint64_t from_ms;
+	size_t n, cap;
+	struct doomed {
+		uint8_t id[LFH_ID_LEN], case_id[LFH_CASE_LEN];
+		uint64_t hlc, seq;
+	} *d;
+};
+
+static int revoked_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		      size_t len)
+{
+	struct revoked_ctx *c = vctx;
+	lfh_event ev = { 0 };
+	(void)key;
+	if (lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	if (ev.type != LFH_EV_REVOKE && lfh_hlc_ms(ev.hlc) >= c->from_ms &&
+	    sodium_memcmp(ev.key_id, c->key_id, LFH_KEYID_LEN) == 0) {
+		if (c->n == c->cap) {
+			size_t cap = c->cap ? 2 * c->cap : 16;
+			struct doomed *p = realloc(c->d, cap * sizeof *p);
+			if (!p) {
+				lfh_event_clear(&ev);
+				return LFH_ENOMEM;
+			}
+			c->d = p;
+			c->cap = cap;
+		}
+		memcpy(c->d[c->n].id, id, LFH_ID_LEN);
+		memcpy(c->d[c->n].case_id, ev.case_id, LFH_CASE_LEN);
+		c->d[c->n].hlc = ev.hlc;
+		c->d[c->n].seq = ev.seq;
+		c->n++;
+	}
+	lfh_event_clear(&ev);
+	return 0;
+}
+
+static int audit_deleted(lfh_txn *t, const char *agency, const struct doomed *d, lfh_err *err)
+{
+	lfh_record r = { 0 };
+	char hex[2 * LFH_ID_LEN + 1];
+	int rc;
+
+	lfh_hex(hex, d->id, LFH_ID_LEN);
+	rc = lfh_record_set_uint(&r, "ms", lfh_wall_ms(), err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "cmd", "drop-revoked-event", err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "by", "keys", err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "event", hex, err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "author", agency, err);
+	if (!rc)
+		rc = lfh_record_set_uint(&r, "seq", d->seq, err);
+	if (!rc)
+		rc = lfh_store_audit_append(t, &r, err);
+	lfh_record_clear(&r);
+	return rc;
+}
+
+/* Delete what we already stored that g signed stamped at or after from_ms. */
+static int drop_invalid(lfh_txn *t, const lfh_keygen *g, uint64_t from_ms, lfh_err *err)
+{
+	struct revoked_ctx c = { .key_id = g->key_id, .from_ms = from_ms };
+	int rc = lfh_store_scan_author(t, g->agency, 1, revoked_fn, &c, err);
+
+	for (size_t i = 0; rc == 0 && i < c.n; i++) {
+		rc = lfh_store_shred_event(t, c.d[i].id, c.d[i].case_id, c.d[i].hlc, err);
+		if (!rc)
+			rc = audit_deleted(t, g->agency, &c.d[i], err);
+		log_warn("keys: dropped event %s seq %llu, signed with generation %u after its end",
+			 g->agency, (unsigned long long)c.d[i].seq, g->generation);
+	}
+	free(c.d);
+	return rc;
+}
+
+static int apply_revocation(lfh_node *n, lfh_txn *t, const lfh_event *ev,
+			    const uint8_t id[LFH_ID_LEN], uint64_t lseq, lfh_err *err)
+{
+	lfh_revocation rv;
+	lfh_keygen *g;
+	int rc = lfh_revocation_decode(ev->body, ev->body_len, &rv, err);
+
+	if (rc)
+		return rc;
+	if (!(g = ring_gen(n->keys, rv.agency, rv.generation)))
+		return lfh_err_set(err, LFH_EKEYID, "revocation of unknown generation %u of %s",
+				   rv.generation, rv.agency);
+	if (rv.effective_ms >= g->revoked_ms)
+		return 0; /* an earlier revocation already covers it */
+	if ((rc = put_entry(t, LFH_TBL_REVOKED, rv.agency, rv.generation, id, lseq, ev->body,
+			    ev->body_len, err)))
+		return rc;
+	g->revoked_ms = rv.effective_ms;
+	snprintf(g->reason, sizeof g->reason, "%s", rv.reason);
+	log_warn("keys: %s generation %u revoked from %llu ms (%s)", rv.agency, rv.generation,
+		 (unsigned long long)rv.effective_ms, rv.reason);
+	rc = drop_invalid(t, g, g->revoked_ms, err);
+	refresh_members(n);
+	return rc;
+}
+
+int lfh_keyring_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+		      uint64_t lseq, lfh_err *err)
+{
+	if (ev->type == LFH_EV_CERT)
+		return apply_cert(n, t, ev, id, lseq, err);
+	if (ev->type == LFH_EV_REVOKE)
+		return apply_revocation(n, t, ev, id, lseq, err);
+	return 0;
+}
+
+struct after_ctx {
+	uint64_t after;
+	size_t n, cap;
+	struct keyev {
+		uint64_t lseq;
+		uint8_t id[LFH_ID_LEN];
+	} *e;
+};
+
+static int after_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct after_ctx *c = vctx;
+	uint64_t lseq;
+	(void)key;
+	if (klen != TBL_KEY_LEN || vlen < TBL_VAL_HEAD)
+		return 0;
+	lseq = get_be64(val + LFH_ID_LEN);
+	if (lseq <= c->after)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		struct keyev *p = realloc(c->e, cap * sizeof *p);
+		if (!p)
+			return LFH_ENOMEM;
+		c->e = p;
+		c->cap = cap;
+	}
+	c->e[c->n].lseq = lseq;
+	memcpy(c->e[c->n].id, val, LFH_ID_LEN);
+	c->n++;
+	return 0;
+}
+
+static int cmp_keyev(const void *a, const void *b)
+{
+	const struct keyev *x = a, *y = b;
+	return x->lseq < y->lseq ? -1 : x->lseq > y->lseq;
+}
+
+int lfh_keyring_events_after(lfh_txn *t, uint64_t after, lfh_keyev_fn fn, void *ctx,
+			     lfh_err *err)
+{
+	struct after_ctx c = { .after = after };
+	int rc = lfh_store_tbl_scan(t, LFH_TBL_REVOKED, NULL, 0, after_fn, &c, err);
+
+	if (!rc)
+		rc = lfh_store_tbl_scan(t, LFH_TBL_KEYGEN, NULL, 0, after_fn, &c, err);
+	if (!rc)
+		qsort(c.e, c.n, sizeof *c.e, cmp_keyev);
+	for (size_t i = 0; rc == 0 && i < c.n; i++) {
+		rc = fn(ctx, c.e[i].lseq, c.e[i].id);
+		if (rc == 1)
+			rc = 0;
+		if (rc)
+			break;
+	}
+	free(c.e);
+	return rc < 0 ? rc : 0;
+}
