@@ -129,6 +129,15 @@ fi
 echo "housing holds the referral and the notes it may see, not the health note: the agreement"
 echo "sends health data to the lead (police) and health only."
 
+say "Key rotation: housing's node switches to new keys certified by its root key, no restart"
+"$LFH" -c "$W/housing/lfhd.conf" admin keys rotate --grace 2s
+wait_until 15 sh -c "'$LFH' -c '$W/police/lfhd.conf' admin keys list | grep -q '^housing  *2  .*current  *yes'"
+echo "police's view of every agency's keys once housing's grace period is over:"
+"$LFH" -c "$W/police/lfhd.conf" admin keys list
+"$LFH" -c "$W/housing/lfhd.conf" --as J_Tyson case note "$case_id" --text 'Signed with our new keys.'
+wait_until 10 sh -c "'$LFH' -c '$W/police/lfhd.conf' case show $case_id | grep -q 'new keys'"
+echo "police accepted housing's note signed with its new key generation."
+
 say "The case through OSARA: police (lead) and housing each record their steps at their own node"
 P="$LFH -c $W/police/lfhd.conf --as PC_1234_Armstrong"
 H="$LFH -c $W/housing/lfhd.conf --as J_Tyson"

@@ -497,6 +497,7 @@ static int run_round(lfh_control *c, request *qs, size_t n)
 		lfh_txn_abort(t);
 	if (rc) {
 		log_error("control: round of %zu requests failed: %s", n, err.msg);
+		lfh_node_reload_keys(c->node); /* nothing of the round was stored */
 		for (size_t i = 0; i < n; i++) {
 			reply_clear(&qs[i].rep);
 			lfh_ctl_fail(&qs[i].rep, rc, err.msg);

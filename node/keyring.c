@@ -410,11 +410,14 @@ static int accept_cert(const lfh_node *n, const lfh_event *ev, lfh_err *err)
 	}
 	for (size_t i = 0; i < n->keys->n; i++) {
 		const lfh_keygen *g = &n->keys->g[i];
-		if (!sodium_memcmp(g->sign_pk, c.sign_pk, 32) || !sodium_memcmp(g->box_pk, c.box_pk, 32) ||
-		    !sodium_memcmp(g->curve_pk, c.curve_pk, 32))
-			return lfh_err_set(err, LFH_EPERM, "certificate of %s generation %u reuses a key "
-					   "of %s generation %u", c.agency, c.generation, g->agency,
-					   g->generation);
+		const uint8_t *known[3] = { g->sign_pk, g->box_pk, g->curve_pk };
+		const uint8_t *fresh[3] = { c.sign_pk, c.box_pk, c.curve_pk };
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++)
+				if (!sodium_memcmp(known[a], fresh[b], 32))
+					return lfh_err_set(err, LFH_EPERM, "certificate of %s generation %u "
+							   "reuses a key of %s generation %u", c.agency,
+							   c.generation, g->agency, g->generation);
 	}
 	return 0;
 }
@@ -482,15 +485,22 @@ static int drop_invalid(lfh_txn *t, const lfh_keygen *g, uint64_t from_ms, lfh_e
 static int apply_cert(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
 		      uint64_t lseq, lfh_err *err)
 {
+	uint8_t k[TBL_KEY_LEN];
 	lfh_cert c;
 	lfh_keygen g;
 	int rc = lfh_cert_decode(ev->body, ev->body_len, &c, err);
 
-	if (rc || lfh_keyring_gen(n, c.agency, c.generation))
+	if (rc)
 		return rc;
+	tbl_key(k, c.agency, c.generation);
+	rc = lfh_store_tbl_get(t, LFH_TBL_KEYGEN, k, sizeof k, NULL, NULL, err);
+	if (rc != LFH_ENOTFOUND)
+		return rc; /* recorded already (0), or a store failure */
 	if ((rc = put_entry(t, LFH_TBL_KEYGEN, c.agency, c.generation, id, lseq, ev->body,
 			    ev->body_len, err)))
 		return rc;
+	if (lfh_keyring_gen(n, c.agency, c.generation))
+		return 0; /* in memory from a transaction that was aborted */
 	gen_from_cert(&g, &c);
 	g.lseq = lseq;
 	if (ring_add(n->keys, &g))
@@ -591,10 +601,33 @@ static int drop_invalid(lfh_txn *t, const lfh_keygen *g, uint64_t from_ms, lfh_e
 	return rc;
 }
 
+/* Effective time of the revocation of rv's generation recorded in t, or LFH_NEVER. */
+static int stored_revocation(lfh_txn *t, const lfh_revocation *rv, uint64_t *ms, lfh_err *err)
+{
+	uint8_t k[TBL_KEY_LEN];
+	const uint8_t *v;
+	size_t vlen;
+	lfh_revocation old;
+	int rc;
+
+	*ms = LFH_NEVER;
+	tbl_key(k, rv->agency, rv->generation);
+	rc = lfh_store_tbl_get(t, LFH_TBL_REVOKED, k, sizeof k, &v, &vlen, err);
+	if (rc == LFH_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (vlen > TBL_VAL_HEAD &&
+	    lfh_revocation_decode(v + TBL_VAL_HEAD, vlen - TBL_VAL_HEAD, &old, NULL) == 0)
+		*ms = old.effective_ms;
+	return 0;
+}
+
 static int apply_revocation(lfh_node *n, lfh_txn *t, const lfh_event *ev,
 			    const uint8_t id[LFH_ID_LEN], uint64_t lseq, lfh_err *err)
 {
 	lfh_revocation rv;
+	uint64_t stored_ms;
 	lfh_keygen *g;
 	int rc = lfh_revocation_decode(ev->body, ev->body_len, &rv, err);
 
@@ -603,16 +636,20 @@ static int apply_revocation(lfh_node *n, lfh_txn *t, const lfh_event *ev,
 	if (!(g = ring_gen(n->keys, rv.agency, rv.generation)))
 		return lfh_err_set(err, LFH_EKEYID, "revocation of unknown generation %u of %s",
 				   rv.generation, rv.agency);
-	if (rv.effective_ms >= g->revoked_ms)
+	if ((rc = stored_revocation(t, &rv, &stored_ms, err)))
+		return rc;
+	if (rv.effective_ms >= stored_ms)
 		return 0; /* an earlier revocation already covers it */
 	if ((rc = put_entry(t, LFH_TBL_REVOKED, rv.agency, rv.generation, id, lseq, ev->body,
 			    ev->body_len, err)))
 		return rc;
-	g->revoked_ms = rv.effective_ms;
-	snprintf(g->reason, sizeof g->reason, "%s", rv.reason);
+	if (rv.effective_ms < g->revoked_ms) {
+		g->revoked_ms = rv.effective_ms;
+		snprintf(g->reason, sizeof g->reason, "%s", rv.reason);
+	}
 	log_warn("keys: %s generation %u revoked from %llu ms (%s)", rv.agency, rv.generation,
 		 (unsigned long long)rv.effective_ms, rv.reason);
-	rc = drop_invalid(t, g, g->revoked_ms, err);
+	rc = drop_invalid(t, g, rv.effective_ms, err);
 	refresh_members(n);
 	return rc;
 }
@@ -674,7 +711,7 @@ int lfh_keyring_events_after(lfh_txn *t, uint64_t after, lfh_keyev_fn fn, void *
 
 	if (!rc)
 		rc = lfh_store_tbl_scan(t, LFH_TBL_KEYGEN, NULL, 0, after_fn, &c, err);
-	if (!rc)
+	if (!rc && c.n)
 		qsort(c.e, c.n, sizeof *c.e, cmp_keyev);
 	for (size_t i = 0; rc == 0 && i < c.n; i++) {
 		rc = fn(ctx, c.e[i].lseq, c.e[i].id);

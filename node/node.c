@@ -68,6 +68,13 @@ static int open_keyring(lfh_node *n, lfh_err *err)
 	return rc;
 }
 
+void lfh_node_reload_keys(lfh_node *n)
+{
+	lfh_err err = { 0 };
+	if (open_keyring(n, &err))
+		log_error("reloading key generations: %s", err.msg);
+}
+
 /*
  * Our newest generation's certificate must be known to the hub: it is
  * published here if a rotation stopped between saving the keys and
@@ -880,8 +887,8 @@ static int prepend_fn(void *vctx, uint64_t lseq, const uint8_t id[LFH_ID_LEN])
 	size_t len;
 	int to_peer;
 
-	if (p->n == PREPENDED_MAX)
-		return 1;
+	if (p->n == PREPENDED_MAX || p->c->w.n + 1 >= p->c->max)
+		return 1; /* leave a slot, so that every batch moves the cursor */
 	if (lfh_store_get_event(p->t, id, &raw, &len, NULL) || lfh_event_decode(raw, len, &ev, NULL))
 		return 0;
 	to_peer = lfh_event_find_recipient(&ev, p->peer) >= 0;

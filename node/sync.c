@@ -723,10 +723,15 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 		if (rc == 0 && m->cursor > cur)
 			rc = lfh_store_cursor_put(t, p->conf.agency, m->cursor, &err);
 	}
+	if (rc == 0 && lfh_txn_commit(t, &err) == 0)
+		return 0;
 	if (rc == 0)
-		return lfh_txn_commit(t, &err) ? (log_error("commit: %s", err.msg), -1) : 0;
-	lfh_txn_abort(t);
-	log_error("storing batch from %s: %s", p->conf.agency, err.msg);
+		log_error("commit: %s", err.msg);
+	else {
+		lfh_txn_abort(t);
+		log_error("storing batch from %s: %s", p->conf.agency, err.msg);
+	}
+	lfh_node_reload_keys(s->node); /* key events applied in memory were not stored */
 	return -1;
 }
 

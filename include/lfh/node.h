@@ -163,6 +163,13 @@ int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
 int lfh_node_publish_cert(lfh_node *n, lfh_txn *t, const uint8_t *cert, size_t len,
 			  lfh_write_result *res, lfh_err *err);
 
+/*
+ * After a write transaction was aborted or failed to commit: rebuild the
+ * in-memory key generations from the store, dropping any that a key event
+ * of that transaction had added.
+ */
+void lfh_node_reload_keys(lfh_node *n);
+
 /* Retention in its own durable transaction (lfh_policy_retention); no-op without an ISA. */
 int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err);
 
