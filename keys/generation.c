@@ -105,20 +105,6 @@ int lfh_gen_new(const lfh_identity *cur, lfh_identity **out, lfh_err *err)
 	return 0;
 }
 
-static int fsync_path(const char *dir, lfh_err *err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return lfh_err_set(err, LFH_EIO, "%s: %s", dir, strerror(errno));
-	if (fsync(fd) != 0 && errno != EINVAL) {
-		int e = errno;
-		close(fd);
-		return lfh_err_set(err, LFH_EIO, "%s: fsync: %s", dir, strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
 /* Remove a directory of plain files (a temporary or replaced pending generation). */
 static void remove_dir(const char *path)
 {
@@ -169,7 +155,7 @@ static int move_into_place(const char *dir, const char *from, const char *to, lf
 		remove_dir(from);
 		return lfh_err_set(err, LFH_EIO, "%s: %s", to, strerror(e));
 	}
-	return fsync_path(dir, err);
+	return lfh_dir_fsync(dir, err);
 }
 
 int lfh_gen_save(const char *dir, uint32_t gen, const lfh_identity *id, const uint8_t *cert,

@@ -322,7 +322,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static int fsync_dir(const char *dir, lfh_err *err)
+int lfh_dir_fsync(const char *dir, lfh_err *err)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -378,12 +378,12 @@ static int write_new_file(const char *dir, const char *name, const void *data, s
 		/* Filesystems without hard links: check, then rename. */
 		if ((e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == ENOSYS) &&
 		    lstat(path, &st) != 0 && errno == ENOENT && rename(tmp, path) == 0)
-			return fsync_dir(dir, err);
+			return lfh_dir_fsync(dir, err);
 		unlink(tmp);
 		return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(e));
 	}
 	unlink(tmp);
-	return fsync_dir(dir, err);
+	return lfh_dir_fsync(dir, err);
 }
 
 /* mkdir -p with mode 0700 for every directory we create. */

@@ -212,6 +212,30 @@ static int status_keys(const lfh_node *n, lfh_record *out, lfh_err *err)
 	return lfh_record_set_str(out, "key_warning", msg, err) ? err->code : 0;
 }
 
+/* Other agencies whose current keys expire within 30 days: they must rotate. */
+static int status_peer_keys(const lfh_node *n, lfh_record *out, lfh_err *err)
+{
+	uint64_t now = lfh_wall_ms();
+	char msg[1024] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < n->nmembers; i++) {
+		const lfh_keygen *g = lfh_keyring_newest(n, n->members[i].agency, now);
+		char when[32];
+		int w;
+		if (!g || !strcmp(g->agency, n->cfg.agency) || g->not_after_ms == LFH_NEVER ||
+		    (g->not_after_ms > now && g->not_after_ms - now > 30 * LFH_OSARA_DAY_MS))
+			continue;
+		lfh_ctl_time(g->not_after_ms, when);
+		w = snprintf(msg + len, sizeof msg - len, "%s%s's keys %s %s", len ? "; " : "",
+			     g->agency, g->not_after_ms <= now ? "expired at" : "expire at", when);
+		if (w < 0 || (size_t)w >= sizeof msg - len)
+			break;
+		len += (size_t)w;
+	}
+	return len && lfh_record_set_str(out, "peer_key_warning", msg, err) ? err->code : 0;
+}
+
 static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err)
 {
 	uint64_t events = 0, evidence = 0, head = 0, seq = 0;
@@ -233,7 +257,7 @@ static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err
 	    lfh_record_set_uint(out, "authored", seq, err) ||
 	    lfh_record_set_uint(out, "pid", (uint64_t)getpid(), err))
 		return err->code;
-	if ((rc = status_keys(c->node, out, err)))
+	if ((rc = status_keys(c->node, out, err)) || (rc = status_peer_keys(c->node, out, err)))
 		return rc;
 	return c->node->isa ? status_isa(c->node->isa, out, err) : 0;
 }

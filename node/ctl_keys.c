@@ -319,9 +319,13 @@ static int rotate_install(lfh_ctl_req *q, lfh_txn *t, const char *cert_hex)
 		lfh_buf_free(&raw);
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "cert must be the hex of a certificate");
 	}
-	rc = lfh_cert_decode(raw.data, len, &c, &err);
-	if (!rc)
-		rc = lfh_gen_pending_load(n->cfg.key_dir, &id, &err);
+	if ((rc = lfh_cert_decode(raw.data, len, &c, &err))) {
+		char msg[LFH_ERRMSG_MAX + 32];
+		snprintf(msg, sizeof msg, "not a certificate (%s)", err.msg);
+		lfh_buf_free(&raw);
+		return lfh_ctl_fail(&q->rep, rc, msg);
+	}
+	rc = lfh_gen_pending_load(n->cfg.key_dir, &id, &err);
 	if (rc) {
 		lfh_buf_free(&raw);
 		return lfh_ctl_fail(&q->rep, rc, err.msg);

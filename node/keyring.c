@@ -298,13 +298,18 @@ int lfh_keyring_curve_allowed(const lfh_node *n, const char *agency, const uint8
 	return 0;
 }
 
-static const char *why_invalid(const lfh_node *n, const lfh_keygen *g, uint64_t t)
+/* Why g may not sign at t (t >= until(g)), and since when. */
+static const char *why_invalid(const lfh_keygen *g, uint64_t t, uint64_t until, uint64_t *since)
 {
-	if (g->revoked_ms <= t)
+	if (g->revoked_ms <= t) {
+		*since = g->revoked_ms;
 		return "revoked";
-	if (g->not_after_ms <= t)
+	}
+	if (g->not_after_ms <= t) {
+		*since = g->not_after_ms;
 		return "expired";
-	(void)n;
+	}
+	*since = until;
 	return "superseded";
 }
 
@@ -325,13 +330,15 @@ int lfh_keyring_check_time(const lfh_node *n, const lfh_event *ev, lfh_err *err)
 				   "(generation %u) was certified", ev->author,
 				   (unsigned long long)ev->seq, hex, g->generation);
 	until = lfh_keyring_until(n, g);
-	if (t >= until)
+	if (t >= until) {
+		uint64_t since;
+		const char *why = why_invalid(g, t, until, &since);
 		return lfh_err_set(err, LFH_EKEYID,
 				   "event by %s seq %llu is signed with key %s (generation %u), "
 				   "%s at %llu ms, %llu ms before the event", ev->author,
-				   (unsigned long long)ev->seq, hex, g->generation,
-				   why_invalid(n, g, t), (unsigned long long)until,
-				   (unsigned long long)(t - until));
+				   (unsigned long long)ev->seq, hex, g->generation, why,
+				   (unsigned long long)since, (unsigned long long)(t - since));
+	}
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 
 #include "lfh/config.h"
 #include "lfh/control.h"
+#include "lfh/generation.h"
 #include "lfh/hlc.h"
 #include "lfh/isa_text.h"
 #include "lfh/risk.h"
@@ -203,12 +204,16 @@ int main(int argc, char **argv)
 		lfh_log_setup(cfg.log_level, tag);
 	}
 	if (check) {
-		lfh_identity *id = NULL;
-		if (lfh_identity_load(cfg.key_dir, &id, &err)) {
+		lfh_identity *id = NULL, *prev = NULL;
+		lfh_buf cert = { 0 };
+		uint32_t gen = 0;
+		if (lfh_gen_open(cfg.key_dir, &id, &gen, &prev, &cert, &err)) {
 			fprintf(stderr, "lfhd: %s\n", err.msg);
 			return 1;
 		}
 		lfh_identity_free(id);
+		lfh_identity_free(prev);
+		lfh_buf_free(&cert);
 		if (cfg.risk_path[0]) {
 			static lfh_risk_form form;
 			if (lfh_risk_load(cfg.risk_path, &form, &err)) {

@@ -56,8 +56,7 @@ static int members_from_config(lfh_node *n, lfh_err *err)
 	return lfh_hub_id(n->cfg.hub, n->members, n->nmembers, n->hub_id, err);
 }
 
-/* Without an ISA the keyring is the configured keys, generation 1 only. */
-static int open_keyring(lfh_node *n, lfh_err *err)
+int lfh_node_load_keys(lfh_node *n, lfh_err *err)
 {
 	lfh_txn *t = NULL;
 	int rc = lfh_txn_begin(n->store, 0, &t, err);
@@ -71,7 +70,7 @@ static int open_keyring(lfh_node *n, lfh_err *err)
 void lfh_node_reload_keys(lfh_node *n)
 {
 	lfh_err err = { 0 };
-	if (open_keyring(n, &err))
+	if (lfh_node_load_keys(n, &err))
 		log_error("reloading key generations: %s", err.msg);
 }
 
@@ -131,7 +130,7 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		goto fail;
 	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
 	if (!rc)
-		rc = cfg->isa_path[0] ? lfh_policy_open(n, err) : open_keyring(n, err);
+		rc = cfg->isa_path[0] ? lfh_policy_open(n, err) : lfh_node_load_keys(n, err);
 	if (!rc)
 		rc = publish_missing_cert(n, &cert, err);
 	if (rc)

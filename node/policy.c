@@ -179,17 +179,6 @@ static int check_self(lfh_node *n, const lfh_isa *genesis, lfh_err *err)
 	return 0;
 }
 
-static int load_keyring(lfh_node *n, lfh_err *err)
-{
-	lfh_txn *t = NULL;
-	int rc = lfh_txn_begin(n->store, 0, &t, err);
-
-	if (!rc)
-		rc = lfh_keyring_load(n, t, err);
-	lfh_txn_abort(t);
-	return rc;
-}
-
 int lfh_policy_open(lfh_node *n, lfh_err *err)
 {
 	lfh_isa *genesis = malloc(sizeof *genesis);
@@ -221,7 +210,7 @@ int lfh_policy_open(lfh_node *n, lfh_err *err)
 	if (!rc)
 		rc = derive_peers(n, 1, err);
 	if (!rc)
-		rc = load_keyring(n, err);
+		rc = lfh_node_load_keys(n, err);
 	lfh_buf_free(&raw);
 	free(genesis);
 	return rc;

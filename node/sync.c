@@ -32,9 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "lfh/hlc.h"
 #include "lfh/keyring.h"
@@ -168,9 +168,13 @@ static int start_router(lfh_sync *s, const lfh_identity *id, lfh_err *err)
 	/* A ROUTER just closed may hold the port for a moment: retry briefly. */
 	for (int i = 0; i < REBIND_TRIES && (rc = zmq_bind(s->router, s->node->cfg.listen)); i++)
 		usleep(REBIND_WAIT_US);
-	if (rc)
-		return lfh_err_set(err, LFH_ENET, "cannot listen on %s: %s", s->node->cfg.listen,
-				   zmq_strerror(zmq_errno()));
+	if (rc) {
+		rc = lfh_err_set(err, LFH_ENET, "cannot listen on %s: %s", s->node->cfg.listen,
+				 zmq_strerror(zmq_errno()));
+		zmq_close(s->router);
+		s->router = NULL;
+		return rc;
+	}
 	memcpy(s->router_pk, id->pub.curve_pk, 32);
 	return 0;
 }
@@ -180,9 +184,11 @@ static void restart_router(lfh_sync *s, const lfh_identity *id, const char *why)
 {
 	lfh_err err = { 0 };
 
-	zmq_unbind(s->router, s->node->cfg.listen);
-	zmq_close(s->router);
-	s->router = NULL;
+	if (s->router) {
+		zmq_unbind(s->router, s->node->cfg.listen);
+		zmq_close(s->router);
+		s->router = NULL;
+	}
 	log_info("peer socket reopened: %s", why);
 	if (start_router(s, id, &err))
 		log_error("%s", err.msg); /* retried at the next tick */

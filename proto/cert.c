@@ -23,6 +23,7 @@
 
 #include <sodium.h>
 
+#include "lfh/buf.h"
 #include "lfh/cert.h"
 #include "lfh/mp.h"
 
@@ -53,35 +54,6 @@ static int bad(lfh_err *err, const char *field, const char *what)
 
 /* ---- field checks ---- */
 
-/* Length of a well-formed UTF-8 sequence at p (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /*
  * Why a revocation reason (a char[LFH_REASON_MAX + 1] that may lack its
  * NUL) is unacceptable, or NULL. Empty is fine; control characters are
@@ -98,7 +70,7 @@ static const char *reason_problem(const char *s)
 		size_t k;
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return "contains a control character";
-		if (!(k = utf8_seq(p + i, n - i)))
+		if (!(k = lfh_utf8_seq(p + i, n - i)))
 			return "is not valid UTF-8";
 		i += k;
 	}
@@ -402,70 +374,40 @@ static int decode_revocation_object(const msgpack_object *o, lfh_revocation *r, 
 	return decode_reason(&a[6], r->reason, err);
 }
 
-/* 0 if re holds exactly raw[0..len); else "<what>: non-canonical encoding". */
-static int same_bytes(const lfh_buf *re, const uint8_t *raw, size_t len, const char *what,
-		      lfh_err *err)
+static int cert_decode_fn(const msgpack_object *o, void *out, lfh_err *err)
 {
-	if (re->len == len && memcmp(re->data, raw, len) == 0)
-		return 0;
-	return lfh_err_set(err, LFH_ECODEC, "%s: non-canonical encoding", what);
+	return decode_cert_object(o, out, err);
 }
 
-/* Re-encoding must give back exactly raw (cheap, so first); then validity. */
-static int check_cert_decoded(const uint8_t *raw, size_t len, const lfh_cert *c, lfh_err *err)
+static int cert_pack_fn(msgpack_packer *pk, const void *in)
 {
-	lfh_buf re = {0};
-	msgpack_packer pk;
-	lfh_err ce;
-	int rc;
-
-	msgpack_packer_init(&pk, &re, lfh_mp_buf_write);
-	if (pack_cert(&pk, c, CERT_NELEMS) != 0)
-		rc = lfh_err_set(err, LFH_ENOMEM, "cert: out of memory");
-	else
-		rc = same_bytes(&re, raw, len, "cert", err);
-	lfh_buf_free(&re);
-	if (rc == 0 && lfh_cert_check(c, &ce) != 0)
-		rc = lfh_err_set(err, LFH_ECODEC, "%s", ce.msg);
-	return rc;
+	return pack_cert(pk, in, CERT_NELEMS);
 }
 
-static int check_revocation_decoded(const uint8_t *raw, size_t len, const lfh_revocation *r,
-				    lfh_err *err)
+static int revocation_decode_fn(const msgpack_object *o, void *out, lfh_err *err)
 {
-	lfh_buf re = {0};
-	msgpack_packer pk;
-	lfh_err ce;
-	int rc;
-
-	msgpack_packer_init(&pk, &re, lfh_mp_buf_write);
-	if (pack_revocation(&pk, r) != 0)
-		rc = lfh_err_set(err, LFH_ENOMEM, "revocation: out of memory");
-	else
-		rc = same_bytes(&re, raw, len, "revocation", err);
-	lfh_buf_free(&re);
-	if (rc == 0 && lfh_revocation_check(r, &ce) != 0)
-		rc = lfh_err_set(err, LFH_ECODEC, "%s", ce.msg);
-	return rc;
+	return decode_revocation_object(o, out, err);
 }
+
+static int revocation_pack_fn(msgpack_packer *pk, const void *in)
+{
+	return pack_revocation(pk, in);
+}
+
+static const lfh_mp_codec cert_codec = { "cert", LFH_CERT_MAX, MAX_OBJECTS, cert_decode_fn,
+					 cert_pack_fn };
+static const lfh_mp_codec revocation_codec = { "revocation", LFH_REVOKE_MAX, MAX_OBJECTS,
+					       revocation_decode_fn, revocation_pack_fn };
 
 int lfh_cert_decode(const uint8_t *raw, size_t len, lfh_cert *c, lfh_err *err)
 {
-	msgpack_unpacked up;
+	lfh_err ce;
 	int rc;
 
 	memset(c, 0, sizeof *c);
-	if (len > LFH_CERT_MAX)
-		return lfh_err_set(err, LFH_ETOOBIG, "cert: %zu bytes exceeds %d", len, LFH_CERT_MAX);
-	msgpack_unpacked_init(&up);
-	if (lfh_mp_unpack(&up, raw, len, MAX_OBJECTS) != 0)
-		rc = lfh_err_set(err, LFH_ECODEC, "cert: malformed msgpack, trailing bytes or "
-				 "too many objects");
-	else
-		rc = decode_cert_object(&up.data, c, err);
-	msgpack_unpacked_destroy(&up);
-	if (rc == 0)
-		rc = check_cert_decoded(raw, len, c, err);
+	rc = lfh_mp_decode_canonical(&cert_codec, raw, len, c, err);
+	if (rc == 0 && lfh_cert_check(c, &ce) != 0)
+		rc = lfh_err_set(err, LFH_ECODEC, "%s", ce.msg);
 	if (rc)
 		memset(c, 0, sizeof *c);
 	return rc;
@@ -473,22 +415,13 @@ int lfh_cert_decode(const uint8_t *raw, size_t len, lfh_cert *c, lfh_err *err)
 
 int lfh_revocation_decode(const uint8_t *raw, size_t len, lfh_revocation *r, lfh_err *err)
 {
-	msgpack_unpacked up;
+	lfh_err ce;
 	int rc;
 
 	memset(r, 0, sizeof *r);
-	if (len > LFH_REVOKE_MAX)
-		return lfh_err_set(err, LFH_ETOOBIG, "revocation: %zu bytes exceeds %d", len,
-				   LFH_REVOKE_MAX);
-	msgpack_unpacked_init(&up);
-	if (lfh_mp_unpack(&up, raw, len, MAX_OBJECTS) != 0)
-		rc = lfh_err_set(err, LFH_ECODEC, "revocation: malformed msgpack, trailing bytes or "
-				 "too many objects");
-	else
-		rc = decode_revocation_object(&up.data, r, err);
-	msgpack_unpacked_destroy(&up);
-	if (rc == 0)
-		rc = check_revocation_decoded(raw, len, r, err);
+	rc = lfh_mp_decode_canonical(&revocation_codec, raw, len, r, err);
+	if (rc == 0 && lfh_revocation_check(r, &ce) != 0)
+		rc = lfh_err_set(err, LFH_ECODEC, "%s", ce.msg);
 	if (rc)
 		memset(r, 0, sizeof *r);
 	return rc;

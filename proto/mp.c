@@ -112,3 +112,32 @@ int lfh_mp_get_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
 	*out = o->via.u64;
 	return 0;
 }
+
+int lfh_mp_decode_canonical(const lfh_mp_codec *c, const uint8_t *raw, size_t len, void *out,
+			    lfh_err *err)
+{
+	msgpack_unpacked up;
+	msgpack_packer pk;
+	lfh_buf re = { 0 };
+	int rc;
+
+	if (len > c->max_len)
+		return lfh_err_set(err, LFH_ETOOBIG, "%s: %zu bytes exceeds %zu", c->what, len,
+				   c->max_len);
+	msgpack_unpacked_init(&up);
+	if (lfh_mp_unpack(&up, raw, len, c->max_objects) != 0)
+		rc = lfh_err_set(err, LFH_ECODEC, "%s: malformed msgpack, trailing bytes or too "
+				 "many objects", c->what);
+	else
+		rc = c->decode(&up.data, out, err);
+	msgpack_unpacked_destroy(&up);
+	if (rc)
+		return rc;
+	msgpack_packer_init(&pk, &re, lfh_mp_buf_write);
+	if (c->pack(&pk, out) != 0)
+		rc = lfh_err_set(err, LFH_ENOMEM, "%s: out of memory", c->what);
+	else if (re.len != len || memcmp(re.data, raw, len) != 0)
+		rc = lfh_err_set(err, LFH_ECODEC, "%s: non-canonical encoding", c->what);
+	lfh_buf_free(&re);
+	return rc;
+}

@@ -97,6 +97,9 @@ void lfh_curve_z85(const uint8_t pk[32], char out[41]);
 /* Write id's operational secrets (0600) and public.ini into dir, never replacing a file. */
 int lfh_identity_save(const lfh_identity *id, const char *dir, lfh_err *err);
 
+/* fsync a directory, so that a rename or link in it is durable. */
+int lfh_dir_fsync(const char *dir, lfh_err *err);
+
 /* Create dir/name with data (mode 0644) durably, never replacing a file (LFH_EEXIST). */
 int lfh_file_write_new(const char *dir, const char *name, const void *data, size_t len,
 		       lfh_err *err);

@@ -54,4 +54,21 @@ int lfh_mp_pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n);
 /* *out = o's value if o is a non-negative integer <= max; else -1. */
 int lfh_mp_get_uint(const msgpack_object *o, uint64_t max, uint64_t *out);
 
+/*
+ * The steps every strict decoder shares: at most max_len bytes (else
+ * LFH_ETOOBIG), one msgpack object of at most max_objects with no trailing
+ * bytes (else LFH_ECODEC), decode(o, out), then pack(out) must give back
+ * exactly raw (else LFH_ECODEC "<what>: non-canonical encoding"). The
+ * caller runs its semantic checks afterwards and clears out on failure.
+ */
+typedef struct lfh_mp_codec {
+	const char *what; /* "cert": prefixes messages */
+	size_t max_len, max_objects;
+	int (*decode)(const msgpack_object *o, void *out, lfh_err *err);
+	int (*pack)(msgpack_packer *pk, const void *in); /* nonzero if a write failed */
+} lfh_mp_codec;
+
+int lfh_mp_decode_canonical(const lfh_mp_codec *c, const uint8_t *raw, size_t len, void *out,
+			    lfh_err *err);
+
 #endif

@@ -163,6 +163,9 @@ int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
 int lfh_node_publish_cert(lfh_node *n, lfh_txn *t, const uint8_t *cert, size_t len,
 			  lfh_write_result *res, lfh_err *err);
 
+/* (Re)build the in-memory key generations from the members and the store. */
+int lfh_node_load_keys(lfh_node *n, lfh_err *err);
+
 /*
  * After a write transaction was aborted or failed to commit: rebuild the
  * in-memory key generations from the store, dropping any that a key event

@@ -342,6 +342,11 @@ static int keys_rotate(const keys_opts *o, int json)
 	if ((rc = durations(o, &valid, &grace)))
 		return rc;
 	lfh_record_set_str(&req, "cmd", "keys_rotate", &err);
+	if (o->cert && access(o->cert, R_OK) != 0) {
+		cli_error("--cert %s: %s", o->cert, strerror(errno));
+		lfh_record_clear(&req);
+		return 1;
+	}
 	if (o->valid_for)
 		lfh_record_set_uint(&req, "valid_ms", valid, &err);
 	if (o->grace)

@@ -59,6 +59,8 @@ int status_main(int argc, char **argv)
 			printf("WARNING  %s\n", lfh_record_str(n, "warning"));
 		if (lfh_record_str(n, "key_warning"))
 			printf("WARNING  %s\n", lfh_record_str(n, "key_warning"));
+		if (lfh_record_str(n, "peer_key_warning"))
+			printf("WARNING  %s\n", lfh_record_str(n, "peer_key_warning"));
 		if (strcmp(cli_field(n, "evidence", b, sizeof b), "0"))
 			printf("WARNING  %s equivocation evidence records (see logs)\n", b);
 		putchar('\n');

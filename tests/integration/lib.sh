@@ -703,3 +703,42 @@ referral_quick() {
 	echo "referral_quick: unexpected output: $line" >&2
 	return 1
 }
+
+# ---------------------------------------------------------------- keys
+
+# keygen_field NAME AGENCY GEN FIELD: FIELD (state, transport, key_id, ...)
+# of AGENCY's key generation GEN in NAME's `admin keys list --json`; fails
+# if NAME does not know that generation.
+keygen_field() {
+	local s
+	s=$(lfh_at "$1" admin keys list --json) || return 1
+	printf '%s\n' "$s" | json_flat | awk -v a="$2" -v g="$3" -v f="$4" '
+		/^\[[0-9]+\]\./ {
+			eq = index($0, "="); k = substr($0, 1, eq - 1); v = substr($0, eq + 1)
+			i = substr(k, 2, index(k, "]") - 2) + 0; k = substr(k, index(k, "].") + 2)
+			val[i, k] = v; if (i > m) m = i
+		}
+		END {
+			for (i = 0; i <= m; i++)
+				if (val[i, "kind"] == "key" && val[i, "agency"] == a && val[i, "generation"] == g &&
+				    (i, f) in val) { print val[i, f]; found = 1; break }
+			exit !found
+		}'
+}
+
+# keygen_is NAME AGENCY GEN FIELD VALUE: for wait_until.
+keygen_is() { [ "$(keygen_field "$1" "$2" "$3" "$4" 2>/dev/null)" = "$5" ]; }
+
+# rejected_total NAME: sum of the rejected counters of NAME's peer records.
+rejected_total() {
+	local s
+	s=$(lfh_at "$1" status --json) || return 1
+	printf '%s\n' "$s" | json_all rejected | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# clock_past_ms MS: true once the wall clock (ms since 1970) is past MS.
+clock_past_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	[ -n "$t" ] || t=$(($(date +%s%N) / 1000))
+	[ $((t / 1000)) -gt "$1" ]
+}
