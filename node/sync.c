@@ -21,7 +21,8 @@
  * compare the peers and CURVE keys the node's keyring wants now with the
  * sockets we have, and rebuild what differs, without a restart. A peer's
  * DEALER connects once per CURVE key the peer may be serving with (its
- * transport generation and its newest one), so a rotation never strands
+ * transport generation's, the previous one's while it may be held back,
+ * and its newest one's), so a rotation never strands
  * us; only the connection whose key the peer really uses completes its
  * handshake. Our own ROUTER keeps its previous key after the switch time
  * until every peer has pulled our certificate (or HOLD_MAX_MS passed), so
@@ -48,14 +49,15 @@
 #define REQUEST_TIMEOUT_MS 5000
 #define CONNECTED_WINDOW_MS 3500
 #define HOLD_MAX_MS (7ULL * 86400000ULL)
+#define LFH_SERVER_KEYS 3
 #define ALLOWED_MAX (LFH_MAX_PEERS * 2)
 #define REBIND_TRIES 40
 #define REBIND_WAIT_US 25000
 
 typedef struct peer {
 	lfh_peer_conf conf; /* a copy: the node rewrites its list when the ISA changes */
-	void *dealer[2];    /* one per CURVE server key the peer may be using */
-	uint8_t server_pk[2][32];
+	void *dealer[LFH_SERVER_KEYS]; /* one per CURVE server key the peer may be using */
+	uint8_t server_pk[LFH_SERVER_KEYS][32];
 	uint8_t client_pk[32]; /* our CURVE key the dealers were connected with */
 	int ndealers, live;    /* live: the dealer that answered last */
 	uint64_t their_cursor; /* highest cursor it pulled from us since we started */
@@ -124,6 +126,20 @@ static int start_zap(lfh_sync *s, void *zctx, lfh_err *err)
 	return 0;
 }
 
+/* The generation of agency just before g, if it may still be serving (held back, not revoked). */
+static const lfh_keygen *held_back(const lfh_sync *s, const lfh_keygen *g, uint64_t now)
+{
+	const lfh_keygen *gens, *prev = NULL;
+	size_t count = lfh_keyring_list(s->node, g->agency, &gens);
+
+	for (size_t i = 0; i < count && gens[i].generation < g->generation; i++)
+		prev = &gens[i];
+	if (!prev || prev->revoked_ms <= now || g->generation == 1 ||
+	    now >= g->not_before_ms + g->grace_ms + HOLD_MAX_MS)
+		return NULL;
+	return prev;
+}
+
 /* Our identity of generation gen (the current or the previous one). */
 static const lfh_identity *own_identity(const lfh_node *n, uint32_t gen)
 {
@@ -149,7 +165,7 @@ static const lfh_identity *server_identity(const lfh_sync *s, uint64_t now)
 	const lfh_keygen *g = lfh_keyring_transport(n, n->cfg.agency, now);
 	uint32_t gen = g ? g->generation : n->gen;
 
-	if (g && gen > 1 && gen == n->gen && n->prev_id && now < g->not_before_ms + g->grace_ms + HOLD_MAX_MS)
+	if (g && gen > 1 && gen == n->gen && n->prev_id && held_back(s, g, now))
 		for (size_t i = 0; i < s->npeers; i++)
 			if (s->peers[i].their_cursor < g->lseq)
 				return n->prev_id;
@@ -231,17 +247,27 @@ static int open_dealer(lfh_sync *s, peer *p, const uint8_t server_pk[32], const 
 	return 0;
 }
 
-/* The CURVE keys peer p may be serving with now: transport generation, newest. */
-static int wanted_server_keys(const lfh_sync *s, const peer *p, uint64_t now, uint8_t out[2][32])
+/*
+ * The CURVE keys peer p may be serving with now (at most LFH_SERVER_KEYS):
+ * its transport generation's, the one before it (held back until every peer
+ * has the certificate), and its newest generation's.
+ */
+static int wanted_server_keys(const lfh_sync *s, const peer *p, uint64_t now,
+			      uint8_t out[LFH_SERVER_KEYS][32])
 {
 	const lfh_keygen *t = lfh_keyring_transport(s->node, p->conf.agency, now);
-	const lfh_keygen *nw = lfh_keyring_newest(s->node, p->conf.agency, now);
+	const lfh_keygen *cand[LFH_SERVER_KEYS] = {
+		t, t ? held_back(s, t, now) : NULL, lfh_keyring_newest(s->node, p->conf.agency, now)
+	};
 	int k = 0;
 
-	if (t)
-		memcpy(out[k++], t->curve_pk, 32);
-	if (nw && (!t || sodium_memcmp(nw->curve_pk, t->curve_pk, 32) != 0))
-		memcpy(out[k++], nw->curve_pk, 32);
+	for (int i = 0; i < LFH_SERVER_KEYS; i++) {
+		int dup = !cand[i];
+		for (int j = 0; !dup && j < k; j++)
+			dup = sodium_memcmp(out[j], cand[i]->curve_pk, 32) == 0;
+		if (!dup)
+			memcpy(out[k++], cand[i]->curve_pk, 32);
+	}
 	if (!k)
 		memcpy(out[k++], p->conf.pub.curve_pk, 32);
 	return k;
@@ -250,7 +276,7 @@ static int wanted_server_keys(const lfh_sync *s, const peer *p, uint64_t now, ui
 /* (Re)connect p's dealers if the keys they should use changed. */
 static int connect_peer(lfh_sync *s, peer *p, uint64_t now, lfh_err *err)
 {
-	uint8_t want[2][32];
+	uint8_t want[LFH_SERVER_KEYS][32];
 	int k = wanted_server_keys(s, p, now, want), same = k == p->ndealers, rc = 0;
 	const lfh_identity *id = client_identity(s, now);
 

@@ -415,6 +415,24 @@ _wait_pid_exit "$FORGE_PID" "$T10" || kill -KILL "$FORGE_PID" 2>/dev/null
 wait "$FORGE_PID"
 check_eq "forge exits cleanly" 0 "$?"
 
+# While fire is down, police rotates again (1 s grace): police's node keeps
+# serving with its previous key until fire too has the certificate, so the
+# others must still reach it (their clients try every key it may serve with).
+out=$(lfh_at police admin keys rotate --grace 1s 2>&1) || tap_fail "police rotates to generation 3 while fire is down" "$out"
+if wait_until "$T20" keygen_is council police 3 transport yes; then
+	tap_ok "council switches to police's generation 3 transport key"
+else
+	tap_fail "council switches to police's generation 3 transport key" "$(lfh_at council admin keys list 2>&1)"
+fi
+lfh_at police case note "$c1" --text "gen 3 while fire is down" >/dev/null ||
+	tap_fail "police writes with generation 3"
+if wait_until "$T20" sh -c "'$LFH' -c '$W/council/lfhd.conf' case show $c1 | grep -q 'gen 3 while fire is down'"; then
+	tap_ok "council pulls police's note while police's node holds back its new transport key"
+else
+	tap_fail "council pulls police's note while police's node holds back its new transport key" \
+		"$(grep -i 'keys\|socket\|reconnect' "$W/police/lfhd.log" | tail -n 5)"
+fi
+
 node_start fire || bail "restart fire's real node"
 tap_ok "fire's real node restarted"
 lfh_at police case note "$c1" --text "after the relay attempt" >/dev/null ||
@@ -480,7 +498,7 @@ else
 fi
 
 HOUSING_Z85=$(sed -n 's/^curve *= *//p' "$W/housing/keys/public.ini")
-police_pub=$W/police/keys/gen-2/public.ini
+police_pub=$W/police/keys/gen-3/public.ini # police rotated to 3 in part 4
 out=$("$RAWPEER" --keys "$W/council/keys" --server-pub "$police_pub" \
 	--endpoint "$(endpoint_of police)" --timeout 5000 pull 2>&1)
 rc=$?
