@@ -3,8 +3,9 @@
  *
  * Invariants this file keeps:
  *  - An event is stored only after every check passed: strict decode, our
- *    hub id, a member author whose current key id and signature match, and
- *    (unless we wrote it) that we are one of its recipients.
+ *    hub id, a member author, a key generation of the author valid at the
+ *    event's time (keyring.h) whose signature matches, and (unless we wrote
+ *    it) that we are one of its recipients.
  *  - Our own events are written with per-author seq and per-(author,
  *    recipient) counters taken from `meta` in the same write transaction,
  *    so counters and events can never disagree after a crash.
@@ -37,7 +38,6 @@
 #include "lfh/policy.h"
 #include "lfh/risk.h"
 #include "lfh/sharing.h"
-#include "lfh/wire.h"
 
 #define META_NAME_MAX 64
 
@@ -844,103 +844,6 @@ int lfh_node_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, s
 	for (size_t i = 0; i < count; i++)
 		lfh_event_clear(&ev[i]);
 	free(ev);
-	return rc;
-}
-
-struct serve_ctx {
-	lfh_batch_writer w;
-	uint32_t max;
-	uint64_t last;
-	int full;
-};
-
-static int serve_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
-		     size_t len)
-{
-	struct serve_ctx *c = vctx;
-	(void)id;
-	if (c->w.n >= c->max || lfh_batch_add(&c->w, raw, len) != 0) {
-		c->full = 1;
-		return 1;
-	}
-	c->last = key;
-	return 0;
-}
-
-#define PREPENDED_MAX 64
-
-struct prepend_ctx {
-	lfh_txn *t;
-	const char *peer;
-	struct serve_ctx *c;
-	size_t n;
-	uint64_t lseq[PREPENDED_MAX];
-};
-
-/* A key event the peer should have: into the batch ahead of everything else. */
-static int prepend_fn(void *vctx, uint64_t lseq, const uint8_t id[LFH_ID_LEN])
-{
-	struct prepend_ctx *p = vctx;
-	lfh_event ev = { 0 };
-	const uint8_t *raw;
-	size_t len;
-	int to_peer;
-
-	if (p->n == PREPENDED_MAX || p->c->w.n + 1 >= p->c->max)
-		return 1; /* leave a slot, so that every batch moves the cursor */
-	if (lfh_store_get_event(p->t, id, &raw, &len, NULL) || lfh_event_decode(raw, len, &ev, NULL))
-		return 0;
-	to_peer = lfh_event_find_recipient(&ev, p->peer) >= 0;
-	lfh_event_clear(&ev);
-	if (!to_peer || lfh_batch_add(&p->c->w, raw, len) != 0)
-		return 0;
-	p->lseq[p->n++] = lseq;
-	return 0;
-}
-
-/* serve_one, skipping the key events already prepended. */
-static int serve_rest(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
-		      size_t len)
-{
-	struct prepend_ctx *p = vctx;
-	for (size_t i = 0; i < p->n; i++)
-		if (p->lseq[i] == key) {
-			p->c->last = key;
-			return 0;
-		}
-	return serve_one(p->c, key, id, raw, len);
-}
-
-int lfh_node_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
-			lfh_buf *out, lfh_err *err)
-{
-	struct serve_ctx c = { .max = max, .last = after };
-	struct prepend_ctx p = { .t = t, .peer = peer, .c = &c };
-	int rc;
-
-	(void)n;
-	lfh_batch_begin(&c.w, LFH_MSG_BATCH);
-	rc = lfh_keyring_events_after(t, after, prepend_fn, &p, err);
-	if (!rc)
-		rc = lfh_store_scan_rcpt(t, peer, after, serve_rest, &p, err);
-	if (!rc)
-		rc = lfh_batch_finish(&c.w, c.last, c.full, out, err);
-	lfh_batch_free(&c.w);
-	return rc;
-}
-
-int lfh_node_serve_fetch(lfh_node *n, lfh_txn *t, const char *peer, const char *author,
-			 uint64_t from, uint64_t to, lfh_buf *out, lfh_err *err)
-{
-	struct serve_ctx c = { .max = LFH_BATCH_MAX };
-	int rc;
-
-	(void)n;
-	lfh_batch_begin(&c.w, LFH_MSG_FETCHED);
-	rc = lfh_store_scan_slots(t, author, peer, from, to, serve_one, &c, err);
-	if (!rc)
-		rc = lfh_batch_finish(&c.w, 0, 0, out, err);
-	lfh_batch_free(&c.w);
 	return rc;
 }
 

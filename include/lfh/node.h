@@ -8,10 +8,13 @@
  * stores it inside the caller's write transaction, so the caller can group
  * many writes into one durable commit before acknowledging any of them.
  * Receiving: lfh_node_ingest verifies an envelope from a peer (hub, author
- * membership, key id, signature, that we are a recipient) and stores it;
- * anything else is rejected with a reason and never stored.
- * Serving: lfh_node_serve_* answer a peer's PULL/FETCH with only the events
- * that peer is a recipient of (whoever wrote them: relaying).
+ * membership, key generation valid at the event's time, signature, that we
+ * are a recipient) and stores it; anything else is rejected with a reason
+ * and never stored.
+ * Serving (node/serve.c): lfh_node_serve_* answer a peer's PULL/FETCH with
+ * only the events that peer is a recipient of (whoever wrote them:
+ * relaying), key events first.
+ * Implemented in node/node.c (open, write, ingest) and node/serve.c.
  */
 #ifndef LFH_NODE_H
 #define LFH_NODE_H
