@@ -89,6 +89,19 @@ int lfh_gen_open(const char *dir, lfh_identity **cur, uint32_t *gen, lfh_identit
 	return rc;
 }
 
+int lfh_gen_load(const char *dir, uint32_t gen, lfh_identity **out, lfh_err *err)
+{
+	char p[GEN_PATH_MAX];
+	int rc;
+
+	*out = NULL;
+	if (gen == 0 || (gen > 1 && !gen_complete(dir, gen)))
+		return lfh_err_set(err, LFH_ENOTFOUND, "%s holds no key generation %u", dir, gen);
+	if ((rc = gen_path(p, dir, gen, err)))
+		return rc;
+	return lfh_identity_load(p, out, err);
+}
+
 int lfh_gen_new(const lfh_identity *cur, lfh_identity **out, lfh_err *err)
 {
 	lfh_identity *id = sodium_malloc(sizeof *id);

@@ -152,6 +152,7 @@ void lfh_node_close(lfh_node *n)
 		lfh_store_close(n->store);
 	lfh_identity_free(n->id);
 	lfh_identity_free(n->prev_id);
+	lfh_identity_free(n->older_id);
 	lfh_policy_close(n);
 	lfh_keyring_free(n);
 	free(n->risk);
@@ -164,6 +165,27 @@ int lfh_node_publish_cert(lfh_node *n, lfh_txn *t, const uint8_t *cert, size_t l
 	static const uint8_t no_case[LFH_CASE_LEN];
 	return lfh_node_write_plain(n, t, no_case, LFH_EV_CERT, LFH_KEYS_CATEGORY, NULL, 0, cert,
 				    len, res, err);
+}
+
+const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen)
+{
+	lfh_identity *id = NULL;
+	lfh_err err = { 0 };
+	const lfh_keygen *g = lfh_keyring_gen(n, n->cfg.agency, gen);
+
+	if (gen == n->gen || !g)
+		return n->id;
+	if (n->prev_id && sodium_memcmp(n->prev_id->pub.sign_pk, g->sign_pk, 32) == 0)
+		return n->prev_id;
+	if (n->older_id && sodium_memcmp(n->older_id->pub.sign_pk, g->sign_pk, 32) == 0)
+		return n->older_id;
+	if (lfh_gen_load(n->cfg.key_dir, gen, &id, &err)) {
+		log_warn("our key generation %u: %s", gen, err.msg);
+		return n->id;
+	}
+	lfh_identity_free(n->older_id);
+	n->older_id = id;
+	return id;
 }
 
 const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency)

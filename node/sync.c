@@ -140,19 +140,11 @@ static const lfh_keygen *held_back(const lfh_sync *s, const lfh_keygen *g, uint6
 	return prev;
 }
 
-/* Our identity of generation gen (the current or the previous one). */
-static const lfh_identity *own_identity(const lfh_node *n, uint32_t gen)
-{
-	if (gen != n->gen && n->prev_id && gen + 1 == n->gen)
-		return n->prev_id;
-	return n->id;
-}
-
 /* The identity whose CURVE key we present as a client at now. */
 static const lfh_identity *client_identity(const lfh_sync *s, uint64_t now)
 {
 	const lfh_keygen *g = lfh_keyring_transport(s->node, s->node->cfg.agency, now);
-	return own_identity(s->node, g ? g->generation : s->node->gen);
+	return lfh_node_identity(s->node, g ? g->generation : s->node->gen);
 }
 
 /*
@@ -161,15 +153,16 @@ static const lfh_identity *client_identity(const lfh_sync *s, uint64_t now)
  */
 static const lfh_identity *server_identity(const lfh_sync *s, uint64_t now)
 {
-	const lfh_node *n = s->node;
+	lfh_node *n = s->node;
 	const lfh_keygen *g = lfh_keyring_transport(n, n->cfg.agency, now);
-	uint32_t gen = g ? g->generation : n->gen;
+	const lfh_keygen *prev = g ? held_back(s, g, now) : NULL;
 
-	if (g && gen > 1 && gen == n->gen && n->prev_id && held_back(s, g, now))
-		for (size_t i = 0; i < s->npeers; i++)
-			if (s->peers[i].their_cursor < g->lseq)
-				return n->prev_id;
-	return own_identity(n, gen);
+	if (!g)
+		return n->id;
+	for (size_t i = 0; prev && i < s->npeers; i++)
+		if (s->peers[i].their_cursor < g->lseq)
+			return lfh_node_identity(n, prev->generation);
+	return lfh_node_identity(n, g->generation);
 }
 
 static int start_router(lfh_sync *s, const lfh_identity *id, lfh_err *err)

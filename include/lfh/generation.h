@@ -25,6 +25,9 @@
 int lfh_gen_open(const char *dir, lfh_identity **cur, uint32_t *gen, lfh_identity **prev,
 		 lfh_buf *cert, lfh_err *err);
 
+/* Load generation gen (1, or a complete dir/gen-N) into *out. LFH_ENOTFOUND if absent. */
+int lfh_gen_load(const char *dir, uint32_t gen, lfh_identity **out, lfh_err *err);
+
 /* Fresh operational keys (same agency and root as cur), in secure memory. */
 int lfh_gen_new(const lfh_identity *cur, lfh_identity **out, lfh_err *err);
 

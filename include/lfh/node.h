@@ -39,6 +39,7 @@ typedef struct lfh_node {
 	lfh_identity *id;          /* our newest operational key generation: signs */
 	uint32_t gen;              /* its number (1 = the keys the ISA names) */
 	lfh_identity *prev_id;     /* the generation before (transport in grace, late grants), or NULL */
+	lfh_identity *older_id;    /* one older generation loaded on demand (lfh_node_identity) */
 	struct lfh_keyring *keys;  /* every member's generations (include/lfh/keyring.h) */
 	uint64_t keys_version;     /* bumped whenever member keys or membership change */
 	int removed;               /* the ISA in force no longer names us: no replication */
@@ -56,6 +57,13 @@ typedef struct lfh_node {
 /* Load identity, open the store, compute the hub id (lfh_hub_id, hub.h). */
 int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err);
 void lfh_node_close(lfh_node *n);
+
+/*
+ * Our own key generation gen (current, previous, or loaded from key_dir on
+ * demand: a second rotation within a grace period needs the one before),
+ * or the current one if gen cannot be loaded.
+ */
+const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen);
 
 /* Public keys of a member agency (self or a configured peer), or NULL. */
 const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency);

@@ -449,6 +449,37 @@ fi
 check_eq "fire: nothing rejected after its restart" 0 "$(rejected_total fire)"
 check_eq "fire sees police's generation 1 revoked" revoked "$(keygen_field fire police 1 state)"
 
+# Two rotations in a row: generation 4 is still in its grace period when
+# police rotates to 5; transport goes from 3 straight to 5.
+out=$(lfh_at police admin keys rotate --grace 30s 2>&1) || tap_fail "police rotates to generation 4" "$out"
+out=$(lfh_at police admin keys rotate --grace 1s 2>&1) || tap_fail "police rotates again, to 5, within 4's grace" "$out"
+check_eq "police's status: key_generation 5" 5 "$(status_field police key_generation)"
+all_on_5() {
+	local n
+	for n in council housing fire; do
+		keygen_is "$n" police 5 transport yes || return 1
+	done
+}
+if wait_until "$T20" all_on_5; then
+	tap_ok "every node moves police's transport to generation 5"
+else
+	tap_fail "every node moves police's transport to generation 5" "$(lfh_at council admin keys list 2>&1)"
+fi
+lfh_at police case note "$c1" --text "signed by generation 5" >/dev/null ||
+	tap_fail "police writes with generation 5"
+gen5_everywhere() {
+	local n
+	for n in council housing fire; do
+		lfh_at "$n" case show "$c1" | grep -q "signed by generation 5" || return 1
+	done
+}
+if wait_until "$T20" gen5_everywhere; then
+	tap_ok "police's generation-5 note reaches every node"
+else
+	tap_fail "police's generation-5 note reaches every node"
+fi
+check_eq "council: nothing rejected from police" 0 "$(peer_field council police rejected)"
+
 # ================================================================ 5. removing housing
 isa_hash=$(lfh_at police isa show --json | json_get '[0].hash')
 [[ $isa_hash =~ ^[0-9a-f]{64}$ ]] || bail "isa show hash" "$isa_hash"
@@ -498,7 +529,7 @@ else
 fi
 
 HOUSING_Z85=$(sed -n 's/^curve *= *//p' "$W/housing/keys/public.ini")
-police_pub=$W/police/keys/gen-3/public.ini # police rotated to 3 in part 4
+police_pub=$W/police/keys/gen-5/public.ini # police rotated to 5 in part 4
 out=$("$RAWPEER" --keys "$W/council/keys" --server-pub "$police_pub" \
 	--endpoint "$(endpoint_of police)" --timeout 5000 pull 2>&1)
 rc=$?
