@@ -169,11 +169,16 @@ static void test_valid_config(void **state)
 	assert_memory_equal(&f->pub, &t->fire, sizeof f->pub);
 
 	/* Optional keys; no peers at all is fine; relative config path. */
-	snprintf(text, sizeof text, "%slog_level = debug\nmap_size_mb = 16384\n", good_node);
+	write_str(t->conf, good_node);
+	assert_int_equal(lfh_config_load(t->conf, c, &e), 0);
+	assert_int_equal(c->sharing_rotate_days, LFH_SHARING_ROTATE_DEFAULT_DAYS);
+	snprintf(text, sizeof text,
+		 "%slog_level = debug\nmap_size_mb = 16384\nsharing_rotate_days = 0\n", good_node);
 	write_str(t->conf, text);
 	assert_int_equal(lfh_config_load(t->conf, c, &e), 0);
 	assert_int_equal(c->log_level, LFH_LOG_DEBUG);
 	assert_true(c->map_size == (size_t)16384 << 20);
+	assert_int_equal(c->sharing_rotate_days, 0);
 	assert_int_equal(c->npeers, 0);
 
 	char cwd[PATH_MAX];
@@ -316,6 +321,12 @@ static void test_errors_node(void **state)
 	expect_error(t, s, 8, "too large");
 	snprintf(s, sizeof s, "%slog_level = loud\n", good_node);
 	expect_error(t, s, 8, "log_level");
+	snprintf(s, sizeof s, "%ssharing_rotate_days = 3651\n", good_node);
+	expect_error(t, s, 8, "sharing_rotate_days");
+	snprintf(s, sizeof s, "%ssharing_rotate_days = 30d\n", good_node);
+	expect_error(t, s, 8, "number of days");
+	snprintf(s, sizeof s, "%ssharing_rotate_days = -1\n", good_node);
+	expect_error(t, s, 8, "number of days");
 	snprintf(s, sizeof s, "%scontrol_mode = 0666\n", good_node);
 	expect_error(t, s, 8, "gives access to other users");
 	snprintf(s, sizeof s, "%scontrol_mode = 660x\n", good_node);

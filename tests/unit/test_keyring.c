@@ -1572,6 +1572,35 @@ static void test_sharing_epoch_rotation(void **state)
 	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), 2);
 }
 
+/* Scheduled epochs: sharing_rotate_days after the epoch began, a new one; never with 0. */
+static void test_sharing_epoch_schedule(void **state)
+{
+	hub *h = *state;
+	lfh_node *a = h->node[A];
+	const uint64_t day = 86400000ULL, t0 = 1800000000000ULL;
+	uint64_t e0 = meta(a, LFH_META_SHARING_EPOCH);
+	lfh_txn *t;
+	lfh_err err = { 0 };
+
+	a->cfg.sharing_rotate_days = 2;
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_store_meta_put(t, LFH_META_SHARING_EPOCH_MS, t0, &err), 0);
+	assert_int_equal(lfh_policy_sharing_schedule(a, t, t0 + 2 * day - 1, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), e0); /* not yet */
+
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_policy_sharing_schedule(a, t, t0 + 2 * day, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), e0 + 1);
+
+	a->cfg.sharing_rotate_days = 0; /* never on schedule */
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_policy_sharing_schedule(a, t, t0 + 400 * day, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), e0 + 1);
+}
+
 /* ---- 9. a node opening on a rotated key directory --------------------------------- */
 
 struct cert_find {
@@ -1717,6 +1746,7 @@ int main(void)
 		T(test_transport_refuses_revoked_generation),
 		T(test_open_loads_gen2_and_publishes_cert),
 		T(test_sharing_epoch_rotation),
+		T(test_sharing_epoch_schedule),
 		T(test_serve_pull_without_key_events),
 	};
 #undef T
