@@ -341,6 +341,7 @@ static const struct {
 	{ "user_add", ctl_user_add },
 	{ "user_revoke", ctl_user_revoke },
 	{ "user_list", ctl_user_list },
+	{ "case_remove", ctl_case_remove },
 	{ "keys_list", ctl_keys_list },
 	{ "keys_rotate", ctl_keys_rotate },
 	{ "keys_revoke", ctl_keys_revoke },

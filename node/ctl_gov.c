@@ -4,6 +4,8 @@
  * why each agency holds what it holds, and retention.
  *
  *   case_invite  case agency          JOIN: the agency becomes a participant
+ *   case_remove  case agency reason   LEAVE: it no longer takes part (lead only);
+ *                                     sharing keys move to a new epoch
  *   case_close   case [reason]        CLOSE: starts the retention clocks
  *   isa_show                          the version in force, in plain words,
  *                                     and pending proposals with signatures
@@ -101,6 +103,41 @@ int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
 		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
 	else if (!(rc = osara_allows(q, t, case_id, LFH_EV_JOIN, &body)))
 		rc = write_gov(q, t, case_id, LFH_EV_JOIN, "referral", agency, &body);
+	lfh_record_clear(&body);
+	return rc;
+}
+
+int ctl_case_remove(lfh_ctl_req *q, lfh_txn *t)
+{
+	char lead[LFH_AGENCY_MAX + 1], parts[LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1];
+	char msg[LFH_ERRMSG_MAX];
+	uint8_t case_id[LFH_CASE_LEN];
+	const char *agency, *by, *reason;
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	int rc;
+
+	if ((rc = need_isa(q)))
+		return rc;
+	if (!(agency = lfh_ctl_need(&q->req, "agency", LFH_AGENCY_MAX, &q->rep)) ||
+	    !(reason = lfh_ctl_need(&q->req, "reason", REASON_MAX, &q->rep)) ||
+	    !(by = lfh_ctl_need(&q->req, "by", LFH_CTL_BY_MAX, &q->rep)))
+		return q->rep.code;
+	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+		return rc;
+	if ((rc = lfh_policy_case_parties(t, case_id, lead, sizeof lead, parts, sizeof parts, &err)))
+		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	if (strcmp(lead, q->node->cfg.agency) != 0) {
+		snprintf(msg, sizeof msg, "only the lead agency (%s) may remove an agency from the case",
+			 lead[0] ? lead : "unknown");
+		return lfh_ctl_fail(&q->rep, LFH_EPERM, msg);
+	}
+	if (lfh_record_set_str(&body, "agency", agency, &err) ||
+	    lfh_record_set_str(&body, "reason", reason, &err) ||
+	    lfh_record_set_str(&body, "by", by, &err))
+		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
+	else if (!(rc = osara_allows(q, t, case_id, LFH_EV_LEAVE, &body)))
+		rc = write_gov(q, t, case_id, LFH_EV_LEAVE, "referral", NULL, &body);
 	lfh_record_clear(&body);
 	return rc;
 }

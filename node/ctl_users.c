@@ -44,6 +44,7 @@ static const struct {
 	{ "isa_sign", ROLE_ADMIN },
 	{ "retention_run", ROLE_ADMIN },
 	{ "case_close", ROLE_MANAGER },
+	{ "case_remove", ROLE_MANAGER },
 	{ "report_performance", ROLE_MANAGER },
 	{ "report_tactical", ROLE_MANAGER },
 	{ "audit_list", ROLE_MANAGER },

@@ -661,6 +661,7 @@ static int check_plain_body(lfh_node *n, const lfh_event *ev, lfh_err *err)
 		free(isa);
 		return rc;
 	case LFH_EV_JOIN:
+	case LFH_EV_LEAVE:
 	case LFH_EV_CLOSE:
 	case LFH_EV_ISA_SIGN:
 		break;
@@ -669,9 +670,10 @@ static int check_plain_body(lfh_node *n, const lfh_event *ev, lfh_err *err)
 	}
 	if ((rc = lfh_record_decode(ev->body, ev->body_len, &r, err)))
 		return rc;
-	if (ev->type == LFH_EV_JOIN && (!(v = lfh_record_str(&r, "agency")) ||
-					!lfh_node_member(n, v)))
-		rc = lfh_err_set(err, LFH_EPERM, "join event by %s names no member agency", ev->author);
+	if ((ev->type == LFH_EV_JOIN || ev->type == LFH_EV_LEAVE) &&
+	    (!(v = lfh_record_str(&r, "agency")) || !lfh_node_member(n, v)))
+		rc = lfh_err_set(err, LFH_EPERM, "%s event by %s names no member agency",
+				 ev->type == LFH_EV_JOIN ? "join" : "leave", ev->author);
 	if (ev->type == LFH_EV_ISA_SIGN && (!(v = lfh_record_str(&r, "isa")) || lfh_unhex(hash, 32, v)))
 		rc = lfh_err_set(err, LFH_ECODEC, "ISA signature by %s without an isa hash", ev->author);
 	lfh_record_clear(&r);
@@ -902,8 +904,9 @@ int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
 	int rc = lfh_event_decode(raw, len, ev, err);
 
 	(void)n;
-	if (rc || ev->type == LFH_EV_KEY || ev->type == LFH_EV_ISA_PROPOSE)
-		return rc;
+	if (rc || ev->type == LFH_EV_KEY || ev->type == LFH_EV_ISA_PROPOSE ||
+	    ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE)
+		return rc; /* bodies that are not records */
 	if (lfh_event_type_plain(ev->type))
 		return lfh_record_decode(ev->body, ev->body_len, body, err);
 	rc = lfh_store_key_get(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch, key,

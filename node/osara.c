@@ -39,7 +39,8 @@
  *       - CLOSE_PROPOSE needs >= assessment and no open proposal; CLOSE
  *         needs an open proposal followed by a closure review with outcome
  *         close;
- *       - participants: initial list + referral author + JOIN agencies.
+ *       - participants: initial list + referral author + JOIN agencies,
+ *         minus LEAVE agencies.
  *         The lead is the referral author; a LEAD_PROPOSE (by a participant,
  *         naming another participant) takes effect at the LEAD_PROPOSE or
  *         LEAD_AGREE after which every current participant has agreed (the
@@ -63,6 +64,16 @@ static void add_participant(lfh_osara_state *s, const char *agency)
 {
 	if (os_find_participant(s, agency) < 0 && s->nparticipants < LFH_OSARA_MAX_PARTICIPANTS)
 		CPY(s->participants[s->nparticipants++], agency);
+}
+
+static void remove_participant(lfh_osara_state *s, const char *agency)
+{
+	int i = os_find_participant(s, agency);
+	if (i < 0)
+		return;
+	for (size_t j = (size_t)i; j + 1 < s->nparticipants; j++)
+		memcpy(s->participants[j], s->participants[j + 1], sizeof s->participants[j]);
+	s->nparticipants--;
 }
 
 /* Append to the timeline summary (if listed). */
@@ -122,6 +133,9 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		add_participant(s, agency);
 		break;
 	}
+	case LFH_EV_LEAVE:
+		remove_participant(s, lfh_record_str(b, "agency"));
+		break;
 	case LFH_EV_CLOSE:
 		s->stage = LFH_OSARA_CLOSED;
 		s->closed_hlc = ev->hlc;
@@ -274,6 +288,9 @@ static void summarise(uint32_t type, const lfh_record *b, char *out, size_t size
 		break;
 	case LFH_EV_JOIN:
 		snprintf(buf, sizeof buf, "%.40s joins the case", F("agency"));
+		break;
+	case LFH_EV_LEAVE:
+		snprintf(buf, sizeof buf, "%.40s no longer takes part: %.200s", F("agency"), F("reason"));
 		break;
 	case LFH_EV_CLOSE:
 		snprintf(buf, sizeof buf, "case closed: %.200s", F("reason"));

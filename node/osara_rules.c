@@ -36,11 +36,13 @@ static const char *const type_names[] = {
 	[LFH_EV_LEAD_PROPOSE] = "lead-propose",
 	[LFH_EV_LEAD_AGREE] = "lead-agree",
 	[LFH_EV_EQUALITY] = "equality",
+	[LFH_EV_LEAVE] = "leave",
 };
+#define TYPE_NAMES (sizeof type_names / sizeof type_names[0])
 
 const char *lfh_osara_type_name(uint32_t type)
 {
-	if (type >= 1 && type <= LFH_OSARA_TYPE_LAST && type_names[type])
+	if (type >= 1 && type < TYPE_NAMES && type_names[type])
 		return type_names[type];
 	return "unknown";
 }
@@ -49,7 +51,7 @@ uint32_t lfh_osara_type_parse(const char *name)
 {
 	if (!name)
 		return 0;
-	for (uint32_t t = 1; t <= LFH_OSARA_TYPE_LAST; t++)
+	for (uint32_t t = 1; t <= LFH_OSARA_TYPE_LAST; t++) /* case steps only: no leave */
 		if (type_names[t] && strcmp(type_names[t], name) == 0)
 			return t;
 	return 0;
@@ -379,7 +381,7 @@ int os_proposal_agreed(const lfh_osara_proposal *p, const char *agency)
 static int is_step(uint32_t type)
 {
 	return (type >= LFH_EV_REFERRAL && type <= LFH_EV_CLOSE) ||
-	       (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST);
+	       (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST) || type == LFH_EV_LEAVE;
 }
 
 /* 0 if step (type, author, b) is valid on top of s, else -1 and why. */
@@ -432,6 +434,20 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 			return fail(why, "agency '%.40s' is not a valid agency id", v);
 		if (os_find_participant(s, v) < 0 && s->nparticipants == LFH_OSARA_MAX_PARTICIPANTS)
 			return fail(why, "too many participants (max %d)", LFH_OSARA_MAX_PARTICIPANTS);
+		return 0;
+
+	case LFH_EV_LEAVE:
+		if (get(b, "agency", 1, LFH_AGENCY_MAX, &v, why) ||
+		    get(b, "reason", 1, LFH_VALUE_MAX, &w, why))
+			return -1;
+		if (strcmp(author, s->lead) != 0)
+			return fail(why, "only the lead agency (%s) may remove an agency from the case",
+				    s->lead);
+		if (os_find_participant(s, v) < 0)
+			return fail(why, "%.40s does not take part in the case", v);
+		if (strcmp(v, s->lead) == 0)
+			return fail(why, "the lead agency cannot leave its case (propose another lead "
+				    "first)");
 		return 0;
 
 	case LFH_EV_CLOSE:

@@ -529,8 +529,8 @@ int lfh_policy_recipients(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CAS
 					   invite[i]);
 		ids[np++] = invite[i];
 	}
-	/* Governance events go to every participant, whatever the category rule. */
-	if (type == LFH_EV_JOIN || type == LFH_EV_CLOSE) {
+	/* Governance events go to every participant (a leaving one too), whatever the category rule. */
+	if (type == LFH_EV_JOIN || type == LFH_EV_CLOSE || type == LFH_EV_LEAVE) {
 		*nout = 0;
 		qsort(ids, np, sizeof ids[0], cmp_str);
 		for (size_t i = 0; i < np; i++)
@@ -572,7 +572,7 @@ int lfh_policy_shredded(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_
 static int is_governance(uint32_t type)
 {
 	return type == LFH_EV_JOIN || type == LFH_EV_CLOSE || type == LFH_EV_ISA_PROPOSE ||
-	       type == LFH_EV_ISA_SIGN;
+	       type == LFH_EV_ISA_SIGN || type == LFH_EV_LEAVE;
 }
 
 /* We are not a listed recipient: accept only what was backfilled to us. */
@@ -626,6 +626,9 @@ int lfh_policy_accept(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err
 					   "ISA version %u forbids", ev->author,
 					   (unsigned long long)ev->seq, ev->rcpt[i].agency,
 					   ev->category, isa->version);
+	if (ev->type == LFH_EV_LEAVE && lead[0] && strcmp(ev->author, lead) != 0)
+		return lfh_err_set(err, LFH_EPERM, "%s may not remove an agency from a case led by %s",
+				   ev->author, lead);
 	if (strcmp(ev->author, n->cfg.agency) == 0 || lfh_event_find_recipient(ev, n->cfg.agency) >= 0)
 		return 0;
 	return accept_backfill(n, ev, lead, parts, isa, err);
@@ -771,6 +774,57 @@ static int apply_join(lfh_node *n, lfh_txn *t, const lfh_event *ev, int own, lfh
 	return rc;
 }
 
+/* csv (sorted) without name, into out. */
+static void csv_remove(const char *csv, const char *name, char *out, size_t size)
+{
+	char copy[PARTICIPANTS_MAX];
+	const char *ids[LFH_ISA_MAX_PARTIES + 1];
+	size_t n;
+
+	snprintf(copy, sizeof copy, "%s", csv ? csv : "");
+	n = csv_split(copy, ids, LFH_ISA_MAX_PARTIES + 1);
+	out[0] = '\0';
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (strcmp(ids[i], name) != 0) {
+			strncat(out, k++ ? "," : "", size - strlen(out) - 1);
+			strncat(out, ids[i], size - strlen(out) - 1);
+		}
+}
+
+/*
+ * An agency leaves a case: it is no longer a participant, so it receives
+ * none of the case's later events; and our sharing keys move to a new epoch,
+ * so nothing we write from now on is under a key it holds.
+ */
+static int apply_leave(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	lfh_record body = { 0 }, c = { 0 };
+	char next[PARTICIPANTS_MAX];
+	const char *agency;
+	int rc = plain_body(ev, &body, err);
+
+	if (rc)
+		return rc;
+	agency = lfh_record_str(&body, "agency");
+	rc = lfh_store_case_get(t, ev->case_id, &c, err);
+	if (!rc && agency) {
+		csv_remove(lfh_record_str(&c, "participants"), agency, next, sizeof next);
+		rc = lfh_record_set_str(&c, "participants", next, err);
+		if (!rc)
+			rc = lfh_store_case_put(t, ev->case_id, &c, err);
+		if (!rc && strcmp(agency, n->cfg.agency) != 0)
+			rc = lfh_policy_rotate_sharing(n, t, "an agency left a case", NULL, err);
+		if (!rc)
+			log_info("%s no longer takes part in case %02x%02x%02x%02x...", agency,
+				 ev->case_id[0], ev->case_id[1], ev->case_id[2], ev->case_id[3]);
+	} else if (rc == LFH_ENOTFOUND) {
+		rc = 0; /* a case we do not hold */
+	}
+	lfh_record_clear(&c);
+	lfh_record_clear(&body);
+	return rc;
+}
+
 static int apply_isa_event(lfh_node *n, lfh_txn *t, const lfh_event *ev,
 			   const uint8_t id[LFH_ID_LEN], lfh_err *err)
 {
@@ -820,6 +874,8 @@ int lfh_policy_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t
 	}
 	case LFH_EV_JOIN:
 		return apply_join(n, t, ev, own, err);
+	case LFH_EV_LEAVE:
+		return apply_leave(n, t, ev, err);
 	case LFH_EV_CLOSE: {
 		lfh_record r = { 0 };
 		int rc = lfh_store_case_get(t, ev->case_id, &r, err);

@@ -126,7 +126,7 @@ int lfh_event_type_plain(uint32_t type)
 {
 	return type == LFH_EV_KEY || type == LFH_EV_JOIN || type == LFH_EV_CLOSE ||
 	       type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN || type == LFH_EV_CERT ||
-	       type == LFH_EV_REVOKE;
+	       type == LFH_EV_REVOKE || type == LFH_EV_LEAVE;
 }
 
 /* Plaintext-body events carry key_ref ["", 0] and no nonce; the others both. */

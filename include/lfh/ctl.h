@@ -5,7 +5,7 @@
  * it and sends the reply; commands live in node/ctl_*.c, one file per group:
  *   control.c   status
  *   ctl_case.c  referral_new, note_add, case_list, case_show
- *   ctl_gov.c   case_invite, case_close, isa_show, isa_propose, isa_sign,
+ *   ctl_gov.c   case_invite, case_remove, case_close, isa_show, isa_propose, isa_sign,
  *               isa_explain, retention_run
  *   ctl_osara.c case_step, case_state, due (OSARA case work)
  *   ctl_audit.c audit_list
@@ -78,6 +78,7 @@ int ctl_case_list(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_show(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_search(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_remove(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_close(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_show(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_propose(lfh_ctl_req *q, lfh_txn *t);

@@ -52,6 +52,7 @@ enum lfh_event_type {
 	/* 8..19: OSARA case steps, include/lfh/osara.h */
 	LFH_EV_CERT = 20,       /* new operational key generation (body = lfh_cert, cert.h) */
 	LFH_EV_REVOKE = 21,     /* revokes a key generation (body = lfh_revocation, cert.h) */
+	LFH_EV_LEAVE = 22,      /* an agency stops taking part in a case (body = plaintext record) */
 };
 #define LFH_EV_TYPE_MAX 255
 

@@ -157,7 +157,7 @@ int lfh_node_gaps(lfh_node *n, lfh_txn *t, const char *author, uint64_t *first_m
 /*
  * Decode and decrypt a stored envelope. body is filled when the sharing key
  * is held; otherwise returns LFH_ENOKEY with ev filled (a gap, not a blank).
- * KEY and ISA_PROPOSE bodies are not records: body is left empty; other
+ * KEY, ISA_PROPOSE, CERT and REVOKE bodies are not records: body is left empty; other
  * plaintext (governance) bodies are decoded into body.
  */
 int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, lfh_event *ev,

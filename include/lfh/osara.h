@@ -11,6 +11,8 @@
  *   3  NOTE           text by
  *   4  JOIN           agency by
  *   5  CLOSE          by; optional reason
+ *   22 LEAVE          agency reason by: written by the lead agency only; the
+ *                     agency (a participant, not the lead) stops taking part
  *   8  RISK           score(uint, or a decimal string) level(standard|medium|
  *                     high) answers("q=a;q=a") by; override(reason) required
  *                     when level differs from the score's level
@@ -67,7 +69,7 @@
  *   - CLOSE_PROPOSE needs >= assessment and no open proposal; CLOSE needs
  *     an open proposal with a closure review (outcome close) after it;
  *   - participants = initial participants + referral author + JOIN
- *     agencies; the lead is the referral author until a LEAD_PROPOSE (by a
+ *     agencies - LEAVE agencies (in event order); the lead is the referral author until a LEAD_PROPOSE (by a
  *     participant, naming a participant) has a LEAD_AGREE from every
  *     participant at the time of the last agreement (the proposer's
  *     proposal counts as its agreement);

@@ -13,6 +13,7 @@ static void usage(FILE *f)
 		"       lfh case note CASE --text TEXT [--category NAME] [--json]\n"
 		"       lfh case search TEXT [--json]\n"
 		"       lfh case invite CASE AGENCY [--json]\n"
+		"       lfh case remove CASE AGENCY --reason TEXT [--json]\n"
 		"       lfh case close CASE [--reason TEXT] [--json]\n"
 		"\n"
 		"  list   cases this node holds, with lead agency, risk and summary\n"
@@ -24,6 +25,9 @@ static void usage(FILE *f)
 		"         contains TEXT (case-insensitive)\n"
 		"  invite make AGENCY a participant: it receives the case's earlier events\n"
 		"         of the categories the ISA lets it see, and later ones\n"
+		"  remove (lead agency, managers) AGENCY no longer takes part: it gets none\n"
+		"         of the case's later events, and every participant moves to new\n"
+		"         sharing keys it never receives; what it holds stays until retention\n"
 		"  close  close the case after a closure review: retention periods start\n"
 		"  state  the case's OSARA state: stage, lead, risk, objective, actions\n"
 		"\nOSARA steps (lfh case STEP --help for each):\n");
@@ -40,6 +44,7 @@ static void usage(FILE *f)
 		"  lfh case note 3f2a9c1d --category health --text 'Engaging with Recovery Steps'\n"
 		"  lfh case search 'Castle Street'\n"
 		"  lfh case invite 3f2a9c1d probation\n"
+		"  lfh case remove 3f2a9c1d probation --reason 'No longer involved'\n"
 		"  lfh case close 3f2a9c1d --reason 'No further reports in 3 months'\n");
 }
 
@@ -150,7 +155,7 @@ static const char *step_summary(const lfh_record *e, char *buf, size_t size)
 static void print_timeline(const lfh_reply *rep)
 {
 	const lfh_record *c = &rep->records[0];
-	char b[32], b2[32];
+	char b[32], b2[32], b3[32];
 	printf("case     %s\nlead     %s\nrisk     %s\ncategory %s\nlocation %s\nsummary  %s\n",
 	       cli_field(c, "case", b, sizeof b), cli_field(c, "lead", b, sizeof b),
 	       cli_field(c, "risk", b, sizeof b), cli_field(c, "asb_category", b, sizeof b),
@@ -174,6 +179,9 @@ static void print_timeline(const lfh_reply *rep)
 		else if (!strcmp(type, "join"))
 			printf(" by %s: %s joins the case", cli_field(e, "by", b, sizeof b),
 			       cli_field(e, "agency", b2, sizeof b2));
+		else if (!strcmp(type, "leave"))
+			printf(" by %s: %s no longer takes part: %s", cli_field(e, "by", b, sizeof b),
+			       cli_field(e, "agency", b2, sizeof b2), cli_field(e, "reason", b3, sizeof b3));
 		else if (!strcmp(type, "close"))
 			printf(" by %s: case closed %s", cli_field(e, "by", b, sizeof b),
 			       cli_field(e, "reason", b2, sizeof b2));
@@ -264,6 +272,26 @@ static int case_invite(int argc, char **argv)
 	return rc;
 }
 
+static int case_remove(int argc, char **argv)
+{
+	const char *pos[2];
+	case_opts o = { 0 };
+	int json = 0, npos, rc = parse(argc, argv, &json, pos, 2, &npos, &o);
+	lfh_reply rep = { 0 };
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (npos != 2 || !o.reason) {
+		cli_error("usage: lfh case remove CASE AGENCY --reason TEXT");
+		return 2;
+	}
+	rc = call("case_remove", pos[0], &o, pos[1], &rep);
+	if (rc == 0)
+		print_written(&rep, json, "removed from");
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
 static int case_close(int argc, char **argv)
 {
 	const char *pos[1];
@@ -339,6 +367,8 @@ int case_main(int argc, char **argv)
 		return case_invite(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "close"))
 		return case_close(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "remove"))
+		return case_remove(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;

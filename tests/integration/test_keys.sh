@@ -616,6 +616,73 @@ else
 	tap_fail "housing can write nothing more" "$out"
 fi
 
+# ================================================================ 6. a participant leaves a case
+# police (lead) removes fire from the case: fire gets the LEAVE but nothing
+# written afterwards, and the remaining participants' new sharing-key epoch
+# never reaches it.
+out=$(lfh_at council case remove "$c1" fire --reason "not the lead" 2>&1)
+if [ $? -ne 0 ] && [[ $out == *"only the lead agency (police)"* ]]; then
+	tap_ok "only the case's lead agency may remove a participant"
+else
+	tap_fail "only the case's lead agency may remove a participant" "$out"
+fi
+e_police=$(epoch_of police)
+e_council=$(epoch_of council)
+check "police removes fire from the case" \
+	lfh_at police case remove "$c1" fire --reason "Fire service no longer involved"
+fire_told() { lfh_at fire case show "$c1" 2>/dev/null | grep -q "fire no longer takes part"; }
+if wait_until "$T20" fire_told; then
+	tap_ok "fire receives the LEAVE event"
+else
+	tap_fail "fire receives the LEAVE event"
+fi
+council_left() { [ "$(epoch_of council)" -gt "$e_council" ]; }
+if wait_until "$T20" council_left; then
+	tap_ok "council moves to a new sharing-key epoch when fire leaves the case"
+else
+	tap_fail "council moves to a new sharing-key epoch when fire leaves the case"
+fi
+check_eq "police's sharing-key epoch advanced by one" "$((e_police + 1))" "$(epoch_of police)"
+fire_before=$(case_events fire | wc -l)
+lfh_at police case note "$c1" --text "after fire left" >/dev/null || tap_fail "police writes after fire left"
+lfh_at council case note "$c1" --text "council after fire left" >/dev/null ||
+	tap_fail "council writes after fire left"
+both_at_police() { lfh_at police case show "$c1" | grep -q "council after fire left"; }
+both_at_council() { lfh_at council case show "$c1" | grep -q "after fire left"; }
+if wait_until "$T20" both_at_police && wait_until "$T20" both_at_council; then
+	tap_ok "police and council exchange the notes written after fire left"
+else
+	tap_fail "police and council exchange the notes written after fire left"
+fi
+# A barrier instead of a blind wait: police and council each refer a new
+# case to fire; once fire holds both, it has pulled past the notes above.
+b1=$(new_referral police fire "Barrier one") || tap_fail "police refers a barrier case to fire"
+b2=$(new_referral council fire "Barrier two") || tap_fail "council refers a barrier case to fire"
+fire_has_barriers() { has_case fire "$b1" && has_case fire "$b2"; }
+if wait_until "$T20" fire_has_barriers; then
+	tap_ok "fire has pulled past the notes written after it left"
+else
+	tap_fail "fire has pulled past the notes written after it left"
+fi
+# (the case's events include its KEY events: no grant of the new epoch's keys)
+check_eq "fire gets none of the case's later events, nor their keys" "$fire_before" "$(case_events fire | wc -l)"
+check "council holds police's new-epoch key" test "$(sharing_max council police)" -ge "$((e_police + 1))"
+for n in police council; do
+	parts=$(lfh_at "$n" case state "$c1" --json | json_get '[0].participants')
+	if [[ ,$parts, == *,council,* && ,$parts, == *,police,* && ,$parts, != *,fire,* ]]; then
+		tap_ok "$n's case state no longer lists fire as a participant"
+	else
+		tap_fail "$n's case state no longer lists fire as a participant" "participants: $parts"
+	fi
+	parts=$(lfh_at "$n" case show "$c1" --json | json_get '[0].participants')
+	if [[ ,$parts, == *,police,* && ,$parts, != *,fire,* ]]; then
+		tap_ok "$n's case record: participants without fire"
+	else
+		tap_fail "$n's case record: participants without fire" "participants: $parts"
+	fi
+done
+check "fire still shows the case's earlier events (kept until retention)" fire_told
+
 for n in "${AG[@]}"; do
 	node_stop "$n"
 done
