@@ -732,6 +732,38 @@ static void test_check_valid(void **st)
 	free(s);
 }
 
+/* LEAVE: only the lead, only a participant other than the lead; it drops the agency. */
+static void test_leave(void **st)
+{
+	(void)st;
+	seq *q = seq_new();
+	lfh_osara_state *s = state_new();
+
+	add(q, LFH_EV_REFERRAL, "housing", T(0, 1), "summary", "s", "location", "l",
+	    "asb_category", "c", "risk", "high", "by", "HO", NULL);
+	add(q, LFH_EV_JOIN, "housing", T(0, 2), "agency", "police", "by", "HO", NULL);
+	add(q, LFH_EV_JOIN, "housing", T(0, 3), "agency", "fire", "by", "HO", NULL);
+	add(q, LFH_EV_LEAVE, "police", T(0, 4), "agency", "fire", "reason", "x", "by", "PC", NULL);
+	add(q, LFH_EV_LEAVE, "housing", T(0, 5), "agency", "housing", "reason", "x", "by", "HO", NULL);
+	add(q, LFH_EV_LEAVE, "housing", T(0, 6), "agency", "probation", "reason", "x", "by", "HO",
+	    NULL);
+	add(q, LFH_EV_LEAVE, "housing", T(0, 7), "agency", "fire", "reason", "", "by", "HO", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 4); /* not the lead; the lead; not a participant; no reason */
+	assert_int_equal(s->nparticipants, 3);
+	add(q, LFH_EV_LEAVE, "housing", T(0, 8), "agency", "fire", "reason", "No longer involved",
+	    "by", "HO", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 4);
+	assert_int_equal(s->nparticipants, 2);
+	assert_string_equal(s->participants[0], "housing");
+	assert_string_equal(s->participants[1], "police");
+	assert_string_equal(lfh_osara_type_name(LFH_EV_LEAVE), "leave");
+	assert_int_equal(lfh_osara_type_parse("leave"), 0); /* not a case step of lfh case STEP */
+	seq_free(q);
+	free(s);
+}
+
 /* ---- order independence ------------------------------------------------- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -1166,6 +1198,7 @@ int main(void)
 		cmocka_unit_test(test_refused_transitions),
 		cmocka_unit_test(test_refused_after_withdrawal),
 		cmocka_unit_test(test_check_valid),
+		cmocka_unit_test(test_leave),
 		cmocka_unit_test(test_permutations),
 		cmocka_unit_test(test_partition),
 		cmocka_unit_test(test_lead_change),

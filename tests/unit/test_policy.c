@@ -507,6 +507,43 @@ static void test_forged_events_rejected(void **state)
 	lfh_identity_free(police);
 }
 
+/* A LEAVE counts only from the case's lead: others' are refused by every receiver. */
+static void test_leave_only_by_lead(void **state)
+{
+	hub *h = *state;
+	const char *to[] = { "housing", "health" };
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, bad, good;
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	int rej;
+
+	new_case(h, case_id, to, 2, &ref);
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 2);
+	assert_int_equal(pull(h->node[POLICE], h->node[HEALTH], &rej), 2);
+	assert_int_equal(lfh_record_set_str(&body, "agency", "health", &err), 0);
+	assert_int_equal(lfh_record_set_str(&body, "reason", "x", &err), 0);
+	assert_int_equal(lfh_record_set_str(&body, "by", "x", &err), 0);
+	/* housing is no lead: its LEAVE (written past the control checks) is refused */
+	assert_int_equal(write_gov(h->node[HOUSING], case_id, LFH_EV_LEAVE, "referral", NULL, &body,
+				   &bad), 0);
+	assert_int_equal(pull(h->node[HOUSING], h->node[POLICE], &rej), 0);
+	assert_int_equal(rej, 1);
+	assert_int_equal(pull(h->node[HOUSING], h->node[HEALTH], &rej), 0);
+	assert_int_equal(rej, 1);
+	/* police (the lead) may: health is told, then no longer a recipient */
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_LEAVE, "referral", NULL, &body,
+				   &good), 0);
+	assert_rcpts(&good, (const char *const[]){ "health", "housing" }, 2);
+	assert_int_equal(pull(h->node[POLICE], h->node[HEALTH], &rej), 1);
+	assert_int_equal(rej, 0);
+	assert_true(has_event(h->node[HEALTH], good.event_id));
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "referral", NULL, 0,
+				    "after health left", &bad), 0);
+	assert_rcpts(&bad, (const char *const[]){ "housing" }, 1);
+	lfh_record_clear(&body);
+}
+
 /* ---- 3. invite and backfill ------------------------------------------------ */
 
 static void test_join_backfills_allowed_categories_only(void **state)
@@ -775,6 +812,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_recipients_follow_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_events_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_only_by_lead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_join_backfills_allowed_categories_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_isa_adopted_when_all_signed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_shreds_after_period, setup, teardown),
