@@ -253,61 +253,35 @@ static int case_note(int argc, char **argv)
 	return rc;
 }
 
-static int case_invite(int argc, char **argv)
-{
-	const char *pos[2];
-	int json = 0, npos, rc = parse(argc, argv, &json, pos, 2, &npos, NULL);
-	lfh_reply rep = { 0 };
+/* A governance write about a case: invite, remove, close. */
+typedef struct gov_cmd {
+	const char *cmd, *usage, *done;
+	int with_agency;  /* CASE AGENCY, else CASE */
+	int reason;       /* 0: no --reason, 1: optional, 2: required */
+} gov_cmd;
 
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (npos != 2) {
-		cli_error("usage: lfh case invite CASE AGENCY");
-		return 2;
-	}
-	rc = call("case_invite", pos[0], NULL, pos[1], &rep);
-	if (rc == 0)
-		print_written(&rep, json, "invited to");
-	lfh_reply_clear(&rep);
-	return rc;
-}
+static const gov_cmd gov_invite = { "case_invite", "lfh case invite CASE AGENCY", "invited to", 1, 0 };
+static const gov_cmd gov_remove = { "case_remove", "lfh case remove CASE AGENCY --reason TEXT",
+				    "removed from", 1, 2 };
+static const gov_cmd gov_close = { "case_close", "lfh case close CASE [--reason TEXT]", "closed", 0, 1 };
 
-static int case_remove(int argc, char **argv)
+static int case_gov(int argc, char **argv, const gov_cmd *g)
 {
 	const char *pos[2];
 	case_opts o = { 0 };
-	int json = 0, npos, rc = parse(argc, argv, &json, pos, 2, &npos, &o);
+	int want = g->with_agency ? 2 : 1, json = 0, npos;
+	int rc = parse(argc, argv, &json, pos, want, &npos, g->reason ? &o : NULL);
 	lfh_reply rep = { 0 };
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (npos != 2 || !o.reason) {
-		cli_error("usage: lfh case remove CASE AGENCY --reason TEXT");
+	if (npos != want || (g->reason == 2 && !o.reason)) {
+		cli_error("usage: %s", g->usage);
 		return 2;
 	}
-	rc = call("case_remove", pos[0], &o, pos[1], &rep);
+	rc = call(g->cmd, pos[0], &o, g->with_agency ? pos[1] : NULL, &rep);
 	if (rc == 0)
-		print_written(&rep, json, "removed from");
-	lfh_reply_clear(&rep);
-	return rc;
-}
-
-static int case_close(int argc, char **argv)
-{
-	const char *pos[1];
-	case_opts o = { 0 };
-	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, &o);
-	lfh_reply rep = { 0 };
-
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (npos != 1) {
-		cli_error("usage: lfh case close CASE [--reason TEXT]");
-		return 2;
-	}
-	rc = call("case_close", pos[0], &o, NULL, &rep);
-	if (rc == 0)
-		print_written(&rep, json, "closed");
+		print_written(&rep, json, g->done);
 	lfh_reply_clear(&rep);
 	return rc;
 }
@@ -364,11 +338,11 @@ int case_main(int argc, char **argv)
 	if (argc >= 2 && find_step(argv[1]))
 		return osara_step_main(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "invite"))
-		return case_invite(argc - 1, argv + 1);
+		return case_gov(argc - 1, argv + 1, &gov_invite);
 	if (argc >= 2 && !strcmp(argv[1], "close"))
-		return case_close(argc - 1, argv + 1);
+		return case_gov(argc - 1, argv + 1, &gov_close);
 	if (argc >= 2 && !strcmp(argv[1], "remove"))
-		return case_remove(argc - 1, argv + 1);
+		return case_gov(argc - 1, argv + 1, &gov_remove);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;

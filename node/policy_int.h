@@ -1,0 +1,17 @@
+/*
+ * policy_int.h - what node/policy.c and node/policy_isa.c share (not a
+ * public interface: include/lfh/policy.h is).
+ */
+#ifndef LFH_POLICY_INT_H
+#define LFH_POLICY_INT_H
+
+#include <stdint.h>
+
+#include "lfh/err.h"
+#include "lfh/node.h"
+#include "lfh/store.h"
+
+/* Adopt the proposal `hash` if it is the next version and signed enough (0 if not yet). */
+int lfh_policy_try_adopt(lfh_node *n, lfh_txn *t, const uint8_t hash[32], lfh_err *err);
+
+#endif
