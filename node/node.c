@@ -1,5 +1,6 @@
 /*
- * node.c - the node's core: writing, receiving and serving events.
+ * node.c - the node's core: opening it, and writing our own events
+ * (receiving: node/ingest.c; serving peers: node/serve.c).
  *
  * Invariants this file keeps:
  *  - An event is stored only after every check passed: strict decode, our
@@ -21,11 +22,9 @@
  * counter to a recipient), "seen:<author>" (highest counter an author used
  * for us), "contig:<author>" (we hold every counter up to this), "hlc".
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -39,9 +38,9 @@
 #include "lfh/risk.h"
 #include "lfh/sharing.h"
 
-#define META_NAME_MAX 64
+#include "node_int.h"
 
-static void meta_name(char out[META_NAME_MAX], const char *prefix, const char *agency)
+void lfh_node_meta_name(char out[META_NAME_MAX], const char *prefix, const char *agency)
 {
 	snprintf(out, META_NAME_MAX, "%s:%s", prefix, agency);
 }
@@ -254,7 +253,7 @@ static int resolve_recipients(lfh_node *n, lfh_txn *t, const char *const *to, si
 }
 
 /* Update the non-secret case index after storing a new event of the case. */
-static int index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
+int lfh_node_index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
 	lfh_record r = { 0 };
 	uint64_t count = 0, first = 0, last = 0;
@@ -306,7 +305,7 @@ static int stamp_event(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 	ev->hlc = lfh_hlc_next(last_hlc);
 	for (uint32_t i = 0; i < ev->nrcpt; i++) {
 		uint64_t c;
-		meta_name(name, "ctr", ev->rcpt[i].agency);
+		lfh_node_meta_name(name, "ctr", ev->rcpt[i].agency);
 		if ((rc = lfh_store_meta_get(t, name, &c, err)))
 			return rc;
 		ev->rcpt[i].ctr = c + 1;
@@ -323,7 +322,7 @@ static int commit_stamp(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *e
 	if (!rc)
 		rc = lfh_store_meta_put(t, "hlc", ev->hlc, err);
 	for (uint32_t i = 0; rc == 0 && i < ev->nrcpt; i++) {
-		meta_name(name, "ctr", ev->rcpt[i].agency);
+		lfh_node_meta_name(name, "ctr", ev->rcpt[i].agency);
 		rc = lfh_store_meta_put(t, name, ev->rcpt[i].ctr, err);
 	}
 	if (!rc)
@@ -346,7 +345,7 @@ static int store_own_event(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t id[LF
 	if (!rc)
 		rc = lfh_keyring_apply(n, t, ev, id, pr.lseq, err);
 	if (!rc)
-		rc = index_case(t, ev, err);
+		rc = lfh_node_index_case(t, ev, err);
 	if (!rc)
 		rc = lfh_policy_apply(n, t, ev, id, 1, err);
 	lfh_buf_free(&env);
@@ -550,349 +549,6 @@ int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 		for (uint32_t i = 0; i < ev.nrcpt; i++)
 			memcpy(res->rcpt[i], ev.rcpt[i].agency, LFH_AGENCY_MAX + 1);
 	}
-	return rc;
-}
-
-/* Open the grant sealed to us in a KEY event we received, and keep the key. */
-static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
-{
-	lfh_key_body kb;
-	uint8_t key[32];
-	int rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err);
-
-	if (rc)
-		return rc;
-	/* Without an ISA only a key's creator grants it; with one, a participant
-	 * may pass on a key it holds to a newcomer (backfill). */
-	if (strcmp(kb.creator, ev->author) != 0 && !n->isa)
-		return lfh_err_set(err, LFH_EPERM, "key event by %s grants a key of %s", ev->author,
-				   kb.creator);
-	for (uint32_t i = 0; i < kb.ngrants; i++) {
-		uint8_t held[32];
-		if (strcmp(kb.grants[i].agency, n->id->pub.agency) != 0)
-			continue;
-		rc = lfh_store_key_get(t, ev->case_id, ev->category, kb.creator, kb.epoch, held, NULL);
-		sodium_memzero(held, sizeof held);
-		if (rc == 0)
-			return 0; /* already held: a later grant never replaces it */
-		rc = lfh_key_open(kb.grants[i].sealed, n->id->pub.box_pk, n->id->box_sk, key, err);
-		if (rc == LFH_ECRYPTO && n->prev_id) /* sealed before the sender knew our new keys */
-			rc = lfh_key_open(kb.grants[i].sealed, n->prev_id->pub.box_pk,
-					  n->prev_id->box_sk, key, err);
-		if (!rc)
-			rc = lfh_store_key_put(t, ev->case_id, ev->category, kb.creator, kb.epoch, key,
-					       err);
-		sodium_memzero(key, sizeof key);
-		return rc;
-	}
-	return 0; /* our own key event relayed back: nothing to open */
-}
-
-static int count_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
-		     size_t len)
-{
-	(void)key;
-	(void)id;
-	(void)raw;
-	(void)len;
-	(*(uint64_t *)vctx)++;
-	return 0;
-}
-
-/* Track which counters `author` has used for us, for gap detection. */
-static int note_slot(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
-{
-	char seen_name[META_NAME_MAX], contig_name[META_NAME_MAX];
-	uint64_t seen, contig, ctr;
-	int idx = lfh_event_find_recipient(ev, n->id->pub.agency);
-	int rc;
-
-	if (idx < 0)
-		return 0;
-	ctr = ev->rcpt[idx].ctr;
-	meta_name(seen_name, "seen", ev->author);
-	meta_name(contig_name, "contig", ev->author);
-	if ((rc = lfh_store_meta_get(t, seen_name, &seen, err)) ||
-	    (rc = lfh_store_meta_get(t, contig_name, &contig, err)))
-		return rc;
-	if (ctr > seen && (rc = lfh_store_meta_put(t, seen_name, ctr, err)))
-		return rc;
-	if (ctr != contig + 1)
-		return 0;
-	/* Advance over any later counters that arrived out of order. */
-	contig = ctr;
-	for (;;) {
-		uint64_t present = 0;
-		rc = lfh_store_scan_slots(t, ev->author, n->id->pub.agency, contig + 1, contig + 1,
-					  count_one, &present, err);
-		if (rc < 0)
-			return rc;
-		if (!present)
-			break;
-		contig++;
-	}
-	return lfh_store_meta_put(t, contig_name, contig, err);
-}
-
-/*
- * A plaintext body must be well formed before its event is stored, so that
- * applying it later cannot fail half-way and leave a rejected event behind.
- */
-static int check_plain_body(lfh_node *n, const lfh_event *ev, lfh_err *err)
-{
-	lfh_key_body kb;
-	lfh_record r = { 0 };
-	lfh_isa *isa;
-	const char *v;
-	uint8_t hash[32];
-	int rc = 0;
-
-	switch (ev->type) {
-	case LFH_EV_KEY:
-		rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err);
-		if (!rc && strcmp(kb.creator, ev->author) != 0 && !n->isa)
-			rc = lfh_err_set(err, LFH_EPERM, "key event by %s grants a key of %s",
-					 ev->author, kb.creator);
-		return rc;
-	case LFH_EV_ISA_PROPOSE:
-		if (!(isa = malloc(sizeof *isa)))
-			return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-		rc = lfh_isa_decode(ev->body, ev->body_len, isa, err);
-		free(isa);
-		return rc;
-	case LFH_EV_JOIN:
-	case LFH_EV_LEAVE:
-	case LFH_EV_CLOSE:
-	case LFH_EV_ISA_SIGN:
-		break;
-	default:
-		return 0;
-	}
-	if ((rc = lfh_record_decode(ev->body, ev->body_len, &r, err)))
-		return rc;
-	if ((ev->type == LFH_EV_JOIN || ev->type == LFH_EV_LEAVE) &&
-	    (!(v = lfh_record_str(&r, "agency")) || !lfh_node_member(n, v)))
-		rc = lfh_err_set(err, LFH_EPERM, "%s event by %s names no member agency",
-				 ev->type == LFH_EV_JOIN ? "join" : "leave", ev->author);
-	if (ev->type == LFH_EV_ISA_SIGN && (!(v = lfh_record_str(&r, "isa")) || lfh_unhex(hash, 32, v)))
-		rc = lfh_err_set(err, LFH_ECODEC, "ISA signature by %s without an isa hash", ev->author);
-	lfh_record_clear(&r);
-	return rc;
-}
-
-/* The checks of PROTOCOL.md "Verification by a receiver", in order. */
-static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, lfh_err *err)
-{
-	int rc;
-
-	if (sodium_memcmp(ev->hub, n->hub_id, 32) != 0)
-		return lfh_err_set(err, LFH_EHUB, "event from %s is for another hub", from);
-	if (!lfh_node_member(n, ev->author))
-		return lfh_err_set(err, LFH_EPERM, "event author '%s' is not a member", ev->author);
-	if ((rc = lfh_keyring_verify(n, ev, err)))
-		return rc;
-	if (!n->isa && strcmp(ev->author, n->id->pub.agency) != 0 &&
-	    lfh_event_find_recipient(ev, n->id->pub.agency) < 0)
-		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
-				   ev->author, (unsigned long long)ev->seq);
-	return 0;
-}
-
-/* Decode and verify one received envelope. Touches no store: safe on any thread. */
-static int check_received(lfh_node *n, const uint8_t *raw, size_t len, const char *from,
-			  lfh_event *ev, lfh_err *err)
-{
-	int rc = lfh_event_decode(raw, len, ev, err);
-	return rc ? rc : verify_received(n, ev, from, err);
-}
-
-/* Store one verified event and update the state that depends on it. */
-static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
-			  const lfh_event *ev, lfh_ingest_result *res, lfh_err *err)
-{
-	lfh_put_result pr = { 0 };
-	uint8_t id[LFH_ID_LEN];
-	int rc;
-
-	lfh_event_id(raw, len, id);
-	rc = lfh_keyring_check_time(n, ev, err); /* key events earlier in the batch may revoke */
-	if (!rc)
-		rc = check_plain_body(n, ev, err);
-	if (!rc)
-		rc = lfh_keyring_accept(n, ev, err);
-	if (!rc)
-		rc = lfh_policy_accept(n, t, ev, err); /* the ISA's say: before anything is stored */
-	if (!rc)
-		rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
-	if (!rc && pr.was_new) {
-		if (ev->type == LFH_EV_KEY)
-			rc = accept_key_event(n, t, ev, err);
-		if (!rc)
-			rc = lfh_keyring_apply(n, t, ev, id, pr.lseq, err);
-		if (!rc)
-			rc = note_slot(n, t, ev, err);
-		if (!rc)
-			rc = index_case(t, ev, err);
-		if (!rc)
-			rc = lfh_policy_apply(n, t, ev, id, 0, err);
-		if (!rc && ev->hlc > n->hlc_last) {
-			n->hlc_last = ev->hlc;
-			rc = lfh_store_meta_put(t, "hlc", n->hlc_last, err);
-		}
-	}
-	if (!rc) {
-		res->stored = pr.was_new;
-		res->hlc = ev->hlc;
-		res->type = ev->type;
-		res->nrcpt = ev->nrcpt;
-		for (uint32_t i = 0; i < ev->nrcpt; i++)
-			memcpy(res->rcpt[i], ev->rcpt[i].agency, LFH_AGENCY_MAX + 1);
-	}
-	return rc;
-}
-
-int lfh_node_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const char *from,
-		    lfh_ingest_result *res, lfh_err *err)
-{
-	lfh_event ev = { 0 };
-	int rc;
-
-	memset(res, 0, sizeof *res);
-	rc = check_received(n, raw, len, from, &ev, err);
-	if (!rc)
-		rc = store_received(n, t, raw, len, &ev, res, err);
-	lfh_event_clear(&ev);
-	return rc;
-}
-
-#define VERIFY_THREADS_MAX 8
-#define VERIFY_MIN_PER_THREAD 16
-
-typedef struct verify_job {
-	lfh_node *n;
-	const char *from;
-	const lfh_envelope_ref *in;
-	lfh_event *ev;
-	int *status;
-	lfh_err *errs;
-	size_t begin, end;
-} verify_job;
-
-static void *verify_range(void *arg)
-{
-	verify_job *j = arg;
-	for (size_t i = j->begin; i < j->end; i++)
-		j->status[i] = check_received(j->n, j->in[i].raw, j->in[i].len, j->from, &j->ev[i],
-					      &j->errs[i]);
-	return NULL;
-}
-
-/* How many threads share the signature checks of a batch of count events. */
-static size_t verify_threads(size_t count)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t k = cpus > 0 ? (size_t)cpus : 1;
-	if (k > VERIFY_THREADS_MAX)
-		k = VERIFY_THREADS_MAX;
-	if (k > count / VERIFY_MIN_PER_THREAD)
-		k = count / VERIFY_MIN_PER_THREAD;
-	return k ? k : 1;
-}
-
-/* Run check_received over in[0..count) on up to verify_threads(count) threads. */
-static void verify_parallel(lfh_node *n, const char *from, const lfh_envelope_ref *in,
-			    size_t count, lfh_event *ev, int *status, lfh_err *errs)
-{
-	verify_job jobs[VERIFY_THREADS_MAX];
-	pthread_t th[VERIFY_THREADS_MAX];
-	int started[VERIFY_THREADS_MAX] = { 0 };
-	size_t k = verify_threads(count);
-
-	for (size_t i = 0; i < k; i++)
-		jobs[i] = (verify_job){ n, from, in, ev, status, errs, count * i / k,
-					count * (i + 1) / k };
-	for (size_t i = 1; i < k; i++)
-		started[i] = pthread_create(&th[i], NULL, verify_range, &jobs[i]) == 0;
-	verify_range(&jobs[0]);
-	for (size_t i = 1; i < k; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			verify_range(&jobs[i]); /* no thread to be had: do it here */
-	}
-}
-
-static int is_key_event(const lfh_event *ev)
-{
-	return ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE;
-}
-
-/*
- * Store in[i] (already verified in parallel). A signature check that failed
- * only for want of a key generation is repeated: a CERT stored just before
- * may have introduced it.
- */
-static int store_one(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, const char *from,
-		     lfh_event *ev, lfh_ingest_result *res, int *status, lfh_err *errs,
-		     lfh_err *err)
-{
-	memset(res, 0, sizeof *res);
-	if (*status == LFH_EKEYID) {
-		lfh_event_clear(ev);
-		*status = check_received(n, in->raw, in->len, from, ev, errs);
-	}
-	if (*status == 0) {
-		*status = store_received(n, t, in->raw, in->len, ev, res, errs);
-		if (*status == LFH_ESTORE || *status == LFH_ENOMEM)
-			return lfh_err_set(err, *status, "%s", errs->msg);
-	}
-	return 0;
-}
-
-int lfh_node_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, size_t count,
-			  const char *from, lfh_ingest_result *res, int *status, lfh_err *errs,
-			  lfh_err *err)
-{
-	lfh_event *ev = calloc(count ? count : 1, sizeof *ev);
-	int rc = 0;
-
-	if (!ev)
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	verify_parallel(n, from, in, count, ev, status, errs);
-	/* Key events first: a revocation or certificate governs the rest of the batch. */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; rc == 0 && i < count; i++)
-			if (is_key_event(&ev[i]) == (pass == 0))
-				rc = store_one(n, t, &in[i], from, &ev[i], &res[i], &status[i],
-					       &errs[i], err);
-	for (size_t i = 0; i < count; i++)
-		lfh_event_clear(&ev[i]);
-	free(ev);
-	return rc;
-}
-
-int lfh_node_gaps(lfh_node *n, lfh_txn *t, const char *author, uint64_t *first_missing,
-		  uint64_t *highest, uint64_t *missing, lfh_err *err)
-{
-	char name[META_NAME_MAX];
-	uint64_t contig, seen, present = 0;
-	int rc;
-
-	meta_name(name, "seen", author);
-	if ((rc = lfh_store_meta_get(t, name, &seen, err)))
-		return rc;
-	meta_name(name, "contig", author);
-	if ((rc = lfh_store_meta_get(t, name, &contig, err)))
-		return rc;
-	*first_missing = contig + 1;
-	*highest = seen;
-	*missing = 0;
-	if (seen <= contig)
-		return 0;
-	rc = lfh_store_scan_slots(t, author, n->id->pub.agency, contig + 1, seen, count_one,
-				  &present, err);
-	if (!rc)
-		*missing = (seen - contig) - present;
 	return rc;
 }
 
