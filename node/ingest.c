@@ -3,6 +3,11 @@
  * (PROTOCOL.md section 7; signatures of a batch checked on all cores, key
  * events stored first), storing, and gap detection over per-(author, us)
  * counters. Writing our own events is in node/node.c.
+ *
+ * Invariant: an event is stored only after every check passed: strict
+ * decode, our hub id, a member author, a key generation of the author valid
+ * at the event's time (keyring.h) whose signature matches, the ISA's rules
+ * (policy.h), and (unless we wrote it) that we are one of its recipients.
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -3,17 +3,13 @@
  * (receiving: node/ingest.c; serving peers: node/serve.c).
  *
  * Invariants this file keeps:
- *  - An event is stored only after every check passed: strict decode, our
- *    hub id, a member author, a key generation of the author valid at the
- *    event's time (keyring.h) whose signature matches, and (unless we wrote
- *    it) that we are one of its recipients.
  *  - Our own events are written with per-author seq and per-(author,
  *    recipient) counters taken from `meta` in the same write transaction,
  *    so counters and events can never disagree after a crash.
  *  - Bodies are encrypted under the sharing key (case, category, us, our
- *    current epoch); any recipient not yet granted that key first gets a KEY event, in
- *    the same transaction and earlier in local order, so the key always
- *    travels ahead of the data it opens.
+ *    current epoch); any recipient not yet granted that key first gets a
+ *    KEY event, in the same transaction and earlier in local order, so the
+ *    key always travels ahead of the data it opens.
  *  - Case metadata in `cases` holds only non-secret fields (lead agency,
  *    first/last HLC, event count); everything readable comes from
  *    decrypting events, so shredding keys shreds the case.
