@@ -177,49 +177,6 @@ static int pack_revocation(msgpack_packer *pk, const lfh_revocation *r)
 	return w;
 }
 
-/* Check c, then append its nel-array encoding to out (nothing on failure). */
-static int encode_cert(const lfh_cert *c, uint32_t nel, lfh_buf *out, lfh_err *err)
-{
-	size_t len0 = out->len;
-	msgpack_packer pk;
-	int rc = lfh_cert_check(c, err);
-
-	if (rc)
-		return rc;
-	msgpack_packer_init(&pk, out, lfh_mp_buf_write);
-	if (pack_cert(&pk, c, nel) != 0) {
-		out->len = len0;
-		return lfh_err_set(err, LFH_ENOMEM, "cert: out of memory");
-	}
-	return 0;
-}
-
-int lfh_cert_signed_bytes(const lfh_cert *c, lfh_buf *out, lfh_err *err)
-{
-	return encode_cert(c, CERT_NELEMS - 1, out, err);
-}
-
-int lfh_cert_encode(const lfh_cert *c, lfh_buf *out, lfh_err *err)
-{
-	return encode_cert(c, CERT_NELEMS, out, err);
-}
-
-int lfh_revocation_encode(const lfh_revocation *r, lfh_buf *out, lfh_err *err)
-{
-	size_t len0 = out->len;
-	msgpack_packer pk;
-	int rc = lfh_revocation_check(r, err);
-
-	if (rc)
-		return rc;
-	msgpack_packer_init(&pk, out, lfh_mp_buf_write);
-	if (pack_revocation(&pk, r) != 0) {
-		out->len = len0;
-		return lfh_err_set(err, LFH_ENOMEM, "revocation: out of memory");
-	}
-	return 0;
-}
-
 /* ---- root signature ---- */
 
 int lfh_cert_sign(lfh_cert *c, const uint8_t root_sk[64], lfh_err *err)
@@ -425,4 +382,29 @@ int lfh_revocation_decode(const uint8_t *raw, size_t len, lfh_revocation *r, lfh
 	if (rc)
 		memset(r, 0, sizeof *r);
 	return rc;
+}
+
+/* ---- encoders (the codec tables above give their names in messages) ---- */
+
+static int certified_pack_fn(msgpack_packer *pk, const void *in)
+{
+	return pack_cert(pk, in, CERT_NELEMS - 1);
+}
+
+int lfh_cert_signed_bytes(const lfh_cert *c, lfh_buf *out, lfh_err *err)
+{
+	int rc = lfh_cert_check(c, err);
+	return rc ? rc : lfh_mp_encode(&cert_codec, certified_pack_fn, c, out, err);
+}
+
+int lfh_cert_encode(const lfh_cert *c, lfh_buf *out, lfh_err *err)
+{
+	int rc = lfh_cert_check(c, err);
+	return rc ? rc : lfh_mp_encode(&cert_codec, cert_pack_fn, c, out, err);
+}
+
+int lfh_revocation_encode(const lfh_revocation *r, lfh_buf *out, lfh_err *err)
+{
+	int rc = lfh_revocation_check(r, err);
+	return rc ? rc : lfh_mp_encode(&revocation_codec, revocation_pack_fn, r, out, err);
 }

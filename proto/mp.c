@@ -113,6 +113,20 @@ int lfh_mp_get_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int lfh_mp_encode(const lfh_mp_codec *c, int (*pack)(msgpack_packer *pk, const void *in),
+		  const void *in, lfh_buf *out, lfh_err *err)
+{
+	size_t len0 = out->len;
+	msgpack_packer pk;
+
+	msgpack_packer_init(&pk, out, lfh_mp_buf_write);
+	if (pack(&pk, in) != 0) {
+		out->len = len0;
+		return lfh_err_set(err, LFH_ENOMEM, "%s: out of memory", c->what);
+	}
+	return 0;
+}
+
 int lfh_mp_decode_canonical(const lfh_mp_codec *c, const uint8_t *raw, size_t len, void *out,
 			    lfh_err *err)
 {

@@ -68,6 +68,10 @@ typedef struct lfh_mp_codec {
 	int (*pack)(msgpack_packer *pk, const void *in); /* nonzero if a write failed */
 } lfh_mp_codec;
 
+/* Append pack(in) to out; on a failed write nothing is appended (LFH_ENOMEM). */
+int lfh_mp_encode(const lfh_mp_codec *c, int (*pack)(msgpack_packer *pk, const void *in),
+		  const void *in, lfh_buf *out, lfh_err *err);
+
 int lfh_mp_decode_canonical(const lfh_mp_codec *c, const uint8_t *raw, size_t len, void *out,
 			    lfh_err *err);
 
