@@ -59,7 +59,7 @@ $(B)/lfhd: $(B)/node/main.o $(B)/liblfh.a
 $(B)/lfh: $(CLI_OBJ) $(B)/liblfh.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/vectors.h $(B)/liblfh.a
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/liblfh.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS) -lcmocka
 

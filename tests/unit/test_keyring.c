@@ -39,6 +39,8 @@
 #include "lfh/store.h"
 #include "lfh/wire.h"
 
+#include "node_helpers.h"
+
 #define NAG 3
 enum { A, B, C };
 static const char *agencies[NAG] = { "a", "b", "c" };
@@ -164,31 +166,6 @@ static int teardown(void **state)
 
 /* ---- helpers: the store ------------------------------------------------- */
 
-static uint64_t event_count(lfh_node *n)
-{
-	lfh_txn *t;
-	lfh_err err = { 0 };
-	uint64_t c = 0;
-	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	assert_int_equal(lfh_store_event_count(t, &c, &err), 0);
-	lfh_txn_abort(t);
-	return c;
-}
-
-static int has_event(lfh_node *n, const uint8_t id[LFH_ID_LEN])
-{
-	lfh_txn *t;
-	lfh_err err = { 0 };
-	const uint8_t *raw;
-	size_t len;
-	int rc;
-	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	rc = lfh_store_get_event(t, id, &raw, &len, &err);
-	lfh_txn_abort(t);
-	assert_true(rc == 0 || rc == LFH_ENOTFOUND);
-	return rc == 0;
-}
-
 /* Decode the stored event id at n into *ev (caller clears). */
 static void stored_event(lfh_node *n, const uint8_t id[LFH_ID_LEN], lfh_event *ev)
 {
@@ -249,50 +226,6 @@ static void ingest_batch(lfh_node *n, lfh_buf *envs, size_t count, int *status, 
 	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
 	assert_int_equal(lfh_node_ingest_batch(n, t, in, count, "a", res, status, errs, &err), 0);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
-}
-
-/* Serve a PULL from `from` for `to` (from the start) and ingest the batch at `to`. */
-static int pull(lfh_node *from, lfh_node *to, int *rejected)
-{
-	lfh_txn *rt, *wt;
-	lfh_buf b = { 0 };
-	lfh_err err = { 0 };
-	lfh_msg *m = malloc(sizeof *m);
-	int stored = 0, rej = 0;
-
-	assert_non_null(m);
-	assert_int_equal(lfh_txn_begin(from->store, 0, &rt, &err), 0);
-	assert_int_equal(lfh_node_serve_pull(from, rt, to->cfg.agency, 0, LFH_BATCH_MAX, &b, &err), 0);
-	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
-	if (m->nevents) {
-		lfh_envelope_ref *in = calloc(m->nevents, sizeof *in);
-		lfh_ingest_result *res = calloc(m->nevents, sizeof *res);
-		int *status = calloc(m->nevents, sizeof *status);
-		lfh_err *errs = calloc(m->nevents, sizeof *errs);
-		assert_true(in && res && status && errs);
-		for (size_t i = 0; i < m->nevents; i++)
-			in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
-		assert_int_equal(lfh_txn_begin(to->store, 1, &wt, &err), 0);
-		assert_int_equal(lfh_node_ingest_batch(to, wt, in, m->nevents, from->cfg.agency, res,
-						       status, errs, &err), 0);
-		assert_int_equal(lfh_txn_commit(wt, &err), 0);
-		for (size_t i = 0; i < m->nevents; i++) {
-			if (status[i])
-				rej++;
-			else
-				stored += res[i].stored;
-		}
-		free(in);
-		free(res);
-		free(status);
-		free(errs);
-	}
-	lfh_txn_abort(rt);
-	lfh_buf_free(&b);
-	free(m);
-	if (rejected)
-		*rejected = rej;
-	return stored;
 }
 
 /* Is the event id among what n serves peer from the start? */
@@ -1455,28 +1388,6 @@ static void write_data(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], uint32_
 	lfh_record_clear(&body);
 }
 
-static int read_text(lfh_node *n, const uint8_t id[LFH_ID_LEN], char *text, size_t size)
-{
-	lfh_txn *t;
-	lfh_err err = { 0 };
-	lfh_event ev = { 0 };
-	lfh_record body = { 0 };
-	const uint8_t *raw;
-	size_t len;
-	int rc;
-
-	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	rc = lfh_store_get_event(t, id, &raw, &len, &err);
-	if (!rc)
-		rc = lfh_node_open_event(n, t, raw, len, &ev, &body, &err);
-	if (!rc)
-		snprintf(text, size, "%s", lfh_record_str(&body, "text"));
-	lfh_event_clear(&ev);
-	lfh_record_clear(&body);
-	lfh_txn_abort(t);
-	return rc;
-}
-
 struct key_find {
 	const uint8_t *case_id;
 	uint32_t epoch;
@@ -1552,16 +1463,16 @@ static void test_sharing_epoch_rotation(void **state)
 	assert_int_equal(key_grants(a, case_id, 0, "b"), 1); /* epoch 0 not granted again */
 
 	/* both epochs readable by the author ... */
-	assert_int_equal(read_text(a, ref.event_id, text, sizeof text), 0);
+	assert_int_equal(read_field(a, ref.event_id, "text", text, sizeof text), 0);
 	assert_string_equal(text, "before");
-	assert_int_equal(read_text(a, note.event_id, text, sizeof text), 0);
+	assert_int_equal(read_field(a, note.event_id, "text", text, sizeof text), 0);
 	assert_string_equal(text, "after");
 	/* ... and by the recipient */
 	assert_int_equal(pull(a, b, &rej), 4); /* 2 KEY, referral, note */
 	assert_int_equal(rej, 0);
-	assert_int_equal(read_text(b, ref.event_id, text, sizeof text), 0);
+	assert_int_equal(read_field(b, ref.event_id, "text", text, sizeof text), 0);
 	assert_string_equal(text, "before");
-	assert_int_equal(read_text(b, note.event_id, text, sizeof text), 0);
+	assert_int_equal(read_field(b, note.event_id, "text", text, sizeof text), 0);
 	assert_string_equal(text, "after");
 
 	/* a second rotation: epoch 2 */
@@ -1704,7 +1615,7 @@ static void test_open_loads_gen2_and_publishes_cert(void **state)
 		lfh_event_clear(&ev);
 		assert_int_equal(pull(a, h->node[B], &rej), 2); /* KEY, referral */
 		assert_int_equal(rej, 0);
-		assert_int_equal(read_text(h->node[B], ref.event_id, text, sizeof text), 0);
+		assert_int_equal(read_field(h->node[B], ref.event_id, "text", text, sizeof text), 0);
 		assert_string_equal(text, "gen 2");
 	}
 

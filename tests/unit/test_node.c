@@ -18,6 +18,8 @@
 #include "lfh/sharing.h"
 #include "lfh/wire.h"
 
+#include "node_helpers.h"
+
 #define NAGENCIES 3
 static const char *agencies[NAGENCIES] = { "police", "housing", "council" };
 
@@ -128,40 +130,6 @@ static int replicate(lfh_node *from, lfh_node *to, int *rejected)
 	return stored;
 }
 
-static uint64_t event_count(lfh_node *n)
-{
-	lfh_txn *t;
-	lfh_err err = { 0 };
-	uint64_t c = 0;
-	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	assert_int_equal(lfh_store_event_count(t, &c, &err), 0);
-	lfh_txn_abort(t);
-	return c;
-}
-
-/* Read the referral at node n: 0 and summary filled, or the open error. */
-static int read_referral(lfh_node *n, const uint8_t id[LFH_ID_LEN], char *summary, size_t size)
-{
-	lfh_txn *t;
-	lfh_err err = { 0 };
-	lfh_event ev = { 0 };
-	lfh_record body = { 0 };
-	const uint8_t *raw;
-	size_t len;
-	int rc;
-
-	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	rc = lfh_store_get_event(t, id, &raw, &len, &err);
-	if (!rc)
-		rc = lfh_node_open_event(n, t, raw, len, &ev, &body, &err);
-	if (!rc)
-		snprintf(summary, size, "%s", lfh_record_str(&body, "summary"));
-	lfh_event_clear(&ev);
-	lfh_record_clear(&body);
-	lfh_txn_abort(t);
-	return rc;
-}
-
 static void test_recipient_reads_non_recipient_gets_nothing(void **state)
 {
 	hub *h = *state;
@@ -174,7 +142,7 @@ static void test_recipient_reads_non_recipient_gets_nothing(void **state)
 	assert_int_equal(event_count(h->node[0]), 2); /* KEY + REFERRAL */
 	assert_int_equal(replicate(h->node[0], h->node[1], &rej), 2);
 	assert_int_equal(rej, 0);
-	assert_int_equal(read_referral(h->node[1], res.event_id, summary, sizeof summary), 0);
+	assert_int_equal(read_field(h->node[1], res.event_id, "summary", summary, sizeof summary), 0);
 	assert_string_equal(summary, "noise at flat 3");
 	/* council is served nothing at all: no envelope, not even the KEY event */
 	assert_int_equal(replicate(h->node[0], h->node[2], &rej), 0);
@@ -193,7 +161,7 @@ static void test_relay_through_recipient(void **state)
 	assert_int_equal(replicate(h->node[0], h->node[1], &rej), 2);
 	/* council gets police's events from housing: author offline is fine */
 	assert_int_equal(replicate(h->node[1], h->node[2], &rej), 2);
-	assert_int_equal(read_referral(h->node[2], res.event_id, summary, sizeof summary), 0);
+	assert_int_equal(read_field(h->node[2], res.event_id, "summary", summary, sizeof summary), 0);
 	assert_string_equal(summary, "relayed");
 	/* and again from police: duplicates are dropped by id */
 	assert_int_equal(replicate(h->node[0], h->node[2], &rej), 0);
@@ -288,7 +256,7 @@ static void test_not_addressed_rejected(void **state)
 			 LFH_ENOKEY);
 	lfh_txn_abort(t);
 	lfh_event_clear(&ev);
-	assert_int_not_equal(read_referral(h->node[2], res.event_id, summary, sizeof summary), 0);
+	assert_int_not_equal(read_field(h->node[2], res.event_id, "summary", summary, sizeof summary), 0);
 	lfh_buf_free(&env);
 }
 

@@ -29,6 +29,8 @@
 #include "lfh/sharing.h"
 #include "lfh/wire.h"
 
+#include "node_helpers.h"
+
 #define NAG 5
 enum { POLICE, COUNCIL, HOUSING, HEALTH, PROBATION };
 static const char *agencies[NAG] = { "police", "council", "housing", "health", "probation" };
@@ -142,31 +144,6 @@ static int teardown(void **state)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static uint64_t event_count(lfh_node *n)
-{
-	lfh_txn *t;
-	lfh_err err = { 0 };
-	uint64_t c = 0;
-	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	assert_int_equal(lfh_store_event_count(t, &c, &err), 0);
-	lfh_txn_abort(t);
-	return c;
-}
-
-static int has_event(lfh_node *n, const uint8_t id[LFH_ID_LEN])
-{
-	lfh_txn *t;
-	lfh_err err = { 0 };
-	const uint8_t *raw;
-	size_t len;
-	int rc;
-	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	rc = lfh_store_get_event(t, id, &raw, &len, &err);
-	lfh_txn_abort(t);
-	assert_true(rc == 0 || rc == LFH_ENOTFOUND);
-	return rc == 0;
-}
-
 /* Write a data event (encrypted record {text}) at n; returns the write status. */
 static int write_data(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
 		      const char *category, const char *const *to, size_t nto, const char *text,
@@ -217,54 +194,6 @@ static void new_case(hub *h, uint8_t case_id[LFH_CASE_LEN], const char *const *t
 				    "noise at flat 3", res), 0);
 }
 
-/*
- * Serve a PULL from `from` for `to` (from the start) and ingest the batch at
- * `to` as sync does (one batch, one commit). Returns events newly stored;
- * *rejected counts the refused ones (may be NULL).
- */
-static int pull(lfh_node *from, lfh_node *to, int *rejected)
-{
-	lfh_txn *rt, *wt;
-	lfh_buf b = { 0 };
-	lfh_err err = { 0 };
-	lfh_msg *m = malloc(sizeof *m);
-	int stored = 0, rej = 0;
-
-	assert_non_null(m);
-	assert_int_equal(lfh_txn_begin(from->store, 0, &rt, &err), 0);
-	assert_int_equal(lfh_node_serve_pull(from, rt, to->cfg.agency, 0, LFH_BATCH_MAX, &b, &err), 0);
-	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
-	if (m->nevents) {
-		lfh_envelope_ref *in = calloc(m->nevents, sizeof *in);
-		lfh_ingest_result *res = calloc(m->nevents, sizeof *res);
-		int *status = calloc(m->nevents, sizeof *status);
-		lfh_err *errs = calloc(m->nevents, sizeof *errs);
-		assert_true(in && res && status && errs);
-		for (size_t i = 0; i < m->nevents; i++)
-			in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
-		assert_int_equal(lfh_txn_begin(to->store, 1, &wt, &err), 0);
-		assert_int_equal(lfh_node_ingest_batch(to, wt, in, m->nevents, from->cfg.agency, res,
-						       status, errs, &err), 0);
-		assert_int_equal(lfh_txn_commit(wt, &err), 0);
-		for (size_t i = 0; i < m->nevents; i++) {
-			if (status[i])
-				rej++;
-			else
-				stored += res[i].stored;
-		}
-		free(in);
-		free(res);
-		free(status);
-		free(errs);
-	}
-	lfh_txn_abort(rt);
-	lfh_buf_free(&b);
-	free(m);
-	if (rejected)
-		*rejected = rej;
-	return stored;
-}
-
 /* A copy of a stored envelope. */
 static lfh_buf envelope_of(lfh_node *n, const uint8_t id[LFH_ID_LEN])
 {
@@ -289,29 +218,6 @@ static int push(lfh_node *n, const uint8_t *raw, size_t len, const char *from, l
 	assert_int_equal(lfh_txn_begin(n->store, 1, &t, err), 0);
 	rc = lfh_node_ingest(n, t, raw, len, from, &r, err);
 	assert_int_equal(lfh_txn_commit(t, NULL), 0);
-	return rc;
-}
-
-/* Open a stored event at n: 0 and its "text" copied, or the error. */
-static int read_text(lfh_node *n, const uint8_t id[LFH_ID_LEN], char *text, size_t size)
-{
-	lfh_txn *t;
-	lfh_err err = { 0 };
-	lfh_event ev = { 0 };
-	lfh_record body = { 0 };
-	const uint8_t *raw;
-	size_t len;
-	int rc;
-
-	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	rc = lfh_store_get_event(t, id, &raw, &len, &err);
-	if (!rc)
-		rc = lfh_node_open_event(n, t, raw, len, &ev, &body, &err);
-	if (!rc)
-		snprintf(text, size, "%s", lfh_record_str(&body, "text"));
-	lfh_event_clear(&ev);
-	lfh_record_clear(&body);
-	lfh_txn_abort(t);
 	return rc;
 }
 
@@ -577,7 +483,7 @@ static void test_join_backfills_allowed_categories_only(void **state)
 	assert_int_equal(rej, 0);
 	assert_true(has_event(h->node[PROBATION], join.event_id));
 	assert_true(has_event(h->node[PROBATION], ref.event_id));
-	assert_int_equal(read_text(h->node[PROBATION], ref.event_id, text, sizeof text), 0);
+	assert_int_equal(read_field(h->node[PROBATION], ref.event_id, "text", text, sizeof text), 0);
 	assert_string_equal(text, "noise at flat 3");
 	assert_false(has_event(h->node[PROBATION], hnote.event_id));
 
@@ -598,7 +504,7 @@ static void test_join_backfills_allowed_categories_only(void **state)
 	/* the other participants accept the JOIN and keep what they had */
 	assert_true(pull(h->node[POLICE], h->node[HEALTH], &rej) > 0);
 	assert_int_equal(rej, 0);
-	assert_int_equal(read_text(h->node[HEALTH], hnote.event_id, text, sizeof text), 0);
+	assert_int_equal(read_field(h->node[HEALTH], hnote.event_id, "text", text, sizeof text), 0);
 	assert_string_equal(text, "in recovery");
 }
 
@@ -757,7 +663,7 @@ static void test_retention_shreds_after_period(void **state)
 	assert_int_equal(count, 1);
 	assert_false(has_event(police, hnote.event_id));
 	assert_true(has_event(police, cnote.event_id));
-	assert_int_equal(read_text(police, ref.event_id, text, sizeof text), 0);
+	assert_int_equal(read_field(police, ref.event_id, "text", text, sizeof text), 0);
 
 	/* after the longest: every category */
 	assert_int_equal(lfh_node_retention(police, closed + RET_LONGEST * DAY_MS, &count, &err), 0);
@@ -768,7 +674,7 @@ static void test_retention_shreds_after_period(void **state)
 	assert_false(has_event(police, cnote.event_id));
 	assert_false(has_event(police, close.event_id));
 	assert_int_equal(event_count(police), 0);
-	assert_int_not_equal(read_text(police, ref.event_id, text, sizeof text), 0);
+	assert_int_not_equal(read_field(police, ref.event_id, "text", text, sizeof text), 0);
 
 	assert_int_equal(lfh_txn_begin(police->store, 0, &t, &err), 0);
 	{
@@ -792,7 +698,7 @@ static void test_retention_shreds_after_period(void **state)
 	lfh_txn_abort(t);
 
 	/* housing has not shredded: re-sending its copy to police is refused, not stored */
-	assert_int_equal(read_text(housing, ref.event_id, text, sizeof text), 0);
+	assert_int_equal(read_field(housing, ref.event_id, "text", text, sizeof text), 0);
 	lfh_buf copy = envelope_of(housing, ref.event_id);
 	assert_int_equal(push(police, copy.data, copy.len, "housing", &err), LFH_EPERM);
 	assert_false(has_event(police, ref.event_id));
