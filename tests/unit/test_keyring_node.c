@@ -1,0 +1,487 @@
+/*
+ * test_keyring_node.c - key management in the rest of the node (PROTOCOL.md
+ * section 15): key events served first, transport keys, sharing-key epochs
+ * and a node opening on a rotated key directory. The hub and its helpers:
+ * keyring_fixture.h.
+ */
+#include "keyring_fixture.h"
+
+/* ---- 6. key events served first ------------------------------------------------ */
+
+/* Serve PULL(after, max) from n for peer; type of each envelope into types. */
+static size_t served_types(lfh_node *n, const char *peer, uint64_t after, uint32_t max,
+			   uint32_t *types, size_t cap)
+{
+	lfh_txn *t;
+	lfh_buf b = { 0 };
+	lfh_err err = { 0 };
+	lfh_msg *m = malloc(sizeof *m);
+	size_t count;
+
+	assert_non_null(m);
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_node_serve_pull(n, t, peer, after, max, &b, &err), 0);
+	lfh_txn_abort(t);
+	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
+	assert_int_equal(m->type, LFH_MSG_BATCH);
+	count = m->nevents;
+	assert_true(count <= cap);
+	for (size_t i = 0; i < count; i++) {
+		lfh_event ev = { 0 };
+		assert_int_equal(lfh_event_decode(m->ev[i], m->evlen[i], &ev, &err), 0);
+		types[i] = ev.type;
+		lfh_event_clear(&ev);
+	}
+	lfh_buf_free(&b);
+	free(m);
+	return count;
+}
+
+static void test_serve_pull_puts_cert_first(void **state)
+{
+	hub *h = *state;
+	lfh_node *n = h->node[B];
+	lfh_identity *g2;
+	uint32_t types[16];
+	size_t count, certs = 0;
+	lfh_buf env;
+
+	for (int i = 0; i < 3; i++) {
+		env = data_ev(h, h->id[A], h->nb + 100 + (uint64_t)i, NULL);
+		ingest_ok(n, &env, "ordinary event");
+		lfh_buf_free(&env);
+	}
+	g2 = certify_gen2(h, n);
+
+	/* b relays to c: the CERT, stored last, comes first */
+	count = served_types(n, "c", 0, LFH_BATCH_MAX, types, 16);
+	assert_int_equal(count, 4);
+	assert_int_equal(types[0], LFH_EV_CERT);
+	for (size_t i = 0; i < count; i++)
+		certs += types[i] == LFH_EV_CERT;
+	assert_int_equal(certs, 1); /* once, not again in its own place */
+	/* also when the batch is cut short */
+	count = served_types(n, "c", 0, 2, types, 16);
+	assert_true(count >= 1 && count <= 2);
+	assert_int_equal(types[0], LFH_EV_CERT);
+
+	/* a REVOKE too */
+	env = revoke_ev(h, "a", g2, h->t + 1000, "a", 1, h->id[A]->pub.key_id, h->t, NULL);
+	ingest_ok(n, &env, "REVOKE");
+	lfh_buf_free(&env);
+	count = served_types(n, "c", 0, 3, types, 16); /* two key events and a slot for progress */
+	assert_true(count >= 2);
+	assert_true(types[0] == LFH_EV_CERT || types[0] == LFH_EV_REVOKE);
+	assert_true(types[1] == LFH_EV_CERT || types[1] == LFH_EV_REVOKE);
+	assert_true(types[0] != types[1]);
+	lfh_identity_free(g2);
+}
+
+/*
+ * A puller that follows next_cursor while `more` gets everything, with at
+ * most `max` envelopes a batch (PROTOCOL.md 9.1, 9.2), however small max:
+ * the key events put first never take the batch's last slot, so every
+ * batch moves the cursor.
+ */
+static void test_serve_pull_small_max_makes_progress(void **state)
+{
+	hub *h = *state;
+	lfh_node *n = h->node[B];
+	uint8_t ids[3][LFH_ID_LEN];
+	int got[3] = { 0 }, certs = 0, more = 1, rounds = 0;
+	uint64_t cursor = 0;
+	lfh_msg *m = malloc(sizeof *m);
+	lfh_identity *g2;
+	lfh_buf env;
+
+	assert_non_null(m);
+	for (int i = 0; i < 3; i++) {
+		env = data_ev(h, h->id[A], h->nb + 100 + (uint64_t)i, ids[i]);
+		ingest_ok(n, &env, "ordinary event");
+		lfh_buf_free(&env);
+	}
+	g2 = certify_gen2(h, n);
+	while (more && rounds++ < 20) {
+		lfh_txn *t;
+		lfh_buf b = { 0 };
+		lfh_err err = { 0 };
+		assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+		assert_int_equal(lfh_node_serve_pull(n, t, "c", cursor, 1, &b, &err), 0);
+		lfh_txn_abort(t);
+		assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
+		assert_true(m->nevents <= 1);
+		for (size_t i = 0; i < m->nevents; i++) {
+			uint8_t eid[LFH_ID_LEN];
+			lfh_event ev = { 0 };
+			assert_int_equal(lfh_event_decode(m->ev[i], m->evlen[i], &ev, &err), 0);
+			certs += ev.type == LFH_EV_CERT;
+			lfh_event_clear(&ev);
+			lfh_event_id(m->ev[i], m->evlen[i], eid);
+			for (int k = 0; k < 3; k++)
+				got[k] |= memcmp(eid, ids[k], LFH_ID_LEN) == 0;
+		}
+		more = m->more;
+		if (m->cursor > cursor)
+			cursor = m->cursor;
+		lfh_buf_free(&b);
+	}
+	if (more)
+		fail_msg("PULL with max 1 still says more after %d rounds (cursor %llu)", rounds - 1,
+			 (unsigned long long)cursor);
+	assert_true(certs >= 1);
+	assert_true(got[0] && got[1] && got[2]);
+	free(m);
+	lfh_identity_free(g2);
+}
+
+/*
+ * A node that holds no key event at all (the usual case) serves pulls
+ * (no qsort of an empty, NULL list: UBSan would abort under make SAN=1).
+ */
+static void test_serve_pull_without_key_events(void **state)
+{
+	hub *h = *state;
+	lfh_node *n = h->node[B];
+	uint32_t types[8];
+	uint8_t id[LFH_ID_LEN];
+	lfh_buf env = data_ev(h, h->id[A], h->nb, id);
+
+	ingest_ok(n, &env, "ordinary event");
+	lfh_buf_free(&env);
+	assert_int_equal(served_types(n, "c", 0, LFH_BATCH_MAX, types, 8), 1);
+	assert_int_equal(types[0], LFH_EV_NOTE);
+	assert_int_equal(served_types(h->node[C], "b", 0, LFH_BATCH_MAX, types, 8), 0);
+}
+
+/* ---- 7. transport keys ---------------------------------------------------------- */
+
+static void test_transport_switches_after_grace(void **state)
+{
+	hub *h = *state;
+	lfh_node *n = h->node[B];
+	const uint8_t *c1 = h->id[A]->pub.curve_pk;
+	lfh_identity *g2;
+	const lfh_keygen *g;
+
+	/* before any rotation: generation 1, and no other key */
+	assert_non_null(g = lfh_keyring_transport(n, "a", h->nb));
+	assert_int_equal(g->generation, 1);
+	assert_true(lfh_keyring_curve_allowed(n, "a", c1, h->nb));
+	assert_false(lfh_keyring_curve_allowed(n, "a", h->id[C]->pub.curve_pk, h->nb));
+
+	g2 = certify_gen2(h, n);
+	assert_int_equal(lfh_keyring_transport(n, "a", h->sw - 1)->generation, 1);
+	assert_int_equal(lfh_keyring_transport(n, "a", h->sw)->generation, 2);
+	assert_int_equal(lfh_keyring_transport(n, "a", h->na - 1)->generation, 2);
+	/* the old curve key until the switch, the new one from issue on */
+	assert_true(lfh_keyring_curve_allowed(n, "a", c1, h->sw - 1));
+	assert_false(lfh_keyring_curve_allowed(n, "a", c1, h->sw));
+	assert_true(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->sw - 1));
+	assert_true(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->sw));
+	/* a's keys are not c's */
+	assert_false(lfh_keyring_curve_allowed(n, "c", g2->pub.curve_pk, h->sw));
+	lfh_identity_free(g2);
+}
+
+static void test_transport_refuses_revoked_generation(void **state)
+{
+	hub *h = *state;
+	lfh_node *n = h->node[B];
+	const uint8_t *c1 = h->id[A]->pub.curve_pk;
+	lfh_identity *g2 = certify_gen2(h, n);
+	lfh_buf env = revoke_ev(h, "a", g2, h->t + 1000, "a", 1, h->id[A]->pub.key_id, h->t, NULL);
+
+	ingest_ok(n, &env, "REVOKE of generation 1");
+	lfh_buf_free(&env);
+	/* T is before the switch: generation 1 would still carry transport but for the revocation */
+	assert_true(h->t < h->sw);
+	assert_true(lfh_keyring_curve_allowed(n, "a", c1, h->t - 1));
+	assert_false(lfh_keyring_curve_allowed(n, "a", c1, h->t));
+	assert_false(lfh_keyring_curve_allowed(n, "a", c1, h->sw - 1));
+	assert_non_null(lfh_keyring_transport(n, "a", h->t));
+	assert_int_not_equal(lfh_keyring_transport(n, "a", h->t)->generation, 1);
+	assert_true(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->t));
+
+	/* generation 2 revoking itself: its key goes too, from the effective time */
+	env = revoke_ev(h, "a", g2, h->sw + 1000, "a", 2, g2->pub.key_id, h->sw + 5000, NULL);
+	ingest_ok(n, &env, "REVOKE of generation 2 by itself");
+	lfh_buf_free(&env);
+	assert_true(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->sw + 4999));
+	assert_false(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->sw + 5000));
+	lfh_identity_free(g2);
+}
+
+/* ---- 8. sharing-key epochs ------------------------------------------------------ */
+
+/* Write a data event of type/category at n about case_id (REFERRAL: to `to`). */
+static void write_data(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+		       const char *const *to, size_t nto, const char *text, lfh_write_result *res)
+{
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	int rc;
+
+	assert_int_equal(lfh_record_set_str(&body, "text", text, &err), 0);
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
+	rc = lfh_node_write(n, t, case_id, type, "referral", to, nto, &body, res, &err);
+	if (rc)
+		fail_msg("write: %s", err.msg);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_record_clear(&body);
+}
+
+struct key_find {
+	const uint8_t *case_id;
+	uint32_t epoch;
+	const char *grantee;
+	int found;
+};
+
+static int key_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		  size_t len)
+{
+	struct key_find *f = vctx;
+	lfh_event ev = { 0 };
+	lfh_key_body kb;
+	(void)key;
+	(void)id;
+	if (lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	if (ev.type == LFH_EV_KEY && memcmp(ev.case_id, f->case_id, LFH_CASE_LEN) == 0 &&
+	    lfh_key_body_decode(ev.body, ev.body_len, &kb, NULL) == 0 && kb.epoch == f->epoch &&
+	    strcmp(kb.creator, "a") == 0)
+		for (uint32_t i = 0; i < kb.ngrants; i++)
+			if (strcmp(kb.grants[i].agency, f->grantee) == 0)
+				f->found++;
+	lfh_event_clear(&ev);
+	return 0;
+}
+
+static int key_grants(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], uint32_t epoch,
+		      const char *grantee)
+{
+	struct key_find f = { case_id, epoch, grantee, 0 };
+	lfh_txn *t;
+	lfh_err err = { 0 };
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_scan_author(t, "a", 1, key_fn, &f, &err), 0);
+	lfh_txn_abort(t);
+	return f.found;
+}
+
+static void test_sharing_epoch_rotation(void **state)
+{
+	hub *h = *state;
+	lfh_node *a = h->node[A], *b = h->node[B];
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, note;
+	lfh_event ev = { 0 };
+	lfh_txn *t;
+	lfh_err err = { 0 };
+	uint32_t epoch = 0;
+	char text[64];
+	int rej;
+
+	randombytes_buf(case_id, sizeof case_id);
+	write_data(a, case_id, LFH_EV_REFERRAL, (const char *const[]){ "b" }, 1, "before", &ref);
+	stored_event(a, ref.event_id, &ev);
+	assert_int_equal(ev.key_epoch, 0);
+	lfh_event_clear(&ev);
+	assert_int_equal(key_grants(a, case_id, 0, "b"), 1);
+	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), 0);
+
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_policy_rotate_sharing(a, t, "test", &epoch, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(epoch, 1);
+	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), 1);
+
+	write_data(a, case_id, LFH_EV_NOTE, NULL, 0, "after", &note);
+	stored_event(a, note.event_id, &ev);
+	assert_int_equal(ev.key_epoch, 1);
+	assert_string_equal(ev.key_creator, "a");
+	lfh_event_clear(&ev);
+	assert_int_equal(key_grants(a, case_id, 1, "b"), 1); /* a KEY event grants epoch 1 */
+	assert_int_equal(key_grants(a, case_id, 0, "b"), 1); /* epoch 0 not granted again */
+
+	/* both epochs readable by the author ... */
+	assert_int_equal(read_field(a, ref.event_id, "text", text, sizeof text), 0);
+	assert_string_equal(text, "before");
+	assert_int_equal(read_field(a, note.event_id, "text", text, sizeof text), 0);
+	assert_string_equal(text, "after");
+	/* ... and by the recipient */
+	assert_int_equal(pull(a, b, &rej), 4); /* 2 KEY, referral, note */
+	assert_int_equal(rej, 0);
+	assert_int_equal(read_field(b, ref.event_id, "text", text, sizeof text), 0);
+	assert_string_equal(text, "before");
+	assert_int_equal(read_field(b, note.event_id, "text", text, sizeof text), 0);
+	assert_string_equal(text, "after");
+
+	/* a second rotation: epoch 2 */
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_policy_rotate_sharing(a, t, "test", &epoch, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(epoch, 2);
+	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), 2);
+}
+
+/* Scheduled epochs: sharing_rotate_days after the epoch began, a new one; never with 0. */
+static void test_sharing_epoch_schedule(void **state)
+{
+	hub *h = *state;
+	lfh_node *a = h->node[A];
+	const uint64_t day = 86400000ULL, t0 = 1800000000000ULL;
+	uint64_t e0 = meta(a, LFH_META_SHARING_EPOCH);
+	lfh_txn *t;
+	lfh_err err = { 0 };
+
+	a->cfg.sharing_rotate_days = 2;
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_store_meta_put(t, LFH_META_SHARING_EPOCH_MS, t0, &err), 0);
+	assert_int_equal(lfh_policy_sharing_schedule(a, t, t0 + 2 * day - 1, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), e0); /* not yet */
+
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_policy_sharing_schedule(a, t, t0 + 2 * day, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), e0 + 1);
+
+	a->cfg.sharing_rotate_days = 0; /* never on schedule */
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_policy_sharing_schedule(a, t, t0 + 400 * day, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), e0 + 1);
+}
+
+/* ---- 9. a node opening on a rotated key directory --------------------------------- */
+
+struct cert_find {
+	int found;
+	uint8_t key_id[LFH_KEYID_LEN];
+};
+
+static int cert_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		   size_t len)
+{
+	struct cert_find *f = vctx;
+	lfh_event ev = { 0 };
+	(void)key;
+	(void)id;
+	if (lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	if (ev.type == LFH_EV_CERT) {
+		f->found++;
+		memcpy(f->key_id, ev.key_id, LFH_KEYID_LEN);
+	}
+	lfh_event_clear(&ev);
+	return 0;
+}
+
+static int own_certs(lfh_node *n, uint8_t key_id[LFH_KEYID_LEN])
+{
+	struct cert_find f = { 0 };
+	lfh_txn *t;
+	lfh_err err = { 0 };
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_scan_author(t, n->cfg.agency, 1, cert_fn, &f, &err), 0);
+	lfh_txn_abort(t);
+	if (key_id)
+		memcpy(key_id, f.key_id, LFH_KEYID_LEN);
+	return f.found;
+}
+
+static void test_open_loads_gen2_and_publishes_cert(void **state)
+{
+	hub *h = *state;
+	char kd[LFH_PATH_MAX];
+	lfh_identity *g2 = new_gen(h, A);
+	lfh_cert c;
+	lfh_buf cert;
+	lfh_err err = { 0 };
+	uint8_t kid[LFH_KEYID_LEN];
+	const lfh_keygen *g;
+	uint64_t now = lfh_wall_ms(), before;
+	lfh_node *a;
+	int rej;
+
+	assert_int_equal(h->node[A]->gen, 1);
+	assert_null(h->node[A]->prev_id);
+	cert_init(h, "a", 2, g2, now - 1000, now + 365 * DAY_MS, GRACE, &c);
+	cert = cert_bytes(&c, h->root_sk[A]);
+	key_dir(h, A, kd, sizeof kd);
+	before = event_count(h->node[A]);
+	lfh_node_close(h->node[A]);
+	h->node[A] = NULL;
+	assert_int_equal(lfh_gen_save(kd, 2, g2, cert.data, cert.len, &err), 0);
+
+	open_node(h, A);
+	a = h->node[A];
+	assert_int_equal(a->gen, 2);
+	assert_memory_equal(a->id->pub.key_id, g2->pub.key_id, LFH_KEYID_LEN);
+	assert_memory_equal(a->id->pub.box_pk, g2->pub.box_pk, 32);
+	assert_non_null(a->prev_id);
+	assert_memory_equal(a->prev_id->pub.key_id, h->id[A]->pub.key_id, LFH_KEYID_LEN);
+	/* the certificate was published at open: stored, and known to the keyring */
+	assert_int_equal(event_count(a), before + 1);
+	assert_int_equal(own_certs(a, kid), 1);
+	assert_memory_equal(kid, g2->pub.key_id, LFH_KEYID_LEN);
+	assert_non_null(g = lfh_keyring_gen(a, "a", 2));
+	assert_memory_equal(g->sign_pk, g2->pub.sign_pk, 32);
+
+	/* a second open publishes nothing more */
+	reopen_node(h, A);
+	a = h->node[A];
+	assert_int_equal(a->gen, 2);
+	assert_int_equal(event_count(a), before + 1);
+	assert_int_equal(own_certs(a, NULL), 1);
+
+	/* the peers learn the generation from it */
+	assert_int_equal(pull(a, h->node[B], &rej), 1);
+	assert_int_equal(rej, 0);
+	assert_non_null(g = lfh_keyring_gen(h->node[B], "a", 2));
+	assert_memory_equal(g->sign_pk, g2->pub.sign_pk, 32);
+	assert_memory_equal(lfh_node_member(h->node[B], "a")->box_pk, g2->pub.box_pk, 32);
+
+	/* and what a now writes is signed by generation 2, which b accepts */
+	{
+		uint8_t case_id[LFH_CASE_LEN];
+		lfh_write_result ref;
+		lfh_event ev = { 0 };
+		char text[64];
+		randombytes_buf(case_id, sizeof case_id);
+		write_data(a, case_id, LFH_EV_REFERRAL, (const char *const[]){ "b" }, 1, "gen 2",
+			   &ref);
+		stored_event(a, ref.event_id, &ev);
+		assert_memory_equal(ev.key_id, g2->pub.key_id, LFH_KEYID_LEN);
+		lfh_event_clear(&ev);
+		assert_int_equal(pull(a, h->node[B], &rej), 2); /* KEY, referral */
+		assert_int_equal(rej, 0);
+		assert_int_equal(read_field(h->node[B], ref.event_id, "text", text, sizeof text), 0);
+		assert_string_equal(text, "gen 2");
+	}
+
+	lfh_buf_free(&cert);
+	lfh_identity_free(g2);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_serve_pull_puts_cert_first),
+		T(test_serve_pull_small_max_makes_progress),
+		T(test_transport_switches_after_grace),
+		T(test_transport_refuses_revoked_generation),
+		T(test_open_loads_gen2_and_publishes_cert),
+		T(test_sharing_epoch_rotation),
+		T(test_sharing_epoch_schedule),
+		T(test_serve_pull_without_key_events),
+	};
+#undef T
+	if (sodium_init() < 0)
+		return 1;
+	lfh_log_setup(LFH_LOG_ERROR, "test");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
