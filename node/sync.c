@@ -50,6 +50,7 @@
 #define CONNECTED_WINDOW_MS 3500
 #define HOLD_MAX_MS (7ULL * 86400000ULL)
 #define LFH_SERVER_KEYS 3
+#define SILENT_RECONNECT_MS 10000 /* > REQUEST_TIMEOUT_MS + PULL_INTERVAL_MS */
 #define ALLOWED_MAX (LFH_MAX_PEERS * 2)
 #define REBIND_TRIES 40
 #define REBIND_WAIT_US 25000
@@ -61,6 +62,7 @@ typedef struct peer {
 	uint8_t client_pk[32]; /* our CURVE key the dealers were connected with */
 	int ndealers, live;    /* live: the dealer that answered last */
 	uint64_t their_cursor; /* highest cursor it pulled from us since we started */
+	uint64_t dealers_ms;   /* when the dealers were last (re)created */
 	uint64_t bad_window_ms;   /* start of the current one-second window */
 	uint32_t bad_in_window;   /* malformed requests seen in it */
 	uint64_t caught_up_ms;    /* last BATCH that said "no more" */
@@ -266,7 +268,19 @@ static int wanted_server_keys(const lfh_sync *s, const peer *p, uint64_t now,
 	return k;
 }
 
-/* (Re)connect p's dealers if the keys they should use changed. */
+/*
+ * Has p been silent since long before its dealers' last (re)connection? A
+ * peer's ZAP refusal (say, of our new key before it learned our
+ * certificate) can leave a connection that libzmq never retries: start
+ * afresh then.
+ */
+static int silent(const peer *p, uint64_t now)
+{
+	uint64_t since = p->last_reply_ms > p->dealers_ms ? p->last_reply_ms : p->dealers_ms;
+	return p->ndealers && now - since > SILENT_RECONNECT_MS;
+}
+
+/* (Re)connect p's dealers if the keys they should use changed, or if p fell silent. */
 static int connect_peer(lfh_sync *s, peer *p, uint64_t now, lfh_err *err)
 {
 	uint8_t want[LFH_SERVER_KEYS][32];
@@ -275,11 +289,16 @@ static int connect_peer(lfh_sync *s, peer *p, uint64_t now, lfh_err *err)
 
 	for (int i = 0; same && i < k; i++)
 		same = sodium_memcmp(want[i], p->server_pk[i], 32) == 0;
-	if (same && sodium_memcmp(id->pub.curve_pk, p->client_pk, 32) == 0)
+	same = same && sodium_memcmp(id->pub.curve_pk, p->client_pk, 32) == 0;
+	if (same && !silent(p, now))
 		return 0;
-	if (p->ndealers)
+	if (p->ndealers && same)
+		log_debug("reconnecting to %s: no answer for %llu ms", p->conf.agency,
+			  (unsigned long long)SILENT_RECONNECT_MS);
+	else if (p->ndealers)
 		log_info("reconnecting to %s with its current transport keys", p->conf.agency);
 	close_dealers(p);
+	p->dealers_ms = now;
 	memcpy(p->client_pk, id->pub.curve_pk, 32);
 	for (int i = 0; rc == 0 && i < k; i++)
 		rc = open_dealer(s, p, want[i], id, err);
