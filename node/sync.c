@@ -21,12 +21,12 @@
  * compare the peers and CURVE keys the node's keyring wants now with the
  * sockets we have, and rebuild what differs, without a restart. A peer's
  * DEALER connects once per CURVE key the peer may be serving with (its
- * transport generation's, the previous one's while it may be held back,
- * and its newest one's), so a rotation never strands
- * us; only the connection whose key the peer really uses completes its
- * handshake. Our own ROUTER keeps its previous key after the switch time
- * until every peer has pulled our certificate (or HOLD_MAX_MS passed), so
- * peers can always learn the new key from us. When a key or agency stops
+ * transport generation's, its newest one's, and older ones it may still
+ * hold back), so a rotation never strands us; only the connection whose
+ * key the peer really uses completes its handshake. Our own ROUTER serves
+ * with the newest generation whose certificate every peer has pulled from
+ * us (at most HOLD_MAX_MS after a switch), so peers can always reach us
+ * and learn the new key. When a key or agency stops
  * being admitted, the ROUTER is recreated, which closes its sessions.
  */
 #include <stdio.h>
@@ -49,7 +49,7 @@
 #define REQUEST_TIMEOUT_MS 5000
 #define CONNECTED_WINDOW_MS 3500
 #define HOLD_MAX_MS (7ULL * 86400000ULL)
-#define LFH_SERVER_KEYS 3
+#define LFH_SERVER_KEYS 4
 #define SILENT_RECONNECT_MS 10000 /* > REQUEST_TIMEOUT_MS + PULL_INTERVAL_MS */
 #define ALLOWED_MAX (LFH_MAX_PEERS * 2)
 #define REBIND_TRIES 40
@@ -128,18 +128,17 @@ static int start_zap(lfh_sync *s, void *zctx, lfh_err *err)
 	return 0;
 }
 
-/* The generation of agency just before g, if it may still be serving (held back, not revoked). */
-static const lfh_keygen *held_back(const lfh_sync *s, const lfh_keygen *g, uint64_t now)
+/*
+ * May gens[i] (older than the transport generation) still be what its
+ * node serves with, held back for a peer (not revoked, and its successor's
+ * switch less than HOLD_MAX_MS ago)?
+ */
+static int may_be_held(const lfh_keygen *gens, size_t count, size_t i, uint64_t now)
 {
-	const lfh_keygen *gens, *prev = NULL;
-	size_t count = lfh_keyring_list(s->node, g->agency, &gens);
-
-	for (size_t i = 0; i < count && gens[i].generation < g->generation; i++)
-		prev = &gens[i];
-	if (!prev || prev->revoked_ms <= now || g->generation == 1 ||
-	    now >= g->not_before_ms + g->grace_ms + HOLD_MAX_MS)
-		return NULL;
-	return prev;
+	const lfh_keygen *next = i + 1 < count ? &gens[i + 1] : NULL;
+	uint64_t sw = next ? next->not_before_ms + next->grace_ms : 0;
+	return next && gens[i].revoked_ms > now && sw < LFH_NEVER - HOLD_MAX_MS &&
+	       now < sw + HOLD_MAX_MS;
 }
 
 /* The identity whose CURVE key we present as a client at now. */
@@ -149,22 +148,37 @@ static const lfh_identity *client_identity(const lfh_sync *s, uint64_t now)
 	return lfh_node_identity(s->node, g ? g->generation : s->node->gen);
 }
 
+/* Has every peer pulled past lseq (a CERT of ours) from us? */
+static int all_peers_have(const lfh_sync *s, uint64_t lseq)
+{
+	for (size_t i = 0; i < s->npeers; i++)
+		if (s->peers[i].their_cursor < lseq)
+			return 0;
+	return 1;
+}
+
 /*
- * The identity our ROUTER serves with: the client one, except that a new
- * generation waits until every peer has pulled its certificate from us.
+ * The identity our ROUTER serves with: the transport generation once every
+ * peer has pulled its certificate from us; until then the newest one that
+ * every peer has (generation 1 they all have), so that peers can always
+ * reach us to learn the new keys.
  */
 static const lfh_identity *server_identity(const lfh_sync *s, uint64_t now)
 {
 	lfh_node *n = s->node;
-	const lfh_keygen *g = lfh_keyring_transport(n, n->cfg.agency, now);
-	const lfh_keygen *prev = g ? held_back(s, g, now) : NULL;
+	const lfh_keygen *gens, *t = lfh_keyring_transport(n, n->cfg.agency, now);
+	size_t count = lfh_keyring_list(n, n->cfg.agency, &gens);
 
-	if (!g)
+	if (!t)
 		return n->id;
-	for (size_t i = 0; prev && i < s->npeers; i++)
-		if (s->peers[i].their_cursor < g->lseq)
-			return lfh_node_identity(n, prev->generation);
-	return lfh_node_identity(n, g->generation);
+	for (size_t i = count; i-- > 0;) {
+		const lfh_keygen *g = &gens[i];
+		if (g->generation > t->generation || (g != t && !may_be_held(gens, count, i, now)))
+			continue;
+		if (all_peers_have(s, g->lseq))
+			return lfh_node_identity(n, g->generation);
+	}
+	return lfh_node_identity(n, t->generation);
 }
 
 static int start_router(lfh_sync *s, const lfh_identity *id, lfh_err *err)
@@ -242,27 +256,33 @@ static int open_dealer(lfh_sync *s, peer *p, const uint8_t server_pk[32], const 
 	return 0;
 }
 
+/* Add g's curve key to out[0..*k) unless there or full. */
+static void add_key(uint8_t out[LFH_SERVER_KEYS][32], int *k, const lfh_keygen *g)
+{
+	for (int j = 0; g && j < *k; j++)
+		if (sodium_memcmp(out[j], g->curve_pk, 32) == 0)
+			return;
+	if (g && *k < LFH_SERVER_KEYS)
+		memcpy(out[(*k)++], g->curve_pk, 32);
+}
+
 /*
  * The CURVE keys peer p may be serving with now (at most LFH_SERVER_KEYS):
- * its transport generation's, the one before it (held back until every peer
- * has the certificate), and its newest generation's.
+ * its transport generation's, its newest one's, and those of older ones it
+ * may still hold back for a peer that lacks a newer certificate, newest first.
  */
 static int wanted_server_keys(const lfh_sync *s, const peer *p, uint64_t now,
 			      uint8_t out[LFH_SERVER_KEYS][32])
 {
-	const lfh_keygen *t = lfh_keyring_transport(s->node, p->conf.agency, now);
-	const lfh_keygen *cand[LFH_SERVER_KEYS] = {
-		t, t ? held_back(s, t, now) : NULL, lfh_keyring_newest(s->node, p->conf.agency, now)
-	};
+	const lfh_keygen *gens, *t = lfh_keyring_transport(s->node, p->conf.agency, now);
+	size_t count = lfh_keyring_list(s->node, p->conf.agency, &gens);
 	int k = 0;
 
-	for (int i = 0; i < LFH_SERVER_KEYS; i++) {
-		int dup = !cand[i];
-		for (int j = 0; !dup && j < k; j++)
-			dup = sodium_memcmp(out[j], cand[i]->curve_pk, 32) == 0;
-		if (!dup)
-			memcpy(out[k++], cand[i]->curve_pk, 32);
-	}
+	add_key(out, &k, t);
+	add_key(out, &k, lfh_keyring_newest(s->node, p->conf.agency, now));
+	for (size_t i = count; t && i-- > 0;)
+		if (gens[i].generation < t->generation && may_be_held(gens, count, i, now))
+			add_key(out, &k, &gens[i]);
 	if (!k)
 		memcpy(out[k++], p->conf.pub.curve_pk, 32);
 	return k;
