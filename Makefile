@@ -30,8 +30,10 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra 
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread
 
-LIB_SRC := $(wildcard proto/*.c) $(wildcard keys/*.c) $(filter-out node/main.c,$(wildcard node/*.c))
+# Every .c under proto/, keys/ and node/ is library code, but the two programs' own.
 CLI_SRC := $(wildcard node/cli/*.c)
+LIB_SRC := $(filter-out node/main.c $(CLI_SRC),$(shell find proto keys node -name '*.c' | LC_ALL=C sort))
+INT_HDR := $(shell find proto keys node -name '*.h')
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 BENCH_SRC := $(wildcard tests/bench/*.c)
@@ -49,7 +51,7 @@ $(B)/liblfh.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(B)/%.o: %.c $(wildcard include/lfh/*.h) $(wildcard node/*.h)
+$(B)/%.o: %.c $(wildcard include/lfh/*.h) $(INT_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

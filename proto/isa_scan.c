@@ -2,13 +2,38 @@
  * isa_scan.c - reading an ISA text file and the pre-scan of its raw text
  * before libconfig sees it (step 1 in proto/isa_text.c): NUL bytes,
  * @include, integer literals libconfig 1.5 would truncate, and a string
- * token where its grammar takes none.
+ * token where its grammar takes none; and the list of problems found
+ * (isa_say), which every step adds to.
  */
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lfh/buf.h"
 #include "isa_text_int.h"
+
+/* ---- problems ---- */
+
+void isa_say(struct px *x, unsigned line, const char *fmt, ...)
+{
+	struct found *f;
+	char what[LFH_ERRMSG_MAX];
+	va_list ap;
+
+	if (x->nfound == MAX_FOUND) {
+		x->nmore++;
+		return;
+	}
+	f = &x->found[x->nfound];
+	f->line = line ? line : 1;
+	f->seq = (unsigned)x->nfound++;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (snprintf(f->msg, sizeof f->msg, "%s:%u: %s", x->path, f->line, what) < 0)
+		f->msg[0] = '\0';
+}
 
 /* ---- reading and pre-scanning the file ---- */
 

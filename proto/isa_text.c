@@ -68,28 +68,6 @@ static const char *const party_keys[] = {"id", "name", "role", "controller", "ro
 #define PF_ENDPOINT 8
 static const char *const cat_keys[] = {"name", "kind", "receive", "agencies", "retention_days"};
 
-/* ---- problems ---- */
-
-void isa_say(struct px *x, unsigned line, const char *fmt, ...)
-{
-	struct found *f;
-	char what[LFH_ERRMSG_MAX];
-	va_list ap;
-
-	if (x->nfound == MAX_FOUND) {
-		x->nmore++;
-		return;
-	}
-	f = &x->found[x->nfound];
-	f->line = line ? line : 1;
-	f->seq = (unsigned)x->nfound++;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	if (snprintf(f->msg, sizeof f->msg, "%s:%u: %s", x->path, f->line, what) < 0)
-		f->msg[0] = '\0';
-}
-
 static int by_line(const void *a, const void *b)
 {
 	const struct found *fa = a, *fb = b;

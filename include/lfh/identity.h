@@ -11,14 +11,7 @@
  *   box.key    32 bytes, X25519 secret key (sealed sharing keys) mode 0600
  *   curve.key  32 bytes, CURVE transport secret key              mode 0600
  *   public.ini the public part (below), mode 0644
- * The public file, also what `lfh keys export` writes and peers import, is
- * INI (parsed with libinih):
- *   [agency]
- *   id = police
- *   root = <64 hex>     Ed25519 public root key (a valid point, not the sign key)
- *   sign = <64 hex>     Ed25519 public key
- *   box = <64 hex>      X25519 public key
- *   curve = <40 Z85>    CURVE public key
+ * public.ini is the public part, in the format of include/lfh/pubkeys.h.
  * Secrets are held in sodium_malloc'd memory and wiped on free.
  */
 #ifndef LFH_IDENTITY_H
@@ -29,15 +22,7 @@
 
 #include "lfh/err.h"
 #include "lfh/event.h"
-
-typedef struct lfh_pubkeys {
-	char agency[LFH_AGENCY_MAX + 1];
-	uint8_t root_pk[32]; /* Ed25519: the agency's long-term root identity */
-	uint8_t sign_pk[32];
-	uint8_t box_pk[32];
-	uint8_t curve_pk[32];
-	uint8_t key_id[LFH_KEYID_LEN]; /* derived: lfh_key_id(sign_pk) */
-} lfh_pubkeys;
+#include "lfh/pubkeys.h"
 
 /* The operational secrets; never the root secret (see lfh_root_load). */
 typedef struct lfh_identity {
@@ -46,9 +31,6 @@ typedef struct lfh_identity {
 	uint8_t box_sk[32];
 	uint8_t curve_sk[32];
 } lfh_identity;
-
-/* Key id of an Ed25519 public key: first 8 bytes of BLAKE2b-256(pk). */
-void lfh_key_id(const uint8_t sign_pk[32], uint8_t out[LFH_KEYID_LEN]);
 
 /*
  * Create a new identity for agency in dir (created 0700 if missing): root,
@@ -83,16 +65,6 @@ int lfh_identity_from_seed(const char *agency, const uint8_t seed[32], lfh_ident
  * certify with it). sk: 64 bytes, ideally sodium_malloc'd.
  */
 void lfh_root_from_seed(const uint8_t seed[32], uint8_t pk[32], uint8_t sk[64]);
-
-/*
- * Read / write a public key file (format above). Both refuse a root key that
- * is not a valid Ed25519 point or equals the sign key.
- */
-int lfh_pubkeys_load(const char *path, lfh_pubkeys *out, lfh_err *err);
-int lfh_pubkeys_write(const lfh_pubkeys *pk, FILE *f, lfh_err *err);
-
-/* Z85 text (40 chars + NUL) of a CURVE public key, for zmq_setsockopt. */
-void lfh_curve_z85(const uint8_t pk[32], char out[41]);
 
 /* Write id's operational secrets (0600) and public.ini into dir, never replacing a file. */
 int lfh_identity_save(const lfh_identity *id, const char *dir, lfh_err *err);
