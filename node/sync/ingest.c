@@ -23,7 +23,7 @@
 #include "lfh/policy.h"
 #include "lfh/sharing.h"
 
-#include "node_int.h"
+#include "../node_int.h"
 
 /* Open the grant sealed to us in a KEY event we received, and keep the key. */
 static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
