@@ -52,6 +52,8 @@ typedef struct lfh_ctl_req {
 
 /* A new, zeroed record at the end of the reply (NULL when out of memory). */
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r);
+/* Free the reply's records and zero it. */
+void lfh_ctl_reply_clear(lfh_ctl_reply *r);
 /* Set the reply's error; returns code. */
 int lfh_ctl_fail(lfh_ctl_reply *r, int code, const char *msg);
 /* A required string field of at most max bytes, or NULL after lfh_ctl_fail. */

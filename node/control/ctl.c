@@ -1,0 +1,121 @@
+/*
+ * ctl.c - what every control command shares (include/lfh/ctl.h): building
+ * the reply, checking request fields, resolving a case id, writing an event
+ * and acknowledging it. Commands are in node/control/ctl_*.c; the server
+ * that runs them is node/control/control.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lfh/ctl.h"
+
+lfh_record *lfh_ctl_add(lfh_ctl_reply *r)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+		lfh_record *p = realloc(r->recs, cap * sizeof *p);
+		if (!p)
+			return NULL;
+		r->recs = p;
+		r->cap = cap;
+	}
+	memset(&r->recs[r->n], 0, sizeof r->recs[0]);
+	return &r->recs[r->n++];
+}
+
+void lfh_ctl_reply_clear(lfh_ctl_reply *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		lfh_record_clear(&r->recs[i]);
+	free(r->recs);
+	memset(r, 0, sizeof *r);
+}
+
+int lfh_ctl_fail(lfh_ctl_reply *r, int code, const char *msg)
+{
+	r->code = code;
+	snprintf(r->message, sizeof r->message, "%s", msg);
+	return code;
+}
+
+void lfh_ctl_time(uint64_t ms, char out[32])
+{
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Required string field of bounded length; fails with a message naming it. */
+const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh_ctl_reply *r)
+{
+	const char *v = lfh_record_str(req, key);
+	char msg[LFH_ERRMSG_MAX];
+	if (!v || !*v) {
+		snprintf(msg, sizeof msg, "missing %s", key);
+		lfh_ctl_fail(r, LFH_EINVAL, msg);
+		return NULL;
+	}
+	if (strlen(v) > max) {
+		snprintf(msg, sizeof msg, "%s is too long (%zu characters, max %zu)", key, strlen(v), max);
+		lfh_ctl_fail(r, LFH_EINVAL, msg);
+		return NULL;
+	}
+	return v;
+}
+
+/* Resolve a hex case id or prefix (>= 8 hex digits) to a stored case. */
+int lfh_ctl_find_case(lfh_txn *t, const char *hex, uint8_t case_id[LFH_CASE_LEN], lfh_ctl_reply *r)
+{
+	uint8_t prefix[LFH_CASE_LEN];
+	size_t len = hex ? strlen(hex) : 0;
+	lfh_err err = { 0 };
+	char msg[LFH_ERRMSG_MAX];
+	int rc;
+
+	if (len < 8 || len > 2 * LFH_CASE_LEN || len % 2 || lfh_unhex(prefix, len / 2, hex))
+		return lfh_ctl_fail(r, LFH_EINVAL,
+				  "case id must be 8 to 32 hex digits (an even number)");
+	rc = lfh_store_case_lookup(t, prefix, len / 2, case_id, &err);
+	if (rc == LFH_ENOTFOUND) {
+		snprintf(msg, sizeof msg, "no such case %s at this node", hex);
+		return lfh_ctl_fail(r, rc, msg);
+	}
+	if (rc == LFH_EAMBIG) {
+		snprintf(msg, sizeof msg, "case id %s is ambiguous: give more digits", hex);
+		return lfh_ctl_fail(r, rc, msg);
+	}
+	return rc ? lfh_ctl_fail(r, rc, err.msg) : 0;
+}
+
+/* Run lfh_node_write and record the outcome; validation errors stay local. */
+int lfh_ctl_write(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+		  const char *category, const char *const *to, size_t nto, const lfh_record *body)
+{
+	lfh_err err = { 0 };
+	int rc = lfh_node_write(q->node, t, case_id, type, category, to, nto, body, &q->wr, &err);
+
+	if (rc)
+		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	return lfh_ctl_written(q, case_id);
+}
+
+/* Reply {case, event, hlc} for the write just done. */
+int lfh_ctl_written(lfh_ctl_req *q, const uint8_t case_id[LFH_CASE_LEN])
+{
+	lfh_err err = { 0 };
+	char id_hex[2 * LFH_ID_LEN + 1];
+	lfh_record *out;
+
+	q->wrote = 1;
+	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
+	lfh_hex(id_hex, q->wr.event_id, LFH_ID_LEN);
+	out = lfh_ctl_add(&q->rep);
+	if (!out || lfh_record_set_str(out, "case", q->case_hex, &err) ||
+	    lfh_record_set_str(out, "event", id_hex, &err) ||
+	    lfh_record_set_uint(out, "hlc", q->wr.hlc, &err))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	return 0;
+}

@@ -1,0 +1,164 @@
+/*
+ * ctl_status.c - the status command (lfh status): the node, its ISA, its
+ * keys and their expiry, and each peer's connection, cursors and gaps.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lfh/ctl.h"
+#include "lfh/hlc.h"
+#include "lfh/isa.h"
+#include "lfh/keyring.h"
+#include "lfh/osara.h"
+
+/* The ISA in force and, within 30 days of its review date or past it, a warning. */
+static int status_isa(const lfh_isa *isa, lfh_record *out, lfh_err *err)
+{
+	long review = lfh_osara_date_days(isa->review);
+	long today = (long)(lfh_wall_ms() / LFH_OSARA_DAY_MS);
+	char msg[128];
+
+	if (lfh_record_set_uint(out, "isa_version", isa->version, err) ||
+	    lfh_record_set_str(out, "isa_review", isa->review, err))
+		return err->code;
+	if (review >= 0 && review < today)
+		snprintf(msg, sizeof msg, "the ISA's review date %s has passed", isa->review);
+	else if (review >= 0 && review - today <= 30)
+		snprintf(msg, sizeof msg, "the ISA is due for review on %s (in %ld days)", isa->review,
+			 review - today);
+	else
+		return 0;
+	return lfh_record_set_str(out, "warning", msg, err) ? err->code : 0;
+}
+
+/* Our key generation and, within 30 days of its expiry or past it, a warning. */
+static int status_keys(const lfh_node *n, lfh_record *out, lfh_err *err)
+{
+	const lfh_keygen *g = lfh_keyring_gen(n, n->cfg.agency, n->gen);
+	uint64_t now = lfh_wall_ms();
+	char msg[160], when[32];
+
+	if (n->removed)
+		return lfh_record_set_str(out, "key_warning", "this agency was removed from the hub "
+					  "by the ISA in force: nothing is replicated", err) ? err->code : 0;
+	if (!g || lfh_record_set_uint(out, "key_generation", n->gen, err))
+		return g ? err->code : 0;
+	if (g->not_after_ms == LFH_NEVER)
+		return 0;
+	lfh_ctl_time(g->not_after_ms, when);
+	if (lfh_record_set_str(out, "key_expires", when, err))
+		return err->code;
+	if (g->not_after_ms <= now)
+		snprintf(msg, sizeof msg, "our key generation %u expired at %s: peers refuse what it "
+			 "signs; run lfh admin keys rotate", g->generation, when);
+	else if (g->not_after_ms - now <= 30 * LFH_OSARA_DAY_MS)
+		snprintf(msg, sizeof msg, "our key generation %u expires at %s (in %llu days): run lfh "
+			 "admin keys rotate", g->generation, when,
+			 (unsigned long long)((g->not_after_ms - now) / LFH_OSARA_DAY_MS));
+	else
+		return 0;
+	return lfh_record_set_str(out, "key_warning", msg, err) ? err->code : 0;
+}
+
+/* Other agencies whose current keys expire within 30 days: they must rotate. */
+static int status_peer_keys(const lfh_node *n, lfh_record *out, lfh_err *err)
+{
+	uint64_t now = lfh_wall_ms();
+	char msg[1024] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < n->nmembers; i++) {
+		const lfh_keygen *g = lfh_keyring_newest(n, n->members[i].agency, now);
+		char when[32];
+		int w;
+		if (!g || !strcmp(g->agency, n->cfg.agency) || g->not_after_ms == LFH_NEVER ||
+		    (g->not_after_ms > now && g->not_after_ms - now > 30 * LFH_OSARA_DAY_MS))
+			continue;
+		lfh_ctl_time(g->not_after_ms, when);
+		w = snprintf(msg + len, sizeof msg - len, "%s%s's keys %s %s", len ? "; " : "",
+			     g->agency, g->not_after_ms <= now ? "expired at" : "expire at", when);
+		if (w < 0 || (size_t)w >= sizeof msg - len)
+			break;
+		len += (size_t)w;
+	}
+	return len && lfh_record_set_str(out, "peer_key_warning", msg, err) ? err->code : 0;
+}
+
+static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err)
+{
+	uint64_t events = 0, evidence = 0, head = 0, seq = 0;
+	char hub[65];
+	int rc;
+
+	lfh_hex(hub, c->node->hub_id, 32);
+	if ((rc = lfh_store_event_count(t, &events, err)) ||
+	    (rc = lfh_store_evidence_count(t, &evidence, err)) ||
+	    (rc = lfh_store_log_head(t, &head, err)) ||
+	    (rc = lfh_store_meta_get(t, "seq", &seq, err)))
+		return rc;
+	if (lfh_record_set_str(out, "agency", c->node->id->pub.agency, err) ||
+	    lfh_record_set_str(out, "hub", c->node->cfg.hub, err) ||
+	    lfh_record_set_str(out, "hub_id", hub, err) ||
+	    lfh_record_set_uint(out, "events", events, err) ||
+	    lfh_record_set_uint(out, "evidence", evidence, err) ||
+	    lfh_record_set_uint(out, "head", head, err) ||
+	    lfh_record_set_uint(out, "authored", seq, err) ||
+	    lfh_record_set_uint(out, "pid", (uint64_t)getpid(), err))
+		return err->code;
+	if ((rc = status_keys(c->node, out, err)) || (rc = status_peer_keys(c->node, out, err)))
+		return rc;
+	return c->node->isa ? status_isa(c->node->isa, out, err) : 0;
+}
+
+/*
+ * Replication lag as a person reads it: how long since this peer last had
+ * nothing more to send us ("never" if we have not caught up with it yet).
+ */
+static const char *lag_text(uint64_t caught_up_ms, char *buf, size_t size)
+{
+	uint64_t now = lfh_wall_ms();
+	if (!caught_up_ms)
+		return "never synced";
+	snprintf(buf, size, "%llu ms ago", (unsigned long long)(now > caught_up_ms ? now - caught_up_ms : 0));
+	return buf;
+}
+
+static int status_peer(lfh_ctl_req *c, lfh_txn *t, size_t i, lfh_record *out, lfh_err *err)
+{
+	lfh_peer_status st;
+	char lag[32];
+	uint64_t cursor = 0, first, highest, missing = 0;
+	int rc;
+
+	lfh_sync_peer_status(c->sync, i, &st);
+	if ((rc = lfh_store_cursor_get(t, st.agency, &cursor, err)) ||
+	    (rc = lfh_node_gaps(c->node, t, st.agency, &first, &highest, &missing, err)))
+		return rc;
+	if (lfh_record_set_str(out, "peer", st.agency, err) ||
+	    lfh_record_set_str(out, "endpoint", st.endpoint, err) ||
+	    lfh_record_set_uint(out, "connected", (uint64_t)st.connected, err) ||
+	    lfh_record_set_uint(out, "cursor", cursor, err) ||
+	    lfh_record_set_uint(out, "missing", missing, err) ||
+	    lfh_record_set_uint(out, "received", st.received, err) ||
+	    lfh_record_set_uint(out, "stored", st.stored, err) ||
+	    lfh_record_set_uint(out, "rejected", st.rejected, err) ||
+	    lfh_record_set_uint(out, "last_seen_ms_ago",
+				st.last_ms ? lfh_wall_ms() - st.last_ms : 0, err) ||
+	    lfh_record_set_str(out, "lag", lag_text(st.caught_up_ms, lag, sizeof lag), err))
+		return err->code;
+	return 0;
+}
+
+int ctl_status(lfh_ctl_req *q, lfh_txn *t)
+{
+	lfh_err err = { 0 };
+	lfh_record *out = lfh_ctl_add(&q->rep);
+	int rc = out ? status_node(q, t, out, &err) : LFH_ENOMEM;
+
+	for (size_t i = 0; rc == 0 && i < lfh_sync_npeers(q->sync); i++) {
+		out = lfh_ctl_add(&q->rep);
+		rc = out ? status_peer(q, t, i, out, &err) : LFH_ENOMEM;
+	}
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+}
