@@ -25,9 +25,9 @@
 #include "lfh/generation.h"
 #include "lfh/hlc.h"
 #include "lfh/isa_text.h"
-#include "lfh/risk.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
+#include "lfh/risk.h"
 #include "lfh/sync.h"
 
 #define POLL_MS 200
@@ -145,7 +145,7 @@ static int run_node(const lfh_config *cfg)
 		rc = lfh_control_start(&ctl, zctx, node, sync, &err);
 	if (!rc) {
 		char hub[65];
-		lfh_hex(hub, node->hub_id, 32);
+		lfh_hex(hub, node->rules.hub_id, 32);
 		log_info("agency %s up: hub %s (%.16s), peers %zu, listening on %s, control %s",
 			 cfg->agency, cfg->hub, hub, cfg->npeers, cfg->listen, cfg->control);
 		rc = run_loop(node, sync, ctl);

@@ -36,7 +36,6 @@
 #include "lfh/identity.h"
 #include "lfh/log.h"
 
-#define LFH_MAX_PEERS 64
 #define LFH_PATH_MAX 1024
 #define LFH_ENDPOINT_MAX 256
 #define LFH_HUBNAME_MAX 63

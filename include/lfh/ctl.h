@@ -28,6 +28,7 @@
 #include "lfh/record.h"
 #include "lfh/store.h"
 #include "lfh/sync.h"
+#include "lfh/write.h"
 
 /* Longest caseworker name ("by") a request may carry: what the OSARA record keeps. */
 #define LFH_CTL_BY_MAX 63

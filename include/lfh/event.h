@@ -32,6 +32,7 @@
 #define LFH_AGENCY_MAX 31    /* agency id: 1..31 chars of [a-z0-9_-] */
 #define LFH_CATEGORY_MAX 31  /* category: 1..31 chars of [a-z0-9_-] */
 #define LFH_MAX_RECIPIENTS 32
+#define LFH_MAX_PEERS 64        /* member agencies of a hub besides the node itself */
 #define LFH_BODY_MAX 65536   /* ciphertext or key-event body bytes */
 #define LFH_EVENT_MAX (LFH_BODY_MAX + 4096) /* whole envelope */
 #define LFH_ID_LEN 32

@@ -23,9 +23,9 @@
 #include "lfh/cert.h"
 #include "lfh/err.h"
 #include "lfh/event.h"
+#include "lfh/pubkeys.h"
+#include "lfh/rules.h"
 #include "lfh/store.h"
-
-struct lfh_node;
 
 #define LFH_NEVER UINT64_MAX
 
@@ -42,30 +42,37 @@ typedef struct lfh_keygen {
 	char reason[LFH_REASON_MAX + 1];
 } lfh_keygen;
 
-/* Rebuild the keyring from the ISA in force (or the configured members) and the tables. */
-int lfh_keyring_load(struct lfh_node *n, lfh_txn *t, lfh_err *err);
-void lfh_keyring_free(struct lfh_node *n);
+/*
+ * Rebuild the keyring from r's members (generation 1 as the ISA in force
+ * names them, or as configured without an ISA) and the tables; r->members
+ * then carry each member's newest keys.
+ */
+int lfh_keyring_load(lfh_rules *r, lfh_txn *t, lfh_err *err);
+void lfh_keyring_free(lfh_rules *r);
+
+/* A member agency's newest public keys (self included), or NULL if not a member. */
+const lfh_pubkeys *lfh_keyring_member(const lfh_rules *r, const char *agency);
 
 /* Generations of agency (oldest first) into *out; returns how many. Borrowed. */
-size_t lfh_keyring_list(const struct lfh_node *n, const char *agency, const lfh_keygen **out);
+size_t lfh_keyring_list(const lfh_rules *r, const char *agency, const lfh_keygen **out);
 
 /* The generation of agency with this key id / this number, or NULL. */
-const lfh_keygen *lfh_keyring_find(const struct lfh_node *n, const char *agency,
+const lfh_keygen *lfh_keyring_find(const lfh_rules *r, const char *agency,
 				   const uint8_t key_id[LFH_KEYID_LEN]);
-const lfh_keygen *lfh_keyring_gen(const struct lfh_node *n, const char *agency, uint32_t gen);
+const lfh_keygen *lfh_keyring_gen(const lfh_rules *r, const char *agency, uint32_t gen);
 
 /* Newest generation of agency not revoked at now_ms (sharing keys are sealed to its box key). */
-const lfh_keygen *lfh_keyring_newest(const struct lfh_node *n, const char *agency, uint64_t now_ms);
+const lfh_keygen *lfh_keyring_newest(const lfh_rules *r, const char *agency, uint64_t now_ms);
 
 /* End of g's validity for signing: min(expiry, successor's switch, revocation). */
-uint64_t lfh_keyring_until(const struct lfh_node *n, const lfh_keygen *g);
+uint64_t lfh_keyring_until(const lfh_rules *r, const lfh_keygen *g);
 
 /* The generation whose CURVE key agency's node uses at now_ms (see PROTOCOL.md 15). */
-const lfh_keygen *lfh_keyring_transport(const struct lfh_node *n, const char *agency,
+const lfh_keygen *lfh_keyring_transport(const lfh_rules *r, const char *agency,
 					uint64_t now_ms);
 
 /* Is curve_pk a transport key of agency that a ZAP handler should admit at now_ms? */
-int lfh_keyring_curve_allowed(const struct lfh_node *n, const char *agency,
+int lfh_keyring_curve_allowed(const lfh_rules *r, const char *agency,
 			      const uint8_t curve_pk[32], uint64_t now_ms);
 
 /*
@@ -76,10 +83,10 @@ int lfh_keyring_curve_allowed(const struct lfh_node *n, const char *agency,
  * 0, LFH_EKEYID (unknown, expired, superseded or revoked key), LFH_ECRYPTO,
  * LFH_ECODEC or LFH_EPERM, with a message naming the author and key.
  */
-int lfh_keyring_verify(const struct lfh_node *n, const lfh_event *ev, lfh_err *err);
+int lfh_keyring_verify(const lfh_rules *r, const lfh_event *ev, lfh_err *err);
 
 /* The time part of lfh_keyring_verify (no signature): for re-checks before storing. */
-int lfh_keyring_check_time(const struct lfh_node *n, const lfh_event *ev, lfh_err *err);
+int lfh_keyring_check_time(const lfh_rules *r, const lfh_event *ev, lfh_err *err);
 
 /*
  * Before storing a CERT or REVOKE event: does it fit what we know (no
@@ -87,14 +94,14 @@ int lfh_keyring_check_time(const struct lfh_node *n, const lfh_event *ev, lfh_er
  * a known generation with its key id, and is signed by that generation or a
  * later one)? 0 for other types.
  */
-int lfh_keyring_accept(const struct lfh_node *n, const lfh_event *ev, lfh_err *err);
+int lfh_keyring_accept(const lfh_rules *r, const lfh_event *ev, lfh_err *err);
 
 /*
  * After storing a new CERT or REVOKE event (id, lseq): record it, update
  * memory and member keys; a revocation also deletes stored events signed by
  * the revoked generation from its effective time on (each one audited).
  */
-int lfh_keyring_apply(struct lfh_node *n, lfh_txn *t, const lfh_event *ev,
+int lfh_keyring_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev,
 		      const uint8_t id[LFH_ID_LEN], uint64_t lseq, lfh_err *err);
 
 /* Key events (CERT, REVOKE) stored with lseq > after, by lseq: fn(ctx, lseq, id). */

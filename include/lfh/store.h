@@ -130,6 +130,10 @@ int lfh_store_cursor_put(lfh_txn *t, const char *peer, uint64_t cursor, lfh_err 
 int lfh_store_meta_get(lfh_txn *t, const char *name, uint64_t *val, lfh_err *err);
 int lfh_store_meta_put(lfh_txn *t, const char *name, uint64_t val, lfh_err *err);
 
+/* A per-agency meta counter's name, "<prefix>:<agency>" ("ctr:housing", "seen:police"). */
+#define LFH_META_NAME_BUF 64
+void lfh_store_meta_name(char out[LFH_META_NAME_BUF], const char *prefix, const char *agency);
+
 /* Append to the local audit log (append-only: no update or delete API). */
 int lfh_store_audit_append(lfh_txn *t, const lfh_record *r, lfh_err *err);
 

@@ -144,7 +144,7 @@ int ctl_note_add(lfh_ctl_req *q, lfh_txn *t)
 		return lfh_ctl_fail(&q->rep, LFH_ENOTFOUND, "this node holds no referral for that case");
 	/* Without an ISA a note goes to everyone the referral went to, and its
 	 * author; with one, the ISA's rule for the category decides. */
-	if (!lfh_policy_active(q->node)) {
+	if (!lfh_policy_active(&q->node->rules)) {
 		to[nto++] = f.hdr.author;
 		for (uint32_t i = 0; i < f.hdr.nrcpt; i++)
 			to[nto++] = f.hdr.rcpt[i].agency;

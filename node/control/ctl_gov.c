@@ -29,7 +29,7 @@
 
 static int need_isa(lfh_ctl_req *q)
 {
-	if (lfh_policy_active(q->node))
+	if (lfh_policy_active(&q->node->rules))
 		return 0;
 	return lfh_ctl_fail(&q->rep, LFH_EINVAL,
 			    "this node runs without an ISA (config: isa = FILE)");
@@ -88,7 +88,7 @@ int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
 		return q->rep.code;
 	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
 		return rc;
-	if (!lfh_isa_party_find(q->node->isa, agency)) {
+	if (!lfh_isa_party_find(q->node->rules.isa, agency)) {
 		snprintf(msg, sizeof msg, "'%.40s' is not a party of the ISA in force", agency);
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, msg);
 	}
@@ -208,7 +208,7 @@ static int proposal_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_
 	if (!isa)
 		return LFH_ENOMEM;
 	rc = klen == 32 ? lfh_isa_decode(val, vlen, isa, &err) : LFH_ECODEC;
-	if (rc || isa->version <= c->q->node->isa->version) {
+	if (rc || isa->version <= c->q->node->rules.isa->version) {
 		free(isa);
 		return 0; /* adopted or superseded */
 	}
@@ -225,7 +225,7 @@ static int proposal_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_
 
 int ctl_isa_show(lfh_ctl_req *q, lfh_txn *t)
 {
-	const lfh_isa *isa = q->node->isa;
+	const lfh_isa *isa = q->node->rules.isa;
 	lfh_record *out;
 	lfh_buf text = { 0 };
 	lfh_err err = { 0 };
@@ -235,8 +235,8 @@ int ctl_isa_show(lfh_ctl_req *q, lfh_txn *t)
 
 	if ((rc = need_isa(q)))
 		return rc;
-	lfh_hex(hex, q->node->isa_hash, 32);
-	lfh_hex(hub, q->node->hub_id, 32);
+	lfh_hex(hex, q->node->rules.isa_hash, 32);
+	lfh_hex(hub, q->node->rules.hub_id, 32);
 	rc = lfh_isa_describe(isa, &text, &err);
 	out = rc ? NULL : lfh_ctl_add(&q->rep);
 	if (!rc && (!out || lfh_record_set_str(out, "hub", isa->hub, &err) ||
@@ -265,7 +265,7 @@ static int next_version(lfh_ctl_req *q, lfh_isa **isa, lfh_buf *bytes, uint8_t h
 		return q->rep.code;
 	if (!(*isa = malloc(sizeof **isa)))
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	rc = lfh_policy_parse_next(q->node, path, *isa, bytes, hash, &err);
+	rc = lfh_policy_parse_next(&q->node->rules, path, *isa, bytes, hash, &err);
 	return rc ? lfh_ctl_fail(&q->rep, LFH_EINVAL, err.msg) : 0;
 }
 
@@ -404,10 +404,10 @@ int ctl_isa_explain(lfh_ctl_req *q, lfh_txn *t)
 	if (!rc)
 		rc = lfh_store_scan_case(t, case_id, explain_fn, x, &err);
 	for (size_t i = 0; rc == 0 && i < x->n; i++) {
-		const lfh_isa_category *c = lfh_isa_category_find(q->node->isa, x->held[i].category);
+		const lfh_isa_category *c = lfh_isa_category_find(q->node->rules.isa, x->held[i].category);
 		lfh_record *out = lfh_ctl_add(&q->rep);
 		char why[160];
-		explain_why(q->node->isa, x->held[i].category, x->held[i].agency, lead, parts,
+		explain_why(q->node->rules.isa, x->held[i].category, x->held[i].agency, lead, parts,
 			    x->held[i].author, why, sizeof why);
 		if (!out || lfh_record_set_str(out, "category", x->held[i].category, &err) ||
 		    lfh_record_set_str(out, "agency", x->held[i].agency, &err) ||
@@ -428,7 +428,7 @@ int ctl_retention_run(lfh_ctl_req *q, lfh_txn *t)
 
 	if ((rc = need_isa(q)))
 		return rc;
-	rc = lfh_policy_retention(q->node, t, now, &count, &err);
+	rc = lfh_policy_retention(&q->node->rules, t, now, &count, &err);
 	if (rc)
 		return lfh_ctl_fail(&q->rep, rc, err.msg);
 	out = lfh_ctl_add(&q->rep);

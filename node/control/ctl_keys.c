@@ -27,6 +27,7 @@
 #include "lfh/hlc.h"
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
+#include "lfh/membership.h"
 #include "lfh/policy.h"
 
 #define DAY_MS 86400000ULL
@@ -38,14 +39,14 @@
 
 static const char *gen_state(const lfh_node *n, const lfh_keygen *g, uint64_t now)
 {
-	const lfh_keygen *newest = lfh_keyring_newest(n, g->agency, now);
+	const lfh_keygen *newest = lfh_keyring_newest(&n->rules, g->agency, now);
 	if (g->revoked_ms <= now)
 		return "revoked";
 	if (g->not_after_ms <= now)
 		return "expired";
 	if (newest == g)
 		return "current";
-	return lfh_keyring_until(n, g) > now ? "grace" : "retired";
+	return lfh_keyring_until(&n->rules, g) > now ? "grace" : "retired";
 }
 
 static int set_time(lfh_record *r, const char *key, uint64_t ms, lfh_err *err)
@@ -59,11 +60,11 @@ static int set_time(lfh_record *r, const char *key, uint64_t ms, lfh_err *err)
 
 static int list_gen(lfh_ctl_req *q, const lfh_keygen *g, uint64_t now)
 {
-	const lfh_keygen *tr = lfh_keyring_transport(q->node, g->agency, now);
+	const lfh_keygen *tr = lfh_keyring_transport(&q->node->rules, g->agency, now);
 	lfh_record *r = lfh_ctl_add(&q->rep);
 	char kid[2 * LFH_KEYID_LEN + 1];
 	lfh_err err = { 0 };
-	uint64_t until = lfh_keyring_until(q->node, g);
+	uint64_t until = lfh_keyring_until(&q->node->rules, g);
 
 	if (!r)
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
@@ -151,9 +152,9 @@ int ctl_keys_list(lfh_ctl_req *q, lfh_txn *t)
 	uint64_t now = lfh_wall_ms();
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < n->nmembers; i++) {
+	for (size_t i = 0; rc == 0 && i < n->rules.nmembers; i++) {
 		const lfh_keygen *gens;
-		size_t count = lfh_keyring_list(n, n->members[i].agency, &gens);
+		size_t count = lfh_keyring_list(&n->rules, n->rules.members[i].agency, &gens);
 		for (size_t j = 0; rc == 0 && j < count; j++)
 			rc = list_gen(q, &gens[j], now);
 	}
@@ -164,9 +165,9 @@ int ctl_keys_list(lfh_ctl_req *q, lfh_txn *t)
 
 static int need_isa(lfh_ctl_req *q)
 {
-	if (!q->node->isa)
+	if (!q->node->rules.isa)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "key generations need an ISA (config: isa =)");
-	if (q->node->removed)
+	if (q->node->rules.removed)
 		return lfh_ctl_fail(&q->rep, LFH_EPERM, "this agency was removed from the hub");
 	return 0;
 }
@@ -191,11 +192,11 @@ static int opt_uint(lfh_ctl_req *q, const char *key, uint64_t dflt, uint64_t max
 static int check_own_cert(lfh_ctl_req *q, const lfh_cert *c, const lfh_identity *id)
 {
 	const lfh_node *n = q->node;
-	const lfh_isa_party *self = lfh_isa_party_find(n->isa, n->cfg.agency);
+	const lfh_isa_party *self = lfh_isa_party_find(n->rules.isa, n->cfg.agency);
 	char msg[LFH_ERRMSG_MAX], when[32];
 	lfh_err err = { 0 };
 
-	if (sodium_memcmp(c->hub, n->hub_id, 32) != 0)
+	if (sodium_memcmp(c->hub, n->rules.hub_id, 32) != 0)
 		return lfh_ctl_fail(&q->rep, LFH_EHUB, "the certificate is for another hub");
 	if (strcmp(c->agency, n->cfg.agency) != 0) {
 		snprintf(msg, sizeof msg, "the certificate is for agency %s, not %s", c->agency,
@@ -209,7 +210,7 @@ static int check_own_cert(lfh_ctl_req *q, const lfh_cert *c, const lfh_identity 
 	}
 	if (!self || lfh_cert_verify(c, self->root_pk, &err)) {
 		snprintf(msg, sizeof msg, "the certificate is not signed by %s's root key named in "
-			 "ISA version %u", n->cfg.agency, n->isa->version);
+			 "ISA version %u", n->cfg.agency, n->rules.isa->version);
 		return lfh_ctl_fail(&q->rep, LFH_ECRYPTO, msg);
 	}
 	if (c->not_after_ms <= lfh_wall_ms()) {
@@ -230,7 +231,7 @@ static void fill_cert(const lfh_node *n, const lfh_identity *id, uint64_t valid_
 {
 	uint64_t now = lfh_wall_ms();
 	memset(c, 0, sizeof *c);
-	memcpy(c->hub, n->hub_id, 32);
+	memcpy(c->hub, n->rules.hub_id, 32);
 	snprintf(c->agency, sizeof c->agency, "%s", n->cfg.agency);
 	c->generation = n->gen + 1;
 	memcpy(c->sign_pk, id->pub.sign_pk, 32);
@@ -422,7 +423,7 @@ int ctl_keys_revoke(lfh_ctl_req *q, lfh_txn *t)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "generation must be a key generation number");
 	if (!(reason = lfh_ctl_need(&q->req, "reason", LFH_REASON_MAX, &q->rep)))
 		return q->rep.code;
-	if (!(g = lfh_keyring_gen(n, n->cfg.agency, (uint32_t)gen))) {
+	if (!(g = lfh_keyring_gen(&n->rules, n->cfg.agency, (uint32_t)gen))) {
 		snprintf(msg, sizeof msg, "%s has no key generation %llu (see lfh admin keys list)",
 			 n->cfg.agency, (unsigned long long)gen);
 		return lfh_ctl_fail(&q->rep, LFH_EKEYID, msg);
@@ -438,7 +439,7 @@ int ctl_keys_revoke(lfh_ctl_req *q, lfh_txn *t)
 	}
 	if ((rc = opt_uint(q, "effective_ms", lfh_wall_ms(), LFH_NEVER - 1, &rv.effective_ms)))
 		return rc;
-	memcpy(rv.hub, n->hub_id, 32);
+	memcpy(rv.hub, n->rules.hub_id, 32);
 	snprintf(rv.agency, sizeof rv.agency, "%s", n->cfg.agency);
 	rv.generation = (uint32_t)gen;
 	memcpy(rv.key_id, g->key_id, LFH_KEYID_LEN);
@@ -468,7 +469,7 @@ int ctl_keys_rotate_sharing(lfh_ctl_req *q, lfh_txn *t)
 	if ((rc = need_isa(q)))
 		return rc;
 	snprintf(why, sizeof why, "on demand by %s", by && *by ? by : "?");
-	if ((rc = lfh_policy_rotate_sharing(q->node, t, why, &epoch, &err)))
+	if ((rc = lfh_node_rotate_sharing(q->node, t, why, &epoch, &err)))
 		return lfh_ctl_fail(&q->rep, rc, err.msg);
 	if (!(r = lfh_ctl_add(&q->rep)) || lfh_record_set_uint(r, "epoch", epoch, &err))
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");

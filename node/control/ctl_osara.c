@@ -134,7 +134,7 @@ static const char *step_category(lfh_node *n, uint32_t type)
 		want = "meeting-notes";
 	else if (type == LFH_EV_ACTION || type == LFH_EV_ACTION_UPDATE)
 		want = "actions";
-	if (n->isa && lfh_isa_category_find(n->isa, want))
+	if (n->rules.isa && lfh_isa_category_find(n->rules.isa, want))
 		return want;
 	return "referral";
 }
@@ -257,7 +257,7 @@ int ctl_case_step(lfh_ctl_req *q, lfh_txn *t)
 	if (rc) {
 		rc = lfh_ctl_fail(&q->rep, rc, err.msg);
 	} else {
-		if (!lfh_policy_active(q->node))
+		if (!lfh_policy_active(&q->node->rules))
 			nto = legacy_recipients(st, to);
 		rc = lfh_ctl_write(q, t, case_id, type, step_category(q->node, type),
 				   nto ? to : NULL, nto, &body);

@@ -8,6 +8,7 @@
 
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
+#include "lfh/ingest.h"
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
 #include "lfh/osara.h"
@@ -35,11 +36,11 @@ static int status_isa(const lfh_isa *isa, lfh_record *out, lfh_err *err)
 /* Our key generation and, within 30 days of its expiry or past it, a warning. */
 static int status_keys(const lfh_node *n, lfh_record *out, lfh_err *err)
 {
-	const lfh_keygen *g = lfh_keyring_gen(n, n->cfg.agency, n->gen);
+	const lfh_keygen *g = lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen);
 	uint64_t now = lfh_wall_ms();
 	char msg[160], when[32];
 
-	if (n->removed)
+	if (n->rules.removed)
 		return lfh_record_set_str(out, "key_warning", "this agency was removed from the hub "
 					  "by the ISA in force: nothing is replicated", err) ? err->code : 0;
 	if (!g || lfh_record_set_uint(out, "key_generation", n->gen, err))
@@ -68,8 +69,8 @@ static int status_peer_keys(const lfh_node *n, lfh_record *out, lfh_err *err)
 	char msg[1024] = "";
 	size_t len = 0;
 
-	for (size_t i = 0; i < n->nmembers; i++) {
-		const lfh_keygen *g = lfh_keyring_newest(n, n->members[i].agency, now);
+	for (size_t i = 0; i < n->rules.nmembers; i++) {
+		const lfh_keygen *g = lfh_keyring_newest(&n->rules, n->rules.members[i].agency, now);
 		char when[32];
 		int w;
 		if (!g || !strcmp(g->agency, n->cfg.agency) || g->not_after_ms == LFH_NEVER ||
@@ -91,7 +92,7 @@ static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err
 	char hub[65];
 	int rc;
 
-	lfh_hex(hub, c->node->hub_id, 32);
+	lfh_hex(hub, c->node->rules.hub_id, 32);
 	if ((rc = lfh_store_event_count(t, &events, err)) ||
 	    (rc = lfh_store_evidence_count(t, &evidence, err)) ||
 	    (rc = lfh_store_log_head(t, &head, err)) ||
@@ -108,7 +109,7 @@ static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err
 		return err->code;
 	if ((rc = status_keys(c->node, out, err)) || (rc = status_peer_keys(c->node, out, err)))
 		return rc;
-	return c->node->isa ? status_isa(c->node->isa, out, err) : 0;
+	return c->node->rules.isa ? status_isa(c->node->rules.isa, out, err) : 0;
 }
 
 /*
@@ -133,7 +134,7 @@ static int status_peer(lfh_ctl_req *c, lfh_txn *t, size_t i, lfh_record *out, lf
 
 	lfh_sync_peer_status(c->sync, i, &st);
 	if ((rc = lfh_store_cursor_get(t, st.agency, &cursor, err)) ||
-	    (rc = lfh_node_gaps(c->node, t, st.agency, &first, &highest, &missing, err)))
+	    (rc = lfh_ingest_gaps(c->node, t, st.agency, &first, &highest, &missing, err)))
 		return rc;
 	if (lfh_record_set_str(out, "peer", st.agency, err) ||
 	    lfh_record_set_str(out, "endpoint", st.endpoint, err) ||

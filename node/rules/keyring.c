@@ -13,7 +13,6 @@
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
-#include "lfh/node.h"
 #include "lfh/record.h"
 
 #define TBL_KEY_LEN (32 + 4)
@@ -114,36 +113,39 @@ static lfh_keygen *ring_gen(struct lfh_keyring *r, const char *agency, uint32_t 
 	return NULL;
 }
 
-static int is_member(const lfh_node *n, const char *agency)
+const lfh_pubkeys *lfh_keyring_member(const lfh_rules *r, const char *agency)
 {
-	return lfh_node_member(n, agency) != NULL;
+	for (size_t i = 0; i < r->nmembers; i++)
+		if (strcmp(r->members[i].agency, agency) == 0)
+			return &r->members[i];
+	return NULL;
 }
 
 /* Member keys (used to seal sharing keys and for transport) follow the newest generation. */
-static void refresh_members(lfh_node *n)
+static void refresh_members(lfh_rules *r)
 {
 	uint64_t now = lfh_wall_ms();
-	for (size_t i = 0; i < n->nmembers; i++) {
-		const lfh_keygen *g = lfh_keyring_newest(n, n->members[i].agency, now);
+	for (size_t i = 0; i < r->nmembers; i++) {
+		const lfh_keygen *g = lfh_keyring_newest(r, r->members[i].agency, now);
 		if (!g)
 			continue;
-		memcpy(n->members[i].sign_pk, g->sign_pk, 32);
-		memcpy(n->members[i].box_pk, g->box_pk, 32);
-		memcpy(n->members[i].curve_pk, g->curve_pk, 32);
-		memcpy(n->members[i].key_id, g->key_id, LFH_KEYID_LEN);
+		memcpy(r->members[i].sign_pk, g->sign_pk, 32);
+		memcpy(r->members[i].box_pk, g->box_pk, 32);
+		memcpy(r->members[i].curve_pk, g->curve_pk, 32);
+		memcpy(r->members[i].key_id, g->key_id, LFH_KEYID_LEN);
 	}
-	n->keys_version++;
+	r->keys_version++;
 }
 
 struct load_ctx {
-	lfh_node *n;
+	lfh_rules *r;
 	int revocations;
 };
 
 static int load_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
 {
 	struct load_ctx *c = vctx;
-	struct lfh_keyring *r = c->n->keys;
+	struct lfh_keyring *ring = c->r->keys;
 	(void)key;
 	if (klen != TBL_KEY_LEN || vlen <= TBL_VAL_HEAD)
 		return 0;
@@ -152,17 +154,17 @@ static int load_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *v
 	if (!c->revocations) {
 		lfh_cert cert;
 		lfh_keygen g;
-		if (lfh_cert_decode(val, vlen, &cert, NULL) || !is_member(c->n, cert.agency) ||
-		    ring_gen(r, cert.agency, cert.generation))
+		if (lfh_cert_decode(val, vlen, &cert, NULL) || !lfh_keyring_member(c->r, cert.agency) ||
+		    ring_gen(ring, cert.agency, cert.generation))
 			return 0;
 		gen_from_cert(&g, &cert);
 		g.lseq = get_be64(val - TBL_VAL_HEAD + LFH_ID_LEN);
-		return ring_add(r, &g);
+		return ring_add(ring, &g);
 	}
 	lfh_revocation rv;
 	lfh_keygen *g;
 	if (lfh_revocation_decode(val, vlen, &rv, NULL) ||
-	    !(g = ring_gen(r, rv.agency, rv.generation)))
+	    !(g = ring_gen(ring, rv.agency, rv.generation)))
 		return 0;
 	if (rv.effective_ms < g->revoked_ms) {
 		g->revoked_ms = rv.effective_ms;
@@ -171,24 +173,24 @@ static int load_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *v
 	return 0;
 }
 
-int lfh_keyring_load(lfh_node *n, lfh_txn *t, lfh_err *err)
+int lfh_keyring_load(lfh_rules *r, lfh_txn *t, lfh_err *err)
 {
-	struct load_ctx c = { .n = n };
+	struct load_ctx c = { .r = r };
 	int rc = 0;
 
-	if (!n->keys && !(n->keys = calloc(1, sizeof *n->keys)))
+	if (!r->keys && !(r->keys = calloc(1, sizeof *r->keys)))
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	n->keys->n = 0;
-	for (size_t i = 0; rc == 0 && i < n->nmembers; i++) {
+	r->keys->n = 0;
+	for (size_t i = 0; rc == 0 && i < r->nmembers; i++) {
 		lfh_keygen g;
-		lfh_pubkeys pk = n->members[i];
-		if (n->isa) {
-			const lfh_isa_party *p = lfh_isa_party_find(n->isa, pk.agency);
+		lfh_pubkeys pk = r->members[i];
+		if (r->isa) {
+			const lfh_isa_party *p = lfh_isa_party_find(r->isa, pk.agency);
 			if (p)
 				lfh_isa_party_pubkeys(p, &pk); /* generation 1 as the ISA names it */
 		}
 		gen_from_pubkeys(&g, &pk);
-		rc = ring_add(n->keys, &g);
+		rc = ring_add(r->keys, &g);
 	}
 	if (rc)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
@@ -197,51 +199,51 @@ int lfh_keyring_load(lfh_node *n, lfh_txn *t, lfh_err *err)
 	c.revocations = 1;
 	if ((rc = lfh_store_tbl_scan(t, LFH_TBL_REVOKED, NULL, 0, load_fn, &c, err)))
 		return rc;
-	refresh_members(n);
+	refresh_members(r);
 	return 0;
 }
 
-void lfh_keyring_free(lfh_node *n)
+void lfh_keyring_free(lfh_rules *r)
 {
-	if (!n->keys)
+	if (!r->keys)
 		return;
-	free(n->keys->g);
-	free(n->keys);
-	n->keys = NULL;
+	free(r->keys->g);
+	free(r->keys);
+	r->keys = NULL;
 }
 
-size_t lfh_keyring_list(const lfh_node *n, const char *agency, const lfh_keygen **out)
+size_t lfh_keyring_list(const lfh_rules *r, const char *agency, const lfh_keygen **out)
 {
 	size_t first = 0, count = 0;
-	for (size_t i = 0; n->keys && i < n->keys->n; i++)
-		if (strcmp(n->keys->g[i].agency, agency) == 0) {
+	for (size_t i = 0; r->keys && i < r->keys->n; i++)
+		if (strcmp(r->keys->g[i].agency, agency) == 0) {
 			if (!count)
 				first = i;
 			count++;
 		}
-	*out = count ? &n->keys->g[first] : NULL;
+	*out = count ? &r->keys->g[first] : NULL;
 	return count;
 }
 
-const lfh_keygen *lfh_keyring_find(const lfh_node *n, const char *agency,
+const lfh_keygen *lfh_keyring_find(const lfh_rules *r, const char *agency,
 				   const uint8_t key_id[LFH_KEYID_LEN])
 {
-	for (size_t i = 0; n->keys && i < n->keys->n; i++)
-		if (strcmp(n->keys->g[i].agency, agency) == 0 &&
-		    sodium_memcmp(n->keys->g[i].key_id, key_id, LFH_KEYID_LEN) == 0)
-			return &n->keys->g[i];
+	for (size_t i = 0; r->keys && i < r->keys->n; i++)
+		if (strcmp(r->keys->g[i].agency, agency) == 0 &&
+		    sodium_memcmp(r->keys->g[i].key_id, key_id, LFH_KEYID_LEN) == 0)
+			return &r->keys->g[i];
 	return NULL;
 }
 
-const lfh_keygen *lfh_keyring_gen(const lfh_node *n, const char *agency, uint32_t gen)
+const lfh_keygen *lfh_keyring_gen(const lfh_rules *r, const char *agency, uint32_t gen)
 {
-	return ring_gen(n->keys, agency, gen);
+	return ring_gen(r->keys, agency, gen);
 }
 
-const lfh_keygen *lfh_keyring_newest(const lfh_node *n, const char *agency, uint64_t now_ms)
+const lfh_keygen *lfh_keyring_newest(const lfh_rules *r, const char *agency, uint64_t now_ms)
 {
 	const lfh_keygen *gens, *best = NULL;
-	size_t count = lfh_keyring_list(n, agency, &gens);
+	size_t count = lfh_keyring_list(r, agency, &gens);
 	for (size_t i = 0; i < count; i++)
 		if (gens[i].revoked_ms > now_ms)
 			best = &gens[i];
@@ -262,10 +264,10 @@ static uint64_t min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-uint64_t lfh_keyring_until(const lfh_node *n, const lfh_keygen *g)
+uint64_t lfh_keyring_until(const lfh_rules *r, const lfh_keygen *g)
 {
 	const lfh_keygen *gens;
-	size_t count = lfh_keyring_list(n, g->agency, &gens);
+	size_t count = lfh_keyring_list(r, g->agency, &gens);
 	uint64_t until = min64(g->not_after_ms, g->revoked_ms);
 
 	for (size_t i = 0; i < count; i++)
@@ -276,21 +278,21 @@ uint64_t lfh_keyring_until(const lfh_node *n, const lfh_keygen *g)
 	return until;
 }
 
-const lfh_keygen *lfh_keyring_transport(const lfh_node *n, const char *agency, uint64_t now_ms)
+const lfh_keygen *lfh_keyring_transport(const lfh_rules *r, const char *agency, uint64_t now_ms)
 {
 	const lfh_keygen *gens, *best = NULL;
-	size_t count = lfh_keyring_list(n, agency, &gens);
+	size_t count = lfh_keyring_list(r, agency, &gens);
 	for (size_t i = 0; i < count; i++)
 		if (switch_ms(&gens[i]) <= now_ms && gens[i].revoked_ms > now_ms)
 			best = &gens[i];
-	return best ? best : lfh_keyring_newest(n, agency, now_ms);
+	return best ? best : lfh_keyring_newest(r, agency, now_ms);
 }
 
-int lfh_keyring_curve_allowed(const lfh_node *n, const char *agency, const uint8_t curve_pk[32],
+int lfh_keyring_curve_allowed(const lfh_rules *r, const char *agency, const uint8_t curve_pk[32],
 			      uint64_t now_ms)
 {
-	const lfh_keygen *gens, *cur = lfh_keyring_transport(n, agency, now_ms);
-	size_t count = lfh_keyring_list(n, agency, &gens);
+	const lfh_keygen *gens, *cur = lfh_keyring_transport(r, agency, now_ms);
+	size_t count = lfh_keyring_list(r, agency, &gens);
 	for (size_t i = 0; cur && i < count; i++)
 		if (gens[i].generation >= cur->generation && gens[i].revoked_ms > now_ms &&
 		    sodium_memcmp(gens[i].curve_pk, curve_pk, 32) == 0)
@@ -313,7 +315,7 @@ static const char *why_invalid(const lfh_keygen *g, uint64_t t, uint64_t until, 
 	return "superseded";
 }
 
-int lfh_keyring_check_time(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+int lfh_keyring_check_time(const lfh_rules *r, const lfh_event *ev, lfh_err *err)
 {
 	char hex[2 * LFH_KEYID_LEN + 1];
 	const lfh_keygen *g;
@@ -322,14 +324,14 @@ int lfh_keyring_check_time(const lfh_node *n, const lfh_event *ev, lfh_err *err)
 	if (ev->type == LFH_EV_CERT)
 		return 0; /* checked against its own certificate */
 	lfh_hex(hex, ev->key_id, LFH_KEYID_LEN);
-	if (!(g = lfh_keyring_find(n, ev->author, ev->key_id)))
+	if (!(g = lfh_keyring_find(r, ev->author, ev->key_id)))
 		return lfh_err_set(err, LFH_EKEYID, "event by %s seq %llu uses unknown key %s",
 				   ev->author, (unsigned long long)ev->seq, hex);
 	if (g->generation > 1 && t + LFH_CLOCK_SKEW_MS < g->not_before_ms)
 		return lfh_err_set(err, LFH_EKEYID, "event by %s seq %llu is stamped before its key %s "
 				   "(generation %u) was certified", ev->author,
 				   (unsigned long long)ev->seq, hex, g->generation);
-	until = lfh_keyring_until(n, g);
+	until = lfh_keyring_until(r, g);
 	if (t >= until) {
 		uint64_t since;
 		const char *why = why_invalid(g, t, until, &since);
@@ -343,14 +345,14 @@ int lfh_keyring_check_time(const lfh_node *n, const lfh_event *ev, lfh_err *err)
 }
 
 /* Author's root key: the ISA party's `root`. */
-static const uint8_t *root_of(const lfh_node *n, const char *agency)
+static const uint8_t *root_of(const lfh_rules *r, const char *agency)
 {
-	const lfh_isa_party *p = n->isa ? lfh_isa_party_find(n->isa, agency) : NULL;
+	const lfh_isa_party *p = r->isa ? lfh_isa_party_find(r->isa, agency) : NULL;
 	return p ? p->root_pk : NULL;
 }
 
 /* A CERT event: its certificate, then its envelope with the certified key. */
-static int verify_cert_event(const lfh_node *n, const lfh_event *ev, lfh_cert *c, lfh_err *err)
+static int verify_cert_event(const lfh_rules *r, const lfh_event *ev, lfh_cert *c, lfh_err *err)
 {
 	uint8_t kid[LFH_KEYID_LEN];
 	const uint8_t *root;
@@ -358,12 +360,12 @@ static int verify_cert_event(const lfh_node *n, const lfh_event *ev, lfh_cert *c
 
 	if (rc)
 		return rc;
-	if (sodium_memcmp(c->hub, n->hub_id, 32) != 0)
+	if (sodium_memcmp(c->hub, r->hub_id, 32) != 0)
 		return lfh_err_set(err, LFH_EHUB, "certificate of %s is for another hub", c->agency);
 	if (strcmp(c->agency, ev->author) != 0)
 		return lfh_err_set(err, LFH_EPERM, "CERT event by %s carries a certificate of %s",
 				   ev->author, c->agency);
-	if (!(root = root_of(n, c->agency)))
+	if (!(root = root_of(r, c->agency)))
 		return lfh_err_set(err, LFH_EPERM, "certificate of %s: not a party of the ISA in force",
 				   c->agency);
 	if ((rc = lfh_cert_verify(c, root, err)))
@@ -380,17 +382,17 @@ static int verify_cert_event(const lfh_node *n, const lfh_event *ev, lfh_cert *c
 	return 0;
 }
 
-int lfh_keyring_verify(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+int lfh_keyring_verify(const lfh_rules *r, const lfh_event *ev, lfh_err *err)
 {
 	const lfh_keygen *g;
 	lfh_cert c;
 	int rc;
 
 	if (ev->type == LFH_EV_CERT)
-		return verify_cert_event(n, ev, &c, err);
-	if ((rc = lfh_keyring_check_time(n, ev, err)))
+		return verify_cert_event(r, ev, &c, err);
+	if ((rc = lfh_keyring_check_time(r, ev, err)))
 		return rc;
-	g = lfh_keyring_find(n, ev->author, ev->key_id);
+	g = lfh_keyring_find(r, ev->author, ev->key_id);
 	if (lfh_event_verify(ev, g->sign_pk, err))
 		return lfh_err_set(err, LFH_ECRYPTO, "event by %s seq %llu: bad signature",
 				   ev->author, (unsigned long long)ev->seq);
@@ -398,7 +400,7 @@ int lfh_keyring_verify(const lfh_node *n, const lfh_event *ev, lfh_err *err)
 }
 
 /* A certificate must not contradict a generation we know, nor reuse any known key. */
-static int accept_cert(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+static int accept_cert(const lfh_rules *r, const lfh_event *ev, lfh_err *err)
 {
 	lfh_cert c;
 	const lfh_keygen *old;
@@ -406,7 +408,7 @@ static int accept_cert(const lfh_node *n, const lfh_event *ev, lfh_err *err)
 
 	if (rc)
 		return rc;
-	old = lfh_keyring_gen(n, c.agency, c.generation);
+	old = lfh_keyring_gen(r, c.agency, c.generation);
 	if (old) {
 		if (sodium_memcmp(old->sign_pk, c.sign_pk, 32) || sodium_memcmp(old->box_pk, c.box_pk, 32) ||
 		    sodium_memcmp(old->curve_pk, c.curve_pk, 32) || old->not_before_ms != c.not_before_ms ||
@@ -415,8 +417,8 @@ static int accept_cert(const lfh_node *n, const lfh_event *ev, lfh_err *err)
 					   "differently", c.agency, c.generation);
 		return 0;
 	}
-	for (size_t i = 0; i < n->keys->n; i++) {
-		const lfh_keygen *g = &n->keys->g[i];
+	for (size_t i = 0; i < r->keys->n; i++) {
+		const lfh_keygen *g = &r->keys->g[i];
 		const uint8_t *known[3] = { g->sign_pk, g->box_pk, g->curve_pk };
 		const uint8_t *fresh[3] = { c.sign_pk, c.box_pk, c.curve_pk };
 		for (int a = 0; a < 3; a++)
@@ -429,7 +431,7 @@ static int accept_cert(const lfh_node *n, const lfh_event *ev, lfh_err *err)
 	return 0;
 }
 
-static int accept_revocation(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+static int accept_revocation(const lfh_rules *r, const lfh_event *ev, lfh_err *err)
 {
 	lfh_revocation rv;
 	const lfh_keygen *g, *signer;
@@ -437,17 +439,17 @@ static int accept_revocation(const lfh_node *n, const lfh_event *ev, lfh_err *er
 
 	if (rc)
 		return rc;
-	if (sodium_memcmp(rv.hub, n->hub_id, 32) != 0)
+	if (sodium_memcmp(rv.hub, r->hub_id, 32) != 0)
 		return lfh_err_set(err, LFH_EHUB, "revocation by %s is for another hub", ev->author);
 	if (strcmp(rv.agency, ev->author) != 0)
 		return lfh_err_set(err, LFH_EPERM, "%s may not revoke keys of %s", ev->author, rv.agency);
-	if (!(g = lfh_keyring_gen(n, rv.agency, rv.generation)))
+	if (!(g = lfh_keyring_gen(r, rv.agency, rv.generation)))
 		return lfh_err_set(err, LFH_EKEYID, "revocation of unknown generation %u of %s",
 				   rv.generation, rv.agency);
 	if (sodium_memcmp(g->key_id, rv.key_id, LFH_KEYID_LEN) != 0)
 		return lfh_err_set(err, LFH_EKEYID, "revocation of %s generation %u names another key "
 				   "id than that generation's", rv.agency, rv.generation);
-	signer = lfh_keyring_find(n, ev->author, ev->key_id);
+	signer = lfh_keyring_find(r, ev->author, ev->key_id);
 	if (!signer || signer->generation < rv.generation)
 		return lfh_err_set(err, LFH_EPERM, "generation %u of %s may not be revoked by an older "
 				   "key", rv.generation, rv.agency);
@@ -459,12 +461,12 @@ static int accept_revocation(const lfh_node *n, const lfh_event *ev, lfh_err *er
 	return 0;
 }
 
-int lfh_keyring_accept(const lfh_node *n, const lfh_event *ev, lfh_err *err)
+int lfh_keyring_accept(const lfh_rules *r, const lfh_event *ev, lfh_err *err)
 {
 	if (ev->type == LFH_EV_CERT)
-		return accept_cert(n, ev, err);
+		return accept_cert(r, ev, err);
 	if (ev->type == LFH_EV_REVOKE)
-		return accept_revocation(n, ev, err);
+		return accept_revocation(r, ev, err);
 	return 0;
 }
 
@@ -489,7 +491,7 @@ static int put_entry(lfh_txn *t, enum lfh_table tbl, const char *agency, uint32_
 
 static int drop_invalid(lfh_txn *t, const lfh_keygen *g, uint64_t from_ms, lfh_err *err);
 
-static int apply_cert(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+static int apply_cert(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
 		      uint64_t lseq, lfh_err *err)
 {
 	uint8_t k[TBL_KEY_LEN];
@@ -506,18 +508,18 @@ static int apply_cert(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_
 	if ((rc = put_entry(t, LFH_TBL_KEYGEN, c.agency, c.generation, id, lseq, ev->body,
 			    ev->body_len, err)))
 		return rc;
-	if (lfh_keyring_gen(n, c.agency, c.generation))
+	if (lfh_keyring_gen(r, c.agency, c.generation))
 		return 0; /* in memory from a transaction that was aborted */
 	gen_from_cert(&g, &c);
 	g.lseq = lseq;
-	if (ring_add(n->keys, &g))
+	if (ring_add(r->keys, &g))
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	refresh_members(n);
+	refresh_members(r);
 	/* Earlier generations now end at this one's switch: what they signed later goes. */
 	for (uint32_t k = 1; rc == 0 && k < c.generation; k++) {
-		const lfh_keygen *old = lfh_keyring_gen(n, c.agency, k);
-		if (old && lfh_keyring_until(n, old) != LFH_NEVER)
-			rc = drop_invalid(t, old, lfh_keyring_until(n, old), err);
+		const lfh_keygen *old = lfh_keyring_gen(r, c.agency, k);
+		if (old && lfh_keyring_until(r, old) != LFH_NEVER)
+			rc = drop_invalid(t, old, lfh_keyring_until(r, old), err);
 	}
 	if (rc)
 		return rc;
@@ -630,7 +632,7 @@ static int stored_revocation(lfh_txn *t, const lfh_revocation *rv, uint64_t *ms,
 	return 0;
 }
 
-static int apply_revocation(lfh_node *n, lfh_txn *t, const lfh_event *ev,
+static int apply_revocation(lfh_rules *r, lfh_txn *t, const lfh_event *ev,
 			    const uint8_t id[LFH_ID_LEN], uint64_t lseq, lfh_err *err)
 {
 	lfh_revocation rv;
@@ -640,7 +642,7 @@ static int apply_revocation(lfh_node *n, lfh_txn *t, const lfh_event *ev,
 
 	if (rc)
 		return rc;
-	if (!(g = ring_gen(n->keys, rv.agency, rv.generation)))
+	if (!(g = ring_gen(r->keys, rv.agency, rv.generation)))
 		return lfh_err_set(err, LFH_EKEYID, "revocation of unknown generation %u of %s",
 				   rv.generation, rv.agency);
 	if ((rc = stored_revocation(t, &rv, &stored_ms, err)))
@@ -657,17 +659,17 @@ static int apply_revocation(lfh_node *n, lfh_txn *t, const lfh_event *ev,
 	log_warn("keys: %s generation %u revoked from %llu ms (%s)", rv.agency, rv.generation,
 		 (unsigned long long)rv.effective_ms, rv.reason);
 	rc = drop_invalid(t, g, rv.effective_ms, err);
-	refresh_members(n);
+	refresh_members(r);
 	return rc;
 }
 
-int lfh_keyring_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+int lfh_keyring_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
 		      uint64_t lseq, lfh_err *err)
 {
 	if (ev->type == LFH_EV_CERT)
-		return apply_cert(n, t, ev, id, lseq, err);
+		return apply_cert(r, t, ev, id, lseq, err);
 	if (ev->type == LFH_EV_REVOKE)
-		return apply_revocation(n, t, ev, id, lseq, err);
+		return apply_revocation(r, t, ev, id, lseq, err);
 	return 0;
 }
 

@@ -30,9 +30,37 @@
 #define PARTICIPANTS_MAX (LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1)
 #define DAY_MS 86400000ULL
 
-int lfh_policy_active(const lfh_node *n)
+int lfh_policy_active(const lfh_rules *r)
 {
-	return n->isa != NULL;
+	return r->isa != NULL;
+}
+
+void lfh_effects_clear(lfh_effects *fx)
+{
+	free(fx->grants);
+	memset(fx, 0, sizeof *fx);
+}
+
+/* Ask the node core to grant the sharing key that opens ev to agency. */
+static int want_grant(lfh_effects *fx, const lfh_event *ev, const char *agency)
+{
+	lfh_grant_todo *g;
+
+	if (fx->ngrants == fx->cap) {
+		size_t cap = fx->cap ? 2 * fx->cap : 16;
+		lfh_grant_todo *p = realloc(fx->grants, cap * sizeof *p);
+		if (!p)
+			return LFH_ENOMEM;
+		fx->grants = p;
+		fx->cap = cap;
+	}
+	g = &fx->grants[fx->ngrants++];
+	memcpy(g->case_id, ev->case_id, LFH_CASE_LEN);
+	snprintf(g->category, sizeof g->category, "%s", ev->category);
+	snprintf(g->creator, sizeof g->creator, "%s", ev->key_creator);
+	g->epoch = ev->key_epoch;
+	snprintf(g->agency, sizeof g->agency, "%s", agency);
+	return 0;
 }
 
 /* ---- case participants ------------------------------------------------- */
@@ -129,7 +157,7 @@ static int add_participants(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], con
 	return rc;
 }
 
-int lfh_policy_recipients(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+int lfh_policy_recipients(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			  uint32_t type, const char *category, const char *const *invite,
 			  size_t ninvite, char out[][LFH_AGENCY_MAX + 1], size_t *nout,
 			  lfh_err *err)
@@ -142,11 +170,11 @@ int lfh_policy_recipients(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CAS
 	if (rc)
 		return rc;
 	if (type == LFH_EV_REFERRAL || !lead[0])
-		snprintf(lead, sizeof lead, "%s", n->cfg.agency);
+		snprintf(lead, sizeof lead, "%s", r->self);
 	np = csv_split(csv, ids, LFH_ISA_MAX_PARTIES);
-	ids[np++] = n->cfg.agency;
+	ids[np++] = r->self;
 	for (size_t i = 0; i < ninvite && np < sizeof ids / sizeof ids[0]; i++) {
-		if (!lfh_isa_party_find(n->isa, invite[i]))
+		if (!lfh_isa_party_find(r->isa, invite[i]))
 			return lfh_err_set(err, LFH_EINVAL, "'%s' is not a party of the ISA in force",
 					   invite[i]);
 		ids[np++] = invite[i];
@@ -156,34 +184,33 @@ int lfh_policy_recipients(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CAS
 		*nout = 0;
 		qsort(ids, np, sizeof ids[0], cmp_str);
 		for (size_t i = 0; i < np; i++)
-			if (strcmp(ids[i], n->cfg.agency) && (i == 0 || strcmp(ids[i], ids[i - 1])))
+			if (strcmp(ids[i], r->self) && (i == 0 || strcmp(ids[i], ids[i - 1])))
 				snprintf(out[(*nout)++], LFH_AGENCY_MAX + 1, "%s", ids[i]);
 		return 0;
 	}
 	if (type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN || type == LFH_EV_CERT ||
 	    type == LFH_EV_REVOKE) {
 		*nout = 0; /* every party of the version in force */
-		for (uint32_t i = 0; i < n->isa->nparties; i++)
-			if (strcmp(n->isa->parties[i].id, n->cfg.agency))
-				memcpy(out[(*nout)++], n->isa->parties[i].id, LFH_AGENCY_MAX + 1);
+		for (uint32_t i = 0; i < r->isa->nparties; i++)
+			if (strcmp(r->isa->parties[i].id, r->self))
+				memcpy(out[(*nout)++], r->isa->parties[i].id, LFH_AGENCY_MAX + 1);
 		return 0;
 	}
-	rc = lfh_isa_recipients(n->isa, category, lead, ids, np, n->cfg.agency, out, nout, err);
+	rc = lfh_isa_recipients(r->isa, category, lead, ids, np, r->self, out, nout, err);
 	if (rc == LFH_ENOTFOUND)
 		return lfh_err_set(err, LFH_EINVAL, "category '%s' is not in ISA version %u",
-				   category, n->isa->version);
+				   category, r->isa->version);
 	return rc;
 }
 
 /* ---- receiving ---------------------------------------------------------- */
 
-int lfh_policy_shredded(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-			const char *category, int *yes, lfh_err *err)
+int lfh_policy_shredded(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			int *yes, lfh_err *err)
 {
 	uint8_t k[LFH_CASE_LEN + 32] = { 0 };
 	int rc;
 
-	(void)n;
 	memcpy(k, case_id, LFH_CASE_LEN);
 	snprintf((char *)k + LFH_CASE_LEN, 32, "%s", category);
 	rc = lfh_store_tbl_get(t, LFH_TBL_SHRED, k, sizeof k, NULL, NULL, err);
@@ -198,10 +225,10 @@ static int is_governance(uint32_t type)
 }
 
 /* We are not a listed recipient: accept only what was backfilled to us. */
-static int accept_backfill(lfh_node *n, const lfh_event *ev, const char *lead,
+static int accept_backfill(const lfh_rules *r, const lfh_event *ev, const char *lead,
 			   const char *participants, const lfh_isa *isa, lfh_err *err)
 {
-	const char *me = n->cfg.agency;
+	const char *me = r->self;
 	if (!csv_has(participants, me))
 		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
 				   ev->author, (unsigned long long)ev->seq);
@@ -212,15 +239,15 @@ static int accept_backfill(lfh_node *n, const lfh_event *ev, const char *lead,
 	return 0;
 }
 
-int lfh_policy_accept(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
 	char lead[LFH_AGENCY_MAX + 1], parts[PARTICIPANTS_MAX];
 	const lfh_isa *isa;
 	int shredded, rc;
 
-	if (!n->isa)
+	if (!r->isa)
 		return 0;
-	if ((rc = lfh_policy_isa(n, t, ev->isa_version, &isa, err)))
+	if ((rc = lfh_policy_isa(r, t, ev->isa_version, &isa, err)))
 		return rc;
 	if ((rc = lfh_policy_case_parties(t, ev->case_id, lead, sizeof lead, parts, sizeof parts,
 					  err)))
@@ -233,7 +260,7 @@ int lfh_policy_accept(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err
 	if (ev->type == LFH_EV_ISA_PROPOSE || ev->type == LFH_EV_ISA_SIGN ||
 	    ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE)
 		return 0;
-	if ((rc = lfh_policy_shredded(n, t, ev->case_id, ev->category, &shredded, err)))
+	if ((rc = lfh_policy_shredded(t, ev->case_id, ev->category, &shredded, err)))
 		return rc;
 	if (shredded)
 		return lfh_err_set(err, LFH_EPERM, "case data of category %s was shredded here",
@@ -251,9 +278,9 @@ int lfh_policy_accept(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err
 	if (ev->type == LFH_EV_LEAVE && lead[0] && strcmp(ev->author, lead) != 0)
 		return lfh_err_set(err, LFH_EPERM, "%s may not remove an agency from a case led by %s",
 				   ev->author, lead);
-	if (strcmp(ev->author, n->cfg.agency) == 0 || lfh_event_find_recipient(ev, n->cfg.agency) >= 0)
+	if (strcmp(ev->author, r->self) == 0 || lfh_event_find_recipient(ev, r->self) >= 0)
 		return 0;
-	return accept_backfill(n, ev, lead, parts, isa, err);
+	return accept_backfill(r, ev, lead, parts, isa, err);
 }
 
 /* ---- applying governance events ----------------------------------------- */
@@ -315,34 +342,14 @@ static int plain_body(const lfh_event *ev, lfh_record *r, lfh_err *err)
 	return lfh_record_decode(ev->body, ev->body_len, r, err);
 }
 
-/* Grant our copy of the sharing key that opens ev to agency, once. */
-static int regrant_key(lfh_node *n, lfh_txn *t, const lfh_event *ev, const char *agency,
-		       lfh_err *err)
-{
-	uint8_t key[32];
-	int has = 0, rc;
-
-	rc = lfh_store_grant_has(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch,
-				 agency, &has, err);
-	if (rc || has)
-		return rc;
-	rc = lfh_store_key_get(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch, key,
-			       err);
-	if (rc == LFH_ENOTFOUND)
-		return 0; /* we cannot read it either: the newcomer gets it from another */
-	if (!rc)
-		rc = lfh_node_grant_key(n, t, ev->case_id, ev->category, ev->key_creator,
-					ev->key_epoch, key, agency, err);
-	sodium_memzero(key, sizeof key);
-	return rc;
-}
-
 /*
  * Serve the newcomer every earlier event of the case that the ISA lets it
- * see; if we wrote the JOIN, also grant it the sharing keys for them.
+ * see; if we wrote the JOIN, also ask that it be granted the sharing keys
+ * for them.
  */
-static int backfill(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-		    const char *agency, const char *lead, int own, size_t *shared, lfh_err *err)
+static int backfill(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		    const char *agency, const char *lead, lfh_effects *fx, size_t *shared,
+		    lfh_err *err)
 {
 	struct collect_ctx c;
 	int rc = collect_case(t, case_id, NULL, &c, err);
@@ -357,10 +364,10 @@ static int backfill(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN]
 			continue;
 		if (!is_governance(ev.type) && lfh_event_find_recipient(&ev, agency) < 0 &&
 		    strcmp(ev.author, agency) != 0 &&
-		    lfh_isa_may_receive(n->isa, ev.category, lead, agency)) {
+		    lfh_isa_may_receive(r->isa, ev.category, lead, agency)) {
 			rc = lfh_store_rcpt_add(t, agency, c.ev[i].id, err);
-			if (!rc && own && ev.type != LFH_EV_KEY)
-				rc = regrant_key(n, t, &ev, agency, err);
+			if (!rc && fx && ev.type != LFH_EV_KEY && want_grant(fx, &ev, agency))
+				rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
 			(*shared)++;
 		}
 		lfh_event_clear(&ev);
@@ -370,7 +377,8 @@ static int backfill(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN]
 }
 
 /* A participant joined: record it and backfill what the ISA lets it see. */
-static int apply_join(lfh_node *n, lfh_txn *t, const lfh_event *ev, int own, lfh_err *err)
+static int apply_join(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_effects *fx,
+		      lfh_err *err)
 {
 	lfh_record body = { 0 };
 	char lead[LFH_AGENCY_MAX + 1], parts[PARTICIPANTS_MAX];
@@ -380,15 +388,15 @@ static int apply_join(lfh_node *n, lfh_txn *t, const lfh_event *ev, int own, lfh
 	if (rc)
 		return rc;
 	agency = lfh_record_str(&body, "agency");
-	if (!agency || !lfh_isa_party_find(n->isa, agency))
+	if (!agency || !lfh_isa_party_find(r->isa, agency))
 		rc = lfh_err_set(err, LFH_EINVAL, "join event names no party");
 	if (!rc)
 		rc = add_participants(t, ev->case_id, NULL, &agency, 1, err);
 	if (!rc)
 		rc = lfh_policy_case_parties(t, ev->case_id, lead, sizeof lead, parts, sizeof parts, err);
-	if (!rc && strcmp(agency, n->cfg.agency) != 0) {
+	if (!rc && strcmp(agency, r->self) != 0) {
 		size_t shared;
-		rc = backfill(n, t, ev->case_id, agency, lead, own, &shared, err);
+		rc = backfill(r, t, ev->case_id, agency, lead, fx, &shared, err);
 		if (!rc && shared)
 			log_info("case joined by %s: %zu earlier events shared with it", agency, shared);
 	}
@@ -415,10 +423,11 @@ static void csv_remove(const char *csv, const char *name, char *out, size_t size
 
 /*
  * An agency leaves a case: it is no longer a participant, so it receives
- * none of the case's later events; and our sharing keys move to a new epoch,
- * so nothing we write from now on is under a key it holds.
+ * none of the case's later events; and our sharing keys move to a new epoch
+ * (fx), so nothing we write from now on is under a key it holds.
  */
-static int apply_leave(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+static int apply_leave(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_effects *fx,
+		       lfh_err *err)
 {
 	lfh_record body = { 0 }, c = { 0 };
 	char next[PARTICIPANTS_MAX];
@@ -434,8 +443,8 @@ static int apply_leave(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 		rc = lfh_record_set_str(&c, "participants", next, err);
 		if (!rc)
 			rc = lfh_store_case_put(t, ev->case_id, &c, err);
-		if (!rc && strcmp(agency, n->cfg.agency) != 0)
-			rc = lfh_policy_rotate_sharing(n, t, "an agency left a case", NULL, err);
+		if (!rc && strcmp(agency, r->self) != 0)
+			fx->new_epoch = "an agency left a case";
 		if (!rc)
 			log_info("%s no longer takes part in case %02x%02x%02x%02x...", agency,
 				 ev->case_id[0], ev->case_id[1], ev->case_id[2], ev->case_id[3]);
@@ -447,8 +456,8 @@ static int apply_leave(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	return rc;
 }
 
-static int apply_isa_event(lfh_node *n, lfh_txn *t, const lfh_event *ev,
-			   const uint8_t id[LFH_ID_LEN], lfh_err *err)
+static int apply_isa_event(lfh_rules *r, lfh_txn *t, const lfh_event *ev,
+			   const uint8_t id[LFH_ID_LEN], lfh_effects *fx, lfh_err *err)
 {
 	uint8_t hash[32], k[64] = { 0 };
 	lfh_record body = { 0 };
@@ -477,13 +486,13 @@ static int apply_isa_event(lfh_node *n, lfh_txn *t, const lfh_event *ev,
 			rc = lfh_store_tbl_put(t, LFH_TBL_ISA_SIG, k, sizeof k, id, LFH_ID_LEN, err);
 		lfh_record_clear(&body);
 	}
-	return rc ? rc : lfh_policy_try_adopt(n, t, hash, err);
+	return rc ? rc : lfh_policy_try_adopt(r, t, hash, fx, err);
 }
 
-int lfh_policy_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
-		     int own, lfh_err *err)
+int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+		     int own, lfh_effects *fx, lfh_err *err)
 {
-	if (!n->isa)
+	if (!r->isa)
 		return 0;
 	switch (ev->type) {
 	case LFH_EV_REFERRAL: {
@@ -495,23 +504,23 @@ int lfh_policy_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t
 		return add_participants(t, ev->case_id, ev->author, ids, k, err);
 	}
 	case LFH_EV_JOIN:
-		return apply_join(n, t, ev, own, err);
+		return apply_join(r, t, ev, own ? fx : NULL, err);
 	case LFH_EV_LEAVE:
-		return apply_leave(n, t, ev, err);
+		return apply_leave(r, t, ev, fx, err);
 	case LFH_EV_CLOSE: {
-		lfh_record r = { 0 };
-		int rc = lfh_store_case_get(t, ev->case_id, &r, err);
+		lfh_record c = { 0 };
+		int rc = lfh_store_case_get(t, ev->case_id, &c, err);
 		if (rc && rc != LFH_ENOTFOUND)
 			return rc;
-		rc = lfh_record_set_uint(&r, "closed_ms", lfh_hlc_ms(ev->hlc), err);
+		rc = lfh_record_set_uint(&c, "closed_ms", lfh_hlc_ms(ev->hlc), err);
 		if (!rc)
-			rc = lfh_store_case_put(t, ev->case_id, &r, err);
-		lfh_record_clear(&r);
+			rc = lfh_store_case_put(t, ev->case_id, &c, err);
+		lfh_record_clear(&c);
 		return rc;
 	}
 	case LFH_EV_ISA_PROPOSE:
 	case LFH_EV_ISA_SIGN:
-		return apply_isa_event(n, t, ev, id, err);
+		return apply_isa_event(r, t, ev, id, fx, err);
 	default:
 		return 0;
 	}
@@ -520,7 +529,7 @@ int lfh_policy_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t
 /* ---- retention ---------------------------------------------------------- */
 
 /* Shred one (case, category): keys, ciphertext, and a record that it was done. */
-static int shred(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+static int shred(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 		 const char *category, uint64_t now_ms, lfh_err *err)
 {
 	struct collect_ctx c = { 0 }; /* freed below even if keys_delete fails */
@@ -557,14 +566,13 @@ static int shred(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 		log_info("retention: shredded case %.12s category %s (%llu events, %llu keys)", hex,
 			 category, (unsigned long long)c.n, (unsigned long long)keys);
 	}
-	(void)n;
 	lfh_record_clear(&r);
 	lfh_buf_free(&b);
 	return rc;
 }
 
 struct retention_ctx {
-	lfh_node *n;
+	const lfh_rules *r;
 	lfh_txn *t;
 	uint64_t now_ms, count;
 	lfh_err *err;
@@ -578,27 +586,28 @@ static int retention_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], co
 
 	if (!lfh_record_uint(r, "closed_ms", &closed))
 		return 0;
-	for (uint32_t i = 0; rc == 0 && i < c->n->isa->ncategories; i++) {
-		const lfh_isa_category *cat = &c->n->isa->categories[i];
+	for (uint32_t i = 0; rc == 0 && i < c->r->isa->ncategories; i++) {
+		const lfh_isa_category *cat = &c->r->isa->categories[i];
 		int done;
 		if (closed + (uint64_t)cat->retention_days * DAY_MS > c->now_ms)
 			continue;
-		rc = lfh_policy_shredded(c->n, c->t, case_id, cat->name, &done, c->err);
+		rc = lfh_policy_shredded(c->t, case_id, cat->name, &done, c->err);
 		if (rc || done)
 			continue;
-		rc = shred(c->n, c->t, case_id, cat->name, c->now_ms, c->err);
+		rc = shred(c->t, case_id, cat->name, c->now_ms, c->err);
 		c->count++;
 	}
 	return rc;
 }
 
-int lfh_policy_retention(lfh_node *n, lfh_txn *t, uint64_t now_ms, uint64_t *count, lfh_err *err)
+int lfh_policy_retention(const lfh_rules *r, lfh_txn *t, uint64_t now_ms, uint64_t *count,
+			 lfh_err *err)
 {
-	struct retention_ctx c = { n, t, now_ms, 0, err };
+	struct retention_ctx c = { r, t, now_ms, 0, err };
 	int rc;
 
 	*count = 0;
-	if (!n->isa)
+	if (!r->isa)
 		return 0;
 	rc = lfh_store_scan_cases(t, retention_case_fn, &c, err);
 	*count = c.count;

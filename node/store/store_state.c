@@ -4,6 +4,7 @@
  * log and the governance tables. The store's design notes are at the top
  * of store.c; the internals shared with it are in store_int.h.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -423,6 +424,11 @@ static int meta_name(const char *name, size_t *n, lfh_err *err)
 		return lfh_err_set(err, LFH_EINVAL, "meta name must be 1..%d characters",
 				   LFH_META_NAME_MAX);
 	return 0;
+}
+
+void lfh_store_meta_name(char out[LFH_META_NAME_BUF], const char *prefix, const char *agency)
+{
+	snprintf(out, LFH_META_NAME_BUF, "%s:%s", prefix, agency);
 }
 
 int lfh_store_meta_get(lfh_txn *t, const char *name, uint64_t *val_out, lfh_err *err)

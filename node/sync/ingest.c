@@ -1,8 +1,8 @@
 /*
- * ingest.c - receiving events from peers (include/lfh/node.h): verification
- * (PROTOCOL.md section 7; signatures of a batch checked on all cores, key
- * events stored first), storing, and gap detection over per-(author, us)
- * counters. Writing our own events is in node/node.c.
+ * ingest.c - receiving events from peers (include/lfh/ingest.h):
+ * verification (PROTOCOL.md section 7; signatures of a batch checked on all
+ * cores, key events stored first), storing, and gap detection over
+ * per-(author, us) counters. Writing our own events is node/core/write.c.
  *
  * Invariant: an event is stored only after every check passed: strict
  * decode, our hub id, a member author, a key generation of the author valid
@@ -17,13 +17,13 @@
 
 #include <sodium.h>
 
+#include "lfh/ingest.h"
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
-#include "lfh/node.h"
+#include "lfh/membership.h"
 #include "lfh/policy.h"
 #include "lfh/sharing.h"
-
-#include "../node_int.h"
+#include "lfh/write.h"
 
 /* Open the grant sealed to us in a KEY event we received, and keep the key. */
 static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
@@ -36,7 +36,7 @@ static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_er
 		return rc;
 	/* Without an ISA only a key's creator grants it; with one, a participant
 	 * may pass on a key it holds to a newcomer (backfill). */
-	if (strcmp(kb.creator, ev->author) != 0 && !n->isa)
+	if (strcmp(kb.creator, ev->author) != 0 && !n->rules.isa)
 		return lfh_err_set(err, LFH_EPERM, "key event by %s grants a key of %s", ev->author,
 				   kb.creator);
 	for (uint32_t i = 0; i < kb.ngrants; i++) {
@@ -74,7 +74,7 @@ static int count_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], con
 /* Track which counters `author` has used for us, for gap detection. */
 static int note_slot(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
-	char seen_name[META_NAME_MAX], contig_name[META_NAME_MAX];
+	char seen_name[LFH_META_NAME_BUF], contig_name[LFH_META_NAME_BUF];
 	uint64_t seen, contig, ctr;
 	int idx = lfh_event_find_recipient(ev, n->id->pub.agency);
 	int rc;
@@ -82,8 +82,8 @@ static int note_slot(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 	if (idx < 0)
 		return 0;
 	ctr = ev->rcpt[idx].ctr;
-	lfh_node_meta_name(seen_name, "seen", ev->author);
-	lfh_node_meta_name(contig_name, "contig", ev->author);
+	lfh_store_meta_name(seen_name, "seen", ev->author);
+	lfh_store_meta_name(contig_name, "contig", ev->author);
 	if ((rc = lfh_store_meta_get(t, seen_name, &seen, err)) ||
 	    (rc = lfh_store_meta_get(t, contig_name, &contig, err)))
 		return rc;
@@ -122,7 +122,7 @@ static int check_plain_body(lfh_node *n, const lfh_event *ev, lfh_err *err)
 	switch (ev->type) {
 	case LFH_EV_KEY:
 		rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err);
-		if (!rc && strcmp(kb.creator, ev->author) != 0 && !n->isa)
+		if (!rc && strcmp(kb.creator, ev->author) != 0 && !n->rules.isa)
 			rc = lfh_err_set(err, LFH_EPERM, "key event by %s grants a key of %s",
 					 ev->author, kb.creator);
 		return rc;
@@ -157,13 +157,13 @@ static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, l
 {
 	int rc;
 
-	if (sodium_memcmp(ev->hub, n->hub_id, 32) != 0)
+	if (sodium_memcmp(ev->hub, n->rules.hub_id, 32) != 0)
 		return lfh_err_set(err, LFH_EHUB, "event from %s is for another hub", from);
 	if (!lfh_node_member(n, ev->author))
 		return lfh_err_set(err, LFH_EPERM, "event author '%s' is not a member", ev->author);
-	if ((rc = lfh_keyring_verify(n, ev, err)))
+	if ((rc = lfh_keyring_verify(&n->rules, ev, err)))
 		return rc;
-	if (!n->isa && strcmp(ev->author, n->id->pub.agency) != 0 &&
+	if (!n->rules.isa && strcmp(ev->author, n->id->pub.agency) != 0 &&
 	    lfh_event_find_recipient(ev, n->id->pub.agency) < 0)
 		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
 				   ev->author, (unsigned long long)ev->seq);
@@ -187,26 +187,24 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	int rc;
 
 	lfh_event_id(raw, len, id);
-	rc = lfh_keyring_check_time(n, ev, err); /* key events earlier in the batch may revoke */
+	rc = lfh_keyring_check_time(&n->rules, ev, err); /* key events earlier in the batch may revoke */
 	if (!rc)
 		rc = check_plain_body(n, ev, err);
 	if (!rc)
-		rc = lfh_keyring_accept(n, ev, err);
+		rc = lfh_keyring_accept(&n->rules, ev, err);
 	if (!rc)
-		rc = lfh_policy_accept(n, t, ev, err); /* the ISA's say: before anything is stored */
+		rc = lfh_policy_accept(&n->rules, t, ev, err); /* the ISA's say: before anything is stored */
 	if (!rc)
 		rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
 	if (!rc && pr.was_new) {
 		if (ev->type == LFH_EV_KEY)
 			rc = accept_key_event(n, t, ev, err);
 		if (!rc)
-			rc = lfh_keyring_apply(n, t, ev, id, pr.lseq, err);
+			rc = lfh_keyring_apply(&n->rules, t, ev, id, pr.lseq, err);
 		if (!rc)
 			rc = note_slot(n, t, ev, err);
 		if (!rc)
-			rc = lfh_node_index_case(t, ev, err);
-		if (!rc)
-			rc = lfh_policy_apply(n, t, ev, id, 0, err);
+			rc = lfh_node_apply(n, t, ev, id, 0, err);
 		if (!rc && ev->hlc > n->hlc_last) {
 			n->hlc_last = ev->hlc;
 			rc = lfh_store_meta_put(t, "hlc", n->hlc_last, err);
@@ -223,7 +221,7 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	return rc;
 }
 
-int lfh_node_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const char *from,
+int lfh_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const char *from,
 		    lfh_ingest_result *res, lfh_err *err)
 {
 	lfh_event ev = { 0 };
@@ -321,7 +319,7 @@ static int store_one(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, const 
 	return 0;
 }
 
-int lfh_node_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, size_t count,
+int lfh_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, size_t count,
 			  const char *from, lfh_ingest_result *res, int *status, lfh_err *errs,
 			  lfh_err *err)
 {
@@ -343,17 +341,17 @@ int lfh_node_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, s
 	return rc;
 }
 
-int lfh_node_gaps(lfh_node *n, lfh_txn *t, const char *author, uint64_t *first_missing,
+int lfh_ingest_gaps(lfh_node *n, lfh_txn *t, const char *author, uint64_t *first_missing,
 		  uint64_t *highest, uint64_t *missing, lfh_err *err)
 {
-	char name[META_NAME_MAX];
+	char name[LFH_META_NAME_BUF];
 	uint64_t contig, seen, present = 0;
 	int rc;
 
-	lfh_node_meta_name(name, "seen", author);
+	lfh_store_meta_name(name, "seen", author);
 	if ((rc = lfh_store_meta_get(t, name, &seen, err)))
 		return rc;
-	lfh_node_meta_name(name, "contig", author);
+	lfh_store_meta_name(name, "contig", author);
 	if ((rc = lfh_store_meta_get(t, name, &contig, err)))
 		return rc;
 	*first_missing = contig + 1;

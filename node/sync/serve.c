@@ -1,5 +1,5 @@
 /*
- * serve.c - answering peers' PULL and FETCH (include/lfh/node.h): only the
+ * serve.c - answering peers' PULL and FETCH (include/lfh/serve.h): only the
  * events the requester is a recipient of, whoever wrote them (relaying),
  * with key events (CERT, REVOKE) first so that revocations travel ahead of
  * what they invalidate (PROTOCOL.md 9.2, 15.5).
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lfh/keyring.h"
-#include "lfh/node.h"
+#include "lfh/serve.h"
 #include "lfh/wire.h"
 
 struct serve_ctx {
@@ -74,7 +74,7 @@ static int serve_rest(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], co
 	return serve_one(p->c, key, id, raw, len);
 }
 
-int lfh_node_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
+int lfh_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
 			lfh_buf *out, lfh_err *err)
 {
 	struct serve_ctx c = { .max = max, .last = after };
@@ -92,7 +92,7 @@ int lfh_node_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t afte
 	return rc;
 }
 
-int lfh_node_serve_fetch(lfh_node *n, lfh_txn *t, const char *peer, const char *author,
+int lfh_serve_fetch(lfh_node *n, lfh_txn *t, const char *peer, const char *author,
 			 uint64_t from, uint64_t to, lfh_buf *out, lfh_err *err)
 {
 	struct serve_ctx c = { .max = LFH_BATCH_MAX };

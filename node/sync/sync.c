@@ -38,8 +38,10 @@
 #include <sodium.h>
 
 #include "lfh/hlc.h"
+#include "lfh/ingest.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
+#include "lfh/serve.h"
 #include "lfh/sync.h"
 #include "lfh/wire.h"
 
@@ -84,7 +86,7 @@ struct lfh_sync {
 	void *zap;
 	void *router;
 	uint8_t router_pk[32]; /* the CURVE key our ROUTER serves with */
-	uint64_t keys_version; /* node->keys_version our peers were built from */
+	uint64_t keys_version; /* node->rules.keys_version our peers were built from */
 	size_t nallowed;
 	allowed_key allowed[ALLOWED_MAX]; /* what ZAP admitted at the last tick */
 	size_t npeers;
@@ -144,7 +146,7 @@ static int may_be_held(const lfh_keygen *gens, size_t count, size_t i, uint64_t 
 /* The identity whose CURVE key we present as a client at now. */
 static const lfh_identity *client_identity(const lfh_sync *s, uint64_t now)
 {
-	const lfh_keygen *g = lfh_keyring_transport(s->node, s->node->cfg.agency, now);
+	const lfh_keygen *g = lfh_keyring_transport(&s->node->rules, s->node->cfg.agency, now);
 	return lfh_node_identity(s->node, g ? g->generation : s->node->gen);
 }
 
@@ -166,8 +168,8 @@ static int all_peers_have(const lfh_sync *s, uint64_t lseq)
 static const lfh_identity *server_identity(const lfh_sync *s, uint64_t now)
 {
 	lfh_node *n = s->node;
-	const lfh_keygen *gens, *t = lfh_keyring_transport(n, n->cfg.agency, now);
-	size_t count = lfh_keyring_list(n, n->cfg.agency, &gens);
+	const lfh_keygen *gens, *t = lfh_keyring_transport(&n->rules, n->cfg.agency, now);
+	size_t count = lfh_keyring_list(&n->rules, n->cfg.agency, &gens);
 
 	if (!t)
 		return n->id;
@@ -274,12 +276,12 @@ static void add_key(uint8_t out[LFH_SERVER_KEYS][32], int *k, const lfh_keygen *
 static int wanted_server_keys(const lfh_sync *s, const peer *p, uint64_t now,
 			      uint8_t out[LFH_SERVER_KEYS][32])
 {
-	const lfh_keygen *gens, *t = lfh_keyring_transport(s->node, p->conf.agency, now);
-	size_t count = lfh_keyring_list(s->node, p->conf.agency, &gens);
+	const lfh_keygen *gens, *t = lfh_keyring_transport(&s->node->rules, p->conf.agency, now);
+	size_t count = lfh_keyring_list(&s->node->rules, p->conf.agency, &gens);
 	int k = 0;
 
 	add_key(out, &k, t);
-	add_key(out, &k, lfh_keyring_newest(s->node, p->conf.agency, now));
+	add_key(out, &k, lfh_keyring_newest(&s->node->rules, p->conf.agency, now));
 	for (size_t i = count; t && i-- > 0;)
 		if (gens[i].generation < t->generation && may_be_held(gens, count, i, now))
 			add_key(out, &k, &gens[i]);
@@ -359,7 +361,7 @@ static int sync_peers(lfh_sync *s, uint64_t now, lfh_err *err)
 	s->npeers = n;
 	for (size_t i = 0; rc == 0 && i < s->npeers; i++)
 		rc = connect_peer(s, &s->peers[i], now, err);
-	s->keys_version = s->node->keys_version;
+	s->keys_version = s->node->rules.keys_version;
 	return rc;
 }
 
@@ -369,9 +371,9 @@ static size_t compute_allowed(const lfh_sync *s, uint64_t now, allowed_key *out)
 	size_t k = 0;
 	for (size_t i = 0; i < s->npeers; i++) {
 		const lfh_keygen *gens;
-		size_t count = lfh_keyring_list(s->node, s->peers[i].conf.agency, &gens);
+		size_t count = lfh_keyring_list(&s->node->rules, s->peers[i].conf.agency, &gens);
 		for (size_t j = 0; j < count && k < ALLOWED_MAX; j++)
-			if (lfh_keyring_curve_allowed(s->node, gens[j].agency, gens[j].curve_pk, now)) {
+			if (lfh_keyring_curve_allowed(&s->node->rules, gens[j].agency, gens[j].curve_pk, now)) {
 				memcpy(out[k].agency, gens[j].agency, sizeof out[k].agency);
 				memcpy(out[k].curve_pk, gens[j].curve_pk, 32);
 				k++;
@@ -402,7 +404,7 @@ static void refresh_transport(lfh_sync *s, uint64_t now)
 	lfh_err err = { 0 };
 	size_t nallowed;
 
-	if (s->keys_version != s->node->keys_version && sync_peers(s, now, &err))
+	if (s->keys_version != s->node->rules.keys_version && sync_peers(s, now, &err))
 		log_error("updating peers: %s", err.msg);
 	for (size_t i = 0; i < s->npeers; i++)
 		if (connect_peer(s, &s->peers[i], now, &err))
@@ -542,7 +544,7 @@ static void handle_zap(lfh_sync *s)
 		uint64_t now = lfh_wall_ms();
 		lfh_curve_z85(key, z85);
 		for (size_t i = 0; i < s->npeers; i++)
-			if (lfh_keyring_curve_allowed(s->node, s->peers[i].conf.agency, key, now)) {
+			if (lfh_keyring_curve_allowed(&s->node->rules, s->peers[i].conf.agency, key, now)) {
 				status = "200";
 				text = "OK";
 				user = s->peers[i].conf.agency;
@@ -600,9 +602,9 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 	lfh_buf_reset(&s->out);
 	rc = lfh_txn_begin(s->node->store, 0, &t, &err);
 	if (!rc && m->type == LFH_MSG_PULL)
-		rc = lfh_node_serve_pull(s->node, t, who, m->cursor, m->max, &s->out, &err);
+		rc = lfh_serve_pull(s->node, t, who, m->cursor, m->max, &s->out, &err);
 	else if (!rc)
-		rc = lfh_node_serve_fetch(s->node, t, who, m->author, m->from, m->to, &s->out, &err);
+		rc = lfh_serve_fetch(s->node, t, who, m->author, m->from, m->to, &s->out, &err);
 	lfh_txn_abort(t);
 	if (rc) {
 		log_warn("serving %s: %s", who, err.msg);
@@ -721,7 +723,7 @@ static void fetch_gaps(lfh_sync *s, peer *p)
 		uint64_t first, highest, missing;
 		if (strcmp(author, me) == 0)
 			continue;
-		if (lfh_node_gaps(s->node, t, author, &first, &highest, &missing, &err) || !missing)
+		if (lfh_ingest_gaps(s->node, t, author, &first, &highest, &missing, &err) || !missing)
 			continue;
 		uint64_t to = highest < first + LFH_BATCH_MAX - 1 ? highest : first + LFH_BATCH_MAX - 1;
 		lfh_buf_reset(&s->out);
@@ -764,7 +766,7 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 	for (size_t i = 0; i < m->nevents; i++)
 		s->in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
 	if (!rc)
-		rc = lfh_node_ingest_batch(s->node, t, s->in, m->nevents, p->conf.agency, s->res,
+		rc = lfh_ingest_batch(s->node, t, s->in, m->nevents, p->conf.agency, s->res,
 					   s->status, s->errs, &err);
 	for (size_t i = 0; rc == 0 && i < m->nevents; i++) {
 		p->received++;

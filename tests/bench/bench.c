@@ -51,10 +51,13 @@
 
 #include "lfh/config.h"
 #include "lfh/identity.h"
+#include "lfh/ingest.h"
 #include "lfh/node.h"
 #include "lfh/record.h"
+#include "lfh/serve.h"
 #include "lfh/store.h"
 #include "lfh/wire.h"
+#include "lfh/write.h"
 
 #define NCASES 300
 #define GROUP 256

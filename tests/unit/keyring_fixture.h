@@ -29,12 +29,16 @@
 #include "lfh/generation.h"
 #include "lfh/hlc.h"
 #include "lfh/identity.h"
+#include "lfh/ingest.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
+#include "lfh/membership.h"
 #include "lfh/node.h"
 #include "lfh/policy.h"
+#include "lfh/serve.h"
 #include "lfh/store.h"
 #include "lfh/wire.h"
+#include "lfh/write.h"
 
 #include "node_helpers.h"
 
@@ -136,7 +140,7 @@ static inline int setup(void **state)
 	for (int i = 0; i < NAG; i++)
 		open_node(h, i);
 	for (int i = 1; i < NAG; i++)
-		assert_memory_equal(h->node[i]->hub_id, h->node[A]->hub_id, 32);
+		assert_memory_equal(h->node[i]->rules.hub_id, h->node[A]->rules.hub_id, 32);
 	h->nb = (lfh_wall_ms() / 1000) * 1000 - 10 * DAY_MS;
 	h->na = h->nb + 365 * DAY_MS;
 	h->sw = h->nb + GRACE;
@@ -195,7 +199,7 @@ static inline int ingest(lfh_node *n, const lfh_buf *env, const char *from, lfh_
 	lfh_err e2 = { 0 };
 	int rc;
 	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &e2), 0);
-	rc = lfh_node_ingest(n, t, env->data, env->len, from, &r, err);
+	rc = lfh_ingest(n, t, env->data, env->len, from, &r, err);
 	assert_int_equal(lfh_txn_commit(t, &e2), 0);
 	return rc;
 }
@@ -221,7 +225,7 @@ static inline void ingest_batch(lfh_node *n, lfh_buf *envs, size_t count, int *s
 	for (size_t i = 0; i < count; i++)
 		in[i] = (lfh_envelope_ref){ envs[i].data, envs[i].len };
 	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_node_ingest_batch(n, t, in, count, "a", res, status, errs, &err), 0);
+	assert_int_equal(lfh_ingest_batch(n, t, in, count, "a", res, status, errs, &err), 0);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
 }
 
@@ -236,7 +240,7 @@ static inline int serves(lfh_node *n, const char *peer, const uint8_t id[LFH_ID_
 
 	assert_non_null(m);
 	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	assert_int_equal(lfh_node_serve_pull(n, t, peer, 0, LFH_BATCH_MAX, &b, &err), 0);
+	assert_int_equal(lfh_serve_pull(n, t, peer, 0, LFH_BATCH_MAX, &b, &err), 0);
 	lfh_txn_abort(t);
 	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
 	for (size_t i = 0; i < m->nevents; i++) {
@@ -264,7 +268,7 @@ static inline void cert_init(const hub *h, const char *agency, uint32_t gen, con
 		      uint64_t nb, uint64_t na, uint64_t grace, lfh_cert *c)
 {
 	memset(c, 0, sizeof *c);
-	memcpy(c->hub, h->node[B]->hub_id, 32);
+	memcpy(c->hub, h->node[B]->rules.hub_id, 32);
 	snprintf(c->agency, sizeof c->agency, "%s", agency);
 	c->generation = gen;
 	memcpy(c->sign_pk, keys->pub.sign_pk, 32);
@@ -300,7 +304,7 @@ static inline lfh_buf revocation_bytes(const hub *h, const char *agency, uint32_
 	lfh_buf b = { 0 };
 	lfh_err err = { 0 };
 	memset(&r, 0, sizeof r);
-	memcpy(r.hub, h->node[B]->hub_id, 32);
+	memcpy(r.hub, h->node[B]->rules.hub_id, 32);
 	snprintf(r.agency, sizeof r.agency, "%s", agency);
 	r.generation = gen;
 	memcpy(r.key_id, key_id, LFH_KEYID_LEN);
@@ -326,7 +330,7 @@ static inline lfh_buf forge(hub *h, const char *author, const lfh_identity *key,
 	uint8_t rnd[64], evid[LFH_ID_LEN];
 	uint64_t fresh = ++h->seq;
 
-	memcpy(ev.hub, h->node[B]->hub_id, 32);
+	memcpy(ev.hub, h->node[B]->rules.hub_id, 32);
 	snprintf(ev.author, sizeof ev.author, "%s", author);
 	memcpy(ev.key_id, key->pub.key_id, LFH_KEYID_LEN);
 	ev.seq = fresh;
@@ -393,7 +397,7 @@ static inline lfh_identity *certify_gen2(hub *h, lfh_node *n)
 	int rc = ingest(n, &env, "a", &err);
 	if (rc != 0)
 		fail_msg("CERT of a generation 2 at %s: %d (%s)", n->cfg.agency, rc, err.msg);
-	assert_non_null(lfh_keyring_gen(n, "a", 2));
+	assert_non_null(lfh_keyring_gen(&n->rules, "a", 2));
 	lfh_buf_free(&env);
 	lfh_buf_free(&cert);
 	return g2;
@@ -408,7 +412,7 @@ typedef struct ring_snap {
 static inline void snap(lfh_node *n, const char *agency, ring_snap *s)
 {
 	const lfh_keygen *gens;
-	s->n = lfh_keyring_list(n, agency, &gens);
+	s->n = lfh_keyring_list(&n->rules, agency, &gens);
 	assert_true(s->n <= MAX_GENS);
 	memset(s->g, 0, sizeof s->g);
 	if (s->n)

@@ -14,9 +14,12 @@
 
 #include <cmocka.h>
 
+#include "lfh/ingest.h"
 #include "lfh/node.h"
+#include "lfh/serve.h"
 #include "lfh/store.h"
 #include "lfh/wire.h"
+#include "lfh/write.h"
 
 static inline uint64_t event_count(lfh_node *n)
 {
@@ -82,7 +85,7 @@ static inline int pull(lfh_node *from, lfh_node *to, int *rejected)
 
 	assert_non_null(m);
 	assert_int_equal(lfh_txn_begin(from->store, 0, &rt, &err), 0);
-	assert_int_equal(lfh_node_serve_pull(from, rt, to->cfg.agency, 0, LFH_BATCH_MAX, &b, &err), 0);
+	assert_int_equal(lfh_serve_pull(from, rt, to->cfg.agency, 0, LFH_BATCH_MAX, &b, &err), 0);
 	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
 	if (m->nevents) {
 		lfh_envelope_ref *in = calloc(m->nevents, sizeof *in);
@@ -93,7 +96,7 @@ static inline int pull(lfh_node *from, lfh_node *to, int *rejected)
 		for (size_t i = 0; i < m->nevents; i++)
 			in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
 		assert_int_equal(lfh_txn_begin(to->store, 1, &wt, &err), 0);
-		assert_int_equal(lfh_node_ingest_batch(to, wt, in, m->nevents, from->cfg.agency, res,
+		assert_int_equal(lfh_ingest_batch(to, wt, in, m->nevents, from->cfg.agency, res,
 						       status, errs, &err), 0);
 		assert_int_equal(lfh_txn_commit(wt, &err), 0);
 		for (size_t i = 0; i < m->nevents; i++) {

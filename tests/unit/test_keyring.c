@@ -19,11 +19,11 @@ static void test_cert_accepted_new_generation_known(void **state)
 	uint64_t before = event_count(n);
 	const lfh_keygen *g;
 
-	assert_null(lfh_keyring_gen(n, "a", 2));
+	assert_null(lfh_keyring_gen(&n->rules, "a", 2));
 	ingest_ok(n, &env, "CERT of a generation 2");
 	assert_int_equal(event_count(n), before + 1);
 
-	assert_non_null(g = lfh_keyring_gen(n, "a", 2));
+	assert_non_null(g = lfh_keyring_gen(&n->rules, "a", 2));
 	assert_int_equal(g->generation, 2);
 	assert_memory_equal(g->sign_pk, g2->pub.sign_pk, 32);
 	assert_memory_equal(g->box_pk, g2->pub.box_pk, 32);
@@ -33,12 +33,12 @@ static void test_cert_accepted_new_generation_known(void **state)
 	assert_true(g->not_after_ms == h->na);
 	assert_true(g->grace_ms == GRACE);
 	assert_true(g->revoked_ms == LFH_NEVER);
-	assert_true(lfh_keyring_find(n, "a", g2->pub.key_id) == g);
+	assert_true(lfh_keyring_find(&n->rules, "a", g2->pub.key_id) == g);
 	/* sharing keys are now sealed to the new box key */
 	assert_memory_equal(lfh_node_member(n, "a")->box_pk, g2->pub.box_pk, 32);
 	/* generation 1 now ends at generation 2's switch */
-	assert_true(lfh_keyring_until(n, lfh_keyring_gen(n, "a", 1)) == h->sw);
-	assert_true(lfh_keyring_until(n, g) == h->na);
+	assert_true(lfh_keyring_until(&n->rules, lfh_keyring_gen(&n->rules, "a", 1)) == h->sw);
+	assert_true(lfh_keyring_until(&n->rules, g) == h->na);
 
 	lfh_buf_free(&env);
 	lfh_buf_free(&cert);
@@ -93,7 +93,7 @@ static void test_cert_refused_signed_by_other_root(void **state)
 	cert = cert_bytes(&c, h->root_sk[B]); /* b's root certifying a's keys */
 	env = cert_ev(h, "a", g2, h->nb, &cert);
 	assert_refused(h->node[C], &env, "a", LFH_ECRYPTO, "certificate signed by b's root");
-	assert_null(lfh_keyring_gen(h->node[C], "a", 2));
+	assert_null(lfh_keyring_gen(&h->node[C]->rules, "a", 2));
 	lfh_buf_free(&env);
 	lfh_buf_free(&cert);
 	lfh_identity_free(g2);
@@ -115,12 +115,12 @@ static void test_cert_refused_expired(void **state)
 	lfh_buf_free(&env);
 	env = cert_ev(h, "a", g2, h->nb + 9000, &cert);
 	assert_refused(n, &env, "a", LFH_EKEYID, "certificate expired before the event");
-	assert_null(lfh_keyring_gen(n, "a", 2));
+	assert_null(lfh_keyring_gen(&n->rules, "a", 2));
 	lfh_buf_free(&env);
 	/* control: the same certificate 1 ms before its expiry is accepted */
 	env = cert_ev(h, "a", g2, h->nb + 4999, &cert);
 	ingest_ok(n, &env, "certificate carried just before its expiry");
-	assert_non_null(lfh_keyring_gen(n, "a", 2));
+	assert_non_null(lfh_keyring_gen(&n->rules, "a", 2));
 	lfh_buf_free(&env);
 	lfh_buf_free(&cert);
 	lfh_identity_free(g2);
@@ -155,7 +155,7 @@ static void test_cert_refused_envelope_not_signed_by_certified_key(void **state)
 	assert_refused(n, &env, "a", LFH_ECRYPTO, "CERT with the certified key id, other signature");
 	lfh_buf_free(&env);
 	sodium_memzero(&hybrid, sizeof hybrid);
-	assert_null(lfh_keyring_gen(n, "a", 2));
+	assert_null(lfh_keyring_gen(&n->rules, "a", 2));
 
 	lfh_buf_free(&cert);
 	lfh_identity_free(other);
@@ -174,7 +174,7 @@ static void test_cert_refused_other_hub(void **state)
 	cert = cert_bytes(&c, h->root_sk[A]);
 	env = cert_ev(h, "a", g2, h->nb, &cert);
 	assert_refused(h->node[B], &env, "a", LFH_EHUB, "certificate for another hub");
-	assert_null(lfh_keyring_gen(h->node[B], "a", 2));
+	assert_null(lfh_keyring_gen(&h->node[B]->rules, "a", 2));
 	lfh_buf_free(&env);
 	lfh_buf_free(&cert);
 	lfh_identity_free(g2);
@@ -188,8 +188,8 @@ static void test_cert_refused_agency_not_author(void **state)
 	lfh_buf env = cert_ev(h, "c", g2, h->nb, &cert); /* ... carried by c */
 
 	assert_refused(h->node[B], &env, "c", LFH_EPERM, "CERT by c carrying a's certificate");
-	assert_null(lfh_keyring_gen(h->node[B], "a", 2));
-	assert_null(lfh_keyring_gen(h->node[B], "c", 2));
+	assert_null(lfh_keyring_gen(&h->node[B]->rules, "a", 2));
+	assert_null(lfh_keyring_gen(&h->node[B]->rules, "c", 2));
 	lfh_buf_free(&env);
 	lfh_buf_free(&cert);
 	lfh_identity_free(g2);
@@ -205,7 +205,7 @@ static void test_cert_refused_equivocating_generation(void **state)
 	lfh_buf env = cert_ev(h, "a", g2b, h->nb + 1, &cert);
 
 	assert_refused(n, &env, "a", LFH_EEQUIV, "second certificate for generation 2");
-	assert_memory_equal(lfh_keyring_gen(n, "a", 2)->sign_pk, g2->pub.sign_pk, 32);
+	assert_memory_equal(lfh_keyring_gen(&n->rules, "a", 2)->sign_pk, g2->pub.sign_pk, 32);
 	assert_memory_equal(lfh_node_member(n, "a")->box_pk, g2->pub.box_pk, 32);
 	/* nor may the other keys sign */
 	lfh_buf_free(&env);
@@ -217,7 +217,7 @@ static void test_cert_refused_equivocating_generation(void **state)
 	cert = std_cert(h, A, 2, g2);
 	env = cert_ev(h, "a", g2, h->nb + 3, &cert);
 	ingest_ok(n, &env, "the same certificate again");
-	assert_memory_equal(lfh_keyring_gen(n, "a", 2)->sign_pk, g2->pub.sign_pk, 32);
+	assert_memory_equal(lfh_keyring_gen(&n->rules, "a", 2)->sign_pk, g2->pub.sign_pk, 32);
 	lfh_buf_free(&env);
 
 	lfh_buf_free(&cert);
@@ -261,13 +261,13 @@ static void test_cert_refused_reusing_a_known_key(void **state)
 	lfh_buf_free(&env);
 	lfh_buf_free(&cert);
 	sodium_memzero(&k, sizeof k);
-	assert_null(lfh_keyring_gen(n, "a", 3));
+	assert_null(lfh_keyring_gen(&n->rules, "a", 3));
 
 	/* control: generation 3 with fresh keys is accepted */
 	cert = std_cert(h, A, 3, g3);
 	env = cert_ev(h, "a", g3, h->nb + 100, &cert);
 	ingest_ok(n, &env, "generation 3 with fresh keys");
-	assert_non_null(lfh_keyring_gen(n, "a", 3));
+	assert_non_null(lfh_keyring_gen(&n->rules, "a", 3));
 	lfh_buf_free(&env);
 	lfh_buf_free(&cert);
 
@@ -305,7 +305,7 @@ static void test_cert_refused_reusing_a_known_key_in_another_role(void **state)
 	lfh_buf_free(&env);
 	lfh_buf_free(&cert);
 	sodium_memzero(&k, sizeof k);
-	assert_null(lfh_keyring_gen(n, "a", 2));
+	assert_null(lfh_keyring_gen(&n->rules, "a", 2));
 	lfh_identity_free(g2);
 }
 
@@ -345,8 +345,8 @@ static void test_revoke_rejects_old_key_from_effective(void **state)
 	env = revoke_ev(h, "a", g2, h->t + 1000, "a", 1, h->id[A]->pub.key_id, h->t, NULL);
 	ingest_ok(n, &env, "REVOKE of generation 1 by generation 2");
 	lfh_buf_free(&env);
-	assert_true(lfh_keyring_gen(n, "a", 1)->revoked_ms == h->t);
-	assert_true(lfh_keyring_until(n, lfh_keyring_gen(n, "a", 1)) == h->t);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms == h->t);
+	assert_true(lfh_keyring_until(&n->rules, lfh_keyring_gen(&n->rules, "a", 1)) == h->t);
 
 	/* stamped at or after the effective time: refused as revoked */
 	before = event_count(n);
@@ -462,8 +462,8 @@ static void test_revoke_refused_key_id_mismatch(void **state)
 	lfh_buf env = revoke_ev(h, "a", g2, h->t, "a", 1, g2->pub.key_id, h->t, NULL);
 
 	assert_refused(n, &env, "a", LFH_EKEYID, "revocation of generation 1 with another key id");
-	assert_true(lfh_keyring_gen(n, "a", 1)->revoked_ms == LFH_NEVER);
-	assert_true(lfh_keyring_gen(n, "a", 2)->revoked_ms == LFH_NEVER);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms == LFH_NEVER);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 2)->revoked_ms == LFH_NEVER);
 	lfh_buf_free(&env);
 	lfh_identity_free(g2);
 }
@@ -477,7 +477,7 @@ static void test_revoke_refused_older_revoking_newer(void **state)
 	lfh_buf env = revoke_ev(h, "a", h->id[A], h->t, "a", 2, g2->pub.key_id, h->t, NULL);
 
 	assert_refused(n, &env, "a", LFH_EPERM, "generation 1 revoking generation 2");
-	assert_true(lfh_keyring_gen(n, "a", 2)->revoked_ms == LFH_NEVER);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 2)->revoked_ms == LFH_NEVER);
 	lfh_buf_free(&env);
 	lfh_identity_free(g2);
 }
@@ -490,12 +490,12 @@ static void test_revoke_refused_self_revocation_reaching_back(void **state)
 	lfh_buf env = revoke_ev(h, "a", g2, h->t, "a", 2, g2->pub.key_id, h->t - 1, NULL);
 
 	assert_refused(n, &env, "a", LFH_EPERM, "generation 2 revoking itself from before");
-	assert_true(lfh_keyring_gen(n, "a", 2)->revoked_ms == LFH_NEVER);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 2)->revoked_ms == LFH_NEVER);
 	lfh_buf_free(&env);
 	/* control: from the revocation's own time on, a key may revoke itself */
 	env = revoke_ev(h, "a", g2, h->t, "a", 2, g2->pub.key_id, h->t, NULL);
 	ingest_ok(n, &env, "generation 2 revoking itself from now");
-	assert_true(lfh_keyring_gen(n, "a", 2)->revoked_ms == h->t);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 2)->revoked_ms == h->t);
 	lfh_buf_free(&env);
 	lfh_identity_free(g2);
 }
@@ -509,7 +509,7 @@ static void test_revoke_refused_from_another_agency(void **state)
 	lfh_buf env = revoke_ev(h, "c", h->id[C], h->t, "a", 1, h->id[A]->pub.key_id, h->t, NULL);
 
 	assert_refused(n, &env, "c", LFH_EPERM, "c revoking a's key");
-	assert_true(lfh_keyring_gen(n, "a", 1)->revoked_ms == LFH_NEVER);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms == LFH_NEVER);
 	lfh_buf_free(&env);
 	lfh_identity_free(g2);
 }
@@ -526,17 +526,17 @@ static void test_revoke_earliest_effective_wins(void **state)
 	env = revoke_ev(h, "a", g2, h->t + 6000, "a", 1, kid1, h->t + 5000, NULL);
 	ingest_ok(n, &env, "first revocation, effective T+5s");
 	lfh_buf_free(&env);
-	assert_true(lfh_keyring_gen(n, "a", 1)->revoked_ms == h->t + 5000);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms == h->t + 5000);
 	/* an earlier effective time replaces it */
 	env = revoke_ev(h, "a", g2, h->t + 7000, "a", 1, kid1, h->t, NULL);
 	ingest_ok(n, &env, "second revocation, effective T");
 	lfh_buf_free(&env);
-	assert_true(lfh_keyring_gen(n, "a", 1)->revoked_ms == h->t);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms == h->t);
 	/* a later one does not */
 	env = revoke_ev(h, "a", g2, h->t + 8000, "a", 1, kid1, h->t + 3000, NULL);
 	ingest_ok(n, &env, "third revocation, effective T+3s");
 	lfh_buf_free(&env);
-	assert_true(lfh_keyring_gen(n, "a", 1)->revoked_ms == h->t);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms == h->t);
 	/* so an event between the two effective times is refused */
 	env = data_ev(h, h->id[A], h->t + 1000, NULL);
 	assert_int_equal(ingest(n, &env, "a", &err), LFH_EKEYID);
@@ -545,8 +545,8 @@ static void test_revoke_earliest_effective_wins(void **state)
 	/* the same after a restart (the tables hold the earliest) */
 	reopen_node(h, B);
 	n = h->node[B];
-	assert_non_null(lfh_keyring_gen(n, "a", 2));
-	assert_true(lfh_keyring_gen(n, "a", 1)->revoked_ms == h->t);
+	assert_non_null(lfh_keyring_gen(&n->rules, "a", 2));
+	assert_true(lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms == h->t);
 	lfh_identity_free(g2);
 }
 
@@ -563,10 +563,10 @@ static void test_keyring_survives_restart(void **state)
 	lfh_buf_free(&env);
 	reopen_node(h, B);
 	n = h->node[B];
-	assert_non_null(g = lfh_keyring_gen(n, "a", 2));
+	assert_non_null(g = lfh_keyring_gen(&n->rules, "a", 2));
 	assert_memory_equal(g->sign_pk, g2->pub.sign_pk, 32);
 	assert_true(g->not_before_ms == h->nb && g->grace_ms == GRACE && g->not_after_ms == h->na);
-	assert_true(lfh_keyring_gen(n, "a", 1)->revoked_ms == h->t);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms == h->t);
 	assert_memory_equal(lfh_node_member(n, "a")->box_pk, g2->pub.box_pk, 32);
 	env = data_ev(h, h->id[A], h->t, NULL);
 	assert_int_equal(ingest(n, &env, "a", &err), LFH_EKEYID);
@@ -584,7 +584,7 @@ static void ingest_aborted(lfh_node *n, const lfh_buf *env)
 	lfh_ingest_result r;
 	lfh_err err = { 0 };
 	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
-	if (lfh_node_ingest(n, t, env->data, env->len, "a", &r, &err) != 0)
+	if (lfh_ingest(n, t, env->data, env->len, "a", &r, &err) != 0)
 		fail_msg("ingest before abort: %s", err.msg);
 	lfh_txn_abort(t);
 }
@@ -609,11 +609,11 @@ static void test_cert_after_aborted_txn_survives_restart(void **state)
 
 	ingest_aborted(n, &cenv);
 	ingest_ok(n, &cenv, "CERT again after an aborted transaction");
-	assert_non_null(lfh_keyring_gen(n, "a", 2));
+	assert_non_null(lfh_keyring_gen(&n->rules, "a", 2));
 
 	reopen_node(h, B);
 	n = h->node[B];
-	if (!lfh_keyring_gen(n, "a", 2))
+	if (!lfh_keyring_gen(&n->rules, "a", 2))
 		fail_msg("generation 2 of a, whose CERT event is stored, is unknown after a restart");
 	env = data_ev(h, g2, h->nb + 1000, NULL);
 	rc = ingest(n, &env, "a", &err);
@@ -643,12 +643,12 @@ static void test_revoke_after_aborted_txn_survives_restart(void **state)
 	lfh_buf_free(&env);
 	ingest_aborted(n, &renv);
 	ingest_ok(n, &renv, "REVOKE again after an aborted transaction");
-	assert_true(lfh_keyring_gen(n, "a", 1)->revoked_ms == h->t);
+	assert_true(lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms == h->t);
 	kept = has_event(n, late);
 
 	reopen_node(h, B);
 	n = h->node[B];
-	lost = lfh_keyring_gen(n, "a", 1)->revoked_ms != h->t;
+	lost = lfh_keyring_gen(&n->rules, "a", 1)->revoked_ms != h->t;
 	env = data_ev(h, h->id[A], h->t + 20, NULL);
 	rc = ingest(n, &env, "a", &err);
 	lfh_buf_free(&env);
@@ -682,7 +682,7 @@ static void test_batch_event_before_its_cert_stored(void **state)
 		fail_msg("batch [event, CERT]: %d (%s), %d (%s)", status[0], errs[0].msg, status[1],
 			 errs[1].msg);
 	assert_true(has_event(n, id));
-	assert_non_null(lfh_keyring_gen(n, "a", 2));
+	assert_non_null(lfh_keyring_gen(&n->rules, "a", 2));
 	assert_int_equal(event_count(n), 2);
 	lfh_buf_free(&envs[0]);
 	lfh_buf_free(&envs[1]);

@@ -20,7 +20,7 @@ static size_t served_types(lfh_node *n, const char *peer, uint64_t after, uint32
 
 	assert_non_null(m);
 	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	assert_int_equal(lfh_node_serve_pull(n, t, peer, after, max, &b, &err), 0);
+	assert_int_equal(lfh_serve_pull(n, t, peer, after, max, &b, &err), 0);
 	lfh_txn_abort(t);
 	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
 	assert_int_equal(m->type, LFH_MSG_BATCH);
@@ -106,7 +106,7 @@ static void test_serve_pull_small_max_makes_progress(void **state)
 		lfh_buf b = { 0 };
 		lfh_err err = { 0 };
 		assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-		assert_int_equal(lfh_node_serve_pull(n, t, "c", cursor, 1, &b, &err), 0);
+		assert_int_equal(lfh_serve_pull(n, t, "c", cursor, 1, &b, &err), 0);
 		lfh_txn_abort(t);
 		assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
 		assert_true(m->nevents <= 1);
@@ -164,22 +164,22 @@ static void test_transport_switches_after_grace(void **state)
 	const lfh_keygen *g;
 
 	/* before any rotation: generation 1, and no other key */
-	assert_non_null(g = lfh_keyring_transport(n, "a", h->nb));
+	assert_non_null(g = lfh_keyring_transport(&n->rules, "a", h->nb));
 	assert_int_equal(g->generation, 1);
-	assert_true(lfh_keyring_curve_allowed(n, "a", c1, h->nb));
-	assert_false(lfh_keyring_curve_allowed(n, "a", h->id[C]->pub.curve_pk, h->nb));
+	assert_true(lfh_keyring_curve_allowed(&n->rules, "a", c1, h->nb));
+	assert_false(lfh_keyring_curve_allowed(&n->rules, "a", h->id[C]->pub.curve_pk, h->nb));
 
 	g2 = certify_gen2(h, n);
-	assert_int_equal(lfh_keyring_transport(n, "a", h->sw - 1)->generation, 1);
-	assert_int_equal(lfh_keyring_transport(n, "a", h->sw)->generation, 2);
-	assert_int_equal(lfh_keyring_transport(n, "a", h->na - 1)->generation, 2);
+	assert_int_equal(lfh_keyring_transport(&n->rules, "a", h->sw - 1)->generation, 1);
+	assert_int_equal(lfh_keyring_transport(&n->rules, "a", h->sw)->generation, 2);
+	assert_int_equal(lfh_keyring_transport(&n->rules, "a", h->na - 1)->generation, 2);
 	/* the old curve key until the switch, the new one from issue on */
-	assert_true(lfh_keyring_curve_allowed(n, "a", c1, h->sw - 1));
-	assert_false(lfh_keyring_curve_allowed(n, "a", c1, h->sw));
-	assert_true(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->sw - 1));
-	assert_true(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->sw));
+	assert_true(lfh_keyring_curve_allowed(&n->rules, "a", c1, h->sw - 1));
+	assert_false(lfh_keyring_curve_allowed(&n->rules, "a", c1, h->sw));
+	assert_true(lfh_keyring_curve_allowed(&n->rules, "a", g2->pub.curve_pk, h->sw - 1));
+	assert_true(lfh_keyring_curve_allowed(&n->rules, "a", g2->pub.curve_pk, h->sw));
 	/* a's keys are not c's */
-	assert_false(lfh_keyring_curve_allowed(n, "c", g2->pub.curve_pk, h->sw));
+	assert_false(lfh_keyring_curve_allowed(&n->rules, "c", g2->pub.curve_pk, h->sw));
 	lfh_identity_free(g2);
 }
 
@@ -195,19 +195,19 @@ static void test_transport_refuses_revoked_generation(void **state)
 	lfh_buf_free(&env);
 	/* T is before the switch: generation 1 would still carry transport but for the revocation */
 	assert_true(h->t < h->sw);
-	assert_true(lfh_keyring_curve_allowed(n, "a", c1, h->t - 1));
-	assert_false(lfh_keyring_curve_allowed(n, "a", c1, h->t));
-	assert_false(lfh_keyring_curve_allowed(n, "a", c1, h->sw - 1));
-	assert_non_null(lfh_keyring_transport(n, "a", h->t));
-	assert_int_not_equal(lfh_keyring_transport(n, "a", h->t)->generation, 1);
-	assert_true(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->t));
+	assert_true(lfh_keyring_curve_allowed(&n->rules, "a", c1, h->t - 1));
+	assert_false(lfh_keyring_curve_allowed(&n->rules, "a", c1, h->t));
+	assert_false(lfh_keyring_curve_allowed(&n->rules, "a", c1, h->sw - 1));
+	assert_non_null(lfh_keyring_transport(&n->rules, "a", h->t));
+	assert_int_not_equal(lfh_keyring_transport(&n->rules, "a", h->t)->generation, 1);
+	assert_true(lfh_keyring_curve_allowed(&n->rules, "a", g2->pub.curve_pk, h->t));
 
 	/* generation 2 revoking itself: its key goes too, from the effective time */
 	env = revoke_ev(h, "a", g2, h->sw + 1000, "a", 2, g2->pub.key_id, h->sw + 5000, NULL);
 	ingest_ok(n, &env, "REVOKE of generation 2 by itself");
 	lfh_buf_free(&env);
-	assert_true(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->sw + 4999));
-	assert_false(lfh_keyring_curve_allowed(n, "a", g2->pub.curve_pk, h->sw + 5000));
+	assert_true(lfh_keyring_curve_allowed(&n->rules, "a", g2->pub.curve_pk, h->sw + 4999));
+	assert_false(lfh_keyring_curve_allowed(&n->rules, "a", g2->pub.curve_pk, h->sw + 5000));
 	lfh_identity_free(g2);
 }
 
@@ -292,7 +292,7 @@ static void test_sharing_epoch_rotation(void **state)
 	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), 0);
 
 	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_policy_rotate_sharing(a, t, "test", &epoch, &err), 0);
+	assert_int_equal(lfh_node_rotate_sharing(a, t, "test", &epoch, &err), 0);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
 	assert_int_equal(epoch, 1);
 	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), 1);
@@ -320,7 +320,7 @@ static void test_sharing_epoch_rotation(void **state)
 
 	/* a second rotation: epoch 2 */
 	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_policy_rotate_sharing(a, t, "test", &epoch, &err), 0);
+	assert_int_equal(lfh_node_rotate_sharing(a, t, "test", &epoch, &err), 0);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
 	assert_int_equal(epoch, 2);
 	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), 2);
@@ -339,18 +339,18 @@ static void test_sharing_epoch_schedule(void **state)
 	a->cfg.sharing_rotate_days = 2;
 	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
 	assert_int_equal(lfh_store_meta_put(t, LFH_META_SHARING_EPOCH_MS, t0, &err), 0);
-	assert_int_equal(lfh_policy_sharing_schedule(a, t, t0 + 2 * day - 1, &err), 0);
+	assert_int_equal(lfh_node_sharing_schedule(a, t, t0 + 2 * day - 1, &err), 0);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
 	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), e0); /* not yet */
 
 	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_policy_sharing_schedule(a, t, t0 + 2 * day, &err), 0);
+	assert_int_equal(lfh_node_sharing_schedule(a, t, t0 + 2 * day, &err), 0);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
 	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), e0 + 1);
 
 	a->cfg.sharing_rotate_days = 0; /* never on schedule */
 	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_policy_sharing_schedule(a, t, t0 + 400 * day, &err), 0);
+	assert_int_equal(lfh_node_sharing_schedule(a, t, t0 + 400 * day, &err), 0);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
 	assert_int_equal(meta(a, LFH_META_SHARING_EPOCH), e0 + 1);
 }
@@ -427,7 +427,7 @@ static void test_open_loads_gen2_and_publishes_cert(void **state)
 	assert_int_equal(event_count(a), before + 1);
 	assert_int_equal(own_certs(a, kid), 1);
 	assert_memory_equal(kid, g2->pub.key_id, LFH_KEYID_LEN);
-	assert_non_null(g = lfh_keyring_gen(a, "a", 2));
+	assert_non_null(g = lfh_keyring_gen(&a->rules, "a", 2));
 	assert_memory_equal(g->sign_pk, g2->pub.sign_pk, 32);
 
 	/* a second open publishes nothing more */
@@ -440,7 +440,7 @@ static void test_open_loads_gen2_and_publishes_cert(void **state)
 	/* the peers learn the generation from it */
 	assert_int_equal(pull(a, h->node[B], &rej), 1);
 	assert_int_equal(rej, 0);
-	assert_non_null(g = lfh_keyring_gen(h->node[B], "a", 2));
+	assert_non_null(g = lfh_keyring_gen(&h->node[B]->rules, "a", 2));
 	assert_memory_equal(g->sign_pk, g2->pub.sign_pk, 32);
 	assert_memory_equal(lfh_node_member(h->node[B], "a")->box_pk, g2->pub.box_pk, 32);
 

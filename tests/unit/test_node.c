@@ -14,9 +14,12 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "lfh/ingest.h"
 #include "lfh/node.h"
+#include "lfh/serve.h"
 #include "lfh/sharing.h"
 #include "lfh/wire.h"
+#include "lfh/write.h"
 
 #include "node_helpers.h"
 
@@ -112,12 +115,12 @@ static int replicate(lfh_node *from, lfh_node *to, int *rejected)
 
 	*rejected = 0;
 	assert_int_equal(lfh_txn_begin(from->store, 0, &rt, &err), 0);
-	assert_int_equal(lfh_node_serve_pull(from, rt, to->cfg.agency, 0, LFH_BATCH_MAX, &b, &err), 0);
+	assert_int_equal(lfh_serve_pull(from, rt, to->cfg.agency, 0, LFH_BATCH_MAX, &b, &err), 0);
 	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
 	assert_int_equal(lfh_txn_begin(to->store, 1, &wt, &err), 0);
 	for (size_t i = 0; i < m->nevents; i++) {
 		lfh_ingest_result r;
-		int rc = lfh_node_ingest(to, wt, m->ev[i], m->evlen[i], from->cfg.agency, &r, &err);
+		int rc = lfh_ingest(to, wt, m->ev[i], m->evlen[i], from->cfg.agency, &r, &err);
 		if (rc)
 			(*rejected)++;
 		else
@@ -189,7 +192,7 @@ static int ingest_raw(lfh_node *n, const uint8_t *raw, size_t len, lfh_err *err)
 	lfh_ingest_result r;
 	int rc;
 	assert_int_equal(lfh_txn_begin(n->store, 1, &t, err), 0);
-	rc = lfh_node_ingest(n, t, raw, len, "police", &r, err);
+	rc = lfh_ingest(n, t, raw, len, "police", &r, err);
 	lfh_txn_abort(t);
 	return rc;
 }
@@ -300,29 +303,29 @@ static void test_gap_detected_and_filled(void **state)
 	lfh_buf b = { 0 };
 	lfh_msg *m = malloc(sizeof *m);
 	assert_int_equal(lfh_txn_begin(h->node[0]->store, 0, &rt, &err), 0);
-	assert_int_equal(lfh_node_serve_pull(h->node[0], rt, "housing", 0, LFH_BATCH_MAX, &b, &err), 0);
+	assert_int_equal(lfh_serve_pull(h->node[0], rt, "housing", 0, LFH_BATCH_MAX, &b, &err), 0);
 	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
 	assert_int_equal(m->nevents, 6);
 	assert_int_equal(lfh_txn_begin(h->node[1]->store, 1, &t, &err), 0);
 	lfh_ingest_result ir;
-	assert_int_equal(lfh_node_ingest(h->node[1], t, m->ev[4], m->evlen[4], "police", &ir, &err), 0);
-	assert_int_equal(lfh_node_ingest(h->node[1], t, e3.data, e3.len, "police", &ir, &err), 0);
-	assert_int_equal(lfh_node_gaps(h->node[1], t, "police", &first, &highest, &missing, &err), 0);
+	assert_int_equal(lfh_ingest(h->node[1], t, m->ev[4], m->evlen[4], "police", &ir, &err), 0);
+	assert_int_equal(lfh_ingest(h->node[1], t, e3.data, e3.len, "police", &ir, &err), 0);
+	assert_int_equal(lfh_ingest_gaps(h->node[1], t, "police", &first, &highest, &missing, &err), 0);
 	assert_int_equal(first, 1);
 	assert_int_equal(highest, 6);
 	assert_int_equal(missing, 4);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
 	/* FETCH the missing slots and the gap closes */
 	lfh_buf_reset(&b);
-	assert_int_equal(lfh_node_serve_fetch(h->node[0], rt, "housing", "police", first, highest, &b,
+	assert_int_equal(lfh_serve_fetch(h->node[0], rt, "housing", "police", first, highest, &b,
 					      &err), 0);
 	assert_int_equal(lfh_msg_decode(b.data, b.len, m, &err), 0);
 	assert_int_equal(m->type, LFH_MSG_FETCHED);
 	assert_int_equal(lfh_txn_begin(h->node[1]->store, 1, &t, &err), 0);
 	for (size_t i = 0; i < m->nevents; i++)
-		assert_int_equal(lfh_node_ingest(h->node[1], t, m->ev[i], m->evlen[i], "police", &ir,
+		assert_int_equal(lfh_ingest(h->node[1], t, m->ev[i], m->evlen[i], "police", &ir,
 						 &err), 0);
-	assert_int_equal(lfh_node_gaps(h->node[1], t, "police", &first, &highest, &missing, &err), 0);
+	assert_int_equal(lfh_ingest_gaps(h->node[1], t, "police", &first, &highest, &missing, &err), 0);
 	assert_int_equal(missing, 0);
 	assert_int_equal(first, 7);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);

@@ -21,13 +21,16 @@
 #include <sodium.h>
 
 #include "lfh/hlc.h"
+#include "lfh/ingest.h"
 #include "lfh/isa.h"
 #include "lfh/isa_text.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
 #include "lfh/policy.h"
+#include "lfh/serve.h"
 #include "lfh/sharing.h"
 #include "lfh/wire.h"
+#include "lfh/write.h"
 
 #include "node_helpers.h"
 
@@ -124,8 +127,8 @@ static int setup(void **state)
 		open_node(h, i);
 	/* one hub: every node derived the same hub id from the genesis ISA */
 	for (int i = 1; i < NAG; i++)
-		assert_memory_equal(h->node[i]->hub_id, h->node[POLICE]->hub_id, 32);
-	assert_int_equal(h->node[POLICE]->isa->version, 1);
+		assert_memory_equal(h->node[i]->rules.hub_id, h->node[POLICE]->rules.hub_id, 32);
+	assert_int_equal(h->node[POLICE]->rules.isa->version, 1);
 	*state = h;
 	return 0;
 }
@@ -216,7 +219,7 @@ static int push(lfh_node *n, const uint8_t *raw, size_t len, const char *from, l
 	lfh_ingest_result r;
 	int rc;
 	assert_int_equal(lfh_txn_begin(n->store, 1, &t, err), 0);
-	rc = lfh_node_ingest(n, t, raw, len, from, &r, err);
+	rc = lfh_ingest(n, t, raw, len, from, &r, err);
 	assert_int_equal(lfh_txn_commit(t, NULL), 0);
 	return rc;
 }
@@ -331,7 +334,7 @@ static void test_forged_events_rejected(void **state)
 	lfh_identity *police, *fire;
 	lfh_err err = { 0 };
 	char kd[LFH_PATH_MAX];
-	const uint8_t *hub_id = h->node[POLICE]->hub_id;
+	const uint8_t *hub_id = h->node[POLICE]->rules.hub_id;
 	lfh_buf env;
 	uint64_t fresh = 0;
 
@@ -542,23 +545,23 @@ static void test_isa_adopted_when_all_signed(void **state)
 	int rej;
 
 	assert_non_null(isa);
-	memcpy(hub_before, police->hub_id, 32);
-	lfh_hex(prev, police->isa_hash, 32);
+	memcpy(hub_before, police->rules.hub_id, 32);
+	lfh_hex(prev, police->rules.isa_hash, 32);
 	snprintf(path, sizeof path, "%s/v2.isa", h->dir);
 	write_isa(h, path, 2, prev, finance_category);
 
 	/* a proposal naming the wrong predecessor is refused */
-	memcpy(flipped, police->isa_hash, 32);
+	memcpy(flipped, police->rules.isa_hash, 32);
 	flipped[0] ^= 1;
 	lfh_hex(prev, flipped, 32);
 	snprintf(bad, sizeof bad, "%s/v2-bad-prev.isa", h->dir);
 	write_isa(h, bad, 2, prev, finance_category);
-	assert_int_equal(lfh_policy_parse_next(police, bad, isa, &bytes, hash, &err), LFH_EINVAL);
+	assert_int_equal(lfh_policy_parse_next(&police->rules, bad, isa, &bytes, hash, &err), LFH_EINVAL);
 	assert_non_null(strstr(err.msg, "prev"));
 	lfh_buf_reset(&bytes);
 
 	/* police proposes version 2 */
-	assert_int_equal(lfh_policy_parse_next(police, path, isa, &bytes, hash, &err), 0);
+	assert_int_equal(lfh_policy_parse_next(&police->rules, path, isa, &bytes, hash, &err), 0);
 	assert_int_equal(isa->version, 2);
 	assert_int_equal(lfh_txn_begin(police->store, 1, &t, &err), 0);
 	assert_int_equal(lfh_node_write_plain(police, t, no_case, LFH_EV_ISA_PROPOSE, "isa", NULL, 0,
@@ -568,40 +571,40 @@ static void test_isa_adopted_when_all_signed(void **state)
 	for (int i = 1; i < NAG; i++) {
 		assert_int_equal(pull(police, h->node[i], &rej), 1);
 		assert_int_equal(rej, 0);
-		assert_int_equal(h->node[i]->isa->version, 1);
+		assert_int_equal(h->node[i]->rules.isa->version, 1);
 	}
 
 	/* police, council, housing and health sign: police collects them, still version 1 */
 	sign_isa(police, hash, &sig);
-	assert_int_equal(police->isa->version, 1);
+	assert_int_equal(police->rules.isa->version, 1);
 	for (int i = COUNCIL; i <= HEALTH; i++) {
 		sign_isa(h->node[i], hash, &sig);
 		assert_int_equal(pull(h->node[i], police, &rej), 1);
 		assert_int_equal(rej, 0);
-		assert_int_equal(police->isa->version, 1);
+		assert_int_equal(police->rules.isa->version, 1);
 		/* probation collects them too */
 		assert_int_equal(pull(h->node[i], probation, &rej), 1);
-		assert_int_equal(probation->isa->version, 1);
+		assert_int_equal(probation->rules.isa->version, 1);
 	}
 	assert_int_equal(pull(police, probation, &rej), 1); /* police's own signature */
-	assert_int_equal(probation->isa->version, 1);
-	assert_null(lfh_isa_category_find(police->isa, "finance"));
+	assert_int_equal(probation->rules.isa->version, 1);
+	assert_null(lfh_isa_category_find(police->rules.isa, "finance"));
 
 	/* the fifth signature: probation adopts on writing it, police on receiving it */
 	sign_isa(probation, hash, &sig);
-	assert_int_equal(probation->isa->version, 2);
-	assert_memory_equal(probation->isa_hash, hash, 32);
+	assert_int_equal(probation->rules.isa->version, 2);
+	assert_memory_equal(probation->rules.isa_hash, hash, 32);
 	assert_int_equal(pull(probation, police, &rej), 1);
 	assert_int_equal(rej, 0);
-	assert_int_equal(police->isa->version, 2);
-	assert_memory_equal(police->isa_hash, hash, 32);
-	assert_non_null(lfh_isa_category_find(police->isa, "finance"));
+	assert_int_equal(police->rules.isa->version, 2);
+	assert_memory_equal(police->rules.isa_hash, hash, 32);
+	assert_non_null(lfh_isa_category_find(police->rules.isa, "finance"));
 	/* the hub id stays the genesis hash */
-	assert_memory_equal(police->hub_id, hub_before, 32);
+	assert_memory_equal(police->rules.hub_id, hub_before, 32);
 
 	/* the adopted version is no longer "next" */
 	lfh_buf_reset(&bytes);
-	assert_int_equal(lfh_policy_parse_next(police, path, isa, &bytes, hash, &err), LFH_EINVAL);
+	assert_int_equal(lfh_policy_parse_next(&police->rules, path, isa, &bytes, hash, &err), LFH_EINVAL);
 
 	/* the new category is usable between nodes that adopted it */
 	uint8_t case_id[LFH_CASE_LEN];
@@ -617,8 +620,8 @@ static void test_isa_adopted_when_all_signed(void **state)
 	lfh_node_close(police);
 	h->node[POLICE] = NULL;
 	open_node(h, POLICE);
-	assert_int_equal(h->node[POLICE]->isa->version, 2);
-	assert_memory_equal(h->node[POLICE]->isa_hash, hash, 32);
+	assert_int_equal(h->node[POLICE]->rules.isa->version, 2);
+	assert_memory_equal(h->node[POLICE]->rules.isa_hash, hash, 32);
 
 	lfh_buf_free(&bytes);
 	free(isa);

@@ -1,6 +1,6 @@
 /*
- * node.c - the node's core: opening it, and writing our own events
- * (receiving: node/ingest.c; serving peers: node/serve.c).
+ * write.c - writing our own events (include/lfh/write.h), and applying any
+ * newly stored event, ours or received, to the case index and the rules.
  *
  * Invariants this file keeps:
  *  - Our own events are written with per-author seq and per-(author,
@@ -13,6 +13,8 @@
  *  - Case metadata in `cases` holds only non-secret fields (lead agency,
  *    first/last HLC, event count); everything readable comes from
  *    decrypting events, so shredding keys shreds the case.
+ *  - What the rules cause when an event is applied (lfh_effects) is carried
+ *    out here, in the same transaction: the rules never write events.
  *
  * Meta counters: "seq" (our last author seq), "ctr:<agency>" (our last
  * counter to a recipient), "seen:<author>" (highest counter an author used
@@ -25,134 +27,12 @@
 #include <sodium.h>
 
 #include "lfh/hlc.h"
-#include "lfh/log.h"
-#include "lfh/node.h"
-#include "lfh/generation.h"
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
+#include "lfh/membership.h"
 #include "lfh/policy.h"
-#include "lfh/risk.h"
 #include "lfh/sharing.h"
-
-#include "node_int.h"
-
-void lfh_node_meta_name(char out[META_NAME_MAX], const char *prefix, const char *agency)
-{
-	snprintf(out, META_NAME_MAX, "%s:%s", prefix, agency);
-}
-
-/* Without an ISA: the members are we and the configured peers (provisional hub id). */
-static int members_from_config(lfh_node *n, lfh_err *err)
-{
-	n->members[0] = n->id->pub;
-	for (size_t i = 0; i < n->cfg.npeers; i++)
-		n->members[i + 1] = n->cfg.peers[i].pub;
-	n->nmembers = n->cfg.npeers + 1;
-	return lfh_hub_id(n->cfg.hub, n->members, n->nmembers, n->hub_id, err);
-}
-
-int lfh_node_load_keys(lfh_node *n, lfh_err *err)
-{
-	lfh_txn *t = NULL;
-	int rc = lfh_txn_begin(n->store, 0, &t, err);
-
-	if (!rc)
-		rc = lfh_keyring_load(n, t, err);
-	lfh_txn_abort(t);
-	return rc;
-}
-
-void lfh_node_reload_keys(lfh_node *n)
-{
-	lfh_err err = { 0 };
-	if (lfh_node_load_keys(n, &err))
-		log_error("reloading key generations: %s", err.msg);
-}
-
-/*
- * Our newest generation's certificate must be known to the hub: it is
- * published here if a rotation stopped between saving the keys and
- * storing the CERT event.
- */
-static int publish_missing_cert(lfh_node *n, const lfh_buf *cert, lfh_err *err)
-{
-	lfh_write_result res;
-	lfh_txn *t = NULL;
-	int rc;
-
-	if (n->gen == 1 || n->removed || lfh_keyring_gen(n, n->cfg.agency, n->gen))
-		return 0;
-	log_warn("publishing the certificate of our key generation %u", n->gen);
-	rc = lfh_txn_begin(n->store, 1, &t, err);
-	if (!rc)
-		rc = lfh_node_publish_cert(n, t, cert->data, cert->len, &res, err);
-	if (!rc)
-		return lfh_txn_commit(t, err);
-	lfh_txn_abort(t);
-	return rc;
-}
-
-int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
-{
-	lfh_node *n = calloc(1, sizeof *n);
-	lfh_buf cert = { 0 };
-	int rc;
-
-	if (!n)
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	n->cfg = *cfg;
-	rc = lfh_gen_open(cfg->key_dir, &n->id, &n->gen, &n->prev_id, &cert, err);
-	if (rc)
-		goto fail;
-	if (strcmp(n->id->pub.agency, cfg->agency) != 0) {
-		rc = lfh_err_set(err, LFH_ECONFIG, "key_dir %s holds keys of agency '%s', not '%s'",
-				 cfg->key_dir, n->id->pub.agency, cfg->agency);
-		goto fail;
-	}
-	if (!cfg->isa_path[0] && n->gen > 1) {
-		rc = lfh_err_set(err, LFH_ECONFIG, "key_dir %s holds key generation %u, but key "
-				 "generations need an ISA (config: isa =)", cfg->key_dir, n->gen);
-		goto fail;
-	}
-	if (!cfg->isa_path[0] && (rc = members_from_config(n, err)))
-		goto fail;
-	if (!(n->risk = malloc(sizeof *n->risk))) {
-		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
-		goto fail;
-	}
-	lfh_risk_default(n->risk);
-	if (cfg->risk_path[0] && (rc = lfh_risk_load(cfg->risk_path, n->risk, err)))
-		goto fail;
-	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
-	if (!rc)
-		rc = cfg->isa_path[0] ? lfh_policy_open(n, err) : lfh_node_load_keys(n, err);
-	if (!rc)
-		rc = publish_missing_cert(n, &cert, err);
-	if (rc)
-		goto fail;
-	lfh_buf_free(&cert);
-	*out = n;
-	return 0;
-fail:
-	lfh_buf_free(&cert);
-	lfh_node_close(n);
-	return rc;
-}
-
-void lfh_node_close(lfh_node *n)
-{
-	if (!n)
-		return;
-	if (n->store)
-		lfh_store_close(n->store);
-	lfh_identity_free(n->id);
-	lfh_identity_free(n->prev_id);
-	lfh_identity_free(n->older_id);
-	lfh_policy_close(n);
-	lfh_keyring_free(n);
-	free(n->risk);
-	free(n);
-}
+#include "lfh/write.h"
 
 int lfh_node_publish_cert(lfh_node *n, lfh_txn *t, const uint8_t *cert, size_t len,
 			  lfh_write_result *res, lfh_err *err)
@@ -160,35 +40,6 @@ int lfh_node_publish_cert(lfh_node *n, lfh_txn *t, const uint8_t *cert, size_t l
 	static const uint8_t no_case[LFH_CASE_LEN];
 	return lfh_node_write_plain(n, t, no_case, LFH_EV_CERT, LFH_KEYS_CATEGORY, NULL, 0, cert,
 				    len, res, err);
-}
-
-const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen)
-{
-	lfh_identity *id = NULL;
-	lfh_err err = { 0 };
-	const lfh_keygen *g = lfh_keyring_gen(n, n->cfg.agency, gen);
-
-	if (gen == n->gen || !g)
-		return n->id;
-	if (n->prev_id && sodium_memcmp(n->prev_id->pub.sign_pk, g->sign_pk, 32) == 0)
-		return n->prev_id;
-	if (n->older_id && sodium_memcmp(n->older_id->pub.sign_pk, g->sign_pk, 32) == 0)
-		return n->older_id;
-	if (lfh_gen_load(n->cfg.key_dir, gen, &id, &err)) {
-		log_warn("our key generation %u: %s", gen, err.msg);
-		return n->id;
-	}
-	lfh_identity_free(n->older_id);
-	n->older_id = id;
-	return id;
-}
-
-const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency)
-{
-	for (size_t i = 0; i < n->nmembers; i++)
-		if (strcmp(n->members[i].agency, agency) == 0)
-			return &n->members[i];
-	return NULL;
 }
 
 static int cmp_rcpt(const void *a, const void *b)
@@ -206,7 +57,7 @@ static int policy_recipients(lfh_node *n, lfh_txn *t, const char *const *to, siz
 
 	if (to && ev->type != LFH_EV_REFERRAL && ev->type != LFH_EV_JOIN)
 		return lfh_err_set(err, LFH_EINVAL, "under an ISA only a referral names its recipients");
-	rc = lfh_policy_recipients(n, t, ev->case_id, ev->type, ev->category, to, nto, out, &k, err);
+	rc = lfh_policy_recipients(&n->rules, t, ev->case_id, ev->type, ev->category, to, nto, out, &k, err);
 	if (rc)
 		return rc;
 	if (k == 0)
@@ -223,7 +74,7 @@ static int policy_recipients(lfh_node *n, lfh_txn *t, const char *const *to, siz
 static int resolve_recipients(lfh_node *n, lfh_txn *t, const char *const *to, size_t nto,
 			      lfh_event *ev, lfh_err *err)
 {
-	if (n->isa)
+	if (n->rules.isa)
 		return policy_recipients(n, t, to, nto, ev, err);
 	ev->nrcpt = 0;
 	for (size_t i = 0; i < nto; i++) {
@@ -249,7 +100,7 @@ static int resolve_recipients(lfh_node *n, lfh_txn *t, const char *const *to, si
 }
 
 /* Update the non-secret case index after storing a new event of the case. */
-int lfh_node_index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
+static int index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
 	lfh_record r = { 0 };
 	uint64_t count = 0, first = 0, last = 0;
@@ -283,14 +134,14 @@ int lfh_node_index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
 /* Fill the author-side header fields of ev: seq, hlc, counters, key id. */
 static int stamp_event(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 {
-	char name[META_NAME_MAX];
+	char name[LFH_META_NAME_BUF];
 	uint64_t seq, last_hlc;
 	int rc;
 
-	memcpy(ev->hub, n->hub_id, 32);
+	memcpy(ev->hub, n->rules.hub_id, 32);
 	snprintf(ev->author, sizeof ev->author, "%s", n->id->pub.agency);
 	memcpy(ev->key_id, n->id->pub.key_id, LFH_KEYID_LEN);
-	ev->isa_version = n->isa ? n->isa->version : 0;
+	ev->isa_version = n->rules.isa ? n->rules.isa->version : 0;
 	if ((rc = lfh_store_meta_get(t, "seq", &seq, err)))
 		return rc;
 	ev->seq = seq + 1;
@@ -301,7 +152,7 @@ static int stamp_event(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 	ev->hlc = lfh_hlc_next(last_hlc);
 	for (uint32_t i = 0; i < ev->nrcpt; i++) {
 		uint64_t c;
-		lfh_node_meta_name(name, "ctr", ev->rcpt[i].agency);
+		lfh_store_meta_name(name, "ctr", ev->rcpt[i].agency);
 		if ((rc = lfh_store_meta_get(t, name, &c, err)))
 			return rc;
 		ev->rcpt[i].ctr = c + 1;
@@ -312,13 +163,13 @@ static int stamp_event(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 /* Persist the counters stamp_event used, once the event is stored. */
 static int commit_stamp(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
-	char name[META_NAME_MAX];
+	char name[LFH_META_NAME_BUF];
 	int rc = lfh_store_meta_put(t, "seq", ev->seq, err);
 
 	if (!rc)
 		rc = lfh_store_meta_put(t, "hlc", ev->hlc, err);
 	for (uint32_t i = 0; rc == 0 && i < ev->nrcpt; i++) {
-		lfh_node_meta_name(name, "ctr", ev->rcpt[i].agency);
+		lfh_store_meta_name(name, "ctr", ev->rcpt[i].agency);
 		rc = lfh_store_meta_put(t, name, ev->rcpt[i].ctr, err);
 	}
 	if (!rc)
@@ -339,11 +190,9 @@ static int store_own_event(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t id[LF
 	if (!rc)
 		rc = commit_stamp(n, t, ev, err);
 	if (!rc)
-		rc = lfh_keyring_apply(n, t, ev, id, pr.lseq, err);
+		rc = lfh_keyring_apply(&n->rules, t, ev, id, pr.lseq, err);
 	if (!rc)
-		rc = lfh_node_index_case(t, ev, err);
-	if (!rc)
-		rc = lfh_policy_apply(n, t, ev, id, 1, err);
+		rc = lfh_node_apply(n, t, ev, id, 1, err);
 	lfh_buf_free(&env);
 	return rc;
 }
@@ -446,10 +295,10 @@ static int own_sharing_key(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t key[3
 
 static int refuse_if_removed(const lfh_node *n, lfh_err *err)
 {
-	if (!n->removed)
+	if (!n->rules.removed)
 		return 0;
 	return lfh_err_set(err, LFH_EPERM, "agency %s was removed from the hub by ISA version %u: "
-			   "it writes nothing more", n->cfg.agency, n->isa ? n->isa->version : 0);
+			   "it writes nothing more", n->cfg.agency, n->rules.isa ? n->rules.isa->version : 0);
 }
 
 int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
@@ -517,7 +366,7 @@ int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 	lfh_event ev = { 0 };
 	int rc;
 
-	if (!n->isa)
+	if (!n->rules.isa)
 		return lfh_err_set(err, LFH_EINVAL, "governance events need an ISA (config: isa =)");
 	if ((rc = refuse_if_removed(n, err)))
 		return rc;
@@ -548,52 +397,50 @@ int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 	return rc;
 }
 
-int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, lfh_event *ev,
-			lfh_record *body, lfh_err *err)
+/* Grant agency our copy of a sharing key it was backfilled data under, once. */
+static int grant_held_key(lfh_node *n, lfh_txn *t, const lfh_grant_todo *g, lfh_err *err)
 {
-	lfh_buf ad = { 0 }, pt = { 0 };
 	uint8_t key[32];
-	int rc = lfh_event_decode(raw, len, ev, err);
+	int has = 0, rc;
 
-	(void)n;
-	if (rc || ev->type == LFH_EV_KEY || ev->type == LFH_EV_ISA_PROPOSE ||
-	    ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE)
-		return rc; /* bodies that are not records */
-	if (lfh_event_type_plain(ev->type))
-		return lfh_record_decode(ev->body, ev->body_len, body, err);
-	rc = lfh_store_key_get(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch, key,
-			       err);
+	rc = lfh_store_grant_has(t, g->case_id, g->category, g->creator, g->epoch, g->agency, &has,
+				 err);
+	if (rc || has)
+		return rc;
+	rc = lfh_store_key_get(t, g->case_id, g->category, g->creator, g->epoch, key, err);
 	if (rc == LFH_ENOTFOUND)
-		return lfh_err_set(err, LFH_ENOKEY, "sharing key %s/%u for this case is missing",
-				   ev->key_creator, ev->key_epoch);
+		return 0; /* we cannot read it either: the newcomer gets it from another */
 	if (!rc)
-		rc = lfh_event_header_bytes(ev, &ad, err);
-	if (!rc)
-		rc = lfh_body_decrypt(key, ev->nonce, ad.data, ad.len, ev->body, ev->body_len, &pt,
-				      err);
-	if (!rc)
-		rc = lfh_record_decode(pt.data, pt.len, body, err);
+		rc = lfh_node_grant_key(n, t, g->case_id, g->category, g->creator, g->epoch, key,
+					g->agency, err);
 	sodium_memzero(key, sizeof key);
-	lfh_buf_free(&ad);
-	lfh_buf_free(&pt);
 	return rc;
 }
 
-int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err)
+/* Carry out what the rules asked for when they applied an event. */
+static int carry_out(lfh_node *n, lfh_txn *t, const lfh_effects *fx, lfh_err *err)
 {
-	lfh_txn *t = NULL;
-	int rc;
+	int rc = 0;
 
-	*count = 0;
-	if (!n->isa)
-		return 0;
-	rc = lfh_txn_begin(n->store, 1, &t, err);
+	for (size_t i = 0; rc == 0 && i < fx->ngrants; i++)
+		rc = grant_held_key(n, t, &fx->grants[i], err);
+	if (!rc && fx->adopted)
+		rc = lfh_node_derive_peers(n, 0, err);
+	if (!rc && fx->new_epoch)
+		rc = lfh_node_rotate_sharing(n, t, fx->new_epoch, NULL, err);
+	return rc;
+}
+
+int lfh_node_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+		   int own, lfh_err *err)
+{
+	lfh_effects fx = { 0 };
+	int rc = index_case(t, ev, err);
+
 	if (!rc)
-		rc = lfh_policy_retention(n, t, now_ms, count, err);
+		rc = lfh_policy_apply(&n->rules, t, ev, id, own, &fx, err);
 	if (!rc)
-		rc = lfh_policy_sharing_schedule(n, t, now_ms, err);
-	if (!rc)
-		return lfh_txn_commit(t, err);
-	lfh_txn_abort(t);
+		rc = carry_out(n, t, &fx, err);
+	lfh_effects_clear(&fx);
 	return rc;
 }

@@ -1,0 +1,41 @@
+/*
+ * membership.h - who the node shares with, and under which keys
+ * (node/core/membership.c): member agencies and their newest keys, the
+ * peers that follow the ISA in force, and our sharing-key epochs.
+ */
+#ifndef LFH_MEMBERSHIP_H
+#define LFH_MEMBERSHIP_H
+
+#include <stdint.h>
+
+#include "lfh/err.h"
+#include "lfh/node.h"
+#include "lfh/pubkeys.h"
+#include "lfh/store.h"
+
+/* Public keys of a member agency (self or a configured peer), or NULL. */
+const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency);
+
+/*
+ * cfg.peers follow the parties of the ISA in force (none once we are
+ * removed); a [peer] section may override a party's endpoint. at_open: a
+ * [peer] that is not a party is a configuration error.
+ */
+int lfh_node_derive_peers(lfh_node *n, int at_open, lfh_err *err);
+
+/* Meta counters of our sharing-key epoch (PROTOCOL.md 15) and when it began. */
+#define LFH_META_SHARING_EPOCH "sharing_epoch"
+#define LFH_META_SHARING_EPOCH_MS "sharing_epoch_ms"
+
+/*
+ * Start a new sharing-key epoch: every later write uses a fresh key per
+ * (case, category), granted only to who receives it then. Earlier epochs'
+ * keys are kept. `why` is logged; the new epoch goes to *epoch if not NULL.
+ */
+int lfh_node_rotate_sharing(lfh_node *n, lfh_txn *t, const char *why, uint32_t *epoch,
+			    lfh_err *err);
+
+/* A new epoch if the current one is cfg.sharing_rotate_days old at now_ms (retention tick). */
+int lfh_node_sharing_schedule(lfh_node *n, lfh_txn *t, uint64_t now_ms, lfh_err *err);
+
+#endif

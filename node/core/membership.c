@@ -1,0 +1,105 @@
+/*
+ * membership.c - who this node shares with, and under which keys
+ * (include/lfh/membership.h): member agencies, the peers that follow the
+ * ISA in force, and our sharing-key epochs. The rules decide when these
+ * change (an adopted ISA version, a LEAVE); the node core carries it out
+ * here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lfh/hlc.h"
+#include "lfh/isa.h"
+#include "lfh/keyring.h"
+#include "lfh/log.h"
+#include "lfh/membership.h"
+
+#define DAY_MS 86400000ULL
+
+const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency)
+{
+	return lfh_keyring_member(&n->rules, agency);
+}
+
+int lfh_node_derive_peers(lfh_node *n, int at_open, lfh_err *err)
+{
+	lfh_config *c = &n->cfg;
+	lfh_peer_conf *old = malloc(sizeof c->peers);
+	size_t nold = c->npeers;
+
+	if (!old)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	memcpy(old, c->peers, sizeof c->peers);
+	c->npeers = 0;
+	for (uint32_t i = 0; !n->rules.removed && i < n->rules.isa->nparties; i++) {
+		const lfh_isa_party *p = &n->rules.isa->parties[i];
+		lfh_peer_conf *pc = &c->peers[c->npeers];
+		if (strcmp(p->id, c->agency) == 0)
+			continue;
+		memset(pc, 0, sizeof *pc);
+		snprintf(pc->agency, sizeof pc->agency, "%s", p->id);
+		snprintf(pc->endpoint, sizeof pc->endpoint, "%s", p->endpoint);
+		lfh_isa_party_pubkeys(p, &pc->pub);
+		for (size_t j = 0; j < nold; j++) {
+			if (strcmp(old[j].agency, p->id) != 0)
+				continue;
+			snprintf(pc->endpoint, sizeof pc->endpoint, "%s", old[j].endpoint);
+			if (old[j].pubkey_path[0] &&
+			    sodium_memcmp(old[j].pub.sign_pk, pc->pub.sign_pk, 32) != 0) {
+				free(old);
+				return lfh_err_set(err, LFH_ECONFIG,
+						   "[peer %s] pubkey differs from the key the ISA names",
+						   pc->agency);
+			}
+		}
+		c->npeers++;
+	}
+	for (size_t j = 0; at_open && j < nold; j++)
+		if (!lfh_isa_party_find(n->rules.isa, old[j].agency)) {
+			int rc = lfh_err_set(err, LFH_ECONFIG, "[peer %s] is not a party of the ISA",
+					     old[j].agency);
+			free(old);
+			return rc;
+		}
+	free(old);
+	return 0;
+}
+
+int lfh_node_rotate_sharing(lfh_node *n, lfh_txn *t, const char *why, uint32_t *epoch,
+			    lfh_err *err)
+{
+	uint64_t e = 0;
+	int rc = lfh_store_meta_get(t, LFH_META_SHARING_EPOCH, &e, err);
+
+	(void)n; /* the epoch is the store's; n names whose it is */
+	if (!rc && e >= UINT32_MAX)
+		rc = lfh_err_set(err, LFH_ETOOBIG, "sharing-key epochs exhausted");
+	if (!rc)
+		rc = lfh_store_meta_put(t, LFH_META_SHARING_EPOCH, e + 1, err);
+	if (!rc)
+		rc = lfh_store_meta_put(t, LFH_META_SHARING_EPOCH_MS, lfh_wall_ms(), err);
+	if (!rc) {
+		log_info("sharing keys: epoch %llu begins (%s)", (unsigned long long)e + 1, why);
+		if (epoch)
+			*epoch = (uint32_t)(e + 1);
+	}
+	return rc;
+}
+int lfh_node_sharing_schedule(lfh_node *n, lfh_txn *t, uint64_t now_ms, lfh_err *err)
+{
+	uint64_t since = 0, period = (uint64_t)n->cfg.sharing_rotate_days * DAY_MS;
+	int rc;
+
+	if (!period || n->rules.removed)
+		return 0;
+	if ((rc = lfh_store_meta_get(t, LFH_META_SHARING_EPOCH_MS, &since, err)))
+		return rc;
+	if (since == 0) /* epoch 0 starts with the node */
+		return lfh_store_meta_put(t, LFH_META_SHARING_EPOCH_MS, now_ms, err);
+	if (now_ms < since || now_ms - since < period)
+		return 0;
+	return lfh_node_rotate_sharing(n, t, "scheduled (sharing_rotate_days)", NULL, err);
+}

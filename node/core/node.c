@@ -1,0 +1,227 @@
+/*
+ * node.c - the node's core (include/lfh/node.h): opening it (keys, store,
+ * the rules' state, peers), our key generations, sharing-key epochs,
+ * retention, and opening stored events. Writing our own events and applying
+ * any event's effects is node/core/write.c; receiving and serving peers is
+ * node/sync/.
+ *
+ * The core sits between the front ends (node/control/, node/sync/), which
+ * call it, and the rules (node/rules/) and store (node/store/), which it
+ * calls; the rules never call back: what they cause comes back as data.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lfh/generation.h"
+#include "lfh/hlc.h"
+#include "lfh/isa.h"
+#include "lfh/keyring.h"
+#include "lfh/log.h"
+#include "lfh/membership.h"
+#include "lfh/node.h"
+#include "lfh/policy.h"
+#include "lfh/risk.h"
+#include "lfh/sharing.h"
+#include "lfh/write.h"
+
+#define DAY_MS 86400000ULL
+
+static int members_from_config(lfh_node *n, lfh_err *err)
+{
+	lfh_rules *r = &n->rules;
+
+	r->members[0] = n->id->pub;
+	for (size_t i = 0; i < n->cfg.npeers; i++)
+		r->members[i + 1] = n->cfg.peers[i].pub;
+	r->nmembers = n->cfg.npeers + 1;
+	return lfh_hub_id(n->cfg.hub, r->members, r->nmembers, r->hub_id, err);
+}
+
+int lfh_node_load_keys(lfh_node *n, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	int rc = lfh_txn_begin(n->store, 0, &t, err);
+
+	if (!rc)
+		rc = lfh_keyring_load(&n->rules, t, err);
+	lfh_txn_abort(t);
+	return rc;
+}
+
+void lfh_node_reload_keys(lfh_node *n)
+{
+	lfh_err err = { 0 };
+	if (lfh_node_load_keys(n, &err))
+		log_error("reloading key generations: %s", err.msg);
+}
+
+/*
+ * Our newest generation's certificate must be known to the hub: it is
+ * published here if a rotation stopped between saving the keys and
+ * storing the CERT event.
+ */
+static int publish_missing_cert(lfh_node *n, const lfh_buf *cert, lfh_err *err)
+{
+	lfh_write_result res;
+	lfh_txn *t = NULL;
+	int rc;
+
+	if (n->gen == 1 || n->rules.removed || lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen))
+		return 0;
+	log_warn("publishing the certificate of our key generation %u", n->gen);
+	rc = lfh_txn_begin(n->store, 1, &t, err);
+	if (!rc)
+		rc = lfh_node_publish_cert(n, t, cert->data, cert->len, &res, err);
+	if (!rc)
+		return lfh_txn_commit(t, err);
+	lfh_txn_abort(t);
+	return rc;
+}
+
+/* With an ISA: the rules open on it, and the peers follow its parties. */
+static int open_policy(lfh_node *n, lfh_err *err)
+{
+	int rc = lfh_policy_open(&n->rules, n->store, n->cfg.isa_path, n->cfg.data_dir,
+				 &n->id->pub, n->gen, err);
+
+	if (!rc)
+		snprintf(n->cfg.hub, sizeof n->cfg.hub, "%.*s", LFH_HUBNAME_MAX, n->rules.isa->hub);
+	return rc ? rc : lfh_node_derive_peers(n, 1, err);
+}
+
+int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
+{
+	lfh_node *n = calloc(1, sizeof *n);
+	lfh_buf cert = { 0 };
+	int rc;
+
+	if (!n)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	n->cfg = *cfg;
+	rc = lfh_gen_open(cfg->key_dir, &n->id, &n->gen, &n->prev_id, &cert, err);
+	if (rc)
+		goto fail;
+	if (strcmp(n->id->pub.agency, cfg->agency) != 0) {
+		rc = lfh_err_set(err, LFH_ECONFIG, "key_dir %s holds keys of agency '%s', not '%s'",
+				 cfg->key_dir, n->id->pub.agency, cfg->agency);
+		goto fail;
+	}
+	if (!cfg->isa_path[0] && n->gen > 1) {
+		rc = lfh_err_set(err, LFH_ECONFIG, "key_dir %s holds key generation %u, but key "
+				 "generations need an ISA (config: isa =)", cfg->key_dir, n->gen);
+		goto fail;
+	}
+	snprintf(n->rules.self, sizeof n->rules.self, "%s", cfg->agency);
+	if (!cfg->isa_path[0] && (rc = members_from_config(n, err)))
+		goto fail;
+	if (!(n->risk = malloc(sizeof *n->risk))) {
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		goto fail;
+	}
+	lfh_risk_default(n->risk);
+	if (cfg->risk_path[0] && (rc = lfh_risk_load(cfg->risk_path, n->risk, err)))
+		goto fail;
+	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
+	if (!rc)
+		rc = cfg->isa_path[0] ? open_policy(n, err) : lfh_node_load_keys(n, err);
+	if (!rc)
+		rc = publish_missing_cert(n, &cert, err);
+	if (rc)
+		goto fail;
+	lfh_buf_free(&cert);
+	*out = n;
+	return 0;
+fail:
+	lfh_buf_free(&cert);
+	lfh_node_close(n);
+	return rc;
+}
+
+void lfh_node_close(lfh_node *n)
+{
+	if (!n)
+		return;
+	if (n->store)
+		lfh_store_close(n->store);
+	lfh_identity_free(n->id);
+	lfh_identity_free(n->prev_id);
+	lfh_identity_free(n->older_id);
+	lfh_policy_close(&n->rules);
+	lfh_keyring_free(&n->rules);
+	free(n->risk);
+	free(n);
+}
+
+const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen)
+{
+	lfh_identity *id = NULL;
+	lfh_err err = { 0 };
+	const lfh_keygen *g = lfh_keyring_gen(&n->rules, n->cfg.agency, gen);
+
+	if (gen == n->gen || !g)
+		return n->id;
+	if (n->prev_id && sodium_memcmp(n->prev_id->pub.sign_pk, g->sign_pk, 32) == 0)
+		return n->prev_id;
+	if (n->older_id && sodium_memcmp(n->older_id->pub.sign_pk, g->sign_pk, 32) == 0)
+		return n->older_id;
+	if (lfh_gen_load(n->cfg.key_dir, gen, &id, &err)) {
+		log_warn("our key generation %u: %s", gen, err.msg);
+		return n->id;
+	}
+	lfh_identity_free(n->older_id);
+	n->older_id = id;
+	return id;
+}
+
+int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, lfh_event *ev,
+			lfh_record *body, lfh_err *err)
+{
+	lfh_buf ad = { 0 }, pt = { 0 };
+	uint8_t key[32];
+	int rc = lfh_event_decode(raw, len, ev, err);
+
+	(void)n;
+	if (rc || ev->type == LFH_EV_KEY || ev->type == LFH_EV_ISA_PROPOSE ||
+	    ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE)
+		return rc; /* bodies that are not records */
+	if (lfh_event_type_plain(ev->type))
+		return lfh_record_decode(ev->body, ev->body_len, body, err);
+	rc = lfh_store_key_get(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch, key,
+			       err);
+	if (rc == LFH_ENOTFOUND)
+		return lfh_err_set(err, LFH_ENOKEY, "sharing key %s/%u for this case is missing",
+				   ev->key_creator, ev->key_epoch);
+	if (!rc)
+		rc = lfh_event_header_bytes(ev, &ad, err);
+	if (!rc)
+		rc = lfh_body_decrypt(key, ev->nonce, ad.data, ad.len, ev->body, ev->body_len, &pt,
+				      err);
+	if (!rc)
+		rc = lfh_record_decode(pt.data, pt.len, body, err);
+	sodium_memzero(key, sizeof key);
+	lfh_buf_free(&ad);
+	lfh_buf_free(&pt);
+	return rc;
+}
+
+int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	int rc;
+
+	*count = 0;
+	if (!n->rules.isa)
+		return 0;
+	rc = lfh_txn_begin(n->store, 1, &t, err);
+	if (!rc)
+		rc = lfh_policy_retention(&n->rules, t, now_ms, count, err);
+	if (!rc)
+		rc = lfh_node_sharing_schedule(n, t, now_ms, err);
+	if (!rc)
+		return lfh_txn_commit(t, err);
+	lfh_txn_abort(t);
+	return rc;
+}
