@@ -444,7 +444,7 @@ static int named(const lfh_isa_category *c, const char *agency)
 }
 
 int lfh_isa_recipients(const lfh_isa *isa, const char *category, const char *lead,
-		       const char *const *participants, size_t np, const char *author,
+		       const lfh_agencies *participants, const char *author,
 		       char out[][LFH_AGENCY_MAX + 1], size_t *nout, lfh_err *err)
 {
 	const lfh_isa_category *c = lfh_isa_category_find(isa, category);
@@ -458,9 +458,9 @@ int lfh_isa_recipients(const lfh_isa *isa, const char *category, const char *lea
 				   category && lfh_name_valid(category) ? category : "?", isa->version);
 	for (uint32_t i = 0; i < n; i++)
 		in[i] = c->rule == LFH_RULE_ALL || named(c, isa->parties[i].id);
-	if (c->rule == LFH_RULE_PARTICIPANTS)
-		for (size_t i = 0; i < np; i++)
-			if (participants[i] && (k = party_index(isa, participants[i])) >= 0)
+	if (c->rule == LFH_RULE_PARTICIPANTS && participants)
+		for (size_t i = 0; i < participants->n; i++)
+			if ((k = party_index(isa, participants->id[i])) >= 0)
 				in[k] = 1;
 	if (c->rule == LFH_RULE_LEAD && lead && (k = party_index(isa, lead)) >= 0)
 		in[k] = 1;

@@ -36,7 +36,7 @@
 #include <libconfig.h>
 #include <zmq.h>
 
-#include "lfh/identity.h"
+#include "lfh/pubkeys.h"
 #include "lfh/isa_text.h"
 
 #include "isa_text_int.h"

@@ -145,6 +145,17 @@ int lfh_record_uint(const lfh_record *r, const char *key, uint64_t *out)
 	return 1;
 }
 
+void lfh_record_del(lfh_record *r, const char *key)
+{
+	for (size_t i = 0; i < r->n && i < LFH_RECORD_MAX_FIELDS; i++)
+		if (strcmp(r->f[i].key, key) == 0) {
+			field_free(&r->f[i]);
+			memmove(&r->f[i], &r->f[i + 1], (r->n - i - 1) * sizeof r->f[0]);
+			r->n--;
+			return;
+		}
+}
+
 void lfh_record_clear(lfh_record *r)
 {
 	for (size_t i = 0; i < r->n && i < LFH_RECORD_MAX_FIELDS; i++)

@@ -33,7 +33,7 @@
 
 #include "lfh/err.h"
 #include "lfh/event.h"
-#include "lfh/identity.h"
+#include "lfh/pubkeys.h"
 #include "lfh/log.h"
 
 #define LFH_PATH_MAX 1024

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "lfh/err.h"
-#include "lfh/identity.h"
+#include "lfh/pubkeys.h"
 
 #define LFH_HUB_ID_VERSION "lfh-hub-v1"
 

@@ -21,10 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lfh/agencies.h"
 #include "lfh/buf.h"
 #include "lfh/err.h"
 #include "lfh/event.h"
-#include "lfh/identity.h"
+#include "lfh/pubkeys.h"
 
 #define LFH_ISA_MAX_PARTIES 32
 #define LFH_ISA_MAX_CATEGORIES 32
@@ -173,12 +174,12 @@ void lfh_isa_party_pubkeys(const lfh_isa_party *p, lfh_pubkeys *out);
 
 /*
  * Who may receive an event of `category` about a case whose lead agency is
- * `lead` ("" if unknown) and whose participants are participants[0..np):
+ * `lead` ("" if unknown) and whose participants are `participants` (NULL: none):
  * writes the sorted agency ids into out (at most LFH_ISA_MAX_PARTIES),
  * leaving out `author`. LFH_ENOTFOUND if the category is not in the ISA.
  */
 int lfh_isa_recipients(const lfh_isa *isa, const char *category, const char *lead,
-		       const char *const *participants, size_t np, const char *author,
+		       const lfh_agencies *participants, const char *author,
 		       char out[][LFH_AGENCY_MAX + 1], size_t *nout, lfh_err *err);
 
 /*

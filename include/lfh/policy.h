@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 
+#include "lfh/agencies.h"
 #include "lfh/err.h"
 #include "lfh/event.h"
 #include "lfh/isa.h"
@@ -104,10 +105,6 @@ int lfh_policy_shredded(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const c
  */
 int lfh_policy_retention(const lfh_rules *r, lfh_txn *t, uint64_t now_ms, uint64_t *count,
 			 lfh_err *err);
-
-/* Case lead and participants ("a,b,c") from the case index; "" if unknown. */
-int lfh_policy_case_parties(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], char *lead,
-			    size_t lead_size, char *participants, size_t psize, lfh_err *err);
 
 /* The ISA version `version` (the one in force, or an earlier adopted one). */
 int lfh_policy_isa(lfh_rules *r, lfh_txn *t, uint32_t version, const lfh_isa **out,

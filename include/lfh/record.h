@@ -50,6 +50,9 @@ int lfh_record_encode(const lfh_record *r, lfh_buf *out, lfh_err *err);
 /* Strictly decode one record occupying all of raw. r must be zeroed/cleared. */
 int lfh_record_decode(const uint8_t *raw, size_t len, lfh_record *r, lfh_err *err);
 
+/* Remove key's field, if present. */
+void lfh_record_del(lfh_record *r, const char *key);
+
 /* Free owned strings and zero r. */
 void lfh_record_clear(lfh_record *r);
 

@@ -142,7 +142,7 @@ int lfh_store_scan_audit(lfh_txn *t, uint64_t after, lfh_audit_fn fn, void *ctx,
 
 /*
  * Governance tables: small keyed tables in one LMDB db, for state the ISA
- * and retention logic keep (node/policy.c documents each table's keys).
+ * and retention logic keep (node/rules/policy.c documents each table's keys).
  */
 enum lfh_table {
 	LFH_TBL_ISA = 0,       /* version(4 BE) -> canonical ISA bytes (adopted versions) */
@@ -150,9 +150,10 @@ enum lfh_table {
 	LFH_TBL_ISA_SIG = 2,   /* isa hash(32) agency(32) -> signing event id(32) */
 	LFH_TBL_BACKFILL = 3,  /* event id(32) -> "" : earlier event shared with us on joining */
 	LFH_TBL_SHRED = 4,     /* case(16) category(32) -> shred record */
-	LFH_TBL_USERS = 5,     /* user name (1..63 bytes) -> user record (node/ctl_users.c) */
+	LFH_TBL_USERS = 5,     /* user name (1..63 bytes) -> user record (node/control/ctl_users.c) */
 	LFH_TBL_KEYGEN = 6,    /* certified key generations (include/lfh/keyring.h) */
 	LFH_TBL_REVOKED = 7,   /* key revocations (include/lfh/keyring.h) */
+	LFH_TBL_PARTIES = 8,   /* case(16) agency(32) -> "" : the case's participants */
 	LFH_TBL_COUNT
 };
 
@@ -164,6 +165,8 @@ int lfh_store_tbl_put(lfh_txn *t, enum lfh_table tbl, const void *key, size_t kl
 		      const void *val, size_t vlen, lfh_err *err);
 int lfh_store_tbl_get(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen,
 		      const uint8_t **val, size_t *vlen, lfh_err *err);
+/* Delete one entry (0 also if absent). */
+int lfh_store_tbl_del(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen, lfh_err *err);
 /* Entries whose key starts with prefix (plen may be 0), in key order. */
 int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
 		       lfh_tbl_fn fn, void *ctx, lfh_err *err);

@@ -11,6 +11,7 @@
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
 #include "lfh/osara.h"
+#include "lfh/parties.h"
 #include "lfh/policy.h"
 
 #define SUMMARY_MAX 200
@@ -209,6 +210,20 @@ static const char *shred_note(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], c
 	return out;
 }
 
+/* The case's participants as "a,b,c", if any are known here. */
+static int describe_participants(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+				 lfh_record *out, lfh_err *err)
+{
+	char lead[LFH_AGENCY_MAX + 1], list[LFH_AGENCIES_MAX * (LFH_AGENCY_MAX + 1)];
+	lfh_agencies parts;
+	int rc = lfh_parties_get(t, case_id, lead, &parts, err);
+
+	if (rc || parts.n == 0)
+		return rc;
+	lfh_agencies_join(&parts, list, sizeof list);
+	return lfh_record_set_str(out, "participants", list, err);
+}
+
 /* Fill the case summary record: non-secret index plus the decrypted referral. */
 static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			 const lfh_record *meta, lfh_record *out, lfh_err *err)
@@ -232,8 +247,8 @@ static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 		lfh_ctl_time(lfh_hlc_ms(v), when);
 		rc = lfh_record_set_str(out, "created", when, err);
 	}
-	if (!rc && lfh_record_str(meta, "participants"))
-		rc = lfh_record_set_str(out, "participants", lfh_record_str(meta, "participants"), err);
+	if (!rc)
+		rc = describe_participants(t, case_id, out, err);
 	if (!rc && lfh_record_uint(meta, "closed_ms", &v)) {
 		lfh_ctl_time(v, when);
 		rc = lfh_record_set_str(out, "closed", when, err);

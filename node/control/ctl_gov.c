@@ -23,6 +23,7 @@
 #include "lfh/hlc.h"
 #include "lfh/isa.h"
 #include "lfh/osara.h"
+#include "lfh/parties.h"
 #include "lfh/policy.h"
 
 #define REASON_MAX 2000
@@ -73,7 +74,8 @@ static int write_gov(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_
 
 int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
 {
-	char lead[LFH_AGENCY_MAX + 1], parts[LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1];
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
 	char msg[LFH_ERRMSG_MAX];
 	uint8_t case_id[LFH_CASE_LEN];
 	const char *agency, *by;
@@ -92,11 +94,11 @@ int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
 		snprintf(msg, sizeof msg, "'%.40s' is not a party of the ISA in force", agency);
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, msg);
 	}
-	if ((rc = lfh_policy_case_parties(t, case_id, lead, sizeof lead, parts, sizeof parts, &err)))
+	if ((rc = lfh_parties_get(t, case_id, lead, &parts, &err)))
 		return lfh_ctl_fail(&q->rep, rc, err.msg);
 	if (!lead[0])
 		return lfh_ctl_fail(&q->rep, LFH_ENOTFOUND, "this node holds no referral for that case");
-	if (!strstr(parts, q->node->cfg.agency))
+	if (!lfh_agencies_has(&parts, q->node->cfg.agency))
 		return lfh_ctl_fail(&q->rep, LFH_EPERM, "only a participant of the case may invite");
 	if (lfh_record_set_str(&body, "agency", agency, &err) ||
 	    lfh_record_set_str(&body, "by", by, &err))
@@ -109,7 +111,8 @@ int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
 
 int ctl_case_remove(lfh_ctl_req *q, lfh_txn *t)
 {
-	char lead[LFH_AGENCY_MAX + 1], parts[LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1];
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
 	char msg[LFH_ERRMSG_MAX];
 	uint8_t case_id[LFH_CASE_LEN];
 	const char *agency, *by, *reason;
@@ -125,7 +128,7 @@ int ctl_case_remove(lfh_ctl_req *q, lfh_txn *t)
 		return q->rep.code;
 	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
 		return rc;
-	if ((rc = lfh_policy_case_parties(t, case_id, lead, sizeof lead, parts, sizeof parts, &err)))
+	if ((rc = lfh_parties_get(t, case_id, lead, &parts, &err)))
 		return lfh_ctl_fail(&q->rep, rc, err.msg);
 	if (strcmp(lead, q->node->cfg.agency) != 0) {
 		snprintf(msg, sizeof msg, "only the lead agency (%s) may remove an agency from the case",
@@ -364,7 +367,8 @@ static int explain_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], co
 
 /* The rule that let agency hold category in this case, in words. */
 static void explain_why(const lfh_isa *isa, const char *category, const char *agency,
-			const char *lead, const char *parts, int author, char *out, size_t size)
+			const char *lead, const lfh_agencies *parts, int author, char *out,
+			size_t size)
 {
 	const lfh_isa_category *c = lfh_isa_category_find(isa, category);
 	int named = 0;
@@ -380,7 +384,7 @@ static void explain_why(const lfh_isa *isa, const char *category, const char *ag
 		snprintf(out, size, "%s goes to every member", category);
 	else if (c->rule == LFH_RULE_LEAD && !strcmp(agency, lead))
 		snprintf(out, size, "lead agency (%s goes to the lead only)", category);
-	else if (c->rule == LFH_RULE_PARTICIPANTS && strstr(parts, agency))
+	else if (c->rule == LFH_RULE_PARTICIPANTS && lfh_agencies_has(parts, agency))
 		snprintf(out, size, "participant in the case (%s goes to participants)", category);
 	else
 		snprintf(out, size, "received under an earlier rule or version");
@@ -388,7 +392,8 @@ static void explain_why(const lfh_isa *isa, const char *category, const char *ag
 
 int ctl_isa_explain(lfh_ctl_req *q, lfh_txn *t)
 {
-	char lead[LFH_AGENCY_MAX + 1], parts[LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1];
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
 	struct explain_ctx *x;
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_err err = { 0 };
@@ -400,14 +405,14 @@ int ctl_isa_explain(lfh_ctl_req *q, lfh_txn *t)
 	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
 	if (!(x = calloc(1, sizeof *x)))
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	rc = lfh_policy_case_parties(t, case_id, lead, sizeof lead, parts, sizeof parts, &err);
+	rc = lfh_parties_get(t, case_id, lead, &parts, &err);
 	if (!rc)
 		rc = lfh_store_scan_case(t, case_id, explain_fn, x, &err);
 	for (size_t i = 0; rc == 0 && i < x->n; i++) {
 		const lfh_isa_category *c = lfh_isa_category_find(q->node->rules.isa, x->held[i].category);
 		lfh_record *out = lfh_ctl_add(&q->rep);
 		char why[160];
-		explain_why(q->node->rules.isa, x->held[i].category, x->held[i].agency, lead, parts,
+		explain_why(q->node->rules.isa, x->held[i].category, x->held[i].agency, lead, &parts,
 			    x->held[i].author, why, sizeof why);
 		if (!out || lfh_record_set_str(out, "category", x->held[i].category, &err) ||
 		    lfh_record_set_str(out, "agency", x->held[i].agency, &err) ||

@@ -9,7 +9,7 @@
 #include <sodium.h>
 
 #include "lfh/hlc.h"
-#include "lfh/identity.h"
+#include "lfh/pubkeys.h"
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"

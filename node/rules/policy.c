@@ -7,11 +7,11 @@
  *   tables ISA_SIG   hash|agency -> id of the ISA_SIGN event
  *   tables BACKFILL  event id -> "" (shared with us when we joined a case)
  *   tables SHRED     case|category -> record {ms, events, keys}
- *   (tables USERS, the caseworkers registered here, belongs to node/ctl_users.c)
- *   cases record     lead, participants ("a,b,c" sorted), closed_ms
+ *   (tables USERS, the caseworkers registered here, belongs to node/control/ctl_users.c)
+ *   cases record     lead, closed_ms
  * Case participants are the referral's author (the lead) and recipients,
  * plus the agency of every JOIN event of the case, less every LEAVE's.
- * ISA versions, membership and sharing-key epochs: node/policy_isa.c.
+ * ISA versions and membership: node/rules/policy_isa.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +22,12 @@
 #include "lfh/hlc.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
+#include "lfh/parties.h"
 #include "lfh/policy.h"
 #include "lfh/sharing.h"
 
 #include "policy_int.h"
 
-#define PARTICIPANTS_MAX (LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1)
 #define DAY_MS 86400000ULL
 
 int lfh_policy_active(const lfh_rules *r)
@@ -63,129 +63,34 @@ static int want_grant(lfh_effects *fx, const lfh_event *ev, const char *agency)
 	return 0;
 }
 
-/* ---- case participants ------------------------------------------------- */
-
-static int csv_has(const char *csv, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = csv; p && *p;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		if (len == n && strncmp(p, name, n) == 0)
-			return 1;
-		p = comma ? comma + 1 : NULL;
-	}
-	return 0;
-}
-
-/* Split "a,b" into ids; returns the count (at most max). */
-static size_t csv_split(char *csv, const char **out, size_t max)
-{
-	size_t n = 0;
-	char *save = NULL;
-	for (char *tok = strtok_r(csv, ",", &save); tok && n < max; tok = strtok_r(NULL, ",", &save))
-		out[n++] = tok;
-	return n;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* csv (sorted) plus name, sorted, into out. */
-static void csv_add(const char *csv, const char *name, char *out, size_t size)
-{
-	char copy[PARTICIPANTS_MAX];
-	const char *ids[LFH_ISA_MAX_PARTIES + 1];
-	size_t n;
-
-	snprintf(copy, sizeof copy, "%s", csv ? csv : "");
-	n = csv_split(copy, ids, LFH_ISA_MAX_PARTIES);
-	if (!csv_has(csv ? csv : "", name) && n < LFH_ISA_MAX_PARTIES + 1)
-		ids[n++] = name;
-	qsort(ids, n, sizeof ids[0], cmp_str);
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		strncat(out, i ? "," : "", size - strlen(out) - 1);
-		strncat(out, ids[i], size - strlen(out) - 1);
-	}
-}
-
-int lfh_policy_case_parties(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], char *lead,
-			    size_t lead_size, char *participants, size_t psize, lfh_err *err)
-{
-	lfh_record r = { 0 };
-	int rc = lfh_store_case_get(t, case_id, &r, err);
-	const char *l, *p;
-
-	lead[0] = participants[0] = '\0';
-	if (rc == LFH_ENOTFOUND)
-		return 0;
-	if (rc)
-		return rc;
-	l = lfh_record_str(&r, "lead");
-	p = lfh_record_str(&r, "participants");
-	snprintf(lead, lead_size, "%s", l ? l : "");
-	snprintf(participants, psize, "%s", p ? p : "");
-	lfh_record_clear(&r);
-	return 0;
-}
-
-/* Add agencies to a case's participants (and set the lead, if given). */
-static int add_participants(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
-			    const char *const *ids, size_t n, lfh_err *err)
-{
-	lfh_record r = { 0 };
-	char csv[PARTICIPANTS_MAX] = "", next[PARTICIPANTS_MAX];
-	int rc = lfh_store_case_get(t, case_id, &r, err);
-
-	if (rc && rc != LFH_ENOTFOUND)
-		return rc;
-	if (lfh_record_str(&r, "participants"))
-		snprintf(csv, sizeof csv, "%s", lfh_record_str(&r, "participants"));
-	for (size_t i = 0; i < n; i++) {
-		csv_add(csv, ids[i], next, sizeof next);
-		memcpy(csv, next, sizeof csv);
-	}
-	rc = lfh_record_set_str(&r, "participants", csv, err);
-	if (!rc && lead)
-		rc = lfh_record_set_str(&r, "lead", lead, err);
-	if (!rc)
-		rc = lfh_store_case_put(t, case_id, &r, err);
-	lfh_record_clear(&r);
-	return rc;
-}
-
 int lfh_policy_recipients(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			  uint32_t type, const char *category, const char *const *invite,
 			  size_t ninvite, char out[][LFH_AGENCY_MAX + 1], size_t *nout,
 			  lfh_err *err)
 {
-	char lead[LFH_AGENCY_MAX + 1], csv[PARTICIPANTS_MAX];
-	const char *ids[2 * LFH_ISA_MAX_PARTIES + 1];
-	size_t np;
-	int rc = lfh_policy_case_parties(t, case_id, lead, sizeof lead, csv, sizeof csv, err);
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies ids;
+	int rc = lfh_parties_get(t, case_id, lead, &ids, err);
 
 	if (rc)
 		return rc;
 	if (type == LFH_EV_REFERRAL || !lead[0])
 		snprintf(lead, sizeof lead, "%s", r->self);
-	np = csv_split(csv, ids, LFH_ISA_MAX_PARTIES);
-	ids[np++] = r->self;
-	for (size_t i = 0; i < ninvite && np < sizeof ids / sizeof ids[0]; i++) {
+	rc = lfh_agencies_add(&ids, r->self);
+	for (size_t i = 0; rc == 0 && i < ninvite; i++) {
 		if (!lfh_isa_party_find(r->isa, invite[i]))
 			return lfh_err_set(err, LFH_EINVAL, "'%s' is not a party of the ISA in force",
 					   invite[i]);
-		ids[np++] = invite[i];
+		rc = lfh_agencies_add(&ids, invite[i]);
 	}
+	if (rc)
+		return lfh_err_set(err, rc, "too many agencies in the case");
 	/* Governance events go to every participant (a leaving one too), whatever the category rule. */
 	if (type == LFH_EV_JOIN || type == LFH_EV_CLOSE || type == LFH_EV_LEAVE) {
 		*nout = 0;
-		qsort(ids, np, sizeof ids[0], cmp_str);
-		for (size_t i = 0; i < np; i++)
-			if (strcmp(ids[i], r->self) && (i == 0 || strcmp(ids[i], ids[i - 1])))
-				snprintf(out[(*nout)++], LFH_AGENCY_MAX + 1, "%s", ids[i]);
+		for (size_t i = 0; i < ids.n; i++)
+			if (strcmp(ids.id[i], r->self) != 0)
+				memcpy(out[(*nout)++], ids.id[i], LFH_AGENCY_MAX + 1);
 		return 0;
 	}
 	if (type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN || type == LFH_EV_CERT ||
@@ -196,7 +101,7 @@ int lfh_policy_recipients(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[
 				memcpy(out[(*nout)++], r->isa->parties[i].id, LFH_AGENCY_MAX + 1);
 		return 0;
 	}
-	rc = lfh_isa_recipients(r->isa, category, lead, ids, np, r->self, out, nout, err);
+	rc = lfh_isa_recipients(r->isa, category, lead, &ids, r->self, out, nout, err);
 	if (rc == LFH_ENOTFOUND)
 		return lfh_err_set(err, LFH_EINVAL, "category '%s' is not in ISA version %u",
 				   category, r->isa->version);
@@ -226,10 +131,10 @@ static int is_governance(uint32_t type)
 
 /* We are not a listed recipient: accept only what was backfilled to us. */
 static int accept_backfill(const lfh_rules *r, const lfh_event *ev, const char *lead,
-			   const char *participants, const lfh_isa *isa, lfh_err *err)
+			   const lfh_agencies *participants, const lfh_isa *isa, lfh_err *err)
 {
 	const char *me = r->self;
-	if (!csv_has(participants, me))
+	if (!lfh_agencies_has(participants, me))
 		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
 				   ev->author, (unsigned long long)ev->seq);
 	if (is_governance(ev->type) || !lfh_isa_may_receive(isa, ev->category, lead, me))
@@ -241,7 +146,8 @@ static int accept_backfill(const lfh_rules *r, const lfh_event *ev, const char *
 
 int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
-	char lead[LFH_AGENCY_MAX + 1], parts[PARTICIPANTS_MAX];
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
 	const lfh_isa *isa;
 	int shredded, rc;
 
@@ -249,8 +155,7 @@ int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *er
 		return 0;
 	if ((rc = lfh_policy_isa(r, t, ev->isa_version, &isa, err)))
 		return rc;
-	if ((rc = lfh_policy_case_parties(t, ev->case_id, lead, sizeof lead, parts, sizeof parts,
-					  err)))
+	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)))
 		return rc;
 	if (ev->type == LFH_EV_REFERRAL)
 		snprintf(lead, sizeof lead, "%s", ev->author);
@@ -280,7 +185,7 @@ int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *er
 				   ev->author, lead);
 	if (strcmp(ev->author, r->self) == 0 || lfh_event_find_recipient(ev, r->self) >= 0)
 		return 0;
-	return accept_backfill(r, ev, lead, parts, isa, err);
+	return accept_backfill(r, ev, lead, &parts, isa, err);
 }
 
 /* ---- applying governance events ----------------------------------------- */
@@ -381,7 +286,8 @@ static int apply_join(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 		      lfh_err *err)
 {
 	lfh_record body = { 0 };
-	char lead[LFH_AGENCY_MAX + 1], parts[PARTICIPANTS_MAX];
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
 	const char *agency;
 	int rc = plain_body(ev, &body, err);
 
@@ -391,9 +297,9 @@ static int apply_join(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 	if (!agency || !lfh_isa_party_find(r->isa, agency))
 		rc = lfh_err_set(err, LFH_EINVAL, "join event names no party");
 	if (!rc)
-		rc = add_participants(t, ev->case_id, NULL, &agency, 1, err);
+		rc = lfh_parties_add(t, ev->case_id, NULL, &agency, 1, err);
 	if (!rc)
-		rc = lfh_policy_case_parties(t, ev->case_id, lead, sizeof lead, parts, sizeof parts, err);
+		rc = lfh_parties_get(t, ev->case_id, lead, &parts, err);
 	if (!rc && strcmp(agency, r->self) != 0) {
 		size_t shared;
 		rc = backfill(r, t, ev->case_id, agency, lead, fx, &shared, err);
@@ -402,23 +308,6 @@ static int apply_join(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 	}
 	lfh_record_clear(&body);
 	return rc;
-}
-
-/* csv (sorted) without name, into out. */
-static void csv_remove(const char *csv, const char *name, char *out, size_t size)
-{
-	char copy[PARTICIPANTS_MAX];
-	const char *ids[LFH_ISA_MAX_PARTIES + 1];
-	size_t n;
-
-	snprintf(copy, sizeof copy, "%s", csv ? csv : "");
-	n = csv_split(copy, ids, LFH_ISA_MAX_PARTIES + 1);
-	out[0] = '\0';
-	for (size_t i = 0, k = 0; i < n; i++)
-		if (strcmp(ids[i], name) != 0) {
-			strncat(out, k++ ? "," : "", size - strlen(out) - 1);
-			strncat(out, ids[i], size - strlen(out) - 1);
-		}
 }
 
 /*
@@ -430,7 +319,6 @@ static int apply_leave(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_
 		       lfh_err *err)
 {
 	lfh_record body = { 0 }, c = { 0 };
-	char next[PARTICIPANTS_MAX];
 	const char *agency;
 	int rc = plain_body(ev, &body, err);
 
@@ -439,10 +327,7 @@ static int apply_leave(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_
 	agency = lfh_record_str(&body, "agency");
 	rc = lfh_store_case_get(t, ev->case_id, &c, err);
 	if (!rc && agency) {
-		csv_remove(lfh_record_str(&c, "participants"), agency, next, sizeof next);
-		rc = lfh_record_set_str(&c, "participants", next, err);
-		if (!rc)
-			rc = lfh_store_case_put(t, ev->case_id, &c, err);
+		rc = lfh_parties_remove(t, ev->case_id, agency, err);
 		if (!rc && strcmp(agency, r->self) != 0)
 			fx->new_epoch = "an agency left a case";
 		if (!rc)
@@ -501,7 +386,7 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 		ids[k++] = ev->author;
 		for (uint32_t i = 0; i < ev->nrcpt; i++)
 			ids[k++] = ev->rcpt[i].agency;
-		return add_participants(t, ev->case_id, ev->author, ids, k, err);
+		return lfh_parties_add(t, ev->case_id, ev->author, ids, k, err);
 	}
 	case LFH_EV_JOIN:
 		return apply_join(r, t, ev, own ? fx : NULL, err);

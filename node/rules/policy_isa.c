@@ -12,6 +12,7 @@
 
 #include "lfh/keyring.h"
 #include "lfh/log.h"
+#include "lfh/parties.h"
 #include "lfh/policy.h"
 
 #include "policy_int.h"
@@ -153,6 +154,8 @@ int lfh_policy_open(lfh_rules *r, lfh_store *st, const char *isa_path, const cha
 	}
 	if (!rc)
 		rc = load_versions(r, t, genesis, &raw, isa_path, data_dir, err);
+	if (!rc)
+		rc = lfh_parties_migrate(t, err);
 	if (!rc)
 		rc = lfh_txn_commit(t, err);
 	else

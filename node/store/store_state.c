@@ -493,6 +493,20 @@ int lfh_store_tbl_get(lfh_txn *t, enum lfh_table tbl, const void *key, size_t kl
 	return 0;
 }
 
+int lfh_store_tbl_del(lfh_txn *t, enum lfh_table tbl, const void *key, size_t klen, lfh_err *err)
+{
+	uint8_t k[TBL_KEY_MAX];
+	MDB_val mk;
+	int rc;
+	if ((rc = st_need_write(t, err)) || (rc = tbl_key(k, tbl, key, klen, err)))
+		return rc;
+	mk = st_val(k, klen + 1);
+	rc = mdb_del(t->txn, t->s->dbi[DB_TABLES], &mk, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return st_mdb_fail(t, err, rc, "tables");
+	return 0;
+}
+
 int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
 		       lfh_tbl_fn fn, void *ctx, lfh_err *err)
 {

@@ -1190,9 +1190,12 @@ static void expect_rcpt(const lfh_isa *isa, const char *cat, const char *lead,
 			const char *const *parts, size_t np, const char *author, const char *want)
 {
 	char out[LFH_ISA_MAX_PARTIES][LFH_AGENCY_MAX + 1], got[512] = "";
+	lfh_agencies set = { 0 };
 	size_t n = 99;
 
-	assert_int_equal(lfh_isa_recipients(isa, cat, lead, parts, np, author, out, &n, NULL), 0);
+	for (size_t i = 0; i < np; i++)
+		assert_int_equal(lfh_agencies_add(&set, parts[i]), 0);
+	assert_int_equal(lfh_isa_recipients(isa, cat, lead, &set, author, out, &n, NULL), 0);
 	for (size_t i = 0; i < n; i++) {
 		strcat(got, i ? "," : "");
 		strcat(got, out[i]);
@@ -1236,7 +1239,7 @@ static void test_recipients(void **state)
 	expect_rcpt(&all, "actions", "", NULL, 0, "police", "council,fire,health,housing,probation");
 	expect_rcpt(&all, "actions", "", NULL, 0, "nhs", "council,fire,health,housing,police,probation");
 	/* unknown category */
-	assert_int_equal(lfh_isa_recipients(&isa0, "gossip", "", NULL, 0, "police", out, &n, &err),
+	assert_int_equal(lfh_isa_recipients(&isa0, "gossip", "", NULL, "police", out, &n, &err),
 			 LFH_ENOTFOUND);
 	assert_int_equal(n, 0);
 	assert_non_null(strstr(err.msg, "gossip"));
