@@ -10,7 +10,9 @@
  * Promptness: after storing new events we NOTIFY the recipients so they
  * pull immediately; otherwise every peer is polled once a second.
  * Gaps: when a pull completes, per-(author, us) counters that are still
- * missing are requested with FETCH from the same peer.
+ * missing are requested with FETCH from the same peer. The pulling side
+ * (PULL, FETCH, storing what comes back) is node/sync/pull.c; this file
+ * owns the sockets, ZAP, the peers and serving requests.
  *
  * At most two PULLs (the second pipelined while a batch is being stored)
  * and one FETCH are outstanding per peer; one that gets no answer in
@@ -45,59 +47,9 @@
 #include "lfh/sync.h"
 #include "lfh/wire.h"
 
-#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define ZAP_DOMAIN "lfh"
-#define PULL_INTERVAL_MS 1000
-#define REQUEST_TIMEOUT_MS 5000
-#define CONNECTED_WINDOW_MS 3500
-#define HOLD_MAX_MS (7ULL * 86400000ULL)
-#define LFH_SERVER_KEYS 4
-#define SILENT_RECONNECT_MS 10000 /* > REQUEST_TIMEOUT_MS + PULL_INTERVAL_MS */
-#define ALLOWED_MAX (LFH_MAX_PEERS * 2)
-#define REBIND_TRIES 40
-#define REBIND_WAIT_US 25000
+#include "sync_int.h"
 
-typedef struct peer {
-	lfh_peer_conf conf; /* a copy: the node rewrites its list when the ISA changes */
-	void *dealer[LFH_SERVER_KEYS]; /* one per CURVE server key the peer may be using */
-	uint8_t server_pk[LFH_SERVER_KEYS][32];
-	uint8_t client_pk[32]; /* our CURVE key the dealers were connected with */
-	int ndealers, live;    /* live: the dealer that answered last */
-	uint64_t their_cursor; /* highest cursor it pulled from us since we started */
-	uint64_t dealers_ms;   /* when the dealers were last (re)created */
-	uint64_t bad_window_ms;   /* start of the current one-second window */
-	uint32_t bad_in_window;   /* malformed requests seen in it */
-	uint64_t caught_up_ms;    /* last BATCH that said "no more" */
-	int pull_inflight;  /* PULLs sent and not yet answered: 0..2 (one pipelined) */
-	int discard;        /* replies to drop: they answer a cursor we never reached */
-	int pull_again, fetch_inflight;
-	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
-	uint64_t received, stored, rejected;
-} peer;
 
-typedef struct allowed_key {
-	char agency[LFH_AGENCY_MAX + 1];
-	uint8_t curve_pk[32];
-} allowed_key;
-
-struct lfh_sync {
-	lfh_node *node;
-	void *zctx;
-	void *zap;
-	void *router;
-	uint8_t router_pk[32]; /* the CURVE key our ROUTER serves with */
-	uint64_t keys_version; /* node->rules.keys_version our peers were built from */
-	size_t nallowed;
-	allowed_key allowed[ALLOWED_MAX]; /* what ZAP admitted at the last tick */
-	size_t npeers;
-	peer *peers; /* LFH_MAX_PEERS slots */
-	lfh_msg *msg; /* decode scratch: large, so allocated once */
-	lfh_envelope_ref *in; /* per-batch ingest scratch, LFH_BATCH_MAX each */
-	lfh_ingest_result *res;
-	int *status;
-	lfh_err *errs;
-	lfh_buf out;
-};
 
 static peer *peer_by_agency(lfh_sync *s, const char *agency)
 {
@@ -496,32 +448,6 @@ void lfh_sync_pollitems(lfh_sync *s, zmq_pollitem_t *items)
 						       .events = ZMQ_POLLIN };
 }
 
-/* Receive every frame of one message; returns the frame count (<= max) or -1. */
-static int recv_frames(void *sock, zmq_msg_t *frames, int max)
-{
-	int n = 0, more = 1;
-	while (more) {
-		zmq_msg_t tmp;
-		zmq_msg_t *m = n < max ? &frames[n] : &tmp;
-		zmq_msg_init(m);
-		if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(m);
-			break;
-		}
-		more = zmq_msg_more(m);
-		if (m == &tmp)
-			zmq_msg_close(m);
-		n++;
-	}
-	return n;
-}
-
-static void close_frames(zmq_msg_t *frames, int n)
-{
-	for (int i = 0; i < n; i++)
-		zmq_msg_close(&frames[i]);
-}
-
 static int frame_is(zmq_msg_t *m, const char *s)
 {
 	return zmq_msg_size(m) == strlen(s) && memcmp(zmq_msg_data(m), s, strlen(s)) == 0;
@@ -531,12 +457,12 @@ static int frame_is(zmq_msg_t *m, const char *s)
 static void handle_zap(lfh_sync *s)
 {
 	zmq_msg_t f[8];
-	int n = recv_frames(s->zap, f, 8);
+	int n = sync_recv_frames(s->zap, f, 8);
 	const char *status = "400", *text = "unknown key", *user = "";
 	char z85[41] = "?";
 
 	if (n < 7) {
-		close_frames(f, n < 8 ? n : 8);
+		sync_close_frames(f, n < 8 ? n : 8);
 		return;
 	}
 	if (frame_is(&f[0], "1.0") && frame_is(&f[5], "CURVE") && zmq_msg_size(&f[6]) == 32) {
@@ -558,7 +484,7 @@ static void handle_zap(lfh_sync *s)
 	zmq_send(s->zap, text, strlen(text), ZMQ_SNDMORE);
 	zmq_send(s->zap, user, strlen(user), ZMQ_SNDMORE);
 	zmq_send(s->zap, "", 0, 0);
-	close_frames(f, n < 8 ? n : 8);
+	sync_close_frames(f, n < 8 ? n : 8);
 }
 
 static void router_reply(lfh_sync *s, zmq_msg_t *rid, const lfh_buf *b)
@@ -575,8 +501,6 @@ static void router_error(lfh_sync *s, zmq_msg_t *rid, int code, const char *text
 		router_reply(s, rid, &s->out);
 }
 
-static void pull_from(lfh_sync *s, peer *p);
-
 /* Serve one request that arrived on our ROUTER from the agency `who`. */
 static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lfh_msg *m)
 {
@@ -587,7 +511,7 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 	if (m->type == LFH_MSG_NOTIFY) {
 		peer *p = peer_by_agency(s, who);
 		if (p)
-			pull_from(s, p);
+			sync_pull_from(s, p);
 		return;
 	}
 	if (m->type != LFH_MSG_PULL && m->type != LFH_MSG_FETCH) {
@@ -637,13 +561,13 @@ static void handle_router(lfh_sync *s)
 {
 	zmq_msg_t f[3];
 	lfh_err err = { 0 };
-	int n = recv_frames(s->router, f, 3);
+	int n = sync_recv_frames(s->router, f, 3);
 	const char *who;
 
 	if (n != 2) {
 		if (n > 0)
 			log_warn("dropped peer message with %d frames", n);
-		close_frames(f, n < 3 ? n : 3);
+		sync_close_frames(f, n < 3 ? n : 3);
 		return;
 	}
 	who = zmq_msg_gets(&f[1], "User-Id");
@@ -657,214 +581,17 @@ static void handle_router(lfh_sync *s)
 	} else {
 		serve_request(s, who, &f[0], s->msg);
 	}
-	close_frames(f, 2);
+	sync_close_frames(f, 2);
 }
 
-/* Send on the dealer that answered last, else on the other (if its handshake completed). */
-static int send_to_peer(peer *p, const lfh_buf *b)
-{
-	for (int k = 0; k < p->ndealers; k++) {
-		int d = (p->live + k) % p->ndealers;
-		if (zmq_send(p->dealer[d], b->data, b->len, ZMQ_DONTWAIT) >= 0)
-			return 0;
-	}
-	return -1;
-}
-
-/* Send PULL(cursor) now. */
-static int send_pull(lfh_sync *s, peer *p, uint64_t cursor)
-{
-	lfh_err err = { 0 };
-
-	lfh_buf_reset(&s->out);
-	if (lfh_msg_encode_pull(&s->out, cursor, LFH_BATCH_MAX, &err))
-		return -1;
-	p->last_pull_ms = lfh_wall_ms();
-	if (send_to_peer(p, &s->out) != 0)
-		return -1;
-	p->pull_inflight++;
-	p->pull_again = 0;
-	p->pull_sent_ms = p->last_pull_ms;
-	return 0;
-}
-
-/* Send PULL(stored cursor) unless one is already outstanding. */
-static void pull_from(lfh_sync *s, peer *p)
-{
-	lfh_txn *t = NULL;
-	lfh_err err = { 0 };
-	uint64_t cursor = 0;
-
-	if (p->pull_inflight) {
-		p->pull_again = 1;
-		return;
-	}
-	if (lfh_txn_begin(s->node->store, 0, &t, &err) ||
-	    lfh_store_cursor_get(t, p->conf.agency, &cursor, &err)) {
-		lfh_txn_abort(t);
-		log_error("reading cursor for %s: %s", p->conf.agency, err.msg);
-		return;
-	}
-	lfh_txn_abort(t);
-	send_pull(s, p, cursor);
-}
-
-/* Ask p for the events `author` addressed to us that we are missing. */
-static void fetch_gaps(lfh_sync *s, peer *p)
-{
-	lfh_txn *t = NULL;
-	lfh_err err = { 0 };
-	const char *me = s->node->id->pub.agency;
-
-	if (p->fetch_inflight || lfh_txn_begin(s->node->store, 0, &t, &err))
-		return;
-	for (size_t i = 0; i <= s->npeers; i++) {
-		const char *author = i < s->npeers ? s->peers[i].conf.agency : me;
-		uint64_t first, highest, missing;
-		if (strcmp(author, me) == 0)
-			continue;
-		if (lfh_ingest_gaps(s->node, t, author, &first, &highest, &missing, &err) || !missing)
-			continue;
-		uint64_t to = highest < first + LFH_BATCH_MAX - 1 ? highest : first + LFH_BATCH_MAX - 1;
-		lfh_buf_reset(&s->out);
-		if (lfh_msg_encode_fetch(&s->out, author, first, to, &err) == 0 &&
-		    send_to_peer(p, &s->out) == 0) {
-			log_debug("asking %s for %llu missing events of %s", p->conf.agency,
-				  (unsigned long long)missing, author);
-			p->fetch_inflight = 1;
-			p->fetch_sent_ms = lfh_wall_ms();
-			break;
-		}
-	}
-	lfh_txn_abort(t);
-}
-
-typedef struct ingest_stats {
-	size_t stored;
-	char notify[LFH_MAX_PEERS]; /* peers that should hear about new events */
-} ingest_stats;
-
-static void mark_notify(lfh_sync *s, ingest_stats *st, const lfh_ingest_result *r, const peer *from)
-{
-	for (uint32_t i = 0; i < r->nrcpt; i++)
-		for (size_t j = 0; j < s->npeers; j++)
-			if (&s->peers[j] != from && strcmp(s->peers[j].conf.agency, r->rcpt[i]) == 0)
-				st->notify[j] = 1;
-}
-
-/*
- * Store a batch of envelopes from p, and (for BATCH) the new cursor, in one
- * durable transaction. Rejected envelopes are logged and skipped.
- */
-static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
-			ingest_stats *st)
-{
-	lfh_txn *t = NULL;
-	lfh_err err = { 0 };
-	int rc = lfh_txn_begin(s->node->store, 1, &t, &err);
-
-	for (size_t i = 0; i < m->nevents; i++)
-		s->in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
-	if (!rc)
-		rc = lfh_ingest_batch(s->node, t, s->in, m->nevents, p->conf.agency, s->res,
-					   s->status, s->errs, &err);
-	for (size_t i = 0; rc == 0 && i < m->nevents; i++) {
-		p->received++;
-		if (s->status[i] == 0 && s->res[i].stored) {
-			st->stored++;
-			p->stored++;
-			mark_notify(s, st, &s->res[i], p);
-		} else if (s->status[i] == LFH_EEQUIV) {
-			p->rejected++;
-			log_error("EQUIVOCATION via %s: %s (kept as evidence)", p->conf.agency,
-				  s->errs[i].msg);
-		} else if (s->status[i]) {
-			p->rejected++;
-			log_warn("rejected event from %s: %s", p->conf.agency, s->errs[i].msg);
-		}
-	}
-	if (rc == 0 && set_cursor) {
-		uint64_t cur = 0; /* never back: a late answer to an old PULL must not rewind */
-		rc = lfh_store_cursor_get(t, p->conf.agency, &cur, &err);
-		if (rc == 0 && m->cursor > cur)
-			rc = lfh_store_cursor_put(t, p->conf.agency, m->cursor, &err);
-	}
-	if (rc == 0 && lfh_txn_commit(t, &err) == 0)
-		return 0;
-	if (rc == 0)
-		log_error("commit: %s", err.msg);
-	else {
-		lfh_txn_abort(t);
-		log_error("storing batch from %s: %s", p->conf.agency, err.msg);
-	}
-	lfh_node_reload_keys(s->node); /* key events applied in memory were not stored */
-	return -1;
-}
-
-/*
- * A BATCH arrived. While the peer says it holds more, the next PULL (from
- * the batch's next_cursor) goes out before this batch is verified and
- * stored, so the peer builds and sends it while we work. If storing fails,
- * the cursor did not move: the pipelined answer is dropped and we pull
- * again from the stored cursor.
- */
-static void handle_batch(lfh_sync *s, peer *p, ingest_stats *st)
-{
-	const lfh_msg *m = s->msg;
-	int pipelined = 0;
-
-	if (p->pull_inflight > 0)
-		p->pull_inflight--;
-	if (p->discard) {
-		p->discard--;
-		if (!p->pull_inflight)
-			pull_from(s, p);
-		return;
-	}
-	if (!m->more)
-		p->caught_up_ms = p->last_reply_ms;
-	if (m->more && p->pull_inflight == 0 && send_pull(s, p, m->cursor) == 0)
-		pipelined = 1;
-	if (ingest_batch(s, p, m, 1, st) != 0) {
-		if (pipelined)
-			p->discard++;
-	} else if (!pipelined && (m->more || p->pull_again)) {
-		pull_from(s, p);
-	} else if (!m->more) {
-		fetch_gaps(s, p);
-	}
-}
-
+/* A reply from p's dealer d: store what it brings, tell the recipients of what was new. */
 static void handle_dealer(lfh_sync *s, peer *p, int d)
 {
-	zmq_msg_t f[2];
-	lfh_err err = { 0 };
-	ingest_stats st = { 0 };
-	int n = recv_frames(p->dealer[d], f, 2);
+	char notify[LFH_MAX_PEERS] = { 0 };
 
-	if (n != 1) {
-		close_frames(f, n < 2 ? n : 2);
-		return;
-	}
-	p->live = d;
-	p->last_reply_ms = lfh_wall_ms();
-	if (lfh_msg_decode(zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), s->msg, &err)) {
-		log_warn("malformed reply from %s: %s", p->conf.agency, err.msg);
-	} else if (s->msg->type == LFH_MSG_BATCH) {
-		handle_batch(s, p, &st);
-	} else if (s->msg->type == LFH_MSG_FETCHED) {
-		p->fetch_inflight = 0;
-		ingest_batch(s, p, s->msg, 0, &st);
-	} else if (s->msg->type == LFH_MSG_ERROR) {
-		p->pull_inflight = p->fetch_inflight = p->discard = 0;
-		log_warn("peer %s answered error %lld: %s", p->conf.agency,
-			 (long long)s->msg->code, s->msg->text);
-	}
-	close_frames(f, 1);
-	if (st.stored)
-		log_debug("stored %zu new events from %s", st.stored, p->conf.agency);
+	sync_handle_dealer(s, p, d, notify);
 	for (size_t j = 0; j < s->npeers; j++)
-		if (st.notify[j])
+		if (notify[j])
 			lfh_sync_notify(s, s->peers[j].conf.agency);
 }
 
@@ -899,7 +626,7 @@ void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 		if (p->fetch_inflight && now_ms - p->fetch_sent_ms > REQUEST_TIMEOUT_MS)
 			p->fetch_inflight = 0;
 		if (!p->pull_inflight && now_ms - p->last_pull_ms >= PULL_INTERVAL_MS)
-			pull_from(s, p);
+			sync_pull_from(s, p);
 	}
 }
 
@@ -916,7 +643,7 @@ void lfh_sync_notify(lfh_sync *s, const char *agency)
 	lfh_txn_abort(t);
 	lfh_buf_reset(&s->out);
 	if (lfh_msg_encode_notify(&s->out, head, &err) == 0)
-		send_to_peer(p, &s->out); /* best effort: the periodic pull is the fallback */
+		sync_send_to_peer(p, &s->out); /* best effort: the periodic pull is the fallback */
 }
 
 size_t lfh_sync_npeers(const lfh_sync *s)

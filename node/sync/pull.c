@@ -1,0 +1,248 @@
+/*
+ * pull.c - the pulling side of replication (node/sync/sync.c has the
+ * design): PULL and FETCH to a peer, and storing the BATCH or FETCHED that
+ * comes back, with the new cursor, in one durable transaction. Also the
+ * frame helpers every socket of the sync loop uses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lfh/hlc.h"
+#include "lfh/ingest.h"
+#include "lfh/log.h"
+#include "lfh/wire.h"
+
+#include "sync_int.h"
+
+/* Receive every frame of one message; returns the frame count (<= max) or -1. */
+int sync_recv_frames(void *sock, zmq_msg_t *frames, int max)
+{
+	int n = 0, more = 1;
+	while (more) {
+		zmq_msg_t tmp;
+		zmq_msg_t *m = n < max ? &frames[n] : &tmp;
+		zmq_msg_init(m);
+		if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(m);
+			break;
+		}
+		more = zmq_msg_more(m);
+		if (m == &tmp)
+			zmq_msg_close(m);
+		n++;
+	}
+	return n;
+}
+
+void sync_close_frames(zmq_msg_t *frames, int n)
+{
+	for (int i = 0; i < n; i++)
+		zmq_msg_close(&frames[i]);
+}
+
+/* Send on the dealer that answered last, else on the other (if its handshake completed). */
+int sync_send_to_peer(peer *p, const lfh_buf *b)
+{
+	for (int k = 0; k < p->ndealers; k++) {
+		int d = (p->live + k) % p->ndealers;
+		if (zmq_send(p->dealer[d], b->data, b->len, ZMQ_DONTWAIT) >= 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Send PULL(cursor) now. */
+static int send_pull(lfh_sync *s, peer *p, uint64_t cursor)
+{
+	lfh_err err = { 0 };
+
+	lfh_buf_reset(&s->out);
+	if (lfh_msg_encode_pull(&s->out, cursor, LFH_BATCH_MAX, &err))
+		return -1;
+	p->last_pull_ms = lfh_wall_ms();
+	if (sync_send_to_peer(p, &s->out) != 0)
+		return -1;
+	p->pull_inflight++;
+	p->pull_again = 0;
+	p->pull_sent_ms = p->last_pull_ms;
+	return 0;
+}
+
+/* Send PULL(stored cursor) unless one is already outstanding. */
+void sync_pull_from(lfh_sync *s, peer *p)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	uint64_t cursor = 0;
+
+	if (p->pull_inflight) {
+		p->pull_again = 1;
+		return;
+	}
+	if (lfh_txn_begin(s->node->store, 0, &t, &err) ||
+	    lfh_store_cursor_get(t, p->conf.agency, &cursor, &err)) {
+		lfh_txn_abort(t);
+		log_error("reading cursor for %s: %s", p->conf.agency, err.msg);
+		return;
+	}
+	lfh_txn_abort(t);
+	send_pull(s, p, cursor);
+}
+
+/* Ask p for the events `author` addressed to us that we are missing. */
+static void fetch_gaps(lfh_sync *s, peer *p)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	const char *me = s->node->id->pub.agency;
+
+	if (p->fetch_inflight || lfh_txn_begin(s->node->store, 0, &t, &err))
+		return;
+	for (size_t i = 0; i <= s->npeers; i++) {
+		const char *author = i < s->npeers ? s->peers[i].conf.agency : me;
+		uint64_t first, highest, missing;
+		if (strcmp(author, me) == 0)
+			continue;
+		if (lfh_ingest_gaps(s->node, t, author, &first, &highest, &missing, &err) || !missing)
+			continue;
+		uint64_t to = highest < first + LFH_BATCH_MAX - 1 ? highest : first + LFH_BATCH_MAX - 1;
+		lfh_buf_reset(&s->out);
+		if (lfh_msg_encode_fetch(&s->out, author, first, to, &err) == 0 &&
+		    sync_send_to_peer(p, &s->out) == 0) {
+			log_debug("asking %s for %llu missing events of %s", p->conf.agency,
+				  (unsigned long long)missing, author);
+			p->fetch_inflight = 1;
+			p->fetch_sent_ms = lfh_wall_ms();
+			break;
+		}
+	}
+	lfh_txn_abort(t);
+}
+
+typedef struct ingest_stats {
+	size_t stored;
+	char notify[LFH_MAX_PEERS]; /* peers that should hear about new events */
+} ingest_stats;
+
+static void mark_notify(lfh_sync *s, ingest_stats *st, const lfh_ingest_result *r, const peer *from)
+{
+	for (uint32_t i = 0; i < r->nrcpt; i++)
+		for (size_t j = 0; j < s->npeers; j++)
+			if (&s->peers[j] != from && strcmp(s->peers[j].conf.agency, r->rcpt[i]) == 0)
+				st->notify[j] = 1;
+}
+
+/*
+ * Store a batch of envelopes from p, and (for BATCH) the new cursor, in one
+ * durable transaction. Rejected envelopes are logged and skipped.
+ */
+static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
+			ingest_stats *st)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	int rc = lfh_txn_begin(s->node->store, 1, &t, &err);
+
+	for (size_t i = 0; i < m->nevents; i++)
+		s->in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
+	if (!rc)
+		rc = lfh_ingest_batch(s->node, t, s->in, m->nevents, p->conf.agency, s->res,
+					   s->status, s->errs, &err);
+	for (size_t i = 0; rc == 0 && i < m->nevents; i++) {
+		p->received++;
+		if (s->status[i] == 0 && s->res[i].stored) {
+			st->stored++;
+			p->stored++;
+			mark_notify(s, st, &s->res[i], p);
+		} else if (s->status[i] == LFH_EEQUIV) {
+			p->rejected++;
+			log_error("EQUIVOCATION via %s: %s (kept as evidence)", p->conf.agency,
+				  s->errs[i].msg);
+		} else if (s->status[i]) {
+			p->rejected++;
+			log_warn("rejected event from %s: %s", p->conf.agency, s->errs[i].msg);
+		}
+	}
+	if (rc == 0 && set_cursor) {
+		uint64_t cur = 0; /* never back: a late answer to an old PULL must not rewind */
+		rc = lfh_store_cursor_get(t, p->conf.agency, &cur, &err);
+		if (rc == 0 && m->cursor > cur)
+			rc = lfh_store_cursor_put(t, p->conf.agency, m->cursor, &err);
+	}
+	if (rc == 0 && lfh_txn_commit(t, &err) == 0)
+		return 0;
+	if (rc == 0)
+		log_error("commit: %s", err.msg);
+	else {
+		lfh_txn_abort(t);
+		log_error("storing batch from %s: %s", p->conf.agency, err.msg);
+	}
+	lfh_node_reload_keys(s->node); /* key events applied in memory were not stored */
+	return -1;
+}
+
+/*
+ * A BATCH arrived. While the peer says it holds more, the next PULL (from
+ * the batch's next_cursor) goes out before this batch is verified and
+ * stored, so the peer builds and sends it while we work. If storing fails,
+ * the cursor did not move: the pipelined answer is dropped and we pull
+ * again from the stored cursor.
+ */
+static void handle_batch(lfh_sync *s, peer *p, ingest_stats *st)
+{
+	const lfh_msg *m = s->msg;
+	int pipelined = 0;
+
+	if (p->pull_inflight > 0)
+		p->pull_inflight--;
+	if (p->discard) {
+		p->discard--;
+		if (!p->pull_inflight)
+			sync_pull_from(s, p);
+		return;
+	}
+	if (!m->more)
+		p->caught_up_ms = p->last_reply_ms;
+	if (m->more && p->pull_inflight == 0 && send_pull(s, p, m->cursor) == 0)
+		pipelined = 1;
+	if (ingest_batch(s, p, m, 1, st) != 0) {
+		if (pipelined)
+			p->discard++;
+	} else if (!pipelined && (m->more || p->pull_again)) {
+		sync_pull_from(s, p);
+	} else if (!m->more) {
+		fetch_gaps(s, p);
+	}
+}
+
+void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
+{
+	zmq_msg_t f[2];
+	lfh_err err = { 0 };
+	ingest_stats st = { 0 };
+	int n = sync_recv_frames(p->dealer[d], f, 2);
+
+	if (n != 1) {
+		sync_close_frames(f, n < 2 ? n : 2);
+		return;
+	}
+	p->live = d;
+	p->last_reply_ms = lfh_wall_ms();
+	if (lfh_msg_decode(zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), s->msg, &err)) {
+		log_warn("malformed reply from %s: %s", p->conf.agency, err.msg);
+	} else if (s->msg->type == LFH_MSG_BATCH) {
+		handle_batch(s, p, &st);
+	} else if (s->msg->type == LFH_MSG_FETCHED) {
+		p->fetch_inflight = 0;
+		ingest_batch(s, p, s->msg, 0, &st);
+	} else if (s->msg->type == LFH_MSG_ERROR) {
+		p->pull_inflight = p->fetch_inflight = p->discard = 0;
+		log_warn("peer %s answered error %lld: %s", p->conf.agency,
+			 (long long)s->msg->code, s->msg->text);
+	}
+	sync_close_frames(f, 1);
+	if (st.stored)
+		log_debug("stored %zu new events from %s", st.stored, p->conf.agency);
+	memcpy(notify, st.notify, sizeof st.notify);
+}

@@ -1,0 +1,88 @@
+/*
+ * sync_int.h - what node/sync/sync.c (sockets, peers, serving) and
+ * node/sync/pull.c (pulling) share; not a public interface
+ * (include/lfh/sync.h is).
+ */
+#ifndef LFH_SYNC_INT_H
+#define LFH_SYNC_INT_H
+
+#include <stdint.h>
+
+#include <zmq.h>
+
+#include "lfh/ingest.h"
+#include "lfh/sync.h"
+#include "lfh/wire.h"
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define ZAP_DOMAIN "lfh"
+#define PULL_INTERVAL_MS 1000
+#define REQUEST_TIMEOUT_MS 5000
+#define CONNECTED_WINDOW_MS 3500
+#define HOLD_MAX_MS (7ULL * 86400000ULL)
+#define LFH_SERVER_KEYS 4
+#define SILENT_RECONNECT_MS 10000 /* > REQUEST_TIMEOUT_MS + PULL_INTERVAL_MS */
+#define ALLOWED_MAX (LFH_MAX_PEERS * 2)
+#define REBIND_TRIES 40
+#define REBIND_WAIT_US 25000
+
+typedef struct peer {
+	lfh_peer_conf conf; /* a copy: the node rewrites its list when the ISA changes */
+	void *dealer[LFH_SERVER_KEYS]; /* one per CURVE server key the peer may be using */
+	uint8_t server_pk[LFH_SERVER_KEYS][32];
+	uint8_t client_pk[32]; /* our CURVE key the dealers were connected with */
+	int ndealers, live;    /* live: the dealer that answered last */
+	uint64_t their_cursor; /* highest cursor it pulled from us since we started */
+	uint64_t dealers_ms;   /* when the dealers were last (re)created */
+	uint64_t bad_window_ms;   /* start of the current one-second window */
+	uint32_t bad_in_window;   /* malformed requests seen in it */
+	uint64_t caught_up_ms;    /* last BATCH that said "no more" */
+	int pull_inflight;  /* PULLs sent and not yet answered: 0..2 (one pipelined) */
+	int discard;        /* replies to drop: they answer a cursor we never reached */
+	int pull_again, fetch_inflight;
+	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
+	uint64_t received, stored, rejected;
+} peer;
+
+typedef struct allowed_key {
+	char agency[LFH_AGENCY_MAX + 1];
+	uint8_t curve_pk[32];
+} allowed_key;
+
+struct lfh_sync {
+	lfh_node *node;
+	void *zctx;
+	void *zap;
+	void *router;
+	uint8_t router_pk[32]; /* the CURVE key our ROUTER serves with */
+	uint64_t keys_version; /* node->rules.keys_version our peers were built from */
+	size_t nallowed;
+	allowed_key allowed[ALLOWED_MAX]; /* what ZAP admitted at the last tick */
+	size_t npeers;
+	peer *peers; /* LFH_MAX_PEERS slots */
+	lfh_msg *msg; /* decode scratch: large, so allocated once */
+	lfh_envelope_ref *in; /* per-batch ingest scratch, LFH_BATCH_MAX each */
+	lfh_ingest_result *res;
+	int *status;
+	lfh_err *errs;
+	lfh_buf out;
+};
+
+/* Receive every frame of one message; returns the frame count (<= max) or -1. */
+int sync_recv_frames(void *sock, zmq_msg_t *frames, int max);
+void sync_close_frames(zmq_msg_t *frames, int n);
+
+/* Send on the dealer that answered last, else on another (if its handshake completed). */
+int sync_send_to_peer(peer *p, const lfh_buf *b);
+
+/* Send PULL(stored cursor) to p unless one is already outstanding. */
+void sync_pull_from(lfh_sync *s, peer *p);
+
+/*
+ * A reply arrived on p's dealer d: BATCH (store it; pull on or fetch gaps),
+ * FETCHED or ERROR. notify[j] is set for each peer j that should hear of
+ * events newly stored.
+ */
+void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS]);
+
+#endif
