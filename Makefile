@@ -69,7 +69,7 @@ $(B)/tools/%: tests/tools/%.c tests/unit/vectors.h $(B)/liblfh.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS)
 
-$(B)/bench/%: tests/bench/%.c $(B)/liblfh.a
+$(B)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(B)/liblfh.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS)
 
