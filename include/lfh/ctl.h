@@ -1,6 +1,6 @@
 /*
  * ctl.h - what control commands share: the request being served, its reply
- * under construction, and helpers. The server (node/control.c) decodes
+ * under construction, and helpers. The server (node/control/control.c) decodes
  * requests, runs each command inside the round's write transaction, audits
  * it and sends the reply; commands live in node/ctl_*.c, one file per group:
  *   control.c   status

@@ -41,7 +41,7 @@
  * Required strings are non-empty; every string is <= LFH_VALUE_MAX bytes,
  * "by" and action agencies <= LFH_OSARA_NAME_MAX.
  *
- * PROJECTION RULES (what makes every node converge; node/osara.c repeats
+ * PROJECTION RULES (what makes every node converge; node/rules/osara.c repeats
  * them). Events are applied in (hlc, author, seq, id) order whatever order
  * the caller passes them in; an id seen twice is applied once. KEY and ISA
  * events (1, 6, 7) are not case steps and are skipped. Each event is

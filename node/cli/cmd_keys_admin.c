@@ -1,7 +1,7 @@
 /*
  * cmd_keys_admin.c - `lfh admin keys ...`: the agency's key generations,
  * rotation, revocation and sharing-key epochs (control commands keys_*,
- * node/ctl_keys.c; PROTOCOL.md 15), and `certify`, which runs without a
+ * node/control/ctl_keys.c; PROTOCOL.md 15), and `certify`, which runs without a
  * node on the machine that holds the agency's root secret.
  */
 #include <errno.h>

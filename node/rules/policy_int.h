@@ -1,5 +1,5 @@
 /*
- * policy_int.h - what node/policy.c and node/policy_isa.c share (not a
+ * policy_int.h - what node/rules/policy.c and node/rules/policy_isa.c share (not a
  * public interface: include/lfh/policy.h is).
  */
 #ifndef LFH_POLICY_INT_H

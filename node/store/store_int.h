@@ -1,5 +1,5 @@
 /*
- * store_int.h - internals shared by node/store.c and node/store_state.c.
+ * store_int.h - internals shared by node/store/store.c and node/store/store_state.c.
  *
  * Private to the store module: not part of its interface (that is all of
  * include/lfh/store.h) and not to be included by anything else. The
