@@ -4,7 +4,7 @@
  * Run from the repository root after a change to the event or hub id format:
  *   build/tools/mkvectors > proto/vectors/events.txt
  * The text is built by tests/unit/vectors.h, which the unit test shares, so
- * tests/unit/test_codec.c fails until the committed file is regenerated.
+ * tests/unit/test_event.c fails until the committed file is regenerated.
  */
 #include <stdio.h>
 

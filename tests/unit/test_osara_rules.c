@@ -1,0 +1,382 @@
+/*
+ * test_osara_rules.c - the OSARA step rules (node/rules/osara_rules.c):
+ * every refused transition (lfh_osara_check refuses it, the projection
+ * flags it), valid steps and checks, leaving a case, due dates, and the
+ * names, powers and dates.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lfh/osara.h"
+
+#include "osara_fixture.h"
+
+/* ---- refused transitions ---------------------------------------------------- */
+
+/*
+ * The last event of q must be refused: lfh_osara_check on the state of the
+ * others says so with a message containing want, and the projection of all
+ * of them lists it as ignored with that reason and changes nothing else.
+ */
+static void expect_refused(const seq *q, const char *want)
+{
+	lfh_osara_state *s0 = state_new(), *s1 = state_new();
+	const lfh_osara_event *last = &q->ev[q->n - 1];
+	const lfh_osara_entry *e;
+	lfh_err err = { 0 };
+
+	project(q, q->n - 1, NULL, 0, s0);
+	assert_int_equal(s0->nignored, 0);
+	assert_int_equal(lfh_osara_check(s0, last->type, last->author, last->body, &err),
+			 LFH_EINVAL);
+	if (!strstr(err.msg, want))
+		fail_msg("check said '%s', wanted '%s'", err.msg, want);
+	project(q, q->n, NULL, 0, s1);
+	assert_int_equal(s1->nignored, 1);
+	assert_int_equal(s1->ntimeline, s0->ntimeline + 1);
+	e = &s1->timeline[s1->ntimeline - 1];
+	assert_true(e->ignored);
+	assert_string_equal(e->reason, err.msg);
+	/* nothing else moved: drop the flagged entry and the states are equal */
+	s1->ntimeline--;
+	s1->nignored--;
+	assert_true(lfh_osara_state_equal(s0, s1));
+	free(s0);
+	free(s1);
+}
+
+#define REFUSED(stage, want, type, author, ...)                                   \
+	do {                                                                      \
+		seq *q_ = seq_new();                                              \
+		if ((stage) > LFH_OSARA_NONE)                                     \
+			case_to(q_, (stage));                                     \
+		add(q_, (type), (author), T(20, 0), __VA_ARGS__, NULL);           \
+		expect_refused(q_, (want));                                       \
+		seq_free(q_);                                                     \
+	} while (0)
+
+static void test_refused_transitions(void **st)
+{
+	(void)st;
+	REFUSED(LFH_OSARA_NONE, "no referral", LFH_EV_NOTE, "police", "text", "x", "by", "PC");
+	REFUSED(LFH_OSARA_NONE, "no referral", LFH_EV_RISK, "police", "#score", "1", "level",
+		"standard", "answers", "a=b", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "already has a referral", LFH_EV_REFERRAL, "police",
+		"summary", "s", "location", "l", "asb_category", "c", "risk", "high", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "risk-assessed before scanning", LFH_EV_SCANNING, "police",
+		"text", "x", "by", "PC");
+	REFUSED(LFH_OSARA_ASSESSED, "before the initial scanning", LFH_EV_MEETING, "police",
+		"date", "2024-01-05", "attendees", "a", "victim", "v", "offender", "o", "location",
+		"l", "responses", "r", "by", "PC");
+	REFUSED(LFH_OSARA_SCANNING,
+		"cannot task an action before a case meeting has agreed the responses",
+		LFH_EV_ACTION, "police", "action", "a0000009", "agency", "police", "power", "arrest",
+		"text", "t", "due", "2024-02-01", "by", "PC");
+	REFUSED(LFH_OSARA_RESPONSE, "no action b0000001", LFH_EV_ACTION_UPDATE, "police",
+		"action", "b0000001", "status", "done", "text", "t", "by", "PC");
+	REFUSED(LFH_OSARA_RESPONSE, "action a0000001 already exists", LFH_EV_ACTION, "police",
+		"action", "a0000001", "agency", "police", "power", "arrest", "text", "t", "due",
+		"2024-02-01", "by", "PC");
+	REFUSED(LFH_OSARA_ANALYSIS, "before any action", LFH_EV_ASSESSMENT, "housing",
+		"plan_done", "yes", "problem_stopped", "no", "text", "t", "by", "HO");
+	REFUSED(LFH_OSARA_REFERRED, "risk-assessed first", LFH_EV_REVIEW, "housing", "kind",
+		"monthly", "outcome", "continue", "text", "t", "by", "HO");
+	REFUSED(LFH_OSARA_ASSESSMENT, "needs a closure proposal", LFH_EV_REVIEW, "housing",
+		"kind", "closure", "outcome", "close", "text", "t", "by", "HO");
+	REFUSED(LFH_OSARA_RESPONSE, "before the response has been assessed",
+		LFH_EV_CLOSE_PROPOSE, "housing", "reason", "r", "by", "HO");
+	REFUSED(LFH_OSARA_CLOSURE_PROPOSED, "already proposed", LFH_EV_CLOSE_PROPOSE, "housing",
+		"reason", "r", "by", "HO");
+	REFUSED(LFH_OSARA_ASSESSMENT, "closure has not been proposed", LFH_EV_CLOSE, "housing",
+		"reason", "r", "by", "HO");
+	REFUSED(LFH_OSARA_CLOSURE_PROPOSED, "no closure review with outcome close",
+		LFH_EV_CLOSE, "housing", "reason", "r", "by", "HO");
+	REFUSED(LFH_OSARA_CLOSED, "the case is closed", LFH_EV_ACTION, "police", "action",
+		"a0000002", "agency", "police", "power", "arrest", "text", "t", "due", "2024-02-01",
+		"by", "PC");
+	REFUSED(LFH_OSARA_CLOSED, "the case is closed", LFH_EV_RISK, "police", "#score", "25",
+		"level", "high", "answers", "a=b", "by", "PC");
+	REFUSED(LFH_OSARA_CLOSED, "the case is closed", LFH_EV_REVIEW, "housing", "kind",
+		"monthly", "outcome", "continue", "text", "t", "by", "HO");
+	REFUSED(LFH_OSARA_CLOSED, "the case is closed", LFH_EV_JOIN, "housing", "agency",
+		"council", "by", "HO");
+	REFUSED(LFH_OSARA_REFERRED, "override reason is required", LFH_EV_RISK, "police",
+		"#score", "12", "level", "high", "answers", "a=b", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "only a participating agency may propose", LFH_EV_LEAD_PROPOSE,
+		"council", "lead", "police", "by", "CO");
+	REFUSED(LFH_OSARA_REFERRED, "council is not a participant", LFH_EV_LEAD_PROPOSE, "police",
+		"lead", "council", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "already the lead agency", LFH_EV_LEAD_PROPOSE, "police",
+		"lead", "housing", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "no lead proposal", LFH_EV_LEAD_AGREE, "police", "proposal",
+		"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "by", "PC");
+	/* field validation, through the projection too */
+	REFUSED(LFH_OSARA_ANALYSIS, "due must be a valid date", LFH_EV_ACTION, "police", "action",
+		"a0000003", "agency", "police", "power", "arrest", "text", "t", "due", "2024-02-30",
+		"by", "PC");
+	REFUSED(LFH_OSARA_ANALYSIS, "controlled list", LFH_EV_ACTION, "police", "action",
+		"a0000003", "agency", "police", "power", "fine", "text", "t", "due", "2024-02-01",
+		"by", "PC");
+	REFUSED(LFH_OSARA_ANALYSIS, "lowercase hex", LFH_EV_ACTION, "police", "action", "A000003",
+		"agency", "police", "power", "arrest", "text", "t", "due", "2024-02-01", "by", "PC");
+	REFUSED(LFH_OSARA_RESPONSE, "status must be open, done or cancelled",
+		LFH_EV_ACTION_UPDATE, "police", "action", "a0000001", "status", "finished", "text",
+		"t", "by", "PC");
+	REFUSED(LFH_OSARA_SCANNING, "missing responses", LFH_EV_MEETING, "police", "date",
+		"2024-01-05", "attendees", "a", "victim", "v", "offender", "o", "location", "l",
+		"by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "missing by", LFH_EV_NOTE, "police", "text", "x");
+	REFUSED(LFH_OSARA_REFERRED, "by is too long", LFH_EV_NOTE, "police", "text", "x", "by",
+		"A caseworker name that is far too long to be a name: more than sixty-three bytes");
+	REFUSED(LFH_OSARA_REFERRED, "answers must be", LFH_EV_RISK, "police", "#score", "1",
+		"level", "standard", "answers", "=x", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "consent must be given, refused or not-sought",
+		LFH_EV_EQUALITY, "police", "text", "t", "consent", "maybe", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "not a valid agency id", LFH_EV_JOIN, "housing", "agency",
+		"Not Valid", "by", "HO");
+	REFUSED(LFH_OSARA_ASSESSMENT, "kind must be monthly or closure", LFH_EV_REVIEW, "housing",
+		"kind", "weekly", "outcome", "close", "text", "t", "by", "HO");
+	REFUSED(LFH_OSARA_REFERRED, "score must be a whole number", LFH_EV_RISK, "police",
+		"score", "high", "level", "high", "answers", "a=b", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "unknown event type 42", 42, "police", "text", "x", "by",
+		"PC");
+}
+
+/* A closure-review "continue" withdraws the proposal: CLOSE is then refused. */
+static void test_refused_after_withdrawal(void **st)
+{
+	(void)st;
+	seq *q = seq_new();
+	case_to(q, LFH_OSARA_CLOSURE_PROPOSED);
+	add(q, LFH_EV_REVIEW, "police", T(12, 0), "kind", "closure", "outcome", "continue",
+	    "text", "not yet", "by", "PC", NULL);
+	add(q, LFH_EV_CLOSE, "housing", T(13, 0), "reason", "r", "by", "HO", NULL);
+	expect_refused(q, "closure has not been proposed");
+	seq_free(q);
+}
+
+/* Steps valid after closure, and valid checks. */
+static void test_check_valid(void **st)
+{
+	(void)st;
+	seq *q = seq_new();
+	lfh_osara_state *s = state_new();
+	lfh_record r = { 0 };
+	lfh_err err = { 0 };
+
+	lfh_osara_init(s);
+	lfh_record_set_str(&r, "summary", "s", &err);
+	lfh_record_set_str(&r, "location", "l", &err);
+	lfh_record_set_str(&r, "asb_category", "c", &err);
+	lfh_record_set_str(&r, "risk", "high", &err);
+	lfh_record_set_str(&r, "by", "PC", &err);
+	assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "police", &r, &err), 0);
+	lfh_record_set_str(&r, "rereferral_of", "0123", &err);
+	assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "police", &r, &err), LFH_EINVAL);
+	assert_non_null(strstr(err.msg, "rereferral_of"));
+	lfh_record_set_str(&r, "rereferral_of", "00112233445566778899aabbccddeeff", &err);
+	assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "police", &r, &err), 0);
+	assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "Bad Agency", &r, &err), LFH_EINVAL);
+	assert_int_equal(lfh_osara_check(s, LFH_EV_KEY, "police", &r, &err), LFH_EINVAL);
+	assert_non_null(strstr(err.msg, "not a case step"));
+	lfh_record_clear(&r);
+
+	case_to(q, LFH_OSARA_CLOSED);
+	add(q, LFH_EV_NOTE, "police", T(20, 0), "text", "after", "by", "PC", NULL);
+	add(q, LFH_EV_EQUALITY, "police", T(20, 1), "text", "eq", "consent", "refused", "by",
+	    "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_int_equal(s->nnotes, 1);
+	assert_int_equal(s->nequality, 1);
+	/* a RISK override with a reason is fine, and the level is kept */
+	seq_free(q);
+	q = seq_new();
+	case_to(q, LFH_OSARA_REFERRED);
+	add(q, LFH_EV_RISK, "police", T(1, 0), "score", "3", "level", "high", "answers",
+	    "weapons=yes", "override", "Weapons reported", "by", "PC", NULL);
+	add(q, LFH_EV_OBJECTIVE, "housing", T(1, 1), "text", "first", "by", "HO", NULL);
+	add(q, LFH_EV_OBJECTIVE, "housing", T(1, 2), "text", "second", "by", "HO", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_int_equal(s->stage, LFH_OSARA_ASSESSED);
+	assert_string_equal(s->risk_level, "high");
+	assert_int_equal(s->risk_score, 3);
+	assert_string_equal(s->risk_override, "Weapons reported");
+	assert_string_equal(s->objective, "second");
+	seq_free(q);
+	free(s);
+}
+
+/* LEAVE: only the lead, only a participant other than the lead; it drops the agency. */
+static void test_leave(void **st)
+{
+	(void)st;
+	seq *q = seq_new();
+	lfh_osara_state *s = state_new();
+
+	add(q, LFH_EV_REFERRAL, "housing", T(0, 1), "summary", "s", "location", "l",
+	    "asb_category", "c", "risk", "high", "by", "HO", NULL);
+	add(q, LFH_EV_JOIN, "housing", T(0, 2), "agency", "police", "by", "HO", NULL);
+	add(q, LFH_EV_JOIN, "housing", T(0, 3), "agency", "fire", "by", "HO", NULL);
+	add(q, LFH_EV_LEAVE, "police", T(0, 4), "agency", "fire", "reason", "x", "by", "PC", NULL);
+	add(q, LFH_EV_LEAVE, "housing", T(0, 5), "agency", "housing", "reason", "x", "by", "HO", NULL);
+	add(q, LFH_EV_LEAVE, "housing", T(0, 6), "agency", "probation", "reason", "x", "by", "HO",
+	    NULL);
+	add(q, LFH_EV_LEAVE, "housing", T(0, 7), "agency", "fire", "reason", "", "by", "HO", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 4); /* not the lead; the lead; not a participant; no reason */
+	assert_int_equal(s->nparticipants, 3);
+	add(q, LFH_EV_LEAVE, "housing", T(0, 8), "agency", "fire", "reason", "No longer involved",
+	    "by", "HO", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 4);
+	assert_int_equal(s->nparticipants, 2);
+	assert_string_equal(s->participants[0], "housing");
+	assert_string_equal(s->participants[1], "police");
+	assert_string_equal(lfh_osara_type_name(LFH_EV_LEAVE), "leave");
+	assert_int_equal(lfh_osara_type_parse("leave"), 0); /* not a case step of lfh case STEP */
+	seq_free(q);
+	free(s);
+}
+
+/* ---- due dates ---------------------------------------------------------- */
+
+static void test_due(void **st)
+{
+	(void)st;
+	seq *q = seq_new();
+	lfh_osara_state *s = state_new();
+	lfh_osara_due_item items[LFH_OSARA_MAX_DUE], two[3];
+	size_t n;
+
+	/* referral high on 2024-01-01: first meeting within 7 days */
+	add(q, LFH_EV_REFERRAL, "police", T(0, 0), "summary", "s", "location", "l",
+	    "asb_category", "asb", "risk", "high", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(lfh_osara_due(s, BASE_MS + 3 * DAY + DAY / 2, items,
+				       LFH_OSARA_MAX_DUE, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(items[0].kind, LFH_OSARA_DUE_MEETING);
+	assert_int_equal(items[0].due_ms, BASE_MS + 7 * DAY);
+	assert_int_equal(items[0].status, LFH_OSARA_WARNING);
+	assert_int_equal(items[0].days_left, 3);
+	assert_string_equal(items[0].owner, "police");
+	assert_int_equal(items[1].kind, LFH_OSARA_DUE_REVIEW);
+	assert_int_equal(items[1].due_ms, BASE_MS + 30 * DAY);
+	assert_int_equal(items[1].status, LFH_OSARA_ON_TARGET);
+	assert_string_equal(lfh_osara_due_status_name(items[1].status), "on-target");
+	/* at day 9 the meeting is overdue */
+	lfh_osara_due(s, BASE_MS + 9 * DAY, items, LFH_OSARA_MAX_DUE, &n);
+	assert_int_equal(items[0].status, LFH_OSARA_OVERDUE);
+	assert_int_equal(items[0].days_left, -2);
+	assert_string_equal(lfh_osara_due_status_name(items[0].status), "overdue");
+
+	/* risk assessed medium: 14 days */
+	add(q, LFH_EV_RISK, "police", T(1, 0), "#score", "12", "level", "medium", "answers",
+	    "repeat=yes", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	lfh_osara_due(s, BASE_MS + 3 * DAY, items, LFH_OSARA_MAX_DUE, &n);
+	assert_int_equal(items[0].due_ms, BASE_MS + 14 * DAY);
+	assert_int_equal(items[0].status, LFH_OSARA_ON_TARGET);
+
+	/* meeting held, actions tasked, a monthly review on day 8 */
+	add(q, LFH_EV_SCANNING, "police", T(2, 0), "text", "s", "by", "PC", NULL);
+	add(q, LFH_EV_MEETING, "police", T(5, 0), "date", "2024-01-06", "attendees", "police",
+	    "victim", "v", "offender", "o", "location", "l", "responses", "r", "by", "PC", NULL);
+	add(q, LFH_EV_ACTION, "police", T(5, 1), "action", "0000d001", "agency", "police",
+	    "power", "cpw", "text", "overdue one", "due", "2024-01-10", "by", "PC", NULL);
+	add(q, LFH_EV_ACTION, "police", T(5, 2), "action", "0000d002", "agency", "council",
+	    "power", "env-health", "text", "soon", "due", "2024-01-16", "by", "PC", NULL);
+	add(q, LFH_EV_ACTION, "police", T(5, 3), "action", "0000d003", "agency", "housing",
+	    "power", "mediation", "text", "later", "due", "2024-02-20", "by", "PC", NULL);
+	add(q, LFH_EV_ACTION, "police", T(5, 4), "action", "0000d004", "agency", "police",
+	    "power", "arrest", "text", "done already", "due", "2024-01-08", "by", "PC", NULL);
+	add(q, LFH_EV_ACTION_UPDATE, "police", T(6, 0), "action", "0000d004", "status", "done",
+	    "text", "arrested", "by", "PC", NULL);
+	add(q, LFH_EV_REVIEW, "police", T(8, 0), "kind", "monthly", "outcome", "continue",
+	    "text", "t", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_int_equal(lfh_osara_due(s, BASE_MS + 12 * DAY, items, LFH_OSARA_MAX_DUE, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(items[0].ref, "0000d001");
+	assert_int_equal(items[0].due_ms, BASE_MS + 10 * DAY); /* end of 2024-01-10 */
+	assert_int_equal(items[0].status, LFH_OSARA_OVERDUE);
+	assert_string_equal(items[1].ref, "0000d002");
+	assert_int_equal(items[1].status, LFH_OSARA_WARNING);
+	assert_string_equal(items[1].owner, "council");
+	assert_int_equal(items[2].kind, LFH_OSARA_DUE_REVIEW);
+	assert_int_equal(items[2].due_ms, BASE_MS + 38 * DAY);
+	assert_int_equal(items[2].status, LFH_OSARA_ON_TARGET);
+	assert_string_equal(items[3].ref, "0000d003");
+	assert_int_equal(items[3].status, LFH_OSARA_ON_TARGET);
+	assert_string_equal(lfh_osara_due_kind_name(items[3].kind), "action");
+
+	/* fewer slots than items: the first max are written, *n counts all */
+	memset(two, 0x5a, sizeof two);
+	assert_int_equal(lfh_osara_due(s, BASE_MS + 12 * DAY, two, 2, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(two[1].ref, "0000d002");
+	assert_int_equal(two[2].kind, 0x5a5a5a5a);
+
+	/* a closed case has nothing due */
+	seq_free(q);
+	q = seq_new();
+	case_to(q, LFH_OSARA_CLOSED);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(lfh_osara_due(s, BASE_MS + 100 * DAY, items, LFH_OSARA_MAX_DUE, &n), 0);
+	assert_int_equal(n, 0);
+	seq_free(q);
+	free(s);
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+static void test_names(void **st)
+{
+	(void)st;
+	size_t n;
+	const char *const *p = lfh_osara_powers(&n);
+
+	assert_int_equal(n, 19);
+	for (size_t i = 0; i < n; i++)
+		assert_non_null(lfh_osara_power_desc(p[i]));
+	assert_string_equal(lfh_osara_power_desc("cbo"), "criminal behaviour order");
+	assert_null(lfh_osara_power_desc("fine"));
+	for (uint32_t t = 1; t <= LFH_OSARA_TYPE_LAST; t++)
+		assert_int_equal(lfh_osara_type_parse(lfh_osara_type_name(t)), t);
+	assert_string_equal(lfh_osara_type_name(LFH_EV_ACTION_UPDATE), "action-update");
+	assert_string_equal(lfh_osara_type_name(99), "unknown");
+	assert_int_equal(lfh_osara_type_parse("nope"), 0);
+	assert_string_equal(lfh_osara_stage_name(LFH_OSARA_CLOSURE_PROPOSED), "closure_proposed");
+	assert_string_equal(lfh_osara_stage_name(42), "unknown");
+	assert_int_equal(lfh_osara_date_days("1970-01-01"), 0);
+	assert_int_equal(lfh_osara_date_days("2000-03-01"), 11017);
+	assert_int_equal(lfh_osara_date_days("2024-01-01"), (long)(BASE_MS / DAY));
+	assert_true(lfh_osara_date_days("2024-02-29") > 0);
+	assert_int_equal(lfh_osara_date_days("2023-02-29"), -1);
+	assert_int_equal(lfh_osara_date_days("2024-13-01"), -1);
+	assert_int_equal(lfh_osara_date_days("2024-1-01"), -1);
+	assert_int_equal(lfh_osara_date_days(NULL), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refused_transitions),
+		cmocka_unit_test(test_refused_after_withdrawal),
+		cmocka_unit_test(test_check_valid),
+		cmocka_unit_test(test_leave),
+		cmocka_unit_test(test_due),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,309 @@
+/*
+ * test_store_state.c - unit tests for node/store/store_state.c: peer
+ * cursors, meta counters, sharing keys and grants, cases (lookup by
+ * prefix), and the audit log.
+ *
+ * The fixture (store_fixture.h) gives each test a fresh store.
+ */
+#define _XOPEN_SOURCE 700
+#include "store_fixture.h"
+
+#include <sodium.h>
+
+#include "lfh/store.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void case_id(uint8_t id[LFH_CASE_LEN], uint8_t b0, uint8_t b1, uint8_t last)
+{
+	memset(id, 0x11, LFH_CASE_LEN);
+	id[0] = b0;
+	id[1] = b1;
+	id[LFH_CASE_LEN - 1] = last;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_cursor_persists(void **state)
+{
+	fixture *f = *state;
+	lfh_txn *t;
+	uint64_t cur = 99;
+
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_cursor_get(t, "council", &cur, NULL), 0);
+	assert_int_equal(cur, 0);
+	lfh_txn_abort(t);
+
+	t = begin(f, 1);
+	assert_int_equal(lfh_store_cursor_put(t, "council", 42, NULL), 0);
+	assert_int_equal(lfh_store_cursor_put(t, "health", 7, NULL), 0);
+	assert_int_equal(lfh_store_cursor_put(t, "council", 43, NULL), 0);
+	commit(t);
+
+	reopen(f);
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_cursor_get(t, "council", &cur, NULL), 0);
+	assert_int_equal(cur, 43);
+	assert_int_equal(lfh_store_cursor_get(t, "health", &cur, NULL), 0);
+	assert_int_equal(cur, 7);
+	assert_int_equal(lfh_store_cursor_get(t, "police", &cur, NULL), 0);
+	assert_int_equal(cur, 0);
+	lfh_txn_abort(t);
+}
+
+static void test_meta(void **state)
+{
+	fixture *f = *state;
+	lfh_txn *t;
+	uint64_t v = 99;
+
+	t = begin(f, 1);
+	assert_int_equal(lfh_store_meta_get(t, "own_seq", &v, NULL), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(lfh_store_meta_put(t, "own_seq", 5, NULL), 0);
+	assert_int_equal(lfh_store_meta_put(t, "own_seq_x", UINT64_MAX, NULL), 0);
+	assert_int_equal(lfh_store_meta_get(t, "own_seq", &v, NULL), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(lfh_store_meta_put(t, "", 1, NULL), LFH_EINVAL);
+	commit(t);
+
+	reopen(f);
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_meta_get(t, "own_seq", &v, NULL), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(lfh_store_meta_get(t, "own_seq_x", &v, NULL), 0);
+	assert_int_equal(v, UINT64_MAX);
+	assert_int_equal(lfh_store_meta_get(t, "own", &v, NULL), 0);
+	assert_int_equal(v, 0);
+	lfh_txn_abort(t);
+}
+
+static void test_keys(void **state)
+{
+	fixture *f = *state;
+	lfh_txn *t;
+	uint8_t cid[LFH_CASE_LEN], k1[32], k2[32], out[32];
+	lfh_err err = { 0 };
+
+	case_id(cid, 1, 2, 3);
+	memset(k1, 0xa1, sizeof k1);
+	memset(k2, 0xb2, sizeof k2);
+	t = begin(f, 1);
+	assert_int_equal(lfh_store_key_put(t, cid, "referral", "police", 1, k1, &err), 0);
+	assert_int_equal(lfh_store_key_put(t, cid, "referral", "police", 2, k2, &err), 0);
+	commit(t);
+
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_key_get(t, cid, "referral", "police", 1, out, &err), 0);
+	assert_memory_equal(out, k1, 32);
+	assert_int_equal(lfh_store_key_get(t, cid, "referral", "police", 2, out, &err), 0);
+	assert_memory_equal(out, k2, 32);
+	assert_int_equal(lfh_store_key_get(t, cid, "referral", "police", 3, out, &err),
+			 LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_key_get(t, cid, "health", "police", 1, out, &err),
+			 LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_key_get(t, cid, "referral", "council", 1, out, &err),
+			 LFH_ENOTFOUND);
+	cid[5] ^= 1;
+	assert_int_equal(lfh_store_key_get(t, cid, "referral", "police", 1, out, &err),
+			 LFH_ENOTFOUND);
+	lfh_txn_abort(t);
+}
+
+static void test_grants(void **state)
+{
+	fixture *f = *state;
+	lfh_txn *t;
+	uint8_t cid[LFH_CASE_LEN];
+	int has = -1;
+
+	case_id(cid, 1, 2, 3);
+	t = begin(f, 1);
+	assert_int_equal(lfh_store_grant_put(t, cid, "referral", "police", 1, "council", NULL), 0);
+	assert_int_equal(lfh_store_grant_put(t, cid, "referral", "police", 1, "council", NULL), 0);
+	commit(t);
+
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_grant_has(t, cid, "referral", "police", 1, "council", &has,
+					     NULL),
+			 0);
+	assert_int_equal(has, 1);
+	assert_int_equal(lfh_store_grant_has(t, cid, "referral", "police", 1, "health", &has,
+					     NULL),
+			 0);
+	assert_int_equal(has, 0);
+	has = -1;
+	assert_int_equal(lfh_store_grant_has(t, cid, "referral", "police", 2, "council", &has,
+					     NULL),
+			 0);
+	assert_int_equal(has, 0);
+	lfh_txn_abort(t);
+}
+
+typedef struct case_seen {
+	size_t n;
+	uint8_t ids[8][LFH_CASE_LEN];
+	char titles[8][32];
+	size_t limit;
+} case_seen;
+
+static int case_fn(void *ctx, const uint8_t cid[LFH_CASE_LEN], const lfh_record *r)
+{
+	case_seen *cs = ctx;
+	const char *title = lfh_record_str(r, "title");
+	assert_non_null(title);
+	assert_true(cs->n < 8);
+	memcpy(cs->ids[cs->n], cid, LFH_CASE_LEN);
+	snprintf(cs->titles[cs->n], sizeof cs->titles[0], "%s", title);
+	cs->n++;
+	return cs->limit && cs->n >= cs->limit ? 1 : 0;
+}
+
+static void put_case(lfh_txn *t, const uint8_t *cid, const char *title, uint64_t opened)
+{
+	lfh_record r;
+	lfh_err err = { 0 };
+	memset(&r, 0, sizeof r);
+	assert_int_equal(lfh_record_set_str(&r, "title", title, &err), 0);
+	assert_int_equal(lfh_record_set_uint(&r, "opened", opened, &err), 0);
+	assert_int_equal(lfh_store_case_put(t, cid, &r, &err), 0);
+	lfh_record_clear(&r);
+}
+
+static void test_cases(void **state)
+{
+	fixture *f = *state;
+	lfh_txn *t;
+	uint8_t a[LFH_CASE_LEN], b[LFH_CASE_LEN], c[LFH_CASE_LEN], out[LFH_CASE_LEN];
+	lfh_record r;
+	lfh_err err = { 0 };
+	uint64_t u = 0;
+	case_seen cs = { 0 };
+
+	case_id(a, 0xab, 0xcd, 1);
+	case_id(b, 0xab, 0xce, 2);
+	case_id(c, 0x12, 0x34, 3);
+	t = begin(f, 1);
+	put_case(t, b, "bravo", 2);
+	put_case(t, a, "alpha-old", 0);
+	put_case(t, a, "alpha", 1); /* replaces */
+	put_case(t, c, "charlie", 3);
+	commit(t);
+
+	t = begin(f, 0);
+	memset(&r, 0, sizeof r);
+	assert_int_equal(lfh_store_case_get(t, a, &r, &err), 0);
+	assert_string_equal(lfh_record_str(&r, "title"), "alpha");
+	assert_true(lfh_record_uint(&r, "opened", &u));
+	assert_int_equal(u, 1);
+	lfh_record_clear(&r);
+	uint8_t none[LFH_CASE_LEN] = { 0 };
+	assert_int_equal(lfh_store_case_get(t, none, &r, &err), LFH_ENOTFOUND);
+
+	assert_int_equal(lfh_store_scan_cases(t, case_fn, &cs, &err), 0);
+	assert_int_equal(cs.n, 3);
+	assert_string_equal(cs.titles[0], "charlie"); /* 0x12... < 0xab 0xcd < 0xab 0xce */
+	assert_string_equal(cs.titles[1], "alpha");
+	assert_string_equal(cs.titles[2], "bravo");
+	memset(&cs, 0, sizeof cs);
+	cs.limit = 1;
+	assert_int_equal(lfh_store_scan_cases(t, case_fn, &cs, &err), 0);
+	assert_int_equal(cs.n, 1);
+
+	/* lookup by prefix */
+	const uint8_t pab[] = { 0xab }, pabcd[] = { 0xab, 0xcd }, p12[] = { 0x12 },
+		      pff[] = { 0xff }, pabcf[] = { 0xab, 0xcf }, p00[] = { 0x00 };
+	assert_int_equal(lfh_store_case_lookup(t, pabcd, 2, out, &err), 0);
+	assert_memory_equal(out, a, LFH_CASE_LEN);
+	assert_int_equal(lfh_store_case_lookup(t, p12, 1, out, &err), 0);
+	assert_memory_equal(out, c, LFH_CASE_LEN);
+	assert_int_equal(lfh_store_case_lookup(t, b, LFH_CASE_LEN, out, &err), 0);
+	assert_memory_equal(out, b, LFH_CASE_LEN);
+	assert_int_equal(lfh_store_case_lookup(t, pab, 1, out, &err), LFH_EAMBIG);
+	assert_int_equal(err.code, LFH_EAMBIG);
+	assert_int_equal(lfh_store_case_lookup(t, pff, 1, out, &err), LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_case_lookup(t, pabcf, 2, out, &err), LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_case_lookup(t, p00, 1, out, &err), LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_case_lookup(t, pab, 0, out, &err), LFH_EINVAL);
+	assert_int_equal(lfh_store_case_lookup(t, a, 17, out, &err), LFH_EINVAL);
+	lfh_txn_abort(t);
+}
+
+typedef struct audit_seen {
+	size_t n;
+	uint64_t seq[8];
+	uint64_t val[8];
+	size_t limit;
+} audit_seen;
+
+static int audit_fn(void *ctx, uint64_t aseq, const lfh_record *r)
+{
+	audit_seen *as = ctx;
+	assert_true(as->n < 8);
+	as->seq[as->n] = aseq;
+	assert_true(lfh_record_uint(r, "n", &as->val[as->n]));
+	as->n++;
+	return as->limit && as->n >= as->limit ? 1 : 0;
+}
+
+static void audit_add(lfh_txn *t, uint64_t n)
+{
+	lfh_record r;
+	memset(&r, 0, sizeof r);
+	assert_int_equal(lfh_record_set_str(&r, "cmd", "show", NULL), 0);
+	assert_int_equal(lfh_record_set_uint(&r, "n", n, NULL), 0);
+	assert_int_equal(lfh_store_audit_append(t, &r, NULL), 0);
+	lfh_record_clear(&r);
+}
+
+static void test_audit(void **state)
+{
+	fixture *f = *state;
+	lfh_txn *t;
+	audit_seen as = { 0 };
+
+	t = begin(f, 1);
+	audit_add(t, 10);
+	audit_add(t, 20);
+	commit(t);
+	reopen(f);
+	t = begin(f, 1);
+	audit_add(t, 30);
+	commit(t);
+
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_scan_audit(t, 0, audit_fn, &as, NULL), 0);
+	assert_int_equal(as.n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(as.seq[i], i + 1);
+		assert_int_equal(as.val[i], (i + 1) * 10);
+	}
+	memset(&as, 0, sizeof as);
+	assert_int_equal(lfh_store_scan_audit(t, 2, audit_fn, &as, NULL), 0);
+	assert_int_equal(as.n, 1);
+	assert_int_equal(as.seq[0], 3);
+	memset(&as, 0, sizeof as);
+	as.limit = 2;
+	assert_int_equal(lfh_store_scan_audit(t, 0, audit_fn, &as, NULL), 0);
+	assert_int_equal(as.n, 2);
+	memset(&as, 0, sizeof as);
+	assert_int_equal(lfh_store_scan_audit(t, 3, audit_fn, &as, NULL), 0);
+	assert_int_equal(as.n, 0);
+	lfh_txn_abort(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cursor_persists, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests_name("store_state", tests, NULL, NULL);
+}
