@@ -1,7 +1,8 @@
 /*
  * hub.c - the hub id: BLAKE2b-256 of the canonical msgpack array
  * ["lfh-hub-v1", hub name, [[agency, sign_pk, box_pk, curve_pk], ...]]
- * over every member sorted by agency id (proto/PROTOCOL.md, section 3).
+ * over every member sorted by agency id (proto/PROTOCOL.md, section 3); and
+ * case ids bound to the agency that opens the case (section 5.1).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,4 +78,41 @@ out:
 	lfh_buf_free(&b);
 	free(sorted);
 	return rc;
+}
+
+#define CASE_ID_DOMAIN "lfh-case-v1"
+#define CASE_RAND_LEN 8
+
+/* The 8 check bytes of a case id with random part r. */
+static void case_check(const uint8_t hub_id[32], const char *creator, const uint8_t *r,
+		       uint8_t out[LFH_CASE_LEN - CASE_RAND_LEN])
+{
+	crypto_generichash_state st;
+	uint8_t name[32] = { 0 }, h[32];
+
+	memcpy(name, creator, strnlen(creator, LFH_AGENCY_MAX));
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	crypto_generichash_update(&st, (const uint8_t *)CASE_ID_DOMAIN, strlen(CASE_ID_DOMAIN));
+	crypto_generichash_update(&st, hub_id, 32);
+	crypto_generichash_update(&st, name, sizeof name);
+	crypto_generichash_update(&st, r, CASE_RAND_LEN);
+	crypto_generichash_final(&st, h, sizeof h);
+	memcpy(out, h, LFH_CASE_LEN - CASE_RAND_LEN);
+}
+
+void lfh_case_id_new(const uint8_t hub_id[32], const char *creator, uint8_t out[LFH_CASE_LEN])
+{
+	randombytes_buf(out, CASE_RAND_LEN);
+	case_check(hub_id, creator, out, out + CASE_RAND_LEN);
+}
+
+int lfh_case_id_of(const uint8_t hub_id[32], const char *creator,
+		   const uint8_t case_id[LFH_CASE_LEN])
+{
+	uint8_t want[LFH_CASE_LEN - CASE_RAND_LEN];
+
+	if (!creator || !lfh_name_valid(creator))
+		return 0;
+	case_check(hub_id, creator, case_id, want);
+	return sodium_memcmp(want, case_id + CASE_RAND_LEN, sizeof want) == 0;
 }

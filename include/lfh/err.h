@@ -31,6 +31,8 @@ enum lfh_status {
 	LFH_ETIMEOUT = -17, /* no answer in time */
 	LFH_EAMBIG = -18,   /* ambiguous prefix */
 	LFH_EKEYID = -19,   /* signing key unknown, expired or revoked */
+	LFH_EHELD = -20,    /* kept aside: an event it depends on is not held yet */
+	LFH_ECLOCK = -21,   /* stamped too far ahead of our clock, or out of order */
 };
 
 #define LFH_ERRMSG_MAX 256

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "lfh/err.h"
+#include "lfh/event.h"
 #include "lfh/pubkeys.h"
 
 #define LFH_HUB_ID_VERSION "lfh-hub-v1"
@@ -33,5 +34,20 @@
  */
 int lfh_hub_id(const char *hub, const lfh_pubkeys *members, size_t n, uint8_t out[32],
 	       lfh_err *err);
+
+/*
+ * Case ids are bound to the agency that opens the case (PROTOCOL.md 5.1), so
+ * that no other agency can write a REFERRAL for it, and every node can tell
+ * the case's creator from its id alone:
+ *
+ *   case_id = r || first 8 bytes of BLAKE2b-256("lfh-case-v1" || hub_id ||
+ *             creator NUL-padded to 32 bytes || r)
+ *
+ * with r 8 random bytes. lfh_case_id_new makes one; lfh_case_id_of says
+ * whether case_id was made for (hub_id, creator).
+ */
+void lfh_case_id_new(const uint8_t hub_id[32], const char *creator, uint8_t out[LFH_CASE_LEN]);
+int lfh_case_id_of(const uint8_t hub_id[32], const char *creator,
+		   const uint8_t case_id[LFH_CASE_LEN]);
 
 #endif

@@ -87,6 +87,14 @@ int lfh_store_scan_case(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_sca
 int lfh_store_scan_author(lfh_txn *t, const char *author, uint64_t from, lfh_scan_fn fn,
 			  void *ctx, lfh_err *err);
 
+/*
+ * The HLCs of the events of `author` held here just below and just above
+ * seq (an event at seq itself is neither): *below = 0 and *above =
+ * UINT64_MAX where there is none (or it was shredded).
+ */
+int lfh_store_author_hlc_around(lfh_txn *t, const char *author, uint64_t seq, uint64_t *below,
+				uint64_t *above, lfh_err *err);
+
 /* Highest local sequence stored (0 if empty), and number of events. */
 int lfh_store_log_head(lfh_txn *t, uint64_t *head, lfh_err *err);
 int lfh_store_event_count(lfh_txn *t, uint64_t *count, lfh_err *err);
@@ -154,6 +162,7 @@ enum lfh_table {
 	LFH_TBL_KEYGEN = 6,    /* certified key generations (include/lfh/keyring.h) */
 	LFH_TBL_REVOKED = 7,   /* key revocations (include/lfh/keyring.h) */
 	LFH_TBL_PARTIES = 8,   /* case(16) agency(32) -> "" : the case's participants */
+	LFH_TBL_HELD = 9,      /* case(16) id(32) -> envelope: received, kept aside (judge.h) */
 	LFH_TBL_COUNT
 };
 

@@ -14,6 +14,7 @@
 
 #include "lfh/err.h"
 #include "lfh/event.h"
+#include "lfh/judge.h"
 #include "lfh/node.h"
 #include "lfh/record.h"
 #include "lfh/store.h"
@@ -52,9 +53,6 @@ int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 int lfh_node_grant_key(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 		       const char *category, const char *creator, uint32_t epoch,
 		       const uint8_t key[32], const char *agency, lfh_err *err);
-
-/* Category and case id (16 zero bytes) of key-management events (CERT, REVOKE). */
-#define LFH_KEYS_CATEGORY "keys"
 
 /*
  * Store and send a CERT event carrying cert (our newest generation's

@@ -10,6 +10,7 @@
 
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
+#include "lfh/hub.h"
 #include "lfh/osara.h"
 #include "lfh/parties.h"
 #include "lfh/policy.h"
@@ -86,7 +87,7 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 		lfh_record_clear(&body);
 		return lfh_ctl_fail(&q->rep, err.code, err.msg);
 	}
-	randombytes_buf(case_id, sizeof case_id);
+	lfh_case_id_new(q->node->rules.hub_id, q->node->cfg.agency, case_id);
 	rc = lfh_ctl_write(q, t, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body);
 	if (!rc && reref[0] && q->rep.n &&
 	    lfh_record_set_str(&q->rep.recs[0], "rereferral_of", reref, &err))

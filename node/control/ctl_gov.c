@@ -284,7 +284,7 @@ int ctl_isa_propose(lfh_ctl_req *q, lfh_txn *t)
 	if (!rc)
 		rc = next_version(q, &isa, &bytes, hash);
 	if (!rc) {
-		rc = lfh_node_write_plain(q->node, t, no_case, LFH_EV_ISA_PROPOSE, "isa", NULL, 0,
+		rc = lfh_node_write_plain(q->node, t, no_case, LFH_EV_ISA_PROPOSE, LFH_ISA_CATEGORY, NULL, 0,
 					  bytes.data, bytes.len, &q->wr, &err);
 		rc = rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : lfh_ctl_written(q, no_case);
 	}
@@ -315,7 +315,7 @@ int ctl_isa_sign(lfh_ctl_req *q, lfh_txn *t)
 		    lfh_record_set_uint(&body, "version", isa->version, &err)))
 		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
 	if (!rc)
-		rc = write_gov(q, t, no_case, LFH_EV_ISA_SIGN, "isa", NULL, &body);
+		rc = write_gov(q, t, no_case, LFH_EV_ISA_SIGN, LFH_ISA_CATEGORY, NULL, &body);
 	lfh_record_clear(&body);
 	free(isa);
 	lfh_buf_free(&bytes);

@@ -293,6 +293,13 @@ static int own_sharing_key(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t key[3
 				 key, err);
 }
 
+/* What a peer would judge of this event of ours (judge.h): refused here before anything is written. */
+static int judge_own(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
+{
+	snprintf(ev->author, sizeof ev->author, "%s", n->id->pub.agency);
+	return lfh_judge(&n->rules, t, ev, 1, lfh_wall_ms(), err);
+}
+
 static int refuse_if_removed(const lfh_node *n, lfh_err *err)
 {
 	if (!n->rules.removed)
@@ -321,7 +328,9 @@ int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 	snprintf(ev.category, sizeof ev.category, "%s", category);
 	snprintf(ev.key_creator, sizeof ev.key_creator, "%s", n->id->pub.agency);
 	ev.nonce_len = LFH_NONCE_LEN;
-	rc = resolve_recipients(n, t, to, nto, &ev, err);
+	rc = judge_own(n, t, &ev, err);
+	if (!rc)
+		rc = resolve_recipients(n, t, to, nto, &ev, err);
 	if (!rc)
 		rc = lfh_record_encode(body, &pt, err);
 	if (!rc && pt.len + LFH_AEAD_ABYTES > LFH_BODY_MAX)
@@ -378,7 +387,9 @@ int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 	memcpy(ev.case_id, case_id, LFH_CASE_LEN);
 	ev.type = type;
 	snprintf(ev.category, sizeof ev.category, "%s", category);
-	rc = policy_recipients(n, t, to, nto, &ev, err);
+	rc = judge_own(n, t, &ev, err);
+	if (!rc)
+		rc = policy_recipients(n, t, to, nto, &ev, err);
 	if (!rc)
 		rc = stamp_event(n, t, &ev, err);
 	if (!rc) {

@@ -9,10 +9,10 @@
 #include <sodium.h>
 
 #include "lfh/hlc.h"
-#include "lfh/pubkeys.h"
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
+#include "lfh/pubkeys.h"
 #include "lfh/record.h"
 
 #define TBL_KEY_LEN (32 + 4)

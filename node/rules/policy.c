@@ -8,7 +8,7 @@
  *   tables BACKFILL  event id -> "" (shared with us when we joined a case)
  *   tables SHRED     case|category -> record {ms, events, keys}
  *   (tables USERS, the caseworkers registered here, belongs to node/control/ctl_users.c)
- *   cases record     lead, closed_ms
+ *   cases record     lead, closed_ms (when the CLOSE was applied here)
  * Case participants are the referral's author (the lead) and recipients,
  * plus the agency of every JOIN event of the case, less every LEAVE's.
  * ISA versions and membership: node/rules/policy_isa.c.
@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "lfh/hlc.h"
+#include "lfh/judge.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/parties.h"
@@ -129,6 +130,12 @@ static int is_governance(uint32_t type)
 	       type == LFH_EV_ISA_SIGN || type == LFH_EV_LEAVE;
 }
 
+/* Who takes part in a case: a newcomer is also sent these earlier events (PROTOCOL.md 5.3). */
+static int is_membership(uint32_t type)
+{
+	return type == LFH_EV_JOIN || type == LFH_EV_LEAVE;
+}
+
 /* We are not a listed recipient: accept only what was backfilled to us. */
 static int accept_backfill(const lfh_rules *r, const lfh_event *ev, const char *lead,
 			   const lfh_agencies *participants, const lfh_isa *isa, lfh_err *err)
@@ -137,6 +144,8 @@ static int accept_backfill(const lfh_rules *r, const lfh_event *ev, const char *
 	if (!lfh_agencies_has(participants, me))
 		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
 				   ev->author, (unsigned long long)ev->seq);
+	if (is_membership(ev->type))
+		return 0;
 	if (is_governance(ev->type) || !lfh_isa_may_receive(isa, ev->category, lead, me))
 		return lfh_err_set(err, LFH_EPERM,
 				   "event by %s seq %llu: category %s may not be shared with us",
@@ -155,7 +164,8 @@ int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *er
 		return 0;
 	if ((rc = lfh_policy_isa(r, t, ev->isa_version, &isa, err)))
 		return rc;
-	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)))
+	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) ||
+	    (!lead[0] && (rc = lfh_judge_case_lead(r, t, ev->case_id, lead, err))))
 		return rc;
 	if (ev->type == LFH_EV_REFERRAL)
 		snprintf(lead, sizeof lead, "%s", ev->author);
@@ -180,9 +190,6 @@ int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *er
 					   "ISA version %u forbids", ev->author,
 					   (unsigned long long)ev->seq, ev->rcpt[i].agency,
 					   ev->category, isa->version);
-	if (ev->type == LFH_EV_LEAVE && lead[0] && strcmp(ev->author, lead) != 0)
-		return lfh_err_set(err, LFH_EPERM, "%s may not remove an agency from a case led by %s",
-				   ev->author, lead);
 	if (strcmp(ev->author, r->self) == 0 || lfh_event_find_recipient(ev, r->self) >= 0)
 		return 0;
 	return accept_backfill(r, ev, lead, &parts, isa, err);
@@ -267,11 +274,12 @@ static int backfill(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CA
 		if (lfh_store_get_event(t, c.ev[i].id, &raw, &len, NULL) ||
 		    lfh_event_decode(raw, len, &ev, NULL))
 			continue;
-		if (!is_governance(ev.type) && lfh_event_find_recipient(&ev, agency) < 0 &&
-		    strcmp(ev.author, agency) != 0 &&
-		    lfh_isa_may_receive(r->isa, ev.category, lead, agency)) {
+		if (lfh_event_find_recipient(&ev, agency) < 0 && strcmp(ev.author, agency) != 0 &&
+		    (is_membership(ev.type) ||
+		     (!is_governance(ev.type) && lfh_isa_may_receive(r->isa, ev.category, lead, agency)))) {
 			rc = lfh_store_rcpt_add(t, agency, c.ev[i].id, err);
-			if (!rc && fx && ev.type != LFH_EV_KEY && want_grant(fx, &ev, agency))
+			if (!rc && fx && ev.type != LFH_EV_KEY && !is_membership(ev.type) &&
+			    want_grant(fx, &ev, agency))
 				rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
 			(*shared)++;
 		}
@@ -397,7 +405,8 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 		int rc = lfh_store_case_get(t, ev->case_id, &c, err);
 		if (rc && rc != LFH_ENOTFOUND)
 			return rc;
-		rc = lfh_record_set_uint(&c, "closed_ms", lfh_hlc_ms(ev->hlc), err);
+		/* when it closed here, not what its author stamped (PROTOCOL.md 7.3) */
+		rc = lfh_record_set_uint(&c, "closed_ms", lfh_retention_now(), err);
 		if (!rc)
 			rc = lfh_store_case_put(t, ev->case_id, &c, err);
 		lfh_record_clear(&c);

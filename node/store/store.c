@@ -684,6 +684,55 @@ int lfh_store_scan_author(lfh_txn *t, const char *author, uint64_t from, lfh_sca
 	return index_scan_run(t, &sc, fn, ctx, err);
 }
 
+/* The HLC of the event whose by_author entry the cursor is on (0 if shredded or unreadable). */
+static uint64_t entry_hlc(lfh_txn *t, const MDB_val *v)
+{
+	const uint8_t *raw;
+	size_t len;
+	lfh_event ev = { 0 };
+	uint64_t hlc = 0;
+
+	if (v->mv_size != LFH_ID_LEN || lfh_store_get_event(t, v->mv_data, &raw, &len, NULL))
+		return 0;
+	if (lfh_event_decode(raw, len, &ev, NULL) == 0)
+		hlc = ev.hlc;
+	lfh_event_clear(&ev);
+	return hlc;
+}
+
+int lfh_store_author_hlc_around(lfh_txn *t, const char *author, uint64_t seq, uint64_t *below,
+				uint64_t *above, lfh_err *err)
+{
+	uint8_t k[NAME_LEN + 8];
+	MDB_cursor *c = NULL;
+	MDB_val mk, v;
+	int rc;
+
+	*below = 0;
+	*above = UINT64_MAX;
+	if ((rc = st_need_txn(t, err)) || (rc = st_pad_name(k, author, "author", err)))
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_BY_AUTHOR], &c)))
+		return st_mdb_fail(t, err, rc, "by_author");
+	st_put_be64(k + NAME_LEN, seq);
+	mk = st_val(k, sizeof k);
+	rc = mdb_cursor_get(c, &mk, &v, MDB_SET_RANGE);
+	while (rc == 0 && mk.mv_size == sizeof k && !memcmp(mk.mv_data, k, NAME_LEN) &&
+	       st_get_be64((const uint8_t *)mk.mv_data + NAME_LEN) == seq)
+		rc = mdb_cursor_get(c, &mk, &v, MDB_NEXT); /* this seq itself: not a neighbour */
+	if (rc == 0 && mk.mv_size == sizeof k && !memcmp(mk.mv_data, k, NAME_LEN))
+		*above = entry_hlc(t, &v);
+	mk = st_val(k, sizeof k);
+	rc = mdb_cursor_get(c, &mk, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(c, &mk, &v, MDB_PREV) : mdb_cursor_get(c, &mk, &v, MDB_LAST);
+	if (rc == 0 && mk.mv_size == sizeof k && !memcmp(mk.mv_data, k, NAME_LEN))
+		*below = entry_hlc(t, &v);
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return st_mdb_fail(t, err, rc, "by_author");
+	return 0;
+}
+
 int lfh_store_log_head(lfh_txn *t, uint64_t *head, lfh_err *err)
 {
 	int rc;

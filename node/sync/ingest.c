@@ -17,9 +17,12 @@
 
 #include <sodium.h>
 
+#include "lfh/hlc.h"
 #include "lfh/ingest.h"
 #include "lfh/isa.h"
+#include "lfh/judge.h"
 #include "lfh/keyring.h"
+#include "lfh/log.h"
 #include "lfh/membership.h"
 #include "lfh/policy.h"
 #include "lfh/sharing.h"
@@ -45,8 +48,8 @@ static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_er
 			continue;
 		rc = lfh_store_key_get(t, ev->case_id, ev->category, kb.creator, kb.epoch, held, NULL);
 		sodium_memzero(held, sizeof held);
-		if (rc == 0)
-			return 0; /* already held: a later grant never replaces it */
+		if (rc == 0 && strcmp(kb.creator, ev->author) != 0)
+			return 0; /* already held: only the creator's own grant replaces it */
 		rc = lfh_key_open(kb.grants[i].sealed, n->id->pub.box_pk, n->id->box_sk, key, err);
 		if (rc == LFH_ECRYPTO && n->prev_id) /* sealed before the sender knew our new keys */
 			rc = lfh_key_open(kb.grants[i].sealed, n->prev_id->pub.box_pk,
@@ -178,15 +181,153 @@ static int check_received(lfh_node *n, const uint8_t *raw, size_t len, const cha
 	return rc ? rc : verify_received(n, ev, from, err);
 }
 
+/* ---- held events --------------------------------------------------------- */
+
+#define HELD_PER_AUTHOR_MAX 4096 /* events of one author kept aside at most */
+#define HELD_KEY_LEN (LFH_CASE_LEN + LFH_ID_LEN)
+
+static int held_count(lfh_txn *t, const char *author, uint64_t *count, char name[LFH_META_NAME_BUF],
+		      lfh_err *err)
+{
+	lfh_store_meta_name(name, "held", author);
+	return lfh_store_meta_get(t, name, count, err);
+}
+
+/*
+ * Keep ev aside (table HELD) until its case changes here: the referral or
+ * the JOIN it depends on may still be on its way (PROTOCOL.md 7.3).
+ */
+static int hold(lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		size_t len, lfh_err *err)
+{
+	char name[LFH_META_NAME_BUF];
+	uint8_t k[HELD_KEY_LEN];
+	uint64_t count;
+	int rc = held_count(t, ev->author, &count, name, err);
+
+	if (rc)
+		return rc;
+	if (count >= HELD_PER_AUTHOR_MAX)
+		return lfh_err_set(err, LFH_ETOOBIG, "%u events of %s are held already: event seq %llu "
+				   "refused", HELD_PER_AUTHOR_MAX, ev->author,
+				   (unsigned long long)ev->seq);
+	memcpy(k, ev->case_id, LFH_CASE_LEN);
+	memcpy(k + LFH_CASE_LEN, id, LFH_ID_LEN);
+	if (lfh_store_tbl_get(t, LFH_TBL_HELD, k, sizeof k, NULL, NULL, NULL) == 0)
+		return 0; /* held already */
+	rc = lfh_store_tbl_put(t, LFH_TBL_HELD, k, sizeof k, raw, len, err);
+	return rc ? rc : lfh_store_meta_put(t, name, count + 1, err);
+}
+
+typedef struct held_event {
+	uint8_t key[HELD_KEY_LEN];
+	uint8_t *raw;
+	size_t len;
+} held_event;
+
+struct held_list {
+	held_event *e;
+	size_t n, cap;
+};
+
+static int held_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct held_list *l = ctx;
+	held_event *h;
+
+	if (klen != HELD_KEY_LEN || vlen == 0)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		held_event *p = realloc(l->e, cap * sizeof *p);
+		if (!p)
+			return LFH_ENOMEM;
+		l->e = p;
+		l->cap = cap;
+	}
+	h = &l->e[l->n];
+	if (!(h->raw = malloc(vlen)))
+		return LFH_ENOMEM;
+	memcpy(h->key, key, HELD_KEY_LEN);
+	memcpy(h->raw, val, vlen);
+	h->len = vlen;
+	l->n++;
+	return 0;
+}
+
+static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
+			  const lfh_event *ev, lfh_ingest_result *res, lfh_err *err);
+
+/* Take ev's entry out of HELD and judge it again, as if just received. */
+static int release_one(lfh_node *n, lfh_txn *t, const held_event *h, lfh_err *err)
+{
+	char name[LFH_META_NAME_BUF];
+	lfh_ingest_result res;
+	lfh_event ev = { 0 };
+	lfh_err why = { 0 };
+	uint64_t count = 0;
+	int rc = lfh_store_tbl_del(t, LFH_TBL_HELD, h->key, HELD_KEY_LEN, err);
+
+	if (rc || lfh_event_decode(h->raw, h->len, &ev, NULL))
+		return rc;
+	if (!(rc = held_count(t, ev.author, &count, name, err)) && count)
+		rc = lfh_store_meta_put(t, name, count - 1, err);
+	if (!rc) {
+		rc = store_received(n, t, h->raw, h->len, &ev, &res, &why);
+		if (rc == LFH_ESTORE || rc == LFH_ENOMEM)
+			lfh_err_set(err, rc, "%s", why.msg);
+		else if (rc && rc != LFH_EHELD)
+			log_warn("held event by %s seq %llu refused: %s", ev.author,
+				 (unsigned long long)ev.seq, why.msg);
+		if (rc != LFH_ESTORE && rc != LFH_ENOMEM)
+			rc = 0;
+	}
+	lfh_event_clear(&ev);
+	return rc;
+}
+
+/* The case changed here: judge again what was held for it. */
+static int release_held(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			lfh_err *err)
+{
+	struct held_list l = { 0 };
+	int rc = lfh_store_tbl_scan(t, LFH_TBL_HELD, case_id, LFH_CASE_LEN, held_fn, &l, err);
+
+	if (rc == LFH_ENOMEM)
+		lfh_err_set(err, rc, "out of memory");
+	for (size_t i = 0; rc == 0 && i < l.n; i++)
+		rc = release_one(n, t, &l.e[i], err);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.e[i].raw);
+	free(l.e);
+	return rc;
+}
+
+/* Events that change who may write in a case. */
+static int changes_case(uint32_t type)
+{
+	return type == LFH_EV_REFERRAL || type == LFH_EV_JOIN;
+}
+
+/* ---- storing ------------------------------------------------------------- */
+
 /* Store one verified event and update the state that depends on it. */
 static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
 			  const lfh_event *ev, lfh_ingest_result *res, lfh_err *err)
 {
 	lfh_put_result pr = { 0 };
 	uint8_t id[LFH_ID_LEN];
+	const uint8_t *held;
+	size_t held_len;
 	int rc;
 
 	lfh_event_id(raw, len, id);
+	if (lfh_store_get_event(t, id, &held, &held_len, NULL) == 0) {
+		memset(res, 0, sizeof *res); /* a duplicate: judged when it first came */
+		res->hlc = ev->hlc;
+		res->type = ev->type;
+		return 0;
+	}
 	rc = lfh_keyring_check_time(&n->rules, ev, err); /* key events earlier in the batch may revoke */
 	if (!rc)
 		rc = check_plain_body(n, ev, err);
@@ -194,6 +335,12 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 		rc = lfh_keyring_accept(&n->rules, ev, err);
 	if (!rc)
 		rc = lfh_policy_accept(&n->rules, t, ev, err); /* the ISA's say: before anything is stored */
+	if (!rc)
+		rc = lfh_judge(&n->rules, t, ev, 0, lfh_wall_ms(), err); /* the case rules */
+	if (rc == LFH_EHELD) {
+		int hrc = hold(t, ev, id, raw, len, err);
+		return hrc ? hrc : rc;
+	}
 	if (!rc)
 		rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
 	if (!rc && pr.was_new) {
@@ -209,6 +356,8 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 			n->hlc_last = ev->hlc;
 			rc = lfh_store_meta_put(t, "hlc", n->hlc_last, err);
 		}
+		if (!rc && changes_case(ev->type))
+			rc = release_held(n, t, ev->case_id, err);
 	}
 	if (!rc) {
 		res->stored = pr.was_new;

@@ -48,6 +48,8 @@ const char *lfh_strerror(int code)
 	case LFH_ETIMEOUT: return "timed out";
 	case LFH_EAMBIG: return "ambiguous";
 	case LFH_EKEYID: return "unknown or invalid key";
+	case LFH_EHELD: return "held until an earlier event arrives";
+	case LFH_ECLOCK: return "timestamp refused";
 	default: return "unknown error";
 	}
 }

@@ -28,6 +28,7 @@
 #include "lfh/cert.h"
 #include "lfh/generation.h"
 #include "lfh/hlc.h"
+#include "lfh/hub.h"
 #include "lfh/identity.h"
 #include "lfh/ingest.h"
 #include "lfh/keyring.h"
@@ -333,8 +334,9 @@ static inline lfh_buf forge(hub *h, const char *author, const lfh_identity *key,
 	memcpy(ev.hub, h->node[B]->rules.hub_id, 32);
 	snprintf(ev.author, sizeof ev.author, "%s", author);
 	memcpy(ev.key_id, key->pub.key_id, LFH_KEYID_LEN);
-	ev.seq = fresh;
-	ev.hlc = ms << 16;
+	/* seq and hlc rise together, as the receiver rules require (PROTOCOL.md 7.3) */
+	ev.seq = ms * 1024 + fresh % 1024;
+	ev.hlc = ms << 16 | (fresh & 0xffff);
 	ev.type = type;
 	ev.isa_version = 1;
 	for (int i = 0; i < NAG; i++) {
@@ -348,7 +350,7 @@ static inline lfh_buf forge(hub *h, const char *author, const lfh_identity *key,
 		ev.body = (uint8_t *)body;
 		ev.body_len = len;
 	} else {
-		randombytes_buf(ev.case_id, LFH_CASE_LEN);
+		lfh_case_id_new(ev.hub, author, ev.case_id); /* a case of its own */
 		snprintf(ev.category, sizeof ev.category, "general");
 		snprintf(ev.key_creator, sizeof ev.key_creator, "%s", author);
 		ev.nonce_len = LFH_NONCE_LEN;

@@ -283,7 +283,7 @@ static void test_sharing_epoch_rotation(void **state)
 	char text[64];
 	int rej;
 
-	randombytes_buf(case_id, sizeof case_id);
+	lfh_case_id_new(a->rules.hub_id, a->cfg.agency, case_id);
 	write_data(a, case_id, LFH_EV_REFERRAL, (const char *const[]){ "b" }, 1, "before", &ref);
 	stored_event(a, ref.event_id, &ev);
 	assert_int_equal(ev.key_epoch, 0);
@@ -450,7 +450,7 @@ static void test_open_loads_gen2_and_publishes_cert(void **state)
 		lfh_write_result ref;
 		lfh_event ev = { 0 };
 		char text[64];
-		randombytes_buf(case_id, sizeof case_id);
+		lfh_case_id_new(a->rules.hub_id, a->cfg.agency, case_id);
 		write_data(a, case_id, LFH_EV_REFERRAL, (const char *const[]){ "b" }, 1, "gen 2",
 			   &ref);
 		stored_event(a, ref.event_id, &ev);

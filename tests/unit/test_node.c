@@ -94,7 +94,7 @@ static void write_referral(lfh_node *n, const char *const *to, size_t nto, const
 	lfh_txn *t;
 	uint8_t case_id[LFH_CASE_LEN];
 
-	randombytes_buf(case_id, sizeof case_id);
+	lfh_case_id_new(n->rules.hub_id, n->cfg.agency, case_id);
 	lfh_record_set_str(&body, "summary", summary, &err);
 	lfh_record_set_str(&body, "by", "tester", &err);
 	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
@@ -271,8 +271,9 @@ static void test_unknown_recipient_refused(void **state)
 	lfh_write_result res;
 	lfh_err err = { 0 };
 	lfh_txn *t;
-	uint8_t case_id[LFH_CASE_LEN] = { 1 };
+	uint8_t case_id[LFH_CASE_LEN];
 
+	lfh_case_id_new(h->node[0]->rules.hub_id, h->node[0]->cfg.agency, case_id);
 	lfh_record_set_str(&body, "summary", "x", &err);
 	assert_int_equal(lfh_txn_begin(h->node[0]->store, 1, &t, &err), 0);
 	assert_int_equal(lfh_node_write(h->node[0], t, case_id, LFH_EV_REFERRAL, "referral", to, 1,

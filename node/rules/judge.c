@@ -1,0 +1,166 @@
+/*
+ * judge.c - the receiver rules (include/lfh/judge.h, PROTOCOL.md 7.3).
+ *
+ * Every rule here decides from what any node holding the same events can
+ * see: the event itself, the ISA in force, the case's lead and participants
+ * as held, and the author's own earlier and later events. Rules that do not
+ * depend on what else is held come first (hub-wide events' case and
+ * category, the clock, a referral's case id), so that they are refused the
+ * same everywhere whatever the arrival order.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lfh/hlc.h"
+#include "lfh/hub.h"
+#include "lfh/isa.h"
+#include "lfh/judge.h"
+#include "lfh/osara.h"
+#include "lfh/parties.h"
+
+static const uint8_t no_case[LFH_CASE_LEN];
+
+static int is_hub_wide(uint32_t type)
+{
+	return type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN || type == LFH_EV_CERT ||
+	       type == LFH_EV_REVOKE;
+}
+
+/* Case steps only the lead may write (whatever the OSARA stage). */
+static int lead_only(uint32_t type)
+{
+	return type == LFH_EV_JOIN || type == LFH_EV_LEAVE || type == LFH_EV_CLOSE;
+}
+
+/* Data a participant writes into a case: the referral's followers. */
+static int participant_step(uint32_t type)
+{
+	return type == LFH_EV_NOTE || (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST);
+}
+
+static void case_hex(char out[2 * LFH_CASE_LEN + 1], const uint8_t case_id[LFH_CASE_LEN])
+{
+	lfh_hex(out, case_id, LFH_CASE_LEN);
+}
+
+/* ISA and key events are about the hub: case id zero and their own category. */
+static int judge_hub_wide(const lfh_event *ev, lfh_err *err)
+{
+	const char *want = ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE ? LFH_KEYS_CATEGORY
+										 : LFH_ISA_CATEGORY;
+	if (memcmp(ev->case_id, no_case, LFH_CASE_LEN) != 0)
+		return lfh_err_set(err, LFH_EPERM, "%s event by %s seq %llu names a case; it must not",
+				   ev->type == LFH_EV_CERT ? "CERT" : ev->type == LFH_EV_REVOKE ? "REVOKE"
+									     : "ISA",
+				   ev->author, (unsigned long long)ev->seq);
+	if (strcmp(ev->category, want) != 0)
+		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu: category must be '%s', not "
+				   "'%s'", ev->author, (unsigned long long)ev->seq, want, ev->category);
+	return 0;
+}
+
+/*
+ * The clock: not stamped too far ahead of ours (the author's node will be
+ * asked again later: its counter slot stays a gap), and in the order of the
+ * author's own sequence numbers.
+ */
+static int judge_clock(lfh_txn *t, const lfh_event *ev, uint64_t now_ms, lfh_err *err)
+{
+	uint64_t ms = lfh_hlc_ms(ev->hlc), below, above;
+	int rc;
+
+	if (ms > now_ms + LFH_CLOCK_AHEAD_MS)
+		return lfh_err_set(err, LFH_ECLOCK, "event by %s seq %llu is stamped %llu s ahead of "
+				   "our clock (at most %llu s): not accepted now", ev->author,
+				   (unsigned long long)ev->seq,
+				   (unsigned long long)((ms - now_ms) / 1000),
+				   (unsigned long long)(LFH_CLOCK_AHEAD_MS / 1000));
+	if ((rc = lfh_store_author_hlc_around(t, ev->author, ev->seq, &below, &above, err)))
+		return rc;
+	if (below >= ev->hlc || (above != UINT64_MAX && above <= ev->hlc))
+		return lfh_err_set(err, LFH_ECLOCK, "event by %s seq %llu is stamped out of order "
+				   "with that agency's own events", ev->author,
+				   (unsigned long long)ev->seq);
+	return 0;
+}
+
+int lfh_judge_case_lead(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			char lead[LFH_AGENCY_MAX + 1], lfh_err *err)
+{
+	lfh_agencies parts;
+	int rc = lfh_parties_get(t, case_id, lead, &parts, err);
+
+	if (rc || lead[0] || !r->isa)
+		return rc;
+	for (uint32_t i = 0; i < r->isa->nparties; i++)
+		if (lfh_case_id_of(r->hub_id, r->isa->parties[i].id, case_id)) {
+			snprintf(lead, LFH_AGENCY_MAX + 1, "%s", r->isa->parties[i].id);
+			break;
+		}
+	return 0;
+}
+
+/* A KEY event passes on another creator's key only as the lead's backfill to a newcomer. */
+static int judge_key(const lfh_event *ev, const char *lead, lfh_err *err)
+{
+	lfh_key_body kb;
+	int rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err);
+
+	if (rc || strcmp(kb.creator, ev->author) == 0)
+		return rc;
+	if (strcmp(ev->author, lead) != 0)
+		return lfh_err_set(err, LFH_EPERM, "key event by %s grants a sharing key of %s; only "
+				   "the case's lead (%s) may pass on another agency's key",
+				   ev->author, kb.creator, lead[0] ? lead : "unknown");
+	return 0;
+}
+
+/* The rules that depend on the case as held here: lead, participants. */
+static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	char lead[LFH_AGENCY_MAX + 1], hex[2 * LFH_CASE_LEN + 1];
+	lfh_agencies parts;
+	int rc = lfh_parties_get(t, ev->case_id, lead, &parts, err);
+
+	if (rc || (rc = lfh_judge_case_lead(r, t, ev->case_id, lead, err)))
+		return rc;
+	case_hex(hex, ev->case_id);
+	if (ev->type == LFH_EV_KEY)
+		return judge_key(ev, lead, err);
+	if (lead_only(ev->type) && strcmp(ev->author, lead) != 0)
+		return lfh_err_set(err, LFH_EPERM, "only the case's lead agency (%s) may %s; %s may not "
+				   "(case %.12s)", lead[0] ? lead : "unknown",
+				   ev->type == LFH_EV_JOIN ? "invite an agency" :
+				   ev->type == LFH_EV_LEAVE ? "remove an agency" : "close the case",
+				   ev->author, hex);
+	if (!participant_step(ev->type) || lfh_agencies_has(&parts, ev->author))
+		return 0;
+	if (parts.n == 0 && strcmp(ev->author, lead) != 0)
+		return lfh_err_set(err, LFH_EHELD, "event by %s seq %llu: case %.12s is not known here "
+				   "yet", ev->author, (unsigned long long)ev->seq, hex);
+	if (parts.n == 0)
+		return 0; /* the lead's own events may overtake its referral */
+	return lfh_err_set(err, LFH_EPERM, "%s does not take part in case %.12s: its %s is refused",
+			   ev->author, hex, lfh_osara_type_name(ev->type));
+}
+
+int lfh_judge(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, int own, uint64_t now_ms,
+	      lfh_err *err)
+{
+	char hex[2 * LFH_CASE_LEN + 1];
+	int rc;
+
+	if (is_hub_wide(ev->type) && r->isa && (rc = judge_hub_wide(ev, err)))
+		return rc;
+	if (!own && (rc = judge_clock(t, ev, now_ms, err)))
+		return rc;
+	if (ev->type == LFH_EV_REFERRAL && !lfh_case_id_of(r->hub_id, ev->author, ev->case_id)) {
+		case_hex(hex, ev->case_id);
+		return lfh_err_set(err, LFH_EPERM, "referral by %s of case %.12s: the case id is not "
+				   "%s's (only the agency that opens a case writes its referral)",
+				   ev->author, hex, ev->author);
+	}
+	if (!r->isa || is_hub_wide(ev->type))
+		return 0;
+	return judge_case(r, t, ev, err);
+}
