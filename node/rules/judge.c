@@ -115,6 +115,25 @@ static int judge_key(const lfh_event *ev, const char *lead, lfh_err *err)
 	return 0;
 }
 
+/*
+ * Does the ISA send this category to us whether or not we take part in the
+ * case (rule "all", or we are one of its named agencies)? Then we may never
+ * hold the case's referral, and take the event on its envelope alone.
+ */
+static int entitled_outside(const lfh_rules *r, const char *category)
+{
+	const lfh_isa_category *c = lfh_isa_category_find(r->isa, category);
+
+	if (!c)
+		return 0;
+	if (c->rule == LFH_RULE_ALL)
+		return 1;
+	for (uint32_t i = 0; i < c->nagencies; i++)
+		if (strcmp(c->agencies[i], r->self) == 0)
+			return 1;
+	return 0;
+}
+
 /* The rules that depend on the case as held here: lead, participants. */
 static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
@@ -135,11 +154,11 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 				   ev->author, hex);
 	if (!participant_step(ev->type) || lfh_agencies_has(&parts, ev->author))
 		return 0;
-	if (parts.n == 0 && strcmp(ev->author, lead) != 0)
+	if (parts.n == 0 && (strcmp(ev->author, lead) == 0 || entitled_outside(r, ev->category)))
+		return 0; /* the lead's own events may overtake its referral */
+	if (parts.n == 0)
 		return lfh_err_set(err, LFH_EHELD, "event by %s seq %llu: case %.12s is not known here "
 				   "yet", ev->author, (unsigned long long)ev->seq, hex);
-	if (parts.n == 0)
-		return 0; /* the lead's own events may overtake its referral */
 	return lfh_err_set(err, LFH_EPERM, "%s does not take part in case %.12s: its %s is refused",
 			   ev->author, hex, lfh_osara_type_name(ev->type));
 }

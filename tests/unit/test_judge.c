@@ -1,0 +1,454 @@
+/*
+ * test_judge.c - the receiver rules (node/rules/judge.c, PROTOCOL.md 7.3) at
+ * every node: a member agency's node that signs with its own valid keys but
+ * writes what its control layer would refuse is refused by the others, with
+ * the rule it broke, and nothing of the event is stored. Also the two
+ * convergence faults the rules fixed: a non-lead participant's health note,
+ * and a second invitee that never learnt of the first.
+ *
+ * The five in-process nodes of hub_fixture.h; hostile events are built and
+ * signed here with the author node's own keys (forge_ev).
+ */
+#include "hub_fixture.h"
+
+#include "lfh/osara.h"
+#include "lfh/parties.h"
+
+/* What a hostile author node writes: any type, case, category, stamp. */
+typedef struct spec {
+	int author;
+	uint32_t type;
+	const uint8_t *case_id; /* NULL: all zero */
+	const char *category;
+	uint64_t hlc;           /* 0: now */
+	const char *to[NAG];
+	size_t nto;
+	const lfh_record *plain;   /* body of a plaintext type */
+	const lfh_key_body *keys;  /* body of a KEY event */
+} spec;
+
+static uint64_t fresh_seq = 1000000; /* far above what the nodes write themselves */
+
+static lfh_buf forge_ev(hub *h, const spec *sp)
+{
+	const lfh_identity *id = h->node[sp->author]->id;
+	lfh_event ev = { 0 };
+	lfh_err err = { 0 };
+	lfh_buf env = { 0 }, body = { 0 };
+	uint8_t rnd[48], evid[LFH_ID_LEN];
+	uint64_t seq = ++fresh_seq;
+
+	memcpy(ev.hub, h->node[POLICE]->rules.hub_id, 32);
+	snprintf(ev.author, sizeof ev.author, "%s", id->pub.agency);
+	memcpy(ev.key_id, id->pub.key_id, LFH_KEYID_LEN);
+	ev.seq = seq;
+	ev.hlc = sp->hlc ? sp->hlc : lfh_hlc_next(lfh_wall_ms() << 16);
+	if (sp->case_id)
+		memcpy(ev.case_id, sp->case_id, LFH_CASE_LEN);
+	ev.type = sp->type;
+	snprintf(ev.category, sizeof ev.category, "%s", sp->category);
+	ev.isa_version = 1;
+	for (size_t i = 0; i < sp->nto; i++) {
+		snprintf(ev.rcpt[i].agency, sizeof ev.rcpt[i].agency, "%s", sp->to[i]);
+		ev.rcpt[i].ctr = seq;
+	}
+	ev.nrcpt = (uint32_t)sp->nto;
+	if (sp->type == LFH_EV_KEY) {
+		assert_int_equal(lfh_key_body_encode(sp->keys, &body, &err), 0);
+	} else if (lfh_event_type_plain(sp->type)) {
+		assert_int_equal(lfh_record_encode(sp->plain, &body, &err), 0);
+	} else {
+		snprintf(ev.key_creator, sizeof ev.key_creator, "%s", id->pub.agency);
+		ev.nonce_len = LFH_NONCE_LEN;
+		randombytes_buf(ev.nonce, sizeof ev.nonce);
+		randombytes_buf(rnd, sizeof rnd);
+		assert_int_equal(lfh_buf_append(&body, rnd, sizeof rnd), 0);
+	}
+	ev.body = body.data;
+	ev.body_len = body.len;
+	if (lfh_event_sign(&ev, id->sign_sk, &env, evid, &err) != 0)
+		fail_msg("forge: %s", err.msg);
+	ev.body = NULL;
+	lfh_buf_free(&body);
+	return env;
+}
+
+/* n refuses env with status want, names `why` in its reason, and stores nothing. */
+static void refused(lfh_node *n, lfh_buf *env, int want, const char *why)
+{
+	lfh_err err = { 0 };
+	uint64_t before = event_count(n);
+	int rc = push(n, env->data, env->len, "relay", &err);
+
+	if (rc != want || !strstr(err.msg, why))
+		fail_msg("at %s: got %d (%s), want %d naming '%s'", n->cfg.agency, rc, err.msg, want,
+			 why);
+	assert_int_equal(event_count(n), before);
+}
+
+static void accepted(lfh_node *n, lfh_buf *env)
+{
+	lfh_err err = { 0 };
+	int rc = push(n, env->data, env->len, "relay", &err);
+
+	if (rc != 0)
+		fail_msg("at %s: refused (%d): %s", n->cfg.agency, rc, err.msg);
+}
+
+static void record_of(lfh_record *r, const char *key, const char *val)
+{
+	lfh_err err = { 0 };
+	assert_int_equal(lfh_record_set_str(r, key, val, &err), 0);
+}
+
+/* Police's case, shared with housing and health, at every one of them. */
+static void shared_case(hub *h, uint8_t case_id[LFH_CASE_LEN])
+{
+	const char *to[] = { "housing", "health" };
+	lfh_write_result ref;
+	int rej;
+
+	new_case(h, case_id, to, 2, &ref);
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 2);
+	assert_int_equal(pull(h->node[POLICE], h->node[HEALTH], &rej), 2);
+}
+
+/* ---- the case belongs to whoever opened it ------------------------------- */
+
+static void test_second_referral_refused(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN], other[LFH_CASE_LEN];
+	spec sp = { .author = HOUSING, .type = LFH_EV_REFERRAL, .case_id = case_id,
+		    .category = "referral", .to = { "council", "police" }, .nto = 2 };
+	lfh_buf env;
+
+	shared_case(h, case_id);
+	/* housing takes police's case over with a second referral */
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EPERM, "the case id is not housing's");
+	refused(h->node[COUNCIL], &env, LFH_EPERM, "the case id is not housing's");
+	lfh_buf_free(&env);
+	/* nor may police refer a case whose id is not bound to it */
+	randombytes_buf(other, sizeof other);
+	sp = (spec){ .author = POLICE, .type = LFH_EV_REFERRAL, .case_id = other,
+		     .category = "referral", .to = { "housing" }, .nto = 1 };
+	env = forge_ev(h, &sp);
+	refused(h->node[HOUSING], &env, LFH_EPERM, "the case id is not police's");
+	lfh_buf_free(&env);
+}
+
+/* ---- only the lead governs who takes part, and closes --------------------- */
+
+static void test_rejoin_after_removal_refused(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record leave = { 0 }, join = { 0 };
+	lfh_write_result res;
+	lfh_buf env;
+	int rej;
+
+	shared_case(h, case_id);
+	record_of(&leave, "agency", "health");
+	record_of(&leave, "reason", "no longer involved");
+	record_of(&leave, "by", "x");
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_LEAVE, "referral", NULL, &leave,
+				   &res), 0);
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 1);
+	assert_int_equal(pull(h->node[POLICE], h->node[HEALTH], &rej), 1);
+	/* health writes itself back in */
+	record_of(&join, "agency", "health");
+	record_of(&join, "by", "x");
+	spec sp = { .author = HEALTH, .type = LFH_EV_JOIN, .case_id = case_id,
+		    .category = "referral", .to = { "housing", "police" }, .nto = 2, .plain = &join };
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EPERM, "only the case's lead agency (police) may invite");
+	refused(h->node[HOUSING], &env, LFH_EPERM, "only the case's lead agency (police) may invite");
+	lfh_buf_free(&env);
+	/* and its own node would not have written it */
+	assert_int_equal(write_gov(h->node[HEALTH], case_id, LFH_EV_JOIN, "referral", "health", &join,
+				   &res), LFH_EPERM);
+	lfh_record_clear(&leave);
+	lfh_record_clear(&join);
+}
+
+static void test_close_by_non_lead_refused(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record close = { 0 };
+	lfh_buf env;
+
+	shared_case(h, case_id);
+	record_of(&close, "by", "x");
+	/* housing closes police's case, stamped in 1970 so that retention shreds it at once */
+	spec sp = { .author = HOUSING, .type = LFH_EV_CLOSE, .case_id = case_id,
+		    .category = "referral", .hlc = 1000ULL << 16, .to = { "health", "police" },
+		    .nto = 2, .plain = &close };
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EPERM, "only the case's lead agency (police) may close");
+	refused(h->node[HEALTH], &env, LFH_EPERM, "only the case's lead agency (police) may close");
+	lfh_buf_free(&env);
+	lfh_record_clear(&close);
+}
+
+static void test_leave_by_non_lead_refused(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record leave = { 0 };
+	lfh_buf env;
+
+	shared_case(h, case_id);
+	record_of(&leave, "agency", "health");
+	record_of(&leave, "reason", "x");
+	record_of(&leave, "by", "x");
+	spec sp = { .author = HOUSING, .type = LFH_EV_LEAVE, .case_id = case_id,
+		    .category = "referral", .to = { "health", "police" }, .nto = 2, .plain = &leave };
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EPERM, "only the case's lead agency (police) may remove");
+	refused(h->node[HEALTH], &env, LFH_EPERM, "only the case's lead agency (police) may remove");
+	lfh_buf_free(&env);
+	lfh_record_clear(&leave);
+}
+
+/* ---- only participants write into a case ---------------------------------- */
+
+static void test_step_by_non_participant_refused(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_buf env;
+
+	shared_case(h, case_id);
+	spec sp = { .author = PROBATION, .type = LFH_EV_NOTE, .case_id = case_id,
+		    .category = "referral", .to = { "health", "housing", "police" }, .nto = 3 };
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EPERM, "probation does not take part");
+	refused(h->node[HOUSING], &env, LFH_EPERM, "probation does not take part");
+	lfh_buf_free(&env);
+	sp.type = LFH_EV_RISK;
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EPERM, "probation does not take part");
+	lfh_buf_free(&env);
+}
+
+/* An event of a case nobody opened is held, never listed as a case. */
+static void test_unknown_case_held(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_err err = { 0 };
+	lfh_buf env;
+
+	randombytes_buf(case_id, sizeof case_id);
+	spec sp = { .author = HOUSING, .type = LFH_EV_NOTE, .case_id = case_id,
+		    .category = "referral", .to = { "police" }, .nto = 1 };
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EHELD, "is not known here yet");
+	/* again: held once, still nothing stored */
+	assert_int_equal(push(h->node[POLICE], env.data, env.len, "relay", &err), LFH_EHELD);
+	assert_int_equal(event_count(h->node[POLICE]), 0);
+	lfh_buf_free(&env);
+}
+
+/* Held until the referral that makes its author a participant arrives. */
+static void test_held_event_released_by_referral(void **state)
+{
+	hub *h = *state;
+	const char *to[] = { "council", "housing" };
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, note;
+	lfh_err err = { 0 };
+	lfh_buf env;
+	int rej;
+
+	new_case(h, case_id, to, 2, &ref);
+	assert_int_equal(pull(h->node[POLICE], h->node[COUNCIL], &rej), 2);
+	assert_int_equal(write_data(h->node[COUNCIL], case_id, LFH_EV_NOTE, "referral", NULL, 0,
+				    "seen at the flat", &note), 0);
+	/* council's note overtakes police's referral on its way to housing */
+	env = envelope_of(h->node[COUNCIL], note.event_id);
+	assert_int_equal(push(h->node[HOUSING], env.data, env.len, "council", &err), LFH_EHELD);
+	assert_false(has_event(h->node[HOUSING], note.event_id));
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 2);
+	assert_int_equal(rej, 0);
+	assert_true(has_event(h->node[HOUSING], note.event_id));
+	lfh_buf_free(&env);
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+/* Housing plants a sharing key under police's name: refused at health. */
+static void test_preseeded_key_refused(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN], key[32];
+	lfh_key_body kb = { 0 };
+	lfh_err err = { 0 };
+	lfh_buf env;
+
+	shared_case(h, case_id);
+	snprintf(kb.creator, sizeof kb.creator, "police");
+	kb.epoch = 7;
+	kb.ngrants = 1;
+	snprintf(kb.grants[0].agency, sizeof kb.grants[0].agency, "health");
+	randombytes_buf(key, sizeof key);
+	assert_int_equal(lfh_key_seal(key, h->node[HEALTH]->id->pub.box_pk, kb.grants[0].sealed,
+				      &err), 0);
+	spec sp = { .author = HOUSING, .type = LFH_EV_KEY, .case_id = case_id,
+		    .category = "health", .to = { "health" }, .nto = 1, .keys = &kb };
+	env = forge_ev(h, &sp);
+	refused(h->node[HEALTH], &env, LFH_EPERM, "only the case's lead (police) may pass on");
+	lfh_buf_free(&env);
+}
+
+/* ---- the clock ------------------------------------------------------------- */
+
+static void test_clock_rules(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result note;
+	lfh_buf env;
+	int rej;
+
+	shared_case(h, case_id);
+	/* stamped in the year 10889 */
+	spec sp = { .author = POLICE, .type = LFH_EV_NOTE, .case_id = case_id,
+		    .category = "referral", .hlc = (((uint64_t)1 << 48) - 2) << 16,
+		    .to = { "health", "housing" }, .nto = 2 };
+	env = forge_ev(h, &sp);
+	refused(h->node[HOUSING], &env, LFH_ECLOCK, "ahead of our clock");
+	lfh_buf_free(&env);
+	/* a later seq stamped before police's own earlier events */
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "referral", NULL, 0,
+				    "now", &note), 0);
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 1);
+	sp.hlc = note.hlc - (1000ULL << 16);
+	env = forge_ev(h, &sp);
+	refused(h->node[HOUSING], &env, LFH_ECLOCK, "out of order");
+	lfh_buf_free(&env);
+	/* just ahead, within the skew: accepted */
+	sp.hlc = (lfh_wall_ms() + 60000) << 16;
+	env = forge_ev(h, &sp);
+	accepted(h->node[HOUSING], &env);
+	lfh_buf_free(&env);
+}
+
+/* ---- hub-wide events -------------------------------------------------------- */
+
+static void test_hub_events_case_and_category(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record sign = { 0 };
+	char hex[65];
+	lfh_buf env;
+
+	shared_case(h, case_id);
+	lfh_hex(hex, h->node[POLICE]->rules.isa_hash, 32);
+	record_of(&sign, "isa", hex);
+	record_of(&sign, "by", "x");
+	spec sp = { .author = HOUSING, .type = LFH_EV_ISA_SIGN, .case_id = case_id,
+		    .category = "isa", .to = { "council", "health", "police", "probation" }, .nto = 4,
+		    .plain = &sign };
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EPERM, "names a case");
+	lfh_buf_free(&env);
+	sp.case_id = NULL;
+	sp.category = "referral";
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EPERM, "category must be 'isa'");
+	lfh_buf_free(&env);
+	lfh_record_clear(&sign);
+}
+
+/* ---- convergence -------------------------------------------------------------- */
+
+/* A participant that is not the lead writes a health note: health, named for it, takes it. */
+static void test_health_note_by_participant_reaches_health(void **state)
+{
+	hub *h = *state;
+	const char *to[] = { "housing" };
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, note;
+	int rej;
+
+	new_case(h, case_id, to, 1, &ref);
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 2);
+	assert_int_equal(write_data(h->node[HOUSING], case_id, LFH_EV_NOTE, "health", NULL, 0,
+				    "engaging with recovery", &note), 0);
+	assert_rcpts(&note, (const char *const[]){ "health", "police" }, 2);
+	assert_int_equal(pull(h->node[HOUSING], h->node[POLICE], &rej), 2); /* KEY, note */
+	assert_int_equal(rej, 0);
+	assert_int_equal(pull(h->node[HOUSING], h->node[HEALTH], &rej), 2);
+	assert_int_equal(rej, 0);
+	assert_true(has_event(h->node[HEALTH], note.event_id));
+}
+
+/* Council invites health, then probation: probation learns of health and writes to it. */
+static void test_second_invitee_learns_the_first(void **state)
+{
+	hub *h = *state;
+	const char *to[] = { "housing" };
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, res, note;
+	lfh_record join = { 0 };
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	int rej;
+
+	new_case(h, case_id, to, 1, &ref);
+	record_of(&join, "agency", "health");
+	record_of(&join, "by", "x");
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_JOIN, "referral", "health", &join,
+				   &res), 0);
+	lfh_record_clear(&join);
+	record_of(&join, "agency", "probation");
+	record_of(&join, "by", "x");
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_JOIN, "referral", "probation",
+				   &join, &res), 0);
+	lfh_record_clear(&join);
+	pull(h->node[POLICE], h->node[PROBATION], &rej);
+	assert_int_equal(rej, 0);
+	pull(h->node[POLICE], h->node[HEALTH], &rej);
+	assert_int_equal(rej, 0);
+	assert_int_equal(lfh_txn_begin(h->node[PROBATION]->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_parties_get(t, case_id, lead, &parts, &err), 0);
+	lfh_txn_abort(t);
+	assert_string_equal(lead, "police");
+	assert_true(lfh_agencies_has(&parts, "health"));
+	assert_true(lfh_agencies_has(&parts, "housing"));
+	/* probation's note goes to health too, and health takes it */
+	assert_int_equal(write_data(h->node[PROBATION], case_id, LFH_EV_NOTE, "housing", NULL, 0,
+				    "on licence", &note), 0);
+	assert_rcpts(&note, (const char *const[]){ "health", "housing", "police" }, 3);
+	pull(h->node[PROBATION], h->node[HEALTH], &rej);
+	assert_int_equal(rej, 0);
+	assert_true(has_event(h->node[HEALTH], note.event_id));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_second_referral_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejoin_after_removal_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_by_non_lead_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_by_non_lead_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_step_by_non_participant_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_case_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_event_released_by_referral, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_preseeded_key_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hub_events_case_and_category, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health_note_by_participant_reaches_health,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_invitee_learns_the_first, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
