@@ -56,6 +56,9 @@
  *   assessment -CLOSE_PROPOSE-> closure_proposed -CLOSE-> closed
  *
  *   - nothing is valid before the REFERRAL, and only one REFERRAL;
+ *   - JOIN, LEAVE and CLOSE only by the lead; every other step only by an
+ *     agency that takes part in the case at its place in the order (the
+ *     receiver rules, PROTOCOL.md 7.3);
  *   - after closed only NOTE and EQUALITY are valid;
  *   - RISK: any stage before closed; the latest wins;
  *   - OBJECTIVE: any time after the referral; SCANNING needs >= assessed;

@@ -405,6 +405,15 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 		return fail(why, "the case is closed: only notes and equality notes may be added");
 	if (get(b, "by", 1, LFH_OSARA_NAME_MAX, &by, why))
 		return -1;
+	/* who may write it: the receiver rules (PROTOCOL.md 7.3), as every node applies them */
+	if ((type == LFH_EV_JOIN || type == LFH_EV_LEAVE || type == LFH_EV_CLOSE) &&
+	    strcmp(author, s->lead) != 0)
+		return fail(why, "only the lead agency (%s) may %s", s->lead,
+			    type == LFH_EV_JOIN ? "invite an agency" :
+			    type == LFH_EV_LEAVE ? "remove an agency from the case" : "close the case");
+	if (type != LFH_EV_REFERRAL && type != LFH_EV_LEAD_PROPOSE && type != LFH_EV_LEAD_AGREE &&
+	    os_find_participant(s, author) < 0) /* those two say so in their own words */
+		return fail(why, "%.40s does not take part in the case", author);
 
 	switch (type) {
 	case LFH_EV_REFERRAL:

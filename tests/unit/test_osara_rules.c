@@ -62,6 +62,20 @@ static void expect_refused(const seq *q, const char *want)
 		seq_free(q_);                                                     \
 	} while (0)
 
+/* Who may write a step: the receiver rules' author checks, in the projection too. */
+static void test_refused_authors(void **st)
+{
+	(void)st;
+	REFUSED(LFH_OSARA_REFERRED, "council does not take part in the case", LFH_EV_NOTE,
+		"council", "text", "x", "by", "CO");
+	REFUSED(LFH_OSARA_REFERRED, "council does not take part in the case", LFH_EV_RISK,
+		"council", "#score", "1", "level", "standard", "answers", "a=b", "by", "CO");
+	REFUSED(LFH_OSARA_REFERRED, "only the lead agency (housing) may invite an agency",
+		LFH_EV_JOIN, "police", "agency", "council", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "only the lead agency (housing) may close the case",
+		LFH_EV_CLOSE, "police", "by", "PC");
+}
+
 static void test_refused_transitions(void **st)
 {
 	(void)st;
@@ -372,6 +386,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refused_transitions),
+		cmocka_unit_test(test_refused_authors),
 		cmocka_unit_test(test_refused_after_withdrawal),
 		cmocka_unit_test(test_check_valid),
 		cmocka_unit_test(test_leave),
