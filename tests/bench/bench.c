@@ -4,10 +4,10 @@
  *   B=build build/bench/bench        (normally through `make bench`)
  *
  * 1. Write throughput through the library (lfh_node_write: sign, encrypt,
- *    durable LMDB commit) of referral events from police to housing over a
- *    few hundred cases (so first-write KEY events and the steady state both
- *    occur): (a) group commit, 256 events per transaction; (b) one durable
- *    commit per event.
+ *    durable LMDB commit) of case events from police to housing over a few
+ *    hundred cases (a referral each, then notes, so first-write KEY events
+ *    and the steady state both occur): (a) group commit, 256 events per
+ *    transaction; (b) one durable commit per event.
  * 2. Catch-up between two real lfhd processes: police's store is the one
  *    filled in 1a; housing starts with an empty store and is polled (control
  *    socket "status", every 20 ms) until it holds every event police holds.
@@ -50,6 +50,7 @@
 #include <zmq.h>
 
 #include "lfh/config.h"
+#include "lfh/hub.h"
 #include "lfh/identity.h"
 #include "lfh/ingest.h"
 #include "lfh/node.h"
@@ -243,7 +244,7 @@ static int writer_init(writer *w, const char *data_dir)
 		return -1;
 	}
 	for (int i = 0; i < NCASES; i++)
-		randombytes_buf(w->cases[i], LFH_CASE_LEN);
+		lfh_case_id_new(w->node->rules.hub_id, "police", w->cases[i]);
 	/* ~300 bytes of description, like a caseworker's paragraph. */
 	snprintf(desc, sizeof desc, "%s",
 		 "Residents of the block report repeated late-night noise, shouting in the "
@@ -289,7 +290,8 @@ static int write_events(writer *w, uint64_t n, uint64_t group)
 			snprintf(summary, sizeof summary, "Repeat ASB at the Maryport flats #%" PRIu64,
 				 w->written);
 			if (lfh_record_set_str(&w->body, "summary", summary, &err) ||
-			    lfh_node_write(w->node, t, w->cases[w->written % NCASES], LFH_EV_REFERRAL,
+			    lfh_node_write(w->node, t, w->cases[w->written % NCASES],
+					   w->written < NCASES ? LFH_EV_REFERRAL : LFH_EV_NOTE,
 					   "referral", to, 1, &w->body, &res, &err)) {
 				fprintf(stderr, "bench: lfh_node_write: %s\n", err.msg);
 				lfh_txn_abort(t);
