@@ -55,7 +55,8 @@ typedef struct lfh_put_result {
  * Store a decoded, already verified event (raw = its envelope, id = its id)
  * and index it. Idempotent by id. If another event already holds the same
  * (author, seq) or (author, recipient, ctr) slot, the new one is kept in
- * `evidence` only and LFH_EEQUIV is returned (the txn stays usable).
+ * `evidence` only (the first such per (author, seq); later ones are not
+ * kept) and LFH_EEQUIV is returned (the txn stays usable).
  */
 int lfh_store_put_event(lfh_txn *t, const uint8_t *raw, size_t len, const lfh_event *ev,
 			const uint8_t id[LFH_ID_LEN], lfh_put_result *res, lfh_err *err);
@@ -163,6 +164,7 @@ enum lfh_table {
 	LFH_TBL_REVOKED = 7,   /* key revocations (include/lfh/keyring.h) */
 	LFH_TBL_PARTIES = 8,   /* case(16) agency(32) -> "" : the case's participants */
 	LFH_TBL_HELD = 9,      /* case(16) id(32) -> envelope: received, kept aside (judge.h) */
+	LFH_TBL_EVIDENCE_SLOT = 10, /* author(32) seq(8) -> id(32): the one evidence kept per slot */
 	LFH_TBL_COUNT
 };
 

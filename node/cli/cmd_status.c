@@ -19,7 +19,7 @@ int status_main(int argc, char **argv)
 	static const cli_column cols[] = {
 		{ "peer", "PEER", 0 },	       { "connected", "UP", 0 }, { "cursor", "CURSOR", 0 },
 		{ "missing", "MISSING", 0 },   { "lag", "SYNCED", 0 },   { "stored", "STORED", 0 },
-		{ "rejected", "REJECTED", 0 }, { "endpoint", "ENDPOINT", 0 },
+		{ "rejected", "REJECTED", 0 }, { "held", "HELD", 0 },     { "endpoint", "ENDPOINT", 0 },
 	};
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };

@@ -144,6 +144,8 @@ static int status_peer(lfh_ctl_req *c, lfh_txn *t, size_t i, lfh_record *out, lf
 	    lfh_record_set_uint(out, "received", st.received, err) ||
 	    lfh_record_set_uint(out, "stored", st.stored, err) ||
 	    lfh_record_set_uint(out, "rejected", st.rejected, err) ||
+	    lfh_record_set_uint(out, "held", st.held, err) ||
+	    lfh_record_set_uint(out, "dropped", st.dropped, err) ||
 	    lfh_record_set_uint(out, "last_seen_ms_ago",
 				st.last_ms ? lfh_wall_ms() - st.last_ms : 0, err) ||
 	    lfh_record_set_str(out, "lag", lag_text(st.caught_up_ms, lag, sizeof lag), err))

@@ -176,6 +176,23 @@ static int set_endpoint(struct cfparse *c, const char *name, const char *value, 
 		       allow_ipc ? "tcp:// or ipc://" : "tcp://");
 }
 
+/*
+ * control: ipc://PATH only. The socket file's owner, group and mode are what
+ * keep other local users out until the first admin is registered; a tcp://
+ * socket or an abstract ipc://@name has none of them.
+ */
+static int set_control(struct cfparse *c, const char *value, char *dst, size_t dstsz)
+{
+	if (strncmp(value, "ipc://", 6) != 0)
+		return cf_fail(c, "control: '%.60s' must be ipc://PATH (a control socket is protected "
+			       "by its file permissions; over tcp:// any local user could act as "
+			       "an administrator)", value);
+	if (value[6] == '@')
+		return cf_fail(c, "control: abstract socket '%.60s' has no file permissions: use "
+			       "ipc://PATH", value);
+	return set_endpoint(c, "control", value, 1, dst, dstsz);
+}
+
 static int set_map_size(struct cfparse *c, const char *value)
 {
 	size_t n = strlen(value), mb = 0;
@@ -365,7 +382,7 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 	case NK_LISTEN:
 		return set_endpoint(c, name, value, 1, o->listen, sizeof o->listen);
 	case NK_CONTROL:
-		return set_endpoint(c, name, value, 1, o->control, sizeof o->control);
+		return set_control(c, value, o->control, sizeof o->control);
 	case NK_LOG_LEVEL:
 		if (lfh_log_parse_level(value, &o->log_level) != 0)
 			return cf_fail(c, "log_level: '%.40s' is not one of debug, info, warn, error", value);

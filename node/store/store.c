@@ -397,6 +397,27 @@ static int check_slots(lfh_txn *t, const lfh_event *ev, const uint8_t *id, lfh_e
 	return 0;
 }
 
+/*
+ * Keep an equivocating event as evidence: the first one claiming each
+ * (author, seq) only, so an author that signs endless variants of one slot
+ * cannot fill the disk (table EVIDENCE_SLOT remembers which slots have one).
+ */
+static int keep_evidence(lfh_txn *t, const lfh_event *ev, const uint8_t *id, const uint8_t *raw,
+			 size_t len, lfh_err *err)
+{
+	uint8_t k[NAME_LEN + 8];
+	int rc;
+
+	st_pad_name(k, ev->author, "author", NULL);
+	st_put_be64(k + NAME_LEN, ev->seq);
+	rc = lfh_store_tbl_get(t, LFH_TBL_EVIDENCE_SLOT, k, sizeof k, NULL, NULL, err);
+	if (rc != LFH_ENOTFOUND)
+		return rc; /* one kept already (0), or a store failure */
+	if ((rc = lfh_store_tbl_put(t, LFH_TBL_EVIDENCE_SLOT, k, sizeof k, id, LFH_ID_LEN, err)))
+		return rc;
+	return st_db_put(t, DB_EVIDENCE, id, LFH_ID_LEN, raw, len, 0, err, "evidence");
+}
+
 static int put_event_value(lfh_txn *t, const uint8_t *id, uint64_t lseq, const uint8_t *raw,
 			   size_t len, lfh_err *err)
 {
@@ -461,7 +482,7 @@ int lfh_store_put_event(lfh_txn *t, const uint8_t *raw, size_t len, const lfh_ev
 		return rc;
 	rc = check_slots(t, ev, id, err);
 	if (rc == LFH_EEQUIV) {
-		int prc = st_db_put(t, DB_EVIDENCE, id, LFH_ID_LEN, raw, len, 0, err, "evidence");
+		int prc = keep_evidence(t, ev, id, raw, len, err);
 		return prc ? prc : rc;
 	}
 	if (rc)

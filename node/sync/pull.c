@@ -159,6 +159,9 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 			p->rejected++;
 			log_error("EQUIVOCATION via %s: %s (kept as evidence)", p->conf.agency,
 				  s->errs[i].msg);
+		} else if (s->status[i] == LFH_EHELD) {
+			p->held++;
+			log_info("holding event from %s: %s", p->conf.agency, s->errs[i].msg);
 		} else if (s->status[i]) {
 			p->rejected++;
 			log_warn("rejected event from %s: %s", p->conf.agency, s->errs[i].msg);

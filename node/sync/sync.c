@@ -135,11 +135,19 @@ static const lfh_identity *server_identity(const lfh_sync *s, uint64_t now)
 	return lfh_node_identity(n, t->generation);
 }
 
+/*
+ * Replies queued to one peer at most: an honest peer has two PULLs and a
+ * FETCH outstanding; one that sends requests and never reads their answers
+ * gets the rest dropped, so its queue (of up to 4 MiB batches) stays small.
+ */
+#define REPLY_HWM 8
+
 static int start_router(lfh_sync *s, const lfh_identity *id, lfh_err *err)
 {
-	int one = 1, rc = -1;
+	int one = 1, rc = -1, reply_hwm = REPLY_HWM;
 	s->router = zmq_socket(s->zctx, ZMQ_ROUTER);
 	if (!s->router || set_common_opts(s->router) ||
+	    zmq_setsockopt(s->router, ZMQ_SNDHWM, &reply_hwm, sizeof reply_hwm) ||
 	    zmq_setsockopt(s->router, ZMQ_CURVE_SERVER, &one, sizeof one) ||
 	    zmq_setsockopt(s->router, ZMQ_CURVE_SECRETKEY, id->curve_sk, 32) ||
 	    zmq_setsockopt(s->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)))
@@ -501,6 +509,34 @@ static void router_error(lfh_sync *s, zmq_msg_t *rid, int code, const char *text
 		router_reply(s, rid, &s->out);
 }
 
+/*
+ * PULL and FETCH a peer may have served per second: far more than catching
+ * up needs (a pipelined pull answers 4,096 events each), few enough that a
+ * peer that floods us with requests cannot take the loop from the others.
+ * The excess is dropped (the peer's own timeout asks again), and counted.
+ */
+#define REQUESTS_PER_SECOND 64
+
+static int request_allowed(peer *p)
+{
+	uint64_t now = lfh_wall_ms();
+
+	if (!p)
+		return 0;
+	if (now - p->req_window_ms >= 1000) {
+		if (p->req_in_window > REQUESTS_PER_SECOND)
+			log_warn("%u requests from %s in one second: %u not served",
+				 p->req_in_window, p->conf.agency,
+				 p->req_in_window - REQUESTS_PER_SECOND);
+		p->req_window_ms = now;
+		p->req_in_window = 0;
+	}
+	if (++p->req_in_window <= REQUESTS_PER_SECOND)
+		return 1;
+	p->dropped++;
+	return 0;
+}
+
 /* Serve one request that arrived on our ROUTER from the agency `who`. */
 static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lfh_msg *m)
 {
@@ -518,6 +554,8 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 		router_error(s, rid, LFH_EINVAL, "unexpected message type");
 		return;
 	}
+	if (!request_allowed(peer_by_agency(s, who)))
+		return;
 	if (m->type == LFH_MSG_PULL) {
 		peer *p = peer_by_agency(s, who);
 		if (p && m->cursor > p->their_cursor)
@@ -661,5 +699,7 @@ void lfh_sync_peer_status(const lfh_sync *s, size_t i, lfh_peer_status *st)
 	st->received = p->received;
 	st->stored = p->stored;
 	st->rejected = p->rejected;
+	st->held = p->held;
+	st->dropped = p->dropped;
 	st->caught_up_ms = p->caught_up_ms;
 }

@@ -36,12 +36,15 @@ typedef struct peer {
 	uint64_t dealers_ms;   /* when the dealers were last (re)created */
 	uint64_t bad_window_ms;   /* start of the current one-second window */
 	uint32_t bad_in_window;   /* malformed requests seen in it */
+	uint64_t req_window_ms;   /* the same for requests served */
+	uint32_t req_in_window;
+	uint64_t dropped;         /* requests not served: over the rate */
 	uint64_t caught_up_ms;    /* last BATCH that said "no more" */
 	int pull_inflight;  /* PULLs sent and not yet answered: 0..2 (one pipelined) */
 	int discard;        /* replies to drop: they answer a cursor we never reached */
 	int pull_again, fetch_inflight;
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
-	uint64_t received, stored, rejected;
+	uint64_t received, stored, rejected, held;
 } peer;
 
 typedef struct allowed_key {

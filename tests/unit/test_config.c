@@ -309,7 +309,12 @@ static void test_errors_node(void **state)
 	node_with(s, sizeof s, 7, "control = ipc://", "");
 	expect_error(t, s, 7, "without a path");
 	node_with(s, sizeof s, 7, "control = inproc://x", "");
-	expect_error(t, s, 7, "must start with");
+	expect_error(t, s, 7, "must be ipc://PATH");
+	/* a control socket only where file permissions guard it */
+	node_with(s, sizeof s, 7, "control = tcp://127.0.0.1:7199", "");
+	expect_error(t, s, 7, "any local user could act as an administrator");
+	node_with(s, sizeof s, 7, "control = ipc://@lfh-control", "");
+	expect_error(t, s, 7, "has no file permissions");
 	/* Bad values of optional keys. */
 	snprintf(s, sizeof s, "%smap_size_mb = 0\n", good_node);
 	expect_error(t, s, 8, "map_size_mb");

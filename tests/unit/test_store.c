@@ -224,7 +224,7 @@ static void test_duplicate_put(void **state)
 static void test_equivocation_author_seq(void **state)
 {
 	fixture *f = *state;
-	tev a, a2, b;
+	tev a, a2, a3, b;
 	const uint8_t *raw;
 	size_t len;
 	lfh_err err = { 0 };
@@ -243,6 +243,9 @@ static void test_equivocation_author_seq(void **state)
 	assert_int_equal(r.was_new, 0);
 	/* again: still equivocation, still one piece of evidence */
 	assert_int_equal(put(t, &a2, &r, &err), LFH_EEQUIV);
+	/* a third variant of the same slot: refused, not kept (one evidence per slot) */
+	mkev(&a3, "police", 1, 100, 1, "housing:1", "third");
+	assert_int_equal(put(t, &a3, &r, &err), LFH_EEQUIV);
 	/* the txn stays usable */
 	assert_int_equal(put_ok(t, &b).lseq, 2);
 	commit(t);
