@@ -2,6 +2,8 @@
  * buf.h - a growable byte buffer, and hex helpers.
  *
  * Used to hand encoded bytes between modules without exposing msgpack types.
+ * Buffers may hold plaintext: a block is wiped before it is freed, also when
+ * the buffer grows into a larger one.
  */
 #ifndef LFH_BUF_H
 #define LFH_BUF_H

@@ -120,6 +120,8 @@ typedef struct lfh_ctl_seen_entry {
 typedef struct lfh_ctl_seen {
 	lfh_ctl_seen_entry *e;
 	size_t cap, head, n;         /* ring: n entries from head */
+	uint64_t since_ms;           /* when the ring began (the node started): earlier
+				      * requests may have been seen by a node that forgot them */
 } lfh_ctl_seen;
 void lfh_ctl_seen_free(lfh_ctl_seen *s);
 
@@ -127,7 +129,9 @@ void lfh_ctl_seen_free(lfh_ctl_seen *s);
  * Before a request runs: authenticate it and check the user's role may run
  * its command (PROTOCOL.md 10.1). While no active admin is registered every
  * request is accepted as it comes (bootstrap). Otherwise the request must be
- * signed by an active registered user; its "by" becomes that user's name and
+ * signed by an active registered user, at or after seen->since_ms (a request
+ * signed before the node started may have been served by the node before
+ * it forgot its nonces); its "by" becomes that user's name and
  * the authentication fields (user, ts, nonce, sig) are removed. Returns 0,
  * or a status after lfh_ctl_fail (LFH_EPERM for a refusal; the request's
  * "by" is then the claimed user, for the audit log).

@@ -145,6 +145,7 @@ int lfh_control_start(lfh_control **out, void *zctx, lfh_node *n, lfh_sync *s, l
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	c->node = n;
 	c->sync = s;
+	c->seen.since_ms = lfh_wall_ms(); /* nonces seen before now are forgotten */
 	if (strncmp(n->cfg.control, "ipc://", 6) == 0) {
 		snprintf(c->ipc_path, sizeof c->ipc_path, "%s", n->cfg.control + 6);
 		unlink(c->ipc_path); /* stale socket of a previous run; the lock file guards a live one */

@@ -270,6 +270,9 @@ static int authenticate(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen, int *rol
 	if ((ts > now ? ts - now : now - ts) > LFH_CTL_SKEW_MS)
 		return refuse(q, "request too old or clock skew: its time differs from this node's "
 				 "clock by more than 5 minutes", NULL);
+	if (ts < seen->since_ms) /* the control socket is local: one clock for both */
+		return refuse(q, "request signed before this node started: sign it again (run the "
+				 "command again)", NULL);
 	seen_expire(seen, now);
 	if (seen_has(seen, name, nonce))
 		return refuse(q, "replayed request: this nonce of user '%s' was already used", name);

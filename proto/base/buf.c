@@ -22,9 +22,15 @@ int lfh_buf_append(lfh_buf *b, const void *p, size_t n)
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n)
 			cap *= 2;
-		uint8_t *d = realloc(b->data, cap);
+		/* not realloc: the old block may hold plaintext, and is wiped before it goes */
+		uint8_t *d = malloc(cap);
 		if (!d)
 			return LFH_ENOMEM;
+		if (b->data) {
+			memcpy(d, b->data, b->len);
+			sodium_memzero(b->data, b->cap);
+			free(b->data);
+		}
 		b->data = d;
 		b->cap = cap;
 	}

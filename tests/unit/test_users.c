@@ -334,6 +334,14 @@ static void test_clock_skew_and_replay(void **state)
 	req_free(&q);
 	req_free(&r);
 
+	/* a node that restarted forgot its nonces: what was signed before it started is refused */
+	mkreq(&q, "case_list", NULL);
+	sign(&q, &f->worker);
+	f->seen.since_ms = clock_ms + 1;
+	expect(f, &q, LFH_EPERM, "signed before this node started");
+	f->seen.since_ms = 0;
+	req_free(&q);
+
 	/* entries expire after 10 minutes: the ring does not grow without end */
 	clock_ms += 11 * 60 * 1000;
 	mkreq(&q, "case_list", NULL);
