@@ -10,9 +10,9 @@
  *
  * Verdicts: 0 accept; LFH_EHELD keep aside (the case, or the author's part
  * in it, is not known here yet: judge again when the case changes);
- * LFH_ECLOCK refuse for now (stamped too far ahead of our clock) or for
- * good (out of order with the author's own events); LFH_EPERM refuse, with
- * the rule broken in err.
+ * LFH_ECLOCK (lfh_judge_clock) refuse for now (stamped too far ahead of our
+ * clock) or for good (out of order with the author's own events);
+ * LFH_EPERM refuse, with the rule broken in err.
  */
 #ifndef LFH_JUDGE_H
 #define LFH_JUDGE_H
@@ -31,13 +31,18 @@
 #define LFH_ISA_CATEGORY "isa"
 #define LFH_KEYS_CATEGORY "keys"
 
+/* Judge ev (decoded and signature-checked): every rule but the clock's. */
+int lfh_judge(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err);
+
 /*
- * Judge ev (decoded and signature-checked) at now_ms (wall clock). own = 1
- * for an event this node is writing: the clock rules are then skipped (the
- * node stamped it itself).
+ * The clock rules for a received event, at now_ms (wall clock): not stamped
+ * more than LFH_CLOCK_AHEAD_MS ahead, and after `below` and before `above`,
+ * the HLCs of the author's events held just below and just above its seq
+ * (0 and UINT64_MAX where there is none: lfh_store_author_hlc_around).
+ * Events a node writes itself skip them: it stamped them.
  */
-int lfh_judge(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, int own, uint64_t now_ms,
-	      lfh_err *err);
+int lfh_judge_clock(const lfh_event *ev, uint64_t now_ms, uint64_t below, uint64_t above,
+		    lfh_err *err);
 
 /*
  * The case's lead as the rules see it here: its lead once its referral is

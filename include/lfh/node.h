@@ -34,6 +34,11 @@ typedef struct lfh_node {
 	lfh_rules rules;           /* hub id, ISA in force, members and their keys, removed */
 	lfh_store *store;
 	uint64_t hlc_last;
+	size_t ntops;              /* ingest's cache: each author's highest seq stored, and its HLC */
+	struct lfh_author_top {
+		char agency[LFH_AGENCY_MAX + 1];
+		uint64_t seq, hlc;
+	} tops[LFH_MAX_PEERS + 1];
 	struct lfh_risk_form *risk; /* the risk questionnaire (defaults without cfg.risk_path) */
 } lfh_node;
 
@@ -66,7 +71,7 @@ int lfh_node_load_keys(lfh_node *n, lfh_err *err);
 /*
  * After a write transaction was aborted or failed to commit: rebuild the
  * in-memory key generations from the store, dropping any that a key event
- * of that transaction had added.
+ * of that transaction had added, and forget ingest's cache (tops).
  */
 void lfh_node_reload_keys(lfh_node *n);
 

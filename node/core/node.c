@@ -54,6 +54,8 @@ int lfh_node_load_keys(lfh_node *n, lfh_err *err)
 void lfh_node_reload_keys(lfh_node *n)
 {
 	lfh_err err = { 0 };
+
+	n->ntops = 0;
 	if (lfh_node_load_keys(n, &err))
 		log_error("reloading key generations: %s", err.msg);
 }

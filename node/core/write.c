@@ -297,7 +297,7 @@ static int own_sharing_key(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t key[3
 static int judge_own(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 {
 	snprintf(ev->author, sizeof ev->author, "%s", n->id->pub.agency);
-	return lfh_judge(&n->rules, t, ev, 1, lfh_wall_ms(), err);
+	return lfh_judge(&n->rules, t, ev, err);
 }
 
 static int refuse_if_removed(const lfh_node *n, lfh_err *err)

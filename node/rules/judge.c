@@ -3,10 +3,10 @@
  *
  * Every rule here decides from what any node holding the same events can
  * see: the event itself, the ISA in force, the case's lead and participants
- * as held, and the author's own earlier and later events. Rules that do not
- * depend on what else is held come first (hub-wide events' case and
- * category, the clock, a referral's case id), so that they are refused the
- * same everywhere whatever the arrival order.
+ * as held, and (lfh_judge_clock) the author's own events just before and
+ * after it. Rules that do not depend on what else is held come first
+ * (hub-wide events' case and category, a referral's case id), so that they
+ * are refused the same everywhere whatever the arrival order.
  */
 #include <stdio.h>
 #include <string.h>
@@ -59,15 +59,10 @@ static int judge_hub_wide(const lfh_event *ev, lfh_err *err)
 	return 0;
 }
 
-/*
- * The clock: not stamped too far ahead of ours (the author's node will be
- * asked again later: its counter slot stays a gap), and in the order of the
- * author's own sequence numbers.
- */
-static int judge_clock(lfh_txn *t, const lfh_event *ev, uint64_t now_ms, lfh_err *err)
+int lfh_judge_clock(const lfh_event *ev, uint64_t now_ms, uint64_t below, uint64_t above,
+		    lfh_err *err)
 {
-	uint64_t ms = lfh_hlc_ms(ev->hlc), below, above;
-	int rc;
+	uint64_t ms = lfh_hlc_ms(ev->hlc);
 
 	if (ms > now_ms + LFH_CLOCK_AHEAD_MS)
 		return lfh_err_set(err, LFH_ECLOCK, "event by %s seq %llu is stamped %llu s ahead of "
@@ -75,8 +70,6 @@ static int judge_clock(lfh_txn *t, const lfh_event *ev, uint64_t now_ms, lfh_err
 				   (unsigned long long)ev->seq,
 				   (unsigned long long)((ms - now_ms) / 1000),
 				   (unsigned long long)(LFH_CLOCK_AHEAD_MS / 1000));
-	if ((rc = lfh_store_author_hlc_around(t, ev->author, ev->seq, &below, &above, err)))
-		return rc;
 	if (below >= ev->hlc || (above != UINT64_MAX && above <= ev->hlc))
 		return lfh_err_set(err, LFH_ECLOCK, "event by %s seq %llu is stamped out of order "
 				   "with that agency's own events", ev->author,
@@ -163,15 +156,12 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 			   ev->author, hex, lfh_osara_type_name(ev->type));
 }
 
-int lfh_judge(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, int own, uint64_t now_ms,
-	      lfh_err *err)
+int lfh_judge(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
 	char hex[2 * LFH_CASE_LEN + 1];
 	int rc;
 
 	if (is_hub_wide(ev->type) && r->isa && (rc = judge_hub_wide(ev, err)))
-		return rc;
-	if (!own && (rc = judge_clock(t, ev, now_ms, err)))
 		return rc;
 	if (ev->type == LFH_EV_REFERRAL && !lfh_case_id_of(r->hub_id, ev->author, ev->case_id)) {
 		case_hex(hex, ev->case_id);

@@ -309,6 +309,52 @@ static int changes_case(uint32_t type)
 	return type == LFH_EV_REFERRAL || type == LFH_EV_JOIN;
 }
 
+/* ---- the clock ----------------------------------------------------------- */
+
+static struct lfh_author_top *top_of(lfh_node *n, const char *author)
+{
+	for (size_t i = 0; i < n->ntops; i++)
+		if (strcmp(n->tops[i].agency, author) == 0)
+			return &n->tops[i];
+	return NULL;
+}
+
+/*
+ * The clock rules (judge.h). An author's events mostly arrive in seq order:
+ * one above the highest we hold has only that one below it (cached, no
+ * store lookup); any other asks the store for its neighbours.
+ */
+static int judge_clock(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	const struct lfh_author_top *top = top_of(n, ev->author);
+	uint64_t below, above;
+	int rc;
+
+	if (top && ev->seq > top->seq) {
+		below = top->hlc;
+		above = UINT64_MAX;
+	} else if ((rc = lfh_store_author_hlc_around(t, ev->author, ev->seq, &below, &above, err))) {
+		return rc;
+	}
+	return lfh_judge_clock(ev, lfh_wall_ms(), below, above, err);
+}
+
+/* ev was stored: remember it if it is now its author's highest. */
+static void note_top(lfh_node *n, const lfh_event *ev)
+{
+	struct lfh_author_top *top = top_of(n, ev->author);
+
+	if (!top && n->ntops < sizeof n->tops / sizeof n->tops[0]) {
+		top = &n->tops[n->ntops++];
+		snprintf(top->agency, sizeof top->agency, "%s", ev->author);
+		top->seq = 0;
+	}
+	if (top && ev->seq > top->seq) {
+		top->seq = ev->seq;
+		top->hlc = ev->hlc;
+	}
+}
+
 /* ---- storing ------------------------------------------------------------- */
 
 /* Store one verified event and update the state that depends on it. */
@@ -336,7 +382,9 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	if (!rc)
 		rc = lfh_policy_accept(&n->rules, t, ev, err); /* the ISA's say: before anything is stored */
 	if (!rc)
-		rc = lfh_judge(&n->rules, t, ev, 0, lfh_wall_ms(), err); /* the case rules */
+		rc = judge_clock(n, t, ev, err);
+	if (!rc)
+		rc = lfh_judge(&n->rules, t, ev, err); /* the case rules */
 	if (rc == LFH_EHELD) {
 		int hrc = hold(t, ev, id, raw, len, err);
 		return hrc ? hrc : rc;
@@ -356,6 +404,8 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 			n->hlc_last = ev->hlc;
 			rc = lfh_store_meta_put(t, "hlc", n->hlc_last, err);
 		}
+		if (!rc)
+			note_top(n, ev);
 		if (!rc && changes_case(ev->type))
 			rc = release_held(n, t, ev->case_id, err);
 	}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,9 +20,10 @@ int lfh_buf_append(lfh_buf *b, const void *p, size_t n)
 	if (b->len + n < b->len)
 		return LFH_ENOMEM;
 	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
+		/* few, large steps: each one copies and wipes the old block */
+		size_t cap = b->cap ? b->cap : 2048;
 		while (cap < b->len + n)
-			cap *= 2;
+			cap = cap <= SIZE_MAX / 4 ? cap * 4 : b->len + n;
 		/* not realloc: the old block may hold plaintext, and is wiped before it goes */
 		uint8_t *d = malloc(cap);
 		if (!d)
