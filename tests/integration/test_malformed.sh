@@ -3,7 +3,10 @@
 # police's peer socket: random frames, a truncated PULL, wrongly typed
 # msgpack, a 5 MiB frame, a BATCH of random blobs. Police must stay up,
 # keep answering, store nothing, log the rejects, and still replicate. An
-# unknown key sending garbage is refused at the handshake.
+# unknown key sending garbage is refused at the handshake. Then housing's
+# keys flood police with PULLs and never read the answers: police's memory
+# stays bounded (it queues a few replies, serves 64 requests a second) and
+# it still serves the real housing node.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_bins
@@ -80,6 +83,28 @@ if wait_until 15 has_case police "$c3"; then
 	tap_ok "police still pulls from housing"
 else
 	tap_fail "police still pulls from housing"
+fi
+
+# ---- a PULL flood whose answers are never read
+for i in $(seq 1 150); do
+	referral_quick police housing "Flood filler $i" "$W/flood.cases" || bail "filler referral $i"
+done
+wait_until 30 events_are housing "$(node_events police)" || bail "housing catches up before the flood"
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/${NODE_PID[police]}/status"; }
+rss0=$(rss_kb)
+out=$("$RAWPEER" --keys "$W/housing/keys" --server-pub "$W/pub/police.pub" \
+	--endpoint "$(endpoint_of police)" --timeout 8000 flood 2>&1)
+printf '%s\n' "$out" | sed 's/^/#   | /'
+rss1=$(rss_kb)
+echo "# police RSS before the flood ${rss0} kB, after ${rss1} kB"
+check "police's memory stays within 64 MiB of where it was during an 8 s PULL flood" \
+	[ "$((rss1 - rss0))" -lt 65536 ]
+check "police logs the requests it did not serve" grep -q "requests from housing in one second" "$log"
+c4=$(new_referral police housing "After the flood")
+if wait_until 15 has_case housing "$c4"; then
+	tap_ok "the real housing node is still served after the flood"
+else
+	tap_fail "the real housing node is still served after the flood"
 fi
 
 for n in police housing; do

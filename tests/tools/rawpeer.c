@@ -17,6 +17,10 @@
  *            (libzmq may drop the connection for it, so a new socket is
  *            opened afterwards), a BATCH of 3 random blobs; then a valid
  *            PULL. Exit 0 if that PULL got a BATCH reply, 3 if not.
+ *   flood    for --timeout ms, send PULL(0, 1024) as fast as the socket
+ *            takes them and never read a reply (its receive queue holds
+ *            one message, so what the node sends backs up at the node);
+ *            print "sent N pulls" and exit 0.
  *
  * Connection diagnostics (handshake refused, disconnected) go to stderr as
  * lines starting with "rawpeer: ". Exit 2 on bad usage, 1 on local errors,
@@ -45,6 +49,7 @@ static void *g_ctx;
 static char g_server_pk[41], g_client_pk[41], g_client_sk[41];
 static const char *g_endpoint;
 static int g_monitor_seq;
+static int g_rcvhwm; /* 0: libzmq's default */
 
 typedef struct conn {
 	void *sock;
@@ -63,7 +68,7 @@ static int64_t now_ms(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: rawpeer --keys KEYDIR --server-pub PUBFILE --endpoint ENDPOINT "
-			"[--timeout MS] pull|garbage\n");
+			"[--timeout MS] pull|garbage|flood\n");
 }
 
 static int setopt_int(void *s, int opt, int v)
@@ -76,6 +81,9 @@ static int conn_open(conn *c, int linger)
 	memset(c, 0, sizeof *c);
 	c->sock = zmq_socket(g_ctx, ZMQ_DEALER);
 	if (!c->sock)
+		goto fail;
+	if (g_rcvhwm && (setopt_int(c->sock, ZMQ_RCVHWM, g_rcvhwm) != 0 ||
+			 setopt_int(c->sock, ZMQ_RCVBUF, 4096) != 0))
 		goto fail;
 	int64_t maxmsg = RECV_MAX;
 	if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, g_server_pk, 41) != 0 ||
@@ -318,6 +326,29 @@ static int mode_pull(long timeout_ms, lfh_msg *m)
 	return rc;
 }
 
+/* Requests and never a read: the node must bound what it queues for us. */
+static int mode_flood(long timeout_ms)
+{
+	conn c;
+	lfh_buf b = {0};
+	long sent = 0;
+
+	g_rcvhwm = 1;
+	if (conn_open(&c, 0) != 0 || encode_pull(&b) != 0)
+		return 1;
+	for (int64_t deadline = now_ms() + timeout_ms; now_ms() < deadline;) {
+		if (zmq_send(c.sock, b.data, b.len, ZMQ_DONTWAIT) >= 0)
+			sent++;
+		else
+			zmq_poll(NULL, 0, 1); /* our own send queue is full: a moment */
+	}
+	printf("sent %ld pulls\n", sent);
+	conn_drain_monitor(&c);
+	lfh_buf_free(&b);
+	conn_close(&c);
+	return 0;
+}
+
 /* Summary of a reply, for counting alike replies. */
 static void reply_summary(const uint8_t *raw, size_t len, lfh_msg *m, char *out, size_t outsz)
 {
@@ -536,7 +567,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!keydir || !pubfile || !g_endpoint || !mode ||
-	    (strcmp(mode, "pull") != 0 && strcmp(mode, "garbage") != 0)) {
+	    (strcmp(mode, "pull") != 0 && strcmp(mode, "garbage") != 0 &&
+	     strcmp(mode, "flood") != 0)) {
 		usage();
 		return 2;
 	}
@@ -571,7 +603,9 @@ int main(int argc, char **argv)
 		free(m);
 		return 1;
 	}
-	int rc = !strcmp(mode, "pull") ? mode_pull(timeout_ms, m) : mode_garbage(timeout_ms, m);
+	int rc = !strcmp(mode, "pull")	 ? mode_pull(timeout_ms, m)
+		 : !strcmp(mode, "flood") ? mode_flood(timeout_ms)
+					  : mode_garbage(timeout_ms, m);
 	sodium_memzero(g_client_sk, sizeof g_client_sk);
 	zmq_ctx_term(g_ctx);
 	free(m);
