@@ -4,6 +4,7 @@
 #   make SAN=1 test the same under AddressSanitizer + UBSan (build/san/)
 #   make demo       install missing deps, build, run a 3-agency local hub
 #   make bench      benchmarks (figures and ratios)
+#   make torture    long randomized runs (50 convergence seeds of 100 operations)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -44,7 +45,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all test demo bench clean install deps fuzz
+.PHONY: all test demo bench torture clean install deps fuzz
 all: $(B)/lfhd $(B)/lfh $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 $(B)/liblfh.a: $(LIB_OBJ)
@@ -90,6 +91,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) sh tests/bench/run.sh
+
+torture: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) SEEDS="$$(seq 1 50)" OPS=100 TEST_TIMEOUT=3600 sh tests/run.sh test_converge.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lfhub/examples

@@ -152,8 +152,10 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 	if (parts.n == 0)
 		return lfh_err_set(err, LFH_EHELD, "event by %s seq %llu: case %.12s is not known here "
 				   "yet", ev->author, (unsigned long long)ev->seq, hex);
-	return lfh_err_set(err, LFH_EPERM, "%s does not take part in case %.12s: its %s is refused",
-			   ev->author, hex, lfh_osara_type_name(ev->type));
+	/* not (yet) a participant here: the JOIN that makes it one may still be on its way */
+	return lfh_err_set(err, LFH_EHELD, "%s does not take part in case %.12s (or its JOIN has "
+			   "not arrived yet): its %s is held", ev->author, hex,
+			   lfh_osara_type_name(ev->type));
 }
 
 int lfh_judge(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)

@@ -43,7 +43,7 @@ tap_ok "police's case is shared with health; housing was removed from it"
 snapshot() {
 	local n=$1
 	lfh_at "$n" case state "$c" --json 2>/dev/null | json_flat |
-		grep -E '^\.(stage|lead|participants|closed|risk|objective)=' | sort
+		grep -E '^\[0\]\.(stage|lead|participants|closed|risk|objective)=' | sort
 	echo "cases=$(case_count "$n")"
 	echo "events=$(node_events "$n")"
 }
@@ -100,7 +100,8 @@ expect_refusal police "housing writing itself back into the case" \
 	"only the case's lead agency (police) may invite"
 expect_refusal police "a close by a non-lead stamped in 1970" "out of order\|only the case's lead agency (police) may close"
 expect_refusal police "a leave written by a non-lead" "only the case's lead agency (police) may remove"
-expect_refusal police "a note by an agency no longer in the case" "housing does not take part"
+expect_refusal police "a note by an agency no longer in the case (held, not stored)" \
+	"housing does not take part"
 expect_refusal police "a note stamped in the year 10889" "ahead of our clock"
 expect_refusal police "a note stamped before housing's own events" "out of order"
 expect_refusal police "an ISA signature naming a case" "names a case"
@@ -118,9 +119,9 @@ check_eq "health: the case's state, the cases and the events are as before" \
 	"$before_health" "$(snapshot health)"
 check_eq "council: no case appeared, nothing stored" "$before_council" "$(snapshot council)"
 n=$(peer_field police housing held)
-check "police counts the held event apart from the rejected ones" [ "${n:-0}" -ge 1 ]
+check "police counts the held events apart from the rejected ones" [ "${n:-0}" -ge 2 ]
 n=$(peer_field police housing rejected)
-check "police counts housing's rejected events" [ "${n:-0}" -ge 9 ]
+check "police counts housing's rejected events" [ "${n:-0}" -ge 8 ]
 
 # ---- the honest nodes keep replicating
 lfh_at police case note "$c" --text "Warrant executed" >/dev/null || tap_fail "police writes on"

@@ -225,12 +225,12 @@ static void test_step_by_non_participant_refused(void **state)
 	spec sp = { .author = PROBATION, .type = LFH_EV_NOTE, .case_id = case_id,
 		    .category = "referral", .to = { "health", "housing", "police" }, .nto = 3 };
 	env = forge_ev(h, &sp);
-	refused(h->node[POLICE], &env, LFH_EPERM, "probation does not take part");
-	refused(h->node[HOUSING], &env, LFH_EPERM, "probation does not take part");
+	refused(h->node[POLICE], &env, LFH_EHELD, "probation does not take part");
+	refused(h->node[HOUSING], &env, LFH_EHELD, "probation does not take part");
 	lfh_buf_free(&env);
 	sp.type = LFH_EV_RISK;
 	env = forge_ev(h, &sp);
-	refused(h->node[POLICE], &env, LFH_EPERM, "probation does not take part");
+	refused(h->node[POLICE], &env, LFH_EHELD, "probation does not take part");
 	lfh_buf_free(&env);
 }
 

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# test_converge.sh - seeded convergence: whatever the order events arrive in,
+# every node that takes part in a case derives the same case state.
+#
+#   police, council, housing, health under one ISA. For each seed (SEEDS,
+#   default "1 2 3"; `make torture` runs many), a random schedule of OPS
+#   (default 40) operations through lfh, each at a node that may do it:
+#   referrals to random agencies, invitations and removals by the lead,
+#   notes in every category by participants, OSARA objectives;
+#   and between them nodes are stopped, killed with SIGKILL or restarted, so
+#   events travel late, through relays and out of order. At the end every
+#   node runs, and for every case every participant shows the same lead,
+#   participants and stage; nothing was refused at any node. A seed that
+#   fails is named in the failure, to be replayed with SEEDS=N.
+ISA_CATEGORIES='categories = (
+  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; },
+  { name = "health"; kind = "special"; receive = "lead"; agencies = [ "health" ]; retention_days = 10; },
+  { name = "housing"; kind = "personal"; receive = "participants"; retention_days = 30; }
+);'
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_bins
+
+SEEDS=${SEEDS:-"1 2 3"}
+OPS=${OPS:-60}
+AG=(police council housing health)
+isa_hub_setup "${AG[@]}"
+for n in "${AG[@]}"; do
+	node_start "$n" || bail "start $n"
+done
+tap_ok "four nodes started"
+
+# The model: what the test knows each case to be (the writers' view).
+declare -A LEAD PARTS # case -> lead, " a b c "
+CASES=()
+
+pick() { # pick WORD...: one of the words into PICK, by $RANDOM (no subshell: the seed holds)
+	local a=("$@")
+	PICK=${a[$((RANDOM % ${#a[@]}))]}
+}
+running() { node_running "$1"; }
+run_at() { # run_at NODE ARGS...: lfh at NODE if it runs; 0 on success
+	running "$1" || return 1
+	lfh_at "$@" >/dev/null 2>&1
+}
+
+op_referral() {
+	local by to c
+	pick "${AG[@]}"
+	by=$PICK
+	running "$by" || return 0
+	pick council housing health police
+	to=$PICK
+	[ "$to" = "$by" ] && return 0
+	c=$(new_referral "$by" "$to" "Converge $seed $i") || return 0
+	CASES+=("$c")
+	LEAD[$c]=$by
+	PARTS[$c]=" $by $to "
+}
+op_invite() {
+	local c a
+	[ ${#CASES[@]} -gt 0 ] || return 0
+	pick "${CASES[@]}"
+	c=$PICK
+	pick "${AG[@]}"
+	a=$PICK
+	[[ ${PARTS[$c]} == *" $a "* ]] && return 0
+	run_at "${LEAD[$c]}" case invite "$c" "$a" && PARTS[$c]="${PARTS[$c]}$a "
+}
+op_remove() {
+	local c a
+	[ ${#CASES[@]} -gt 0 ] || return 0
+	pick "${CASES[@]}"
+	c=$PICK
+	pick "${AG[@]}"
+	a=$PICK
+	[ "$a" = "${LEAD[$c]}" ] && return 0
+	[[ ${PARTS[$c]} == *" $a "* ]] || return 0
+	run_at "${LEAD[$c]}" case remove "$c" "$a" --reason "seed $seed" &&
+		PARTS[$c]=${PARTS[$c]/ $a / }
+}
+op_note() {
+	local c a cat
+	[ ${#CASES[@]} -gt 0 ] || return 0
+	pick "${CASES[@]}"
+	c=$PICK
+	pick ${PARTS[$c]}
+	a=$PICK
+	pick referral housing health
+	cat=$PICK
+	run_at "$a" case note "$c" --category "$cat" --text "note $seed $i by $a" || true
+}
+op_step() {
+	local c a
+	[ ${#CASES[@]} -gt 0 ] || return 0
+	pick "${CASES[@]}"
+	c=$PICK
+	pick ${PARTS[$c]}
+	a=$PICK
+	run_at "$a" case objective "$c" --text "objective $seed $i" || true
+}
+op_outage() {
+	local n
+	pick council housing health
+	n=$PICK
+	if running "$n"; then
+		if [ $((RANDOM % 2)) -eq 0 ]; then node_kill "$n"; else node_stop "$n"; fi
+	else
+		node_start "$n" || true
+	fi
+}
+
+# case_view NODE CASE: lead, participants and stage as NODE derives them.
+case_view() {
+	lfh_at "$1" case state "$2" --json 2>/dev/null | json_flat |
+		grep -E '^\[0\]\.(lead|participants|stage)=' | sort
+}
+agree() { # agree CASE: every participant derives the same view
+	local c=$1 a first="" v
+	for a in ${PARTS[$c]}; do
+		v=$(case_view "$a" "$c")
+		[ -n "$v" ] || return 1
+		if [ -z "$first" ]; then first=$v; elif [ "$v" != "$first" ]; then return 1; fi
+	done
+}
+all_agree() {
+	local c
+	for c in "${CASES[@]}"; do
+		agree "$c" || return 1
+	done
+}
+describe() {
+	local c a
+	for c in "${CASES[@]}"; do
+		agree "$c" && continue
+		echo "case $c lead ${LEAD[$c]} participants${PARTS[$c]}"
+		for a in ${PARTS[$c]}; do
+			echo "  $a: $(case_view "$a" "$c" | tr '\n' ' ')"
+		done
+	done
+}
+
+for seed in $SEEDS; do
+	RANDOM=$seed
+	CASES=()
+	for ((i = 0; i < OPS; i++)); do
+		case $((RANDOM % 10)) in
+		0 | 1) op_referral ;;
+		2) op_invite ;;
+		3) op_remove ;;
+		4 | 5 | 6) op_note ;;
+		7) op_step ;;
+		*) op_outage ;;
+		esac
+	done
+	for n in "${AG[@]}"; do
+		running "$n" || node_start "$n" || bail "restart $n (seed $seed)"
+	done
+	if wait_until 60 all_agree; then
+		tap_ok "seed $seed: ${#CASES[@]} cases, every participant derives the same case state"
+	else
+		tap_fail "seed $seed: every participant derives the same case state (replay: SEEDS=$seed)" \
+			"$(describe)"
+	fi
+	for n in "${AG[@]}"; do
+		check_eq "seed $seed: $n refused nothing" 0 "$(rejected_total "$n")"
+	done
+done
+
+for n in "${AG[@]}"; do
+	node_stop "$n"
+done
+tap_done
