@@ -69,11 +69,6 @@ int lfh_ctl_write(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN
 /* Reply {case, event, hlc} for the write recorded in q->wr. */
 int lfh_ctl_written(lfh_ctl_req *q, const uint8_t case_id[LFH_CASE_LEN]);
 
-struct lfh_osara_state;
-/* The case's OSARA state, projected from every event held here (st: heap, ~400 KB). */
-int lfh_ctl_project(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-		    struct lfh_osara_state *st, lfh_err *err);
-
 int ctl_status(lfh_ctl_req *q, lfh_txn *t);
 int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t);
 int ctl_note_add(lfh_ctl_req *q, lfh_txn *t);

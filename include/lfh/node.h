@@ -56,15 +56,6 @@ void lfh_node_close(lfh_node *n);
  */
 const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen);
 
-/*
- * Decode and decrypt a stored envelope. body is filled when the sharing key
- * is held; otherwise returns LFH_ENOKEY with ev filled (a gap, not a blank).
- * KEY, ISA_PROPOSE, CERT and REVOKE bodies are not records: body is left empty; other
- * plaintext (governance) bodies are decoded into body.
- */
-int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, lfh_event *ev,
-			lfh_record *body, lfh_err *err);
-
 /* (Re)build the in-memory key generations from the members and the store. */
 int lfh_node_load_keys(lfh_node *n, lfh_err *err);
 

@@ -14,6 +14,7 @@
 #include "lfh/osara.h"
 #include "lfh/parties.h"
 #include "lfh/policy.h"
+#include "lfh/project.h"
 
 #define SUMMARY_MAX 200
 #define LOCATION_MAX 200

@@ -25,6 +25,7 @@
 #include "lfh/osara.h"
 #include "lfh/parties.h"
 #include "lfh/policy.h"
+#include "lfh/project.h"
 
 #define REASON_MAX 2000
 
@@ -46,7 +47,7 @@ static int osara_allows(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CA
 
 	if (!st)
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	rc = lfh_ctl_project(q->node, t, case_id, st, &err);
+	rc = lfh_node_project(q->node, t, case_id, st, &err);
 	if (!rc)
 		rc = lfh_osara_check(st, type, q->node->cfg.agency, body, &err);
 	free(st);

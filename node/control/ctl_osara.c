@@ -26,105 +26,8 @@
 #include "lfh/isa.h"
 #include "lfh/osara.h"
 #include "lfh/policy.h"
+#include "lfh/project.h"
 #include "lfh/risk.h"
-
-/* A case's events as the projection wants them, with their decrypted bodies. */
-typedef struct case_events {
-	lfh_osara_event *ev;
-	lfh_record *bodies;
-	size_t n, cap;
-	const char *participants[LFH_MAX_RECIPIENTS + 1];
-	size_t np;
-	char referral_rcpt[LFH_MAX_RECIPIENTS + 1][LFH_AGENCY_MAX + 1];
-	lfh_node *node;
-	lfh_txn *t;
-} case_events;
-
-static void case_events_free(case_events *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		lfh_record_clear(&c->bodies[i]);
-	free(c->ev);
-	free(c->bodies);
-	memset(c, 0, sizeof *c);
-}
-
-static int grow(case_events *c)
-{
-	size_t cap = c->cap ? 2 * c->cap : 32;
-	lfh_osara_event *ev = realloc(c->ev, cap * sizeof *ev);
-	if (!ev)
-		return LFH_ENOMEM;
-	c->ev = ev;
-	lfh_record *b = realloc(c->bodies, cap * sizeof *b);
-	if (!b)
-		return LFH_ENOMEM;
-	c->bodies = b;
-	c->cap = cap;
-	return 0;
-}
-
-static int load_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
-		   size_t len)
-{
-	case_events *c = vctx;
-	lfh_event ev = { 0 };
-	int rc;
-
-	(void)key;
-	if (c->n == c->cap && grow(c))
-		return LFH_ENOMEM;
-	memset(&c->bodies[c->n], 0, sizeof c->bodies[0]);
-	rc = lfh_node_open_event(c->node, c->t, raw, len, &ev, &c->bodies[c->n], NULL);
-	if (ev.type == LFH_EV_KEY || ev.type == LFH_EV_ISA_PROPOSE || ev.type == LFH_EV_ISA_SIGN ||
-	    ev.type == 0) {
-		lfh_record_clear(&c->bodies[c->n]);
-		lfh_event_clear(&ev);
-		return 0;
-	}
-	if (ev.type == LFH_EV_REFERRAL && c->np == 0) {
-		/* without an ISA, the referral's recipients take part from the start */
-		snprintf(c->referral_rcpt[0], LFH_AGENCY_MAX + 1, "%s", ev.author);
-		c->participants[c->np++] = c->referral_rcpt[0];
-		for (uint32_t i = 0; i < ev.nrcpt && c->np <= LFH_MAX_RECIPIENTS; i++) {
-			snprintf(c->referral_rcpt[c->np], LFH_AGENCY_MAX + 1, "%s", ev.rcpt[i].agency);
-			c->participants[c->np] = c->referral_rcpt[c->np];
-			c->np++;
-		}
-	}
-	lfh_osara_event *o = &c->ev[c->n];
-	memset(o, 0, sizeof *o);
-	o->type = ev.type;
-	memcpy(o->author, ev.author, sizeof o->author);
-	o->hlc = ev.hlc;
-	o->seq = ev.seq;
-	memcpy(o->id, id, LFH_ID_LEN);
-	o->body = rc == 0 ? &c->bodies[c->n] : NULL;
-	c->n++;
-	lfh_event_clear(&ev);
-	return 0;
-}
-
-int lfh_ctl_project(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-		    lfh_osara_state *st, lfh_err *err)
-{
-	case_events c = { 0 };
-	int rc;
-
-	c.node = n;
-	c.t = t;
-	rc = lfh_store_scan_case(t, case_id, load_fn, &c, err);
-	if (rc == LFH_ENOMEM)
-		lfh_err_set(err, rc, "out of memory");
-	/* bodies must not move while the projection points at them */
-	for (size_t i = 0; rc == 0 && i < c.n; i++)
-		if (c.ev[i].body)
-			c.ev[i].body = &c.bodies[i];
-	if (!rc)
-		rc = lfh_osara_project(c.ev, c.n, c.participants, c.np, st, err);
-	case_events_free(&c);
-	return rc;
-}
 
 /* The ISA category a step's data belongs to (falls back to "referral"). */
 static const char *step_category(lfh_node *n, uint32_t type)
@@ -247,7 +150,7 @@ int ctl_case_step(lfh_ctl_req *q, lfh_txn *t)
 		return rc;
 	if (!(st = malloc(sizeof *st)))
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	rc = lfh_ctl_project(q->node, t, case_id, st, &err);
+	rc = lfh_node_project(q->node, t, case_id, st, &err);
 	if (!rc)
 		rc = step_body(&q->req, type, &body, &err);
 	if (!rc && type == LFH_EV_RISK)
@@ -309,7 +212,7 @@ int ctl_case_state(lfh_ctl_req *q, lfh_txn *t)
 	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
 	if (!(st = malloc(sizeof *st)))
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	rc = lfh_ctl_project(q->node, t, case_id, st, &err);
+	rc = lfh_node_project(q->node, t, case_id, st, &err);
 	r = rc ? NULL : lfh_ctl_add(&q->rep);
 	if (!rc && (!r || lfh_record_set_str(r, "case", q->case_hex, &err) ||
 		    lfh_record_set_str(r, "stage", lfh_osara_stage_name(st->stage), &err) ||
@@ -351,7 +254,7 @@ static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lf
 	int rc;
 
 	(void)meta;
-	if ((rc = lfh_ctl_project(d->q->node, d->t, case_id, d->st, d->err)))
+	if ((rc = lfh_node_project(d->q->node, d->t, case_id, d->st, d->err)))
 		return rc;
 	if (d->st->stage == LFH_OSARA_NONE || d->st->stage == LFH_OSARA_CLOSED)
 		return 0;

@@ -38,6 +38,7 @@
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
 #include "lfh/osara.h"
+#include "lfh/project.h"
 
 #define YEAR_MS (365ULL * LFH_OSARA_DAY_MS)
 #define TEXT_MAX LFH_OSARA_SHORT_MAX
@@ -321,7 +322,7 @@ static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_
 	int rc;
 
 	(void)meta;
-	if ((rc = lfh_ctl_project(r->q->node, r->t, case_id, st, r->err)))
+	if ((rc = lfh_node_project(r->q->node, r->t, case_id, st, r->err)))
 		return rc;
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 64;

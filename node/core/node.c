@@ -178,37 +178,6 @@ const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen)
 	return id;
 }
 
-int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, lfh_event *ev,
-			lfh_record *body, lfh_err *err)
-{
-	lfh_buf ad = { 0 }, pt = { 0 };
-	uint8_t key[32];
-	int rc = lfh_event_decode(raw, len, ev, err);
-
-	(void)n;
-	if (rc || ev->type == LFH_EV_KEY || ev->type == LFH_EV_ISA_PROPOSE ||
-	    ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE)
-		return rc; /* bodies that are not records */
-	if (lfh_event_type_plain(ev->type))
-		return lfh_record_decode(ev->body, ev->body_len, body, err);
-	rc = lfh_store_key_get(t, ev->case_id, ev->category, ev->key_creator, ev->key_epoch, key,
-			       err);
-	if (rc == LFH_ENOTFOUND)
-		return lfh_err_set(err, LFH_ENOKEY, "sharing key %s/%u for this case is missing",
-				   ev->key_creator, ev->key_epoch);
-	if (!rc)
-		rc = lfh_event_header_bytes(ev, &ad, err);
-	if (!rc)
-		rc = lfh_body_decrypt(key, ev->nonce, ad.data, ad.len, ev->body, ev->body_len, &pt,
-				      err);
-	if (!rc)
-		rc = lfh_record_decode(pt.data, pt.len, body, err);
-	sodium_memzero(key, sizeof key);
-	lfh_buf_free(&ad);
-	lfh_buf_free(&pt);
-	return rc;
-}
-
 int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err)
 {
 	lfh_txn *t = NULL;

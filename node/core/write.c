@@ -29,8 +29,12 @@
 #include "lfh/hlc.h"
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
+#include "lfh/log.h"
 #include "lfh/membership.h"
+#include "lfh/osara.h"
+#include "lfh/parties.h"
 #include "lfh/policy.h"
+#include "lfh/project.h"
 #include "lfh/sharing.h"
 #include "lfh/write.h"
 
@@ -442,6 +446,34 @@ static int carry_out(lfh_node *n, lfh_txn *t, const lfh_effects *fx, lfh_err *er
 	return rc;
 }
 
+/*
+ * A LEAD_AGREE may complete a change of lead (OSARA steps 17, 18): the rules
+ * then take the lead the projection shows, so that the new lead may invite,
+ * remove and close at every node that holds the agreement.
+ */
+static int follow_lead(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	lfh_osara_state *st;
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
+	int rc;
+
+	if (ev->type != LFH_EV_LEAD_AGREE || !n->rules.isa)
+		return 0;
+	if (!(st = malloc(sizeof *st)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_node_project(n, t, ev->case_id, st, err);
+	if (!rc)
+		rc = lfh_parties_get(t, ev->case_id, lead, &parts, err);
+	if (!rc && st->lead[0] && strcmp(st->lead, lead) != 0) {
+		log_info("case %02x%02x%02x%02x...: %s is its lead agency now", ev->case_id[0],
+			 ev->case_id[1], ev->case_id[2], ev->case_id[3], st->lead);
+		rc = lfh_parties_add(t, ev->case_id, st->lead, NULL, 0, err);
+	}
+	free(st);
+	return rc;
+}
+
 int lfh_node_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
 		   int own, lfh_err *err)
 {
@@ -452,6 +484,8 @@ int lfh_node_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t i
 		rc = lfh_policy_apply(&n->rules, t, ev, id, own, &fx, err);
 	if (!rc)
 		rc = carry_out(n, t, &fx, err);
+	if (!rc)
+		rc = follow_lead(n, t, ev, err);
 	lfh_effects_clear(&fx);
 	return rc;
 }

@@ -139,8 +139,10 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 	case_hex(hex, ev->case_id);
 	if (ev->type == LFH_EV_KEY)
 		return judge_key(ev, lead, err);
+	/* a participant may be the lead by a change not known here yet: held, not refused */
 	if (lead_only(ev->type) && strcmp(ev->author, lead) != 0)
-		return lfh_err_set(err, LFH_EPERM, "only the case's lead agency (%s) may %s; %s may not "
+		return lfh_err_set(err, lfh_agencies_has(&parts, ev->author) ? LFH_EHELD : LFH_EPERM,
+				   "only the case's lead agency (%s) may %s; %s may not "
 				   "(case %.12s)", lead[0] ? lead : "unknown",
 				   ev->type == LFH_EV_JOIN ? "invite an agency" :
 				   ev->type == LFH_EV_LEAVE ? "remove an agency" : "close the case",

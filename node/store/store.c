@@ -405,15 +405,17 @@ static int check_slots(lfh_txn *t, const lfh_event *ev, const uint8_t *id, lfh_e
 static int keep_evidence(lfh_txn *t, const lfh_event *ev, const uint8_t *id, const uint8_t *raw,
 			 size_t len, lfh_err *err)
 {
-	uint8_t k[NAME_LEN + 8];
+	uint8_t k[1 + NAME_LEN + 8]; /* a `tables` key: table byte, then author and seq */
+	MDB_val v;
 	int rc;
 
-	st_pad_name(k, ev->author, "author", NULL);
-	st_put_be64(k + NAME_LEN, ev->seq);
-	rc = lfh_store_tbl_get(t, LFH_TBL_EVIDENCE_SLOT, k, sizeof k, NULL, NULL, err);
+	k[0] = LFH_TBL_EVIDENCE_SLOT;
+	st_pad_name(k + 1, ev->author, "author", NULL);
+	st_put_be64(k + 1 + NAME_LEN, ev->seq);
+	rc = st_db_get(t, DB_TABLES, k, sizeof k, &v, err, "tables");
 	if (rc != LFH_ENOTFOUND)
 		return rc; /* one kept already (0), or a store failure */
-	if ((rc = lfh_store_tbl_put(t, LFH_TBL_EVIDENCE_SLOT, k, sizeof k, id, LFH_ID_LEN, err)))
+	if ((rc = st_db_put(t, DB_TABLES, k, sizeof k, id, LFH_ID_LEN, 0, err, "tables")))
 		return rc;
 	return st_db_put(t, DB_EVIDENCE, id, LFH_ID_LEN, raw, len, 0, err, "evidence");
 }

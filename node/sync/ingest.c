@@ -24,7 +24,10 @@
 #include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/membership.h"
+#include "lfh/osara.h"
+#include "lfh/parties.h"
 #include "lfh/policy.h"
+#include "lfh/project.h"
 #include "lfh/sharing.h"
 #include "lfh/write.h"
 
@@ -303,10 +306,40 @@ static int release_held(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_
 	return rc;
 }
 
-/* Events that change who may write in a case. */
+/* Events of a case that may make a held one of it acceptable. */
 static int changes_case(uint32_t type)
 {
-	return type == LFH_EV_REFERRAL || type == LFH_EV_JOIN;
+	return type != LFH_EV_KEY && type != LFH_EV_ISA_PROPOSE && type != LFH_EV_ISA_SIGN &&
+	       type != LFH_EV_CERT && type != LFH_EV_REVOKE;
+}
+
+/*
+ * A CLOSE must follow a closure proposal and a closure review that said
+ * "close" (the OSARA rules, osara.h): judged on the case as projected here,
+ * once the case is known. Until the steps it needs are here it is held.
+ */
+static int judge_close(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
+	lfh_osara_state *st;
+	lfh_record body = { 0 };
+	lfh_err why = { 0 };
+	int rc;
+
+	if (ev->type != LFH_EV_CLOSE || !n->rules.isa ||
+	    (rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) || parts.n == 0)
+		return ev->type == LFH_EV_CLOSE && n->rules.isa ? rc : 0;
+	if (!(st = malloc(sizeof *st)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_node_project(n, t, ev->case_id, st, err);
+	if (!rc && lfh_record_decode(ev->body, ev->body_len, &body, &why) == 0 &&
+	    lfh_osara_check(st, LFH_EV_CLOSE, ev->author, &body, &why) != 0)
+		rc = lfh_err_set(err, LFH_EHELD, "close by %s seq %llu held: %s", ev->author,
+				 (unsigned long long)ev->seq, why.msg);
+	lfh_record_clear(&body);
+	free(st);
+	return rc;
 }
 
 /* ---- the clock ----------------------------------------------------------- */
@@ -385,6 +418,8 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 		rc = judge_clock(n, t, ev, err);
 	if (!rc)
 		rc = lfh_judge(&n->rules, t, ev, err); /* the case rules */
+	if (!rc)
+		rc = judge_close(n, t, ev, err);
 	if (rc == LFH_EHELD) {
 		int hrc = hold(t, ev, id, raw, len, err);
 		return hrc ? hrc : rc;

@@ -30,6 +30,7 @@
 #include "lfh/isa_text.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
+#include "lfh/osara.h"
 #include "lfh/policy.h"
 #include "lfh/serve.h"
 #include "lfh/sharing.h"
@@ -162,6 +163,12 @@ static inline int write_data(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], u
 	int rc;
 
 	assert_int_equal(lfh_record_set_str(&body, "text", text, &err), 0);
+	if (type == LFH_EV_REFERRAL) /* one the OSARA rules accept */
+		assert_true(!lfh_record_set_str(&body, "summary", text, &err) &&
+			    !lfh_record_set_str(&body, "location", "Senhouse Street", &err) &&
+			    !lfh_record_set_str(&body, "asb_category", "noise", &err) &&
+			    !lfh_record_set_str(&body, "risk", "standard", &err) &&
+			    !lfh_record_set_str(&body, "by", "x", &err));
 	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
 	rc = lfh_node_write(n, t, case_id, type, category, to, nto, &body, res, &err);
 	/* committed even on failure: a refused write must leave nothing behind */
@@ -199,6 +206,63 @@ static inline void new_case(hub *h, uint8_t case_id[LFH_CASE_LEN], const char *c
 	lfh_case_id_new(h->node[POLICE]->rules.hub_id, "police", case_id);
 	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_REFERRAL, "referral", to, nto,
 				    "noise at flat 3", res), 0);
+}
+
+/* Write an OSARA step of category referral at n, with fields (key, value, ..., NULL). */
+static inline void write_step(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+			      lfh_write_result *res, ...)
+{
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	va_list ap;
+	const char *k;
+
+	va_start(ap, res);
+	while ((k = va_arg(ap, const char *)))
+		assert_int_equal(lfh_record_set_str(&body, k, va_arg(ap, const char *), &err), 0);
+	va_end(ap);
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
+	if (lfh_node_write(n, t, case_id, type, "referral", NULL, 0, &body, res, &err))
+		fail_msg("step %u at %s: %s", type, n->cfg.agency, err.msg);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_record_clear(&body);
+}
+
+/*
+ * Police closes its case the way the OSARA rules allow (osara.h): risk,
+ * scanning, a meeting, an action, an assessment, a closure proposal and a
+ * closure review, then the CLOSE itself (res).
+ */
+static inline void close_case(hub *h, const uint8_t case_id[LFH_CASE_LEN], lfh_write_result *res)
+{
+	lfh_node *p = h->node[POLICE];
+	lfh_write_result w;
+	lfh_record body = { 0 };
+	lfh_buf b = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+
+	write_step(p, case_id, LFH_EV_RISK, &w, "score", "5", "level", "standard", "answers", "a=b",
+		   "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_SCANNING, &w, "text", "scanned", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_MEETING, &w, "date", "2026-01-05", "attendees", "police",
+		   "victim", "v", "offender", "o", "location", "l", "responses", "r", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_ACTION, &w, "action", "0a1b2c3d", "agency", "police", "power",
+		   "warrant", "text", "t", "due", "2026-02-01", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_ASSESSMENT, &w, "plan_done", "yes", "problem_stopped", "yes",
+		   "text", "t", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_CLOSE_PROPOSE, &w, "reason", "resolved", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_REVIEW, &w, "kind", "closure", "outcome", "close", "text", "t",
+		   "by", "x", NULL);
+	assert_int_equal(lfh_record_set_str(&body, "by", "x", &err), 0);
+	assert_int_equal(lfh_record_encode(&body, &b, &err), 0);
+	assert_int_equal(lfh_txn_begin(p->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_node_write_plain(p, t, case_id, LFH_EV_CLOSE, "referral", NULL, 0,
+					      b.data, b.len, res, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_buf_free(&b);
+	lfh_record_clear(&body);
 }
 
 /* A copy of a stored envelope. */

@@ -16,6 +16,7 @@
 
 #include "lfh/ingest.h"
 #include "lfh/node.h"
+#include "lfh/project.h"
 #include "lfh/serve.h"
 #include "lfh/store.h"
 #include "lfh/wire.h"

@@ -187,10 +187,106 @@ static void test_close_by_non_lead_refused(void **state)
 		    .category = "referral", .hlc = 1000ULL << 16, .to = { "health", "police" },
 		    .nto = 2, .plain = &close };
 	env = forge_ev(h, &sp);
+	/* housing takes part: it could be the lead by a change not known here yet, so held */
+	refused(h->node[POLICE], &env, LFH_EHELD, "only the case's lead agency (police) may close");
+	refused(h->node[HEALTH], &env, LFH_EHELD, "only the case's lead agency (police) may close");
+	lfh_buf_free(&env);
+	/* probation takes no part: refused outright */
+	sp.author = PROBATION;
+	env = forge_ev(h, &sp);
 	refused(h->node[POLICE], &env, LFH_EPERM, "only the case's lead agency (police) may close");
-	refused(h->node[HEALTH], &env, LFH_EPERM, "only the case's lead agency (police) may close");
 	lfh_buf_free(&env);
 	lfh_record_clear(&close);
+}
+
+/* Police opens a case the OSARA rules accept (a full referral record), shared with `to`. */
+static void osara_case(hub *h, uint8_t case_id[LFH_CASE_LEN], const char *to)
+{
+	lfh_record body = { 0 };
+	lfh_write_result ref;
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	const char *const rcpt[] = { to };
+
+	lfh_case_id_new(h->node[POLICE]->rules.hub_id, "police", case_id);
+	record_of(&body, "summary", "Noise at flat 3");
+	record_of(&body, "location", "Senhouse Street");
+	record_of(&body, "asb_category", "noise");
+	record_of(&body, "risk", "standard");
+	record_of(&body, "by", "x");
+	assert_int_equal(lfh_txn_begin(h->node[POLICE]->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_node_write(h->node[POLICE], t, case_id, LFH_EV_REFERRAL, "referral",
+					rcpt, 1, &body, &ref, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_record_clear(&body);
+}
+
+/* The lead's CLOSE without a closure proposal and review is held, never applied. */
+static void test_close_without_review_held(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record close = { 0 };
+	lfh_record r = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	lfh_buf env;
+
+	int rej;
+
+	osara_case(h, case_id, "housing");
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 2);
+	record_of(&close, "by", "x");
+	spec sp = { .author = POLICE, .type = LFH_EV_CLOSE, .case_id = case_id,
+		    .category = "referral", .to = { "housing" }, .nto = 1, .plain = &close };
+	env = forge_ev(h, &sp);
+	refused(h->node[HOUSING], &env, LFH_EHELD, "closure has not been proposed");
+	assert_int_equal(lfh_txn_begin(h->node[HOUSING]->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_case_get(t, case_id, &r, &err), 0);
+	uint64_t closed;
+	assert_false(lfh_record_uint(&r, "closed_ms", &closed)); /* retention never starts */
+	lfh_record_clear(&r);
+	lfh_txn_abort(t);
+	lfh_buf_free(&env);
+	lfh_record_clear(&close);
+}
+
+/* Once every participant agreed, the new lead governs the case at every node. */
+static void test_agreed_lead_governs(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result prop, agree, res;
+	lfh_record join = { 0 };
+	char hex[2 * LFH_ID_LEN + 1];
+	int rej;
+
+	osara_case(h, case_id, "housing");
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 2);
+	write_step(h->node[HOUSING], case_id, LFH_EV_LEAD_PROPOSE, &prop, "lead", "housing", "by",
+		   "x", NULL);
+	pull(h->node[HOUSING], h->node[POLICE], &rej);
+	assert_int_equal(rej, 0);
+	lfh_hex(hex, prop.event_id, LFH_ID_LEN);
+	write_step(h->node[POLICE], case_id, LFH_EV_LEAD_AGREE, &agree, "proposal", hex, "by", "x",
+		   NULL);
+	pull(h->node[POLICE], h->node[HOUSING], &rej);
+	assert_int_equal(rej, 0);
+	/* housing now invites council: its own node and police's both accept it */
+	record_of(&join, "agency", "council");
+	record_of(&join, "by", "x");
+	assert_int_equal(write_gov(h->node[HOUSING], case_id, LFH_EV_JOIN, "referral", "council",
+				   &join, &res), 0);
+	pull(h->node[HOUSING], h->node[POLICE], &rej);
+	assert_int_equal(rej, 0);
+	assert_true(has_event(h->node[POLICE], res.event_id));
+	/* and police no longer may */
+	lfh_record_clear(&join);
+	record_of(&join, "agency", "health");
+	record_of(&join, "by", "x");
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_JOIN, "referral", "health",
+				   &join, &res), LFH_EHELD);
+	lfh_record_clear(&join);
 }
 
 static void test_leave_by_non_lead_refused(void **state)
@@ -207,8 +303,8 @@ static void test_leave_by_non_lead_refused(void **state)
 	spec sp = { .author = HOUSING, .type = LFH_EV_LEAVE, .case_id = case_id,
 		    .category = "referral", .to = { "health", "police" }, .nto = 2, .plain = &leave };
 	env = forge_ev(h, &sp);
-	refused(h->node[POLICE], &env, LFH_EPERM, "only the case's lead agency (police) may remove");
-	refused(h->node[HEALTH], &env, LFH_EPERM, "only the case's lead agency (police) may remove");
+	refused(h->node[POLICE], &env, LFH_EHELD, "only the case's lead agency (police) may remove");
+	refused(h->node[HEALTH], &env, LFH_EHELD, "only the case's lead agency (police) may remove");
 	lfh_buf_free(&env);
 	lfh_record_clear(&leave);
 }
@@ -439,6 +535,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rejoin_after_removal_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_by_non_lead_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leave_by_non_lead_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_without_review_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agreed_lead_governs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_by_non_participant_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_case_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_event_released_by_referral, setup, teardown),
