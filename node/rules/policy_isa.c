@@ -293,12 +293,13 @@ int lfh_policy_try_adopt(lfh_rules *r, lfh_txn *t, const uint8_t hash[32], lfh_e
 {
 	struct sig_collect sc = { .hash = hash };
 	const char *who[LFH_ISA_MAX_PARTIES];
-	const uint8_t *raw;
+	const uint8_t *stored;
+	uint8_t *raw;
 	size_t len;
 	lfh_isa *isa;
 	uint8_t k[4];
 	size_t removed;
-	int rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, hash, 32, &raw, &len, err);
+	int rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, hash, 32, &stored, &len, err);
 
 	if (rc == LFH_ENOTFOUND)
 		return 0; /* signatures may arrive before the proposal */
@@ -308,11 +309,16 @@ int lfh_policy_try_adopt(lfh_rules *r, lfh_txn *t, const uint8_t hash[32], lfh_e
 		who[i] = sc.agencies[i];
 	if (!lfh_isa_signed_enough(r->isa, who, sc.n))
 		return 0;
-	if (!(isa = malloc(sizeof *isa)))
+	/* a copy: LMDB's pointer is valid only until the next write (the ISA table's, below) */
+	if (!(isa = malloc(sizeof *isa)) || !(raw = malloc(len ? len : 1))) {
+		free(isa);
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	}
+	memcpy(raw, stored, len);
 	rc = lfh_isa_decode(raw, len, isa, err);
 	if (!rc && (isa->version != r->isa->version + 1 ||
 		    sodium_memcmp(isa->prev, r->isa_hash, 32) != 0)) {
+		free(raw);
 		free(isa);
 		return 0; /* not the successor of the version in force (stale or future) */
 	}
@@ -327,6 +333,7 @@ int lfh_policy_try_adopt(lfh_rules *r, lfh_txn *t, const uint8_t hash[32], lfh_e
 			 sc.n);
 	if (!rc)
 		rc = membership_changed(r, t, removed, fx, err);
+	free(raw);
 	free(isa);
 	return rc;
 }
