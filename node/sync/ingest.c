@@ -327,9 +327,10 @@ static int judge_close(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	lfh_err why = { 0 };
 	int rc;
 
-	if (ev->type != LFH_EV_CLOSE || !n->rules.isa ||
-	    (rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) || parts.n == 0)
-		return ev->type == LFH_EV_CLOSE && n->rules.isa ? rc : 0;
+	if (ev->type != LFH_EV_CLOSE || !n->rules.isa)
+		return 0;
+	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) || parts.n == 0)
+		return rc; /* a case not known here: its other rules had their say */
 	if (!(st = malloc(sizeof *st)))
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	rc = lfh_node_project(n, t, ev->case_id, st, err);
