@@ -77,20 +77,27 @@ int lfh_judge_clock(const lfh_event *ev, uint64_t now_ms, uint64_t below, uint64
 	return 0;
 }
 
+/* The party of the ISA in force that case_id is bound to (hub.h) into creator, or "". */
+static void case_creator(const lfh_rules *r, const uint8_t case_id[LFH_CASE_LEN],
+			 char creator[LFH_AGENCY_MAX + 1])
+{
+	creator[0] = '\0';
+	for (uint32_t i = 0; r->isa && i < r->isa->nparties; i++)
+		if (lfh_case_id_of(r->hub_id, r->isa->parties[i].id, case_id)) {
+			snprintf(creator, LFH_AGENCY_MAX + 1, "%s", r->isa->parties[i].id);
+			return;
+		}
+}
+
 int lfh_judge_case_lead(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			char lead[LFH_AGENCY_MAX + 1], lfh_err *err)
 {
 	lfh_agencies parts;
 	int rc = lfh_parties_get(t, case_id, lead, &parts, err);
 
-	if (rc || lead[0] || !r->isa)
-		return rc;
-	for (uint32_t i = 0; i < r->isa->nparties; i++)
-		if (lfh_case_id_of(r->hub_id, r->isa->parties[i].id, case_id)) {
-			snprintf(lead, LFH_AGENCY_MAX + 1, "%s", r->isa->parties[i].id);
-			break;
-		}
-	return 0;
+	if (!rc && !lead[0])
+		case_creator(r, case_id, lead);
+	return rc;
 }
 
 /* A KEY event passes on another creator's key only as the lead's backfill to a newcomer. */
@@ -134,8 +141,10 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 	lfh_agencies parts;
 	int rc = lfh_parties_get(t, ev->case_id, lead, &parts, err);
 
-	if (rc || (rc = lfh_judge_case_lead(r, t, ev->case_id, lead, err)))
+	if (rc)
 		return rc;
+	if (!lead[0])
+		case_creator(r, ev->case_id, lead);
 	case_hex(hex, ev->case_id);
 	if (ev->type == LFH_EV_KEY)
 		return judge_key(ev, lead, err);
