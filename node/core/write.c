@@ -300,8 +300,13 @@ static int own_sharing_key(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t key[3
 /* What a peer would judge of this event of ours (judge.h): refused here before anything is written. */
 static int judge_own(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 {
+	int rc;
+
 	snprintf(ev->author, sizeof ev->author, "%s", n->id->pub.agency);
-	return lfh_judge(&n->rules, t, ev, err);
+	rc = lfh_judge(&n->rules, t, ev, err);
+	if (rc == LFH_EHELD) /* what a peer would keep aside, we do not write */
+		rc = err ? (err->code = LFH_EPERM) : LFH_EPERM;
+	return rc;
 }
 
 static int refuse_if_removed(const lfh_node *n, lfh_err *err)

@@ -285,7 +285,7 @@ static void test_agreed_lead_governs(void **state)
 	record_of(&join, "agency", "health");
 	record_of(&join, "by", "x");
 	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_JOIN, "referral", "health",
-				   &join, &res), LFH_EHELD);
+				   &join, &res), LFH_EPERM);
 	lfh_record_clear(&join);
 }
 

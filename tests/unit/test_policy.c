@@ -209,7 +209,7 @@ static void test_leave_only_by_lead(void **state)
 	assert_int_equal(lfh_record_set_str(&body, "by", "x", &err), 0);
 	/* housing is no lead: its own node refuses to write a LEAVE (receivers: test_judge.c) */
 	assert_int_equal(write_gov(h->node[HOUSING], case_id, LFH_EV_LEAVE, "referral", NULL, &body,
-				   &bad), LFH_EHELD);
+				   &bad), LFH_EPERM);
 	assert_int_equal(pull(h->node[HOUSING], h->node[POLICE], &rej), 0);
 	assert_int_equal(rej, 0);
 	/* police (the lead) may: health is told, then no longer a recipient */
