@@ -42,7 +42,8 @@ static lfh_buf forge_ev(hub *h, const spec *sp)
 	snprintf(ev.author, sizeof ev.author, "%s", id->pub.agency);
 	memcpy(ev.key_id, id->pub.key_id, LFH_KEYID_LEN);
 	ev.seq = seq;
-	ev.hlc = sp->hlc ? sp->hlc : lfh_hlc_next(lfh_wall_ms() << 16);
+	/* by default just after anything the nodes stamped so far (they stamp at most this ms) */
+	ev.hlc = sp->hlc ? sp->hlc : ((lfh_wall_ms() + 2) << 16 | (seq & 0xffff));
 	if (sp->case_id)
 		memcpy(ev.case_id, sp->case_id, LFH_CASE_LEN);
 	ev.type = sp->type;
