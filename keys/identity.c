@@ -510,3 +510,20 @@ int lfh_file_write_new(const char *dir, const char *name, const void *data, size
 {
 	return write_new_file(dir, name, data, len, 0644, err);
 }
+
+#define KEK_NAME "store.key"
+
+int lfh_kek_load(const char *dir, uint8_t kek[32], lfh_err *err)
+{
+	int rc = sodium_ready(err);
+
+	if (!rc)
+		rc = read_secret(dir, KEK_NAME, kek, 32, err);
+	if (rc != LFH_ENOTFOUND)
+		return rc;
+	randombytes_buf(kek, 32);
+	rc = write_new_file(dir, KEK_NAME, kek, 32, 0600, err);
+	if (rc == LFH_EEXIST) /* made meanwhile by another process: use that one */
+		rc = read_secret(dir, KEK_NAME, kek, 32, err);
+	return rc;
+}

@@ -76,4 +76,14 @@ int lfh_dir_fsync(const char *dir, lfh_err *err);
 int lfh_file_write_new(const char *dir, const char *name, const void *data, size_t len,
 		       lfh_err *err);
 
+/*
+ * The node's store key, dir/store.key (32 bytes, mode 0600): the
+ * key-encryption key the node keeps every sharing key under in its store
+ * (lfh_store_set_kek, include/lfh/store.h), so that a copy of data.mdb
+ * without the key directory opens nothing. Made on first use, never
+ * replaced; a backup must hold it with the store. kek: 32 bytes, ideally
+ * sodium_malloc'd.
+ */
+int lfh_kek_load(const char *dir, uint8_t kek[32], lfh_err *err);
+
 #endif

@@ -12,7 +12,7 @@
  *   by_slot   author(32) rcpt(32) ctr(8)      -> id(32)   gap detection
  *   by_case   case(16) hlc(8) id(32)          -> ""
  *   cases     case(16)                        -> record (non-secret metadata)
- *   keys      case(16) cat(32) creator(32) epoch(4) -> key(32)
+ *   keys      case(16) cat(32) creator(32) epoch(4) -> wrapped key (72: see lfh_store_set_kek)
  *   grants    case(16) cat(32) creator(32) epoch(4) agency(32) -> ""
  *   peers     agency(32)                      -> cursor(8)  peer's lseq we hold up to
  *   meta      name (str)                      -> u64(8)
@@ -130,6 +130,14 @@ int lfh_store_grant_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const c
 int lfh_store_grant_has(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 			const char *creator, uint32_t epoch, const char *agency, int *has,
 			lfh_err *err);
+
+/*
+ * The key-encryption key sharing keys are kept under in `keys` (32 bytes,
+ * copied; from key_dir/store.key: lfh_kek_load). Needed before any
+ * lfh_store_key_put / _get. Keys an earlier build kept in the clear are
+ * wrapped now, in one transaction.
+ */
+int lfh_store_set_kek(lfh_store *s, const uint8_t kek[32], lfh_err *err);
 
 /* Replication cursor for a peer (0 if never pulled). */
 int lfh_store_cursor_get(lfh_txn *t, const char *peer, uint64_t *cursor, lfh_err *err);

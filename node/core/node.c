@@ -17,6 +17,7 @@
 
 #include "lfh/generation.h"
 #include "lfh/hlc.h"
+#include "lfh/identity.h"
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
@@ -83,6 +84,21 @@ static int publish_missing_cert(lfh_node *n, const lfh_buf *cert, lfh_err *err)
 	return rc;
 }
 
+/* The store keeps sharing keys under the key directory's store key. */
+static int open_kek(lfh_node *n, lfh_err *err)
+{
+	uint8_t *kek = sodium_malloc(32);
+	int rc;
+
+	if (!kek)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_kek_load(n->cfg.key_dir, kek, err);
+	if (!rc)
+		rc = lfh_store_set_kek(n->store, kek, err);
+	sodium_free(kek);
+	return rc;
+}
+
 /* With an ISA: the rules open on it, and the peers follow its parties. */
 static int open_policy(lfh_node *n, lfh_err *err)
 {
@@ -127,6 +143,8 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 	if (cfg->risk_path[0] && (rc = lfh_risk_load(cfg->risk_path, n->risk, err)))
 		goto fail;
 	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
+	if (!rc)
+		rc = open_kek(n, err);
 	if (!rc)
 		rc = cfg->isa_path[0] ? open_policy(n, err) : lfh_node_load_keys(n, err);
 	if (!rc)

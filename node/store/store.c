@@ -32,6 +32,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <sodium.h>
+
 #include "store_int.h"
 
 #define DEFAULT_MAP_SIZE ((size_t)16 << 30)
@@ -202,6 +204,7 @@ void lfh_store_close(lfh_store *s)
 		return;
 	if (s->env)
 		mdb_env_close(s->env);
+	sodium_free(s->kek);
 	free(s);
 }
 

@@ -42,6 +42,7 @@ extern const char *const st_db_names[DB_COUNT];
 struct lfh_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
+	uint8_t *kek; /* sodium_malloc'd key-encryption key for `keys`, or NULL (lfh_store_set_kek) */
 };
 
 struct lfh_txn {

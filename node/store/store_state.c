@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "store_int.h"
 
 #define LFH_META_NAME_MAX 255
@@ -236,26 +238,53 @@ static int key_key(uint8_t k[K_KEY], const uint8_t *case_id, const char *categor
 	return 0;
 }
 
+/*
+ * Sharing keys are kept wrapped: nonce(24) || XChaCha20-Poly1305(kek, the
+ * 32-byte key, ad = its name in `keys`), so that data.mdb alone opens
+ * nothing and a shredded key's bytes are never in the file.
+ */
+#define WRAPPED_LEN (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 32 + \
+		     crypto_aead_xchacha20poly1305_ietf_ABYTES)
+
+static int need_kek(lfh_txn *t, lfh_err *err)
+{
+	if (!t->s->kek)
+		return lfh_err_set(err, LFH_ECONFIG, "store: no key-encryption key to keep sharing keys "
+				   "under (lfh_store_set_kek)");
+	return 0;
+}
+
+static void wrap(const uint8_t *kek, const uint8_t name[K_KEY], const uint8_t key[32],
+		 uint8_t out[WRAPPED_LEN])
+{
+	randombytes_buf(out, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+						   NULL, key, 32, name, K_KEY, NULL, out, kek);
+}
+
 int lfh_store_key_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 		      const char *creator, uint32_t epoch, const uint8_t key[32], lfh_err *err)
 {
-	uint8_t k[K_KEY];
+	uint8_t k[K_KEY], v[WRAPPED_LEN];
 	int rc;
-	if ((rc = st_need_write(t, err)) ||
+	if ((rc = st_need_write(t, err)) || (rc = need_kek(t, err)) ||
 	    (rc = key_key(k, case_id, category, creator, epoch, err)))
 		return rc;
 	if (!key)
 		return lfh_err_set(err, LFH_EINVAL, "store: no key");
-	return st_db_put(t, DB_KEYS, k, sizeof k, key, 32, 0, err, "keys");
+	wrap(t->s->kek, k, key, v);
+	return st_db_put(t, DB_KEYS, k, sizeof k, v, sizeof v, 0, err, "keys");
 }
 
 int lfh_store_key_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 		      const char *creator, uint32_t epoch, uint8_t key[32], lfh_err *err)
 {
 	uint8_t k[K_KEY];
+	const uint8_t *w;
 	MDB_val v;
 	int rc;
-	if ((rc = st_need_txn(t, err)) || (rc = key_key(k, case_id, category, creator, epoch, err)))
+	if ((rc = st_need_txn(t, err)) || (rc = need_kek(t, err)) ||
+	    (rc = key_key(k, case_id, category, creator, epoch, err)))
 		return rc;
 	if (!key)
 		return lfh_err_set(err, LFH_EINVAL, "store: no key output");
@@ -265,9 +294,19 @@ int lfh_store_key_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const cha
 				   category, creator, (unsigned)epoch);
 	if (rc)
 		return rc;
-	if (v.mv_size != 32)
-		return lfh_err_set(err, LFH_ESTORE, "keys: corrupt value");
-	memcpy(key, v.mv_data, 32);
+	if (v.mv_size == 32) { /* a store from before keys were wrapped (lfh_store_set_kek wraps them) */
+		memcpy(key, v.mv_data, 32);
+		return 0;
+	}
+	w = v.mv_data;
+	if (v.mv_size != WRAPPED_LEN ||
+	    crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    key, NULL, NULL, w + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+		    WRAPPED_LEN - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, k, K_KEY, w,
+		    t->s->kek) != 0)
+		return lfh_err_set(err, LFH_ECRYPTO, "keys: sharing key %s/%s epoch %u does not open "
+				   "with this node's store key (key_dir/store.key)", category, creator,
+				   (unsigned)epoch);
 	return 0;
 }
 
@@ -276,6 +315,68 @@ static int grant_key(uint8_t k[K_GRANT], const uint8_t *case_id, const char *cat
 {
 	int rc = key_key(k, case_id, category, creator, epoch, err);
 	return rc ? rc : st_pad_name(k + K_KEY, agency, "agency", err);
+}
+
+struct unwrapped {
+	uint8_t name[K_KEY];
+	uint8_t key[32];
+};
+
+/* Wrap every key an earlier build kept in the clear, in one transaction. */
+static int wrap_legacy(lfh_store *s, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	struct unwrapped *u = NULL;
+	size_t n = 0, cap = 0;
+	int rc = lfh_txn_begin(s, 1, &t, err), mrc;
+
+	if (rc)
+		return rc;
+	if ((mrc = mdb_cursor_open(t->txn, s->dbi[DB_KEYS], &c))) {
+		lfh_txn_abort(t);
+		return st_mdb_fail(NULL, err, mrc, "keys");
+	}
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != K_KEY || v.mv_size != 32)
+			continue;
+		if (n == cap) {
+			struct unwrapped *p = sodium_allocarray(cap ? 2 * cap : 64, sizeof *p);
+			if (!p) {
+				rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+				break;
+			}
+			if (u)
+				memcpy(p, u, n * sizeof *u);
+			sodium_free(u);
+			u = p;
+			cap = cap ? 2 * cap : 64;
+		}
+		memcpy(u[n].name, k.mv_data, K_KEY);
+		memcpy(u[n++].key, v.mv_data, 32);
+	}
+	mdb_cursor_close(c);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		uint8_t w[WRAPPED_LEN];
+		wrap(s->kek, u[i].name, u[i].key, w);
+		rc = st_db_put(t, DB_KEYS, u[i].name, K_KEY, w, sizeof w, 0, err, "keys");
+	}
+	sodium_free(u);
+	if (rc) {
+		lfh_txn_abort(t);
+		return rc;
+	}
+	return lfh_txn_commit(t, err);
+}
+
+int lfh_store_set_kek(lfh_store *s, const uint8_t kek[32], lfh_err *err)
+{
+	if (!s->kek && !(s->kek = sodium_malloc(32)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	memcpy(s->kek, kek, 32);
+	return wrap_legacy(s, err);
 }
 
 int lfh_store_grant_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,

@@ -40,6 +40,9 @@ static inline int rm_entry(const char *path, const struct stat *st, int flag, st
 	return remove(path);
 }
 
+/* The key-encryption key the tests' stores keep sharing keys under. */
+static const uint8_t test_kek[32] = { 0x6b, 0x65, 0x6b };
+
 static inline int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
@@ -49,6 +52,7 @@ static inline int setup(void **state)
 	assert_non_null(mkdtemp(f->root));
 	snprintf(f->dir, sizeof f->dir, "%s/data", f->root);
 	assert_int_equal(lfh_store_open(&f->s, f->dir, 0, &err), 0);
+	assert_int_equal(lfh_store_set_kek(f->s, test_kek, &err), 0);
 	*state = f;
 	return 0;
 }
@@ -68,6 +72,7 @@ static inline void reopen(fixture *f)
 	lfh_store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(lfh_store_open(&f->s, f->dir, 0, &err), 0);
+	assert_int_equal(lfh_store_set_kek(f->s, test_kek, &err), 0);
 }
 
 static inline lfh_txn *begin(fixture *f, int write)

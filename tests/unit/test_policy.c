@@ -3,6 +3,7 @@
  * core), without sockets: the five in-process nodes of hub_fixture.h, events
  * handed between them as a peer would receive them.
  */
+#define _GNU_SOURCE /* memmem */
 #include "hub_fixture.h"
 
 /* ---- 1. recipients follow the category rules ----------------------------- */
@@ -401,6 +402,26 @@ static void test_isa_adopted_when_all_signed(void **state)
 
 /* ---- 5. retention ------------------------------------------------------------ */
 
+/* Does the file at path hold the bytes needle[0..n)? */
+static int file_has(const char *path, const uint8_t *needle, size_t n)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *b;
+	long len;
+	int found;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	len = ftell(fp);
+	rewind(fp);
+	assert_non_null(b = malloc((size_t)len));
+	assert_int_equal(fread(b, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	found = memmem(b, (size_t)len, needle, n) != NULL;
+	free(b);
+	return found;
+}
+
 static void test_retention_shreds_after_period(void **state)
 {
 	hub *h = *state;
@@ -425,6 +446,18 @@ static void test_retention_shreds_after_period(void **state)
 	assert_int_equal(rej, 0);
 	closed = closed_here(police, case_id);
 	lfh_buf ref_env = envelope_of(police, ref.event_id);
+	/* the raw sharing key is never in data.mdb: it is kept under key_dir/store.key */
+	uint8_t raw_key[32];
+	char mdb[LFH_PATH_MAX + 16], kek_path[LFH_PATH_MAX + 16];
+	struct stat kst;
+	assert_int_equal(lfh_txn_begin(police->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_key_get(t, case_id, "referral", "police", 0, raw_key, &err), 0);
+	lfh_txn_abort(t);
+	snprintf(mdb, sizeof mdb, "%s/data.mdb", police->cfg.data_dir);
+	assert_false(file_has(mdb, raw_key, sizeof raw_key));
+	snprintf(kek_path, sizeof kek_path, "%s/store.key", police->cfg.key_dir);
+	assert_int_equal(stat(kek_path, &kst), 0);
+	assert_int_equal(kst.st_mode & 0777, 0600);
 
 	/* just before the shortest retention period ends: nothing */
 	assert_int_equal(lfh_node_retention(police, closed + RET_SHORTEST * DAY_MS - 1, &count, &err), 0);
@@ -448,6 +481,7 @@ static void test_retention_shreds_after_period(void **state)
 	assert_false(has_event(police, close.event_id));
 	assert_int_equal(event_count(police), 0);
 	assert_int_not_equal(read_field(police, ref.event_id, "text", text, sizeof text), 0);
+	assert_false(file_has(mdb, raw_key, sizeof raw_key));
 
 	assert_int_equal(lfh_txn_begin(police->store, 0, &t, &err), 0);
 	{

@@ -5,9 +5,10 @@
  *
  * The fixture (store_fixture.h) gives each test a fresh store.
  */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE /* memmem; includes _XOPEN_SOURCE 700 */
 #include "store_fixture.h"
 
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "lfh/store.h"
@@ -108,6 +109,94 @@ static void test_keys(void **state)
 	cid[5] ^= 1;
 	assert_int_equal(lfh_store_key_get(t, cid, "referral", "police", 1, out, &err),
 			 LFH_ENOTFOUND);
+	lfh_txn_abort(t);
+}
+
+/* The whole of a file, for searching it (malloc'd; *len its size). */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *b;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n > 0);
+	rewind(fp);
+	assert_non_null(b = malloc((size_t)n));
+	assert_int_equal(fread(b, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return b;
+}
+
+static int file_has(const char *path, const uint8_t *needle, size_t n)
+{
+	size_t len;
+	uint8_t *b = slurp(path, &len);
+	int found = memmem(b, len, needle, n) != NULL;
+	free(b);
+	return found;
+}
+
+/*
+ * Sharing keys are kept wrapped under the key-encryption key: their bytes are
+ * nowhere in data.mdb, and another KEK opens nothing. A key an earlier build
+ * kept in the clear is wrapped when the KEK is set.
+ */
+static void test_keys_wrapped(void **state)
+{
+	fixture *f = *state;
+	static const uint8_t other_kek[32] = { 1 };
+	uint8_t cid[LFH_CASE_LEN], k1[32], legacy[32], out[32];
+	char mdb[128];
+	lfh_err err = { 0 };
+	lfh_txn *t;
+
+	case_id(cid, 7, 8, 9);
+	randombytes_buf(k1, sizeof k1);
+	t = begin(f, 1);
+	assert_int_equal(lfh_store_key_put(t, cid, "referral", "police", 0, k1, &err), 0);
+	commit(t);
+	snprintf(mdb, sizeof mdb, "%s/data.mdb", f->dir);
+	assert_false(file_has(mdb, k1, sizeof k1));
+	/* with another KEK: refused, with the reason */
+	assert_int_equal(lfh_store_set_kek(f->s, other_kek, &err), 0);
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_key_get(t, cid, "referral", "police", 0, out, &err), LFH_ECRYPTO);
+	assert_non_null(strstr(err.msg, "store.key"));
+	lfh_txn_abort(t);
+	assert_int_equal(lfh_store_set_kek(f->s, test_kek, &err), 0);
+
+	/* a key in the clear, as an earlier build wrote it, straight into LMDB */
+	randombytes_buf(legacy, sizeof legacy);
+	lfh_store_close(f->s);
+	f->s = NULL;
+	{
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		uint8_t k[16 + 32 + 32 + 4] = { 0 };
+		MDB_val mk = { sizeof k, k }, mv = { 32, legacy };
+		memcpy(k, cid, 16);
+		memcpy(k + 16, "housing", 7);
+		memcpy(k + 48, "police", 6);
+		assert_int_equal(mdb_env_create(&env), 0);
+		assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+		assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, "keys", 0, &dbi), 0);
+		assert_int_equal(mdb_put(txn, dbi, &mk, &mv, 0), 0);
+		assert_int_equal(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+	}
+	reopen(f); /* sets the KEK: the clear key is wrapped */
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_key_get(t, cid, "housing", "police", 0, out, &err), 0);
+	assert_memory_equal(out, legacy, 32);
+	assert_int_equal(lfh_store_key_get(t, cid, "referral", "police", 0, out, &err), 0);
+	assert_memory_equal(out, k1, 32);
 	lfh_txn_abort(t);
 }
 
@@ -299,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cursor_persists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_wrapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
