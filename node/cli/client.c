@@ -248,8 +248,15 @@ int cli_call(const lfh_record *req_in, lfh_reply *rep)
 
 	if (control_endpoint(ep, sizeof ep))
 		return 1;
-	if (strncmp(ep, "ipc://", 6) == 0 && stat(ep + 6, &st) != 0) {
+	if (strncmp(ep, "ipc://", 6) == 0 && stat(ep + 6, &st) != 0 && errno != EACCES) {
 		cli_error("node not running: no control socket at %s", ep + 6);
+		return 1;
+	}
+	/* connecting needs write permission on the socket: say so now, not after a timeout */
+	if (strncmp(ep, "ipc://", 6) == 0 && access(ep + 6, R_OK | W_OK) != 0) {
+		cli_error("no permission to use the control socket %s (%s): ask the node's "
+			  "administrator to add you to its group (config: control_group)", ep + 6,
+			  strerror(errno));
 		return 1;
 	}
 	if ((signing = user_key(&key)) < 0)

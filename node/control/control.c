@@ -39,6 +39,8 @@ struct lfh_control {
 	char ipc_path[LFH_ENDPOINT_MAX];
 	lfh_buf out;
 	lfh_ctl_seen seen; /* nonces of recent signed requests (replay check) */
+	uint64_t bad_window_ms; /* malformed requests: the current second and how many */
+	uint32_t bad_in_window;
 };
 
 typedef lfh_ctl_req request;
@@ -186,6 +188,26 @@ void lfh_control_pollitem(lfh_control *c, zmq_pollitem_t *item)
 }
 
 /* Receive one REQ-framed request [rid, "", payload]; 0 if none waiting. */
+/*
+ * Malformed requests are logged, the first MALFORMED_PER_SECOND of each
+ * second; then only how many more came, so that no local client can flood
+ * the log.
+ */
+#define MALFORMED_PER_SECOND 5
+static int malformed_allowed(lfh_control *c)
+{
+	uint64_t now = lfh_wall_ms();
+
+	if (now - c->bad_window_ms >= 1000) {
+		if (c->bad_in_window > MALFORMED_PER_SECOND)
+			log_warn("control: %u more malformed requests not logged",
+				 c->bad_in_window - MALFORMED_PER_SECOND);
+		c->bad_window_ms = now;
+		c->bad_in_window = 0;
+	}
+	return ++c->bad_in_window <= MALFORMED_PER_SECOND;
+}
+
 static int recv_request(lfh_control *c, request *q)
 {
 	zmq_msg_t f[3];
@@ -210,9 +232,12 @@ static int recv_request(lfh_control *c, request *q)
 		zmq_msg_init(&q->rid);
 		zmq_msg_copy(&q->rid, &f[0]);
 		got = 1;
-		if (lfh_record_decode(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), &q->req, &err))
+		if (lfh_record_decode(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), &q->req, &err)) {
 			lfh_ctl_fail(&q->rep, LFH_ECODEC, err.msg);
-	} else {
+			if (malformed_allowed(c))
+				log_warn("control: malformed request: %s", err.msg);
+		}
+	} else if (malformed_allowed(c)) {
 		log_warn("control: dropped a malformed request (%d frames)", n);
 	}
 	for (int i = 0; i < (n < 3 ? n : 3); i++)

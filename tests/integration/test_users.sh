@@ -220,6 +220,23 @@ refused "after a restart unsigned requests are still refused" "authentication re
 refused "after a restart the old caseworker key is still refused" "bad signature" as_smith case list
 check "housing (no users) still accepts unsigned requests" lfh_at housing case list
 
+# ---- a local user without access to the control socket is told so at once
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	start=$SECONDS
+	out=$(timeout 20 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$LFH" -C "ipc://$W/housing/control.sock" status 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ] && [[ $out == *"no permission to use the control socket"* ]] &&
+		[ $((SECONDS - start)) -lt 5 ]; then
+		tap_ok "a user without access to the control socket is told so at once"
+	else
+		tap_fail "a user without access to the control socket is told so at once" \
+			"exit $rc after $((SECONDS - start)) s: $out"
+	fi
+else
+	tap_ok "control socket permission check # SKIP needs root and setpriv to act as another user"
+fi
+
 LFH_KEY=$K/admin.key node_stop police
 node_stop housing
 tap_done
