@@ -60,10 +60,17 @@ int lfh_policy_recipients(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[
 
 /*
  * The receiver's ISA check of a verified event: the ISA version it names is
- * in force here, its category exists, every listed recipient may receive
- * it, and we are a recipient or a participant it was backfilled to.
+ * in force here (or was, and the event was stamped within LFH_ISA_GRACE_MS
+ * of its successor's adoption here), its category exists, every listed
+ * recipient may receive it, and we are a recipient or a participant it was
+ * backfilled to.
  */
 int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err);
+
+/* How long after a version's adoption here events may still name the one before. */
+#define LFH_ISA_GRACE_MS (7ULL * 86400000ULL)
+/* Meta counter prefix: "isa_adopted:<version>" = wall ms of its adoption here. */
+#define LFH_META_ISA_ADOPTED "isa_adopted:"
 
 /* One sharing key we hold, to be granted to an agency with a KEY event. */
 typedef struct lfh_grant_todo {

@@ -153,6 +153,30 @@ static int accept_backfill(const lfh_rules *r, const lfh_event *ev, const char *
 	return 0;
 }
 
+/*
+ * An event may name the version before the one that replaced it only if it
+ * was stamped within LFH_ISA_GRACE_MS of that replacement's adoption here:
+ * time enough for every node to hear of it, and no longer.
+ */
+static int within_grace(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	char name[LFH_META_NAME_BUF];
+	uint64_t adopted = 0;
+	int rc;
+
+	if (ev->isa_version >= r->isa->version)
+		return 0;
+	snprintf(name, sizeof name, "%s%u", LFH_META_ISA_ADOPTED, ev->isa_version + 1);
+	if ((rc = lfh_store_meta_get(t, name, &adopted, err)) || adopted == 0)
+		return rc;
+	if (lfh_hlc_ms(ev->hlc) < adopted + LFH_ISA_GRACE_MS)
+		return 0;
+	return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu names ISA version %u, replaced by "
+			   "version %u more than %llu days before it was stamped", ev->author,
+			   (unsigned long long)ev->seq, ev->isa_version, ev->isa_version + 1,
+			   (unsigned long long)(LFH_ISA_GRACE_MS / DAY_MS));
+}
+
 int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
 	char lead[LFH_AGENCY_MAX + 1];
@@ -162,7 +186,8 @@ int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *er
 
 	if (!r->isa)
 		return 0;
-	if ((rc = lfh_policy_isa(r, t, ev->isa_version, &isa, err)))
+	if ((rc = lfh_policy_isa(r, t, ev->isa_version, &isa, err)) ||
+	    (rc = within_grace(r, t, ev, err)))
 		return rc;
 	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) ||
 	    (!lead[0] && (rc = lfh_judge_case_lead(r, t, ev->case_id, lead, err))))

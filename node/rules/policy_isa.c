@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "lfh/hlc.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/parties.h"
@@ -328,6 +329,11 @@ int lfh_policy_try_adopt(lfh_rules *r, lfh_txn *t, const uint8_t hash[32], lfh_e
 		rc = lfh_store_tbl_put(t, LFH_TBL_ISA, k, 4, raw, len, err);
 	if (!rc && set_current(r, isa, raw, len))
 		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	if (!rc) {
+		char name[LFH_META_NAME_BUF];
+		snprintf(name, sizeof name, "%s%u", LFH_META_ISA_ADOPTED, isa->version);
+		rc = lfh_store_meta_put(t, name, lfh_wall_ms(), err);
+	}
 	if (!rc)
 		log_info("adopted ISA version %u of hub %s (%zu signatures)", isa->version, isa->hub,
 			 sc.n);

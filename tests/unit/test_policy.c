@@ -389,6 +389,28 @@ static void test_isa_adopted_when_all_signed(void **state)
 	assert_int_equal(pull(police, probation, &rej), 4); /* 2 KEY, referral, note */
 	assert_int_equal(rej, 0);
 
+	/* an event naming version 1 is taken within the grace after version 2's adoption ... */
+	{
+		const char *to1[] = { "police" };
+		char name[LFH_META_NAME_BUF];
+		lfh_txn *t;
+		lfh_buf env = forge(h->node[COUNCIL]->id, police->rules.hub_id, case_id, "referral", 1,
+				    to1, 1, 77);
+		int rc = push(police, env.data, env.len, "council", &err);
+		assert_true(rc == 0 || !strstr(err.msg, "replaced by version 2"));
+		lfh_buf_free(&env);
+		/* ... and not once the grace is over (adoption moved back 8 days) */
+		snprintf(name, sizeof name, "%s2", LFH_META_ISA_ADOPTED);
+		assert_int_equal(lfh_txn_begin(police->store, 1, &t, &err), 0);
+		assert_int_equal(lfh_store_meta_put(t, name, lfh_wall_ms() - 8 * DAY_MS, &err), 0);
+		assert_int_equal(lfh_txn_commit(t, &err), 0);
+		env = forge(h->node[COUNCIL]->id, police->rules.hub_id, case_id, "referral", 1, to1, 1,
+			    78);
+		assert_int_equal(push(police, env.data, env.len, "council", &err), LFH_EPERM);
+		assert_non_null(strstr(err.msg, "names ISA version 1, replaced by version 2"));
+		lfh_buf_free(&env);
+	}
+
 	/* the version survives a restart */
 	lfh_node_close(police);
 	h->node[POLICE] = NULL;
