@@ -74,6 +74,9 @@ attack future "$c"
 attack backdated "$c"
 attack hub-case "$c"
 attack forbidden "$c"
+attack tampered "$c"
+attack cross-hub "$c"
+attack root-signed "$c"
 tap_ok "housing's store holds ${#ATTACK_ID[@]} hostile events signed with its own keys"
 node_start housing || bail "restart housing"
 
@@ -82,7 +85,7 @@ judged_at() { # judged_at NODE MIN: at least MIN of housing's events logged as r
 	[ "$(grep -c 'rejected event from housing\|holding event from housing' "$W/$1/lfhd.log")" \
 		-ge "$2" ]
 }
-wait_until 30 judged_at police 10 || tap_fail "police judged housing's events" \
+wait_until 30 judged_at police 13 || tap_fail "police judged housing's events" \
 	"$(grep -c 'event from housing' "$W/police/lfhd.log") log lines"
 
 # ---- each refused with its rule, at police (which takes everything housing addresses to it)
@@ -107,6 +110,9 @@ expect_refusal police "a note stamped before housing's own events" "out of order
 expect_refusal police "an ISA signature naming a case" "names a case"
 expect_refusal police "health data sent where the ISA forbids" "which ISA version 1 forbids"
 expect_refusal police "a note in a case nobody opened (held, not stored)" "is not known here yet"
+expect_refusal police "a note altered after it was signed" "bad signature"
+expect_refusal police "a note for another hub" "for another hub"
+expect_refusal police "a note signed with housing's root key (a key of the wrong role)" "uses unknown key"
 wait_until 30 grep -q "event from housing: .*only the case's lead (police) may pass on" \
 	"$W/health/lfhd.log"
 expect_refusal health "a sharing key planted under police's name" \
@@ -121,7 +127,7 @@ check_eq "council: no case appeared, nothing stored" "$before_council" "$(snapsh
 n=$(peer_field police housing held)
 check "police counts the held events apart from the rejected ones" [ "${n:-0}" -ge 2 ]
 n=$(peer_field police housing rejected)
-check "police counts housing's rejected events" [ "${n:-0}" -ge 8 ]
+check "police counts housing's rejected events" [ "${n:-0}" -ge 11 ]
 
 # ---- the honest nodes keep replicating
 lfh_at police case note "$c" --text "Warrant executed" >/dev/null || tap_fail "police writes on"

@@ -25,6 +25,10 @@
  *   backdated         a NOTE in CASE stamped before its own events    rule 2
  *   hub-case          an ISA_SIGN naming CASE                         rule 3
  *   forbidden         a NOTE in CASE's health data to every party     5.2 check 3
+ *   tampered          a NOTE in CASE altered after it was signed      7 step 6
+ *   cross-hub         a NOTE in CASE for another hub                  7 step 3
+ *   root-signed       a NOTE in CASE signed with the root key (a key
+ *                     of the wrong role, never an operational key)    7 step 5
  *
  * Exit 0 when the event is written, 1 on errors, 2 on bad usage.
  */
@@ -39,6 +43,7 @@
 #include "lfh/event.h"
 #include "lfh/hlc.h"
 #include "lfh/hub.h"
+#include "lfh/identity.h"
 #include "lfh/isa.h"
 #include "lfh/membership.h"
 #include "lfh/node.h"
@@ -67,6 +72,9 @@ static const attack attacks[] = {
 	{ "backdated", LFH_EV_NOTE, "referral" },
 	{ "hub-case", LFH_EV_ISA_SIGN, "isa" },
 	{ "forbidden", LFH_EV_NOTE, "health" },
+	{ "tampered", LFH_EV_NOTE, "referral" },
+	{ "cross-hub", LFH_EV_NOTE, "referral" },
+	{ "root-signed", LFH_EV_NOTE, "referral" },
 };
 
 static int usage(void)
@@ -185,6 +193,37 @@ static int commit_stamp(lfh_txn *t, const lfh_event *ev, lfh_err *err)
 	return rc;
 }
 
+/*
+ * Sign ev as the attack needs: with the node's key, or with its root key
+ * (root-signed); a tampered event has its last body byte flipped after.
+ */
+static int sign_as(lfh_node *n, const char *attack_name, lfh_event *ev, lfh_buf *env,
+		   uint8_t id[LFH_ID_LEN], lfh_err *err)
+{
+	uint8_t *root_sk;
+	int rc;
+
+	if (strcmp(attack_name, "root-signed") != 0) {
+		rc = lfh_event_sign(ev, n->id->sign_sk, env, id, err);
+		if (!rc && strcmp(attack_name, "tampered") == 0) {
+			env->data[env->len - 67] ^= 1; /* the body's last byte: bin8 sig (66) follows */
+			lfh_event_id(env->data, env->len, id);
+		}
+		return rc;
+	}
+	if (!(root_sk = sodium_malloc(64)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_root_load(n->cfg.key_dir, root_sk, err);
+	if (!rc) {
+		uint8_t root_pk[32];
+		crypto_sign_ed25519_sk_to_pk(root_pk, root_sk);
+		lfh_key_id(root_pk, ev->key_id);
+		rc = lfh_event_sign(ev, root_sk, env, id, err);
+	}
+	sodium_free(root_sk);
+	return rc;
+}
+
 static int write_attack(lfh_node *n, lfh_txn *t, const attack *a, const uint8_t case_id[16],
 			const char *agency)
 {
@@ -216,7 +255,9 @@ static int write_attack(lfh_node *n, lfh_txn *t, const attack *a, const uint8_t 
 		return fail("body", &err);
 	ev.body = body.data;
 	ev.body_len = body.len;
-	if (lfh_event_sign(&ev, n->id->sign_sk, &env, id, &err) ||
+	if (strcmp(a->name, "cross-hub") == 0)
+		randombytes_buf(ev.hub, sizeof ev.hub);
+	if (sign_as(n, a->name, &ev, &env, id, &err) ||
 	    lfh_store_put_event(t, env.data, env.len, &ev, id, &pr, &err) ||
 	    commit_stamp(t, &ev, &err))
 		return fail("storing", &err);
