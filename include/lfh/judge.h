@@ -45,11 +45,11 @@ int lfh_judge_clock(const lfh_event *ev, uint64_t now_ms, uint64_t below, uint64
 		    lfh_err *err);
 
 /*
- * The case's lead as the rules see it here: its lead once its referral is
- * held, else the party of the ISA in force that the case id is bound to
- * (hub.h, lfh_case_id_of); "" if neither.
+ * The party of the ISA in force that case_id is bound to (hub.h,
+ * lfh_case_id_of): the case's creator, its lead until a referral is held.
+ * "" if none.
  */
-int lfh_judge_case_lead(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-			char lead[LFH_AGENCY_MAX + 1], lfh_err *err);
+void lfh_judge_case_creator(const lfh_rules *r, const uint8_t case_id[LFH_CASE_LEN],
+			    char creator[LFH_AGENCY_MAX + 1]);
 
 #endif

@@ -77,9 +77,8 @@ int lfh_judge_clock(const lfh_event *ev, uint64_t now_ms, uint64_t below, uint64
 	return 0;
 }
 
-/* The party of the ISA in force that case_id is bound to (hub.h) into creator, or "". */
-static void case_creator(const lfh_rules *r, const uint8_t case_id[LFH_CASE_LEN],
-			 char creator[LFH_AGENCY_MAX + 1])
+void lfh_judge_case_creator(const lfh_rules *r, const uint8_t case_id[LFH_CASE_LEN],
+			    char creator[LFH_AGENCY_MAX + 1])
 {
 	creator[0] = '\0';
 	for (uint32_t i = 0; r->isa && i < r->isa->nparties; i++)
@@ -87,17 +86,6 @@ static void case_creator(const lfh_rules *r, const uint8_t case_id[LFH_CASE_LEN]
 			snprintf(creator, LFH_AGENCY_MAX + 1, "%s", r->isa->parties[i].id);
 			return;
 		}
-}
-
-int lfh_judge_case_lead(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-			char lead[LFH_AGENCY_MAX + 1], lfh_err *err)
-{
-	lfh_agencies parts;
-	int rc = lfh_parties_get(t, case_id, lead, &parts, err);
-
-	if (!rc && !lead[0])
-		case_creator(r, case_id, lead);
-	return rc;
 }
 
 /* A KEY event passes on another creator's key only as the lead's backfill to a newcomer. */
@@ -144,7 +132,7 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 	if (rc)
 		return rc;
 	if (!lead[0])
-		case_creator(r, ev->case_id, lead);
+		lfh_judge_case_creator(r, ev->case_id, lead);
 	case_hex(hex, ev->case_id);
 	if (ev->type == LFH_EV_KEY)
 		return judge_key(ev, lead, err);

@@ -189,9 +189,10 @@ int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	if ((rc = lfh_policy_isa(r, t, ev->isa_version, &isa, err)) ||
 	    (rc = within_grace(r, t, ev, err)))
 		return rc;
-	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) ||
-	    (!lead[0] && (rc = lfh_judge_case_lead(r, t, ev->case_id, lead, err))))
+	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)))
 		return rc;
+	if (!lead[0])
+		lfh_judge_case_creator(r, ev->case_id, lead);
 	if (ev->type == LFH_EV_REFERRAL)
 		snprintf(lead, sizeof lead, "%s", ev->author);
 	if (!lfh_isa_party_find(isa, ev->author))

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE /* memmem */
 #include "hub_fixture.h"
 
+#include "file_search.h"
+
 /* ---- 1. recipients follow the category rules ----------------------------- */
 
 static void test_recipients_follow_rules(void **state)
@@ -423,26 +425,6 @@ static void test_isa_adopted_when_all_signed(void **state)
 }
 
 /* ---- 5. retention ------------------------------------------------------------ */
-
-/* Does the file at path hold the bytes needle[0..n)? */
-static int file_has(const char *path, const uint8_t *needle, size_t n)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t *b;
-	long len;
-	int found;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	len = ftell(fp);
-	rewind(fp);
-	assert_non_null(b = malloc((size_t)len));
-	assert_int_equal(fread(b, 1, (size_t)len, fp), (size_t)len);
-	fclose(fp);
-	found = memmem(b, (size_t)len, needle, n) != NULL;
-	free(b);
-	return found;
-}
 
 static void test_retention_shreds_after_period(void **state)
 {

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE /* memmem; includes _XOPEN_SOURCE 700 */
 #include "store_fixture.h"
 
+#include "file_search.h"
+
 #include <lmdb.h>
 #include <sodium.h>
 
@@ -110,34 +112,6 @@ static void test_keys(void **state)
 	assert_int_equal(lfh_store_key_get(t, cid, "referral", "police", 1, out, &err),
 			 LFH_ENOTFOUND);
 	lfh_txn_abort(t);
-}
-
-/* The whole of a file, for searching it (malloc'd; *len its size). */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t *b;
-	long n;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n > 0);
-	rewind(fp);
-	assert_non_null(b = malloc((size_t)n));
-	assert_int_equal(fread(b, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return b;
-}
-
-static int file_has(const char *path, const uint8_t *needle, size_t n)
-{
-	size_t len;
-	uint8_t *b = slurp(path, &len);
-	int found = memmem(b, len, needle, n) != NULL;
-	free(b);
-	return found;
 }
 
 /*
