@@ -3,7 +3,7 @@
  * under construction, and helpers. The server (node/control/control.c) decodes
  * requests, runs each command inside the round's write transaction, audits
  * it and sends the reply; commands live in node/ctl_*.c, one file per group:
- *   control.c   status
+ *   ctl_status.c status, hello
  *   ctl_case.c  referral_new, note_add, case_list, case_show
  *   ctl_gov.c   case_invite, case_remove, case_close, isa_show, isa_propose, isa_sign,
  *               isa_explain, retention_run
@@ -70,6 +70,10 @@ int lfh_ctl_write(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN
 int lfh_ctl_written(lfh_ctl_req *q, const uint8_t case_id[LFH_CASE_LEN]);
 
 int ctl_status(lfh_ctl_req *q, lfh_txn *t);
+/* Who this node is (agency, hub id): needs no signature, is not audited, so
+ * a client can name the node in the requests it signs (PROTOCOL.md 10.1). */
+int ctl_hello(lfh_ctl_req *q, lfh_txn *t);
+int lfh_ctl_is_hello(const lfh_ctl_req *q);
 int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t);
 int ctl_note_add(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_list(lfh_ctl_req *q, lfh_txn *t);

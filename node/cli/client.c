@@ -174,19 +174,26 @@ static int user_key(cli_user_key *k)
 	return cli_key_load(path, k) ? -1 : 1;
 }
 
-/* Add user, ts and nonce, then sig: the signature of the record without sig. */
-static int sign_request(lfh_record *req, const cli_user_key *k, lfh_err *err)
+/* Add user, ts, nonce, node and hub (the node's own `hello` record), then sig:
+ * the signature of the record without sig. */
+static int sign_request(lfh_record *req, const cli_user_key *k, const lfh_record *node,
+			lfh_err *err)
 {
 	uint8_t nonce[16], sig[64];
 	char nonce_hex[33], sig_hex[129];
+	const char *agency = lfh_record_str(node, "node"), *hub = lfh_record_str(node, "hub");
 	lfh_buf b = { 0 };
 	int rc;
 
+	if (!agency || !hub)
+		return lfh_err_set(err, LFH_ECODEC, "the node did not say who it is (an older lfhd?)");
 	randombytes_buf(nonce, sizeof nonce);
 	lfh_hex(nonce_hex, nonce, sizeof nonce);
 	if ((rc = lfh_record_set_str(req, "user", k->name, err)) ||
 	    (rc = lfh_record_set_uint(req, "ts", lfh_wall_ms(), err)) ||
 	    (rc = lfh_record_set_str(req, "nonce", nonce_hex, err)) ||
+	    (rc = lfh_record_set_str(req, "node", agency, err)) ||
+	    (rc = lfh_record_set_str(req, "hub", hub, err)) ||
 	    (rc = lfh_record_encode(req, &b, err)))
 		goto out;
 	crypto_sign_detached(sig, NULL, b.data, b.len, k->sk);
@@ -235,6 +242,24 @@ static int exchange(void *sock, const lfh_buf *req, lfh_reply *rep, const char *
 	return rc;
 }
 
+/* Ask the node who it is (`hello`: agency and hub id, unsigned). 0 and rep
+ * filled, else 1 after saying why. */
+static int hello_of(void *sock, lfh_reply *rep, const char *ep)
+{
+	lfh_record req = { 0 };
+	lfh_buf b = { 0 };
+	lfh_err err = { 0 };
+	int rc = 1;
+
+	if (lfh_record_set_str(&req, "cmd", "hello", &err) || lfh_record_encode(&req, &b, &err))
+		cli_error("%s", err.msg);
+	else
+		rc = exchange(sock, &b, rep, ep);
+	lfh_record_clear(&req);
+	lfh_buf_free(&b);
+	return rc;
+}
+
 int cli_call(const lfh_record *req_in, lfh_reply *rep)
 {
 	char ep[LFH_ENDPOINT_MAX];
@@ -272,20 +297,6 @@ int cli_call(const lfh_record *req_in, lfh_reply *rep)
 	}
 	if (!lfh_record_str(&req, "by"))
 		lfh_record_set_str(&req, "by", caseworker(signing ? &key : NULL), &err);
-	if (signing) {
-		rc = sign_request(&req, &key, &err);
-		sodium_memzero(&key, sizeof key);
-		if (rc) {
-			rc = 1;
-			cli_error("%s", err.msg);
-			goto out;
-		}
-		rc = 1;
-	}
-	if (lfh_record_encode(&req, &b, &err)) {
-		cli_error("%s", err.msg);
-		goto out;
-	}
 	ctx = zmq_ctx_new();
 	sock = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
 	if (!sock || zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout) ||
@@ -294,8 +305,26 @@ int cli_call(const lfh_record *req_in, lfh_reply *rep)
 		cli_error("cannot connect to node at %s: %s", ep, zmq_strerror(zmq_errno()));
 		goto out;
 	}
+	if (signing) {
+		/* a signed request names the node it is for: ask the node who it is */
+		lfh_reply hello = { 0 };
+		if (hello_of(sock, &hello, ep) == 0) {
+			rc = sign_request(&req, &key, hello.nrecords ? &hello.records[0] : &req, &err);
+			if (rc)
+				cli_error("%s", err.msg);
+		}
+		lfh_reply_clear(&hello);
+		if (rc)
+			goto out;
+		rc = 1;
+	}
+	if (lfh_record_encode(&req, &b, &err)) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
 	rc = exchange(sock, &b, rep, ep);
 out:
+	sodium_memzero(&key, sizeof key);
 	if (sock)
 		zmq_close(sock);
 	if (ctx)

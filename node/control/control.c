@@ -56,6 +56,7 @@ static const struct {
 	{ "case_show", ctl_case_show },
 	{ "case_search", ctl_case_search },
 	{ "status", ctl_status },
+	{ "hello", ctl_hello },
 	{ "case_invite", ctl_case_invite },
 	{ "case_close", ctl_case_close },
 	{ "isa_show", ctl_isa_show },
@@ -268,7 +269,7 @@ static int run_round(lfh_control *c, request *qs, size_t n)
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (qs[i].rep.code == 0 && is_internal(run_request(c, &qs[i], t)))
 			rc = lfh_err_set(&err, qs[i].rep.code, "%s", qs[i].rep.message);
-		if (rc == 0)
+		if (rc == 0 && !lfh_ctl_is_hello(&qs[i]))
 			rc = audit_request(t, &qs[i], &err);
 	}
 	if (rc == 0)

@@ -1,6 +1,7 @@
 /*
  * ctl_status.c - the status command (lfh status): the node, its ISA, its
- * keys and their expiry, and each peer's connection, cursors and gaps.
+ * keys and their expiry, and each peer's connection, cursors and gaps; and
+ * hello, who the node is, for clients to name it in signed requests.
  */
 #include <stdio.h>
 #include <string.h>
@@ -164,4 +165,25 @@ int ctl_status(lfh_ctl_req *q, lfh_txn *t)
 		rc = out ? status_peer(q, t, i, out, &err) : LFH_ENOMEM;
 	}
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+}
+
+int lfh_ctl_is_hello(const lfh_ctl_req *q)
+{
+	const char *cmd = lfh_record_str(&q->req, "cmd");
+	return cmd && strcmp(cmd, "hello") == 0;
+}
+
+int ctl_hello(lfh_ctl_req *q, lfh_txn *t)
+{
+	char hub_hex[65];
+	lfh_err err = { 0 };
+	lfh_record *out = lfh_ctl_add(&q->rep);
+	(void)t;
+
+	lfh_hex(hub_hex, q->node->rules.hub_id, sizeof q->node->rules.hub_id);
+	if (!out || lfh_record_set_str(out, "node", q->node->cfg.agency, &err) ||
+	    lfh_record_set_str(out, "hub", hub_hex, &err) ||
+	    lfh_record_set_uint(out, "protocol", 1, &err))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	return 0;
 }

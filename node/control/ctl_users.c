@@ -54,7 +54,7 @@ static const struct {
 static const char *const coordinator_steps[] = { "scanning", "close-propose", "review" };
 
 /* The request fields that carry authentication, removed once checked. */
-static const char *const auth_fields[] = { "user", "ts", "nonce", "sig" };
+static const char *const auth_fields[] = { "user", "ts", "nonce", "node", "hub", "sig" };
 
 static int role_parse(const char *s)
 {
@@ -217,6 +217,19 @@ static int refuse(lfh_ctl_req *q, const char *fmt, const char *a)
 	return lfh_ctl_fail(&q->rep, LFH_EPERM, msg);
 }
 
+/* Does the signed request name this node (its agency and hub id)? A request
+ * captured at one node is then no use at another where the same user is
+ * registered with the same key. */
+static int for_this_node(const lfh_ctl_req *q)
+{
+	const char *node = lfh_record_str(&q->req, "node");
+	const char *hub = lfh_record_str(&q->req, "hub");
+	char hub_hex[65];
+
+	lfh_hex(hub_hex, q->node->rules.hub_id, sizeof q->node->rules.hub_id);
+	return node && hub && strcmp(node, q->node->cfg.agency) == 0 && strcmp(hub, hub_hex) == 0;
+}
+
 /* Check a signed request; *role = its user's role. */
 static int authenticate(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen, int *role)
 {
@@ -235,9 +248,10 @@ static int authenticate(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen, int *rol
 		return refuse(q, "authentication required: this node has registered users, so "
 				 "requests must be signed with your user key (lfh --key FILE, "
 				 "$LFH_KEY or ~/.config/lfh/user.key)", NULL);
-	if (!user || !sig_hex || !nonce_hex || !lfh_record_uint(&q->req, "ts", &ts))
+	if (!user || !sig_hex || !nonce_hex || !lfh_record_uint(&q->req, "ts", &ts) ||
+	    !lfh_record_str(&q->req, "node") || !lfh_record_str(&q->req, "hub"))
 		return refuse(q, "malformed authentication: a signed request carries user, ts, "
-				 "nonce and sig", NULL);
+				 "nonce, node, hub and sig", NULL);
 	snprintf(name, sizeof name, "%s", user);
 	if (strlen(user) != strlen(name) || !name_valid(name, strlen(name)))
 		return refuse(q, "unknown user '%s'", name);
@@ -267,6 +281,9 @@ static int authenticate(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen, int *rol
 	if (rc == 0)
 		return refuse(q, "bad signature: the request is not signed with the key registered "
 				 "for user '%s'", name);
+	if (!for_this_node(q))
+		return refuse(q, "request signed for another node: it names %s; sign it again for "
+				 "this one", lfh_record_str(&q->req, "node"));
 	if ((ts > now ? ts - now : now - ts) > LFH_CTL_SKEW_MS)
 		return refuse(q, "request too old or clock skew: its time differs from this node's "
 				 "clock by more than 5 minutes", NULL);
@@ -320,7 +337,7 @@ int lfh_ctl_authorize(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen)
 
 	if (rc)
 		return lfh_ctl_fail(&q->rep, rc, err.msg);
-	if (admins == 0) { /* bootstrap: accepted as it comes */
+	if (admins == 0 || lfh_ctl_is_hello(q)) { /* bootstrap, or who the node is: as it comes */
 		strip_auth(&q->req);
 		return 0;
 	}

@@ -28,6 +28,11 @@
 static uint64_t clock_ms = T0;
 static uint64_t test_clock(void) { return clock_ms; }
 
+/* The node the requests are for: only its agency and hub id are read. */
+static lfh_node the_node;
+static const char *const THE_HUB =
+	"1111111111111111111111111111111111111111111111111111111111111111";
+
 typedef struct user {
 	const char *name;
 	uint8_t pk[32], sk[64];
@@ -70,6 +75,9 @@ static int setup(void **state)
 	snprintf(dir, sizeof dir, "%s/data", f->root);
 	assert_int_equal(lfh_store_open(&f->s, dir, 0, &err), 0);
 	assert_int_equal(lfh_txn_begin(f->s, 1, &f->t, &err), 0);
+	memset(&the_node, 0, sizeof the_node);
+	strcpy(the_node.cfg.agency, "police");
+	memset(the_node.rules.hub_id, 0x11, sizeof the_node.rules.hub_id);
 	keys(&f->admin, "A Admin");
 	keys(&f->worker, "PC Smith");
 	keys(&f->manager, "J O'Neil-Jones");
@@ -107,6 +115,7 @@ static void mkreq(lfh_ctl_req *q, const char *cmd, ...)
 	const char *k;
 
 	memset(q, 0, sizeof *q);
+	q->node = &the_node;
 	assert_int_equal(lfh_record_set_str(&q->req, "cmd", cmd, &err), 0);
 	assert_int_equal(lfh_record_set_str(&q->req, "by", "Claimed Name", &err), 0);
 	va_start(ap, cmd);
@@ -117,8 +126,9 @@ static void mkreq(lfh_ctl_req *q, const char *cmd, ...)
 	va_end(ap);
 }
 
-/* Sign q as user name with sk, at time ts, as the CLI does. */
-static void sign_as(lfh_ctl_req *q, const char *name, const uint8_t sk[64], uint64_t ts)
+/* Sign q as user name with sk, at time ts, for node agency of hub (hex), as the CLI does. */
+static void sign_for(lfh_ctl_req *q, const char *name, const uint8_t sk[64], uint64_t ts,
+		     const char *agency, const char *hub)
 {
 	uint8_t nonce[16], sig[64];
 	char hex[129];
@@ -130,11 +140,21 @@ static void sign_as(lfh_ctl_req *q, const char *name, const uint8_t sk[64], uint
 	assert_int_equal(lfh_record_set_str(&q->req, "user", name, &err), 0);
 	assert_int_equal(lfh_record_set_uint(&q->req, "ts", ts, &err), 0);
 	assert_int_equal(lfh_record_set_str(&q->req, "nonce", hex, &err), 0);
+	if (agency)
+		assert_int_equal(lfh_record_set_str(&q->req, "node", agency, &err), 0);
+	if (hub)
+		assert_int_equal(lfh_record_set_str(&q->req, "hub", hub, &err), 0);
 	assert_int_equal(lfh_record_encode(&q->req, &b, &err), 0);
 	crypto_sign_detached(sig, NULL, b.data, b.len, sk);
 	lfh_hex(hex, sig, sizeof sig);
 	assert_int_equal(lfh_record_set_str(&q->req, "sig", hex, &err), 0);
 	lfh_buf_free(&b);
+}
+
+/* Sign q as user name with sk, at time ts, for this node. */
+static void sign_as(lfh_ctl_req *q, const char *name, const uint8_t sk[64], uint64_t ts)
+{
+	sign_for(q, name, sk, ts, "police", THE_HUB);
 }
 
 static void sign(lfh_ctl_req *q, const user *u)
@@ -237,6 +257,51 @@ static void test_unsigned_refused(void **state)
 	req_free(&q);
 }
 
+/* A signed request names the node it is for (agency and hub): one captured at
+ * another node where the same user has the same key is refused. */
+static void test_request_names_node(void **state)
+{
+	fixture *f = *state;
+	lfh_ctl_req q;
+
+	bootstrap(f);
+	mkreq(&q, "case_list", NULL);
+	sign_for(&q, f->worker.name, f->worker.sk, clock_ms, "housing", THE_HUB);
+	expect(f, &q, LFH_EPERM, "request signed for another node: it names housing");
+	req_free(&q);
+	mkreq(&q, "case_list", NULL);
+	sign_for(&q, f->worker.name, f->worker.sk, clock_ms, "police",
+		 "2222222222222222222222222222222222222222222222222222222222222222");
+	expect(f, &q, LFH_EPERM, "request signed for another node");
+	req_free(&q);
+	mkreq(&q, "case_list", NULL);
+	sign_for(&q, f->worker.name, f->worker.sk, clock_ms, NULL, THE_HUB);
+	expect(f, &q, LFH_EPERM, "malformed authentication");
+	req_free(&q);
+	mkreq(&q, "case_list", NULL);
+	sign(&q, &f->worker);
+	expect(f, &q, 0, NULL);
+	assert_null(lfh_record_str(&q.req, "node"));
+	assert_null(lfh_record_str(&q.req, "hub"));
+	req_free(&q);
+}
+
+/* hello (who the node is) is answered unsigned even once users exist. */
+static void test_hello_unsigned(void **state)
+{
+	fixture *f = *state;
+	lfh_ctl_req q;
+
+	bootstrap(f);
+	mkreq(&q, "hello", NULL);
+	expect(f, &q, 0, NULL);
+	assert_int_equal(ctl_hello(&q, f->t), 0);
+	assert_int_equal(q.rep.n, 1);
+	assert_string_equal(lfh_record_str(&q.rep.recs[0], "node"), "police");
+	assert_string_equal(lfh_record_str(&q.rep.recs[0], "hub"), THE_HUB);
+	req_free(&q);
+}
+
 static void test_bad_signatures(void **state)
 {
 	fixture *f = *state;
@@ -304,6 +369,7 @@ static void test_clock_skew_and_replay(void **state)
 	mkreq(&q, "case_list", NULL);
 	sign(&q, &f->worker);
 	memset(&r, 0, sizeof r);
+	r.node = &the_node;
 	for (size_t i = 0; i < q.req.n; i++) {
 		const lfh_field *x = &q.req.f[i];
 		if (x->kind == LFH_FIELD_STR)
@@ -321,6 +387,7 @@ static void test_clock_skew_and_replay(void **state)
 	mkreq(&q, "case_list", NULL);
 	sign(&q, &f->worker);
 	memset(&r, 0, sizeof r);
+	r.node = &the_node;
 	for (size_t i = 0; i < q.req.n; i++) {
 		const lfh_field *x = &q.req.f[i];
 		if (x->kind == LFH_FIELD_STR)
@@ -502,6 +569,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bootstrap_accepts_unsigned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signed_request_sets_by, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsigned_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_names_node, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hello_unsigned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_signatures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_skew_and_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_requests, setup, teardown),
