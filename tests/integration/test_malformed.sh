@@ -109,6 +109,19 @@ else
 	tap_fail "the real housing node is still served after the flood"
 fi
 
+# ---- malformed control requests: logged at most five a second, then counted
+CTLGARBAGE=$B/tools/ctlgarbage
+"$CTLGARBAGE" "ipc://$W/police/control.sock" 200 || tap_fail "ctlgarbage sends 200 requests"
+# the count of those not logged is written when the next second's first one comes
+counted() { grep -q "more malformed requests not logged" "$log"; }
+more_garbage() { "$CTLGARBAGE" "ipc://$W/police/control.sock" 1 && counted; }
+wait_until 10 more_garbage || tap_fail "police counts the malformed requests it did not log"
+logged=$(grep -c "control: malformed request" "$log")
+echo "# police logged $logged malformed control requests of 201 or more"
+check "malformed control requests are logged at most five a second" [ "$logged" -le 15 ]
+check "the rest are counted in one line" counted
+check "police still answers the CLI" lfh_at police status
+
 for n in police housing; do
 	node_stop "$n"
 done
