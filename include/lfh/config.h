@@ -12,6 +12,8 @@
  *   control  = ipc:///run/lfhd/control.sock ; lfh <-> lfhd
  *   log_level = info                      ; debug|info|warn|error
  *   map_size_mb = 16384                   ; LMDB map size (optional)
+ *   author_quota_mb = 8192                ; most one other agency's events may fill
+ *                                         ; here (optional; default half the map)
  *   control_mode = 0660                   ; ipc control socket mode (default 0600, max 0770)
  *   control_group = lfh                   ; group given the socket (caseworkers' group)
  *   risk     = risk.conf                  ; risk questionnaire (risk.h; optional:
@@ -61,6 +63,7 @@ typedef struct lfh_config {
 	char control[LFH_ENDPOINT_MAX];
 	enum lfh_log_level log_level;
 	size_t map_size;
+	size_t author_quota; /* bytes; 0 = half the map (lfh_config_author_quota) */
 	unsigned control_mode;  /* permissions of an ipc:// control socket */
 	char control_group[64]; /* "" = leave the group as created */
 	unsigned sharing_rotate_days; /* 0 = only on demand and on removal */
@@ -74,6 +77,9 @@ typedef struct lfh_config {
  * required key, bad agency id, duplicate peer, peer equal to self, etc.
  */
 int lfh_config_load(const char *path, lfh_config *out, lfh_err *err);
+
+/* The most bytes of events by one other agency this node stores. */
+size_t lfh_config_author_quota(const lfh_config *c);
 
 /* The peer entry for agency, or NULL. */
 const lfh_peer_conf *lfh_config_peer(const lfh_config *c, const char *agency);

@@ -35,6 +35,8 @@
 typedef struct lfh_store lfh_store;
 typedef struct lfh_txn lfh_txn;
 
+#define LFH_STORE_DEFAULT_MAP ((size_t)16 << 30)
+
 /* Open (creating if needed) the store in dir; map_size 0 = default 16 GiB. */
 int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *err);
 void lfh_store_close(lfh_store *s);

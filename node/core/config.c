@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "lfh/config.h"
+#include "lfh/store.h"
 #include "lfh/err.h"
 #include "lfh/event.h"
 #include "lfh/identity.h"
@@ -36,11 +37,11 @@
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
        NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_RISK, NK_SHARING_ROTATE,
-       NK_COUNT };
+       NK_AUTHOR_QUOTA, NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
 						 "listen", "control", "log_level", "map_size_mb",
 						 "control_mode", "control_group", "isa",
-						 "risk", "sharing_rotate_days" };
+						 "risk", "sharing_rotate_days", "author_quota_mb" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -193,20 +194,21 @@ static int set_control(struct cfparse *c, const char *value, char *dst, size_t d
 	return set_endpoint(c, "control", value, 1, dst, dstsz);
 }
 
-static int set_map_size(struct cfparse *c, const char *value)
+/* A size in MiB (a positive integer) into *bytes. */
+static int set_mib(struct cfparse *c, const char *name, const char *value, size_t *bytes)
 {
 	size_t n = strlen(value), mb = 0;
 	if (n == 0 || strspn(value, "0123456789") != n)
-		return cf_fail(c, "map_size_mb: '%.40s' is not a positive integer", value);
+		return cf_fail(c, "%s: '%.40s' is not a positive integer", name, value);
 	for (size_t i = 0; i < n; i++) {
 		size_t d = (size_t)(value[i] - '0');
 		if (mb > ((SIZE_MAX >> 20) - d) / 10)
-			return cf_fail(c, "map_size_mb: %.40s is too large", value);
+			return cf_fail(c, "%s: %.40s is too large", name, value);
 		mb = mb * 10 + d;
 	}
 	if (mb == 0)
-		return cf_fail(c, "map_size_mb: must be a positive integer (omit it for the default)");
-	c->out->map_size = mb << 20;
+		return cf_fail(c, "%s: must be a positive integer (omit it for the default)", name);
+	*bytes = mb << 20;
 	return 1;
 }
 
@@ -388,7 +390,9 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 			return cf_fail(c, "log_level: '%.40s' is not one of debug, info, warn, error", value);
 		return 1;
 	case NK_MAP_SIZE:
-		return set_map_size(c, value);
+		return set_mib(c, name, value, &o->map_size);
+	case NK_AUTHOR_QUOTA:
+		return set_mib(c, name, value, &o->author_quota);
 	case NK_CONTROL_MODE:
 		return set_control_mode(c, value);
 	case NK_CONTROL_GROUP:
@@ -511,6 +515,7 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
 	out->sharing_rotate_days = LFH_SHARING_ROTATE_DEFAULT_DAYS;
 	out->control_mode = 0600;
 	out->map_size = 0;
+	out->author_quota = 0;
 
 	/* The directory the relative paths are taken from, made absolute. */
 	const char *slash = strrchr(path, '/');
@@ -562,6 +567,13 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
 		return rc;
 	}
 	return 0;
+}
+
+size_t lfh_config_author_quota(const lfh_config *c)
+{
+	if (c->author_quota)
+		return c->author_quota;
+	return (c->map_size ? c->map_size : LFH_STORE_DEFAULT_MAP) / 2;
 }
 
 const lfh_peer_conf *lfh_config_peer(const lfh_config *c, const char *agency)

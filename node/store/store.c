@@ -36,7 +36,6 @@
 
 #include "store_int.h"
 
-#define DEFAULT_MAP_SIZE ((size_t)16 << 30)
 
 const char *const st_db_names[DB_COUNT] = {
 	"events", "log",  "by_author", "by_rcpt", "by_slot",  "by_case", "cases",
@@ -177,7 +176,7 @@ int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *e
 		goto fail;
 	}
 	if ((rc = mdb_env_set_maxdbs(s->env, 16)) ||
-	    (rc = mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE))) {
+	    (rc = mdb_env_set_mapsize(s->env, map_size ? map_size : LFH_STORE_DEFAULT_MAP))) {
 		rc = st_mdb_fail(NULL, err, rc, "store: configure");
 		goto fail;
 	}

@@ -222,6 +222,46 @@ static int hold(lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN], c
 	return rc ? rc : lfh_store_meta_put(t, name, count + 1, err);
 }
 
+/* ---- storage quota per author ------------------------------------------- */
+
+/*
+ * One other agency may fill at most lfh_config_author_quota bytes of this
+ * node's store with its events (counted from the first event stored by a
+ * build that counts), so a member writing without end cannot crowd out
+ * the others (PROTOCOL.md 7.3). Our own events are not limited.
+ */
+static int quota_check(lfh_node *n, lfh_txn *t, const lfh_event *ev, size_t len, uint64_t *used,
+		       lfh_err *err)
+{
+	char name[LFH_META_NAME_BUF];
+	uint64_t quota = lfh_config_author_quota(&n->cfg);
+	int rc;
+
+	*used = 0;
+	if (strcmp(ev->author, n->cfg.agency) == 0)
+		return 0;
+	lfh_store_meta_name(name, "bytes", ev->author);
+	if ((rc = lfh_store_meta_get(t, name, used, err)))
+		return rc;
+	if (*used + len > quota)
+		return lfh_err_set(err, LFH_ETOOBIG, "%s's events fill %llu MiB here, its quota "
+				   "(author_quota_mb) is %llu MiB: event seq %llu refused", ev->author,
+				   (unsigned long long)(*used >> 20), (unsigned long long)(quota >> 20),
+				   (unsigned long long)ev->seq);
+	return 0;
+}
+
+static int quota_add(lfh_node *n, lfh_txn *t, const lfh_event *ev, size_t len, uint64_t used,
+		     lfh_err *err)
+{
+	char name[LFH_META_NAME_BUF];
+
+	if (strcmp(ev->author, n->cfg.agency) == 0)
+		return 0;
+	lfh_store_meta_name(name, "bytes", ev->author);
+	return lfh_store_meta_put(t, name, used + len, err);
+}
+
 typedef struct held_event {
 	uint8_t key[HELD_KEY_LEN];
 	uint8_t *raw;
@@ -399,6 +439,7 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	uint8_t id[LFH_ID_LEN];
 	const uint8_t *held;
 	size_t held_len;
+	uint64_t used = 0;
 	int rc;
 
 	lfh_event_id(raw, len, id);
@@ -426,7 +467,11 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 		return hrc ? hrc : rc;
 	}
 	if (!rc)
+		rc = quota_check(n, t, ev, len, &used, err);
+	if (!rc)
 		rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
+	if (!rc && pr.was_new)
+		rc = quota_add(n, t, ev, len, used, err);
 	if (!rc && pr.was_new) {
 		if (ev->type == LFH_EV_KEY)
 			rc = accept_key_event(n, t, ev, err);

@@ -485,6 +485,40 @@ static void test_health_note_by_participant_reaches_health(void **state)
 	assert_true(has_event(h->node[HEALTH], note.event_id));
 }
 
+/* One other agency fills at most author_quota bytes of a node's store; its own count. */
+static void test_author_quota(void **state)
+{
+	hub *h = *state;
+	const char *to[] = { "housing" };
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, note;
+	lfh_err err = { 0 };
+	lfh_buf env;
+	int rej;
+
+	new_case(h, case_id, to, 1, &ref);
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 2);
+	/* police stores at most 4 KiB of housing's events */
+	h->node[POLICE]->cfg.author_quota = 4096;
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(write_data(h->node[HOUSING], case_id, LFH_EV_NOTE, "referral", NULL,
+					    0, "tenancy warning served on the occupier", &note), 0);
+	env = envelope_of(h->node[HOUSING], note.event_id);
+	pull(h->node[HOUSING], h->node[POLICE], &rej);
+	assert_true(rej > 0);
+	assert_false(has_event(h->node[POLICE], note.event_id));
+	assert_int_equal(push(h->node[POLICE], env.data, env.len, "housing", &err), LFH_ETOOBIG);
+	assert_non_null(strstr(err.msg, "quota (author_quota_mb)"));
+	lfh_buf_free(&env);
+	/* police's own writes are not limited; a raised quota lets the rest in */
+	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "referral", NULL, 0,
+				    "warrant executed", &note), 0);
+	h->node[POLICE]->cfg.author_quota = 0; /* half the map */
+	pull(h->node[HOUSING], h->node[POLICE], &rej);
+	assert_int_equal(rej, 0);
+	assert_true(has_event(h->node[POLICE], ref.event_id));
+}
+
 /* Council invites health, then probation: probation learns of health and writes to it. */
 static void test_second_invitee_learns_the_first(void **state)
 {
@@ -544,6 +578,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_preseeded_key_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_events_case_and_category, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_author_quota, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_note_by_participant_reaches_health,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_invitee_learns_the_first, setup,
