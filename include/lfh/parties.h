@@ -18,13 +18,30 @@
 int lfh_parties_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 		    char lead[LFH_AGENCY_MAX + 1], lfh_agencies *participants, lfh_err *err);
 
-/* Add agencies ids[0..n) to a case's participants; set its lead too if lead is not NULL. */
+/*
+ * Agencies ids[0..n) take part in a case from stamp hlc on (a REFERRAL's or a
+ * JOIN's), except one removed by a LEAVE stamped later; set the case's lead
+ * too if lead is not NULL. Whatever order the events arrive in, the later
+ * stamp of an agency's JOIN and LEAVE decides.
+ */
 int lfh_parties_add(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
-		    const char *const *ids, size_t n, lfh_err *err);
+		    const char *const *ids, size_t n, uint64_t hlc, lfh_err *err);
 
-/* Remove agency from a case's participants (0 also if it was none). */
+/* A LEAVE stamped hlc removes agency, unless it joined by a JOIN stamped later. */
 int lfh_parties_remove(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
-		       lfh_err *err);
+		       uint64_t hlc, lfh_err *err);
+
+/* The stamp of the latest LEAVE that named agency in the case (0: none). */
+int lfh_parties_left_at(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
+			uint64_t *hlc, lfh_err *err);
+
+/* The case's lead is now `lead`, since stamp hlc (the agreement that made it so). */
+int lfh_parties_lead_change(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
+			    uint64_t hlc, lfh_err *err);
+
+/* *yes: agency was the case's lead before the change to the present one, at stamp hlc. */
+int lfh_parties_led_before(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
+			   uint64_t hlc, int *yes, lfh_err *err);
 
 /*
  * Once per store: move the participants that earlier versions kept as a

@@ -303,7 +303,10 @@ static int judge_own(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 	int rc;
 
 	snprintf(ev->author, sizeof ev->author, "%s", n->id->pub.agency);
+	/* not stamped yet: its stamp will be above every one held here */
+	ev->hlc = UINT64_MAX;
 	rc = lfh_judge(&n->rules, t, ev, err);
+	ev->hlc = 0;
 	if (rc == LFH_EHELD) /* what a peer would keep aside, we do not write */
 		rc = err ? (err->code = LFH_EPERM) : LFH_EPERM;
 	return rc;
@@ -473,7 +476,7 @@ static int follow_lead(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	if (!rc && st->lead[0] && strcmp(st->lead, lead) != 0) {
 		log_info("case %02x%02x%02x%02x...: %s is its lead agency now", ev->case_id[0],
 			 ev->case_id[1], ev->case_id[2], ev->case_id[3], st->lead);
-		rc = lfh_parties_add(t, ev->case_id, st->lead, NULL, 0, err);
+		rc = lfh_parties_lead_change(t, ev->case_id, st->lead, st->lead_hlc, err);
 	}
 	free(st);
 	return rc;

@@ -127,7 +127,8 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 {
 	char lead[LFH_AGENCY_MAX + 1], hex[2 * LFH_CASE_LEN + 1];
 	lfh_agencies parts;
-	int rc = lfh_parties_get(t, ev->case_id, lead, &parts, err);
+	uint64_t left;
+	int was = 0, rc = lfh_parties_get(t, ev->case_id, lead, &parts, err);
 
 	if (rc)
 		return rc;
@@ -136,8 +137,11 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 	case_hex(hex, ev->case_id);
 	if (ev->type == LFH_EV_KEY)
 		return judge_key(ev, lead, err);
+	if (lead_only(ev->type) && strcmp(ev->author, lead) != 0 &&
+	    (rc = lfh_parties_led_before(t, ev->case_id, ev->author, ev->hlc, &was, err)))
+		return rc;
 	/* a participant may be the lead by a change not known here yet: held, not refused */
-	if (lead_only(ev->type) && strcmp(ev->author, lead) != 0)
+	if (lead_only(ev->type) && strcmp(ev->author, lead) != 0 && !was)
 		return lfh_err_set(err, lfh_agencies_has(&parts, ev->author) ? LFH_EHELD : LFH_EPERM,
 				   "only the case's lead agency (%s) may %s; %s may not "
 				   "(case %.12s)", lead[0] ? lead : "unknown",
@@ -145,6 +149,11 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 				   ev->type == LFH_EV_LEAVE ? "remove an agency" : "close the case",
 				   ev->author, hex);
 	if (!participant_step(ev->type) || lfh_agencies_has(&parts, ev->author))
+		return 0;
+	/* written while it took part: a LEAVE stamped later removed it */
+	if ((rc = lfh_parties_left_at(t, ev->case_id, ev->author, &left, err)))
+		return rc;
+	if (left > ev->hlc)
 		return 0;
 	if (parts.n == 0 && (strcmp(ev->author, lead) == 0 || entitled_outside(r, ev->category)))
 		return 0; /* the lead's own events may overtake its referral */

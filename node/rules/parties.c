@@ -2,8 +2,16 @@
  * parties.c - who takes part in a case (include/lfh/parties.h).
  *
  * State (in LMDB, in the same transactions as the events that change it):
- *   tables PARTIES   case(16) agency(32, NUL padded) -> "" : the participants
- *   cases record     lead : the case's lead agency
+ *   table PARTIES    case(16) agency(32, NUL padded) -> hlc(8, big-endian) or
+ *                    "" (older stores): the participants, and when they
+ *                    joined (the REFERRAL's or the JOIN's stamp)
+ *                    case(16) agency(32) 'L' -> hlc(8): the stamp of the latest
+ *                    LEAVE that named the agency
+ *   cases record     lead : the case's lead agency; lead_prev and lead_since
+ *                    once it changed: the lead before, and the change's stamp
+ * Whether an agency takes part is decided by the later of its JOIN and its
+ * LEAVE in stamp order, not by which arrived first, so every node holding the
+ * same events agrees (PROTOCOL.md 7.3).
  * A set of participants is an lfh_agencies in memory and one table key per
  * agency on disk: membership is an exact match, never a substring.
  */
@@ -60,34 +68,147 @@ int lfh_parties_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 				  err);
 }
 
-static int party_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
+static void put_be64(uint8_t b[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t b[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/* The stamp kept under key k (klen bytes): *hlc, 0 if none; *found if the key is held. */
+static int stamp_get(lfh_txn *t, const uint8_t *k, size_t klen, uint64_t *hlc, int *found,
 		     lfh_err *err)
 {
+	const uint8_t *v;
+	size_t vlen;
+	int rc = lfh_store_tbl_get(t, LFH_TBL_PARTIES, k, klen, &v, &vlen, err);
+
+	*hlc = 0;
+	*found = rc == 0;
+	if (rc == LFH_ENOTFOUND)
+		return 0;
+	if (!rc && vlen == 8)
+		*hlc = get_be64(v);
+	return rc;
+}
+
+static int stamp_put(lfh_txn *t, const uint8_t *k, size_t klen, uint64_t hlc, lfh_err *err)
+{
+	uint8_t v[8];
+	put_be64(v, hlc);
+	return lfh_store_tbl_put(t, LFH_TBL_PARTIES, k, klen, v, sizeof v, err);
+}
+
+int lfh_parties_left_at(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
+			uint64_t *hlc, lfh_err *err)
+{
+	uint8_t k[PARTY_KEY_LEN + 1];
+	int found;
+
+	party_key(k, case_id, agency);
+	k[PARTY_KEY_LEN] = 'L';
+	return stamp_get(t, k, sizeof k, hlc, &found, err);
+}
+
+/* agency takes part from hlc on, unless a LEAVE stamped later already came. */
+static int party_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
+		     uint64_t hlc, lfh_err *err)
+{
 	uint8_t k[PARTY_KEY_LEN];
+	uint64_t left, joined;
+	int found, rc;
 
 	if (!lfh_name_valid(agency))
 		return lfh_err_set(err, LFH_EINVAL, "invalid agency id as participant");
+	if ((rc = lfh_parties_left_at(t, case_id, agency, &left, err)))
+		return rc;
+	if (left > hlc)
+		return 0; /* removed by a LEAVE stamped after this JOIN */
 	party_key(k, case_id, agency);
-	return lfh_store_tbl_put(t, LFH_TBL_PARTIES, k, sizeof k, NULL, 0, err);
+	if ((rc = stamp_get(t, k, sizeof k, &joined, &found, err)))
+		return rc;
+	return stamp_put(t, k, sizeof k, joined > hlc ? joined : hlc, err);
 }
 
 int lfh_parties_remove(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
-		       lfh_err *err)
+		       uint64_t hlc, lfh_err *err)
 {
-	uint8_t k[PARTY_KEY_LEN];
+	uint8_t k[PARTY_KEY_LEN + 1];
+	uint64_t left, joined;
+	int found, rc = lfh_parties_left_at(t, case_id, agency, &left, err);
 
+	if (rc)
+		return rc;
 	party_key(k, case_id, agency);
-	return lfh_store_tbl_del(t, LFH_TBL_PARTIES, k, sizeof k, err);
+	k[PARTY_KEY_LEN] = 'L';
+	if (hlc > left && (rc = stamp_put(t, k, sizeof k, hlc, err)))
+		return rc;
+	if ((rc = stamp_get(t, k, PARTY_KEY_LEN, &joined, &found, err)) || !found)
+		return rc;
+	if (joined > hlc)
+		return 0; /* joined again by a JOIN stamped after this LEAVE */
+	return lfh_store_tbl_del(t, LFH_TBL_PARTIES, k, PARTY_KEY_LEN, err);
+}
+
+int lfh_parties_lead_change(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
+			    uint64_t hlc, lfh_err *err)
+{
+	lfh_record r = { 0 };
+	const char *was;
+	int rc = lfh_store_case_get(t, case_id, &r, err);
+
+	if (rc && rc != LFH_ENOTFOUND)
+		return rc;
+	was = lfh_record_str(&r, "lead");
+	rc = 0;
+	if (was && strcmp(was, lead) != 0) {
+		char prev[LFH_AGENCY_MAX + 1];
+		snprintf(prev, sizeof prev, "%s", was);
+		rc = lfh_record_set_str(&r, "lead_prev", prev, err);
+		if (!rc)
+			rc = lfh_record_set_uint(&r, "lead_since", hlc, err);
+	}
+	if (!rc)
+		rc = lfh_record_set_str(&r, "lead", lead, err);
+	if (!rc)
+		rc = lfh_store_case_put(t, case_id, &r, err);
+	lfh_record_clear(&r);
+	return rc;
+}
+
+int lfh_parties_led_before(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
+			   uint64_t hlc, int *yes, lfh_err *err)
+{
+	lfh_record r = { 0 };
+	const char *prev;
+	uint64_t since = 0;
+	int rc = lfh_store_case_get(t, case_id, &r, err);
+
+	*yes = 0;
+	if (rc == LFH_ENOTFOUND)
+		return 0;
+	prev = lfh_record_str(&r, "lead_prev");
+	*yes = !rc && prev && strcmp(prev, agency) == 0 &&
+	       lfh_record_uint(&r, "lead_since", &since) && hlc < since;
+	lfh_record_clear(&r);
+	return rc;
 }
 
 int lfh_parties_add(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
-		    const char *const *ids, size_t n, lfh_err *err)
+		    const char *const *ids, size_t n, uint64_t hlc, lfh_err *err)
 {
 	lfh_record r = { 0 };
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = party_put(t, case_id, ids[i], err);
+		rc = party_put(t, case_id, ids[i], hlc, err);
 	if (rc || !lead)
 		return rc;
 	rc = lfh_store_case_get(t, case_id, &r, err);
@@ -142,7 +263,7 @@ static int migrate_case(lfh_txn *t, struct old_case *c, lfh_err *err)
 
 	for (char *id = strtok_r(c->csv, ",", &save); rc == 0 && id; id = strtok_r(NULL, ",", &save))
 		if (lfh_name_valid(id))
-			rc = party_put(t, c->id, id, err);
+			rc = party_put(t, c->id, id, 0, err);
 	if (!rc)
 		rc = lfh_store_case_get(t, c->id, &r, err);
 	if (!rc) {

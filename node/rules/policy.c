@@ -331,10 +331,11 @@ static int apply_join(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 	if (!agency || !lfh_isa_party_find(r->isa, agency))
 		rc = lfh_err_set(err, LFH_EINVAL, "join event names no party");
 	if (!rc)
-		rc = lfh_parties_add(t, ev->case_id, NULL, &agency, 1, err);
+		rc = lfh_parties_add(t, ev->case_id, NULL, &agency, 1, ev->hlc, err);
 	if (!rc)
 		rc = lfh_parties_get(t, ev->case_id, lead, &parts, err);
-	if (!rc && strcmp(agency, r->self) != 0) {
+	/* no backfill for a JOIN that a later LEAVE already undid */
+	if (!rc && strcmp(agency, r->self) != 0 && lfh_agencies_has(&parts, agency)) {
 		size_t shared;
 		rc = backfill(r, t, ev->case_id, agency, lead, fx, &shared, err);
 		if (!rc && shared)
@@ -361,7 +362,7 @@ static int apply_leave(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_
 	agency = lfh_record_str(&body, "agency");
 	rc = lfh_store_case_get(t, ev->case_id, &c, err);
 	if (!rc && agency) {
-		rc = lfh_parties_remove(t, ev->case_id, agency, err);
+		rc = lfh_parties_remove(t, ev->case_id, agency, ev->hlc, err);
 		if (!rc && strcmp(agency, r->self) != 0)
 			fx->new_epoch = "an agency left a case";
 		if (!rc)
@@ -420,7 +421,7 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 		ids[k++] = ev->author;
 		for (uint32_t i = 0; i < ev->nrcpt; i++)
 			ids[k++] = ev->rcpt[i].agency;
-		return lfh_parties_add(t, ev->case_id, ev->author, ids, k, err);
+		return lfh_parties_add(t, ev->case_id, ev->author, ids, k, ev->hlc, err);
 	}
 	case LFH_EV_JOIN:
 		return apply_join(r, t, ev, own ? fx : NULL, err);

@@ -290,6 +290,45 @@ static void test_agreed_lead_governs(void **state)
 	lfh_record_clear(&join);
 }
 
+/*
+ * Police invites council, then agrees to hand the lead to housing. Housing
+ * gets the agreement first: police's JOIN, stamped while police still led,
+ * is taken all the same, as at a node that got it in order.
+ */
+static void test_join_by_former_lead_any_order(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result prop, agree, joined;
+	lfh_record join = { 0 };
+	char hex[2 * LFH_ID_LEN + 1];
+	lfh_err err = { 0 };
+	lfh_buf env;
+	int rej;
+
+	osara_case(h, case_id, "housing");
+	assert_int_equal(pull(h->node[POLICE], h->node[HOUSING], &rej), 2);
+	write_step(h->node[HOUSING], case_id, LFH_EV_LEAD_PROPOSE, &prop, "lead", "housing", "by",
+		   "x", NULL);
+	pull(h->node[HOUSING], h->node[POLICE], &rej);
+	assert_int_equal(rej, 0);
+	record_of(&join, "agency", "council");
+	record_of(&join, "by", "x");
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_JOIN, "referral", "council",
+				   &join, &joined), 0);
+	lfh_hex(hex, prop.event_id, LFH_ID_LEN);
+	write_step(h->node[POLICE], case_id, LFH_EV_LEAD_AGREE, &agree, "proposal", hex, "by", "x",
+		   NULL);
+	env = envelope_of(h->node[POLICE], agree.event_id);
+	assert_int_equal(push(h->node[HOUSING], env.data, env.len, "police", &err), 0);
+	lfh_buf_free(&env);
+	env = envelope_of(h->node[POLICE], joined.event_id);
+	assert_int_equal(push(h->node[HOUSING], env.data, env.len, "police", &err), 0);
+	assert_true(has_event(h->node[HOUSING], joined.event_id));
+	lfh_buf_free(&env);
+	lfh_record_clear(&join);
+}
+
 static void test_leave_by_non_lead_refused(void **state)
 {
 	hub *h = *state;
@@ -485,6 +524,47 @@ static void test_health_note_by_participant_reaches_health(void **state)
 	assert_true(has_event(h->node[HEALTH], note.event_id));
 }
 
+/*
+ * Housing writes a note while it takes part; police then removes it. Health,
+ * which gets the LEAVE before the note, takes the note as police (which got
+ * it first) did: what decides is the order of the stamps, not of arrival.
+ */
+static void test_note_before_leave_any_order(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record leave = { 0 };
+	lfh_write_result note, res;
+	lfh_err err = { 0 };
+	lfh_buf key, env;
+	int rej;
+
+	shared_case(h, case_id);
+	assert_int_equal(write_data(h->node[HOUSING], case_id, LFH_EV_NOTE, "referral", NULL, 0,
+				    "tenancy warning served", &note), 0);
+	assert_int_equal(pull(h->node[HOUSING], h->node[POLICE], &rej), 2); /* KEY, note */
+	record_of(&leave, "agency", "housing");
+	record_of(&leave, "reason", "no longer involved");
+	record_of(&leave, "by", "x");
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_LEAVE, "referral", NULL, &leave,
+				   &res), 0);
+	/* health: police's events first (the LEAVE among them), then housing's note */
+	pull(h->node[POLICE], h->node[HEALTH], &rej);
+	assert_int_equal(rej, 0);
+	key = envelope_of(h->node[HOUSING], note.event_id);
+	env = key; /* the note itself; its KEY came with police's relay */
+	assert_int_equal(push(h->node[HEALTH], env.data, env.len, "housing", &err), 0);
+	assert_true(has_event(h->node[HEALTH], note.event_id));
+	lfh_buf_free(&env);
+	/* a note housing stamps after its removal is still held */
+	assert_int_equal(write_data(h->node[HOUSING], case_id, LFH_EV_NOTE, "referral", NULL, 0,
+				    "written after removal", &note), 0);
+	env = envelope_of(h->node[HOUSING], note.event_id);
+	assert_int_equal(push(h->node[HEALTH], env.data, env.len, "housing", &err), LFH_EHELD);
+	lfh_buf_free(&env);
+	lfh_record_clear(&leave);
+}
+
 /* One other agency fills at most author_quota bytes of a node's store; its own count. */
 static void test_author_quota(void **state)
 {
@@ -579,6 +659,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_events_case_and_category, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_author_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_by_former_lead_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_note_before_leave_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_note_by_participant_reaches_health,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_invitee_learns_the_first, setup,

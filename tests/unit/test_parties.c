@@ -95,8 +95,8 @@ static void test_add_remove(void **state)
 	lfh_err err = { 0 };
 	lfh_txn *t = begin(f, 1);
 
-	assert_int_equal(lfh_parties_add(t, case_a, "police", ids, 3, &err), 0);
-	assert_int_equal(lfh_parties_add(t, case_b, NULL, other, 1, &err), 0);
+	assert_int_equal(lfh_parties_add(t, case_a, "police", ids, 3, 100, &err), 0);
+	assert_int_equal(lfh_parties_add(t, case_b, NULL, other, 1, 100, &err), 0);
 	commit(t);
 	get(f, case_a, lead, list, sizeof list);
 	assert_string_equal(lead, "police");
@@ -106,12 +106,70 @@ static void test_add_remove(void **state)
 	assert_string_equal(list, "health");
 
 	t = begin(f, 1);
-	assert_int_equal(lfh_parties_remove(t, case_a, "health", &err), 0); /* not a participant */
-	assert_int_equal(lfh_parties_remove(t, case_a, "housing", &err), 0);
+	assert_int_equal(lfh_parties_remove(t, case_a, "health", 200, &err), 0); /* not a participant */
+	assert_int_equal(lfh_parties_remove(t, case_a, "housing", 200, &err), 0);
 	commit(t);
 	get(f, case_a, lead, list, sizeof list);
 	assert_string_equal(list, "health-visitors,police");
 	assert_string_equal(lead, "police");
+}
+
+/* JOIN and LEAVE of one agency: the later stamp decides, whichever arrives first. */
+static void test_join_leave_any_order(void **state)
+{
+	fixture *f = *state;
+	const char *ids[] = { "police" }, *housing[] = { "housing" };
+	char lead[LFH_AGENCY_MAX + 1], list[256];
+	lfh_err err = { 0 };
+	uint64_t left;
+	lfh_txn *t = begin(f, 1);
+
+	/* case a: JOIN(300) arrives before the LEAVE(200) it overrides; case b: after it */
+	assert_int_equal(lfh_parties_add(t, case_a, "police", ids, 1, 100, &err), 0);
+	assert_int_equal(lfh_parties_add(t, case_a, NULL, housing, 1, 300, &err), 0);
+	assert_int_equal(lfh_parties_remove(t, case_a, "housing", 200, &err), 0);
+	assert_int_equal(lfh_parties_add(t, case_b, "police", ids, 1, 100, &err), 0);
+	assert_int_equal(lfh_parties_remove(t, case_b, "housing", 200, &err), 0);
+	assert_int_equal(lfh_parties_add(t, case_b, NULL, housing, 1, 300, &err), 0);
+	commit(t);
+	get(f, case_a, lead, list, sizeof list);
+	assert_string_equal(list, "housing,police");
+	get(f, case_b, lead, list, sizeof list);
+	assert_string_equal(list, "housing,police");
+
+	/* a JOIN(150) stamped before a LEAVE(200) already held does not bring it back */
+	t = begin(f, 1);
+	assert_int_equal(lfh_parties_remove(t, case_a, "housing", 400, &err), 0);
+	assert_int_equal(lfh_parties_add(t, case_a, NULL, housing, 1, 350, &err), 0);
+	assert_int_equal(lfh_parties_left_at(t, case_a, "housing", &left, &err), 0);
+	assert_int_equal(left, 400);
+	assert_int_equal(lfh_parties_left_at(t, case_a, "police", &left, &err), 0);
+	assert_int_equal(left, 0);
+	commit(t);
+	get(f, case_a, lead, list, sizeof list);
+	assert_string_equal(list, "police");
+}
+
+/* A lead change keeps who led before and since when. */
+static void test_lead_change(void **state)
+{
+	fixture *f = *state;
+	const char *ids[] = { "police", "housing" };
+	lfh_err err = { 0 };
+	int yes;
+	lfh_txn *t = begin(f, 1);
+
+	assert_int_equal(lfh_parties_add(t, case_a, "police", ids, 2, 100, &err), 0);
+	assert_int_equal(lfh_parties_lead_change(t, case_a, "housing", 500, &err), 0);
+	assert_int_equal(lfh_parties_led_before(t, case_a, "police", 499, &yes, &err), 0);
+	assert_true(yes);
+	assert_int_equal(lfh_parties_led_before(t, case_a, "police", 500, &yes, &err), 0);
+	assert_false(yes);
+	assert_int_equal(lfh_parties_led_before(t, case_a, "council", 10, &yes, &err), 0);
+	assert_false(yes);
+	assert_int_equal(lfh_parties_led_before(t, case_b, "police", 10, &yes, &err), 0);
+	assert_false(yes);
+	commit(t);
 }
 
 static void test_unknown_case(void **state)
@@ -179,6 +237,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_add_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_leave_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lead_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_old_store, setup, teardown),
 	};
