@@ -66,7 +66,7 @@ $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/liblfh.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS) -lcmocka
 
-$(B)/tools/%: tests/tools/%.c tests/unit/vectors.h $(B)/liblfh.a
+$(B)/tools/%: tests/tools/%.c $(wildcard tests/unit/vectors*.h) $(B)/liblfh.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/liblfh.a $(LIBS)
 

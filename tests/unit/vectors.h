@@ -21,6 +21,10 @@
  * and housing with identities lfh_identity_from_seed(agency, seed); its
  * msgpack input is spelled out here byte by byte from the spec, and must
  * hash to what lfh_hub_id computes.
+ *
+ * The other vector files are built by vectors_isa.h (isa.txt),
+ * vectors_plain.h (plain.txt) and vectors_wire.h (wire.txt, whose BATCH and
+ * FETCHED carry the envelopes built here); vectors_files.h lists them all.
  */
 #ifndef LFH_TEST_VECTORS_H
 #define LFH_TEST_VECTORS_H
@@ -130,14 +134,17 @@ static inline void vec_add_rcpt(lfh_event *ev, const char *agency, uint64_t ctr)
 	ev->nrcpt++;
 }
 
-/* Sign ev (body set) and append its header, signed bytes, envelope and id. */
-static inline int vec_event_lines(lfh_buf *t, const char *name, lfh_event *ev)
+/*
+ * Sign ev (body set) with sk and append its header, signed bytes, envelope
+ * and id; the envelope is also appended to env_out unless it is NULL.
+ */
+static inline int vec_event_lines_sk(lfh_buf *t, const char *name, lfh_event *ev,
+				     const uint8_t sk[64], lfh_buf *env_out)
 {
-	uint8_t pk[32], sk[64], id[LFH_ID_LEN];
+	uint8_t id[LFH_ID_LEN];
 	lfh_buf hdr = {0}, sb = {0}, env = {0};
 	int rc;
 
-	vec_keypair(pk, sk);
 	rc = lfh_event_sign(ev, sk, &env, id, NULL);
 	rc = rc ? rc : lfh_event_header_bytes(ev, &hdr, NULL);
 	rc = rc ? rc : lfh_event_signed_bytes(ev, &sb, NULL);
@@ -145,9 +152,22 @@ static inline int vec_event_lines(lfh_buf *t, const char *name, lfh_event *ev)
 	rc = rc ? rc : vec_field(t, name, "signed", sb.data, sb.len);
 	rc = rc ? rc : vec_field(t, name, "envelope", env.data, env.len);
 	rc = rc ? rc : vec_field(t, name, "id", id, sizeof id);
+	if (rc == 0 && env_out)
+		rc = lfh_buf_append(env_out, env.data, env.len);
 	lfh_buf_free(&hdr);
 	lfh_buf_free(&sb);
 	lfh_buf_free(&env);
+	return rc;
+}
+
+/* As vec_event_lines_sk, signed with the vector author's key. */
+static inline int vec_event_lines(lfh_buf *t, const char *name, lfh_event *ev, lfh_buf *env_out)
+{
+	uint8_t pk[32], sk[64];
+	int rc;
+
+	vec_keypair(pk, sk);
+	rc = vec_event_lines_sk(t, name, ev, sk, env_out);
 	sodium_memzero(sk, sizeof sk);
 	return rc;
 }
@@ -187,7 +207,8 @@ static inline int vec_encrypt(lfh_buf *t, const char *name, lfh_event *ev, const
 	return rc;
 }
 
-static inline int vec_key_event(lfh_buf *t)
+/* The KEY event; its envelope is appended to env_out unless NULL (also below). */
+static inline int vec_key_event(lfh_buf *t, lfh_buf *env_out)
 {
 	lfh_event ev;
 	lfh_key_body kb;
@@ -216,7 +237,7 @@ static inline int vec_key_event(lfh_buf *t)
 	if (rc == 0) {
 		ev.body = body.data; /* borrowed: body is freed below */
 		ev.body_len = body.len;
-		rc = vec_event_lines(t, "key", &ev);
+		rc = vec_event_lines(t, "key", &ev, env_out);
 		ev.body = NULL;
 	}
 	lfh_buf_free(&body);
@@ -237,7 +258,7 @@ static inline int vec_referral_record(lfh_record *r)
 	return rc;
 }
 
-static inline int vec_referral_event(lfh_buf *t)
+static inline int vec_referral_event(lfh_buf *t, lfh_buf *env_out)
 {
 	lfh_event ev;
 	lfh_record r;
@@ -253,13 +274,13 @@ static inline int vec_referral_event(lfh_buf *t)
 		      "# plaintext = the record below).\n");
 	rc = rc ? rc : vec_referral_record(&r);
 	rc = rc ? rc : vec_encrypt(t, "referral", &ev, &r, VEC_NONCE1_FIRST);
-	rc = rc ? rc : vec_event_lines(t, "referral", &ev);
+	rc = rc ? rc : vec_event_lines(t, "referral", &ev, env_out);
 	lfh_record_clear(&r);
 	lfh_event_clear(&ev);
 	return rc;
 }
 
-static inline int vec_note_event(lfh_buf *t)
+static inline int vec_note_event(lfh_buf *t, lfh_buf *env_out)
 {
 	lfh_event ev;
 	lfh_record r;
@@ -273,7 +294,7 @@ static inline int vec_note_event(lfh_buf *t)
 	rc = rc ? rc : lfh_record_set_str(&r, "text", "Joint visit booked with council ASB officer.", NULL);
 	rc = rc ? rc : lfh_record_set_str(&r, "by", "pc_4821", NULL);
 	rc = rc ? rc : vec_encrypt(t, "note", &ev, &r, VEC_NONCE2_FIRST);
-	rc = rc ? rc : vec_event_lines(t, "note", &ev);
+	rc = rc ? rc : vec_event_lines(t, "note", &ev, env_out);
 	lfh_record_clear(&r);
 	lfh_event_clear(&ev);
 	return rc;
@@ -397,9 +418,9 @@ static inline int vec_build(lfh_buf *t)
 	rc = rc ? rc : vec_line(t, "case_id", b, LFH_CASE_LEN);
 	vec_fill(b, 32, VEC_KEY_FIRST);
 	rc = rc ? rc : vec_line(t, "sharing_key", b, 32);
-	rc = rc ? rc : vec_key_event(t);
-	rc = rc ? rc : vec_referral_event(t);
-	rc = rc ? rc : vec_note_event(t);
+	rc = rc ? rc : vec_key_event(t, NULL);
+	rc = rc ? rc : vec_referral_event(t, NULL);
+	rc = rc ? rc : vec_note_event(t, NULL);
 	rc = rc ? rc : vec_hub(t);
 	return rc;
 }
