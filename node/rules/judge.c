@@ -135,8 +135,8 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 	if (!lead[0])
 		lfh_judge_case_creator(r, ev->case_id, lead);
 	case_hex(hex, ev->case_id);
-	if (ev->type == LFH_EV_KEY)
-		return judge_key(ev, lead, err);
+	if (ev->type == LFH_EV_KEY && (rc = judge_key(ev, lead, err)))
+		return rc;
 	if (lead_only(ev->type) && strcmp(ev->author, lead) != 0 &&
 	    (rc = lfh_parties_led_before(t, ev->case_id, ev->author, ev->hlc, &was, err)))
 		return rc;
@@ -148,8 +148,11 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 				   ev->type == LFH_EV_JOIN ? "invite an agency" :
 				   ev->type == LFH_EV_LEAVE ? "remove an agency" : "close the case",
 				   ev->author, hex);
-	if (!participant_step(ev->type) || lfh_agencies_has(&parts, ev->author))
-		return 0;
+	/* a KEY too: only who takes part hands out keys of the case (else a removed
+	 * agency could replace its key, or a KEY open a case nobody opened) */
+	if ((!participant_step(ev->type) && ev->type != LFH_EV_KEY) ||
+	    lfh_agencies_has(&parts, ev->author) || strcmp(ev->author, lead) == 0)
+		return 0; /* the lead always takes part, even before its referral is held */
 	/* written while it took part: a LEAVE stamped later removed it */
 	if ((rc = lfh_parties_left_at(t, ev->case_id, ev->author, &left, err)))
 		return rc;

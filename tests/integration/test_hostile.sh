@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # test_hostile.sh - a hostile member agency against a live hub (PROTOCOL.md
-# 7.3): housing's node, with housing's own valid keys, writes into its own
-# store events its control layer would refuse (tests/tools/hostile), and its
-# lfhd serves them to police, council and health like any other.
+# 7, 7.3, 5.2, 15.5): housing's node, with housing's own keys, writes into
+# its own store events its control layer would refuse (tests/tools/hostile),
+# and its lfhd serves them to police, council, health and probation like any
+# other. 25 attack classes, each described in tests/tools/hostile.c.
 #
-#   police refers a case to housing and health, writes a note, then removes
-#   housing from it. With housing stopped, the hostile tool writes one event
-#   of each attack class; housing restarts and serves them. At every honest
-#   node each is refused with the rule it broke (its log says why), nothing
-#   of it is stored or applied: the case's state is the same as before, no
-#   case appears that nobody opened. The honest nodes keep replicating, and
-#   a tcp:// control endpoint is refused by lfhd --check.
+#   police refers a case to housing and health, writes a note, housing
+#   writes one, then police removes housing from the case. With housing
+#   stopped, the hostile tool writes one attack of each of 23 classes;
+#   housing restarts and serves them. Then housing rotates its keys and
+#   revokes its generation 1 (as after a stolen laptop), and, stopped again,
+#   writes two more: a note signed with the revoked generation, and an
+#   envelope past the size limit. (The first 23 come before the rotation:
+#   a rotated key has a validity window, and events stamped in 1970 or in
+#   10889 would be refused for it before their clock rules.) At every
+#   honest node that receives an attack, it is refused with the rule it
+#   broke (its log says why) or held; nothing of it is stored or applied:
+#   the case's state, the cases and the events are the same as before, no
+#   case appears that nobody opened, no key generation appears, housing's
+#   note stays readable; replays are dropped as duplicates; the one
+#   equivocation is kept as evidence only. The honest nodes keep
+#   replicating, and a tcp:// control endpoint is refused by lfhd --check.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_bins
@@ -18,6 +28,7 @@ HOSTILE=$B/tools/hostile
 [ -x "$HOSTILE" ] || bail "missing $HOSTILE (run make)"
 
 AG=(police council housing health probation)
+HONEST=(police council health probation)
 isa_hub_setup "${AG[@]}"
 for n in "${AG[@]}"; do
 	node_start "$n" || bail "start $n"
@@ -32,7 +43,8 @@ wait_until 20 has_case housing "$c" && wait_until 20 has_case health "$c" ||
 # housing's own, honest note: its later events must not be stamped before it
 lfh_at housing case note "$c" --text "Tenancy warning served" >/dev/null || bail "housing's note"
 housing_note_at() { lfh_at "$1" case show "$c" | grep -q "Tenancy warning served"; }
-wait_until 20 housing_note_at police || bail "housing's note reaches police"
+wait_until 20 housing_note_at police && wait_until 20 housing_note_at health ||
+	bail "housing's note reaches police and health"
 lfh_at police case remove "$c" housing --reason "No longer involved" >/dev/null ||
 	bail "police removes housing from the case"
 parts_of() { lfh_at "$1" case state "$c" --json | json_get participants; }
@@ -47,21 +59,40 @@ snapshot() {
 	echo "cases=$(case_count "$n")"
 	echo "events=$(node_events "$n")"
 }
-before_police=$(snapshot police)
-before_health=$(snapshot health)
-before_council=$(snapshot council)
+declare -A BEFORE EVIDENCE STORED RECEIVED
+take_snapshots() { # what the honest nodes hold, and have stored from housing, now
+	local n
+	for n in "${HONEST[@]}"; do
+		BEFORE[$n]=$(snapshot "$n")
+		EVIDENCE[$n]=$(status_field "$n" evidence)
+		STORED[$n]=$(peer_field "$n" housing stored)
+		RECEIVED[$n]=$(peer_field "$n" housing received)
+	done
+}
+nothing_applied() { # the honest nodes hold what they held at take_snapshots
+	local n
+	for n in "${HONEST[@]}"; do
+		check_eq "$n: the case's state, the cases and the events are as before" \
+			"${BEFORE[$n]}" "$(snapshot "$n")"
+		check_eq "$n stored nothing from housing" "${STORED[$n]}" "$(peer_field "$n" housing stored)"
+	done
+}
+take_snapshots
 
 # ---- housing turns hostile
 node_stop housing
-attack() { # attack NAME [AGENCY]: write one hostile event at housing
-	local out
+attack() { # attack NAME CASE [AGENCY]: write one attack at housing ("ID SEQ" lines out)
+	local out first
 	if ! out=$("$HOSTILE" -c "$(conf_of housing)" "$@" 2>&1); then
 		tap_fail "hostile tool writes '$1'" "$out"
 		return 1
 	fi
-	ATTACK_ID[$1]=$out
+	first=${out%%$'\n'*}
+	ATTACK_ID[$1]=${first%% *}
+	ATTACK_SEQ[$1]=${first##* }
+	ATTACK_OUT[$1]=$out
 }
-declare -A ATTACK_ID
+declare -A ATTACK_ID ATTACK_SEQ ATTACK_OUT
 attack takeover "$c"
 attack unbound-referral "$c"
 attack rejoin "$c"
@@ -77,7 +108,15 @@ attack forbidden "$c"
 attack tampered "$c"
 attack cross-hub "$c"
 attack root-signed "$c"
-tap_ok "housing's store holds ${#ATTACK_ID[@]} hostile events signed with its own keys"
+attack replayed "$c"
+attack equivocating "$c"
+attack not-addressed "$c" police
+attack unknown-key "$c"
+attack wrong-key-id "$c" police
+attack outsider-step "$c"
+attack cert-case "$c"
+attack wrong-category "$c"
+tap_ok "housing's store holds ${#ATTACK_ID[@]} attacks, in events signed with its keys or others"
 node_start housing || bail "restart housing"
 
 # every hostile event reached police (housing serves it directly) and was judged
@@ -85,7 +124,7 @@ judged_at() { # judged_at NODE MIN: at least MIN of housing's events logged as r
 	[ "$(grep -c 'rejected event from housing\|holding event from housing' "$W/$1/lfhd.log")" \
 		-ge "$2" ]
 }
-wait_until 30 judged_at police 13 || tap_fail "police judged housing's events" \
+wait_until 30 judged_at police 20 || tap_fail "police judged housing's events" \
 	"$(grep -c 'event from housing' "$W/police/lfhd.log") log lines"
 
 # ---- each refused with its rule, at police (which takes everything housing addresses to it)
@@ -118,24 +157,129 @@ wait_until 30 grep -q "event from housing: .*only the case's lead (police) may p
 expect_refusal health "a sharing key planted under police's name" \
 	"only the case's lead (police) may pass on"
 
+# logged_at WHAT PATTERN NODE...: every NODE logs a line matching PATTERN
+# (grep BRE), waiting a little for it (the attacks arrive in one batch).
+logged_at() {
+	local what=$1 pat=$2 n missing="" detail="" who
+	shift 2
+	for n in "$@"; do
+		wait_until 10 grep -q -- "$pat" "$W/$n/lfhd.log" && continue
+		missing="$missing $n"
+		detail="$detail
+$n, from housing:
+$(grep 'event from housing\|via housing' "$W/$n/lfhd.log" | tail -n 8)"
+	done
+	who="$*"
+	if [ -z "$missing" ]; then
+		tap_ok "${who// /, }: $what"
+	else
+		tap_fail "${who// /, }: $what" "no log line matching '$pat' at$missing$detail"
+	fi
+}
+seq_of() { echo "${ATTACK_SEQ[$1]}"; }
+refused() { echo "rejected event from housing: event by housing seq $(seq_of "$1")"; }
+POLICE_KID=$(keygen_field police police 1 key_id)
+logged_at "a second event in the (author, seq) slot of housing's note is equivocation, kept as evidence" \
+	"EQUIVOCATION via housing: equivocation: author housing seq $(seq_of equivocating) already held" \
+	police health
+logged_at "a note addressed to police alone, served to agencies outside the case, is refused" \
+	"$(refused not-addressed) is not addressed to us" council probation
+logged_at "a note signed with a key that is no generation of housing's is refused" \
+	"$(refused unknown-key) uses unknown key" "${HONEST[@]}"
+logged_at "a note signed by housing naming police's key id is refused" \
+	"$(refused wrong-key-id) uses unknown key ${POLICE_KID:-?}" "${HONEST[@]}"
+logged_at "an OSARA step by an agency removed from the case is held, not applied" \
+	"holding event from housing: housing does not take part in case ${c:0:12} .*its action is held" \
+	police health
+logged_at "the same step is held where the case is not known (not stored)" \
+	"holding event from housing: event by housing seq $(seq_of outsider-step): case ${c:0:12} is not known here yet" \
+	council probation
+logged_at "a CERT naming a case is refused (rule 3), though its certificate is real" \
+	"rejected event from housing: CERT event by housing seq $(seq_of cert-case) names a case; it must not" \
+	"${HONEST[@]}"
+logged_at "a note in category 'keys' is refused: not an ISA category" \
+	"rejected event from housing: category 'keys' is not in ISA version 1" "${HONEST[@]}"
+
 # ---- nothing of them applied anywhere
-check_eq "police: the case's state, the cases and the events are as before" \
-	"$before_police" "$(snapshot police)"
-check_eq "health: the case's state, the cases and the events are as before" \
-	"$before_health" "$(snapshot health)"
-check_eq "council: no case appeared, nothing stored" "$before_council" "$(snapshot council)"
+nothing_applied
+for n in "${HONEST[@]}"; do
+	want=${EVIDENCE[$n]}
+	[ "$n" = police ] || [ "$n" = health ] && want=$((want + 1))
+	check_eq "$n: equivocation evidence $want (the replays added none)" "$want" \
+		"$(status_field "$n" evidence)"
+done
+for n in police health; do
+	check "$n still reads housing's note: the equivocating KEY replaced no key" \
+		housing_note_at "$n"
+done
+replays=$(grep -c . <<<"${ATTACK_OUT[replayed]}")
+n=$(peer_field police housing received)
+check "police received $replays replayed events from housing (duplicates: nothing stored)" \
+	[ $((n - RECEIVED[police])) -ge "$replays" ]
+unknown_gen() { for n in "${HONEST[@]}"; do ! keygen_field "$n" housing 4242 state || return 1; done; }
+check "no node knows the key generation certified by the CERT naming a case" unknown_gen
 n=$(peer_field police housing held)
-check "police counts the held events apart from the rejected ones" [ "${n:-0}" -ge 2 ]
+check "police counts the held events apart from the rejected ones" [ "${n:-0}" -ge 4 ]
 n=$(peer_field police housing rejected)
-check "police counts housing's rejected events" [ "${n:-0}" -ge 11 ]
+check "police counts housing's rejected events" [ "${n:-0}" -ge 16 ]
+
+# ---- housing rotates its keys and revokes generation 1, then signs with it
+out=$(lfh_at housing admin keys rotate --grace 1s 2>&1) || tap_fail "housing rotates its keys" "$out"
+out=$(lfh_at housing admin keys revoke 1 --reason "laptop stolen" --effective now 2>&1) ||
+	tap_fail "housing revokes its generation 1" "$out"
+revoked_everywhere() {
+	local n
+	for n in "${AG[@]}"; do keygen_is "$n" housing 1 state revoked || return 1; done
+}
+if wait_until 20 revoked_everywhere; then
+	tap_ok "housing rotated to key generation 2 and revoked generation 1; every node knows"
+else
+	tap_fail "housing rotated to key generation 2 and revoked generation 1; every node knows" \
+		"$(for n in "${AG[@]}"; do echo "$n: $(keygen_field "$n" housing 1 state 2>&1)"; done)"
+fi
+HOUSING_G1=$(keygen_field police housing 1 key_id)
+take_snapshots
+node_stop housing
+attack revoked-key "$c"
+# Last in housing's log, after an event addressed to every honest node:
+# housing's own lfhd never serves an envelope past 69632 bytes
+# (lfh_batch_add refuses it, so every BATCH stops just before it), so no
+# receiver ever gets to decode it. What is asserted: each receiver pulls
+# housing's log up to it and no further, never stores it, and keeps
+# replicating.
+attack oversize "$c"
+node_start housing || bail "restart housing"
+HEAD=$(status_field housing head) # the oversize envelope's place in housing's log
+logged_at "a note signed with housing's revoked generation 1, stamped after the revocation, is refused" \
+	"$(refused revoked-key) is signed with key ${HOUSING_G1:-?} (generation 1), revoked at" \
+	"${HONEST[@]}"
+pulled_upto() { [ "$(peer_field "$1" housing cursor)" = "$2" ]; }
+stuck=""
+for n in "${HONEST[@]}"; do
+	wait_until 10 pulled_upto "$n" $((HEAD - 1)) ||
+		stuck="$stuck $n: cursor $(peer_field "$n" housing cursor);"
+done
+if [ -z "$stuck" ]; then
+	tap_ok "every honest node pulled housing's log up to the oversize envelope (at $HEAD), not it"
+else
+	tap_fail "every honest node pulled housing's log up to the oversize envelope (at $HEAD), not it" \
+		"$stuck"
+fi
+nothing_applied
 
 # ---- the honest nodes keep replicating
 lfh_at police case note "$c" --text "Warrant executed" >/dev/null || tap_fail "police writes on"
-note_at_health() { [ "$(node_events health)" -gt "$(sed -n 's/^events=//p' <<<"$before_health")" ]; }
+note_at_health() { [ "$(node_events health)" -gt "$(sed -n 's/^events=//p' <<<"${BEFORE[health]}")" ]; }
 if wait_until 20 note_at_health; then
 	tap_ok "police's next note still reaches health"
 else
 	tap_fail "police's next note still reaches health" "events $(node_events health)"
+fi
+c2=$(new_referral police council,probation "Graffiti on the library") || tap_fail "police refers again"
+if wait_until 20 has_case council "$c2" && wait_until 20 has_case probation "$c2"; then
+	tap_ok "police's next referral reaches council and probation"
+else
+	tap_fail "police's next referral reaches council and probation"
 fi
 
 # ---- the control socket is never tcp://

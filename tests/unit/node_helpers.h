@@ -101,6 +101,8 @@ static inline int pull(lfh_node *from, lfh_node *to, int *rejected)
 						       status, errs, &err), 0);
 		assert_int_equal(lfh_txn_commit(wt, &err), 0);
 		for (size_t i = 0; i < m->nevents; i++) {
+			if (status[i] && getenv("LFH_TEST_DEBUG"))
+				fprintf(stderr, "# refused: %s\n", errs[i].msg);
 			if (status[i])
 				rej++;
 			else

@@ -440,6 +440,50 @@ static void test_preseeded_key_refused(void **state)
 	lfh_buf_free(&env);
 }
 
+/*
+ * A KEY of an agency's own key is held too unless its author takes part: a
+ * removed agency cannot replace the key its earlier notes are under, and a
+ * KEY cannot open a case nobody opened.
+ */
+static void test_key_by_outsider_held(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN], other[LFH_CASE_LEN], key[32];
+	lfh_record leave = { 0 };
+	lfh_key_body kb = { 0 };
+	lfh_write_result res;
+	lfh_err err = { 0 };
+	lfh_buf env;
+	int rej;
+
+	shared_case(h, case_id);
+	record_of(&leave, "agency", "housing");
+	record_of(&leave, "reason", "no longer involved");
+	record_of(&leave, "by", "x");
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_LEAVE, "referral", NULL, &leave,
+				   &res), 0);
+	pull(h->node[POLICE], h->node[HEALTH], &rej);
+	snprintf(kb.creator, sizeof kb.creator, "housing");
+	kb.ngrants = 1;
+	snprintf(kb.grants[0].agency, sizeof kb.grants[0].agency, "health");
+	randombytes_buf(key, sizeof key);
+	assert_int_equal(lfh_key_seal(key, h->node[HEALTH]->id->pub.box_pk, kb.grants[0].sealed,
+				      &err), 0);
+	spec sp = { .author = HOUSING, .type = LFH_EV_KEY, .case_id = case_id,
+		    .category = "referral", .to = { "health" }, .nto = 1, .keys = &kb };
+	env = forge_ev(h, &sp);
+	refused(h->node[HEALTH], &env, LFH_EHELD, "housing does not take part in case");
+	lfh_buf_free(&env);
+	/* nor does a KEY open, at an agency that knows nothing of it, a case that is
+	 * not even its author's (one of its own may come before its referral) */
+	randombytes_buf(other, sizeof other);
+	sp.case_id = other;
+	env = forge_ev(h, &sp);
+	refused(h->node[HEALTH], &env, LFH_EHELD, "is not known here yet");
+	lfh_buf_free(&env);
+	lfh_record_clear(&leave);
+}
+
 /* ---- the clock ------------------------------------------------------------- */
 
 static void test_clock_rules(void **state)
@@ -659,6 +703,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_events_case_and_category, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_author_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_by_outsider_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_join_by_former_lead_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_note_before_leave_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_note_by_participant_reaches_health,
