@@ -527,3 +527,59 @@ int lfh_kek_load(const char *dir, uint8_t kek[32], lfh_err *err)
 		rc = read_secret(dir, KEK_NAME, kek, 32, err);
 	return rc;
 }
+
+int lfh_file_replace(const char *dir, const char *name, const void *data, size_t len,
+		     mode_t mode, lfh_err *err)
+{
+	char path[ID_PATH_MAX], tmp[ID_PATH_MAX];
+	int fd, rc;
+
+	if ((rc = join_path(path, sizeof path, dir, name, err)) != 0)
+		return rc;
+	if (snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name) >= (int)sizeof tmp)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", path);
+	unlink(tmp); /* left by a crash */
+	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return lfh_err_set(err, LFH_EIO, "%s: %s", tmp, strerror(errno));
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return lfh_err_set(err, LFH_EIO, "%s: %s", tmp, strerror(e));
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(e));
+	}
+	return lfh_dir_fsync(dir, err);
+}
+
+int lfh_file_read(const char *dir, const char *name, size_t max, lfh_buf *out, lfh_err *err)
+{
+	char path[ID_PATH_MAX];
+	uint8_t chunk[4096];
+	ssize_t got;
+	int fd, rc;
+
+	if ((rc = join_path(path, sizeof path, dir, name, err)) != 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? lfh_err_set(err, LFH_ENOTFOUND, "%s: no such file", path)
+				       : lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(errno));
+	while ((got = read(fd, chunk, sizeof chunk)) > 0) {
+		if (out->len + (size_t)got > max) {
+			close(fd);
+			return lfh_err_set(err, LFH_ETOOBIG, "%s: larger than %zu bytes", path, max);
+		}
+		if (lfh_buf_append(out, chunk, (size_t)got) != 0) {
+			close(fd);
+			return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		}
+	}
+	rc = got < 0 ? lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(errno)) : 0;
+	close(fd);
+	return rc;
+}

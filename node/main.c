@@ -20,6 +20,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "lfh/recovery.h"
 #include "lfh/config.h"
 #include "lfh/control.h"
 #include "lfh/generation.h"
@@ -33,6 +34,7 @@
 #define POLL_MS 200
 #define TICK_MS 250
 #define RETENTION_MS 2000
+#define STATE_SAVE_MS 1000 /* node.state follows the store at most this far behind */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -77,6 +79,15 @@ static int lock_data_dir(const char *dir, lfh_err *err)
 	return fd; /* kept open (and locked) for the life of the process */
 }
 
+/* Record in the key directory how far the store got (recovery.h). */
+static void save_state(lfh_node *node)
+{
+	lfh_err err = { 0 };
+
+	if (lfh_recovery_save(node, &err))
+		log_error("recording the node's state: %s", err.msg);
+}
+
 /* Shred what retention says is due (a few times a minute is plenty). */
 static void retention_tick(lfh_node *node)
 {
@@ -91,7 +102,7 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
 	uint64_t last_retention = 0;
 	int n;
 	zmq_pollitem_t *items = calloc(1 + LFH_SYNC_ITEMS_MAX, sizeof *items);
-	uint64_t last_tick = 0;
+	uint64_t last_tick = 0, last_save = 0;
 
 	if (!items)
 		return LFH_ENOMEM;
@@ -112,6 +123,10 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
 		if (now - last_tick >= TICK_MS) {
 			lfh_sync_tick(sync, now);
 			last_tick = now;
+		}
+		if (now - last_save >= STATE_SAVE_MS) {
+			save_state(node);
+			last_save = now;
 		}
 		if (now - last_retention >= RETENTION_MS) {
 			retention_tick(node);
@@ -155,6 +170,8 @@ static int run_node(const lfh_config *cfg)
 	}
 	lfh_control_stop(ctl);
 	lfh_sync_stop(sync);
+	if (node)
+		save_state(node);
 	if (zctx)
 		zmq_ctx_term(zctx);
 	lfh_node_close(node);

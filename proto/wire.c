@@ -103,6 +103,13 @@ static int pack_error(msgpack_packer *pk, int64_t code, const char *text)
 	return r | lfh_mp_pack_str(pk, text);
 }
 
+static int pack_recover(msgpack_packer *pk, uint64_t from)
+{
+	int r = msgpack_pack_array(pk, 2);
+	r |= msgpack_pack_uint32(pk, LFH_MSG_RECOVER);
+	return r | msgpack_pack_uint64(pk, from);
+}
+
 /* Everything of a BATCH/FETCHED before its envelopes. */
 static int pack_batch_head(msgpack_packer *pk, uint32_t type, uint64_t cursor, int more,
 			   size_t n)
@@ -114,7 +121,7 @@ static int pack_batch_head(msgpack_packer *pk, uint32_t type, uint64_t cursor, i
 		r |= msgpack_pack_uint32(pk, type);
 		return r | msgpack_pack_array(pk, (uint32_t)n);
 	}
-	r = msgpack_pack_array(pk, 4);
+	r = msgpack_pack_array(pk, 5);
 	r |= msgpack_pack_uint32(pk, type);
 	r |= msgpack_pack_uint64(pk, cursor);
 	r |= more ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
@@ -138,11 +145,14 @@ static int pack_msg(msgpack_packer *pk, const lfh_msg *m)
 	case LFH_MSG_NOTIFY: return pack_notify(pk, m->cursor);
 	case LFH_MSG_FETCH: return pack_fetch(pk, m->author, m->from, m->to);
 	case LFH_MSG_ERROR: return pack_error(pk, m->code, m->text);
+	case LFH_MSG_RECOVER: return pack_recover(pk, m->from);
 	default: break;
 	}
 	r = pack_batch_head(pk, m->type, m->cursor, m->more, m->nevents);
 	for (size_t i = 0; r == 0 && i < m->nevents; i++)
 		r = pack_item(pk, m->ev[i], m->evlen[i]);
+	if (r == 0 && m->type == LFH_MSG_BATCH)
+		r = msgpack_pack_uint64(pk, m->incarnation);
 	return r;
 }
 
@@ -229,6 +239,17 @@ int lfh_msg_encode_error(lfh_buf *out, int64_t code, const char *text, lfh_err *
 	return packed(out, len0, pack_error(&pk, code, text), "ERROR", err);
 }
 
+int lfh_msg_encode_recover(lfh_buf *out, uint64_t from, lfh_err *err)
+{
+	size_t len0 = out->len;
+	msgpack_packer pk;
+
+	if (from < 1)
+		return lfh_err_set(err, LFH_EINVAL, "RECOVER: from must be at least 1");
+	msgpack_packer_init(&pk, out, lfh_mp_buf_write);
+	return packed(out, len0, pack_recover(&pk, from), "RECOVER", err);
+}
+
 /* ---- batch writer ---- */
 
 void lfh_batch_begin(lfh_batch_writer *w, uint32_t type)
@@ -273,6 +294,8 @@ int lfh_batch_finish(lfh_batch_writer *w, uint64_t next_cursor, int more, lfh_bu
 	r = pack_batch_head(&pk, w->type, next_cursor, more, w->n);
 	if (r == 0)
 		r = lfh_buf_append(out, w->items.data, w->items.len);
+	if (r == 0 && w->type == LFH_MSG_BATCH)
+		r = msgpack_pack_uint64(&pk, w->incarnation);
 	return packed(out, len0, r, "batch", err);
 }
 
@@ -311,6 +334,8 @@ static int decode_batch(const msgpack_object *a, lfh_msg *m, lfh_err *err)
 	if (a[2].type != MSGPACK_OBJECT_BOOLEAN)
 		return lfh_err_set(err, LFH_ECODEC, "BATCH: more: expected a bool");
 	m->more = a[2].via.boolean ? 1 : 0;
+	if (lfh_mp_get_uint(&a[4], UINT64_MAX, &m->incarnation))
+		return lfh_err_set(err, LFH_ECODEC, "BATCH: incarnation: expected an unsigned integer");
 	return decode_items(&a[3], m, "BATCH", err);
 }
 
@@ -343,6 +368,13 @@ static int decode_fetch(const msgpack_object *a, lfh_msg *m, lfh_err *err)
 	return 0;
 }
 
+static int decode_recover(const msgpack_object *a, lfh_msg *m, lfh_err *err)
+{
+	if (lfh_mp_get_uint(&a[1], UINT64_MAX, &m->from) || m->from < 1)
+		return lfh_err_set(err, LFH_ECODEC, "RECOVER: from: expected an unsigned integer >= 1");
+	return 0;
+}
+
 static int decode_error(const msgpack_object *a, lfh_msg *m, lfh_err *err)
 {
 	if (get_int(&a[1], &m->code))
@@ -355,8 +387,8 @@ static int decode_error(const msgpack_object *a, lfh_msg *m, lfh_err *err)
 
 /* Element count of each message type (index = type). */
 static const uint32_t msg_size[] = {
-	[LFH_MSG_PULL] = 3, [LFH_MSG_BATCH] = 4, [LFH_MSG_NOTIFY] = 2,
-	[LFH_MSG_FETCH] = 4, [LFH_MSG_FETCHED] = 2, [LFH_MSG_ERROR] = 3,
+	[LFH_MSG_PULL] = 3, [LFH_MSG_BATCH] = 5, [LFH_MSG_NOTIFY] = 2,
+	[LFH_MSG_FETCH] = 4, [LFH_MSG_FETCHED] = 2, [LFH_MSG_ERROR] = 3, [LFH_MSG_RECOVER] = 2,
 };
 
 static int decode_msg_object(const msgpack_object *o, lfh_msg *m, lfh_err *err)
@@ -366,7 +398,7 @@ static int decode_msg_object(const msgpack_object *o, lfh_msg *m, lfh_err *err)
 
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1)
 		return lfh_err_set(err, LFH_ECODEC, "msg: expected a non-empty array");
-	if (lfh_mp_get_uint(&a[0], UINT32_MAX, &t) || t < LFH_MSG_PULL || t > LFH_MSG_ERROR)
+	if (lfh_mp_get_uint(&a[0], UINT32_MAX, &t) || t < LFH_MSG_PULL || t > LFH_MSG_RECOVER)
 		return lfh_err_set(err, LFH_ECODEC, "msg: unknown message type");
 	m->type = (uint32_t)t;
 	if (o->via.array.size != msg_size[t])
@@ -378,6 +410,7 @@ static int decode_msg_object(const msgpack_object *o, lfh_msg *m, lfh_err *err)
 	case LFH_MSG_FETCH: return decode_fetch(a, m, err);
 	case LFH_MSG_FETCHED: return decode_items(&a[1], m, "FETCHED", err);
 	case LFH_MSG_ERROR: return decode_error(a, m, err);
+	case LFH_MSG_RECOVER: return decode_recover(a, m, err);
 	default: break;
 	}
 	if (lfh_mp_get_uint(&a[1], UINT64_MAX, &m->cursor))

@@ -33,6 +33,7 @@ enum lfh_status {
 	LFH_EKEYID = -19,   /* signing key unknown, expired or revoked */
 	LFH_EHELD = -20,    /* kept aside: an event it depends on is not held yet */
 	LFH_ECLOCK = -21,   /* stamped too far ahead of our clock, or out of order */
+	LFH_EBUSY = -22,    /* not now: e.g. recovering our own events after a restore */
 };
 
 #define LFH_ERRMSG_MAX 256

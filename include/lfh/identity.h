@@ -19,7 +19,9 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
+#include "lfh/buf.h"
 #include "lfh/err.h"
 #include "lfh/event.h"
 #include "lfh/pubkeys.h"
@@ -75,6 +77,13 @@ int lfh_dir_fsync(const char *dir, lfh_err *err);
 /* Create dir/name with data (mode 0644) durably, never replacing a file (LFH_EEXIST). */
 int lfh_file_write_new(const char *dir, const char *name, const void *data, size_t len,
 		       lfh_err *err);
+
+/* Replace dir/name with data (mode) atomically and durably (write, fsync, rename). */
+int lfh_file_replace(const char *dir, const char *name, const void *data, size_t len,
+		     mode_t mode, lfh_err *err);
+
+/* Read dir/name (at most max bytes, else LFH_ETOOBIG) into out; LFH_ENOTFOUND if absent. */
+int lfh_file_read(const char *dir, const char *name, size_t max, lfh_buf *out, lfh_err *err);
 
 /*
  * The node's store key, dir/store.key (32 bytes, mode 0600): the

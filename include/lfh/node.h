@@ -34,6 +34,10 @@ typedef struct lfh_node {
 	lfh_rules rules;           /* hub id, ISA in force, members and their keys, removed */
 	lfh_store *store;
 	uint64_t hlc_last;
+	uint64_t incarnation;      /* this store's (recovery.h): peers pull again when it changes */
+	int recovering;            /* recovering our own events from peers: we write nothing */
+	uint64_t recover_seq;      /* our own seq the key directory says we reached */
+	uint64_t state_seq, state_head; /* last recorded in node.state */
 	size_t ntops;              /* ingest's cache: each author's highest seq stored, and its HLC */
 	struct lfh_author_top {
 		char agency[LFH_AGENCY_MAX + 1];

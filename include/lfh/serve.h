@@ -24,4 +24,11 @@ int lfh_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, ui
 int lfh_serve_fetch(lfh_node *n, lfh_txn *t, const char *peer, const char *author,
 			 uint64_t from, uint64_t to, lfh_buf *out, lfh_err *err);
 
+/*
+ * Answer RECOVER(from) from peer: appends a FETCHED message with the events
+ * peer itself wrote, from its seq `from` on, in seq order (as many as fit).
+ */
+int lfh_serve_recover(lfh_node *n, lfh_txn *t, const char *peer, uint64_t from, lfh_buf *out,
+		      lfh_err *err);
+
 #endif

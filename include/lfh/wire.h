@@ -23,11 +23,12 @@
 
 enum lfh_msg_type {
 	LFH_MSG_PULL = 1,    /* [1, cursor u64, max u32]: send me what you hold for me after cursor */
-	LFH_MSG_BATCH = 2,   /* [2, next_cursor u64, more bool, [env bin, ...]] */
+	LFH_MSG_BATCH = 2,   /* [2, next_cursor u64, more bool, [env bin, ...], incarnation u64] */
 	LFH_MSG_NOTIFY = 3,  /* [3, head u64]: I hold new events for you */
 	LFH_MSG_FETCH = 4,   /* [4, author str, from u64, to u64]: slots (author, me, ctr) */
 	LFH_MSG_FETCHED = 5, /* [5, [env bin, ...]] */
 	LFH_MSG_ERROR = 6,   /* [6, code i64, message str] */
+	LFH_MSG_RECOVER = 7, /* [7, from u64]: the events I wrote, from seq `from` on (FETCHED) */
 };
 
 typedef struct lfh_msg {
@@ -35,8 +36,9 @@ typedef struct lfh_msg {
 	uint64_t cursor;  /* PULL: after; BATCH: next; NOTIFY: head */
 	uint32_t max;     /* PULL */
 	int more;         /* BATCH */
+	uint64_t incarnation; /* BATCH: the server's store incarnation (PROTOCOL.md 9.2) */
 	char author[LFH_AGENCY_MAX + 1]; /* FETCH */
-	uint64_t from, to;               /* FETCH, inclusive, to - from < LFH_BATCH_MAX */
+	uint64_t from, to;               /* FETCH, inclusive, to - from < LFH_BATCH_MAX; RECOVER: from */
 	int64_t code;                    /* ERROR */
 	char text[LFH_ERRMSG_MAX];       /* ERROR */
 	size_t nevents;                  /* BATCH, FETCHED */
@@ -51,6 +53,7 @@ int lfh_msg_encode_pull(lfh_buf *out, uint64_t cursor, uint32_t max, lfh_err *er
 int lfh_msg_encode_notify(lfh_buf *out, uint64_t head, lfh_err *err);
 int lfh_msg_encode_fetch(lfh_buf *out, const char *author, uint64_t from, uint64_t to, lfh_err *err);
 int lfh_msg_encode_error(lfh_buf *out, int64_t code, const char *text, lfh_err *err);
+int lfh_msg_encode_recover(lfh_buf *out, uint64_t from, lfh_err *err);
 
 /*
  * BATCH and FETCHED are built incrementally so a sender can stop at the frame
@@ -60,6 +63,7 @@ int lfh_msg_encode_error(lfh_buf *out, int64_t code, const char *text, lfh_err *
  */
 typedef struct lfh_batch_writer {
 	uint32_t type; /* LFH_MSG_BATCH or LFH_MSG_FETCHED */
+	uint64_t incarnation; /* BATCH: set before finishing (0 by lfh_batch_begin) */
 	size_t n;
 	lfh_buf items; /* concatenated msgpack bin objects */
 } lfh_batch_writer;

@@ -23,6 +23,7 @@
 #include "lfh/log.h"
 #include "lfh/membership.h"
 #include "lfh/node.h"
+#include "lfh/recovery.h"
 #include "lfh/policy.h"
 #include "lfh/risk.h"
 #include "lfh/sharing.h"
@@ -72,7 +73,8 @@ static int publish_missing_cert(lfh_node *n, const lfh_buf *cert, lfh_err *err)
 	lfh_txn *t = NULL;
 	int rc;
 
-	if (n->gen == 1 || n->rules.removed || lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen))
+	if (n->gen == 1 || n->rules.removed || n->recovering ||
+	    lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen))
 		return 0;
 	log_warn("publishing the certificate of our key generation %u", n->gen);
 	rc = lfh_txn_begin(n->store, 1, &t, err);
@@ -147,6 +149,8 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		rc = open_kek(n, err);
 	if (!rc)
 		rc = cfg->isa_path[0] ? open_policy(n, err) : lfh_node_load_keys(n, err);
+	if (!rc)
+		rc = lfh_recovery_open(n, err);
 	if (!rc)
 		rc = publish_missing_cert(n, &cert, err);
 	if (rc)

@@ -142,6 +142,10 @@ static int stamp_event(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 	uint64_t seq, last_hlc;
 	int rc;
 
+	if (n->recovering)
+		return lfh_err_set(err, LFH_EBUSY, "this node is recovering the events it wrote from "
+				   "its peers (its store was restored or replaced): it writes again "
+				   "once every peer has answered (lfh status)");
 	memcpy(ev->hub, n->rules.hub_id, 32);
 	snprintf(ev->author, sizeof ev->author, "%s", n->id->pub.agency);
 	memcpy(ev->key_id, n->id->pub.key_id, LFH_KEYID_LEN);
@@ -202,6 +206,30 @@ static int store_own_event(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t id[LF
 }
 
 /*
+ * A key of ours is also sealed to ourselves (PROTOCOL.md 6.4), in its sorted
+ * place among the grants, though we are no recipient: the peers that hold
+ * the KEY event give it back when a restored or replaced store recovers its
+ * events (13.1), and the key opens again. Left out if the grants are full.
+ */
+static int grant_to_self(lfh_node *n, lfh_key_body *kb, const uint8_t key[32], lfh_err *err)
+{
+	const char *me = n->id->pub.agency;
+	uint32_t at = 0;
+
+	if (kb->ngrants >= LFH_MAX_RECIPIENTS)
+		return 0;
+	while (at < kb->ngrants && strcmp(kb->grants[at].agency, me) < 0)
+		at++;
+	if (at < kb->ngrants && strcmp(kb->grants[at].agency, me) == 0)
+		return 0;
+	memmove(&kb->grants[at + 1], &kb->grants[at], (kb->ngrants - at) * sizeof kb->grants[0]);
+	memset(&kb->grants[at], 0, sizeof kb->grants[at]);
+	snprintf(kb->grants[at].agency, sizeof kb->grants[at].agency, "%s", me);
+	kb->ngrants++;
+	return lfh_key_seal(key, n->id->pub.box_pk, kb->grants[at].sealed, err);
+}
+
+/*
  * Emit one KEY event granting the sharing key (case, category, creator,
  * epoch) to the agencies listed, and remember that they have it.
  */
@@ -227,6 +255,8 @@ static int write_key_event(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CA
 		memcpy(kev.rcpt[i].agency, agencies[i], LFH_AGENCY_MAX + 1);
 	}
 	kb.ngrants = kev.nrcpt = (uint32_t)count;
+	if (!rc && strcmp(creator, n->id->pub.agency) == 0)
+		rc = grant_to_self(n, &kb, key, err);
 	kev.type = LFH_EV_KEY;
 	memcpy(kev.case_id, case_id, LFH_CASE_LEN);
 	snprintf(kev.category, sizeof kev.category, "%s", category);
@@ -312,8 +342,13 @@ static int judge_own(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 	return rc;
 }
 
+/* Nothing of ours is written by a removed agency, or while we recover our own events. */
 static int refuse_if_removed(const lfh_node *n, lfh_err *err)
 {
+	if (n->recovering)
+		return lfh_err_set(err, LFH_EBUSY, "this node is recovering the events it wrote from "
+				   "its peers (its store was restored or replaced): it writes again "
+				   "once every peer has answered (lfh status)");
 	if (!n->rules.removed)
 		return 0;
 	return lfh_err_set(err, LFH_EPERM, "agency %s was removed from the hub by ISA version %u: "

@@ -222,6 +222,31 @@ static int hold(lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN], c
 	return rc ? rc : lfh_store_meta_put(t, name, count + 1, err);
 }
 
+/*
+ * One of our own events came back from a peer that held it (after a restore
+ * or a wiped store, PROTOCOL.md 13.1): our seq and per-recipient counters
+ * resume above it, so that no number of ours is ever used twice.
+ */
+static int resume_own_counters(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	char name[LFH_META_NAME_BUF];
+	uint64_t v;
+	int rc;
+
+	if (strcmp(ev->author, n->cfg.agency) != 0)
+		return 0;
+	if ((rc = lfh_store_meta_get(t, "seq", &v, err)) ||
+	    (v < ev->seq && (rc = lfh_store_meta_put(t, "seq", ev->seq, err))))
+		return rc;
+	for (uint32_t i = 0; i < ev->nrcpt; i++) {
+		lfh_store_meta_name(name, "ctr", ev->rcpt[i].agency);
+		if ((rc = lfh_store_meta_get(t, name, &v, err)) ||
+		    (v < ev->rcpt[i].ctr && (rc = lfh_store_meta_put(t, name, ev->rcpt[i].ctr, err))))
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- storage quota per author ------------------------------------------- */
 
 /*
@@ -472,6 +497,8 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 		rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
 	if (!rc && pr.was_new)
 		rc = quota_add(n, t, ev, len, used, err);
+	if (!rc && pr.was_new)
+		rc = resume_own_counters(n, t, ev, err);
 	if (!rc && pr.was_new) {
 		if (ev->type == LFH_EV_KEY)
 			rc = accept_key_event(n, t, ev, err);

@@ -11,6 +11,7 @@
 #include "lfh/hlc.h"
 #include "lfh/ingest.h"
 #include "lfh/log.h"
+#include "lfh/recovery.h"
 #include "lfh/wire.h"
 
 #include "sync_int.h"
@@ -76,6 +77,8 @@ void sync_pull_from(lfh_sync *s, peer *p)
 	lfh_err err = { 0 };
 	uint64_t cursor = 0;
 
+	if (s->node->recovering)
+		return; /* nothing but our own events until they are back */
 	if (p->pull_inflight) {
 		p->pull_again = 1;
 		return;
@@ -186,6 +189,45 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 }
 
 /*
+ * The incarnation a BATCH names: when it differs from the one we pulled from
+ * before, the peer's store was restored or replaced, so our cursor into its
+ * log means nothing any more: start again from 0 (duplicates are dropped by
+ * id). Returns 1 if the cursor was reset (the batch is then not used).
+ */
+static int peer_replaced(lfh_sync *s, peer *p, uint64_t incarnation)
+{
+	char name[LFH_META_NAME_BUF];
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	uint64_t known = 0;
+	int rc;
+
+	lfh_store_meta_name(name, "incarnation", p->conf.agency);
+	if (lfh_txn_begin(s->node->store, 0, &t, &err) == 0)
+		lfh_store_meta_get(t, name, &known, &err);
+	lfh_txn_abort(t);
+	if (known == incarnation)
+		return 0;
+	rc = lfh_txn_begin(s->node->store, 1, &t, &err);
+	if (!rc)
+		rc = lfh_store_meta_put(t, name, incarnation, &err);
+	if (!rc && known)
+		rc = lfh_store_cursor_put(t, p->conf.agency, 0, &err);
+	if (!rc)
+		rc = lfh_txn_commit(t, &err);
+	else
+		lfh_txn_abort(t);
+	if (rc) {
+		log_error("recording %s's incarnation: %s", p->conf.agency, err.msg);
+		return 1;
+	}
+	if (known)
+		log_warn("%s's store was restored or replaced (a new incarnation): pulling all it "
+			 "holds for us again", p->conf.agency);
+	return known != 0;
+}
+
+/*
  * A BATCH arrived. While the peer says it holds more, the next PULL (from
  * the batch's next_cursor) goes out before this batch is verified and
  * stored, so the peer builds and sends it while we work. If storing fails,
@@ -205,6 +247,14 @@ static void handle_batch(lfh_sync *s, peer *p, ingest_stats *st)
 			sync_pull_from(s, p);
 		return;
 	}
+	if (peer_replaced(s, p, m->incarnation)) {
+		p->discard += p->pull_inflight;
+		if (p->pull_inflight)
+			p->pull_again = 1;
+		else
+			sync_pull_from(s, p);
+		return;
+	}
 	if (!m->more)
 		p->caught_up_ms = p->last_reply_ms;
 	if (m->more && p->pull_inflight == 0 && send_pull(s, p, m->cursor) == 0)
@@ -217,6 +267,67 @@ static void handle_batch(lfh_sync *s, peer *p, ingest_stats *st)
 	} else if (!m->more) {
 		fetch_gaps(s, p);
 	}
+}
+
+/* ---- recovery of our own events (recovery.h, PROTOCOL.md 13.1) ---- */
+
+static void send_recover(lfh_sync *s, peer *p, uint64_t now_ms)
+{
+	lfh_err err = { 0 };
+
+	lfh_buf_reset(&s->out);
+	if (lfh_msg_encode_recover(&s->out, p->recover_from ? p->recover_from : 1, &err) == 0 &&
+	    sync_send_to_peer(p, &s->out) == 0) {
+		p->recover_inflight = 1;
+		p->recover_sent_ms = now_ms;
+	}
+}
+
+/* Our events p sent back: store them, then ask for the next ones, or p is done. */
+static void handle_recovered(lfh_sync *s, peer *p, ingest_stats *st)
+{
+	const lfh_msg *m = s->msg;
+	lfh_event last = { 0 };
+	lfh_err err = { 0 };
+
+	p->recover_inflight = 0;
+	if (m->nevents == 0) {
+		p->recovered = 1;
+		log_info("recovery: %s has sent back every event of ours it holds", p->conf.agency);
+		return;
+	}
+	if (ingest_batch(s, p, m, 0, st) != 0)
+		return; /* asked again at the next tick */
+	if (lfh_event_decode(m->ev[m->nevents - 1], m->evlen[m->nevents - 1], &last, &err) == 0)
+		p->recover_from = last.seq + 1;
+	lfh_event_clear(&last);
+	send_recover(s, p, lfh_wall_ms());
+}
+
+void sync_recover_tick(lfh_sync *s, uint64_t now_ms)
+{
+	lfh_err err = { 0 };
+	size_t done = 0;
+
+	for (size_t i = 0; i < s->npeers; i++) {
+		peer *p = &s->peers[i];
+		if (p->recovered) {
+			done++;
+			continue;
+		}
+		if (p->recover_inflight && now_ms - p->recover_sent_ms > REQUEST_TIMEOUT_MS)
+			p->recover_inflight = 0;
+		if (!p->recover_inflight)
+			send_recover(s, p, now_ms);
+	}
+	if (done < s->npeers)
+		return;
+	if (lfh_recovery_finish(s->node, &err) != 0) {
+		log_error("recovery: %s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < s->npeers; i++)
+		sync_pull_from(s, &s->peers[i]);
 }
 
 void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
@@ -236,6 +347,8 @@ void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
 		log_warn("malformed reply from %s: %s", p->conf.agency, err.msg);
 	} else if (s->msg->type == LFH_MSG_BATCH) {
 		handle_batch(s, p, &st);
+	} else if (s->msg->type == LFH_MSG_FETCHED && p->recover_inflight) {
+		handle_recovered(s, p, &st);
 	} else if (s->msg->type == LFH_MSG_FETCHED) {
 		p->fetch_inflight = 0;
 		ingest_batch(s, p, s->msg, 0, &st);

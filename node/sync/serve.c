@@ -81,13 +81,28 @@ int lfh_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, ui
 	struct prepend_ctx p = { .t = t, .peer = peer, .c = &c };
 	int rc;
 
-	(void)n;
 	lfh_batch_begin(&c.w, LFH_MSG_BATCH);
+	c.w.incarnation = n->incarnation; /* the peer pulls again from 0 when it changes */
 	rc = lfh_keyring_events_after(t, after, prepend_fn, &p, err);
 	if (!rc)
 		rc = lfh_store_scan_rcpt(t, peer, after, serve_rest, &p, err);
 	if (!rc)
 		rc = lfh_batch_finish(&c.w, c.last, c.full, out, err);
+	lfh_batch_free(&c.w);
+	return rc;
+}
+
+int lfh_serve_recover(lfh_node *n, lfh_txn *t, const char *peer, uint64_t from, lfh_buf *out,
+		      lfh_err *err)
+{
+	struct serve_ctx c = { .max = LFH_BATCH_MAX };
+	int rc;
+
+	(void)n;
+	lfh_batch_begin(&c.w, LFH_MSG_FETCHED);
+	rc = lfh_store_scan_author(t, peer, from, serve_one, &c, err);
+	if (!rc)
+		rc = lfh_batch_finish(&c.w, 0, 0, out, err);
 	lfh_batch_free(&c.w);
 	return rc;
 }

@@ -550,7 +550,7 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 			sync_pull_from(s, p);
 		return;
 	}
-	if (m->type != LFH_MSG_PULL && m->type != LFH_MSG_FETCH) {
+	if (m->type != LFH_MSG_PULL && m->type != LFH_MSG_FETCH && m->type != LFH_MSG_RECOVER) {
 		router_error(s, rid, LFH_EINVAL, "unexpected message type");
 		return;
 	}
@@ -565,6 +565,8 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 	rc = lfh_txn_begin(s->node->store, 0, &t, &err);
 	if (!rc && m->type == LFH_MSG_PULL)
 		rc = lfh_serve_pull(s->node, t, who, m->cursor, m->max, &s->out, &err);
+	else if (!rc && m->type == LFH_MSG_RECOVER)
+		rc = lfh_serve_recover(s->node, t, who, m->from, &s->out, &err);
 	else if (!rc)
 		rc = lfh_serve_fetch(s->node, t, who, m->author, m->from, m->to, &s->out, &err);
 	lfh_txn_abort(t);
@@ -657,6 +659,8 @@ void lfh_sync_dispatch(lfh_sync *s, const zmq_pollitem_t *items)
 void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 {
 	refresh_transport(s, now_ms);
+	if (s->node->recovering)
+		sync_recover_tick(s, now_ms);
 	for (size_t i = 0; i < s->npeers; i++) {
 		peer *p = &s->peers[i];
 		if (p->pull_inflight && now_ms - p->pull_sent_ms > REQUEST_TIMEOUT_MS)

@@ -43,6 +43,8 @@ typedef struct peer {
 	int pull_inflight;  /* PULLs sent and not yet answered: 0..2 (one pipelined) */
 	int discard;        /* replies to drop: they answer a cursor we never reached */
 	int pull_again, fetch_inflight;
+	int recover_inflight, recovered; /* RECOVER sent; it answered all it holds of ours */
+	uint64_t recover_from, recover_sent_ms; /* our next seq to ask it for */
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
 	uint64_t received, stored, rejected, held;
 } peer;
@@ -77,6 +79,9 @@ void sync_close_frames(zmq_msg_t *frames, int n);
 
 /* Send on the dealer that answered last, else on another (if its handshake completed). */
 int sync_send_to_peer(peer *p, const lfh_buf *b);
+
+/* While the node recovers its own events (recovery.h): ask every peer, finish when all answered. */
+void sync_recover_tick(lfh_sync *s, uint64_t now_ms);
 
 /* Send PULL(stored cursor) to p unless one is already outstanding. */
 void sync_pull_from(lfh_sync *s, peer *p);

@@ -50,6 +50,7 @@ const char *lfh_strerror(int code)
 	case LFH_EKEYID: return "unknown or invalid key";
 	case LFH_EHELD: return "held until an earlier event arrives";
 	case LFH_ECLOCK: return "timestamp refused";
+	case LFH_EBUSY: return "busy, try again later";
 	default: return "unknown error";
 	}
 }

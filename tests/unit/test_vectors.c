@@ -661,7 +661,8 @@ static void expect_env(const lfh_msg *m, size_t i, const char *events, const cha
 static void check_wire_bytes(const char *text)
 {
 	expect_hex(text, "wire.pull", "93" "01" "cd03e8" "cd1000");
-	expect_hex(text, "wire.batch_empty", "94" "02" "cd03eb" "c2" "90");
+	expect_hex(text, "wire.batch_empty", "95" "02" "cd03eb" "c2" "90" "cf0102030405060708");
+	expect_hex(text, "wire.recover", "92" "07" "03");
 	expect_hex(text, "wire.notify", "92" "03" "cd03eb");
 	expect_hex(text, "wire.fetch", "94" "04" "a6706f6c696365" "03" "03");
 	expect_hex(text, "wire.error", "93" "06" "fc" "d921"
@@ -691,6 +692,10 @@ static void check_wire_requests(const char *text, lfh_msg *m)
 	assert_int_equal(m->code, -4);
 	assert_string_equal(m->text, VEC_ERROR_TEXT);
 	free(raw);
+	raw = decode_msg(text, "wire.recover", m);
+	assert_int_equal(m->type, LFH_MSG_RECOVER);
+	assert_int_equal(m->from, VEC_FETCH_FROM);
+	free(raw);
 }
 
 static void check_wire_batches(const char *text, const char *events, lfh_msg *m)
@@ -703,7 +708,8 @@ static void check_wire_batches(const char *text, const char *events, lfh_msg *m)
 	assert_int_equal(m->nevents, 2);
 	expect_env(m, 0, events, "key.envelope");
 	expect_env(m, 1, events, "referral.envelope");
-	assert_memory_equal(raw, "\x94\x02\xcd\x03\xea\xc3\x92\xc5", 8); /* then bin16 lengths */
+	assert_memory_equal(raw, "\x95\x02\xcd\x03\xea\xc3\x92\xc5", 8); /* then bin16 lengths */
+	assert_int_equal(m->incarnation, VEC_INCARNATION);
 	free(raw);
 	raw = decode_msg(text, "wire.batch_empty", m);
 	assert_int_equal(m->type, LFH_MSG_BATCH);

@@ -15,6 +15,7 @@
 
 #include "vectors.h"
 
+#define VEC_INCARNATION 0x0102030405060708ull /* BATCH: the server's store incarnation */
 #define VEC_WIRE_PATH "proto/vectors/wire.txt"
 
 /* The fixed fields of the messages. */
@@ -60,6 +61,7 @@ static inline int vec_batch(uint32_t type, uint64_t cursor, int more, const lfh_
 	int rc = 0;
 
 	lfh_batch_begin(&w, type);
+	w.incarnation = VEC_INCARNATION;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = lfh_batch_add(&w, env[i]->data, env[i]->len);
 	rc = rc ? rc : lfh_batch_finish(&w, cursor, more, out, NULL);
@@ -86,12 +88,13 @@ static inline int vec_wire_comment(lfh_buf *t)
 		"# key.envelope, referral.envelope, note.envelope of events.txt.\n"
 		"#\n"
 		"# wire.pull        PULL    [1, 1000, 4096]\n"
-		"# wire.batch       BATCH   [2, 1002, true, [key, referral]]\n"
-		"# wire.batch_empty BATCH   [2, 1003, false, []]\n"
+		"# wire.batch       BATCH   [2, 1002, true, [key, referral], 0x0102030405060708]\n"
+		"# wire.batch_empty BATCH   [2, 1003, false, [], 0x0102030405060708]\n"
 		"# wire.notify      NOTIFY  [3, 1003]\n"
 		"# wire.fetch       FETCH   [4, \"police\", 3, 3]\n"
 		"# wire.fetched     FETCHED [5, [note]]\n"
-		"# wire.error       ERROR   [6, -4, \"" VEC_ERROR_TEXT "\"]\n");
+		"# wire.error       ERROR   [6, -4, \"" VEC_ERROR_TEXT "\"]\n"
+		"# wire.recover     RECOVER [7, 3]\n");
 }
 
 /* Append the whole of wire.txt to t. 0 or a negative LFH_E code. */
@@ -124,6 +127,9 @@ static inline int vec_wire_build(lfh_buf *t)
 	if (rc == 0)
 		rc = vec_msg_line(t, "wire.error",
 				  lfh_msg_encode_error(&m, VEC_ERROR_CODE, VEC_ERROR_TEXT, NULL), &m);
+	if (rc == 0)
+		rc = vec_msg_line(t, "wire.recover", lfh_msg_encode_recover(&m, VEC_FETCH_FROM, NULL),
+				  &m);
 	lfh_buf_free(&m);
 	vec_envs_free(&e);
 	return rc;
