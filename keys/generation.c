@@ -223,3 +223,74 @@ int lfh_gen_pending_install(const char *dir, uint32_t gen, const uint8_t *cert, 
 		return rc;
 	return move_into_place(dir, from, to, err);
 }
+
+/* ---- copying a key directory (backups) ---------------------------------- */
+
+/* Copy the regular file src to dst (created, never replaced) with src's mode. */
+static int copy_file(const char *src, const char *dst, mode_t mode, lfh_err *err)
+{
+	char buf[8192];
+	ssize_t got = 0;
+	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), out, rc = 0;
+
+	if (in < 0)
+		return lfh_err_set(err, LFH_EIO, "%s: %s", src, strerror(errno));
+	out = open(dst, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode & 07777);
+	if (out < 0) {
+		rc = lfh_err_set(err, LFH_EIO, "%s: %s", dst, strerror(errno));
+		close(in);
+		return rc;
+	}
+	while (rc == 0 && (got = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)got) != got)
+			rc = lfh_err_set(err, LFH_EIO, "%s: %s", dst, strerror(errno));
+	if (rc == 0 && got < 0)
+		rc = lfh_err_set(err, LFH_EIO, "%s: %s", src, strerror(errno));
+	if (rc == 0 && (fchmod(out, mode & 07777) != 0 || fsync(out) != 0))
+		rc = lfh_err_set(err, LFH_EIO, "%s: %s", dst, strerror(errno));
+	sodium_memzero(buf, sizeof buf);
+	close(in);
+	if (close(out) != 0 && rc == 0)
+		rc = lfh_err_set(err, LFH_EIO, "%s: %s", dst, strerror(errno));
+	return rc;
+}
+
+/* Copy every regular file of src into dst (made with src's mode), and each
+ * subdirectory too when depth allows; temporary files (.name) are left out. */
+static int copy_tree(const char *src, const char *dst, int depth, lfh_err *err)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	int rc = 0;
+
+	if (lstat(src, &st) != 0 || !S_ISDIR(st.st_mode))
+		return lfh_err_set(err, LFH_EIO, "%s: not a directory", src);
+	if (mkdir(dst, st.st_mode & 07777) != 0 && errno != EEXIST)
+		return lfh_err_set(err, LFH_EIO, "%s: %s", dst, strerror(errno));
+	if (!(d = opendir(src)))
+		return lfh_err_set(err, LFH_EIO, "%s: %s", src, strerror(errno));
+	while (rc == 0 && (e = readdir(d))) {
+		char from[GEN_PATH_MAX], to[GEN_PATH_MAX];
+		if (e->d_name[0] == '.')
+			continue;
+		if (snprintf(from, sizeof from, "%s/%s", src, e->d_name) >= (int)sizeof from ||
+		    snprintf(to, sizeof to, "%s/%s", dst, e->d_name) >= (int)sizeof to) {
+			rc = lfh_err_set(err, LFH_EINVAL, "%s/%s: path too long", src, e->d_name);
+			break;
+		}
+		if (lstat(from, &st) != 0)
+			rc = lfh_err_set(err, LFH_EIO, "%s: %s", from, strerror(errno));
+		else if (S_ISREG(st.st_mode))
+			rc = copy_file(from, to, st.st_mode, err);
+		else if (S_ISDIR(st.st_mode) && depth > 0)
+			rc = copy_tree(from, to, depth - 1, err);
+	}
+	closedir(d);
+	return rc ? rc : lfh_dir_fsync(dst, err);
+}
+
+int lfh_keydir_copy(const char *src, const char *dst, lfh_err *err)
+{
+	return copy_tree(src, dst, 1, err);
+}

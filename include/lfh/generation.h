@@ -41,4 +41,10 @@ int lfh_gen_pending_load(const char *dir, lfh_identity **out, lfh_err *err);
 int lfh_gen_pending_install(const char *dir, uint32_t gen, const uint8_t *cert, size_t len,
 			    lfh_err *err);
 
+/*
+ * Copy key directory src into dst (made with src's mode): its files and its
+ * gen-N directories, each file with its own mode (secrets stay 0600).
+ */
+int lfh_keydir_copy(const char *src, const char *dst, lfh_err *err);
+
 #endif

@@ -37,6 +37,13 @@ typedef struct lfh_txn lfh_txn;
 
 #define LFH_STORE_DEFAULT_MAP ((size_t)16 << 30)
 
+/*
+ * A consistent, compacted copy of the whole store into the existing empty
+ * directory dir (dir/data.mdb), made from one read transaction while the
+ * node runs (LMDB's mdb_env_copy2 with MDB_CP_COMPACT).
+ */
+int lfh_store_copy(lfh_store *s, const char *dir, lfh_err *err);
+
 /* Open (creating if needed) the store in dir; map_size 0 = default 16 GiB. */
 int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *err);
 void lfh_store_close(lfh_store *s);

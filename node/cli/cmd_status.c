@@ -55,6 +55,8 @@ int status_main(int argc, char **argv)
 		if (lfh_record_str(n, "key_expires"))
 			printf("keys     generation %s, expires %s\n",
 			       cli_field(n, "key_generation", b, sizeof b), lfh_record_str(n, "key_expires"));
+		if (lfh_record_str(n, "recovery"))
+			printf("WARNING  %s\n", lfh_record_str(n, "recovery"));
 		if (lfh_record_str(n, "warning"))
 			printf("WARNING  %s\n", lfh_record_str(n, "warning"));
 		if (lfh_record_str(n, "key_warning"))

@@ -78,6 +78,7 @@ static const struct {
 	{ "keys_rotate", ctl_keys_rotate },
 	{ "keys_revoke", ctl_keys_revoke },
 	{ "keys_rotate_sharing", ctl_keys_rotate_sharing },
+	{ "backup", ctl_backup },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */

@@ -106,7 +106,13 @@ static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, lfh_err *err
 	    lfh_record_set_uint(out, "evidence", evidence, err) ||
 	    lfh_record_set_uint(out, "head", head, err) ||
 	    lfh_record_set_uint(out, "authored", seq, err) ||
-	    lfh_record_set_uint(out, "pid", (uint64_t)getpid(), err))
+	    lfh_record_set_uint(out, "pid", (uint64_t)getpid(), err) ||
+	    lfh_record_set_uint(out, "recovering", (uint64_t)c->node->recovering, err))
+		return err->code;
+	if (c->node->recovering &&
+	    lfh_record_set_str(out, "recovery", "recovering the events this node wrote from its "
+			       "peers (its store was restored or replaced): it writes nothing until "
+			       "every peer has answered", err))
 		return err->code;
 	if ((rc = status_keys(c->node, out, err)) || (rc = status_peer_keys(c->node, out, err)))
 		return rc;

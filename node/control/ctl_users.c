@@ -43,6 +43,7 @@ static const struct {
 	{ "isa_propose", ROLE_ADMIN },
 	{ "isa_sign", ROLE_ADMIN },
 	{ "retention_run", ROLE_ADMIN },
+	{ "backup", ROLE_ADMIN },
 	{ "case_close", ROLE_MANAGER },
 	{ "case_remove", ROLE_MANAGER },
 	{ "report_performance", ROLE_MANAGER },

@@ -207,6 +207,16 @@ void lfh_store_close(lfh_store *s)
 	free(s);
 }
 
+int lfh_store_copy(lfh_store *s, const char *dir, lfh_err *err)
+{
+	int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+
+	if (rc)
+		return lfh_err_set(err, rc == ENOSPC ? LFH_EIO : LFH_ESTORE, "copying the store to %s: %s",
+				   dir, mdb_strerror(rc));
+	return 0;
+}
+
 /* ---- transactions ----------------------------------------------------- */
 
 int lfh_txn_begin(lfh_store *s, int write, lfh_txn **out, lfh_err *err)

@@ -1,0 +1,178 @@
+/*
+ * ctl_backup.c - the backup command (lfh admin backup DIR; PROTOCOL.md 13.1).
+ *
+ * DIR (absolute; created 0700, or an existing empty directory) receives:
+ *   data/data.mdb   a consistent, compacted hot copy of the store
+ *   keys/           the key directory, each file with its own mode, and a
+ *                   node-<hub>.state marked as a backup: a node started on
+ *                   this copy recovers its own events from its peers before
+ *                   it writes anything (include/lfh/recovery.h)
+ *   MANIFEST        what the backup holds, for people: agency, hub, time,
+ *                   our events, and the BLAKE2b-256 of every file
+ * The node pauses while the store is copied (one read transaction).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "lfh/ctl.h"
+#include "lfh/generation.h"
+#include "lfh/hlc.h"
+#include "lfh/identity.h"
+#include "lfh/recovery.h"
+
+#define BACKUP_PATH_MAX 3000
+
+/* DIR must be absolute and new, or an empty directory; it is made 0700. */
+static int backup_dir(lfh_ctl_req *q, const char *dir)
+{
+	DIR *d;
+	struct dirent *e;
+	int empty = 1;
+
+	if (dir[0] != '/' || strlen(dir) > BACKUP_PATH_MAX)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "the backup directory must be an absolute path "
+				    "(at most 3000 bytes)");
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST || !(d = opendir(dir))) {
+		char msg[LFH_ERRMSG_MAX];
+		snprintf(msg, sizeof msg, "cannot create %.150s: %s", dir, strerror(errno));
+		return lfh_ctl_fail(&q->rep, LFH_EIO, msg);
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	if (!empty)
+		return lfh_ctl_fail(&q->rep, LFH_EEXIST, "the backup directory is not empty: give a new "
+				    "or empty one (a backup never overwrites another)");
+	return chmod(dir, 0700) == 0 ? 0 : lfh_ctl_fail(&q->rep, LFH_EIO, strerror(errno));
+}
+
+/* Append "hash  size  name" of file path (shown as name) to m. */
+static int manifest_file(lfh_buf *m, const char *path, const char *name, lfh_err *err)
+{
+	crypto_generichash_state st;
+	uint8_t buf[8192], h[32];
+	char hex[65], line[BACKUP_PATH_MAX + 128];
+	uint64_t size = 0;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(errno));
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	while ((got = read(fd, buf, sizeof buf)) > 0) {
+		crypto_generichash_update(&st, buf, (size_t)got);
+		size += (uint64_t)got;
+	}
+	close(fd);
+	sodium_memzero(buf, sizeof buf);
+	if (got < 0)
+		return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(errno));
+	crypto_generichash_final(&st, h, sizeof h);
+	lfh_hex(hex, h, sizeof h);
+	snprintf(line, sizeof line, "%s  %12llu  %s\n", hex, (unsigned long long)size, name);
+	return lfh_buf_append(m, line, strlen(line)) ? lfh_err_set(err, LFH_ENOMEM, "out of memory") : 0;
+}
+
+/* Every regular file under root/rel (one level of subdirectories), into m. */
+static int manifest_tree(lfh_buf *m, const char *root, const char *rel, int depth, lfh_err *err)
+{
+	char dir[BACKUP_PATH_MAX + 64];
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	snprintf(dir, sizeof dir, "%s/%s", root, rel);
+	if (!(d = opendir(dir)))
+		return lfh_err_set(err, LFH_EIO, "%s: %s", dir, strerror(errno));
+	while (rc == 0 && (e = readdir(d))) {
+		char path[BACKUP_PATH_MAX + 128], name[192];
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%.60s", dir, e->d_name);
+		snprintf(name, sizeof name, "%s/%.60s", rel, e->d_name);
+		if (lstat(path, &st) != 0)
+			continue;
+		if (S_ISREG(st.st_mode))
+			rc = manifest_file(m, path, name, err);
+		else if (S_ISDIR(st.st_mode) && depth > 0)
+			rc = manifest_tree(m, root, name, depth - 1, err);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int write_manifest(lfh_node *n, const char *dir, lfh_err *err)
+{
+	lfh_buf m = { 0 };
+	char head[1024], hub[65], when[32];
+	int rc;
+
+	lfh_hex(hub, n->rules.hub_id, 32);
+	lfh_ctl_time(lfh_wall_ms(), when);
+	snprintf(head, sizeof head,
+		 "# lfhub node backup (lfh admin backup; README: Backup and restore)\n"
+		 "agency       %s\nhub          %s\nhub_id       %s\nmade         %s\n"
+		 "incarnation  %016llx\n"
+		 "# To restore: stop lfhd, put data/data.mdb in the node's data_dir and, if the\n"
+		 "# key directory was lost too, keys/ as its key_dir (mode 0700). The node then\n"
+		 "# recovers from its peers every event it wrote since, before it writes again.\n"
+		 "# keys/ holds secrets: keep this backup as safe as the key directory itself.\n"
+		 "# BLAKE2b-256                                                             size  file\n",
+		 n->cfg.agency, n->cfg.hub, hub, when, (unsigned long long)n->incarnation);
+	rc = lfh_buf_append(&m, head, strlen(head)) ? lfh_err_set(err, LFH_ENOMEM, "out of memory") : 0;
+	if (!rc)
+		rc = manifest_tree(&m, dir, "data", 0, err);
+	if (!rc)
+		rc = manifest_tree(&m, dir, "keys", 1, err);
+	if (!rc)
+		rc = lfh_file_replace(dir, "MANIFEST", m.data, m.len, 0600, err);
+	lfh_buf_free(&m);
+	return rc;
+}
+
+int ctl_backup(lfh_ctl_req *q, lfh_txn *t)
+{
+	const char *dir = lfh_ctl_need(&q->req, "dir", BACKUP_PATH_MAX + 1, &q->rep);
+	char data[BACKUP_PATH_MAX + 16], keys[BACKUP_PATH_MAX + 16];
+	lfh_err err = { 0 };
+	lfh_record *out;
+	uint64_t seq = 0, events = 0;
+	int rc;
+
+	if (!dir || backup_dir(q, dir))
+		return q->rep.code;
+	snprintf(data, sizeof data, "%s/data", dir);
+	snprintf(keys, sizeof keys, "%s/keys", dir);
+	if (mkdir(data, 0700) != 0)
+		return lfh_ctl_fail(&q->rep, LFH_EIO, strerror(errno));
+	rc = lfh_store_copy(q->node->store, data, &err);
+	if (!rc)
+		rc = lfh_keydir_copy(q->node->cfg.key_dir, keys, &err);
+	if (!rc)
+		rc = lfh_recovery_backup_state(q->node, keys, &err);
+	if (!rc)
+		rc = write_manifest(q->node, dir, &err);
+	if (!rc)
+		rc = lfh_store_meta_get(t, "seq", &seq, &err);
+	if (!rc)
+		rc = lfh_store_event_count(t, &events, &err);
+	if (rc) /* a failed backup is the request's failure, not the round's */
+		return lfh_ctl_fail(&q->rep, rc == LFH_ESTORE ? LFH_EIO : rc, err.msg);
+	out = lfh_ctl_add(&q->rep);
+	if (!out || lfh_record_set_str(out, "dir", dir, &err) ||
+	    lfh_record_set_uint(out, "events", events, &err) ||
+	    lfh_record_set_uint(out, "authored", seq, &err))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	return 0;
+}
