@@ -222,6 +222,18 @@ static int hold(lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN], c
 	return rc ? rc : lfh_store_meta_put(t, name, count + 1, err);
 }
 
+/* A KEY of ours came back: its recipients hold the key (no need to grant it again). */
+static int remember_own_grants(lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	lfh_key_body kb;
+	int rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err);
+
+	for (uint32_t i = 0; rc == 0 && i < ev->nrcpt; i++)
+		rc = lfh_store_grant_put(t, ev->case_id, ev->category, kb.creator, kb.epoch,
+					 ev->rcpt[i].agency, err);
+	return rc;
+}
+
 /*
  * One of our own events came back from a peer that held it (after a restore
  * or a wiped store, PROTOCOL.md 13.1): our seq and per-recipient counters
@@ -244,7 +256,7 @@ static int resume_own_counters(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh
 		    (v < ev->rcpt[i].ctr && (rc = lfh_store_meta_put(t, name, ev->rcpt[i].ctr, err))))
 			return rc;
 	}
-	return 0;
+	return ev->type == LFH_EV_KEY ? remember_own_grants(t, ev, err) : 0;
 }
 
 /* ---- storage quota per author ------------------------------------------- */
@@ -488,7 +500,10 @@ static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	if (!rc)
 		rc = judge_close(n, t, ev, err);
 	if (rc == LFH_EHELD) {
+		/* ours, though held: its numbers are used, whatever it waits for */
 		int hrc = hold(t, ev, id, raw, len, err);
+		if (!hrc)
+			hrc = resume_own_counters(n, t, ev, err);
 		return hrc ? hrc : rc;
 	}
 	if (!rc)
