@@ -35,6 +35,7 @@
 #define TICK_MS 250
 #define RETENTION_MS 2000
 #define STATE_SAVE_MS 1000 /* node.state follows the store at most this far behind */
+#define EXIT_REMOVED 4     /* removed from the hub by the ISA in force: do not restart */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -57,6 +58,10 @@ static void usage(FILE *f)
 		"  -h, --help         this help\n"
 		"\n"
 		"Logs go to stderr. SIGTERM or SIGINT stops the node cleanly.\n"
+		"\n"
+		"exit status: 0 stopped by a signal; 1 error (the log says which); 2 bad\n"
+		"usage; 4 this agency was removed from the hub by the agreement in force\n"
+		"(after serving its peers what they still lacked): do not restart it.\n"
 		"example: lfhd -c /etc/lfhd/lfhd.conf\n");
 }
 
@@ -132,6 +137,14 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
 			retention_tick(node);
 			last_retention = now;
 		}
+		if (lfh_sync_removed_and_drained(sync)) {
+			log_warn("this agency was removed from hub %s by ISA version %u and its peers "
+				 "have what it wrote: stopping (exit status %d); its data stays until "
+				 "retention", node->cfg.hub, node->rules.isa ? node->rules.isa->version : 0,
+				 EXIT_REMOVED);
+			free(items);
+			return EXIT_REMOVED;
+		}
 	}
 	free(items);
 	return 0;
@@ -176,7 +189,7 @@ static int run_node(const lfh_config *cfg)
 		zmq_ctx_term(zctx);
 	lfh_node_close(node);
 	close(lock_fd);
-	return rc ? 1 : 0;
+	return rc == EXIT_REMOVED ? EXIT_REMOVED : rc ? 1 : 0;
 }
 
 int main(int argc, char **argv)

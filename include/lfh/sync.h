@@ -42,6 +42,13 @@ typedef struct lfh_peer_status {
 int lfh_sync_start(lfh_sync **out, void *zctx, lfh_node *n, lfh_err *err);
 void lfh_sync_stop(lfh_sync *s);
 
+/*
+ * This agency was removed from the hub (ISA in force) and every peer has
+ * what we hold for it (pulled past our head, or was served it and went
+ * quiet), or 10 minutes passed: the node should stop (lfhd exits 4).
+ */
+int lfh_sync_removed_and_drained(const lfh_sync *s);
+
 /* Number of poll items lfh_sync_pollitems fills (fixed for the run). */
 int lfh_sync_nitems(const lfh_sync *s);
 void lfh_sync_pollitems(lfh_sync *s, zmq_pollitem_t *items);

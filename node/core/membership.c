@@ -34,7 +34,9 @@ int lfh_node_derive_peers(lfh_node *n, int at_open, lfh_err *err)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	memcpy(old, c->peers, sizeof c->peers);
 	c->npeers = 0;
-	for (uint32_t i = 0; !n->rules.removed && i < n->rules.isa->nparties; i++) {
+	/* a removed agency keeps the parties as peers: they may still need what it
+	 * wrote (its own signature of the version that removed it) */
+	for (uint32_t i = 0; i < n->rules.isa->nparties; i++) {
 		const lfh_isa_party *p = &n->rules.isa->parties[i];
 		lfh_peer_conf *pc = &c->peers[c->npeers];
 		if (strcmp(p->id, c->agency) == 0)

@@ -277,8 +277,9 @@ static int membership_changed(lfh_rules *r, lfh_txn *t, size_t removed, lfh_effe
 
 	if (!lfh_isa_party_find(r->isa, r->self)) {
 		r->removed = 1;
-		log_warn("ISA version %u removes this agency (%s) from hub %s: replication stops; "
-			 "held data stays until retention", r->isa->version, r->self, r->isa->hub);
+		log_warn("ISA version %u removes this agency (%s) from hub %s: we write nothing more, "
+			 "serve our peers what they still lack, then stop; held data stays until "
+			 "retention", r->isa->version, r->self, r->isa->hub);
 	}
 	if ((rc = lfh_keyring_load(r, t, err)))
 		return rc;

@@ -77,8 +77,8 @@ void sync_pull_from(lfh_sync *s, peer *p)
 	lfh_err err = { 0 };
 	uint64_t cursor = 0;
 
-	if (s->node->recovering)
-		return; /* nothing but our own events until they are back */
+	if (s->node->recovering || s->node->rules.removed)
+		return; /* nothing but our own events until they are back; nothing once removed */
 	if (p->pull_inflight) {
 		p->pull_again = 1;
 		return;

@@ -538,6 +538,17 @@ static int request_allowed(peer *p)
 }
 
 /* Serve one request that arrived on our ROUTER from the agency `who`. */
+/* How far the BATCH just built (in s->out) took the peer: its next_cursor. */
+static void note_served(lfh_sync *s, const char *who)
+{
+	peer *p = peer_by_agency(s, who);
+	lfh_err err = { 0 };
+
+	if (p && lfh_msg_decode(s->out.data, s->out.len, s->msg, &err) == 0 &&
+	    s->msg->cursor > p->served_upto)
+		p->served_upto = s->msg->cursor;
+}
+
 static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lfh_msg *m)
 {
 	lfh_txn *t = NULL;
@@ -556,6 +567,8 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 	}
 	if (!request_allowed(peer_by_agency(s, who)))
 		return;
+	if (peer_by_agency(s, who))
+		peer_by_agency(s, who)->last_request_ms = lfh_wall_ms();
 	if (m->type == LFH_MSG_PULL) {
 		peer *p = peer_by_agency(s, who);
 		if (p && m->cursor > p->their_cursor)
@@ -575,6 +588,8 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 		router_error(s, rid, rc, "internal error");
 		return;
 	}
+	if (m->type == LFH_MSG_PULL && s->node->rules.removed) /* rare: no cost on the hot path */
+		note_served(s, who);
 	router_reply(s, rid, &s->out);
 }
 
@@ -656,9 +671,52 @@ void lfh_sync_dispatch(lfh_sync *s, const zmq_pollitem_t *items)
 				handle_dealer(s, &s->peers[i], d);
 }
 
+/*
+ * Removed from the hub: a peer is done with us once it pulled past our head,
+ * or it was served up to our head (or 30 s passed) and has been quiet for 5 s
+ * (it adopted the version that removed us, and no longer asks).
+ */
+#define DRAIN_QUIET_MS 5000
+#define DRAIN_WAIT_MS 30000
+#define DRAIN_MAX_MS 600000
+static void drain_tick(lfh_sync *s, uint64_t now_ms)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	uint64_t head = 0;
+	size_t done = 0;
+
+	if (!s->removed_ms)
+		s->removed_ms = now_ms;
+	if (lfh_txn_begin(s->node->store, 0, &t, &err) == 0)
+		lfh_store_log_head(t, &head, &err);
+	lfh_txn_abort(t);
+	for (size_t i = 0; i < s->npeers; i++) {
+		const peer *p = &s->peers[i];
+		int quiet = now_ms - p->last_request_ms >= DRAIN_QUIET_MS;
+		if (p->their_cursor >= head ||
+		    (quiet && (p->served_upto >= head || now_ms - s->removed_ms >= DRAIN_WAIT_MS)))
+			done++;
+	}
+	if (done == s->npeers || now_ms - s->removed_ms >= DRAIN_MAX_MS) {
+		if (done < s->npeers)
+			log_warn("removed from the hub: %zu of %zu peers may lack events we wrote; "
+				 "stopping after %d minutes", s->npeers - done, s->npeers,
+				 DRAIN_MAX_MS / 60000);
+		s->drained = 1;
+	}
+}
+
+int lfh_sync_removed_and_drained(const lfh_sync *s)
+{
+	return s->drained;
+}
+
 void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 {
 	refresh_transport(s, now_ms);
+	if (s->node->rules.removed)
+		drain_tick(s, now_ms);
 	if (s->node->recovering)
 		sync_recover_tick(s, now_ms);
 	for (size_t i = 0; i < s->npeers; i++) {

@@ -33,6 +33,8 @@ typedef struct peer {
 	uint8_t client_pk[32]; /* our CURVE key the dealers were connected with */
 	int ndealers, live;    /* live: the dealer that answered last */
 	uint64_t their_cursor; /* highest cursor it pulled from us since we started */
+	uint64_t served_upto;  /* highest next_cursor of a BATCH we sent it */
+	uint64_t last_request_ms; /* when it last sent us a request */
 	uint64_t dealers_ms;   /* when the dealers were last (re)created */
 	uint64_t bad_window_ms;   /* start of the current one-second window */
 	uint32_t bad_in_window;   /* malformed requests seen in it */
@@ -56,6 +58,8 @@ typedef struct allowed_key {
 
 struct lfh_sync {
 	lfh_node *node;
+	uint64_t removed_ms;  /* when we found this agency removed from the hub (0: not) */
+	int drained;          /* removed, and every peer has what we hold for it */
 	void *zctx;
 	void *zap;
 	void *router;
