@@ -20,6 +20,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <ini.h>
 #include <sodium.h>
 
 #include "lfh/buf.h"
@@ -33,6 +34,10 @@ static const char *const secret_names[3] = { "sign.key", "box.key", "curve.key" 
 static const size_t secret_sizes[3] = { 64, 32, 32 };
 #define ROOT_NAME "root.key"
 #define PUBLIC_NAME "public.ini"
+#define KEYDIR_NAME "keydir.ini" /* [keydir] format = N: the key directory's format */
+#define KEYDIR_TEXT "[keydir]\nformat = " LFH_STR(LFH_KEYDIR_FORMAT) "\n"
+#define LFH_STR2(x) #x
+#define LFH_STR(x) LFH_STR2(x)
 
 static int sodium_ready(lfh_err *err)
 {
@@ -229,6 +234,8 @@ int lfh_identity_generate(const char *agency, const char *dir, lfh_err *err)
 		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = write_new_file(dir, PUBLIC_NAME, pubtext, publen, 0644, err);
+	if (rc == 0)
+		rc = write_new_file(dir, KEYDIR_NAME, KEYDIR_TEXT, strlen(KEYDIR_TEXT), 0644, err);
 	free(pubtext);
 	if (rc != 0)
 		goto fail;
@@ -348,6 +355,42 @@ int lfh_root_load(const char *dir, uint8_t sk[64], lfh_err *err)
 	return read_root(dir, path, pub.root_pk, sk, err);
 }
 
+/* inih handler: [keydir] format = N into *(long *)user (-1 if not a number). */
+static int keydir_handler(void *user, const char *section, const char *name, const char *value)
+{
+	long *format = user;
+	char *end;
+
+	if (strcmp(section, "keydir") == 0 && strcmp(name, "format") == 0) {
+		errno = 0;
+		*format = strtol(value, &end, 10);
+		if (errno || end == value || *end || *format < 1)
+			*format = -1;
+	}
+	return 1;
+}
+
+/* A key directory of a newer format than ours is refused, untouched. */
+static int keydir_format_check(const char *dir, lfh_err *err)
+{
+	char path[ID_PATH_MAX];
+	long format = 0;
+	int rc = join_path(path, sizeof path, dir, KEYDIR_NAME, err);
+
+	if (rc)
+		return rc;
+	if (access(path, F_OK) != 0)
+		return 0; /* made before the file existed: public.ini says the rest */
+	if (ini_parse(path, keydir_handler, &format) != 0 || format < 1)
+		return lfh_err_set(err, LFH_ECODEC, "%s: expected [keydir] with format = a number",
+				   path);
+	if (format > LFH_KEYDIR_FORMAT)
+		return lfh_err_set(err, LFH_EVERSION, "key directory %s has format %ld, newer than "
+				   "this lfhd reads (%d): run the lfhd that made it", dir, format,
+				   LFH_KEYDIR_FORMAT);
+	return 0;
+}
+
 int lfh_identity_load(const char *dir, lfh_identity **out, lfh_err *err)
 {
 	char path[ID_PATH_MAX];
@@ -365,14 +408,23 @@ int lfh_identity_load(const char *dir, lfh_identity **out, lfh_err *err)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	memset(id, 0, sizeof *id);
 
+	if ((rc = keydir_format_check(dir, err)) != 0)
+		goto fail;
 	uint8_t *secrets[3] = { id->sign_sk, id->box_sk, id->curve_sk };
 	for (int i = 0; i < 3; i++)
 		if ((rc = read_secret(dir, secret_names[i], secrets[i], secret_sizes[i], err)) != 0)
 			goto fail;
 	if ((rc = join_path(path, sizeof path, dir, PUBLIC_NAME, err)) != 0)
 		goto fail;
-	if ((rc = lfh_pubkeys_load(path, &id->pub, err)) != 0)
+	if ((rc = lfh_pubkeys_load(path, &id->pub, err)) != 0) {
+		if (err && strstr(err->msg, "missing key 'root'"))
+			rc = lfh_err_set(err, LFH_EVERSION, "key directory %s was made by an earlier lfhub "
+				    "(key format 1: no root key); this lfhd needs format %d: make new "
+				    "keys with lfh keys init, export them and have the hub's agreement "
+				    "name them (README: Adding or removing an agency)", dir,
+				    LFH_KEYDIR_FORMAT);
 		goto fail;
+	}
 
 	/* sign.key holds seed || pk: re-derive both from the seed. */
 	crypto_sign_ed25519_sk_to_seed(seed, id->sign_sk);

@@ -71,6 +71,9 @@ void lfh_root_from_seed(const uint8_t seed[32], uint8_t pk[32], uint8_t sk[64]);
 /* Write id's operational secrets (0600) and public.ini into dir, never replacing a file. */
 int lfh_identity_save(const lfh_identity *id, const char *dir, lfh_err *err);
 
+/* The key directory's format: 2 has a root key (public.ini root =) and keydir.ini. */
+#define LFH_KEYDIR_FORMAT 2
+
 /* fsync a directory, so that a rename or link in it is durable. */
 int lfh_dir_fsync(const char *dir, lfh_err *err);
 

@@ -38,6 +38,14 @@ typedef struct lfh_txn lfh_txn;
 #define LFH_STORE_DEFAULT_MAP ((size_t)16 << 30)
 
 /*
+ * The store's format, kept in meta "store_format": 1 (no such meta) kept
+ * participants in case records and sharing keys unwrapped; 2 has the
+ * PARTIES table, wrapped keys and an incarnation. A node migrates an older
+ * store at open and refuses a newer one without touching it.
+ */
+#define LFH_STORE_FORMAT 2
+
+/*
  * A consistent, compacted copy of the whole store into the existing empty
  * directory dir (dir/data.mdb), made from one read transaction while the
  * node runs (LMDB's mdb_env_copy2 with MDB_CP_COMPACT).

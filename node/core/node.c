@@ -86,6 +86,40 @@ static int publish_missing_cert(lfh_node *n, const lfh_buf *cert, lfh_err *err)
 	return rc;
 }
 
+/* A store of a newer format than ours is refused before anything is written to it. */
+static int check_store_format(lfh_node *n, uint64_t *format, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	int rc = lfh_txn_begin(n->store, 0, &t, err);
+
+	*format = 0;
+	if (!rc)
+		rc = lfh_store_meta_get(t, "store_format", format, err);
+	lfh_txn_abort(t);
+	if (!rc && *format > LFH_STORE_FORMAT)
+		rc = lfh_err_set(err, LFH_EVERSION, "store %s has format %llu, newer than this lfhd "
+				 "reads (%d): run the lfhd that wrote it (nothing was changed)",
+				 n->cfg.data_dir, (unsigned long long)*format, LFH_STORE_FORMAT);
+	return rc;
+}
+
+/* Once every migration at open is done: the store is of our format. */
+static int record_store_format(lfh_node *n, uint64_t was, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	int rc;
+
+	if (was == LFH_STORE_FORMAT)
+		return 0;
+	if ((rc = lfh_txn_begin(n->store, 1, &t, err)))
+		return rc;
+	if ((rc = lfh_store_meta_put(t, "store_format", LFH_STORE_FORMAT, err))) {
+		lfh_txn_abort(t);
+		return rc;
+	}
+	return lfh_txn_commit(t, err);
+}
+
 /* The store keeps sharing keys under the key directory's store key. */
 static int open_kek(lfh_node *n, lfh_err *err)
 {
@@ -116,6 +150,7 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 {
 	lfh_node *n = calloc(1, sizeof *n);
 	lfh_buf cert = { 0 };
+	uint64_t format = 0;
 	int rc;
 
 	if (!n)
@@ -146,11 +181,15 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		goto fail;
 	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
 	if (!rc)
+		rc = check_store_format(n, &format, err);
+	if (!rc)
 		rc = open_kek(n, err);
 	if (!rc)
 		rc = cfg->isa_path[0] ? open_policy(n, err) : lfh_node_load_keys(n, err);
 	if (!rc)
 		rc = lfh_recovery_open(n, err);
+	if (!rc)
+		rc = record_store_format(n, format, err);
 	if (!rc)
 		rc = publish_missing_cert(n, &cert, err);
 	if (rc)

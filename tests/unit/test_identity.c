@@ -111,6 +111,8 @@ static void test_file_modes(void **state)
 	assert_int_equal(file_mode(path), 0600);
 	path_in(path, sizeof path, t->keys, "public.ini");
 	assert_int_equal(file_mode(path), 0644);
+	path_in(path, sizeof path, t->keys, "keydir.ini");
+	assert_int_equal(file_mode(path), 0644);
 
 	/* No temporary files are left behind. */
 	DIR *d = opendir(t->keys);
@@ -123,7 +125,47 @@ static void test_file_modes(void **state)
 		else
 			assert_true(strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0);
 	closedir(d);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
+}
+
+/* keydir.ini says the key directory's format: a newer one is refused, a
+ * directory of the earlier format (no root key) is refused saying what to do. */
+static void test_keydir_format(void **state)
+{
+	struct tmp *t = *state;
+	lfh_identity *id = NULL;
+	lfh_err e = { 0 };
+	char path[256];
+	FILE *f;
+
+	generate("police", t->keys);
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), 0);
+	lfh_identity_free(id);
+	id = NULL;
+	path_in(path, sizeof path, t->keys, "keydir.ini");
+	assert_non_null(f = fopen(path, "w"));
+	fputs("[keydir]\nformat = 3\n", f);
+	fclose(f);
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), LFH_EVERSION);
+	assert_non_null(strstr(e.msg, "has format 3, newer than this lfhd reads (2)"));
+	assert_null(id);
+	/* an earlier build's directory: no keydir.ini, no root in public.ini */
+	unlink(path);
+	path_in(path, sizeof path, t->keys, "public.ini");
+	{
+		char text[1024] = "", line[256];
+		assert_non_null(f = fopen(path, "r"));
+		while (fgets(line, sizeof line, f))
+			if (strncmp(line, "root", 4) != 0)
+				strcat(text, line);
+		fclose(f);
+		assert_non_null(f = fopen(path, "w"));
+		fputs(text, f);
+		fclose(f);
+	}
+	assert_int_equal(lfh_identity_load(t->keys, &id, &e), LFH_EVERSION);
+	assert_non_null(strstr(e.msg, "made by an earlier lfhub (key format 1: no root key)"));
+	assert_non_null(strstr(e.msg, "lfh keys init"));
 }
 
 static void test_refuse_overwrite(void **state)
@@ -573,6 +615,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_generate_load_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keydir_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_overwrite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_open_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_key_file, setup, teardown),

@@ -237,6 +237,40 @@ static void test_other_hub_rejected(void **state)
 	lfh_node_close(other);
 }
 
+/* A store says its format; a newer one is refused and left as it was. */
+static void test_store_format(void **state)
+{
+	hub *h = *state;
+	lfh_node *n = NULL;
+	lfh_store *st = NULL;
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	uint64_t format = 0;
+	static lfh_config c;
+
+	make_config(h, 0, "format-hub", &c);
+	snprintf(c.data_dir, sizeof c.data_dir, "%s/format-police", h->dir);
+	assert_int_equal(lfh_node_open(&n, &c, &err), 0);
+	lfh_node_close(n);
+	n = NULL;
+	assert_int_equal(lfh_store_open(&st, c.data_dir, 0, &err), 0);
+	assert_int_equal(lfh_txn_begin(st, 1, &t, &err), 0);
+	assert_int_equal(lfh_store_meta_get(t, "store_format", &format, &err), 0);
+	assert_int_equal(format, LFH_STORE_FORMAT);
+	assert_int_equal(lfh_store_meta_put(t, "store_format", LFH_STORE_FORMAT + 1, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_store_close(st);
+	assert_int_equal(lfh_node_open(&n, &c, &err), LFH_EVERSION);
+	assert_non_null(strstr(err.msg, "newer than this lfhd reads"));
+	assert_null(n);
+	assert_int_equal(lfh_store_open(&st, c.data_dir, 0, &err), 0);
+	assert_int_equal(lfh_txn_begin(st, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_meta_get(t, "store_format", &format, &err), 0);
+	assert_int_equal(format, LFH_STORE_FORMAT + 1);
+	lfh_txn_abort(t);
+	lfh_store_close(st);
+}
+
 static void test_not_addressed_rejected(void **state)
 {
 	hub *h = *state;
@@ -361,6 +395,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recipient_reads_non_recipient_gets_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_through_recipient, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_flipped_byte_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_hub_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_addressed_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_recipient_refused, setup, teardown),
