@@ -207,6 +207,11 @@ void lfh_node_close(lfh_node *n)
 {
 	if (!n)
 		return;
+	if (n->store && n->incarnation) { /* the key directory learns how far the store got */
+		lfh_err err = { 0 };
+		if (lfh_recovery_save(n, &err))
+			log_error("recording the node's state: %s", err.msg);
+	}
 	if (n->store)
 		lfh_store_close(n->store);
 	lfh_identity_free(n->id);
