@@ -23,6 +23,7 @@
 #include "lfh/judge.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
+#include "lfh/osara.h"
 #include "lfh/parties.h"
 #include "lfh/policy.h"
 #include "lfh/sharing.h"
@@ -177,6 +178,24 @@ static int within_grace(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh
 			   (unsigned long long)(LFH_ISA_GRACE_MS / DAY_MS));
 }
 
+/*
+ * Not stamped long before the agreement it names took effect: a member
+ * cannot slip an event into the hub's past (e.g. stamped 1970). A day's
+ * slack covers the time zone of the agreement's date.
+ */
+static int after_effective(const lfh_isa *isa, const lfh_event *ev, lfh_err *err)
+{
+	long effective = lfh_osara_date_days(isa->effective);
+	long stamped = (long)(lfh_hlc_ms(ev->hlc) / DAY_MS);
+
+	if (effective < 0 || stamped + 1 >= effective)
+		return 0;
+	return lfh_err_set(err, LFH_ECLOCK, "event by %s seq %llu is stamped %ld days before ISA "
+			   "version %u, which it names, took effect (%s)", ev->author,
+			   (unsigned long long)ev->seq, effective - stamped, isa->version,
+			   isa->effective);
+}
+
 int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
 	char lead[LFH_AGENCY_MAX + 1];
@@ -187,7 +206,7 @@ int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	if (!r->isa)
 		return 0;
 	if ((rc = lfh_policy_isa(r, t, ev->isa_version, &isa, err)) ||
-	    (rc = within_grace(r, t, ev, err)))
+	    (rc = within_grace(r, t, ev, err)) || (rc = after_effective(isa, ev, err)))
 		return rc;
 	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)))
 		return rc;

@@ -183,10 +183,11 @@ static void test_close_by_non_lead_refused(void **state)
 
 	shared_case(h, case_id);
 	record_of(&close, "by", "x");
-	/* housing closes police's case, stamped in 1970 so that retention shreds it at once */
+	/* housing closes police's case (stamped 1970, see test_clock_rules, it is refused
+	 * for that alone) */
 	spec sp = { .author = HOUSING, .type = LFH_EV_CLOSE, .case_id = case_id,
-		    .category = "referral", .hlc = 1000ULL << 16, .to = { "health", "police" },
-		    .nto = 2, .plain = &close };
+		    .category = "referral", .to = { "health", "police" }, .nto = 2,
+		    .plain = &close };
 	env = forge_ev(h, &sp);
 	/* housing takes part: it could be the lead by a change not known here yet, so held */
 	refused(h->node[POLICE], &env, LFH_EHELD, "only the case's lead agency (police) may close");
@@ -501,6 +502,11 @@ static void test_clock_rules(void **state)
 		    .to = { "health", "housing" }, .nto = 2 };
 	env = forge_ev(h, &sp);
 	refused(h->node[HOUSING], &env, LFH_ECLOCK, "ahead of our clock");
+	lfh_buf_free(&env);
+	/* stamped in 1970, long before the agreement it names took effect (2026-01-01) */
+	sp.hlc = 1000ULL << 16;
+	env = forge_ev(h, &sp);
+	refused(h->node[HOUSING], &env, LFH_ECLOCK, "before ISA version 1, which it names, took effect");
 	lfh_buf_free(&env);
 	/* a later seq stamped before police's own earlier events */
 	assert_int_equal(write_data(h->node[POLICE], case_id, LFH_EV_NOTE, "referral", NULL, 0,
