@@ -12,7 +12,7 @@ int keys_main(int argc, char **argv);     /* cmd_keys.c: init, export, show */
 int referral_main(int argc, char **argv); /* cmd_referral.c: new */
 int case_main(int argc, char **argv);     /* cmd_case.c: list, show */
 int status_main(int argc, char **argv);   /* cmd_status.c */
-int isa_main(int argc, char **argv);      /* cmd_isa.c: check, show FILE */
+int isa_main(int argc, char **argv);      /* cmd_isa.c: check, show FILE, diff */
 int isa_node_main(int argc, char **argv); /* cmd_isa_node.c: show, propose, sign, explain, ... */
 int audit_main(int argc, char **argv);    /* cmd_audit.c: list and export the audit log */
 int report_main(int argc, char **argv);   /* cmd_report.c: performance, tactical */
@@ -27,5 +27,13 @@ void osara_steps_usage(FILE *f);
 int osara_step_main(int argc, char **argv);  /* lfh case STEP CASE --field ... */
 int osara_state_main(int argc, char **argv); /* lfh case state CASE */
 int due_main(int argc, char **argv);         /* lfh due, lfh actions --mine */
+
+/* lfh isa: shared between cmd_isa.c, cmd_isa_node.c and cmd_isa_diff.c */
+struct lfh_isa;
+void isa_sub_usage(FILE *f, const char *name);       /* cmd_isa.c: usage of lfh isa NAME */
+int isa_load(const char *file, struct lfh_isa *isa); /* cmd_isa.c: parse; 0, or 1 after printing why */
+void isa_json_str(const char *s);                    /* cmd_isa.c: s as a JSON string on stdout */
+int isa_in_force(struct lfh_isa *isa);               /* cmd_isa_node.c: the node's version; 0 or 1 */
+int isa_diff_main(int argc, char **argv);            /* cmd_isa_diff.c: lfh isa diff */
 
 #endif

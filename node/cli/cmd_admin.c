@@ -70,6 +70,29 @@ static void usage(FILE *f)
 		"  lfh admin user revoke 'PC Smith'\n");
 }
 
+static void backup_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lfh admin backup DIR [--json]\n"
+		"\n"
+		"A hot copy of this agency's node into DIR (absolute, or relative to the\n"
+		"current directory; new or empty), made by the node itself while it runs:\n"
+		"  DIR/data/data.mdb  the store, compacted\n"
+		"  DIR/keys/          the key directory, each file with its mode (secrets 0600)\n"
+		"  DIR/MANIFEST       every file with its BLAKE2b-256\n"
+		"The node pauses while it copies. Restoring it never reuses an event number:\n"
+		"the node first recovers from its peers what it wrote since (README: Backup\n"
+		"and restore). keys/ holds secrets: keep backups as safe as the keys.\n"
+		"Admin only.\n"
+		"\n"
+		"options:\n"
+		"  --json      print the node's reply (dir, events, authored) as JSON\n"
+		"  -h, --help  this help\n"
+		"\n"
+		"example:\n"
+		"  lfh admin backup /srv/backup/lfhd-2026-12-06\n");
+}
+
 static int role_valid(const char *r)
 {
 	static const char *const roles[] = { "caseworker", "coordinator", "manager", "admin" };
@@ -312,8 +335,14 @@ int admin_main(int argc, char **argv)
 	/* --help and --json anywhere; the rest in order */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			if (argc > 1 && !strcmp(argv[1], "keys"))
+			const char *sub = NULL; /* the first word: keys, backup, user */
+			for (int k = 1; k < argc && !sub; k++)
+				if (argv[k][0] != '-')
+					sub = argv[k];
+			if (sub && !strcmp(sub, "keys"))
 				keys_admin_usage(stdout);
+			else if (sub && !strcmp(sub, "backup"))
+				backup_usage(stdout);
 			else
 				usage(stdout);
 			return 0;

@@ -5,8 +5,9 @@
  *   lfh isa show FILE [--json]  the agreement in plain words (or JSON)
  *
  * These work on a text file alone, without a node. Subcommands that talk to
- * the node (propose, sign, adopt, explain, show without FILE) are added to
- * the `subcommands` table below; each gets argv starting at its own name.
+ * the node (propose, sign, adopt, explain, show without FILE) and diff
+ * (cmd_isa_diff.c) are in the `subcommands` table below; each gets argv
+ * starting at its own name.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,11 +30,12 @@ static const struct {
 } subcommands[] = {
 	{"check", isa_check, "FILE", "check an ISA text file: every problem with its line, or its hash"},
 	{"show", isa_show, "[FILE] [--json]", "the agreement in plain words (FILE, or the one in force at the node) and pending proposals"},
-	{"propose", isa_node_main, "FILE", "propose FILE as the next version to every party"},
-	{"sign", isa_node_main, "FILE", "sign that proposed version for this agency"},
-	{"adopt", isa_node_main, "", "show whether a proposal has every signature it needs (adoption is automatic)"},
-	{"explain", isa_node_main, "CASE", "per category of a case: which agencies hold it, and why"},
-	{"retention", isa_node_main, "", "shred now what the retention rules say is due (lfhd also does it itself)"},
+	{"diff", isa_diff_main, "[OLD] NEW [--json]", "what NEW changes from OLD (or from the version in force at the node)"},
+	{"propose", isa_node_main, "FILE [--json]", "propose FILE as the next version to every party"},
+	{"sign", isa_node_main, "FILE [--json]", "sign that proposed version for this agency"},
+	{"adopt", isa_node_main, "[--json]", "who has signed each pending proposal, who has not yet, and whether it can take effect (adoption is automatic)"},
+	{"explain", isa_node_main, "CASE [--json]", "per category of a case: which agencies hold it, and why"},
+	{"retention", isa_node_main, "[--json]", "shred now what the retention rules say is due (lfhd also does it itself)"},
 };
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
 
@@ -43,6 +45,9 @@ static const char examples[] =
 	"  lfh isa show /etc/lfhd/west-cumbria.isa\n"
 	"  lfh isa show /etc/lfhd/west-cumbria.isa --json\n"
 	"  lfh isa show                        # the version in force at your node\n"
+	"  lfh isa diff v1.isa v2.isa          # what v2 changes from v1\n"
+	"  lfh isa diff v2.isa                 # what v2 changes from the version in force\n"
+	"  lfh isa adopt                       # who has signed a proposal, who has not yet\n"
 	"  lfh isa propose v2.isa && lfh isa sign v2.isa\n"
 	"  lfh isa explain 3f2a9c1d\n"
 	"\n"
@@ -56,23 +61,50 @@ static void usage(FILE *f)
 		   "why and under which law they share, who receives each category of case\n"
 		   "information and how long it is kept.\n\ncommands:\n");
 	for (size_t i = 0; i < NSUB; i++)
-		fprintf(f, "  %-6s %-14s %s\n", subcommands[i].name, subcommands[i].args, subcommands[i].help);
+		fprintf(f, "  %-9s %-18s %s\n", subcommands[i].name, subcommands[i].args,
+			subcommands[i].help);
 	fprintf(f, "\n%s", examples);
 }
 
-static void sub_usage(FILE *f, const char *name)
+/* What a subcommand does beyond its one-line help, for `lfh isa NAME --help`. */
+static const struct {
+	const char *name, *text;
+} details[] = {
+	{"check", "Prints every problem as FILE:LINE: reason and exits 1; or, when the file is\n"
+		  "a valid agreement, one line with its hub, version, parties, categories and\n"
+		  "hash (for version 1 the hash is the hub id; the next version names it as prev).\n"},
+	{"diff", "Compares two versions of the agreement: the files OLD and NEW, or, with NEW\n"
+		 "alone, the version in force at your node and NEW. Prints in plain words the\n"
+		 "parties added, removed or changed (name, role, endpoint, keys), the categories\n"
+		 "added, removed or changed (kind, receive rule, named agencies, retention days),\n"
+		 "purposes, lawful basis, gateways, dates and who must sign the next version;\n"
+		 "and whether NEW follows OLD (version OLD + 1 naming OLD's hash as prev), or\n"
+		 "\"NEW does not follow OLD\" and why. Exits 0 whether or not they differ.\n"},
+	{"adopt", "A version takes effect at each node by itself once it holds the signatures\n"
+		  "the version in force requires (its next_signers: every party, or those\n"
+		  "listed). For each pending proposal this says who has signed, who has not\n"
+		  "yet, and whether it can take effect.\n"},
+	{"propose", "FILE is the next version (version in force + 1, prev = its hash, as\n"
+		    "lfh isa show prints). The node sends the proposal to every party; then\n"
+		    "each agency that must sign runs lfh isa sign FILE with the same file.\n"},
+	{"sign", "FILE must be the version proposed (lfh isa propose): the same agreement,\n"
+		 "byte for byte once encoded. Check it first with lfh isa diff FILE.\n"},
+	{"explain", "CASE is a case id or a prefix of at least 8 hex digits.\n"},
+};
+
+void isa_sub_usage(FILE *f, const char *name)
 {
 	for (size_t i = 0; i < NSUB; i++)
 		if (!strcmp(subcommands[i].name, name))
 			fprintf(f, "usage: lfh isa %s %s\n\n%s.\n", name, subcommands[i].args,
 				subcommands[i].help);
+	for (size_t i = 0; i < sizeof details / sizeof details[0]; i++)
+		if (!strcmp(details[i].name, name))
+			fprintf(f, "\n%s", details[i].text);
 	if (!strcmp(name, "check"))
-		fprintf(f, "\nPrints every problem as FILE:LINE: reason and exits 1; or, when the file is\n"
-			   "a valid agreement, one line with its hub, version, parties, categories and\n"
-			   "hash (for version 1 the hash is the hub id; the next version names it as prev).\n"
-			   "\noptions:\n");
+		fprintf(f, "\noptions:\n");
 	else
-		fprintf(f, "\noptions:\n  --json      print a JSON object instead of text\n");
+		fprintf(f, "\noptions:\n  --json      print JSON instead of text\n");
 	fprintf(f, "  -h, --help  this help\n\n%s", examples);
 }
 
@@ -87,13 +119,13 @@ static int file_args(int argc, char **argv, int allow_json, const char **file, i
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			sub_usage(stdout, argv[0]);
+			isa_sub_usage(stdout, argv[0]);
 			return -1;
 		} else if (allow_json && !strcmp(a, "--json")) {
 			*json = 1;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr, "lfh: isa %s: unknown option '%s'\n", argv[0], a);
-			sub_usage(stderr, argv[0]);
+			isa_sub_usage(stderr, argv[0]);
 			return 2;
 		} else if (*file) {
 			fprintf(stderr, "lfh: isa %s: one FILE only ('%s' and '%s')\n", argv[0], *file, a);
@@ -104,14 +136,14 @@ static int file_args(int argc, char **argv, int allow_json, const char **file, i
 	}
 	if (!*file) {
 		fprintf(stderr, "lfh: isa %s: FILE missing\n", argv[0]);
-		sub_usage(stderr, argv[0]);
+		isa_sub_usage(stderr, argv[0]);
 		return 2;
 	}
 	return 0;
 }
 
 /* Parse and validate file; print every problem on failure. 0 or 1 (exit status). */
-static int load(const char *file, lfh_isa *isa)
+int isa_load(const char *file, lfh_isa *isa)
 {
 	static lfh_isa_errors errs;
 	lfh_err e = {0};
@@ -136,7 +168,7 @@ static int isa_check(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if ((rc = load(file, &isa)) != 0)
+	if ((rc = isa_load(file, &isa)) != 0)
 		return rc;
 	if (lfh_isa_hash_of(&isa, h, &e) != 0) {
 		fprintf(stderr, "lfh: %s\n", e.msg);
@@ -150,7 +182,7 @@ static int isa_check(int argc, char **argv)
 
 /* ---- JSON ---- */
 
-static void json_str(const char *s)
+void isa_json_str(const char *s)
 {
 	putchar('"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -167,7 +199,7 @@ static void json_str(const char *s)
 static void json_key(const char *k, int first)
 {
 	printf("%s\n    ", first ? "" : ",");
-	json_str(k);
+	isa_json_str(k);
 	printf(": ");
 }
 
@@ -176,7 +208,7 @@ static void json_hex(const uint8_t *p, size_t n)
 	char hex[65];
 
 	lfh_hex(hex, p, n);
-	json_str(hex);
+	isa_json_str(hex);
 }
 
 static void json_strs(const char *base, size_t stride, uint32_t n)
@@ -185,7 +217,7 @@ static void json_strs(const char *base, size_t stride, uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
 			printf(", ");
-		json_str(base + i * stride);
+		isa_json_str(base + i * stride);
 	}
 	putchar(']');
 }
@@ -198,15 +230,15 @@ static void json_party(const lfh_isa_party *p)
 	lfh_key_id(p->sign_pk, kid);
 	lfh_curve_z85(p->curve_pk, curve);
 	printf("{\"id\": ");
-	json_str(p->id);
+	isa_json_str(p->id);
 	printf(", \"name\": ");
-	json_str(p->name);
+	isa_json_str(p->name);
 	printf(", \"role\": ");
-	json_str(p->role);
+	isa_json_str(p->role);
 	printf(", \"controller\": ");
-	json_str(p->controller);
+	isa_json_str(p->controller);
 	printf(", \"endpoint\": ");
-	json_str(p->endpoint);
+	isa_json_str(p->endpoint);
 	printf(", \"key_id\": ");
 	json_hex(kid, sizeof kid);
 	lfh_key_id(p->root_pk, kid);
@@ -219,18 +251,18 @@ static void json_party(const lfh_isa_party *p)
 	printf(", \"box\": ");
 	json_hex(p->box_pk, 32);
 	printf(", \"curve\": ");
-	json_str(curve);
+	isa_json_str(curve);
 	putchar('}');
 }
 
 static void json_category(const lfh_isa_category *c)
 {
 	printf("{\"name\": ");
-	json_str(c->name);
+	isa_json_str(c->name);
 	printf(", \"kind\": ");
-	json_str(lfh_isa_kind_name(c->kind));
+	isa_json_str(lfh_isa_kind_name(c->kind));
 	printf(", \"receive\": ");
-	json_str(lfh_isa_rule_name(c->rule));
+	isa_json_str(lfh_isa_rule_name(c->rule));
 	printf(", \"agencies\": ");
 	json_strs(&c->agencies[0][0], sizeof c->agencies[0], c->nagencies);
 	printf(", \"retention_days\": %u}", c->retention_days);
@@ -240,7 +272,7 @@ static void print_json(const lfh_isa *isa, const uint8_t hash[32])
 {
 	printf("{");
 	json_key("hub", 1);
-	json_str(isa->hub);
+	isa_json_str(isa->hub);
 	json_key("version", 0);
 	printf("%u", isa->version);
 	json_key("hash", 0);
@@ -251,13 +283,13 @@ static void print_json(const lfh_isa *isa, const uint8_t hash[32])
 	else
 		printf("null");
 	json_key("effective", 0);
-	json_str(isa->effective);
+	isa_json_str(isa->effective);
 	json_key("review", 0);
-	json_str(isa->review);
+	isa_json_str(isa->review);
 	json_key("purposes", 0);
 	json_strs(&isa->purposes[0][0], sizeof isa->purposes[0], isa->npurposes);
 	json_key("lawful_basis", 0);
-	json_str(isa->lawful_basis);
+	isa_json_str(isa->lawful_basis);
 	json_key("gateways", 0);
 	json_strs(&isa->gateways[0][0], sizeof isa->gateways[0], isa->ngateways);
 	json_key("parties", 0);
@@ -299,7 +331,7 @@ static int isa_show(int argc, char **argv)
 			goto with_file;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			sub_usage(stdout, argv[0]);
+			isa_sub_usage(stdout, argv[0]);
 			return 0;
 		}
 	return isa_node_main(argc, argv); /* no FILE: the version in force at the node */
@@ -307,7 +339,7 @@ with_file:
 	rc = file_args(argc, argv, 1, &file, &json);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if ((rc = load(file, &isa)) != 0)
+	if ((rc = isa_load(file, &isa)) != 0)
 		return rc;
 	if (json) {
 		if (lfh_isa_hash_of(&isa, h, &e) != 0) {

@@ -20,7 +20,7 @@ static const struct {
 	{ "due", due_main, "actions, meetings and reviews due: on target, warning, overdue" },
 	{ "actions", due_main, "actions tasked to your agency (--mine)" },
 	{ "status", status_main, "this node, its peers, replication state" },
-	{ "isa", isa_main, "the information-sharing agreement: check, show, propose, sign, explain" },
+	{ "isa", isa_main, "the information-sharing agreement: check, show, diff, propose, sign, adopt, explain" },
 	{ "keys", keys_main, "create and export an agency's keys" },
 	{ "audit", audit_main, "the audit log: who read or wrote what, and when" },
 	{ "report", report_main, "performance figures and the monthly tactical picture" },

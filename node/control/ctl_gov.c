@@ -7,8 +7,9 @@
  *   case_remove  case agency reason   LEAVE: it no longer takes part (lead only);
  *                                     sharing keys move to a new epoch
  *   case_close   case [reason]        CLOSE: starts the retention clocks
- *   isa_show                          the version in force, in plain words,
- *                                     and pending proposals with signatures
+ *   isa_show                          the version in force, in plain words and
+ *                                     its encoding, and pending proposals with
+ *                                     signatures (given and missing)
  *   isa_propose  path                 ISA_PROPOSE of the next version
  *   isa_sign     path                 ISA_SIGN of that version by this agency
  *   isa_explain  case                 per category: who holds it, and why
@@ -198,7 +199,48 @@ static int sig_list_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_
 	return 0;
 }
 
-/* One record per pending proposal: version, hash, who has signed. */
+/* Is id one of the comma-separated ids in list? */
+static int in_list(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && !strncmp(p, id, n))
+			return 1;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+/*
+ * The agencies whose signature the version in force requires of its
+ * successor (lfh_isa_signed_enough) that are not in signed_by, comma-separated.
+ */
+static void missing_signers(const lfh_isa *isa, const char *signed_by, char *out, size_t size)
+{
+	uint32_t need = isa->nsigners ? isa->nsigners : isa->nparties;
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (uint32_t i = 0; i < need && len < size; i++) {
+		const char *who = isa->nsigners ? isa->signers[i] : isa->parties[i].id;
+		if (!in_list(signed_by, who))
+			len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "", who);
+	}
+}
+
+/* Does proposal p follow the version in force (14.4: same hub, version + 1, prev)? */
+static int follows_current(const lfh_rules *r, const lfh_isa *p)
+{
+	return strcmp(p->hub, r->isa->hub) == 0 && p->version == r->isa->version + 1 &&
+	       memcmp(p->prev, r->isa_hash, 32) == 0;
+}
+
+/* One record per pending proposal: version, hash, who has signed, who must still sign. */
 static int proposal_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val,
 		       size_t vlen)
 {
@@ -206,7 +248,7 @@ static int proposal_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_
 	lfh_isa *isa = malloc(sizeof *isa);
 	lfh_record *out;
 	lfh_err err = { 0 };
-	char hex[65], signers[1024] = "";
+	char hex[65], signers[1024] = "", missing[LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1];
 	int rc;
 
 	if (!isa)
@@ -218,12 +260,48 @@ static int proposal_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_
 	}
 	lfh_hex(hex, key, 32);
 	lfh_store_tbl_scan(c->t, LFH_TBL_ISA_SIG, key, 32, sig_list_fn, signers, &err);
+	missing_signers(c->q->node->rules.isa, signers, missing, sizeof missing);
 	out = lfh_ctl_add(&c->q->rep);
 	if (!out || lfh_record_set_str(out, "proposal", hex, &err) ||
 	    lfh_record_set_uint(out, "version", isa->version, &err) ||
-	    lfh_record_set_str(out, "signed_by", signers, &err))
+	    lfh_record_set_str(out, "signed_by", signers, &err) ||
+	    lfh_record_set_str(out, "missing", missing, &err) ||
+	    lfh_record_set_uint(out, "follows", follows_current(&c->q->node->rules, isa), &err))
 		rc = LFH_ENOMEM;
 	free(isa);
+	return rc;
+}
+
+/*
+ * The canonical encoding (PROTOCOL.md 14.2) of isa in hex, so a client can
+ * compare versions: field `encoding`, continued in `encoding_01`,
+ * `encoding_02`, ... when longer than one value (LFH_VALUE_MAX hex digits each).
+ */
+static int put_encoding(lfh_record *out, const lfh_isa *isa, lfh_err *err)
+{
+	lfh_buf raw = { 0 };
+	char *hex = NULL, key[32];
+	size_t total;
+	int rc = lfh_isa_encode(isa, &raw, err);
+
+	if (!rc && !(hex = malloc(2 * raw.len + 1)))
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	if (!rc)
+		lfh_hex(hex, raw.data, raw.len);
+	total = 2 * raw.len;
+	for (size_t off = 0, i = 0; !rc && off < total; off += LFH_VALUE_MAX, i++) {
+		size_t end = total - off > LFH_VALUE_MAX ? off + LFH_VALUE_MAX : total;
+		char save = hex[end];
+		if (i == 0)
+			snprintf(key, sizeof key, "encoding");
+		else
+			snprintf(key, sizeof key, "encoding_%02zu", i);
+		hex[end] = '\0';
+		rc = lfh_record_set_str(out, key, hex + off, err);
+		hex[end] = save;
+	}
+	free(hex);
+	lfh_buf_free(&raw);
 	return rc;
 }
 
@@ -250,7 +328,8 @@ int ctl_isa_show(lfh_ctl_req *q, lfh_txn *t)
 		    lfh_record_set_str(out, "effective", isa->effective, &err) ||
 		    lfh_record_set_str(out, "review", isa->review, &err) ||
 		    lfh_record_set_str(out, "text", text.len > LFH_VALUE_MAX ? "(too long)"
-						      : (const char *)text.data, &err)))
+						      : (const char *)text.data, &err) ||
+		    put_encoding(out, isa, &err)))
 		rc = err.code ? err.code : LFH_ENOMEM;
 	if (!rc)
 		rc = lfh_store_tbl_scan(t, LFH_TBL_PROPOSAL, NULL, 0, proposal_fn, &pc, &err);
