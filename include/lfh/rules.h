@@ -32,6 +32,8 @@ typedef struct lfh_rules {
 	uint8_t isa_hash[32];          /* its hash */
 	struct lfh_isa *isa_cache;     /* an earlier version, decoded on demand */
 	int removed;                   /* the ISA in force no longer names us */
+	int joining;                   /* not yet named by the ISA in force here: we wait to
+					* learn (from the parties) the version that adds us */
 	struct lfh_keyring *keys;      /* every member's generations (include/lfh/keyring.h) */
 	uint64_t keys_version;         /* bumped whenever member keys or membership change */
 	size_t nmembers;               /* member agencies (self included) */

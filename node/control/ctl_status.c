@@ -41,6 +41,10 @@ static int status_keys(const lfh_node *n, lfh_record *out, lfh_err *err)
 	uint64_t now = lfh_wall_ms();
 	char msg[160], when[32];
 
+	if (n->rules.joining)
+		return lfh_record_set_str(out, "key_warning", "this agency is not yet a party of the "
+					  "agreement in force here: waiting for the version that "
+					  "adds it", err) ? err->code : 0;
 	if (n->rules.removed)
 		return lfh_record_set_str(out, "key_warning", "this agency was removed from the hub "
 					  "by the ISA in force: nothing is replicated", err) ? err->code : 0;

@@ -349,6 +349,10 @@ static int refuse_if_removed(const lfh_node *n, lfh_err *err)
 		return lfh_err_set(err, LFH_EBUSY, "this node is recovering the events it wrote from "
 				   "its peers (its store was restored or replaced): it writes again "
 				   "once every peer has answered (lfh status)");
+	if (n->rules.joining)
+		return lfh_err_set(err, LFH_EBUSY, "agency %s is not yet a party of the agreement in "
+				   "force here: it writes once its node has adopted the version that "
+				   "adds it (lfh isa show)", n->cfg.agency);
 	if (!n->rules.removed)
 		return 0;
 	return lfh_err_set(err, LFH_EPERM, "agency %s was removed from the hub by ISA version %u: "

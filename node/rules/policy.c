@@ -139,7 +139,7 @@ static int is_membership(uint32_t type)
 
 /* We are not a listed recipient: accept only what was backfilled to us. */
 static int accept_backfill(const lfh_rules *r, const lfh_event *ev, const char *lead,
-			   const lfh_agencies *participants, const lfh_isa *isa, lfh_err *err)
+			   const lfh_agencies *participants, lfh_err *err)
 {
 	const char *me = r->self;
 	if (!lfh_agencies_has(participants, me))
@@ -147,7 +147,9 @@ static int accept_backfill(const lfh_rules *r, const lfh_event *ev, const char *
 				   ev->author, (unsigned long long)ev->seq);
 	if (is_membership(ev->type))
 		return 0;
-	if (is_governance(ev->type) || !lfh_isa_may_receive(isa, ev->category, lead, me))
+	/* the sharer decided by the agreement in force, which may be newer than the one the
+	 * event names (we may have become a party since) */
+	if (is_governance(ev->type) || !lfh_isa_may_receive(r->isa, ev->category, lead, me))
 		return lfh_err_set(err, LFH_EPERM,
 				   "event by %s seq %llu: category %s may not be shared with us",
 				   ev->author, (unsigned long long)ev->seq, ev->category);
@@ -237,7 +239,7 @@ int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *er
 					   ev->category, isa->version);
 	if (strcmp(ev->author, r->self) == 0 || lfh_event_find_recipient(ev, r->self) >= 0)
 		return 0;
-	return accept_backfill(r, ev, lead, &parts, isa, err);
+	return accept_backfill(r, ev, lead, &parts, err);
 }
 
 /* ---- applying governance events ----------------------------------------- */
@@ -326,6 +328,30 @@ static int backfill(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CA
 			if (!rc && fx && ev.type != LFH_EV_KEY && !is_membership(ev.type) &&
 			    want_grant(fx, &ev, agency))
 				rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+			(*shared)++;
+		}
+		lfh_event_clear(&ev);
+	}
+	free(c.ev);
+	return rc;
+}
+
+int lfh_policy_backfill_hub(lfh_txn *t, const char *agency, size_t *shared, lfh_err *err)
+{
+	static const uint8_t hub_case[LFH_CASE_LEN];
+	struct collect_ctx c;
+	int rc = collect_case(t, hub_case, NULL, &c, err);
+
+	*shared = 0;
+	for (size_t i = 0; rc == 0 && i < c.n; i++) {
+		const uint8_t *raw;
+		size_t len;
+		lfh_event ev = { 0 };
+		if (lfh_store_get_event(t, c.ev[i].id, &raw, &len, NULL) ||
+		    lfh_event_decode(raw, len, &ev, NULL))
+			continue;
+		if (lfh_event_find_recipient(&ev, agency) < 0 && strcmp(ev.author, agency) != 0) {
+			rc = lfh_store_rcpt_add(t, agency, c.ev[i].id, err);
 			(*shared)++;
 		}
 		lfh_event_clear(&ev);

@@ -103,6 +103,14 @@ static int check_self(lfh_rules *r, const lfh_isa *genesis, const lfh_pubkeys *m
 	const lfh_isa_party *self = lfh_isa_party_find(r->isa, r->self);
 
 	r->removed = 0;
+	r->joining = 0;
+	if (!self && r->isa->version == 1) {
+		r->joining = 1; /* a new agency: the version that adds it comes from the parties */
+		log_warn("agency %s is not a party of hub %s's agreement in force here (version 1): "
+			 "waiting to learn from the parties the version that adds it; it writes "
+			 "nothing until then", r->self, r->isa->hub);
+		return 0;
+	}
 	if (!self && r->isa->version > 1 && (self = lfh_isa_party_find(genesis, r->self))) {
 		r->removed = 1;
 		log_warn("agency %s is not a party of ISA version %u in force: it was removed from "
@@ -252,6 +260,23 @@ static int sig_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val
 	return 0;
 }
 
+/* Parties `next` adds to `old`: each is served the hub's history to adopt `next` too. */
+static int parties_added(lfh_txn *t, const lfh_isa *old, const lfh_isa *next, lfh_err *err)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; rc == 0 && i < next->nparties; i++) {
+		size_t shared = 0;
+		if (lfh_isa_party_find(old, next->parties[i].id))
+			continue;
+		rc = lfh_policy_backfill_hub(t, next->parties[i].id, &shared, err);
+		if (!rc)
+			log_info("ISA version %u adds agency %s to the hub: %zu hub events shared with it",
+				 next->version, next->parties[i].id, shared);
+	}
+	return rc;
+}
+
 /* How many parties of `old` the version `next` no longer names. */
 static size_t parties_removed(const lfh_isa *old, const lfh_isa *next)
 {
@@ -275,7 +300,11 @@ static int membership_changed(lfh_rules *r, lfh_txn *t, size_t removed, lfh_effe
 {
 	int rc;
 
-	if (!lfh_isa_party_find(r->isa, r->self)) {
+	if (r->joining && lfh_isa_party_find(r->isa, r->self)) {
+		r->joining = 0;
+		log_info("ISA version %u makes this agency (%s) a party of hub %s: it takes part from "
+			 "now on", r->isa->version, r->self, r->isa->hub);
+	} else if (!r->joining && !lfh_isa_party_find(r->isa, r->self)) {
 		r->removed = 1;
 		log_warn("ISA version %u removes this agency (%s) from hub %s: we write nothing more, "
 			 "serve our peers what they still lack, then stop; held data stays until "
@@ -326,6 +355,8 @@ int lfh_policy_try_adopt(lfh_rules *r, lfh_txn *t, const uint8_t hash[32], lfh_e
 	}
 	be32(k, isa->version);
 	removed = !rc ? parties_removed(r->isa, isa) : 0;
+	if (!rc)
+		rc = parties_added(t, r->isa, isa, err);
 	if (!rc)
 		rc = lfh_store_tbl_put(t, LFH_TBL_ISA, k, 4, raw, len, err);
 	if (!rc && set_current(r, isa, raw, len))
