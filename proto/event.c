@@ -122,11 +122,16 @@ static int check_recipients(const lfh_event *ev, lfh_err *err)
 	return 0;
 }
 
+int lfh_event_type_hub_wide(uint32_t type)
+{
+	return type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN ||
+	       type == LFH_EV_ISA_WITHDRAW || type == LFH_EV_CERT || type == LFH_EV_REVOKE;
+}
+
 int lfh_event_type_plain(uint32_t type)
 {
 	return type == LFH_EV_KEY || type == LFH_EV_JOIN || type == LFH_EV_CLOSE ||
-	       type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN || type == LFH_EV_CERT ||
-	       type == LFH_EV_REVOKE || type == LFH_EV_LEAVE;
+	       type == LFH_EV_LEAVE || lfh_event_type_hub_wide(type);
 }
 
 /* Plaintext-body events carry key_ref ["", 0] and no nonce; the others both. */

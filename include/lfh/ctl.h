@@ -5,7 +5,7 @@
  * it and sends the reply; commands live in node/ctl_*.c, one file per group:
  *   ctl_status.c status, hello
  *   ctl_case.c  referral_new, note_add, case_list, case_show
- *   ctl_gov.c   case_invite, case_remove, case_close, isa_show, isa_propose, isa_sign,
+ *   ctl_gov.c   case_invite, case_remove, case_close, isa_show, isa_propose, isa_sign, isa_withdraw,
  *               isa_explain, retention_run
  *   ctl_osara.c case_step, case_state, due (OSARA case work)
  *   ctl_audit.c audit_list
@@ -86,6 +86,7 @@ int ctl_case_close(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_show(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_propose(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_sign(lfh_ctl_req *q, lfh_txn *t);
+int ctl_isa_withdraw(lfh_ctl_req *q, lfh_txn *t);
 int ctl_isa_explain(lfh_ctl_req *q, lfh_txn *t);
 int ctl_retention_run(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_step(lfh_ctl_req *q, lfh_txn *t);

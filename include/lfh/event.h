@@ -54,6 +54,7 @@ enum lfh_event_type {
 	LFH_EV_CERT = 20,       /* new operational key generation (body = lfh_cert, cert.h) */
 	LFH_EV_REVOKE = 21,     /* revokes a key generation (body = lfh_revocation, cert.h) */
 	LFH_EV_LEAVE = 22,      /* an agency stops taking part in a case (body = plaintext record) */
+	LFH_EV_ISA_WITHDRAW = 23, /* its proposer withdraws an ISA proposal (body = plaintext record) */
 };
 #define LFH_EV_TYPE_MAX 255
 
@@ -62,6 +63,9 @@ enum lfh_event_type {
  * events): key_ref ["", 0] and no nonce. All others are encrypted.
  */
 int lfh_event_type_plain(uint32_t type);
+/* About the hub, not a case (all-zero case id, PROTOCOL.md 7.1): ISA_PROPOSE,
+ * ISA_SIGN, ISA_WITHDRAW, CERT, REVOKE. */
+int lfh_event_type_hub_wide(uint32_t type);
 
 typedef struct lfh_recipient {
 	char agency[LFH_AGENCY_MAX + 1];

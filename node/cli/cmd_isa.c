@@ -33,6 +33,7 @@ static const struct {
 	{"diff", isa_diff_main, "[OLD] NEW [--json]", "what NEW changes from OLD (or from the version in force at the node)"},
 	{"propose", isa_node_main, "FILE [--json]", "propose FILE as the next version to every party"},
 	{"sign", isa_node_main, "FILE [--json]", "sign that proposed version for this agency"},
+	{"withdraw", isa_node_main, "FILE [--json]", "withdraw a proposal of this agency: no node signs it any more"},
 	{"adopt", isa_node_main, "[--json]", "who has signed each pending proposal, who has not yet, and whether it can take effect (adoption is automatic)"},
 	{"explain", isa_node_main, "CASE [--json]", "per category of a case: which agencies hold it, and why"},
 	{"retention", isa_node_main, "[--json]", "shred now what the retention rules say is due (lfhd also does it itself)"},
@@ -90,6 +91,10 @@ static const struct {
 	{"sign", "FILE must be the version proposed (lfh isa propose): the same agreement,\n"
 		 "byte for byte once encoded. Check it first with lfh isa diff FILE.\n"},
 	{"explain", "CASE is a case id or a prefix of at least 8 hex digits.\n"},
+	{"withdraw", "FILE is the version this agency proposed. Every node then refuses to sign\n"
+		     "it (lfh isa adopt says withdrawn). Signatures written before the\n"
+		     "withdrawal reached a node still count: propose the corrected version\n"
+		     "(the same version number) and have it signed instead.\n"},
 };
 
 void isa_sub_usage(FILE *f, const char *name)

@@ -5,6 +5,7 @@
  *                                  and pending proposals with their signatures
  *   lfh isa propose FILE [--json]  propose FILE as the next version to every party
  *   lfh isa sign FILE [--json]     sign that version for this agency
+ *   lfh isa withdraw FILE [--json] withdraw a proposal of ours: it is signed no more
  *   lfh isa adopt [--json]         per pending proposal: who has signed, who has
  *                                  not yet, and whether it can take effect
  *   lfh isa explain CASE [--json]  per category: which agencies hold it, and why
@@ -196,12 +197,17 @@ static void print_required(const lfh_record *r)
 static void print_proposal(const lfh_record *p, uint64_t current)
 {
 	const char *signed_by = lfh_record_str(p, "signed_by"), *missing = lfh_record_str(p, "missing");
-	uint64_t follows = 1;
+	uint64_t follows = 1, withdrawn = 0;
 	char b[32];
 
 	lfh_record_uint(p, "follows", &follows);
 	printf("\nProposed version %s (proposal %.16s):\n", cli_field(p, "version", b, sizeof b),
 	       lfh_record_str(p, "proposal"));
+	if (lfh_record_uint(p, "withdrawn", &withdrawn) && withdrawn) {
+		printf("  WITHDRAWN by its proposer %s: no node signs it any more.\n",
+		       lfh_record_str(p, "proposer") ? lfh_record_str(p, "proposer") : "?");
+		return;
+	}
 	printf("  signed by:         ");
 	print_ids(signed_by && *signed_by ? signed_by : "nobody yet");
 	if (!missing) {
@@ -310,6 +316,8 @@ int isa_node_main(int argc, char **argv)
 		return node_file("isa_propose", arg, json);
 	if (!strcmp(argv[0], "sign"))
 		return node_file("isa_sign", arg, json);
+	if (!strcmp(argv[0], "withdraw"))
+		return node_file("isa_withdraw", arg, json);
 	if (!strcmp(argv[0], "explain"))
 		return run("isa_explain", "case", arg, json, 1, print_explain);
 	cli_error("isa: unknown command '%s'", argv[0]);

@@ -62,6 +62,7 @@ static const struct {
 	{ "isa_show", ctl_isa_show },
 	{ "isa_propose", ctl_isa_propose },
 	{ "isa_sign", ctl_isa_sign },
+	{ "isa_withdraw", ctl_isa_withdraw },
 	{ "isa_explain", ctl_isa_explain },
 	{ "retention_run", ctl_retention_run },
 	{ "case_step", ctl_case_step },

@@ -171,6 +171,7 @@ static const char *type_name(uint32_t type)
 	case LFH_EV_CLOSE: return "close";
 	case LFH_EV_ISA_PROPOSE: return "isa-propose";
 	case LFH_EV_ISA_SIGN: return "isa-sign";
+	case LFH_EV_ISA_WITHDRAW: return "isa-withdraw";
 	default: return lfh_osara_type_name(type);
 	}
 }

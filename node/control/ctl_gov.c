@@ -249,7 +249,8 @@ static int proposal_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_
 	lfh_record *out;
 	lfh_err err = { 0 };
 	char hex[65], signers[1024] = "", missing[LFH_ISA_MAX_PARTIES * (LFH_AGENCY_MAX + 1) + 1];
-	int rc;
+	char proposer[LFH_AGENCY_MAX + 1];
+	int withdrawn = 0, rc;
 
 	if (!isa)
 		return LFH_ENOMEM;
@@ -259,6 +260,7 @@ static int proposal_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_
 		return 0; /* adopted or superseded */
 	}
 	lfh_hex(hex, key, 32);
+	lfh_policy_proposal(c->t, key, proposer, &withdrawn, &err);
 	lfh_store_tbl_scan(c->t, LFH_TBL_ISA_SIG, key, 32, sig_list_fn, signers, &err);
 	missing_signers(c->q->node->rules.isa, signers, missing, sizeof missing);
 	out = lfh_ctl_add(&c->q->rep);
@@ -266,7 +268,9 @@ static int proposal_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_
 	    lfh_record_set_uint(out, "version", isa->version, &err) ||
 	    lfh_record_set_str(out, "signed_by", signers, &err) ||
 	    lfh_record_set_str(out, "missing", missing, &err) ||
-	    lfh_record_set_uint(out, "follows", follows_current(&c->q->node->rules, isa), &err))
+	    lfh_record_set_uint(out, "follows", follows_current(&c->q->node->rules, isa), &err) ||
+	    lfh_record_set_str(out, "proposer", proposer, &err) ||
+	    lfh_record_set_uint(out, "withdrawn", (uint64_t)withdrawn, &err))
 		rc = LFH_ENOMEM;
 	free(isa);
 	return rc;
@@ -373,6 +377,57 @@ int ctl_isa_propose(lfh_ctl_req *q, lfh_txn *t)
 	return rc;
 }
 
+/* A withdrawn proposal is signed no more (PROTOCOL.md 14.8). */
+static int refuse_withdrawn(lfh_ctl_req *q, lfh_txn *t, const uint8_t hash[32])
+{
+	char proposer[LFH_AGENCY_MAX + 1], msg[LFH_ERRMSG_MAX];
+	lfh_err err = { 0 };
+	int withdrawn = 0;
+
+	if (lfh_policy_proposal(t, hash, proposer, &withdrawn, &err))
+		return lfh_ctl_fail(&q->rep, err.code, err.msg);
+	if (!withdrawn)
+		return 0;
+	snprintf(msg, sizeof msg, "this proposal was withdrawn by its proposer (%s): it is signed "
+		 "no more; sign the version that replaces it", proposer);
+	return lfh_ctl_fail(&q->rep, LFH_EPERM, msg);
+}
+
+/* Withdraw a proposal of ours: the hub's nodes sign it no more. */
+int ctl_isa_withdraw(lfh_ctl_req *q, lfh_txn *t)
+{
+	static const uint8_t no_case[LFH_CASE_LEN];
+	char proposer[LFH_AGENCY_MAX + 1], hex[65];
+	lfh_isa *isa = NULL;
+	lfh_buf bytes = { 0 };
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	uint8_t hash[32];
+	int withdrawn = 0, rc = need_isa(q);
+
+	if (!rc)
+		rc = next_version(q, &isa, &bytes, hash);
+	if (!rc && lfh_policy_proposal(t, hash, proposer, &withdrawn, &err))
+		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
+	if (!rc && !proposer[0])
+		rc = lfh_ctl_fail(&q->rep, LFH_ENOTFOUND, "no proposal of this version is held here");
+	if (!rc && strcmp(proposer, q->node->cfg.agency) != 0)
+		rc = lfh_ctl_fail(&q->rep, LFH_EPERM, "only its proposer withdraws a proposal: this one "
+				  "is not this agency's");
+	if (!rc && withdrawn)
+		rc = lfh_ctl_fail(&q->rep, LFH_EEXIST, "this proposal is withdrawn already");
+	lfh_hex(hex, hash, 32);
+	if (!rc && (lfh_record_set_str(&body, "isa", hex, &err) ||
+		    lfh_record_set_uint(&body, "version", isa->version, &err)))
+		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
+	if (!rc)
+		rc = write_gov(q, t, no_case, LFH_EV_ISA_WITHDRAW, LFH_ISA_CATEGORY, NULL, &body);
+	lfh_record_clear(&body);
+	free(isa);
+	lfh_buf_free(&bytes);
+	return rc;
+}
+
 int ctl_isa_sign(lfh_ctl_req *q, lfh_txn *t)
 {
 	static const uint8_t no_case[LFH_CASE_LEN];
@@ -390,6 +445,8 @@ int ctl_isa_sign(lfh_ctl_req *q, lfh_txn *t)
 		rc = lfh_ctl_fail(&q->rep, LFH_ENOTFOUND,
 				  "no proposal of this version is held here: propose it first "
 				  "(lfh isa propose FILE)");
+	if (!rc)
+		rc = refuse_withdrawn(q, t, hash);
 	lfh_hex(hex, hash, 32);
 	if (!rc && (lfh_record_set_str(&body, "isa", hex, &err) ||
 		    lfh_record_set_uint(&body, "version", isa->version, &err)))

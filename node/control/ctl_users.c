@@ -42,6 +42,7 @@ static const struct {
 	{ "keys_rotate_sharing", ROLE_ADMIN },
 	{ "isa_propose", ROLE_ADMIN },
 	{ "isa_sign", ROLE_ADMIN },
+	{ "isa_withdraw", ROLE_ADMIN },
 	{ "retention_run", ROLE_ADMIN },
 	{ "backup", ROLE_ADMIN },
 	{ "case_close", ROLE_MANAGER },

@@ -93,8 +93,7 @@ static int load_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const
 		return LFH_ENOMEM;
 	memset(&c->bodies[c->n], 0, sizeof c->bodies[0]);
 	rc = lfh_node_open_event(c->node, c->t, raw, len, &ev, &c->bodies[c->n], NULL);
-	if (ev.type == LFH_EV_KEY || ev.type == LFH_EV_ISA_PROPOSE || ev.type == LFH_EV_ISA_SIGN ||
-	    ev.type == 0) {
+	if (ev.type == LFH_EV_KEY || lfh_event_type_hub_wide(ev.type) || ev.type == 0) {
 		lfh_record_clear(&c->bodies[c->n]);
 		lfh_event_clear(&ev);
 		return 0;

@@ -110,7 +110,8 @@ static int index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
 	uint64_t count = 0, first = 0, last = 0;
 	int rc;
 
-	if (ev->type == LFH_EV_ISA_PROPOSE || ev->type == LFH_EV_ISA_SIGN)
+	if (ev->type == LFH_EV_ISA_PROPOSE || ev->type == LFH_EV_ISA_SIGN ||
+	    ev->type == LFH_EV_ISA_WITHDRAW)
 		return 0; /* hub-wide, not about a case */
 	rc = lfh_store_case_get(t, ev->case_id, &r, err);
 

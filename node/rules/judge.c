@@ -22,8 +22,7 @@ static const uint8_t no_case[LFH_CASE_LEN];
 
 static int is_hub_wide(uint32_t type)
 {
-	return type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN || type == LFH_EV_CERT ||
-	       type == LFH_EV_REVOKE;
+	return lfh_event_type_hub_wide(type);
 }
 
 /* Case steps only the lead may write (whatever the OSARA stage). */

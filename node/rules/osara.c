@@ -382,8 +382,7 @@ static void step(lfh_osara_state *s, const lfh_osara_event *ev)
 	char author[LFH_AGENCY_MAX + 1] = { 0 }, why[WHY_MAX];
 	lfh_osara_entry *e;
 
-	if (ev->type == LFH_EV_KEY || ev->type == LFH_EV_ISA_PROPOSE ||
-	    ev->type == LFH_EV_ISA_SIGN)
+	if (ev->type == LFH_EV_KEY || lfh_event_type_hub_wide(ev->type))
 		return;
 	memcpy(author, ev->author, strnlen(ev->author, LFH_AGENCY_MAX));
 	e = timeline_add(s, ev);

@@ -24,6 +24,7 @@ static const char *const type_names[] = {
 	[LFH_EV_CLOSE] = "close",
 	[LFH_EV_ISA_PROPOSE] = "isa-propose",
 	[LFH_EV_ISA_SIGN] = "isa-sign",
+	[LFH_EV_ISA_WITHDRAW] = "isa-withdraw",
 	[LFH_EV_RISK] = "risk",
 	[LFH_EV_OBJECTIVE] = "objective",
 	[LFH_EV_SCANNING] = "scanning",
@@ -393,7 +394,7 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 	int i;
 
 	if (!is_step(type)) {
-		if (type == LFH_EV_KEY || type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN)
+		if (type == LFH_EV_KEY || lfh_event_type_hub_wide(type))
 			return fail(why, "a %s event is not a case step", lfh_osara_type_name(type));
 		return fail(why, "unknown event type %" PRIu32, type);
 	}

@@ -95,8 +95,7 @@ int lfh_policy_recipients(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[
 				memcpy(out[(*nout)++], ids.id[i], LFH_AGENCY_MAX + 1);
 		return 0;
 	}
-	if (type == LFH_EV_ISA_PROPOSE || type == LFH_EV_ISA_SIGN || type == LFH_EV_CERT ||
-	    type == LFH_EV_REVOKE) {
+	if (lfh_event_type_hub_wide(type)) {
 		*nout = 0; /* every party of the version in force */
 		for (uint32_t i = 0; i < r->isa->nparties; i++)
 			if (strcmp(r->isa->parties[i].id, r->self))
@@ -128,7 +127,7 @@ int lfh_policy_shredded(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const c
 static int is_governance(uint32_t type)
 {
 	return type == LFH_EV_JOIN || type == LFH_EV_CLOSE || type == LFH_EV_ISA_PROPOSE ||
-	       type == LFH_EV_ISA_SIGN || type == LFH_EV_LEAVE;
+	       type == LFH_EV_ISA_SIGN || type == LFH_EV_ISA_WITHDRAW || type == LFH_EV_LEAVE;
 }
 
 /* Who takes part in a case: a newcomer is also sent these earlier events (PROTOCOL.md 5.3). */
@@ -180,6 +179,8 @@ static int within_grace(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh
 			   (unsigned long long)(LFH_ISA_GRACE_MS / DAY_MS));
 }
 
+static int judge_withdraw(lfh_txn *t, const lfh_event *ev, lfh_err *err);
+
 /*
  * Not stamped long before the agreement it names took effect: a member
  * cannot slip an event into the hub's past (e.g. stamped 1970). A day's
@@ -219,8 +220,9 @@ int lfh_policy_accept(lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	if (!lfh_isa_party_find(isa, ev->author))
 		return lfh_err_set(err, LFH_EPERM, "author %s is not a party of ISA version %u",
 				   ev->author, isa->version);
-	if (ev->type == LFH_EV_ISA_PROPOSE || ev->type == LFH_EV_ISA_SIGN ||
-	    ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE)
+	if (ev->type == LFH_EV_ISA_WITHDRAW)
+		return judge_withdraw(t, ev, err);
+	if (lfh_event_type_hub_wide(ev->type))
 		return 0;
 	if ((rc = lfh_policy_shredded(t, ev->case_id, ev->category, &shredded, err)))
 		return rc;
@@ -421,6 +423,69 @@ static int apply_leave(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_
 	return rc;
 }
 
+/* Beside a proposal (table PROPOSAL, key hash): hash 'P' -> its proposer, hash 'W' -> who
+ * withdrew it. */
+static int proposal_mark(lfh_txn *t, const uint8_t hash[32], char kind, const char *agency,
+			 lfh_err *err)
+{
+	uint8_t k[33];
+
+	memcpy(k, hash, 32);
+	k[32] = (uint8_t)kind;
+	return lfh_store_tbl_put(t, LFH_TBL_PROPOSAL, k, sizeof k, agency, strlen(agency), err);
+}
+
+int lfh_policy_proposal(lfh_txn *t, const uint8_t hash[32], char proposer[LFH_AGENCY_MAX + 1],
+			int *withdrawn, lfh_err *err)
+{
+	const uint8_t *v;
+	size_t vlen;
+	uint8_t k[33];
+	int rc;
+
+	memcpy(k, hash, 32);
+	k[32] = 'P';
+	proposer[0] = '\0';
+	rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, k, sizeof k, &v, &vlen, err);
+	if (rc == 0)
+		snprintf(proposer, LFH_AGENCY_MAX + 1, "%.*s", (int)(vlen < LFH_AGENCY_MAX ? vlen : LFH_AGENCY_MAX), (const char *)v);
+	else if (rc != LFH_ENOTFOUND)
+		return rc;
+	k[32] = 'W';
+	rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, k, sizeof k, NULL, NULL, err);
+	*withdrawn = rc == 0;
+	return rc == LFH_ENOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/*
+ * Only a proposal's proposer withdraws it; a withdrawal that comes before its
+ * proposal waits for it (held).
+ */
+static int judge_withdraw(lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	char proposer[LFH_AGENCY_MAX + 1];
+	lfh_record body = { 0 };
+	uint8_t hash[32];
+	int withdrawn, rc = plain_body(ev, &body, err);
+
+	if (rc)
+		return rc;
+	if (!lfh_record_str(&body, "isa") || lfh_unhex(hash, 32, lfh_record_str(&body, "isa")))
+		rc = lfh_err_set(err, LFH_ECODEC, "ISA withdrawal by %s without an isa hash", ev->author);
+	lfh_record_clear(&body);
+	if (!rc)
+		rc = lfh_policy_proposal(t, hash, proposer, &withdrawn, err);
+	if (rc)
+		return rc;
+	if (!proposer[0])
+		return lfh_err_set(err, LFH_EHELD, "ISA withdrawal by %s of a proposal not held here yet",
+				   ev->author);
+	if (strcmp(proposer, ev->author) != 0)
+		return lfh_err_set(err, LFH_EPERM, "ISA withdrawal by %s of a proposal by %s: only its "
+				   "proposer may withdraw it", ev->author, proposer);
+	return 0;
+}
+
 static int apply_isa_event(lfh_rules *r, lfh_txn *t, const lfh_event *ev,
 			   const uint8_t id[LFH_ID_LEN], lfh_effects *fx, lfh_err *err)
 {
@@ -438,6 +503,20 @@ static int apply_isa_event(lfh_rules *r, lfh_txn *t, const lfh_event *ev,
 			return rc;
 		lfh_isa_hash(ev->body, ev->body_len, hash);
 		rc = lfh_store_tbl_put(t, LFH_TBL_PROPOSAL, hash, 32, ev->body, ev->body_len, err);
+		if (!rc)
+			rc = proposal_mark(t, hash, 'P', ev->author, err);
+	} else if (ev->type == LFH_EV_ISA_WITHDRAW) {
+		if ((rc = plain_body(ev, &body, err)))
+			return rc;
+		if (!lfh_record_str(&body, "isa") || lfh_unhex(hash, 32, lfh_record_str(&body, "isa")))
+			rc = lfh_err_set(err, LFH_EINVAL, "ISA withdrawal without an isa hash");
+		if (!rc)
+			rc = proposal_mark(t, hash, 'W', ev->author, err);
+		if (!rc)
+			log_info("ISA proposal %.16s... withdrawn by its proposer %s: no more signatures",
+				 lfh_record_str(&body, "isa"), ev->author);
+		lfh_record_clear(&body);
+		return rc;
 	} else {
 		const char *h;
 		if ((rc = plain_body(ev, &body, err)))
@@ -486,6 +565,7 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 	}
 	case LFH_EV_ISA_PROPOSE:
 	case LFH_EV_ISA_SIGN:
+	case LFH_EV_ISA_WITHDRAW:
 		return apply_isa_event(r, t, ev, id, fx, err);
 	default:
 		return 0;

@@ -386,8 +386,7 @@ static int release_held(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_
 /* Events of a case that may make a held one of it acceptable. */
 static int changes_case(uint32_t type)
 {
-	return type != LFH_EV_KEY && type != LFH_EV_ISA_PROPOSE && type != LFH_EV_ISA_SIGN &&
-	       type != LFH_EV_CERT && type != LFH_EV_REVOKE;
+	return type != LFH_EV_KEY && (!lfh_event_type_hub_wide(type) || type == LFH_EV_ISA_PROPOSE);
 }
 
 /*

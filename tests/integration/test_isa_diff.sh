@@ -8,7 +8,8 @@
 #   force at police's node; a version 3 that skips a number does not follow.
 #   Police proposes version 2 and signs it: `isa adopt` says who has signed
 #   (police), who has not yet (health and housing), and that it cannot take
-#   effect yet.
+#   effect yet. Then police withdraws it (housing may not): housing learns
+#   it, refuses to sign it, and `isa adopt` says withdrawn.
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; },
   { name = "health"; kind = "special"; receive = "lead"; agencies = [ "health" ]; retention_days = 10; }
@@ -134,6 +135,38 @@ json=$(lfh_at police isa adopt --json 2>&1)
 check_eq "isa adopt --json: missing" "health,housing" "$(json_get '[1].missing' <<<"$json")"
 check_eq "isa adopt --json: follows" 1 "$(json_get '[1].follows' <<<"$json")"
 check_eq "version 1 stays in force" 1 "$(json_get '[0].version' <<<"$json")"
+
+# ---- its proposer withdraws version 2: no node signs it any more
+node_start housing || bail "start housing"
+proposal_at() { [ "$(lfh_at "$1" isa adopt --json 2>/dev/null | json_get '[1].version')" = 2 ]; }
+wait_until 20 proposal_at housing || tap_fail "the proposal reaches housing"
+if out=$(lfh_at housing isa withdraw "$W/v2.isa" 2>&1); then
+	tap_fail "housing may not withdraw police's proposal" "$out"
+else
+	check "housing may not withdraw police's proposal, and is told why" \
+		grep -q "only its proposer withdraws a proposal" <<<"$out"
+fi
+out=$(lfh_at police isa withdraw "$W/v2.isa" 2>&1) && tap_ok "police withdraws its proposal" ||
+	tap_fail "police withdraws its proposal" "$out"
+withdrawn_at() { [ "$(lfh_at "$1" isa adopt --json 2>/dev/null | json_get '[1].withdrawn')" = 1 ]; }
+wait_until 20 withdrawn_at housing && tap_ok "housing learns the proposal was withdrawn" ||
+	tap_fail "housing learns the proposal was withdrawn"
+if out=$(lfh_at housing isa sign "$W/v2.isa" 2>&1); then
+	tap_fail "housing refuses to sign a withdrawn proposal" "$out"
+else
+	check "housing refuses to sign a withdrawn proposal, saying who withdrew it" \
+		grep -q "withdrawn by its proposer (police)" <<<"$out"
+fi
+check "isa adopt says the proposal is withdrawn" grep -q "WITHDRAWN by its proposer police" \
+	<<<"$(lfh_at housing isa adopt 2>&1)"
+if out=$(lfh_at police isa withdraw "$W/v2.isa" 2>&1); then
+	tap_fail "a second withdrawal is refused" "$out"
+else
+	check "a second withdrawal is refused" grep -q "withdrawn already" <<<"$out"
+fi
+check_eq "version 1 stays in force at housing" 1 \
+	"$(lfh_at housing isa show --json | json_get '[0].version')"
+node_stop housing
 
 node_stop police
 tap_done
