@@ -2,15 +2,15 @@
 # test_join_agency.sh - the hub's lifecycle live (issue #12; PROTOCOL.md 14.8):
 # a new agency joins, takes part, signs; then a party is removed.
 #
-#   police, housing and council run a hub; police refers a case to housing.
-#   Version 2 adds probation: proposed by police, signed by all three, in
-#   force at each with one hash. Probation's node starts from the genesis
+#   police, housing, council and health run a hub; police refers a case to
+#   housing. Version 2 adds probation: proposed by police, signed by all
+#   four, in force at each with one hash. Probation's node starts from the genesis
 #   agreement alone (its config names hub.isa, which does not name it): it
 #   waits, writing nothing, learns version 2 and its signatures from the
 #   parties, adopts it (the same hash), and is invited to the case: it
 #   reads the referral. Version 3 removes council: probation signs it too
-#   (every party of version 2 must), and police, housing and probation show
-#   one hash for version 3; council stops with status 4.
+#   (every party of version 2 must), and police, housing, health and
+#   probation show one hash for version 3; council stops with status 4.
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
 );'
@@ -18,7 +18,7 @@ ISA_CATEGORIES='categories = (
 . "$(dirname "$0")/lib.sh"
 require_bins
 
-AG=(police housing council)
+AG=(police housing council health)
 isa_hub_setup "${AG[@]}"
 # probation: keys, a port and a config naming the genesis agreement, which lacks it
 agency_init probation || bail "keys for probation"
@@ -36,7 +36,7 @@ agency_init probation || bail "keys for probation"
 for n in "${AG[@]}"; do
 	node_start "$n" || bail "start $n"
 done
-tap_ok "police, housing and council run the hub"
+tap_ok "police, housing, council and health run the hub"
 c=$(new_referral police housing "Burglary series, Ewanrigg") || bail "referral"
 wait_until 20 has_case housing "$c" || bail "the case reaches housing"
 
@@ -64,13 +64,13 @@ same_hash() { # same_hash VERSION NODE...: every node has VERSION in force, one 
 }
 
 # ---- version 2 adds probation
-write_isa "$W/v2.isa" 2 "$(hash_at police)" police housing council probation
+write_isa "$W/v2.isa" 2 "$(hash_at police)" police housing council health probation
 out=$(lfh_at police isa propose "$W/v2.isa" 2>&1) || bail "police proposes version 2" "$out"
-sign_all "$W/v2.isa" police housing council
-if wait_until 30 same_hash 2 police housing council; then
-	tap_ok "version 2 (adds probation) is in force at police, housing and council, one hash"
+sign_all "$W/v2.isa" police housing council health
+if wait_until 30 same_hash 2 police housing council health; then
+	tap_ok "version 2 (adds probation) is in force at the four nodes, one hash"
 else
-	tap_fail "version 2 is in force at police, housing and council, one hash" \
+	tap_fail "version 2 is in force at the four nodes, one hash" \
 		"$(for n in "${AG[@]}"; do echo "$n: $(version_at "$n") $(hash_at "$n")"; done)"
 fi
 
@@ -100,16 +100,16 @@ wait_until 20 note_at_police && tap_ok "probation's note reaches police" ||
 	tap_fail "probation's note reaches police"
 
 # ---- version 3 removes council; probation signs it too
-write_isa "$W/v3.isa" 3 "$(hash_at police)" police housing probation
+write_isa "$W/v3.isa" 3 "$(hash_at police)" police housing health probation
 out=$(lfh_at police isa propose "$W/v3.isa" 2>&1) || bail "police proposes version 3" "$out"
 adopt=$(lfh_at police isa adopt 2>&1)
 check "lfh isa adopt names who has not signed yet" grep -q "not yet signed by" <<<"$adopt"
-sign_all "$W/v3.isa" police housing probation council
-if wait_until 30 same_hash 3 police housing probation; then
+sign_all "$W/v3.isa" police housing health probation council
+if wait_until 30 same_hash 3 police housing health probation; then
 	tap_ok "version 3 (without council, signed by probation too) is in force, one hash"
 else
 	tap_fail "version 3 is in force at police, housing and probation, one hash" \
-		"$(for n in police housing probation; do echo "$n: $(version_at "$n") $(hash_at "$n")"; done)"
+		"$(for n in police housing health probation; do echo "$n: $(version_at "$n") $(hash_at "$n")"; done)"
 fi
 council_gone() { ! pid_alive "${NODE_PID[council]}"; }
 if wait_until 90 council_gone; then
@@ -121,7 +121,7 @@ else
 	tap_fail "council, removed, stops" "$(tail -5 "$W/council/lfhd.log")"
 	node_stop council
 fi
-for n in police housing probation; do
+for n in police housing health probation; do
 	node_stop "$n"
 done
 tap_done
