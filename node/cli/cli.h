@@ -28,11 +28,12 @@ int osara_step_main(int argc, char **argv);  /* lfh case STEP CASE --field ... *
 int osara_state_main(int argc, char **argv); /* lfh case state CASE */
 int due_main(int argc, char **argv);         /* lfh due, lfh actions --mine */
 
-/* lfh isa: shared between cmd_isa.c, cmd_isa_node.c and cmd_isa_diff.c */
+/* lfh isa: shared between cmd_isa.c, cmd_isa_node.c and cmd_isa_diff.c (cmd_isa_util.c) */
 struct lfh_isa;
-void isa_sub_usage(FILE *f, const char *name);       /* cmd_isa.c: usage of lfh isa NAME */
-int isa_load(const char *file, struct lfh_isa *isa); /* cmd_isa.c: parse; 0, or 1 after printing why */
-void isa_json_str(const char *s);                    /* cmd_isa.c: s as a JSON string on stdout */
+void isa_usage(FILE *f);                             /* cmd_isa_util.c: lfh isa --help */
+void isa_sub_usage(FILE *f, const char *name);       /* cmd_isa_util.c: usage of lfh isa NAME */
+int isa_load(const char *file, struct lfh_isa *isa); /* cmd_isa_util.c: parse; 0, or 1 after printing why */
+void isa_json_str(const char *s);                    /* cmd_isa_util.c: s as a JSON string on stdout */
 int isa_in_force(struct lfh_isa *isa);               /* cmd_isa_node.c: the node's version; 0 or 1 */
 int isa_diff_main(int argc, char **argv);            /* cmd_isa_diff.c: lfh isa diff */
 

@@ -338,30 +338,6 @@ static int backfill(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CA
 	return rc;
 }
 
-int lfh_policy_backfill_hub(lfh_txn *t, const char *agency, size_t *shared, lfh_err *err)
-{
-	static const uint8_t hub_case[LFH_CASE_LEN];
-	struct collect_ctx c;
-	int rc = collect_case(t, hub_case, NULL, &c, err);
-
-	*shared = 0;
-	for (size_t i = 0; rc == 0 && i < c.n; i++) {
-		const uint8_t *raw;
-		size_t len;
-		lfh_event ev = { 0 };
-		if (lfh_store_get_event(t, c.ev[i].id, &raw, &len, NULL) ||
-		    lfh_event_decode(raw, len, &ev, NULL))
-			continue;
-		if (lfh_event_find_recipient(&ev, agency) < 0 && strcmp(ev.author, agency) != 0) {
-			rc = lfh_store_rcpt_add(t, agency, c.ev[i].id, err);
-			(*shared)++;
-		}
-		lfh_event_clear(&ev);
-	}
-	free(c.ev);
-	return rc;
-}
-
 /* A participant joined: record it and backfill what the ISA lets it see. */
 static int apply_join(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_effects *fx,
 		      lfh_err *err)

@@ -19,9 +19,4 @@
 int lfh_policy_try_adopt(lfh_rules *r, lfh_txn *t, const uint8_t hash[32], lfh_effects *fx,
 			 lfh_err *err);
 
-/* A party added by a version: serve it every hub-wide event held (the chain of versions,
- * their signatures, certificates and revocations), so that its node can adopt the version
- * that added it (PROTOCOL.md 14.8). */
-int lfh_policy_backfill_hub(lfh_txn *t, const char *agency, size_t *shared, lfh_err *err);
-
 #endif

@@ -260,6 +260,62 @@ static int sig_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val
 	return 0;
 }
 
+/* Hub-wide events held, by id (collected first: the scan must not race the writes after it). */
+struct hub_ids {
+	uint8_t (*id)[LFH_ID_LEN];
+	size_t n, cap;
+};
+
+static int hub_id_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		     size_t len)
+{
+	struct hub_ids *h = vctx;
+	(void)key;
+	(void)raw;
+	(void)len;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		uint8_t (*p)[LFH_ID_LEN] = realloc(h->id, cap * sizeof *p);
+		if (!p)
+			return LFH_ENOMEM;
+		h->id = p;
+		h->cap = cap;
+	}
+	memcpy(h->id[h->n++], id, LFH_ID_LEN);
+	return 0;
+}
+
+/*
+ * A party added by a version is served every hub-wide event held (the chain
+ * of versions, their signatures, certificates and revocations), so that its
+ * node can adopt the version that added it (PROTOCOL.md 14.8).
+ */
+static int backfill_hub(lfh_txn *t, const char *agency, size_t *shared, lfh_err *err)
+{
+	static const uint8_t hub_case[LFH_CASE_LEN];
+	struct hub_ids h = { 0 };
+	int rc = lfh_store_scan_case(t, hub_case, hub_id_fn, &h, err);
+
+	if (rc == LFH_ENOMEM)
+		lfh_err_set(err, rc, "out of memory");
+	*shared = 0;
+	for (size_t i = 0; rc == 0 && i < h.n; i++) {
+		const uint8_t *raw;
+		size_t len;
+		lfh_event ev = { 0 };
+		if (lfh_store_get_event(t, h.id[i], &raw, &len, NULL) ||
+		    lfh_event_decode(raw, len, &ev, NULL))
+			continue;
+		if (lfh_event_find_recipient(&ev, agency) < 0 && strcmp(ev.author, agency) != 0) {
+			rc = lfh_store_rcpt_add(t, agency, h.id[i], err);
+			(*shared)++;
+		}
+		lfh_event_clear(&ev);
+	}
+	free(h.id);
+	return rc;
+}
+
 /* Parties `next` adds to `old`: each is served the hub's history to adopt `next` too. */
 static int parties_added(lfh_txn *t, const lfh_isa *old, const lfh_isa *next, lfh_err *err)
 {
@@ -269,7 +325,7 @@ static int parties_added(lfh_txn *t, const lfh_isa *old, const lfh_isa *next, lf
 		size_t shared = 0;
 		if (lfh_isa_party_find(old, next->parties[i].id))
 			continue;
-		rc = lfh_policy_backfill_hub(t, next->parties[i].id, &shared, err);
+		rc = backfill_hub(t, next->parties[i].id, &shared, err);
 		if (!rc)
 			log_info("ISA version %u adds agency %s to the hub: %zu hub events shared with it",
 				 next->version, next->parties[i].id, shared);
