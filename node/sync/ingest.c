@@ -569,13 +569,33 @@ typedef struct verify_job {
 	size_t begin, end;
 } verify_job;
 
+/* status of an envelope whose event is held already: a lookup, not a signature check */
+#define ALREADY_HELD 1
+
 static void *verify_range(void *arg)
 {
 	verify_job *j = arg;
 	for (size_t i = j->begin; i < j->end; i++)
-		j->status[i] = check_received(j->n, j->in[i].raw, j->in[i].len, j->from, &j->ev[i],
-					      &j->errs[i]);
+		if (j->status[i] != ALREADY_HELD)
+			j->status[i] = check_received(j->n, j->in[i].raw, j->in[i].len, j->from,
+						      &j->ev[i], &j->errs[i]);
 	return NULL;
+}
+
+/*
+ * The envelopes of a batch whose events are held here already (the same
+ * event relayed by several peers): marked, so that only new ones cost a
+ * signature check.
+ */
+static void mark_held(lfh_txn *t, const lfh_envelope_ref *in, size_t count, int *status)
+{
+	for (size_t i = 0; i < count; i++) {
+		uint8_t id[LFH_ID_LEN];
+		const uint8_t *raw;
+		size_t len;
+		lfh_event_id(in[i].raw, in[i].len, id);
+		status[i] = lfh_store_get_event(t, id, &raw, &len, NULL) == 0 ? ALREADY_HELD : 0;
+	}
 }
 
 /* How many threads share the signature checks of a batch of count events. */
@@ -628,6 +648,10 @@ static int store_one(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, const 
 		     lfh_err *err)
 {
 	memset(res, 0, sizeof *res);
+	if (*status == ALREADY_HELD) {
+		*status = 0; /* a duplicate: dropped, as PROTOCOL.md 7 step 8 says */
+		return 0;
+	}
 	if (*status == LFH_EKEYID) {
 		lfh_event_clear(ev);
 		*status = check_received(n, in->raw, in->len, from, ev, errs);
@@ -649,6 +673,7 @@ int lfh_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, size_t
 
 	if (!ev)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	mark_held(t, in, count, status);
 	verify_parallel(n, from, in, count, ev, status, errs);
 	/* Key events first: a revocation or certificate governs the rest of the batch. */
 	for (int pass = 0; pass < 2; pass++)
