@@ -52,6 +52,14 @@ typedef struct lfh_ctl_req {
 	char case_hex[2 * LFH_CASE_LEN + 1]; /* the case touched, for the audit log */
 } lfh_ctl_req;
 
+/*
+ * Listings answer in pages of at most LFH_CTL_PAGE_MAX records; a page that
+ * stops early ends with one more record holding only `next`: what the
+ * client sends as `after` to get the following page (PROTOCOL.md 10).
+ */
+#define LFH_CTL_PAGE_MAX 500
+int lfh_ctl_next_page(lfh_ctl_reply *r, const uint8_t *last, size_t len);
+
 /* A new, zeroed record at the end of the reply (NULL when out of memory). */
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r);
 /* Free the reply's records and zero it. */

@@ -127,6 +127,9 @@ int lfh_store_case_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_reco
 typedef int (*lfh_case_fn)(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *r);
 /* Every case in id order. Callback return values as for lfh_scan_fn. */
 int lfh_store_scan_cases(lfh_txn *t, lfh_case_fn fn, void *ctx, lfh_err *err);
+/* The same, from the first case whose id is above `after` (every case if after is NULL). */
+int lfh_store_scan_cases_after(lfh_txn *t, const uint8_t *after, lfh_case_fn fn, void *ctx,
+			       lfh_err *err);
 
 /*
  * Resolve a case id prefix of n bytes (1..16): LFH_ENOTFOUND if no case

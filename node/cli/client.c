@@ -334,6 +334,64 @@ out:
 	return rc;
 }
 
+/* Does a page end with a record holding only `next` (more pages follow)? Then its value. */
+static const char *next_page(const lfh_reply *rep)
+{
+	const lfh_record *last = rep->nrecords ? &rep->records[rep->nrecords - 1] : NULL;
+
+	if (!last || last->n != 1 || strcmp(last->f[0].key, "next") != 0)
+		return NULL;
+	return lfh_record_str(last, "next");
+}
+
+/* Move page's records to the end of rep. 0, or 1 after saying why. */
+static int append_page(lfh_reply *rep, lfh_reply *page)
+{
+	lfh_record *p;
+
+	if (!page->nrecords)
+		return 0;
+	p = realloc(rep->records, (rep->nrecords + page->nrecords) * sizeof *p);
+	if (!p) {
+		cli_error("out of memory");
+		return 1;
+	}
+	memcpy(p + rep->nrecords, page->records, page->nrecords * sizeof *p);
+	rep->records = p;
+	rep->nrecords += page->nrecords;
+	free(page->records);
+	memset(page, 0, sizeof *page);
+	return 0;
+}
+
+int cli_call_pages(lfh_record *req, lfh_reply *rep)
+{
+	lfh_reply page = { 0 };
+	lfh_err err = { 0 };
+	const char *next, *size = getenv("LFH_PAGE_SIZE"); /* smaller pages (tests) */
+	int rc;
+
+	if (size && *size && lfh_record_set_uint(req, "limit", strtoull(size, NULL, 10), &err)) {
+		cli_error("%s", err.msg);
+		return 1;
+	}
+	rc = cli_call(req, rep);
+
+	while (rc == 0 && (next = next_page(rep))) {
+		char after[129];
+		snprintf(after, sizeof after, "%s", next);
+		lfh_record_clear(&rep->records[--rep->nrecords]);
+		if (lfh_record_set_str(req, "after", after, &err)) {
+			cli_error("%s", err.msg);
+			return 1;
+		}
+		if ((rc = cli_call(req, &page)) == 0)
+			rc = append_page(rep, &page);
+		lfh_reply_clear(&page);
+	}
+	return rc;
+}
+
 static void json_string(const char *s)
 {
 	putchar('"');

@@ -49,6 +49,13 @@ int cli_user_name_valid(const char *s);
  */
 int cli_call(const lfh_record *req, lfh_reply *rep);
 
+/*
+ * cli_call for a listing the node answers in pages (PROTOCOL.md 10): asks
+ * for each next page (setting `after` in req) until the last, and returns
+ * every record in rep, without the page markers.
+ */
+int cli_call_pages(lfh_record *req, lfh_reply *rep);
+
 /* Print records as JSON: one object if !as_array (records[0]), else an array. */
 void cli_print_json(const lfh_record *recs, size_t n, int as_array);
 

@@ -122,10 +122,14 @@ static int case_list(int argc, char **argv)
 	const char *pos[1];
 	int json = 0, npos, rc = parse(argc, argv, &json, pos, 0, &npos, NULL);
 	lfh_reply rep = { 0 };
+	lfh_record req = { 0 };
+	lfh_err err = { 0 };
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	rc = call("case_list", NULL, NULL, NULL, &rep);
+	lfh_record_set_str(&req, "cmd", "case_list", &err);
+	rc = cli_call_pages(&req, &rep);
+	lfh_record_clear(&req);
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 1);
 	else if (rc == 0 && rep.nrecords == 0)

@@ -119,3 +119,17 @@ int lfh_ctl_written(lfh_ctl_req *q, const uint8_t case_id[LFH_CASE_LEN])
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 	return 0;
 }
+
+int lfh_ctl_next_page(lfh_ctl_reply *r, const uint8_t *last, size_t len)
+{
+	char hex[2 * 64 + 1];
+	lfh_err err = { 0 };
+	lfh_record *out;
+
+	if (len > 64)
+		return lfh_ctl_fail(r, LFH_EINVAL, "page cursor too long");
+	lfh_hex(hex, last, len);
+	if (!(out = lfh_ctl_add(r)) || lfh_record_set_str(out, "next", hex, &err))
+		return lfh_ctl_fail(r, LFH_ENOMEM, "out of memory");
+	return 0;
+}

@@ -77,6 +77,26 @@ int lfh_store_case_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_reco
 
 int lfh_store_scan_cases(lfh_txn *t, lfh_case_fn fn, void *ctx, lfh_err *err)
 {
+	return lfh_store_scan_cases_after(t, NULL, fn, ctx, err);
+}
+
+/* Position c on the first case after `after` (or the first case). */
+static int cases_first(MDB_cursor *c, const uint8_t *after, MDB_val *k, MDB_val *v)
+{
+	int rc;
+
+	if (!after)
+		return mdb_cursor_get(c, k, v, MDB_FIRST);
+	*k = st_val(after, LFH_CASE_LEN);
+	rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	if (rc == 0 && k->mv_size == LFH_CASE_LEN && memcmp(k->mv_data, after, LFH_CASE_LEN) == 0)
+		rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+	return rc;
+}
+
+int lfh_store_scan_cases_after(lfh_txn *t, const uint8_t *after, lfh_case_fn fn, void *ctx,
+			       lfh_err *err)
+{
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	lfh_record r;
@@ -88,7 +108,7 @@ int lfh_store_scan_cases(lfh_txn *t, lfh_case_fn fn, void *ctx, lfh_err *err)
 		return lfh_err_set(err, LFH_EINVAL, "store: no scan callback");
 	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_CASES], &c)))
 		return st_mdb_fail(t, err, rc, "cases");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	for (rc = cases_first(c, after, &k, &v); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != LFH_CASE_LEN) {
 			rc = lfh_err_set(err, LFH_ESTORE, "cases: corrupt key");

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# test_listing.sh - listings come in pages, and lfh follows them (issue #13;
+# PROTOCOL.md 10): police holds 23 cases; with pages of 5 records
+# (LFH_PAGE_SIZE, for tests), `lfh case list --json` is still one JSON array
+# of all 23 cases, each once, in case id order, as with one page; the text
+# listing has 23 rows; a page size out of range is refused, saying why.
+ISA_CATEGORIES='categories = (
+  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
+);'
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_bins
+
+AG=(police housing)
+isa_hub_setup "${AG[@]}"
+for n in "${AG[@]}"; do
+	node_start "$n" || bail "start $n"
+done
+: >"$W/cases"
+for i in $(seq 1 23); do
+	referral_quick police housing "Listing $i" "$W/cases" || bail "referral $i"
+done
+sort -o "$W/cases" "$W/cases"
+tap_ok "police holds 23 cases"
+
+ids_of() { # the case ids of a `case list --json` document, in its order
+	json_flat | sed -n 's/^\[[0-9]*\]\.case=//p'
+}
+one=$(lfh_at police case list --json) || tap_fail "case list --json" "$one"
+paged=$(LFH_PAGE_SIZE=5 lfh_at police case list --json) || tap_fail "case list --json in pages" "$paged"
+check_eq "one page: every case once, in id order" "$(cat "$W/cases")" "$(ids_of <<<"$one")"
+check_eq "pages of 5: the same 23 cases, once each, in id order" "$(cat "$W/cases")" \
+	"$(ids_of <<<"$paged")"
+check_eq "pages of 5: one JSON document, as with one page" "$one" "$paged"
+rows=$(LFH_PAGE_SIZE=5 lfh_at police case list | grep -c "Listing ")
+check_eq "the text listing has a row per case" 23 "$rows"
+if out=$(LFH_PAGE_SIZE=501 lfh_at police case list 2>&1); then
+	tap_fail "a page larger than 500 is refused" "$out"
+else
+	check "a page larger than 500 is refused, saying why" grep -q "limit: expected 1 to 500" <<<"$out"
+fi
+for n in "${AG[@]}"; do
+	node_stop "$n"
+done
+tap_done
