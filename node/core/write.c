@@ -136,6 +136,11 @@ static int index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
 	return rc;
 }
 
+/* Why nothing of ours is written while the node recovers its own events (recovery.h). */
+static const char recovering_msg[] =
+	"this node is recovering the events it wrote from its peers (its store was restored or "
+	"replaced): it writes again once every peer has answered (lfh status)";
+
 /* Fill the author-side header fields of ev: seq, hlc, counters, key id. */
 static int stamp_event(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 {
@@ -144,9 +149,7 @@ static int stamp_event(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 	int rc;
 
 	if (n->recovering)
-		return lfh_err_set(err, LFH_EBUSY, "this node is recovering the events it wrote from "
-				   "its peers (its store was restored or replaced): it writes again "
-				   "once every peer has answered (lfh status)");
+		return lfh_err_set(err, LFH_EBUSY, "%s", recovering_msg);
 	memcpy(ev->hub, n->rules.hub_id, 32);
 	snprintf(ev->author, sizeof ev->author, "%s", n->id->pub.agency);
 	memcpy(ev->key_id, n->id->pub.key_id, LFH_KEYID_LEN);
@@ -347,9 +350,7 @@ static int judge_own(lfh_node *n, lfh_txn *t, lfh_event *ev, lfh_err *err)
 static int refuse_if_removed(const lfh_node *n, lfh_err *err)
 {
 	if (n->recovering)
-		return lfh_err_set(err, LFH_EBUSY, "this node is recovering the events it wrote from "
-				   "its peers (its store was restored or replaced): it writes again "
-				   "once every peer has answered (lfh status)");
+		return lfh_err_set(err, LFH_EBUSY, "%s", recovering_msg);
 	if (n->rules.joining)
 		return lfh_err_set(err, LFH_EBUSY, "agency %s is not yet a party of the agreement in "
 				   "force here: it writes once its node has adopted the version that "

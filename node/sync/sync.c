@@ -537,8 +537,10 @@ static int request_allowed(peer *p)
 	return 0;
 }
 
-/* Serve one request that arrived on our ROUTER from the agency `who`. */
-/* How far the BATCH just built (in s->out) took the peer: its next_cursor. */
+/*
+ * How far the BATCH just built (in s->out) took the peer: its next_cursor.
+ * It decodes into s->msg, so the request it answers must not be used after.
+ */
 static void note_served(lfh_sync *s, const char *who)
 {
 	peer *p = peer_by_agency(s, who);
@@ -548,6 +550,8 @@ static void note_served(lfh_sync *s, const char *who)
 	    s->msg->cursor > p->served_upto)
 		p->served_upto = s->msg->cursor;
 }
+
+/* Serve one request that arrived on our ROUTER from the agency `who`. */
 
 static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lfh_msg *m)
 {
