@@ -60,6 +60,23 @@ typedef struct lfh_ctl_req {
 #define LFH_CTL_PAGE_MAX 500
 int lfh_ctl_next_page(lfh_ctl_reply *r, const uint8_t *last, size_t len);
 
+/* A listing of cases paged by case id: what the request asks, and where the page stops. */
+typedef struct lfh_ctl_page {
+	uint64_t limit;              /* records in a page */
+	int has_after;
+	uint8_t after[LFH_CASE_LEN]; /* the request's `after`: start above this case */
+	uint8_t last[LFH_CASE_LEN];  /* the last case put in this page */
+	int full;
+} lfh_ctl_page;
+
+/* Read `after` and `limit` of the request (LFH_EINVAL after lfh_ctl_fail if malformed). */
+int lfh_ctl_page_begin(lfh_ctl_req *q, lfh_ctl_page *pg);
+/* Before adding a case's records: 1 (stop the scan) if the page is full, else 0. */
+int lfh_ctl_page_stop(lfh_ctl_page *pg, const lfh_ctl_reply *r,
+		      const uint8_t case_id[LFH_CASE_LEN]);
+/* After the scan: close the page with a `next` record if it stopped early. */
+int lfh_ctl_page_end(lfh_ctl_req *q, const lfh_ctl_page *pg);
+
 /* A new, zeroed record at the end of the reply (NULL when out of memory). */
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r);
 /* Free the reply's records and zero it. */

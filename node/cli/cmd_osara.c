@@ -271,7 +271,7 @@ int due_main(int argc, char **argv)
 	lfh_record_set_str(&req, "cmd", "due", &err);
 	if (mine)
 		lfh_record_set_str(&req, "mine", "yes", &err);
-	rc = cli_call(&req, &rep);
+	rc = cli_call_pages(&req, &rep);
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 1);
 	else if (rc == 0 && rep.nrecords == 0)

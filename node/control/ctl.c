@@ -133,3 +133,36 @@ int lfh_ctl_next_page(lfh_ctl_reply *r, const uint8_t *last, size_t len)
 		return lfh_ctl_fail(r, LFH_ENOMEM, "out of memory");
 	return 0;
 }
+
+int lfh_ctl_page_begin(lfh_ctl_req *q, lfh_ctl_page *pg)
+{
+	const char *after = lfh_record_str(&q->req, "after");
+
+	memset(pg, 0, sizeof *pg);
+	pg->limit = LFH_CTL_PAGE_MAX;
+	if (lfh_record_uint(&q->req, "limit", &pg->limit) &&
+	    (pg->limit < 1 || pg->limit > LFH_CTL_PAGE_MAX))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "limit: expected 1 to 500 records a page");
+	if (!after)
+		return 0;
+	if (strlen(after) != 2 * LFH_CASE_LEN || lfh_unhex(pg->after, LFH_CASE_LEN, after))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "after: expected a case id (32 hex digits)");
+	pg->has_after = 1;
+	return 0;
+}
+
+int lfh_ctl_page_stop(lfh_ctl_page *pg, const lfh_ctl_reply *r,
+		      const uint8_t case_id[LFH_CASE_LEN])
+{
+	if (r->n >= pg->limit) {
+		pg->full = 1;
+		return 1;
+	}
+	memcpy(pg->last, case_id, LFH_CASE_LEN);
+	return 0;
+}
+
+int lfh_ctl_page_end(lfh_ctl_req *q, const lfh_ctl_page *pg)
+{
+	return pg->full ? lfh_ctl_next_page(&q->rep, pg->last, LFH_CASE_LEN) : 0;
+}

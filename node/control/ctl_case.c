@@ -289,8 +289,7 @@ struct list_ctx {
 	lfh_txn *t;
 	lfh_ctl_reply *rep;
 	lfh_err *err;
-	uint8_t last[LFH_CASE_LEN]; /* case_list: the last case put in this page */
-	uint64_t limit;             /* case_list: records in a page */
+	lfh_ctl_page page;          /* case_list */
 };
 
 static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
@@ -298,32 +297,25 @@ static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const l
 	struct list_ctx *x = vctx;
 	lfh_record *out;
 
-	if (x->rep->n >= x->limit)
+	if (lfh_ctl_page_stop(&x->page, x->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
-	memcpy(x->last, case_id, LFH_CASE_LEN);
 	return describe_case(x->n, x->t, case_id, meta, out, x->err);
 }
 
 /* One page of cases in id order, after the case the request's `after` names (PROTOCOL.md 10). */
 int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 {
-	const char *after_hex = lfh_record_str(&q->req, "after");
-	uint8_t after[LFH_CASE_LEN];
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, LFH_CTL_PAGE_MAX };
-	int rc;
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 } };
+	int rc = lfh_ctl_page_begin(q, &x.page);
 
-	if (lfh_record_uint(&q->req, "limit", &x.limit) && (x.limit < 1 || x.limit > LFH_CTL_PAGE_MAX))
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "limit: expected 1 to 500 records a page");
-	if (after_hex && (strlen(after_hex) != 2 * LFH_CASE_LEN ||
-			  lfh_unhex(after, LFH_CASE_LEN, after_hex)))
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "after: expected a case id (32 hex digits)");
-	rc = lfh_store_scan_cases_after(t, after_hex ? after : NULL, list_case_fn, &x, &err);
 	if (rc)
-		return lfh_ctl_fail(&q->rep, rc, err.msg);
-	return q->rep.n >= x.limit ? lfh_ctl_next_page(&q->rep, x.last, LFH_CASE_LEN) : 0;
+		return rc;
+	rc = lfh_store_scan_cases_after(t, x.page.has_after ? x.page.after : NULL, list_case_fn, &x,
+					&err);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : lfh_ctl_page_end(q, &x.page);
 }
 
 /* Fill one timeline record for a stored event of a case. */
@@ -383,7 +375,7 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_record meta = { 0 }, *out;
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0 };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 } };
 	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
 
 	if (rc)

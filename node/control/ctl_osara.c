@@ -244,6 +244,7 @@ struct due_ctx {
 	uint64_t now;
 	const char *agency; /* only actions tasked to this agency, or NULL */
 	lfh_err *err;
+	lfh_ctl_page page;
 };
 
 static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
@@ -254,6 +255,8 @@ static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lf
 	int rc;
 
 	(void)meta;
+	if (lfh_ctl_page_stop(&d->page, &d->q->rep, case_id))
+		return 1; /* this page is full: the client asks for the next */
 	if ((rc = lfh_node_project(d->q->node, d->t, case_id, d->st, d->err)))
 		return rc;
 	if (d->st->stage == LFH_OSARA_NONE || d->st->stage == LFH_OSARA_CLOSED)
@@ -287,10 +290,18 @@ int ctl_due(lfh_ctl_req *q, lfh_txn *t)
 	const char *mine = lfh_record_str(&q->req, "mine");
 	struct due_ctx d = { q, t, malloc(sizeof(lfh_osara_state)),
 			     calloc(LFH_OSARA_MAX_DUE, sizeof(lfh_osara_due_item)), lfh_wall_ms(),
-			     mine && !strcmp(mine, "yes") ? q->node->cfg.agency : NULL, &err };
-	int rc = d.st && d.items ? lfh_store_scan_cases(t, due_case_fn, &d, &err) : LFH_ENOMEM;
+			     mine && !strcmp(mine, "yes") ? q->node->cfg.agency : NULL, &err, { 0 } };
+	int rc = lfh_ctl_page_begin(q, &d.page);
 
+	if (!rc && (!d.st || !d.items))
+		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
+	else if (!rc)
+		rc = lfh_store_scan_cases_after(t, d.page.has_after ? d.page.after : NULL, due_case_fn,
+						&d, &err);
 	free(d.st);
 	free(d.items);
-	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+	if (rc == LFH_EINVAL && q->rep.code)
+		return rc; /* a bad page request, said already */
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory")
+		  : lfh_ctl_page_end(q, &d.page);
 }

@@ -3,7 +3,8 @@
 # PROTOCOL.md 10): police holds 23 cases; with pages of 5 records
 # (LFH_PAGE_SIZE, for tests), `lfh case list --json` is still one JSON array
 # of all 23 cases, each once, in case id order, as with one page; the text
-# listing has 23 rows; a page size out of range is refused, saying why.
+# listing has 23 rows; `lfh due` in pages is the same as in one; a page size
+# out of range is refused, saying why.
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
 );'
@@ -34,6 +35,10 @@ check_eq "pages of 5: the same 23 cases, once each, in id order" "$(cat "$W/case
 check_eq "pages of 5: one JSON document, as with one page" "$one" "$paged"
 rows=$(LFH_PAGE_SIZE=5 lfh_at police case list | grep -c "Listing ")
 check_eq "the text listing has a row per case" 23 "$rows"
+due_one=$(lfh_at police due --json) || tap_fail "due --json" "$due_one"
+due_paged=$(LFH_PAGE_SIZE=5 lfh_at police due --json) || tap_fail "due --json in pages" "$due_paged"
+check "due lists an item for every case" [ "$(ids_of <<<"$due_one" | sort -u | wc -l)" = 23 ]
+check_eq "due in pages of 5: the same document as in one page" "$due_one" "$due_paged"
 if out=$(LFH_PAGE_SIZE=501 lfh_at police case list 2>&1); then
 	tap_fail "a page larger than 500 is refused" "$out"
 else
