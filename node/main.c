@@ -20,7 +20,6 @@
 #include <sodium.h>
 #include <zmq.h>
 
-#include "lfh/recovery.h"
 #include "lfh/config.h"
 #include "lfh/control.h"
 #include "lfh/generation.h"
@@ -28,8 +27,10 @@
 #include "lfh/isa_text.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
+#include "lfh/recovery.h"
 #include "lfh/risk.h"
 #include "lfh/sync.h"
+#include "lfh/version.h"
 
 #define POLL_MS 200
 #define TICK_MS 250
@@ -37,12 +38,47 @@
 #define STATE_SAVE_MS 1000 /* node.state follows the store at most this far behind */
 #define EXIT_REMOVED 4     /* removed from the hub by the ISA in force: do not restart */
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+/*
+ * SIGHUP: read the configuration file again and apply what can change while
+ * running (log_level); say which other settings changed and take effect at
+ * the next start; reload the key directory (a rotation made elsewhere).
+ */
+static void reload(lfh_node *node)
+{
+	static lfh_config next;
+	lfh_err err = { 0 };
+	const lfh_config *cur = &node->cfg;
+
+	reload_requested = 0;
+	if (lfh_config_load(cur->path, &next, &err)) {
+		log_error("SIGHUP: %s: nothing changed", err.msg);
+		return;
+	}
+	if (strcmp(next.listen, cur->listen) || strcmp(next.control, cur->control) ||
+	    strcmp(next.data_dir, cur->data_dir) || strcmp(next.key_dir, cur->key_dir) ||
+	    strcmp(next.isa_path, cur->isa_path) || next.map_size != cur->map_size ||
+	    next.npeers != cur->npeers)
+		log_warn("SIGHUP: listen, control, data_dir, key_dir, isa, map_size_mb or peers "
+			 "changed in %s: they take effect when lfhd restarts", cur->path);
+	lfh_node_reload_keys(node);
+	log_info("SIGHUP: configuration and key directory read again%s",
+		 next.log_level != cur->log_level ? "; log_level changed" : "");
+	if (next.log_level != cur->log_level) { /* last, so that the lines above are seen */
+		char tag[LFH_AGENCY_MAX + 8];
+		snprintf(tag, sizeof tag, "lfhd[%s]", cur->agency);
+		lfh_log_setup(next.log_level, tag);
+		node->cfg.log_level = next.log_level;
+	}
 }
 
 static void usage(FILE *f)
@@ -56,8 +92,11 @@ static void usage(FILE *f)
 		"  -c, --config FILE  node configuration (INI; see deploy/examples/lfhd.conf)\n"
 		"      --check        validate the configuration and keys, then exit\n"
 		"  -h, --help         this help\n"
+		"      --version      print the version and exit\n"
 		"\n"
-		"Logs go to stderr. SIGTERM or SIGINT stops the node cleanly.\n"
+		"Logs go to stderr. SIGTERM or SIGINT stops the node cleanly. SIGHUP reads the\n"
+		"configuration (log_level applies at once; other changes at the next start)\n"
+		"and the key directory again.\n"
 		"\n"
 		"exit status: 0 stopped by a signal; 1 error (the log says which); 2 bad\n"
 		"usage; 4 this agency was removed from the hub by the agreement in force\n"
@@ -137,6 +176,8 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
 			retention_tick(node);
 			last_retention = now;
 		}
+		if (reload_requested)
+			reload(node);
 		if (lfh_sync_removed_and_drained(sync)) {
 			log_warn("this agency was removed from hub %s by ISA version %u and its peers "
 				 "have what it wrote: stopping (exit status %d); its data stays until "
@@ -175,7 +216,7 @@ static int run_node(const lfh_config *cfg)
 		char hub[65];
 		lfh_hex(hub, node->rules.hub_id, 32);
 		log_info("agency %s up: hub %s (%.16s), peers %zu, listening on %s, control %s",
-			 cfg->agency, cfg->hub, hub, cfg->npeers, cfg->listen, cfg->control);
+			 cfg->agency, node->cfg.hub, hub, node->cfg.npeers, cfg->listen, cfg->control);
 		rc = run_loop(node, sync, ctl);
 		log_info("stopping");
 	} else {
@@ -198,6 +239,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = NULL;
@@ -211,6 +253,7 @@ int main(int argc, char **argv)
 		case 'c': config_path = optarg; break;
 		case 'k': check = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("lfhd %s\n", LFH_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -257,11 +300,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "lfhd: %s\n", err.msg);
 				return 1;
 			}
-			if (!lfh_isa_party_find(&isa, cfg.agency)) {
-				fprintf(stderr, "lfhd: %s: agency %s is not a party\n", cfg.isa_path,
-					cfg.agency);
-				return 1;
-			}
+			if (!lfh_isa_party_find(&isa, cfg.agency))
+				printf("%s: agency %s is not a party of this genesis agreement: the "
+				       "node will wait for the version that adds it (README: Adding or "
+				       "removing an agency)\n", cfg.isa_path, cfg.agency);
 			printf("%s: configuration, keys and ISA OK (hub %s, %u parties)\n", config_path,
 			       isa.hub, isa.nparties);
 			return 0;
@@ -272,6 +314,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return run_node(&cfg);
 }

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "lfh/version.h"
 #include "client.h"
 
 static const struct {
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 		   "                        signed (default $LFH_USER or login); a signed\n"
 		   "                        request is recorded as its key's user\n"
 		   "  -h, --help            this help; 'lfh COMMAND --help' for a command\n"
+		   "      --version         print the version and exit\n"
 		   "\nexamples:\n"
 		   "  lfh referral new --summary 'Youths gathering' --location 'Market St' \\\n"
 		   "      --category youth-asb --risk medium --to housing,council\n"
@@ -61,6 +63,10 @@ static int parse_globals(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
+			return -1;
+		}
+		if (!strcmp(a, "--version")) {
+			printf("lfh %s\n", LFH_VERSION);
 			return -1;
 		}
 		if (i + 1 >= argc) {

@@ -75,6 +75,10 @@ else
 fi
 
 # ---- probation starts from the genesis agreement and joins
+out=$("$LFHD" -c "$W/probation/lfhd.conf" --check 2>&1) &&
+	check "lfhd --check passes for probation and says it will wait" \
+		grep -q "will wait for the version that adds it" <<<"$out" ||
+	tap_fail "lfhd --check passes for probation" "$out"
 node_start probation || bail "probation starts from the genesis agreement"
 check "probation's node says it waits for the version that adds it" \
 	grep -q "waiting to learn from the parties the version that adds it" "$W/probation/lfhd.log"
