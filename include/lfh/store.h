@@ -100,6 +100,9 @@ int lfh_store_scan_slots(lfh_txn *t, const char *author, const char *rcpt, uint6
 /* Events of a case ordered by (hlc, id); key = hlc. */
 int lfh_store_scan_case(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_scan_fn fn,
 			void *ctx, lfh_err *err);
+/* The same, from the events stamped from_hlc on (key = hlc). */
+int lfh_store_scan_case_from(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint64_t from_hlc,
+			     lfh_scan_fn fn, void *ctx, lfh_err *err);
 
 /* Events by one author with seq >= from; key = seq. */
 int lfh_store_scan_author(lfh_txn *t, const char *author, uint64_t from, lfh_scan_fn fn,

@@ -211,6 +211,8 @@ static int case_show(int argc, char **argv)
 	const char *pos[1];
 	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, NULL);
 	lfh_reply rep = { 0 };
+	lfh_record req = { 0 };
+	lfh_err err = { 0 };
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -218,7 +220,13 @@ static int case_show(int argc, char **argv)
 		cli_error("which case? usage: lfh case show CASE");
 		return 2;
 	}
-	rc = call("case_show", pos[0], NULL, NULL, &rep);
+	lfh_record_set_str(&req, "cmd", "case_show", &err);
+	if (lfh_record_set_str(&req, "case", pos[0], &err)) {
+		cli_error("%s", err.msg);
+		return 2;
+	}
+	rc = cli_call_pages(&req, &rep); /* a long timeline comes in pages */
+	lfh_record_clear(&req);
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 1);
 	else if (rc == 0 && rep.nrecords)

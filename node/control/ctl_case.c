@@ -289,7 +289,9 @@ struct list_ctx {
 	lfh_txn *t;
 	lfh_ctl_reply *rep;
 	lfh_err *err;
-	lfh_ctl_page page;          /* case_list */
+	lfh_ctl_page page;          /* case_list, case_show */
+	uint64_t after_hlc;         /* case_show: the last event of the page before / this one */
+	uint8_t after_id[LFH_ID_LEN];
 };
 
 static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
@@ -308,7 +310,7 @@ static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const l
 int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 {
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 } };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 } };
 	int rc = lfh_ctl_page_begin(q, &x.page);
 
 	if (rc)
@@ -359,15 +361,64 @@ static int describe_event(lfh_node *n, lfh_txn *t, const uint8_t id[LFH_ID_LEN],
 	return rc;
 }
 
+/* Where a page of a case's timeline stops: the (hlc, id) of its last event. */
+#define TIMELINE_CURSOR_LEN (8 + LFH_ID_LEN)
+
 static int show_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 			 const uint8_t *raw, size_t len)
 {
 	struct list_ctx *x = vctx;
-	lfh_record *out = lfh_ctl_add(x->rep);
-	(void)key;
-	if (!out)
+	lfh_record *out;
+
+	/* the page before ended at (hlc, id) x->after: skip up to it */
+	if (x->page.has_after && (key < x->after_hlc ||
+				  (key == x->after_hlc && memcmp(id, x->after_id, LFH_ID_LEN) <= 0)))
+		return 0;
+	if (x->rep->n >= x->page.limit) {
+		x->page.full = 1;
+		return 1;
+	}
+	x->after_hlc = key;
+	memcpy(x->after_id, id, LFH_ID_LEN);
+	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
 	return describe_event(x->n, x->t, id, raw, len, out, x->err);
+}
+
+/* `after` of a timeline page: 80 hex digits, hlc (BE) then event id. */
+static int timeline_after(lfh_ctl_req *q, struct list_ctx *x)
+{
+	const char *after = lfh_record_str(&q->req, "after");
+	uint8_t cur[TIMELINE_CURSOR_LEN];
+
+	x->page.limit = LFH_CTL_PAGE_MAX;
+	if (lfh_record_uint(&q->req, "limit", &x->page.limit) &&
+	    (x->page.limit < 1 || x->page.limit > LFH_CTL_PAGE_MAX))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "limit: expected 1 to 500 records a page");
+	if (!after)
+		return 0;
+	if (strlen(after) != 2 * TIMELINE_CURSOR_LEN || lfh_unhex(cur, sizeof cur, after))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "after: expected 80 hex digits (a page "
+				    "of this case's timeline)");
+	x->page.has_after = 1;
+	x->after_hlc = 0;
+	for (int i = 0; i < 8; i++)
+		x->after_hlc = x->after_hlc << 8 | cur[i];
+	memcpy(x->after_id, cur + 8, LFH_ID_LEN);
+	return 0;
+}
+
+/* The page ended early: a `next` record with the (hlc, id) of its last event. */
+static int timeline_next(lfh_ctl_req *q, const struct list_ctx *x)
+{
+	uint8_t cur[TIMELINE_CURSOR_LEN];
+
+	if (!x->page.full)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		cur[i] = (uint8_t)(x->after_hlc >> (56 - 8 * i));
+	memcpy(cur + 8, x->after_id, LFH_ID_LEN);
+	return lfh_ctl_next_page(&q->rep, cur, sizeof cur);
 }
 
 int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
@@ -375,21 +426,22 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_record meta = { 0 }, *out;
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 } };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 } };
 	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
 
-	if (rc)
+	if (rc || (rc = timeline_after(q, &x)))
 		return rc;
 	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
 	rc = lfh_store_case_get(t, case_id, &meta, &err);
-	if (!rc && !(out = lfh_ctl_add(&q->rep)))
+	/* the case itself heads the first page only */
+	if (!rc && !x.page.has_after && !(out = lfh_ctl_add(&q->rep)))
 		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
-	if (!rc)
+	if (!rc && !x.page.has_after)
 		rc = describe_case(q->node, t, case_id, &meta, out, &err);
 	if (!rc)
-		rc = lfh_store_scan_case(t, case_id, show_event_fn, &x, &err);
+		rc = lfh_store_scan_case_from(t, case_id, x.after_hlc, show_event_fn, &x, &err);
 	lfh_record_clear(&meta);
-	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : timeline_next(q, &x);
 }
 
 

@@ -694,12 +694,21 @@ int lfh_store_scan_slots(lfh_txn *t, const char *author, const char *rcpt, uint6
 int lfh_store_scan_case(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_scan_fn fn,
 			void *ctx, lfh_err *err)
 {
+	return lfh_store_scan_case_from(t, case_id, 0, fn, ctx, err);
+}
+
+int lfh_store_scan_case_from(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint64_t from_hlc,
+			     lfh_scan_fn fn, void *ctx, lfh_err *err)
+{
+	uint8_t start[LFH_CASE_LEN + 8];
 	int rc;
 	if ((rc = st_need_txn(t, err)))
 		return rc;
 	if (!case_id)
 		return lfh_err_set(err, LFH_EINVAL, "store: no case id");
-	index_scan sc = { .db = DB_BY_CASE, .start = case_id, .start_len = LFH_CASE_LEN,
+	memcpy(start, case_id, LFH_CASE_LEN);
+	st_put_be64(start + LFH_CASE_LEN, from_hlc);
+	index_scan sc = { .db = DB_BY_CASE, .start = start, .start_len = sizeof start,
 			  .prefix_len = LFH_CASE_LEN, .num_off = LFH_CASE_LEN,
 			  .num_max = UINT64_MAX, .id_off = LFH_CASE_LEN + 8 };
 	return index_scan_run(t, &sc, fn, ctx, err);

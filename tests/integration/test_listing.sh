@@ -3,8 +3,9 @@
 # PROTOCOL.md 10): police holds 23 cases; with pages of 5 records
 # (LFH_PAGE_SIZE, for tests), `lfh case list --json` is still one JSON array
 # of all 23 cases, each once, in case id order, as with one page; the text
-# listing has 23 rows; `lfh due` in pages is the same as in one; a page size
-# out of range is refused, saying why.
+# listing has 23 rows; `lfh due` in pages is the same as in one; so is
+# `lfh case show` of a case with a long timeline; a page size out of range is
+# refused, saying why.
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
 );'
@@ -39,6 +40,18 @@ due_one=$(lfh_at police due --json) || tap_fail "due --json" "$due_one"
 due_paged=$(LFH_PAGE_SIZE=5 lfh_at police due --json) || tap_fail "due --json in pages" "$due_paged"
 check "due lists an item for every case" [ "$(ids_of <<<"$due_one" | sort -u | wc -l)" = 23 ]
 check_eq "due in pages of 5: the same document as in one page" "$due_one" "$due_paged"
+# a case with a long timeline: 12 notes, shown in pages of 5 records
+c=$(head -n 1 "$W/cases")
+for i in $(seq 1 12); do
+	lfh_at police case note "$c" --text "Timeline note $i" >/dev/null || tap_fail "note $i"
+done
+show_one=$(lfh_at police case show "$c" --json) || tap_fail "case show --json" "$show_one"
+show_paged=$(LFH_PAGE_SIZE=5 lfh_at police case show "$c" --json) ||
+	tap_fail "case show --json in pages" "$show_paged"
+check "case show holds every note" [ "$(grep -o 'Timeline note' <<<"$show_one" | wc -l)" = 12 ]
+check_eq "case show in pages of 5: the same document as in one page" "$show_one" "$show_paged"
+check_eq "case show in pages: the same text" "$(lfh_at police case show "$c")" \
+	"$(LFH_PAGE_SIZE=5 lfh_at police case show "$c")"
 if out=$(LFH_PAGE_SIZE=501 lfh_at police case list 2>&1); then
 	tap_fail "a page larger than 500 is refused" "$out"
 else
