@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lfh/keyring.h"
+#include "lfh/log.h"
 #include "lfh/serve.h"
 #include "lfh/wire.h"
 
@@ -21,8 +22,22 @@ static int serve_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], con
 		     size_t len)
 {
 	struct serve_ctx *c = vctx;
+	int rc;
+
 	(void)id;
-	if (c->w.n >= c->max || lfh_batch_add(&c->w, raw, len) != 0) {
+	if (c->w.n >= c->max)
+		rc = LFH_ETOOBIG;
+	else
+		rc = lfh_batch_add(&c->w, raw, len);
+	if (rc == LFH_EINVAL) {
+		/* no envelope may be that large (a damaged or forged store): never served, and it
+		 * must not stop what comes after it */
+		log_warn("not serving the event at log position %llu: %zu bytes, more than any "
+			 "envelope may have", (unsigned long long)key, len);
+		c->last = key;
+		return 0;
+	}
+	if (rc) {
 		c->full = 1;
 		return 1;
 	}
