@@ -299,6 +299,10 @@ static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const l
 	struct list_ctx *x = vctx;
 	lfh_record *out;
 
+	static const uint8_t hub_case[LFH_CASE_LEN];
+
+	if (!memcmp(case_id, hub_case, LFH_CASE_LEN))
+		return 0; /* the hub's own events, which earlier builds listed as a case */
 	if (lfh_ctl_page_stop(&x->page, x->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
 	if (!(out = lfh_ctl_add(x->rep)))

@@ -110,9 +110,8 @@ static int index_case(lfh_txn *t, const lfh_event *ev, lfh_err *err)
 	uint64_t count = 0, first = 0, last = 0;
 	int rc;
 
-	if (ev->type == LFH_EV_ISA_PROPOSE || ev->type == LFH_EV_ISA_SIGN ||
-	    ev->type == LFH_EV_ISA_WITHDRAW)
-		return 0; /* hub-wide, not about a case */
+	if (lfh_event_type_hub_wide(ev->type))
+		return 0; /* not about a case (CERT and REVOKE were once indexed as case 000..0) */
 	rc = lfh_store_case_get(t, ev->case_id, &r, err);
 
 	if (rc && rc != LFH_ENOTFOUND)

@@ -688,6 +688,12 @@ for n in police council; do
 	fi
 done
 check "fire still shows the case's earlier events (kept until retention)" fire_told
+# key rotations wrote CERT events: the hub's own events are no case
+for n in police council; do
+	check "$n lists no placeholder case 000...0 after key rotations" \
+		bash -c '! grep -q "\"case\":\"00000000000000000000000000000000\"" <<<"$1"' _ \
+		"$(lfh_at "$n" case list --json)"
+done
 
 for n in "${AG[@]}"; do
 	node_stop "$n"
