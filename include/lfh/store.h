@@ -138,6 +138,10 @@ int lfh_store_scan_cases_after(lfh_txn *t, const uint8_t *after, lfh_case_fn fn,
  * Resolve a case id prefix of n bytes (1..16): LFH_ENOTFOUND if no case
  * starts with it, LFH_EAMBIG if several do.
  */
+/* The same by hex digits: prefix holds (digits + 1) / 2 bytes, the last one's
+ * high nibble alone counting when digits is odd (ids are typed as hex). */
+int lfh_store_case_lookup_digits(lfh_txn *t, const uint8_t *prefix, size_t digits,
+				 uint8_t case_id[LFH_CASE_LEN], lfh_err *err);
 int lfh_store_case_lookup(lfh_txn *t, const uint8_t *prefix, size_t n,
 			  uint8_t case_id[LFH_CASE_LEN], lfh_err *err);
 

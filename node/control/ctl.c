@@ -70,15 +70,22 @@ const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh
 int lfh_ctl_find_case(lfh_txn *t, const char *hex, uint8_t case_id[LFH_CASE_LEN], lfh_ctl_reply *r)
 {
 	uint8_t prefix[LFH_CASE_LEN];
+	char even[2 * LFH_CASE_LEN + 2];
 	size_t len = hex ? strlen(hex) : 0;
 	lfh_err err = { 0 };
 	char msg[LFH_ERRMSG_MAX];
 	int rc;
 
-	if (len < 8 || len > 2 * LFH_CASE_LEN || len % 2 || lfh_unhex(prefix, len / 2, hex))
-		return lfh_ctl_fail(r, LFH_EINVAL,
-				  "case id must be 8 to 32 hex digits (an even number)");
-	rc = lfh_store_case_lookup(t, prefix, len / 2, case_id, &err);
+	/* an odd count of digits (as lfh due prints) is padded for decoding; the last
+	 * nibble alone is then compared */
+	if (len >= 8 && len <= 2 * LFH_CASE_LEN) {
+		memcpy(even, hex, len);
+		even[len] = '0';
+		even[len + (len % 2)] = '\0';
+	}
+	if (len < 8 || len > 2 * LFH_CASE_LEN || lfh_unhex(prefix, (len + 1) / 2, even))
+		return lfh_ctl_fail(r, LFH_EINVAL, "case id must be 8 to 32 hex digits");
+	rc = lfh_store_case_lookup_digits(t, prefix, len, case_id, &err);
 	if (rc == LFH_ENOTFOUND) {
 		snprintf(msg, sizeof msg, "no such case %s at this node", hex);
 		return lfh_ctl_fail(r, rc, msg);

@@ -135,16 +135,29 @@ fail:
 	return rc;
 }
 
-static int has_prefix(const MDB_val *k, const uint8_t *prefix, size_t n)
+/* Does key k start with prefix[0..n), the last byte's high nibble alone when half? */
+static int has_prefix_nib(const MDB_val *k, const uint8_t *prefix, size_t n, int half)
 {
-	return k->mv_size >= n && memcmp(k->mv_data, prefix, n) == 0;
+	const uint8_t *d = k->mv_data;
+	if (k->mv_size < n || memcmp(d, prefix, half ? n - 1 : n) != 0)
+		return 0;
+	return !half || (d[n - 1] & 0xf0) == (prefix[n - 1] & 0xf0);
 }
 
 int lfh_store_case_lookup(lfh_txn *t, const uint8_t *prefix, size_t n,
 			  uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
 {
+	return lfh_store_case_lookup_digits(t, prefix, 2 * n, case_id, err);
+}
+
+int lfh_store_case_lookup_digits(lfh_txn *t, const uint8_t *prefix, size_t digits,
+				 uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
+{
 	MDB_cursor *c = NULL;
-	MDB_val k = st_val(prefix, n), v;
+	size_t n = (digits + 1) / 2;
+	int half = digits % 2;
+	uint8_t start[LFH_CASE_LEN];
+	MDB_val k, v;
 	int rc;
 
 	if ((rc = st_need_txn(t, err)))
@@ -152,10 +165,14 @@ int lfh_store_case_lookup(lfh_txn *t, const uint8_t *prefix, size_t n,
 	if (!prefix || !case_id || n < 1 || n > LFH_CASE_LEN)
 		return lfh_err_set(err, LFH_EINVAL, "case id prefix must be 1..%d bytes",
 				   LFH_CASE_LEN);
+	memcpy(start, prefix, n);
+	if (half)
+		start[n - 1] &= 0xf0; /* the smallest key with that nibble */
+	k = st_val(start, n);
 	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_CASES], &c)))
 		return st_mdb_fail(t, err, rc, "cases");
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == MDB_NOTFOUND || (rc == 0 && !has_prefix(&k, prefix, n))) {
+	if (rc == MDB_NOTFOUND || (rc == 0 && !has_prefix_nib(&k, start, n, half))) {
 		rc = lfh_err_set(err, LFH_ENOTFOUND, "no case matches that prefix");
 		goto fail;
 	}
@@ -167,7 +184,7 @@ int lfh_store_case_lookup(lfh_txn *t, const uint8_t *prefix, size_t n,
 	}
 	memcpy(case_id, k.mv_data, LFH_CASE_LEN);
 	rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	if (rc == 0 && has_prefix(&k, prefix, n)) {
+	if (rc == 0 && has_prefix_nib(&k, start, n, half)) {
 		rc = lfh_err_set(err, LFH_EAMBIG, "several cases match that prefix");
 		goto fail;
 	}

@@ -288,6 +288,15 @@ static void test_cases(void **state)
 	assert_int_equal(lfh_store_case_lookup(t, pff, 1, out, &err), LFH_ENOTFOUND);
 	assert_int_equal(lfh_store_case_lookup(t, pabcf, 2, out, &err), LFH_ENOTFOUND);
 	assert_int_equal(lfh_store_case_lookup(t, p00, 1, out, &err), LFH_ENOTFOUND);
+	/* an odd number of hex digits: the last one is a nibble */
+	const uint8_t pabc[] = { 0xab, 0xc0 }, p123[] = { 0x12, 0x30 }, pabd[] = { 0xab, 0xd0 },
+		      pabcdx[] = { 0xab, 0xcd, 0x10 };
+	assert_int_equal(lfh_store_case_lookup_digits(t, pabc, 3, out, &err), LFH_EAMBIG);
+	assert_int_equal(lfh_store_case_lookup_digits(t, p123, 3, out, &err), 0);
+	assert_memory_equal(out, c, LFH_CASE_LEN);
+	assert_int_equal(lfh_store_case_lookup_digits(t, pabd, 3, out, &err), LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_case_lookup_digits(t, pabcdx, 5, out, &err), 0);
+	assert_memory_equal(out, a, LFH_CASE_LEN);
 	assert_int_equal(lfh_store_case_lookup(t, pab, 0, out, &err), LFH_EINVAL);
 	assert_int_equal(lfh_store_case_lookup(t, a, 17, out, &err), LFH_EINVAL);
 	lfh_txn_abort(t);
