@@ -55,7 +55,7 @@ static const step_def steps[] = {
 	    { "text", "text", 1, "what is to be done" },
 	    { "due", "due", 1, "YYYY-MM-DD" } },
 	  "lfh case action 3f2a9c1d --agency housing --power tenancy-warning --text 'Serve warning' --due 2026-12-08" },
-	{ "update", "action-update", "update an action: progress, done or cancelled",
+	{ "update", "action-update", "update an action: still open (progress so far), done or cancelled",
 	  { { "action", "action", 1, "the action id shown by 'lfh case state'" },
 	    { "status", "status", 1, "open | done | cancelled" },
 	    { "text", "text", 1, "what happened" } },

@@ -107,10 +107,16 @@ static int risk_fill(const lfh_node *n, lfh_record *body, lfh_err *err)
 					   "reason is required", level, computed,
 					   (unsigned long long)score);
 		}
-	} else if (!level || (!sscore && !lfh_record_uint(body, "score", &given))) {
-		return lfh_err_set(err, LFH_EINVAL, f->nquestions ? "give the answers (or a score and level)"
+	} else if (!sscore && !lfh_record_uint(body, "score", &given)) {
+		return lfh_err_set(err, LFH_EINVAL, f->nquestions ? "give the answers (or a score)"
 				   : "no risk questionnaire is configured at this node: give the "
-				     "score and the level");
+				     "score (and the level, if not the score's)");
+	} else if (!level) { /* the score's level, as lfh case risk --help says */
+		char *end = NULL;
+		if (sscore && (given = strtoull(sscore, &end, 10), *sscore < '0' || *sscore > '9' || *end))
+			return lfh_err_set(err, LFH_EINVAL, "score must be a whole number");
+		if ((rc = lfh_record_set_str(body, "level", lfh_risk_level(f, given), err)))
+			return rc;
 	}
 	lfh_risk_params(f, th, meet, rev);
 	if ((rc = lfh_record_set_str(body, "thresholds", th, err)) ||

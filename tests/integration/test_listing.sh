@@ -52,6 +52,11 @@ check "case show holds every note" [ "$(grep -o 'Timeline note' <<<"$show_one" |
 check_eq "case show in pages of 5: the same document as in one page" "$show_one" "$show_paged"
 check_eq "case show in pages: the same text" "$(lfh_at police case show "$c")" \
 	"$(LFH_PAGE_SIZE=5 lfh_at police case show "$c")"
+# without a questionnaire, the risk level defaults from the score, as --help says
+out=$(lfh_at police case risk "$c" --score 12 --answers 'noise=yes' 2>&1) ||
+	tap_fail "case risk with a score and no level" "$out"
+check_eq "the level is the score's (12: medium)" medium \
+	"$(lfh_at police case state "$c" --json | json_get '[0].risk')"
 # an id as lfh due prints it (11 digits, an odd number) is accepted back
 check "a case is found by an 11-digit prefix" lfh_at police case show "${c:0:11}"
 if out=$(LFH_PAGE_SIZE=501 lfh_at police case list 2>&1); then
