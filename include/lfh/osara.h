@@ -70,7 +70,8 @@
  *     closure proposal: outcome continue cancels it (back to the stage
  *     before the proposal), outcome close allows the CLOSE;
  *   - CLOSE_PROPOSE needs >= assessment and no open proposal; CLOSE needs
- *     an open proposal with a closure review (outcome close) after it;
+ *     an open proposal with a closure review (outcome close) after it, and
+ *     every action done or cancelled (none still open);
  *   - participants = initial participants + referral author + JOIN
  *     agencies - LEAVE agencies (in event order); the lead is the referral author until a LEAD_PROPOSE (by a
  *     participant, naming a participant) has a LEAD_AGREE from every

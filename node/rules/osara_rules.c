@@ -16,6 +16,7 @@
 
 /* ---- names and lists --------------------------------------------------- */
 
+
 static const char *const type_names[] = {
 	[LFH_EV_KEY] = "key",
 	[LFH_EV_REFERRAL] = "referral",
@@ -377,6 +378,32 @@ int os_proposal_agreed(const lfh_osara_proposal *p, const char *agency)
 	return 0;
 }
 
+/*
+ * A case closes only when every action is accounted for (done or cancelled):
+ * which remain open, if any, is the reason it may not.
+ */
+static int open_actions(const lfh_osara_state *s, char *why)
+{
+	char list[160] = "";
+	size_t len = 0, n = 0;
+
+	for (uint32_t i = 0; i < s->nactions; i++) {
+		const lfh_osara_action *a = &s->actions[i];
+		if (strcmp(a->status, "open") != 0)
+			continue;
+		if (n++ < 4)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s (%.24s)",
+						len ? ", " : "", a->id, a->agency);
+		if (len >= sizeof list)
+			len = sizeof list - 1;
+	}
+	if (!n)
+		return 0;
+	return fail(why, "cannot close: %zu action%s still open: %s%s; mark each done or "
+		    "cancelled first (lfh case update)", n, n == 1 ? " is" : "s are", list,
+		    n > 4 ? ", ..." : "");
+}
+
 /* ---- validation: the one copy of the rules ----------------------------- */
 
 static int is_step(uint32_t type)
@@ -468,7 +495,7 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 		if (!s->closure_review_hlc)
 			return fail(why, "cannot close: no closure review with outcome close since "
 					 "the closure was proposed");
-		return 0;
+		return open_actions(s, why);
 
 	case LFH_EV_RISK:
 		if (os_get_score(b, &score, why) || get_enum(b, "level", risk_levels, &v, why) ||

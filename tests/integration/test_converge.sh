@@ -8,7 +8,8 @@
 #   referrals to random agencies, invitations and removals by the lead,
 #   notes in every category by participants, OSARA objectives, and the lead
 #   taking a case step by step to its closure (risk, scanning, meeting,
-#   action, assessment, closure proposal, closure review, close);
+#   action, the action done, assessment, closure proposal, closure review,
+#   close);
 #   and between them nodes are stopped, killed with SIGKILL or restarted, so
 #   events travel late, through relays and out of order. At the end every
 #   node runs, and for every case every participant shows the same lead,
@@ -36,7 +37,7 @@ done
 tap_ok "five nodes started"
 
 # The model: what the test knows each case to be (the writers' view).
-declare -A LEAD PARTS CLOSING # case -> lead, " a b c ", closure steps taken
+declare -A LEAD PARTS CLOSING ACTION # case -> lead, " a b c ", closure steps taken, its action
 CASES=()
 
 pick() { # pick WORD...: one of the words into PICK, by $RANDOM (no subshell: the seed holds)
@@ -109,7 +110,7 @@ op_step() {
 op_close() {
 	local c="" k ok x
 	for x in "${CASES[@]}"; do
-		[ "${CLOSING[$x]:-0}" -lt 8 ] && { c=$x; break; }
+		[ "${CLOSING[$x]:-0}" -lt 9 ] && { c=$x; break; }
 	done
 	[ -n "$c" ] || return 0
 	k=${CLOSING[$c]:-0}
@@ -118,12 +119,14 @@ op_close() {
 	1) run_at "${LEAD[$c]}" case scan "$c" --text "scanned $seed" ;;
 	2) run_at "${LEAD[$c]}" case meeting "$c" --date 2026-01-05 --attendees "${LEAD[$c]}" \
 		--victim Neighbours --offender Resident --location "Flat 3" --responses Warning ;;
-	3) run_at "${LEAD[$c]}" case action "$c" --agency "${LEAD[$c]}" --power other \
-		--text "Visit" --due 2026-02-01 ;;
-	4) run_at "${LEAD[$c]}" case assess "$c" --plan-done yes --problem-stopped yes --text Quiet ;;
-	5) run_at "${LEAD[$c]}" case propose-close "$c" --reason Resolved ;;
-	6) run_at "${LEAD[$c]}" case review "$c" --kind closure --outcome close --text Agreed ;;
-	7) run_at "${LEAD[$c]}" case close "$c" --reason Resolved ;;
+	3) running "${LEAD[$c]}" && x=$(lfh_at "${LEAD[$c]}" case action "$c" --agency "${LEAD[$c]}" \
+		--power other --text "Visit" --due 2026-02-01 --json 2>/dev/null) &&
+		[[ $x =~ \"action\":\"([0-9a-f]{8})\" ]] && ACTION[$c]=${BASH_REMATCH[1]} ;;
+	4) run_at "${LEAD[$c]}" case update "$c" --action "${ACTION[$c]}" --status done --text Done ;;
+	5) run_at "${LEAD[$c]}" case assess "$c" --plan-done yes --problem-stopped yes --text Quiet ;;
+	6) run_at "${LEAD[$c]}" case propose-close "$c" --reason Resolved ;;
+	7) run_at "${LEAD[$c]}" case review "$c" --kind closure --outcome close --text Agreed ;;
+	8) run_at "${LEAD[$c]}" case close "$c" --reason Resolved ;;
 	*) return 0 ;;
 	esac
 	ok=$?
@@ -175,6 +178,7 @@ for seed in $SEEDS; do
 	RANDOM=$seed
 	CASES=()
 	CLOSING=()
+	ACTION=()
 	for ((i = 0; i < OPS; i++)); do
 		case $((RANDOM % 12)) in
 		0 | 1) op_referral ;;
@@ -194,7 +198,7 @@ for seed in $SEEDS; do
 	if wait_until 60 all_agree; then
 		_now
 		closed=0
-		for c in "${CASES[@]}"; do [ "${CLOSING[$c]:-0}" -ge 8 ] && closed=$((closed + 1)); done
+		for c in "${CASES[@]}"; do [ "${CLOSING[$c]:-0}" -ge 9 ] && closed=$((closed + 1)); done
 		echo "# seed $seed: converged $(((NOW - healed) / 1000)) s after the last restart"
 		tap_ok "seed $seed: ${#CASES[@]} cases ($closed closed), every participant derives the same case state"
 	else

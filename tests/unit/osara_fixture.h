@@ -169,6 +169,9 @@ static inline void case_to(seq *q, int stage)
 		add(q, LFH_EV_CLOSE_PROPOSE, "housing", T(11, 0), "reason", "done", "by", "HO",
 		    NULL);
 	if (stage >= LFH_OSARA_CLOSED) {
+		/* a case closes only once every action is accounted for */
+		add(q, LFH_EV_ACTION_UPDATE, "housing", T(11, 5), "action", "a0000001", "status",
+		    "done", "text", "served", "by", "HO", NULL);
 		add(q, LFH_EV_REVIEW, "housing", T(12, 0), "kind", "closure", "outcome", "close",
 		    "text", "agreed", "by", "HO", NULL);
 		add(q, LFH_EV_CLOSE, "housing", T(13, 0), "reason", "done", "by", "HO", NULL);

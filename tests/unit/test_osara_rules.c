@@ -76,6 +76,36 @@ static void test_refused_authors(void **st)
 		LFH_EV_CLOSE, "police", "by", "PC");
 }
 
+/* A case closes only once every action is done or cancelled (issue #17, item 4). */
+static void test_close_with_open_action_refused(void **st)
+{
+	seq *q = seq_new();
+
+	(void)st;
+	case_to(q, LFH_OSARA_CLOSURE_PROPOSED); /* action a0000001 still open */
+	add(q, LFH_EV_REVIEW, "housing", T(12, 0), "kind", "closure", "outcome", "close", "text",
+	    "agreed", "by", "HO", NULL);
+	add(q, LFH_EV_CLOSE, "housing", T(13, 0), "reason", "done", "by", "HO", NULL);
+	expect_refused(q, "cannot close: 1 action is still open: a0000001 (housing)");
+	seq_free(q);
+	/* cancelled counts as accounted for */
+	q = seq_new();
+	case_to(q, LFH_OSARA_CLOSURE_PROPOSED);
+	add(q, LFH_EV_ACTION_UPDATE, "housing", T(11, 5), "action", "a0000001", "status",
+	    "cancelled", "text", "no longer needed", "by", "HO", NULL);
+	add(q, LFH_EV_REVIEW, "housing", T(12, 0), "kind", "closure", "outcome", "close", "text",
+	    "agreed", "by", "HO", NULL);
+	add(q, LFH_EV_CLOSE, "housing", T(13, 0), "reason", "done", "by", "HO", NULL);
+	{
+		lfh_osara_state *s = state_new();
+		project(q, q->n, NULL, 0, s);
+		assert_int_equal(s->nignored, 0);
+		assert_int_equal(s->stage, LFH_OSARA_CLOSED);
+		free(s);
+	}
+	seq_free(q);
+}
+
 static void test_refused_transitions(void **st)
 {
 	(void)st;
@@ -386,6 +416,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refused_transitions),
+		cmocka_unit_test(test_close_with_open_action_refused),
 		cmocka_unit_test(test_refused_authors),
 		cmocka_unit_test(test_refused_after_withdrawal),
 		cmocka_unit_test(test_check_valid),
