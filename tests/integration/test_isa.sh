@@ -209,10 +209,14 @@ for step in "risk --score 22 --level high --answers 'repeat=yes;vulnerable=yes'"
 	"scan --text 'Eleven calls in three months'" \
 	"meeting --date 2026-12-01 --attendees police,housing --victim Neighbours --offender Tenant --location 'Flat 2' --responses 'Warrant; tenancy warning'" \
 	"action --agency housing --power tenancy-warning --text 'Serve warning' --due 2026-12-08" \
+	"update --status cancelled --text 'Not needed' --action" \
 	"assess --plan-done yes --problem-stopped yes --text 'No calls since'" \
 	"propose-close --reason 'Problem resolved'" \
 	"review --kind closure --outcome close --text 'Agreed at the hub'"; do
-	out=$(eval "lfh_at police case $step" "$c1" 2>&1) || tap_fail "police: case $step" "$out"
+	# an action must be accounted for before the case closes: cancel it (its id last)
+	[[ $step == update* ]] && step="$step $AID"
+	out=$(eval "lfh_at police case $step" "$c1" --json 2>&1) || tap_fail "police: case $step" "$out"
+	[[ $out =~ \"action\":\"([0-9a-f]{8})\" ]] && AID=${BASH_REMATCH[1]}
 done
 lfh_at police case close "$c1" --reason "No further reports" >/dev/null || tap_fail "police closes the case"
 closed_everywhere() {

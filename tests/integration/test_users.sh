@@ -142,8 +142,12 @@ check "coordinator records scanning" as_brown case scan "$c1" --text "Eleven cal
 check "caseworker records a meeting" as_smith case meeting "$c1" --date 2026-12-01 \
 	--attendees police,housing --victim Neighbours --offender Tenant --location 'Flat 2' \
 	--responses 'Warrant; tenancy warning'
-check "caseworker tasks an action" as_smith case action "$c1" --agency housing \
-	--power tenancy-warning --text 'Serve warning' --due 2026-12-08
+out=$(as_smith case action "$c1" --agency housing --power tenancy-warning \
+	--text 'Serve warning' --due 2026-12-08 --json 2>&1) && tap_ok "caseworker tasks an action" ||
+	tap_fail "caseworker tasks an action" "$out"
+[[ $out =~ \"action\":\"([0-9a-f]{8})\" ]] && aid=${BASH_REMATCH[1]}
+check "caseworker cancels it (a case closes once every action is accounted for)" \
+	as_smith case update "$c1" --action "${aid:-none}" --status cancelled --text 'Not needed' 
 check "caseworker records an assessment" as_smith case assess "$c1" --plan-done yes \
 	--problem-stopped yes --text 'No calls since'
 check "coordinator proposes closure" as_brown case propose-close "$c1" --reason "Problem resolved"

@@ -231,8 +231,8 @@ static inline void write_step(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], 
 
 /*
  * Police closes its case the way the OSARA rules allow (osara.h): risk,
- * scanning, a meeting, an action, an assessment, a closure proposal and a
- * closure review, then the CLOSE itself (res).
+ * scanning, a meeting, an action (done), an assessment, a closure proposal
+ * and a closure review, then the CLOSE itself (res).
  */
 static inline void close_case(hub *h, const uint8_t case_id[LFH_CASE_LEN], lfh_write_result *res)
 {
@@ -250,6 +250,8 @@ static inline void close_case(hub *h, const uint8_t case_id[LFH_CASE_LEN], lfh_w
 		   "victim", "v", "offender", "o", "location", "l", "responses", "r", "by", "x", NULL);
 	write_step(p, case_id, LFH_EV_ACTION, &w, "action", "0a1b2c3d", "agency", "police", "power",
 		   "warrant", "text", "t", "due", "2026-02-01", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_ACTION_UPDATE, &w, "action", "0a1b2c3d", "status", "done",
+		   "text", "t", "by", "x", NULL);
 	write_step(p, case_id, LFH_EV_ASSESSMENT, &w, "plan_done", "yes", "problem_stopped", "yes",
 		   "text", "t", "by", "x", NULL);
 	write_step(p, case_id, LFH_EV_CLOSE_PROPOSE, &w, "reason", "resolved", "by", "x", NULL);

@@ -445,8 +445,8 @@ static void test_retention_shreds_after_period(void **state)
 	assert_int_equal(write_data(police, case_id, LFH_EV_NOTE, "criminal-intel", NULL, 0,
 				    "known associate", &cnote), 0);
 	close_case(h, case_id, &close);
-	/* KEY, referral, seven OSARA steps, CLOSE */
-	assert_int_equal(pull(police, housing, &rej), 10);
+	/* KEY, referral, eight OSARA steps, CLOSE */
+	assert_int_equal(pull(police, housing, &rej), 11);
 	assert_int_equal(rej, 0);
 	closed = closed_here(police, case_id);
 	lfh_buf ref_env = envelope_of(police, ref.event_id);
