@@ -150,14 +150,18 @@ $P case meeting "$case_id" --date "$(date -u +%F)" --attendees police,housing \
 action=$($P case action "$case_id" --agency housing --power tenancy-warning \
 	--text 'Serve a tenancy warning' --due "$(date -u -d '+7 days' +%F)" --json |
 	sed 's/.*"action":"\([0-9a-f]*\)".*/\1/')
-$P case action "$case_id" --agency police --power warrant --text 'Apply for a drugs warrant' \
-	--due "$(date -u -d '+14 days' +%F)"
+warrant=$($P case action "$case_id" --agency police --power warrant \
+	--text 'Apply for a drugs warrant' --due "$(date -u -d '+14 days' +%F)" --json |
+	sed 's/.*"action":"\([0-9a-f]*\)".*/\1/')
+echo "recorded action on case $case_id; action id $warrant"
 wait_until 10 sh -c "$H case state $case_id | grep -q $action"
 $H case update "$case_id" --action "$action" --status done --text 'Tenancy warning served in person'
 echo
 echo "what is due at police (lfh due):"
 $P due
 wait_until 10 sh -c "$P case state $case_id --json | grep -q '\"status\":\"done\"'"
+# a case closes only once every action is done or cancelled
+$P case update "$case_id" --action "$warrant" --status done --text 'Warrant executed; nothing found'
 $P case assess "$case_id" --plan-done partly --problem-stopped yes --text 'No calls since the warning'
 $P case propose-close "$case_id" --reason 'Problem resolved'
 $P case review "$case_id" --kind closure --outcome close --text 'Closure agreed by police and housing'
