@@ -428,7 +428,7 @@ static int timeline_next(lfh_ctl_req *q, const struct list_ctx *x)
 int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 {
 	uint8_t case_id[LFH_CASE_LEN];
-	lfh_record meta = { 0 }, *out;
+	lfh_record meta = { 0 }, *out = NULL;
 	lfh_err err = { 0 };
 	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 } };
 	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
