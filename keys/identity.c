@@ -83,25 +83,11 @@ int lfh_dir_fsync(const char *dir, lfh_err *err)
 	return 0;
 }
 
-/*
- * Create dir/name with exactly data, mode, never replacing an existing file:
- * write a temporary file, fsync it, link it into place, fsync the directory.
- */
-static int write_new_file(const char *dir, const char *name, const void *data, size_t len,
-			  mode_t mode, lfh_err *err)
+/* Write tmp (new, mode) with data and fsync it; on failure it is removed. */
+static int write_tmp(const char *tmp, const void *data, size_t len, mode_t mode, lfh_err *err)
 {
-	char path[ID_PATH_MAX], tmp[ID_PATH_MAX], rnd[17];
-	uint8_t r[8];
-	int fd, rc;
+	int fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
 
-	if ((rc = join_path(path, sizeof path, dir, name, err)) != 0)
-		return rc;
-	randombytes_buf(r, sizeof r);
-	lfh_hex(rnd, r, sizeof r);
-	if (snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", dir, name, rnd) >= (int)sizeof tmp)
-		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", path);
-
-	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return lfh_err_set(err, LFH_EIO, "%s: %s", tmp, strerror(errno));
 	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
@@ -115,6 +101,29 @@ static int write_new_file(const char *dir, const char *name, const void *data, s
 		unlink(tmp);
 		return lfh_err_set(err, LFH_EIO, "%s: %s", tmp, strerror(e));
 	}
+	return 0;
+}
+
+/*
+ * Create dir/name with exactly data, mode, never replacing an existing file:
+ * write a temporary file, fsync it, link it into place, fsync the directory.
+ */
+static int write_new_file(const char *dir, const char *name, const void *data, size_t len,
+			  mode_t mode, lfh_err *err)
+{
+	char path[ID_PATH_MAX], tmp[ID_PATH_MAX], rnd[17];
+	uint8_t r[8];
+	int rc;
+
+	if ((rc = join_path(path, sizeof path, dir, name, err)) != 0)
+		return rc;
+	randombytes_buf(r, sizeof r);
+	lfh_hex(rnd, r, sizeof r);
+	if (snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", dir, name, rnd) >= (int)sizeof tmp)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", path);
+
+	if ((rc = write_tmp(tmp, data, len, mode, err)) != 0)
+		return rc;
 	if (link(tmp, path) != 0) {
 		int e = errno;
 		struct stat st;
@@ -584,23 +593,16 @@ int lfh_file_replace(const char *dir, const char *name, const void *data, size_t
 		     mode_t mode, lfh_err *err)
 {
 	char path[ID_PATH_MAX], tmp[ID_PATH_MAX];
-	int fd, rc;
+	int rc;
 
 	if ((rc = join_path(path, sizeof path, dir, name, err)) != 0)
 		return rc;
 	if (snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name) >= (int)sizeof tmp)
 		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", path);
 	unlink(tmp); /* left by a crash */
-	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return lfh_err_set(err, LFH_EIO, "%s: %s", tmp, strerror(errno));
-	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return lfh_err_set(err, LFH_EIO, "%s: %s", tmp, strerror(e));
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
+	if ((rc = write_tmp(tmp, data, len, mode, err)) != 0)
+		return rc;
+	if (rename(tmp, path) != 0) {
 		int e = errno;
 		unlink(tmp);
 		return lfh_err_set(err, LFH_EIO, "%s: %s", path, strerror(e));

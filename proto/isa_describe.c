@@ -40,7 +40,7 @@ static int put(lfh_buf *b, const char *fmt, ...)
 	return rc;
 }
 
-static const char *kind_words(enum lfh_isa_kind k)
+const char *lfh_isa_kind_words(enum lfh_isa_kind k)
 {
 	switch (k) {
 	case LFH_ISA_PERSONAL: return "personal data";
@@ -65,7 +65,7 @@ static int put_agencies(lfh_buf *b, const lfh_isa *isa, const lfh_isa_category *
 
 static int describe_category(lfh_buf *b, const lfh_isa *isa, const lfh_isa_category *c)
 {
-	int rc = put(b, "  - %s (%s): ", c->name, kind_words(c->kind));
+	int rc = put(b, "  - %s (%s): ", c->name, lfh_isa_kind_words(c->kind));
 
 	switch (c->rule) {
 	case LFH_RULE_ALL:

@@ -97,16 +97,6 @@ static void words(lfh_isa_change *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *kind_words(enum lfh_isa_kind k)
-{
-	switch (k) {
-	case LFH_ISA_PERSONAL: return "personal data";
-	case LFH_ISA_SPECIAL: return "special category data";
-	case LFH_ISA_CRIMINAL: return "criminal offence data";
-	}
-	return "?";
-}
-
 static const char *rule_words(enum lfh_isa_rule r)
 {
 	switch (r) {
@@ -286,7 +276,7 @@ static void category_summary(const lfh_isa_category *c, char *out, size_t size)
 
 	join_ids(named, sizeof named, c->agencies[0], sizeof c->agencies[0], c->nagencies);
 	snprintf(out, size, "%s; received by %s%s%s; kept %" PRIu32 " days after the case closes",
-		 kind_words(c->kind), rule_words(c->rule), c->nagencies ? "; named agencies: " : "",
+		 lfh_isa_kind_words(c->kind), rule_words(c->rule), c->nagencies ? "; named agencies: " : "",
 		 named, c->retention_days);
 }
 
@@ -339,7 +329,8 @@ static void category_changed(struct ctx *x, const lfh_isa_category *a, const lfh
 	if (a->kind != b->kind)
 		words(add(x, LFH_ISA_C_CATEGORY, a->name, "kind", lfh_isa_kind_name(a->kind),
 			  lfh_isa_kind_name(b->kind)),
-		      "%s: kind %s becomes %s", a->name, kind_words(a->kind), kind_words(b->kind));
+		      "%s: kind %s becomes %s", a->name, lfh_isa_kind_words(a->kind),
+		      lfh_isa_kind_words(b->kind));
 	if (a->rule != b->rule)
 		words(add(x, LFH_ISA_C_CATEGORY, a->name, "receive", lfh_isa_rule_name(a->rule),
 			  lfh_isa_rule_name(b->rule)),

@@ -31,6 +31,10 @@ void lfh_buf_free(lfh_buf *b);
 /* Write 2*n lowercase hex chars plus NUL into out (size >= 2*n+1). */
 void lfh_hex(char *out, const uint8_t *p, size_t n);
 
+/* v as 8 big-endian bytes (keys that sort by number), and back. */
+void lfh_be64_put(uint8_t b[8], uint64_t v);
+uint64_t lfh_be64_get(const uint8_t b[8]);
+
 /*
  * Parse exactly n bytes of hex from s (2*n chars, nothing more).
  * Returns 0 or LFH_EINVAL.

@@ -205,5 +205,7 @@ const char *lfh_isa_rule_name(enum lfh_isa_rule r);
  * Fails (as lfh_isa_encode) if isa is not valid.
  */
 int lfh_isa_describe(const lfh_isa *isa, lfh_buf *out, lfh_err *err);
+/* A category's kind in plain words ("special category data"), as lfh_isa_describe says it. */
+const char *lfh_isa_kind_words(enum lfh_isa_kind k);
 
 #endif

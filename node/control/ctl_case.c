@@ -405,9 +405,7 @@ static int timeline_after(lfh_ctl_req *q, struct list_ctx *x)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "after: expected 80 hex digits (a page "
 				    "of this case's timeline)");
 	x->page.has_after = 1;
-	x->after_hlc = 0;
-	for (int i = 0; i < 8; i++)
-		x->after_hlc = x->after_hlc << 8 | cur[i];
+	x->after_hlc = lfh_be64_get(cur);
 	memcpy(x->after_id, cur + 8, LFH_ID_LEN);
 	return 0;
 }
@@ -419,8 +417,7 @@ static int timeline_next(lfh_ctl_req *q, const struct list_ctx *x)
 
 	if (!x->page.full)
 		return 0;
-	for (int i = 0; i < 8; i++)
-		cur[i] = (uint8_t)(x->after_hlc >> (56 - 8 * i));
+	lfh_be64_put(cur, x->after_hlc);
 	memcpy(cur + 8, x->after_id, LFH_ID_LEN);
 	return lfh_ctl_next_page(&q->rep, cur, sizeof cur);
 }

@@ -32,20 +32,6 @@ static void be32(uint8_t k[4], uint32_t v)
 	k[3] = (uint8_t)v;
 }
 
-static void be64(uint8_t k[8], uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		k[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t k[8])
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | k[i];
-	return v;
-}
-
 static void tbl_key(uint8_t k[TBL_KEY_LEN], const char *agency, uint32_t gen)
 {
 	memset(k, 0, TBL_KEY_LEN);
@@ -158,7 +144,7 @@ static int load_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *v
 		    ring_gen(ring, cert.agency, cert.generation))
 			return 0;
 		gen_from_cert(&g, &cert);
-		g.lseq = get_be64(val - TBL_VAL_HEAD + LFH_ID_LEN);
+		g.lseq = lfh_be64_get(val - TBL_VAL_HEAD + LFH_ID_LEN);
 		return ring_add(ring, &g);
 	}
 	lfh_revocation rv;
@@ -482,7 +468,7 @@ static int put_entry(lfh_txn *t, enum lfh_table tbl, const char *agency, uint32_
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	tbl_key(k, agency, gen);
 	memcpy(v, id, LFH_ID_LEN);
-	be64(v + LFH_ID_LEN, lseq);
+	lfh_be64_put(v + LFH_ID_LEN, lseq);
 	memcpy(v + TBL_VAL_HEAD, body, len);
 	rc = lfh_store_tbl_put(t, tbl, k, sizeof k, v, TBL_VAL_HEAD + len, err);
 	free(v);
@@ -689,7 +675,7 @@ static int after_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *
 	(void)key;
 	if (klen != TBL_KEY_LEN || vlen < TBL_VAL_HEAD)
 		return 0;
-	lseq = get_be64(val + LFH_ID_LEN);
+	lseq = lfh_be64_get(val + LFH_ID_LEN);
 	if (lseq <= c->after)
 		return 0;
 	if (c->n == c->cap) {

@@ -68,20 +68,6 @@ int lfh_parties_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 				  err);
 }
 
-static void put_be64(uint8_t b[8], uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		b[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t b[8])
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
 /* The stamp kept under key k (klen bytes): *hlc, 0 if none; *found if the key is held. */
 static int stamp_get(lfh_txn *t, const uint8_t *k, size_t klen, uint64_t *hlc, int *found,
 		     lfh_err *err)
@@ -95,14 +81,14 @@ static int stamp_get(lfh_txn *t, const uint8_t *k, size_t klen, uint64_t *hlc, i
 	if (rc == LFH_ENOTFOUND)
 		return 0;
 	if (!rc && vlen == 8)
-		*hlc = get_be64(v);
+		*hlc = lfh_be64_get(v);
 	return rc;
 }
 
 static int stamp_put(lfh_txn *t, const uint8_t *k, size_t klen, uint64_t hlc, lfh_err *err)
 {
 	uint8_t v[8];
-	put_be64(v, hlc);
+	lfh_be64_put(v, hlc);
 	return lfh_store_tbl_put(t, LFH_TBL_PARTIES, k, klen, v, sizeof v, err);
 }
 
