@@ -26,10 +26,20 @@
  *   10 SCANNING       text by
  *   11 MEETING        date(YYYY-MM-DD) attendees("a,b") victim offender
  *                     location responses by
- *   12 ACTION         action(8 lowercase hex, unique in the case) agency (hub
- *                     member id or an outside organisation's name) power (see
- *                     lfh_osara_powers) text due(YYYY-MM-DD) by
- *   13 ACTION_UPDATE  action status(open|done|cancelled) text by
+ *   12 ACTION         action(8 lowercase hex, unique in the case) power (see
+ *                     lfh_osara_powers) text due(YYYY-MM-DD) by, and either
+ *                     agency (a participant of the case at the ACTION's place
+ *                     in the order) or signpost (an organisation outside the
+ *                     hub; the lead follows it up: agency, if given, must be
+ *                     the lead); optional for_team (the tasked agency's team).
+ *                     An agency that is not a valid agency id (events before
+ *                     signpost existed) reads as signposted to that name
+ *   13 ACTION_UPDATE  action status(open|paused|done|cancelled|refused|
+ *                     carried) text(the reason for paused, refused and
+ *                     carried) by; paused needs resume(YYYY-MM-DD); refused
+ *                     may carry refusal(refused|not-engaged, default refused)
+ *                     and who (who refused); carried = carried over beyond
+ *                     the case's closure
  *   14 ASSESSMENT     plan_done(yes|partly|no) problem_stopped(yes|partly|no)
  *                     text by
  *   15 REVIEW         kind(monthly|closure) outcome(continue|close) text by
@@ -37,6 +47,13 @@
  *   17 LEAD_PROPOSE   lead(agency id, a participant) by
  *   18 LEAD_AGREE     proposal(64 hex: event id of the LEAD_PROPOSE) by
  *   19 EQUALITY       text consent(given|refused|not-sought) by
+ *
+ * Every step may also carry:
+ *   on    when it happened, "YYYY-MM-DD" (that day) or "YYYY-MM-DDTHH:MMZ"
+ *         (UTC); absent = when it was recorded (the event's HLC time). Not
+ *         after the event's own stamp by more than LFH_OSARA_ON_AHEAD_MS
+ *         (a day, for a date), so an entry cannot be dated in the future;
+ *   team  the writer's team within its agency ([a-z0-9-], <= 63 bytes).
  *
  * Required strings are non-empty; every string is <= LFH_VALUE_MAX bytes,
  * "by" and action agencies <= LFH_OSARA_NAME_MAX.
@@ -64,14 +81,17 @@
  *   - OBJECTIVE: any time after the referral; SCANNING needs >= assessed;
  *     latest wins for both;
  *   - MEETING needs >= scanning; ACTION needs >= analysis (a meeting agreed
- *     the responses); ACTION_UPDATE needs a known action, last update wins;
+ *     the responses) and goes to a participant or is signposted (tasking a
+ *     hub agency that does not take part is invalid: "invite it first");
+ *     ACTION_UPDATE needs a known action, last update wins;
  *     ASSESSMENT needs >= 1 action (latest wins);
  *   - REVIEW monthly needs >= assessed; REVIEW closure needs an open
  *     closure proposal: outcome continue cancels it (back to the stage
  *     before the proposal), outcome close allows the CLOSE;
  *   - CLOSE_PROPOSE needs >= assessment and no open proposal; CLOSE needs
  *     an open proposal with a closure review (outcome close) after it, and
- *     every action done or cancelled (none still open);
+ *     every action accounted for: done, cancelled, refused or carried (none
+ *     open or paused);
  *   - participants = initial participants + referral author + JOIN
  *     agencies - LEAVE agencies (in event order); the lead is the referral author until a LEAD_PROPOSE (by a
  *     participant, naming a participant) has a LEAD_AGREE from every
@@ -138,6 +158,10 @@ enum lfh_osara_stage {
 #define LFH_OSARA_LINE_MAX 159  /* timeline summary and reason */
 #define LFH_OSARA_ACTION_ID_LEN 8
 #define LFH_OSARA_DAY_MS 86400000ULL
+/* How far after its own stamp an entry's "on" may be: the receivers' clock
+ * allowance (judge.h LFH_CLOCK_AHEAD_MS); a date-only "on" may be a day on. */
+#define LFH_OSARA_ON_AHEAD_MS (5ULL * 60 * 1000)
+#define LFH_OSARA_ON_MAX 17 /* "YYYY-MM-DDTHH:MMZ" */
 
 /* One event of the case as the caller holds it. */
 typedef struct lfh_osara_event {
@@ -167,9 +191,17 @@ typedef struct lfh_osara_action {
 	char power[24];
 	char text[LFH_OSARA_SHORT_MAX + 1];
 	char due[11];
-	char status[12]; /* open | done | cancelled */
+	char status[12]; /* open | paused | done | cancelled | refused | carried */
+	char signpost[LFH_OSARA_NAME_MAX + 1]; /* outside organisation ("" if tasked in the hub) */
+	char for_team[LFH_OSARA_NAME_MAX + 1]; /* the tasked agency's team, if named */
 	char author[LFH_AGENCY_MAX + 1]; /* agency that tasked it */
 	char by[LFH_OSARA_NAME_MAX + 1];
+	char team[LFH_OSARA_NAME_MAX + 1]; /* the tasking caseworker's team */
+	uint64_t on_ms;                    /* when it was tasked (its "on") */
+	char resume[11];                   /* paused: the date it resumes */
+	char refusal[12];                  /* refused: refused | not-engaged */
+	char who[LFH_OSARA_SHORT_MAX + 1]; /* refused: who refused */
+	uint64_t outcome_ms;               /* "on" of the latest update (0: none) */
 	uint64_t created_hlc;
 	uint64_t updated_hlc; /* 0 = never updated */
 	uint32_t nupdates;
@@ -203,6 +235,9 @@ typedef struct lfh_osara_entry {
 	char type_name[16];
 	char author[LFH_AGENCY_MAX + 1];
 	char by[LFH_OSARA_NAME_MAX + 1];
+	char team[LFH_OSARA_NAME_MAX + 1];
+	uint64_t on_ms; /* when it happened: its "on", else its HLC time */
+	char on[LFH_OSARA_ON_MAX + 1]; /* the "on" as written ("" if none) */
 	char summary[LFH_OSARA_LINE_MAX + 1];
 	int ignored;    /* invalid at its place in the order; state unchanged */
 	int unreadable; /* body not readable at this node; skipped */
@@ -301,6 +336,19 @@ int lfh_osara_project(const lfh_osara_event *ev, size_t n,
  */
 int lfh_osara_check(const lfh_osara_state *s, uint32_t type, const char *author,
 		    const lfh_record *body, lfh_err *err);
+/* The same, for a step stamped hlc (lfh_osara_check uses the clock's now). */
+int lfh_osara_check_at(const lfh_osara_state *s, uint32_t type, const char *author,
+		       const lfh_record *body, uint64_t hlc, lfh_err *err);
+
+/*
+ * An "on" value: 0 and *ms (the moment; a date's midnight UTC) and *dated
+ * (1 for a date without a time) if on is "YYYY-MM-DD" or
+ * "YYYY-MM-DDTHH:MMZ"; else -1.
+ */
+int lfh_osara_on_ms(const char *on, uint64_t *ms, int *dated);
+
+/* Is the action accounted for, so that the case may close (done, cancelled, refused, carried)? */
+int lfh_osara_action_settled(const lfh_osara_action *a);
 
 /* Field-by-field equality of two projected states: 1 equal, 0 not. */
 int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b);
@@ -319,7 +367,8 @@ long lfh_osara_date_days(const char *date);
 
 /* Due dates. */
 enum lfh_osara_due_kind {
-	LFH_OSARA_DUE_ACTION = 1,  /* an open action, due at the end of its due date */
+	LFH_OSARA_DUE_ACTION = 1,  /* an open action, due at the end of its due date; a paused
+				    * one from its resume date on, due at the end of that day */
 	LFH_OSARA_DUE_MEETING = 2, /* first case meeting: referral + 7/14/28 days (high/medium/standard;
 				    * the latest RISK's meeting_days when it has them) */
 	LFH_OSARA_DUE_REVIEW = 3,  /* monthly review: last review (or referral) + 30 days (the latest

@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lfh/hlc.h"
 #include "lfh/osara.h"
 #include "osara_int.h"
 
@@ -186,8 +187,19 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 	}
 	case LFH_EV_ACTION: {
 		lfh_osara_action *a = &s->actions[s->nactions++];
+		const char *agency = lfh_record_str(b, "agency"), *signpost = lfh_record_str(b, "signpost");
 		CPY(a->id, lfh_record_str(b, "action"));
-		CPY(a->agency, lfh_record_str(b, "agency"));
+		if (signpost && *signpost) { /* followed up by the lead */
+			CPY(a->signpost, signpost);
+			CPY(a->agency, s->lead);
+		} else {
+			CPY(a->agency, agency);
+			if (!lfh_name_valid(agency)) /* written before signpost existed */
+				CPY(a->signpost, agency);
+		}
+		CPY(a->for_team, lfh_record_str(b, "for_team"));
+		CPY(a->team, lfh_record_str(b, "team"));
+		a->on_ms = os_on_ms(b, ev->hlc);
 		CPY(a->power, lfh_record_str(b, "power"));
 		CPY(a->text, lfh_record_str(b, "text"));
 		CPY(a->due, lfh_record_str(b, "due"));
@@ -201,8 +213,14 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 	}
 	case LFH_EV_ACTION_UPDATE: {
 		lfh_osara_action *a = &s->actions[os_find_action(s, lfh_record_str(b, "action"))];
-		CPY(a->status, lfh_record_str(b, "status"));
+		const char *status = lfh_record_str(b, "status");
+		CPY(a->status, status);
 		CPY(a->last_update, lfh_record_str(b, "text"));
+		CPY(a->resume, strcmp(status, "paused") ? "" : lfh_record_str(b, "resume"));
+		CPY(a->refusal, strcmp(status, "refused") ? "" : lfh_record_str(b, "refusal") ?
+			lfh_record_str(b, "refusal") : "refused");
+		CPY(a->who, strcmp(status, "refused") ? "" : lfh_record_str(b, "who"));
+		a->outcome_ms = os_on_ms(b, ev->hlc);
 		a->updated_hlc = ev->hlc;
 		a->nupdates++;
 		break;
@@ -313,12 +331,29 @@ static void summarise(uint32_t type, const lfh_record *b, char *out, size_t size
 		snprintf(buf, sizeof buf, "case meeting %.10s (%.200s)", F("date"), F("attendees"));
 		break;
 	case LFH_EV_ACTION:
-		snprintf(buf, sizeof buf, "action %.8s: %.40s [%.24s] due %.10s: %.200s", F("action"),
-			 F("agency"), F("power"), F("due"), F("text"));
+		if (*F("signpost"))
+			snprintf(buf, sizeof buf, "action %.8s: signposted to %.40s [%.24s] due %.10s: "
+				 "%.200s", F("action"), F("signpost"), F("power"), F("due"), F("text"));
+		else
+			snprintf(buf, sizeof buf, "action %.8s: %.40s%s%.40s [%.24s] due %.10s: %.200s",
+				 F("action"), F("agency"), *F("for_team") ? "/" : "", F("for_team"),
+				 F("power"), F("due"), F("text"));
 		break;
 	case LFH_EV_ACTION_UPDATE:
-		snprintf(buf, sizeof buf, "action %.8s %.12s: %.200s", F("action"), F("status"),
-			 F("text"));
+		if (!strcmp(F("status"), "paused"))
+			snprintf(buf, sizeof buf, "action %.8s paused until %.10s: %.200s", F("action"),
+				 F("resume"), F("text"));
+		else if (!strcmp(F("status"), "refused"))
+			snprintf(buf, sizeof buf, "action %.8s %s%s%.60s: %.200s", F("action"),
+				 !strcmp(F("refusal"), "not-engaged") ? "offered, not engaged with"
+								       : "offered and refused",
+				 *F("who") ? " by " : "", F("who"), F("text"));
+		else if (!strcmp(F("status"), "carried"))
+			snprintf(buf, sizeof buf, "action %.8s carried over: %.200s", F("action"),
+				 F("text"));
+		else
+			snprintf(buf, sizeof buf, "action %.8s %.12s: %.200s", F("action"), F("status"),
+				 F("text"));
 		break;
 	case LFH_EV_ASSESSMENT:
 		snprintf(buf, sizeof buf, "assessment: plan done %.8s, problem stopped %.8s",
@@ -351,10 +386,15 @@ static void summarise(uint32_t type, const lfh_record *b, char *out, size_t size
 static lfh_osara_entry *timeline_add(lfh_osara_state *s, const lfh_osara_event *ev)
 {
 	lfh_osara_entry *e;
+	uint64_t on;
+	int dated;
 
 	if (s->ntimeline < LFH_OSARA_MAX_TIMELINE - 1) {
 		e = &s->timeline[s->ntimeline++];
 		e->hlc = ev->hlc;
+		e->on_ms = os_on_ms(ev->body, ev->hlc);
+		if (ev->body && lfh_osara_on_ms(lfh_record_str(ev->body, "on"), &on, &dated) == 0)
+			CPY(e->on, lfh_record_str(ev->body, "on"));
 		e->seq = ev->seq;
 		memcpy(e->id, ev->id, LFH_ID_LEN);
 		e->type = ev->type;
@@ -396,9 +436,10 @@ static void step(lfh_osara_state *s, const lfh_osara_event *ev)
 	}
 	if (e) {
 		CPY(e->by, lfh_record_str(ev->body, "by"));
+		CPY(e->team, lfh_record_str(ev->body, "team"));
 		summarise(ev->type, ev->body, e->summary, sizeof e->summary);
 	}
-	if (os_validate(s, ev->type, author, ev->body, why)) {
+	if (os_validate(s, ev->type, author, ev->body, ev->hlc, why)) {
 		s->nignored++;
 		if (e) {
 			e->ignored = 1;
@@ -511,8 +552,16 @@ static int action_equal(const lfh_osara_action *a, const lfh_osara_action *b)
 	EQ_S(text);
 	EQ_S(due);
 	EQ_S(status);
+	EQ_S(signpost);
+	EQ_S(for_team);
 	EQ_S(author);
 	EQ_S(by);
+	EQ_S(team);
+	EQ_U(on_ms);
+	EQ_S(resume);
+	EQ_S(refusal);
+	EQ_S(who);
+	EQ_U(outcome_ms);
 	EQ_U(created_hlc);
 	EQ_U(updated_hlc);
 	EQ_U(nupdates);
@@ -553,6 +602,9 @@ static int entry_equal(const lfh_osara_entry *a, const lfh_osara_entry *b)
 	EQ_S(type_name);
 	EQ_S(author);
 	EQ_S(by);
+	EQ_S(team);
+	EQ_U(on_ms);
+	EQ_S(on);
 	EQ_S(summary);
 	EQ_U(ignored);
 	EQ_U(unreadable);

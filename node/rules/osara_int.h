@@ -39,9 +39,12 @@ int os_find_proposal(const lfh_osara_state *s, const uint8_t id[LFH_ID_LEN]);
 /* Whether agency has agreed to proposal p. */
 int os_proposal_agreed(const lfh_osara_proposal *p, const char *agency);
 
-/* 0 if step (type, author, b) is valid on top of s, else -1 and why
- * (WHY_MAX bytes). The single copy of the step rules. */
+/* 0 if step (type, author, b), stamped hlc, is valid on top of s, else -1
+ * and why (WHY_MAX bytes). The single copy of the step rules. */
 int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
-		const lfh_record *b, char *why);
+		const lfh_record *b, uint64_t hlc, char *why);
+
+/* When the step happened: its valid "on", else its HLC time (ms). */
+uint64_t os_on_ms(const lfh_record *b, uint64_t hlc);
 
 #endif

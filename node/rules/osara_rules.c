@@ -117,7 +117,9 @@ const char *lfh_osara_power_desc(const char *power)
 
 static const char *const risk_levels[] = { "standard", "medium", "high", NULL };
 static const char *const tri_values[] = { "yes", "partly", "no", NULL };
-static const char *const statuses[] = { "open", "done", "cancelled", NULL };
+static const char *const statuses[] = { "open", "paused", "done", "cancelled", "refused",
+					 "carried", NULL };
+static const char *const refusals[] = { "refused", "not-engaged", NULL };
 static const char *const review_kinds[] = { "monthly", "closure", NULL };
 static const char *const outcomes[] = { "continue", "close", NULL };
 static const char *const consents[] = { "given", "refused", "not-sought", NULL };
@@ -378,30 +380,139 @@ int os_proposal_agreed(const lfh_osara_proposal *p, const char *agency)
 	return 0;
 }
 
+int lfh_osara_action_settled(const lfh_osara_action *a)
+{
+	return strcmp(a->status, "open") != 0 && strcmp(a->status, "paused") != 0;
+}
+
 /*
- * A case closes only when every action is accounted for (done or cancelled):
- * which remain open, if any, is the reason it may not.
+ * A case closes only when every action is accounted for (done, cancelled,
+ * refused or carried over): which remain open or paused, if any, is the
+ * reason it may not.
  */
 static int open_actions(const lfh_osara_state *s, char *why)
 {
-	char list[160] = "";
+	char list[200] = "";
 	size_t len = 0, n = 0;
 
 	for (uint32_t i = 0; i < s->nactions; i++) {
 		const lfh_osara_action *a = &s->actions[i];
-		if (strcmp(a->status, "open") != 0)
+		if (lfh_osara_action_settled(a))
 			continue;
 		if (n++ < 4)
-			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s (%.24s)",
-						len ? ", " : "", a->id, a->agency);
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s (%.24s, %s)",
+						len ? ", " : "", a->id, a->agency, a->status);
 		if (len >= sizeof list)
 			len = sizeof list - 1;
 	}
 	if (!n)
 		return 0;
-	return fail(why, "cannot close: %zu action%s still open: %s%s; mark each done or "
-		    "cancelled first (lfh case update)", n, n == 1 ? " is" : "s are", list,
-		    n > 4 ? ", ..." : "");
+	return fail(why, "cannot close: %zu action%s still open or paused: %s%s; record each as "
+		    "done, cancelled, refused or carried over first (lfh case update)", n,
+		    n == 1 ? " is" : "s are", list, n > 4 ? ", ..." : "");
+}
+
+static int two(const char *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+int lfh_osara_on_ms(const char *on, uint64_t *ms, int *dated)
+{
+	char day[11];
+	long days;
+	size_t len = on ? strlen(on) : 0;
+
+	if (len != 10 && len != LFH_OSARA_ON_MAX)
+		return -1;
+	memcpy(day, on, 10);
+	day[10] = '\0';
+	if ((days = lfh_osara_date_days(day)) < 0)
+		return -1;
+	*ms = (uint64_t)days * LFH_OSARA_DAY_MS;
+	*dated = len == 10;
+	if (len == 10)
+		return 0;
+	if (on[10] != 'T' || on[13] != ':' || on[16] != 'Z' || strspn(on + 11, "0123456789") != 2 ||
+	    strspn(on + 14, "0123456789") != 2 || two(on + 11) > 23 || two(on + 14) > 59)
+		return -1;
+	*ms += (uint64_t)(two(on + 11) * 60 + two(on + 14)) * 60000ULL;
+	return 0;
+}
+
+uint64_t os_on_ms(const lfh_record *b, uint64_t hlc)
+{
+	uint64_t ms;
+	int dated;
+
+	if (b && lfh_osara_on_ms(lfh_record_str(b, "on"), &ms, &dated) == 0)
+		return ms;
+	return lfh_hlc_ms(hlc);
+}
+
+/* "on" and "team", which any step may carry. */
+static int common_fields(const lfh_record *b, uint64_t hlc, char *why)
+{
+	const char *on, *team;
+	uint64_t ms, stamp = lfh_hlc_ms(hlc);
+	int dated;
+
+	if (get(b, "on", 0, LFH_OSARA_ON_MAX, &on, why) ||
+	    get(b, "team", 0, LFH_OSARA_NAME_MAX, &team, why))
+		return -1;
+	if (*team && !lfh_name_valid(team))
+		return fail(why, "team '%.40s' must be lowercase letters, digits and '-'", team);
+	if (!*on)
+		return 0;
+	if (lfh_osara_on_ms(on, &ms, &dated))
+		return fail(why, "on must be a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MMZ (UTC)");
+	if (dated ? ms > stamp + LFH_OSARA_DAY_MS : ms > stamp + LFH_OSARA_ON_AHEAD_MS)
+		return fail(why, "on %s is in the future: an entry records when something happened "
+			    "(it may be earlier than now, never later)", on);
+	return 0;
+}
+
+/* An ACTION goes to a participant, or is signposted outside the hub (the lead follows it up). */
+static int action_target(const lfh_osara_state *s, const lfh_record *b, char *why)
+{
+	const char *agency, *signpost, *team;
+
+	if (get(b, "agency", 0, LFH_OSARA_NAME_MAX, &agency, why) ||
+	    get(b, "signpost", 0, LFH_OSARA_NAME_MAX, &signpost, why) ||
+	    get(b, "for_team", 0, LFH_OSARA_NAME_MAX, &team, why))
+		return -1;
+	if (*team && !lfh_name_valid(team))
+		return fail(why, "for_team '%.40s' must be lowercase letters, digits and '-'", team);
+	if (*signpost) {
+		if (*agency && strcmp(agency, s->lead) != 0)
+			return fail(why, "a signposted action is followed up by the lead (%s), not "
+				    "%.40s", s->lead, agency);
+		return 0;
+	}
+	if (!*agency)
+		return fail(why, "missing agency (or signpost, for an organisation outside the "
+			    "hub)");
+	if (lfh_name_valid(agency) && os_find_participant(s, agency) < 0)
+		return fail(why, "%.40s does not take part in the case: invite %.40s first (or "
+			    "signpost an organisation outside the hub)", agency, agency);
+	return 0;
+}
+
+/* An ACTION_UPDATE's outcome and what it needs. */
+static int action_outcome(const lfh_record *b, char *why)
+{
+	const char *status, *v;
+
+	if (get_enum(b, "status", statuses, &status, why) ||
+	    get(b, "text", 1, LFH_VALUE_MAX, &v, why) ||
+	    get(b, "who", 0, LFH_VALUE_MAX, &v, why))
+		return -1;
+	if (strcmp(status, "paused") == 0 && get_date(b, "resume", &v, why))
+		return fail(why, "a paused action needs its resume date (resume YYYY-MM-DD)");
+	if (lfh_record_str(b, "refusal") &&
+	    (strcmp(status, "refused") != 0 || get_enum(b, "refusal", refusals, &v, why)))
+		return fail(why, "refusal is refused or not-engaged, for a refused action only");
+	return 0;
 }
 
 /* ---- validation: the one copy of the rules ----------------------------- */
@@ -414,7 +525,7 @@ static int is_step(uint32_t type)
 
 /* 0 if step (type, author, b) is valid on top of s, else -1 and why. */
 int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
-		const lfh_record *b, char *why)
+		const lfh_record *b, uint64_t hlc, char *why)
 {
 	const char *by, *v, *w, *x;
 	uint64_t score;
@@ -431,7 +542,7 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 		return fail(why, "the case already has a referral");
 	if (s->stage == LFH_OSARA_CLOSED && type != LFH_EV_NOTE && type != LFH_EV_EQUALITY)
 		return fail(why, "the case is closed: only notes and equality notes may be added");
-	if (get(b, "by", 1, LFH_OSARA_NAME_MAX, &by, why))
+	if (get(b, "by", 1, LFH_OSARA_NAME_MAX, &by, why) || common_fields(b, hlc, why))
 		return -1;
 	/* who may write it: the receiver rules (PROTOCOL.md 7.3), as every node applies them */
 	if ((type == LFH_EV_JOIN || type == LFH_EV_LEAVE || type == LFH_EV_CLOSE) &&
@@ -542,7 +653,6 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 
 	case LFH_EV_ACTION:
 		if (get(b, "action", 1, LFH_OSARA_ACTION_ID_LEN, &v, why) ||
-		    get(b, "agency", 1, LFH_OSARA_NAME_MAX, &w, why) ||
 		    get(b, "power", 1, 32, &x, why) ||
 		    get(b, "text", 1, LFH_VALUE_MAX, &w, why) ||
 		    get_date(b, "due", &w, why))
@@ -561,12 +671,10 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 			return fail(why, "action %s already exists", v);
 		if (s->nactions == LFH_OSARA_MAX_ACTIONS)
 			return fail(why, "too many actions (max %d)", LFH_OSARA_MAX_ACTIONS);
-		return 0;
+		return action_target(s, b, why);
 
 	case LFH_EV_ACTION_UPDATE:
-		if (get(b, "action", 1, LFH_OSARA_ACTION_ID_LEN, &v, why) ||
-		    get_enum(b, "status", statuses, &w, why) ||
-		    get(b, "text", 1, LFH_VALUE_MAX, &w, why))
+		if (get(b, "action", 1, LFH_OSARA_ACTION_ID_LEN, &v, why) || action_outcome(b, why))
 			return -1;
 		if (os_find_action(s, v) < 0)
 			return fail(why, "no action %s on this case", v);
@@ -651,8 +759,8 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 	return fail(why, "unknown event type %" PRIu32, type);
 }
 
-int lfh_osara_check(const lfh_osara_state *s, uint32_t type, const char *author,
-		    const lfh_record *body, lfh_err *err)
+int lfh_osara_check_at(const lfh_osara_state *s, uint32_t type, const char *author,
+		       const lfh_record *body, uint64_t hlc, lfh_err *err)
 {
 	char why[WHY_MAX];
 
@@ -660,9 +768,15 @@ int lfh_osara_check(const lfh_osara_state *s, uint32_t type, const char *author,
 		return lfh_err_set(err, LFH_EINVAL, "osara check: no state or no body");
 	if (!lfh_name_valid(author))
 		return lfh_err_set(err, LFH_EINVAL, "osara check: invalid author agency id");
-	if (os_validate(s, type, author, body, why))
+	if (os_validate(s, type, author, body, hlc, why))
 		return lfh_err_set(err, LFH_EINVAL, "%s", why);
 	return 0;
+}
+
+int lfh_osara_check(const lfh_osara_state *s, uint32_t type, const char *author,
+		    const lfh_record *body, lfh_err *err)
+{
+	return lfh_osara_check_at(s, type, author, body, lfh_wall_ms() << 16, err);
 }
 
 /* ---- due dates --------------------------------------------------------- */
@@ -757,9 +871,17 @@ int lfh_osara_due(const lfh_osara_state *s, uint64_t now_ms, lfh_osara_due_item 
 	for (uint32_t i = 0; i < s->nactions; i++) {
 		const lfh_osara_action *a = &s->actions[i];
 		long days = lfh_osara_date_days(a->due);
-		if (strcmp(a->status, "open") != 0 || days < 0)
+		if (!strcmp(a->status, "paused")) { /* skipped until it resumes, then due that day */
+			days = lfh_osara_date_days(a->resume);
+			if (days < 0 || now_ms < (uint64_t)days * LFH_OSARA_DAY_MS)
+				continue;
+			snprintf(what, sizeof what, "%s (resumed %s): %s", a->power, a->resume,
+				 a->text);
+		} else if (strcmp(a->status, "open") != 0 || days < 0) {
 			continue;
-		snprintf(what, sizeof what, "%s: %s", a->power, a->text);
+		} else {
+			snprintf(what, sizeof what, "%s: %s", a->power, a->text);
+		}
 		due_fill(&all[k++], LFH_OSARA_DUE_ACTION, a->id, a->agency, what,
 			 (uint64_t)(days + 1) * LFH_OSARA_DAY_MS, now_ms);
 	}

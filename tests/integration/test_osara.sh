@@ -489,7 +489,7 @@ a3_cbo=$(_json_scalar "$out" action)
 refused "an update of an unknown action id" police \
 	"no action deadbeef on this case" update --action deadbeef --status "done" --text "x"
 refused "an update with an unknown status" police \
-	"status must be open, done or cancelled" update --action "$a3_cbo" --status finished --text "x"
+	"status must be open, paused, done, cancelled, refused or carried" update --action "$a3_cbo" --status finished --text "x"
 refused "closing a case whose closure was never proposed" police \
 	"cannot close: closure has not been proposed" close --reason "too early"
 refused "a closure review without a closure proposal" police \

@@ -515,7 +515,7 @@ static void test_partition(void **st)
 			e = &s1->timeline[i];
 	assert_non_null(e);
 	assert_string_equal(e->type_name, "close");
-	assert_non_null(strstr(e->reason, "cannot close: 2 actions are still open: b0000001"));
+	assert_non_null(strstr(e->reason, "cannot close: 2 actions are still open or paused: b0000001"));
 
 	/* second scenario: B's closure review says continue between A's review and close */
 	seq_free(b);

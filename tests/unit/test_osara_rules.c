@@ -34,8 +34,8 @@ static void expect_refused(const seq *q, const char *want)
 
 	project(q, q->n - 1, NULL, 0, s0);
 	assert_int_equal(s0->nignored, 0);
-	assert_int_equal(lfh_osara_check(s0, last->type, last->author, last->body, &err),
-			 LFH_EINVAL);
+	assert_int_equal(lfh_osara_check_at(s0, last->type, last->author, last->body, last->hlc,
+					    &err), LFH_EINVAL);
 	if (!strstr(err.msg, want))
 		fail_msg("check said '%s', wanted '%s'", err.msg, want);
 	project(q, q->n, NULL, 0, s1);
@@ -86,7 +86,7 @@ static void test_close_with_open_action_refused(void **st)
 	add(q, LFH_EV_REVIEW, "housing", T(12, 0), "kind", "closure", "outcome", "close", "text",
 	    "agreed", "by", "HO", NULL);
 	add(q, LFH_EV_CLOSE, "housing", T(13, 0), "reason", "done", "by", "HO", NULL);
-	expect_refused(q, "cannot close: 1 action is still open: a0000001 (housing)");
+	expect_refused(q, "cannot close: 1 action is still open or paused: a0000001 (housing, open)");
 	seq_free(q);
 	/* cancelled counts as accounted for */
 	q = seq_new();
@@ -104,6 +104,184 @@ static void test_close_with_open_action_refused(void **st)
 		free(s);
 	}
 	seq_free(q);
+}
+
+
+/* "on": when it happened, never after the event's own stamp (issue #17, item 1). */
+static void test_on(void **st)
+{
+	lfh_osara_state *s = state_new();
+	seq *q = seq_new();
+	uint64_t ms;
+	int dated;
+
+	(void)st;
+	assert_int_equal(lfh_osara_on_ms("2024-01-03", &ms, &dated), 0);
+	assert_int_equal(ms, BASE_MS + 2 * DAY);
+	assert_int_equal(dated, 1);
+	assert_int_equal(lfh_osara_on_ms("2024-01-03T14:30Z", &ms, &dated), 0);
+	assert_int_equal(ms, BASE_MS + 2 * DAY + (14 * 60 + 30) * 60000ULL);
+	assert_int_equal(dated, 0);
+	assert_int_equal(lfh_osara_on_ms("2024-01-03T24:00Z", &ms, &dated), -1);
+	assert_int_equal(lfh_osara_on_ms("2024-01-03 14:30", &ms, &dated), -1);
+	assert_int_equal(lfh_osara_on_ms("2024-02-30", &ms, &dated), -1);
+	assert_int_equal(lfh_osara_on_ms(NULL, &ms, &dated), -1);
+
+	REFUSED(LFH_OSARA_REFERRED, "on 2024-01-28 is in the future", LFH_EV_NOTE, "police",
+		"text", "x", "on", "2024-01-28", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "on 2024-01-21T00:06Z is in the future", LFH_EV_NOTE,
+		"police", "text", "x", "on", "2024-01-21T00:06Z", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "on must be a date YYYY-MM-DD", LFH_EV_NOTE, "police",
+		"text", "x", "on", "last tuesday", "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "team 'Homeless Team' must be lowercase", LFH_EV_NOTE,
+		"police", "text", "x", "team", "Homeless Team", "by", "PC");
+
+	/* written up on day 20, it happened on day 2: the entry carries both */
+	case_to(q, LFH_OSARA_REFERRED);
+	add(q, LFH_EV_NOTE, "police", T(20, 0), "text", "incident", "on", "2024-01-03T22:15Z",
+	    "team", "response", "by", "PC", NULL);
+	add(q, LFH_EV_NOTE, "police", T(20, 1), "text", "the day", "on", "2024-01-21", "by", "PC",
+	    NULL); /* the stamp's date plus one: a zone ahead of UTC */
+	add(q, LFH_EV_NOTE, "police", T(20, 2), "text", "now", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_string_equal(s->timeline[2].on, "2024-01-03T22:15Z");
+	assert_int_equal(s->timeline[2].on_ms, BASE_MS + 2 * DAY + (22 * 60 + 15) * 60000ULL);
+	assert_string_equal(s->timeline[2].team, "response");
+	assert_string_equal(s->timeline[4].on, "");
+	assert_int_equal(s->timeline[4].on_ms, BASE_MS + 20 * DAY + 2);
+	seq_free(q);
+	free(s);
+}
+
+/* Outcomes: paused until a date, refused (offered and refused), carried over (item 2). */
+static void test_outcomes(void **st)
+{
+	lfh_osara_due_item items[LFH_OSARA_MAX_DUE];
+	lfh_osara_state *s = state_new();
+	seq *q = seq_new();
+	size_t n, k;
+
+	(void)st;
+	REFUSED(LFH_OSARA_RESPONSE, "a paused action needs its resume date", LFH_EV_ACTION_UPDATE,
+		"police", "action", "a0000001", "status", "paused", "text", "good behaviour",
+		"by", "PC");
+	REFUSED(LFH_OSARA_RESPONSE, "refusal is refused or not-engaged", LFH_EV_ACTION_UPDATE,
+		"police", "action", "a0000001", "status", "done", "refusal", "refused", "text", "t",
+		"by", "PC");
+	REFUSED(LFH_OSARA_RESPONSE, "missing text", LFH_EV_ACTION_UPDATE, "police", "action",
+		"a0000001", "status", "refused", "by", "PC");
+
+	case_to(q, LFH_OSARA_RESPONSE); /* a0000001 housing, due 2024-02-01 */
+	add(q, LFH_EV_ACTION_UPDATE, "housing", T(5, 0), "action", "a0000001", "status", "paused",
+	    "resume", "2024-03-01", "text", "enforcement paused for good behaviour", "by", "HO",
+	    NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_string_equal(s->actions[0].status, "paused");
+	assert_string_equal(s->actions[0].resume, "2024-03-01");
+	/* past its due date, before its resume date: not listed, so never overdue */
+	assert_int_equal(lfh_osara_due(s, BASE_MS + 50 * DAY, items, LFH_OSARA_MAX_DUE, &n), 0);
+	for (k = 0; k < n; k++)
+		assert_int_not_equal(items[k].kind, LFH_OSARA_DUE_ACTION);
+	/* after its resume date it is due again, and overdue */
+	lfh_osara_due(s, BASE_MS + 62 * DAY, items, LFH_OSARA_MAX_DUE, &n);
+	for (k = 0; k < n && items[k].kind != LFH_OSARA_DUE_ACTION; k++)
+		;
+	assert_true(k < n);
+	assert_string_equal(items[k].ref, "a0000001");
+	assert_int_equal(items[k].status, LFH_OSARA_OVERDUE);
+	assert_non_null(strstr(items[k].what, "resumed 2024-03-01"));
+
+	/* offered and refused, by whom, when */
+	add(q, LFH_EV_ACTION_UPDATE, "housing", T(9, 0), "action", "a0000001", "status", "refused",
+	    "refusal", "refused", "who", "the tenant", "on", "2024-01-08", "text",
+	    "support offered at home visit, declined", "by", "HO", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_string_equal(s->actions[0].status, "refused");
+	assert_string_equal(s->actions[0].who, "the tenant");
+	assert_string_equal(s->actions[0].resume, "");
+	assert_int_equal(s->actions[0].outcome_ms, BASE_MS + 7 * DAY);
+	assert_true(lfh_osara_action_settled(&s->actions[0]));
+	assert_non_null(strstr(s->timeline[s->ntimeline - 1].summary,
+			       "offered and refused by the tenant"));
+	seq_free(q);
+	free(s);
+}
+
+/* Tasking follows participation; outside organisations are signposted (item 3). */
+static void test_tasking(void **st)
+{
+	lfh_osara_state *s = state_new();
+	seq *q = seq_new();
+
+	(void)st;
+	REFUSED(LFH_OSARA_ANALYSIS, "health does not take part in the case: invite health first",
+		LFH_EV_ACTION, "police", "action", "a0000005", "agency", "health", "power",
+		"support-referral", "text", "t", "due", "2024-02-01", "by", "PC");
+	REFUSED(LFH_OSARA_ANALYSIS, "followed up by the lead (housing), not police",
+		LFH_EV_ACTION, "police", "action", "a0000005", "signpost", "Recovery Steps",
+		"agency", "police", "power", "signposting", "text", "t", "due", "2024-02-01",
+		"by", "PC");
+	REFUSED(LFH_OSARA_ANALYSIS, "missing agency (or signpost", LFH_EV_ACTION, "police",
+		"action", "a0000005", "power", "signposting", "text", "t", "due", "2024-02-01",
+		"by", "PC");
+
+	case_to(q, LFH_OSARA_ANALYSIS);
+	add(q, LFH_EV_ACTION, "police", T(4, 0), "action", "a0000005", "signpost",
+	    "Recovery Steps Cumbria", "power", "signposting", "text", "t", "due", "2024-02-01",
+	    "by", "PC", NULL);
+	add(q, LFH_EV_JOIN, "housing", T(4, 1), "agency", "health", "by", "HO", NULL);
+	add(q, LFH_EV_ACTION, "police", T(4, 2), "action", "a0000006", "agency", "health",
+	    "for_team", "mental-health", "power", "support-referral", "text", "t", "due",
+	    "2024-02-01", "team", "response", "by", "PC", NULL);
+	/* before signpost existed: an outside name as the agency */
+	add(q, LFH_EV_ACTION, "police", T(4, 3), "action", "a0000007", "agency", "Mind Cumbria",
+	    "power", "signposting", "text", "t", "due", "2024-02-01", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_string_equal(s->actions[0].signpost, "Recovery Steps Cumbria");
+	assert_string_equal(s->actions[0].agency, "housing"); /* the lead follows it up */
+	assert_string_equal(s->actions[1].agency, "health");
+	assert_string_equal(s->actions[1].for_team, "mental-health");
+	assert_string_equal(s->actions[1].team, "response");
+	assert_string_equal(s->actions[2].signpost, "Mind Cumbria");
+	seq_free(q);
+	free(s);
+}
+
+/* Closure: a paused action blocks it; refused and carried over account for one (item 4). */
+static void test_close_outcomes(void **st)
+{
+	lfh_osara_state *s = state_new();
+	seq *q = seq_new();
+
+	(void)st;
+	case_to(q, LFH_OSARA_CLOSURE_PROPOSED);
+	add(q, LFH_EV_ACTION_UPDATE, "housing", T(11, 5), "action", "a0000001", "status", "paused",
+	    "resume", "2024-06-01", "text", "paused", "by", "HO", NULL);
+	add(q, LFH_EV_REVIEW, "housing", T(12, 0), "kind", "closure", "outcome", "close", "text",
+	    "agreed", "by", "HO", NULL);
+	add(q, LFH_EV_CLOSE, "housing", T(13, 0), "reason", "done", "by", "HO", NULL);
+	expect_refused(q, "a0000001 (housing, paused)");
+	seq_free(q);
+
+	for (int i = 0; i < 2; i++) {
+		q = seq_new();
+		case_to(q, LFH_OSARA_CLOSURE_PROPOSED);
+		add(q, LFH_EV_ACTION_UPDATE, "housing", T(11, 5), "action", "a0000001", "status",
+		    i ? "carried" : "refused", "text", i ? "probation takes it on" : "declined",
+		    "by", "HO", NULL);
+		add(q, LFH_EV_REVIEW, "housing", T(12, 0), "kind", "closure", "outcome", "close",
+		    "text", "agreed", "by", "HO", NULL);
+		add(q, LFH_EV_CLOSE, "housing", T(13, 0), "reason", "done", "by", "HO", NULL);
+		project(q, q->n, NULL, 0, s);
+		assert_int_equal(s->nignored, 0);
+		assert_int_equal(s->stage, LFH_OSARA_CLOSED);
+		seq_free(q);
+	}
+	free(s);
 }
 
 static void test_refused_transitions(void **st)
@@ -170,7 +348,7 @@ static void test_refused_transitions(void **st)
 		"by", "PC");
 	REFUSED(LFH_OSARA_ANALYSIS, "lowercase hex", LFH_EV_ACTION, "police", "action", "A000003",
 		"agency", "police", "power", "arrest", "text", "t", "due", "2024-02-01", "by", "PC");
-	REFUSED(LFH_OSARA_RESPONSE, "status must be open, done or cancelled",
+	REFUSED(LFH_OSARA_RESPONSE, "status must be open, paused, done, cancelled, refused or carried",
 		LFH_EV_ACTION_UPDATE, "police", "action", "a0000001", "status", "finished", "text",
 		"t", "by", "PC");
 	REFUSED(LFH_OSARA_SCANNING, "missing responses", LFH_EV_MEETING, "police", "date",
@@ -333,6 +511,8 @@ static void test_due(void **st)
 
 	/* meeting held, actions tasked, a monthly review on day 8 */
 	add(q, LFH_EV_SCANNING, "police", T(2, 0), "text", "s", "by", "PC", NULL);
+	add(q, LFH_EV_JOIN, "police", T(3, 0), "agency", "council", "by", "PC", NULL);
+	add(q, LFH_EV_JOIN, "police", T(3, 1), "agency", "housing", "by", "PC", NULL);
 	add(q, LFH_EV_MEETING, "police", T(5, 0), "date", "2024-01-06", "attendees", "police",
 	    "victim", "v", "offender", "o", "location", "l", "responses", "r", "by", "PC", NULL);
 	add(q, LFH_EV_ACTION, "police", T(5, 1), "action", "0000d001", "agency", "police",
@@ -423,6 +603,10 @@ int main(void)
 		cmocka_unit_test(test_leave),
 		cmocka_unit_test(test_due),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_on),
+		cmocka_unit_test(test_outcomes),
+		cmocka_unit_test(test_tasking),
+		cmocka_unit_test(test_close_outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
