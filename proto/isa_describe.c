@@ -76,7 +76,8 @@ static int describe_category(lfh_buf *b, const lfh_isa *isa, const lfh_isa_categ
 		if (c->nagencies > 0) {
 			rc = rc ? rc : put(b, ", and always ");
 			rc = rc ? rc : put_agencies(b, isa, c);
-			rc = rc ? rc : put(b, ",");
+			rc = rc ? rc : put(b, " (even in cases %s takes no part in),",
+					   c->nagencies > 1 ? "each" : "it");
 		}
 		rc = rc ? rc : put(b, " receive it");
 		break;
@@ -91,7 +92,8 @@ static int describe_category(lfh_buf *b, const lfh_isa *isa, const lfh_isa_categ
 	case LFH_RULE_NAMED:
 		rc = rc ? rc : put(b, "only ");
 		rc = rc ? rc : put_agencies(b, isa, c);
-		rc = rc ? rc : put(b, c->nagencies > 1 ? " receive it" : " receives it");
+		rc = rc ? rc : put(b, c->nagencies > 1 ? " receive it, even in cases they take no "
+					   "part in" : " receives it, even in cases it takes no part in");
 		break;
 	}
 	return rc ? rc : put(b, "; kept %" PRIu32 " days after the case closes.\n", c->retention_days);

@@ -20,6 +20,10 @@
  *                                         ; without it the client gives score and level)
  *   sharing_rotate_days = 90              ; new sharing-key epoch this often (0 = never;
  *                                         ; default 90; PROTOCOL.md 15)
+ *   teams = homelessness, env-health      ; teams of this agency (optional, at most
+ *                                         ; LFH_MAX_TEAMS): a caseworker belongs to
+ *                                         ; one (lfh admin user add --team), and every
+ *                                         ; entry they write records it
  *
  *   [peer housing]                        ; without isa: one section per peer agency
  *   endpoint = tcp://127.0.0.1:7103       ; with isa: optional, overrides the ISA's endpoint
@@ -43,6 +47,8 @@
 #define LFH_HUBNAME_MAX 63
 #define LFH_SHARING_ROTATE_DEFAULT_DAYS 90
 #define LFH_SHARING_ROTATE_MAX_DAYS 3650
+#define LFH_MAX_TEAMS 16
+#define LFH_TEAM_MAX 63
 
 typedef struct lfh_peer_conf {
 	char agency[LFH_AGENCY_MAX + 1];
@@ -67,6 +73,8 @@ typedef struct lfh_config {
 	unsigned control_mode;  /* permissions of an ipc:// control socket */
 	char control_group[64]; /* "" = leave the group as created */
 	unsigned sharing_rotate_days; /* 0 = only on demand and on removal */
+	size_t nteams;
+	char teams[LFH_MAX_TEAMS][LFH_TEAM_MAX + 1];
 	size_t npeers;
 	lfh_peer_conf peers[LFH_MAX_PEERS];
 } lfh_config;
@@ -80,6 +88,9 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err);
 
 /* The most bytes of events by one other agency this node stores. */
 size_t lfh_config_author_quota(const lfh_config *c);
+
+/* Is team one of the agency's teams (config `teams`)? */
+int lfh_config_has_team(const lfh_config *c, const char *team);
 
 /* The peer entry for agency, or NULL. */
 const lfh_peer_conf *lfh_config_peer(const lfh_config *c, const char *agency);

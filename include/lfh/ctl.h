@@ -77,6 +77,13 @@ int lfh_ctl_page_stop(lfh_ctl_page *pg, const lfh_ctl_reply *r,
 /* After the scan: close the page with a `next` record if it stopped early. */
 int lfh_ctl_page_end(lfh_ctl_req *q, const lfh_ctl_page *pg);
 
+/*
+ * Copy the request's "on" (when it happened) and "team" (the writer's team,
+ * set by lfh_ctl_authorize) into body, checked as the OSARA rules check them
+ * (LFH_EINVAL after lfh_ctl_fail if not).
+ */
+int lfh_ctl_stamp(lfh_ctl_req *q, lfh_record *body);
+
 /* A new, zeroed record at the end of the reply (NULL when out of memory). */
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r);
 /* Free the reply's records and zero it. */

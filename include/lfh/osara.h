@@ -340,6 +340,9 @@ int lfh_osara_check(const lfh_osara_state *s, uint32_t type, const char *author,
 int lfh_osara_check_at(const lfh_osara_state *s, uint32_t type, const char *author,
 		       const lfh_record *body, uint64_t hlc, lfh_err *err);
 
+/* Only the fields any step may carry ("on", "team"), for a step stamped hlc. */
+int lfh_osara_check_common(const lfh_record *body, uint64_t hlc, lfh_err *err);
+
 /*
  * An "on" value: 0 and *ms (the moment; a date's midnight UTC) and *dated
  * (1 for a date without a time) if on is "YYYY-MM-DD" or

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -297,6 +298,8 @@ int cli_call(const lfh_record *req_in, lfh_reply *rep)
 	}
 	if (!lfh_record_str(&req, "by"))
 		lfh_record_set_str(&req, "by", caseworker(signing ? &key : NULL), &err);
+	if (!lfh_record_str(&req, "team") && getenv("LFH_TEAM") && *getenv("LFH_TEAM"))
+		lfh_record_set_str(&req, "team", getenv("LFH_TEAM"), &err); /* unsigned nodes only */
 	ctx = zmq_ctx_new();
 	sock = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
 	if (!sock || zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout) ||
@@ -524,4 +527,44 @@ void cli_print_csv(const lfh_record *recs, size_t n, const char *const *fields, 
 	for (size_t i = 0; i < n; i++)
 		for (size_t f = 0; f < nfields; f++)
 			csv_field(cli_field(&recs[i], fields[f], b, sizeof b), f + 1 == nfields);
+}
+
+int cli_on_value(const char *in, char out[18])
+{
+	const char *zone = getenv("LFH_TZ");
+	struct tm tm = { 0 }, utc;
+	size_t len = strlen(in);
+	int y, mo, d, h, mi;
+	char tail;
+	time_t tt;
+
+	if (len == 10 && sscanf(in, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) == 3 && y >= 1970 &&
+	    mo >= 1 && mo <= 12 && d >= 1 && d <= 31) {
+		memcpy(out, in, 11);
+		return 0;
+	}
+	if (len == 17 && in[16] == 'Z') { /* already UTC: the node checks it */
+		memcpy(out, in, 18);
+		return 0;
+	}
+	if (len != 16 || (in[10] != 'T' && in[10] != ' ') ||
+	    sscanf(in, "%4d-%2d-%2d%*c%2d:%2d", &y, &mo, &d, &h, &mi) != 5 || y < 1970 || mo < 1 ||
+	    mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || h < 0 || mi < 0) {
+		cli_error("--on '%s': expected a date YYYY-MM-DD or a local time YYYY-MM-DDTHH:MM", in);
+		return -1;
+	}
+	setenv("TZ", zone && *zone ? zone : "Europe/London", 1);
+	tzset();
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_isdst = -1;
+	if ((tt = mktime(&tm)) == (time_t)-1 || !gmtime_r(&tt, &utc)) {
+		cli_error("--on '%s': not a time in zone %s", in, zone && *zone ? zone : "Europe/London");
+		return -1;
+	}
+	strftime(out, 18, "%Y-%m-%dT%H:%MZ", &utc);
+	return 0;
 }

@@ -74,4 +74,12 @@ void cli_print_table(const lfh_record *recs, size_t n, const cli_column *cols, s
 /* Field value as text ("" if absent); uints formatted into buf. */
 const char *cli_field(const lfh_record *r, const char *key, char *buf, size_t size);
 
+/*
+ * --on VALUE, when something happened, as the node stores it: a date
+ * "YYYY-MM-DD" as it is, a local time "YYYY-MM-DD HH:MM" or
+ * "YYYY-MM-DDTHH:MM" (zone $LFH_TZ, default Europe/London) converted to UTC
+ * "YYYY-MM-DDTHH:MMZ". 0, or -1 after printing what was wrong.
+ */
+int cli_on_value(const char *in, char out[18]);
+
 #endif

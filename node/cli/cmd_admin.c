@@ -22,7 +22,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lfh admin user add NAME --role ROLE [--out FILE] [--json]\n"
+		"usage: lfh admin user add NAME --role ROLE [--team TEAM] [--out FILE] [--json]\n"
 		"       lfh admin user revoke NAME [--json]\n"
 		"       lfh admin user list [--json]\n"
 		"       lfh admin backup DIR [--json]\n"
@@ -40,7 +40,8 @@ static void usage(FILE *f)
 		"          The secret key is written to FILE (mode 0600; never overwritten;\n"
 		"          default ~/.config/lfh/NAME.key): hand it to NAME only. They use it\n"
 		"          with lfh --key FILE, $LFH_KEY, or by saving it as\n"
-		"          ~/.config/lfh/user.key.\n"
+		"          ~/.config/lfh/user.key. --team: NAME's team, one of the\n"
+		"          node's teams (lfhd.conf: teams); every entry NAME writes records it.\n"
 		"  revoke  NAME's requests are refused from the very next one (to give\n"
 		"          NAME a new key, revoke and add again). The last active admin\n"
 		"          cannot be revoked.\n"
@@ -175,7 +176,7 @@ static int write_key(const char *path, const char *name, const unsigned char sk[
 
 static int user_add(int argc, char **argv, int json)
 {
-	const char *name = NULL, *role = NULL, *out = NULL;
+	const char *name = NULL, *role = NULL, *out = NULL, *team = NULL;
 	unsigned char pk[32], sk[64];
 	char path[4096], pk_hex[65];
 	lfh_record req = { 0 };
@@ -184,12 +185,13 @@ static int user_add(int argc, char **argv, int json)
 	int rc;
 
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--role") || !strcmp(argv[i], "--out")) {
+		if (!strcmp(argv[i], "--role") || !strcmp(argv[i], "--out") ||
+		    !strcmp(argv[i], "--team")) {
 			if (i + 1 >= argc) {
 				cli_error("option %s needs a value", argv[i]);
 				return 2;
 			}
-			*(argv[i][2] == 'r' ? &role : &out) = argv[i + 1];
+			*(argv[i][2] == 'r' ? &role : argv[i][2] == 'o' ? &out : &team) = argv[i + 1];
 			i++;
 		} else if (argv[i][0] == '-') {
 			cli_error("unknown option %s (see lfh admin --help)", argv[i]);
@@ -228,6 +230,8 @@ static int user_add(int argc, char **argv, int json)
 	lfh_record_set_str(&req, "name", name, &err);
 	lfh_record_set_str(&req, "role", role, &err);
 	lfh_record_set_str(&req, "pk", pk_hex, &err);
+	if (team)
+		lfh_record_set_str(&req, "user_team", team, &err);
 	rc = cli_call(&req, &rep);
 	if (rc) {
 		unlink(path); /* not registered: the key is of no use */
@@ -245,7 +249,7 @@ static int user_simple(const char *cmd, int argc, char **argv, int json)
 {
 	static const cli_column cols[] = {
 		{ "name", "NAME", 0 },	   { "role", "ROLE", 0 },	{ "state", "STATE", 0 },
-		{ "added", "ADDED", 0 },   { "added_by", "ADDED BY", 24 }, { "revoked", "REVOKED", 0 },
+		{ "team", "TEAM", 0 },	   { "added", "ADDED", 0 },   { "added_by", "ADDED BY", 24 }, { "revoked", "REVOKED", 0 },
 	};
 	int is_list = !strcmp(cmd, "user_list");
 	const char *name = NULL;

@@ -1,5 +1,6 @@
 /* cmd_case.c - `lfh case list|show|note`: read cases and add to them. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -10,7 +11,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lfh case list [--json]\n"
 		"       lfh case show CASE [--json]\n"
-		"       lfh case note CASE --text TEXT [--category NAME] [--json]\n"
+		"       lfh case note CASE --text TEXT [--category NAME] [--on WHEN] [--json]\n"
 		"       lfh case search TEXT [--json]\n"
 		"       lfh case invite CASE AGENCY [--json]\n"
 		"       lfh case remove CASE AGENCY --reason TEXT [--json]\n"
@@ -20,7 +21,8 @@ static void usage(FILE *f)
 		"  show   one case and its timeline: who, which agency, when, what\n"
 		"  note   add a note, shared with every agency the referral went to (with\n"
 		"         an ISA: with the agencies its rule for --category allows;\n"
-		"         default category: referral)\n"
+		"         default category: referral); --on: when it happened, YYYY-MM-DD\n"
+		"         or YYYY-MM-DDTHH:MM local time ($LFH_TZ, default Europe/London)\n"
 		"  search cases whose subject, location or any text this node can read\n"
 		"         contains TEXT (case-insensitive)\n"
 		"  invite make AGENCY a participant: it receives the case's earlier events\n"
@@ -51,6 +53,7 @@ static void usage(FILE *f)
 /* Split argv into flags we know and positional arguments; 2 on bad usage. */
 typedef struct case_opts {
 	const char *text, *category, *reason;
+	char on[18];
 } case_opts;
 
 static int parse(int argc, char **argv, int *json, const char **pos, int maxpos, int *npos,
@@ -69,6 +72,9 @@ static int parse(int argc, char **argv, int *json, const char **pos, int maxpos,
 			o->category = argv[++i];
 		} else if (o && !strcmp(argv[i], "--reason") && i + 1 < argc) {
 			o->reason = argv[++i];
+		} else if (o && !strcmp(argv[i], "--on") && i + 1 < argc) {
+			if (cli_on_value(argv[++i], o->on))
+				return 2;
 		} else if (argv[i][0] == '-') {
 			cli_error("unknown option %s (see lfh case --help)", argv[i]);
 			return 2;
@@ -103,7 +109,8 @@ static int call(const char *cmd, const char *case_id, const case_opts *o, const 
 	lfh_record_set_str(&req, "cmd", cmd, &err);
 	if (opt_field(&req, "case", case_id) || opt_field(&req, "agency", agency) ||
 	    (o && (opt_field(&req, "text", o->text) || opt_field(&req, "category", o->category) ||
-		   opt_field(&req, "reason", o->reason)))) {
+		   opt_field(&req, "reason", o->reason) ||
+		   opt_field(&req, "on", o->on[0] ? o->on : NULL)))) {
 		lfh_record_clear(&req);
 		return 2;
 	}
@@ -155,7 +162,27 @@ static const char *step_summary(const lfh_record *e, char *buf, size_t size)
 	return "";
 }
 
-/* Human timeline: one block per event, oldest first. */
+static uint64_t rec_u(const lfh_record *r, const char *key)
+{
+	uint64_t v = 0;
+	lfh_record_uint(r, key, &v);
+	return v;
+}
+
+/* Timeline entries by when they happened, then by when they were recorded. */
+static int by_on(const void *pa, const void *pb)
+{
+	const lfh_record *a = pa, *b = pb;
+	uint64_t x = rec_u(a, "on_ms"), y = rec_u(b, "on_ms");
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	x = rec_u(a, "hlc");
+	y = rec_u(b, "hlc");
+	return x < y ? -1 : x > y;
+}
+
+/* Human timeline: one block per event, in the order things happened. */
 static void print_timeline(const lfh_reply *rep)
 {
 	const lfh_record *c = &rep->records[0];
@@ -176,8 +203,11 @@ static void print_timeline(const lfh_reply *rep)
 	for (size_t i = 1; i < rep->nrecords; i++) {
 		const lfh_record *e = &rep->records[i];
 		const char *type = cli_field(e, "type", b, sizeof b);
-		printf("  %s  %-8s %-10s", cli_field(e, "time", b, sizeof b), type,
-		       cli_field(e, "author", b, sizeof b));
+		const char *on = lfh_record_str(e, "on"), *team = lfh_record_str(e, "team");
+		char who[2 * 64 + 2];
+		snprintf(who, sizeof who, "%s%s%s", cli_field(e, "author", b3, sizeof b3),
+			 team ? "/" : "", team ? team : "");
+		printf("  %-20s %-13s %-16s", on ? on : cli_field(e, "time", b2, sizeof b2), type, who);
 		if (!strcmp(type, "key"))
 			printf(" sharing key granted to %s", cli_field(e, "recipients", b, sizeof b));
 		else if (!strcmp(type, "join"))
@@ -202,6 +232,8 @@ static void print_timeline(const lfh_reply *rep)
 		else
 			printf(" by %s: %s", cli_field(e, "by", b, sizeof b),
 			       cli_field(e, "text", b2, sizeof b2));
+		if (on)
+			printf(" (recorded %s)", cli_field(e, "time", b2, sizeof b2));
 		putchar('\n');
 	}
 }
@@ -227,6 +259,8 @@ static int case_show(int argc, char **argv)
 	}
 	rc = cli_call_pages(&req, &rep); /* a long timeline comes in pages */
 	lfh_record_clear(&req);
+	if (rc == 0 && rep.nrecords > 2)
+		qsort(rep.records + 1, rep.nrecords - 1, sizeof rep.records[0], by_on);
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 1);
 	else if (rc == 0 && rep.nrecords)

@@ -49,17 +49,29 @@ static const step_def steps[] = {
 	    { "responses", "responses", 1, "the responses agreed (OSARA: R)" } },
 	  "lfh case meeting 3f2a9c1d --date 2026-12-01 --attendees police,housing --victim 'Neighbours at no. 4'\n"
 	  "      --offender 'Tenant and visitors' --location 'Flat 2' --responses 'Warrant; tenancy action'" },
-	{ "action", "action", "task an agency (a hub member or an outside organisation) with an action",
-	  { { "agency", "agency", 1, "who does it" },
+	{ "action", "action", "task an agency taking part in the case with an action, or signpost an\n"
+	  "organisation outside the hub (the lead follows it up)",
+	  { { "agency", "agency", 0, "the agency that does it: a participant of the case (see --invite)" },
+	    { "signpost", "signpost", 0, "instead of --agency: an organisation outside the hub" },
+	    { "for-team", "for_team", 0, "the team of that agency it is for (e.g. homelessness)" },
 	    { "power", "power", 1, "intervention power: arrest, cbo, cpw, cpn, closure-notice, closure-order, injunction, possession, eviction, tenancy-warning, mediation, warrant, summons, community-resolution, env-health, licensing, signposting, support-referral, other" },
 	    { "text", "text", 1, "what is to be done" },
 	    { "due", "due", 1, "YYYY-MM-DD" } },
-	  "lfh case action 3f2a9c1d --agency housing --power tenancy-warning --text 'Serve warning' --due 2026-12-08" },
-	{ "update", "action-update", "update an action: still open (progress so far), done or cancelled",
+	  "lfh case action 3f2a9c1d --agency housing --power tenancy-warning --text 'Serve warning' --due 2026-12-08\n"
+	  "  lfh case action 3f2a9c1d --agency health --invite --power support-referral --text 'Assess' --due 2026-12-20\n"
+	  "  lfh case action 3f2a9c1d --signpost 'Recovery Steps' --power signposting --text 'Refer' --due 2026-12-20" },
+	{ "update", "action-update", "record an action's outcome: open (progress so far), paused, done,\n"
+	  "cancelled, refused (offered and refused, or not engaged with) or carried (over\n"
+	  "beyond the case's closure)",
 	  { { "action", "action", 1, "the action id shown by 'lfh case state'" },
-	    { "status", "status", 1, "open | done | cancelled" },
-	    { "text", "text", 1, "what happened" } },
-	  "lfh case update 3f2a9c1d --action 0a1b2c3d --status done --text 'Warning served'" },
+	    { "status", "status", 1, "open | paused | done | cancelled | refused | carried" },
+	    { "text", "text", 1, "what happened (for paused, refused, carried: the reason)" },
+	    { "resume", "resume", 0, "paused: the date it resumes, YYYY-MM-DD (not due before it)" },
+	    { "refusal", "refusal", 0, "refused: refused (default) | not-engaged" },
+	    { "who", "who", 0, "refused: who refused (e.g. 'the tenant')" } },
+	  "lfh case update 3f2a9c1d --action 0a1b2c3d --status done --text 'Warning served'\n"
+	  "  lfh case update 3f2a9c1d --action 0a1b2c3d --status paused --resume 2027-01-15 --text 'Good behaviour'\n"
+	  "  lfh case update 3f2a9c1d --action 0a1b2c3d --status refused --who 'the tenant' --on 2026-12-03 --text 'Declined support'" },
 	{ "assess", "assessment", "record the assessment (OSARA: A): was the plan carried out, did the problem stop",
 	  { { "plan-done", "plan_done", 1, "yes | partly | no" },
 	    { "problem-stopped", "problem_stopped", 1, "yes | partly | no" },
@@ -94,15 +106,76 @@ const step_def *find_step(const char *verb)
 	return NULL;
 }
 
+static int is_action(const step_def *s)
+{
+	return !strcmp(s->step, "action");
+}
+
 static void step_usage(FILE *f, const step_def *s)
 {
 	fprintf(f, "usage: lfh case %s CASE", s->verb);
 	for (size_t i = 0; i < 8 && s->fields[i].flag; i++)
 		fprintf(f, s->fields[i].required ? " --%s X" : " [--%s X]", s->fields[i].flag);
-	fprintf(f, " [--json]\n\n%s.\n\n", s->help);
+	fprintf(f, "%s [--on WHEN] [--json]\n\n%s.\n\n", is_action(s) ? " [--invite]" : "",
+		s->help);
 	for (size_t i = 0; i < 8 && s->fields[i].flag; i++)
 		fprintf(f, "  --%-16s %s\n", s->fields[i].flag, s->fields[i].help);
+	if (is_action(s))
+		fprintf(f, "  --%-16s %s\n", "invite", "invite --agency into the case first (lead only)");
+	fprintf(f, "  --%-16s %s\n", "on WHEN", "when it happened: YYYY-MM-DD, or YYYY-MM-DDTHH:MM local time\n"
+		"                     ($LFH_TZ, default Europe/London); default now. Never in the future");
 	fprintf(f, "\nexample:\n  %s\n", s->example);
+}
+
+/* --invite: the lead invites the action's agency into the case, then tasks it. */
+static int invite_first(const char *case_id, const char *agency)
+{
+	lfh_record req = { 0 };
+	lfh_reply rep = { 0 };
+	lfh_err err = { 0 };
+	int rc;
+
+	if (!agency) {
+		cli_error("--invite needs --agency (the agency to invite and task)");
+		return 2;
+	}
+	lfh_record_set_str(&req, "cmd", "case_invite", &err);
+	lfh_record_set_str(&req, "case", case_id, &err);
+	lfh_record_set_str(&req, "agency", agency, &err);
+	rc = cli_call(&req, &rep);
+	if (rc == 0)
+		printf("invited %s to case %s\n", agency, case_id);
+	lfh_record_clear(&req);
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
+/* After a closure review: the actions still to account for before the case may close. */
+static void closure_remaining(const char *case_id)
+{
+	lfh_record req = { 0 };
+	lfh_reply rep = { 0 };
+	lfh_err err = { 0 };
+	size_t n = 0;
+
+	lfh_record_set_str(&req, "cmd", "case_state", &err);
+	lfh_record_set_str(&req, "case", case_id, &err);
+	if (cli_call(&req, &rep) == 0)
+		for (size_t i = 1; i < rep.nrecords; i++) {
+			const char *st = lfh_record_str(&rep.records[i], "status");
+			if (!st || (strcmp(st, "open") && strcmp(st, "paused")))
+				continue;
+			if (!n++)
+				puts("still to account for before the case may close (done, cancelled, "
+				     "refused or carried):");
+			printf("  %s  %-8s %-12s %s\n", lfh_record_str(&rep.records[i], "action"), st,
+			       lfh_record_str(&rep.records[i], "agency"),
+			       lfh_record_str(&rep.records[i], "text"));
+		}
+	if (rep.nrecords && !n)
+		puts("every action is accounted for");
+	lfh_record_clear(&req);
+	lfh_reply_clear(&rep);
 }
 
 void osara_steps_usage(FILE *f)
@@ -118,7 +191,8 @@ int osara_step_main(int argc, char **argv)
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
 	const char *case_id = NULL;
-	int json = 0, rc = 0;
+	char on[18];
+	int json = 0, invite = 0, rc = 0;
 
 	for (int i = 1; i < argc && rc == 0; i++) {
 		const char *a = argv[i];
@@ -130,6 +204,15 @@ int osara_step_main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--json")) {
 			json = 1;
+			continue;
+		}
+		if (!strcmp(a, "--invite") && is_action(s)) {
+			invite = 1;
+			continue;
+		}
+		if (!strcmp(a, "--on") && i + 1 < argc) {
+			if (cli_on_value(argv[++i], on) || lfh_record_set_str(&req, "on", on, &err))
+				rc = 2;
 			continue;
 		}
 		if (a[0] != '-') {
@@ -160,6 +243,13 @@ int osara_step_main(int argc, char **argv)
 		cli_error("which case? (see lfh case %s --help)", s->verb);
 		rc = 2;
 	}
+	if (rc == 0 && is_action(s) && !lfh_record_str(&req, "agency") == !lfh_record_str(&req, "signpost")) {
+		cli_error("give --agency (a participant) or --signpost (an outside organisation) (see "
+			  "lfh case action --help)");
+		rc = 2;
+	}
+	if (rc == 0 && invite)
+		rc = invite_first(case_id, lfh_record_str(&req, "agency"));
 	if (rc == 0) {
 		lfh_record_set_str(&req, "cmd", "case_step", &err);
 		lfh_record_set_str(&req, "step", s->step, &err);
@@ -173,18 +263,44 @@ int osara_step_main(int argc, char **argv)
 		printf("recorded %s on case %s (event %s)", s->verb,
 		       lfh_record_str(&rep.records[0], "case"), lfh_record_str(&rep.records[0], "event"));
 		printf(action ? "; action id %s\n" : "\n", action);
+		if (!strcmp(s->step, "review") && lfh_record_str(&req, "kind") &&
+		    !strcmp(lfh_record_str(&req, "kind"), "closure"))
+			closure_remaining(case_id);
 	}
 	lfh_record_clear(&req);
 	lfh_reply_clear(&rep);
 	return rc;
 }
 
+/* An action's outcome in words ("paused until ...", "refused by ... on ..."), as field outcome. */
+static void action_outcome(lfh_record *a)
+{
+	const char *st = lfh_record_str(a, "status"), *who = lfh_record_str(a, "who");
+	const char *on = lfh_record_str(a, "outcome_on");
+	char buf[200] = "";
+	lfh_err err = { 0 };
+
+	if (!st)
+		return;
+	if (!strcmp(st, "paused"))
+		snprintf(buf, sizeof buf, "paused until %s", lfh_record_str(a, "resume"));
+	else if (!strcmp(st, "refused"))
+		snprintf(buf, sizeof buf, "%s%s%.60s%s%.10s",
+			 !strcmp(lfh_record_str(a, "refusal") ? lfh_record_str(a, "refusal") : "",
+				 "not-engaged") ? "offered, not engaged" : "offered and refused",
+			 who && *who ? " by " : "", who ? who : "", on ? " on " : "", on ? on : "");
+	else if (!strcmp(st, "carried"))
+		snprintf(buf, sizeof buf, "carried over: %.100s", lfh_record_str(a, "last_update"));
+	lfh_record_set_str(a, "outcome", buf, &err);
+}
+
 /* lfh case state CASE [--json] */
 int osara_state_main(int argc, char **argv)
 {
 	static const cli_column cols[] = {
-		{ "action", "ACTION", 0 }, { "agency", "AGENCY", 0 }, { "power", "POWER", 0 },
-		{ "due", "DUE", 0 },	   { "status", "STATUS", 0 }, { "text", "WHAT", 50 },
+		{ "action", "ACTION", 0 }, { "agency", "AGENCY", 0 },	 { "signpost", "SIGNPOSTED", 24 },
+		{ "power", "POWER", 0 },   { "due", "DUE", 0 },		 { "status", "STATUS", 0 },
+		{ "outcome", "OUTCOME", 60 }, { "text", "WHAT", 50 },
 	};
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
@@ -229,8 +345,11 @@ int osara_state_main(int argc, char **argv)
 		if (strcmp(cli_field(s, "ignored", b, sizeof b), "0"))
 			printf("NOTE      %s steps were out of order and are ignored (see case show)\n", b);
 		putchar('\n');
-		if (rep.nrecords > 1)
+		if (rep.nrecords > 1) {
+			for (size_t i = 1; i < rep.nrecords; i++)
+				action_outcome(&rep.records[i]);
 			cli_print_table(rep.records + 1, rep.nrecords - 1, cols, sizeof cols / sizeof cols[0]);
+		}
 		else
 			puts("no actions yet");
 	}
@@ -244,24 +363,31 @@ int due_main(int argc, char **argv)
 {
 	static const cli_column cols[] = {
 		{ "status", "STATUS", 0 }, { "due", "DUE", 0 }, { "kind", "KIND", 0 },
-		{ "agency", "WHO", 0 },	   { "case", "CASE", 12 }, { "what", "WHAT", 60 },
+		{ "agency", "WHO", 0 },	   { "team", "TEAM", 16 }, { "case", "CASE", 12 },
+		{ "what", "WHAT", 60 },
 	};
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
 	int json = 0, mine = !strcmp(argv[0], "actions"), rc;
+	const char *team = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else if (!strcmp(argv[i], "--mine"))
 			mine = 1;
+		else if (!strcmp(argv[i], "--team") && i + 1 < argc)
+			team = argv[++i];
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: lfh due [--mine] [--json]\n       lfh actions --mine [--json]\n\n"
-			       "What is due across the cases held here: open actions, first case\n"
-			       "meetings (7/14/28 days after referral for high/medium/standard risk)\n"
-			       "and monthly reviews, each on-target, warning (due within 7 days) or\n"
-			       "overdue. --mine (and 'lfh actions'): only actions tasked to your agency.\n");
+			printf("usage: lfh due [--mine] [--team TEAM] [--json]\n"
+			       "       lfh actions --mine [--team TEAM] [--json]\n\n"
+			       "What is due across the cases held here: open actions (a paused one\n"
+			       "only from its resume date), first case meetings (7/14/28 days after\n"
+			       "referral for high/medium/standard risk) and monthly reviews, each\n"
+			       "on-target, warning (due within 7 days) or overdue. --mine (and\n"
+			       "'lfh actions'): only actions tasked to your agency; --team: only\n"
+			       "actions tasked to that team (lfh case action --for-team).\n");
 			return 0;
 		} else {
 			cli_error("unexpected argument '%s' (see lfh due --help)", argv[i]);
@@ -271,6 +397,11 @@ int due_main(int argc, char **argv)
 	lfh_record_set_str(&req, "cmd", "due", &err);
 	if (mine)
 		lfh_record_set_str(&req, "mine", "yes", &err);
+	if (team && lfh_record_set_str(&req, "for_team", team, &err)) {
+		cli_error("--team: %s", err.msg);
+		lfh_record_clear(&req);
+		return 2;
+	}
 	rc = cli_call_pages(&req, &rep);
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 1);

@@ -11,7 +11,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lfh referral new --summary TEXT --location TEXT --category NAME\n"
 		"                        --risk standard|medium|high --to AGENCY[,AGENCY...]\n"
-		"                        [--description TEXT] [--subject TEXT] [--json]\n"
+		"                        [--description TEXT] [--subject TEXT] [--on WHEN] [--json]\n"
 		"\n"
 		"File a referral: your agency becomes the lead agency. The referral is\n"
 		"encrypted and shared only with the agencies in --to (and kept at yours).\n"
@@ -24,6 +24,8 @@ static void usage(FILE *f)
 		"  --to           agencies to share with, comma-separated\n"
 		"  --description  fuller account (max 8000)\n"
 		"  --subject      the person or household the problem centres on (max 200)\n"
+		"  --on           when the incident happened: YYYY-MM-DD, or YYYY-MM-DDTHH:MM\n"
+		"                 local time ($LFH_TZ, default Europe/London); default now\n"
 		"  --json         print {\"case\",\"event\",\"hlc\"} as JSON\n"
 		"\n"
 		"example:\n"
@@ -42,6 +44,7 @@ static int referral_new(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "description", required_argument, NULL, 'd' },
 		{ "subject", required_argument, NULL, 'u' },
+		{ "on", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -62,6 +65,12 @@ static int referral_new(int argc, char **argv)
 			return 0;
 		} else if (opt == 'j') {
 			json = 1;
+		} else if (opt == 'o') {
+			char on[18];
+			if (cli_on_value(optarg, on) || lfh_record_set_str(&req, "on", on, &err)) {
+				lfh_record_clear(&req);
+				return 2;
+			}
 		} else if (opt < (int)(sizeof keys / sizeof keys[0]) && keys[opt]) {
 			if (lfh_record_set_str(&req, keys[opt], optarg, &err)) {
 				cli_error("%s: %s", keys[opt], err.msg);

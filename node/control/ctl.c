@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "lfh/ctl.h"
+#include "lfh/hlc.h"
+#include "lfh/osara.h"
 
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r)
 {
@@ -107,6 +109,21 @@ int lfh_ctl_write(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN
 	if (rc)
 		return lfh_ctl_fail(&q->rep, rc, err.msg);
 	return lfh_ctl_written(q, case_id);
+}
+
+int lfh_ctl_stamp(lfh_ctl_req *q, lfh_record *body)
+{
+	static const char *const keys[] = { "on", "team" };
+	lfh_err err = { 0 };
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		const char *v = lfh_record_str(&q->req, keys[i]);
+		if (v && *v && lfh_record_set_str(body, keys[i], v, &err))
+			return lfh_ctl_fail(&q->rep, err.code, err.msg);
+	}
+	if (lfh_osara_check_common(body, lfh_wall_ms() << 16, &err))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, err.msg);
+	return 0;
 }
 
 /* Reply {case, event, hlc} for the write just done. */

@@ -88,6 +88,10 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 		lfh_record_clear(&body);
 		return lfh_ctl_fail(&q->rep, err.code, err.msg);
 	}
+	if ((rc = lfh_ctl_stamp(q, &body))) {
+		lfh_record_clear(&body);
+		return rc;
+	}
 	lfh_case_id_new(q->node->rules.hub_id, q->node->cfg.agency, case_id);
 	rc = lfh_ctl_write(q, t, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body);
 	if (!rc && reref[0] && q->rep.n &&
@@ -154,7 +158,7 @@ int ctl_note_add(lfh_ctl_req *q, lfh_txn *t)
 	}
 	if (lfh_record_set_str(&body, "text", text, &err) || lfh_record_set_str(&body, "by", by, &err))
 		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
-	else
+	else if (!(rc = lfh_ctl_stamp(q, &body)))
 		rc = lfh_ctl_write(q, t, case_id, LFH_EV_NOTE, category, nto ? to : NULL, nto, &body);
 	lfh_record_clear(&body);
 	lfh_event_clear(&f.hdr);
@@ -356,9 +360,17 @@ static int describe_event(lfh_node *n, lfh_txn *t, const uint8_t id[LFH_ID_LEN],
 		rc = lfh_record_set_str(out, "readable", err->msg, err);
 	for (size_t i = 0; !rc && !orc && i < body.n; i++) {
 		const lfh_field *f = &body.f[i];
-		if (strcmp(f->key, "event") && strcmp(f->key, "type") && strcmp(f->key, "author"))
+		if (strcmp(f->key, "event") && strcmp(f->key, "type") && strcmp(f->key, "author") &&
+		    strcmp(f->key, "on_ms"))
 			rc = f->kind == LFH_FIELD_STR ? lfh_record_set_str(out, f->key, f->str, err)
 						      : lfh_record_set_uint(out, f->key, f->u, err);
+	}
+	if (!rc) { /* when it happened: its valid "on", else when it was recorded */
+		uint64_t on_ms;
+		int dated;
+		if (orc || lfh_osara_on_ms(lfh_record_str(&body, "on"), &on_ms, &dated))
+			on_ms = lfh_hlc_ms(ev.hlc);
+		rc = lfh_record_set_uint(out, "on_ms", on_ms, err);
 	}
 	lfh_event_clear(&ev);
 	lfh_record_clear(&body);

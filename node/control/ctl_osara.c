@@ -9,8 +9,11 @@
  *               written as an encrypted event to whoever may receive it
  *   case_state  case: the projected state (stage, lead, risk, objective, ...)
  *               and one record per action
- *   due         every open action, first meeting and monthly review across
- *               the cases held here, with on-target / warning / overdue
+ *   due         [mine=yes] [for_team] every open action (and paused one past
+ *               its resume date), first meeting and monthly review across
+ *               the cases held here, with on-target / warning / overdue;
+ *               mine: only actions tasked to this agency; for_team: only
+ *               actions tasked to that team
  *
  * The state is always recomputed from the events (lfh_osara_project), so it
  * is the same at every node that holds the same events.
@@ -188,8 +191,20 @@ static int add_action(lfh_ctl_reply *rep, const lfh_osara_action *a, const char 
 	    lfh_record_set_str(r, "power", a->power, err) || lfh_record_set_str(r, "text", a->text, err) ||
 	    lfh_record_set_str(r, "due", a->due, err) || lfh_record_set_str(r, "status", a->status, err) ||
 	    lfh_record_set_str(r, "tasked_by", a->author, err) ||
-	    lfh_record_set_str(r, "last_update", a->last_update, err))
+	    lfh_record_set_str(r, "last_update", a->last_update, err) ||
+	    lfh_record_set_str(r, "signpost", a->signpost, err) ||
+	    lfh_record_set_str(r, "for_team", a->for_team, err) ||
+	    lfh_record_set_str(r, "team", a->team, err) ||
+	    lfh_record_set_str(r, "resume", a->resume, err) ||
+	    lfh_record_set_str(r, "refusal", a->refusal, err) ||
+	    lfh_record_set_str(r, "who", a->who, err))
 		return LFH_ENOMEM;
+	if (a->outcome_ms) {
+		char when[32];
+		lfh_ctl_time(a->outcome_ms, when);
+		if (lfh_record_set_str(r, "outcome_on", when, err))
+			return LFH_ENOMEM;
+	}
 	return 0;
 }
 
@@ -249,6 +264,7 @@ struct due_ctx {
 	lfh_osara_due_item *items;
 	uint64_t now;
 	const char *agency; /* only actions tasked to this agency, or NULL */
+	const char *team;   /* only actions tasked to this team (for_team), or NULL */
 	lfh_err *err;
 	lfh_ctl_page page;
 };
@@ -272,8 +288,15 @@ static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lf
 		return rc;
 	for (size_t i = 0; i < n && i < LFH_OSARA_MAX_DUE; i++) {
 		const lfh_osara_due_item *it = &d->items[i];
+		const lfh_osara_action *a = NULL;
 		char due[32];
+		if (it->kind == LFH_OSARA_DUE_ACTION)
+			for (uint32_t k = 0; k < d->st->nactions && !a; k++)
+				if (!strcmp(d->st->actions[k].id, it->ref))
+					a = &d->st->actions[k];
 		if (d->agency && (it->kind != LFH_OSARA_DUE_ACTION || strcmp(it->owner, d->agency)))
+			continue;
+		if (d->team && (!a || strcmp(a->for_team, d->team)))
 			continue;
 		lfh_ctl_time(it->due_ms, due);
 		lfh_record *r = lfh_ctl_add(&d->q->rep);
@@ -284,6 +307,7 @@ static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lf
 		    lfh_record_set_str(r, "ref", it->ref, d->err) ||
 		    lfh_record_set_str(r, "what", it->what, d->err) ||
 		    lfh_record_set_str(r, "agency", it->owner, d->err) ||
+		    lfh_record_set_str(r, "team", a ? a->for_team : "", d->err) ||
 		    lfh_record_set_str(r, "summary", d->st->summary, d->err))
 			return LFH_ENOMEM;
 	}
@@ -293,10 +317,11 @@ static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lf
 int ctl_due(lfh_ctl_req *q, lfh_txn *t)
 {
 	lfh_err err = { 0 };
-	const char *mine = lfh_record_str(&q->req, "mine");
+	const char *mine = lfh_record_str(&q->req, "mine"), *team = lfh_record_str(&q->req, "for_team");
 	struct due_ctx d = { q, t, malloc(sizeof(lfh_osara_state)),
 			     calloc(LFH_OSARA_MAX_DUE, sizeof(lfh_osara_due_item)), lfh_wall_ms(),
-			     mine && !strcmp(mine, "yes") ? q->node->cfg.agency : NULL, &err, { 0 } };
+			     mine && !strcmp(mine, "yes") ? q->node->cfg.agency : NULL,
+			     team && *team ? team : NULL, &err, { 0 } };
 	int rc = lfh_ctl_page_begin(q, &d.page);
 
 	if (!rc && (!d.st || !d.items))

@@ -17,6 +17,11 @@
  *   - risk is the case's current risk level (the latest RISK, else the
  *     referral's rating); the originating agency is the referral's author;
  *   - powers: the actions of the window's cases that were not cancelled;
+ *   - offers: the same actions as offers of intervention, by agency (or
+ *     signposted organisation) and power: made, accepted (done), refused
+ *     (refused or not engaged with), not engaged; team_offers by the
+ *     agency/team of the caseworker who tasked each, team_entries the valid
+ *     entries written by each agency/team;
  *   - open / overdue: open actions of those cases (not closed), by
  *     lfh_osara_due at the time of the report;
  *   - a referral is "repeated" when a case held here whose referral names it
@@ -291,6 +296,53 @@ static int tally_groups(tally *t, int distinct_cases, group **out, size_t *nout)
 	return 0;
 }
 
+/* Offers of intervention (actions) by a key: made, accepted (done), refused, not engaged. */
+enum { OFFER_MADE, OFFER_ACCEPTED, OFFER_REFUSED, OFFER_NOT_ENGAGED, OFFER_N };
+typedef struct offer_row {
+	char key[2 * (LFH_OSARA_NAME_MAX + 1)];
+	uint64_t n[OFFER_N];
+} offer_row;
+
+typedef struct offers {
+	offer_row *v;
+	size_t n, cap;
+} offers;
+
+/* Count action a under key (not cancelled: a withdrawn action was never offered). */
+static int offers_add(offers *o, const char *key, const lfh_osara_action *a)
+{
+	offer_row *row = NULL;
+
+	if (!strcmp(a->status, "cancelled"))
+		return 0;
+	for (size_t i = 0; i < o->n && !row; i++)
+		if (!strcmp(o->v[i].key, key))
+			row = &o->v[i];
+	if (!row) {
+		if (o->n == o->cap) {
+			size_t cap = o->cap ? 2 * o->cap : 16;
+			offer_row *v = realloc(o->v, cap * sizeof *v);
+			if (!v)
+				return LFH_ENOMEM;
+			o->v = v;
+			o->cap = cap;
+		}
+		row = &o->v[o->n++];
+		memset(row, 0, sizeof *row);
+		snprintf(row->key, sizeof row->key, "%s", key);
+	}
+	row->n[OFFER_MADE]++;
+	row->n[OFFER_ACCEPTED] += !strcmp(a->status, "done");
+	row->n[OFFER_REFUSED] += !strcmp(a->status, "refused");
+	row->n[OFFER_NOT_ENGAGED] += !strcmp(a->refusal, "not-engaged");
+	return 0;
+}
+
+static int offer_cmp(const void *a, const void *b)
+{
+	return strcmp(((const offer_row *)a)->key, ((const offer_row *)b)->key);
+}
+
 /* ---- gathering ---------------------------------------------------------- */
 
 typedef struct report {
@@ -307,11 +359,42 @@ typedef struct report {
 	uint64_t no_referral;         /* cases held with no referral event here */
 	tally powers, victims;
 	uint64_t open_actions, overdue_actions;
+	offers by_power;  /* "AGENCY POWER" */
+	offers by_team;   /* "AGENCY/TEAM" of the caseworker who tasked it */
+	tally team_entries; /* "AGENCY/TEAM" of every valid entry with a team */
 } report;
 
 static int in_period(const report *r, uint64_t ms)
 {
 	return ms >= r->from_ms && ms <= r->to_ms;
+}
+
+/* An action of a case in the period: its power, and the offer it was, by agency and by team. */
+static int count_action(report *r, const lfh_osara_action *a, uint64_t ms)
+{
+	char key[2 * (LFH_OSARA_NAME_MAX + 1)];
+	int rc = 0;
+
+	if (strcmp(a->status, "cancelled") && (rc = tally_add(&r->powers, a->power, r->n, ms, 1)))
+		return rc;
+	snprintf(key, sizeof key, "%s %s", a->signpost[0] ? a->signpost : a->agency, a->power);
+	if ((rc = offers_add(&r->by_power, key, a)))
+		return rc;
+	if (!a->team[0])
+		return 0;
+	snprintf(key, sizeof key, "%s/%s", a->author, a->team);
+	return offers_add(&r->by_team, key, a);
+}
+
+/* A valid timeline entry written by a caseworker of a team. */
+static int count_team_entry(report *r, const lfh_osara_entry *e, uint64_t ms)
+{
+	char key[2 * (LFH_OSARA_NAME_MAX + 1)];
+
+	if (!e->team[0] || e->ignored || e->unreadable)
+		return 0;
+	snprintf(key, sizeof key, "%s/%s", e->author, e->team);
+	return tally_add(&r->team_entries, key, r->n, ms, 1);
 }
 
 static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
@@ -377,8 +460,10 @@ static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_
 	if (in_period(r, c->ms)) {
 		size_t n = 0;
 		for (uint32_t i = 0; i < st->nactions; i++)
-			if (strcmp(st->actions[i].status, "cancelled") &&
-			    (rc = tally_add(&r->powers, st->actions[i].power, r->n, c->ms, 1)))
+			if ((rc = count_action(r, &st->actions[i], c->ms)))
+				return lfh_err_set(r->err, rc, "out of memory");
+		for (uint32_t i = 0; i < st->ntimeline; i++)
+			if ((rc = count_team_entry(r, &st->timeline[i], c->ms)))
 				return lfh_err_set(r->err, rc, "out of memory");
 		if ((rc = lfh_osara_due(st, r->now, r->due, LFH_OSARA_MAX_DUE, &n)))
 			return lfh_err_set(r->err, rc, "cannot compute what is due");
@@ -429,6 +514,9 @@ static void report_free(report *r)
 	free(r->cs);
 	tally_free(&r->powers);
 	tally_free(&r->victims);
+	tally_free(&r->team_entries);
+	free(r->by_power.v);
+	free(r->by_team.v);
 }
 
 static int gather(report *r)
@@ -525,6 +613,37 @@ static int note_rows(report *r, uint64_t unreadable)
 
 /* ---- report_performance ------------------------------------------------- */
 
+/* Section rows "KEY" -> "made N, accepted N, refused N (not engaged N)", by key; totals first. */
+static int offer_rows(report *r, const char *section, offers *o, int totals)
+{
+	uint64_t sum[OFFER_N] = { 0 };
+	char b[160];
+	int rc = 0;
+
+	if (o->n)
+		qsort(o->v, o->n, sizeof o->v[0], offer_cmp);
+	for (size_t i = 0; i < o->n; i++)
+		for (int k = 0; k < OFFER_N; k++)
+			sum[k] += o->v[i].n[k];
+	if (totals) {
+		rc = row_u(r, "offers", "made", sum[OFFER_MADE]);
+		if (!rc)
+			rc = row_u(r, "offers", "accepted", sum[OFFER_ACCEPTED]);
+		if (!rc)
+			rc = row_u(r, "offers", "refused", sum[OFFER_REFUSED]);
+		if (!rc)
+			rc = row_u(r, "offers", "not_engaged", sum[OFFER_NOT_ENGAGED]);
+	}
+	for (size_t i = 0; rc == 0 && i < o->n; i++) {
+		const uint64_t *n = o->v[i].n;
+		snprintf(b, sizeof b, "made %llu, accepted %llu, refused %llu (not engaged %llu)",
+			 (unsigned long long)n[OFFER_MADE], (unsigned long long)n[OFFER_ACCEPTED],
+			 (unsigned long long)n[OFFER_REFUSED], (unsigned long long)n[OFFER_NOT_ENGAGED]);
+		rc = row(r, section, o->v[i].key, b);
+	}
+	return rc;
+}
+
 static int performance_rows(report *r)
 {
 	static const char *levels[] = { "standard", "medium", "high" };
@@ -609,6 +728,17 @@ static int performance_rows(report *r)
 		rc = row_u(r, "actions", "open", r->open_actions);
 	if (!rc)
 		rc = row_u(r, "actions", "overdue", r->overdue_actions);
+	if (!rc)
+		rc = offer_rows(r, "offers_by_agency_power", &r->by_power, 1);
+	if (!rc)
+		rc = group_rows(r, "team_entries", &r->team_entries, 0, 1, 0, 0);
+	if (!rc)
+		rc = offer_rows(r, "team_offers", &r->by_team, 0);
+	if (!rc)
+		rc = row(r, "note", "offers",
+			 "an action is an offer of intervention (cancelled ones are left out): "
+			 "accepted = done, refused = offered and refused or not engaged with; "
+			 "team_* = by the team of the caseworker who wrote (tasked) it");
 	if (!rc)
 		rc = row(r, "note", "rereferral",
 			 "a referral is repeated when a case referred within 12 months after it names "

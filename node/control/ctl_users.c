@@ -3,11 +3,16 @@
  * administrator registers at this node, each with a role and an Ed25519
  * public key; authentication of signed requests; what each role may do.
  *
- *   user_add     name role pk   register a user (pk: 64 hex Ed25519 key)
+ *   user_add     name role pk [user_team]  register a user (pk: 64 hex Ed25519
+ *                key; user_team: one of lfhd.conf's teams)
  *   user_revoke  name           revoke: refused from the very next request
  *   user_list                   {name, role, state, added, added_by, revoked}
  *
- * State: tables USERS, name -> record {role, pk, state (active|revoked),
+ * A request is written for a team: a signed one for its user's team (any
+ * `team` the client sent is replaced), a bootstrap one for the client's
+ * `team` if it is one of the node's teams.
+ *
+ * State: tables USERS, name -> record {role, pk, state (active|revoked), team?,
  * added_ms, added_by, revoked_ms?, revoked_by?}. Roles, each including the
  * one before it: caseworker < coordinator < manager < admin.
  *
@@ -329,6 +334,40 @@ static int permit(lfh_ctl_req *q, int role)
 	return lfh_ctl_fail(&q->rep, LFH_EPERM, msg);
 }
 
+/*
+ * The team the request is written for: a signed request's user's own (from
+ * its user record: a caseworker cannot choose), or in bootstrap mode the
+ * client's `team`, which must be one of the node's teams (lfhd.conf).
+ */
+static int request_team(lfh_ctl_req *q, lfh_txn *t, const char *user)
+{
+	const lfh_config *cfg = &q->node->cfg;
+	const char *team;
+	char msg[LFH_ERRMSG_MAX];
+	lfh_record r = { 0 };
+	lfh_err err = { 0 };
+	int rc = 0;
+
+	if (user) {
+		lfh_record_del(&q->req, "team");
+		if (user_get(t, user, &r, &err) == 0 && (team = lfh_record_str(&r, "team")) &&
+		    *team && lfh_record_set_str(&q->req, "team", team, &err))
+			rc = lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+		lfh_record_clear(&r);
+		return rc;
+	}
+	team = lfh_record_str(&q->req, "team");
+	if (!team || !*team || lfh_config_has_team(cfg, team)) {
+		if (team && !*team)
+			lfh_record_del(&q->req, "team");
+		return 0;
+	}
+	snprintf(msg, sizeof msg, cfg->nteams ? "team '%.40s' is not one of this agency's teams "
+		 "(lfhd.conf: teams)" : "team '%.40s': this node has no teams (lfhd.conf: teams)",
+		 team);
+	return lfh_ctl_fail(&q->rep, LFH_EINVAL, msg);
+}
+
 int lfh_ctl_authorize(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen)
 {
 	char name[LFH_CTL_BY_MAX + 1];
@@ -341,7 +380,7 @@ int lfh_ctl_authorize(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen)
 		return lfh_ctl_fail(&q->rep, rc, err.msg);
 	if (admins == 0 || lfh_ctl_is_hello(q)) { /* bootstrap, or who the node is: as it comes */
 		strip_auth(&q->req);
-		return 0;
+		return request_team(q, t, NULL);
 	}
 	rc = authenticate(q, t, seen, &role);
 	/* The request is recorded as its user: the authenticated one, or if
@@ -354,6 +393,8 @@ int lfh_ctl_authorize(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen)
 	if (rc)
 		return rc;
 	strip_auth(&q->req);
+	if ((rc = request_team(q, t, name)))
+		return rc;
 	return permit(q, role);
 }
 
@@ -389,14 +430,16 @@ static int user_reply(lfh_ctl_req *q, const char *name, const lfh_record *r)
 	lfh_record *out = lfh_ctl_add(&q->rep);
 	if (!out || lfh_record_set_str(out, "name", name, &err) ||
 	    lfh_record_set_str(out, "role", lfh_record_str(r, "role"), &err) ||
-	    lfh_record_set_str(out, "state", lfh_record_str(r, "state"), &err))
+	    lfh_record_set_str(out, "state", lfh_record_str(r, "state"), &err) ||
+	    lfh_record_set_str(out, "team", lfh_record_str(r, "team") ? lfh_record_str(r, "team")
+								    : "", &err))
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 	return 0;
 }
 
 int ctl_user_add(lfh_ctl_req *q, lfh_txn *t)
 {
-	const char *name, *role, *pk_hex, *by = lfh_record_str(&q->req, "by");
+	const char *name, *role, *pk_hex, *team, *by = lfh_record_str(&q->req, "by");
 	uint8_t pk[32];
 	char hex[65], msg[LFH_ERRMSG_MAX];
 	lfh_record r = { 0 };
@@ -411,6 +454,12 @@ int ctl_user_add(lfh_ctl_req *q, lfh_txn *t)
 	if (role_parse(role) < 0)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL,
 				    "role must be caseworker, coordinator, manager or admin");
+	if ((team = lfh_record_str(&q->req, "user_team")) && *team &&
+	    !lfh_config_has_team(&q->node->cfg, team)) {
+		snprintf(msg, sizeof msg, "team '%.40s' is not one of this agency's teams (lfhd.conf: "
+			 "teams)", team);
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, msg);
+	}
 	if (strlen(pk_hex) != 64 || lfh_unhex(pk, 32, pk_hex) ||
 	    !crypto_core_ed25519_is_valid_point(pk))
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL,
@@ -430,7 +479,8 @@ int ctl_user_add(lfh_ctl_req *q, lfh_txn *t)
 	if (lfh_record_set_str(&r, "role", role, &err) || lfh_record_set_str(&r, "pk", hex, &err) ||
 	    lfh_record_set_str(&r, "state", "active", &err) ||
 	    lfh_record_set_uint(&r, "added_ms", lfh_wall_ms(), &err) ||
-	    lfh_record_set_str(&r, "added_by", by && *by ? by : "?", &err))
+	    lfh_record_set_str(&r, "added_by", by && *by ? by : "?", &err) ||
+	    (team && *team && lfh_record_set_str(&r, "team", team, &err)))
 		rc = lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 	if (!rc)
 		rc = user_put(q, t, name, &r);
@@ -491,7 +541,7 @@ static int list_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *va
 {
 	struct list_ctx *c = ctx;
 	char name[LFH_CTL_BY_MAX + 1], added[32] = "", revoked[32] = "";
-	const char *role, *state, *added_by;
+	const char *role, *state, *added_by, *team;
 	lfh_record r = { 0 }, *out;
 	lfh_err err = { 0 };
 	uint64_t ms;
@@ -503,6 +553,7 @@ static int list_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *va
 	role = lfh_record_str(&r, "role");
 	state = lfh_record_str(&r, "state");
 	added_by = lfh_record_str(&r, "added_by");
+	team = lfh_record_str(&r, "team");
 	if (lfh_record_uint(&r, "added_ms", &ms))
 		lfh_ctl_time(ms, added);
 	if (lfh_record_uint(&r, "revoked_ms", &ms))
@@ -511,6 +562,7 @@ static int list_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *va
 	if (!out || lfh_record_set_str(out, "name", name, &err) ||
 	    lfh_record_set_str(out, "role", role ? role : "?", &err) ||
 	    lfh_record_set_str(out, "state", state ? state : "?", &err) ||
+	    lfh_record_set_str(out, "team", team ? team : "", &err) ||
 	    lfh_record_set_str(out, "added", added, &err) ||
 	    lfh_record_set_str(out, "added_by", added_by ? added_by : "", &err) ||
 	    lfh_record_set_str(out, "revoked", revoked, &err))

@@ -37,11 +37,12 @@
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
        NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_RISK, NK_SHARING_ROTATE,
-       NK_AUTHOR_QUOTA, NK_COUNT };
+       NK_AUTHOR_QUOTA, NK_TEAMS, NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
 						 "listen", "control", "log_level", "map_size_mb",
 						 "control_mode", "control_group", "isa",
-						 "risk", "sharing_rotate_days", "author_quota_mb" };
+						 "risk", "sharing_rotate_days", "author_quota_mb",
+						 "teams" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -351,6 +352,47 @@ static char *cf_reader(char *str, int num, void *stream)
 	return str;
 }
 
+/* teams = a, b, c: team ids (like agency ids), comma-separated, distinct. */
+static int set_teams(struct cfparse *c, const char *value)
+{
+	lfh_config *o = c->out;
+	const char *p = value;
+
+	o->nteams = 0;
+	while (*p) {
+		char team[LFH_TEAM_MAX + 2];
+		size_t len = strcspn(p, ","), a = 0, b = len;
+		while (a < b && (p[a] == ' ' || p[a] == '\t'))
+			a++;
+		while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+			b--;
+		if (b - a > LFH_TEAM_MAX)
+			return cf_fail(c, "teams: a team name is longer than %d characters", LFH_TEAM_MAX);
+		memcpy(team, p + a, b - a);
+		team[b - a] = '\0';
+		if (!lfh_name_valid(team))
+			return cf_fail(c, "teams: '%.40s' is not a team id (a-z 0-9 _ -), comma-separated",
+				       team);
+		if (lfh_config_has_team(o, team))
+			return cf_fail(c, "teams: '%.40s' is listed twice", team);
+		if (o->nteams == LFH_MAX_TEAMS)
+			return cf_fail(c, "teams: at most %d teams", LFH_MAX_TEAMS);
+		memcpy(o->teams[o->nteams++], team, b - a + 1);
+		p += len + (p[len] == ',');
+	}
+	if (!o->nteams)
+		return cf_fail(c, "teams: empty list (leave the key out for an agency without teams)");
+	return 1;
+}
+
+int lfh_config_has_team(const lfh_config *c, const char *team)
+{
+	for (size_t i = 0; team && i < c->nteams; i++)
+		if (strcmp(c->teams[i], team) == 0)
+			return 1;
+	return 0;
+}
+
 static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 {
 	lfh_config *o = c->out;
@@ -403,6 +445,8 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 		return set_path(c, name, value, o->risk_path, sizeof o->risk_path);
 	case NK_SHARING_ROTATE:
 		return set_sharing_rotate(c, value);
+	case NK_TEAMS:
+		return set_teams(c, value);
 	}
 	return 0;
 }

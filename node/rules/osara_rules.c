@@ -773,6 +773,17 @@ int lfh_osara_check_at(const lfh_osara_state *s, uint32_t type, const char *auth
 	return 0;
 }
 
+int lfh_osara_check_common(const lfh_record *body, uint64_t hlc, lfh_err *err)
+{
+	char why[WHY_MAX];
+
+	if (!body)
+		return lfh_err_set(err, LFH_EINVAL, "osara check: no body");
+	if (common_fields(body, hlc, why))
+		return lfh_err_set(err, LFH_EINVAL, "%s", why);
+	return 0;
+}
+
 int lfh_osara_check(const lfh_osara_state *s, uint32_t type, const char *author,
 		    const lfh_record *body, lfh_err *err)
 {

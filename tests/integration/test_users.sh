@@ -28,6 +28,7 @@ ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
 );'
 isa_hub_setup police housing
+echo "teams = response, neighbourhood" >>"$W/police/lfhd.conf"
 for n in police housing; do
 	node_start "$n" || bail "start $n"
 done
@@ -119,6 +120,24 @@ check_eq "at housing the referral's by is the caseworker's registered name" "PC 
 	"$(printf '%s\n' "$show" | json_all by | sort -u | paste -sd,)"
 check_eq "the name given with --as appears nowhere" 0 "$(printf '%s\n' "$show" | grep -c 'Someone Else')"
 
+# ---- teams: a signed request is written for its user's registered team, whatever the client says
+check "admin adds a caseworker of the neighbourhood team" as_admin admin user add "PC Team" \
+	--role caseworker --team neighbourhood --out "$K/team.key"
+refused "a team the node does not have is refused at registration" \
+	"not one of this agency's teams" as_admin admin user add "PC Nope" --role caseworker \
+	--team traffic --out "$K/nope.key"
+check_eq "user list: the caseworker's team" neighbourhood \
+	"$(user_field "$(as_admin admin user list --json)" "PC Team" team)"
+out=$(LFH_TEAM=response lfh_at police --key "$K/team.key" case note "$c1" --text "Team note" --json)
+ev=$(_json_scalar "$out" event)
+team_of_note() { local k=(); [ "$1" = housing ] || k=(--key "$K/admin.key")
+	lfh_at "$1" "${k[@]}" case show "$c1" --json | json_flat | awk -v e="$ev" -F= '
+	/\]\.event=/ { cur = $2 } /\]\.team=/ { if (cur == e) print $2 }'; }
+check_eq "the note records the user's team, not the one the client named" neighbourhood \
+	"$(team_of_note police)"
+has_note_team() { [ "$(team_of_note housing)" = neighbourhood ]; }
+check "housing reads the same team on the note" wait_until 15 has_note_team
+
 # ---- roles
 check "caseworker records a risk assessment" as_smith case risk "$c1" --score 22 --level high \
 	--answers 'repeat=yes;vulnerable=yes'
@@ -158,7 +177,7 @@ refused "caseworker still may not close it" "may not run case_close" \
 check "manager closes the case" as_jones case close "$c1" --reason "No further reports"
 check "manager reads the audit log" as_jones audit --json
 show=$(as_admin case show "$c1" --json)
-check_eq "events by their authenticated users" "J Jones,PC Smith,S Brown" \
+check_eq "events by their authenticated users" "J Jones,PC Smith,PC Team,S Brown" \
 	"$(printf '%s\n' "$show" | json_all by | sort -u | paste -sd,)"
 
 # ---- a key file naming the caseworker but holding another user's key

@@ -53,6 +53,11 @@
  *   cert-case         a CERT naming CASE: a real certificate of a new
  *                     generation (4242) by our root, signed with it   rule 3
  *   wrong-category    a NOTE in CASE in category `keys`               5.2 check 3
+ *   task-outsider     an ACTION in CASE (a case it takes part in),
+ *                     properly encrypted, tasking AGENCY, which takes
+ *                     no part in it: written by the node core as its
+ *                     control layer never would (OSARA rule: tasking
+ *                     follows participation; every reader flags it)   osara.h
  *
  * Exit 0 when the event is written, 1 on errors, 2 on bad usage.
  */
@@ -79,6 +84,7 @@
 #include "lfh/record.h"
 #include "lfh/sharing.h"
 #include "lfh/store.h"
+#include "lfh/write.h"
 
 /*
  * The store's private layout, for the two attacks that write what
@@ -125,6 +131,7 @@ static const attack attacks[] = {
 	{ "outsider-step", LFH_EV_ACTION, "referral" },
 	{ "cert-case", LFH_EV_CERT, "keys" },
 	{ "wrong-category", LFH_EV_NOTE, "keys" },
+	{ "task-outsider", LFH_EV_ACTION, "actions" },
 };
 
 /* One attack being written. */
@@ -689,6 +696,32 @@ static int replay(hostile *h, lfh_err *err)
 	return rc;
 }
 
+/* task-outsider: a real, readable ACTION, past the control layer's check. */
+static int task_outsider(hostile *h, lfh_err *err)
+{
+	lfh_write_result wr = { 0 };
+	lfh_record r = { 0 };
+	const char *cat = lfh_isa_category_find(h->n->rules.isa, "actions") ? "actions" : "referral";
+	int rc = lfh_record_set_str(&r, "action", "0badf00d", err);
+
+	if (!rc)
+		rc = lfh_record_set_str(&r, "agency", h->agency, err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "power", "support-referral", err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "text", "tasked without being invited", err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "due", "2099-01-01", err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "by", "hostile", err);
+	if (!rc)
+		rc = lfh_node_write(h->n, h->t, h->case_id, LFH_EV_ACTION, cat, NULL, 0, &r, &wr, err);
+	if (!rc)
+		print_event(wr.event_id, 0); /* its seq: the node's next, as any write of its own */
+	lfh_record_clear(&r);
+	return rc;
+}
+
 static int write_attack(hostile *h)
 {
 	lfh_event ev = { 0 };
@@ -700,6 +733,8 @@ static int write_attack(hostile *h)
 
 	if (is(h, "replayed"))
 		return replay(h, &err) ? fail("replaying", &err) : 0;
+	if (is(h, "task-outsider"))
+		return task_outsider(h, &err) ? fail("tasking", &err) : 0;
 	rc = header(h, &ev, &err);
 	if (!rc && (rc = pick_signer(h, &err)))
 		step = "signing key";

@@ -4,7 +4,8 @@
  * Run from the repository root after a change to a format they cover:
  *   build/tools/mkvectors > proto/vectors/events.txt          (the default)
  *   build/tools/mkvectors NAME > proto/vectors/NAME.txt       NAME: events,
- *                                                             isa, plain, wire
+ *                                                             isa, plain, wire,
+ *                                                             records
  * The texts are built by tests/unit/vectors*.h (the list of files is
  * vectors_files.h), which the unit tests share, so tests/unit/test_event.c
  * and test_vectors.c fail until the committed files are regenerated.

@@ -381,6 +381,37 @@ static void test_errors_node(void **state)
 	free(c);
 }
 
+/* teams: a list of ids, each at most once (issue #17, item 5). */
+static void test_teams(void **state)
+{
+	struct tmp *t = *state;
+	lfh_config *c = malloc(sizeof *c);
+	lfh_err e;
+	char s[8192];
+
+	assert_non_null(c);
+	snprintf(s, sizeof s, "%steams = homelessness , env-health\n%s", good_node, good_peers);
+	write_str(t->conf, s);
+	lfh_err_clear(&e);
+	if (lfh_config_load(t->conf, c, &e))
+		fail_msg("load: %s", e.msg);
+	assert_int_equal(c->nteams, 2);
+	assert_string_equal(c->teams[0], "homelessness");
+	assert_string_equal(c->teams[1], "env-health");
+	assert_true(lfh_config_has_team(c, "env-health"));
+	assert_false(lfh_config_has_team(c, "traffic"));
+	assert_false(lfh_config_has_team(c, NULL));
+	free(c);
+	snprintf(s, sizeof s, "%steams = Homeless Team\n", good_node);
+	expect_error(t, s, 8, "teams: 'Homeless Team' is not a team id");
+	snprintf(s, sizeof s, "%steams = a, b, a\n", good_node);
+	expect_error(t, s, 8, "teams: 'a' is listed twice");
+	snprintf(s, sizeof s, "%steams = , \n", good_node);
+	expect_error(t, s, 8, "is not a team id");
+	snprintf(s, sizeof s, "%steams = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", good_node);
+	expect_error(t, s, 8, "teams: at most 16 teams");
+}
+
 static void test_errors_peers(void **state)
 {
 	struct tmp *t = *state;
@@ -457,6 +488,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_valid_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_teams, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;

@@ -25,10 +25,12 @@ static void test_describe(void **state)
 	assert_non_null(strstr(s, "health (special category data): only the case's lead agency and "
 				  "health (Recovery Steps Cumbria) receive it; kept 730 days after the case closes."));
 	assert_non_null(strstr(s, "criminal-intel (criminal offence data): only police (Cumbria "
-				  "Constabulary) and probation (The Probation Service, Cumbria) receive it"));
+				  "Constabulary) and probation (The Probation Service, Cumbria) receive it, "
+				  "even in cases they take no part in; kept"));
 	assert_non_null(strstr(s, "referral (personal data): the agencies taking part in the case receive it"));
 	assert_non_null(strstr(s, "housing (personal data): the agencies taking part in the case, and "
-				  "always housing (Castles & Coasts Housing Association), receive it"));
+				  "always housing (Castles & Coasts Housing Association) (even in cases it "
+				  "takes no part in), receive it"));
 	assert_non_null(strstr(s, "police: Cumbria Constabulary"));
 	/* each party's key id and root key id */
 	for (int i = 0; i < 6; i++) {

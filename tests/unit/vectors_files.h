@@ -12,6 +12,7 @@
 #include "vectors.h"
 #include "vectors_isa.h"
 #include "vectors_plain.h"
+#include "vectors_records.h"
 #include "vectors_wire.h"
 
 typedef int vec_build_fn(lfh_buf *t);
@@ -22,7 +23,7 @@ typedef struct vec_file {
 	vec_build_fn *build;
 } vec_file;
 
-#define VEC_NFILES 4
+#define VEC_NFILES 5
 
 /* File i (0..VEC_NFILES-1); file 0, events, is mkvectors' default. */
 static inline const vec_file *vec_file_at(size_t i)
@@ -32,6 +33,7 @@ static inline const vec_file *vec_file_at(size_t i)
 		{"isa", VEC_ISA_PATH, vec_isa_build},
 		{"plain", VEC_PLAIN_PATH, vec_plain_build},
 		{"wire", VEC_WIRE_PATH, vec_wire_build},
+		{"records", VEC_RECORDS_PATH, vec_records_build},
 	};
 	return &files[i];
 }
