@@ -182,6 +182,35 @@ static int by_on(const void *pa, const void *pb)
 	return x < y ? -1 : x > y;
 }
 
+/* An action or its update in words: who was tasked, or what came of it. */
+static int action_words(const lfh_record *e, const char *type)
+{
+	const char *f[] = { "action", "agency", "signpost", "power", "due", "status", "resume",
+			    "refusal", "who", "by", "text" };
+	const char *v[sizeof f / sizeof f[0]];
+
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		v[i] = lfh_record_str(e, f[i]) ? lfh_record_str(e, f[i]) : "";
+	if (!strcmp(type, "action")) {
+		printf(" by %s: action %s %s%s [%s] due %s: %s", v[9], v[0],
+		       *v[2] ? "signposted to " : "for ", *v[2] ? v[2] : v[1], v[3], v[4], v[10]);
+		return 1;
+	}
+	if (strcmp(type, "action-update"))
+		return 0;
+	if (!strcmp(v[5], "paused"))
+		printf(" by %s: action %s paused until %s: %s", v[9], v[0], v[6], v[10]);
+	else if (!strcmp(v[5], "refused"))
+		printf(" by %s: action %s %s%s%s: %s", v[9], v[0],
+		       !strcmp(v[7], "not-engaged") ? "offered, not engaged with" : "offered and refused",
+		       *v[8] ? " by " : "", v[8], v[10]);
+	else if (!strcmp(v[5], "carried"))
+		printf(" by %s: action %s carried over: %s", v[9], v[0], v[10]);
+	else
+		printf(" by %s: action %s %s: %s", v[9], v[0], v[5], v[10]);
+	return 1;
+}
+
 /* Human timeline: one block per event, in the order things happened. */
 static void print_timeline(const lfh_reply *rep)
 {
@@ -224,6 +253,8 @@ static void print_timeline(const lfh_reply *rep)
 		else if (!strcmp(type, "referral"))
 			printf(" by %s: referral shared with %s", cli_field(e, "by", b, sizeof b),
 			       cli_field(e, "recipients", b, sizeof b));
+		else if (action_words(e, type))
+			;
 		else if (!*cli_field(e, "text", b2, sizeof b2))
 			printf(" by %s: %s", cli_field(e, "by", b, sizeof b), step_summary(e, b2, sizeof b2));
 		else if (strcmp(cli_field(e, "category", b2, sizeof b2), "referral"))

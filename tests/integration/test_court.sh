@@ -124,6 +124,9 @@ wait_until 20 refused_at police || tap_fail "police holds four refused offers"
 state=$(lfh_at police case state "$c")
 check "case state shows each as offered and refused, by whom" \
 	grep -q "offered and refused by the tenant on 2026-04-01" <<<"$state"
+show=$(lfh_at police case show "$c")
+check_eq "case show lists the four refusals as such, each on the day it happened" 4 \
+	"$(grep -c "^  2026-04-0[1-4] .*offered and refused by the tenant: Declined support" <<<"$show")"
 report=$(lfh_at police report performance --json)
 row() { printf '%s\n' "$report" | json_flat | awk -v s="$1" -v k="$2" '
 	/\.section=/ { split($0, a, "="); sec[substr(a[1], 1, index(a[1], "]"))] = a[2] }
