@@ -26,6 +26,7 @@
 #include <zmq.h>
 
 #include "lfh/node.h"
+#include "lfh/osara.h"
 #include "lfh/record.h"
 #include "lfh/store.h"
 #include "lfh/sync.h"
@@ -83,6 +84,17 @@ int lfh_ctl_page_end(lfh_ctl_req *q, const lfh_ctl_page *pg);
  * (LFH_EINVAL after lfh_ctl_fail if not).
  */
 int lfh_ctl_stamp(lfh_ctl_req *q, lfh_record *body);
+
+/*
+ * Where a case stands, from its projected state st (lfh_node_project): stage,
+ * current risk, lead, participants and the next item due (kind, date as the
+ * last day on time, what), added to out. now_ms decides what is due.
+ */
+int lfh_ctl_case_progress(const lfh_osara_state *st, uint64_t now_ms, lfh_record *out,
+			  lfh_err *err);
+
+/* Has the projected case an overdue item (as lfh due says), or one for agency (NULL: any)? */
+int lfh_ctl_case_overdue(const lfh_osara_state *st, uint64_t now_ms, const char *agency);
 
 /* A new, zeroed record at the end of the reply (NULL when out of memory). */
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r);

@@ -8,6 +8,9 @@
  *
  *   2  REFERRAL       summary location asb_category risk(standard|medium|high)
  *                     by; optional subject description rereferral_of (32 hex)
+ *                     ref (the case's reference, lfh_osara_ref_valid: its
+ *                     author's id in capitals, the year, a counter:
+ *                     "POLICE-26-0042")
  *   3  NOTE           text by
  *   4  JOIN           agency by
  *   5  CLOSE          by; optional reason
@@ -162,6 +165,7 @@ enum lfh_osara_stage {
  * allowance (judge.h LFH_CLOCK_AHEAD_MS); a date-only "on" may be a day on. */
 #define LFH_OSARA_ON_AHEAD_MS (5ULL * 60 * 1000)
 #define LFH_OSARA_ON_MAX 17 /* "YYYY-MM-DDTHH:MMZ" */
+#define LFH_OSARA_REF_MAX (LFH_AGENCY_MAX + 13) /* "AGENCY-YY-NNNNNNNNN" */
 
 /* One event of the case as the caller holds it. */
 typedef struct lfh_osara_event {
@@ -264,6 +268,7 @@ typedef struct lfh_osara_state {
 	char asb_category[LFH_OSARA_NAME_MAX + 1];
 	char referral_risk[12];
 	char rereferral_of[2 * LFH_CASE_LEN + 1]; /* "" if not a re-referral */
+	char ref[LFH_OSARA_REF_MAX + 1];          /* the case's reference ("" if none) */
 
 	/* risk: level starts as the referral's rating, RISK events replace it */
 	int risk_assessed;
@@ -349,6 +354,17 @@ int lfh_osara_check_common(const lfh_record *body, uint64_t hlc, lfh_err *err);
  * "YYYY-MM-DDTHH:MMZ"; else -1.
  */
 int lfh_osara_on_ms(const char *on, uint64_t *ms, int *dated);
+
+/*
+ * Is ref a case reference its author may give: the author's agency id in
+ * capitals, '-', two digits of the year, '-', 4 to 9 digits
+ * ("POLICE-26-0042")? Unique across the hub without coordination: each
+ * agency numbers its own cases. 1 or 0.
+ */
+int lfh_osara_ref_valid(const char *ref, const char *author);
+
+/* ref in the canonical form (capitals) into out; 0, or -1 if it cannot be a reference. */
+int lfh_osara_ref_norm(const char *ref, char out[LFH_OSARA_REF_MAX + 1]);
 
 /* Is the action accounted for, so that the case may close (done, cancelled, refused, carried)? */
 int lfh_osara_action_settled(const lfh_osara_action *a);

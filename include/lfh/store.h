@@ -200,6 +200,7 @@ enum lfh_table {
 	LFH_TBL_PARTIES = 8,   /* case(16) agency(32) -> "" : the case's participants */
 	LFH_TBL_HELD = 9,      /* case(16) id(32) -> envelope: received, kept aside (judge.h) */
 	LFH_TBL_EVIDENCE_SLOT = 10, /* author(32) seq(8) -> id(32): the one evidence kept per slot */
+	LFH_TBL_REFS = 11,     /* case reference (capitals) -> case(16) (node/core/write.c) */
 	LFH_TBL_COUNT
 };
 

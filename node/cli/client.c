@@ -568,3 +568,37 @@ int cli_on_value(const char *in, char out[18])
 	strftime(out, 18, "%Y-%m-%dT%H:%MZ", &utc);
 	return 0;
 }
+
+void cli_time(uint64_t ms, int utc, char out[32])
+{
+	const char *zone = getenv("LFH_TZ");
+	time_t tt = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!utc) {
+		setenv("TZ", zone && *zone ? zone : "Europe/London", 1);
+		tzset();
+	}
+	if (!(utc ? gmtime_r(&tt, &tm) : localtime_r(&tt, &tm))) {
+		snprintf(out, 32, "?");
+		return;
+	}
+	strftime(out, 32, utc ? "%Y-%m-%d %H:%MZ" : "%Y-%m-%d %H:%M", &tm);
+}
+
+void cli_on_text(const char *on, int utc, char out[32])
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi;
+
+	if (!on || strlen(on) != 17 || sscanf(on, "%4d-%2d-%2dT%2d:%2dZ", &y, &mo, &d, &h, &mi) != 5) {
+		snprintf(out, 32, "%s", on ? on : "");
+		return;
+	}
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	cli_time((uint64_t)timegm(&tm) * 1000, utc, out);
+}

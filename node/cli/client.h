@@ -6,6 +6,7 @@
 #define LFH_CLI_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lfh/record.h"
 #include "lfh/wire.h"
@@ -81,5 +82,14 @@ const char *cli_field(const lfh_record *r, const char *key, char *buf, size_t si
  * "YYYY-MM-DDTHH:MMZ". 0, or -1 after printing what was wrong.
  */
 int cli_on_value(const char *in, char out[18]);
+
+/*
+ * ms since the epoch as "YYYY-MM-DD HH:MM" in the zone lfh shows times in
+ * ($LFH_TZ, default Europe/London; UTC with "Z" when utc is set).
+ */
+void cli_time(uint64_t ms, int utc, char out[32]);
+
+/* An "on" as stored (a date, or a UTC "YYYY-MM-DDTHH:MMZ") as it is shown: a date stays a date. */
+void cli_on_text(const char *on, int utc, char out[32]);
 
 #endif

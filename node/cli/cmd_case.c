@@ -9,8 +9,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lfh case list [--json]\n"
-		"       lfh case show CASE [--json]\n"
+		"usage: lfh case list [--open|--closed] [--mine] [--lead A] [--risk L] [--stage S]\n"
+		"                     [--overdue] [--sort KEY] [--json]\n"
+		"       lfh case show CASE [--all] [--utc] [--json]\n"
 		"       lfh case note CASE --text TEXT [--category NAME] [--on WHEN] [--json]\n"
 		"       lfh case search TEXT [--json]\n"
 		"       lfh case invite CASE AGENCY [--json]\n"
@@ -36,8 +37,8 @@ static void usage(FILE *f)
 	osara_steps_usage(f);
 	fprintf(f,
 		"\n"
-		"CASE is the case id shown by 'lfh case list' (32 hex digits) or a unique\n"
-		"prefix of it of at least 8 digits.\n"
+		"CASE is the case's reference (e.g. POLICE-26-0042, shown by 'lfh case list')\n"
+		"or its id (32 hex digits), or a unique prefix of the id of at least 8 digits.\n"
 		"\n"
 		"examples:\n"
 		"  lfh case list\n"
@@ -119,183 +120,119 @@ static int call(const char *cmd, const char *case_id, const case_opts *o, const 
 	return rc;
 }
 
+/* --sort KEY: the field cases are ordered by, and whether the greatest comes first. */
+static const char *sort_key;
+static int sort_desc;
+
+static int risk_rank(const char *r)
+{
+	return !r ? 0 : !strcmp(r, "high") ? 3 : !strcmp(r, "medium") ? 2 : !strcmp(r, "standard");
+}
+
+static int case_cmp(const void *pa, const void *pb)
+{
+	const lfh_record *a = pa, *b = pb;
+	const char *x = lfh_record_str(a, sort_key), *y = lfh_record_str(b, sort_key);
+	int c = !strcmp(sort_key, "risk") ? risk_rank(x) - risk_rank(y)
+					   : strcmp(x ? x : "", y ? y : "");
+	if (!c)
+		c = strcmp(lfh_record_str(a, "case") ? lfh_record_str(a, "case") : "",
+			   lfh_record_str(b, "case") ? lfh_record_str(b, "case") : "");
+	return sort_desc ? -c : c;
+}
+
+static void list_usage(FILE *f)
+{
+	fprintf(f, "usage: lfh case list [--open|--closed] [--mine] [--lead AGENCY] [--risk LEVEL]\n"
+		   "                     [--stage STAGE] [--overdue] [--sort KEY] [--json]\n\n"
+		   "Cases held at this node, every one (the node answers in pages; lfh asks\n"
+		   "for them all). Filters, each narrowing the list:\n"
+		   "  --open, --closed    cases not closed / closed\n"
+		   "  --mine              led by your agency, or with an action of yours open or paused\n"
+		   "  --lead AGENCY       led by AGENCY\n"
+		   "  --risk LEVEL        current risk standard, medium or high\n"
+		   "  --stage STAGE       referred, assessed, scanning, analysis, response,\n"
+		   "                      assessment, closure_proposed or closed\n"
+		   "  --overdue           with an item overdue (with --mine: one of your agency's)\n"
+		   "  --sort KEY          ref, updated (newest first), created (newest first),\n"
+		   "                      risk (highest first) or lead; default: the case id\n"
+		   "  --json              one JSON array of every case\n");
+}
+
 static int case_list(int argc, char **argv)
 {
 	static const cli_column cols[] = {
-		{ "case", "CASE", 32 },     { "lead", "LEAD", 0 },	     { "risk", "RISK", 0 },
-		{ "asb_category", "CATEGORY", 16 }, { "events", "EVENTS", 0 },
-		{ "updated", "UPDATED", 0 }, { "summary", "SUMMARY", 50 },
+		{ "ref", "REF", 20 },	   { "case", "CASE", 32 }, { "stage", "STAGE", 16 },
+		{ "lead", "LEAD", 0 },	   { "risk", "RISK", 0 },   { "updated", "UPDATED", 0 },
+		{ "summary", "SUMMARY", 44 },
 	};
-	const char *pos[1];
-	int json = 0, npos, rc = parse(argc, argv, &json, pos, 0, &npos, NULL);
+	static const char *const flags[] = { "open", "closed", "mine", "overdue" };
+	static const char *const values[] = { "lead", "risk", "stage" };
+	static const char *const sorts[] = { "ref", "updated", "created", "risk", "lead" };
 	lfh_reply rep = { 0 };
 	lfh_record req = { 0 };
 	lfh_err err = { 0 };
+	int json = 0, rc = 0;
 
-	if (rc)
-		return rc < 0 ? 0 : rc;
+	sort_key = NULL;
 	lfh_record_set_str(&req, "cmd", "case_list", &err);
-	rc = cli_call_pages(&req, &rep);
+	for (int i = 1; i < argc && rc == 0; i++) {
+		const char *a = argv[i];
+		size_t k;
+		if (!strcmp(a, "--json")) {
+			json = 1;
+			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			list_usage(stdout);
+			lfh_record_clear(&req);
+			return 0;
+		}
+		for (k = 0; k < sizeof flags / sizeof flags[0]; k++)
+			if (!strncmp(a, "--", 2) && !strcmp(a + 2, flags[k]))
+				break;
+		if (k < sizeof flags / sizeof flags[0]) {
+			lfh_record_set_str(&req, flags[k], "yes", &err);
+			continue;
+		}
+		for (k = 0; k < sizeof values / sizeof values[0]; k++)
+			if (!strncmp(a, "--", 2) && !strcmp(a + 2, values[k]))
+				break;
+		if (k < sizeof values / sizeof values[0] && i + 1 < argc) {
+			if (lfh_record_set_str(&req, values[k], argv[++i], &err)) {
+				cli_error("%s: %s", a, err.msg);
+				rc = 2;
+			}
+			continue;
+		}
+		if (!strcmp(a, "--sort") && i + 1 < argc) {
+			for (k = 0; k < sizeof sorts / sizeof sorts[0]; k++)
+				if (!strcmp(argv[i + 1], sorts[k]))
+					sort_key = sorts[k];
+			if (!sort_key) {
+				cli_error("--sort %s: one of ref, updated, created, risk, lead", argv[i + 1]);
+				rc = 2;
+			}
+			i++;
+			continue;
+		}
+		cli_error("unknown option or missing value: %s (see lfh case list --help)", a);
+		rc = 2;
+	}
+	if (rc == 0)
+		rc = cli_call_pages(&req, &rep);
 	lfh_record_clear(&req);
+	if (rc == 0 && sort_key && rep.nrecords > 1) {
+		sort_desc = !strcmp(sort_key, "updated") || !strcmp(sort_key, "created") ||
+			    !strcmp(sort_key, "risk");
+		qsort(rep.records, rep.nrecords, sizeof rep.records[0], case_cmp);
+	}
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 1);
 	else if (rc == 0 && rep.nrecords == 0)
-		puts("no cases held at this node");
+		puts("no cases held at this node match");
 	else if (rc == 0)
 		cli_print_table(rep.records, rep.nrecords, cols, sizeof cols / sizeof cols[0]);
-	lfh_reply_clear(&rep);
-	return rc;
-}
-
-/* One line for an OSARA step without a text field (risk, meeting, ...). */
-static const char *step_summary(const lfh_record *e, char *buf, size_t size)
-{
-	static const char *keys[] = { "responses", "reason", "lead", "proposal" };
-	const char *level = lfh_record_str(e, "level");
-	if (level) {
-		snprintf(buf, size, "risk %s", level);
-		return buf;
-	}
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (lfh_record_str(e, keys[i]))
-			return lfh_record_str(e, keys[i]);
-	return "";
-}
-
-static uint64_t rec_u(const lfh_record *r, const char *key)
-{
-	uint64_t v = 0;
-	lfh_record_uint(r, key, &v);
-	return v;
-}
-
-/* Timeline entries by when they happened, then by when they were recorded. */
-static int by_on(const void *pa, const void *pb)
-{
-	const lfh_record *a = pa, *b = pb;
-	uint64_t x = rec_u(a, "on_ms"), y = rec_u(b, "on_ms");
-
-	if (x != y)
-		return x < y ? -1 : 1;
-	x = rec_u(a, "hlc");
-	y = rec_u(b, "hlc");
-	return x < y ? -1 : x > y;
-}
-
-/* An action or its update in words: who was tasked, or what came of it. */
-static int action_words(const lfh_record *e, const char *type)
-{
-	const char *f[] = { "action", "agency", "signpost", "power", "due", "status", "resume",
-			    "refusal", "who", "by", "text" };
-	const char *v[sizeof f / sizeof f[0]];
-
-	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-		v[i] = lfh_record_str(e, f[i]) ? lfh_record_str(e, f[i]) : "";
-	if (!strcmp(type, "action")) {
-		printf(" by %s: action %s %s%s [%s] due %s: %s", v[9], v[0],
-		       *v[2] ? "signposted to " : "for ", *v[2] ? v[2] : v[1], v[3], v[4], v[10]);
-		return 1;
-	}
-	if (strcmp(type, "action-update"))
-		return 0;
-	if (!strcmp(v[5], "paused"))
-		printf(" by %s: action %s paused until %s: %s", v[9], v[0], v[6], v[10]);
-	else if (!strcmp(v[5], "refused"))
-		printf(" by %s: action %s %s%s%s: %s", v[9], v[0],
-		       !strcmp(v[7], "not-engaged") ? "offered, not engaged with" : "offered and refused",
-		       *v[8] ? " by " : "", v[8], v[10]);
-	else if (!strcmp(v[5], "carried"))
-		printf(" by %s: action %s carried over: %s", v[9], v[0], v[10]);
-	else
-		printf(" by %s: action %s %s: %s", v[9], v[0], v[5], v[10]);
-	return 1;
-}
-
-/* Human timeline: one block per event, in the order things happened. */
-static void print_timeline(const lfh_reply *rep)
-{
-	const lfh_record *c = &rep->records[0];
-	char b[32], b2[32], b3[32];
-	printf("case     %s\nlead     %s\nrisk     %s\ncategory %s\nlocation %s\nsummary  %s\n",
-	       cli_field(c, "case", b, sizeof b), cli_field(c, "lead", b, sizeof b),
-	       cli_field(c, "risk", b, sizeof b), cli_field(c, "asb_category", b, sizeof b),
-	       cli_field(c, "location", b, sizeof b), cli_field(c, "summary", b, sizeof b));
-	if (*cli_field(c, "participants", b, sizeof b))
-		printf("parties  %s\n", cli_field(c, "participants", b, sizeof b));
-	if (*cli_field(c, "closed", b, sizeof b))
-		printf("closed   %s\n", cli_field(c, "closed", b, sizeof b));
-	if (strcmp(cli_field(c, "readable", b, sizeof b), "yes"))
-		printf("NOTE     %s\n", cli_field(c, "readable", b, sizeof b));
-	if (*cli_field(c, "description", b, sizeof b))
-		printf("\n%s\n", cli_field(c, "description", b, sizeof b));
-	printf("\ntimeline:\n");
-	for (size_t i = 1; i < rep->nrecords; i++) {
-		const lfh_record *e = &rep->records[i];
-		const char *type = cli_field(e, "type", b, sizeof b);
-		const char *on = lfh_record_str(e, "on"), *team = lfh_record_str(e, "team");
-		char who[2 * 64 + 2];
-		snprintf(who, sizeof who, "%s%s%s", cli_field(e, "author", b3, sizeof b3),
-			 team ? "/" : "", team ? team : "");
-		printf("  %-20s %-13s %-16s", on ? on : cli_field(e, "time", b2, sizeof b2), type, who);
-		if (!strcmp(type, "key"))
-			printf(" sharing key granted to %s", cli_field(e, "recipients", b, sizeof b));
-		else if (!strcmp(type, "join"))
-			printf(" by %s: %s joins the case", cli_field(e, "by", b, sizeof b),
-			       cli_field(e, "agency", b2, sizeof b2));
-		else if (!strcmp(type, "leave"))
-			printf(" by %s: %s no longer takes part: %s", cli_field(e, "by", b, sizeof b),
-			       cli_field(e, "agency", b2, sizeof b2), cli_field(e, "reason", b3, sizeof b3));
-		else if (!strcmp(type, "close"))
-			printf(" by %s: case closed %s", cli_field(e, "by", b, sizeof b),
-			       cli_field(e, "reason", b2, sizeof b2));
-		else if (*cli_field(e, "readable", b, sizeof b))
-			printf(" [%s]", cli_field(e, "readable", b, sizeof b));
-		else if (!strcmp(type, "referral"))
-			printf(" by %s: referral shared with %s", cli_field(e, "by", b, sizeof b),
-			       cli_field(e, "recipients", b, sizeof b));
-		else if (action_words(e, type))
-			;
-		else if (!*cli_field(e, "text", b2, sizeof b2))
-			printf(" by %s: %s", cli_field(e, "by", b, sizeof b), step_summary(e, b2, sizeof b2));
-		else if (strcmp(cli_field(e, "category", b2, sizeof b2), "referral"))
-			printf(" by %s [%s]: %s", cli_field(e, "by", b, sizeof b),
-			       cli_field(e, "category", b2, sizeof b2), cli_field(e, "text", b, sizeof b));
-		else
-			printf(" by %s: %s", cli_field(e, "by", b, sizeof b),
-			       cli_field(e, "text", b2, sizeof b2));
-		if (on)
-			printf(" (recorded %s)", cli_field(e, "time", b2, sizeof b2));
-		putchar('\n');
-	}
-}
-
-static int case_show(int argc, char **argv)
-{
-	const char *pos[1];
-	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, NULL);
-	lfh_reply rep = { 0 };
-	lfh_record req = { 0 };
-	lfh_err err = { 0 };
-
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (npos != 1) {
-		cli_error("which case? usage: lfh case show CASE");
-		return 2;
-	}
-	lfh_record_set_str(&req, "cmd", "case_show", &err);
-	if (lfh_record_set_str(&req, "case", pos[0], &err)) {
-		cli_error("%s", err.msg);
-		return 2;
-	}
-	rc = cli_call_pages(&req, &rep); /* a long timeline comes in pages */
-	lfh_record_clear(&req);
-	if (rc == 0 && rep.nrecords > 2)
-		qsort(rep.records + 1, rep.nrecords - 1, sizeof rep.records[0], by_on);
-	if (rc == 0 && json)
-		cli_print_json(rep.records, rep.nrecords, 1);
-	else if (rc == 0 && rep.nrecords)
-		print_timeline(&rep);
 	lfh_reply_clear(&rep);
 	return rc;
 }
@@ -405,7 +342,7 @@ int case_main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "list"))
 		return case_list(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "show"))
-		return case_show(argc - 1, argv + 1);
+		return case_show_main(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "note"))
 		return case_note(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "search"))

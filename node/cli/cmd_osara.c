@@ -362,8 +362,8 @@ int osara_state_main(int argc, char **argv)
 int due_main(int argc, char **argv)
 {
 	static const cli_column cols[] = {
-		{ "status", "STATUS", 0 }, { "due", "DUE", 0 }, { "kind", "KIND", 0 },
-		{ "agency", "WHO", 0 },	   { "team", "TEAM", 16 }, { "case", "CASE", 12 },
+		{ "status", "STATUS", 0 }, { "due_date", "DUE", 0 }, { "kind", "KIND", 0 },
+		{ "agency", "WHO", 0 },	   { "team", "TEAM", 16 }, { "ref_case", "CASE", 32 },
 		{ "what", "WHAT", 60 },
 	};
 	lfh_record req = { 0 };

@@ -101,8 +101,9 @@ static int referral_new(int argc, char **argv)
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 0);
 	else if (rc == 0 && rep.nrecords)
-		printf("filed case %s (event %s)\n", lfh_record_str(&rep.records[0], "case"),
-		       lfh_record_str(&rep.records[0], "event"));
+		printf("filed case %s (id %s, event %s)\n",
+		       lfh_record_str(&rep.records[0], "ref") ? lfh_record_str(&rep.records[0], "ref") : "",
+		       lfh_record_str(&rep.records[0], "case"), lfh_record_str(&rep.records[0], "event"));
 	lfh_record_clear(&req);
 	lfh_reply_clear(&rep);
 	return rc;

@@ -12,6 +12,7 @@
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
 #include "lfh/osara.h"
+#include "lfh/refs.h"
 
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r)
 {
@@ -78,6 +79,15 @@ int lfh_ctl_find_case(lfh_txn *t, const char *hex, uint8_t case_id[LFH_CASE_LEN]
 	char msg[LFH_ERRMSG_MAX];
 	int rc;
 
+	/* a reference a person can say ("POLICE-26-0042"), or hex digits */
+	if (hex && strchr(hex, '-')) {
+		rc = lfh_refs_lookup(t, hex, case_id, &err);
+		if (rc == LFH_ENOTFOUND || rc == LFH_EINVAL) {
+			snprintf(msg, sizeof msg, "no case with reference %.60s at this node", hex);
+			return lfh_ctl_fail(r, LFH_ENOTFOUND, msg);
+		}
+		return rc ? lfh_ctl_fail(r, rc, err.msg) : 0;
+	}
 	/* an odd count of digits (as lfh due prints) is padded for decoding; the last
 	 * nibble alone is then compared */
 	if (len >= 8 && len <= 2 * LFH_CASE_LEN) {
@@ -86,7 +96,8 @@ int lfh_ctl_find_case(lfh_txn *t, const char *hex, uint8_t case_id[LFH_CASE_LEN]
 		even[len + (len % 2)] = '\0';
 	}
 	if (len < 8 || len > 2 * LFH_CASE_LEN || lfh_unhex(prefix, (len + 1) / 2, even))
-		return lfh_ctl_fail(r, LFH_EINVAL, "case id must be 8 to 32 hex digits");
+		return lfh_ctl_fail(r, LFH_EINVAL, "a case is its reference (e.g. POLICE-26-0042) or "
+				    "8 to 32 hex digits of its id");
 	rc = lfh_store_case_lookup_digits(t, prefix, len, case_id, &err);
 	if (rc == LFH_ENOTFOUND) {
 		snprintf(msg, sizeof msg, "no such case %s at this node", hex);

@@ -12,6 +12,7 @@
 #include "lfh/hlc.h"
 #include "lfh/hub.h"
 #include "lfh/osara.h"
+#include "lfh/refs.h"
 #include "lfh/parties.h"
 #include "lfh/policy.h"
 #include "lfh/project.h"
@@ -92,10 +93,21 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 		lfh_record_clear(&body);
 		return rc;
 	}
+	{
+		char ref[LFH_OSARA_REF_MAX + 1];
+		if ((rc = lfh_refs_next(q->node, t, lfh_wall_ms(), ref, &err)) ||
+		    (rc = lfh_record_set_str(&body, "ref", ref, &err))) {
+			lfh_record_clear(&body);
+			return lfh_ctl_fail(&q->rep, rc, err.msg);
+		}
+	}
 	lfh_case_id_new(q->node->rules.hub_id, q->node->cfg.agency, case_id);
 	rc = lfh_ctl_write(q, t, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body);
 	if (!rc && reref[0] && q->rep.n &&
 	    lfh_record_set_str(&q->rep.recs[0], "rereferral_of", reref, &err))
+		rc = lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	if (!rc && q->rep.n &&
+	    lfh_record_set_str(&q->rep.recs[0], "ref", lfh_record_str(&body, "ref"), &err))
 		rc = lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 	lfh_record_clear(&body);
 	return rc;
@@ -236,7 +248,7 @@ static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 			 const lfh_record *meta, lfh_record *out, lfh_err *err)
 {
 	static const char *fields[] = { "summary", "location", "asb_category", "risk",
-					"description", "by" };
+					"description", "by", "ref", "subject" };
 	struct find_referral f = { 0 };
 	lfh_event ev = { 0 };
 	lfh_record body = { 0 };
@@ -288,6 +300,14 @@ static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 	return rc;
 }
 
+/* case_list's filters (all optional; a case must pass every one given). */
+struct list_filter {
+	int open, closed, overdue, mine;
+	const char *lead, *risk, *stage;
+	lfh_osara_state *st; /* the projection, when a filter or the listing needs it */
+	uint64_t now;
+};
+
 struct list_ctx {
 	lfh_node *n;
 	lfh_txn *t;
@@ -296,7 +316,28 @@ struct list_ctx {
 	lfh_ctl_page page;          /* case_list, case_show */
 	uint64_t after_hlc;         /* case_show: the last event of the page before / this one */
 	uint8_t after_id[LFH_ID_LEN];
+	struct list_filter f;       /* case_list */
 };
+
+/* Does the projected case pass the filters (and mine: is this agency its lead or tasked)? */
+static int passes(const struct list_ctx *x, const lfh_osara_state *st)
+{
+	const struct list_filter *f = &x->f;
+	const char *self = x->n->cfg.agency;
+	int tasked = 0;
+
+	if ((f->open && st->stage == LFH_OSARA_CLOSED) || (f->closed && st->stage != LFH_OSARA_CLOSED))
+		return 0;
+	if ((f->lead && strcmp(st->lead, f->lead)) || (f->risk && strcmp(st->risk_level, f->risk)) ||
+	    (f->stage && strcmp(lfh_osara_stage_name(st->stage), f->stage)))
+		return 0;
+	if (f->overdue && !lfh_ctl_case_overdue(st, f->now, f->mine ? self : NULL))
+		return 0;
+	for (uint32_t i = 0; f->mine && i < st->nactions && !tasked; i++)
+		tasked = !strcmp(st->actions[i].agency, self) &&
+			 !lfh_osara_action_settled(&st->actions[i]);
+	return !f->mine || tasked || !strcmp(st->lead, self);
+}
 
 static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
 {
@@ -307,24 +348,60 @@ static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const l
 
 	if (!memcmp(case_id, hub_case, LFH_CASE_LEN))
 		return 0; /* the hub's own events, which earlier builds listed as a case */
+	int rc;
+
 	if (lfh_ctl_page_stop(&x->page, x->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
+	if ((rc = lfh_node_project(x->n, x->t, case_id, x->f.st, x->err)))
+		return rc;
+	if (x->f.st->stage == LFH_OSARA_NONE && (x->f.open || x->f.closed || x->f.overdue ||
+						  x->f.mine || x->f.lead || x->f.risk || x->f.stage))
+		return 0; /* nothing readable to filter on */
+	if (x->f.st->stage != LFH_OSARA_NONE && !passes(x, x->f.st))
+		return 0;
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
-	return describe_case(x->n, x->t, case_id, meta, out, x->err);
+	rc = describe_case(x->n, x->t, case_id, meta, out, x->err);
+	if (!rc && x->f.st->stage != LFH_OSARA_NONE)
+		rc = lfh_ctl_case_progress(x->f.st, x->f.now, out, x->err);
+	return rc;
 }
 
 /* One page of cases in id order, after the case the request's `after` names (PROTOCOL.md 10). */
 int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 {
+	static const char *const flags[] = { "open", "closed", "overdue", "mine" };
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 } };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 } };
+	int *set[] = { &x.f.open, &x.f.closed, &x.f.overdue, &x.f.mine };
 	int rc = lfh_ctl_page_begin(q, &x.page);
 
 	if (rc)
 		return rc;
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		const char *v = lfh_record_str(&q->req, flags[i]);
+		*set[i] = v && !strcmp(v, "yes");
+	}
+	x.f.lead = lfh_record_str(&q->req, "lead");
+	x.f.risk = lfh_record_str(&q->req, "risk");
+	x.f.stage = lfh_record_str(&q->req, "stage");
+	x.f.now = lfh_wall_ms();
+	if (x.f.open && x.f.closed)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "open and closed: a case is one or the other");
+	if (x.f.stage && strcmp(lfh_osara_stage_name(LFH_OSARA_NONE), x.f.stage) != 0) {
+		int known = 0;
+		for (int s = LFH_OSARA_NONE; s <= LFH_OSARA_CLOSED; s++)
+			known |= !strcmp(lfh_osara_stage_name(s), x.f.stage);
+		if (!known)
+			return lfh_ctl_fail(&q->rep, LFH_EINVAL, "stage: one of referred, assessed, "
+					    "scanning, analysis, response, assessment, "
+					    "closure_proposed, closed");
+	}
+	if (!(x.f.st = malloc(sizeof *x.f.st)))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 	rc = lfh_store_scan_cases_after(t, x.page.has_after ? x.page.after : NULL, list_case_fn, &x,
 					&err);
+	free(x.f.st);
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : lfh_ctl_page_end(q, &x.page);
 }
 
@@ -439,7 +516,7 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_record meta = { 0 }, *out = NULL;
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 } };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 } };
 	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
 
 	if (rc || (rc = timeline_after(q, &x)))
@@ -451,6 +528,14 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
 	if (!rc && !x.page.has_after)
 		rc = describe_case(q->node, t, case_id, &meta, out, &err);
+	if (!rc && !x.page.has_after) {
+		lfh_osara_state *st = malloc(sizeof *st);
+		rc = st ? lfh_node_project(q->node, t, case_id, st, &err)
+			: lfh_err_set(&err, LFH_ENOMEM, "out of memory");
+		if (!rc && st->stage != LFH_OSARA_NONE)
+			rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, &err);
+		free(st);
+	}
 	if (!rc)
 		rc = lfh_store_scan_case_from(t, case_id, x.after_hlc, show_event_fn, &x, &err);
 	lfh_record_clear(&meta);

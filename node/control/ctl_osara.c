@@ -257,6 +257,8 @@ int ctl_case_state(lfh_ctl_req *q, lfh_txn *t)
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
 }
 
+static void due_day(uint64_t due_ms, char out[11]);
+
 struct due_ctx {
 	lfh_ctl_req *q;
 	lfh_txn *t;
@@ -298,12 +300,19 @@ static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lf
 			continue;
 		if (d->team && (!a || strcmp(a->for_team, d->team)))
 			continue;
+		char day[11];
 		lfh_ctl_time(it->due_ms, due);
+		if (a && !strcmp(a->status, "open"))
+			snprintf(day, sizeof day, "%s", a->due);
+		else
+			due_day(it->due_ms, day);
 		lfh_record *r = lfh_ctl_add(&d->q->rep);
 		if (!r || lfh_record_set_str(r, "case", hex, d->err) ||
 		    lfh_record_set_str(r, "kind", lfh_osara_due_kind_name(it->kind), d->err) ||
 		    lfh_record_set_str(r, "status", lfh_osara_due_status_name(it->status), d->err) ||
 		    lfh_record_set_str(r, "due", due, d->err) ||
+		    lfh_record_set_str(r, "due_date", day, d->err) ||
+		    lfh_record_set_str(r, "ref_case", d->st->ref[0] ? d->st->ref : hex, d->err) ||
 		    lfh_record_set_str(r, "ref", it->ref, d->err) ||
 		    lfh_record_set_str(r, "what", it->what, d->err) ||
 		    lfh_record_set_str(r, "agency", it->owner, d->err) ||
@@ -335,4 +344,71 @@ int ctl_due(lfh_ctl_req *q, lfh_txn *t)
 		return rc; /* a bad page request, said already */
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory")
 		  : lfh_ctl_page_end(q, &d.page);
+}
+
+/* The last day an item is on time, in UTC ("YYYY-MM-DD"): the day before the moment it is overdue. */
+static void due_day(uint64_t due_ms, char out[11])
+{
+	char when[32];
+	lfh_ctl_time(due_ms ? due_ms - 1 : 0, when);
+	memcpy(out, when, 10);
+	out[10] = '\0';
+}
+
+int lfh_ctl_case_progress(const lfh_osara_state *st, uint64_t now_ms, lfh_record *out,
+			  lfh_err *err)
+{
+	char parts[LFH_OSARA_MAX_PARTICIPANTS * (LFH_AGENCY_MAX + 1) + 1], day[11], next[256];
+	lfh_osara_due_item *items = calloc(LFH_OSARA_MAX_DUE, sizeof *items);
+	size_t n = 0;
+	int rc;
+
+	if (!items)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_osara_due(st, now_ms, items, LFH_OSARA_MAX_DUE, &n);
+	if (!rc)
+		rc = lfh_record_set_str(out, "stage", lfh_osara_stage_name(st->stage), err);
+	if (!rc && st->risk_level[0])
+		rc = lfh_record_set_str(out, "risk", st->risk_level, err);
+	if (!rc && st->lead[0])
+		rc = lfh_record_set_str(out, "lead", st->lead, err);
+	if (!rc)
+		rc = lfh_record_set_str(out, "participants", join_participants(st, parts, sizeof parts),
+					err);
+	if (!rc && st->ref[0])
+		rc = lfh_record_set_str(out, "ref", st->ref, err);
+	if (!rc && n) {
+		const lfh_osara_due_item *it = &items[0];
+		day[0] = '\0';
+		if (it->kind == LFH_OSARA_DUE_ACTION) /* an open action: its own due date */
+			for (uint32_t k = 0; k < st->nactions; k++)
+				if (!strcmp(st->actions[k].id, it->ref) &&
+				    !strcmp(st->actions[k].status, "open"))
+					snprintf(day, sizeof day, "%s", st->actions[k].due);
+		if (!day[0])
+			due_day(it->due_ms, day);
+		snprintf(next, sizeof next, "%s %s (%s, %s): %.160s", day,
+			 lfh_osara_due_kind_name(it->kind), it->owner,
+			 lfh_osara_due_status_name(it->status), it->what);
+		rc = lfh_record_set_str(out, "next_due", next, err);
+	}
+	free(items);
+	return rc;
+}
+
+int lfh_ctl_case_overdue(const lfh_osara_state *st, uint64_t now_ms, const char *agency)
+{
+	lfh_osara_due_item *items = calloc(LFH_OSARA_MAX_DUE, sizeof *items);
+	size_t n = 0;
+	int found = 0;
+
+	if (!items || lfh_osara_due(st, now_ms, items, LFH_OSARA_MAX_DUE, &n)) {
+		free(items);
+		return 0;
+	}
+	for (size_t i = 0; i < n && i < LFH_OSARA_MAX_DUE && !found; i++)
+		found = items[i].status == LFH_OSARA_OVERDUE &&
+			(!agency || !strcmp(items[i].owner, agency));
+	free(items);
+	return found;
 }

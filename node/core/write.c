@@ -35,6 +35,7 @@
 #include "lfh/parties.h"
 #include "lfh/policy.h"
 #include "lfh/project.h"
+#include "lfh/refs.h"
 #include "lfh/sharing.h"
 #include "lfh/write.h"
 
@@ -534,6 +535,8 @@ int lfh_node_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t i
 		rc = carry_out(n, t, &fx, err);
 	if (!rc)
 		rc = follow_lead(n, t, ev, err);
+	if (!rc)
+		rc = lfh_refs_index(n, t, ev, id, err);
 	lfh_effects_clear(&fx);
 	return rc;
 }

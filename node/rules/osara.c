@@ -121,6 +121,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		CPY(s->referral_risk, lfh_record_str(b, "risk"));
 		CPY(s->risk_level, lfh_record_str(b, "risk"));
 		CPY(s->rereferral_of, lfh_record_str(b, "rereferral_of"));
+		CPY(s->ref, lfh_record_str(b, "ref"));
 		CPY(s->lead, author);
 		add_participant(s, author);
 		break;
@@ -634,6 +635,7 @@ int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b)
 	EQ_S(asb_category);
 	EQ_S(referral_risk);
 	EQ_S(rereferral_of);
+	EQ_S(ref);
 	EQ_U(risk_assessed);
 	EQ_S(risk_level);
 	EQ_U(risk_score);

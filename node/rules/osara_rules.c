@@ -412,6 +412,39 @@ static int open_actions(const lfh_osara_state *s, char *why)
 		    n == 1 ? " is" : "s are", list, n > 4 ? ", ..." : "");
 }
 
+int lfh_osara_ref_norm(const char *ref, char out[LFH_OSARA_REF_MAX + 1])
+{
+	size_t n = ref ? strlen(ref) : 0;
+
+	if (n < 10 || n > LFH_OSARA_REF_MAX)
+		return -1;
+	for (size_t i = 0; i <= n; i++) {
+		char c = ref[i];
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (c && !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return -1;
+		out[i] = c;
+	}
+	return 0;
+}
+
+int lfh_osara_ref_valid(const char *ref, const char *author)
+{
+	char want[LFH_OSARA_REF_MAX + 1];
+	size_t a = author ? strlen(author) : 0, n = ref ? strlen(ref) : 0, digits;
+
+	if (!a || a > LFH_AGENCY_MAX || n < a + 8 || n > LFH_OSARA_REF_MAX)
+		return 0;
+	for (size_t i = 0; i < a; i++)
+		want[i] = (char)(author[i] >= 'a' && author[i] <= 'z' ? author[i] - 'a' + 'A' : author[i]);
+	if (memcmp(ref, want, a) != 0 || ref[a] != '-' || strspn(ref + a + 1, "0123456789") != 2 ||
+	    ref[a + 3] != '-')
+		return 0;
+	digits = strspn(ref + a + 4, "0123456789");
+	return digits >= 4 && digits <= 9 && ref[a + 4 + digits] == '\0';
+}
+
 static int two(const char *p)
 {
 	return (p[0] - '0') * 10 + (p[1] - '0');
@@ -567,6 +600,11 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 		if (*v && !is_hex(v, 2 * LFH_CASE_LEN))
 			return fail(why, "rereferral_of must be a case id (%d hex digits)",
 				    2 * LFH_CASE_LEN);
+		if (get(b, "ref", 0, LFH_OSARA_REF_MAX, &v, why))
+			return -1;
+		if (*v && !lfh_osara_ref_valid(v, author))
+			return fail(why, "ref '%.40s' is not a reference %.40s may give (its id in "
+				    "capitals, the year, a number: e.g. POLICE-26-0042)", v, author);
 		if (s->nparticipants == LFH_OSARA_MAX_PARTICIPANTS &&
 		    os_find_participant(s, author) < 0)
 			return fail(why, "too many participants (max %d)", LFH_OSARA_MAX_PARTICIPANTS);

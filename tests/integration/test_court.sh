@@ -45,7 +45,8 @@ want="  - criminal-intel (criminal offence data): only police (police agency) an
 got=$(lfh_at police isa show | grep -F -- "- criminal-intel")
 check_eq "isa show: a named category reaches its agencies even outside their cases" "$want" "$got"
 
-# ---- 1. when it happened
+# ---- 1. when it happened (times shown in Europe/London: GMT in March)
+export LFH_TZ=Europe/London
 c=$(LFH_TEAM=neighbourhood new_referral police housing "Harassment of the tenant at flat 3") ||
 	bail "referral"
 wait_until 20 has_case housing "$c" || bail "the case reaches housing"
@@ -65,7 +66,7 @@ in_on_order() { # in_on_order NODE: the first incident is listed before the seco
 	local s
 	s=$(lfh_at "$1" case show "$c") || return 1
 	[[ $s == *"2026-03-03 "*"First incident"*"(recorded "*"Second incident"* ]] &&
-		[[ $s == *"2026-03-05T22:15Z"* ]]
+		[[ $s == *"2026-03-05 22:15 "* ]]
 }
 for n in police housing; do
 	wait_until 20 in_on_order "$n" || tap_fail "$n: incidents in 'on' order, with when recorded" \

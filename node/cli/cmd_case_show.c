@@ -1,0 +1,250 @@
+/*
+ * cmd_case_show.c - `lfh case show CASE`: a case as a caseworker reads it.
+ * First where it stands (reference, subject, location, stage, lead,
+ * participants, risk, the next item due), then its timeline in the order
+ * things happened ("on"), each entry with when it was recorded where that
+ * differs, in the local zone ($LFH_TZ, default Europe/London; --utc), key
+ * housekeeping only with --all, meetings' analysis in full.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+
+#define WHEN_W 17 /* "YYYY-MM-DD HH:MM" */
+#define TYPE_W 13 /* "action-update" */
+#define WHO_W 18
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lfh case show CASE [--all] [--utc] [--json]\n\n"
+		   "The case: where it stands (reference, subject, location, stage, lead,\n"
+		   "parties, risk, the next item due), then what happened, in the order it\n"
+		   "happened (an entry's --on date, else when it was recorded; both shown\n"
+		   "where they differ). Times are in $LFH_TZ (default Europe/London).\n\n"
+		   "  --all   also the sharing-key housekeeping events\n"
+		   "  --utc   times in UTC\n"
+		   "  --json  every record as the node sends it, in the same order\n\n"
+		   "CASE is the case's reference (e.g. POLICE-26-0042) or 8+ digits of its id.\n");
+}
+
+static uint64_t rec_u(const lfh_record *r, const char *key)
+{
+	uint64_t v = 0;
+	lfh_record_uint(r, key, &v);
+	return v;
+}
+
+static const char *str(const lfh_record *r, const char *key)
+{
+	const char *v = lfh_record_str(r, key);
+	return v ? v : "";
+}
+
+/* Timeline entries by when they happened, then by when they were recorded. */
+static int by_on(const void *pa, const void *pb)
+{
+	const lfh_record *a = pa, *b = pb;
+	uint64_t x = rec_u(a, "on_ms"), y = rec_u(b, "on_ms");
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	x = rec_u(a, "hlc");
+	y = rec_u(b, "hlc");
+	return x < y ? -1 : x > y;
+}
+
+static void head_line(const char *label, const char *value)
+{
+	if (value && *value)
+		printf("  %-10s %s\n", label, value);
+}
+
+/* Where the case stands. */
+static void print_head(const lfh_record *c)
+{
+	char parts[512];
+
+	printf("%s  %s\n", *str(c, "ref") ? str(c, "ref") : str(c, "case"), str(c, "summary"));
+	if (*str(c, "ref"))
+		head_line("case id", str(c, "case"));
+	head_line("subject", str(c, "subject"));
+	head_line("location", str(c, "location"));
+	head_line("stage", str(c, "stage"));
+	snprintf(parts, sizeof parts, "%s%s%s%s", str(c, "lead"),
+		 *str(c, "participants") ? " (parties: " : "", str(c, "participants"),
+		 *str(c, "participants") ? ")" : "");
+	head_line("lead", parts);
+	head_line("risk", str(c, "risk"));
+	head_line("next due", str(c, "next_due"));
+	head_line("category", str(c, "asb_category"));
+	head_line("closed", str(c, "closed"));
+	if (strcmp(str(c, "readable"), "yes"))
+		head_line("NOTE", str(c, "readable"));
+	if (*str(c, "description"))
+		printf("\n  %s\n", str(c, "description"));
+}
+
+/* What an OSARA step without text says (risk, meeting, ...). */
+static const char *step_summary(const lfh_record *e, char *buf, size_t size)
+{
+	static const char *keys[] = { "reason", "lead", "proposal", "responses" };
+
+	if (*str(e, "level")) {
+		snprintf(buf, size, "risk %s (score %s)", str(e, "level"),
+			 cli_field(e, "score", buf + size / 2, size / 2));
+		return buf;
+	}
+	if (!strcmp(str(e, "type"), "meeting")) {
+		snprintf(buf, size, "case meeting of %s (%s)", str(e, "date"), str(e, "attendees"));
+		return buf;
+	}
+	if (*str(e, "plan_done")) {
+		snprintf(buf, size, "assessment: plan done %s, problem stopped %s: %s",
+			 str(e, "plan_done"), str(e, "problem_stopped"), str(e, "text"));
+		return buf;
+	}
+	if (*str(e, "kind")) {
+		snprintf(buf, size, "%s review, %s: %s", str(e, "kind"), str(e, "outcome"),
+			 str(e, "text"));
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (*str(e, keys[i]))
+			return str(e, keys[i]);
+	return str(e, "text");
+}
+
+/* An action or its update in words: who was tasked, or what came of it. */
+static int action_words(const lfh_record *e, const char *type, char *buf, size_t size)
+{
+	const char *id = str(e, "action"), *text = str(e, "text"), *st = str(e, "status");
+
+	if (!strcmp(type, "action")) {
+		snprintf(buf, size, "action %s %s%s%s%s [%s] due %s: %s", id,
+			 *str(e, "signpost") ? "signposted to " : "for ",
+			 *str(e, "signpost") ? str(e, "signpost") : str(e, "agency"),
+			 *str(e, "for_team") ? "/" : "", str(e, "for_team"), str(e, "power"),
+			 str(e, "due"), text);
+		return 1;
+	}
+	if (strcmp(type, "action-update"))
+		return 0;
+	if (!strcmp(st, "paused"))
+		snprintf(buf, size, "action %s paused until %s: %s", id, str(e, "resume"), text);
+	else if (!strcmp(st, "refused"))
+		snprintf(buf, size, "action %s %s%s%s: %s", id,
+			 !strcmp(str(e, "refusal"), "not-engaged") ? "offered, not engaged with"
+								   : "offered and refused",
+			 *str(e, "who") ? " by " : "", str(e, "who"), text);
+	else if (!strcmp(st, "carried"))
+		snprintf(buf, size, "action %s carried over: %s", id, text);
+	else
+		snprintf(buf, size, "action %s %s: %s", id, st, text);
+	return 1;
+}
+
+/* What the entry says, after who wrote it. */
+static void entry_text(const lfh_record *e, const char *type, char *buf, size_t size)
+{
+	if (!strcmp(type, "key"))
+		snprintf(buf, size, "sharing key granted to %s", str(e, "recipients"));
+	else if (*str(e, "readable"))
+		snprintf(buf, size, "[%s]", str(e, "readable"));
+	else if (!strcmp(type, "join"))
+		snprintf(buf, size, "%s joins the case", str(e, "agency"));
+	else if (!strcmp(type, "leave"))
+		snprintf(buf, size, "%s no longer takes part: %s", str(e, "agency"), str(e, "reason"));
+	else if (!strcmp(type, "close"))
+		snprintf(buf, size, "case closed: %s", str(e, "reason"));
+	else if (!strcmp(type, "referral"))
+		snprintf(buf, size, "referral shared with %s: %s", str(e, "recipients"),
+			 str(e, "summary"));
+	else if (action_words(e, type, buf, size))
+		;
+	else if (strcmp(str(e, "category"), "referral") && *str(e, "text"))
+		snprintf(buf, size, "[%s] %s", str(e, "category"), str(e, "text"));
+	else
+		snprintf(buf, size, "%s", step_summary(e, buf + size / 2, size / 2));
+}
+
+static void print_entry(const lfh_record *e, int utc)
+{
+	const char *type = str(e, "type"), *on = lfh_record_str(e, "on");
+	char when[32], rec[32], who[2 * 64 + 2], text[1024];
+
+	cli_time(rec_u(e, "hlc") >> 16, utc, rec);
+	if (on)
+		cli_on_text(on, utc, when);
+	else
+		snprintf(when, sizeof when, "%s", rec);
+	snprintf(who, sizeof who, "%s%s%s", str(e, "author"), *str(e, "team") ? "/" : "",
+		 str(e, "team"));
+	entry_text(e, type, text, sizeof text);
+	printf("  %-*s %-*s %-*s %s%s%s%s%s%s%s\n", WHEN_W, when, TYPE_W, type, WHO_W, who,
+	       *str(e, "by") ? "by " : "", *str(e, "by") ? str(e, "by") : "",
+	       *str(e, "by") ? ": " : "", text,
+	       on ? "  (recorded " : "", on ? rec : "", on ? ")" : "");
+	if (!strcmp(type, "meeting") && !*str(e, "readable")) {
+		static const char *const f[] = { "victim", "offender", "location", "responses" };
+		for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+			if (*str(e, f[i]))
+				printf("  %*s %-10s %s\n", WHEN_W + TYPE_W + 1, "", f[i], str(e, f[i]));
+	}
+}
+
+int case_show_main(int argc, char **argv)
+{
+	lfh_reply rep = { 0 };
+	lfh_record req = { 0 };
+	lfh_err err = { 0 };
+	const char *case_id = NULL;
+	int json = 0, all = 0, utc = 0, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--all"))
+			all = 1;
+		else if (!strcmp(argv[i], "--utc"))
+			utc = 1;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] != '-' && !case_id) {
+			case_id = argv[i];
+		} else {
+			cli_error("unexpected argument '%s' (see lfh case show --help)", argv[i]);
+			return 2;
+		}
+	}
+	if (!case_id) {
+		cli_error("which case? usage: lfh case show CASE");
+		return 2;
+	}
+	lfh_record_set_str(&req, "cmd", "case_show", &err);
+	if (lfh_record_set_str(&req, "case", case_id, &err)) {
+		cli_error("%s", err.msg);
+		lfh_record_clear(&req);
+		return 2;
+	}
+	rc = cli_call_pages(&req, &rep); /* a long timeline comes in pages */
+	lfh_record_clear(&req);
+	if (rc == 0 && rep.nrecords > 2)
+		qsort(rep.records + 1, rep.nrecords - 1, sizeof rep.records[0], by_on);
+	if (rc == 0 && json) {
+		cli_print_json(rep.records, rep.nrecords, 1);
+	} else if (rc == 0 && rep.nrecords) {
+		print_head(&rep.records[0]);
+		printf("\nwhat happened (%s%s):\n", utc ? "UTC" : "times in ",
+		       utc ? "" : getenv("LFH_TZ") && *getenv("LFH_TZ") ? getenv("LFH_TZ")
+									   : "Europe/London");
+		for (size_t i = 1; i < rep.nrecords; i++)
+			if (all || strcmp(str(&rep.records[i], "type"), "key"))
+				print_entry(&rep.records[i], utc);
+	}
+	lfh_reply_clear(&rep);
+	return rc;
+}

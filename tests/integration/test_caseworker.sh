@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# test_caseworker.sh - the caseworker's day (issue #15) on a live five-agency
+# hub, through the lfh CLI:
+#
+#   1. references: five nodes file referrals at once; every case gets a
+#      reference (its lead's id in capitals, the year, a counter) unique
+#      across the hub, and a case is looked up by its reference (any case)
+#      at another node;
+#   2. a readable case: `case show` leads with reference, subject, location,
+#      stage, lead, parties, risk and the next item due; key housekeeping
+#      only with --all; the meeting's analysis in full; `due` and `case
+#      state` give an action the same due date;
+#   3. finding cases: `case list` filters (--open, --closed, --mine, --lead,
+#      --risk, --stage, --overdue) and --sort.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_bins
+
+ISA_CATEGORIES='categories = (
+  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; },
+  { name = "meeting-notes"; kind = "personal"; receive = "participants"; retention_days = 30; },
+  { name = "actions"; kind = "personal"; receive = "participants"; retention_days = 30; }
+);'
+AG=(police housing council health probation)
+isa_hub_setup "${AG[@]}"
+for n in "${AG[@]}"; do
+	node_start "$n" || bail "start $n"
+done
+tap_ok "a five-agency hub is running"
+yy=$(date -u +%y)
+
+# ---- 1. references, five nodes writing at once
+refs_file=$W/refs
+file_some() { # file_some AGENCY: three referrals to police (police: to housing)
+	local to=police i out
+	[ "$1" = police ] && to=housing
+	for i in 1 2 3; do
+		out=$(lfh_at "$1" referral new --summary "$1 case $i" --location "Street $i" \
+			--category asb --risk standard --to "$to" --json) || return 1
+		echo "$(_json_scalar "$out" ref) $(_json_scalar "$out" case)" >>"$refs_file.$1"
+	done
+}
+pids=()
+for n in "${AG[@]}"; do
+	file_some "$n" &
+	pids+=($!)
+done
+ok=1
+for p in "${pids[@]}"; do wait "$p" || ok=0; done
+[ "$ok" = 1 ] || tap_fail "five nodes file three referrals each at once"
+cat "$refs_file".* >"$refs_file"
+check_eq "fifteen referrals, fifteen distinct references" 15 "$(cut -d' ' -f1 "$refs_file" | sort -u | grep -c .)"
+bad=$(awk -v yy="$yy" '{ split($1, p, "-"); if (p[2] != yy || length(p[3]) != 4) print }' "$refs_file")
+check_eq "each reference is the lead's id in capitals, the year and a 4-digit counter" "" "$bad"
+check_eq "housing numbers its own cases 1, 2, 3" "HOUSING-$yy-0001 HOUSING-$yy-0002 HOUSING-$yy-0003" \
+	"$(cut -d' ' -f1 "$refs_file.housing" | sort | paste -sd' ')"
+read -r href hcase < <(head -n1 "$refs_file.housing")
+wait_until 20 has_case police "$hcase" || tap_fail "housing's case reaches police"
+shown_case() { lfh_at police case show "$1" --json | json_get '[0].case'; }
+check_eq "police looks housing's case up by its reference" "$hcase" "$(shown_case "$href")"
+check_eq "... in any case" "$hcase" "$(shown_case "$(tr '[:upper:]' '[:lower:]' <<<"$href")")"
+out=$(lfh_at police case show "HOUSING-$yy-0999" 2>&1) && tap_fail "an unknown reference is refused" "$out"
+check "an unknown reference is refused, saying so" grep -q "no case with reference" <<<"$out"
+lfh_at police case note "$href" --text "Looked up by reference" >/dev/null ||
+	tap_fail "a note added to a case named by its reference"
+
+# ---- 2. a readable case
+c=$(lfh_at police referral new --summary "Harassment at flat 3" --location "3 Castle St" \
+	--category asb --risk high --to housing --subject "Jane Doe" --json | json_field case) ||
+	bail "referral"
+ref=$(lfh_at police case show "$c" --json | json_get '[0].ref')
+lfh_at police case risk "$c" --score 22 --answers "repeat=yes" >/dev/null || bail "risk"
+lfh_at police case scan "$c" --text "6 calls in 2 months" >/dev/null || bail "scan"
+lfh_at police case meeting "$c" --date 2026-03-10 --attendees police,housing \
+	--victim "Tenant of flat 3" --offender "Neighbour at flat 4" --location "Stairwell" \
+	--responses "Warning letter; support offer" >/dev/null || bail "meeting"
+a=$(lfh_at police case action "$c" --agency housing --power tenancy-warning --text "Warn" \
+	--due 2026-12-01 --json | json_field action) || bail "action"
+show=$(lfh_at police case show "$ref")
+head=$(head -n 10 <<<"$show")
+for want in "$ref  Harassment at flat 3" "subject    Jane Doe" "location   3 Castle St" \
+	"stage      response" "lead       police (parties: " "risk       high" \
+	"next due   2026-12-01 action (housing, overdue): tenancy-warning: Warn"; do
+	check "case show leads with '$want'" grep -qF -- "$want" <<<"$head"
+done
+check "the meeting's analysis is shown in full" grep -qE "^ +offender +Neighbour at flat 4" <<<"$show"
+check_eq "sharing-key housekeeping is left out" 0 "$(grep -c 'sharing key granted' <<<"$show")"
+check "... and shown with --all" grep -q "sharing key granted" <<<"$(lfh_at police case show "$ref" --all)"
+due_date=$(lfh_at police due --json | json_flat | awk -F= -v a="$a" '
+	{ i = substr($1, 1, index($1, "]")) }
+	/\]\.ref=/ && $2 == a { want = i } /\]\.due_date=/ { d[i] = $2 }
+	END { print d[want] }')
+check_eq "lfh due gives the action the due date case state gives it" "2026-12-01" "$due_date"
+
+# ---- 3. finding cases
+lfh_at police case propose-close "$c" --reason x >/dev/null 2>&1 # refused: no assessment yet
+list() { lfh_at police case list "$@" --json | json_all ref | sort | paste -sd' '; }
+police_refs=$(cut -d' ' -f1 "$refs_file.police" | sort | paste -sd' ')
+check_eq "--risk high: the one high-risk case" "$ref" "$(list --risk high)"
+check_eq "--stage response" "$ref" "$(list --stage response)"
+check_eq "--overdue: the case with an overdue action" "$ref" "$(list --overdue)"
+check_eq "--lead police: police's cases" "$(printf '%s\n' $police_refs "$ref" | sort | paste -sd' ')" \
+	"$(list --lead police)"
+check_eq "--closed: none" "" "$(list --closed)"
+check_eq "--open --mine: the cases police leads" "$(list --lead police)" "$(list --open --mine)"
+check_eq "--mine at housing: its own cases and the one it is tasked in" \
+	"$(printf '%s\n' $(cut -d' ' -f1 "$refs_file.housing") "$ref" | sort | paste -sd' ')" \
+	"$(lfh_at housing case list --mine --json | json_all ref | sort | paste -sd' ')"
+out=$(lfh_at police case list --stage nonsense 2>&1) && tap_fail "an unknown stage is refused" "$out"
+check "an unknown stage is refused, naming the stages" grep -q "closure_proposed" <<<"$out"
+first=$(lfh_at police case list --sort risk --json | json_get '[0].ref')
+check_eq "--sort risk: the high-risk case first" "$ref" "$first"
+
+tap_done
