@@ -15,9 +15,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
+#include <systemd/sd-daemon.h>
 #include <zmq.h>
 
 #include "lfh/config.h"
@@ -40,6 +42,45 @@
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
+/*
+ * The service manager (systemd, Type=notify): READY, RELOADING, STOPPING,
+ * STATUS and WATCHDOG go to $NOTIFY_SOCKET; without it these are no-ops.
+ */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t watchdog_every_ms; /* 0: no watchdog asked for */
+static char last_status[128];
+
+static void notify_status(const lfh_sync *sync)
+{
+	size_t n = lfh_sync_npeers(sync), up = 0;
+	char status[128];
+
+	for (size_t i = 0; i < n; i++) {
+		lfh_peer_status st;
+		lfh_sync_peer_status(sync, i, &st);
+		up += st.connected ? 1 : 0;
+	}
+	snprintf(status, sizeof status, "STATUS=serving: %zu of %zu peers connected", up, n);
+	if (strcmp(status, last_status)) {
+		sd_notify(0, status);
+		memcpy(last_status, status, sizeof status);
+	}
+}
+
+/* Half of the watchdog interval systemd set (WATCHDOG_USEC), or 0. */
+static void watchdog_setup(void)
+{
+	uint64_t usec = 0;
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
+		watchdog_every_ms = usec / 2000;
+}
+
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
@@ -60,8 +101,10 @@ static void reload(lfh_node *node)
 	const lfh_config *cur = &node->cfg;
 
 	reload_requested = 0;
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)mono_ms() * 1000ULL);
 	if (lfh_config_load(cur->path, &next, &err)) {
 		log_error("SIGHUP: %s: nothing changed", err.msg);
+		sd_notify(0, "READY=1");
 		return;
 	}
 	if (strcmp(next.listen, cur->listen) || strcmp(next.control, cur->control) ||
@@ -79,6 +122,7 @@ static void reload(lfh_node *node)
 		lfh_log_setup(next.log_level, tag);
 		node->cfg.log_level = next.log_level;
 	}
+	sd_notify(0, "READY=1");
 }
 
 static void usage(FILE *f)
@@ -96,7 +140,8 @@ static void usage(FILE *f)
 		"\n"
 		"Logs go to stderr. SIGTERM or SIGINT stops the node cleanly. SIGHUP reads the\n"
 		"configuration (log_level applies at once; other changes at the next start)\n"
-		"and the key directory again.\n"
+		"and the key directory again. Under systemd (Type=notify) it reports READY,\n"
+		"RELOADING, STOPPING, STATUS and watchdog keep-alives to $NOTIFY_SOCKET.\n"
 		"\n"
 		"exit status: 0 stopped by a signal; 1 error (the log says which); 2 bad\n"
 		"usage; 4 this agency was removed from the hub by the agreement in force\n"
@@ -146,7 +191,7 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
 	uint64_t last_retention = 0;
 	int n;
 	zmq_pollitem_t *items = calloc(1 + LFH_SYNC_ITEMS_MAX, sizeof *items);
-	uint64_t last_tick = 0, last_save = 0;
+	uint64_t last_tick = 0, last_save = 0, last_watchdog = 0;
 
 	if (!items)
 		return LFH_ENOMEM;
@@ -166,7 +211,12 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
 		uint64_t now = lfh_wall_ms();
 		if (now - last_tick >= TICK_MS) {
 			lfh_sync_tick(sync, now);
+			notify_status(sync);
 			last_tick = now;
+		}
+		if (watchdog_every_ms && mono_ms() - last_watchdog >= watchdog_every_ms) {
+			sd_notify(0, "WATCHDOG=1");
+			last_watchdog = mono_ms();
 		}
 		if (now - last_save >= STATE_SAVE_MS) {
 			save_state(node);
@@ -217,7 +267,10 @@ static int run_node(const lfh_config *cfg)
 		lfh_hex(hub, node->rules.hub_id, 32);
 		log_info("agency %s up: hub %s (%.16s), peers %zu, listening on %s, control %s",
 			 cfg->agency, node->cfg.hub, hub, node->cfg.npeers, cfg->listen, cfg->control);
+		watchdog_setup();
+		sd_notify(0, "READY=1");
 		rc = run_loop(node, sync, ctl);
+		sd_notify(0, "STOPPING=1");
 		log_info("stopping");
 	} else {
 		log_error("%s", err.msg);
