@@ -20,6 +20,10 @@
  *                                         ; without it the client gives score and level)
  *   sharing_rotate_days = 90              ; new sharing-key epoch this often (0 = never;
  *                                         ; default 90; PROTOCOL.md 15)
+ *   peer_stale_after = 600                ; lfh status warns of a peer not reached for
+ *                                         ; longer, in seconds (0 = never; default 600)
+ *   expiry_warn_days = 30                 ; lfh status warns this long before our keys,
+ *                                         ; a member's keys or the ISA's review date
  *
  *   [peer housing]                        ; without isa: one section per peer agency
  *   endpoint = tcp://127.0.0.1:7103       ; with isa: optional, overrides the ISA's endpoint
@@ -43,6 +47,10 @@
 #define LFH_HUBNAME_MAX 63
 #define LFH_SHARING_ROTATE_DEFAULT_DAYS 90
 #define LFH_SHARING_ROTATE_MAX_DAYS 3650
+#define LFH_PEER_STALE_DEFAULT_S 600
+#define LFH_PEER_STALE_MAX_S (366U * 86400U)
+#define LFH_EXPIRY_WARN_DEFAULT_DAYS 30
+#define LFH_EXPIRY_WARN_MAX_DAYS 3650
 
 typedef struct lfh_peer_conf {
 	char agency[LFH_AGENCY_MAX + 1];
@@ -67,6 +75,8 @@ typedef struct lfh_config {
 	unsigned control_mode;  /* permissions of an ipc:// control socket */
 	char control_group[64]; /* "" = leave the group as created */
 	unsigned sharing_rotate_days; /* 0 = only on demand and on removal */
+	unsigned peer_stale_after;    /* seconds; a peer not reached for longer degrades health */
+	unsigned expiry_warn_days;    /* keys or ISA review this close degrade health */
 	size_t npeers;
 	lfh_peer_conf peers[LFH_MAX_PEERS];
 } lfh_config;

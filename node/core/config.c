@@ -37,11 +37,12 @@
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
        NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_RISK, NK_SHARING_ROTATE,
-       NK_AUTHOR_QUOTA, NK_COUNT };
+       NK_AUTHOR_QUOTA, NK_PEER_STALE, NK_EXPIRY_WARN, NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
 						 "listen", "control", "log_level", "map_size_mb",
 						 "control_mode", "control_group", "isa",
-						 "risk", "sharing_rotate_days", "author_quota_mb" };
+						 "risk", "sharing_rotate_days", "author_quota_mb",
+						 "peer_stale_after", "expiry_warn_days" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -226,6 +227,21 @@ static int set_sharing_rotate(struct cfparse *c, const char *value)
 	return 1;
 }
 
+/* A whole number from 0 to max (what it counts is said in the message). */
+static int set_uint(struct cfparse *c, const char *name, const char *value, unsigned max,
+		    const char *what, unsigned *out)
+{
+	size_t n = strlen(value);
+	unsigned long v;
+
+	if (n == 0 || n > 9 || strspn(value, "0123456789") != n ||
+	    (v = strtoul(value, NULL, 10)) > max)
+		return cf_fail(c, "%s: '%.40s' is not a number of %s from 0 to %u", name, value, what,
+			       max);
+	*out = (unsigned)v;
+	return 1;
+}
+
 /*
  * control_mode: octal permissions of an ipc:// control socket. Other users
  * may never write to it (o+w would let any local account act as a
@@ -403,6 +419,11 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 		return set_path(c, name, value, o->risk_path, sizeof o->risk_path);
 	case NK_SHARING_ROTATE:
 		return set_sharing_rotate(c, value);
+	case NK_PEER_STALE:
+		return set_uint(c, name, value, LFH_PEER_STALE_MAX_S, "seconds (0: never warn)",
+				&o->peer_stale_after);
+	case NK_EXPIRY_WARN:
+		return set_uint(c, name, value, LFH_EXPIRY_WARN_MAX_DAYS, "days", &o->expiry_warn_days);
 	}
 	return 0;
 }
@@ -514,6 +535,8 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
 	out->log_level = LFH_LOG_INFO;
 	out->sharing_rotate_days = LFH_SHARING_ROTATE_DEFAULT_DAYS;
 	out->control_mode = 0600;
+	out->peer_stale_after = LFH_PEER_STALE_DEFAULT_S;
+	out->expiry_warn_days = LFH_EXPIRY_WARN_DEFAULT_DAYS;
 	out->map_size = 0;
 	out->author_quota = 0;
 
