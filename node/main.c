@@ -29,6 +29,7 @@
 #include "lfh/isa_text.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
+#include "lfh/preflight.h"
 #include "lfh/recovery.h"
 #include "lfh/risk.h"
 #include "lfh/sync.h"
@@ -134,7 +135,9 @@ static void usage(FILE *f)
 		"replicates signed, encrypted events with the peers named in CONFIG.\n"
 		"\n"
 		"  -c, --config FILE  node configuration (INI; see deploy/examples/lfhd.conf)\n"
-		"      --check        validate the configuration and keys, then exit\n"
+		"      --check        validate the configuration, keys, ISA and deployment (the\n"
+		"                     listen port free and the agreement's endpoint, peer hosts\n"
+		"                     resolving, data_dir and key_dir writable), then exit\n"
 		"  -h, --help         this help\n"
 		"      --version      print the version and exit\n"
 		"\n"
@@ -286,6 +289,61 @@ static int run_node(const lfh_config *cfg)
 	return rc == EXIT_REMOVED ? EXIT_REMOVED : rc ? 1 : 0;
 }
 
+/* Is an lfhd running on data_dir (holding its lock)? Then it holds the listen port too. */
+static int node_running_on(const char *dir)
+{
+	char path[LFH_PATH_MAX + 16];
+	int fd, held;
+
+	snprintf(path, sizeof path, "%s/lfhd.lock", dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd); /* releases the lock if we took it */
+	return held;
+}
+
+/* lfhd --check: the configuration, keys, questionnaire, ISA and deployment (preflight.h). */
+static int check_config(const char *config_path, const lfh_config *cfg)
+{
+	static lfh_isa isa;
+	static lfh_risk_form form;
+	lfh_identity *id = NULL, *prev = NULL;
+	lfh_buf cert = { 0 };
+	lfh_err err = { 0 };
+	uint32_t gen = 0;
+	int running = node_running_on(cfg->data_dir);
+
+	if (lfh_gen_open(cfg->key_dir, &id, &gen, &prev, &cert, &err)) {
+		fprintf(stderr, "lfhd: %s\n", err.msg);
+		return 1;
+	}
+	lfh_identity_free(id);
+	lfh_identity_free(prev);
+	lfh_buf_free(&cert);
+	if ((cfg->risk_path[0] && lfh_risk_load(cfg->risk_path, &form, &err)) ||
+	    (cfg->isa_path[0] && lfh_isa_parse_file(cfg->isa_path, &isa, NULL, &err)) ||
+	    lfh_preflight(cfg, cfg->isa_path[0] ? &isa : NULL, !running, &err)) {
+		fprintf(stderr, "lfhd: %s\n", err.msg);
+		return 1;
+	}
+	if (running)
+		printf("%s: an lfhd is running on %s: the listen port was not checked\n", config_path,
+		       cfg->data_dir);
+	if (!cfg->isa_path[0]) {
+		printf("%s: configuration and keys OK (%zu peers)\n", config_path, cfg->npeers);
+		return 0;
+	}
+	if (!lfh_isa_party_find(&isa, cfg->agency))
+		printf("%s: agency %s is not a party of this genesis agreement: the node will wait "
+		       "for the version that adds it (README: Adding or removing an agency)\n",
+		       cfg->isa_path, cfg->agency);
+	printf("%s: configuration, keys and ISA OK (hub %s, %u parties)\n", config_path, isa.hub,
+	       isa.nparties);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -329,41 +387,8 @@ int main(int argc, char **argv)
 		snprintf(tag, sizeof tag, "lfhd[%s]", cfg.agency);
 		lfh_log_setup(cfg.log_level, tag);
 	}
-	if (check) {
-		lfh_identity *id = NULL, *prev = NULL;
-		lfh_buf cert = { 0 };
-		uint32_t gen = 0;
-		if (lfh_gen_open(cfg.key_dir, &id, &gen, &prev, &cert, &err)) {
-			fprintf(stderr, "lfhd: %s\n", err.msg);
-			return 1;
-		}
-		lfh_identity_free(id);
-		lfh_identity_free(prev);
-		lfh_buf_free(&cert);
-		if (cfg.risk_path[0]) {
-			static lfh_risk_form form;
-			if (lfh_risk_load(cfg.risk_path, &form, &err)) {
-				fprintf(stderr, "lfhd: %s\n", err.msg);
-				return 1;
-			}
-		}
-		if (cfg.isa_path[0]) {
-			static lfh_isa isa;
-			if (lfh_isa_parse_file(cfg.isa_path, &isa, NULL, &err)) {
-				fprintf(stderr, "lfhd: %s\n", err.msg);
-				return 1;
-			}
-			if (!lfh_isa_party_find(&isa, cfg.agency))
-				printf("%s: agency %s is not a party of this genesis agreement: the "
-				       "node will wait for the version that adds it (README: Adding or "
-				       "removing an agency)\n", cfg.isa_path, cfg.agency);
-			printf("%s: configuration, keys and ISA OK (hub %s, %u parties)\n", config_path,
-			       isa.hub, isa.nparties);
-			return 0;
-		}
-		printf("%s: configuration and keys OK (%zu peers)\n", config_path, cfg.npeers);
-		return 0;
-	}
+	if (check)
+		return check_config(config_path, &cfg);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
