@@ -24,6 +24,7 @@
 
 #include "lfh/config.h"
 #include "lfh/control.h"
+#include "lfh/exporter.h"
 #include "lfh/generation.h"
 #include "lfh/hlc.h"
 #include "lfh/isa_text.h"
@@ -111,8 +112,8 @@ static void reload(lfh_node *node)
 	if (strcmp(next.listen, cur->listen) || strcmp(next.control, cur->control) ||
 	    strcmp(next.data_dir, cur->data_dir) || strcmp(next.key_dir, cur->key_dir) ||
 	    strcmp(next.isa_path, cur->isa_path) || next.map_size != cur->map_size ||
-	    next.npeers != cur->npeers)
-		log_warn("SIGHUP: listen, control, data_dir, key_dir, isa, map_size_mb or peers "
+	    next.npeers != cur->npeers || strcmp(next.metrics_listen, cur->metrics_listen))
+		log_warn("SIGHUP: listen, control, data_dir, key_dir, isa, map_size_mb, metrics_listen or peers "
 			 "changed in %s: they take effect when lfhd restarts", cur->path);
 	lfh_node_reload_keys(node);
 	log_info("SIGHUP: configuration and key directory read again%s",
@@ -189,12 +190,14 @@ static void retention_tick(lfh_node *node)
 		log_error("retention: %s", err.msg);
 }
 
-static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
+#define METRICS_MS 1000 /* the metrics' gauges follow the node at most this far behind */
+
+static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_exporter *exp)
 {
 	uint64_t last_retention = 0;
 	int n;
 	zmq_pollitem_t *items = calloc(1 + LFH_SYNC_ITEMS_MAX, sizeof *items);
-	uint64_t last_tick = 0, last_save = 0, last_watchdog = 0;
+	uint64_t last_tick = 0, last_save = 0, last_watchdog = 0, last_metrics = 0;
 
 	if (!items)
 		return LFH_ENOMEM;
@@ -220,6 +223,10 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
 		if (watchdog_every_ms && mono_ms() - last_watchdog >= watchdog_every_ms) {
 			sd_notify(0, "WATCHDOG=1");
 			last_watchdog = mono_ms();
+		}
+		if (exp && now - last_metrics >= METRICS_MS) {
+			lfh_exporter_update(exp, node, sync, now);
+			last_metrics = now;
 		}
 		if (now - last_save >= STATE_SAVE_MS) {
 			save_state(node);
@@ -250,6 +257,7 @@ static int run_node(const lfh_config *cfg)
 	lfh_node *node = NULL;
 	lfh_sync *sync = NULL;
 	lfh_control *ctl = NULL;
+	lfh_exporter *exp = NULL;
 	void *zctx = NULL;
 	int rc, lock_fd;
 
@@ -270,14 +278,19 @@ static int run_node(const lfh_config *cfg)
 		lfh_hex(hub, node->rules.hub_id, 32);
 		log_info("agency %s up: hub %s (%.16s), peers %zu, listening on %s, control %s",
 			 cfg->agency, node->cfg.hub, hub, node->cfg.npeers, cfg->listen, cfg->control);
+		if (cfg->metrics_listen[0] && lfh_exporter_start(&exp, cfg->metrics_listen, &err))
+			log_error("%s: running without metrics", err.msg); /* replication matters more */
+		else if (exp)
+			log_info("metrics on http://%s/metrics", cfg->metrics_listen);
 		watchdog_setup();
 		sd_notify(0, "READY=1");
-		rc = run_loop(node, sync, ctl);
+		rc = run_loop(node, sync, ctl, exp);
 		sd_notify(0, "STOPPING=1");
 		log_info("stopping");
 	} else {
 		log_error("%s", err.msg);
 	}
+	lfh_exporter_stop(exp);
 	lfh_control_stop(ctl);
 	lfh_sync_stop(sync);
 	if (node)

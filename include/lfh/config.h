@@ -24,6 +24,8 @@
  *                                         ; longer, in seconds (0 = never; default 600)
  *   expiry_warn_days = 30                 ; lfh status warns this long before our keys,
  *                                         ; a member's keys or the ISA's review date
+ *   metrics_listen = 127.0.0.1:9464       ; Prometheus metrics over HTTP (exporter.h;
+ *                                         ; optional: off by default)
  *
  *   [peer housing]                        ; without isa: one section per peer agency
  *   endpoint = tcp://127.0.0.1:7103       ; with isa: optional, overrides the ISA's endpoint
@@ -77,6 +79,7 @@ typedef struct lfh_config {
 	unsigned sharing_rotate_days; /* 0 = only on demand and on removal */
 	unsigned peer_stale_after;    /* seconds; a peer not reached for longer degrades health */
 	unsigned expiry_warn_days;    /* keys or ISA review this close degrade health */
+	char metrics_listen[64];      /* "" = no metrics endpoint */
 	size_t npeers;
 	lfh_peer_conf peers[LFH_MAX_PEERS];
 } lfh_config;

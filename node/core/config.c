@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <ini.h>
 #include <sodium.h>
 
@@ -37,12 +38,13 @@
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
        NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_RISK, NK_SHARING_ROTATE,
-       NK_AUTHOR_QUOTA, NK_PEER_STALE, NK_EXPIRY_WARN, NK_COUNT };
+       NK_AUTHOR_QUOTA, NK_PEER_STALE, NK_EXPIRY_WARN, NK_METRICS_LISTEN, NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
 						 "listen", "control", "log_level", "map_size_mb",
 						 "control_mode", "control_group", "isa",
 						 "risk", "sharing_rotate_days", "author_quota_mb",
-						 "peer_stale_after", "expiry_warn_days" };
+						 "peer_stale_after", "expiry_warn_days",
+						 "metrics_listen" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -243,6 +245,37 @@ static int set_uint(struct cfparse *c, const char *name, const char *value, unsi
 }
 
 /*
+ * metrics_listen: IP:PORT (an IPv4 literal or [IPv6]; no names: the address
+ * decides who can read the metrics, so it is said exactly).
+ */
+static int set_metrics_listen(struct cfparse *c, const char *value)
+{
+	char host[64];
+	unsigned char addr[16];
+	const char *colon = strrchr(value, ':');
+	size_t hlen = colon ? (size_t)(colon - value) : 0, plen = colon ? strlen(colon + 1) : 0;
+	int ok = colon && hlen > 0 && hlen < sizeof host && plen >= 1 && plen <= 5 &&
+		 strspn(colon + 1, "0123456789") == plen && atol(colon + 1) >= 1 &&
+		 atol(colon + 1) <= 65535;
+
+	if (ok) {
+		memcpy(host, value, hlen);
+		host[hlen] = '\0';
+		if (host[0] == '[' && host[hlen - 1] == ']') {
+			host[hlen - 1] = '\0';
+			ok = inet_pton(AF_INET6, host + 1, addr) == 1;
+		} else {
+			ok = inet_pton(AF_INET, host, addr) == 1;
+		}
+	}
+	if (!ok || strlen(value) >= sizeof c->out->metrics_listen)
+		return cf_fail(c, "metrics_listen: '%.60s' is not IP:PORT (e.g. 127.0.0.1:9464 or "
+			       "[::1]:9464)", value);
+	memcpy(c->out->metrics_listen, value, strlen(value) + 1);
+	return 1;
+}
+
+/*
  * control_mode: octal permissions of an ipc:// control socket. Other users
  * may never write to it (o+w would let any local account act as a
  * caseworker), so at most 0770.
@@ -424,6 +457,8 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 				&o->peer_stale_after);
 	case NK_EXPIRY_WARN:
 		return set_uint(c, name, value, LFH_EXPIRY_WARN_MAX_DAYS, "days", &o->expiry_warn_days);
+	case NK_METRICS_LISTEN:
+		return set_metrics_listen(c, value);
 	}
 	return 0;
 }

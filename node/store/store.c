@@ -215,6 +215,18 @@ fail:
 	return rc;
 }
 
+void lfh_store_usage(lfh_store *s, uint64_t *used, uint64_t *size)
+{
+	MDB_envinfo info = { 0 };
+	MDB_stat st = { 0 };
+
+	*used = *size = 0;
+	if (!s || mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st))
+		return;
+	*used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	*size = info.me_mapsize;
+}
+
 void lfh_store_close(lfh_store *s)
 {
 	if (!s)
