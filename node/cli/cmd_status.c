@@ -37,7 +37,7 @@ static void usage(FILE *f)
 		   "a peer not reached for longer than peer_stale_after, events missing,\n"
 		   "keys or the ISA's review within expiry_warn_days (lfhd.conf), ...\n\n"
 		   "exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the node did not\n"
-		   "answer). With --json: 0 when the node answered (the verdict is in the\n"
+		   "answer, or refused the request). With --json: 0 when the node answered (the verdict is in the\n"
 		   "node's fields health, health_code and health_reason), 3 when it did not.\n");
 }
 
@@ -68,7 +68,7 @@ int status_main(int argc, char **argv)
 	lfh_record_set_str(&req, "cmd", "status", &err);
 	rc = cli_call(&req, &rep);
 	if (rc != 0 || !rep.nrecords) {
-		printf("LFH UNKNOWN - the node did not answer (see the message above)\n");
+		printf("LFH UNKNOWN - no answer from the node (see the message above)\n");
 		rc = STATUS_UNKNOWN;
 	} else if (json) {
 		cli_print_json(rep.records, rep.nrecords, 1);

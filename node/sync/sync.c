@@ -491,10 +491,10 @@ static void handle_zap(lfh_sync *s)
 			}
 	}
 	if (strcmp(status, "200") != 0)
-		log_warn("refused connection from %.*s: unknown CURVE key %s (not a party's transport "
-			 "key now)", n > 3 && zmq_msg_size(&f[3]) <= 64 ? (int)zmq_msg_size(&f[3]) : 1,
-			 n > 3 && zmq_msg_size(&f[3]) <= 64 ? (const char *)zmq_msg_data(&f[3]) : "?",
-			 z85);
+		log_warn("refused connection from unknown CURVE key %s (from %.*s: not a party's "
+			 "transport key now)", z85,
+			 zmq_msg_size(&f[3]) <= 64 ? (int)zmq_msg_size(&f[3]) : 1,
+			 zmq_msg_size(&f[3]) <= 64 ? (const char *)zmq_msg_data(&f[3]) : "?");
 	zmq_send(s->zap, "1.0", 3, ZMQ_SNDMORE);
 	zmq_send(s->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
 	zmq_send(s->zap, status, 3, ZMQ_SNDMORE);
