@@ -10,7 +10,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
-PKGS := libzmq libsodium lmdb msgpack inih libconfig
+PKGS := libzmq libsodium lmdb msgpack inih libconfig libsystemd libmicrohttpd
 
 ifeq ($(SAN),1)
 B := build/san

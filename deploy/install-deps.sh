@@ -7,7 +7,8 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libzmq3-dev libsodium-dev liblmdb-dev
-lmdb-utils libmsgpack-dev libinih-dev libconfig-dev libcmocka-dev valgrind"
+lmdb-utils libmsgpack-dev libinih-dev libconfig-dev libcmocka-dev valgrind
+libsystemd-dev libmicrohttpd-dev"
 
 die() {
 	echo "install-deps: $*" >&2

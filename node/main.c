@@ -15,18 +15,22 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
+#include <systemd/sd-daemon.h>
 #include <zmq.h>
 
 #include "lfh/config.h"
 #include "lfh/control.h"
+#include "lfh/exporter.h"
 #include "lfh/generation.h"
 #include "lfh/hlc.h"
 #include "lfh/isa_text.h"
 #include "lfh/log.h"
 #include "lfh/node.h"
+#include "lfh/preflight.h"
 #include "lfh/recovery.h"
 #include "lfh/risk.h"
 #include "lfh/sync.h"
@@ -39,6 +43,45 @@
 #define EXIT_REMOVED 4     /* removed from the hub by the ISA in force: do not restart */
 
 static volatile sig_atomic_t stop_requested, reload_requested;
+
+/*
+ * The service manager (systemd, Type=notify): READY, RELOADING, STOPPING,
+ * STATUS and WATCHDOG go to $NOTIFY_SOCKET; without it these are no-ops.
+ */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t watchdog_every_ms; /* 0: no watchdog asked for */
+static char last_status[128];
+
+static void notify_status(const lfh_sync *sync)
+{
+	size_t n = lfh_sync_npeers(sync), up = 0;
+	char status[128];
+
+	for (size_t i = 0; i < n; i++) {
+		lfh_peer_status st;
+		lfh_sync_peer_status(sync, i, &st);
+		up += st.connected ? 1 : 0;
+	}
+	snprintf(status, sizeof status, "STATUS=serving: %zu of %zu peers connected", up, n);
+	if (strcmp(status, last_status)) {
+		sd_notify(0, status);
+		memcpy(last_status, status, sizeof status);
+	}
+}
+
+/* Half of the watchdog interval systemd set (WATCHDOG_USEC), or 0. */
+static void watchdog_setup(void)
+{
+	uint64_t usec = 0;
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
+		watchdog_every_ms = usec / 2000;
+}
 
 static void on_signal(int sig)
 {
@@ -60,15 +103,17 @@ static void reload(lfh_node *node)
 	const lfh_config *cur = &node->cfg;
 
 	reload_requested = 0;
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)mono_ms() * 1000ULL);
 	if (lfh_config_load(cur->path, &next, &err)) {
 		log_error("SIGHUP: %s: nothing changed", err.msg);
+		sd_notify(0, "READY=1");
 		return;
 	}
 	if (strcmp(next.listen, cur->listen) || strcmp(next.control, cur->control) ||
 	    strcmp(next.data_dir, cur->data_dir) || strcmp(next.key_dir, cur->key_dir) ||
 	    strcmp(next.isa_path, cur->isa_path) || next.map_size != cur->map_size ||
-	    next.npeers != cur->npeers)
-		log_warn("SIGHUP: listen, control, data_dir, key_dir, isa, map_size_mb or peers "
+	    next.npeers != cur->npeers || strcmp(next.metrics_listen, cur->metrics_listen))
+		log_warn("SIGHUP: listen, control, data_dir, key_dir, isa, map_size_mb, metrics_listen or peers "
 			 "changed in %s: they take effect when lfhd restarts", cur->path);
 	lfh_node_reload_keys(node);
 	log_info("SIGHUP: configuration and key directory read again%s",
@@ -79,6 +124,7 @@ static void reload(lfh_node *node)
 		lfh_log_setup(next.log_level, tag);
 		node->cfg.log_level = next.log_level;
 	}
+	sd_notify(0, "READY=1");
 }
 
 static void usage(FILE *f)
@@ -90,13 +136,16 @@ static void usage(FILE *f)
 		"replicates signed, encrypted events with the peers named in CONFIG.\n"
 		"\n"
 		"  -c, --config FILE  node configuration (INI; see deploy/examples/lfhd.conf)\n"
-		"      --check        validate the configuration and keys, then exit\n"
+		"      --check        validate the configuration, keys, ISA and deployment (the\n"
+		"                     listen port free and the agreement's endpoint, peer hosts\n"
+		"                     resolving, data_dir and key_dir writable), then exit\n"
 		"  -h, --help         this help\n"
 		"      --version      print the version and exit\n"
 		"\n"
 		"Logs go to stderr. SIGTERM or SIGINT stops the node cleanly. SIGHUP reads the\n"
 		"configuration (log_level applies at once; other changes at the next start)\n"
-		"and the key directory again.\n"
+		"and the key directory again. Under systemd (Type=notify) it reports READY,\n"
+		"RELOADING, STOPPING, STATUS and watchdog keep-alives to $NOTIFY_SOCKET.\n"
 		"\n"
 		"exit status: 0 stopped by a signal; 1 error (the log says which); 2 bad\n"
 		"usage; 4 this agency was removed from the hub by the agreement in force\n"
@@ -141,12 +190,14 @@ static void retention_tick(lfh_node *node)
 		log_error("retention: %s", err.msg);
 }
 
-static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
+#define METRICS_MS 1000 /* the metrics' gauges follow the node at most this far behind */
+
+static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_exporter *exp)
 {
 	uint64_t last_retention = 0;
 	int n;
 	zmq_pollitem_t *items = calloc(1 + LFH_SYNC_ITEMS_MAX, sizeof *items);
-	uint64_t last_tick = 0, last_save = 0;
+	uint64_t last_tick = 0, last_save = 0, last_watchdog = 0, last_metrics = 0;
 
 	if (!items)
 		return LFH_ENOMEM;
@@ -166,7 +217,16 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl)
 		uint64_t now = lfh_wall_ms();
 		if (now - last_tick >= TICK_MS) {
 			lfh_sync_tick(sync, now);
+			notify_status(sync);
 			last_tick = now;
+		}
+		if (watchdog_every_ms && mono_ms() - last_watchdog >= watchdog_every_ms) {
+			sd_notify(0, "WATCHDOG=1");
+			last_watchdog = mono_ms();
+		}
+		if (exp && now - last_metrics >= METRICS_MS) {
+			lfh_exporter_update(exp, node, sync, now);
+			last_metrics = now;
 		}
 		if (now - last_save >= STATE_SAVE_MS) {
 			save_state(node);
@@ -197,6 +257,7 @@ static int run_node(const lfh_config *cfg)
 	lfh_node *node = NULL;
 	lfh_sync *sync = NULL;
 	lfh_control *ctl = NULL;
+	lfh_exporter *exp = NULL;
 	void *zctx = NULL;
 	int rc, lock_fd;
 
@@ -217,11 +278,19 @@ static int run_node(const lfh_config *cfg)
 		lfh_hex(hub, node->rules.hub_id, 32);
 		log_info("agency %s up: hub %s (%.16s), peers %zu, listening on %s, control %s",
 			 cfg->agency, node->cfg.hub, hub, node->cfg.npeers, cfg->listen, cfg->control);
-		rc = run_loop(node, sync, ctl);
+		if (cfg->metrics_listen[0] && lfh_exporter_start(&exp, cfg->metrics_listen, &err))
+			log_error("%s: running without metrics", err.msg); /* replication matters more */
+		else if (exp)
+			log_info("metrics on http://%s/metrics", cfg->metrics_listen);
+		watchdog_setup();
+		sd_notify(0, "READY=1");
+		rc = run_loop(node, sync, ctl, exp);
+		sd_notify(0, "STOPPING=1");
 		log_info("stopping");
 	} else {
 		log_error("%s", err.msg);
 	}
+	lfh_exporter_stop(exp);
 	lfh_control_stop(ctl);
 	lfh_sync_stop(sync);
 	if (node)
@@ -231,6 +300,61 @@ static int run_node(const lfh_config *cfg)
 	lfh_node_close(node);
 	close(lock_fd);
 	return rc == EXIT_REMOVED ? EXIT_REMOVED : rc ? 1 : 0;
+}
+
+/* Is an lfhd running on data_dir (holding its lock)? Then it holds the listen port too. */
+static int node_running_on(const char *dir)
+{
+	char path[LFH_PATH_MAX + 16];
+	int fd, held;
+
+	snprintf(path, sizeof path, "%s/lfhd.lock", dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd); /* releases the lock if we took it */
+	return held;
+}
+
+/* lfhd --check: the configuration, keys, questionnaire, ISA and deployment (preflight.h). */
+static int check_config(const char *config_path, const lfh_config *cfg)
+{
+	static lfh_isa isa;
+	static lfh_risk_form form;
+	lfh_identity *id = NULL, *prev = NULL;
+	lfh_buf cert = { 0 };
+	lfh_err err = { 0 };
+	uint32_t gen = 0;
+	int running = node_running_on(cfg->data_dir);
+
+	if (lfh_gen_open(cfg->key_dir, &id, &gen, &prev, &cert, &err)) {
+		fprintf(stderr, "lfhd: %s\n", err.msg);
+		return 1;
+	}
+	lfh_identity_free(id);
+	lfh_identity_free(prev);
+	lfh_buf_free(&cert);
+	if ((cfg->risk_path[0] && lfh_risk_load(cfg->risk_path, &form, &err)) ||
+	    (cfg->isa_path[0] && lfh_isa_parse_file(cfg->isa_path, &isa, NULL, &err)) ||
+	    lfh_preflight(cfg, cfg->isa_path[0] ? &isa : NULL, !running, &err)) {
+		fprintf(stderr, "lfhd: %s\n", err.msg);
+		return 1;
+	}
+	if (running)
+		printf("%s: an lfhd is running on %s: the listen port was not checked\n", config_path,
+		       cfg->data_dir);
+	if (!cfg->isa_path[0]) {
+		printf("%s: configuration and keys OK (%zu peers)\n", config_path, cfg->npeers);
+		return 0;
+	}
+	if (!lfh_isa_party_find(&isa, cfg->agency))
+		printf("%s: agency %s is not a party of this genesis agreement: the node will wait "
+		       "for the version that adds it (README: Adding or removing an agency)\n",
+		       cfg->isa_path, cfg->agency);
+	printf("%s: configuration, keys and ISA OK (hub %s, %u parties)\n", config_path, isa.hub,
+	       isa.nparties);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -276,41 +400,8 @@ int main(int argc, char **argv)
 		snprintf(tag, sizeof tag, "lfhd[%s]", cfg.agency);
 		lfh_log_setup(cfg.log_level, tag);
 	}
-	if (check) {
-		lfh_identity *id = NULL, *prev = NULL;
-		lfh_buf cert = { 0 };
-		uint32_t gen = 0;
-		if (lfh_gen_open(cfg.key_dir, &id, &gen, &prev, &cert, &err)) {
-			fprintf(stderr, "lfhd: %s\n", err.msg);
-			return 1;
-		}
-		lfh_identity_free(id);
-		lfh_identity_free(prev);
-		lfh_buf_free(&cert);
-		if (cfg.risk_path[0]) {
-			static lfh_risk_form form;
-			if (lfh_risk_load(cfg.risk_path, &form, &err)) {
-				fprintf(stderr, "lfhd: %s\n", err.msg);
-				return 1;
-			}
-		}
-		if (cfg.isa_path[0]) {
-			static lfh_isa isa;
-			if (lfh_isa_parse_file(cfg.isa_path, &isa, NULL, &err)) {
-				fprintf(stderr, "lfhd: %s\n", err.msg);
-				return 1;
-			}
-			if (!lfh_isa_party_find(&isa, cfg.agency))
-				printf("%s: agency %s is not a party of this genesis agreement: the "
-				       "node will wait for the version that adds it (README: Adding or "
-				       "removing an agency)\n", cfg.isa_path, cfg.agency);
-			printf("%s: configuration, keys and ISA OK (hub %s, %u parties)\n", config_path,
-			       isa.hub, isa.nparties);
-			return 0;
-		}
-		printf("%s: configuration and keys OK (%zu peers)\n", config_path, cfg.npeers);
-		return 0;
-	}
+	if (check)
+		return check_config(config_path, &cfg);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

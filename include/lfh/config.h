@@ -24,6 +24,12 @@
  *                                         ; LFH_MAX_TEAMS): a caseworker belongs to
  *                                         ; one (lfh admin user add --team), and every
  *                                         ; entry they write records it
+ *   peer_stale_after = 600                ; lfh status warns of a peer not reached for
+ *                                         ; longer, in seconds (0 = never; default 600)
+ *   expiry_warn_days = 30                 ; lfh status warns this long before our keys,
+ *                                         ; a member's keys or the ISA's review date
+ *   metrics_listen = 127.0.0.1:9464       ; Prometheus metrics over HTTP (exporter.h;
+ *                                         ; optional: off by default)
  *
  *   [peer housing]                        ; without isa: one section per peer agency
  *   endpoint = tcp://127.0.0.1:7103       ; with isa: optional, overrides the ISA's endpoint
@@ -49,6 +55,10 @@
 #define LFH_SHARING_ROTATE_MAX_DAYS 3650
 #define LFH_MAX_TEAMS 16
 #define LFH_TEAM_MAX 63
+#define LFH_PEER_STALE_DEFAULT_S 600
+#define LFH_PEER_STALE_MAX_S (366U * 86400U)
+#define LFH_EXPIRY_WARN_DEFAULT_DAYS 30
+#define LFH_EXPIRY_WARN_MAX_DAYS 3650
 
 typedef struct lfh_peer_conf {
 	char agency[LFH_AGENCY_MAX + 1];
@@ -75,6 +85,9 @@ typedef struct lfh_config {
 	unsigned sharing_rotate_days; /* 0 = only on demand and on removal */
 	size_t nteams;
 	char teams[LFH_MAX_TEAMS][LFH_TEAM_MAX + 1];
+	unsigned peer_stale_after;    /* seconds; a peer not reached for longer degrades health */
+	unsigned expiry_warn_days;    /* keys or ISA review this close degrade health */
+	char metrics_listen[64];      /* "" = no metrics endpoint */
 	size_t npeers;
 	lfh_peer_conf peers[LFH_MAX_PEERS];
 } lfh_config;

@@ -1,14 +1,19 @@
 /*
  * log.h - levelled logging to stderr for lfhd.
  *
- * Lines look like "2026-11-26T10:00:00Z lfhd[police] warn: message".
+ * Lines look like "2026-11-26T10:00:00Z lfhd[police] warn: message"; when
+ * stderr is the systemd journal (JOURNAL_STREAM), "<4>lfhd[police] warn:
+ * message": the syslog priority first, for journald, and no time.
  */
 #ifndef LFH_LOG_H
 #define LFH_LOG_H
 
 enum lfh_log_level { LFH_LOG_DEBUG, LFH_LOG_INFO, LFH_LOG_WARN, LFH_LOG_ERROR };
 
-/* Set the minimum level printed and the tag shown in brackets. */
+/*
+ * Set the minimum level printed and the tag shown in brackets, and look
+ * again whether stderr is the journal.
+ */
 void lfh_log_setup(enum lfh_log_level min, const char *tag);
 
 /* Parse "debug", "info", "warn", "error"; returns 0 or LFH_EINVAL. */

@@ -56,6 +56,12 @@ int lfh_store_copy(lfh_store *s, const char *dir, lfh_err *err);
 int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *err);
 void lfh_store_close(lfh_store *s);
 
+/*
+ * How much of the LMDB map is in use (pages up to the last one used, in
+ * bytes) and the map's size, for monitoring. Needs no transaction.
+ */
+void lfh_store_usage(lfh_store *s, uint64_t *used, uint64_t *size);
+
 /* Begin a read (write = 0) or write (write = 1) transaction. */
 int lfh_txn_begin(lfh_store *s, int write, lfh_txn **out, lfh_err *err);
 /* Commit (durably, for write txns) and free the txn, even on failure. */

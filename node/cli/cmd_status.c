@@ -1,9 +1,29 @@
-/* cmd_status.c - `lfh status`: the node, its peers and replication state. */
+/*
+ * cmd_status.c - `lfh status`: the node, its peers and replication state,
+ * and the node's health as a monitoring check reads it (Nagios-style: the
+ * first line "LFH OK - ...", exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "client.h"
+
+#define STATUS_UNKNOWN 3
+
+/* Print "LFH VERDICT - reasons"; returns the Nagios exit status (3 if the node did not say). */
+static int health_line(const lfh_record *n)
+{
+	const char *verdict = lfh_record_str(n, "health"), *why = lfh_record_str(n, "health_reason");
+	uint64_t code = STATUS_UNKNOWN;
+
+	if (!verdict || !why || !lfh_record_uint(n, "health_code", &code) || code > 2) {
+		printf("LFH UNKNOWN - the node did not report its health (an older lfhd?)\n");
+		return STATUS_UNKNOWN;
+	}
+	printf("LFH %s - %s\n", verdict, why);
+	return (int)code;
+}
 
 static void usage(FILE *f)
 {
@@ -11,7 +31,14 @@ static void usage(FILE *f)
 		   "Show this node (agency, hub, events held, equivocation evidence) and each\n"
 		   "peer: connected or not, replication cursor, events missing from it\n"
 		   "(gaps being fetched), how long ago it last had nothing more for us\n"
-		   "(SYNCED: the replication lag), and what arrived from it.\n");
+		   "(SYNCED: the replication lag), and what arrived from it.\n\n"
+		   "The first line is the node's health, as a monitoring check (Nagios,\n"
+		   "Icinga) reads it: \"LFH OK - serving\", or WARNING or CRITICAL and why:\n"
+		   "a peer not reached for longer than peer_stale_after, events missing,\n"
+		   "keys or the ISA's review within expiry_warn_days (lfhd.conf), ...\n\n"
+		   "exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the node did not\n"
+		   "answer, or refused the request). With --json: 0 when the node answered (the verdict is in the\n"
+		   "node's fields health, health_code and health_reason), 3 when it did not.\n");
 }
 
 int status_main(int argc, char **argv)
@@ -40,10 +67,14 @@ int status_main(int argc, char **argv)
 	}
 	lfh_record_set_str(&req, "cmd", "status", &err);
 	rc = cli_call(&req, &rep);
-	if (rc == 0 && json) {
+	if (rc != 0 || !rep.nrecords) {
+		printf("LFH UNKNOWN - no answer from the node (see the message above)\n");
+		rc = STATUS_UNKNOWN;
+	} else if (json) {
 		cli_print_json(rep.records, rep.nrecords, 1);
-	} else if (rc == 0 && rep.nrecords) {
+	} else {
 		const lfh_record *n = &rep.records[0];
+		rc = health_line(n);
 		printf("agency   %s\n", cli_field(n, "agency", b, sizeof b));
 		printf("hub      %s (%.16s)\n", cli_field(n, "hub", b, sizeof b),
 		       lfh_record_str(n, "hub_id") ? lfh_record_str(n, "hub_id") : "");

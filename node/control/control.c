@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -28,6 +29,7 @@
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
 #include "lfh/log.h"
+#include "lfh/metrics.h"
 #include "lfh/wire.h"
 
 #define MAX_REQUESTS_PER_ROUND 256
@@ -146,8 +148,13 @@ int lfh_control_start(lfh_control **out, void *zctx, lfh_node *n, lfh_sync *s, l
 	int linger = 0;
 	int64_t maxmsg = LFH_FRAME_MAX;
 
+	static const char *names[sizeof commands / sizeof commands[0]];
+
 	if (!c)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		names[i] = commands[i].name;
+	lfh_metrics_commands(names, sizeof commands / sizeof commands[0]);
 	c->node = n;
 	c->sync = s;
 	c->seen.since_ms = lfh_wall_ms(); /* nonces seen before now are forgotten */
@@ -303,10 +310,32 @@ static void notify_recipients(lfh_control *c, const request *qs, size_t n)
 		}
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Count q for the metrics: its command (from our table, never the client's text) and time. */
+static void count_request(const request *q, uint64_t start_us)
+{
+	const char *cmd = lfh_record_str(&q->req, "cmd");
+	size_t i, ncmd = sizeof commands / sizeof commands[0];
+
+	for (i = 0; cmd && i < ncmd; i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			break;
+	lfh_metrics_request(cmd ? i : ncmd, mono_us() - start_us);
+	if (q->wrote && q->rep.code == 0)
+		lfh_metrics_add(LFH_M_WRITTEN, 1);
+}
+
 void lfh_control_dispatch(lfh_control *c)
 {
 	request *qs = calloc(MAX_REQUESTS_PER_ROUND, sizeof *qs);
 	size_t n = 0;
+	uint64_t start_us = mono_us();
 	int got;
 
 	if (!qs)
@@ -321,6 +350,7 @@ void lfh_control_dispatch(lfh_control *c)
 		notify_recipients(c, qs, n);
 	for (size_t i = 0; i < n; i++) {
 		send_reply(c, &qs[i]);
+		count_request(&qs[i], start_us);
 		zmq_msg_close(&qs[i].rid);
 		lfh_record_clear(&qs[i].req);
 		lfh_ctl_reply_clear(&qs[i].rep);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <ini.h>
 #include <sodium.h>
 
@@ -37,12 +38,13 @@
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
        NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_RISK, NK_SHARING_ROTATE,
-       NK_AUTHOR_QUOTA, NK_TEAMS, NK_COUNT };
+       NK_AUTHOR_QUOTA, NK_PEER_STALE, NK_EXPIRY_WARN, NK_METRICS_LISTEN, NK_TEAMS, NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
 						 "listen", "control", "log_level", "map_size_mb",
 						 "control_mode", "control_group", "isa",
 						 "risk", "sharing_rotate_days", "author_quota_mb",
-						 "teams" };
+						 "peer_stale_after", "expiry_warn_days",
+						 "metrics_listen", "teams" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -224,6 +226,52 @@ static int set_sharing_rotate(struct cfparse *c, const char *value)
 		return cf_fail(c, "sharing_rotate_days: '%.40s' is not a number of days from 0 "
 			       "(never) to %d", value, LFH_SHARING_ROTATE_MAX_DAYS);
 	c->out->sharing_rotate_days = (unsigned)days;
+	return 1;
+}
+
+/* A whole number from 0 to max (what it counts is said in the message). */
+static int set_uint(struct cfparse *c, const char *name, const char *value, unsigned max,
+		    const char *what, unsigned *out)
+{
+	size_t n = strlen(value);
+	unsigned long v;
+
+	if (n == 0 || n > 9 || strspn(value, "0123456789") != n ||
+	    (v = strtoul(value, NULL, 10)) > max)
+		return cf_fail(c, "%s: '%.40s' is not a number of %s from 0 to %u", name, value, what,
+			       max);
+	*out = (unsigned)v;
+	return 1;
+}
+
+/*
+ * metrics_listen: IP:PORT (an IPv4 literal or [IPv6]; no names: the address
+ * decides who can read the metrics, so it is said exactly).
+ */
+static int set_metrics_listen(struct cfparse *c, const char *value)
+{
+	char host[64];
+	unsigned char addr[16];
+	const char *colon = strrchr(value, ':');
+	size_t hlen = colon ? (size_t)(colon - value) : 0, plen = colon ? strlen(colon + 1) : 0;
+	int ok = colon && hlen > 0 && hlen < sizeof host && plen >= 1 && plen <= 5 &&
+		 strspn(colon + 1, "0123456789") == plen && atol(colon + 1) >= 1 &&
+		 atol(colon + 1) <= 65535;
+
+	if (ok) {
+		memcpy(host, value, hlen);
+		host[hlen] = '\0';
+		if (host[0] == '[' && host[hlen - 1] == ']') {
+			host[hlen - 1] = '\0';
+			ok = inet_pton(AF_INET6, host + 1, addr) == 1;
+		} else {
+			ok = inet_pton(AF_INET, host, addr) == 1;
+		}
+	}
+	if (!ok || strlen(value) >= sizeof c->out->metrics_listen)
+		return cf_fail(c, "metrics_listen: '%.60s' is not IP:PORT (e.g. 127.0.0.1:9464 or "
+			       "[::1]:9464)", value);
+	memcpy(c->out->metrics_listen, value, strlen(value) + 1);
 	return 1;
 }
 
@@ -445,6 +493,13 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 		return set_path(c, name, value, o->risk_path, sizeof o->risk_path);
 	case NK_SHARING_ROTATE:
 		return set_sharing_rotate(c, value);
+	case NK_PEER_STALE:
+		return set_uint(c, name, value, LFH_PEER_STALE_MAX_S, "seconds (0: never warn)",
+				&o->peer_stale_after);
+	case NK_EXPIRY_WARN:
+		return set_uint(c, name, value, LFH_EXPIRY_WARN_MAX_DAYS, "days", &o->expiry_warn_days);
+	case NK_METRICS_LISTEN:
+		return set_metrics_listen(c, value);
 	case NK_TEAMS:
 		return set_teams(c, value);
 	}
@@ -558,6 +613,8 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
 	out->log_level = LFH_LOG_INFO;
 	out->sharing_rotate_days = LFH_SHARING_ROTATE_DEFAULT_DAYS;
 	out->control_mode = 0600;
+	out->peer_stale_after = LFH_PEER_STALE_DEFAULT_S;
+	out->expiry_warn_days = LFH_EXPIRY_WARN_DEFAULT_DAYS;
 	out->map_size = 0;
 	out->author_quota = 0;
 

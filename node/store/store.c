@@ -66,13 +66,29 @@ MDB_val st_val(const void *p, size_t n)
 	return v;
 }
 
-/* Map an LMDB error to LFH_ESTORE; a write txn that saw one is broken. */
+/*
+ * Map an LMDB error to LFH_ESTORE; a write txn that saw one is broken. A
+ * full map or a full disk is said as such, with the file and what to do:
+ * an operator reads these in the log, and "Input/output error" helps no one.
+ */
 int st_mdb_fail(lfh_txn *t, lfh_err *err, int rc, const char *what)
 {
+	const char *dir = "the data directory";
+	MDB_envinfo info = { 0 };
+
 	if (t && t->write)
 		t->broken = 1;
+	if (t && t->s && t->s->env) {
+		mdb_env_get_path(t->s->env, &dir);
+		mdb_env_info(t->s->env, &info);
+	}
 	if (rc == MDB_MAP_FULL)
-		return lfh_err_set(err, LFH_ESTORE, "store full: raise map_size_mb (%s)", what);
+		return lfh_err_set(err, LFH_ESTORE, "store %s/data.mdb is full: its LMDB map of %zu MiB "
+				   "is used up; raise map_size_mb in the node's configuration and "
+				   "restart lfhd (%s)", dir, info.me_mapsize >> 20, what);
+	if (rc == ENOSPC || rc == EDQUOT)
+		return lfh_err_set(err, LFH_ESTORE, "the disk holding %s is full (%s): free space "
+				   "there or move data_dir (%s)", dir, strerror(rc), what);
 	return lfh_err_set(err, LFH_ESTORE, "%s: %s", what, mdb_strerror(rc));
 }
 
@@ -182,7 +198,9 @@ int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *e
 	}
 	rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
 	if (rc) {
-		rc = lfh_err_set(err, LFH_ESTORE, "store: open %s: %s", dir, mdb_strerror(rc));
+		rc = rc == ENOSPC ? lfh_err_set(err, LFH_ESTORE, "store: open %s: the disk is full (%s): "
+						"free space there or move data_dir", dir, strerror(rc))
+				  : lfh_err_set(err, LFH_ESTORE, "store: open %s: %s", dir, mdb_strerror(rc));
 		goto fail;
 	}
 	/* Free reader slots left by processes that died (kill -9). */
@@ -195,6 +213,18 @@ int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *e
 fail:
 	lfh_store_close(s);
 	return rc;
+}
+
+void lfh_store_usage(lfh_store *s, uint64_t *used, uint64_t *size)
+{
+	MDB_envinfo info = { 0 };
+	MDB_stat st = { 0 };
+
+	*used = *size = 0;
+	if (!s || mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st))
+		return;
+	*used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	*size = info.me_mapsize;
 }
 
 void lfh_store_close(lfh_store *s)
@@ -250,7 +280,7 @@ int lfh_txn_commit(lfh_txn *t, lfh_err *err)
 	} else {
 		int mrc = mdb_txn_commit(t->txn);
 		if (mrc)
-			rc = st_mdb_fail(NULL, err, mrc, "store: commit");
+			rc = st_mdb_fail(t, err, mrc, "store: commit"); /* t->txn is gone, t->s is not */
 	}
 	free(t);
 	return rc;

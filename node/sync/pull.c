@@ -11,6 +11,7 @@
 #include "lfh/hlc.h"
 #include "lfh/ingest.h"
 #include "lfh/log.h"
+#include "lfh/metrics.h"
 #include "lfh/recovery.h"
 #include "lfh/wire.h"
 
@@ -154,9 +155,15 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 					   s->status, s->errs, &err);
 	for (size_t i = 0; rc == 0 && i < m->nevents; i++) {
 		p->received++;
+		lfh_metrics_add(LFH_M_RECEIVED, 1);
+		if (s->status[i] == LFH_EHELD)
+			lfh_metrics_add(LFH_M_HELD, 1);
+		else if (s->status[i])
+			lfh_metrics_reject(s->status[i]);
 		if (s->status[i] == 0 && s->res[i].stored) {
 			st->stored++;
 			p->stored++;
+			lfh_metrics_add(LFH_M_STORED_PEER, 1);
 			mark_notify(s, st, &s->res[i], p);
 		} else if (s->status[i] == LFH_EEQUIV) {
 			p->rejected++;

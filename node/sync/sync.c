@@ -184,8 +184,10 @@ static void restart_router(lfh_sync *s, const lfh_identity *id, const char *why)
 static void close_dealers(peer *p)
 {
 	for (int i = 0; i < p->ndealers; i++)
-		if (p->dealer[i])
+		if (p->dealer[i]) {
+			sync_link_unwatch(p, i);
 			zmq_close(p->dealer[i]);
+		}
 	p->ndealers = 0;
 	p->live = 0;
 	p->pull_inflight = p->fetch_inflight = p->discard = 0;
@@ -215,6 +217,9 @@ static int open_dealer(lfh_sync *s, peer *p, const uint8_t server_pk[32], const 
 	}
 	memcpy(p->server_pk[p->ndealers], server_pk, 32);
 	p->dealer[p->ndealers++] = d;
+	if (sync_link_watch(s, p, p->ndealers - 1))
+		log_debug("peer %s: no socket monitor (%s): its connection changes go unlogged",
+			  p->conf.agency, zmq_strerror(zmq_errno()));
 	return 0;
 }
 
@@ -307,6 +312,7 @@ static int sync_peers(lfh_sync *s, uint64_t now, lfh_err *err)
 			old->ndealers = -1; /* moved */
 		} else {
 			memset(&next[n], 0, sizeof next[n]);
+			next[n].added_ms = now;
 		}
 		next[n].conf = c->peers[i];
 		n++;
@@ -485,7 +491,10 @@ static void handle_zap(lfh_sync *s)
 			}
 	}
 	if (strcmp(status, "200") != 0)
-		log_warn("refused connection from unknown CURVE key %s", z85);
+		log_warn("refused connection from unknown CURVE key %s (from %.*s: not a party's "
+			 "transport key now)", z85,
+			 zmq_msg_size(&f[3]) <= 64 ? (int)zmq_msg_size(&f[3]) : 1,
+			 zmq_msg_size(&f[3]) <= 64 ? (const char *)zmq_msg_data(&f[3]) : "?");
 	zmq_send(s->zap, "1.0", 3, ZMQ_SNDMORE);
 	zmq_send(s->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
 	zmq_send(s->zap, status, 3, ZMQ_SNDMORE);
@@ -719,6 +728,7 @@ int lfh_sync_removed_and_drained(const lfh_sync *s)
 void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 {
 	refresh_transport(s, now_ms);
+	sync_link_tick(s, now_ms);
 	if (s->node->rules.removed)
 		drain_tick(s, now_ms);
 	if (s->node->recovering)
@@ -768,4 +778,5 @@ void lfh_sync_peer_status(const lfh_sync *s, size_t i, lfh_peer_status *st)
 	st->held = p->held;
 	st->dropped = p->dropped;
 	st->caught_up_ms = p->caught_up_ms;
+	st->since_ms = p->added_ms;
 }

@@ -26,9 +26,17 @@
 #define REBIND_TRIES 40
 #define REBIND_WAIT_US 25000
 
+enum { LINK_UNKNOWN, LINK_UP, LINK_UNREACHABLE, LINK_REFUSED };
+
 typedef struct peer {
 	lfh_peer_conf conf; /* a copy: the node rewrites its list when the ISA changes */
 	void *dealer[LFH_SERVER_KEYS]; /* one per CURVE server key the peer may be using */
+	void *monitor[LFH_SERVER_KEYS]; /* each dealer's socket monitor (link.c), or NULL */
+	char dealer_up[LFH_SERVER_KEYS], dealer_failed[LFH_SERVER_KEYS], dealer_tried[LFH_SERVER_KEYS];
+	int link;                /* LINK_*: the state last logged */
+	uint64_t link_since_ms;  /* when it entered that state */
+	uint64_t link_logged_ms; /* when it was last logged */
+	char link_why[192];      /* why the last handshake failed */
 	uint8_t server_pk[LFH_SERVER_KEYS][32];
 	uint8_t client_pk[32]; /* our CURVE key the dealers were connected with */
 	int ndealers, live;    /* live: the dealer that answered last */
@@ -42,6 +50,7 @@ typedef struct peer {
 	uint32_t req_in_window;
 	uint64_t dropped;         /* requests not served: over the rate */
 	uint64_t caught_up_ms;    /* last BATCH that said "no more" */
+	uint64_t added_ms;        /* when it became our peer (this run, or its endpoint changed) */
 	int pull_inflight;  /* PULLs sent and not yet answered: 0..2 (one pipelined) */
 	int discard;        /* replies to drop: they answer a cursor we never reached */
 	int pull_again, fetch_inflight;
@@ -65,6 +74,7 @@ struct lfh_sync {
 	void *router;
 	uint8_t router_pk[32]; /* the CURVE key our ROUTER serves with */
 	uint64_t keys_version; /* node->rules.keys_version our peers were built from */
+	uint64_t monitors;     /* socket monitors made: each gets its own inproc:// name */
 	size_t nallowed;
 	allowed_key allowed[ALLOWED_MAX]; /* what ZAP admitted at the last tick */
 	size_t npeers;
@@ -86,6 +96,13 @@ int sync_send_to_peer(peer *p, const lfh_buf *b);
 
 /* While the node recovers its own events (recovery.h): ask every peer, finish when all answered. */
 void sync_recover_tick(lfh_sync *s, uint64_t now_ms);
+
+/* Watch p's dealer d with a socket monitor (link.c); 0, or -1 (then it goes unwatched). */
+int sync_link_watch(lfh_sync *s, peer *p, int d);
+/* Stop watching p's dealer d (before it is closed). */
+void sync_link_unwatch(peer *p, int d);
+/* Read what the monitors saw; log each peer's change of state (rate-limited). */
+void sync_link_tick(lfh_sync *s, uint64_t now_ms);
 
 /* Send PULL(stored cursor) to p unless one is already outstanding. */
 void sync_pull_from(lfh_sync *s, peer *p);

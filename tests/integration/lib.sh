@@ -426,7 +426,9 @@ _node_ready() {
 	local n=$1
 	pid_alive "${NODE_PID[$n]}" || return 2
 	[ -S "$W/$n/control.sock" ] || return 1
-	timeout -k 2 5 "$LFH" -c "$W/$n/lfhd.conf" status >/dev/null 2>&1
+	# --json: exit 0 once the node answers, whatever its health (plain status
+	# exits 1 or 2 when the node is degraded, e.g. a peer not reached yet)
+	timeout -k 2 5 "$LFH" -c "$W/$n/lfhd.conf" status --json >/dev/null 2>&1
 }
 
 # node_start NAME: start NAME's lfhd in the background (log: $W/NAME/lfhd.log)

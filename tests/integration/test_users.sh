@@ -35,15 +35,16 @@ done
 tap_ok "two nodes started"
 
 # refused NAME WANT CMD...: CMD exits 1 with "lfh: ...WANT..." on stderr.
+# (REFUSED_RC=3 for lfh status: a check without a verdict is UNKNOWN, Nagios-style)
 refused() {
-	local name=$1 want=$2 out rc
+	local name=$1 want=$2 out rc want_rc=${REFUSED_RC:-1}
 	shift 2
 	out=$("$@" 2>&1)
 	rc=$?
-	if [ "$rc" -eq 1 ] && [[ $out == *"lfh: "*"$want"* ]]; then
+	if [ "$rc" -eq "$want_rc" ] && [[ $out == *"lfh: "*"$want"* ]]; then
 		tap_ok "$name"
 	else
-		tap_fail "$name" "exit $rc, wanted 1 and '$want': $out"
+		tap_fail "$name" "exit $rc, wanted $want_rc and '$want': $out"
 	fi
 }
 as_admin() { lfh_at police --key "$K/admin.key" "$@"; }
@@ -74,7 +75,7 @@ refused "an existing key file is never overwritten" "refusing to overwrite" \
 	as_admin admin user add "B Admin" --role admin --out "$K/admin.key"
 
 # ---- from now on every request must be signed
-refused "unsigned request refused" "authentication required" lfh_at police status
+REFUSED_RC=3 refused "unsigned request refused" "authentication required" lfh_at police status
 refused "unsigned request refused even with --as" "authentication required" \
 	lfh_at police --as "A Admin" case list
 check "the admin's key works" as_admin status
@@ -85,9 +86,9 @@ check "~/.config/lfh/user.key is used by default" lfh_at police status
 rm -f "$HOME/.config/lfh/user.key"
 cp "$K/admin.key" "$K/loose.key"
 chmod 644 "$K/loose.key"
-refused "a group/other-readable key file is refused" "accessible by group or others" \
+REFUSED_RC=3 refused "a group/other-readable key file is refused" "accessible by group or others" \
 	lfh_at police --key "$K/loose.key" status
-refused "a missing key file is an error" "cannot read user key" \
+REFUSED_RC=3 refused "a missing key file is an error" "cannot read user key" \
 	lfh_at police --key "$K/nonesuch.key" status
 
 check "admin adds a caseworker" as_admin admin user add "PC Smith" --role caseworker --out "$K/smith.key"
@@ -187,7 +188,8 @@ refused "another user's key under the caseworker's name is refused" "bad signatu
 	lfh_at police --key "$K/forged.key" case list
 sed 's/^name = .*/name = Nobody/' "$K/jones.key" >"$K/nobody.key"
 chmod 600 "$K/nobody.key"
-refused "an unregistered user is refused" "unknown user" lfh_at police --key "$K/nobody.key" status
+REFUSED_RC=3 refused "an unregistered user is refused" "unknown user" \
+	lfh_at police --key "$K/nobody.key" status
 
 # ---- revocation takes effect at once
 check "caseworker reads cases before revocation" as_smith case list

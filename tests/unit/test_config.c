@@ -172,10 +172,18 @@ static void test_valid_config(void **state)
 	write_str(t->conf, good_node);
 	assert_int_equal(lfh_config_load(t->conf, c, &e), 0);
 	assert_int_equal(c->sharing_rotate_days, LFH_SHARING_ROTATE_DEFAULT_DAYS);
+	assert_int_equal(c->peer_stale_after, LFH_PEER_STALE_DEFAULT_S);
+	assert_int_equal(c->expiry_warn_days, LFH_EXPIRY_WARN_DEFAULT_DAYS);
+	assert_string_equal(c->metrics_listen, ""); /* off unless asked for */
 	snprintf(text, sizeof text,
-		 "%slog_level = debug\nmap_size_mb = 16384\nsharing_rotate_days = 0\n", good_node);
+		 "%slog_level = debug\nmap_size_mb = 16384\nsharing_rotate_days = 0\n"
+		 "peer_stale_after = 0\nexpiry_warn_days = 60\nmetrics_listen = [::1]:9464\n",
+		 good_node);
 	write_str(t->conf, text);
 	assert_int_equal(lfh_config_load(t->conf, c, &e), 0);
+	assert_int_equal(c->peer_stale_after, 0);
+	assert_int_equal(c->expiry_warn_days, 60);
+	assert_string_equal(c->metrics_listen, "[::1]:9464");
 	assert_int_equal(c->log_level, LFH_LOG_DEBUG);
 	assert_true(c->map_size == (size_t)16384 << 20);
 	assert_int_equal(c->sharing_rotate_days, 0);
@@ -328,6 +336,14 @@ static void test_errors_node(void **state)
 	expect_error(t, s, 8, "log_level");
 	snprintf(s, sizeof s, "%ssharing_rotate_days = 3651\n", good_node);
 	expect_error(t, s, 8, "sharing_rotate_days");
+	snprintf(s, sizeof s, "%speer_stale_after = 10m\n", good_node);
+	expect_error(t, s, 8, "peer_stale_after: '10m' is not a number of seconds");
+	snprintf(s, sizeof s, "%sexpiry_warn_days = 3651\n", good_node);
+	expect_error(t, s, 8, "expiry_warn_days");
+	snprintf(s, sizeof s, "%smetrics_listen = localhost:9464\n", good_node);
+	expect_error(t, s, 8, "metrics_listen: 'localhost:9464' is not IP:PORT");
+	snprintf(s, sizeof s, "%smetrics_listen = 127.0.0.1:0\n", good_node);
+	expect_error(t, s, 8, "metrics_listen");
 	snprintf(s, sizeof s, "%ssharing_rotate_days = 30d\n", good_node);
 	expect_error(t, s, 8, "number of days");
 	snprintf(s, sizeof s, "%ssharing_rotate_days = -1\n", good_node);

@@ -1,0 +1,274 @@
+/*
+ * exporter.c - Prometheus metrics over HTTP (see include/lfh/exporter.h).
+ *
+ * Two threads meet here. The main loop renders the gauges (store, peers,
+ * expiry) into `next` and swaps it with `snap` under `lock`; the
+ * libmicrohttpd thread copies `snap` under the same lock and appends the
+ * counters (metrics.h, atomics). The HTTP thread never touches the node,
+ * the store or ZeroMQ.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "lfh/exporter.h"
+#include "lfh/isa.h"
+#include "lfh/keyring.h"
+#include "lfh/metrics.h"
+#include "lfh/osara.h"
+#include "lfh/store.h"
+
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+struct lfh_exporter {
+	struct MHD_Daemon *d;
+	pthread_mutex_t lock;
+	lfh_buf snap, next; /* snap: what is served; next: the main loop's scratch */
+	uint64_t last_ms, last_stored; /* for the catch-up rate */
+	double rate;
+};
+
+static int put(lfh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int put(lfh_buf *b, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof line)
+		return LFH_ETOOBIG;
+	return lfh_buf_append(b, line, (size_t)n);
+}
+
+/* A gauge family with one unlabelled sample; NAN is printed "NaN", INFINITY "+Inf". */
+static int gauge(lfh_buf *b, const char *name, const char *help, double v)
+{
+	if (put(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name))
+		return LFH_ENOMEM;
+	if (isnan(v))
+		return put(b, "%s NaN\n", name);
+	if (isinf(v))
+		return put(b, "%s %sInf\n", name, v > 0 ? "+" : "-");
+	return put(b, "%s %.17g\n", name, v);
+}
+
+/* Seconds since ms (a past wall time), or NaN if never (0). */
+static double ago(uint64_t now_ms, uint64_t ms)
+{
+	return ms ? (double)(now_ms > ms ? now_ms - ms : 0) / 1000.0 : NAN;
+}
+
+static int render_peers(lfh_buf *b, lfh_sync *s, uint64_t now)
+{
+	static const char *const fam[3][2] = {
+		{ "lfh_peer_connected", "1 if the peer answered within the last few seconds." },
+		{ "lfh_peer_lag_seconds", "Seconds since the peer last had nothing more for us "
+					  "(NaN: not caught up since lfhd started)." },
+		{ "lfh_peer_last_seen_seconds", "Seconds since the peer last answered (NaN: never "
+						"since lfhd started)." },
+	};
+	int rc = 0;
+
+	for (int f = 0; rc == 0 && f < 3; f++) {
+		rc = put(b, "# HELP %s %s\n# TYPE %s gauge\n", fam[f][0], fam[f][1], fam[f][0]);
+		for (size_t i = 0; rc == 0 && i < lfh_sync_npeers(s); i++) {
+			lfh_peer_status st;
+			double v;
+			lfh_sync_peer_status(s, i, &st);
+			v = f == 0 ? st.connected : f == 1 ? ago(now, st.caught_up_ms) : ago(now, st.last_ms);
+			rc = isnan(v) ? put(b, "%s{peer=\"%s\"} NaN\n", fam[f][0], st.agency)
+				      : put(b, "%s{peer=\"%s\"} %.3f\n", fam[f][0], st.agency, v);
+		}
+	}
+	return rc;
+}
+
+/* Seconds from now to our key generation's end, and to the ISA's review date. */
+static void expiry(const lfh_node *n, uint64_t now, double *key, double *isa)
+{
+	const lfh_keygen *g = lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen);
+	long review = n->rules.isa ? lfh_osara_date_days(n->rules.isa->review) : -1;
+
+	*key = !g || g->not_after_ms == LFH_NEVER ? INFINITY
+						   : ((double)g->not_after_ms - (double)now) / 1000.0;
+	*isa = review < 0 ? INFINITY
+			  : ((double)review * LFH_OSARA_DAY_MS - (double)now) / 1000.0;
+}
+
+static int render_gauges(lfh_exporter *x, lfh_buf *b, lfh_node *n, lfh_sync *s, uint64_t now)
+{
+	uint64_t events = 0, used = 0, size = 0, stored = lfh_metrics_get(LFH_M_STORED_PEER);
+	double key, isa;
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+
+	if (lfh_txn_begin(n->store, 0, &t, &err) == 0)
+		lfh_store_event_count(t, &events, &err);
+	lfh_txn_abort(t);
+	lfh_store_usage(n->store, &used, &size);
+	if (x->last_ms && now > x->last_ms)
+		x->rate = (double)(stored - x->last_stored) * 1000.0 / (double)(now - x->last_ms);
+	x->last_ms = now;
+	x->last_stored = stored;
+	expiry(n, now, &key, &isa);
+	if (gauge(b, "lfh_events_stored", "Events held in the store.", (double)events) ||
+	    gauge(b, "lfh_catchup_events_per_second", "Events received from peers and stored, "
+		  "per second, over the last second or so.", x->rate) ||
+	    gauge(b, "lfh_store_map_used_bytes", "Bytes of the LMDB map in use.", (double)used) ||
+	    gauge(b, "lfh_store_map_size_bytes", "Size of the LMDB map (map_size_mb).", (double)size) ||
+	    gauge(b, "lfh_key_expiry_seconds", "Seconds until our key generation expires "
+		  "(+Inf: never).", key) ||
+	    gauge(b, "lfh_isa_review_seconds", "Seconds until the ISA's review date (negative: "
+		  "past).", isa))
+		return LFH_ENOMEM;
+	return render_peers(b, s, now);
+}
+
+void lfh_exporter_update(lfh_exporter *x, lfh_node *n, lfh_sync *s, uint64_t now_ms)
+{
+	lfh_buf tmp;
+
+	if (!x)
+		return;
+	lfh_buf_reset(&x->next);
+	if (render_gauges(x, &x->next, n, s, now_ms))
+		return; /* keep serving the last good snapshot */
+	pthread_mutex_lock(&x->lock);
+	tmp = x->snap;
+	x->snap = x->next;
+	x->next = tmp;
+	pthread_mutex_unlock(&x->lock);
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
+			       const void *body, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ok;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ok = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* The HTTP thread: GET /metrics (or /) only. */
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **req_cls)
+{
+	static const char not_found[] = "only GET /metrics here\n";
+	lfh_exporter *x = cls;
+	lfh_buf body = { 0 };
+	enum MHD_Result ok;
+	int rc;
+
+	(void)version;
+	(void)upload;
+	if (strcmp(method, "GET") != 0 || *upload_size)
+		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_found,
+			       sizeof not_found - 1);
+	if (!*req_cls) { /* first call: headers only; answer on the next */
+		*req_cls = x;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") != 0 && strcmp(url, "/") != 0)
+		return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof not_found - 1);
+	pthread_mutex_lock(&x->lock);
+	rc = lfh_buf_append(&body, x->snap.data ? (const void *)x->snap.data : "", x->snap.len);
+	pthread_mutex_unlock(&x->lock);
+	if (!rc)
+		rc = lfh_metrics_render(&body, NULL);
+	ok = rc ? respond(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "", 0)
+		: respond(c, MHD_HTTP_OK, CONTENT_TYPE, body.data, body.len);
+	lfh_buf_free(&body);
+	return ok;
+}
+
+/* "HOST:PORT" (HOST an IPv4 literal, or [IPv6]) into an address. 0 or -1. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	size_t hlen = colon ? (size_t)(colon - s) : 0;
+	char *end = NULL;
+	long port = colon ? strtol(colon + 1, &end, 10) : 0;
+
+	if (!colon || !end || *end || port < 1 || port > 65535 || hlen == 0 || hlen >= sizeof host)
+		return -1;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	memset(ss, 0, sizeof *ss);
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		host[hlen - 1] = '\0';
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host + 1, &a->sin6_addr) == 1 ? 0 : -1;
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
+}
+
+int lfh_exporter_start(lfh_exporter **out, const char *listen, lfh_err *err)
+{
+	struct sockaddr_storage ss;
+	sigset_t block, old;
+	lfh_exporter *x;
+
+	if (parse_listen(listen, &ss))
+		return lfh_err_set(err, LFH_ECONFIG, "metrics_listen: '%.60s' is not IP:PORT", listen);
+	if (!(x = calloc(1, sizeof *x)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	pthread_mutex_init(&x->lock, NULL);
+	/* the HTTP thread inherits this mask: signals stay with the main loop */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	x->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+					(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				0, NULL, NULL, handle, x, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!x->d) {
+		lfh_exporter_stop(x);
+		return lfh_err_set(err, LFH_ENET, "metrics_listen: cannot serve on %s (port in use, "
+				   "or not an address of this machine?)", listen);
+	}
+	*out = x;
+	return 0;
+}
+
+void lfh_exporter_stop(lfh_exporter *x)
+{
+	if (!x)
+		return;
+	if (x->d)
+		MHD_stop_daemon(x->d);
+	pthread_mutex_destroy(&x->lock);
+	lfh_buf_free(&x->snap);
+	lfh_buf_free(&x->next);
+	free(x);
+}

@@ -1,0 +1,199 @@
+/*
+ * preflight.c - the deployment checks of `lfhd --check` (include/lfh/preflight.h).
+ *
+ * Endpoints here are tcp://HOST:PORT, as config.c and the ISA parser have
+ * already validated them (HOST may be [v6] or, for listen, "*"); ipc://
+ * listen endpoints are not checked for a port.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "lfh/preflight.h"
+
+typedef struct hostport {
+	char host[LFH_ENDPOINT_MAX];
+	char port[8];
+} hostport;
+
+/* Split tcp://HOST:PORT; 0, or -1 if it is not one. */
+static int split_tcp(const char *ep, hostport *out)
+{
+	const char *hp, *colon;
+	size_t hlen;
+
+	if (strncmp(ep, "tcp://", 6) != 0)
+		return -1;
+	hp = ep + 6;
+	colon = strrchr(hp, ':');
+	if (!colon || strlen(colon + 1) >= sizeof out->port || colon == hp)
+		return -1;
+	hlen = (size_t)(colon - hp);
+	if (hlen >= 2 && hp[0] == '[' && hp[hlen - 1] == ']') {
+		hp++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof out->host)
+		return -1;
+	memcpy(out->host, hp, hlen);
+	out->host[hlen] = '\0';
+	snprintf(out->port, sizeof out->port, "%s", colon + 1);
+	return 0;
+}
+
+static int is_wildcard(const char *host)
+{
+	return !strcmp(host, "*") || !strcmp(host, "0.0.0.0") || !strcmp(host, "::");
+}
+
+static int is_loopback(const char *host)
+{
+	return !strncmp(host, "127.", 4) || !strcmp(host, "::1") || !strcmp(host, "localhost");
+}
+
+/* Bind listen's address and port for a moment: is the port free, is the address ours? */
+static int check_port_free(const lfh_config *cfg, const hostport *l, lfh_err *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	int fd, one = 1, rc = 0, e;
+
+	if (getaddrinfo(is_wildcard(l->host) ? NULL : l->host, l->port, &hints, &res) != 0 || !res)
+		return 0; /* an interface name, say: ZeroMQ will say at start */
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* as ZeroMQ does */
+		if (bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+			e = errno;
+			if (e == EADDRINUSE)
+				rc = lfh_err_set(err, LFH_ECONFIG, "%s: listen: port %s is already in use "
+						 "(another lfhd, or another program, holds %s)",
+						 cfg->path, l->port, cfg->listen);
+			else if (e == EADDRNOTAVAIL)
+				rc = lfh_err_set(err, LFH_ECONFIG, "%s: listen: %s is not an address of "
+						 "this machine (%s)", cfg->path, l->host, strerror(e));
+			else if (e == EACCES)
+				rc = lfh_err_set(err, LFH_ECONFIG, "%s: listen: port %s needs privileges "
+						 "lfhd should not have: use a port above 1023", cfg->path,
+						 l->port);
+		}
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return rc;
+}
+
+/* The agreement's endpoint for this agency is what peers dial: listen must serve it. */
+static int check_listen_is_ours(const lfh_config *cfg, const lfh_isa *isa, const hostport *l,
+				lfh_err *err)
+{
+	const lfh_isa_party *me = isa ? lfh_isa_party_find(isa, cfg->agency) : NULL;
+	hostport want;
+
+	if (!me || !me->endpoint[0] || split_tcp(me->endpoint, &want))
+		return 0;
+	if (strcmp(want.port, l->port) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: listen: %s is not the endpoint the agreement "
+				   "names for %s, %s (port %s, not %s): peers dial that; change listen "
+				   "or the agreement", cfg->path, cfg->listen, cfg->agency, me->endpoint,
+				   want.port, l->port);
+	if (is_loopback(l->host) && !is_loopback(want.host))
+		return lfh_err_set(err, LFH_ECONFIG, "%s: listen: %s listens on loopback only, but peers "
+				   "dial %s (the agreement's endpoint for %s): listen on that address "
+				   "or on 0.0.0.0", cfg->path, cfg->listen, me->endpoint, cfg->agency);
+	return 0;
+}
+
+/* Does endpoint's host resolve? what names the setting it comes from. */
+static int check_resolves(const char *path, const char *what, const char *endpoint, lfh_err *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	hostport hp;
+	int rc;
+
+	if (split_tcp(endpoint, &hp))
+		return 0;
+	rc = getaddrinfo(hp.host, hp.port, &hints, &res);
+	if (res)
+		freeaddrinfo(res);
+	if (rc == 0)
+		return 0;
+	return lfh_err_set(err, LFH_ECONFIG, "%s: %s: host %s of %s does not resolve (%s)", path,
+			   what, hp.host, endpoint, gai_strerror(rc));
+}
+
+/* Every peer's endpoint host resolves (a [peer] endpoint overrides the agreement's). */
+static int check_peers(const lfh_config *cfg, const lfh_isa *isa, lfh_err *err)
+{
+	char what[LFH_AGENCY_MAX + 64];
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < cfg->npeers; i++) {
+		snprintf(what, sizeof what, "[peer %s] endpoint", cfg->peers[i].agency);
+		rc = check_resolves(cfg->path, what, cfg->peers[i].endpoint, err);
+	}
+	for (uint32_t i = 0; rc == 0 && isa && i < isa->nparties; i++) {
+		const lfh_isa_party *p = &isa->parties[i];
+		if (strcmp(p->id, cfg->agency) == 0 || lfh_config_peer(cfg, p->id))
+			continue;
+		snprintf(what, sizeof what, "the endpoint of party %s", p->id);
+		rc = check_resolves(cfg->isa_path, what, p->endpoint, err);
+	}
+	return rc;
+}
+
+/* lfhd writes dir (or creates it in its parent): say which setting names a read-only one. */
+static int check_writable(const char *path, const char *key, const char *dir, const char *why,
+			  lfh_err *err)
+{
+	char parent[LFH_PATH_MAX];
+	const char *at = dir;
+	struct statvfs vfs;
+
+	if (access(dir, F_OK) != 0) {
+		const char *slash = strrchr(dir, '/');
+		snprintf(parent, sizeof parent, "%.*s", slash && slash != dir ? (int)(slash - dir) : 1,
+			 slash ? dir : ".");
+		at = parent;
+	}
+	if (statvfs(at, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		return lfh_err_set(err, LFH_ECONFIG, "%s: %s: %s is on a read-only file system: %s "
+				   "(under systemd: list it in ReadWritePaths=)", path, key, at, why);
+	if (access(at, W_OK | X_OK) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: %s: %s is not writable by this user (%s): %s",
+				   path, key, at, strerror(errno), why);
+	return 0;
+}
+
+int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh_err *err)
+{
+	hostport l;
+	int rc = 0, tcp = split_tcp(cfg->listen, &l) == 0;
+
+	if (isa && isa->version != 1)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: isa: %s is version %u of the agreement, not "
+				   "the genesis (version 1): isa must name the hub's first version "
+				   "(later ones reach the node through the hub: lfh isa propose)",
+				   cfg->path, cfg->isa_path, isa->version);
+	if (tcp && check_port)
+		rc = check_port_free(cfg, &l, err);
+	if (!rc && tcp)
+		rc = check_listen_is_ours(cfg, isa, &l, err);
+	if (!rc)
+		rc = check_peers(cfg, isa, err);
+	if (!rc)
+		rc = check_writable(cfg->path, "data_dir", cfg->data_dir, "lfhd keeps its store there",
+				    err);
+	if (!rc)
+		rc = check_writable(cfg->path, "key_dir", cfg->key_dir, "lfhd records its state there "
+				    "and key rotation writes new key files", err);
+	return rc;
+}
