@@ -8,6 +8,10 @@
 #   make install    lfhd, lfh, man pages, bash completion, examples, systemd unit
 #                   (PREFIX=/usr/local DESTDIR=; builds only lfhd and lfh)
 #   make uninstall  remove what make install put in place (same PREFIX, DESTDIR)
+#   make deb        build/lfhub_VERSION_ARCH.deb with debhelper (installs the
+#                   packaging tools first: deploy/install-deps.sh --package)
+#   make test-deb   make deb, then install, start, stop and purge it (root;
+#                   make test does too where the packaging tools are installed)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -17,8 +21,6 @@ DOCDIR ?= $(PREFIX)/share/doc/lfhub
 EXAMPLEDIR ?= $(DOCDIR)/examples
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
-# The one place the version is written (lfhd --version, lfh --version, make deb).
-VERSION := $(shell sed -n 's/^\#define LFH_VERSION "\(.*\)"/\1/p' include/lfh/version.h)
 CC ?= cc
 PKGS := libzmq libsodium lmdb msgpack inih libconfig
 
@@ -55,7 +57,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all test demo bench torture clean install uninstall deps fuzz
+.PHONY: all test demo bench torture clean install uninstall deb test-deb deps fuzz
 all: $(B)/lfhd $(B)/lfh $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 $(B)/liblfh.a: $(LIB_OBJ)
@@ -135,6 +137,21 @@ install: $(B)/lfhd $(B)/lfh
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# A Debian package built by Debian's tools (deploy/mkdeb.sh: the source tree
+# staged in build/deb/lfhub-VERSION with deploy/debian as its debian/,
+# dpkg-buildpackage -b there, lintian), landing in build/.
+deb:
+	@sh deploy/install-deps.sh --package
+	@sh deploy/mkdeb.sh
+
+# Build, install, start, stop and purge the package (root; changes this
+# machine's packages and users, and puts them back): tests/integration/test_deb.sh,
+# which make test runs too but SKIPs where the packaging tools are missing.
+test-deb:
+	@sh deploy/install-deps.sh --package
+	@$(MAKE) --no-print-directory $(B)/lfhd $(B)/lfh $(B)/tools/freeport $(B)/tools/rawpeer
+	@B=$(B) sh tests/run.sh test_deb.sh
 
 # libFuzzer targets (clang): each runs FUZZ_SECONDS.
 FUZZ_SECONDS ?= 30
