@@ -57,4 +57,14 @@ check_eq "default PREFIX /usr/local: ExecStart /usr/local/bin/lfhd" \
 make "${MAKEARGS[@]}" uninstall DESTDIR="$D2" >/dev/null 2>&1
 check_eq "... and uninstall leaves nothing there either" "" "$(find "$D2" ! -type d)"
 
+# The package builds from the same libraries: every -dev package
+# install-deps.sh installs (but the test library) is a build dependency.
+devs=$(sed -n '/^PACKAGES="/,/"$/p' "$ROOT/deploy/install-deps.sh" | grep -o '[a-z0-9.+-]*-dev' | grep -v cmocka)
+bdeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$ROOT/deploy/debian/control")
+missing=""
+for d in $devs; do
+	grep -q "[ ,]$d\b" <<<"$bdeps" || missing="$missing $d"
+done
+check_eq "deploy/debian/control builds with every library install-deps.sh installs" "" "$missing"
+
 tap_done
