@@ -143,8 +143,7 @@ if node_start police; then
 	check "lfh status answers" grep -q police <<<"$out"
 	check_eq "the node runs as lfhd" lfhd "$(ps -o user= -p "${NODE_PID[police]}" | tr -d ' ')"
 	check_eq "its store is lfhd's, mode 0600" "lfhd 600" "$(stat -c '%U %a' "$W/police/data/data.mdb")"
-	c=$(new_referral police housing "Packaged node") && tap_ok "a referral is filed at the packaged node" ||
-		tap_fail "a referral is filed at the packaged node"
+	check "a referral is filed at the packaged node" new_referral police housing "Packaged node"
 	node_stop police
 fi
 
