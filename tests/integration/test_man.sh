@@ -72,6 +72,18 @@ for s in performance tactical; do
 done
 check_eq "every subcommand and OSARA step has its entry in lfh(1)" "" "$missing"
 
+# And the other way: every command lfh(1) documents (".B lfh WORDS ...")
+# exists: lfh WORDS --help succeeds and its usage names "lfh WORDS".
+bogus=""
+while IFS= read -r c; do
+	[ -n "$c" ] || continue
+	# shellcheck disable=SC2086 # word-split the command on purpose
+	out=$("$LFH" $c --help 2>&1) && grep -Eq "lfh $c( |\$)" <<<"$out" || bogus="$bogus|$c"
+done < <(sed -n 's/^\.B lfh //p' "$MAN/lfh.1" | sed 's/\\-/-/g' |
+	awk '{ p = ""; for (i = 1; i <= NF && $i ~ /^[a-z][a-z-]*$/; i++) p = p (p == "" ? "" : " ") $i; print p }' |
+	sort -u)
+check_eq "every command lfh(1) documents exists in lfh" "" "$bogus"
+
 # Every option a usage text offers appears in lfh(1).
 opts=$(for c in referral case due status isa keys audit report admin "admin keys" \
 	"keys init" "keys export" "case risk" "case meeting" "case action" "case update" \
