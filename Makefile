@@ -5,10 +5,22 @@
 #   make demo       install missing deps, build, run a 3-agency local hub
 #   make bench      benchmarks (figures and ratios)
 #   make torture    long randomized runs (50 convergence seeds of 100 operations)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    lfhd, lfh, man pages, bash completion, examples, systemd unit
+#                   (PREFIX=/usr/local DESTDIR=; builds only lfhd and lfh)
+#   make uninstall  remove what make install put in place (same PREFIX, DESTDIR)
+#   make deb        build/lfhub_VERSION_ARCH.deb with debhelper (installs the
+#                   packaging tools first: deploy/install-deps.sh --package)
+#   make test-deb   make deb, then install, start, stop and purge it (root;
+#                   make test does too where the packaging tools are installed)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/lfhub
+EXAMPLEDIR ?= $(DOCDIR)/examples
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CC ?= cc
 PKGS := libzmq libsodium lmdb msgpack inih libconfig libsystemd libmicrohttpd
 
@@ -27,7 +39,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
-	-Iinclude $(SANFLAGS) $(CFLAGS) $(PKG_CFLAGS)
+	-Iinclude $(SANFLAGS) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread
 
@@ -45,7 +57,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all test demo bench torture clean install deps fuzz
+.PHONY: all test demo bench torture clean install uninstall deb test-deb deps fuzz
 all: $(B)/lfhd $(B)/lfh $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 $(B)/liblfh.a: $(LIB_OBJ)
@@ -96,10 +108,50 @@ torture: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) SEEDS="$$(seq 1 50)" OPS=100 TEST_TIMEOUT=3600 sh tests/run.sh test_converge.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lfhub/examples
-	install -m 0755 $(B)/lfhd $(B)/lfh $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 deploy/lfhd.service deploy/examples/* $(DESTDIR)$(PREFIX)/share/lfhub/examples/
+# What make install puts in place, under $(DESTDIR): uninstall removes these.
+MAN1 := deploy/man/lfh.1
+MAN5 := deploy/man/lfhd.conf.5 deploy/man/lfh-isa.5
+MAN8 := deploy/man/lfhd.8
+EXAMPLES := $(wildcard deploy/examples/*)
+INSTALLED := $(BINDIR)/lfhd $(BINDIR)/lfh \
+	$(MAN1:deploy/man/%=$(MANDIR)/man1/%) $(MAN5:deploy/man/%=$(MANDIR)/man5/%) \
+	$(MAN8:deploy/man/%=$(MANDIR)/man8/%) $(BASHCOMPDIR)/lfh \
+	$(EXAMPLES:deploy/examples/%=$(EXAMPLEDIR)/%) $(SYSTEMDUNITDIR)/lfhd.service
+
+# Only the two programs: no test libraries needed. The unit's ExecStart
+# names $(BINDIR)/lfhd (deploy/lfhd.service says /usr/local/bin).
+install: $(B)/lfhd $(B)/lfh
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(EXAMPLEDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 $(B)/lfhd $(B)/lfh $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 deploy/bash-completion/lfh $(DESTDIR)$(BASHCOMPDIR)/lfh
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(EXAMPLEDIR)/
+	sed 's|/usr/local/bin/|$(BINDIR)/|g' deploy/lfhd.service >$(DESTDIR)$(SYSTEMDUNITDIR)/lfhd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lfhd.service
+
+# The files above, and the directories only lfhub uses (shared ones stay).
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# A Debian package built by Debian's tools (deploy/mkdeb.sh: the source tree
+# staged in build/deb/lfhub-VERSION with deploy/debian as its debian/,
+# dpkg-buildpackage -b there, lintian), landing in build/.
+deb:
+	@sh deploy/install-deps.sh --package
+	@sh deploy/mkdeb.sh
+
+# Build, install, start, stop and purge the package (root; changes this
+# machine's packages and users, and puts them back): tests/integration/test_deb.sh,
+# which make test runs too but SKIPs where the packaging tools are missing.
+test-deb:
+	@sh deploy/install-deps.sh --package
+	@$(MAKE) --no-print-directory $(B)/lfhd $(B)/lfh $(B)/tools/freeport $(B)/tools/rawpeer
+	@B=$(B) sh tests/run.sh test_deb.sh
 
 # libFuzzer targets (clang): each runs FUZZ_SECONDS.
 FUZZ_SECONDS ?= 30

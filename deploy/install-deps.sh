@@ -1,6 +1,10 @@
 #!/bin/sh
 # install-deps.sh - install the Debian packages lfhub needs to build and test.
 #
+#   sh deploy/install-deps.sh             build and test (make, make test, make demo)
+#   sh deploy/install-deps.sh --package   also the tools make deb needs (debhelper,
+#                                         dpkg-dev, fakeroot, lintian)
+#
 # Idempotent: installs only the packages that are missing, and runs
 # `apt-get update` (once) only when something is missing. Uses sudo when not
 # run as root. Debian 12 (bookworm) or later.
@@ -10,10 +14,23 @@ PACKAGES="build-essential pkg-config libzmq3-dev libsodium-dev liblmdb-dev
 lmdb-utils libmsgpack-dev libinih-dev libconfig-dev libcmocka-dev valgrind
 libsystemd-dev libmicrohttpd-dev"
 
+# Only for building the Debian package (make deb, make test-deb).
+PACKAGE_TOOLS="debhelper dpkg-dev fakeroot lintian"
+
 die() {
 	echo "install-deps: $*" >&2
 	exit 1
 }
+
+case ${1:-} in
+"") ;;
+--package) PACKAGES="$PACKAGES $PACKAGE_TOOLS" ;;
+-h | --help)
+	sed -n '2,7s/^# \{0,1\}//p' "$0"
+	exit 0
+	;;
+*) die "unknown option '$1' (usage: install-deps.sh [--package])" ;;
+esac
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
 	# shellcheck disable=SC2086

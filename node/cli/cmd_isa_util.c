@@ -42,7 +42,7 @@ static const char examples[] =
 	"  lfh isa explain 3f2a9c1d\n"
 	"\n"
 	"An example agreement: deploy/examples/west-cumbria.isa (installed under\n"
-	"share/lfhub/examples); its header explains the format.\n";
+	"share/doc/lfhub/examples); its header explains the format.\n";
 
 void isa_usage(FILE *f)
 {

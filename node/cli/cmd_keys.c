@@ -51,7 +51,7 @@ static const char usage_init[] =
 	"  -h, --help        show this help\n"
 	"\n"
 	"example:\n"
-	"  lfh keys init --agency police --out /etc/lfhd/keys\n";
+	"  lfh keys init --agency police --out /var/lib/lfhd/keys\n";
 
 static const char usage_export[] =
 	"usage: lfh keys export --dir DIR [--out FILE]\n"
@@ -66,8 +66,8 @@ static const char usage_export[] =
 	"  -h, --help        show this help\n"
 	"\n"
 	"examples:\n"
-	"  lfh keys export --dir /etc/lfhd/keys --out police.pub\n"
-	"  lfh keys export --dir /etc/lfhd/keys | less\n";
+	"  lfh keys export --dir /var/lib/lfhd/keys --out police.pub\n"
+	"  lfh keys export --dir /var/lib/lfhd/keys | less\n";
 
 static const char usage_show[] =
 	"usage: lfh keys show FILE|DIR\n"
@@ -83,7 +83,7 @@ static const char usage_show[] =
 	"\n"
 	"examples:\n"
 	"  lfh keys show /etc/lfhd/peers/housing.pub\n"
-	"  lfh keys show /etc/lfhd/keys\n";
+	"  lfh keys show /var/lib/lfhd/keys\n";
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
 {
