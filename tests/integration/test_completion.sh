@@ -84,7 +84,7 @@ done
 check_eq "each command's options are those of its usage text" "" "$bad"
 
 # Fixed values.
-check_eq "case update --status <TAB>" "cancelled done open" "$(comp case update 0a1b2c3d --status "")"
+check_eq "case update --status <TAB>" "cancelled carried done open paused refused" "$(comp case update 0a1b2c3d --status "")"
 check_eq "referral new --risk <TAB>" "high medium standard" "$(comp referral new --risk "")"
 check_eq "case assess --plan-done <TAB>" "no partly yes" "$(comp case assess X --plan-done "")"
 check_eq "admin user add NAME --role <TAB>" "admin caseworker coordinator manager" \
