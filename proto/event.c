@@ -131,7 +131,7 @@ int lfh_event_type_hub_wide(uint32_t type)
 int lfh_event_type_plain(uint32_t type)
 {
 	return type == LFH_EV_KEY || type == LFH_EV_JOIN || type == LFH_EV_CLOSE ||
-	       type == LFH_EV_LEAVE || lfh_event_type_hub_wide(type);
+	       type == LFH_EV_LEAVE || type == LFH_EV_REOPEN || lfh_event_type_hub_wide(type);
 }
 
 /* Plaintext-body events carry key_ref ["", 0] and no nonce; the others both. */

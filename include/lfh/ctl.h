@@ -12,6 +12,7 @@
  *   ctl_report.c report_performance, report_tactical (and re-referral links)
  *   ctl_keys.c  keys_list, keys_rotate, keys_revoke, keys_rotate_sharing
  *   ctl_backup.c backup (a hot copy of the store and the key directory)
+ *   ctl_correct.c case_amend, case_redact, case_reopen (correcting the record)
  *   ctl_users.c user_add, user_revoke, user_list; caseworker authentication
  *               and role permissions (lfh_ctl_authorize, PROTOCOL.md 10.1)
  * A command returns 0, or a status after lfh_ctl_fail; only store failures
@@ -147,6 +148,9 @@ int ctl_keys_rotate(lfh_ctl_req *q, lfh_txn *t);
 int ctl_keys_revoke(lfh_ctl_req *q, lfh_txn *t);
 int ctl_keys_rotate_sharing(lfh_ctl_req *q, lfh_txn *t);
 int ctl_backup(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_amend(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_redact(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_reopen(lfh_ctl_req *q, lfh_txn *t);
 
 /*
  * Signed requests seen recently: (user, nonce) of every request that passed

@@ -55,6 +55,9 @@ enum lfh_event_type {
 	LFH_EV_REVOKE = 21,     /* revokes a key generation (body = lfh_revocation, cert.h) */
 	LFH_EV_LEAVE = 22,      /* an agency stops taking part in a case (body = plaintext record) */
 	LFH_EV_ISA_WITHDRAW = 23, /* its proposer withdraws an ISA proposal (body = plaintext record) */
+	LFH_EV_AMEND = 24,      /* corrects an entry of a case (body = encrypted, osara.h) */
+	LFH_EV_REDACT = 25,     /* takes an entry out of views and exports (body = encrypted) */
+	LFH_EV_REOPEN = 26,     /* the lead reopens a closed case (body = plaintext record) */
 };
 #define LFH_EV_TYPE_MAX 255
 

@@ -50,6 +50,12 @@
  *   17 LEAD_PROPOSE   lead(agency id, a participant) by
  *   18 LEAD_AGREE     proposal(64 hex: event id of the LEAD_PROPOSE) by
  *   19 EQUALITY       text consent(given|refused|not-sought) by
+ *   24 AMEND          event(64 hex: an entry of the case) text by: a correction
+ *                     views show in place of the entry's text (the entry
+ *                     stays); only by the agency that wrote the entry
+ *   25 REDACT         event(64 hex) reason by: the entry is left out of views
+ *                     and exports; only by the lead agency
+ *   26 REOPEN         reason by (plaintext): the lead reopens a closed case
  *
  * Every step may also carry:
  *   on    when it happened, "YYYY-MM-DD" (that day) or "YYYY-MM-DDTHH:MMZ"
@@ -79,7 +85,12 @@
  *   - JOIN, LEAVE and CLOSE only by the lead; every other step only by an
  *     agency that takes part in the case at its place in the order (the
  *     receiver rules, PROTOCOL.md 7.3);
- *   - after closed only NOTE and EQUALITY are valid;
+ *   - after closed only AMEND, REDACT and REOPEN are valid: a closed case
+ *     takes no new work until the lead reopens it (REOPEN returns it to the
+ *     stage before its closure was proposed);
+ *   - AMEND and REDACT name an entry listed before them in the timeline
+ *     (not a KEY, JOIN, LEAVE, CLOSE, REOPEN, AMEND or REDACT; not already
+ *     redacted); an AMEND's author is that entry's author, a REDACT's the lead;
  *   - RISK: any stage before closed; the latest wins;
  *   - OBJECTIVE: any time after the referral; SCANNING needs >= assessed;
  *     latest wins for both;
@@ -243,6 +254,11 @@ typedef struct lfh_osara_entry {
 	uint64_t on_ms; /* when it happened: its "on", else its HLC time */
 	char on[LFH_OSARA_ON_MAX + 1]; /* the "on" as written ("" if none) */
 	char summary[LFH_OSARA_LINE_MAX + 1];
+	char amended[LFH_OSARA_LINE_MAX + 1]; /* the latest correction's text ("" if none) */
+	char amended_by[LFH_OSARA_NAME_MAX + 1];
+	uint64_t amended_hlc;
+	int redacted;                         /* left out of views and exports */
+	char redact_reason[LFH_OSARA_LINE_MAX + 1];
 	int ignored;    /* invalid at its place in the order; state unchanged */
 	int unreadable; /* body not readable at this node; skipped */
 	char reason[LFH_OSARA_LINE_MAX + 1];
@@ -310,6 +326,9 @@ typedef struct lfh_osara_state {
 	lfh_osara_proposal proposals[LFH_OSARA_MAX_PROPOSALS];
 
 	uint32_t nnotes;
+	uint32_t nreopened;  /* REOPENs applied */
+	uint32_t namended;   /* AMENDs applied */
+	uint32_t nredacted;  /* REDACTs applied */
 	uint32_t nequality;
 	char equality_consent[12]; /* last consent given | refused | not-sought */
 

@@ -12,6 +12,9 @@ int keys_main(int argc, char **argv);     /* cmd_keys.c: init, export, show */
 int referral_main(int argc, char **argv); /* cmd_referral.c: new */
 int case_main(int argc, char **argv);     /* cmd_case.c: list, note, search, invite, ... */
 int case_show_main(int argc, char **argv); /* cmd_case_show.c: lfh case show, a readable case */
+int case_fix_main(int argc, char **argv);  /* cmd_case_fix.c: amend, redact, reopen */
+int case_fix_known(const char *verb);      /* is verb amend, redact or reopen? */
+void case_fix_usage(FILE *f);               /* their usage lines */
 int status_main(int argc, char **argv);   /* cmd_status.c */
 int isa_main(int argc, char **argv);      /* cmd_isa.c: check, show FILE, diff */
 int isa_node_main(int argc, char **argv); /* cmd_isa_node.c: show, propose, sign, explain, ... */

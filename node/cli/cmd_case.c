@@ -16,7 +16,9 @@ static void usage(FILE *f)
 		"       lfh case search TEXT [--json]\n"
 		"       lfh case invite CASE AGENCY [--json]\n"
 		"       lfh case remove CASE AGENCY --reason TEXT [--json]\n"
-		"       lfh case close CASE [--reason TEXT] [--json]\n"
+		"       lfh case close CASE [--reason TEXT] [--json]\n");
+	case_fix_usage(f);
+	fprintf(f,
 		"\n"
 		"  list   cases this node holds, with lead agency, risk and summary\n"
 		"  show   one case and its timeline: who, which agency, when, what\n"
@@ -32,6 +34,9 @@ static void usage(FILE *f)
 		"         of the case's later events, and every participant moves to new\n"
 		"         sharing keys it never receives; what it holds stays until retention\n"
 		"  close  close the case after a closure review: retention periods start\n"
+		"  amend  correct an entry your agency wrote (views show the correction)\n"
+		"  redact (lead agency, managers) take an entry out of views and exports\n"
+		"  reopen (lead agency, managers) reopen a closed case by agreement\n"
 		"  state  the case's OSARA state: stage, lead, risk, objective, actions\n"
 		"\nOSARA steps (lfh case STEP --help for each):\n");
 	osara_steps_usage(f);
@@ -357,6 +362,8 @@ int case_main(int argc, char **argv)
 		return case_gov(argc - 1, argv + 1, &gov_close);
 	if (argc >= 2 && !strcmp(argv[1], "remove"))
 		return case_gov(argc - 1, argv + 1, &gov_remove);
+	if (argc >= 2 && case_fix_known(argv[1]))
+		return case_fix_main(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;

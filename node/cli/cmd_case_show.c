@@ -159,6 +159,12 @@ static void entry_text(const lfh_record *e, const char *type, char *buf, size_t 
 		snprintf(buf, size, "%s no longer takes part: %s", str(e, "agency"), str(e, "reason"));
 	else if (!strcmp(type, "close"))
 		snprintf(buf, size, "case closed: %s", str(e, "reason"));
+	else if (!strcmp(type, "reopen"))
+		snprintf(buf, size, "case reopened: %s", str(e, "reason"));
+	else if (!strcmp(type, "amend"))
+		snprintf(buf, size, "amends ev %.8s: %s", str(e, "target"), str(e, "text"));
+	else if (!strcmp(type, "redact"))
+		snprintf(buf, size, "redacts ev %.8s: %s", str(e, "target"), str(e, "reason"));
 	else if (!strcmp(type, "referral"))
 		snprintf(buf, size, "referral shared with %s: %s", str(e, "recipients"),
 			 str(e, "summary"));
@@ -173,7 +179,7 @@ static void entry_text(const lfh_record *e, const char *type, char *buf, size_t 
 static void print_entry(const lfh_record *e, int utc)
 {
 	const char *type = str(e, "type"), *on = lfh_record_str(e, "on");
-	char when[32], rec[32], who[2 * 64 + 2], text[1024];
+	char when[32], rec[32], who[2 * 64 + 2], text[1400];
 
 	cli_time(rec_u(e, "hlc") >> 16, utc, rec);
 	if (on)
@@ -182,7 +188,22 @@ static void print_entry(const lfh_record *e, int utc)
 		snprintf(when, sizeof when, "%s", rec);
 	snprintf(who, sizeof who, "%s%s%s", str(e, "author"), *str(e, "team") ? "/" : "",
 		 str(e, "team"));
-	entry_text(e, type, text, sizeof text);
+	if (lfh_record_str(e, "redacted"))
+		snprintf(text, sizeof text, "[redacted: %s]", str(e, "redacted"));
+	else
+		entry_text(e, type, text, sizeof text);
+	if (lfh_record_str(e, "amended_by")) {
+		size_t l = strlen(text);
+		snprintf(text + l, sizeof text - l, "  [amended by %s]", str(e, "amended_by"));
+	}
+	if (lfh_record_str(e, "ignored")) {
+		size_t l = strlen(text);
+		snprintf(text + l, sizeof text - l, "  [NOT APPLIED: %s]", str(e, "ignored"));
+	}
+	if (strlen(str(e, "event")) >= 8) {
+		size_t l = strlen(text);
+		snprintf(text + l, sizeof text - l, "  [ev %.8s]", str(e, "event"));
+	}
 	printf("  %-*s %-*s %-*s %s%s%s%s%s%s%s\n", WHEN_W, when, TYPE_W, type, WHO_W, who,
 	       *str(e, "by") ? "by " : "", *str(e, "by") ? str(e, "by") : "",
 	       *str(e, "by") ? ": " : "", text,

@@ -82,6 +82,9 @@ static const struct {
 	{ "keys_revoke", ctl_keys_revoke },
 	{ "keys_rotate_sharing", ctl_keys_rotate_sharing },
 	{ "backup", ctl_backup },
+	{ "case_amend", ctl_case_amend },
+	{ "case_redact", ctl_case_redact },
+	{ "case_reopen", ctl_case_reopen },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */

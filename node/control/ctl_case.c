@@ -137,6 +137,23 @@ static int find_referral_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN
 	return 0;
 }
 
+/* A note follows the case model's rules too: e.g. none on a closed case (reply set if not). */
+static int note_allowed(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			const lfh_record *body)
+{
+	lfh_osara_state *st = malloc(sizeof *st);
+	lfh_err err = { 0 };
+	int rc;
+
+	if (!st)
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	rc = lfh_node_project(q->node, t, case_id, st, &err);
+	if (!rc && st->stage != LFH_OSARA_NONE) /* a referral this node cannot read: its peers judge */
+		rc = lfh_osara_check(st, LFH_EV_NOTE, q->node->cfg.agency, body, &err);
+	free(st);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
+}
+
 int ctl_note_add(lfh_ctl_req *q, lfh_txn *t)
 {
 	const char *text, *by, *category = lfh_record_str(&q->req, "category");
@@ -170,7 +187,7 @@ int ctl_note_add(lfh_ctl_req *q, lfh_txn *t)
 	}
 	if (lfh_record_set_str(&body, "text", text, &err) || lfh_record_set_str(&body, "by", by, &err))
 		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
-	else if (!(rc = lfh_ctl_stamp(q, &body)))
+	else if (!(rc = lfh_ctl_stamp(q, &body)) && !(rc = note_allowed(q, t, case_id, &body)))
 		rc = lfh_ctl_write(q, t, case_id, LFH_EV_NOTE, category, nto ? to : NULL, nto, &body);
 	lfh_record_clear(&body);
 	lfh_event_clear(&f.hdr);
@@ -317,7 +334,66 @@ struct list_ctx {
 	uint64_t after_hlc;         /* case_show: the last event of the page before / this one */
 	uint8_t after_id[LFH_ID_LEN];
 	struct list_filter f;       /* case_list */
+	const lfh_osara_state *st;  /* case_show: the case as projected, for corrections */
 };
+
+/* Fields of an entry's body a view shows: left out of a redacted entry. */
+static int content_field(const char *key)
+{
+	static const char *const keep[] = { "event", "type", "author", "seq", "hlc", "time",
+					    "category", "recipients", "readable", "on_ms", "on",
+					    "by", "team" };
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		if (!strcmp(key, keep[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * What the projection says of the entry with this id: flagged (ignored,
+ * with the rule it broke), corrected (amended: the correction replaces its
+ * text; the original stays as original_text) or redacted (its content left
+ * out, the reason given).
+ */
+static int apply_corrections(const lfh_osara_state *st, const uint8_t id[LFH_ID_LEN],
+			     lfh_record *out, lfh_err *err)
+{
+	const lfh_osara_entry *e = NULL, *target = NULL;
+	const char *text, *thex = lfh_record_str(out, "target");
+	uint8_t tid[LFH_ID_LEN];
+	int rc = 0;
+
+	for (uint32_t i = 0; st && i < st->ntimeline && !e; i++)
+		if (!memcmp(st->timeline[i].id, id, LFH_ID_LEN))
+			e = &st->timeline[i];
+	if (thex && strlen(thex) == 2 * LFH_ID_LEN && !lfh_unhex(tid, LFH_ID_LEN, thex))
+		for (uint32_t i = 0; st && i < st->ntimeline && !target; i++)
+			if (!memcmp(st->timeline[i].id, tid, LFH_ID_LEN))
+				target = &st->timeline[i];
+	if (target && target->redacted && lfh_record_str(out, "text")) {
+		lfh_record_del(out, "text"); /* a correction of a redacted entry goes with it */
+		rc = lfh_record_set_str(out, "redacted", target->redact_reason, err);
+	}
+	if (!e || rc)
+		return rc;
+	if (e->ignored)
+		return lfh_record_set_str(out, "ignored", e->reason, err);
+	if (e->redacted) {
+		for (size_t i = out->n; i-- > 0;)
+			if (content_field(out->f[i].key))
+				lfh_record_del(out, out->f[i].key);
+		return lfh_record_set_str(out, "redacted", e->redact_reason, err);
+	}
+	if (e->amended[0]) {
+		if ((text = lfh_record_str(out, "text")))
+			rc = lfh_record_set_str(out, "original_text", text, err);
+		if (!rc)
+			rc = lfh_record_set_str(out, "text", e->amended, err);
+		if (!rc)
+			rc = lfh_record_set_str(out, "amended_by", e->amended_by, err);
+	}
+	return rc;
+}
 
 /* Does the projected case pass the filters (and mine: is this agency its lead or tasked)? */
 static int passes(const struct list_ctx *x, const lfh_osara_state *st)
@@ -372,7 +448,7 @@ int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 {
 	static const char *const flags[] = { "open", "closed", "overdue", "mine" };
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 } };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL };
 	int *set[] = { &x.f.open, &x.f.closed, &x.f.overdue, &x.f.mine };
 	int rc = lfh_ctl_page_begin(q, &x.page);
 
@@ -437,10 +513,11 @@ static int describe_event(lfh_node *n, lfh_txn *t, const uint8_t id[LFH_ID_LEN],
 		rc = lfh_record_set_str(out, "readable", err->msg, err);
 	for (size_t i = 0; !rc && !orc && i < body.n; i++) {
 		const lfh_field *f = &body.f[i];
-		if (strcmp(f->key, "event") && strcmp(f->key, "type") && strcmp(f->key, "author") &&
-		    strcmp(f->key, "on_ms"))
-			rc = f->kind == LFH_FIELD_STR ? lfh_record_set_str(out, f->key, f->str, err)
-						      : lfh_record_set_uint(out, f->key, f->u, err);
+		const char *key = !strcmp(f->key, "event") ? "target" : f->key; /* AMEND, REDACT */
+		if (strcmp(f->key, "type") && strcmp(f->key, "author") && strcmp(f->key, "on_ms") &&
+		    strcmp(f->key, "target"))
+			rc = f->kind == LFH_FIELD_STR ? lfh_record_set_str(out, key, f->str, err)
+						      : lfh_record_set_uint(out, key, f->u, err);
 	}
 	if (!rc) { /* when it happened: its valid "on", else when it was recorded */
 		uint64_t on_ms;
@@ -462,6 +539,7 @@ static int show_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 {
 	struct list_ctx *x = vctx;
 	lfh_record *out;
+	int rc;
 
 	/* the page before ended at (hlc, id) x->after: skip up to it */
 	if (x->page.has_after && (key < x->after_hlc ||
@@ -475,7 +553,9 @@ static int show_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 	memcpy(x->after_id, id, LFH_ID_LEN);
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
-	return describe_event(x->n, x->t, id, raw, len, out, x->err);
+	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)))
+		return rc;
+	return apply_corrections(x->st, id, out, x->err);
 }
 
 /* `after` of a timeline page: 80 hex digits, hlc (BE) then event id. */
@@ -516,11 +596,13 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_record meta = { 0 }, *out = NULL;
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 } };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL };
+	lfh_osara_state *st = NULL;
 	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
 
 	if (rc || (rc = timeline_after(q, &x)))
 		return rc;
+	st = malloc(sizeof *st);
 	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
 	rc = lfh_store_case_get(t, case_id, &meta, &err);
 	/* the case itself heads the first page only */
@@ -528,16 +610,16 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
 	if (!rc && !x.page.has_after)
 		rc = describe_case(q->node, t, case_id, &meta, out, &err);
-	if (!rc && !x.page.has_after) {
-		lfh_osara_state *st = malloc(sizeof *st);
+	if (!rc) {
 		rc = st ? lfh_node_project(q->node, t, case_id, st, &err)
 			: lfh_err_set(&err, LFH_ENOMEM, "out of memory");
-		if (!rc && st->stage != LFH_OSARA_NONE)
-			rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, &err);
-		free(st);
+		x.st = st;
 	}
+	if (!rc && !x.page.has_after && st->stage != LFH_OSARA_NONE)
+		rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, &err);
 	if (!rc)
 		rc = lfh_store_scan_case_from(t, case_id, x.after_hlc, show_event_fn, &x, &err);
+	free(st);
 	lfh_record_clear(&meta);
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : timeline_next(q, &x);
 }

@@ -183,6 +183,8 @@ typedef struct rcase {
 	char location[TEXT_MAX + 1];
 	char summary[TEXT_MAX + 1];
 	int repeated;
+	uint32_t reopened; /* REOPENs of the case */
+	int closed;
 } rcase;
 
 /* Labels to count: grouped by normalised key, counting entries or distinct cases. */
@@ -450,6 +452,8 @@ static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_
 	snprintf(c->subject, sizeof c->subject, "%s", st->subject);
 	snprintf(c->location, sizeof c->location, "%s", st->location);
 	snprintf(c->summary, sizeof c->summary, "%s", st->summary);
+	c->reopened = st->nreopened;
+	c->closed = st->stage == LFH_OSARA_CLOSED;
 	for (uint32_t i = 0; i < st->nmeetings; i++) {
 		long d = lfh_osara_date_days(st->meetings[i].date);
 		if (d >= 0 && d <= r->upto_days &&
@@ -648,7 +652,8 @@ static int performance_rows(report *r)
 {
 	static const char *levels[] = { "standard", "medium", "high" };
 	uint64_t total = 0, unreadable = 0, rerefs = 0, assessed = 0, repeated = 0, first = 0,
-		 first_repeated = 0, young = 0, risk[4] = { 0 };
+		 first_repeated = 0, young = 0, risk[4] = { 0 }, closed = 0, reopened = 0,
+		 reopenings = 0;
 	tally agencies = { 0 }, categories = { 0 };
 	char b[32];
 	int rc = 0;
@@ -671,6 +676,9 @@ static int performance_rows(report *r)
 			continue;
 		}
 		assessed++;
+		closed += (uint64_t)c->closed;
+		reopened += c->reopened > 0;
+		reopenings += c->reopened;
 		repeated += (uint64_t)c->repeated;
 		young += !c->repeated && c->ms + YEAR_MS > r->now;
 		if (c->rereferral_of[0]) {
@@ -695,6 +703,12 @@ static int performance_rows(report *r)
 		rc = row_u(r, "referrals", "total", total);
 	if (!rc)
 		rc = row_u(r, "referrals", "rereferrals", rerefs);
+	if (!rc)
+		rc = row_u(r, "cases", "closed", closed);
+	if (!rc)
+		rc = row_u(r, "cases", "reopened", reopened);
+	if (!rc)
+		rc = row_u(r, "cases", "reopenings", reopenings);
 	for (int k = 0; rc == 0 && k < 3; k++)
 		rc = row_u(r, "risk", levels[k], risk[k]);
 	if (!rc && risk[3])

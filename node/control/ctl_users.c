@@ -51,6 +51,8 @@ static const struct {
 	{ "retention_run", ROLE_ADMIN },
 	{ "backup", ROLE_ADMIN },
 	{ "case_close", ROLE_MANAGER },
+	{ "case_redact", ROLE_MANAGER },
+	{ "case_reopen", ROLE_MANAGER },
 	{ "case_remove", ROLE_MANAGER },
 	{ "report_performance", ROLE_MANAGER },
 	{ "report_tactical", ROLE_MANAGER },

@@ -523,6 +523,37 @@ static int follow_lead(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	return rc;
 }
 
+/*
+ * A CLOSE or REOPEN: the case's retention clock runs while it is closed as
+ * projected here, whatever order the two arrived in (a REOPEN stops it).
+ */
+static int follow_closure(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	lfh_osara_state *st;
+	lfh_record c = { 0 };
+	uint64_t closed;
+	int rc;
+
+	if (ev->type != LFH_EV_CLOSE && ev->type != LFH_EV_REOPEN)
+		return 0;
+	if (!(st = malloc(sizeof *st)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_node_project(n, t, ev->case_id, st, err);
+	if (!rc)
+		rc = lfh_store_case_get(t, ev->case_id, &c, err);
+	if (!rc && st->stage != LFH_OSARA_CLOSED && lfh_record_uint(&c, "closed_ms", &closed)) {
+		log_info("case %02x%02x%02x%02x...: reopened, its retention clock stopped",
+			 ev->case_id[0], ev->case_id[1], ev->case_id[2], ev->case_id[3]);
+		lfh_record_del(&c, "closed_ms");
+		rc = lfh_store_case_put(t, ev->case_id, &c, err);
+	}
+	if (rc == LFH_ENOTFOUND)
+		rc = 0;
+	lfh_record_clear(&c);
+	free(st);
+	return rc;
+}
+
 int lfh_node_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
 		   int own, lfh_err *err)
 {
@@ -535,6 +566,8 @@ int lfh_node_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t i
 		rc = carry_out(n, t, &fx, err);
 	if (!rc)
 		rc = follow_lead(n, t, ev, err);
+	if (!rc)
+		rc = follow_closure(n, t, ev, err);
 	if (!rc)
 		rc = lfh_refs_index(n, t, ev, id, err);
 	lfh_effects_clear(&fx);

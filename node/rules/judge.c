@@ -28,13 +28,15 @@ static int is_hub_wide(uint32_t type)
 /* Case steps only the lead may write (whatever the OSARA stage). */
 static int lead_only(uint32_t type)
 {
-	return type == LFH_EV_JOIN || type == LFH_EV_LEAVE || type == LFH_EV_CLOSE;
+	return type == LFH_EV_JOIN || type == LFH_EV_LEAVE || type == LFH_EV_CLOSE ||
+	       type == LFH_EV_REOPEN;
 }
 
 /* Data a participant writes into a case: the referral's followers. */
 static int participant_step(uint32_t type)
 {
-	return type == LFH_EV_NOTE || (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST);
+	return type == LFH_EV_NOTE || (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST) ||
+	       type == LFH_EV_AMEND || type == LFH_EV_REDACT;
 }
 
 static void case_hex(char out[2 * LFH_CASE_LEN + 1], const uint8_t case_id[LFH_CASE_LEN])
@@ -145,7 +147,8 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 				   "only the case's lead agency (%s) may %s; %s may not "
 				   "(case %.12s)", lead[0] ? lead : "unknown",
 				   ev->type == LFH_EV_JOIN ? "invite an agency" :
-				   ev->type == LFH_EV_LEAVE ? "remove an agency" : "close the case",
+				   ev->type == LFH_EV_LEAVE ? "remove an agency" :
+				   ev->type == LFH_EV_REOPEN ? "reopen the case" : "close the case",
 				   ev->author, hex);
 	/* a KEY too: only who takes part hands out keys of the case (else a removed
 	 * agency could replace its key, or a KEY open a case nobody opened) */

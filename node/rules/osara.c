@@ -103,6 +103,18 @@ static void lead_decide(lfh_osara_state *s, lfh_osara_proposal *p, uint64_t hlc,
 	note(e, buf);
 }
 
+/* The timeline entry an AMEND or REDACT names (64 hex, validated). */
+static lfh_osara_entry *entry_of(lfh_osara_state *s, const char *hex)
+{
+	uint8_t id[LFH_ID_LEN];
+
+	os_hex_to_id(hex, id);
+	for (uint32_t i = 0; i < s->ntimeline; i++)
+		if (!memcmp(s->timeline[i].id, id, LFH_ID_LEN) && !s->timeline[i].ignored)
+			return &s->timeline[i];
+	return NULL;
+}
+
 static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *author,
 		  const lfh_record *b, lfh_osara_entry *e)
 {
@@ -289,6 +301,33 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		s->nequality++;
 		CPY(s->equality_consent, lfh_record_str(b, "consent"));
 		break;
+	case LFH_EV_AMEND:
+	case LFH_EV_REDACT: {
+		lfh_osara_entry *t = entry_of(s, lfh_record_str(b, "event"));
+		if (!t) /* validated: only the timeline's own marker slot could hide it */
+			break;
+		if (ev->type == LFH_EV_AMEND) {
+			CPY(t->amended, lfh_record_str(b, "text"));
+			CPY(t->amended_by, by);
+			t->amended_hlc = ev->hlc;
+			s->namended++;
+		} else {
+			t->redacted = 1;
+			CPY(t->redact_reason, lfh_record_str(b, "reason"));
+			s->nredacted++;
+		}
+		break;
+	}
+	case LFH_EV_REOPEN:
+		s->stage = s->prev_stage > LFH_OSARA_REFERRED ? s->prev_stage : LFH_OSARA_ASSESSMENT;
+		s->prev_stage = LFH_OSARA_NONE;
+		s->closed_hlc = 0;
+		s->closure_proposed_hlc = 0;
+		s->closure_review_hlc = 0;
+		memset(s->close_reason, 0, sizeof s->close_reason);
+		memset(s->closure_reason, 0, sizeof s->closure_reason);
+		s->nreopened++;
+		break;
 	}
 }
 
@@ -374,6 +413,15 @@ static void summarise(uint32_t type, const lfh_record *b, char *out, size_t size
 		break;
 	case LFH_EV_EQUALITY:
 		snprintf(buf, sizeof buf, "equality note (consent %.12s)", F("consent"));
+		break;
+	case LFH_EV_AMEND:
+		snprintf(buf, sizeof buf, "amends %.12s: %.200s", F("event"), F("text"));
+		break;
+	case LFH_EV_REDACT:
+		snprintf(buf, sizeof buf, "redacts %.12s: %.200s", F("event"), F("reason"));
+		break;
+	case LFH_EV_REOPEN:
+		snprintf(buf, sizeof buf, "case reopened: %.200s", F("reason"));
 		break;
 	default:
 		snprintf(buf, sizeof buf, "%s event", lfh_osara_type_name(type));
@@ -607,6 +655,11 @@ static int entry_equal(const lfh_osara_entry *a, const lfh_osara_entry *b)
 	EQ_U(on_ms);
 	EQ_S(on);
 	EQ_S(summary);
+	EQ_S(amended);
+	EQ_S(amended_by);
+	EQ_U(amended_hlc);
+	EQ_U(redacted);
+	EQ_S(redact_reason);
 	EQ_U(ignored);
 	EQ_U(unreadable);
 	EQ_S(reason);
@@ -678,6 +731,9 @@ int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b)
 		if (!proposal_equal(&a->proposals[i], &b->proposals[i]))
 			return 0;
 	EQ_U(nnotes);
+	EQ_U(nreopened);
+	EQ_U(namended);
+	EQ_U(nredacted);
 	EQ_U(nequality);
 	EQ_S(equality_consent);
 	EQ_U(nignored);

@@ -39,6 +39,9 @@ static const char *const type_names[] = {
 	[LFH_EV_LEAD_AGREE] = "lead-agree",
 	[LFH_EV_EQUALITY] = "equality",
 	[LFH_EV_LEAVE] = "leave",
+	[LFH_EV_AMEND] = "amend",
+	[LFH_EV_REDACT] = "redact",
+	[LFH_EV_REOPEN] = "reopen",
 };
 #define TYPE_NAMES (sizeof type_names / sizeof type_names[0])
 
@@ -553,7 +556,56 @@ static int action_outcome(const lfh_record *b, char *why)
 static int is_step(uint32_t type)
 {
 	return (type >= LFH_EV_REFERRAL && type <= LFH_EV_CLOSE) ||
-	       (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST) || type == LFH_EV_LEAVE;
+	       (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST) || type == LFH_EV_LEAVE ||
+	       type == LFH_EV_AMEND || type == LFH_EV_REDACT || type == LFH_EV_REOPEN;
+}
+
+/* May an entry of this type be amended or redacted (what a caseworker wrote)? */
+static int correctable(uint32_t type)
+{
+	return type == LFH_EV_REFERRAL || type == LFH_EV_NOTE ||
+	       (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST);
+}
+
+/* The timeline entry with event id hex (64 digits, checked), or NULL. */
+static const lfh_osara_entry *find_entry(const lfh_osara_state *s, const char *hex)
+{
+	uint8_t id[LFH_ID_LEN];
+
+	os_hex_to_id(hex, id);
+	for (uint32_t i = 0; i < s->ntimeline; i++)
+		if (!memcmp(s->timeline[i].id, id, LFH_ID_LEN) && !s->timeline[i].ignored &&
+		    !s->timeline[i].unreadable)
+			return &s->timeline[i];
+	return NULL;
+}
+
+/* AMEND and REDACT: the entry they name, and who may. */
+static int correction(const lfh_osara_state *s, uint32_t type, const char *author,
+		      const lfh_record *b, char *why)
+{
+	const lfh_osara_entry *e;
+	const char *v, *w;
+
+	if (get(b, "event", 1, 2 * LFH_ID_LEN, &v, why) ||
+	    get(b, type == LFH_EV_AMEND ? "text" : "reason", 1, LFH_VALUE_MAX, &w, why))
+		return -1;
+	if (!is_hex(v, 2 * LFH_ID_LEN))
+		return fail(why, "event must be the id (%d hex digits) of an entry of the case",
+			    2 * LFH_ID_LEN);
+	if (!(e = find_entry(s, v)))
+		return fail(why, "no entry %.12s in this case (as held here) to %s", v,
+			    type == LFH_EV_AMEND ? "amend" : "redact");
+	if (!correctable(e->type))
+		return fail(why, "a %s entry cannot be %s", e->type_name,
+			    type == LFH_EV_AMEND ? "amended" : "redacted");
+	if (e->redacted)
+		return fail(why, "entry %.12s is already redacted", v);
+	if (type == LFH_EV_AMEND && strcmp(author, e->author) != 0)
+		return fail(why, "only %.40s, which wrote entry %.12s, may amend it", e->author, v);
+	if (type == LFH_EV_REDACT && strcmp(author, s->lead) != 0)
+		return fail(why, "only the lead agency (%s) may redact an entry", s->lead);
+	return 0;
 }
 
 /* 0 if step (type, author, b) is valid on top of s, else -1 and why. */
@@ -573,16 +625,21 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 		return fail(why, "no referral: a case starts with its referral");
 	if (s->stage != LFH_OSARA_NONE && type == LFH_EV_REFERRAL)
 		return fail(why, "the case already has a referral");
-	if (s->stage == LFH_OSARA_CLOSED && type != LFH_EV_NOTE && type != LFH_EV_EQUALITY)
-		return fail(why, "the case is closed: only notes and equality notes may be added");
+	if (s->stage == LFH_OSARA_CLOSED && type != LFH_EV_AMEND && type != LFH_EV_REDACT &&
+	    type != LFH_EV_REOPEN)
+		return fail(why, "the case is closed: it takes no new work until the lead reopens it "
+			    "(lfh case reopen)");
+	if (s->stage != LFH_OSARA_CLOSED && type == LFH_EV_REOPEN)
+		return fail(why, "the case is not closed");
 	if (get(b, "by", 1, LFH_OSARA_NAME_MAX, &by, why) || common_fields(b, hlc, why))
 		return -1;
 	/* who may write it: the receiver rules (PROTOCOL.md 7.3), as every node applies them */
-	if ((type == LFH_EV_JOIN || type == LFH_EV_LEAVE || type == LFH_EV_CLOSE) &&
-	    strcmp(author, s->lead) != 0)
+	if ((type == LFH_EV_JOIN || type == LFH_EV_LEAVE || type == LFH_EV_CLOSE ||
+	     type == LFH_EV_REOPEN) && strcmp(author, s->lead) != 0)
 		return fail(why, "only the lead agency (%s) may %s", s->lead,
 			    type == LFH_EV_JOIN ? "invite an agency" :
-			    type == LFH_EV_LEAVE ? "remove an agency from the case" : "close the case");
+			    type == LFH_EV_LEAVE ? "remove an agency from the case" :
+			    type == LFH_EV_REOPEN ? "reopen the case" : "close the case");
 	if (type != LFH_EV_REFERRAL && type != LFH_EV_LEAD_PROPOSE && type != LFH_EV_LEAD_AGREE &&
 	    os_find_participant(s, author) < 0) /* those two say so in their own words */
 		return fail(why, "%.40s does not take part in the case", author);
@@ -793,6 +850,13 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 		    get_enum(b, "consent", consents, &v, why))
 			return -1;
 		return 0;
+
+	case LFH_EV_AMEND:
+	case LFH_EV_REDACT:
+		return correction(s, type, author, b, why);
+
+	case LFH_EV_REOPEN:
+		return get(b, "reason", 1, LFH_VALUE_MAX, &v, why);
 	}
 	return fail(why, "unknown event type %" PRIu32, type);
 }

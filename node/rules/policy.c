@@ -88,7 +88,8 @@ int lfh_policy_recipients(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[
 	if (rc)
 		return lfh_err_set(err, rc, "too many agencies in the case");
 	/* Governance events go to every participant (a leaving one too), whatever the category rule. */
-	if (type == LFH_EV_JOIN || type == LFH_EV_CLOSE || type == LFH_EV_LEAVE) {
+	if (type == LFH_EV_JOIN || type == LFH_EV_CLOSE || type == LFH_EV_LEAVE ||
+	    type == LFH_EV_REOPEN) {
 		*nout = 0;
 		for (size_t i = 0; i < ids.n; i++)
 			if (strcmp(ids.id[i], r->self) != 0)
@@ -127,7 +128,8 @@ int lfh_policy_shredded(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const c
 static int is_governance(uint32_t type)
 {
 	return type == LFH_EV_JOIN || type == LFH_EV_CLOSE || type == LFH_EV_ISA_PROPOSE ||
-	       type == LFH_EV_ISA_SIGN || type == LFH_EV_ISA_WITHDRAW || type == LFH_EV_LEAVE;
+	       type == LFH_EV_ISA_SIGN || type == LFH_EV_ISA_WITHDRAW || type == LFH_EV_LEAVE ||
+	       type == LFH_EV_REOPEN;
 }
 
 /* Who takes part in a case: a newcomer is also sent these earlier events (PROTOCOL.md 5.3). */

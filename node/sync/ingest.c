@@ -141,6 +141,7 @@ static int check_plain_body(lfh_node *n, const lfh_event *ev, lfh_err *err)
 	case LFH_EV_JOIN:
 	case LFH_EV_LEAVE:
 	case LFH_EV_CLOSE:
+	case LFH_EV_REOPEN:
 	case LFH_EV_ISA_SIGN:
 		break;
 	default:

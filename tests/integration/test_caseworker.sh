@@ -11,7 +11,11 @@
 #      only with --all; the meeting's analysis in full; `due` and `case
 #      state` give an action the same due date;
 #   3. finding cases: `case list` filters (--open, --closed, --mine, --lead,
-#      --risk, --stage, --overdue) and --sort.
+#      --risk, --stage, --overdue) and --sort;
+#   4. corrections: an entry amended by its author and one redacted by the
+#      lead read alike at both nodes (the correction in place, the redacted
+#      content gone); others may not; a closed case takes no note until the
+#      lead reopens it, and the performance report counts the reopening.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_bins
@@ -110,5 +114,66 @@ out=$(lfh_at police case list --stage nonsense 2>&1) && tap_fail "an unknown sta
 check "an unknown stage is refused, naming the stages" grep -q "closure_proposed" <<<"$out"
 first=$(lfh_at police case list --sort risk --json | json_get '[0].ref')
 check_eq "--sort risk: the high-risk case first" "$ref" "$first"
+
+# ---- 4. corrections
+c2=$(lfh_at police referral new --summary "Noise at 9 Market St" --location "9 Market St" \
+	--category noise --risk standard --to housing --json | json_field case) || bail "referral 2"
+wait_until 20 has_case housing "$c2" || bail "case 2 reaches housing"
+ev_of() { # ev_of NODE TEXT: the event id of the entry whose text is TEXT
+	lfh_at "$1" case show "$c2" --json | json_flat | awk -F= -v t="$2" '
+		{ i = substr($1, 1, index($1, "]")) } /\]\.event=/ { e[i] = $2 }
+		/\]\.text=/ && $2 == t { want = i } END { print e[want] }'
+}
+lfh_at police case note "$c2" --text "Complainant lives at flat 4" >/dev/null || bail "police's note"
+lfh_at housing case note "$c2" --text "Neighbour's phone number is 07700 900123" >/dev/null ||
+	bail "housing's note"
+wait_until 20 test -n "$(ev_of police "Neighbour's phone number is 07700 900123")" ||
+	bail "housing's note reaches police"
+pn=$(ev_of police "Complainant lives at flat 4")
+hn=$(ev_of police "Neighbour's phone number is 07700 900123")
+out=$(lfh_at housing case amend "$c2" "${pn:0:8}" --text "x" 2>&1) &&
+	tap_fail "housing may not amend police's entry" "$out"
+check "only the entry's author amends it" grep -q "only police, which wrote entry" <<<"$out"
+check "police amends its entry (named by 8 digits)" \
+	lfh_at police case amend "$c2" "${pn:0:8}" --text "Complainant lives at flat 3"
+out=$(lfh_at housing case redact "$c2" "${hn:0:8}" --reason x 2>&1) &&
+	tap_fail "housing, not the lead, may not redact" "$out"
+check "only the lead redacts" grep -q "only the lead agency (police) may redact" <<<"$out"
+lfh_at police case redact "$c2" "${hn:0:8}" --reason "Third-party personal data" >/dev/null ||
+	tap_fail "police redacts housing's entry"
+corrected_at() {
+	local s j
+	s=$(lfh_at "$1" case show "$c2") && j=$(lfh_at "$1" case show "$c2" --json) || return 1
+	[[ $s == *"Complainant lives at flat 3  [amended by "* ]] &&
+		[[ $s == *"[redacted: Third-party personal data]"* ]] &&
+		[[ $j != *"07700 900123"* ]]
+}
+for n in police housing; do
+	wait_until 20 corrected_at "$n" || tap_fail "$n: the correction in place, the redacted entry's content gone" \
+		"$(lfh_at "$n" case show "$c2" 2>&1)"
+done
+tap_ok "amend and redact read alike at police and housing"
+# to closure
+lfh_at police case risk "$c2" --score 3 --answers "repeat=no" >/dev/null &&
+	lfh_at police case scan "$c2" --text "2 calls" >/dev/null &&
+	lfh_at police case meeting "$c2" --date 2026-03-10 --attendees police,housing --victim V \
+		--offender O --location L --responses R >/dev/null || bail "steps"
+a2=$(lfh_at police case action "$c2" --agency police --power cpw --text "Warn" --due 2026-12-30 \
+	--json | json_field action) || bail "action"
+lfh_at police case update "$c2" --action "$a2" --status done --text "Warned" >/dev/null &&
+	lfh_at police case assess "$c2" --plan-done yes --problem-stopped yes --text "Quiet" >/dev/null &&
+	lfh_at police case propose-close "$c2" --reason "Resolved" >/dev/null &&
+	lfh_at police case review "$c2" --kind closure --outcome close --text "Agreed" >/dev/null &&
+	lfh_at police case close "$c2" --reason "Resolved" >/dev/null || bail "closure"
+out=$(lfh_at police case note "$c2" --text "late" 2>&1) && tap_fail "no note on a closed case" "$out"
+check "a closed case takes no new note" grep -q "the case is closed" <<<"$out"
+check "the lead reopens the case by agreement" \
+	lfh_at police case reopen "$c2" --reason "Agreed at the hub: new reports"
+check "the reopened case takes notes again" lfh_at police case note "$c2" --text "New report"
+stage2=$(lfh_at police case state "$c2" --json | json_get '[0].stage')
+check_eq "reopened, the case is back where it was before its closure was proposed" assessment "$stage2"
+report=$(lfh_at police report performance --json)
+check "the performance report counts the reopened case" \
+	grep -q '"key":"reopened","section":"cases","value":"1"' <<<"$report"
 
 tap_done

@@ -511,7 +511,7 @@ refused "closing after a closure review with outcome continue" police \
 	"cannot close: closure has not been proposed" close
 RCASE=$c1
 refused "an action update on a closed case" housing \
-	"the case is closed: only notes and equality notes may be added" update \
+	"the case is closed: it takes no new work until the lead reopens it" update \
 	--action "$a1_housing" --status open --text "reopen"
 refused "a monthly review on a closed case" council \
 	"the case is closed" review --kind monthly --outcome continue --text "x"

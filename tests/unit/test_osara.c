@@ -123,6 +123,7 @@ static void build_example1(seq *q)
 	add(q, LFH_EV_REVIEW, "housing", T(87, 1), "kind", "closure", "outcome", "close", "text",
 	    "Agreed at hub meeting", "by", "Hub manager", NULL);
 	add(q, LFH_EV_CLOSE, "housing", T(88, 1), "reason", "Resolved", "by", "HO", NULL);
+	/* a closed case takes no new work: the note is flagged until the lead reopens it */
 	add(q, LFH_EV_NOTE, "probation", T(90, 1), "text", "Order completed", "by", "PO", NULL);
 }
 
@@ -135,8 +136,8 @@ static void test_example1(void **st)
 
 	build_example1(q);
 	project(q, q->n, NULL, 0, s);
-	print_ignored(s);
-	assert_int_equal(s->nignored, 0);
+	assert_int_equal(s->nignored, 1);
+	assert_non_null(strstr(s->timeline[s->ntimeline - 1].reason, "the case is closed"));
 	assert_int_equal(s->stage, LFH_OSARA_CLOSED);
 	assert_string_equal(lfh_osara_stage_name(s->stage), "closed");
 	assert_string_equal(s->lead, "housing");
@@ -161,7 +162,17 @@ static void test_example1(void **st)
 	assert_int_equal(s->closed_hlc, T(88, 1));
 	assert_int_equal(s->nequality, 1);
 	assert_string_equal(s->equality_consent, "given");
-	assert_int_equal(s->nnotes, 1); /* a note after closure is valid */
+	assert_int_equal(s->nnotes, 0); /* a note after closure is not applied */
+	/* reopened by the lead, the case takes the note: back where it was before closure */
+	add(q, LFH_EV_REOPEN, "housing", T(89, 0), "reason", "Agreed at the hub: new reports",
+	    "by", "Hub manager", NULL);
+	project(q, q->n, NULL, 0, s);
+	print_ignored(s);
+	assert_int_equal(s->nignored, 0);
+	assert_int_equal(s->nnotes, 1);
+	assert_int_equal(s->nreopened, 1);
+	assert_int_equal(s->stage, LFH_OSARA_ASSESSMENT);
+	assert_int_equal(s->closed_hlc, 0);
 	assert_int_equal(s->ntimeline, q->n);
 	assert_string_equal(s->timeline[0].type_name, "referral");
 	assert_string_equal(s->timeline[0].by, "Housing Options officer");

@@ -284,6 +284,72 @@ static void test_close_outcomes(void **st)
 	free(s);
 }
 
+
+/* Corrections: AMEND by the entry's author, REDACT by the lead, REOPEN a closed case (#15). */
+static void test_corrections(void **st)
+{
+	lfh_osara_state *s = state_new();
+	seq *q = seq_new();
+	lfh_osara_event *note;
+	char hex[2 * LFH_ID_LEN + 1];
+	size_t n;
+
+	(void)st;
+	case_to(q, LFH_OSARA_REFERRED); /* housing leads; police takes part */
+	note = add(q, LFH_EV_NOTE, "police", T(2, 0), "text", "Wrong flat number: 4", "by", "PC",
+		   NULL);
+	lfh_hex(hex, note->id, LFH_ID_LEN);
+	REFUSED(LFH_OSARA_REFERRED, "no entry 001122334455 in this case", LFH_EV_AMEND, "police", "event",
+		"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "text", "x",
+		"by", "PC");
+	n = q->n;
+	add(q, LFH_EV_AMEND, "housing", T(3, 0), "event", hex, "text", "x", "by", "HO", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 1);
+	assert_non_null(strstr(s->timeline[s->ntimeline - 1].reason,
+			       "only police, which wrote entry"));
+	q->n = n;
+	add(q, LFH_EV_REDACT, "police", T(3, 0), "event", hex, "reason", "x", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_non_null(strstr(s->timeline[s->ntimeline - 1].reason,
+			       "only the lead agency (housing) may redact"));
+	q->n = n;
+	add(q, LFH_EV_AMEND, "police", T(3, 0), "event", hex, "text", "Flat number: 3", "by",
+	    "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_int_equal(s->namended, 1);
+	assert_string_equal(s->timeline[n - 1].amended, "Flat number: 3");
+	assert_string_equal(s->timeline[n - 1].amended_by, "PC");
+	add(q, LFH_EV_REDACT, "housing", T(4, 0), "event", hex, "reason", "Third party data",
+	    "by", "HO", NULL);
+	add(q, LFH_EV_AMEND, "police", T(5, 0), "event", hex, "text", "again", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nredacted, 1);
+	assert_true(s->timeline[n - 1].redacted);
+	assert_string_equal(s->timeline[n - 1].redact_reason, "Third party data");
+	assert_int_equal(s->nignored, 1); /* a redacted entry is not amended */
+	seq_free(q);
+
+	REFUSED(LFH_OSARA_REFERRED, "the case is not closed", LFH_EV_REOPEN, "housing", "reason",
+		"x", "by", "HO");
+	REFUSED(LFH_OSARA_CLOSED, "only the lead agency (housing) may reopen the case",
+		LFH_EV_REOPEN, "police", "reason", "x", "by", "PC");
+	REFUSED(LFH_OSARA_CLOSED, "the case is closed: it takes no new work", LFH_EV_NOTE,
+		"police", "text", "x", "by", "PC");
+	q = seq_new();
+	case_to(q, LFH_OSARA_CLOSED);
+	add(q, LFH_EV_REOPEN, "housing", T(20, 0), "reason", "New reports", "by", "HO", NULL);
+	add(q, LFH_EV_NOTE, "police", T(20, 1), "text", "New incident", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_int_equal(s->stage, LFH_OSARA_ASSESSMENT);
+	assert_int_equal(s->nreopened, 1);
+	assert_int_equal(s->nnotes, 1);
+	seq_free(q);
+	free(s);
+}
+
 static void test_refused_transitions(void **st)
 {
 	(void)st;
@@ -415,9 +481,9 @@ static void test_check_valid(void **st)
 	add(q, LFH_EV_EQUALITY, "police", T(20, 1), "text", "eq", "consent", "refused", "by",
 	    "PC", NULL);
 	project(q, q->n, NULL, 0, s);
-	assert_int_equal(s->nignored, 0);
-	assert_int_equal(s->nnotes, 1);
-	assert_int_equal(s->nequality, 1);
+	assert_int_equal(s->nignored, 2); /* a closed case takes no new work */
+	assert_int_equal(s->nnotes, 0);
+	assert_int_equal(s->nequality, 0);
 	/* a RISK override with a reason is fine, and the level is kept */
 	seq_free(q);
 	q = seq_new();
@@ -607,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_tasking),
 		cmocka_unit_test(test_close_outcomes),
+		cmocka_unit_test(test_corrections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
