@@ -13,7 +13,7 @@ static void usage(FILE *f)
 		"                     [--overdue] [--sort KEY] [--json]\n"
 		"       lfh case show CASE [--all] [--utc] [--json]\n"
 		"       lfh case note CASE --text TEXT [--category NAME] [--on WHEN] [--json]\n"
-		"       lfh case search TEXT [--json]\n"
+		"       lfh case search WORD... [--json]\n"
 		"       lfh case invite CASE AGENCY [--json]\n"
 		"       lfh case remove CASE AGENCY --reason TEXT [--json]\n"
 		"       lfh case close CASE [--reason TEXT] [--json]\n");
@@ -26,8 +26,8 @@ static void usage(FILE *f)
 		"         an ISA: with the agencies its rule for --category allows;\n"
 		"         default category: referral); --on: when it happened, YYYY-MM-DD\n"
 		"         or YYYY-MM-DDTHH:MM local time ($LFH_TZ, default Europe/London)\n"
-		"  search cases whose subject, location or any text this node can read\n"
-		"         contains TEXT (case-insensitive)\n"
+		"  search cases in which every WORD (in any order, ignoring case and\n"
+		"         accents) is in the subject, location or any text this node can read\n"
 		"  invite make AGENCY a participant: it receives the case's earlier events\n"
 		"         of the categories the ISA lets it see, and later ones\n"
 		"  remove (lead agency, managers) AGENCY no longer takes part: it gets none\n"
@@ -308,23 +308,28 @@ static int case_gov(int argc, char **argv, const gov_cmd *g)
 static int case_search(int argc, char **argv)
 {
 	static const cli_column cols[] = {
-		{ "case", "CASE", 32 },	 { "lead", "LEAD", 0 },	 { "risk", "RISK", 0 },
+		{ "ref", "REF", 20 },	  { "case", "CASE", 32 },	{ "lead", "LEAD", 0 },
 		{ "summary", "SUMMARY", 40 }, { "match_field", "FOUND IN", 0 }, { "match", "MATCH", 40 },
 	};
-	const char *pos[1];
-	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, NULL);
+	const char *pos[16];
+	char query[256] = "";
+	int json = 0, npos, rc = parse(argc, argv, &json, pos, 16, &npos, NULL);
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (npos != 1) {
-		cli_error("what to search for? usage: lfh case search TEXT");
+	if (npos < 1) {
+		cli_error("what to search for? usage: lfh case search WORD...");
 		return 2;
 	}
+	for (int i = 0; i < npos; i++) { /* the words, as one query */
+		size_t l = strlen(query);
+		snprintf(query + l, sizeof query - l, "%s%s", i ? " " : "", pos[i]);
+	}
 	lfh_record_set_str(&req, "cmd", "case_search", &err);
-	if (opt_field(&req, "query", pos[0])) {
+	if (opt_field(&req, "query", query)) {
 		lfh_record_clear(&req);
 		return 2;
 	}

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "lfh/ctl.h"
+#include "lfh/fold.h"
 #include "lfh/hlc.h"
 #include "lfh/hub.h"
 #include "lfh/osara.h"
@@ -628,54 +629,51 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 #define SEARCH_MAX_RESULTS 200
 #define SEARCH_QUERY_MAX 200
 
-/* Case-insensitive substring test (ASCII folding; other bytes compared as they are). */
-static int contains_ci(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (const char *p = hay; *p; p++) {
-		size_t i = 0;
-		while (i < n && p[i] &&
-		       (p[i] | (p[i] >= 'A' && p[i] <= 'Z' ? 0x20 : 0)) ==
-			       (needle[i] | (needle[i] >= 'A' && needle[i] <= 'Z' ? 0x20 : 0)))
-			i++;
-		if (i == n)
-			return 1;
-	}
-	return 0;
-}
+#define SEARCH_WORDS_MAX 16
+#define SEARCH_FIELD_FOLD (4 * LFH_VALUE_MAX)
 
 struct search_ctx {
 	lfh_node *n;
 	lfh_txn *t;
-	const char *query;
-	char field[LFH_FIELD_KEY_MAX + 1]; /* first matching field of the current case */
+	char words[SEARCH_WORDS_MAX][SEARCH_QUERY_MAX + 1]; /* folded */
+	size_t nwords;
+	unsigned found;                    /* bit i: word i seen in the case */
+	char field[LFH_FIELD_KEY_MAX + 1]; /* where the first word was seen */
 	char snippet[121];
+	char *folded;                      /* SEARCH_FIELD_FOLD bytes */
 };
 
-/* Scan callback over one case's events: stop at the first readable match. */
+/* Scan callback over one case's events: stop once every word was seen. */
 static int search_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 			   const uint8_t *raw, size_t len)
 {
 	struct search_ctx *s = vctx;
+	unsigned all = (1u << s->nwords) - 1;
 	lfh_event ev = { 0 };
 	lfh_record body = { 0 };
-	int found = 0;
 
 	(void)key;
 	(void)id;
 	if (lfh_node_open_event(s->n, s->t, raw, len, &ev, &body, NULL) == 0)
-		for (size_t i = 0; i < body.n && !found; i++) {
+		for (size_t i = 0; i < body.n && s->found != all; i++) {
 			const lfh_field *f = &body.f[i];
 			if (f->kind != LFH_FIELD_STR || strcmp(f->key, "by") == 0 ||
-			    !contains_ci(f->str, s->query))
+			    strcmp(f->key, "team") == 0)
 				continue;
-			snprintf(s->field, sizeof s->field, "%s", f->key);
-			snprintf(s->snippet, sizeof s->snippet, "%s", f->str);
-			found = 1;
+			lfh_fold(f->str, s->folded, SEARCH_FIELD_FOLD);
+			for (size_t w = 0; w < s->nwords; w++) {
+				if ((s->found & (1u << w)) || !lfh_fold_contains(s->folded, s->words[w]))
+					continue;
+				s->found |= 1u << w;
+				if (w == 0) {
+					snprintf(s->field, sizeof s->field, "%s", f->key);
+					snprintf(s->snippet, sizeof s->snippet, "%s", f->str);
+				}
+			}
 		}
 	lfh_event_clear(&ev);
 	lfh_record_clear(&body);
-	return found; /* 1 stops the scan */
+	return s->found == all; /* 1 stops the scan */
 }
 
 struct search_cases {
@@ -691,10 +689,11 @@ static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const
 	lfh_record *out;
 	int rc;
 
+	c->s.found = 0;
 	c->s.field[0] = '\0';
-	if ((rc = lfh_store_scan_case(c->s.t, case_id, search_event_fn, &c->s, c->err)))
+	if ((rc = lfh_store_scan_case(c->s.t, case_id, search_event_fn, &c->s, c->err)) < 0)
 		return rc;
-	if (!c->s.field[0])
+	if (c->s.found != (1u << c->s.nwords) - 1)
 		return 0;
 	if (++c->found > SEARCH_MAX_RESULTS)
 		return 1;
@@ -707,25 +706,53 @@ static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const
 	return rc;
 }
 
+/* The query's words, folded: at least one of 2+ characters, at most SEARCH_WORDS_MAX. */
+static int search_words(lfh_ctl_req *q, const char *query, struct search_ctx *s)
+{
+	char folded[4 * SEARCH_QUERY_MAX + 1], *save = NULL;
+
+	lfh_fold(query, folded, sizeof folded);
+	for (char *w = strtok_r(folded, " \t\n,;", &save); w; w = strtok_r(NULL, " \t\n,;", &save)) {
+		if (strlen(w) < 2)
+			continue; /* "a", "3": too common to narrow anything */
+		if (s->nwords == SEARCH_WORDS_MAX)
+			return lfh_ctl_fail(&q->rep, LFH_EINVAL, "search for at most 16 words");
+		snprintf(s->words[s->nwords++], sizeof s->words[0], "%s", w);
+	}
+	if (!s->nwords)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "search for at least 2 characters");
+	return 0;
+}
+
 int ctl_case_search(lfh_ctl_req *q, lfh_txn *t)
 {
 	const char *query = lfh_ctl_need(&q->req, "query", SEARCH_QUERY_MAX, &q->rep);
 	lfh_err err = { 0 };
-	struct search_cases c = { .s = { q->node, t, query, "", "" }, .rep = &q->rep, .err = &err };
+	struct search_cases *c;
 	int rc;
 
 	if (!query)
 		return q->rep.code;
-	if (strlen(query) < 2)
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "search for at least 2 characters");
-	rc = lfh_store_scan_cases(t, search_case_fn, &c, &err);
-	if (rc)
-		return lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory");
-	if (c.found > SEARCH_MAX_RESULTS) {
+	if (!(c = calloc(1, sizeof *c)) || !(c->s.folded = malloc(SEARCH_FIELD_FOLD))) {
+		free(c);
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	}
+	c->s.n = q->node;
+	c->s.t = t;
+	c->rep = &q->rep;
+	c->err = &err;
+	if ((rc = search_words(q, query, &c->s)) == 0) {
+		rc = lfh_store_scan_cases(t, search_case_fn, c, &err);
+		if (rc)
+			rc = lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory");
+	}
+	if (!rc && c->found > SEARCH_MAX_RESULTS) {
 		q->rep.code = 0;
 		snprintf(q->rep.message, sizeof q->rep.message,
 			 "more than %d cases match: showing the first %d", SEARCH_MAX_RESULTS,
 			 SEARCH_MAX_RESULTS);
 	}
-	return 0;
+	free(c->s.folded);
+	free(c);
+	return rc;
 }

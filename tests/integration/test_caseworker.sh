@@ -11,7 +11,8 @@
 #      only with --all; the meeting's analysis in full; `due` and `case
 #      state` give an action the same due date;
 #   3. finding cases: `case list` filters (--open, --closed, --mine, --lead,
-#      --risk, --stage, --overdue) and --sort;
+#      --risk, --stage, --overdue) and --sort; search by every word of a
+#      query, in any order, ignoring case and accents;
 #   4. corrections: an entry amended by its author and one redacted by the
 #      lead read alike at both nodes (the correction in place, the redacted
 #      content gone); others may not; a closed case takes no note until the
@@ -110,6 +111,16 @@ check_eq "--open --mine: the cases police leads" "$(list --lead police)" "$(list
 check_eq "--mine at housing: its own cases and the one it is tasked in" \
 	"$(printf '%s\n' $(cut -d' ' -f1 "$refs_file.housing") "$ref" | sort | paste -sd' ')" \
 	"$(lfh_at housing case list --mine --json | json_all ref | sort | paste -sd' ')"
+# multi-word search: every word, any order, case and accents ignored
+cs=$(lfh_at police referral new --summary "Threats to the tenant of flat 3" --location "Rue Étienne, Whitehaven" \
+	--category asb --risk standard --to housing --subject "Zoë Noël" --json | json_field case) ||
+	bail "referral for search"
+lfh_at police case note "$cs" --text "Dog barking all night" >/dev/null || bail "note for search"
+search() { lfh_at police case search "$@" --json | json_all case | paste -sd' '; }
+check_eq "'tenant flat threats' finds the case (words in any order)" "$cs" "$(search tenant flat threats)"
+check_eq "'zoe noel' finds it (accents and case ignored)" "$cs" "$(search zoe noel)"
+check_eq "'ETIENNE barking' finds it (words from different entries)" "$cs" "$(search ETIENNE barking)"
+check_eq "'tenant elephant' finds nothing (every word must match)" "" "$(search tenant elephant)"
 out=$(lfh_at police case list --stage nonsense 2>&1) && tap_fail "an unknown stage is refused" "$out"
 check "an unknown stage is refused, naming the stages" grep -q "closure_proposed" <<<"$out"
 first=$(lfh_at police case list --sort risk --json | json_get '[0].ref')
