@@ -13,6 +13,7 @@
  *   ctl_keys.c  keys_list, keys_rotate, keys_revoke, keys_rotate_sharing
  *   ctl_backup.c backup (a hot copy of the store and the key directory)
  *   ctl_correct.c case_amend, case_redact, case_reopen (correcting the record)
+ *   ctl_export.c case_chronology, sar (a court chronology, a subject access export)
  *   ctl_users.c user_add, user_revoke, user_list; caseworker authentication
  *               and role permissions (lfh_ctl_authorize, PROTOCOL.md 10.1)
  * A command returns 0, or a status after lfh_ctl_fail; only store failures
@@ -94,6 +95,15 @@ int lfh_ctl_stamp(lfh_ctl_req *q, lfh_record *body);
 int lfh_ctl_case_progress(const lfh_osara_state *st, uint64_t now_ms, lfh_record *out,
 			  lfh_err *err);
 
+/*
+ * The case (one record, section "case": as case_show's first, with where it
+ * stands) and every entry held (section "entry": as case_show's, with
+ * corrections and redactions applied) appended to q's reply. st is the
+ * case's projection.
+ */
+int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			 const lfh_osara_state *st, lfh_err *err);
+
 /* Has the projected case an overdue item (as lfh due says), or one for agency (NULL: any)? */
 int lfh_ctl_case_overdue(const lfh_osara_state *st, uint64_t now_ms, const char *agency);
 
@@ -151,6 +161,8 @@ int ctl_backup(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_amend(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_redact(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_reopen(lfh_ctl_req *q, lfh_txn *t);
+int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t);
+int ctl_sar(lfh_ctl_req *q, lfh_txn *t);
 
 /*
  * Signed requests seen recently: (user, nonce) of every request that passed

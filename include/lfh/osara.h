@@ -8,6 +8,7 @@
  *
  *   2  REFERRAL       summary location asb_category risk(standard|medium|high)
  *                     by; optional subject description rereferral_of (32 hex)
+ *                     dob (the subject's date of birth, YYYY-MM-DD)
  *                     ref (the case's reference, lfh_osara_ref_valid: its
  *                     author's id in capitals, the year, a counter:
  *                     "POLICE-26-0042")

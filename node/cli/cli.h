@@ -13,6 +13,8 @@ int referral_main(int argc, char **argv); /* cmd_referral.c: new */
 int case_main(int argc, char **argv);     /* cmd_case.c: list, note, search, invite, ... */
 int case_show_main(int argc, char **argv); /* cmd_case_show.c: lfh case show, a readable case */
 int case_fix_main(int argc, char **argv);  /* cmd_case_fix.c: amend, redact, reopen */
+int chronology_main(int argc, char **argv); /* cmd_export.c: lfh case chronology */
+int sar_main(int argc, char **argv);        /* cmd_export.c: lfh sar */
 int case_fix_known(const char *verb);      /* is verb amend, redact or reopen? */
 void case_fix_usage(FILE *f);               /* their usage lines */
 int status_main(int argc, char **argv);   /* cmd_status.c */

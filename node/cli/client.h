@@ -92,4 +92,10 @@ void cli_time(uint64_t ms, int utc, char out[32]);
 /* An "on" as stored (a date, or a UTC "YYYY-MM-DDTHH:MMZ") as it is shown: a date stays a date. */
 void cli_on_text(const char *on, int utc, char out[32]);
 
+/* What a case entry (a case_show record) says, in words: "action 1a2b for housing ...". */
+void cli_entry_text(const lfh_record *e, char *buf, size_t size);
+
+/* qsort order of case entries: when they happened (on_ms), then when recorded (hlc). */
+int cli_by_on(const void *a, const void *b);
+
 #endif

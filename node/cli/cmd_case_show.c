@@ -44,7 +44,7 @@ static const char *str(const lfh_record *r, const char *key)
 }
 
 /* Timeline entries by when they happened, then by when they were recorded. */
-static int by_on(const void *pa, const void *pb)
+int cli_by_on(const void *pa, const void *pb)
 {
 	const lfh_record *a = pa, *b = pb;
 	uint64_t x = rec_u(a, "on_ms"), y = rec_u(b, "on_ms");
@@ -147,8 +147,10 @@ static int action_words(const lfh_record *e, const char *type, char *buf, size_t
 }
 
 /* What the entry says, after who wrote it. */
-static void entry_text(const lfh_record *e, const char *type, char *buf, size_t size)
+void cli_entry_text(const lfh_record *e, char *buf, size_t size)
 {
+	const char *type = str(e, "type");
+
 	if (!strcmp(type, "key"))
 		snprintf(buf, size, "sharing key granted to %s", str(e, "recipients"));
 	else if (*str(e, "readable"))
@@ -191,7 +193,7 @@ static void print_entry(const lfh_record *e, int utc)
 	if (lfh_record_str(e, "redacted"))
 		snprintf(text, sizeof text, "[redacted: %s]", str(e, "redacted"));
 	else
-		entry_text(e, type, text, sizeof text);
+		cli_entry_text(e, text, sizeof text);
 	if (lfh_record_str(e, "amended_by")) {
 		size_t l = strlen(text);
 		snprintf(text + l, sizeof text - l, "  [amended by %s]", str(e, "amended_by"));
@@ -254,7 +256,7 @@ int case_show_main(int argc, char **argv)
 	rc = cli_call_pages(&req, &rep); /* a long timeline comes in pages */
 	lfh_record_clear(&req);
 	if (rc == 0 && rep.nrecords > 2)
-		qsort(rep.records + 1, rep.nrecords - 1, sizeof rep.records[0], by_on);
+		qsort(rep.records + 1, rep.nrecords - 1, sizeof rep.records[0], cli_by_on);
 	if (rc == 0 && json) {
 		cli_print_json(rep.records, rep.nrecords, 1);
 	} else if (rc == 0 && rep.nrecords) {

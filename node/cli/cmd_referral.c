@@ -11,7 +11,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lfh referral new --summary TEXT --location TEXT --category NAME\n"
 		"                        --risk standard|medium|high --to AGENCY[,AGENCY...]\n"
-		"                        [--description TEXT] [--subject TEXT] [--on WHEN] [--json]\n"
+		"                        [--description TEXT] [--subject TEXT] [--dob DATE]\n"
+		"                        [--on WHEN] [--json]\n"
 		"\n"
 		"File a referral: your agency becomes the lead agency. The referral is\n"
 		"encrypted and shared only with the agencies in --to (and kept at yours).\n"
@@ -24,6 +25,7 @@ static void usage(FILE *f)
 		"  --to           agencies to share with, comma-separated\n"
 		"  --description  fuller account (max 8000)\n"
 		"  --subject      the person or household the problem centres on (max 200)\n"
+		"  --dob          the subject's date of birth, YYYY-MM-DD (subject access)\n"
 		"  --on           when the incident happened: YYYY-MM-DD, or YYYY-MM-DDTHH:MM\n"
 		"                 local time ($LFH_TZ, default Europe/London); default now\n"
 		"  --json         print {\"case\",\"event\",\"hlc\"} as JSON\n"
@@ -45,13 +47,14 @@ static int referral_new(int argc, char **argv)
 		{ "description", required_argument, NULL, 'd' },
 		{ "subject", required_argument, NULL, 'u' },
 		{ "on", required_argument, NULL, 'o' },
+		{ "dob", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *keys[] = { ['s'] = "summary", ['l'] = "location", ['k'] = "asb_category",
 				      ['r'] = "risk", ['t'] = "to", ['d'] = "description",
-				      ['u'] = "subject" };
+				      ['u'] = "subject", ['b'] = "dob" };
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
@@ -90,6 +93,7 @@ static int referral_new(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (keys[i] && strcmp(keys[i], "description") && strcmp(keys[i], "subject") &&
+		    strcmp(keys[i], "dob") &&
 		    !lfh_record_str(&req, keys[i])) {
 			cli_error("missing --%s (see lfh referral new --help)",
 				  strcmp(keys[i], "asb_category") ? keys[i] : "category");

@@ -25,6 +25,7 @@ static const struct {
 	{ "keys", keys_main, "create and export an agency's keys" },
 	{ "audit", audit_main, "the audit log: who read or wrote what, and when" },
 	{ "report", report_main, "performance figures and the monthly tactical picture" },
+	{ "sar", sar_main, "subject access: everything held about a person, as JSON or HTML" },
 	{ "admin", admin_main, "caseworker accounts (admin user) and key management (admin keys)" },
 };
 

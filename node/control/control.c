@@ -85,6 +85,8 @@ static const struct {
 	{ "case_amend", ctl_case_amend },
 	{ "case_redact", ctl_case_redact },
 	{ "case_reopen", ctl_case_reopen },
+	{ "case_chronology", ctl_case_chronology },
+	{ "sar", ctl_sar },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */

@@ -45,7 +45,7 @@ static int split_agencies(char *list, const char **to, size_t *nto, lfh_ctl_repl
 int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 {
 	static const char *risks[] = { "standard", "medium", "high" };
-	const char *summary, *location, *category, *risk, *by, *to_s, *desc, *subject;
+	const char *summary, *location, *category, *risk, *by, *to_s, *desc, *subject, *dob;
 	const char *to[LFH_MAX_RECIPIENTS];
 	char tolist[LFH_MAX_RECIPIENTS * (LFH_AGENCY_MAX + 2)];
 	char reref[2 * LFH_CASE_LEN + 1];
@@ -64,6 +64,9 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 		return q->rep.code;
 	desc = lfh_record_str(&q->req, "description");
 	subject = lfh_record_str(&q->req, "subject");
+	dob = lfh_record_str(&q->req, "dob");
+	if (dob && lfh_osara_date_days(dob) < 0)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "dob: the subject's date of birth, YYYY-MM-DD");
 	if (subject && strlen(subject) > SUMMARY_MAX)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "subject is too long (max 200 characters)");
 	if (desc && strlen(desc) > DESCRIPTION_MAX)
@@ -86,6 +89,7 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 	    lfh_record_set_str(&body, "description", desc ? desc : "", &err) ||
 	    lfh_record_set_str(&body, "risk", risk, &err) ||
 	    (subject && lfh_record_set_str(&body, "subject", subject, &err)) ||
+	    (dob && lfh_record_set_str(&body, "dob", dob, &err)) ||
 	    lfh_record_set_str(&body, "by", by, &err)) {
 		lfh_record_clear(&body);
 		return lfh_ctl_fail(&q->rep, err.code, err.msg);
@@ -266,7 +270,7 @@ static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 			 const lfh_record *meta, lfh_record *out, lfh_err *err)
 {
 	static const char *fields[] = { "summary", "location", "asb_category", "risk",
-					"description", "by", "ref", "subject" };
+					"description", "by", "ref", "subject", "dob" };
 	struct find_referral f = { 0 };
 	lfh_event ev = { 0 };
 	lfh_record body = { 0 };
@@ -754,5 +758,52 @@ int ctl_case_search(lfh_ctl_req *q, lfh_txn *t)
 	}
 	free(c->s.folded);
 	free(c);
+	return rc;
+}
+
+/* Scan callback: every entry of the case, described and corrected, tagged with a section. */
+struct entries_ctx {
+	lfh_node *n;
+	lfh_txn *t;
+	lfh_ctl_reply *rep;
+	const lfh_osara_state *st;
+	const char *section;
+	lfh_err *err;
+};
+
+static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		    size_t len)
+{
+	struct entries_ctx *x = vctx;
+	lfh_record *out;
+	int rc;
+
+	(void)key;
+	if (!(out = lfh_ctl_add(x->rep)))
+		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
+	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)) ||
+	    (rc = apply_corrections(x->st, id, out, x->err)))
+		return rc;
+	return lfh_record_set_str(out, "section", x->section, x->err);
+}
+
+int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			 const lfh_osara_state *st, lfh_err *err)
+{
+	struct entries_ctx x = { q->node, t, &q->rep, st, "entry", err };
+	lfh_record meta = { 0 }, *out;
+	int rc = lfh_store_case_get(t, case_id, &meta, err);
+
+	if (!rc && !(out = lfh_ctl_add(&q->rep)))
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	if (!rc)
+		rc = describe_case(q->node, t, case_id, &meta, out, err);
+	if (!rc && st->stage != LFH_OSARA_NONE)
+		rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, err);
+	if (!rc)
+		rc = lfh_record_set_str(out, "section", "case", err);
+	if (!rc)
+		rc = lfh_store_scan_case(t, case_id, entry_fn, &x, err);
+	lfh_record_clear(&meta);
 	return rc;
 }

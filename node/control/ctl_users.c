@@ -52,6 +52,7 @@ static const struct {
 	{ "backup", ROLE_ADMIN },
 	{ "case_close", ROLE_MANAGER },
 	{ "case_redact", ROLE_MANAGER },
+	{ "sar", ROLE_MANAGER },
 	{ "case_reopen", ROLE_MANAGER },
 	{ "case_remove", ROLE_MANAGER },
 	{ "report_performance", ROLE_MANAGER },

@@ -657,6 +657,10 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 		if (*v && !is_hex(v, 2 * LFH_CASE_LEN))
 			return fail(why, "rereferral_of must be a case id (%d hex digits)",
 				    2 * LFH_CASE_LEN);
+		if (get(b, "dob", 0, 10, &w, why))
+			return -1;
+		if (*w && lfh_osara_date_days(w) < 0)
+			return fail(why, "dob must be a date YYYY-MM-DD");
 		if (get(b, "ref", 0, LFH_OSARA_REF_MAX, &v, why))
 			return -1;
 		if (*v && !lfh_osara_ref_valid(v, author))

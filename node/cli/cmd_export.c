@@ -1,0 +1,428 @@
+/*
+ * cmd_export.c - what a hub hands over, as JSON or a readable HTML document:
+ *
+ *   lfh case chronology CASE [--html|--json] [--out FILE]
+ *       the evidence pack for a civil injunction, criminal behaviour order
+ *       or closure order application: every entry of the case this node may
+ *       read, in the order things happened, numbered, corrections in place,
+ *       redacted and not-applied entries left out, key housekeeping left out
+ *   lfh sar --subject NAME [--dob DATE] [--html|--json] [--out FILE]
+ *       subject access: everything this node holds and can read about a
+ *       person across cases, who it was shared with and when, and who read
+ *       or wrote it here (manager role; the node audits the export)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unistd.h>
+
+#include "cli.h"
+#include "client.h"
+#include "lfh/version.h"
+
+enum format { TEXT, HTML, JSON };
+
+static const char *str(const lfh_record *r, const char *key)
+{
+	const char *v = lfh_record_str(r, key);
+	return v ? v : "";
+}
+
+static uint64_t rec_u(const lfh_record *r, const char *key)
+{
+	uint64_t v = 0;
+	lfh_record_uint(r, key, &v);
+	return v;
+}
+
+/* HTML-escaped s. */
+static void esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+/* Does the entry belong in an export? Not key housekeeping, nor what was redacted or not applied. */
+static int exported(const lfh_record *e)
+{
+	const char *type = str(e, "type");
+	return strcmp(type, "key") && strcmp(type, "amend") && strcmp(type, "redact") &&
+	       !lfh_record_str(e, "redacted") && !lfh_record_str(e, "ignored");
+}
+
+/* When the entry happened, and when it was recorded (local zone). */
+static void when_of(const lfh_record *e, char when[32], char rec[32])
+{
+	cli_time(rec_u(e, "hlc") >> 16, 0, rec);
+	if (lfh_record_str(e, "on"))
+		cli_on_text(str(e, "on"), 0, when);
+	else
+		snprintf(when, 32, "%s", rec);
+}
+
+static void html_head(FILE *f, const char *title)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>", f);
+	esc(f, title);
+	fputs("</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
+	      "width:100%}td,th{border:1px solid #999;padding:4px;vertical-align:top;text-align:left}"
+	      "h2{page-break-before:always}h2:first-of-type{page-break-before:auto}"
+	      "@page{@bottom-right{content:\"page \" counter(page)}}</style></head><body>\n<h1>", f);
+	esc(f, title);
+	fputs("</h1>\n", f);
+}
+
+static void html_case(FILE *f, const lfh_record *c)
+{
+	static const char *const rows[][2] = {
+		{ "ref", "Reference" },	   { "case", "Case id" },	   { "summary", "Summary" },
+		{ "subject", "Subject" },  { "dob", "Date of birth" },	   { "location", "Location" },
+		{ "lead", "Lead agency" }, { "participants", "Agencies" }, { "stage", "Stage" },
+		{ "risk", "Risk" },	   { "closed", "Closed" },
+	};
+	fputs("<h2>", f);
+	esc(f, *str(c, "ref") ? str(c, "ref") : str(c, "case"));
+	fputs("</h2>\n<table>\n", f);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		if (*str(c, rows[i][0])) {
+			fprintf(f, "<tr><th>%s</th><td>", rows[i][1]);
+			esc(f, str(c, rows[i][0]));
+			fputs("</td></tr>\n", f);
+		}
+	fputs("</table>\n", f);
+}
+
+/* The numbered entries of one case, from recs[0..n) (those of section "entry" exported). */
+static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
+{
+	char when[32], rec[32], text[1400];
+	size_t k = 0;
+
+	qsort(recs, n, sizeof recs[0], cli_by_on);
+	fprintf(f, "<table>\n<tr><th>No.</th><th>When</th><th>Agency</th><th>By</th><th>What</th>%s"
+		   "<th>Recorded</th></tr>\n", shared ? "<th>Shared with</th>" : "");
+	for (size_t i = 0; i < n; i++) {
+		if (!exported(&recs[i]))
+			continue;
+		when_of(&recs[i], when, rec);
+		cli_entry_text(&recs[i], text, sizeof text);
+		fprintf(f, "<tr><td>%zu</td><td>", ++k);
+		esc(f, when);
+		fputs("</td><td>", f);
+		esc(f, str(&recs[i], "author"));
+		if (*str(&recs[i], "team")) {
+			fputs("/", f);
+			esc(f, str(&recs[i], "team"));
+		}
+		fputs("</td><td>", f);
+		esc(f, str(&recs[i], "by"));
+		fputs("</td><td>", f);
+		esc(f, text);
+		if (lfh_record_str(&recs[i], "amended_by")) {
+			fputs(" <em>(amended by ", f);
+			esc(f, str(&recs[i], "amended_by"));
+			fputs(")</em>", f);
+		}
+		if (shared) {
+			fputs("</td><td>", f);
+			esc(f, str(&recs[i], "recipients"));
+		}
+		fputs("</td><td>", f);
+		esc(f, rec);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void text_entries(FILE *f, lfh_record *recs, size_t n)
+{
+	char when[32], rec[32], text[1400];
+	size_t k = 0;
+
+	qsort(recs, n, sizeof recs[0], cli_by_on);
+	for (size_t i = 0; i < n; i++) {
+		if (!exported(&recs[i]))
+			continue;
+		when_of(&recs[i], when, rec);
+		cli_entry_text(&recs[i], text, sizeof text);
+		fprintf(f, "%4zu. %-17s %s%s%s (%s): %s%s%s%s\n", ++k, when, str(&recs[i], "author"),
+			*str(&recs[i], "team") ? "/" : "", str(&recs[i], "team"), str(&recs[i], "by"),
+			text, lfh_record_str(&recs[i], "on") ? " (recorded " : "",
+			lfh_record_str(&recs[i], "on") ? rec : "", lfh_record_str(&recs[i], "on") ? ")" : "");
+	}
+}
+
+/* The records as one JSON array, into f (stdout or --out's file). */
+static void json_to(FILE *f, const lfh_record *recs, size_t n)
+{
+	int saved;
+
+	if (f == stdout) {
+		cli_print_json(recs, n, 1);
+		return;
+	}
+	fflush(stdout);
+	if ((saved = dup(STDOUT_FILENO)) < 0 || dup2(fileno(f), STDOUT_FILENO) < 0) {
+		cli_error("--out: cannot write the JSON there");
+		if (saved >= 0)
+			close(saved);
+		return;
+	}
+	cli_print_json(recs, n, 1);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+}
+
+/* Open --out FILE (created new, 0600: it holds personal data), or stdout. */
+static FILE *out_file(const char *path)
+{
+	FILE *f;
+	int fd;
+
+	if (!path)
+		return stdout;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    !(f = fdopen(fd, "w"))) {
+		cli_error("--out %s: cannot create it (%s; it must not exist yet)", path,
+			  strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+static int close_out(FILE *f, const char *path)
+{
+	if (f == stdout)
+		return fflush(f) ? 1 : 0;
+	if (fclose(f)) {
+		cli_error("--out %s: write failed", path);
+		return 1;
+	}
+	fprintf(stderr, "lfh: written to %s\n", path);
+	return 0;
+}
+
+/* Parse [--html|--json] [--out FILE] and the named options; 2 on bad usage, -1 after --help. */
+static int parse(int argc, char **argv, const char *usage, const char *const *names,
+		 const char **values, size_t nnames, const char **pos, enum format *fmt,
+		 const char **out)
+{
+	for (int i = 1; i < argc; i++) {
+		size_t k;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			return -1;
+		}
+		if (!strcmp(argv[i], "--html") || !strcmp(argv[i], "--json")) {
+			*fmt = argv[i][3] == 't' ? HTML : JSON;
+			continue;
+		}
+		if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			*out = argv[++i];
+			continue;
+		}
+		for (k = 0; k < nnames; k++)
+			if (!strncmp(argv[i], "--", 2) && !strcmp(argv[i] + 2, names[k]) && i + 1 < argc)
+				break;
+		if (k < nnames) {
+			values[k] = argv[++i];
+			continue;
+		}
+		if (pos && !*pos && argv[i][0] != '-') {
+			*pos = argv[i];
+			continue;
+		}
+		cli_error("unexpected argument '%s' (see --help)", argv[i]);
+		return 2;
+	}
+	return 0;
+}
+
+static const char chronology_usage[] =
+	"usage: lfh case chronology CASE [--html|--json] [--out FILE]\n\n"
+	"The case's chronology, for a civil injunction, criminal behaviour order or\n"
+	"closure order application: every entry this node may read, in the order\n"
+	"things happened (an entry's --on date), numbered, with who recorded it and\n"
+	"when; corrections shown in place, redacted and not-applied entries left out.\n"
+	"Times in $LFH_TZ (default Europe/London). The node audits the export.\n\n"
+	"  --html      a document to print or send (numbered, paged)\n"
+	"  --json      the records as the node sends them\n"
+	"  --out FILE  write to FILE (created, mode 0600; must not exist)\n";
+
+int chronology_main(int argc, char **argv)
+{
+	const char *case_id = NULL, *out = NULL;
+	enum format fmt = TEXT;
+	lfh_record req = { 0 };
+	lfh_reply rep = { 0 };
+	lfh_err err = { 0 };
+	FILE *f;
+	int rc = parse(argc, argv, chronology_usage, NULL, NULL, 0, &case_id, &fmt, &out);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (!case_id) {
+		cli_error("which case? usage: lfh case chronology CASE [--html|--json]");
+		return 2;
+	}
+	lfh_record_set_str(&req, "cmd", "case_chronology", &err);
+	lfh_record_set_str(&req, "case", case_id, &err);
+	rc = cli_call(&req, &rep);
+	lfh_record_clear(&req);
+	if (rc == 0 && rep.nrecords && (f = out_file(out))) {
+		const lfh_record *c = &rep.records[0];
+		char title[256];
+		snprintf(title, sizeof title, "Chronology of case %s: %s",
+			 *str(c, "ref") ? str(c, "ref") : str(c, "case"), str(c, "summary"));
+		if (rep.nrecords > 2)
+			qsort(rep.records + 1, rep.nrecords - 1, sizeof rep.records[0], cli_by_on);
+		if (fmt == JSON) {
+			json_to(f, rep.records, rep.nrecords);
+		} else if (fmt == HTML) {
+			html_head(f, title);
+			html_case(f, c);
+			html_entries(f, rep.records + 1, rep.nrecords - 1, 0);
+			fprintf(f, "<p><small>Exported by lfh %s from the %s node; redacted entries "
+				   "and entries not applied under the hub's rules are left out.</small>"
+				   "</p>\n</body></html>\n", LFH_VERSION, str(c, "lead"));
+		} else {
+			fprintf(f, "%s\n\n", title);
+			text_entries(f, rep.records + 1, rep.nrecords - 1);
+		}
+		rc = close_out(f, out);
+	} else if (rc == 0 && rep.nrecords) {
+		rc = 1;
+	}
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
+static const char sar_usage[] =
+	"usage: lfh sar --subject NAME [--dob DATE] [--html|--json] [--out FILE]\n\n"
+	"Subject access (UK GDPR Art 15): everything this node holds and can read\n"
+	"about a person, across the cases whose referral names them as subject\n"
+	"(every word of NAME, case and accents ignored; with --dob, only referrals\n"
+	"with that date of birth): each case, its entries with who they were shared\n"
+	"with and when, and who read or wrote it at this node. Redacted entries are\n"
+	"left out. Needs the manager role; the node audits the export.\n\n"
+	"  --html      a document a data-protection officer can send\n"
+	"  --json      the records as the node sends them (section case, entry, viewed)\n"
+	"  --out FILE  write to FILE (created, mode 0600; must not exist)\n";
+
+/* The SAR's records of case c (recs[0] its case record), up to the next case record. */
+static size_t case_span(const lfh_record *recs, size_t n)
+{
+	size_t k = 1;
+	while (k < n && strcmp(str(&recs[k], "section"), "entry") == 0)
+		k++;
+	return k;
+}
+
+static void html_viewed(FILE *f, const lfh_reply *rep, const char *case_hex)
+{
+	int any = 0;
+	for (size_t i = 0; i < rep->nrecords; i++) {
+		const lfh_record *v = &rep->records[i];
+		if (strcmp(str(v, "section"), "viewed") || strcmp(str(v, "case"), case_hex))
+			continue;
+		if (!any++)
+			fputs("<h3>Read or written at this node</h3>\n<table>\n"
+			      "<tr><th>When</th><th>Who</th><th>What</th></tr>\n", f);
+		fputs("<tr><td>", f);
+		esc(f, str(v, "time"));
+		fputs("</td><td>", f);
+		esc(f, str(v, "by"));
+		fputs("</td><td>", f);
+		esc(f, str(v, "cmd"));
+		fputs("</td></tr>\n", f);
+	}
+	if (any)
+		fputs("</table>\n", f);
+}
+
+int sar_main(int argc, char **argv)
+{
+	static const char *const names[] = { "subject", "dob" };
+	const char *values[2] = { NULL, NULL }, *out = NULL;
+	enum format fmt = TEXT;
+	lfh_record req = { 0 };
+	lfh_reply rep = { 0 };
+	lfh_err err = { 0 };
+	size_t ncases = 0;
+	FILE *f;
+	int rc = parse(argc, argv, sar_usage, names, values, 2, NULL, &fmt, &out);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (!values[0]) {
+		cli_error("whose data? usage: lfh sar --subject NAME [--dob DATE] [--html|--json]");
+		return 2;
+	}
+	lfh_record_set_str(&req, "cmd", "sar", &err);
+	if (lfh_record_set_str(&req, "subject", values[0], &err) ||
+	    (values[1] && lfh_record_set_str(&req, "dob", values[1], &err))) {
+		cli_error("%s", err.msg);
+		lfh_record_clear(&req);
+		return 2;
+	}
+	rc = cli_call(&req, &rep);
+	lfh_record_clear(&req);
+	for (size_t i = 0; rc == 0 && i < rep.nrecords; i++)
+		ncases += !strcmp(str(&rep.records[i], "section"), "case");
+	if (rc == 0 && (f = out_file(out))) {
+		char title[256];
+		snprintf(title, sizeof title, "Subject access: %s%s%s", values[0],
+			 values[1] ? ", born " : "", values[1] ? values[1] : "");
+		if (fmt == JSON) {
+			json_to(f, rep.records, rep.nrecords);
+		} else {
+			if (fmt == HTML) {
+				html_head(f, title);
+				fprintf(f, "<p>%zu case%s held at this node.</p>\n", ncases,
+					ncases == 1 ? "" : "s");
+			} else {
+				fprintf(f, "%s: %zu case%s held at this node\n", title, ncases,
+					ncases == 1 ? "" : "s");
+			}
+			for (size_t i = 0; i < rep.nrecords;) {
+				const lfh_record *c = &rep.records[i];
+				size_t span;
+				if (strcmp(str(c, "section"), "case")) {
+					i++;
+					continue;
+				}
+				span = case_span(rep.records + i, rep.nrecords - i);
+				if (fmt == HTML) {
+					html_case(f, c);
+					html_entries(f, rep.records + i + 1, span - 1, 1);
+					html_viewed(f, &rep, str(c, "case"));
+				} else {
+					fprintf(f, "\n%s  %s (subject %s)\n", *str(c, "ref") ? str(c, "ref")
+							: str(c, "case"), str(c, "summary"), str(c, "subject"));
+					text_entries(f, rep.records + i + 1, span - 1);
+				}
+				i += span;
+			}
+			if (fmt == HTML)
+				fprintf(f, "<p><small>Exported by lfh %s. Redacted entries are left "
+					   "out.</small></p>\n</body></html>\n", LFH_VERSION);
+		}
+		rc = close_out(f, out);
+	} else if (rc == 0) {
+		rc = 1;
+	}
+	lfh_reply_clear(&rep);
+	return rc;
+}

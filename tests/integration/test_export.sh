@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# test_export.sh - what a hub hands over (issue #15, item 5), on a live
+# three-agency hub (police, housing, council), through the lfh CLI:
+#
+#   1. a court chronology: a case with entries from three agencies, some
+#      dated earlier than they were written (--on), one redacted by the lead
+#      and one amended: `lfh case chronology` lists them in date order,
+#      numbered, the correction in place, the redacted entry left out, key
+#      housekeeping left out; as HTML (escaped, written 0600 with --out) and
+#      as one JSON document; the node's audit log records the export;
+#   2. subject access: a subject spread over three cases at two nodes
+#      (police's and housing's); `lfh sar --subject` at each node finds
+#      exactly the cases it holds about that person (not a namesake with
+#      another date of birth), every entry the test wrote, who each was
+#      shared with, and who read the case; it needs the manager role.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_bins
+
+ISA_CATEGORIES='categories = (
+  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
+);'
+AG=(police housing council)
+isa_hub_setup "${AG[@]}"
+for n in "${AG[@]}"; do
+	node_start "$n" || bail "start $n"
+done
+tap_ok "a three-agency hub is running"
+export LFH_TZ=Europe/London
+
+# ---- 1. a court chronology
+c=$(lfh_at police referral new --summary "Harassment of the tenant at flat 3" \
+	--location "3 Castle St" --category asb --risk high --to housing,council \
+	--subject "Ann <Smith>" --dob 1980-05-01 --on 2026-02-27 --json | json_field case) ||
+	bail "referral"
+for n in housing council; do wait_until 20 has_case "$n" "$c" || bail "the case reaches $n"; done
+lfh_at housing case note "$c" --text "Door kicked at flat 3" --on 2026-03-05T22:15 >/dev/null ||
+	bail "housing's note"
+lfh_at council case note "$c" --text "Noise complaint logged" --on 2026-03-01 >/dev/null ||
+	bail "council's note"
+lfh_at police case note "$c" --text "Threats shouted & recorded" --on 2026-03-03 >/dev/null ||
+	bail "police's note"
+lfh_at council case note "$c" --text "Phone number of a neighbour 07700 900123" >/dev/null ||
+	bail "council's second note"
+lfh_at police case note "$c" --text "Warning letter sent to wrong adress" >/dev/null ||
+	bail "police's last note"
+ev_with() { lfh_at police case show "$c" --json | json_flat | awk -F= -v t="$1" '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.event=/ { e[i] = $2 }
+	/\]\.text=/ && index($2, t) { want = i } END { print e[want] }'; }
+wait_until 20 test -n "$(ev_with "07700 900123")" || bail "council's notes reach police"
+lfh_at police case redact "$c" "$(ev_with "07700 900123")" --reason "Third-party data" \
+	>/dev/null || tap_fail "police redacts council's note"
+lfh_at police case amend "$c" "$(ev_with "wrong adress")" \
+	--text "Warning letter sent to the tenant's address" >/dev/null || tap_fail "police amends its note"
+
+chrono=$(lfh_at police case chronology "$c")
+got=$(grep -E '^ +[0-9]+\. ' <<<"$chrono" |
+	sed -E 's/^ +([0-9]+)\. +([0-9-]+)( [0-9:]+)? +([a-z]+).*/\1 \2 \4/')
+want="1 2026-02-27 police
+2 2026-03-01 council
+3 2026-03-03 police
+4 2026-03-05 housing"
+check_eq "the chronology opens in date order across three agencies, numbered" "$want" \
+	"$(head -n 4 <<<"$got")"
+check_eq "five entries: the referral and four notes (the fifth note redacted, left out)" 5 \
+	"$(grep -cE '^ +[0-9]+\. ' <<<"$chrono")"
+check "the redacted entry is left out" bash -c "! grep -q '07700' <<<\"\$1\"" _ "$chrono"
+check "the correction is in place" grep -q "Warning letter sent to the tenant's address" <<<"$chrono"
+check "the original is not shown" bash -c "! grep -q 'wrong adress' <<<\"\$1\"" _ "$chrono"
+check "an entry dated earlier says when it was recorded" grep -q "Door kicked at flat 3 (recorded " \
+	<<<"$chrono"
+check "no key housekeeping" bash -c "! grep -qi 'sharing key' <<<\"\$1\"" _ "$chrono"
+lfh_at police case chronology "$c" --html --out "$W/chrono.html" 2>/dev/null ||
+	tap_fail "the chronology as HTML to a file"
+check_eq "the HTML file is readable by its owner only" 600 "$(stat -c %a "$W/chrono.html")"
+check "the HTML escapes what it quotes" grep -q "Threats shouted &amp; recorded" "$W/chrono.html"
+check "the HTML numbers the entries" grep -q "<td>5</td>" "$W/chrono.html"
+out=$(lfh_at police case chronology "$c" --html --out "$W/chrono.html" 2>&1) &&
+	tap_fail "--out never overwrites" "$out"
+check "--out never overwrites a file" grep -q "must not exist" <<<"$out"
+json=$(lfh_at police case chronology "$c" --json)
+check_eq "as JSON: one array, the case first" "$c" "$(json_get '[0].case' <<<"$json")"
+check "as JSON: every entry held, with its section" grep -q '"section":"entry"' <<<"$json"
+audited() { lfh_at police audit --case "$c" --json | grep -q '"cmd":"case_chronology"'; }
+check "the node's audit log records the export" audited
+
+# ---- 2. subject access, across three cases at two nodes
+c2=$(lfh_at police referral new --summary "Graffiti on the garages" --location "Garages" \
+	--category criminal-damage --risk standard --to housing --subject "ANN SMITH" \
+	--dob 1980-05-01 --json | json_field case) || bail "police's second case"
+c3=$(lfh_at housing referral new --summary "Rent arrears and noise" --location "3 Castle St" \
+	--category noise --risk standard --to council --subject "Ann Smith" --dob 1980-05-01 \
+	--json | json_field case) || bail "housing's case"
+c4=$(lfh_at police referral new --summary "A namesake" --location "Elsewhere" --category asb \
+	--risk standard --to housing --subject "Ann Smith" --dob 1999-09-09 --json | json_field case) ||
+	bail "a namesake's case"
+lfh_at police case note "$c2" --text "Garage owner spoke to Ann" >/dev/null || bail "note on c2"
+lfh_at police case show "$c2" >/dev/null
+sar_cases() { lfh_at "$1" sar --subject "ann smith" --dob 1980-05-01 --json |
+	json_flat | awk -F= '{ i = substr($1, 1, index($1, "]")) } /\]\.section=/ { s[i] = $2 }
+	/\]\.case=/ { c[i] = $2 } END { for (i in s) if (s[i] == "case") print c[i] }' | sort | paste -sd' '; }
+check_eq "police: the two cases it holds about Ann Smith, born 1980-05-01 (not the namesake)" \
+	"$(printf '%s\n' "$c" "$c2" | sort | paste -sd' ')" "$(sar_cases police)"
+wait_until 20 has_case council "$c3" || tap_fail "housing's case reaches council"
+check_eq "housing: its own case and the two police shared with it" \
+	"$(printf '%s\n' "$c" "$c2" "$c3" | sort | paste -sd' ')" "$(sar_cases housing)"
+sar=$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01 --json)
+for text in "Graffiti on the garages" "Garage owner spoke to Ann" "Door kicked at flat 3" \
+	"Threats shouted & recorded" "Noise complaint logged"; do
+	check "the export has '$text'" grep -qF "$text" <<<"$sar"
+done
+check "the export says who each entry was shared with" grep -q '"recipients":"housing"' <<<"$sar"
+check "the export says who read the case here (case_show)" \
+	grep -q '"cmd":"case_show","section":"viewed"' <<<"$sar"
+check "the export leaves the redacted entry out" bash -c "! grep -q '07700' <<<\"\$1\"" _ "$sar"
+lfh_at police sar --subject "Ann Smith" --dob 1980-05-01 --html --out "$W/sar.html" 2>/dev/null ||
+	tap_fail "the subject access export as HTML"
+check "the HTML lists both cases" grep -q "2 cases held at this node" "$W/sar.html"
+check "the HTML escapes the subject's name" grep -q "Ann &lt;Smith&gt;" "$W/sar.html"
+out=$(lfh_at police sar --subject "Ann Smith" --dob 1980-13-01 2>&1) &&
+	tap_fail "a bad date of birth is refused" "$out"
+check "a bad date of birth is refused" grep -q "dob" <<<"$out"
+
+# the manager role: once an admin exists, a caseworker may not export
+K=$W/userkeys
+mkdir -p "$K"
+HOME=$W/home lfh_at police admin user add "A Admin" --role admin --out "$K/admin.key" >/dev/null ||
+	bail "admin"
+lfh_at police --key "$K/admin.key" admin user add "PC Case" --role caseworker --out "$K/pc.key" \
+	>/dev/null || bail "caseworker"
+out=$(lfh_at police --key "$K/pc.key" sar --subject "Ann Smith" 2>&1) &&
+	tap_fail "a caseworker may not run a subject access export" "$out"
+check "a subject access export needs the manager role" grep -q "needs the manager role" <<<"$out"
+LFH_KEY=$K/admin.key node_stop police
+tap_done
