@@ -26,6 +26,7 @@ static const struct {
 	{ "audit", audit_main, "the audit log: who read or wrote what, and when" },
 	{ "report", report_main, "performance figures and the monthly tactical picture" },
 	{ "admin", admin_main, "caseworker accounts (admin user) and key management (admin keys)" },
+	{ "import", import_main, "load a hub's history from its earlier system (JSON Lines)" },
 };
 
 static void usage(FILE *f)

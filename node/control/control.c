@@ -82,6 +82,7 @@ static const struct {
 	{ "keys_revoke", ctl_keys_revoke },
 	{ "keys_rotate_sharing", ctl_keys_rotate_sharing },
 	{ "backup", ctl_backup },
+	{ "import_batch", ctl_import_batch },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */
