@@ -319,7 +319,7 @@ static int flush(struct import *im)
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
-	char key[8];
+	char key[24];
 	int rc = 0;
 
 	if (!im->nrows)

@@ -118,7 +118,7 @@ static int decode_part(const char *b64, lfh_record *rows, size_t *n, lfh_err *er
 static int decode_rows(const lfh_record *req, lfh_record *rows, size_t *n, lfh_err *err)
 {
 	uint64_t declared = 0;
-	char key[8];
+	char key[16];
 	int rc = 0;
 
 	*n = 0;
