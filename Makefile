@@ -23,6 +23,8 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CC ?= cc
 PKGS := libzmq libsodium lmdb msgpack inih libconfig libsystemd libmicrohttpd
+# Only lfh (the CLI) parses JSON: lfh import.
+CLI_PKGS := jansson
 
 ifeq ($(SAN),1)
 B := build/san
@@ -71,8 +73,10 @@ $(B)/%.o: %.c $(wildcard include/lfh/*.h) $(INT_HDR)
 $(B)/lfhd: $(B)/node/main.o $(B)/liblfh.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+$(CLI_OBJ): PKG_CFLAGS += $(shell pkg-config --cflags $(CLI_PKGS) 2>/dev/null)
+
 $(B)/lfh: $(CLI_OBJ) $(B)/liblfh.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null)
 
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/liblfh.a
 	@mkdir -p $(@D)
@@ -88,7 +92,7 @@ $(B)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(B)/liblfh.a
 
 # Install missing Debian packages only when something is missing.
 deps:
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) cmocka \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) $(CLI_PKGS) cmocka \
 	    || ! command -v mdb_stat >/dev/null 2>&1; then \
 		echo "lfhub: installing missing dependencies"; sh deploy/install-deps.sh; fi
 

@@ -8,6 +8,7 @@
  *   ctl_gov.c   case_invite, case_remove, case_close, isa_show, isa_propose, isa_sign, isa_withdraw,
  *               isa_explain, retention_run
  *   ctl_osara.c case_step, case_state, due (OSARA case work)
+ *   ctl_import.c import_batch (lfh import: a hub's history from its earlier system)
  *   ctl_audit.c audit_list
  *   ctl_report.c report_performance, report_tactical (and re-referral links)
  *   ctl_keys.c  keys_list, keys_rotate, keys_revoke, keys_rotate_sharing
@@ -117,6 +118,18 @@ int lfh_ctl_fail(lfh_ctl_reply *r, int code, const char *msg);
 const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh_ctl_reply *r);
 /* Resolve a case id or unique prefix (>= 8 hex digits) held here. */
 int lfh_ctl_find_case(lfh_txn *t, const char *hex, uint8_t case_id[LFH_CASE_LEN], lfh_ctl_reply *r);
+/* The ISA category an OSARA step's data belongs to ("meeting-notes", "actions",
+ * falling back to "referral"). */
+const char *lfh_ctl_step_category(lfh_node *n, uint32_t type);
+/*
+ * A RISK step's body completed as case_step does: with the node's
+ * questionnaire and answers, the score and level are computed (a score
+ * given must match; a different level needs an override reason); without
+ * one the body gives the score (and the level, if not the score's). The
+ * parameters used go into the body so every node validates and projects it
+ * the same way. 0 or LFH_EINVAL (err says why).
+ */
+int lfh_ctl_risk_fill(const lfh_node *n, lfh_record *body, lfh_err *err);
 /* "YYYY-MM-DDTHH:MM:SSZ" of wall-clock milliseconds. */
 void lfh_ctl_time(uint64_t ms, char out[32]);
 /* lfh_node_write, then reply {case, event, hlc}. */
@@ -163,6 +176,7 @@ int ctl_case_redact(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_reopen(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t);
 int ctl_sar(lfh_ctl_req *q, lfh_txn *t);
+int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t);
 
 /*
  * Signed requests seen recently: (user, nonce) of every request that passed

@@ -355,6 +355,16 @@ int lfh_osara_project(const lfh_osara_event *ev, size_t n,
 		      lfh_osara_state *out, lfh_err *err);
 
 /*
+ * Apply one more event to a state s projected from a case's events, when ev
+ * sorts after every one of them (stamped later: an event this node has just
+ * written), exactly as lfh_osara_project over all the events would place it
+ * last. Lets a writer keep a case's state without projecting it again
+ * after each of its own writes. ev->body may be NULL (unreadable). 0 or
+ * LFH_EINVAL.
+ */
+int lfh_osara_append(lfh_osara_state *s, const lfh_osara_event *ev, lfh_err *err);
+
+/*
  * Would the step (type, written by agency author, body) be valid now, on
  * top of s? Same rules as the projection plus field validation. 0 or
  * LFH_EINVAL with a message for the caseworker.

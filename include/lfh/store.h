@@ -207,6 +207,8 @@ enum lfh_table {
 	LFH_TBL_HELD = 9,      /* case(16) id(32) -> envelope: received, kept aside (judge.h) */
 	LFH_TBL_EVIDENCE_SLOT = 10, /* author(32) seq(8) -> id(32): the one evidence kept per slot */
 	LFH_TBL_REFS = 11,     /* case reference (capitals) -> case(16) (node/core/write.c) */
+	LFH_TBL_IMPORT = 12,   /* bulk import (node/control/ctl_import.c): 'c' ext case id ->
+				* case(16); 'r' row digest(16) occurrence(4) -> event id(32) */
 	LFH_TBL_COUNT
 };
 

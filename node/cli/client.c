@@ -261,34 +261,80 @@ static int hello_of(void *sock, lfh_reply *rep, const char *ep)
 	return rc;
 }
 
-int cli_call(const lfh_record *req_in, lfh_reply *rep)
-{
+struct cli_conn {
 	char ep[LFH_ENDPOINT_MAX];
-	lfh_record req = *req_in;
-	lfh_buf b = { 0 };
-	lfh_err err = { 0 };
+	void *ctx, *sock;
+	int signing;
 	cli_user_key key;
-	struct stat st;
-	void *ctx = NULL, *sock = NULL;
-	int timeout = REPLY_TIMEOUT_MS, linger = 0, rc = 1, signing;
+	lfh_reply hello; /* the node's own record, which signed requests name */
+};
 
-	if (control_endpoint(ep, sizeof ep))
+void cli_conn_close(cli_conn *c)
+{
+	if (!c)
+		return;
+	sodium_memzero(&c->key, sizeof c->key);
+	if (c->sock)
+		zmq_close(c->sock);
+	if (c->ctx)
+		zmq_ctx_term(c->ctx);
+	lfh_reply_clear(&c->hello);
+	free(c);
+}
+
+int cli_conn_open(cli_conn **out)
+{
+	cli_conn *c = calloc(1, sizeof *c);
+	struct stat st;
+	int timeout = REPLY_TIMEOUT_MS, linger = 0;
+
+	*out = NULL;
+	if (!c) {
+		cli_error("out of memory");
 		return 1;
-	if (strncmp(ep, "ipc://", 6) == 0 && stat(ep + 6, &st) != 0 && errno != EACCES) {
-		cli_error("node not running: no control socket at %s", ep + 6);
-		return 1;
+	}
+	if (control_endpoint(c->ep, sizeof c->ep))
+		goto fail;
+	if (strncmp(c->ep, "ipc://", 6) == 0 && stat(c->ep + 6, &st) != 0 && errno != EACCES) {
+		cli_error("node not running: no control socket at %s", c->ep + 6);
+		goto fail;
 	}
 	/* connecting needs write permission on the socket: say so now, not after a timeout */
-	if (strncmp(ep, "ipc://", 6) == 0 && access(ep + 6, R_OK | W_OK) != 0) {
+	if (strncmp(c->ep, "ipc://", 6) == 0 && access(c->ep + 6, R_OK | W_OK) != 0) {
 		cli_error("no permission to use the control socket %s (%s): ask the node's "
-			  "administrator to add you to its group (config: control_group)", ep + 6,
+			  "administrator to add you to its group (config: control_group)", c->ep + 6,
 			  strerror(errno));
-		return 1;
+		goto fail;
 	}
-	if ((signing = user_key(&key)) < 0)
-		return 1;
+	if ((c->signing = user_key(&c->key)) < 0)
+		goto fail;
+	c->ctx = zmq_ctx_new();
+	c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_REQ) : NULL;
+	if (!c->sock || zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout) ||
+	    zmq_setsockopt(c->sock, ZMQ_SNDTIMEO, &timeout, sizeof timeout) ||
+	    zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger) ||
+	    zmq_connect(c->sock, c->ep)) {
+		cli_error("cannot connect to node at %s: %s", c->ep, zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	/* a signed request names the node it is for: ask the node who it is */
+	if (c->signing && hello_of(c->sock, &c->hello, c->ep))
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	cli_conn_close(c);
+	return 1;
+}
+
+int cli_conn_call(cli_conn *c, const lfh_record *req_in, lfh_reply *rep)
+{
+	lfh_record req = { 0 };
+	lfh_buf b = { 0 };
+	lfh_err err = { 0 };
+	int rc = 1;
+
 	/* A copy of req_in, with "by" and (when signing) user, ts, nonce and sig. */
-	memset(&req, 0, sizeof req);
 	for (size_t i = 0; i < req_in->n; i++) {
 		const lfh_field *f = &req_in->f[i];
 		if (f->kind == LFH_FIELD_STR)
@@ -297,43 +343,30 @@ int cli_call(const lfh_record *req_in, lfh_reply *rep)
 			lfh_record_set_uint(&req, f->key, f->u, &err);
 	}
 	if (!lfh_record_str(&req, "by"))
-		lfh_record_set_str(&req, "by", caseworker(signing ? &key : NULL), &err);
+		lfh_record_set_str(&req, "by", caseworker(c->signing ? &c->key : NULL), &err);
 	if (!lfh_record_str(&req, "team") && getenv("LFH_TEAM") && *getenv("LFH_TEAM"))
 		lfh_record_set_str(&req, "team", getenv("LFH_TEAM"), &err); /* unsigned nodes only */
-	ctx = zmq_ctx_new();
-	sock = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
-	if (!sock || zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout) ||
-	    zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof timeout) ||
-	    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) || zmq_connect(sock, ep)) {
-		cli_error("cannot connect to node at %s: %s", ep, zmq_strerror(zmq_errno()));
-		goto out;
-	}
-	if (signing) {
-		/* a signed request names the node it is for: ask the node who it is */
-		lfh_reply hello = { 0 };
-		if (hello_of(sock, &hello, ep) == 0) {
-			rc = sign_request(&req, &key, hello.nrecords ? &hello.records[0] : &req, &err);
-			if (rc)
-				cli_error("%s", err.msg);
-		}
-		lfh_reply_clear(&hello);
-		if (rc)
-			goto out;
-		rc = 1;
-	}
-	if (lfh_record_encode(&req, &b, &err)) {
+	if (c->signing &&
+	    sign_request(&req, &c->key, c->hello.nrecords ? &c->hello.records[0] : &req, &err))
 		cli_error("%s", err.msg);
-		goto out;
-	}
-	rc = exchange(sock, &b, rep, ep);
-out:
-	sodium_memzero(&key, sizeof key);
-	if (sock)
-		zmq_close(sock);
-	if (ctx)
-		zmq_ctx_term(ctx);
+	else if (lfh_record_encode(&req, &b, &err))
+		cli_error("%s", err.msg);
+	else
+		rc = exchange(c->sock, &b, rep, c->ep);
 	lfh_record_clear(&req);
 	lfh_buf_free(&b);
+	return rc;
+}
+
+int cli_call(const lfh_record *req_in, lfh_reply *rep)
+{
+	cli_conn *c;
+	int rc = cli_conn_open(&c);
+
+	if (rc)
+		return rc;
+	rc = cli_conn_call(c, req_in, rep);
+	cli_conn_close(c);
 	return rc;
 }
 

@@ -51,6 +51,16 @@ int cli_user_name_valid(const char *s);
 int cli_call(const lfh_record *req, lfh_reply *rep);
 
 /*
+ * One connection for many requests (lfh import): the checks and the node's
+ * `hello` of cli_call once, then cli_conn_call as cli_call for each
+ * request. open: 0, or 1 after printing why.
+ */
+typedef struct cli_conn cli_conn;
+int cli_conn_open(cli_conn **out);
+int cli_conn_call(cli_conn *c, const lfh_record *req, lfh_reply *rep);
+void cli_conn_close(cli_conn *c);
+
+/*
  * cli_call for a listing the node answers in pages (PROTOCOL.md 10): asks
  * for each next page (setting `after` in req) until the last, and returns
  * every record in rep, without the page markers.

@@ -87,6 +87,7 @@ static const struct {
 	{ "case_reopen", ctl_case_reopen },
 	{ "case_chronology", ctl_case_chronology },
 	{ "sar", ctl_sar },
+	{ "import_batch", ctl_import_batch },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */

@@ -270,7 +270,7 @@ static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 			 const lfh_record *meta, lfh_record *out, lfh_err *err)
 {
 	static const char *fields[] = { "summary", "location", "asb_category", "risk",
-					"description", "by", "ref", "subject", "dob" };
+					"description", "by", "ref", "subject", "dob", "ext_id" };
 	struct find_referral f = { 0 };
 	lfh_event ev = { 0 };
 	lfh_record body = { 0 };

@@ -32,8 +32,8 @@
 #include "lfh/project.h"
 #include "lfh/risk.h"
 
-/* The ISA category a step's data belongs to (falls back to "referral"). */
-static const char *step_category(lfh_node *n, uint32_t type)
+/* The ISA category a step's data belongs to (include/lfh/ctl.h). */
+const char *lfh_ctl_step_category(lfh_node *n, uint32_t type)
 {
 	const char *want = "referral";
 	if (type == LFH_EV_MEETING)
@@ -66,13 +66,8 @@ static int step_body(const lfh_record *req, uint32_t type, lfh_record *body, lfh
 	return rc;
 }
 
-/*
- * A RISK step: with a questionnaire and answers, the score and level are
- * computed here (a score given must match; a different level needs an
- * override reason); without one the client gives both. The parameters used
- * go into the body so every node validates and projects it the same way.
- */
-static int risk_fill(const lfh_node *n, lfh_record *body, lfh_err *err)
+/* A RISK body completed from the questionnaire (include/lfh/ctl.h). */
+int lfh_ctl_risk_fill(const lfh_node *n, lfh_record *body, lfh_err *err)
 {
 	const lfh_risk_form *f = n->risk;
 	const char *answers = lfh_record_str(body, "answers");
@@ -163,7 +158,7 @@ int ctl_case_step(lfh_ctl_req *q, lfh_txn *t)
 	if (!rc)
 		rc = step_body(&q->req, type, &body, &err);
 	if (!rc && type == LFH_EV_RISK)
-		rc = risk_fill(q->node, &body, &err);
+		rc = lfh_ctl_risk_fill(q->node, &body, &err);
 	if (!rc)
 		rc = lfh_osara_check(st, type, q->node->cfg.agency, &body, &err);
 	if (rc) {
@@ -171,7 +166,7 @@ int ctl_case_step(lfh_ctl_req *q, lfh_txn *t)
 	} else {
 		if (!lfh_policy_active(&q->node->rules))
 			nto = legacy_recipients(st, to);
-		rc = lfh_ctl_write(q, t, case_id, type, step_category(q->node, type),
+		rc = lfh_ctl_write(q, t, case_id, type, lfh_ctl_step_category(q->node, type),
 				   nto ? to : NULL, nto, &body);
 		if (!rc && type == LFH_EV_ACTION && q->rep.n)
 			lfh_record_set_str(&q->rep.recs[0], "action", lfh_record_str(&body, "action"),

@@ -561,6 +561,14 @@ int lfh_osara_project(const lfh_osara_event *ev, size_t n,
 	return 0;
 }
 
+int lfh_osara_append(lfh_osara_state *s, const lfh_osara_event *ev, lfh_err *err)
+{
+	if (!s || !ev)
+		return lfh_err_set(err, LFH_EINVAL, "osara: bad arguments");
+	step(s, ev);
+	return 0;
+}
+
 /* ---- equality ---------------------------------------------------------- */
 
 #define EQ_U(f)                 \

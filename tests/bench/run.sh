@@ -3,7 +3,8 @@
 # pass/fail): B=build sh tests/bench/run.sh   (what `make bench` does)
 #
 # Environment: B (build dir, default build), BENCH_EVENTS (default 100000),
-# BENCH_SINGLE, BENCH_TIMEOUT, BENCH_KEEP (see tests/bench/bench.c).
+# BENCH_SINGLE, BENCH_TIMEOUT, BENCH_KEEP (see tests/bench/bench.c),
+# BENCH_IMPORT_CASES (tests/bench/import.sh: the import rate).
 set -e
 cd "$(dirname "$0")/../.."
 B=${B:-build}
@@ -16,4 +17,7 @@ if [ ! -x "$B/bench/bench" ] || [ ! -x "$B/lfhd" ]; then
 	echo "bench: $B/bench/bench or $B/lfhd missing (run make)" >&2
 	exit 1
 fi
-exec "$B/bench/bench"
+rc=0
+"$B/bench/bench" || rc=1
+bash tests/bench/import.sh || rc=1
+exit $rc

@@ -463,6 +463,45 @@ static void test_permutations(void **st)
 	free(s);
 }
 
+static int by_order(const void *pa, const void *pb)
+{
+	const lfh_osara_event *a = pa, *b = pb;
+	int c;
+	if (a->hlc != b->hlc)
+		return a->hlc < b->hlc ? -1 : 1;
+	if ((c = strcmp(a->author, b->author)))
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Appending each event in order to the state of those before it gives the projection of all. */
+static void test_append(void **st)
+{
+	(void)st;
+	seq *q = seq_new();
+	lfh_osara_state *ref = state_new(), *s = state_new();
+	lfh_osara_event *sorted;
+	lfh_err err = { 0 };
+
+	build_example1(q);
+	sorted = malloc(q->n * sizeof *sorted);
+	assert_non_null(sorted);
+	memcpy(sorted, q->ev, q->n * sizeof *sorted);
+	qsort(sorted, q->n, sizeof *sorted, by_order);
+	assert_int_equal(lfh_osara_project(sorted, 0, NULL, 0, s, &err), 0);
+	for (size_t k = 0; k < q->n; k++) {
+		assert_int_equal(lfh_osara_append(s, &sorted[k], &err), 0);
+		assert_int_equal(lfh_osara_project(sorted, k + 1, NULL, 0, ref, &err), 0);
+		assert_true(lfh_osara_state_equal(ref, s));
+	}
+	assert_int_equal(s->stage, LFH_OSARA_CLOSED);
+	assert_int_equal(lfh_osara_append(NULL, &sorted[0], &err), LFH_EINVAL);
+	free(sorted);
+	seq_free(q);
+	free(ref);
+	free(s);
+}
+
 /*
  * Two partitions from a common case at stage assessment: housing proposes
  * closure, reviews and closes; police meanwhile tasks actions and updates
@@ -714,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_example2),
 		cmocka_unit_test(test_example3),
 		cmocka_unit_test(test_permutations),
+		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_partition),
 		cmocka_unit_test(test_lead_change),
 		cmocka_unit_test(test_bounds),

@@ -1,0 +1,608 @@
+/*
+ * cmd_import.c - `lfh import`: load a hub's history, exported as JSON Lines
+ * by the system it used before, into this node (import_batch, PROTOCOL.md
+ * 10.3). Lines are parsed with jansson, turned into row records (line,
+ * occ and the row's fields as text) and sent in batches; the node checks
+ * each row as the equivalent lfh command would, writes the good ones as
+ * its own events in one transaction a batch, and answers the refused ones
+ * with why. Running the same file again resumes: the node knows every row
+ * it has imported (by its content and how many identical rows came before
+ * it), so nothing is written twice.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "cli.h"
+#include "client.h"
+
+#define ROWS_MAX 1000     /* a batch: the node's IMPORT_ROWS_MAX */
+#define PARTS_MAX 50      /* p00..p49 */
+#define PART_BIN_MAX 12288 /* base64 of it fits a record value (16384) */
+#define LINE_MAX_LEN 65536
+#define DIGEST_LEN 16
+#define SHOW_REFUSED 20
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lfh import [--rejects FILE] [--batch N] [--json] FILE\n"
+		"\n"
+		"Load a hub's history from the system it used before: FILE holds JSON Lines,\n"
+		"one object a line, each with a \"kind\" and the fields of the lfh command\n"
+		"it stands for:\n"
+		"  {\"kind\":\"case\",\"ext_id\":\"OLD-123\",\"summary\":...,\"location\":...,\n"
+		"   \"category\":...,\"risk\":\"standard|medium|high\",\"to\":\"housing,council\",\n"
+		"   \"subject\":...,\"description\":...,\"on\":\"2024-03-01\",\"by\":\"PC Jones\"}\n"
+		"  {\"kind\":\"note\",\"case\":\"OLD-123\",\"text\":...,\"on\":...,\"by\":...}\n"
+		"  {\"kind\":\"action\",\"case\":\"OLD-123\",\"agency\":\"housing\",\"power\":\"warning\",\n"
+		"   \"text\":...,\"due\":\"2024-04-01\",\"status\":\"done\",\"outcome\":...,\n"
+		"   \"status_on\":\"2024-03-20\",\"on\":...,\"by\":...}\n"
+		"and risk, objective, scanning, meeting, assessment, review, equality with\n"
+		"the fields of 'lfh case STEP' (see lfh case --help). A case row opens a\n"
+		"case led by this node's agency, numbered in the year of its \"on\"; the rows\n"
+		"after it name it by its ext_id in \"case\". \"on\" is when it happened\n"
+		"(YYYY-MM-DD or YYYY-MM-DDTHH:MMZ, never in the future), \"by\" who recorded\n"
+		"it (default: you). \"to\" may be a list; numbers are taken as text. An action\n"
+		"with a status other than open (done, cancelled, refused, carried, paused:\n"
+		"with outcome, resume, refusal, who as 'lfh case action-update') also\n"
+		"records its outcome. Only JSON Lines is read (no CSV).\n"
+		"\n"
+		"Every row is checked as the lfh command would be (the OSARA rules: an\n"
+		"action needs a case meeting before it); refused rows are listed with their\n"
+		"line and why, the others are written as signed, encrypted events, many in\n"
+		"each durable commit. Interrupted, run the same command again: rows already\n"
+		"imported are skipped, never written twice. Needs the admin role.\n"
+		"\n"
+		"  --rejects FILE  also write each refused row to FILE as JSON Lines\n"
+		"                  {\"line\",\"reason\",\"row\"}\n"
+		"  --batch N       rows a request (1 to %d, default %d)\n"
+		"  --json          print the summary as JSON\n"
+		"\n"
+		"A progress line goes to stderr when it is a terminal. Exit status: 0 every\n"
+		"row imported (now or before), 1 some refused or the import stopped (run it\n"
+		"again), 2 bad usage.\n"
+		"\n"
+		"example:\n"
+		"  lfh import --rejects refused.jsonl history.jsonl\n",
+		ROWS_MAX, ROWS_MAX);
+}
+
+struct refused {
+	unsigned long line;
+	char *reason;
+	char *row;
+};
+
+/* Identical rows seen so far: digest -> how many (open addressing). */
+struct occ_slot {
+	uint8_t d[DIGEST_LEN];
+	uint32_t count; /* 0: empty */
+};
+
+struct import {
+	FILE *rejects;
+	cli_conn *conn;
+	int json, tty;
+	size_t batch_max;
+	/* the batch being built */
+	size_t nrows;
+	lfh_buf parts[PARTS_MAX];
+	size_t npart;
+	unsigned long lines[ROWS_MAX];
+	char *texts[ROWS_MAX];
+	/* totals */
+	unsigned long total, done;
+	uint64_t imported, skipped, refused, events;
+	struct refused *ref;
+	size_t nref, capref;
+	struct occ_slot *occ;
+	size_t occ_cap, occ_n;
+	double t0;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* How many identical rows came before this one (and count it). -1: out of memory. */
+static long occurrence(struct import *im, const uint8_t d[DIGEST_LEN])
+{
+	if (2 * (im->occ_n + 1) > im->occ_cap) {
+		size_t cap = im->occ_cap ? 2 * im->occ_cap : 4096;
+		struct occ_slot *o = calloc(cap, sizeof *o);
+		if (!o)
+			return -1;
+		for (size_t i = 0; i < im->occ_cap; i++) {
+			if (!im->occ[i].count)
+				continue;
+			size_t h;
+			memcpy(&h, im->occ[i].d, sizeof h);
+			for (h %= cap; o[h].count; h = (h + 1) % cap)
+				;
+			o[h] = im->occ[i];
+		}
+		free(im->occ);
+		im->occ = o;
+		im->occ_cap = cap;
+	}
+	size_t h;
+	memcpy(&h, d, sizeof h);
+	for (h %= im->occ_cap; im->occ[h].count; h = (h + 1) % im->occ_cap)
+		if (!memcmp(im->occ[h].d, d, DIGEST_LEN))
+			return (long)im->occ[h].count++;
+	memcpy(im->occ[h].d, d, DIGEST_LEN);
+	im->occ[h].count = 1;
+	im->occ_n++;
+	return 0;
+}
+
+static int refuse(struct import *im, unsigned long line, const char *reason, const char *row)
+{
+	if (im->nref == im->capref) {
+		size_t cap = im->capref ? 2 * im->capref : 64;
+		struct refused *r = realloc(im->ref, cap * sizeof *r);
+		if (!r)
+			return -1;
+		im->ref = r;
+		im->capref = cap;
+	}
+	struct refused *r = &im->ref[im->nref];
+	r->line = line;
+	r->reason = strdup(reason);
+	r->row = strdup(row ? row : "");
+	if (!r->reason || !r->row) {
+		free(r->reason);
+		free(r->row);
+		return -1;
+	}
+	im->nref++;
+	im->refused++;
+	if (im->rejects) {
+		json_t *o = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "reason", reason,
+				      "row", row ? row : "");
+		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		if (s)
+			fprintf(im->rejects, "%s\n", s);
+		free(s);
+		json_decref(o);
+	}
+	return 0;
+}
+
+/* A record key: 1..31 of [a-z0-9_]. */
+static int key_ok(const char *k)
+{
+	size_t n = strlen(k);
+	if (n == 0 || n > LFH_FIELD_KEY_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* One JSON value as a field of the row: text, a number as text, a list as "a,b". */
+static int set_value(lfh_record *row, const char *key, json_t *v, char *why, size_t wsize)
+{
+	lfh_err err = { 0 };
+	char num[32], *list = NULL;
+	const char *s = NULL;
+	int rc;
+
+	if (json_is_null(v))
+		return 0;
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (strlen(s) != json_string_length(v)) {
+			snprintf(why, wsize, "%s: text with a NUL character", key);
+			return -1;
+		}
+	} else if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		s = num;
+	} else if (json_is_array(v)) {
+		size_t i, len = 1;
+		json_t *e;
+		json_array_foreach(v, i, e) {
+			if (!json_is_string(e)) {
+				snprintf(why, wsize, "%s: a list of texts expected", key);
+				return -1;
+			}
+			len += json_string_length(e) + 1;
+		}
+		if (!(list = calloc(1, len))) {
+			snprintf(why, wsize, "out of memory");
+			return -1;
+		}
+		json_array_foreach(v, i, e) {
+			if (i)
+				strcat(list, ",");
+			strcat(list, json_string_value(e));
+		}
+		s = list;
+	} else {
+		snprintf(why, wsize, "%s: expected text, a whole number or a list of texts", key);
+		return -1;
+	}
+	rc = lfh_record_set_str(row, key, s, &err);
+	free(list);
+	if (rc)
+		snprintf(why, wsize, "%.31s: %.200s", key, err.msg);
+	return rc ? -1 : 0;
+}
+
+/* A line of the file as a row record (without line and occ); -1 and why if it cannot be. */
+static int parse_row(const char *text, lfh_record *row, char *why, size_t wsize)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &jerr), *v;
+	const char *key;
+	int rc = 0;
+
+	if (!o) {
+		snprintf(why, wsize, "not JSON: %s", jerr.text);
+		return -1;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		snprintf(why, wsize, "not a JSON object");
+		return -1;
+	}
+	json_object_foreach(o, key, v) {
+		if (!key_ok(key)) {
+			snprintf(why, wsize, "unknown field '%.40s' (names are lower-case letters, "
+				 "digits and _)", key);
+			rc = -1;
+		} else if (!strcmp(key, "line") || !strcmp(key, "occ")) {
+			snprintf(why, wsize, "field '%s' is reserved", key);
+			rc = -1;
+		} else {
+			rc = set_value(row, key, v, why, wsize);
+		}
+		if (rc)
+			break;
+	}
+	json_decref(o);
+	return rc;
+}
+
+static void progress(struct import *im, int last)
+{
+	double dt = now_s() - im->t0;
+	if (!im->tty)
+		return;
+	if (im->total)
+		fprintf(stderr, "\rimport: %lu/%lu rows (%lu%%), %llu events, %.0f events/s   ",
+			im->done, im->total, im->done * 100 / im->total,
+			(unsigned long long)im->events, dt > 0 ? (double)im->events / dt : 0.0);
+	else
+		fprintf(stderr, "\rimport: %lu rows, %llu events, %.0f events/s   ", im->done,
+			(unsigned long long)im->events, dt > 0 ? (double)im->events / dt : 0.0);
+	if (last)
+		fputc('\n', stderr);
+}
+
+static void clear_batch(struct import *im)
+{
+	for (size_t i = 0; i < im->nrows; i++) {
+		free(im->texts[i]);
+		im->texts[i] = NULL;
+	}
+	for (size_t i = 0; i < PARTS_MAX; i++)
+		lfh_buf_reset(&im->parts[i]);
+	im->nrows = 0;
+	im->npart = 0;
+}
+
+/* The text of a line of this batch (for the rejects file). */
+static const char *batch_text(const struct import *im, unsigned long line)
+{
+	for (size_t i = 0; i < im->nrows; i++)
+		if (im->lines[i] == line)
+			return im->texts[i];
+	return "";
+}
+
+/* Send the batch; 0, or 1 after saying why (the import stops). */
+static int flush(struct import *im)
+{
+	lfh_record req = { 0 };
+	lfh_reply rep = { 0 };
+	lfh_err err = { 0 };
+	char key[24];
+	int rc = 0;
+
+	if (!im->nrows)
+		return 0;
+	if (lfh_record_set_str(&req, "cmd", "import_batch", &err) ||
+	    lfh_record_set_uint(&req, "rows", im->nrows, &err))
+		rc = 1;
+	for (size_t i = 0; !rc && i <= im->npart && i < PARTS_MAX; i++) {
+		size_t blen;
+		char *b64;
+		if (!im->parts[i].len)
+			continue;
+		blen = sodium_base64_encoded_len(im->parts[i].len, sodium_base64_VARIANT_ORIGINAL);
+		if (!(b64 = malloc(blen))) {
+			rc = 1;
+			break;
+		}
+		sodium_bin2base64(b64, blen, im->parts[i].data, im->parts[i].len,
+				  sodium_base64_VARIANT_ORIGINAL);
+		snprintf(key, sizeof key, "p%02zu", i);
+		if (lfh_record_set_str(&req, key, b64, &err))
+			rc = 1;
+		free(b64);
+	}
+	if (rc)
+		cli_error("building the request: %s", err.msg[0] ? err.msg : "out of memory");
+	else if ((rc = cli_conn_call(im->conn, &req, &rep)) == 0) {
+		uint64_t v;
+		const lfh_record *sum = rep.nrecords ? &rep.records[0] : NULL;
+		if (sum && lfh_record_uint(sum, "imported", &v))
+			im->imported += v;
+		if (sum && lfh_record_uint(sum, "skipped", &v))
+			im->skipped += v;
+		if (sum && lfh_record_uint(sum, "events", &v))
+			im->events += v;
+		for (size_t i = 1; i < rep.nrecords; i++) {
+			uint64_t line = 0;
+			const char *why = lfh_record_str(&rep.records[i], "reason");
+			lfh_record_uint(&rep.records[i], "line", &line);
+			if (refuse(im, (unsigned long)line, why ? why : "refused",
+				   batch_text(im, (unsigned long)line))) {
+				cli_error("out of memory");
+				rc = 1;
+				break;
+			}
+		}
+		im->done += im->nrows;
+		progress(im, 0);
+	}
+	lfh_record_clear(&req);
+	lfh_reply_clear(&rep);
+	clear_batch(im);
+	return rc;
+}
+
+/* Add one row (its record complete but line and occ) to the batch. */
+static int add_row(struct import *im, lfh_record *row, unsigned long line, const char *text)
+{
+	lfh_buf enc = { 0 };
+	lfh_err err = { 0 };
+	uint8_t d[DIGEST_LEN];
+	long occ;
+	int rc = 0;
+
+	if (lfh_record_encode(row, &enc, &err)) {
+		rc = refuse(im, line, err.msg, text);
+		goto out;
+	}
+	crypto_generichash(d, sizeof d, enc.data, enc.len, NULL, 0);
+	if ((occ = occurrence(im, d)) < 0) {
+		rc = -1;
+		goto out;
+	}
+	lfh_buf_reset(&enc);
+	if (lfh_record_set_uint(row, "line", line, &err) ||
+	    lfh_record_set_uint(row, "occ", (uint64_t)occ, &err) ||
+	    lfh_record_encode(row, &enc, &err)) {
+		rc = refuse(im, line, err.msg, text);
+		goto out;
+	}
+	if (enc.len > PART_BIN_MAX) {
+		rc = refuse(im, line, "row too long (its fields together over 12 KB)", text);
+		goto out;
+	}
+	if (im->parts[im->npart].len + enc.len > PART_BIN_MAX && ++im->npart == PARTS_MAX) {
+		if ((rc = flush(im)))
+			goto out;
+	}
+	if (lfh_buf_append(&im->parts[im->npart], enc.data, enc.len) ||
+	    !(im->texts[im->nrows] = strdup(text))) {
+		rc = -1;
+		goto out;
+	}
+	im->lines[im->nrows++] = line;
+	if (im->nrows == im->batch_max)
+		rc = flush(im);
+out:
+	lfh_buf_free(&enc);
+	return rc;
+}
+
+static int blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+			return 0;
+	return 1;
+}
+
+static unsigned long count_lines(FILE *f)
+{
+	char buf[65536];
+	size_t n;
+	unsigned long lines = 0;
+
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		for (size_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	rewind(f);
+	return lines;
+}
+
+static int by_line(const void *a, const void *b)
+{
+	const struct refused *x = a, *y = b;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void summary(struct import *im, int stopped)
+{
+	double dt = now_s() - im->t0;
+	double rate = dt > 0 ? (double)im->events / dt : 0.0;
+
+	qsort(im->ref, im->nref, sizeof *im->ref, by_line);
+	if (im->json) {
+		json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:b,s:[]}", "rows",
+				      (json_int_t)(im->imported + im->skipped + im->refused),
+				      "imported", (json_int_t)im->imported, "skipped",
+				      (json_int_t)im->skipped, "refused", (json_int_t)im->refused,
+				      "events", (json_int_t)im->events, "seconds", dt,
+				      "events_per_second", rate, "complete", !stopped, "refusals");
+		json_t *arr = o ? json_object_get(o, "refusals") : NULL;
+		for (size_t i = 0; arr && i < im->nref; i++)
+			json_array_append_new(arr, json_pack("{s:I,s:s}", "line",
+							     (json_int_t)im->ref[i].line, "reason",
+							     im->ref[i].reason));
+		char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		json_decref(o);
+		return;
+	}
+	printf("imported %llu rows (%llu events) in %.1f s: %.0f events/s\n",
+	       (unsigned long long)im->imported, (unsigned long long)im->events, dt, rate);
+	if (im->skipped)
+		printf("%llu rows were imported before (skipped)\n", (unsigned long long)im->skipped);
+	if (im->refused) {
+		printf("%llu rows refused:\n", (unsigned long long)im->refused);
+		for (size_t i = 0; i < im->nref && i < SHOW_REFUSED; i++)
+			printf("  line %lu: %s\n", im->ref[i].line, im->ref[i].reason);
+		if (im->nref > SHOW_REFUSED)
+			printf("  ... and %zu more%s\n", im->nref - SHOW_REFUSED,
+			       im->rejects ? " (all in the rejects file)" : " (--rejects FILE lists them all)");
+	}
+	if (stopped)
+		printf("the import stopped before the end: run the same command again to go on\n");
+}
+
+int import_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rejects", required_argument, NULL, 'r' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct import im = { 0 };
+	const char *rejects = NULL, *path;
+	char *line = NULL, *end;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+	FILE *f;
+	int opt, rc = 0;
+
+	im.batch_max = ROWS_MAX;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		} else if (opt == 'r') {
+			rejects = optarg;
+		} else if (opt == 'b') {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || v < 1 || v > ROWS_MAX) {
+				cli_error("--batch: expected 1 to %d rows", ROWS_MAX);
+				return 2;
+			}
+			im.batch_max = v;
+		} else if (opt == 'j') {
+			im.json = 1;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	path = argv[optind];
+	if (!(f = fopen(path, "r"))) {
+		cli_error("cannot read %s: %m", path);
+		return 2;
+	}
+	if (rejects && !(im.rejects = fopen(rejects, "w"))) {
+		cli_error("cannot write %s: %m", rejects);
+		fclose(f);
+		return 2;
+	}
+	im.tty = isatty(2);
+	if (im.tty)
+		im.total = count_lines(f);
+	if (cli_conn_open(&im.conn)) {
+		rc = 1;
+		goto out;
+	}
+	im.t0 = now_s();
+	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		lfh_record row = { 0 };
+		char why[LFH_ERRMSG_MAX];
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if ((size_t)len != strlen(line)) {
+			rc = refuse(&im, lineno, "a NUL character in the line", "");
+			im.done++;
+		} else if (blank(line)) {
+			im.done++;
+		} else if (len > LINE_MAX_LEN) {
+			rc = refuse(&im, lineno, "line too long (max 64 KB)", "");
+			im.done++;
+		} else if (parse_row(line, &row, why, sizeof why)) {
+			rc = refuse(&im, lineno, why, line);
+			im.done++;
+		} else {
+			rc = add_row(&im, &row, lineno, line);
+		}
+		lfh_record_clear(&row);
+		if (rc < 0) {
+			cli_error("out of memory");
+			rc = 1;
+		}
+	}
+	if (!rc && ferror(f)) {
+		cli_error("reading %s: %m", path);
+		rc = 1;
+	}
+	if (!rc)
+		rc = flush(&im);
+	progress(&im, 1);
+	summary(&im, rc != 0);
+	if (!rc && im.refused)
+		rc = 1;
+out:
+	clear_batch(&im);
+	for (size_t i = 0; i < PARTS_MAX; i++)
+		lfh_buf_free(&im.parts[i]);
+	for (size_t i = 0; i < im.nref; i++) {
+		free(im.ref[i].reason);
+		free(im.ref[i].row);
+	}
+	free(im.ref);
+	free(im.occ);
+	free(line);
+	cli_conn_close(im.conn);
+	if (im.rejects && fclose(im.rejects) != 0) {
+		cli_error("writing %s: %m", rejects);
+		rc = rc ? rc : 1;
+	}
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# test_import.sh - bulk import (issue #13, item 4): police loads its history
+# from the system it used before (lfh import, JSON Lines) on a live
+# two-agency hub:
+#
+#   1. a generated history of 300 cases (7 rows each: case, risk, scanning,
+#      meeting, an action done, two notes) with six bad rows (an unknown
+#      kind, a case without its summary, a note dated in the future, an
+#      action for a case never imported, a bad power);
+#   2. lfh is killed (SIGKILL) once some rows are in; run again, the import
+#      ends with exactly the good rows, once each: the case and event counts
+#      are those of one import, a re-run imports nothing more;
+#   3. the refused rows are listed (summary, --json, --rejects) with their
+#      line and why; exit status 1;
+#   4. an imported case reads as it was: ext_id, dates (on), who (by), its
+#      action done, its notes; housing receives the imported cases.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_bins
+
+ISA_CATEGORIES='categories = (
+  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 3650; },
+  { name = "meeting-notes"; kind = "personal"; receive = "participants"; retention_days = 3650; },
+  { name = "actions"; kind = "personal"; receive = "participants"; retention_days = 3650; }
+);'
+isa_hub_setup police housing
+node_start police || bail "start police"
+node_start housing || bail "start housing"
+tap_ok "a two-agency hub is running"
+
+CASES=300
+hist=$W/history.jsonl
+sh "$(dirname "$0")/../tools/gen_history.sh" "$CASES" 1 >"$hist" || bail "generate the history"
+rows=$(grep -c . "$hist")
+bad=$((CASES / 50))
+good=$((rows - bad))
+check_eq "the history has $CASES cases, 7 rows each, and $bad bad rows" "$((CASES * 7 + bad))" "$rows"
+
+# ---- 1 and 2: an import killed midway, then run again
+lfh_at police import --batch 50 "$hist" >"$W/first.out" 2>"$W/first.err" &
+imp=$!
+events_over() { local e; e=$(node_events police 2>/dev/null) && [ "${e:-0}" -gt "$1" ]; }
+base=$(node_events police)
+wait_until 60 events_over "$((base + 200))" || tap_fail "the first import writes some rows"
+kill -KILL "$imp" 2>/dev/null
+wait "$imp" 2>/dev/null
+mid=$(node_events police)
+check "killed midway: some rows are in, not all" [ "$mid" -gt "$((base + 200))" ]
+mid_cases=$(case_count police)
+check "killed midway: fewer than $CASES cases" [ "$mid_cases" -lt "$CASES" ]
+
+lfh_at police import --rejects "$W/rejects.jsonl" "$hist" >"$W/second.out" 2>&1
+rc=$?
+check_eq "the resumed import exits 1 (some rows refused)" 1 "$rc"
+check "it says how many rows were refused" grep -q "^$bad rows refused:" "$W/second.out"
+check "it says rows were imported before" grep -q "rows were imported before (skipped)" "$W/second.out"
+check_eq "police holds exactly $CASES imported cases" "$CASES" "$(case_count police)"
+after=$(node_events police)
+
+# Each case: a key for referral, meeting-notes and actions, and 8 events (referral,
+# risk, scanning, meeting, action, its outcome, two notes): 11, none twice.
+lfh_at police case list --json >"$W/list.json"
+check_eq "every imported case holds its 11 events, once each" "11 $CASES" \
+	"$(json_all events <"$W/list.json" | sort | uniq -c | awk '{ print $2, $1 }' | paste -sd' ')"
+
+lfh_at police import --json --rejects "$W/rejects2.jsonl" "$hist" >"$W/third.json" 2>&1
+rc=$?
+check_eq "a third run writes nothing" "$after" "$(node_events police)"
+check_eq "... imports no row" 0 "$(json_get .imported <"$W/third.json")"
+check_eq "... skips every good row" "$good" "$(json_get .skipped <"$W/third.json")"
+check_eq "... refuses the $bad bad rows again (exit 1)" "$bad 1" "$(json_get .refused <"$W/third.json") $rc"
+
+# ---- 3. what was refused, and why
+lines=$(awk '/"kind":"memo"|"ext_id":"BAD-|2999-01-01|NOPE-|flogging/ { print NR }' "$hist" | paste -sd' ')
+check_eq "the rejects file lists the bad rows' lines" "$lines" \
+	"$(sed 's/^{"line":\([0-9]*\),.*/\1/' "$W/rejects.jsonl" | paste -sd' ')"
+check_eq "--json lists the same lines" "$lines" \
+	"$(json_flat <"$W/third.json" | sed -n 's/^\.refusals\[[0-9]*\]\.line=//p' | paste -sd' ')"
+check "unknown kind: named" sh -c "grep -q \"unknown kind 'memo'\" '$W/rejects.jsonl'"
+check "missing field: named" sh -c "grep -q 'missing summary' '$W/rejects.jsonl'"
+check "a date in the future: refused" sh -c "grep '2999-01-01' '$W/rejects.jsonl' | grep -qi 'future\|ahead\|after'"
+check "an action for a case never imported: unknown case" sh -c "grep -q \"unknown case 'NOPE-\" '$W/rejects.jsonl'"
+check "a bad power: refused" sh -c "grep 'flogging' '$W/rejects.jsonl' | grep -qi 'power'"
+check "each rejected row is given back as it was" sh -c "grep -q 'memo' '$W/rejects.jsonl'"
+
+# ---- 4. an imported case reads as it was
+# cases are numbered in the year of their "on", in the file's order
+show=$W/show.json
+lfh_at police case show POLICE-24-0007 --json >"$show"
+check_eq "OLD-7 is POLICE-24-0007" "OLD-7" "$(json_get '[0].ext_id' <"$show")"
+case7=$(json_get '[0].case' <"$show")
+check_eq "it is dated when it happened (on)" "2024-08-08" "$(json_get '[1].on' <"$show")"
+check_eq "by the original caseworker" "PC Old" "$(json_get '[1].by' <"$show")"
+check "its notes are there, once each" [ "$(grep -c 'Quiet since the letter (case 7)' "$show")" = 1 ]
+lfh_at police case state "$case7" --json >"$W/state.json"
+check_eq "its stage and its action's outcome" "response done" \
+	"$(json_get '[0].stage' <"$W/state.json") $(json_get '[1].status' <"$W/state.json")"
+
+cases_at_housing() { [ "$(case_count housing 2>/dev/null)" = "$CASES" ]; }
+wait_until 60 cases_at_housing || tap_fail "housing receives the $CASES imported cases"
+check_eq "housing holds the $CASES imported cases" "$CASES" "$(case_count housing)"
+check "housing reads the imported case's action" sh -c "'$LFH' -c '$W/housing/lfhd.conf' case state '$case7' --json | grep -q '\"status\": *\"done\"'"
+
+# ---- usage
+check "lfh import --help documents the format" sh -c "'$LFH' import --help | grep -q 'JSON Lines'"
+"$LFH" import >/dev/null 2>&1
+check_eq "lfh import without a file: bad usage (2)" 2 "$?"
+"$LFH" -c "$W/police/lfhd.conf" import --batch 0 "$hist" >/dev/null 2>&1
+check_eq "a bad --batch: bad usage (2)" 2 "$?"
+
+node_stop housing
+node_stop police
+tap_done
