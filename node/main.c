@@ -32,6 +32,7 @@
 #include "lfh/node.h"
 #include "lfh/preflight.h"
 #include "lfh/reconfig.h"
+#include "lfh/remind.h"
 #include "lfh/recovery.h"
 #include "lfh/risk.h"
 #include "lfh/sync.h"
@@ -197,7 +198,8 @@ static void retention_tick(lfh_node *node)
 
 #define METRICS_MS 1000 /* the metrics' gauges follow the node at most this far behind */
 
-static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_exporter *exp)
+static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_exporter *exp,
+		    lfh_remind *rem)
 {
 	uint64_t last_retention = 0;
 	int n;
@@ -241,6 +243,7 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_export
 			retention_tick(node);
 			last_retention = now;
 		}
+		lfh_remind_tick(rem); /* bounded: a slice of cases, never a wait */
 		if (reload_requested)
 			reload(node);
 		if (lfh_sync_removed_and_drained(sync)) {
@@ -263,6 +266,7 @@ static int run_node(const lfh_config *cfg)
 	lfh_sync *sync = NULL;
 	lfh_control *ctl = NULL;
 	lfh_exporter *exp = NULL;
+	lfh_remind *rem = NULL;
 	void *zctx = NULL;
 	int rc, lock_fd;
 
@@ -278,6 +282,8 @@ static int run_node(const lfh_config *cfg)
 		rc = lfh_sync_start(&sync, zctx, node, &err);
 	if (!rc)
 		rc = lfh_control_start(&ctl, zctx, node, sync, &err);
+	if (!rc)
+		rc = lfh_remind_start(&rem, node, &err);
 	if (!rc) {
 		char hub[65];
 		lfh_hex(hub, node->rules.hub_id, 32);
@@ -289,12 +295,17 @@ static int run_node(const lfh_config *cfg)
 			log_info("metrics on http://%s/metrics", cfg->metrics_listen);
 		watchdog_setup();
 		sd_notify(0, "READY=1");
-		rc = run_loop(node, sync, ctl, exp);
+		if (cfg->reminder_command[0])
+			log_info("reminders: %s runs when one of our due items moves to warning or "
+				 "overdue (looked at every %u s)", cfg->reminder_command,
+				 cfg->reminder_every);
+		rc = run_loop(node, sync, ctl, exp, rem);
 		sd_notify(0, "STOPPING=1");
 		log_info("stopping");
 	} else {
 		log_error("%s", err.msg);
 	}
+	lfh_remind_stop(rem);
 	lfh_exporter_stop(exp);
 	lfh_control_stop(ctl);
 	lfh_sync_stop(sync);

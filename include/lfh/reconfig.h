@@ -4,7 +4,8 @@
  * are read again with it. What can change while running is applied (a
  * [peer] endpoint: only that peer is reconnected, every other session
  * stays up; the risk questionnaire, teams, peer_stale_after,
- * expiry_warn_days, sharing_rotate_days, author_quota_mb); what cannot is
+ * expiry_warn_days, sharing_rotate_days, author_quota_mb, reminder_command,
+ * reminder_every); what cannot is
  * logged with the reason, for the next start. Each change is logged.
  * A configuration, ISA file or key directory the node would not start
  * with changes nothing. log_level is the caller's (it owns the log tag).

@@ -17,9 +17,11 @@
  * added, removed or given another key waits for a restart; an endpoint
  * changes at once.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -230,6 +232,12 @@ static void apply_live(lfh_node *n, const lfh_config *next, lfh_reconfig_result 
 	teams_text(next, b, sizeof b);
 	if (strcmp(a, b))
 		applied(res, "teams", a, b);
+	if (strcmp(cur->reminder_command, next->reminder_command))
+		applied(res, "reminder_command", cur->reminder_command, next->reminder_command);
+	if (cur->reminder_every != next->reminder_every)
+		applied_uint(res, "reminder_every", cur->reminder_every, next->reminder_every);
+	memcpy(cur->reminder_command, next->reminder_command, sizeof cur->reminder_command);
+	cur->reminder_every = next->reminder_every;
 	cur->peer_stale_after = next->peer_stale_after;
 	cur->expiry_warn_days = next->expiry_warn_days;
 	cur->sharing_rotate_days = next->sharing_rotate_days;
@@ -280,6 +288,9 @@ int lfh_node_reconfigure(lfh_node *n, const lfh_config *next, lfh_reconfig_resul
 		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	if (!rc)
 		rc = check_isa(n, next, err);
+	if (!rc && next->reminder_command[0] && access(next->reminder_command, X_OK) != 0)
+		rc = lfh_err_set(err, LFH_ECONFIG, "reminder_command: %s: %s", next->reminder_command,
+				 strerror(errno));
 	if (!rc)
 		rc = check_keys(n, next, &r, err);
 	if (!rc) {
