@@ -207,7 +207,9 @@ enum lfh_table {
 	LFH_TBL_HELD = 9,      /* case(16) id(32) -> envelope: received, kept aside (judge.h) */
 	LFH_TBL_EVIDENCE_SLOT = 10, /* author(32) seq(8) -> id(32): the one evidence kept per slot */
 	LFH_TBL_REFS = 11,     /* case reference (capitals) -> case(16) (node/core/write.c) */
-	LFH_TBL_REMINDED = 12, /* case(16) kind(1) ref -> status(1) due_ms(8 BE): the last reminder (remind.h) */
+	LFH_TBL_REMINDED = 12, /* case(16) kind(1) ref -> status(1) due_ms(8 BE) 0(7): the last
+				* reminder of an item; case(16) 0 -> last_hlc(8) next_ms(8):
+				* when to look at the case again (node/core/remind.c) */
 	LFH_TBL_COUNT
 };
 

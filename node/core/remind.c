@@ -11,6 +11,13 @@
  * after the last case done. A slice that would overfill the queue stops
  * before the case that would (so a case is always done whole).
  *
+ * Projecting every case at every look would cost a core on a large store, so
+ * each case also has a record of its own (kind 0): the HLC of its last event
+ * when it was projected, and the earliest moment one of our items there
+ * changes status (or a day later at most: a paused action resuming, a
+ * sharing key arriving). A case with no new event is not projected again
+ * before then: a look is then one LMDB read per case.
+ *
  * Commands are started from the queue while fewer than LFH_REMIND_RUNNING
  * run, with fork and execv (no shell): in the child only async-signal-safe
  * calls are made. The item's JSON goes down a pipe that is written once,
@@ -39,9 +46,11 @@
 
 #define KILL_AFTER_MS 5000                      /* SIGKILL this long after SIGTERM */
 #define QUEUE_MAX (2 * LFH_OSARA_MAX_DUE)       /* reminders waiting for a free slot */
-#define UPDATES_MAX (4 * LFH_OSARA_MAX_DUE)     /* store changes of one slice */
+#define CASE_UPDATES (2 * LFH_OSARA_MAX_DUE + 1) /* store changes of one case at most */
+#define UPDATES_MAX (2 * CASE_UPDATES)          /* store changes of one slice */
+#define RECHECK_MS 86400000ULL                  /* a case unchanged is projected again daily */
 #define KEY_MAX (LFH_CASE_LEN + 1 + LFH_OSARA_ACTION_ID_LEN)
-#define VAL_LEN 9                               /* status(1) due_ms(8 BE) */
+#define VAL_LEN 16 /* an item: status(1) due_ms(8 BE); a case (kind 0): last_hlc(8) next_ms(8) */
 #define CLOSE_FDS_MAX 65536
 #define SLICE_GAP_MS 50 /* between two slices of one look: the loop's other work comes first */
 
@@ -83,8 +92,10 @@ struct lfh_remind {
 	size_t nqueue;
 	update *upd;     /* UPDATES_MAX: one slice's */
 	size_t nupd;
-	stored *recs;    /* LFH_OSARA_MAX_DUE: one case's records */
+	stored *recs;    /* LFH_OSARA_MAX_DUE: one case's records of items */
 	size_t nrecs;
+	int has_mark;    /* the case's own record (kind 0): when to project it again */
+	uint8_t mark[VAL_LEN];
 	lfh_osara_state *st;
 	lfh_osara_due_item *items;
 	int scanning;
@@ -201,6 +212,7 @@ struct slice {
 	uint64_t now_ms;      /* the due clock (lfh_retention_now) */
 	uint64_t deadline_ms; /* monotonic */
 	size_t ncases;
+	size_t nskipped;      /* of which unchanged since the last look: not projected */
 	size_t queue_from;    /* reminders this slice queued start here */
 	int stopped;          /* stopped before the end of the cases */
 	lfh_err *err;
@@ -222,6 +234,12 @@ static int rec_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val
 	lfh_remind *r = ctx;
 	stored *s;
 
+	if (klen == LFH_CASE_LEN + 1 && key[LFH_CASE_LEN] == 0) {
+		memset(r->mark, 0, sizeof r->mark);
+		memcpy(r->mark, val, vlen < VAL_LEN ? vlen : VAL_LEN);
+		r->has_mark = 1;
+		return 0;
+	}
 	if (r->nrecs >= LFH_OSARA_MAX_DUE)
 		return 1;
 	if (klen > KEY_MAX || klen <= LFH_CASE_LEN)
@@ -328,16 +346,28 @@ static int case_fn(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_rec
 	struct slice *sl = ctx;
 	lfh_remind *r = sl->r;
 	size_t n = 0, nupd = r->nupd, nqueue = r->nqueue;
+	uint64_t last_hlc = 0, next_ms = sl->now_ms + RECHECK_MS;
+	update *u;
 	int rc;
 
-	(void)meta;
 	if (sl->ncases && mono_ms() >= sl->deadline_ms) {
 		sl->stopped = 1;
 		return 1;
 	}
-	if (r->nqueue + LFH_OSARA_MAX_DUE > QUEUE_MAX || r->nupd + 2 * LFH_OSARA_MAX_DUE > UPDATES_MAX) {
+	if (r->nqueue + LFH_OSARA_MAX_DUE > QUEUE_MAX || r->nupd + CASE_UPDATES > UPDATES_MAX) {
 		sl->stopped = 1;
 		return 1;
+	}
+	lfh_record_uint(meta, "last_hlc", &last_hlc);
+	r->nrecs = 0;
+	r->has_mark = 0;
+	if ((rc = lfh_store_tbl_scan(sl->t, LFH_TBL_REMINDED, case_id, LFH_CASE_LEN, rec_fn, r,
+				     sl->err)))
+		return rc;
+	if (r->has_mark && lfh_be64_get(r->mark) == last_hlc &&
+	    sl->now_ms < lfh_be64_get(r->mark + 8)) {
+		sl->nskipped++; /* no new event, and nothing of ours changes status before then */
+		goto done;
 	}
 	if ((rc = lfh_node_project(r->n, sl->t, case_id, r->st, sl->err))) {
 		if (rc == LFH_ENOMEM)
@@ -346,28 +376,32 @@ static int case_fn(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_rec
 			 case_id[2], case_id[3], sl->err->msg);
 		lfh_err_clear(sl->err);
 		r->st->stage = LFH_OSARA_NONE; /* as if it had nothing due: looked at again next time */
+		next_ms = sl->now_ms; /* and not marked as done */
 	}
 	if (r->st->stage != LFH_OSARA_NONE && r->st->stage != LFH_OSARA_CLOSED &&
 	    (rc = lfh_osara_due(r->st, sl->now_ms, r->items, LFH_OSARA_MAX_DUE, &n)))
 		return lfh_err_set(sl->err, rc, "due dates of a case: bad state");
-	r->nrecs = 0;
-	if ((rc = lfh_store_tbl_scan(sl->t, LFH_TBL_REMINDED, case_id, LFH_CASE_LEN, rec_fn, r,
-				     sl->err)))
-		return rc;
 	for (size_t i = 0; i < n && i < LFH_OSARA_MAX_DUE; i++) {
 		const lfh_osara_due_item *it = &r->items[i];
-		update *u = &r->upd[r->nupd];
+		uint64_t change = it->status == LFH_OSARA_ON_TARGET ?
+					  it->due_ms - LFH_OSARA_WARN_DAYS * LFH_OSARA_DAY_MS :
+				  it->status == LFH_OSARA_WARNING ? it->due_ms : UINT64_MAX;
 		stored *was = NULL;
 
-		if (it->status < LFH_OSARA_WARNING || strcmp(it->owner, r->n->cfg.agency))
+		if (strcmp(it->owner, r->n->cfg.agency))
 			continue;
+		if (change < next_ms)
+			next_ms = change;
+		if (it->status < LFH_OSARA_WARNING)
+			continue;
+		u = &r->upd[r->nupd];
+		memset(u, 0, sizeof *u);
 		u->klen = item_key(u->key, case_id, it);
 		for (size_t k = 0; k < r->nrecs && !was; k++)
 			if (r->recs[k].klen == u->klen && !memcmp(r->recs[k].key, u->key, u->klen))
 				was = &r->recs[k];
 		u->val[0] = (uint8_t)it->status;
 		lfh_be64_put(u->val + 1, it->due_ms);
-		u->del = 0;
 		if (was)
 			was->seen = 1;
 		if (was && !memcmp(was->val, u->val, VAL_LEN))
@@ -381,11 +415,20 @@ static int case_fn(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_rec
 	}
 	for (size_t k = 0; k < r->nrecs; k++)
 		if (!r->recs[k].seen) { /* on target again, done, or gone: forget it */
-			update *u = &r->upd[r->nupd++];
+			u = &r->upd[r->nupd++];
 			memcpy(u->key, r->recs[k].key, r->recs[k].klen);
 			u->klen = r->recs[k].klen;
 			u->del = 1;
 		}
+	u = &r->upd[r->nupd];
+	memset(u, 0, sizeof *u);
+	memcpy(u->key, case_id, LFH_CASE_LEN);
+	u->klen = LFH_CASE_LEN + 1; /* kind 0: the case itself */
+	lfh_be64_put(u->val, last_hlc);
+	lfh_be64_put(u->val + 8, next_ms);
+	if (!r->has_mark || memcmp(r->mark, u->val, VAL_LEN))
+		r->nupd++;
+done:
 	memcpy(r->cursor, case_id, LFH_CASE_LEN);
 	r->has_cursor = 1;
 	sl->ncases++;
@@ -416,7 +459,7 @@ static int record(lfh_remind *r, lfh_err *err)
 
 static void look(lfh_remind *r, uint64_t now_mono)
 {
-	struct slice sl = { r, NULL, lfh_retention_now(), now_mono + LFH_REMIND_SLICE_MS, 0,
+	struct slice sl = { r, NULL, lfh_retention_now(), now_mono + LFH_REMIND_SLICE_MS, 0, 0,
 			    r->nqueue, 0, NULL };
 	lfh_err err = { 0 };
 	uint8_t was[LFH_CASE_LEN];
@@ -469,6 +512,8 @@ static int spawn(lfh_remind *r, const reminder *q, child *c)
 	char *argv[] = { (char *)cmd, (char *)q->kind, (char *)q->status, (char *)q->case_arg,
 			 (char *)q->due_date, (char *)q->owner, NULL };
 	long open_max = sysconf(_SC_OPEN_MAX);
+	struct sigaction sa;
+	sigset_t none;
 	int fds[2], maxfd = open_max > 0 && open_max < CLOSE_FDS_MAX ? (int)open_max : CLOSE_FDS_MAX;
 	pid_t pid;
 	ssize_t w;
@@ -479,6 +524,9 @@ static int spawn(lfh_remind *r, const reminder *q, child *c)
 		return -1;
 	}
 	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&none);
 	pid = fork();
 	if (pid < 0) {
 		log_error("reminder for %s: cannot start %s: %s", c->what, cmd, strerror(errno));
@@ -487,17 +535,12 @@ static int spawn(lfh_remind *r, const reminder *q, child *c)
 		return -1;
 	}
 	if (pid == 0) { /* the child: async-signal-safe calls only, then exec */
-		struct sigaction sa;
-		sigset_t none;
 		int devnull;
 
 		setpgid(0, 0);
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_DFL;
 		for (int sig = 1; sig < 32; sig++)
 			if (sig != SIGKILL && sig != SIGSTOP)
 				sigaction(sig, &sa, NULL);
-		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (fds[0] != 0 && dup2(fds[0], 0) < 0)
 			_exit(126);
