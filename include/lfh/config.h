@@ -39,6 +39,7 @@
  *
  *   [peer housing]                        ; without isa: one section per peer agency
  *   endpoint = tcp://127.0.0.1:7103       ; with isa: optional, overrides the ISA's endpoint
+ *                                         ; (applies on SIGHUP: reconfig.h)
  *   pubkey   = /etc/lfhd/peers/housing.pub ; from `lfh keys export` (with isa: optional,
  *                                         ; must then match the ISA)
  *

@@ -25,7 +25,10 @@
  * DEALER connects once per CURVE key the peer may be serving with (its
  * transport generation's, its newest one's, and older ones it may still
  * hold back), so a rotation never strands us; only the connection whose
- * key the peer really uses completes its handshake. Our own ROUTER serves
+ * key the peer really uses completes its handshake. A peer whose endpoint
+ * changed (a [peer] override read again on SIGHUP, or a new ISA version) has
+ * its dealers closed and opened at the new endpoint, keeping its cursors and
+ * counters; every other peer keeps its sockets and sessions. Our own ROUTER serves
  * with the newest generation whose certificate every peer has pulled from
  * us (at most HOLD_MAX_MS after a switch), so peers can always reach us
  * and learn the new key. When a key or agency stops
