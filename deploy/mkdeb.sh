@@ -45,8 +45,10 @@ lfhub ($version) unstable; urgency=medium
  -- lfhub contributors <maintainers@lfhub.invalid>  $date
 END
 
-# the package builds as Debian would, whatever make flags (SAN=1) the caller runs under
-(cd "$stage" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN dpkg-buildpackage -us -uc -b -J"${MKDEB_JOBS:-2}") || die "dpkg-buildpackage failed"
+# The package is built as it is released: not with the make variables of a
+# caller (make SAN=1 test would build its sanitized tree under build/san).
+unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL SAN B
+(cd "$stage" && dpkg-buildpackage -us -uc -b -J"${MKDEB_JOBS:-2}") || die "dpkg-buildpackage failed"
 mv "build/deb/$deb" "build/$deb"
 if command -v lintian >/dev/null 2>&1; then
 	echo "mkdeb: lintian build/$deb"

@@ -31,6 +31,8 @@
 #include "lfh/log.h"
 #include "lfh/node.h"
 #include "lfh/preflight.h"
+#include "lfh/reconfig.h"
+#include "lfh/remind.h"
 #include "lfh/recovery.h"
 #include "lfh/risk.h"
 #include "lfh/sync.h"
@@ -92,32 +94,35 @@ static void on_signal(int sig)
 }
 
 /*
- * SIGHUP: read the configuration file again and apply what can change while
- * running (log_level); say which other settings changed and take effect at
- * the next start; reload the key directory (a rotation made elsewhere).
+ * SIGHUP: read the configuration file, the ISA file and the key directory
+ * again (reconfig.h): what can change while running is applied (log_level
+ * here; a peer's endpoint: that peer alone is reconnected), the rest is
+ * logged for the next start; a file that would not load changes nothing.
+ * The in-memory key generations are rebuilt from the store as well.
  */
 static void reload(lfh_node *node)
 {
 	static lfh_config next;
+	lfh_reconfig_result res = { 0 };
 	lfh_err err = { 0 };
 	const lfh_config *cur = &node->cfg;
 
 	reload_requested = 0;
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)mono_ms() * 1000ULL);
-	if (lfh_config_load(cur->path, &next, &err)) {
-		log_error("SIGHUP: %s: nothing changed", err.msg);
+	if (lfh_config_load(cur->path, &next, &err) || lfh_node_reconfigure(node, &next, &res, &err)) {
+		log_error("SIGHUP: %s: nothing changed, the node runs on as before", err.msg);
 		sd_notify(0, "READY=1");
 		return;
 	}
-	if (strcmp(next.listen, cur->listen) || strcmp(next.control, cur->control) ||
-	    strcmp(next.data_dir, cur->data_dir) || strcmp(next.key_dir, cur->key_dir) ||
-	    strcmp(next.isa_path, cur->isa_path) || next.map_size != cur->map_size ||
-	    next.npeers != cur->npeers || strcmp(next.metrics_listen, cur->metrics_listen))
-		log_warn("SIGHUP: listen, control, data_dir, key_dir, isa, map_size_mb, metrics_listen or peers "
-			 "changed in %s: they take effect when lfhd restarts", cur->path);
 	lfh_node_reload_keys(node);
-	log_info("SIGHUP: configuration and key directory read again%s",
-		 next.log_level != cur->log_level ? "; log_level changed" : "");
+	if (next.log_level != cur->log_level) {
+		res.applied++;
+		log_info("SIGHUP: log_level changed (%s -> %s): applied", lfh_log_level_name(cur->log_level),
+			 lfh_log_level_name(next.log_level));
+	}
+	log_info("SIGHUP: configuration, ISA file and key directory read again: %u change%s "
+		 "applied, %u for the next start", res.applied, res.applied == 1 ? "" : "s",
+		 res.at_restart);
 	if (next.log_level != cur->log_level) { /* last, so that the lines above are seen */
 		char tag[LFH_AGENCY_MAX + 8];
 		snprintf(tag, sizeof tag, "lfhd[%s]", cur->agency);
@@ -143,8 +148,9 @@ static void usage(FILE *f)
 		"      --version      print the version and exit\n"
 		"\n"
 		"Logs go to stderr. SIGTERM or SIGINT stops the node cleanly. SIGHUP reads the\n"
-		"configuration (log_level applies at once; other changes at the next start)\n"
-		"and the key directory again. Under systemd (Type=notify) it reports READY,\n"
+		"configuration, the ISA file and the key directory again: log_level, peer\n"
+		"endpoints and the settings lfhd.conf(5) marks live apply at once (a moved\n"
+		"peer alone is reconnected), the others at the next start; each is logged. Under systemd (Type=notify) it reports READY,\n"
 		"RELOADING, STOPPING, STATUS and watchdog keep-alives to $NOTIFY_SOCKET.\n"
 		"\n"
 		"exit status: 0 stopped by a signal; 1 error (the log says which); 2 bad\n"
@@ -192,7 +198,8 @@ static void retention_tick(lfh_node *node)
 
 #define METRICS_MS 1000 /* the metrics' gauges follow the node at most this far behind */
 
-static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_exporter *exp)
+static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_exporter *exp,
+		    lfh_remind *rem)
 {
 	uint64_t last_retention = 0;
 	int n;
@@ -236,6 +243,7 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_export
 			retention_tick(node);
 			last_retention = now;
 		}
+		lfh_remind_tick(rem); /* bounded: a slice of cases, never a wait */
 		if (reload_requested)
 			reload(node);
 		if (lfh_sync_removed_and_drained(sync)) {
@@ -258,6 +266,7 @@ static int run_node(const lfh_config *cfg)
 	lfh_sync *sync = NULL;
 	lfh_control *ctl = NULL;
 	lfh_exporter *exp = NULL;
+	lfh_remind *rem = NULL;
 	void *zctx = NULL;
 	int rc, lock_fd;
 
@@ -273,6 +282,8 @@ static int run_node(const lfh_config *cfg)
 		rc = lfh_sync_start(&sync, zctx, node, &err);
 	if (!rc)
 		rc = lfh_control_start(&ctl, zctx, node, sync, &err);
+	if (!rc)
+		rc = lfh_remind_start(&rem, node, &err);
 	if (!rc) {
 		char hub[65];
 		lfh_hex(hub, node->rules.hub_id, 32);
@@ -284,12 +295,17 @@ static int run_node(const lfh_config *cfg)
 			log_info("metrics on http://%s/metrics", cfg->metrics_listen);
 		watchdog_setup();
 		sd_notify(0, "READY=1");
-		rc = run_loop(node, sync, ctl, exp);
+		if (cfg->reminder_command[0])
+			log_info("reminders: %s runs when one of our due items moves to warning or "
+				 "overdue (looked at every %u s)", cfg->reminder_command,
+				 cfg->reminder_every);
+		rc = run_loop(node, sync, ctl, exp, rem);
 		sd_notify(0, "STOPPING=1");
 		log_info("stopping");
 	} else {
 		log_error("%s", err.msg);
 	}
+	lfh_remind_stop(rem);
 	lfh_exporter_stop(exp);
 	lfh_control_stop(ctl);
 	lfh_sync_stop(sync);

@@ -30,9 +30,16 @@
  *                                         ; a member's keys or the ISA's review date
  *   metrics_listen = 127.0.0.1:9464       ; Prometheus metrics over HTTP (exporter.h;
  *                                         ; optional: off by default)
+ *   reminder_command = /usr/local/bin/lfh-remind ; run (no shell) once when one of our
+ *                                         ; actions, or a meeting or review of a case
+ *                                         ; we lead, moves to warning or overdue
+ *                                         ; (remind.h; optional: off by default)
+ *   reminder_every = 60                   ; how often the due dates are looked at,
+ *                                         ; in seconds (default 60)
  *
  *   [peer housing]                        ; without isa: one section per peer agency
  *   endpoint = tcp://127.0.0.1:7103       ; with isa: optional, overrides the ISA's endpoint
+ *                                         ; (applies on SIGHUP: reconfig.h)
  *   pubkey   = /etc/lfhd/peers/housing.pub ; from `lfh keys export` (with isa: optional,
  *                                         ; must then match the ISA)
  *
@@ -59,6 +66,8 @@
 #define LFH_PEER_STALE_MAX_S (366U * 86400U)
 #define LFH_EXPIRY_WARN_DEFAULT_DAYS 30
 #define LFH_EXPIRY_WARN_MAX_DAYS 3650
+#define LFH_REMINDER_EVERY_DEFAULT_S 60
+#define LFH_REMINDER_EVERY_MAX_S 86400
 
 typedef struct lfh_peer_conf {
 	char agency[LFH_AGENCY_MAX + 1];
@@ -88,6 +97,8 @@ typedef struct lfh_config {
 	unsigned peer_stale_after;    /* seconds; a peer not reached for longer degrades health */
 	unsigned expiry_warn_days;    /* keys or ISA review this close degrade health */
 	char metrics_listen[64];      /* "" = no metrics endpoint */
+	char reminder_command[LFH_PATH_MAX]; /* "" = no reminders (remind.h) */
+	unsigned reminder_every;      /* seconds between looks at the due dates */
 	size_t npeers;
 	lfh_peer_conf peers[LFH_MAX_PEERS];
 } lfh_config;

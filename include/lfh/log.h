@@ -19,6 +19,9 @@ void lfh_log_setup(enum lfh_log_level min, const char *tag);
 /* Parse "debug", "info", "warn", "error"; returns 0 or LFH_EINVAL. */
 int lfh_log_parse_level(const char *s, enum lfh_log_level *out);
 
+/* "debug", "info", "warn" or "error" ("?" for anything else). */
+const char *lfh_log_level_name(enum lfh_log_level lvl);
+
 void lfh_log(enum lfh_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

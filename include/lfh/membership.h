@@ -17,11 +17,21 @@
 const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency);
 
 /*
- * cfg.peers follow the parties of the ISA in force (none once we are
- * removed); a [peer] section may override a party's endpoint. at_open: a
- * [peer] that is not a party is a configuration error.
+ * cfg.peers follow the parties of the ISA in force; a [peer] section
+ * (n->overrides) may override a party's endpoint. at_open: a [peer] that is
+ * not a party, or whose pubkey is not the ISA's, is a configuration error.
+ * Bumps n->peers_version (the sync loop then brings its peers in line).
  */
 int lfh_node_derive_peers(lfh_node *n, int at_open, lfh_err *err);
+
+/*
+ * The peers the ISA in force gives with the [peer] sections ov[0..nov)
+ * (their endpoints override the ISA's), into out (LFH_MAX_PEERS entries),
+ * without changing n. check: refuse a [peer] that is not a party or whose
+ * pubkey is not the ISA's (LFH_ECONFIG). Needs an ISA (n->rules.isa).
+ */
+int lfh_node_peers_for(const lfh_node *n, const lfh_peer_conf *ov, size_t nov, int check,
+		       lfh_peer_conf *out, size_t *nout, lfh_err *err);
 
 /* Meta counters of our sharing-key epoch (PROTOCOL.md 15) and when it began. */
 #define LFH_META_SHARING_EPOCH "sharing_epoch"

@@ -26,7 +26,10 @@
 struct lfh_risk_form;
 
 typedef struct lfh_node {
-	lfh_config cfg;
+	lfh_config cfg;            /* as loaded, but peers: those the ISA in force gives (membership.h) */
+	size_t noverrides;         /* with an ISA: the config's [peer] sections as written */
+	lfh_peer_conf overrides[LFH_MAX_PEERS]; /* (an endpoint there overrides the ISA's) */
+	uint64_t peers_version;    /* bumped whenever cfg.peers change while running */
 	lfh_identity *id;          /* our newest operational key generation: signs */
 	uint32_t gen;              /* its number (1 = the keys the ISA names) */
 	lfh_identity *prev_id;     /* the generation before (transport in grace, late grants), or NULL */

@@ -9,7 +9,8 @@
  *     agreement's endpoint for X);
  *   - isa names a version other than the genesis (1);
  *   - data_dir or key_dir is not writable (read-only file system, or
- *     permissions: under systemd, ReadWritePaths= must list them).
+ *     permissions: under systemd, ReadWritePaths= must list them);
+ *   - reminder_command is not an executable file.
  *
  * Nothing here changes anything: the port is bound and released at once.
  */

@@ -209,6 +209,9 @@ enum lfh_table {
 	LFH_TBL_REFS = 11,     /* case reference (capitals) -> case(16) (node/core/write.c) */
 	LFH_TBL_IMPORT = 12,   /* bulk import (node/control/ctl_import.c): 'c' ext case id ->
 				* case(16); 'r' row digest(16) occurrence(4) -> event id(32) */
+	LFH_TBL_REMINDED = 13, /* case(16) kind(1) ref -> status(1) due_ms(8 BE) 0(7): the last
+				* reminder of an item; case(16) 0 -> last_hlc(8) next_ms(8):
+				* when to look at the case again (node/core/remind.c) */
 	LFH_TBL_COUNT
 };
 

@@ -38,13 +38,15 @@
 
 enum { NK_AGENCY, NK_HUB, NK_DATA_DIR, NK_KEY_DIR, NK_LISTEN, NK_CONTROL, NK_LOG_LEVEL,
        NK_MAP_SIZE, NK_CONTROL_MODE, NK_CONTROL_GROUP, NK_ISA, NK_RISK, NK_SHARING_ROTATE,
-       NK_AUTHOR_QUOTA, NK_PEER_STALE, NK_EXPIRY_WARN, NK_METRICS_LISTEN, NK_TEAMS, NK_COUNT };
+       NK_AUTHOR_QUOTA, NK_PEER_STALE, NK_EXPIRY_WARN, NK_METRICS_LISTEN, NK_TEAMS,
+       NK_REMINDER_COMMAND, NK_REMINDER_EVERY, NK_COUNT };
 static const char *const node_keys[NK_COUNT] = { "agency", "hub", "data_dir", "key_dir",
 						 "listen", "control", "log_level", "map_size_mb",
 						 "control_mode", "control_group", "isa",
 						 "risk", "sharing_rotate_days", "author_quota_mb",
 						 "peer_stale_after", "expiry_warn_days",
-						 "metrics_listen", "teams" };
+						 "metrics_listen", "teams", "reminder_command",
+						 "reminder_every" };
 #define NK_NREQUIRED 6 /* the first six are required */
 
 enum { PK_ENDPOINT, PK_PUBKEY, PK_COUNT };
@@ -433,6 +435,28 @@ static int set_teams(struct cfparse *c, const char *value)
 	return 1;
 }
 
+/*
+ * reminder_command: an absolute path to a program, run without a shell
+ * (lfhd --check sees that it is an executable file).
+ */
+static int set_reminder_command(struct cfparse *c, const char *value)
+{
+	size_t n = strlen(value);
+
+	if (value[0] != '/')
+		return cf_fail(c, "reminder_command: '%.60s' is not an absolute path (the program is run "
+			       "without a shell: no arguments here)", value);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)value[i] < 0x20 || value[i] == ' ' || value[i] == '\t')
+			return cf_fail(c, "reminder_command: '%.60s' must be one path, without spaces "
+				       "or arguments", value);
+	if (n >= sizeof c->out->reminder_command)
+		return cf_fail(c, "reminder_command: path too long (max %zu characters)",
+			       sizeof c->out->reminder_command - 1);
+	memcpy(c->out->reminder_command, value, n + 1);
+	return 1;
+}
+
 int lfh_config_has_team(const lfh_config *c, const char *team)
 {
 	for (size_t i = 0; team && i < c->nteams; i++)
@@ -502,6 +526,14 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 		return set_metrics_listen(c, value);
 	case NK_TEAMS:
 		return set_teams(c, value);
+	case NK_REMINDER_COMMAND:
+		return set_reminder_command(c, value);
+	case NK_REMINDER_EVERY:
+		if (!set_uint(c, name, value, LFH_REMINDER_EVERY_MAX_S, "seconds", &o->reminder_every))
+			return 0;
+		if (!o->reminder_every)
+			return cf_fail(c, "reminder_every: must be at least 1 second");
+		return 1;
 	}
 	return 0;
 }
@@ -615,6 +647,7 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
 	out->control_mode = 0600;
 	out->peer_stale_after = LFH_PEER_STALE_DEFAULT_S;
 	out->expiry_warn_days = LFH_EXPIRY_WARN_DEFAULT_DAYS;
+	out->reminder_every = LFH_REMINDER_EVERY_DEFAULT_S;
 	out->map_size = 0;
 	out->author_quota = 0;
 

@@ -24,50 +24,61 @@ const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency)
 	return lfh_keyring_member(&n->rules, agency);
 }
 
-int lfh_node_derive_peers(lfh_node *n, int at_open, lfh_err *err)
+int lfh_node_peers_for(const lfh_node *n, const lfh_peer_conf *ov, size_t nov, int check,
+		       lfh_peer_conf *out, size_t *nout, lfh_err *err)
 {
-	lfh_config *c = &n->cfg;
-	lfh_peer_conf *old = malloc(sizeof c->peers);
-	size_t nold = c->npeers;
+	size_t k = 0;
 
-	if (!old)
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	memcpy(old, c->peers, sizeof c->peers);
-	c->npeers = 0;
+	*nout = 0;
 	/* a removed agency keeps the parties as peers: they may still need what it
 	 * wrote (its own signature of the version that removed it) */
-	for (uint32_t i = 0; i < n->rules.isa->nparties; i++) {
+	for (uint32_t i = 0; i < n->rules.isa->nparties && k < LFH_MAX_PEERS; i++) {
 		const lfh_isa_party *p = &n->rules.isa->parties[i];
-		lfh_peer_conf *pc = &c->peers[c->npeers];
-		if (strcmp(p->id, c->agency) == 0)
+		lfh_peer_conf *pc = &out[k];
+		if (strcmp(p->id, n->cfg.agency) == 0)
 			continue;
 		memset(pc, 0, sizeof *pc);
 		snprintf(pc->agency, sizeof pc->agency, "%s", p->id);
 		snprintf(pc->endpoint, sizeof pc->endpoint, "%s", p->endpoint);
 		lfh_isa_party_pubkeys(p, &pc->pub);
-		for (size_t j = 0; j < nold; j++) {
-			if (strcmp(old[j].agency, p->id) != 0)
+		for (size_t j = 0; j < nov; j++) {
+			if (strcmp(ov[j].agency, p->id) != 0)
 				continue;
-			snprintf(pc->endpoint, sizeof pc->endpoint, "%s", old[j].endpoint);
-			if (old[j].pubkey_path[0] &&
-			    sodium_memcmp(old[j].pub.sign_pk, pc->pub.sign_pk, 32) != 0) {
-				free(old);
+			if (ov[j].endpoint[0])
+				snprintf(pc->endpoint, sizeof pc->endpoint, "%s", ov[j].endpoint);
+			if (check && ov[j].pubkey_path[0] &&
+			    sodium_memcmp(ov[j].pub.sign_pk, pc->pub.sign_pk, 32) != 0)
 				return lfh_err_set(err, LFH_ECONFIG,
 						   "[peer %s] pubkey differs from the key the ISA names",
 						   pc->agency);
-			}
 		}
-		c->npeers++;
+		k++;
 	}
-	for (size_t j = 0; at_open && j < nold; j++)
-		if (!lfh_isa_party_find(n->rules.isa, old[j].agency)) {
-			int rc = lfh_err_set(err, LFH_ECONFIG, "[peer %s] is not a party of the ISA",
-					     old[j].agency);
-			free(old);
-			return rc;
-		}
-	free(old);
+	for (size_t j = 0; check && j < nov; j++)
+		if (!lfh_isa_party_find(n->rules.isa, ov[j].agency))
+			return lfh_err_set(err, LFH_ECONFIG, "[peer %s] is not a party of the ISA",
+					   ov[j].agency);
+	*nout = k;
 	return 0;
+}
+
+int lfh_node_derive_peers(lfh_node *n, int at_open, lfh_err *err)
+{
+	lfh_config *c = &n->cfg;
+	lfh_peer_conf *next = malloc(sizeof c->peers);
+	size_t nnext = 0;
+	int rc;
+
+	if (!next)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_node_peers_for(n, n->overrides, n->noverrides, at_open, next, &nnext, err);
+	if (!rc) {
+		memcpy(c->peers, next, nnext * sizeof *next);
+		c->npeers = nnext;
+		n->peers_version++;
+	}
+	free(next);
+	return rc;
 }
 
 int lfh_node_rotate_sharing(lfh_node *n, lfh_txn *t, const char *why, uint32_t *epoch,

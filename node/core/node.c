@@ -170,9 +170,13 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		goto fail;
 	}
 	snprintf(n->rules.self, sizeof n->rules.self, "%s", cfg->agency);
+	if (cfg->isa_path[0]) { /* the [peer] sections only override what the ISA gives */
+		memcpy(n->overrides, cfg->peers, cfg->npeers * sizeof *cfg->peers);
+		n->noverrides = cfg->npeers;
+	}
 	if (!cfg->isa_path[0] && (rc = members_from_config(n, err)))
 		goto fail;
-	if (!(n->risk = malloc(sizeof *n->risk))) {
+	if (!(n->risk = calloc(1, sizeof *n->risk))) {
 		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
 		goto fail;
 	}

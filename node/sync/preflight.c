@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -173,6 +174,25 @@ static int check_writable(const char *path, const char *key, const char *dir, co
 	return 0;
 }
 
+/* reminder_command names an executable regular file. */
+static int check_reminder(const lfh_config *cfg, lfh_err *err)
+{
+	struct stat sb;
+
+	if (!cfg->reminder_command[0])
+		return 0;
+	if (stat(cfg->reminder_command, &sb) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: reminder_command: %s: %s", cfg->path,
+				   cfg->reminder_command, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return lfh_err_set(err, LFH_ECONFIG, "%s: reminder_command: %s is not a file",
+				   cfg->path, cfg->reminder_command);
+	if (access(cfg->reminder_command, X_OK) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: reminder_command: %s is not executable by "
+				   "this user (%s)", cfg->path, cfg->reminder_command, strerror(errno));
+	return 0;
+}
+
 int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh_err *err)
 {
 	hostport l;
@@ -195,5 +215,7 @@ int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh
 	if (!rc)
 		rc = check_writable(cfg->path, "key_dir", cfg->key_dir, "lfhd records its state there "
 				    "and key rotation writes new key files", err);
+	if (!rc)
+		rc = check_reminder(cfg, err);
 	return rc;
 }

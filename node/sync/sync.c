@@ -25,7 +25,10 @@
  * DEALER connects once per CURVE key the peer may be serving with (its
  * transport generation's, its newest one's, and older ones it may still
  * hold back), so a rotation never strands us; only the connection whose
- * key the peer really uses completes its handshake. Our own ROUTER serves
+ * key the peer really uses completes its handshake. A peer whose endpoint
+ * changed (a [peer] override read again on SIGHUP, or a new ISA version) has
+ * its dealers closed and opened at the new endpoint, keeping its cursors and
+ * counters; every other peer keeps its sockets and sessions. Our own ROUTER serves
  * with the newest generation whose certificate every peer has pulled from
  * us (at most HOLD_MAX_MS after a switch), so peers can always reach us
  * and learn the new key. When a key or agency stops
@@ -292,6 +295,21 @@ static int connect_peer(lfh_sync *s, peer *p, uint64_t now, lfh_err *err)
 	return rc;
 }
 
+/* A peer given a new endpoint: its dealers (closed) and their link state are gone. */
+static void forget_link(peer *p)
+{
+	memset(p->dealer, 0, sizeof p->dealer);
+	memset(p->monitor, 0, sizeof p->monitor);
+	memset(p->dealer_up, 0, sizeof p->dealer_up);
+	memset(p->dealer_failed, 0, sizeof p->dealer_failed);
+	memset(p->dealer_tried, 0, sizeof p->dealer_tried);
+	memset(p->server_pk, 0, sizeof p->server_pk);
+	p->link = LINK_UNKNOWN;
+	p->link_since_ms = p->link_logged_ms = p->dealers_ms = 0;
+	p->link_why[0] = '\0';
+	p->recover_inflight = 0;
+}
+
 /* Make our peer list the node's (which follows the ISA in force), keeping known peers' state. */
 static int sync_peers(lfh_sync *s, uint64_t now, lfh_err *err)
 {
@@ -310,6 +328,15 @@ static int sync_peers(lfh_sync *s, uint64_t now, lfh_err *err)
 		if (old && strcmp(old->conf.endpoint, c->peers[i].endpoint) == 0) {
 			next[n] = *old;
 			old->ndealers = -1; /* moved */
+		} else if (old) { /* a new endpoint: reconnect, keep what we know of it */
+			log_info("peer %s moved from %s to %s: reconnecting to it (the other peers' "
+				 "sessions stay up)", old->conf.agency, old->conf.endpoint,
+				 c->peers[i].endpoint);
+			close_dealers(old);
+			next[n] = *old;
+			old->ndealers = -1;
+			forget_link(&next[n]);
+			next[n].added_ms = now;
 		} else {
 			memset(&next[n], 0, sizeof next[n]);
 			next[n].added_ms = now;
@@ -328,6 +355,7 @@ static int sync_peers(lfh_sync *s, uint64_t now, lfh_err *err)
 	for (size_t i = 0; rc == 0 && i < s->npeers; i++)
 		rc = connect_peer(s, &s->peers[i], now, err);
 	s->keys_version = s->node->rules.keys_version;
+	s->peers_version = s->node->peers_version;
 	return rc;
 }
 
@@ -370,7 +398,8 @@ static void refresh_transport(lfh_sync *s, uint64_t now)
 	lfh_err err = { 0 };
 	size_t nallowed;
 
-	if (s->keys_version != s->node->rules.keys_version && sync_peers(s, now, &err))
+	if ((s->keys_version != s->node->rules.keys_version ||
+	     s->peers_version != s->node->peers_version) && sync_peers(s, now, &err))
 		log_error("updating peers: %s", err.msg);
 	for (size_t i = 0; i < s->npeers; i++)
 		if (connect_peer(s, &s->peers[i], now, &err))

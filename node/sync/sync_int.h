@@ -74,6 +74,7 @@ struct lfh_sync {
 	void *router;
 	uint8_t router_pk[32]; /* the CURVE key our ROUTER serves with */
 	uint64_t keys_version; /* node->rules.keys_version our peers were built from */
+	uint64_t peers_version; /* node->peers_version likewise (a [peer] endpoint changed) */
 	uint64_t monitors;     /* socket monitors made: each gets its own inproc:// name */
 	size_t nallowed;
 	allowed_key allowed[ALLOWED_MAX]; /* what ZAP admitted at the last tick */

@@ -57,6 +57,12 @@ int lfh_log_parse_level(const char *s, enum lfh_log_level *out)
 	return LFH_EINVAL;
 }
 
+const char *lfh_log_level_name(enum lfh_log_level lvl)
+{
+	static const char *names[] = { "debug", "info", "warn", "error" };
+	return (unsigned)lvl < 4 ? names[lvl] : "?";
+}
+
 void lfh_log(enum lfh_log_level lvl, const char *fmt, ...)
 {
 	static const char *names[] = { "debug", "info", "warn", "error" };
