@@ -12,6 +12,9 @@
 /* s folded into out (at most size - 1 bytes, NUL-terminated; a longer s is cut). */
 void lfh_fold(const char *s, char *out, size_t size);
 
+/* s trimmed (ASCII white space) and ASCII lower-cased into out (cut at size - 1 bytes). */
+void lfh_fold_norm(const char *s, char *out, size_t size);
+
 /* Does folded text hay contain the folded word? 1 or 0. */
 int lfh_fold_contains(const char *hay, const char *word);
 

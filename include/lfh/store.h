@@ -212,6 +212,8 @@ enum lfh_table {
 	LFH_TBL_REMINDED = 13, /* case(16) kind(1) ref -> status(1) due_ms(8 BE) 0(7): the last
 				* reminder of an item; case(16) 0 -> last_hlc(8) next_ms(8):
 				* when to look at the case again (node/core/remind.c) */
+	LFH_TBL_REREF = 14,    /* re-referral index (node/core/reref.c): 'S'|'L' mac(16) hlc(8)
+				* case(16) -> ""; "k" -> the node's secret; "r" -> built */
 	LFH_TBL_COUNT
 };
 

@@ -41,9 +41,11 @@
 #include <string.h>
 
 #include "lfh/ctl.h"
+#include "lfh/fold.h"
 #include "lfh/hlc.h"
 #include "lfh/osara.h"
 #include "lfh/project.h"
+#include "lfh/reref.h"
 
 #define YEAR_MS (365ULL * LFH_OSARA_DAY_MS)
 #define TEXT_MAX LFH_OSARA_SHORT_MAX
@@ -52,21 +54,7 @@
 
 void lfh_ctl_norm(const char *s, char *out, size_t size)
 {
-	size_t n = 0, len;
-
-	if (!size)
-		return;
-	out[0] = '\0';
-	if (!s)
-		return;
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	len = strlen(s);
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	for (size_t i = 0; i < len && n + 1 < size; i++)
-		out[n++] = (char)tolower((unsigned char)s[i]);
-	out[n] = '\0';
+	lfh_fold_norm(s, out, size);
 }
 
 /* A trimmed copy of s for display. */
@@ -119,54 +107,36 @@ static void referral_of_clear(struct referral_of *r)
 	r->found = r->readable = 0;
 }
 
-struct reref {
-	lfh_node *n;
-	lfh_txn *t;
-	char subject[TEXT_MAX + 1], location[TEXT_MAX + 1];
-	uint64_t now_ms, best_hlc;
-	char *out;
-};
-
-static int reref_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
+/* Scan callback: a case's readable referral into the re-referral index. */
+static int reref_build_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
 {
-	struct reref *x = vctx;
-	struct referral_of r = { .n = x->n, .t = x->t };
-	char s[TEXT_MAX + 1], l[TEXT_MAX + 1];
-	uint64_t first = 0, ms;
+	struct referral_of *r = vctx;
 	int rc;
 
-	/* the case index says when the case began: skip old cases unread */
-	if (lfh_record_uint(meta, "first_hlc", &first) && lfh_hlc_ms(first) + YEAR_MS < x->now_ms)
-		return 0;
-	if ((rc = lfh_store_scan_case(x->t, case_id, referral_of_fn, &r, NULL)) < 0) {
-		referral_of_clear(&r);
+	(void)meta;
+	referral_of_clear(r);
+	if ((rc = lfh_store_scan_case(r->t, case_id, referral_of_fn, r, NULL)) < 0)
 		return rc == LFH_ENOMEM ? rc : 0;
-	}
-	ms = lfh_hlc_ms(r.ev.hlc);
-	if (r.readable && ms <= x->now_ms && x->now_ms - ms <= YEAR_MS && r.ev.hlc > x->best_hlc) {
-		lfh_ctl_norm(lfh_record_str(&r.body, "subject"), s, sizeof s);
-		lfh_ctl_norm(lfh_record_str(&r.body, "location"), l, sizeof l);
-		if ((x->subject[0] && !strcmp(s, x->subject)) ||
-		    (x->location[0] && !strcmp(l, x->location))) {
-			x->best_hlc = r.ev.hlc;
-			lfh_hex(x->out, case_id, LFH_CASE_LEN);
-		}
-	}
-	referral_of_clear(&r);
-	return 0;
+	if (!r->readable)
+		return 0;
+	return lfh_reref_add(r->t, case_id, r->ev.hlc, lfh_record_str(&r->body, "subject"),
+			     lfh_record_str(&r->body, "location"), NULL);
 }
 
 int lfh_ctl_find_rereferral(lfh_node *n, lfh_txn *t, const char *subject, const char *location,
 			    uint64_t now_ms, char out[2 * LFH_CASE_LEN + 1], lfh_err *err)
 {
-	struct reref x = { .n = n, .t = t, .now_ms = now_ms, .out = out };
+	struct referral_of r = { .n = n, .t = t };
+	int ready = 0, rc = lfh_reref_ready(t, &ready, err);
 
-	out[0] = '\0';
-	lfh_ctl_norm(subject, x.subject, sizeof x.subject);
-	lfh_ctl_norm(location, x.location, sizeof x.location);
-	if (!x.subject[0] && !x.location[0])
-		return 0;
-	return lfh_store_scan_cases(t, reref_fn, &x, err);
+	/* a store from before the index: built once, from every referral held */
+	if (!rc && !ready) {
+		rc = lfh_store_scan_cases(t, reref_build_fn, &r, err);
+		referral_of_clear(&r);
+		if (!rc)
+			rc = lfh_reref_set_ready(t, err);
+	}
+	return rc ? rc : lfh_reref_find(t, subject, location, now_ms, out, err);
 }
 
 /* ---- what the reports gather per case ----------------------------------- */

@@ -1,7 +1,8 @@
 /*
  * refs.c - case references (include/lfh/refs.h): numbering our referrals,
  * and the index from reference to case that makes them usable everywhere a
- * case id is.
+ * case id is; a readable referral also goes into the re-referral index
+ * (reref.h) here, where it is read once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "lfh/log.h"
 #include "lfh/project.h"
 #include "lfh/refs.h"
+#include "lfh/reref.h"
 
 #define REF_NUMBER_MAX 999999999ULL
 
@@ -85,9 +87,13 @@ static int index_referral(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t le
 	lfh_err why = { 0 };
 	int rc = 0;
 
-	if (lfh_node_open_event(n, t, raw, len, &ev, &body, &why) != 0 ||
-	    !(ref = lfh_record_str(&body, "ref")) || !lfh_osara_ref_valid(ref, ev.author))
-		goto out; /* not readable here (yet), or no reference */
+	if (lfh_node_open_event(n, t, raw, len, &ev, &body, &why) != 0)
+		goto out; /* not readable here (yet) */
+	if ((rc = lfh_reref_add(t, ev.case_id, ev.hlc, lfh_record_str(&body, "subject"),
+				lfh_record_str(&body, "location"), err)))
+		goto out;
+	if (!(ref = lfh_record_str(&body, "ref")) || !lfh_osara_ref_valid(ref, ev.author))
+		goto out; /* no reference */
 	rc = lfh_store_tbl_get(t, LFH_TBL_REFS, ref, strlen(ref), &have, &hlen, err);
 	if (rc == 0 && (hlen != LFH_CASE_LEN || memcmp(have, ev.case_id, LFH_CASE_LEN) != 0)) {
 		log_warn("case reference %s is given to two cases by %s: it names the first one "

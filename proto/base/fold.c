@@ -2,6 +2,7 @@
  * fold.c - search folding (include/lfh/fold.h): lower case, and the
  * letters of Latin-1 Supplement without their accents.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "lfh/fold.h"
@@ -45,4 +46,23 @@ void lfh_fold(const char *s, char *out, size_t size)
 int lfh_fold_contains(const char *hay, const char *word)
 {
 	return *word && strstr(hay, word) != NULL;
+}
+
+void lfh_fold_norm(const char *s, char *out, size_t size)
+{
+	size_t n = 0, len;
+
+	if (!size)
+		return;
+	out[0] = '\0';
+	if (!s)
+		return;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	for (size_t i = 0; i < len && n + 1 < size; i++)
+		out[n++] = (char)tolower((unsigned char)s[i]);
+	out[n] = '\0';
 }

@@ -1,0 +1,132 @@
+/*
+ * reref.c - the re-referral index (include/lfh/reref.h).
+ *
+ * Entries: 'S' or 'L', a 16-byte keyed hash of the normalised subject or
+ * location, the referral's HLC (8 bytes, big-endian), the case id -> "".
+ * The secret: 32 random bytes under key "k", made on first use. A scan of
+ * one hash's entries is in HLC order, so the most recent is the last one in
+ * the window.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lfh/buf.h"
+#include "lfh/fold.h"
+#include "lfh/hlc.h"
+#include "lfh/reref.h"
+
+#define MAC_LEN 16
+#define TEXT_MAX 255 /* what the reports compared: cut there */
+#define YEAR_MS (365ULL * 86400000ULL)
+#define KEY_LEN (1 + MAC_LEN + 8 + LFH_CASE_LEN)
+
+static int secret(lfh_txn *t, uint8_t out[32], lfh_err *err)
+{
+	const uint8_t *v;
+	size_t len;
+	int rc = lfh_store_tbl_get(t, LFH_TBL_REREF, "k", 1, &v, &len, err);
+
+	if (rc == 0 && len == 32) {
+		memcpy(out, v, 32);
+		return 0;
+	}
+	if (rc && rc != LFH_ENOTFOUND)
+		return rc;
+	randombytes_buf(out, 32);
+	return lfh_store_tbl_put(t, LFH_TBL_REREF, "k", 1, out, 32, err);
+}
+
+/* The entry prefix for a subject ('S') or location ('L'); 0 if text is empty once normalised. */
+static int prefix(lfh_txn *t, char kind, const char *text, uint8_t p[1 + MAC_LEN], lfh_err *err)
+{
+	char norm[TEXT_MAX + 1];
+	uint8_t key[32];
+	int rc;
+
+	lfh_fold_norm(text, norm, sizeof norm);
+	if (!norm[0])
+		return 0;
+	if ((rc = secret(t, key, err)))
+		return rc;
+	p[0] = (uint8_t)kind;
+	crypto_generichash(p + 1, MAC_LEN, (const uint8_t *)norm, strlen(norm), key, sizeof key);
+	sodium_memzero(key, sizeof key);
+	return 1;
+}
+
+static int add_one(lfh_txn *t, char kind, const char *text, const uint8_t case_id[LFH_CASE_LEN],
+		   uint64_t hlc, lfh_err *err)
+{
+	uint8_t k[KEY_LEN];
+	int rc = prefix(t, kind, text, k, err);
+
+	if (rc <= 0)
+		return rc;
+	lfh_be64_put(k + 1 + MAC_LEN, hlc);
+	memcpy(k + 1 + MAC_LEN + 8, case_id, LFH_CASE_LEN);
+	return lfh_store_tbl_put(t, LFH_TBL_REREF, k, sizeof k, "", 0, err);
+}
+
+int lfh_reref_add(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint64_t hlc,
+		  const char *subject, const char *location, lfh_err *err)
+{
+	int rc = add_one(t, 'S', subject, case_id, hlc, err);
+	return rc ? rc : add_one(t, 'L', location, case_id, hlc, err);
+}
+
+struct best {
+	uint64_t now_ms, hlc;
+	uint8_t case_id[LFH_CASE_LEN];
+};
+
+static int best_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct best *b = ctx;
+	uint64_t hlc, ms;
+
+	(void)val;
+	(void)vlen;
+	if (klen != KEY_LEN)
+		return 0;
+	hlc = lfh_be64_get(key + 1 + MAC_LEN);
+	ms = lfh_hlc_ms(hlc);
+	if (ms <= b->now_ms && b->now_ms - ms <= YEAR_MS && hlc > b->hlc) {
+		b->hlc = hlc;
+		memcpy(b->case_id, key + 1 + MAC_LEN + 8, LFH_CASE_LEN);
+	}
+	return 0;
+}
+
+int lfh_reref_find(lfh_txn *t, const char *subject, const char *location, uint64_t now_ms,
+		   char out[2 * LFH_CASE_LEN + 1], lfh_err *err)
+{
+	struct best b = { .now_ms = now_ms };
+	const char *texts[2] = { subject, location };
+	const char kinds[2] = { 'S', 'L' };
+	uint8_t p[1 + MAC_LEN];
+	int rc;
+
+	out[0] = '\0';
+	for (int i = 0; i < 2; i++) {
+		if ((rc = prefix(t, kinds[i], texts[i], p, err)) < 0)
+			return rc;
+		if (rc && (rc = lfh_store_tbl_scan(t, LFH_TBL_REREF, p, sizeof p, best_fn, &b, err)))
+			return rc;
+	}
+	if (b.hlc)
+		lfh_hex(out, b.case_id, LFH_CASE_LEN);
+	return 0;
+}
+
+int lfh_reref_ready(lfh_txn *t, int *yes, lfh_err *err)
+{
+	int rc = lfh_store_tbl_get(t, LFH_TBL_REREF, "r", 1, NULL, NULL, err);
+	*yes = rc == 0;
+	return rc == LFH_ENOTFOUND ? 0 : rc;
+}
+
+int lfh_reref_set_ready(lfh_txn *t, lfh_err *err)
+{
+	return lfh_store_tbl_put(t, LFH_TBL_REREF, "r", 1, "", 0, err);
+}

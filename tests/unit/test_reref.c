@@ -1,0 +1,91 @@
+/* test_reref.c - the re-referral index (include/lfh/reref.h). */
+#define _XOPEN_SOURCE 700 /* nftw, for the store fixture */
+#include "store_fixture.h"
+
+#include <sodium.h>
+
+#include "lfh/hlc.h"
+#include "lfh/reref.h"
+
+#define DAY 86400000ULL
+#define NOW (1800000000000ULL)
+#define HLC(ms) ((uint64_t)(ms) << 16)
+
+static const uint8_t case_a[LFH_CASE_LEN] = { 0xa1 }, case_b[LFH_CASE_LEN] = { 0xb2 },
+		     case_c[LFH_CASE_LEN] = { 0xc3 };
+
+/* Does any key of the index hold these bytes? */
+struct scan_for {
+	const char *text;
+	int found;
+};
+
+static int key_has(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct scan_for *s = ctx;
+	size_t n = strlen(s->text);
+	(void)val;
+	(void)vlen;
+	for (size_t i = 0; i + n <= klen; i++)
+		if (!memcmp(key + i, s->text, n))
+			s->found = 1;
+	return 0;
+}
+
+static void test_find(void **state)
+{
+	fixture *f = *state;
+	lfh_txn *t = begin(f, 1);
+	lfh_err err = { 0 };
+	char out[2 * LFH_CASE_LEN + 1], want[2 * LFH_CASE_LEN + 1];
+	struct scan_for s = { "castle", 0 };
+	int ready = 1;
+
+	assert_int_equal(lfh_reref_ready(t, &ready, &err), 0);
+	assert_false(ready);
+	/* a, 400 days ago; b, 100 days ago; c, 10 days ago at another place */
+	assert_int_equal(lfh_reref_add(t, case_a, HLC(NOW - 400 * DAY), "Jane Doe", "3 Castle St", &err), 0);
+	assert_int_equal(lfh_reref_add(t, case_b, HLC(NOW - 100 * DAY), " jane DOE ", NULL, &err), 0);
+	assert_int_equal(lfh_reref_add(t, case_c, HLC(NOW - 10 * DAY), "", "3 castle st", &err), 0);
+	/* the most recent in the year wins, by subject or location */
+	assert_int_equal(lfh_reref_find(t, "Jane Doe", NULL, NOW, out, &err), 0);
+	lfh_hex(want, case_b, LFH_CASE_LEN);
+	assert_string_equal(out, want);
+	assert_int_equal(lfh_reref_find(t, "Jane Doe", "3 CASTLE ST", NOW, out, &err), 0);
+	lfh_hex(want, case_c, LFH_CASE_LEN);
+	assert_string_equal(out, want);
+	/* older than a year: not linked; nothing given: nothing found */
+	assert_int_equal(lfh_reref_find(t, NULL, "3 Castle St", NOW - 20 * DAY, out, &err), 0);
+	assert_string_equal(out, ""); /* a is 380 days before, c is after that now */
+	assert_int_equal(lfh_reref_find(t, "", "  ", NOW, out, &err), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(lfh_reref_find(t, "John Roe", NULL, NOW, out, &err), 0);
+	assert_string_equal(out, "");
+	/* no plaintext in the index's keys */
+	assert_int_equal(lfh_store_tbl_scan(t, LFH_TBL_REREF, NULL, 0, key_has, &s, &err), 0);
+	assert_false(s.found);
+	s.text = "jane";
+	assert_int_equal(lfh_store_tbl_scan(t, LFH_TBL_REREF, NULL, 0, key_has, &s, &err), 0);
+	assert_false(s.found);
+	assert_int_equal(lfh_reref_set_ready(t, &err), 0);
+	assert_int_equal(lfh_reref_ready(t, &ready, &err), 0);
+	assert_true(ready);
+	commit(t);
+	/* the secret stays: the same text finds the same entries after a reopen */
+	reopen(f);
+	t = begin(f, 1);
+	assert_int_equal(lfh_reref_find(t, "jane doe", NULL, NOW, out, &err), 0);
+	lfh_hex(want, case_b, LFH_CASE_LEN);
+	assert_string_equal(out, want);
+	commit(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
