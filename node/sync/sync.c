@@ -496,6 +496,34 @@ static int frame_is(zmq_msg_t *m, const char *s)
 	return zmq_msg_size(m) == strlen(s) && memcmp(zmq_msg_data(m), s, strlen(s)) == 0;
 }
 
+#define ZAP_LOG_PER_SECOND 5
+
+/*
+ * A refused connection is logged, at most ZAP_LOG_PER_SECOND a second: a
+ * stranger dialling without end must not fill the log. The rest of a
+ * second are counted and said in one line when the next one is refused.
+ */
+static void log_refused(lfh_sync *s, const char *z85, zmq_msg_t *addr)
+{
+	uint64_t second = lfh_wall_ms() / 1000;
+
+	if (second != s->zap_second) {
+		if (s->zap_unlogged)
+			log_warn("refused %u more connections from unknown CURVE keys (not logged "
+				 "one by one)", s->zap_unlogged);
+		s->zap_second = second;
+		s->zap_logged = s->zap_unlogged = 0;
+	}
+	if (s->zap_logged >= ZAP_LOG_PER_SECOND) {
+		s->zap_unlogged++;
+		return;
+	}
+	s->zap_logged++;
+	log_warn("refused connection from unknown CURVE key %s (from %.*s: not a party's "
+		 "transport key now)", z85, zmq_msg_size(addr) <= 64 ? (int)zmq_msg_size(addr) : 1,
+		 zmq_msg_size(addr) <= 64 ? (const char *)zmq_msg_data(addr) : "?");
+}
+
 /* ZAP (RFC 27): admit a CURVE client only with a transport key a peer may use now. */
 static void handle_zap(lfh_sync *s)
 {
@@ -520,10 +548,7 @@ static void handle_zap(lfh_sync *s)
 			}
 	}
 	if (strcmp(status, "200") != 0)
-		log_warn("refused connection from unknown CURVE key %s (from %.*s: not a party's "
-			 "transport key now)", z85,
-			 zmq_msg_size(&f[3]) <= 64 ? (int)zmq_msg_size(&f[3]) : 1,
-			 zmq_msg_size(&f[3]) <= 64 ? (const char *)zmq_msg_data(&f[3]) : "?");
+		log_refused(s, z85, &f[3]);
 	zmq_send(s->zap, "1.0", 3, ZMQ_SNDMORE);
 	zmq_send(s->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
 	zmq_send(s->zap, status, 3, ZMQ_SNDMORE);

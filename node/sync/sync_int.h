@@ -71,6 +71,9 @@ struct lfh_sync {
 	int drained;          /* removed, and every peer has what we hold for it */
 	void *zctx;
 	void *zap;
+	uint64_t zap_second;   /* refused connections: the second being counted, */
+	uint32_t zap_logged;   /* how many of them were logged, */
+	uint32_t zap_unlogged; /* and how many not (said when the next second's first comes) */
 	void *router;
 	uint8_t router_pk[32]; /* the CURVE key our ROUTER serves with */
 	uint64_t keys_version; /* node->rules.keys_version our peers were built from */
