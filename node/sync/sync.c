@@ -407,7 +407,9 @@ int lfh_sync_start(lfh_sync **out, void *zctx, lfh_node *n, lfh_err *err)
 		lfh_sync_stop(s);
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	}
-	rc = start_zap(s, zctx, err);
+	rc = sync_pipeline_init(s, err);
+	if (!rc)
+		rc = start_zap(s, zctx, err);
 	if (!rc)
 		rc = sync_peers(s, now, err);
 	if (!rc)
@@ -426,6 +428,7 @@ void lfh_sync_stop(lfh_sync *s)
 {
 	if (!s)
 		return;
+	sync_pipeline_free(s);
 	for (size_t i = 0; s->peers && i < s->npeers; i++)
 		close_dealers(&s->peers[i]);
 	if (s->router)
@@ -444,7 +447,7 @@ void lfh_sync_stop(lfh_sync *s)
 
 int lfh_sync_nitems(const lfh_sync *s)
 {
-	int k = 2;
+	int k = 3; /* ZAP, ROUTER, the pipeline's pool */
 	for (size_t i = 0; i < s->npeers; i++)
 		k += s->peers[i].ndealers;
 	return k;
@@ -460,6 +463,7 @@ void lfh_sync_pollitems(lfh_sync *s, zmq_pollitem_t *items)
 		for (int d = 0; d < s->peers[i].ndealers; d++)
 			items[k++] = (zmq_pollitem_t){ .socket = s->peers[i].dealer[d],
 						       .events = ZMQ_POLLIN };
+	items[k] = (zmq_pollitem_t){ .fd = lfh_ingest_pipe_fd(s->pipe), .events = ZMQ_POLLIN };
 }
 
 static int frame_is(zmq_msg_t *m, const char *s)
@@ -652,12 +656,9 @@ static void handle_router(lfh_sync *s)
 	sync_close_frames(f, 2);
 }
 
-/* A reply from p's dealer d: store what it brings, tell the recipients of what was new. */
-static void handle_dealer(lfh_sync *s, peer *p, int d)
+/* Tell the recipients of what was newly stored. */
+static void send_notifies(lfh_sync *s, const char notify[LFH_MAX_PEERS])
 {
-	char notify[LFH_MAX_PEERS] = { 0 };
-
-	sync_handle_dealer(s, p, d, notify);
 	for (size_t j = 0; j < s->npeers; j++)
 		if (notify[j])
 			lfh_sync_notify(s, s->peers[j].conf.agency);
@@ -677,11 +678,15 @@ void lfh_sync_dispatch(lfh_sync *s, const zmq_pollitem_t *items)
 			handle_router(s);
 		}
 	int k = 2;
+	char notify[LFH_MAX_PEERS] = { 0 };
 	size_t npeers = s->npeers; /* a batch may change membership: sockets change at the next tick */
 	for (size_t i = 0; i < npeers; i++)
 		for (int d = 0, nd = s->peers[i].ndealers; d < nd; d++, k++)
 			if ((items[k].revents & ZMQ_POLLIN) && d < s->peers[i].ndealers)
-				handle_dealer(s, &s->peers[i], d);
+				sync_handle_dealer(s, &s->peers[i], d, notify);
+	/* whatever woke us: store the batches whose checks are done (the pool's fd is last) */
+	sync_pipeline_run(s, 0, notify);
+	send_notifies(s, notify);
 }
 
 /*

@@ -25,6 +25,8 @@
 #define ALLOWED_MAX (LFH_MAX_PEERS * 2)
 #define REBIND_TRIES 40
 #define REBIND_WAIT_US 25000
+#define PIPE_BATCHES 8   /* received batches in the catch-up pipeline at most, all peers */
+#define PIPE_PER_PEER 2  /* of which from one peer: its follow-up PULL waits beyond that */
 
 enum { LINK_UNKNOWN, LINK_UP, LINK_UNREACHABLE, LINK_REFUSED };
 
@@ -58,7 +60,20 @@ typedef struct peer {
 	uint64_t recover_from, recover_sent_ms; /* our next seq to ask it for */
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
 	uint64_t received, stored, rejected, held;
+	int queued;             /* its batches in the pipeline, not yet stored */
+	uint64_t pull_after;    /* a queued batch said "more" from here: PULL once there is room */
 } peer;
+
+/* A received BATCH or FETCHED whose checks run on the pool until the main thread stores it. */
+typedef struct pending {
+	char agency[LFH_AGENCY_MAX + 1]; /* its peer (peers move when the ISA changes) */
+	zmq_msg_t frame;      /* the message, kept until it is stored */
+	lfh_msg *msg;         /* decoded; its envelopes point into frame */
+	lfh_envelope_ref *in; /* LFH_BATCH_MAX */
+	lfh_ingest_job *job;
+	int set_cursor;       /* a BATCH: its cursor is stored with it */
+	int dropped;          /* an earlier batch of its peer failed: not stored */
+} pending;
 
 typedef struct allowed_key {
 	char agency[LFH_AGENCY_MAX + 1];
@@ -85,6 +100,9 @@ struct lfh_sync {
 	int *status;
 	lfh_err *errs;
 	lfh_buf out;
+	lfh_ingest_pipe *pipe; /* verifier pool and ids in flight */
+	pending q[PIPE_BATCHES]; /* FIFO: stored in arrival order */
+	size_t qhead, qlen;
 };
 
 /* Receive every frame of one message; returns the frame count (<= max) or -1. */
@@ -113,5 +131,15 @@ void sync_pull_from(lfh_sync *s, peer *p);
  * events newly stored.
  */
 void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS]);
+
+/*
+ * Store the batches at the head of the pipeline whose checks are done (all
+ * of them with wait, helping with the checks), each in its own durable
+ * transaction, then pull on, fetch gaps, and set notify[j] as above.
+ */
+void sync_pipeline_run(lfh_sync *s, int wait, char notify[LFH_MAX_PEERS]);
+/* Allocate the pipeline's queue (at start); free it and everything queued (at stop). */
+int sync_pipeline_init(lfh_sync *s, lfh_err *err);
+void sync_pipeline_free(lfh_sync *s);
 
 #endif
