@@ -54,19 +54,100 @@ int sync_send_to_peer(peer *p, const lfh_buf *b)
 	return -1;
 }
 
-/* Send PULL(cursor) now. */
+/*
+ * Several peers relay the same events to us. While one of them (the
+ * streamer) sends us a backlog, the others wait (deferred) with at most one
+ * small answer each; when it is done they pull again, saying what we hold
+ * (PROTOCOL.md 9.1), so they send only what the streamer did not. Each
+ * event crosses the network about once, and catching up from five peers
+ * goes as fast as from one.
+ */
+static peer *streamer(lfh_sync *s)
+{
+	for (size_t i = 0; s->streamer[0] && i < s->npeers; i++)
+		if (strcmp(s->peers[i].conf.agency, s->streamer) == 0)
+			return &s->peers[i];
+	return NULL;
+}
+
+static int waits_for_streamer(lfh_sync *s, const peer *p)
+{
+	const peer *st = streamer(s);
+	return p->deferred && st && st != p;
+}
+
+/* The streamer is done (or gone): the waiting peers pull again. */
+static void release_streamer(lfh_sync *s)
+{
+	s->streamer[0] = '\0';
+	for (size_t i = 0; i < s->npeers; i++)
+		if (s->peers[i].deferred) {
+			s->peers[i].deferred = 0;
+			sync_pull_from(s, &s->peers[i]);
+		}
+}
+
+void sync_streamer_tick(lfh_sync *s)
+{
+	const peer *st = streamer(s);
+
+	if (s->streamer[0] && (!st || (!st->pull_inflight && !st->queued && !st->pull_after)))
+		release_streamer(s);
+}
+
+/* PULL's max for p: small while another peer streams, or is asked for a full batch. */
+static uint32_t pull_max(lfh_sync *s, const peer *p)
+{
+	const peer *st = streamer(s);
+
+	if (st && st != p)
+		return PROBE_MAX;
+	for (size_t i = 0; !st && i < s->npeers; i++)
+		if (&s->peers[i] != p && s->peers[i].pull_inflight && s->peers[i].pull_big)
+			return PROBE_MAX;
+	return LFH_BATCH_MAX;
+}
+
+/* What we hold of each member's events to us: every counter up to its "contig". */
+static uint32_t held_vector(lfh_sync *s, lfh_held *held)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	uint32_t n = 0;
+
+	if (lfh_txn_begin(s->node->store, 0, &t, &err))
+		return 0;
+	for (size_t i = 0; i < s->npeers && n < LFH_HELD_MAX; i++) {
+		char name[LFH_META_NAME_BUF];
+		uint64_t contig = 0;
+		lfh_store_meta_name(name, "contig", s->peers[i].conf.agency);
+		if (lfh_store_meta_get(t, name, &contig, &err) == 0 && contig) {
+			snprintf(held[n].agency, sizeof held[n].agency, "%s", s->peers[i].conf.agency);
+			held[n++].upto = contig;
+		}
+	}
+	lfh_txn_abort(t);
+	return n;
+}
+
+/* Send PULL(cursor) now, saying what we hold unless p is of a release that refuses that. */
 static int send_pull(lfh_sync *s, peer *p, uint64_t cursor)
 {
+	lfh_held held[LFH_HELD_MAX];
 	lfh_err err = { 0 };
+	uint32_t nheld = p->no_held ? 0 : held_vector(s, held);
+	uint32_t max = pull_max(s, p);
 
 	lfh_buf_reset(&s->out);
-	if (lfh_msg_encode_pull(&s->out, cursor, LFH_BATCH_MAX, &err))
+	if (lfh_msg_encode_pull_held(&s->out, cursor, max, held, nheld, &err))
 		return -1;
 	p->last_pull_ms = lfh_wall_ms();
 	if (sync_send_to_peer(p, &s->out) != 0)
 		return -1;
 	p->pull_inflight++;
 	p->pull_again = 0;
+	p->pull_big = max == LFH_BATCH_MAX;
+	p->pull_held = nheld > 0;
 	p->pull_sent_ms = p->last_pull_ms;
 	return 0;
 }
@@ -80,6 +161,8 @@ void sync_pull_from(lfh_sync *s, peer *p)
 
 	if (s->node->recovering || s->node->rules.removed)
 		return; /* nothing but our own events until they are back; nothing once removed */
+	if (waits_for_streamer(s, p))
+		return; /* pulled when the streamer is done */
 	if (p->pull_inflight || p->queued) { /* the stored cursor is behind what is queued */
 		p->pull_again = 1;
 		return;
@@ -445,10 +528,16 @@ static void handle_batch(lfh_sync *s, peer *p, zmq_msg_t *f, char notify[LFH_MAX
 	if (!more)
 		p->caught_up_ms = p->last_reply_ms;
 	enqueue(s, p, f, notify);
-	if (more && p->pull_inflight == 0 && p->queued < PIPE_PER_PEER)
+	if (more && !s->streamer[0])
+		snprintf(s->streamer, sizeof s->streamer, "%s", p->conf.agency);
+	if (more && strcmp(s->streamer, p->conf.agency) != 0)
+		p->deferred = 1; /* another peer streams: pulled again when it is done */
+	else if (more && p->pull_inflight == 0 && p->queued < PIPE_PER_PEER)
 		send_pull(s, p, cursor);
 	else if (more)
 		p->pull_after = cursor; /* sent when one of its batches is stored */
+	else if (strcmp(s->streamer, p->conf.agency) == 0)
+		release_streamer(s);
 }
 
 /* ---- recovery of our own events (recovery.h, PROTOCOL.md 13.1) ---- */
@@ -535,6 +624,11 @@ void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
 		p->fetch_inflight = 0;
 		ingest_now(s, p, s->msg, &st);
 	} else if (s->msg->type == LFH_MSG_ERROR) {
+		if (p->pull_inflight && p->pull_held && s->msg->code == LFH_ECODEC && !p->no_held) {
+			p->no_held = 1; /* a release before PULL's held: pull as it understands */
+			log_info("%s does not take a PULL that says what we hold: pulling without",
+				 p->conf.agency);
+		}
 		p->pull_inflight = p->fetch_inflight = p->discard = 0;
 		log_warn("peer %s answered error %lld: %s", p->conf.agency,
 			 (long long)s->msg->code, s->msg->text);

@@ -594,7 +594,8 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 	lfh_buf_reset(&s->out);
 	rc = lfh_txn_begin(s->node->store, 0, &t, &err);
 	if (!rc && m->type == LFH_MSG_PULL)
-		rc = lfh_serve_pull(s->node, t, who, m->cursor, m->max, &s->out, &err);
+		rc = lfh_serve_pull_held(s->node, t, who, m->cursor, m->max, m->held, m->nheld,
+					 &s->out, &err);
 	else if (!rc && m->type == LFH_MSG_RECOVER)
 		rc = lfh_serve_recover(s->node, t, who, m->from, &s->out, &err);
 	else if (!rc)
@@ -738,6 +739,7 @@ void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 		drain_tick(s, now_ms);
 	if (s->node->recovering)
 		sync_recover_tick(s, now_ms);
+	sync_streamer_tick(s);
 	for (size_t i = 0; i < s->npeers; i++) {
 		peer *p = &s->peers[i];
 		if (p->pull_inflight && now_ms - p->pull_sent_ms > REQUEST_TIMEOUT_MS)

@@ -27,6 +27,7 @@
 #define REBIND_WAIT_US 25000
 #define PIPE_BATCHES 8   /* received batches in the catch-up pipeline at most, all peers */
 #define PIPE_PER_PEER 2  /* of which from one peer: its follow-up PULL waits beyond that */
+#define PROBE_MAX 256    /* PULL max while another peer streams a backlog to us */
 
 enum { LINK_UNKNOWN, LINK_UP, LINK_UNREACHABLE, LINK_REFUSED };
 
@@ -62,6 +63,10 @@ typedef struct peer {
 	uint64_t received, stored, rejected, held;
 	int queued;             /* its batches in the pipeline, not yet stored */
 	uint64_t pull_after;    /* a queued batch said "more" from here: PULL once there is room */
+	int deferred;           /* it holds more for us, but another peer is streaming */
+	int pull_big;           /* the PULL in flight asks for LFH_BATCH_MAX */
+	int pull_held;          /* the PULL in flight says what we hold */
+	int no_held;            /* it refused a PULL saying what we hold (an older release) */
 } peer;
 
 /* A received BATCH or FETCHED whose checks run on the pool until the main thread stores it. */
@@ -103,6 +108,7 @@ struct lfh_sync {
 	lfh_ingest_pipe *pipe; /* verifier pool and ids in flight */
 	pending q[PIPE_BATCHES]; /* FIFO: stored in arrival order */
 	size_t qhead, qlen;
+	char streamer[LFH_AGENCY_MAX + 1]; /* the one peer sending us a backlog ("" none) */
 };
 
 /* Receive every frame of one message; returns the frame count (<= max) or -1. */
@@ -122,8 +128,10 @@ void sync_link_unwatch(peer *p, int d);
 /* Read what the monitors saw; log each peer's change of state (rate-limited). */
 void sync_link_tick(lfh_sync *s, uint64_t now_ms);
 
-/* Send PULL(stored cursor) to p unless one is already outstanding. */
+/* Send PULL(stored cursor) to p unless one is already outstanding (or p waits for the streamer). */
 void sync_pull_from(lfh_sync *s, peer *p);
+/* Once a tick: let the waiting peers pull if the streamer stopped answering or left. */
+void sync_streamer_tick(lfh_sync *s);
 
 /*
  * A reply arrived on p's dealer d: BATCH (store it; pull on or fetch gaps),
