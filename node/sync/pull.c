@@ -87,24 +87,42 @@ static void release_streamer(lfh_sync *s)
 		}
 }
 
+/*
+ * Let the waiting peers pull: when the streamer stopped answering or left,
+ * or, with no streamer, once the pipeline is empty (what they may send
+ * again is then stored, and their PULL says so).
+ */
 void sync_streamer_tick(lfh_sync *s)
 {
 	const peer *st = streamer(s);
 
 	if (s->streamer[0] && (!st || (!st->pull_inflight && !st->queued && !st->pull_after)))
 		release_streamer(s);
+	else if (!s->streamer[0] && !s->qlen)
+		release_streamer(s);
 }
 
-/* PULL's max for p: small while another peer streams, or is asked for a full batch. */
+/*
+ * Is what we hold about to grow from peers other than p: their batches in
+ * the pipeline, or a full-sized PULL to one of them unanswered?
+ */
+static int others_busy(const lfh_sync *s, const peer *p)
+{
+	if (s->qlen > (size_t)p->queued)
+		return 1;
+	for (size_t i = 0; i < s->npeers; i++)
+		if (&s->peers[i] != p && s->peers[i].pull_inflight && s->peers[i].pull_big)
+			return 1;
+	return 0;
+}
+
+/* PULL's max for p: small while another peer streams, or what we hold is about to grow. */
 static uint32_t pull_max(lfh_sync *s, const peer *p)
 {
 	const peer *st = streamer(s);
 
-	if (st && st != p)
+	if ((st && st != p) || (st != p && others_busy(s, p)))
 		return PROBE_MAX;
-	for (size_t i = 0; !st && i < s->npeers; i++)
-		if (&s->peers[i] != p && s->peers[i].pull_inflight && s->peers[i].pull_big)
-			return PROBE_MAX;
 	return LFH_BATCH_MAX;
 }
 
@@ -411,6 +429,8 @@ void sync_pipeline_run(lfh_sync *s, int wait, char notify[LFH_MAX_PEERS])
 		notify[j] |= st.notify[j];
 	if (st.stored)
 		log_debug("stored %zu new events", st.stored);
+	if (!s->qlen)
+		sync_streamer_tick(s);
 }
 
 /*
@@ -528,7 +548,7 @@ static void handle_batch(lfh_sync *s, peer *p, zmq_msg_t *f, char notify[LFH_MAX
 	if (!more)
 		p->caught_up_ms = p->last_reply_ms;
 	enqueue(s, p, f, notify);
-	if (more && !s->streamer[0])
+	if (more && !s->streamer[0] && !others_busy(s, p))
 		snprintf(s->streamer, sizeof s->streamer, "%s", p->conf.agency);
 	if (more && strcmp(s->streamer, p->conf.agency) != 0)
 		p->deferred = 1; /* another peer streams: pulled again when it is done */

@@ -27,7 +27,7 @@
 #define REBIND_WAIT_US 25000
 #define PIPE_BATCHES 8   /* received batches in the catch-up pipeline at most, all peers */
 #define PIPE_PER_PEER 2  /* of which from one peer: its follow-up PULL waits beyond that */
-#define PROBE_MAX 256    /* PULL max while another peer streams a backlog to us */
+#define PROBE_MAX 64     /* PULL max while another peer streams a backlog to us */
 
 enum { LINK_UNKNOWN, LINK_UP, LINK_UNREACHABLE, LINK_REFUSED };
 
