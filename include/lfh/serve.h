@@ -22,9 +22,10 @@ int lfh_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, ui
 			lfh_buf *out, lfh_err *err);
 
 /*
- * lfh_serve_pull, passing over (without sending) the events the peer says
- * it holds: those of an agency in held addressed to the peer with its
- * counter <= that agency's upto (PROTOCOL.md 9.1). At most 32768 are passed
+ * lfh_serve_pull, passing over (without sending) the relayed events the
+ * peer says it holds: those of another agency in held addressed to the peer
+ * with its counter <= that agency's upto (PROTOCOL.md 9.1; our own events
+ * are always sent). At most 32768 are passed
  * over per request; the BATCH then says more.
  */
 int lfh_serve_pull_held(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,

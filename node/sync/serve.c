@@ -18,6 +18,7 @@ struct serve_ctx {
 	uint64_t last;
 	int full;
 	const char *peer;
+	const char *self; /* our agency */
 	const lfh_held *held; /* what the peer said it holds (PULL's held) */
 	uint32_t nheld;
 	uint32_t skipped;
@@ -30,7 +31,11 @@ struct serve_ctx {
  */
 #define SKIP_MAX (8 * LFH_BATCH_MAX)
 
-/* Does the peer hold this envelope already, by what its PULL said? */
+/*
+ * Does the peer hold this relayed envelope already, by what its PULL said?
+ * Our own events are always sent: if we wrote two in one slot, the peer
+ * must see the second (equivocation evidence, PROTOCOL.md 7 step 9).
+ */
 static int peer_holds(const struct serve_ctx *c, const uint8_t *raw, size_t len)
 {
 	lfh_event ev = { 0 };
@@ -38,7 +43,7 @@ static int peer_holds(const struct serve_ctx *c, const uint8_t *raw, size_t len)
 
 	if (!c->nheld || lfh_event_decode(raw, len, &ev, NULL))
 		return 0;
-	idx = lfh_event_find_recipient(&ev, c->peer);
+	idx = strcmp(ev.author, c->self) == 0 ? -1 : lfh_event_find_recipient(&ev, c->peer);
 	for (uint32_t i = 0; idx >= 0 && i < c->nheld; i++)
 		if (strcmp(c->held[i].agency, ev.author) == 0)
 			holds = ev.rcpt[idx].ctr <= c->held[i].upto;
@@ -131,8 +136,8 @@ int lfh_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, ui
 int lfh_serve_pull_held(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
 			const lfh_held *held, uint32_t nheld, lfh_buf *out, lfh_err *err)
 {
-	struct serve_ctx c = { .max = max, .last = after, .peer = peer, .held = held,
-			       .nheld = nheld };
+	struct serve_ctx c = { .max = max, .last = after, .peer = peer, .self = n->cfg.agency,
+			       .held = held, .nheld = nheld };
 	struct prepend_ctx p = { .t = t, .peer = peer, .c = &c };
 	int rc;
 
