@@ -45,7 +45,10 @@ lfhub ($version) unstable; urgency=medium
  -- lfhub contributors <maintainers@lfhub.invalid>  $date
 END
 
-(cd "$stage" && dpkg-buildpackage -us -uc -b -J"${MKDEB_JOBS:-2}") || die "dpkg-buildpackage failed"
+# The package is built as released, whatever the make that called us was
+# given (make SAN=1 test would otherwise hand SAN=1 to the package's build).
+(cd "$stage" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN \
+	dpkg-buildpackage -us -uc -b -J"${MKDEB_JOBS:-2}") || die "dpkg-buildpackage failed"
 mv "build/deb/$deb" "build/$deb"
 if command -v lintian >/dev/null 2>&1; then
 	echo "mkdeb: lintian build/$deb"
