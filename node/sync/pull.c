@@ -1,8 +1,12 @@
 /*
  * pull.c - the pulling side of replication (node/sync/sync.c has the
  * design): PULL and FETCH to a peer, and storing the BATCH or FETCHED that
- * comes back, with the new cursor, in one durable transaction. Also the
- * frame helpers every socket of the sync loop uses.
+ * comes back, with the new cursor, in one durable transaction. A BATCH goes
+ * through the catch-up pipeline: queued (all peers, in arrival order) with
+ * its checks running on the verifier pool, stored by the main thread when it
+ * reaches the head and its checks are done. Also the streamer (one peer
+ * sends a backlog, the others wait) and the frame helpers every socket of
+ * the sync loop uses.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,7 +17,11 @@
  * At most two PULLs (the second pipelined while a batch is being stored)
  * and one FETCH are outstanding per peer; one that gets no answer in
  * REQUEST_TIMEOUT_MS is forgotten (the peer went away). Cursors only move
- * forward.
+ * forward. Received batches wait in the catch-up pipeline (pull.c): their
+ * signatures are checked on a pool of verifier threads while the main
+ * thread stores the batch before, at most PIPE_PER_PEER per peer and
+ * PIPE_BATCHES in all; the pool's fd is the last poll item. When several
+ * peers hold a backlog for us, one streams it and the others wait (pull.c).
  *
  * Keys and membership change at run time (PROTOCOL.md 15): every tick we
  * compare the peers and CURVE keys the node's keyring wants now with the

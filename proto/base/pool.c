@@ -71,7 +71,7 @@ static void run(lfh_pool_job *j, size_t begin, size_t end)
 static void *worker(void *arg)
 {
 	lfh_pool *p = arg;
-	size_t begin, end;
+	size_t begin = 0, end = 0;
 	lfh_pool_job *j;
 
 	pthread_mutex_lock(&p->mu);
