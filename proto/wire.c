@@ -67,13 +67,22 @@ static int get_text(const msgpack_object *o, size_t max, char *out)
 
 /* ---- per-message packers: the one place each layout is written ---- */
 
-static int pack_pull(msgpack_packer *pk, uint64_t cursor, uint32_t max)
+static int pack_pull(msgpack_packer *pk, uint64_t cursor, uint32_t max, const lfh_held *held,
+		     uint32_t nheld)
 {
-	int r = msgpack_pack_array(pk, 3);
+	int r = msgpack_pack_array(pk, nheld ? 4 : 3);
 
 	r |= msgpack_pack_uint32(pk, LFH_MSG_PULL);
 	r |= msgpack_pack_uint64(pk, cursor);
-	return r | msgpack_pack_uint32(pk, max);
+	r |= msgpack_pack_uint32(pk, max);
+	if (nheld)
+		r |= msgpack_pack_array(pk, nheld);
+	for (uint32_t i = 0; i < nheld; i++) {
+		r |= msgpack_pack_array(pk, 2);
+		r |= lfh_mp_pack_str(pk, held[i].agency);
+		r |= msgpack_pack_uint64(pk, held[i].upto);
+	}
+	return r;
 }
 
 static int pack_notify(msgpack_packer *pk, uint64_t head)
@@ -141,7 +150,7 @@ static int pack_msg(msgpack_packer *pk, const lfh_msg *m)
 	int r;
 
 	switch (m->type) {
-	case LFH_MSG_PULL: return pack_pull(pk, m->cursor, m->max);
+	case LFH_MSG_PULL: return pack_pull(pk, m->cursor, m->max, m->held, m->nheld);
 	case LFH_MSG_NOTIFY: return pack_notify(pk, m->cursor);
 	case LFH_MSG_FETCH: return pack_fetch(pk, m->author, m->from, m->to);
 	case LFH_MSG_ERROR: return pack_error(pk, m->code, m->text);
@@ -193,14 +202,34 @@ static int fetch_check(const char *author, uint64_t from, uint64_t to, lfh_err *
 
 int lfh_msg_encode_pull(lfh_buf *out, uint64_t cursor, uint32_t max, lfh_err *err)
 {
+	return lfh_msg_encode_pull_held(out, cursor, max, NULL, 0, err);
+}
+
+static int held_cmp(const void *a, const void *b)
+{
+	return strcmp(((const lfh_held *)a)->agency, ((const lfh_held *)b)->agency);
+}
+
+int lfh_msg_encode_pull_held(lfh_buf *out, uint64_t cursor, uint32_t max, lfh_held *held,
+			     uint32_t nheld, lfh_err *err)
+{
 	size_t len0 = out->len;
 	msgpack_packer pk;
 	int rc = pull_check(max, err);
 
 	if (rc)
 		return rc;
+	if (nheld > LFH_HELD_MAX)
+		return lfh_err_set(err, LFH_EINVAL, "PULL: held: more than %d agencies", LFH_HELD_MAX);
+	if (nheld)
+		qsort(held, nheld, sizeof *held, held_cmp);
+	for (uint32_t i = 0; i < nheld; i++)
+		if (!lfh_name_valid(held[i].agency) ||
+		    (i && strcmp(held[i - 1].agency, held[i].agency) == 0))
+			return lfh_err_set(err, LFH_EINVAL, "PULL: held: bad or repeated agency '%s'",
+					   held[i].agency);
 	msgpack_packer_init(&pk, out, lfh_mp_buf_write);
-	return packed(out, len0, pack_pull(&pk, cursor, max), "PULL", err);
+	return packed(out, len0, pack_pull(&pk, cursor, max, held, nheld), "PULL", err);
 }
 
 int lfh_msg_encode_notify(lfh_buf *out, uint64_t head, lfh_err *err)
@@ -339,7 +368,30 @@ static int decode_batch(const msgpack_object *a, lfh_msg *m, lfh_err *err)
 	return decode_items(&a[3], m, "BATCH", err);
 }
 
-static int decode_pull(const msgpack_object *a, lfh_msg *m, lfh_err *err)
+/* PULL's held: 1..LFH_HELD_MAX [agency str, upto u64], agencies strictly ascending. */
+static int decode_held(const msgpack_object *o, lfh_msg *m, lfh_err *err)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1 ||
+	    o->via.array.size > LFH_HELD_MAX)
+		return lfh_err_set(err, LFH_ECODEC, "PULL: held: expected an array of 1..%d",
+				   LFH_HELD_MAX);
+	for (uint32_t i = 0; i < o->via.array.size; i++) {
+		const msgpack_object *e = &o->via.array.ptr[i];
+		lfh_held *h = &m->held[i];
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
+		    get_text(&e->via.array.ptr[0], LFH_AGENCY_MAX, h->agency) ||
+		    !lfh_name_valid(h->agency) ||
+		    lfh_mp_get_uint(&e->via.array.ptr[1], UINT64_MAX, &h->upto))
+			return lfh_err_set(err, LFH_ECODEC, "PULL: held[%" PRIu32 "]: expected "
+					   "[agency, upto]", i);
+		if (i && strcmp(m->held[i - 1].agency, h->agency) >= 0)
+			return lfh_err_set(err, LFH_ECODEC, "PULL: held: agencies not in ascending order");
+	}
+	m->nheld = o->via.array.size;
+	return 0;
+}
+
+static int decode_pull(const msgpack_object *a, uint32_t nheld, lfh_msg *m, lfh_err *err)
 {
 	uint64_t u;
 	lfh_err ce;
@@ -351,7 +403,7 @@ static int decode_pull(const msgpack_object *a, lfh_msg *m, lfh_err *err)
 	m->max = (uint32_t)u;
 	if (pull_check(m->max, &ce))
 		return lfh_err_set(err, LFH_ECODEC, "%s", ce.msg);
-	return 0;
+	return nheld ? decode_held(&a[3], m, err) : 0;
 }
 
 static int decode_fetch(const msgpack_object *a, lfh_msg *m, lfh_err *err)
@@ -401,11 +453,11 @@ static int decode_msg_object(const msgpack_object *o, lfh_msg *m, lfh_err *err)
 	if (lfh_mp_get_uint(&a[0], UINT32_MAX, &t) || t < LFH_MSG_PULL || t > LFH_MSG_RECOVER)
 		return lfh_err_set(err, LFH_ECODEC, "msg: unknown message type");
 	m->type = (uint32_t)t;
-	if (o->via.array.size != msg_size[t])
+	if (o->via.array.size != msg_size[t] && !(t == LFH_MSG_PULL && o->via.array.size == 4))
 		return lfh_err_set(err, LFH_ECODEC, "msg: type %" PRIu64 ": expected %" PRIu32
 				   " elements, got %" PRIu32, t, msg_size[t], o->via.array.size);
 	switch (m->type) {
-	case LFH_MSG_PULL: return decode_pull(a, m, err);
+	case LFH_MSG_PULL: return decode_pull(a, o->via.array.size == 4, m, err);
 	case LFH_MSG_BATCH: return decode_batch(a, m, err);
 	case LFH_MSG_FETCH: return decode_fetch(a, m, err);
 	case LFH_MSG_FETCHED: return decode_items(&a[1], m, "FETCHED", err);

@@ -55,6 +55,8 @@ const lfh_pubkeys *lfh_keyring_member(const lfh_rules *r, const char *agency);
 
 /* Generations of agency (oldest first) into *out; returns how many. Borrowed. */
 size_t lfh_keyring_list(const lfh_rules *r, const char *agency, const lfh_keygen **out);
+/* Every member's generations (sorted by agency, generation) into *out; how many. Borrowed. */
+size_t lfh_keyring_all(const lfh_rules *r, const lfh_keygen **out);
 
 /* The generation of agency with this key id / this number, or NULL. */
 const lfh_keygen *lfh_keyring_find(const lfh_rules *r, const char *agency,
@@ -84,6 +86,17 @@ int lfh_keyring_curve_allowed(const lfh_rules *r, const char *agency,
  * LFH_ECODEC or LFH_EPERM, with a message naming the author and key.
  */
 int lfh_keyring_verify(const lfh_rules *r, const lfh_event *ev, lfh_err *err);
+
+/*
+ * lfh_keyring_verify, for an event whose signature was already checked
+ * (on a worker thread, include/lfh/pool.h) against checked_pk, with result
+ * checked_ok (1: good, 0: bad): when that is the key the keyring names for
+ * the event now, the verdict is taken instead of checking again; otherwise
+ * (or with checked_pk NULL) the signature is checked here. Every other
+ * check, and every message, is lfh_keyring_verify's.
+ */
+int lfh_keyring_verify_checked(const lfh_rules *r, const lfh_event *ev, const uint8_t *checked_pk,
+			       int checked_ok, lfh_err *err);
 
 /* The time part of lfh_keyring_verify (no signature): for re-checks before storing. */
 int lfh_keyring_check_time(const lfh_rules *r, const lfh_event *ev, lfh_err *err);

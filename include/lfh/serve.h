@@ -12,6 +12,7 @@
 #include "lfh/err.h"
 #include "lfh/node.h"
 #include "lfh/store.h"
+#include "lfh/wire.h"
 
 /*
  * Answer PULL(after, max) from peer: appends a BATCH message to out with
@@ -19,6 +20,16 @@
  */
 int lfh_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
 			lfh_buf *out, lfh_err *err);
+
+/*
+ * lfh_serve_pull, passing over (without sending) the relayed events the
+ * peer says it holds: those of another agency in held addressed to the peer
+ * with its counter <= that agency's upto (PROTOCOL.md 9.1; our own events
+ * are always sent). At most 32768 are passed
+ * over per request; the BATCH then says more.
+ */
+int lfh_serve_pull_held(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
+			const lfh_held *held, uint32_t nheld, lfh_buf *out, lfh_err *err);
 
 /* Answer FETCH(author, from, to) from peer: appends a FETCHED message. */
 int lfh_serve_fetch(lfh_node *n, lfh_txn *t, const char *peer, const char *author,

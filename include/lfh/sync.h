@@ -22,8 +22,8 @@
 
 typedef struct lfh_sync lfh_sync;
 
-/* Poll items the sync loop may need at most: ZAP, ROUTER, four DEALERs per peer. */
-#define LFH_SYNC_ITEMS_MAX (2 + 4 * LFH_MAX_PEERS)
+/* Poll items the sync loop may need at most: ZAP, ROUTER, four DEALERs per peer, the verifier pool. */
+#define LFH_SYNC_ITEMS_MAX (3 + 4 * LFH_MAX_PEERS)
 
 typedef struct lfh_peer_status {
 	const char *agency;

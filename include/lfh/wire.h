@@ -22,7 +22,8 @@
 #define LFH_REPLY_RECORDS_MAX 100000       /* records in one control reply */
 
 enum lfh_msg_type {
-	LFH_MSG_PULL = 1,    /* [1, cursor u64, max u32]: send me what you hold for me after cursor */
+	LFH_MSG_PULL = 1,    /* [1, cursor u64, max u32(, held)]: send me what you hold for me after
+			      * cursor, but for what held says I hold (PROTOCOL.md 9.1) */
 	LFH_MSG_BATCH = 2,   /* [2, next_cursor u64, more bool, [env bin, ...], incarnation u64] */
 	LFH_MSG_NOTIFY = 3,  /* [3, head u64]: I hold new events for you */
 	LFH_MSG_FETCH = 4,   /* [4, author str, from u64, to u64]: slots (author, me, ctr) */
@@ -31,10 +32,19 @@ enum lfh_msg_type {
 	LFH_MSG_RECOVER = 7, /* [7, from u64]: the events I wrote, from seq `from` on (FETCHED) */
 };
 
+/* In a PULL: "I hold every event of agency addressed to me with my counter <= upto". */
+typedef struct lfh_held {
+	char agency[LFH_AGENCY_MAX + 1];
+	uint64_t upto;
+} lfh_held;
+#define LFH_HELD_MAX (LFH_MAX_PEERS + 1)
+
 typedef struct lfh_msg {
 	uint32_t type;
 	uint64_t cursor;  /* PULL: after; BATCH: next; NOTIFY: head */
 	uint32_t max;     /* PULL */
+	uint32_t nheld;   /* PULL: 0 (the 3-element form), or 1..LFH_HELD_MAX, agencies ascending */
+	lfh_held held[LFH_HELD_MAX];
 	int more;         /* BATCH */
 	uint64_t incarnation; /* BATCH: the server's store incarnation (PROTOCOL.md 9.2) */
 	char author[LFH_AGENCY_MAX + 1]; /* FETCH */
@@ -50,6 +60,9 @@ typedef struct lfh_msg {
 int lfh_msg_decode(const uint8_t *raw, size_t len, lfh_msg *m, lfh_err *err);
 
 int lfh_msg_encode_pull(lfh_buf *out, uint64_t cursor, uint32_t max, lfh_err *err);
+/* PULL with what the puller holds (nheld 0: the 3-element form); held sorted here. */
+int lfh_msg_encode_pull_held(lfh_buf *out, uint64_t cursor, uint32_t max, lfh_held *held,
+			     uint32_t nheld, lfh_err *err);
 int lfh_msg_encode_notify(lfh_buf *out, uint64_t head, lfh_err *err);
 int lfh_msg_encode_fetch(lfh_buf *out, const char *author, uint64_t from, uint64_t to, lfh_err *err);
 int lfh_msg_encode_error(lfh_buf *out, int64_t code, const char *text, lfh_err *err);

@@ -1,8 +1,12 @@
 /*
  * pull.c - the pulling side of replication (node/sync/sync.c has the
  * design): PULL and FETCH to a peer, and storing the BATCH or FETCHED that
- * comes back, with the new cursor, in one durable transaction. Also the
- * frame helpers every socket of the sync loop uses.
+ * comes back, with the new cursor, in one durable transaction. A BATCH goes
+ * through the catch-up pipeline: queued (all peers, in arrival order) with
+ * its checks running on the verifier pool, stored by the main thread when it
+ * reaches the head and its checks are done. Also the streamer (one peer
+ * sends a backlog, the others wait) and the frame helpers every socket of
+ * the sync loop uses.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,19 +58,118 @@ int sync_send_to_peer(peer *p, const lfh_buf *b)
 	return -1;
 }
 
-/* Send PULL(cursor) now. */
+/*
+ * Several peers relay the same events to us. While one of them (the
+ * streamer) sends us a backlog, the others wait (deferred) with at most one
+ * small answer each; when it is done they pull again, saying what we hold
+ * (PROTOCOL.md 9.1), so they send only what the streamer did not. Each
+ * event crosses the network about once, and catching up from five peers
+ * goes as fast as from one.
+ */
+static peer *streamer(lfh_sync *s)
+{
+	for (size_t i = 0; s->streamer[0] && i < s->npeers; i++)
+		if (strcmp(s->peers[i].conf.agency, s->streamer) == 0)
+			return &s->peers[i];
+	return NULL;
+}
+
+static int waits_for_streamer(lfh_sync *s, const peer *p)
+{
+	const peer *st = streamer(s);
+	return p->deferred && st && st != p;
+}
+
+/* The streamer is done (or gone): the waiting peers pull again. */
+static void release_streamer(lfh_sync *s)
+{
+	s->streamer[0] = '\0';
+	for (size_t i = 0; i < s->npeers; i++)
+		if (s->peers[i].deferred) {
+			s->peers[i].deferred = 0;
+			sync_pull_from(s, &s->peers[i]);
+		}
+}
+
+/*
+ * Let the waiting peers pull: when the streamer stopped answering or left,
+ * or, with no streamer, once the pipeline is empty (what they may send
+ * again is then stored, and their PULL says so).
+ */
+void sync_streamer_tick(lfh_sync *s)
+{
+	const peer *st = streamer(s);
+
+	if (s->streamer[0] && (!st || (!st->pull_inflight && !st->queued && !st->pull_after)))
+		release_streamer(s);
+	else if (!s->streamer[0] && !s->qlen)
+		release_streamer(s);
+}
+
+/*
+ * Is what we hold about to grow from peers other than p: their batches in
+ * the pipeline, or a full-sized PULL to one of them unanswered?
+ */
+static int others_busy(const lfh_sync *s, const peer *p)
+{
+	if (s->qlen > (size_t)p->queued)
+		return 1;
+	for (size_t i = 0; i < s->npeers; i++)
+		if (&s->peers[i] != p && s->peers[i].pull_inflight && s->peers[i].pull_big)
+			return 1;
+	return 0;
+}
+
+/* PULL's max for p: small while another peer streams, or what we hold is about to grow. */
+static uint32_t pull_max(lfh_sync *s, const peer *p)
+{
+	const peer *st = streamer(s);
+
+	if ((st && st != p) || (st != p && others_busy(s, p)))
+		return PROBE_MAX;
+	return LFH_BATCH_MAX;
+}
+
+/* What we hold of each member's events to us: every counter up to its "contig". */
+static uint32_t held_vector(lfh_sync *s, lfh_held *held)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	uint32_t n = 0;
+
+	if (lfh_txn_begin(s->node->store, 0, &t, &err))
+		return 0;
+	for (size_t i = 0; i < s->npeers && n < LFH_HELD_MAX; i++) {
+		char name[LFH_META_NAME_BUF];
+		uint64_t contig = 0;
+		lfh_store_meta_name(name, "contig", s->peers[i].conf.agency);
+		if (lfh_store_meta_get(t, name, &contig, &err) == 0 && contig) {
+			snprintf(held[n].agency, sizeof held[n].agency, "%s", s->peers[i].conf.agency);
+			held[n++].upto = contig;
+		}
+	}
+	lfh_txn_abort(t);
+	return n;
+}
+
+/* Send PULL(cursor) now, saying what we hold unless p is of a release that refuses that. */
 static int send_pull(lfh_sync *s, peer *p, uint64_t cursor)
 {
+	lfh_held held[LFH_HELD_MAX];
 	lfh_err err = { 0 };
+	uint32_t nheld = p->no_held ? 0 : held_vector(s, held);
+	uint32_t max = pull_max(s, p);
 
 	lfh_buf_reset(&s->out);
-	if (lfh_msg_encode_pull(&s->out, cursor, LFH_BATCH_MAX, &err))
+	if (lfh_msg_encode_pull_held(&s->out, cursor, max, held, nheld, &err))
 		return -1;
 	p->last_pull_ms = lfh_wall_ms();
 	if (sync_send_to_peer(p, &s->out) != 0)
 		return -1;
 	p->pull_inflight++;
 	p->pull_again = 0;
+	p->pull_big = max == LFH_BATCH_MAX;
+	p->pull_held = nheld > 0;
 	p->pull_sent_ms = p->last_pull_ms;
 	return 0;
 }
@@ -80,7 +183,9 @@ void sync_pull_from(lfh_sync *s, peer *p)
 
 	if (s->node->recovering || s->node->rules.removed)
 		return; /* nothing but our own events until they are back; nothing once removed */
-	if (p->pull_inflight) {
+	if (waits_for_streamer(s, p))
+		return; /* pulled when the streamer is done */
+	if (p->pull_inflight || p->queued) { /* the stored cursor is behind what is queued */
 		p->pull_again = 1;
 		return;
 	}
@@ -137,23 +242,10 @@ static void mark_notify(lfh_sync *s, ingest_stats *st, const lfh_ingest_result *
 				st->notify[j] = 1;
 }
 
-/*
- * Store a batch of envelopes from p, and (for BATCH) the new cursor, in one
- * durable transaction. Rejected envelopes are logged and skipped.
- */
-static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
-			ingest_stats *st)
+/* Count and log each envelope's fate (after a successful lfh_ingest_store). */
+static void account(lfh_sync *s, peer *p, size_t count, ingest_stats *st)
 {
-	lfh_txn *t = NULL;
-	lfh_err err = { 0 };
-	int rc = lfh_txn_begin(s->node->store, 1, &t, &err);
-
-	for (size_t i = 0; i < m->nevents; i++)
-		s->in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
-	if (!rc)
-		rc = lfh_ingest_batch(s->node, t, s->in, m->nevents, p->conf.agency, s->res,
-					   s->status, s->errs, &err);
-	for (size_t i = 0; rc == 0 && i < m->nevents; i++) {
+	for (size_t i = 0; i < count; i++) {
 		p->received++;
 		lfh_metrics_add(LFH_M_RECEIVED, 1);
 		if (s->status[i] == LFH_EHELD)
@@ -177,6 +269,25 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 			log_warn("rejected event from %s: %s", p->conf.agency, s->errs[i].msg);
 		}
 	}
+}
+
+/*
+ * Store the checked job of m's envelopes from p, and (for BATCH) the new
+ * cursor, in one durable transaction. Rejected envelopes are logged and
+ * skipped.
+ */
+static int store_job(lfh_sync *s, peer *p, lfh_ingest_job *job, const lfh_msg *m, int set_cursor,
+		     ingest_stats *st)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	int rc = lfh_txn_begin(s->node->store, 1, &t, &err);
+
+	if (!rc)
+		rc = lfh_ingest_store(s->node, s->pipe, t, job, p->conf.agency, s->res, s->status,
+				      s->errs, &err);
+	if (!rc)
+		account(s, p, m->nevents, st);
 	if (rc == 0 && set_cursor) {
 		uint64_t cur = 0; /* never back: a late answer to an old PULL must not rewind */
 		rc = lfh_store_cursor_get(t, p->conf.agency, &cur, &err);
@@ -193,6 +304,174 @@ static int ingest_batch(lfh_sync *s, peer *p, const lfh_msg *m, int set_cursor,
 	}
 	lfh_node_reload_keys(s->node); /* key events applied in memory were not stored */
 	return -1;
+}
+
+/* Submit m's envelopes (borrowed into in[]) to the pipeline's pool. */
+static int submit(lfh_sync *s, const lfh_msg *m, lfh_envelope_ref *in, lfh_ingest_job **job)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	int rc;
+
+	for (size_t i = 0; i < m->nevents; i++)
+		in[i] = (lfh_envelope_ref){ m->ev[i], m->evlen[i] };
+	rc = lfh_txn_begin(s->node->store, 0, &t, &err);
+	if (!rc)
+		rc = lfh_ingest_submit(s->node, s->pipe, t, in, m->nevents, job, &err);
+	lfh_txn_abort(t);
+	if (rc)
+		log_error("checking a batch: %s", err.msg);
+	return rc;
+}
+
+/* A FETCHED (gaps, recovery), checked on the pool and stored now, without a cursor. */
+static int ingest_now(lfh_sync *s, peer *p, const lfh_msg *m, ingest_stats *st)
+{
+	lfh_ingest_job *job = NULL;
+	int rc = submit(s, m, s->in, &job);
+
+	if (!rc)
+		rc = store_job(s, p, job, m, 0, st);
+	lfh_ingest_release(s->pipe, job);
+	return rc;
+}
+
+int sync_pipeline_init(lfh_sync *s, lfh_err *err)
+{
+	int rc = lfh_ingest_pipe_new(&s->pipe, 0, err);
+
+	for (size_t i = 0; rc == 0 && i < PIPE_BATCHES; i++) {
+		s->q[i].msg = malloc(sizeof *s->q[i].msg);
+		s->q[i].in = calloc(LFH_BATCH_MAX, sizeof *s->q[i].in);
+		if (!s->q[i].msg || !s->q[i].in)
+			rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	}
+	return rc;
+}
+
+/* Forget the head of the queue (stored or not). */
+static void pop(lfh_sync *s)
+{
+	pending *q = &s->q[s->qhead];
+
+	lfh_ingest_release(s->pipe, q->job);
+	q->job = NULL;
+	zmq_msg_close(&q->frame);
+	s->qhead = (s->qhead + 1) % PIPE_BATCHES;
+	s->qlen--;
+}
+
+void sync_pipeline_free(lfh_sync *s)
+{
+	while (s->qlen)
+		pop(s);
+	for (size_t i = 0; i < PIPE_BATCHES; i++) {
+		free(s->q[i].msg);
+		free(s->q[i].in);
+	}
+	lfh_ingest_pipe_free(s->pipe);
+	s->pipe = NULL;
+}
+
+static peer *find_peer(lfh_sync *s, const char *agency)
+{
+	for (size_t i = 0; i < s->npeers; i++)
+		if (strcmp(s->peers[i].conf.agency, agency) == 0)
+			return &s->peers[i];
+	return NULL;
+}
+
+/* p's batch was stored (ok) or failed: pull on, or fetch gaps once p has nothing queued. */
+static void after_batch(lfh_sync *s, peer *p, const lfh_msg *m, int ok)
+{
+	if (!ok) {
+		/* the cursor did not move: what is queued or asked beyond it is dropped */
+		for (size_t k = 0; k < s->qlen; k++) {
+			pending *q = &s->q[(s->qhead + k) % PIPE_BATCHES];
+			if (strcmp(q->agency, p->conf.agency) == 0)
+				q->dropped = 1;
+		}
+		p->discard += p->pull_inflight;
+		p->pull_after = 0;
+		p->pull_again = 1;
+	}
+	if (p->queued > 0)
+		p->queued--;
+	if (p->pull_after && !p->pull_inflight) {
+		uint64_t c = p->pull_after;
+		p->pull_after = 0;
+		send_pull(s, p, c);
+	} else if (!p->queued && !p->pull_inflight && (p->pull_again || (ok && m->more))) {
+		sync_pull_from(s, p);
+	} else if (ok && !m->more && !p->queued) {
+		fetch_gaps(s, p);
+	}
+}
+
+void sync_pipeline_run(lfh_sync *s, int wait, char notify[LFH_MAX_PEERS])
+{
+	ingest_stats st = { 0 };
+
+	lfh_ingest_pipe_drain(s->pipe);
+	while (s->qlen) {
+		pending *q = &s->q[s->qhead];
+		peer *p = find_peer(s, q->agency);
+		int ok = 0;
+		if (!wait && !q->dropped && p && !lfh_ingest_ready(s->pipe, q->job))
+			break;
+		if (p && !q->dropped) {
+			ok = store_job(s, p, q->job, q->msg, q->set_cursor, &st) == 0;
+			after_batch(s, p, q->msg, ok);
+		} else if (p && p->queued > 0) {
+			p->queued--;
+			if (!p->queued && !p->pull_inflight)
+				sync_pull_from(s, p);
+		}
+		pop(s);
+	}
+	for (size_t j = 0; j < LFH_MAX_PEERS; j++)
+		notify[j] |= st.notify[j];
+	if (st.stored)
+		log_debug("stored %zu new events", st.stored);
+	if (!s->qlen)
+		sync_streamer_tick(s);
+}
+
+/*
+ * Put the BATCH just received from p (frame f, decoded in s->msg) into the
+ * pipeline: its checks start on the pool now; the main thread stores it
+ * when it reaches the head of the queue and its checks are done.
+ */
+static void enqueue(lfh_sync *s, peer *p, zmq_msg_t *f, char notify[LFH_MAX_PEERS])
+{
+	pending *q;
+	lfh_msg *tmp;
+	const void *data = zmq_msg_data(f);
+	lfh_err err = { 0 };
+
+	if (s->qlen == PIPE_BATCHES)
+		sync_pipeline_run(s, 1, notify); /* full: store what is queued first */
+	q = &s->q[(s->qhead + s->qlen) % PIPE_BATCHES];
+	snprintf(q->agency, sizeof q->agency, "%s", p->conf.agency);
+	zmq_msg_init(&q->frame);
+	zmq_msg_move(&q->frame, f);
+	tmp = q->msg; /* the decoded message changes hands with its frame */
+	q->msg = s->msg;
+	s->msg = tmp;
+	if (zmq_msg_data(&q->frame) != data &&
+	    lfh_msg_decode(zmq_msg_data(&q->frame), zmq_msg_size(&q->frame), q->msg, &err)) {
+		zmq_msg_close(&q->frame);
+		return;
+	}
+	q->set_cursor = 1;
+	q->dropped = 0;
+	if (submit(s, q->msg, q->in, &q->job)) {
+		zmq_msg_close(&q->frame);
+		p->pull_again = 1;
+		return;
+	}
+	s->qlen++;
+	p->queued++;
 }
 
 /*
@@ -235,16 +514,18 @@ static int peer_replaced(lfh_sync *s, peer *p, uint64_t incarnation)
 }
 
 /*
- * A BATCH arrived. While the peer says it holds more, the next PULL (from
- * the batch's next_cursor) goes out before this batch is verified and
- * stored, so the peer builds and sends it while we work. If storing fails,
- * the cursor did not move: the pipelined answer is dropped and we pull
- * again from the stored cursor.
+ * A BATCH arrived. It goes into the pipeline (its checks start on the
+ * pool); while the peer says it holds more and fewer than PIPE_PER_PEER of
+ * its batches are queued, the next PULL (from the batch's next_cursor) goes
+ * out at once, so the peer builds and sends it while we work. If storing
+ * fails, the cursor did not move: what was queued or asked beyond it is
+ * dropped and we pull again from the stored cursor.
  */
-static void handle_batch(lfh_sync *s, peer *p, ingest_stats *st)
+static void handle_batch(lfh_sync *s, peer *p, zmq_msg_t *f, char notify[LFH_MAX_PEERS])
 {
 	const lfh_msg *m = s->msg;
-	int pipelined = 0;
+	uint64_t cursor = m->cursor;
+	int more = m->more;
 
 	if (p->pull_inflight > 0)
 		p->pull_inflight--;
@@ -255,6 +536,12 @@ static void handle_batch(lfh_sync *s, peer *p, ingest_stats *st)
 		return;
 	}
 	if (peer_replaced(s, p, m->incarnation)) {
+		for (size_t k = 0; k < s->qlen; k++) { /* their cursors name the old store's log */
+			pending *q = &s->q[(s->qhead + k) % PIPE_BATCHES];
+			if (strcmp(q->agency, p->conf.agency) == 0)
+				q->set_cursor = 0;
+		}
+		p->pull_after = 0;
 		p->discard += p->pull_inflight;
 		if (p->pull_inflight)
 			p->pull_again = 1;
@@ -262,18 +549,19 @@ static void handle_batch(lfh_sync *s, peer *p, ingest_stats *st)
 			sync_pull_from(s, p);
 		return;
 	}
-	if (!m->more)
+	if (!more)
 		p->caught_up_ms = p->last_reply_ms;
-	if (m->more && p->pull_inflight == 0 && send_pull(s, p, m->cursor) == 0)
-		pipelined = 1;
-	if (ingest_batch(s, p, m, 1, st) != 0) {
-		if (pipelined)
-			p->discard++;
-	} else if (!pipelined && (m->more || p->pull_again)) {
-		sync_pull_from(s, p);
-	} else if (!m->more) {
-		fetch_gaps(s, p);
-	}
+	enqueue(s, p, f, notify);
+	if (more && !s->streamer[0] && !others_busy(s, p))
+		snprintf(s->streamer, sizeof s->streamer, "%s", p->conf.agency);
+	if (more && strcmp(s->streamer, p->conf.agency) != 0)
+		p->deferred = 1; /* another peer streams: pulled again when it is done */
+	else if (more && p->pull_inflight == 0 && p->queued < PIPE_PER_PEER)
+		send_pull(s, p, cursor);
+	else if (more)
+		p->pull_after = cursor; /* sent when one of its batches is stored */
+	else if (strcmp(s->streamer, p->conf.agency) == 0)
+		release_streamer(s);
 }
 
 /* ---- recovery of our own events (recovery.h, PROTOCOL.md 13.1) ---- */
@@ -303,7 +591,7 @@ static void handle_recovered(lfh_sync *s, peer *p, ingest_stats *st)
 		log_info("recovery: %s has sent back every event of ours it holds", p->conf.agency);
 		return;
 	}
-	if (ingest_batch(s, p, m, 0, st) != 0)
+	if (ingest_now(s, p, m, st) != 0)
 		return; /* asked again at the next tick */
 	if (lfh_event_decode(m->ev[m->nevents - 1], m->evlen[m->nevents - 1], &last, &err) == 0)
 		p->recover_from = last.seq + 1;
@@ -353,13 +641,18 @@ void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
 	if (lfh_msg_decode(zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), s->msg, &err)) {
 		log_warn("malformed reply from %s: %s", p->conf.agency, err.msg);
 	} else if (s->msg->type == LFH_MSG_BATCH) {
-		handle_batch(s, p, &st);
+		handle_batch(s, p, &f[0], notify);
 	} else if (s->msg->type == LFH_MSG_FETCHED && p->recover_inflight) {
 		handle_recovered(s, p, &st);
 	} else if (s->msg->type == LFH_MSG_FETCHED) {
 		p->fetch_inflight = 0;
-		ingest_batch(s, p, s->msg, 0, &st);
+		ingest_now(s, p, s->msg, &st);
 	} else if (s->msg->type == LFH_MSG_ERROR) {
+		if (p->pull_inflight && p->pull_held && s->msg->code == LFH_ECODEC && !p->no_held) {
+			p->no_held = 1; /* a release before PULL's held: pull as it understands */
+			log_info("%s does not take a PULL that says what we hold: pulling without",
+				 p->conf.agency);
+		}
 		p->pull_inflight = p->fetch_inflight = p->discard = 0;
 		log_warn("peer %s answered error %lld: %s", p->conf.agency,
 			 (long long)s->msg->code, s->msg->text);
@@ -367,5 +660,6 @@ void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
 	sync_close_frames(f, 1);
 	if (st.stored)
 		log_debug("stored %zu new events from %s", st.stored, p->conf.agency);
-	memcpy(notify, st.notify, sizeof st.notify);
+	for (size_t j = 0; j < LFH_MAX_PEERS; j++)
+		notify[j] |= st.notify[j];
 }

@@ -1,6 +1,7 @@
 /*
  * serve.c - answering peers' PULL and FETCH (include/lfh/serve.h): only the
  * events the requester is a recipient of, whoever wrote them (relaying),
+ * but for those its PULL says it holds already,
  * with key events (CERT, REVOKE) first so that revocations travel ahead of
  * what they invalidate (PROTOCOL.md 9.2, 15.5).
  */
@@ -16,7 +17,39 @@ struct serve_ctx {
 	uint32_t max;
 	uint64_t last;
 	int full;
+	const char *peer;
+	const char *self; /* our agency */
+	const lfh_held *held; /* what the peer said it holds (PULL's held) */
+	uint32_t nheld;
+	uint32_t skipped;
 };
+
+/*
+ * Events a peer holds are passed over without being sent, at most this many
+ * a request: then the BATCH says "more" and its cursor is where we stopped,
+ * so one request never scans a whole log while others wait.
+ */
+#define SKIP_MAX (8 * LFH_BATCH_MAX)
+
+/*
+ * Does the peer hold this relayed envelope already, by what its PULL said?
+ * Our own events are always sent: if we wrote two in one slot, the peer
+ * must see the second (equivocation evidence, PROTOCOL.md 7 step 9).
+ */
+static int peer_holds(const struct serve_ctx *c, const uint8_t *raw, size_t len)
+{
+	lfh_event ev = { 0 };
+	int holds = 0, idx;
+
+	if (!c->nheld || lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	idx = strcmp(ev.author, c->self) == 0 ? -1 : lfh_event_find_recipient(&ev, c->peer);
+	for (uint32_t i = 0; idx >= 0 && i < c->nheld; i++)
+		if (strcmp(c->held[i].agency, ev.author) == 0)
+			holds = ev.rcpt[idx].ctr <= c->held[i].upto;
+	lfh_event_clear(&ev);
+	return holds;
+}
 
 static int serve_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
 		     size_t len)
@@ -25,7 +58,12 @@ static int serve_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], con
 	int rc;
 
 	(void)id;
-	if (c->w.n >= c->max)
+	if (c->nheld && c->skipped < SKIP_MAX && peer_holds(c, raw, len)) {
+		c->skipped++;
+		c->last = key;
+		return 0;
+	}
+	if (c->skipped >= SKIP_MAX || c->w.n >= c->max)
 		rc = LFH_ETOOBIG;
 	else
 		rc = lfh_batch_add(&c->w, raw, len);
@@ -92,7 +130,14 @@ static int serve_rest(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], co
 int lfh_serve_pull(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
 			lfh_buf *out, lfh_err *err)
 {
-	struct serve_ctx c = { .max = max, .last = after };
+	return lfh_serve_pull_held(n, t, peer, after, max, NULL, 0, out, err);
+}
+
+int lfh_serve_pull_held(lfh_node *n, lfh_txn *t, const char *peer, uint64_t after, uint32_t max,
+			const lfh_held *held, uint32_t nheld, lfh_buf *out, lfh_err *err)
+{
+	struct serve_ctx c = { .max = max, .last = after, .peer = peer, .self = n->cfg.agency,
+			       .held = held, .nheld = nheld };
 	struct prepend_ctx p = { .t = t, .peer = peer, .c = &c };
 	int rc;
 

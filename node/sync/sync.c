@@ -17,7 +17,11 @@
  * At most two PULLs (the second pipelined while a batch is being stored)
  * and one FETCH are outstanding per peer; one that gets no answer in
  * REQUEST_TIMEOUT_MS is forgotten (the peer went away). Cursors only move
- * forward.
+ * forward. Received batches wait in the catch-up pipeline (pull.c): their
+ * signatures are checked on a pool of verifier threads while the main
+ * thread stores the batch before, at most PIPE_PER_PEER per peer and
+ * PIPE_BATCHES in all; the pool's fd is the last poll item. When several
+ * peers hold a backlog for us, one streams it and the others wait (pull.c).
  *
  * Keys and membership change at run time (PROTOCOL.md 15): every tick we
  * compare the peers and CURVE keys the node's keyring wants now with the
@@ -436,7 +440,9 @@ int lfh_sync_start(lfh_sync **out, void *zctx, lfh_node *n, lfh_err *err)
 		lfh_sync_stop(s);
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	}
-	rc = start_zap(s, zctx, err);
+	rc = sync_pipeline_init(s, err);
+	if (!rc)
+		rc = start_zap(s, zctx, err);
 	if (!rc)
 		rc = sync_peers(s, now, err);
 	if (!rc)
@@ -455,6 +461,7 @@ void lfh_sync_stop(lfh_sync *s)
 {
 	if (!s)
 		return;
+	sync_pipeline_free(s);
 	for (size_t i = 0; s->peers && i < s->npeers; i++)
 		close_dealers(&s->peers[i]);
 	if (s->router)
@@ -473,7 +480,7 @@ void lfh_sync_stop(lfh_sync *s)
 
 int lfh_sync_nitems(const lfh_sync *s)
 {
-	int k = 2;
+	int k = 3; /* ZAP, ROUTER, the pipeline's pool */
 	for (size_t i = 0; i < s->npeers; i++)
 		k += s->peers[i].ndealers;
 	return k;
@@ -489,6 +496,7 @@ void lfh_sync_pollitems(lfh_sync *s, zmq_pollitem_t *items)
 		for (int d = 0; d < s->peers[i].ndealers; d++)
 			items[k++] = (zmq_pollitem_t){ .socket = s->peers[i].dealer[d],
 						       .events = ZMQ_POLLIN };
+	items[k] = (zmq_pollitem_t){ .fd = lfh_ingest_pipe_fd(s->pipe), .events = ZMQ_POLLIN };
 }
 
 static int frame_is(zmq_msg_t *m, const char *s)
@@ -644,7 +652,8 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 	lfh_buf_reset(&s->out);
 	rc = lfh_txn_begin(s->node->store, 0, &t, &err);
 	if (!rc && m->type == LFH_MSG_PULL)
-		rc = lfh_serve_pull(s->node, t, who, m->cursor, m->max, &s->out, &err);
+		rc = lfh_serve_pull_held(s->node, t, who, m->cursor, m->max, m->held, m->nheld,
+					 &s->out, &err);
 	else if (!rc && m->type == LFH_MSG_RECOVER)
 		rc = lfh_serve_recover(s->node, t, who, m->from, &s->out, &err);
 	else if (!rc)
@@ -706,12 +715,9 @@ static void handle_router(lfh_sync *s)
 	sync_close_frames(f, 2);
 }
 
-/* A reply from p's dealer d: store what it brings, tell the recipients of what was new. */
-static void handle_dealer(lfh_sync *s, peer *p, int d)
+/* Tell the recipients of what was newly stored. */
+static void send_notifies(lfh_sync *s, const char notify[LFH_MAX_PEERS])
 {
-	char notify[LFH_MAX_PEERS] = { 0 };
-
-	sync_handle_dealer(s, p, d, notify);
 	for (size_t j = 0; j < s->npeers; j++)
 		if (notify[j])
 			lfh_sync_notify(s, s->peers[j].conf.agency);
@@ -731,11 +737,15 @@ void lfh_sync_dispatch(lfh_sync *s, const zmq_pollitem_t *items)
 			handle_router(s);
 		}
 	int k = 2;
+	char notify[LFH_MAX_PEERS] = { 0 };
 	size_t npeers = s->npeers; /* a batch may change membership: sockets change at the next tick */
 	for (size_t i = 0; i < npeers; i++)
 		for (int d = 0, nd = s->peers[i].ndealers; d < nd; d++, k++)
 			if ((items[k].revents & ZMQ_POLLIN) && d < s->peers[i].ndealers)
-				handle_dealer(s, &s->peers[i], d);
+				sync_handle_dealer(s, &s->peers[i], d, notify);
+	/* whatever woke us: store the batches whose checks are done (the pool's fd is last) */
+	sync_pipeline_run(s, 0, notify);
+	send_notifies(s, notify);
 }
 
 /*
@@ -787,6 +797,7 @@ void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 		drain_tick(s, now_ms);
 	if (s->node->recovering)
 		sync_recover_tick(s, now_ms);
+	sync_streamer_tick(s);
 	for (size_t i = 0; i < s->npeers; i++) {
 		peer *p = &s->peers[i];
 		if (p->pull_inflight && now_ms - p->pull_sent_ms > REQUEST_TIMEOUT_MS)

@@ -25,6 +25,9 @@
 #define ALLOWED_MAX (LFH_MAX_PEERS * 2)
 #define REBIND_TRIES 40
 #define REBIND_WAIT_US 25000
+#define PIPE_BATCHES 8   /* received batches in the catch-up pipeline at most, all peers */
+#define PIPE_PER_PEER 2  /* of which from one peer: its follow-up PULL waits beyond that */
+#define PROBE_MAX 64     /* PULL max while another peer streams a backlog to us */
 
 enum { LINK_UNKNOWN, LINK_UP, LINK_UNREACHABLE, LINK_REFUSED };
 
@@ -58,7 +61,24 @@ typedef struct peer {
 	uint64_t recover_from, recover_sent_ms; /* our next seq to ask it for */
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
 	uint64_t received, stored, rejected, held;
+	int queued;             /* its batches in the pipeline, not yet stored */
+	uint64_t pull_after;    /* a queued batch said "more" from here: PULL once there is room */
+	int deferred;           /* it holds more for us, but another peer is streaming */
+	int pull_big;           /* the PULL in flight asks for LFH_BATCH_MAX */
+	int pull_held;          /* the PULL in flight says what we hold */
+	int no_held;            /* it refused a PULL saying what we hold (an older release) */
 } peer;
+
+/* A received BATCH or FETCHED whose checks run on the pool until the main thread stores it. */
+typedef struct pending {
+	char agency[LFH_AGENCY_MAX + 1]; /* its peer (peers move when the ISA changes) */
+	zmq_msg_t frame;      /* the message, kept until it is stored */
+	lfh_msg *msg;         /* decoded; its envelopes point into frame */
+	lfh_envelope_ref *in; /* LFH_BATCH_MAX */
+	lfh_ingest_job *job;
+	int set_cursor;       /* a BATCH: its cursor is stored with it */
+	int dropped;          /* an earlier batch of its peer failed: not stored */
+} pending;
 
 typedef struct allowed_key {
 	char agency[LFH_AGENCY_MAX + 1];
@@ -89,6 +109,10 @@ struct lfh_sync {
 	int *status;
 	lfh_err *errs;
 	lfh_buf out;
+	lfh_ingest_pipe *pipe; /* verifier pool and ids in flight */
+	pending q[PIPE_BATCHES]; /* FIFO: stored in arrival order */
+	size_t qhead, qlen;
+	char streamer[LFH_AGENCY_MAX + 1]; /* the one peer sending us a backlog ("" none) */
 };
 
 /* Receive every frame of one message; returns the frame count (<= max) or -1. */
@@ -108,8 +132,10 @@ void sync_link_unwatch(peer *p, int d);
 /* Read what the monitors saw; log each peer's change of state (rate-limited). */
 void sync_link_tick(lfh_sync *s, uint64_t now_ms);
 
-/* Send PULL(stored cursor) to p unless one is already outstanding. */
+/* Send PULL(stored cursor) to p unless one is already outstanding (or p waits for the streamer). */
 void sync_pull_from(lfh_sync *s, peer *p);
+/* Once a tick: let the waiting peers pull if the streamer stopped answering or left. */
+void sync_streamer_tick(lfh_sync *s);
 
 /*
  * A reply arrived on p's dealer d: BATCH (store it; pull on or fetch gaps),
@@ -117,5 +143,15 @@ void sync_pull_from(lfh_sync *s, peer *p);
  * events newly stored.
  */
 void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS]);
+
+/*
+ * Store the batches at the head of the pipeline whose checks are done (all
+ * of them with wait, helping with the checks), each in its own durable
+ * transaction, then pull on, fetch gaps, and set notify[j] as above.
+ */
+void sync_pipeline_run(lfh_sync *s, int wait, char notify[LFH_MAX_PEERS]);
+/* Allocate the pipeline's queue (at start); free it and everything queued (at stop). */
+int sync_pipeline_init(lfh_sync *s, lfh_err *err);
+void sync_pipeline_free(lfh_sync *s);
 
 #endif

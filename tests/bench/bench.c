@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,10 @@ typedef struct proc {
 	char ctl[256];   /* ipc:// endpoint */
 } proc_t;
 
-static proc_t procs[2];
+/* police, housing, then the four other agencies of the 6-node hub (part 4) */
+#define NSIX 6
+static const char *const six[NSIX] = { "police", "housing", "health", "social", "school", "fire" };
+static proc_t procs[NSIX];
 
 static double now_s(void)
 {
@@ -172,8 +176,8 @@ static int key_dir(char *out, size_t n, const char *agency)
 
 static int make_identities(void)
 {
-	static const char *agencies[] = { "police", "housing" };
-	for (int i = 0; i < 2; i++) {
+	const char *const *agencies = six;
+	for (int i = 0; i < NSIX; i++) {
 		char dir[512], kd[512];
 		lfh_err err = { 0 };
 		snprintf(dir, sizeof dir, "%s/%s", base, agencies[i]);
@@ -211,7 +215,7 @@ static void forget_state(const char *agency)
 	closedir(d);
 }
 
-static int police_config(lfh_config *c, const char *data_dir)
+static int police_config(lfh_config *c, const char *data_dir, int npeers)
 {
 	lfh_identity *h = NULL;
 	lfh_err err = { 0 };
@@ -227,17 +231,19 @@ static int police_config(lfh_config *c, const char *data_dir)
 	snprintf(c->control, sizeof c->control, "ipc://%s/unused.sock", base);
 	c->log_level = LFH_LOG_WARN;
 	c->map_size = 0;
-	c->npeers = 1;
-	snprintf(c->peers[0].agency, sizeof c->peers[0].agency, "housing");
-	snprintf(c->peers[0].endpoint, sizeof c->peers[0].endpoint, "tcp://127.0.0.1:1");
-	key_dir(kd, sizeof kd, "housing");
-	snprintf(c->peers[0].pubkey_path, sizeof c->peers[0].pubkey_path, "%s/public.ini", kd);
-	if (lfh_identity_load(kd, &h, &err)) {
-		fprintf(stderr, "bench: loading housing's keys: %s\n", err.msg);
-		return -1;
+	c->npeers = (size_t)npeers;
+	for (int i = 0; i < npeers; i++) {
+		snprintf(c->peers[i].agency, sizeof c->peers[i].agency, "%s", six[1 + i]);
+		snprintf(c->peers[i].endpoint, sizeof c->peers[i].endpoint, "tcp://127.0.0.1:1");
+		key_dir(kd, sizeof kd, six[1 + i]);
+		snprintf(c->peers[i].pubkey_path, sizeof c->peers[i].pubkey_path, "%s/public.ini", kd);
+		if (lfh_identity_load(kd, &h, &err)) {
+			fprintf(stderr, "bench: loading %s's keys: %s\n", six[1 + i], err.msg);
+			return -1;
+		}
+		c->peers[i].pub = h->pub;
+		lfh_identity_free(h);
 	}
-	c->peers[0].pub = h->pub;
-	lfh_identity_free(h);
 	return 0;
 }
 
@@ -248,17 +254,19 @@ typedef struct writer {
 	lfh_record body;
 	uint8_t cases[NCASES][LFH_CASE_LEN];
 	uint64_t written;
+	int nto; /* recipients of each event: six[1 .. nto] */
 } writer;
 
-static int writer_init(writer *w, const char *data_dir)
+static int writer_init(writer *w, const char *data_dir, int nto)
 {
 	static lfh_config cfg;
 	lfh_err err = { 0 };
 	char desc[512];
 
 	memset(w, 0, sizeof *w);
-	if (police_config(&cfg, data_dir))
+	if (police_config(&cfg, data_dir, nto))
 		return -1;
+	w->nto = nto;
 	if (lfh_node_open(&w->node, &cfg, &err)) {
 		fprintf(stderr, "bench: lfh_node_open: %s\n", err.msg);
 		return -1;
@@ -294,7 +302,7 @@ static void writer_close(writer *w)
 /* Write n events, `group` per durable transaction. */
 static int write_events(writer *w, uint64_t n, uint64_t group)
 {
-	static const char *const to[] = { "housing" };
+	const char *const *to = &six[1];
 	uint64_t i = 0;
 	lfh_err err = { 0 };
 
@@ -312,7 +320,7 @@ static int write_events(writer *w, uint64_t n, uint64_t group)
 			if (lfh_record_set_str(&w->body, "summary", summary, &err) ||
 			    lfh_node_write(w->node, t, w->cases[w->written % NCASES],
 					   w->written < NCASES ? LFH_EV_REFERRAL : LFH_EV_NOTE,
-					   "referral", to, 1, &w->body, &res, &err)) {
+					   "referral", to, (size_t)w->nto, &w->body, &res, &err)) {
 				fprintf(stderr, "bench: lfh_node_write: %s\n", err.msg);
 				lfh_txn_abort(t);
 				return -1;
@@ -344,10 +352,12 @@ static int store_count(lfh_node *n, uint64_t *count)
 
 /* ---------------------------------------------------- 2. daemons, control */
 
-static int free_ports(int ports[2])
+static int free_ports(int *ports, int n)
 {
-	int fds[2] = { -1, -1 }, rc = 0;
-	for (int i = 0; i < 2 && rc == 0; i++) {
+	int fds[NSIX], rc = 0;
+	for (int i = 0; i < n; i++)
+		fds[i] = -1;
+	for (int i = 0; i < n && rc == 0; i++) {
 		struct sockaddr_in sa;
 		socklen_t sl = sizeof sa;
 		memset(&sa, 0, sizeof sa);
@@ -360,7 +370,7 @@ static int free_ports(int ports[2])
 		else
 			ports[i] = ntohs(sa.sin_port);
 	}
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (rc)
@@ -368,14 +378,14 @@ static int free_ports(int ports[2])
 	return rc;
 }
 
-static int write_conf(proc_t *d, const char *data_dir, int port, const char *peer,
-		      int peer_port)
+/* d's config: its data dir and port, and its peers (agencies and ports). */
+static int write_conf_n(proc_t *d, const char *data_dir, int port, const char *const *peers,
+			const int *peer_ports, int npeers)
 {
 	char kd[512], pkd[512];
 	FILE *f;
 
 	key_dir(kd, sizeof kd, d->agency);
-	key_dir(pkd, sizeof pkd, peer);
 	snprintf(d->conf, sizeof d->conf, "%s/%s/lfhd.conf", base, d->agency);
 	snprintf(d->log, sizeof d->log, "%s/%s/lfhd.log", base, d->agency);
 	snprintf(d->ctl, sizeof d->ctl, "ipc://%s/%s.ctl", base, d->agency);
@@ -392,17 +402,28 @@ static int write_conf(proc_t *d, const char *data_dir, int port, const char *pee
 		"key_dir = %s\n"
 		"listen = tcp://127.0.0.1:%d\n"
 		"control = %s\n"
-		"log_level = warn\n"
-		"\n"
-		"[peer %s]\n"
-		"endpoint = tcp://127.0.0.1:%d\n"
-		"pubkey = %s/public.ini\n",
-		d->agency, data_dir, kd, port, d->ctl, peer, peer_port, pkd);
+		"log_level = warn\n",
+		d->agency, data_dir, kd, port, d->ctl);
+	for (int i = 0; i < npeers; i++) {
+		key_dir(pkd, sizeof pkd, peers[i]);
+		fprintf(f,
+			"\n"
+			"[peer %s]\n"
+			"endpoint = tcp://127.0.0.1:%d\n"
+			"pubkey = %s/public.ini\n",
+			peers[i], peer_ports[i], pkd);
+	}
 	if (fclose(f) != 0) {
 		fprintf(stderr, "bench: writing %s: %s\n", d->conf, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+static int write_conf(proc_t *d, const char *data_dir, int port, const char *peer,
+		      int peer_port)
+{
+	return write_conf_n(d, data_dir, port, &peer, &peer_port, 1);
 }
 
 static int daemon_start(proc_t *d)
@@ -585,7 +606,7 @@ static int catchup(const char *police_data, uint64_t expect, double timeout_s,
 	police->agency = "police";
 	housing->agency = "housing";
 	snprintf(hdata, sizeof hdata, "%s/housing/data", base);
-	if (free_ports(ports) || write_conf(police, police_data, ports[0], "housing", ports[1]) ||
+	if (free_ports(ports, 2) || write_conf(police, police_data, ports[0], "housing", ports[1]) ||
 	    write_conf(housing, hdata, ports[1], "police", ports[0]))
 		return -1;
 	if (!(zctx = zmq_ctx_new())) {
@@ -666,6 +687,134 @@ done:
 	return rc;
 }
 
+/* ------------------------------------------- 4. one of six nodes catches up */
+
+typedef struct six_result {
+	double secs[2];        /* [0] from 5 peers, [1] from police alone */
+	uint64_t received[2];  /* envelopes housing received, duplicates included */
+	double cpu_housing[2];
+	uint64_t events;
+	int ok[2];
+} six_result;
+
+/* Wait (bounded) until the node at c holds `expect` events; 0 if it did. */
+static int wait_events(proc_t *d, ctl_client *c, uint64_t expect, double timeout_s,
+		       uint64_t *received)
+{
+	double deadline = now_s() + timeout_s;
+	uint64_t ev = 0;
+
+	while (!interrupted && now_s() < deadline) {
+		if (daemon_exited(d)) {
+			fprintf(stderr, "bench: %s lfhd exited\n", d->agency);
+			d->pid = 0;
+			dump_log(d);
+			return -1;
+		}
+		int r = ctl_status(c, 1000, &ev, received);
+		if (r < 0)
+			return -1;
+		if (r == 0 && ev >= expect)
+			return 0;
+		usleep(POLL_MS * 1000);
+	}
+	if (!interrupted) {
+		fprintf(stderr, "bench: %s holds %" PRIu64 " of %" PRIu64 " events after %.0f s\n",
+			d->agency, ev, expect, timeout_s);
+		dump_log(d);
+	}
+	return -1;
+}
+
+/*
+ * A 6-node hub (no ISA: every agency a peer of every other) in which police
+ * wrote every event to the five others: police and the four other relays
+ * run and hold everything; housing was offline. Time housing's catch-up
+ * from all five (each relays every event to it) and then, with a fresh
+ * store, from police alone (the relays' endpoints in housing's config then
+ * lead nowhere, so the hub, and every event, stay the same).
+ */
+static int catchup_six(const char *police_data, uint64_t expect, double timeout_s, six_result *out)
+{
+	int ports[NSIX], rc = -1;
+	void *zctx = zmq_ctx_new();
+	ctl_client cc[NSIX];
+	char data[NSIX][512];
+
+	memset(out, 0, sizeof *out);
+	memset(cc, 0, sizeof cc);
+	if (!zctx || free_ports(ports, NSIX))
+		goto done;
+	for (int i = 0; i < NSIX; i++) {
+		const char *peers[NSIX - 1];
+		int pports[NSIX - 1], k = 0;
+		procs[i] = (proc_t){ .agency = six[i] };
+		if (i == 0)
+			snprintf(data[i], sizeof data[i], "%s", police_data);
+		else
+			snprintf(data[i], sizeof data[i], "%s/%s/data6", base, six[i]);
+		for (int j = 0; j < NSIX; j++)
+			if (j != i) {
+				peers[k] = six[j];
+				pports[k++] = ports[j];
+			}
+		if (write_conf_n(&procs[i], data[i], ports[i], peers, pports, k))
+			goto done;
+		cc[i] = (ctl_client){ .zctx = zctx, .endpoint = procs[i].ctl };
+	}
+	/* police and the four relays, until each relay holds everything */
+	for (int i = 0; i < NSIX; i++)
+		if (i != 1 && daemon_start(&procs[i]))
+			goto done;
+	for (int i = 2; i < NSIX; i++)
+		if (wait_events(&procs[i], &cc[i], expect, timeout_s, NULL))
+			goto done;
+	printf("# 1-of-6: the four relays hold %" PRIu64 " events each; housing starts ...\n",
+	       expect);
+	for (int run = 0; run < 2; run++) {
+		proc_t *h = &procs[1];
+		double t0;
+		char hdata[600];
+		snprintf(hdata, sizeof hdata, "%s/housing/data6-%d", base, run);
+		{
+			/* run 1: the relays are configured (the hub is the same) but housing
+			 * reaches only police: their endpoints are a port nobody listens on */
+			const char *peers[NSIX - 1] = { six[0], six[2], six[3], six[4], six[5] };
+			int pp[NSIX - 1] = { ports[0], ports[2], ports[3], ports[4], ports[5] };
+			if (run == 1 && free_ports(&pp[1], 1))
+				goto done;
+			for (int k = 2; run == 1 && k < NSIX - 1; k++)
+				pp[k] = pp[1];
+			if (write_conf_n(h, hdata, ports[1], peers, pp, NSIX - 1))
+				goto done;
+		}
+		forget_state("housing"); /* a fresh store for a key dir that had one: no recovery */
+		t0 = now_s();
+		if (daemon_start(h))
+			goto done;
+		if (wait_events(h, &cc[1], expect, timeout_s, &out->received[run]) == 0) {
+			out->secs[run] = now_s() - t0;
+			out->cpu_housing[run] = proc_cpu_s(h->pid);
+			out->ok[run] = 1;
+		}
+		ctl_close(&cc[1]);
+		cc[1] = (ctl_client){ .zctx = zctx, .endpoint = h->ctl };
+		if (daemon_stop(h))
+			goto done;
+	}
+	out->events = expect;
+	rc = out->ok[0] && out->ok[1] ? 0 : -1;
+done:
+	for (int i = 0; i < NSIX; i++) {
+		ctl_close(&cc[i]);
+		if (procs[i].agency && daemon_stop(&procs[i]))
+			rc = -1;
+	}
+	if (zctx)
+		zmq_ctx_term(zctx);
+	return rc;
+}
+
 /* -------------------------------------------------------- 3. ed25519 */
 
 static double ed25519_rate(int sign)
@@ -695,6 +844,33 @@ static double ed25519_rate(int sign)
 	if (bad)
 		fprintf(stderr, "bench: ed25519 verify failed?!\n");
 	return (double)n / (t - t0);
+}
+
+/* Verify on every online CPU at once (one thread each): the ceiling of catching up on this machine. */
+static void *verify_thread(void *arg)
+{
+	*(double *)arg = ed25519_rate(0);
+	return NULL;
+}
+
+static double ed25519_rate_all(int *nthreads)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
+	pthread_t th[16];
+	double rate[16] = { 0 }, sum = 0;
+	int started[16] = { 0 };
+
+	for (int i = 1; i < n; i++)
+		started[i] = pthread_create(&th[i], NULL, verify_thread, &rate[i]) == 0;
+	rate[0] = ed25519_rate(0);
+	for (int i = 1; i < n; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	for (int i = 0; i < n; i++)
+		sum += rate[i];
+	*nthreads = n;
+	return sum;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -731,10 +907,13 @@ int main(void)
 	struct sigaction sa;
 	static writer w;
 	char pdata[512], sdata[512], s[64];
-	double wa = 0, wb = 0, ver = 0, sig = 0, t0, c0, wa_s = 0, wa_cpu = 0, wb_s = 0, wb_cpu = 0;
+	double wa = 0, wb = 0, ver = 0, ver_all = 0, sig = 0, t0, c0, wa_s = 0, wa_cpu = 0, wb_s = 0, wb_cpu = 0;
 	uint64_t stored_a = 0, stored_b = 0;
 	catchup_result cu = { 0 };
-	int failed = 0, have_store = 0, have_cu = 0;
+	int failed = 0, have_store = 0, have_cu = 0, have_six = 0, nthreads = 1;
+	char p6data[512];
+	uint64_t stored_6 = 0;
+	six_result six_r = { 0 };
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	umask(077);
@@ -764,7 +943,7 @@ int main(void)
 
 	/* 1b first (see forget_state), then 1a, whose store is police's for the catch-up. */
 	forget_state("police");
-	if (!interrupted && writer_init(&w, sdata) == 0) {
+	if (!interrupted && writer_init(&w, sdata, 1) == 0) {
 		t0 = now_s();
 		c0 = cpu_self_s();
 		if (write_events(&w, nsingle, 1) == 0) {
@@ -781,7 +960,7 @@ int main(void)
 
 	/* 1a. group commit; this store is also police's store for the catch-up. */
 	forget_state("police");
-	if (writer_init(&w, pdata) == 0) {
+	if (writer_init(&w, pdata, 1) == 0) {
 		t0 = now_s();
 		c0 = cpu_self_s();
 		if (write_events(&w, nevents, GROUP) == 0) {
@@ -798,6 +977,7 @@ int main(void)
 	/* 3 before 2 is fine: nothing else running while measuring crypto. */
 	if (!interrupted) {
 		ver = ed25519_rate(0);
+		ver_all = ed25519_rate_all(&nthreads);
 		sig = ed25519_rate(1);
 	}
 
@@ -814,6 +994,22 @@ int main(void)
 		}
 	}
 	if (!have_cu)
+		failed = 1;
+
+	/* 4. one of six: police writes BENCH_EVENTS events to all five others */
+	snprintf(p6data, sizeof p6data, "%s/police/data6", base);
+	forget_state("police");
+	if (!interrupted && writer_init(&w, p6data, NSIX - 1) == 0) {
+		if (write_events(&w, nevents, GROUP) == 0 && store_count(w.node, &stored_6) == 0) {
+			writer_close(&w);
+			printf("# 1-of-6: police holds %" PRIu64 " events for five agencies; starting "
+			       "lfhd x5 ...\n", stored_6);
+			have_six = catchup_six(p6data, stored_6, timeout_s, &six_r) == 0;
+		} else {
+			writer_close(&w);
+		}
+	}
+	if (!have_six)
 		failed = 1;
 
 	printf("\n");
@@ -843,19 +1039,47 @@ int main(void)
 	} else {
 		printf("  catch-up 2 nodes                  %12s\n", "FAILED");
 	}
+	for (int run = 0; run < 2; run++) {
+		char label[64];
+		double rate;
+		if (!six_r.ok[run]) {
+			printf("  catch-up 1-of-6 %-17s %12s\n", run ? "from 1 peer" : "from 5 peers",
+			       "FAILED");
+			continue;
+		}
+		rate = (double)six_r.events / six_r.secs[run];
+		snprintf(label, sizeof label, "catch-up 1-of-6 from %d peer%s", run ? 1 : 5,
+			 run ? "" : "s");
+		fmt_rate(s, sizeof s, rate);
+		printf("  %-33s %12s events/s  (%" PRIu64 " events, %.2f s; cpu housing %.2f s; "
+		       "received %.2f per event)\n",
+		       label, s, six_r.events, six_r.secs[run], six_r.cpu_housing[run],
+		       (double)six_r.received[run] / (double)six_r.events);
+	}
 	fmt_rate(s, sizeof s, ver);
 	printf("  ed25519 verify (libsodium)        %12s /s  (%d-byte messages)\n", s,
 	       VERIFY_MSG_LEN);
+	fmt_rate(s, sizeof s, ver_all);
+	printf("  ed25519 verify, %d threads         %12s /s  (the ceiling of catching up here)\n",
+	       nthreads, s);
 	fmt_rate(s, sizeof s, sig);
 	printf("  ed25519 sign (libsodium)          %12s /s\n", s);
 	if (have_cu && ver > 0) {
 		double rate = (double)cu.events / cu.secs;
-		printf("  ratio catch-up / verify           %12.2f   (target >= 0.8)\n", rate / ver);
+		printf("  ratio catch-up / verify           %12.2f   (one thread's verify rate)\n",
+		       rate / ver);
+		if (ver_all > 0)
+			printf("  ratio catch-up / verify, %d thr    %12.2f   (target >= 0.8)\n", nthreads,
+			       rate / ver_all);
 		if (cu.cpu_housing > 0)
 			printf("  ratio per housing cpu-s / verify  %12.2f   (events per cpu-second of "
 			       "housing's lfhd)\n",
 			       ((double)cu.events / cu.cpu_housing) / ver);
 	}
+	for (int run = 0; run < 2 && ver_all > 0; run++)
+		if (six_r.ok[run])
+			printf("  ratio 1-of-6 from %d / verify, %d thr %9.2f\n", run ? 1 : 5, nthreads,
+			       (double)six_r.events / six_r.secs[run] / ver_all);
 	if (wa && sig > 0)
 		printf("  ratio write (group) / sign        %12.2f\n", wa / sig);
 

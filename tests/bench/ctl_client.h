@@ -38,10 +38,11 @@ static int ctl_connect(ctl_client *c)
 }
 
 /*
- * Ask for status and return the node's "events" in *events. 0 on an answer,
+ * Ask for status and return the node's "events" in *events (and, if received is
+ * not NULL, the sum of its peers' "received" in *received). 0 on an answer,
  * 1 if none came within timeout_ms (the socket is then reset), -1 on error.
  */
-static int ctl_events(ctl_client *c, int timeout_ms, uint64_t *events)
+static int ctl_status(ctl_client *c, int timeout_ms, uint64_t *events, uint64_t *received)
 {
 	zmq_pollitem_t it;
 	zmq_msg_t m;
@@ -99,8 +100,21 @@ static int ctl_events(ctl_client *c, int timeout_ms, uint64_t *events)
 		fprintf(stderr, "bench: status reply from %s has no \"events\"\n", c->endpoint);
 		rc = -1;
 	}
+	if (received) { /* every peer's "received": envelopes that came, duplicates included */
+		*received = 0;
+		for (size_t i = 1; i < rep.nrecords; i++) {
+			uint64_t r = 0;
+			if (lfh_record_uint(&rep.records[i], "received", &r))
+				*received += r;
+		}
+	}
 	lfh_reply_clear(&rep);
 	return rc;
+}
+
+static int ctl_events(ctl_client *c, int timeout_ms, uint64_t *events)
+{
+	return ctl_status(c, timeout_ms, events, NULL);
 }
 
 static void ctl_close(ctl_client *c)

@@ -230,6 +230,35 @@ static inline void ingest_batch(lfh_node *n, lfh_buf *envs, size_t count, int *s
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
 }
 
+/*
+ * The same through the catch-up pipeline (lfh_ingest_submit/store): a pool
+ * of two verifier threads checks the batch, then it is stored in one
+ * committed transaction.
+ */
+static inline void ingest_pipelined(lfh_node *n, lfh_buf *envs, size_t count, int *status,
+				    lfh_err *errs)
+{
+	lfh_envelope_ref in[16];
+	lfh_ingest_result res[16];
+	lfh_ingest_pipe *pp = NULL;
+	lfh_ingest_job *j = NULL;
+	lfh_txn *t;
+	lfh_err err = { 0 };
+
+	assert_true(count <= 16);
+	for (size_t i = 0; i < count; i++)
+		in[i] = (lfh_envelope_ref){ envs[i].data, envs[i].len };
+	assert_int_equal(lfh_ingest_pipe_new(&pp, 2, &err), 0);
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_ingest_submit(n, pp, t, in, count, &j, &err), 0);
+	lfh_txn_abort(t);
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_ingest_store(n, pp, t, j, "a", res, status, errs, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_ingest_release(pp, j);
+	lfh_ingest_pipe_free(pp);
+}
+
 /* Is the event id among what n serves peer from the start? */
 static inline int serves(lfh_node *n, const char *peer, const uint8_t id[LFH_ID_LEN])
 {

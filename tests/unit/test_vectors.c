@@ -663,6 +663,8 @@ static void check_wire_bytes(const char *text)
 	expect_hex(text, "wire.pull", "93" "01" "cd03e8" "cd1000");
 	expect_hex(text, "wire.batch_empty", "95" "02" "cd03eb" "c2" "90" "cf0102030405060708");
 	expect_hex(text, "wire.recover", "92" "07" "03");
+	expect_hex(text, "wire.pull_held", "94" "01" "cd03e8" "cd0100" "92"
+					   "92" "a7636f756e63696c" "02" "92" "a6706f6c696365" "07");
 	expect_hex(text, "wire.notify", "92" "03" "cd03eb");
 	expect_hex(text, "wire.fetch", "94" "04" "a6706f6c696365" "03" "03");
 	expect_hex(text, "wire.error", "93" "06" "fc" "d921"
@@ -695,6 +697,15 @@ static void check_wire_requests(const char *text, lfh_msg *m)
 	raw = decode_msg(text, "wire.recover", m);
 	assert_int_equal(m->type, LFH_MSG_RECOVER);
 	assert_int_equal(m->from, VEC_FETCH_FROM);
+	free(raw);
+	raw = decode_msg(text, "wire.pull_held", m);
+	assert_int_equal(m->type, LFH_MSG_PULL);
+	assert_int_equal(m->max, 256);
+	assert_int_equal(m->nheld, 2);
+	assert_string_equal(m->held[0].agency, "council");
+	assert_int_equal(m->held[0].upto, 2);
+	assert_string_equal(m->held[1].agency, "police");
+	assert_int_equal(m->held[1].upto, 7);
 	free(raw);
 }
 

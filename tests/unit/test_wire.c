@@ -60,6 +60,28 @@ static void test_wire_roundtrip(void **state)
 	assert_true(m->cursor == 12345678901ull);
 	assert_int_equal(m->max, LFH_BATCH_MAX);
 
+	/* PULL saying what the puller holds: agencies sorted on the way out */
+	{
+		lfh_held held[3] = { { "police", 7 }, { "health", 0 }, { "fire", 99 } };
+		lfh_buf_reset(&b);
+		assert_int_equal(lfh_msg_encode_pull_held(&b, 5, 256, held, 3, &err), 0);
+		msg_roundtrip(&b, m);
+		assert_int_equal(m->type, LFH_MSG_PULL);
+		assert_int_equal(m->max, 256);
+		assert_int_equal(m->nheld, 3);
+		assert_string_equal(m->held[0].agency, "fire");
+		assert_true(m->held[0].upto == 99);
+		assert_string_equal(m->held[2].agency, "police");
+		assert_true(m->held[2].upto == 7);
+		held[1] = held[0];
+		lfh_buf_reset(&b);
+		assert_int_equal(lfh_msg_encode_pull_held(&b, 5, 256, held, 3, NULL), LFH_EINVAL);
+		lfh_buf_reset(&b); /* none held: the 3-element PULL of before */
+		assert_int_equal(lfh_msg_encode_pull_held(&b, 5, 256, held, 0, &err), 0);
+		msg_roundtrip(&b, m);
+		assert_int_equal(m->nheld, 0);
+	}
+
 	lfh_buf_reset(&b);
 	assert_int_equal(lfh_msg_encode_notify(&b, 0, &err), 0);
 	msg_roundtrip(&b, m);
@@ -190,8 +212,22 @@ static void test_wire_limits(void **state)
 	msgpack_pack_array(&pk, 3), msgpack_pack_uint8(&pk, 1), msgpack_pack_int8(&pk, -1);
 	msgpack_pack_uint8(&pk, 1);
 	msg_expect(&b, m, LFH_ECODEC, "cursor");
+	/* PULL takes 3 elements, or 4 with what the puller holds (a non-empty array) */
 	msgpack_pack_array(&pk, 4), msgpack_pack_uint8(&pk, 1), msgpack_pack_uint8(&pk, 0);
 	msgpack_pack_uint8(&pk, 1), msgpack_pack_uint8(&pk, 1);
+	msg_expect(&b, m, LFH_ECODEC, "held");
+	msgpack_pack_array(&pk, 4), msgpack_pack_uint8(&pk, 1), msgpack_pack_uint8(&pk, 0);
+	msgpack_pack_uint8(&pk, 1), msgpack_pack_array(&pk, 0);
+	msg_expect(&b, m, LFH_ECODEC, "held");
+	msgpack_pack_array(&pk, 4), msgpack_pack_uint8(&pk, 1), msgpack_pack_uint8(&pk, 0);
+	msgpack_pack_uint8(&pk, 1), msgpack_pack_array(&pk, 2);
+	msgpack_pack_array(&pk, 2), msgpack_pack_str(&pk, 6), msgpack_pack_str_body(&pk, "police", 6);
+	msgpack_pack_uint8(&pk, 3);
+	msgpack_pack_array(&pk, 2), msgpack_pack_str(&pk, 6), msgpack_pack_str_body(&pk, "health", 6);
+	msgpack_pack_uint8(&pk, 3);
+	msg_expect(&b, m, LFH_ECODEC, "ascending");
+	msgpack_pack_array(&pk, 5), msgpack_pack_uint8(&pk, 1), msgpack_pack_uint8(&pk, 0);
+	msgpack_pack_uint8(&pk, 1), msgpack_pack_uint8(&pk, 1), msgpack_pack_uint8(&pk, 1);
 	msg_expect(&b, m, LFH_ECODEC, "elements");
 	msgpack_pack_array(&pk, 2), msgpack_pack_uint8(&pk, 8), msgpack_pack_uint8(&pk, 0);
 	msg_expect(&b, m, LFH_ECODEC, "unknown message type");

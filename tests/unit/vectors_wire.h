@@ -94,7 +94,8 @@ static inline int vec_wire_comment(lfh_buf *t)
 		"# wire.fetch       FETCH   [4, \"police\", 3, 3]\n"
 		"# wire.fetched     FETCHED [5, [note]]\n"
 		"# wire.error       ERROR   [6, -4, \"" VEC_ERROR_TEXT "\"]\n"
-		"# wire.recover     RECOVER [7, 3]\n");
+		"# wire.recover     RECOVER [7, 3]\n"
+		"# wire.pull_held   PULL    [1, 1000, 256, [[\"council\", 2], [\"police\", 7]]]\n");
 }
 
 /* Append the whole of wire.txt to t. 0 or a negative LFH_E code. */
@@ -130,6 +131,12 @@ static inline int vec_wire_build(lfh_buf *t)
 	if (rc == 0)
 		rc = vec_msg_line(t, "wire.recover", lfh_msg_encode_recover(&m, VEC_FETCH_FROM, NULL),
 				  &m);
+	if (rc == 0) {
+		lfh_held held[2] = { { "police", 7 }, { "council", 2 } }; /* sorted by the encoder */
+		rc = vec_msg_line(t, "wire.pull_held",
+				  lfh_msg_encode_pull_held(&m, VEC_PULL_CURSOR, 256, held, 2, NULL),
+				  &m);
+	}
 	lfh_buf_free(&m);
 	vec_envs_free(&e);
 	return rc;
