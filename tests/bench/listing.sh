@@ -73,7 +73,8 @@ gen() {
 	}'
 }
 
-# ms CMD...: run CMD (stdout to $W/out), set MS to its wall time in ms.
+# ms CMD...: run CMD (stdout to $W/out), set MS (US) to its wall time in
+# ms (microseconds).
 # Returns CMD's status.
 ms() {
 	local t0 t1 r
@@ -81,7 +82,8 @@ ms() {
 	"$@" >"$W/out" 2>"$W/err"
 	r=$?
 	t1=${EPOCHREALTIME/[.,]/}
-	MS=$(((t1 - t0) / 1000))
+	US=$((t1 - t0))
+	MS=$((US / 1000))
 	return "$r"
 }
 
@@ -114,11 +116,16 @@ print("\n".join(x["case"] for x in d))'
 	fi
 }
 
+hwm() { # hwm PID: the process's peak RSS (VmHWM) in MB, or ?
+	awk '/^VmHWM:/ { printf "%.0f", $2 / 1024; f = 1 } END { if (!f) printf "?" }' \
+		"/proc/$1/status" 2>/dev/null || printf '?'
+}
+
 stop_police() { [ -z "${NODE_PID[police]:-}" ] || node_stop police >/dev/null 2>&1; }
 
 secs() { awk -v m="$1" 'BEGIN { printf "%.2f s", m / 1000 }'; }
 
-declare -A FILE_MS=() LIST_MS=()
+declare -A FILE_MS=() LIST_MS=() # filing in microseconds, case list in ms
 first="" last=""
 for n in $sizes; do
 	# a fresh hub for each size; the last one's store removed
@@ -140,6 +147,7 @@ for n in $sizes; do
 	fi
 	load_ms=$MS
 	rows=$(json_get .imported <"$W/out")
+	hwm_load=$(hwm "$pid")
 
 	# case list: complete, each case once, in case id order
 	if ! median_ms 3 lfh_at police case list --json; then
@@ -185,19 +193,23 @@ for n in $sizes; do
 	for i in 1 2 3 4 5; do
 		if ! ms lfh_at police referral new --summary "Bench referral $i" \
 			--location "$((i * 3)) Mill Lane" --category noise --risk standard \
-			--to housing --subject "Household $((i * 5))"; then
+			--to housing --subject "Household $((i * 5))" --json; then
 			fail "$n" "referral new: $(head -c 200 "$W/err")"
 			continue 2
 		fi
-		t+=("$MS")
+		t+=("$US")
 	done
-	file_ms=$(printf '%s\n' "${t[@]}" | sort -n | sed -n 3p)
+	file_us=$(printf '%s\n' "${t[@]}" | sort -n | sed -n 3p)
+	# the last one was linked to a loaded case with its subject or location
+	c=$(json_get .case <"$W/out")
+	lfh_at police case show "$c" --json 2>/dev/null | grep -q '"rereferral_of":"[0-9a-f]' ||
+		fail "$n" "referral new: not linked as a re-referral"
 
-	hwm=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null)
-	printf '  listing  N=%-7s load %s (%s rows)  case list %s (complete: %s)  search %s  due %s  report %s  referral new %s ms  peak RSS %s MB\n' \
+	printf '  listing  N=%-7s load %s (%s rows)  case list %s (complete: %s)  search %s  due %s  report %s  referral new %s ms  peak RSS %s MB (%s MB after the load)\n' \
 		"$n" "$(secs "$load_ms")" "$rows" "$(secs "$list_ms")" "$listed" "$(secs "$search_ms")" \
-		"$(secs "$due_ms")" "$(secs "$report_ms")" "$file_ms" "${hwm:-?}"
-	FILE_MS[$n]=$file_ms
+		"$(secs "$due_ms")" "$(secs "$report_ms")" "$(awk -v u="$file_us" 'BEGIN { printf "%.1f", u / 1000 }')" \
+		"$(hwm "$pid")" "$hwm_load"
+	FILE_MS[$n]=$file_us
 	LIST_MS[$n]=$list_ms
 	[ -n "$first" ] || first=$n
 	last=$n
