@@ -111,6 +111,9 @@ bench: deps
 torture: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) SEEDS="$$(seq 1 50)" OPS=100 TEST_TIMEOUT=3600 sh tests/run.sh test_converge.sh
+	@# 100,000 cases through the CLI: case list complete, each once, in id
+	@# order; due complete (exit 1 otherwise; the timings are only printed)
+	@B=$(B) BENCH_LIST_SIZES=100000 bash tests/bench/listing.sh
 
 # What make install puts in place, under $(DESTDIR): uninstall removes these.
 MAN1 := deploy/man/lfh.1

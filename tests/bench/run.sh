@@ -4,7 +4,8 @@
 #
 # Environment: B (build dir, default build), BENCH_EVENTS (default 100000),
 # BENCH_SINGLE, BENCH_TIMEOUT, BENCH_KEEP (see tests/bench/bench.c),
-# BENCH_IMPORT_CASES (tests/bench/import.sh: the import rate).
+# BENCH_IMPORT_CASES (tests/bench/import.sh: the import rate),
+# BENCH_LIST_SIZES (tests/bench/listing.sh: listing and filing at scale).
 set -e
 cd "$(dirname "$0")/../.."
 B=${B:-build}
@@ -20,4 +21,5 @@ fi
 rc=0
 "$B/bench/bench" || rc=1
 bash tests/bench/import.sh || rc=1
+bash tests/bench/listing.sh || rc=1
 exit $rc
