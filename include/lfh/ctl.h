@@ -82,6 +82,15 @@ int lfh_ctl_page_stop(lfh_ctl_page *pg, const lfh_ctl_reply *r,
 int lfh_ctl_page_end(lfh_ctl_req *q, const lfh_ctl_page *pg);
 
 /*
+ * Would this agency's step (type, body) be valid on the case as projected
+ * here? 0, or the status after lfh_ctl_fail with the rule it breaks. With
+ * unreadable_ok, a case whose referral this node cannot read passes (its
+ * readers judge the step).
+ */
+int lfh_ctl_step_allowed(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			 uint32_t type, const lfh_record *body, int unreadable_ok);
+
+/*
  * Copy the request's "on" (when it happened) and "team" (the writer's team,
  * set by lfh_ctl_authorize) into body, checked as the OSARA rules check them
  * (LFH_EINVAL after lfh_ctl_fail if not).

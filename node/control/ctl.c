@@ -12,6 +12,7 @@
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
 #include "lfh/osara.h"
+#include "lfh/project.h"
 #include "lfh/refs.h"
 
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r)
@@ -120,6 +121,22 @@ int lfh_ctl_write(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN
 	if (rc)
 		return lfh_ctl_fail(&q->rep, rc, err.msg);
 	return lfh_ctl_written(q, case_id);
+}
+
+int lfh_ctl_step_allowed(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			 uint32_t type, const lfh_record *body, int unreadable_ok)
+{
+	lfh_osara_state *st = malloc(sizeof *st);
+	lfh_err err = { 0 };
+	int rc;
+
+	if (!st)
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	rc = lfh_node_project(q->node, t, case_id, st, &err);
+	if (!rc && !(unreadable_ok && st->stage == LFH_OSARA_NONE))
+		rc = lfh_osara_check(st, type, q->node->cfg.agency, body, &err);
+	free(st);
+	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
 }
 
 int lfh_ctl_stamp(lfh_ctl_req *q, lfh_record *body)

@@ -146,17 +146,8 @@ static int find_referral_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN
 static int note_allowed(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			const lfh_record *body)
 {
-	lfh_osara_state *st = malloc(sizeof *st);
-	lfh_err err = { 0 };
-	int rc;
-
-	if (!st)
-		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	rc = lfh_node_project(q->node, t, case_id, st, &err);
-	if (!rc && st->stage != LFH_OSARA_NONE) /* a referral this node cannot read: its peers judge */
-		rc = lfh_osara_check(st, LFH_EV_NOTE, q->node->cfg.agency, body, &err);
-	free(st);
-	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
+	/* a referral this node cannot read: its peers judge */
+	return lfh_ctl_step_allowed(q, t, case_id, LFH_EV_NOTE, body, 1);
 }
 
 int ctl_note_add(lfh_ctl_req *q, lfh_txn *t)

@@ -28,17 +28,7 @@
 static int allowed(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 		   uint32_t type, const lfh_record *body)
 {
-	lfh_osara_state *st = malloc(sizeof *st);
-	lfh_err err = { 0 };
-	int rc;
-
-	if (!st)
-		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	rc = lfh_node_project(q->node, t, case_id, st, &err);
-	if (!rc)
-		rc = lfh_osara_check(st, type, q->node->cfg.agency, body, &err);
-	free(st);
-	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
+	return lfh_ctl_step_allowed(q, t, case_id, type, body, 0);
 }
 
 /* Scan callback: the one event of the case whose id starts with the prefix. */
