@@ -11,6 +11,9 @@ require_bins
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MAKEARGS=(-s --no-print-directory -C "$ROOT")
 case $B in */san) MAKEARGS+=(SAN=1) ;; esac # the build this run tests
+# a make of its own, not a child of the make running the tests (whose -jN
+# jobserver it cannot use: make would warn, and the output is checked)
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
 plan=$(make "${MAKEARGS[@]}" -n -B install DESTDIR="$W/dest" PREFIX=/usr 2>&1)
 check "make install plans a build" test -n "$plan"
