@@ -433,6 +433,20 @@ int lfh_event_decode(const uint8_t *raw, size_t len, lfh_event *ev, lfh_err *err
 	return rc;
 }
 
+uint32_t lfh_event_peek_type(const uint8_t *raw, size_t len)
+{
+	msgpack_unpacked up;
+	uint64_t u = 0;
+
+	msgpack_unpacked_init(&up);
+	if (len > LFH_EVENT_MAX || lfh_mp_unpack(&up, raw, len, MAX_OBJECTS) != 0 ||
+	    up.data.type != MSGPACK_OBJECT_ARRAY || up.data.via.array.size != 15 ||
+	    lfh_mp_get_uint(&up.data.via.array.ptr[7], UINT32_MAX, &u))
+		u = 0;
+	msgpack_unpacked_destroy(&up);
+	return (uint32_t)u;
+}
+
 void lfh_event_clear(lfh_event *ev)
 {
 	free(ev->body);

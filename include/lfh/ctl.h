@@ -15,6 +15,7 @@
  *   ctl_backup.c backup (a hot copy of the store and the key directory)
  *   ctl_correct.c case_amend, case_redact, case_reopen (correcting the record)
  *   ctl_export.c case_chronology, sar (a court chronology, a subject access export)
+ *   ctl_attach.c attach_put, attach_commit, attachment_get (files attached to a case)
  *   ctl_users.c user_add, user_revoke, user_list; caseworker authentication
  *               and role permissions (lfh_ctl_authorize, PROTOCOL.md 10.1)
  * A command returns 0, or a status after lfh_ctl_fail; only store failures
@@ -186,6 +187,11 @@ int ctl_case_reopen(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t);
 int ctl_sar(lfh_ctl_req *q, lfh_txn *t);
 int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t);
+int ctl_attach_put(lfh_ctl_req *q, lfh_txn *t);
+int ctl_attach_commit(lfh_ctl_req *q, lfh_txn *t);
+int ctl_attachment_get(lfh_ctl_req *q, lfh_txn *t);
+/* Forget every upload in progress (node/control/ctl_attach.c), zeroing its bytes. */
+void lfh_ctl_attach_free(void);
 
 /*
  * Signed requests seen recently: (user, nonce) of every request that passed

@@ -58,6 +58,8 @@ enum lfh_event_type {
 	LFH_EV_AMEND = 24,      /* corrects an entry of a case (body = encrypted, osara.h) */
 	LFH_EV_REDACT = 25,     /* takes an entry out of views and exports (body = encrypted) */
 	LFH_EV_REOPEN = 26,     /* the lead reopens a closed case (body = plaintext record) */
+	LFH_EV_ATTACH = 27,     /* a file added to a case (body = encrypted, attach.h) */
+	LFH_EV_CHUNK = 28,      /* one piece of an attached file's bytes (body = encrypted) */
 };
 #define LFH_EV_TYPE_MAX 255
 
@@ -125,6 +127,8 @@ int lfh_event_sign(lfh_event *ev, const uint8_t sign_sk[64], lfh_buf *out,
  * body; call lfh_event_clear. On failure ev is left cleared.
  */
 int lfh_event_decode(const uint8_t *raw, size_t len, lfh_event *ev, lfh_err *err);
+/* The type of a stored (already checked) envelope without decoding it all; 0 if malformed. */
+uint32_t lfh_event_peek_type(const uint8_t *raw, size_t len);
 
 /* Verify ev->sig over the signed bytes with the author's Ed25519 key. */
 int lfh_event_verify(const lfh_event *ev, const uint8_t sign_pk[32], lfh_err *err);

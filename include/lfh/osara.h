@@ -163,6 +163,17 @@ enum lfh_osara_stage {
 #define LFH_OSARA_MAX_MEETINGS 64
 #define LFH_OSARA_MAX_REVIEWS 64
 #define LFH_OSARA_MAX_TIMELINE 256
+
+/*
+ * Attachments (PROTOCOL.md 5.5): an ATTACH step names a file whose bytes
+ * travel in CHUNK events of LFH_ATTACH_CHUNK bytes (the last shorter),
+ * written by the same agency just before it, under the same case and
+ * category; CHUNKs are never case steps or timeline entries.
+ */
+#define LFH_ATTACH_MAX (25u * 1024u * 1024u) /* bytes of one attached file */
+#define LFH_ATTACH_CHUNK 12288u                /* file bytes in one CHUNK (base64: 16 KiB) */
+#define LFH_ATTACH_NAME_MAX 255
+#define LFH_ATTACH_ID_HEX 16 /* "att": the upload's id, hex digits */
 #define LFH_OSARA_MAX_PARTICIPANTS LFH_MAX_RECIPIENTS
 #define LFH_OSARA_MAX_PROPOSALS 16
 #define LFH_OSARA_MAX_DUE (LFH_OSARA_MAX_ACTIONS + 2)
@@ -330,6 +341,7 @@ typedef struct lfh_osara_state {
 	uint32_t nreopened;  /* REOPENs applied */
 	uint32_t namended;   /* AMENDs applied */
 	uint32_t nredacted;  /* REDACTs applied */
+	uint32_t nattached;  /* ATTACHes applied */
 	uint32_t nequality;
 	char equality_consent[12]; /* last consent given | refused | not-sought */
 
@@ -404,6 +416,8 @@ int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b);
 
 const char *lfh_osara_stage_name(int stage); /* "none", "referred", ... */
 const char *lfh_osara_type_name(uint32_t type); /* "risk", "action-update", ... "unknown" */
+/* A file size as people read it: "900 bytes", "12.0 KiB", "2.5 MiB". */
+void lfh_osara_size_text(uint64_t bytes, char out[32]);
 uint32_t lfh_osara_type_parse(const char *name); /* inverse; 0 if unknown */
 
 /* The controlled list of intervention powers ("arrest", "cbo", ...). */

@@ -150,6 +150,9 @@ int lfh_store_case_lookup_digits(lfh_txn *t, const uint8_t *prefix, size_t digit
 				 uint8_t case_id[LFH_CASE_LEN], lfh_err *err);
 int lfh_store_case_lookup(lfh_txn *t, const uint8_t *prefix, size_t n,
 			  uint8_t case_id[LFH_CASE_LEN], lfh_err *err);
+/* The same over stored events (ids of LFH_ID_LEN bytes): an event named by its first digits. */
+int lfh_store_event_lookup_digits(lfh_txn *t, const uint8_t *prefix, size_t digits,
+				  uint8_t id[LFH_ID_LEN], lfh_err *err);
 
 /* Sharing keys by name. get: LFH_ENOTFOUND (a missing key is a gap, not a blank). */
 int lfh_store_key_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,

@@ -14,6 +14,7 @@ int case_main(int argc, char **argv);     /* cmd_case.c: list, note, search, inv
 int case_show_main(int argc, char **argv); /* cmd_case_show.c: lfh case show, a readable case */
 int case_fix_main(int argc, char **argv);  /* cmd_case_fix.c: amend, redact, reopen */
 int chronology_main(int argc, char **argv); /* cmd_export.c: lfh case chronology */
+int case_attach_main(int argc, char **argv); /* cmd_attach.c: lfh case attach, attachment get */
 int sar_main(int argc, char **argv);        /* cmd_export.c: lfh sar */
 int case_fix_known(const char *verb);      /* is verb amend, redact or reopen? */
 void case_fix_usage(FILE *f);               /* their usage lines */

@@ -18,7 +18,10 @@ static void usage(FILE *f)
 		"       lfh case remove CASE AGENCY --reason TEXT [--json]\n"
 		"       lfh case close CASE [--reason TEXT] [--json]\n");
 	case_fix_usage(f);
-	fprintf(f, "       lfh case chronology CASE [--html|--json] [--out FILE]\n");
+	fprintf(f, "       lfh case chronology CASE [--html|--json] [--out FILE]\n"
+		   "       lfh case attach CASE FILE [--category NAME] [--name NAME] [--text TEXT]\n"
+		   "                       [--on WHEN] [--json]\n"
+		   "       lfh case attachment get ID --out FILE [--json]\n");
 	fprintf(f,
 		"\n"
 		"  list   cases this node holds, with lead agency, risk and summary\n"
@@ -39,6 +42,8 @@ static void usage(FILE *f)
 		"  redact (lead agency, managers) take an entry out of views and exports\n"
 		"  reopen (lead agency, managers) reopen a closed case by agreement\n"
 		"  chronology  the case's dated, numbered chronology: a court evidence pack\n"
+		"  attach add a file (at most 25 MiB) to the case, shared as its --category\n"
+		"  attachment get  an attached file back, checked, into a new file\n"
 		"  state  the case's OSARA state: stage, lead, risk, objective, actions\n"
 		"\nOSARA steps (lfh case STEP --help for each):\n");
 	osara_steps_usage(f);
@@ -371,6 +376,8 @@ int case_main(int argc, char **argv)
 		return case_gov(argc - 1, argv + 1, &gov_remove);
 	if (argc >= 2 && case_fix_known(argv[1]))
 		return case_fix_main(argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "attach") || !strcmp(argv[1], "attachment")))
+		return case_attach_main(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "chronology"))
 		return chronology_main(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lfh/osara.h"
+
 #include "cli.h"
 #include "client.h"
 
@@ -147,6 +149,16 @@ static int action_words(const lfh_record *e, const char *type, char *buf, size_t
 }
 
 /* What the entry says, after who wrote it. */
+/* "attached letter.pdf (120.4 KiB): what it is" */
+static void attach_words(const lfh_record *e, char *buf, size_t size)
+{
+	char sz[32];
+
+	lfh_osara_size_text(rec_u(e, "size"), sz);
+	snprintf(buf, size, "attached %s (%s)%s%s", str(e, "name"), sz, *str(e, "text") ? ": " : "",
+		 str(e, "text"));
+}
+
 void cli_entry_text(const lfh_record *e, char *buf, size_t size)
 {
 	const char *type = str(e, "type");
@@ -170,6 +182,8 @@ void cli_entry_text(const lfh_record *e, char *buf, size_t size)
 	else if (!strcmp(type, "referral"))
 		snprintf(buf, size, "referral shared with %s: %s", str(e, "recipients"),
 			 str(e, "summary"));
+	else if (!strcmp(type, "attach"))
+		attach_words(e, buf, size);
 	else if (action_words(e, type, buf, size))
 		;
 	else if (strcmp(str(e, "category"), "referral") && *str(e, "text"))

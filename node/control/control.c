@@ -88,6 +88,9 @@ static const struct {
 	{ "case_chronology", ctl_case_chronology },
 	{ "sar", ctl_sar },
 	{ "import_batch", ctl_import_batch },
+	{ "attach_put", ctl_attach_put },
+	{ "attach_commit", ctl_attach_commit },
+	{ "attachment_get", ctl_attachment_get },
 };
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */
@@ -195,6 +198,7 @@ void lfh_control_stop(lfh_control *c)
 		unlink(c->ipc_path);
 	lfh_buf_free(&c->out);
 	lfh_ctl_seen_free(&c->seen);
+	lfh_ctl_attach_free();
 	free(c);
 }
 

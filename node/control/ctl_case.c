@@ -537,6 +537,8 @@ static int show_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 	lfh_record *out;
 	int rc;
 
+	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
+		return 0; /* a piece of an attachment, not an entry */
 	/* the page before ended at (hlc, id) x->after: skip up to it */
 	if (x->page.has_after && (key < x->after_hlc ||
 				  (key == x->after_hlc && memcmp(id, x->after_id, LFH_ID_LEN) <= 0)))
@@ -649,6 +651,8 @@ static int search_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN
 
 	(void)key;
 	(void)id;
+	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
+		return 0; /* file bytes: not searched */
 	if (lfh_node_open_event(s->n, s->t, raw, len, &ev, &body, NULL) == 0)
 		for (size_t i = 0; i < body.n && s->found != all; i++) {
 			const lfh_field *f = &body.f[i];
@@ -770,6 +774,8 @@ static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], cons
 	int rc;
 
 	(void)key;
+	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
+		return 0; /* a piece of an attachment, not an entry */
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
 	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)) ||

@@ -89,6 +89,8 @@ static int load_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const
 	int rc;
 
 	(void)key;
+	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
+		return 0; /* a piece of an attached file: not a case step, never opened here */
 	if (c->n == c->cap && grow(c))
 		return LFH_ENOMEM;
 	memset(&c->bodies[c->n], 0, sizeof c->bodies[0]);

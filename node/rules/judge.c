@@ -36,7 +36,8 @@ static int lead_only(uint32_t type)
 static int participant_step(uint32_t type)
 {
 	return type == LFH_EV_NOTE || (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST) ||
-	       type == LFH_EV_AMEND || type == LFH_EV_REDACT;
+	       type == LFH_EV_AMEND || type == LFH_EV_REDACT || type == LFH_EV_ATTACH ||
+	       type == LFH_EV_CHUNK;
 }
 
 static void case_hex(char out[2 * LFH_CASE_LEN + 1], const uint8_t case_id[LFH_CASE_LEN])

@@ -318,6 +318,9 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		}
 		break;
 	}
+	case LFH_EV_ATTACH:
+		s->nattached++;
+		break;
 	case LFH_EV_REOPEN:
 		s->stage = s->prev_stage > LFH_OSARA_REFERRED ? s->prev_stage : LFH_OSARA_ASSESSMENT;
 		s->prev_stage = LFH_OSARA_NONE;
@@ -423,6 +426,15 @@ static void summarise(uint32_t type, const lfh_record *b, char *out, size_t size
 	case LFH_EV_REOPEN:
 		snprintf(buf, sizeof buf, "case reopened: %.200s", F("reason"));
 		break;
+	case LFH_EV_ATTACH: {
+		uint64_t size = 0;
+		char sz[32];
+		lfh_record_uint(b, "size", &size);
+		lfh_osara_size_text(size, sz);
+		snprintf(buf, sizeof buf, "attached %.255s (%s)%s%.200s", F("name"), sz,
+			 *F("text") ? ": " : "", F("text"));
+		break;
+	}
 	default:
 		snprintf(buf, sizeof buf, "%s event", lfh_osara_type_name(type));
 		break;
@@ -471,8 +483,8 @@ static void step(lfh_osara_state *s, const lfh_osara_event *ev)
 	char author[LFH_AGENCY_MAX + 1] = { 0 }, why[WHY_MAX];
 	lfh_osara_entry *e;
 
-	if (ev->type == LFH_EV_KEY || lfh_event_type_hub_wide(ev->type))
-		return;
+	if (ev->type == LFH_EV_KEY || ev->type == LFH_EV_CHUNK || lfh_event_type_hub_wide(ev->type))
+		return; /* not case steps: a CHUNK is part of an ATTACH's file */
 	memcpy(author, ev->author, strnlen(ev->author, LFH_AGENCY_MAX));
 	e = timeline_add(s, ev);
 	if (!ev->body) {

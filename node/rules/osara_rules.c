@@ -43,6 +43,8 @@ static const char *const type_names[] = {
 	[LFH_EV_AMEND] = "amend",
 	[LFH_EV_REDACT] = "redact",
 	[LFH_EV_REOPEN] = "reopen",
+	[LFH_EV_ATTACH] = "attach",
+	[LFH_EV_CHUNK] = "chunk",
 };
 #define TYPE_NAMES (sizeof type_names / sizeof type_names[0])
 
@@ -51,6 +53,16 @@ const char *lfh_osara_type_name(uint32_t type)
 	if (type >= 1 && type < TYPE_NAMES && type_names[type])
 		return type_names[type];
 	return "unknown";
+}
+
+void lfh_osara_size_text(uint64_t bytes, char out[32])
+{
+	if (bytes < 1024)
+		snprintf(out, 32, "%" PRIu64 " bytes", bytes);
+	else if (bytes < 1024 * 1024)
+		snprintf(out, 32, "%.1f KiB", (double)bytes / 1024);
+	else
+		snprintf(out, 32, "%.1f MiB", (double)bytes / (1024 * 1024));
 }
 
 uint32_t lfh_osara_type_parse(const char *name)
@@ -558,14 +570,16 @@ static int is_step(uint32_t type)
 {
 	return (type >= LFH_EV_REFERRAL && type <= LFH_EV_CLOSE) ||
 	       (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST) || type == LFH_EV_LEAVE ||
-	       type == LFH_EV_AMEND || type == LFH_EV_REDACT || type == LFH_EV_REOPEN;
+	       type == LFH_EV_AMEND || type == LFH_EV_REDACT || type == LFH_EV_REOPEN ||
+	       type == LFH_EV_ATTACH;
 }
 
-/* May an entry of this type be amended or redacted (what a caseworker wrote)? */
-static int correctable(uint32_t type)
+/* May an entry of this type be amended (redacted: an attachment too)? */
+static int correctable(uint32_t type, uint32_t by_type)
 {
 	return type == LFH_EV_REFERRAL || type == LFH_EV_NOTE ||
-	       (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST);
+	       (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST) ||
+	       (type == LFH_EV_ATTACH && by_type == LFH_EV_REDACT);
 }
 
 /* The timeline entry with event id hex (64 digits, checked), or NULL. */
@@ -597,7 +611,10 @@ static int correction(const lfh_osara_state *s, uint32_t type, const char *autho
 	if (!(e = find_entry(s, v)))
 		return fail(why, "no entry %.12s in this case (as held here) to %s", v,
 			    type == LFH_EV_AMEND ? "amend" : "redact");
-	if (!correctable(e->type))
+	if (e->type == LFH_EV_ATTACH && type == LFH_EV_AMEND)
+		return fail(why, "an attachment cannot be amended (the lead may redact it; attach "
+			    "the right file)");
+	if (!correctable(e->type, type))
 		return fail(why, "a %s entry cannot be %s", e->type_name,
 			    type == LFH_EV_AMEND ? "amended" : "redacted");
 	if (e->redacted)
@@ -607,6 +624,51 @@ static int correction(const lfh_osara_state *s, uint32_t type, const char *autho
 	if (type == LFH_EV_REDACT && strcmp(author, s->lead) != 0)
 		return fail(why, "only the lead agency (%s) may redact an entry", s->lead);
 	return 0;
+}
+
+/* A file name as given: no path, no control characters. */
+static int attach_name_ok(const char *v)
+{
+	if (!strcmp(v, ".") || !strcmp(v, ".."))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+			return 0;
+	return 1;
+}
+
+static int lower_hex(const char *s, size_t len)
+{
+	return strlen(s) == len && strspn(s, "0123456789abcdef") == len;
+}
+
+/* An ATTACH's fields: the file's name, size, digest and where its chunks are. */
+static int attach_fields(const lfh_record *b, char *why)
+{
+	const char *v;
+	uint64_t size, chunks;
+
+	if (get(b, "name", 1, LFH_ATTACH_NAME_MAX, &v, why))
+		return -1;
+	if (!attach_name_ok(v))
+		return fail(why, "name must be a file name without '/', '\\' or control characters");
+	if (!lfh_record_uint(b, "size", &size) || size < 1 || size > LFH_ATTACH_MAX)
+		return fail(why, "size must be 1 to %u bytes", LFH_ATTACH_MAX);
+	if (!lfh_record_uint(b, "chunks", &chunks) ||
+	    chunks != (size + LFH_ATTACH_CHUNK - 1) / LFH_ATTACH_CHUNK)
+		return fail(why, "chunks must be the size in pieces of %u bytes", LFH_ATTACH_CHUNK);
+	if (get(b, "sha256", 1, 64, &v, why) || get(b, "att", 1, LFH_ATTACH_ID_HEX, &v, why))
+		return -1;
+	if (!lower_hex(lfh_record_str(b, "sha256"), 64))
+		return fail(why, "sha256 must be 64 lowercase hex digits");
+	if (!lower_hex(v, LFH_ATTACH_ID_HEX))
+		return fail(why, "att must be %d lowercase hex digits", LFH_ATTACH_ID_HEX);
+	if (get(b, "first", 1, 2 * LFH_ID_LEN, &v, why))
+		return -1;
+	if (!lower_hex(v, 2 * LFH_ID_LEN))
+		return fail(why, "first must be the id (%d hex digits) of the first chunk",
+			    2 * LFH_ID_LEN);
+	return get(b, "text", 0, LFH_VALUE_MAX, &v, why);
 }
 
 /* 0 if step (type, author, b) is valid on top of s, else -1 and why. */
@@ -862,6 +924,9 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 
 	case LFH_EV_REOPEN:
 		return get(b, "reason", 1, LFH_VALUE_MAX, &v, why);
+
+	case LFH_EV_ATTACH:
+		return attach_fields(b, why);
 	}
 	return fail(why, "unknown event type %" PRIu32, type);
 }

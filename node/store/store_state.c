@@ -150,42 +150,47 @@ int lfh_store_case_lookup(lfh_txn *t, const uint8_t *prefix, size_t n,
 	return lfh_store_case_lookup_digits(t, prefix, 2 * n, case_id, err);
 }
 
-int lfh_store_case_lookup_digits(lfh_txn *t, const uint8_t *prefix, size_t digits,
-				 uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
+/*
+ * The one key of db (keylen bytes) starting with `digits` hex digits held
+ * in prefix ((digits + 1) / 2 bytes, the last one's low nibble ignored when
+ * digits is odd): LFH_ENOTFOUND, or LFH_EAMBIG when several do.
+ */
+static int lookup_digits(lfh_txn *t, int db, size_t keylen, const char *what,
+			 const uint8_t *prefix, size_t digits, uint8_t *out, lfh_err *err)
 {
 	MDB_cursor *c = NULL;
 	size_t n = (digits + 1) / 2;
 	int half = digits % 2;
-	uint8_t start[LFH_CASE_LEN];
+	uint8_t start[LFH_ID_LEN];
 	MDB_val k, v;
 	int rc;
 
 	if ((rc = st_need_txn(t, err)))
 		return rc;
-	if (!prefix || !case_id || n < 1 || n > LFH_CASE_LEN)
-		return lfh_err_set(err, LFH_EINVAL, "case id prefix must be 1..%d bytes",
-				   LFH_CASE_LEN);
+	if (!prefix || !out || n < 1 || n > keylen)
+		return lfh_err_set(err, LFH_EINVAL, "%s id prefix must be 1..%zu bytes", what,
+				   keylen);
 	memcpy(start, prefix, n);
 	if (half)
 		start[n - 1] &= 0xf0; /* the smallest key with that nibble */
 	k = st_val(start, n);
-	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_CASES], &c)))
-		return st_mdb_fail(t, err, rc, "cases");
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c)))
+		return st_mdb_fail(t, err, rc, st_db_names[db]);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc == MDB_NOTFOUND || (rc == 0 && !has_prefix_nib(&k, start, n, half))) {
-		rc = lfh_err_set(err, LFH_ENOTFOUND, "no case matches that prefix");
+		rc = lfh_err_set(err, LFH_ENOTFOUND, "no %s matches that prefix", what);
 		goto fail;
 	}
 	if (rc)
 		goto fail_mdb;
-	if (k.mv_size != LFH_CASE_LEN) {
-		rc = lfh_err_set(err, LFH_ESTORE, "cases: corrupt key");
+	if (k.mv_size != keylen) {
+		rc = lfh_err_set(err, LFH_ESTORE, "%s: corrupt key", st_db_names[db]);
 		goto fail;
 	}
-	memcpy(case_id, k.mv_data, LFH_CASE_LEN);
+	memcpy(out, k.mv_data, keylen);
 	rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	if (rc == 0 && has_prefix_nib(&k, start, n, half)) {
-		rc = lfh_err_set(err, LFH_EAMBIG, "several cases match that prefix");
+		rc = lfh_err_set(err, LFH_EAMBIG, "several %ss match that prefix", what);
 		goto fail;
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
@@ -193,10 +198,22 @@ int lfh_store_case_lookup_digits(lfh_txn *t, const uint8_t *prefix, size_t digit
 	mdb_cursor_close(c);
 	return 0;
 fail_mdb:
-	rc = st_mdb_fail(t, err, rc, "cases");
+	rc = st_mdb_fail(t, err, rc, st_db_names[db]);
 fail:
 	mdb_cursor_close(c);
 	return rc;
+}
+
+int lfh_store_case_lookup_digits(lfh_txn *t, const uint8_t *prefix, size_t digits,
+				 uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
+{
+	return lookup_digits(t, DB_CASES, LFH_CASE_LEN, "case", prefix, digits, case_id, err);
+}
+
+int lfh_store_event_lookup_digits(lfh_txn *t, const uint8_t *prefix, size_t digits,
+				  uint8_t id[LFH_ID_LEN], lfh_err *err)
+{
+	return lookup_digits(t, DB_EVENTS, LFH_ID_LEN, "event", prefix, digits, id, err);
 }
 
 int lfh_store_audit_append(lfh_txn *t, const lfh_record *r, lfh_err *err)

@@ -658,6 +658,64 @@ static void test_names(void **st)
 	assert_int_equal(lfh_osara_date_days(NULL), -1);
 }
 
+/* ATTACH (issue #15, item 6): a participant's file entry; CHUNKs are no steps. */
+#define SHA "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+#define FIRST "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define ATTACH_OK(name) "name", (name), "#size", "12289", "#chunks", "2", "sha256", SHA, \
+	"att", "0123456789abcdef", "first", FIRST, "by", "PC"
+static void test_attachments(void **st)
+{
+	lfh_osara_state *s = state_new();
+	seq *q = seq_new();
+	lfh_osara_event *a;
+	char hex[2 * LFH_ID_LEN + 1];
+	size_t n;
+
+	(void)st;
+	case_to(q, LFH_OSARA_REFERRED);
+	n = q->n;
+	add(q, LFH_EV_CHUNK, "police", T(2, 0), "att", "0123456789abcdef", "#idx", "0", "data",
+	    "AAAA", NULL);
+	a = add(q, LFH_EV_ATTACH, "police", T(2, 1), ATTACH_OK("letter.pdf"), "text",
+		"Warning letter", NULL);
+	lfh_hex(hex, a->id, LFH_ID_LEN);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_int_equal(s->nattached, 1);
+	assert_int_equal(s->ntimeline, n + 1); /* the CHUNK is no entry */
+	assert_string_equal(s->timeline[n].summary,
+			    "attached letter.pdf (12.0 KiB): Warning letter");
+	/* an attachment is redacted by the lead, never amended */
+	add(q, LFH_EV_AMEND, "police", T(3, 0), "event", hex, "text", "x", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_non_null(strstr(s->timeline[s->ntimeline - 1].reason,
+			       "an attachment cannot be amended"));
+	q->n--;
+	add(q, LFH_EV_REDACT, "housing", T(3, 0), "event", hex, "reason", "Wrong case", "by", "HO",
+	    NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_true(s->timeline[n].redacted);
+	seq_free(q);
+
+	REFUSED(LFH_OSARA_REFERRED, "council does not take part in the case", LFH_EV_ATTACH,
+		"council", ATTACH_OK("a.pdf"));
+	REFUSED(LFH_OSARA_CLOSED, "the case is closed: it takes no new work", LFH_EV_ATTACH,
+		"police", ATTACH_OK("a.pdf"));
+	REFUSED(LFH_OSARA_REFERRED, "name must be a file name", LFH_EV_ATTACH, "police",
+		ATTACH_OK("../etc/passwd"));
+	REFUSED(LFH_OSARA_REFERRED, "chunks must be the size in pieces", LFH_EV_ATTACH, "police",
+		"name", "a", "#size", "12289", "#chunks", "1", "sha256", SHA, "att",
+		"0123456789abcdef", "first", FIRST, "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "size must be 1 to 26214400 bytes", LFH_EV_ATTACH, "police",
+		"name", "a", "#size", "26214401", "#chunks", "2134", "sha256", SHA, "att",
+		"0123456789abcdef", "first", FIRST, "by", "PC");
+	REFUSED(LFH_OSARA_REFERRED, "sha256 must be 64 lowercase hex digits", LFH_EV_ATTACH,
+		"police", "name", "a", "#size", "1", "#chunks", "1", "sha256", "x", "att",
+		"0123456789abcdef", "first", FIRST, "by", "PC");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_tasking),
 		cmocka_unit_test(test_close_outcomes),
 		cmocka_unit_test(test_corrections),
+		cmocka_unit_test(test_attachments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
