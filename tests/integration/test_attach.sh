@@ -18,6 +18,7 @@
 require_bins
 
 export LFH_TEST_CLOCK_FILE=$W/clock
+HOSTILE=$B/tools/hostile
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
 );'
@@ -67,7 +68,21 @@ check_eq "--json describes the file" "cctv.bin $((10 * 1024 * 1024)) police" \
 check_eq "its SHA-256 is the file's" "$(sha256sum "$W/cctv.bin" | cut -d' ' -f1)" \
 	"$(json_field sha256 <<<"$meta")"
 
+# ---- 1b. a member's forged attachment: pieces that are not the file it claims
+node_stop housing
+forged=$("$HOSTILE" -c "$(conf_of housing)" forged-attach "$c" 2>&1) ||
+	tap_fail "the hostile tool writes forged-attach" "$forged"
+node_start housing || bail "restart housing"
+forged_id=${forged:0:12}
+wait_until 30 events_are police "$(node_events housing)" || tap_fail "police receives housing's forgery"
+out=$(lfh_at police case attachment get "$forged_id" --out "$W/forged.bin" 2>&1) &&
+	tap_fail "a forged attachment is never handed out" "$out" ||
+	check "a forged attachment is never handed out, saying why" grep -q "not the one attached" <<<"$out"
+check "nothing is written for it" test ! -e "$W/forged.bin"
+check_eq "no partial file is left beside it" "" "$(ls "$W" | grep forged.bin.part)"
+
 # ---- 2. through a relay: council catches up from housing alone
+E=$(node_events housing)
 node_stop police
 node_start council || bail "start council"
 if wait_until 90 events_are council "$E"; then

@@ -58,6 +58,11 @@
  *                     no part in it: written by the node core as its
  *                     control layer never would (OSARA rule: tasking
  *                     follows participation; every reader flags it)   osara.h
+ *   forged-attach     an ATTACH in CASE (a case it takes part in) whose
+ *                     two CHUNKs are well formed but whose sha256 is
+ *                     not theirs: written by the node core as its
+ *                     control layer never would; every reader refuses
+ *                     to hand the bytes out as the file               5.5
  *
  * Exit 0 when the event is written, 1 on errors, 2 on bad usage.
  */
@@ -132,6 +137,7 @@ static const attack attacks[] = {
 	{ "cert-case", LFH_EV_CERT, "keys" },
 	{ "wrong-category", LFH_EV_NOTE, "keys" },
 	{ "task-outsider", LFH_EV_ACTION, "actions" },
+	{ "forged-attach", LFH_EV_ATTACH, "referral" },
 };
 
 /* One attack being written. */
@@ -722,6 +728,63 @@ static int task_outsider(hostile *h, lfh_err *err)
 	return rc;
 }
 
+/* One CHUNK of forged-attach: piece idx of n bytes of 'F'. */
+static int forged_piece(hostile *h, uint64_t idx, size_t n, lfh_write_result *wr, lfh_err *err)
+{
+	static uint8_t bytes[LFH_ATTACH_CHUNK];
+	static char b64[sodium_base64_ENCODED_LEN(LFH_ATTACH_CHUNK, sodium_base64_VARIANT_ORIGINAL)];
+	lfh_record r = { 0 };
+	int rc;
+
+	memset(bytes, 'F', sizeof bytes);
+	sodium_bin2base64(b64, sizeof b64, bytes, n, sodium_base64_VARIANT_ORIGINAL);
+	rc = lfh_record_set_str(&r, "att", "0badf00d0badf00d", err);
+	if (!rc)
+		rc = lfh_record_set_uint(&r, "idx", idx, err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "data", b64, err);
+	if (!rc)
+		rc = lfh_node_write(h->n, h->t, h->case_id, LFH_EV_CHUNK, "referral", NULL, 0, &r, wr,
+				    err);
+	lfh_record_clear(&r);
+	return rc;
+}
+
+/* forged-attach: well-formed pieces, and an ATTACH claiming the digest of an empty file. */
+static int forged_attach(hostile *h, lfh_err *err)
+{
+	lfh_write_result wr = { 0 };
+	lfh_record r = { 0 };
+	char first[2 * LFH_ID_LEN + 1];
+	int rc = forged_piece(h, 0, LFH_ATTACH_CHUNK, &wr, err);
+
+	lfh_hex(first, wr.event_id, LFH_ID_LEN);
+	if (!rc)
+		rc = forged_piece(h, 1, 100, &wr, err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "name", "forged.txt", err);
+	if (!rc)
+		rc = lfh_record_set_uint(&r, "size", LFH_ATTACH_CHUNK + 100, err);
+	if (!rc)
+		rc = lfh_record_set_uint(&r, "chunks", 2, err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b9"
+					"34ca495991b7852b855", err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "att", "0badf00d0badf00d", err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "first", first, err);
+	if (!rc)
+		rc = lfh_record_set_str(&r, "by", "hostile", err);
+	if (!rc)
+		rc = lfh_node_write(h->n, h->t, h->case_id, LFH_EV_ATTACH, "referral", NULL, 0, &r,
+				    &wr, err);
+	if (!rc)
+		print_event(wr.event_id, 0);
+	lfh_record_clear(&r);
+	return rc;
+}
+
 static int write_attack(hostile *h)
 {
 	lfh_event ev = { 0 };
@@ -735,6 +798,8 @@ static int write_attack(hostile *h)
 		return replay(h, &err) ? fail("replaying", &err) : 0;
 	if (is(h, "task-outsider"))
 		return task_outsider(h, &err) ? fail("tasking", &err) : 0;
+	if (is(h, "forged-attach"))
+		return forged_attach(h, &err) ? fail("attaching", &err) : 0;
 	rc = header(h, &ev, &err);
 	if (!rc && (rc = pick_signer(h, &err)))
 		step = "signing key";
