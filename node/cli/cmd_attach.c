@@ -94,7 +94,7 @@ static int send_file(cli_conn *c, const char *ref, const char *att, const uint8_
 
 	for (size_t off = 0; rc == 0 && off < size;) {
 		lfh_record req = { 0 };
-		char key[8];
+		char key[16];
 		lfh_record_set_str(&req, "cmd", "attach_put", &err);
 		lfh_record_set_str(&req, "case", ref, &err);
 		lfh_record_set_str(&req, "att", att, &err);

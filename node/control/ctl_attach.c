@@ -124,7 +124,7 @@ static int upload_begin(lfh_ctl_req *q, lfh_txn *t, const char *att, const char 
 /* Append the request's parts d0, d1, ... (base64) to u. */
 static int upload_append(lfh_ctl_req *q, upload *u)
 {
-	char key[8], msg[96];
+	char key[16], msg[96];
 	size_t got;
 
 	for (int i = 0; i < PUT_PARTS_MAX; i++) {
