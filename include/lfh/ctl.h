@@ -63,6 +63,9 @@ typedef struct lfh_ctl_req {
  * client sends as `after` to get the following page (PROTOCOL.md 10).
  */
 #define LFH_CTL_PAGE_MAX 500
+/* Cases looked at for one page at most: a page of a rare filter's matches ends there, so
+ * that no listing request holds the node for long (the client asks for the next). */
+#define LFH_CTL_SCAN_MAX 2000
 int lfh_ctl_next_page(lfh_ctl_reply *r, const uint8_t *last, size_t len);
 
 /* A listing of cases paged by case id: what the request asks, and where the page stops. */
@@ -70,13 +73,16 @@ typedef struct lfh_ctl_page {
 	uint64_t limit;              /* records in a page */
 	int has_after;
 	uint8_t after[LFH_CASE_LEN]; /* the request's `after`: start above this case */
-	uint8_t last[LFH_CASE_LEN];  /* the last case put in this page */
+	uint8_t last[LFH_CASE_LEN];  /* the last case looked at for this page */
+	uint64_t scanned;            /* cases looked at */
+	uint64_t scan_max;           /* at most (request field `scan`; default LFH_CTL_SCAN_MAX) */
 	int full;
 } lfh_ctl_page;
 
 /* Read `after` and `limit` of the request (LFH_EINVAL after lfh_ctl_fail if malformed). */
 int lfh_ctl_page_begin(lfh_ctl_req *q, lfh_ctl_page *pg);
-/* Before adding a case's records: 1 (stop the scan) if the page is full, else 0. */
+/* Before looking at a case: 1 (stop the scan) if the page is full, or LFH_CTL_SCAN_MAX
+ * cases were looked at, else 0. */
 int lfh_ctl_page_stop(lfh_ctl_page *pg, const lfh_ctl_reply *r,
 		      const uint8_t case_id[LFH_CASE_LEN]);
 /* After the scan: close the page with a `next` record if it stopped early. */

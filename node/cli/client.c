@@ -405,9 +405,11 @@ int cli_call_pages(lfh_record *req, lfh_reply *rep)
 	lfh_reply page = { 0 };
 	lfh_err err = { 0 };
 	const char *next, *size = getenv("LFH_PAGE_SIZE"); /* smaller pages (tests) */
+	const char *scan = getenv("LFH_PAGE_SCAN");         /* fewer cases a page (tests) */
 	int rc;
 
-	if (size && *size && lfh_record_set_uint(req, "limit", strtoull(size, NULL, 10), &err)) {
+	if ((size && *size && lfh_record_set_uint(req, "limit", strtoull(size, NULL, 10), &err)) ||
+	    (scan && *scan && lfh_record_set_uint(req, "scan", strtoull(scan, NULL, 10), &err))) {
 		cli_error("%s", err.msg);
 		return 1;
 	}

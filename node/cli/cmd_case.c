@@ -340,7 +340,7 @@ static int case_search(int argc, char **argv)
 		lfh_record_clear(&req);
 		return 2;
 	}
-	rc = cli_call(&req, &rep);
+	rc = cli_call_pages(&req, &rep);
 	if (rc == 0 && json)
 		cli_print_json(rep.records, rep.nrecords, 1);
 	else if (rc == 0 && rep.nrecords == 0)

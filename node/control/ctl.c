@@ -195,6 +195,10 @@ int lfh_ctl_page_begin(lfh_ctl_req *q, lfh_ctl_page *pg)
 	if (lfh_record_uint(&q->req, "limit", &pg->limit) &&
 	    (pg->limit < 1 || pg->limit > LFH_CTL_PAGE_MAX))
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "limit: expected 1 to 500 records a page");
+	pg->scan_max = LFH_CTL_SCAN_MAX;
+	if (lfh_record_uint(&q->req, "scan", &pg->scan_max) &&
+	    (pg->scan_max < 1 || pg->scan_max > LFH_CTL_SCAN_MAX))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "scan: expected 1 to 2000 cases a page");
 	if (!after)
 		return 0;
 	if (strlen(after) != 2 * LFH_CASE_LEN || lfh_unhex(pg->after, LFH_CASE_LEN, after))
@@ -206,10 +210,11 @@ int lfh_ctl_page_begin(lfh_ctl_req *q, lfh_ctl_page *pg)
 int lfh_ctl_page_stop(lfh_ctl_page *pg, const lfh_ctl_reply *r,
 		      const uint8_t case_id[LFH_CASE_LEN])
 {
-	if (r->n >= pg->limit) {
+	if (r->n >= pg->limit || pg->scanned >= pg->scan_max) {
 		pg->full = 1;
 		return 1;
 	}
+	pg->scanned++;
 	memcpy(pg->last, case_id, LFH_CASE_LEN);
 	return 0;
 }

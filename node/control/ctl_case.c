@@ -411,16 +411,22 @@ static int passes(const struct list_ctx *x, const lfh_osara_state *st)
 	return !f->mine || tasked || !strcmp(st->lead, self);
 }
 
+/* The all-zero case: the hub's own events, which earlier builds indexed as a case. */
+static int is_hub_case(const uint8_t case_id[LFH_CASE_LEN])
+{
+	static const uint8_t hub_case[LFH_CASE_LEN];
+
+	return !memcmp(case_id, hub_case, LFH_CASE_LEN);
+}
+
 static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
 {
 	struct list_ctx *x = vctx;
 	lfh_record *out;
-
-	static const uint8_t hub_case[LFH_CASE_LEN];
-
-	if (!memcmp(case_id, hub_case, LFH_CASE_LEN))
-		return 0; /* the hub's own events, which earlier builds listed as a case */
 	int rc;
+
+	if (is_hub_case(case_id))
+		return 0;
 
 	if (lfh_ctl_page_stop(&x->page, x->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
@@ -623,7 +629,6 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 }
 
 
-#define SEARCH_MAX_RESULTS 200
 #define SEARCH_QUERY_MAX 200
 
 #define SEARCH_WORDS_MAX 16
@@ -679,7 +684,7 @@ struct search_cases {
 	struct search_ctx s;
 	lfh_ctl_reply *rep;
 	lfh_err *err;
-	size_t found;
+	lfh_ctl_page page;
 };
 
 static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
@@ -688,14 +693,16 @@ static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const
 	lfh_record *out;
 	int rc;
 
+	if (is_hub_case(case_id))
+		return 0;
+	if (lfh_ctl_page_stop(&c->page, c->rep, case_id))
+		return 1; /* this page is full: the client asks for the next */
 	c->s.found = 0;
 	c->s.field[0] = '\0';
 	if ((rc = lfh_store_scan_case(c->s.t, case_id, search_event_fn, &c->s, c->err)) < 0)
 		return rc;
 	if (c->s.found != (1u << c->s.nwords) - 1)
 		return 0;
-	if (++c->found > SEARCH_MAX_RESULTS)
-		return 1;
 	if (!(out = lfh_ctl_add(c->rep)))
 		return lfh_err_set(c->err, LFH_ENOMEM, "out of memory");
 	rc = describe_case(c->s.n, c->s.t, case_id, meta, out, c->err);
@@ -740,16 +747,11 @@ int ctl_case_search(lfh_ctl_req *q, lfh_txn *t)
 	c->s.t = t;
 	c->rep = &q->rep;
 	c->err = &err;
-	if ((rc = search_words(q, query, &c->s)) == 0) {
-		rc = lfh_store_scan_cases(t, search_case_fn, c, &err);
-		if (rc)
-			rc = lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory");
-	}
-	if (!rc && c->found > SEARCH_MAX_RESULTS) {
-		q->rep.code = 0;
-		snprintf(q->rep.message, sizeof q->rep.message,
-			 "more than %d cases match: showing the first %d", SEARCH_MAX_RESULTS,
-			 SEARCH_MAX_RESULTS);
+	if ((rc = lfh_ctl_page_begin(q, &c->page)) == 0 && (rc = search_words(q, query, &c->s)) == 0) {
+		rc = lfh_store_scan_cases_after(t, c->page.has_after ? c->page.after : NULL,
+						search_case_fn, c, &err);
+		rc = rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory")
+			: lfh_ctl_page_end(q, &c->page);
 	}
 	free(c->s.folded);
 	free(c);

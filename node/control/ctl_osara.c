@@ -270,12 +270,14 @@ static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lf
 {
 	struct due_ctx *d = vctx;
 	char hex[2 * LFH_CASE_LEN + 1];
+	uint64_t closed;
 	size_t n = 0;
 	int rc;
 
-	(void)meta;
 	if (lfh_ctl_page_stop(&d->page, &d->q->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
+	if (lfh_record_uint(meta, "closed_ms", &closed))
+		return 0; /* closed here (its retention runs): nothing is due, no need to project it */
 	if ((rc = lfh_node_project(d->q->node, d->t, case_id, d->st, d->err)))
 		return rc;
 	if (d->st->stage == LFH_OSARA_NONE || d->st->stage == LFH_OSARA_CLOSED)

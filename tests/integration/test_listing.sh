@@ -4,8 +4,9 @@
 # (LFH_PAGE_SIZE, for tests), `lfh case list --json` is still one JSON array
 # of all 23 cases, each once, in case id order, as with one page; the text
 # listing has 23 rows; `lfh due` in pages is the same as in one; so is
-# `lfh case show` of a case with a long timeline; a page size out of range is
-# refused, saying why.
+# `lfh case show` of a case with a long timeline; pages that stop after a
+# number of cases looked at (LFH_PAGE_SCAN) give the same listings, and
+# `lfh case search` pages too; a page size out of range is refused, saying why.
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
 );'
@@ -40,6 +41,28 @@ due_one=$(lfh_at police due --json) || tap_fail "due --json" "$due_one"
 due_paged=$(LFH_PAGE_SIZE=5 lfh_at police due --json) || tap_fail "due --json in pages" "$due_paged"
 check "due lists an item for every case" [ "$(ids_of <<<"$due_one" | sort -u | wc -l)" = 23 ]
 check_eq "due in pages of 5: the same document as in one page" "$due_one" "$due_paged"
+# a page looks at a bounded number of cases (`scan`): a filter that matches
+# few cases gives short or empty pages, and lfh follows them to the end
+scan_one=$(lfh_at police case list --lead police --json)
+scan_paged=$(LFH_PAGE_SCAN=3 lfh_at police case list --lead police --json) ||
+	tap_fail "case list in pages of 3 cases looked at" "$scan_paged"
+check_eq "pages of 3 cases looked at: the same 23 cases" "$(cat "$W/cases")" "$(ids_of <<<"$scan_paged")"
+check_eq "pages of 3 cases looked at: the same document" "$scan_one" "$scan_paged"
+check_eq "a filter no case passes, in pages of 3 cases looked at: an empty listing" "[]" \
+	"$(LFH_PAGE_SCAN=3 lfh_at police case list --lead housing --json)"
+check_eq "due in pages of 2 cases looked at: the same document" "$due_one" \
+	"$(LFH_PAGE_SCAN=2 lfh_at police due --json)"
+# search pages too: all 23 matches, whatever the page size (no cap)
+search_one=$(lfh_at police case search listing --json)
+check_eq "search finds all 23 cases" "$(cat "$W/cases")" "$(ids_of <<<"$search_one")"
+check_eq "search in pages of 2 matches and 5 cases looked at: the same document" "$search_one" \
+	"$(LFH_PAGE_SIZE=2 LFH_PAGE_SCAN=5 lfh_at police case search listing --json)"
+if out=$(LFH_PAGE_SCAN=2001 lfh_at police case list 2>&1); then
+	tap_fail "a page looking at more than 2000 cases is refused" "$out"
+else
+	check "a page looking at more than 2000 cases is refused, saying why" \
+		grep -q "scan: expected 1 to 2000" <<<"$out"
+fi
 # a case with a long timeline: 12 notes, shown in pages of 5 records
 c=$(head -n 1 "$W/cases")
 for i in $(seq 1 12); do
