@@ -132,6 +132,8 @@ void lfh_ctl_reply_clear(lfh_ctl_reply *r);
 int lfh_ctl_fail(lfh_ctl_reply *r, int code, const char *msg);
 /* A required string field of at most max bytes, or NULL after lfh_ctl_fail. */
 const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh_ctl_reply *r);
+/* The request's `category` (default "referral"), a valid name; NULL after lfh_ctl_fail. */
+const char *lfh_ctl_category(lfh_ctl_req *q);
 /* Resolve a case id or unique prefix (>= 8 hex digits) held here. */
 int lfh_ctl_find_case(lfh_txn *t, const char *hex, uint8_t case_id[LFH_CASE_LEN], lfh_ctl_reply *r);
 /* The ISA category an OSARA step's data belongs to ("meeting-notes", "actions",

@@ -71,6 +71,19 @@ const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh
 }
 
 /* Resolve a hex case id or prefix (>= 8 hex digits) to a stored case. */
+const char *lfh_ctl_category(lfh_ctl_req *q)
+{
+	const char *category = lfh_record_str(&q->req, "category");
+
+	if (!category || !*category)
+		return "referral";
+	if (!lfh_name_valid(category)) {
+		lfh_ctl_fail(&q->rep, LFH_EINVAL, "invalid category name");
+		return NULL;
+	}
+	return category;
+}
+
 int lfh_ctl_find_case(lfh_txn *t, const char *hex, uint8_t case_id[LFH_CASE_LEN], lfh_ctl_reply *r)
 {
 	uint8_t prefix[LFH_CASE_LEN];

@@ -228,7 +228,7 @@ static int commit_allowed(lfh_ctl_req *q, lfh_txn *t, const upload *u, const lfh
 int ctl_attach_commit(lfh_ctl_req *q, lfh_txn *t)
 {
 	const char *att = lfh_record_str(&q->req, "att"), *by = lfh_record_str(&q->req, "by");
-	const char *category = lfh_record_str(&q->req, "category");
+	const char *category;
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_record body = { 0 }, *out;
 	lfh_err err = { 0 };
@@ -239,10 +239,8 @@ int ctl_attach_commit(lfh_ctl_req *q, lfh_txn *t)
 	if (!lfh_policy_active(&q->node->rules))
 		return lfh_ctl_fail(&q->rep, LFH_EPERM, "attachments need an information-sharing "
 				    "agreement in force (lfh isa show)");
-	if (!category || !*category)
-		category = "referral";
-	if (!lfh_name_valid(category))
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "invalid category name");
+	if (!(category = lfh_ctl_category(q)))
+		return q->rep.code;
 	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
 		return rc;
 	if (!att_valid(att) || !by || !(u = upload_find(att, by)) ||

@@ -152,7 +152,7 @@ static int note_allowed(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CA
 
 int ctl_note_add(lfh_ctl_req *q, lfh_txn *t)
 {
-	const char *text, *by, *category = lfh_record_str(&q->req, "category");
+	const char *text, *by, *category;
 	const char *to[LFH_MAX_RECIPIENTS + 1];
 	size_t nto = 0;
 	uint8_t case_id[LFH_CASE_LEN];
@@ -164,10 +164,8 @@ int ctl_note_add(lfh_ctl_req *q, lfh_txn *t)
 	if (!(text = lfh_ctl_need(&q->req, "text", NOTE_MAX, &q->rep)) ||
 	    !(by = lfh_ctl_need(&q->req, "by", LFH_CTL_BY_MAX, &q->rep)))
 		return q->rep.code;
-	if (!category || !*category)
-		category = "referral";
-	if (!lfh_name_valid(category))
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "invalid category name");
+	if (!(category = lfh_ctl_category(q)))
+		return q->rep.code;
 	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
 		return rc;
 	if ((rc = lfh_store_scan_case(t, case_id, find_referral_fn, &f, &err)))
