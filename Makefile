@@ -4,6 +4,8 @@
 #   make SAN=1 test the same under AddressSanitizer + UBSan (build/san/)
 #   make demo       install missing deps, build, run a 3-agency local hub
 #   make bench      benchmarks (figures and ratios)
+#   make bench-compare  lfhub's catch-up beside hypercore and PouchDB (installs
+#                   them from npm outside the repo; SKIP when offline)
 #   make torture    long randomized runs (50 convergence seeds of 100 operations)
 #   make install    lfhd, lfh, man pages, bash completion, examples, systemd unit
 #                   (PREFIX=/usr/local DESTDIR=; builds only lfhd and lfh)
@@ -59,7 +61,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all test demo bench torture clean install uninstall deb test-deb deps fuzz
+.PHONY: all test demo bench bench-compare torture clean install uninstall deb test-deb deps fuzz
 all: $(B)/lfhd $(B)/lfh $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 $(B)/liblfh.a: $(LIB_OBJ)
@@ -107,6 +109,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) sh tests/bench/run.sh
+
+bench-compare: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) BENCH_COMPARE=1 bash tests/bench/compare.sh
 
 torture: deps
 	@$(MAKE) --no-print-directory all

@@ -21,6 +21,9 @@
  *   BENCH_SINGLE    events for 1b (default 2000)
  *   BENCH_TIMEOUT   catch-up limit in seconds (default 300)
  *   BENCH_KEEP=1    keep the work dir (its path is printed)
+ *   BENCH_ONLY=catchup  only 1a (to fill police's store) and 2: no 1b, no
+ *                   crypto rates, no 1-of-6; prints the write and catch-up
+ *                   lines only (tests/bench/compare.sh uses it)
  *   TMPDIR          where the work dir goes (if its path is short enough
  *                   for ipc:// sockets; else /tmp)
  *
@@ -914,8 +917,12 @@ int main(void)
 	char p6data[512];
 	uint64_t stored_6 = 0;
 	six_result six_r = { 0 };
+	const char *only = getenv("BENCH_ONLY");
+	int only_cu = only && strcmp(only, "catchup") == 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (only && *only && !only_cu)
+		fprintf(stderr, "bench: ignoring bad BENCH_ONLY=%s (only \"catchup\")\n", only);
 	umask(077);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "bench: libsodium failed to initialise\n");
@@ -943,7 +950,7 @@ int main(void)
 
 	/* 1b first (see forget_state), then 1a, whose store is police's for the catch-up. */
 	forget_state("police");
-	if (!interrupted && writer_init(&w, sdata, 1) == 0) {
+	if (!only_cu && !interrupted && writer_init(&w, sdata, 1) == 0) {
 		t0 = now_s();
 		c0 = cpu_self_s();
 		if (write_events(&w, nsingle, 1) == 0) {
@@ -953,10 +960,12 @@ int main(void)
 			store_count(w.node, &stored_b);
 		}
 	}
-	writer_close(&w);
-	rm_rf(sdata);
-	if (!wb)
-		failed = 1;
+	if (!only_cu) {
+		writer_close(&w);
+		rm_rf(sdata);
+		if (!wb)
+			failed = 1;
+	}
 
 	/* 1a. group commit; this store is also police's store for the catch-up. */
 	forget_state("police");
@@ -975,7 +984,7 @@ int main(void)
 		failed = 1;
 
 	/* 3 before 2 is fine: nothing else running while measuring crypto. */
-	if (!interrupted) {
+	if (!only_cu && !interrupted) {
 		ver = ed25519_rate(0);
 		ver_all = ed25519_rate_all(&nthreads);
 		sig = ed25519_rate(1);
@@ -999,7 +1008,7 @@ int main(void)
 	/* 4. one of six: police writes BENCH_EVENTS events to all five others */
 	snprintf(p6data, sizeof p6data, "%s/police/data6", base);
 	forget_state("police");
-	if (!interrupted && writer_init(&w, p6data, NSIX - 1) == 0) {
+	if (!only_cu && !interrupted && writer_init(&w, p6data, NSIX - 1) == 0) {
 		if (write_events(&w, nevents, GROUP) == 0 && store_count(w.node, &stored_6) == 0) {
 			writer_close(&w);
 			printf("# 1-of-6: police holds %" PRIu64 " events for five agencies; starting "
@@ -1009,7 +1018,7 @@ int main(void)
 			writer_close(&w);
 		}
 	}
-	if (!have_six)
+	if (!have_six && !only_cu)
 		failed = 1;
 
 	printf("\n");
@@ -1021,7 +1030,9 @@ int main(void)
 	} else {
 		printf("  write (group commit, %d/txn)     %12s\n", GROUP, "FAILED");
 	}
-	if (wb) {
+	if (only_cu) {
+		/* no 1b */
+	} else if (wb) {
 		fmt_rate(s, sizeof s, wb);
 		printf("  write (1 durable commit/event)    %12s events/s  (%lu events + %" PRIu64
 		       " KEY; %.2f s, cpu %.2f s)\n",
@@ -1039,7 +1050,7 @@ int main(void)
 	} else {
 		printf("  catch-up 2 nodes                  %12s\n", "FAILED");
 	}
-	for (int run = 0; run < 2; run++) {
+	for (int run = 0; run < 2 && !only_cu; run++) {
 		char label[64];
 		double rate;
 		if (!six_r.ok[run]) {
@@ -1056,14 +1067,17 @@ int main(void)
 		       label, s, six_r.events, six_r.secs[run], six_r.cpu_housing[run],
 		       (double)six_r.received[run] / (double)six_r.events);
 	}
-	fmt_rate(s, sizeof s, ver);
-	printf("  ed25519 verify (libsodium)        %12s /s  (%d-byte messages)\n", s,
-	       VERIFY_MSG_LEN);
-	fmt_rate(s, sizeof s, ver_all);
-	printf("  ed25519 verify, %d threads         %12s /s  (the ceiling of catching up here)\n",
-	       nthreads, s);
-	fmt_rate(s, sizeof s, sig);
-	printf("  ed25519 sign (libsodium)          %12s /s\n", s);
+	if (!only_cu) { /* (ver, ver_all and sig stay 0: no ratios below either) */
+		fmt_rate(s, sizeof s, ver);
+		printf("  ed25519 verify (libsodium)        %12s /s  (%d-byte messages)\n", s,
+		       VERIFY_MSG_LEN);
+		fmt_rate(s, sizeof s, ver_all);
+		printf("  ed25519 verify, %d threads         %12s /s  (the ceiling of catching up "
+		       "here)\n",
+		       nthreads, s);
+		fmt_rate(s, sizeof s, sig);
+		printf("  ed25519 sign (libsodium)          %12s /s\n", s);
+	}
 	if (have_cu && ver > 0) {
 		double rate = (double)cu.events / cu.secs;
 		printf("  ratio catch-up / verify           %12.2f   (one thread's verify rate)\n",

@@ -5,7 +5,10 @@
 # Environment: B (build dir, default build), BENCH_EVENTS (default 100000),
 # BENCH_SINGLE, BENCH_TIMEOUT, BENCH_KEEP (see tests/bench/bench.c),
 # BENCH_IMPORT_CASES (tests/bench/import.sh: the import rate),
-# BENCH_LIST_SIZES (tests/bench/listing.sh: listing and filing at scale).
+# BENCH_LIST_SIZES (tests/bench/listing.sh: listing and filing at scale),
+# BENCH_COMPARE=1 (also tests/bench/compare.sh: the catch-up beside
+# hypercore and PouchDB, installed from npm outside the repo; default off, so
+# make bench needs no network; BENCH_COMPARE_N and the others: see there).
 set -e
 cd "$(dirname "$0")/../.."
 B=${B:-build}
@@ -22,4 +25,7 @@ rc=0
 "$B/bench/bench" || rc=1
 bash tests/bench/import.sh || rc=1
 bash tests/bench/listing.sh || rc=1
+if [ "${BENCH_COMPARE:-0}" = 1 ]; then
+	bash tests/bench/compare.sh || rc=1
+fi
 exit $rc
