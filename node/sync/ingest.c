@@ -1,10 +1,11 @@
 /*
  * ingest.c - receiving events from peers (include/lfh/ingest.h):
- * verification (PROTOCOL.md section 7; decoding and signatures of a batch
- * checked on a persistent worker pool while the previous batch is stored,
- * the keyring's and the rules' judgement on the main thread, key events
- * stored first), storing, and gap detection over
- * per-(author, us) counters. Writing our own events is node/core/write.c.
+ * verification (PROTOCOL.md section 7: the keyring's and the rules'
+ * judgement), holding what depends on events not held yet, storing, and gap
+ * detection over per-(author, us) counters. The catch-up pipeline, which
+ * decodes and checks the signatures of a batch on a worker pool while the
+ * previous batch is stored, is node/sync/ingest_pipe.c. Writing our own
+ * events is node/core/write.c.
  *
  * Invariant: an event is stored only after every check passed: strict
  * decode, our hub id, a member author, a key generation of the author valid
@@ -28,10 +29,11 @@
 #include "lfh/osara.h"
 #include "lfh/parties.h"
 #include "lfh/policy.h"
-#include "lfh/pool.h"
 #include "lfh/project.h"
 #include "lfh/sharing.h"
 #include "lfh/write.h"
+
+#include "ingest_int.h"
 
 /* Open the grant sealed to us in a KEY event we received, and keep the key. */
 static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
@@ -180,8 +182,8 @@ static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, l
 }
 
 /* Decode and verify one received envelope. Touches no store: safe on any thread. */
-static int check_received(lfh_node *n, const uint8_t *raw, size_t len, const char *from,
-			  lfh_event *ev, lfh_err *err)
+int lfh_ingest_check(lfh_node *n, const uint8_t *raw, size_t len, const char *from, lfh_event *ev,
+		     lfh_err *err)
 {
 	int rc = lfh_event_decode(raw, len, ev, err);
 	return rc ? rc : verify_received(n, ev, from, err);
@@ -338,8 +340,6 @@ static int held_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *va
 	return 0;
 }
 
-static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
-			  const lfh_event *ev, lfh_ingest_result *res, lfh_err *err);
 
 /* Take ev's entry out of HELD and judge it again, as if just received. */
 static int release_one(lfh_node *n, lfh_txn *t, const held_event *h, lfh_err *err)
@@ -356,7 +356,7 @@ static int release_one(lfh_node *n, lfh_txn *t, const held_event *h, lfh_err *er
 	if (!(rc = held_count(t, ev.author, &count, name, err)) && count)
 		rc = lfh_store_meta_put(t, name, count - 1, err);
 	if (!rc) {
-		rc = store_received(n, t, h->raw, h->len, &ev, &res, &why);
+		rc = lfh_ingest_store_checked(n, t, h->raw, h->len, &ev, &res, &why);
 		if (rc == LFH_ESTORE || rc == LFH_ENOMEM)
 			lfh_err_set(err, rc, "%s", why.msg);
 		else if (rc && rc != LFH_EHELD)
@@ -471,8 +471,8 @@ static void note_top(lfh_node *n, const lfh_event *ev)
 /* ---- storing ------------------------------------------------------------- */
 
 /* Store one verified event and update the state that depends on it. */
-static int store_received(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
-			  const lfh_event *ev, lfh_ingest_result *res, lfh_err *err)
+int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
+			     const lfh_event *ev, lfh_ingest_result *res, lfh_err *err)
 {
 	lfh_put_result pr = { 0 };
 	uint8_t id[LFH_ID_LEN];
@@ -552,383 +552,10 @@ int lfh_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const ch
 	int rc;
 
 	memset(res, 0, sizeof *res);
-	rc = check_received(n, raw, len, from, &ev, err);
+	rc = lfh_ingest_check(n, raw, len, from, &ev, err);
 	if (!rc)
-		rc = store_received(n, t, raw, len, &ev, res, err);
+		rc = lfh_ingest_store_checked(n, t, raw, len, &ev, res, err);
 	lfh_event_clear(&ev);
-	return rc;
-}
-
-/* ---- the catch-up pipeline: checks on the worker pool ------------------- */
-
-/*
- * Ids of events submitted and not yet released (a batch in the pipeline):
- * the first 8 bytes of each id, linear probing with backward-shift deletion.
- * A match only means "probably in flight": such an envelope is not checked
- * on the pool, and if it is not in the store when its batch is stored, it is
- * checked there and then, so a collision costs time, never a verdict.
- */
-#define INFLIGHT_SLOTS (1u << 17)
-#define INFLIGHT_MAX (INFLIGHT_SLOTS / 2)
-
-struct lfh_ingest_pipe {
-	lfh_pool *pool;
-	uint64_t *slot; /* 0: free */
-	size_t used;
-};
-
-static uint64_t inflight_key(const uint8_t id[LFH_ID_LEN])
-{
-	uint64_t k;
-	memcpy(&k, id, sizeof k);
-	return k ? k : 1;
-}
-
-static size_t inflight_home(uint64_t k)
-{
-	return (size_t)(k ^ (k >> 29)) & (INFLIGHT_SLOTS - 1);
-}
-
-static int inflight_has(const lfh_ingest_pipe *pp, uint64_t k)
-{
-	for (size_t i = inflight_home(k); pp->slot[i]; i = (i + 1) & (INFLIGHT_SLOTS - 1))
-		if (pp->slot[i] == k)
-			return 1;
-	return 0;
-}
-
-/* Add k (not present); 0, or -1 if the table is as full as it may be. */
-static int inflight_add(lfh_ingest_pipe *pp, uint64_t k)
-{
-	size_t i = inflight_home(k);
-
-	if (pp->used >= INFLIGHT_MAX)
-		return -1;
-	while (pp->slot[i])
-		i = (i + 1) & (INFLIGHT_SLOTS - 1);
-	pp->slot[i] = k;
-	pp->used++;
-	return 0;
-}
-
-static void inflight_del(lfh_ingest_pipe *pp, uint64_t k)
-{
-	size_t i = inflight_home(k), j;
-
-	while (pp->slot[i] && pp->slot[i] != k)
-		i = (i + 1) & (INFLIGHT_SLOTS - 1);
-	if (!pp->slot[i])
-		return;
-	pp->slot[i] = 0;
-	pp->used--;
-	/* shift back later entries of the run that would no longer be found */
-	for (j = (i + 1) & (INFLIGHT_SLOTS - 1); pp->slot[j]; j = (j + 1) & (INFLIGHT_SLOTS - 1)) {
-		size_t h = inflight_home(pp->slot[j]);
-		if (((j - h) & (INFLIGHT_SLOTS - 1)) >= ((j - i) & (INFLIGHT_SLOTS - 1))) {
-			pp->slot[i] = pp->slot[j];
-			pp->slot[j] = 0;
-			i = j;
-		}
-	}
-}
-
-int lfh_ingest_pipe_new(lfh_ingest_pipe **out, unsigned threads, lfh_err *err)
-{
-	lfh_ingest_pipe *pp = calloc(1, sizeof *pp);
-	int rc;
-
-	if (!pp || !(pp->slot = calloc(INFLIGHT_SLOTS, sizeof *pp->slot))) {
-		free(pp);
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	}
-	if ((rc = lfh_pool_new(&pp->pool, threads, err))) {
-		free(pp->slot);
-		free(pp);
-		return rc;
-	}
-	*out = pp;
-	return 0;
-}
-
-void lfh_ingest_pipe_free(lfh_ingest_pipe *pp)
-{
-	if (!pp)
-		return;
-	lfh_pool_free(pp->pool);
-	free(pp->slot);
-	free(pp);
-}
-
-int lfh_ingest_pipe_fd(const lfh_ingest_pipe *pp)
-{
-	return lfh_pool_fd(pp->pool);
-}
-
-void lfh_ingest_pipe_drain(lfh_ingest_pipe *pp)
-{
-	lfh_pool_drain(pp->pool);
-}
-
-/* An envelope's state before it is stored (job->pre). */
-enum {
-	PRE_CHECK = 0,     /* decode and signature on the pool */
-	PRE_HELD = 1,      /* held already: a lookup, not a check */
-	PRE_INFLIGHT = 2,  /* the same id is in an earlier batch still in the pipeline */
-};
-
-/* A signature checked on the pool (job->sig). */
-enum { SIG_UNCHECKED = 0, SIG_GOOD = 1, SIG_BAD = 2 };
-
-typedef struct sign_key {
-	char agency[LFH_AGENCY_MAX + 1];
-	uint8_t key_id[LFH_KEYID_LEN];
-	uint8_t sign_pk[32];
-} sign_key;
-
-struct lfh_ingest_job {
-	lfh_pool_job pj;
-	const lfh_envelope_ref *in; /* borrowed until lfh_ingest_release */
-	size_t count;
-	lfh_event *ev;      /* decoded on the pool */
-	int *pre;           /* PRE_* */
-	int *dec;           /* decode status */
-	lfh_err *derr;      /* decode errors */
-	uint8_t *sig;       /* SIG_* */
-	size_t *sig_key;    /* index into keys of the key a signature was checked with */
-	uint64_t *inflight; /* key registered in the in-flight set, or 0 */
-	sign_key *keys;     /* the keyring's signing keys when the batch was submitted */
-	size_t nkeys;
-};
-
-/*
- * On a pool thread: decode envelope i and check its signature with the key
- * its key id names in the job's copy of the keyring. Touches only the job's
- * slot i and immutable inputs; the keyring's judgement (validity at the
- * event's time, revocation, membership) is made when the batch is stored.
- */
-static void check_one(void *ctx, size_t i)
-{
-	lfh_ingest_job *j = ctx;
-	lfh_event *ev = &j->ev[i];
-	int rc;
-
-	if (j->pre[i] != PRE_CHECK)
-		return;
-	if ((j->dec[i] = lfh_event_decode(j->in[i].raw, j->in[i].len, ev, &j->derr[i])))
-		return;
-	if (ev->type == LFH_EV_CERT)
-		return; /* checked against the certificate it carries, when stored */
-	for (size_t k = 0; k < j->nkeys; k++) {
-		const sign_key *key = &j->keys[k];
-		if (strcmp(key->agency, ev->author) != 0 ||
-		    sodium_memcmp(key->key_id, ev->key_id, LFH_KEYID_LEN) != 0)
-			continue;
-		rc = lfh_event_verify(ev, key->sign_pk, NULL);
-		if (rc == 0 || rc == LFH_ECRYPTO) {
-			j->sig[i] = rc == 0 ? SIG_GOOD : SIG_BAD;
-			j->sig_key[i] = k;
-		}
-		return;
-	}
-}
-
-void lfh_ingest_release(lfh_ingest_pipe *pp, lfh_ingest_job *j)
-{
-	if (!j)
-		return;
-	if (pp && j->pj.count)
-		lfh_pool_wait(pp->pool, &j->pj); /* no thread may still be writing into it */
-	for (size_t i = 0; i < j->count; i++) {
-		if (pp && j->inflight[i])
-			inflight_del(pp, j->inflight[i]);
-		lfh_event_clear(&j->ev[i]);
-	}
-	free(j->ev);
-	free(j->pre);
-	free(j->dec);
-	free(j->derr);
-	free(j->sig);
-	free(j->sig_key);
-	free(j->inflight);
-	free(j->keys);
-	free(j);
-}
-
-static int copy_keys(const lfh_node *n, lfh_ingest_job *j)
-{
-	const lfh_keygen *g;
-	size_t count = lfh_keyring_all(&n->rules, &g);
-
-	if (!(j->keys = calloc(count ? count : 1, sizeof *j->keys)))
-		return -1;
-	for (size_t k = 0; k < count; k++) {
-		memcpy(j->keys[k].agency, g[k].agency, sizeof j->keys[k].agency);
-		memcpy(j->keys[k].key_id, g[k].key_id, LFH_KEYID_LEN);
-		memcpy(j->keys[k].sign_pk, g[k].sign_pk, 32);
-	}
-	j->nkeys = count;
-	return 0;
-}
-
-/*
- * Which envelopes need checking: those held here already (t is any
- * transaction) cost a lookup; those in a batch still in the pipeline are
- * left to it. The rest go in the in-flight set.
- */
-static void mark_known(lfh_ingest_pipe *pp, lfh_txn *t, lfh_ingest_job *j)
-{
-	for (size_t i = 0; i < j->count; i++) {
-		uint8_t id[LFH_ID_LEN];
-		const uint8_t *raw;
-		size_t len;
-		uint64_t k;
-		lfh_event_id(j->in[i].raw, j->in[i].len, id);
-		if (lfh_store_get_event(t, id, &raw, &len, NULL) == 0) {
-			j->pre[i] = PRE_HELD;
-			continue;
-		}
-		if (!pp)
-			continue;
-		k = inflight_key(id);
-		if (inflight_has(pp, k))
-			j->pre[i] = PRE_INFLIGHT;
-		else if (inflight_add(pp, k) == 0)
-			j->inflight[i] = k;
-	}
-}
-
-int lfh_ingest_submit(lfh_node *n, lfh_ingest_pipe *pp, lfh_txn *t, const lfh_envelope_ref *in,
-		      size_t count, lfh_ingest_job **out, lfh_err *err)
-{
-	lfh_ingest_job *j = calloc(1, sizeof *j);
-	size_t c = count ? count : 1;
-
-	*out = NULL;
-	if (!j)
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	j->in = in;
-	j->count = count;
-	j->ev = calloc(c, sizeof *j->ev);
-	j->pre = calloc(c, sizeof *j->pre);
-	j->dec = calloc(c, sizeof *j->dec);
-	j->derr = calloc(c, sizeof *j->derr);
-	j->sig = calloc(c, sizeof *j->sig);
-	j->sig_key = calloc(c, sizeof *j->sig_key);
-	j->inflight = calloc(c, sizeof *j->inflight);
-	if (!j->ev || !j->pre || !j->dec || !j->derr || !j->sig || !j->sig_key || !j->inflight ||
-	    copy_keys(n, j)) {
-		j->count = 0;
-		lfh_ingest_release(NULL, j);
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	}
-	mark_known(pp, t, j);
-	if (pp)
-		lfh_pool_submit(pp->pool, &j->pj, check_one, j, count);
-	else
-		for (size_t i = 0; i < count; i++)
-			check_one(j, i);
-	*out = j;
-	return 0;
-}
-
-int lfh_ingest_ready(lfh_ingest_pipe *pp, lfh_ingest_job *j)
-{
-	return !pp || lfh_pool_done(pp->pool, &j->pj);
-}
-
-static int is_key_event(const lfh_event *ev)
-{
-	return ev->type == LFH_EV_CERT || ev->type == LFH_EV_REVOKE;
-}
-
-/*
- * The checks of verify_received for envelope i of j, with the signature's
- * verdict from the pool when it was checked with the key the keyring names
- * now (lfh_keyring_verify_checked): the same checks, in the same order, on
- * the keyring as it is when the event is stored.
- */
-static int recheck(lfh_node *n, lfh_ingest_job *j, size_t i, const char *from, lfh_err *err)
-{
-	const lfh_event *ev = &j->ev[i];
-	const uint8_t *pk = j->sig[i] ? j->keys[j->sig_key[i]].sign_pk : NULL;
-	int rc;
-
-	if (sodium_memcmp(ev->hub, n->rules.hub_id, 32) != 0)
-		return lfh_err_set(err, LFH_EHUB, "event from %s is for another hub", from);
-	if (!lfh_node_member(n, ev->author))
-		return lfh_err_set(err, LFH_EPERM, "event author '%s' is not a member", ev->author);
-	if ((rc = lfh_keyring_verify_checked(&n->rules, ev, pk, j->sig[i] == SIG_GOOD, err)))
-		return rc;
-	if (!n->rules.isa && strcmp(ev->author, n->id->pub.agency) != 0 &&
-	    lfh_event_find_recipient(ev, n->id->pub.agency) < 0)
-		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
-				   ev->author, (unsigned long long)ev->seq);
-	return 0;
-}
-
-/*
- * Judge and store envelope i of j, as lfh_ingest would: a duplicate is
- * dropped after a lookup; an envelope left to an earlier batch that did not
- * store it is checked here in full.
- */
-static int store_one(lfh_node *n, lfh_txn *t, lfh_ingest_job *j, size_t i, const char *from,
-		     lfh_ingest_result *res, int *status, lfh_err *errs, lfh_err *err)
-{
-	const lfh_envelope_ref *in = &j->in[i];
-	lfh_event *ev = &j->ev[i];
-
-	memset(res, 0, sizeof *res);
-	if (j->pre[i] != PRE_CHECK) {
-		uint8_t id[LFH_ID_LEN];
-		const uint8_t *raw;
-		size_t len;
-		lfh_event_id(in->raw, in->len, id);
-		if (lfh_store_get_event(t, id, &raw, &len, NULL) == 0) {
-			*status = 0; /* a duplicate: dropped, as PROTOCOL.md 7 step 8 says */
-			return 0;
-		}
-		lfh_event_clear(ev);
-		*status = check_received(n, in->raw, in->len, from, ev, errs);
-	} else if (j->dec[i]) {
-		*status = j->dec[i];
-		*errs = j->derr[i];
-	} else {
-		*status = recheck(n, j, i, from, errs);
-	}
-	if (*status == 0) {
-		*status = store_received(n, t, in->raw, in->len, ev, res, errs);
-		if (*status == LFH_ESTORE || *status == LFH_ENOMEM)
-			return lfh_err_set(err, *status, "%s", errs->msg);
-	}
-	return 0;
-}
-
-int lfh_ingest_store(lfh_node *n, lfh_ingest_pipe *pp, lfh_txn *t, lfh_ingest_job *j,
-		     const char *from, lfh_ingest_result *res, int *status, lfh_err *errs,
-		     lfh_err *err)
-{
-	int rc = 0;
-
-	if (pp)
-		lfh_pool_wait(pp->pool, &j->pj);
-	/* Key events first: a revocation or certificate governs the rest of the batch. */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; rc == 0 && i < j->count; i++)
-			if (is_key_event(&j->ev[i]) == (pass == 0))
-				rc = store_one(n, t, j, i, from, &res[i], &status[i], &errs[i], err);
-	return rc;
-}
-
-int lfh_ingest_batch(lfh_node *n, lfh_txn *t, const lfh_envelope_ref *in, size_t count,
-			  const char *from, lfh_ingest_result *res, int *status, lfh_err *errs,
-			  lfh_err *err)
-{
-	lfh_ingest_job *j = NULL;
-	int rc = lfh_ingest_submit(n, NULL, t, in, count, &j, err);
-
-	if (!rc)
-		rc = lfh_ingest_store(n, NULL, t, j, from, res, status, errs, err);
-	lfh_ingest_release(NULL, j);
 	return rc;
 }
 
