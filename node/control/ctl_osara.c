@@ -276,6 +276,7 @@ static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lf
 	(void)meta;
 	if (lfh_ctl_page_stop(&d->page, &d->q->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
+	lfh_ctl_yield(d->q);
 	if ((rc = lfh_node_project(d->q->node, d->t, case_id, d->st, d->err)))
 		return rc;
 	if (d->st->stage == LFH_OSARA_NONE || d->st->stage == LFH_OSARA_CLOSED)
