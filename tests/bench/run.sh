@@ -5,7 +5,9 @@
 # Environment: B (build dir, default build), BENCH_EVENTS (default 100000),
 # BENCH_SINGLE, BENCH_TIMEOUT, BENCH_KEEP (see tests/bench/bench.c),
 # BENCH_IMPORT_CASES (tests/bench/import.sh: the import rate),
-# BENCH_LIST_SIZES (tests/bench/listing.sh: listing and filing at scale).
+# BENCH_LIST_SIZES (tests/bench/listing.sh: listing and filing at scale),
+# BENCH_SPREAD_NOTES (tests/bench/spread.sh: write -> available at the 5
+# other nodes of a 6-node hub, p50/p99; default 500).
 set -e
 cd "$(dirname "$0")/../.."
 B=${B:-build}
@@ -22,4 +24,5 @@ rc=0
 "$B/bench/bench" || rc=1
 bash tests/bench/import.sh || rc=1
 bash tests/bench/listing.sh || rc=1
+bash tests/bench/spread.sh || rc=1
 exit $rc
