@@ -212,13 +212,14 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_export
 		n = 1 + lfh_sync_nitems(sync); /* peers and their sockets change with keys and the ISA */
 		lfh_control_pollitem(ctl, &items[0]);
 		lfh_sync_pollitems(sync, &items[1]);
-		if (zmq_poll(items, n, POLL_MS) < 0) {
+		/* reads held from the last dispatch: look at the sockets, do not wait */
+		if (zmq_poll(items, n, lfh_control_busy(ctl) ? 0 : POLL_MS) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			log_error("poll: %s", zmq_strerror(zmq_errno()));
 			break;
 		}
-		if (items[0].revents & ZMQ_POLLIN)
+		if ((items[0].revents & ZMQ_POLLIN) || lfh_control_busy(ctl))
 			lfh_control_dispatch(ctl);
 		lfh_sync_dispatch(sync, &items[1]);
 		uint64_t now = lfh_wall_ms();

@@ -3,7 +3,8 @@
  * to its local lfhd over a ZeroMQ socket (ipc://, protected by file
  * permissions). Requests and replies are records (include/lfh/wire.h).
  * Writes that arrive together are committed in one durable transaction
- * (group commit) before any of them is acknowledged.
+ * (group commit) before any of them is acknowledged; read-only requests run
+ * after them, each in a read transaction (node/control/control.c).
  */
 #ifndef LFH_CONTROL_H
 #define LFH_CONTROL_H
@@ -20,7 +21,13 @@ int lfh_control_start(lfh_control **out, void *zctx, lfh_node *n, lfh_sync *s, l
 void lfh_control_stop(lfh_control *c);
 
 void lfh_control_pollitem(lfh_control *c, zmq_pollitem_t *item);
-/* Serve every request waiting on the socket (non-blocking). */
+/*
+ * Take the requests waiting on the socket (non-blocking); run and answer the
+ * writes among them and those held from before, then a bounded batch of the
+ * reads held. Call it again without waiting while lfh_control_busy.
+ */
 void lfh_control_dispatch(lfh_control *c);
+/* Are requests held (received, not yet answered)? */
+int lfh_control_busy(const lfh_control *c);
 
 #endif

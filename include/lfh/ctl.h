@@ -1,8 +1,9 @@
 /*
  * ctl.h - what control commands share: the request being served, its reply
  * under construction, and helpers. The server (node/control/control.c) decodes
- * requests, runs each command inside the round's write transaction, audits
- * it and sends the reply; commands live in node/ctl_*.c, one file per group:
+ * requests, runs each write inside the round's write transaction and each
+ * read-only command in a read transaction of its own, audits it and sends
+ * the reply; commands live in node/ctl_*.c, one file per group:
  *   ctl_status.c status, hello
  *   ctl_case.c  referral_new, note_add, case_list, case_show
  *   ctl_gov.c   case_invite, case_remove, case_close, isa_show, isa_propose, isa_sign, isa_withdraw,
@@ -20,7 +21,9 @@
  *               and role permissions (lfh_ctl_authorize, PROTOCOL.md 10.1)
  * A command returns 0, or a status after lfh_ctl_fail; only store failures
  * (LFH_ESTORE, LFH_ENOMEM, LFH_EIO) abort the round: validation failures
- * must be detected before the command writes anything.
+ * must be detected before the command writes anything. A read-only command
+ * (control.c's table) gets a read transaction, in which the store refuses
+ * every write; one that scans many cases calls lfh_ctl_yield between them.
  */
 #ifndef LFH_CTL_H
 #define LFH_CTL_H
@@ -55,7 +58,20 @@ typedef struct lfh_ctl_req {
 	int wrote;           /* an event was written: notify wr's recipients */
 	lfh_write_result wr;
 	char case_hex[2 * LFH_CASE_LEN + 1]; /* the case touched, for the audit log */
+	uint64_t received_us; /* when the server took it off the socket (monotonic; server only) */
+	void (*yield)(void *ctx); /* for a read: lfh_ctl_yield's hook (server only), or NULL */
+	void *yield_ctx;
 } lfh_ctl_req;
+
+/*
+ * A read-only command scanning many cases (or entries) calls this between
+ * two of them: the server may then run writes that are waiting, in their
+ * own write transaction, while the read's transaction keeps its snapshot.
+ * The read must hold nothing across the call but its own data and the store
+ * (no pointer into the node's ISA, keys, users or configuration). Cheap
+ * when nothing waits; no-op for a write.
+ */
+void lfh_ctl_yield(lfh_ctl_req *q);
 
 /*
  * Listings answer in pages of at most LFH_CTL_PAGE_MAX records; a page that

@@ -453,7 +453,8 @@ static void summary(struct import *im, int stopped)
 	double dt = now_s() - im->t0;
 	double rate = dt > 0 ? (double)im->events / dt : 0.0;
 
-	qsort(im->ref, im->nref, sizeof *im->ref, by_line);
+	if (im->nref) /* qsort of NULL, even with 0 entries, is undefined */
+		qsort(im->ref, im->nref, sizeof *im->ref, by_line);
 	if (im->json) {
 		json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:b,s:[]}", "rows",
 				      (json_int_t)(im->imported + im->skipped + im->refused),

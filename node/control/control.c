@@ -1,19 +1,52 @@
 /*
  * control.c - the control server lfh talks to (PROTOCOL.md 10).
  *
- * Each poll round drains the waiting requests and runs them all inside ONE
- * write transaction (group commit): validation failures are answered at
- * once and change nothing; after the single durable commit every write is
- * acknowledged and the recipients of new events are notified. Every
- * request, read or write, is appended to the audit log in that same
- * transaction, so no access goes unrecorded. Before a command runs, its
- * request is authenticated and checked against the user's role
- * (lfh_ctl_authorize in node/control/ctl_users.c, PROTOCOL.md 10.1).
+ * Each dispatch takes the requests waiting on the socket and sorts them by
+ * the table below into writes and reads (a command that may write anything
+ * at all is a write).
+ *
+ * Writes first: every write waiting runs inside ONE write transaction (group
+ * commit), each audited in it; validation failures are answered and change
+ * nothing; after the single durable commit every write is acknowledged and
+ * the recipients of new events are notified. Only then does any read of the
+ * round run.
+ *
+ * Reads after: each read runs in its own LMDB read transaction (a snapshot
+ * of what was committed when it began; the store refuses any write in it),
+ * in arrival order, in batches of at most READ_BATCH_MAX reads or
+ * READ_BATCH_US; a batch takes no further read once a write is waiting, and
+ * the main loop comes straight back while requests are held
+ * (lfh_control_busy), so a queue of reads never delays a write by more than
+ * the read running. A read that scans many cases (report, listings, search,
+ * due, audit, export) calls lfh_ctl_yield between cases: at most every
+ * LOOK_EVERY_US the server takes the requests waiting and runs the case
+ * writes among them (kind CASE: their only effect on the node's memory is
+ * its HLC) in a write round of their own while the read's transaction stays
+ * open; other writes, which may change the ISA, keys or users the read may
+ * be using, wait for the next round.
+ *
+ * Audit of reads: a batch's reads are audited together, in one write
+ * transaction after they ran and BEFORE they are answered. If that commit
+ * fails, each read of the batch is answered with the failure instead of
+ * what it read: no data leaves the node without its access recorded, as
+ * when reads were audited in the write round (the client can ask again; the
+ * error is logged). One fsync per batch of reads is the cost.
+ *
+ * Why not a thread for reads: commands read node state that the main
+ * thread changes (the ISA in force and its decoded cache, the keyring and
+ * our identities, peers, sync status, the risk form); sharing it needs
+ * locks across rules/, core/ and sync/, which this does not attempt. The
+ * yield points give writes most of what a thread would, on one thread.
+ *
+ * Before a command runs, its request is authenticated and checked against
+ * the user's role (lfh_ctl_authorize in node/control/ctl_users.c, PROTOCOL.md
+ * 10.1), in the transaction the command runs in: users are read from the
+ * store, replayed nonces are kept in memory only.
  *
  * The commands themselves live in node/control/ctl_*.c, one file per group
  * (include/lfh/ctl.h lists them); the table below maps each request's "cmd"
- * to its function. What they share (replies, field checks, writing) is
- * node/control/ctl.c.
+ * to its function and kind. What they share (replies, field checks,
+ * writing) is node/control/ctl.c.
  */
 #include <errno.h>
 #include <grp.h>
@@ -32,7 +65,17 @@
 #include "lfh/metrics.h"
 #include "lfh/wire.h"
 
-#define MAX_REQUESTS_PER_ROUND 256
+/*
+ * Requests held at once (received, not yet answered). Clients use REQ
+ * sockets, one request in flight each, so this bounds clients served
+ * together, not what a client may send; the rest wait in the socket.
+ */
+#define MAX_HELD 256
+#define READ_BATCH_MAX 16     /* reads whose audit entries are committed together */
+#define READ_BATCH_US 20000   /* a batch of reads takes no more reads after this long */
+#define LOOK_EVERY_US 5000    /* a long read looks for waiting writes this often */
+
+typedef lfh_ctl_req request;
 
 struct lfh_control {
 	lfh_node *node;
@@ -43,55 +86,97 @@ struct lfh_control {
 	lfh_ctl_seen seen; /* nonces of recent signed requests (replay check) */
 	uint64_t bad_window_ms; /* malformed requests: the current second and how many */
 	uint32_t bad_in_window;
+	request *pool;          /* MAX_HELD slots; a held request never moves */
+	request *free[MAX_HELD];
+	size_t nfree;
+	request *writes[MAX_HELD]; /* waiting for the next write round, in arrival order */
+	size_t nwrites;
+	request *reads[MAX_HELD];  /* waiting to run, in arrival order */
+	size_t nreads;
+	int in_read;            /* a read is running (its read transaction is open) */
+	int reload_keys;        /* a round failed during a read: reload the keys after it */
+	uint64_t last_look_us;
 };
 
-typedef lfh_ctl_req request;
-
 typedef int (*cmd_fn)(lfh_ctl_req *, lfh_txn *);
+
+/*
+ * What a command may do, which decides where it runs:
+ *   READ   reads the store and nothing else: runs in its own read transaction
+ *          after the round's writes were answered;
+ *   WRITE  may write (events, counters, users, keys, files, ...): runs in the
+ *          round's write transaction;
+ *   CASE   a write of case data whose only effect on the node's memory is its
+ *          HLC (no ISA, key, user or peer change): may also run in a round
+ *          taken at a long read's yield point (lfh_ctl_yield).
+ * When unsure, a command is WRITE.
+ */
+enum kind { READ, WRITE, CASE };
 static const struct {
 	const char *name;
 	cmd_fn fn;
+	enum kind kind;
 } commands[] = {
-	{ "referral_new", ctl_referral_new },
-	{ "note_add", ctl_note_add },
-	{ "case_list", ctl_case_list },
-	{ "case_show", ctl_case_show },
-	{ "case_search", ctl_case_search },
-	{ "status", ctl_status },
-	{ "hello", ctl_hello },
-	{ "case_invite", ctl_case_invite },
-	{ "case_close", ctl_case_close },
-	{ "isa_show", ctl_isa_show },
-	{ "isa_propose", ctl_isa_propose },
-	{ "isa_sign", ctl_isa_sign },
-	{ "isa_withdraw", ctl_isa_withdraw },
-	{ "isa_explain", ctl_isa_explain },
-	{ "retention_run", ctl_retention_run },
-	{ "case_step", ctl_case_step },
-	{ "case_state", ctl_case_state },
-	{ "due", ctl_due },
-	{ "audit_list", ctl_audit_list },
-	{ "report_performance", ctl_report_performance },
-	{ "report_tactical", ctl_report_tactical },
-	{ "user_add", ctl_user_add },
-	{ "user_revoke", ctl_user_revoke },
-	{ "user_list", ctl_user_list },
-	{ "case_remove", ctl_case_remove },
-	{ "keys_list", ctl_keys_list },
-	{ "keys_rotate", ctl_keys_rotate },
-	{ "keys_revoke", ctl_keys_revoke },
-	{ "keys_rotate_sharing", ctl_keys_rotate_sharing },
-	{ "backup", ctl_backup },
-	{ "case_amend", ctl_case_amend },
-	{ "case_redact", ctl_case_redact },
-	{ "case_reopen", ctl_case_reopen },
-	{ "case_chronology", ctl_case_chronology },
-	{ "sar", ctl_sar },
-	{ "import_batch", ctl_import_batch },
-	{ "attach_put", ctl_attach_put },
-	{ "attach_commit", ctl_attach_commit },
-	{ "attachment_get", ctl_attachment_get },
+	{ "referral_new", ctl_referral_new, CASE },
+	{ "note_add", ctl_note_add, CASE },
+	{ "case_list", ctl_case_list, READ },
+	{ "case_show", ctl_case_show, READ },
+	{ "case_search", ctl_case_search, READ },
+	{ "status", ctl_status, READ },
+	{ "hello", ctl_hello, READ },
+	{ "case_invite", ctl_case_invite, CASE },
+	{ "case_close", ctl_case_close, CASE },
+	{ "isa_show", ctl_isa_show, READ },
+	{ "isa_propose", ctl_isa_propose, WRITE },
+	{ "isa_sign", ctl_isa_sign, WRITE },
+	{ "isa_withdraw", ctl_isa_withdraw, WRITE },
+	{ "isa_explain", ctl_isa_explain, READ },
+	{ "retention_run", ctl_retention_run, WRITE },
+	{ "case_step", ctl_case_step, CASE },
+	{ "case_state", ctl_case_state, READ },
+	{ "due", ctl_due, READ },
+	{ "audit_list", ctl_audit_list, READ },
+	{ "report_performance", ctl_report_performance, READ },
+	{ "report_tactical", ctl_report_tactical, READ },
+	{ "user_add", ctl_user_add, WRITE },
+	{ "user_revoke", ctl_user_revoke, WRITE },
+	{ "user_list", ctl_user_list, READ },
+	{ "case_remove", ctl_case_remove, WRITE }, /* may start a new sharing-key epoch */
+	{ "keys_list", ctl_keys_list, READ },
+	{ "keys_rotate", ctl_keys_rotate, WRITE },
+	{ "keys_revoke", ctl_keys_revoke, WRITE },
+	{ "keys_rotate_sharing", ctl_keys_rotate_sharing, WRITE },
+	{ "backup", ctl_backup, WRITE },
+	{ "case_amend", ctl_case_amend, CASE },
+	{ "case_redact", ctl_case_redact, CASE },
+	{ "case_reopen", ctl_case_reopen, CASE },
+	{ "case_chronology", ctl_case_chronology, READ },
+	{ "sar", ctl_sar, READ },
+	{ "import_batch", ctl_import_batch, WRITE },
+	{ "attach_put", ctl_attach_put, CASE },       /* the upload is in memory only */
+	{ "attach_commit", ctl_attach_commit, CASE },
+	{ "attachment_get", ctl_attachment_get, READ },
 };
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* The table's index of q's command, or NCOMMANDS if it names none. */
+static size_t command_of(const request *q)
+{
+	const char *cmd = lfh_record_str(&q->req, "cmd");
+	size_t i;
+
+	for (i = 0; cmd && i < NCOMMANDS; i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			break;
+	return cmd ? i : NCOMMANDS;
+}
+
+/* Where a received request runs; one refused already (it did not decode) or unknown: the write round. */
+static enum kind kind_of(const request *q)
+{
+	size_t i = q->rep.code ? NCOMMANDS : command_of(q);
+	return i < NCOMMANDS ? commands[i].kind : WRITE;
+}
 
 /* Is this a failure of the store itself (abort the round) rather than of the request? */
 static int is_internal(int code)
@@ -99,18 +184,16 @@ static int is_internal(int code)
 	return code == LFH_ESTORE || code == LFH_ENOMEM || code == LFH_EIO;
 }
 
-static int run_request(lfh_control *c, lfh_ctl_req *q, lfh_txn *t)
+/* Authenticate q and run its command in t (a write transaction, or for a READ a read one). */
+static int run_request(lfh_control *c, request *q, lfh_txn *t)
 {
-	const char *cmd;
+	size_t i;
 	int rc = lfh_ctl_authorize(q, t, &c->seen);
 
 	if (rc)
 		return rc;
-	cmd = lfh_record_str(&q->req, "cmd");
-	for (size_t i = 0; cmd && i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(cmd, commands[i].name) == 0)
-			return commands[i].fn(q, t);
-	return lfh_ctl_fail(&q->rep, LFH_EINVAL, "unknown command");
+	i = command_of(q);
+	return i < NCOMMANDS ? commands[i].fn(q, t) : lfh_ctl_fail(&q->rep, LFH_EINVAL, "unknown command");
 }
 
 static int audit_request(lfh_txn *t, const request *q, lfh_err *err)
@@ -157,13 +240,17 @@ int lfh_control_start(lfh_control **out, void *zctx, lfh_node *n, lfh_sync *s, l
 	int linger = 0;
 	int64_t maxmsg = LFH_FRAME_MAX;
 
-	static const char *names[sizeof commands / sizeof commands[0]];
+	static const char *names[NCOMMANDS];
 
-	if (!c)
+	if (!c || !(c->pool = calloc(MAX_HELD, sizeof *c->pool))) {
+		free(c);
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+	}
+	for (size_t i = 0; i < MAX_HELD; i++)
+		c->free[c->nfree++] = &c->pool[MAX_HELD - 1 - i];
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		names[i] = commands[i].name;
-	lfh_metrics_commands(names, sizeof commands / sizeof commands[0]);
+	lfh_metrics_commands(names, NCOMMANDS);
 	c->node = n;
 	c->sync = s;
 	c->seen.since_ms = lfh_wall_ms(); /* nonces seen before now are forgotten */
@@ -188,10 +275,17 @@ int lfh_control_start(lfh_control **out, void *zctx, lfh_node *n, lfh_sync *s, l
 	return 0;
 }
 
+static void release(lfh_control *c, request *q);
+
 void lfh_control_stop(lfh_control *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nwrites; i++) /* unanswered: their clients time out */
+		release(c, c->writes[i]);
+	for (size_t i = 0; i < c->nreads; i++)
+		release(c, c->reads[i]);
+	free(c->pool);
 	if (c->sock)
 		zmq_close(c->sock);
 	if (c->ipc_path[0])
@@ -278,47 +372,6 @@ static void send_reply(lfh_control *c, request *q)
 	zmq_send(c->sock, c->out.data, c->out.len, ZMQ_DONTWAIT);
 }
 
-/* Run the round's requests in one write transaction; 0 if it committed. */
-static int run_round(lfh_control *c, request *qs, size_t n)
-{
-	lfh_txn *t = NULL;
-	lfh_err err = { 0 };
-	int rc = lfh_txn_begin(c->node->store, 1, &t, &err);
-
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (qs[i].rep.code == 0 && is_internal(run_request(c, &qs[i], t)))
-			rc = lfh_err_set(&err, qs[i].rep.code, "%s", qs[i].rep.message);
-		if (rc == 0 && !lfh_ctl_is_hello(&qs[i]))
-			rc = audit_request(t, &qs[i], &err);
-	}
-	if (rc == 0)
-		rc = lfh_txn_commit(t, &err);
-	else
-		lfh_txn_abort(t);
-	if (rc) {
-		log_error("control: round of %zu requests failed: %s", n, err.msg);
-		lfh_node_reload_keys(c->node); /* nothing of the round was stored */
-		for (size_t i = 0; i < n; i++) {
-			lfh_ctl_reply_clear(&qs[i].rep);
-			lfh_ctl_fail(&qs[i].rep, rc, err.msg);
-		}
-	}
-	return rc;
-}
-
-/* After a round commits, tell each recipient agency once that it has news. */
-static void notify_recipients(lfh_control *c, const request *qs, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (uint32_t j = 0; qs[i].wrote && j < qs[i].wr.nrcpt; j++) {
-			int seen = 0;
-			for (size_t k = 0; k < i && !seen; k++)
-				for (uint32_t m = 0; qs[k].wrote && m < qs[k].wr.nrcpt; m++)
-					seen |= strcmp(qs[k].wr.rcpt[m], qs[i].wr.rcpt[j]) == 0;
-			if (!seen)
-				lfh_sync_notify(c->sync, qs[i].wr.rcpt[j]);
-		}
-}
 
 static uint64_t mono_us(void)
 {
@@ -328,42 +381,236 @@ static uint64_t mono_us(void)
 }
 
 /* Count q for the metrics: its command (from our table, never the client's text) and time. */
-static void count_request(const request *q, uint64_t start_us)
+static void count_request(const request *q)
 {
-	const char *cmd = lfh_record_str(&q->req, "cmd");
-	size_t i, ncmd = sizeof commands / sizeof commands[0];
-
-	for (i = 0; cmd && i < ncmd; i++)
-		if (strcmp(cmd, commands[i].name) == 0)
-			break;
-	lfh_metrics_request(cmd ? i : ncmd, mono_us() - start_us);
+	lfh_metrics_request(command_of(q), mono_us() - q->received_us);
 	if (q->wrote && q->rep.code == 0)
 		lfh_metrics_add(LFH_M_WRITTEN, 1);
 }
 
+/* Free what q holds and give its slot back. */
+static void release(lfh_control *c, request *q)
+{
+	zmq_msg_close(&q->rid);
+	lfh_record_clear(&q->req);
+	lfh_ctl_reply_clear(&q->rep);
+	memset(q, 0, sizeof *q);
+	c->free[c->nfree++] = q;
+}
+
+/* Answer q, count it and let it go. */
+static void answer(lfh_control *c, request *q)
+{
+	send_reply(c, q);
+	count_request(q);
+	release(c, q);
+}
+
+static void yield_point(void *ctx);
+
+/* Take the requests waiting on the socket, while there is room, into the write or read queue. */
+static void receive_waiting(lfh_control *c)
+{
+	int got = 1;
+
+	while (got && c->nfree) {
+		request *q = c->free[--c->nfree];
+		if ((got = recv_request(c, q)) <= 0) {
+			c->free[c->nfree++] = q; /* nothing, or dropped malformed frames */
+			continue;
+		}
+		q->node = c->node;
+		q->sync = c->sync;
+		q->received_us = mono_us();
+		if (kind_of(q) == READ) {
+			q->yield = yield_point;
+			q->yield_ctx = c;
+			c->reads[c->nreads++] = q;
+		} else {
+			c->writes[c->nwrites++] = q;
+		}
+	}
+}
+
+/* Run a round's requests in one write transaction, each audited in it; 0 if it committed. */
+static int run_round(lfh_control *c, request **qs, size_t n)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	int rc = lfh_txn_begin(c->node->store, 1, &t, &err);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (qs[i]->rep.code == 0 && is_internal(run_request(c, qs[i], t)))
+			rc = lfh_err_set(&err, qs[i]->rep.code, "%s", qs[i]->rep.message);
+		if (rc == 0 && !lfh_ctl_is_hello(qs[i]))
+			rc = audit_request(t, qs[i], &err);
+	}
+	if (rc == 0)
+		rc = lfh_txn_commit(t, &err);
+	else
+		lfh_txn_abort(t);
+	if (rc) {
+		log_error("control: round of %zu requests failed: %s", n, err.msg);
+		if (c->in_read) /* nothing of the round was stored; a read may hold keys */
+			c->reload_keys = 1;
+		else
+			lfh_node_reload_keys(c->node);
+		for (size_t i = 0; i < n; i++) {
+			lfh_ctl_reply_clear(&qs[i]->rep);
+			lfh_ctl_fail(&qs[i]->rep, rc, err.msg);
+		}
+	}
+	return rc;
+}
+
+/* After a round commits, tell each recipient agency once that it has news. */
+static void notify_recipients(lfh_control *c, request *const *qs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t j = 0; qs[i]->wrote && j < qs[i]->wr.nrcpt; j++) {
+			int seen = 0;
+			for (size_t k = 0; k < i && !seen; k++)
+				for (uint32_t m = 0; qs[k]->wrote && m < qs[k]->wr.nrcpt; m++)
+					seen |= strcmp(qs[k]->wr.rcpt[m], qs[i]->wr.rcpt[j]) == 0;
+			if (!seen)
+				lfh_sync_notify(c->sync, qs[i]->wr.rcpt[j]);
+		}
+}
+
+/*
+ * The write round: the waiting writes (with case_only, those of kind CASE
+ * only; the others keep their place) in one write transaction; once it
+ * committed, answered and their recipients notified.
+ */
+static void run_writes(lfh_control *c, int case_only)
+{
+	request *round[MAX_HELD];
+	size_t n = 0, kept = 0;
+
+	for (size_t i = 0; i < c->nwrites; i++)
+		if (!case_only || kind_of(c->writes[i]) == CASE)
+			round[n++] = c->writes[i];
+		else
+			c->writes[kept++] = c->writes[i];
+	c->nwrites = kept;
+	if (!n)
+		return;
+	if (run_round(c, round, n) == 0)
+		notify_recipients(c, round, n);
+	for (size_t i = 0; i < n; i++)
+		answer(c, round[i]);
+}
+
+/*
+ * Called by a long read between the items it scans (lfh_ctl_yield): at most
+ * every LOOK_EVERY_US, take the requests waiting on the socket and run the
+ * case writes among them in a round of their own, while the read's
+ * transaction stays open on its snapshot. Other writes wait for the next
+ * round (they may change what the read holds in memory: ISA, keys, users);
+ * reads join the queue.
+ */
+static void yield_point(void *ctx)
+{
+	lfh_control *c = ctx;
+	uint64_t now = mono_us();
+
+	if (!c->in_read || now - c->last_look_us < LOOK_EVERY_US)
+		return;
+	c->last_look_us = now;
+	receive_waiting(c);
+	run_writes(c, 1);
+}
+
+/* Run one read in its own read transaction (the store refuses any write in it). */
+static void run_read(lfh_control *c, request *q)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+
+	if (lfh_txn_begin(c->node->store, 0, &t, &err)) {
+		lfh_ctl_fail(&q->rep, err.code, err.msg);
+		return;
+	}
+	c->in_read = 1;
+	c->last_look_us = mono_us();
+	run_request(c, q, t);
+	c->in_read = 0;
+	lfh_txn_abort(t);
+	if (c->reload_keys) {
+		lfh_node_reload_keys(c->node);
+		c->reload_keys = 0;
+	}
+}
+
+/*
+ * Append the audit entries of a batch of reads in one write transaction
+ * (group commit). If that fails, no read of the batch is answered with
+ * what it read: each gets the failure instead (no access unrecorded).
+ */
+static void audit_reads(lfh_control *c, request **qs, size_t n)
+{
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	size_t audited = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		audited += !lfh_ctl_is_hello(qs[i]);
+	if (!audited)
+		return;
+	rc = lfh_txn_begin(c->node->store, 1, &t, &err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (!lfh_ctl_is_hello(qs[i]))
+			rc = audit_request(t, qs[i], &err);
+	if (rc == 0)
+		rc = lfh_txn_commit(t, &err);
+	else
+		lfh_txn_abort(t);
+	if (!rc)
+		return;
+	log_error("control: the audit entries of %zu reads could not be stored: %s; the reads "
+		  "are refused", audited, err.msg);
+	for (size_t i = 0; i < n; i++)
+		if (!lfh_ctl_is_hello(qs[i])) {
+			lfh_ctl_reply_clear(&qs[i]->rep);
+			lfh_ctl_fail(&qs[i]->rep, rc, err.msg);
+		}
+}
+
+/*
+ * A batch of the waiting reads, each in its own read transaction: at most
+ * READ_BATCH_MAX of them, no more after READ_BATCH_US, and none once a
+ * write is waiting (it gets its round first, at the next dispatch). Then
+ * their audit entries are committed and they are answered.
+ */
+static void run_reads(lfh_control *c)
+{
+	request *batch[READ_BATCH_MAX];
+	size_t n = 0;
+	uint64_t start = mono_us();
+
+	while (c->nreads && n < READ_BATCH_MAX && !c->nwrites &&
+	       (n == 0 || mono_us() - start < READ_BATCH_US)) {
+		request *q = c->reads[0];
+		memmove(c->reads, c->reads + 1, --c->nreads * sizeof c->reads[0]);
+		batch[n++] = q;
+		if (q->rep.code == 0)
+			run_read(c, q);
+		receive_waiting(c);
+	}
+	audit_reads(c, batch, n);
+	for (size_t i = 0; i < n; i++)
+		answer(c, batch[i]);
+}
+
+int lfh_control_busy(const lfh_control *c)
+{
+	return c->nwrites || c->nreads;
+}
+
 void lfh_control_dispatch(lfh_control *c)
 {
-	request *qs = calloc(MAX_REQUESTS_PER_ROUND, sizeof *qs);
-	size_t n = 0;
-	uint64_t start_us = mono_us();
-	int got;
-
-	if (!qs)
-		return;
-	while (n < MAX_REQUESTS_PER_ROUND && (got = recv_request(c, &qs[n])) != 0)
-		if (got > 0) {
-			qs[n].node = c->node;
-			qs[n].sync = c->sync;
-			n++;
-		}
-	if (n && run_round(c, qs, n) == 0)
-		notify_recipients(c, qs, n);
-	for (size_t i = 0; i < n; i++) {
-		send_reply(c, &qs[i]);
-		count_request(&qs[i], start_us);
-		zmq_msg_close(&qs[i].rid);
-		lfh_record_clear(&qs[i].req);
-		lfh_ctl_reply_clear(&qs[i].rep);
-	}
-	free(qs);
+	receive_waiting(c);
+	run_writes(c, 0);
+	run_reads(c);
 }

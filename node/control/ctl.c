@@ -29,6 +29,12 @@ lfh_record *lfh_ctl_add(lfh_ctl_reply *r)
 	return &r->recs[r->n++];
 }
 
+void lfh_ctl_yield(lfh_ctl_req *q)
+{
+	if (q && q->yield)
+		q->yield(q->yield_ctx);
+}
+
 void lfh_ctl_reply_clear(lfh_ctl_reply *r)
 {
 	for (size_t i = 0; i < r->n; i++)

@@ -112,6 +112,7 @@ static int audit_fn(void *vctx, uint64_t seq, const lfh_record *r)
 	lfh_record *out;
 	char when[32];
 
+	lfh_ctl_yield(c->q);
 	if (!matches(c, r))
 		return 0;
 	if (c->q->rep.n >= c->limit || c->bytes + size > REPLY_BUDGET) {

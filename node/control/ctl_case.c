@@ -329,6 +329,7 @@ struct list_ctx {
 	uint8_t after_id[LFH_ID_LEN];
 	struct list_filter f;       /* case_list */
 	const lfh_osara_state *st;  /* case_show: the case as projected, for corrections */
+	lfh_ctl_req *q;
 };
 
 /* Fields of an entry's body a view shows: left out of a redacted entry. */
@@ -428,6 +429,7 @@ static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const l
 
 	if (lfh_ctl_page_stop(&x->page, x->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
+	lfh_ctl_yield(x->q);
 	if ((rc = lfh_node_project(x->n, x->t, case_id, x->f.st, x->err)))
 		return rc;
 	if (x->f.st->stage == LFH_OSARA_NONE && (x->f.open || x->f.closed || x->f.overdue ||
@@ -448,7 +450,7 @@ int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 {
 	static const char *const flags[] = { "open", "closed", "overdue", "mine" };
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q };
 	int *set[] = { &x.f.open, &x.f.closed, &x.f.overdue, &x.f.mine };
 	int rc = lfh_ctl_page_begin(q, &x.page);
 
@@ -598,7 +600,7 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_record meta = { 0 }, *out = NULL;
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q };
 	lfh_osara_state *st = NULL;
 	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
 
@@ -680,6 +682,7 @@ static int search_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN
 
 struct search_cases {
 	struct search_ctx s;
+	lfh_ctl_req *q;
 	lfh_ctl_reply *rep;
 	lfh_err *err;
 	lfh_ctl_page page;
@@ -695,6 +698,7 @@ static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const
 		return 0;
 	if (lfh_ctl_page_stop(&c->page, c->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
+	lfh_ctl_yield(c->q);
 	c->s.found = 0;
 	c->s.field[0] = '\0';
 	if ((rc = lfh_store_scan_case(c->s.t, case_id, search_event_fn, &c->s, c->err)) < 0)
@@ -743,6 +747,7 @@ int ctl_case_search(lfh_ctl_req *q, lfh_txn *t)
 	}
 	c->s.n = q->node;
 	c->s.t = t;
+	c->q = q;
 	c->rep = &q->rep;
 	c->err = &err;
 	if ((rc = lfh_ctl_page_begin(q, &c->page)) == 0 && (rc = search_words(q, query, &c->s)) == 0) {
@@ -764,6 +769,7 @@ struct entries_ctx {
 	const lfh_osara_state *st;
 	const char *section;
 	lfh_err *err;
+	lfh_ctl_req *q;
 };
 
 static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
@@ -776,6 +782,7 @@ static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], cons
 	(void)key;
 	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
 		return 0; /* a piece of an attachment, not an entry */
+	lfh_ctl_yield(x->q);
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
 	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)) ||
@@ -787,7 +794,7 @@ static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], cons
 int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			 const lfh_osara_state *st, lfh_err *err)
 {
-	struct entries_ctx x = { q->node, t, &q->rep, st, "entry", err };
+	struct entries_ctx x = { q->node, t, &q->rep, st, "entry", err, q };
 	lfh_record meta = { 0 }, *out;
 	int rc = lfh_store_case_get(t, case_id, &meta, err);
 

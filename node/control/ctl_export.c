@@ -87,6 +87,7 @@ static int case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_re
 	int rc;
 
 	(void)meta;
+	lfh_ctl_yield(c->q);
 	if ((rc = lfh_node_project(c->q->node, c->t, case_id, c->st, c->err)))
 		return rc;
 	if (c->st->stage == LFH_OSARA_NONE || !about_subject(c, c->st, 0, NULL))

@@ -377,6 +377,7 @@ static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_
 	int rc;
 
 	(void)meta;
+	lfh_ctl_yield(r->q);
 	if ((rc = lfh_node_project(r->q->node, r->t, case_id, st, r->err)))
 		return rc;
 	if (r->n == r->cap) {

@@ -6,6 +6,8 @@
 # BENCH_SINGLE, BENCH_TIMEOUT, BENCH_KEEP (see tests/bench/bench.c),
 # BENCH_IMPORT_CASES (tests/bench/import.sh: the import rate),
 # BENCH_LIST_SIZES (tests/bench/listing.sh: listing and filing at scale),
+# BENCH_SPREAD_NOTES (tests/bench/spread.sh: write -> available at the 5
+# other nodes of a 6-node hub, p50/p99; default 500),
 # BENCH_COMPARE=1 (also tests/bench/compare.sh: the catch-up beside
 # hypercore and PouchDB, installed from npm outside the repo; default off, so
 # make bench needs no network; BENCH_COMPARE_N and the others: see there).
@@ -25,6 +27,7 @@ rc=0
 "$B/bench/bench" || rc=1
 bash tests/bench/import.sh || rc=1
 bash tests/bench/listing.sh || rc=1
+bash tests/bench/spread.sh || rc=1
 if [ "${BENCH_COMPARE:-0}" = 1 ]; then
 	bash tests/bench/compare.sh || rc=1
 fi
