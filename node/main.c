@@ -213,7 +213,7 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_export
 		lfh_control_pollitem(ctl, &items[0]);
 		lfh_sync_pollitems(sync, &items[1]);
 		/* reads held from the last dispatch: look at the sockets, do not wait */
-		if (zmq_poll(items, n, lfh_control_busy(ctl) ? 0 : POLL_MS) < 0) {
+		if (zmq_poll(items, n, lfh_control_busy(ctl) ? 0 : lfh_sync_wait_ms(sync, POLL_MS)) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			log_error("poll: %s", zmq_strerror(zmq_errno()));

@@ -55,6 +55,8 @@ int lfh_sync_nitems(const lfh_sync *s);
 void lfh_sync_pollitems(lfh_sync *s, zmq_pollitem_t *items);
 /* Handle whatever is ready among the items filled above. */
 void lfh_sync_dispatch(lfh_sync *s, const zmq_pollitem_t *items);
+/* How long the loop may poll (max_ms, or less when a PULL put off for pacing is due). */
+int lfh_sync_wait_ms(const lfh_sync *s, int max_ms);
 
 /* Periodic work: pull from idle peers, expire requests that got no answer. */
 void lfh_sync_tick(lfh_sync *s, uint64_t now_ms);

@@ -181,12 +181,17 @@ void sync_pull_from(lfh_sync *s, peer *p)
 	lfh_err err = { 0 };
 	uint64_t cursor = 0;
 
+	p->pull_deferred = 0;
 	if (s->node->recovering || s->node->rules.removed)
 		return; /* nothing but our own events until they are back; nothing once removed */
 	if (waits_for_streamer(s, p))
 		return; /* pulled when the streamer is done */
 	if (p->pull_inflight || p->queued) { /* the stored cursor is behind what is queued */
 		p->pull_again = 1;
+		return;
+	}
+	if (lfh_wall_ms() - p->last_pull_ms < PULL_GAP_MS) {
+		p->pull_deferred = 1; /* sent by sync_pull_deferred once the gap has passed */
 		return;
 	}
 	if (lfh_txn_begin(s->node->store, 0, &t, &err) ||
@@ -197,6 +202,28 @@ void sync_pull_from(lfh_sync *s, peer *p)
 	}
 	lfh_txn_abort(t);
 	send_pull(s, p, cursor);
+}
+
+void sync_pull_deferred(lfh_sync *s, uint64_t now_ms)
+{
+	for (size_t i = 0; i < s->npeers; i++) {
+		peer *p = &s->peers[i];
+		if (p->pull_deferred && now_ms - p->last_pull_ms >= PULL_GAP_MS)
+			sync_pull_from(s, p);
+	}
+}
+
+int sync_pull_wait_ms(const lfh_sync *s, uint64_t now_ms, int max_ms)
+{
+	int wait = max_ms;
+
+	for (size_t i = 0; i < s->npeers; i++) {
+		const peer *p = &s->peers[i];
+		uint64_t due = p->last_pull_ms + PULL_GAP_MS;
+		if (p->pull_deferred)
+			wait = due <= now_ms ? 0 : (int)(due - now_ms) < wait ? (int)(due - now_ms) : wait;
+	}
+	return wait;
 }
 
 /* Ask p for the events `author` addressed to us that we are missing. */

@@ -746,6 +746,12 @@ void lfh_sync_dispatch(lfh_sync *s, const zmq_pollitem_t *items)
 	/* whatever woke us: store the batches whose checks are done (the pool's fd is last) */
 	sync_pipeline_run(s, 0, notify);
 	send_notifies(s, notify);
+	sync_pull_deferred(s, lfh_wall_ms());
+}
+
+int lfh_sync_wait_ms(const lfh_sync *s, int max_ms)
+{
+	return sync_pull_wait_ms(s, lfh_wall_ms(), max_ms);
 }
 
 /*

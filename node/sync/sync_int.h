@@ -28,6 +28,10 @@
 #define PIPE_BATCHES 8   /* received batches in the catch-up pipeline at most, all peers */
 #define PIPE_PER_PEER 2  /* of which from one peer: its follow-up PULL waits beyond that */
 #define PROBE_MAX 64     /* PULL max while another peer streams a backlog to us */
+/* A PULL for news (a NOTIFY, or the last BATCH said more) waits this long after the
+ * one before: news of many writes in a row is asked for together, and a puller stays
+ * well under a server's REQUESTS_PER_SECOND (sync.c) however fast its peer writes. */
+#define PULL_GAP_MS 25
 
 enum { LINK_UNKNOWN, LINK_UP, LINK_UNREACHABLE, LINK_REFUSED };
 
@@ -57,6 +61,7 @@ typedef struct peer {
 	int pull_inflight;  /* PULLs sent and not yet answered: 0..2 (one pipelined) */
 	int discard;        /* replies to drop: they answer a cursor we never reached */
 	int pull_again, fetch_inflight;
+	int pull_deferred;  /* a PULL waits for PULL_GAP_MS since the last (sync_pull_deferred) */
 	int recover_inflight, recovered; /* RECOVER sent; it answered all it holds of ours */
 	uint64_t recover_from, recover_sent_ms; /* our next seq to ask it for */
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
@@ -134,6 +139,10 @@ void sync_link_tick(lfh_sync *s, uint64_t now_ms);
 
 /* Send PULL(stored cursor) to p unless one is already outstanding (or p waits for the streamer). */
 void sync_pull_from(lfh_sync *s, peer *p);
+/* Send the PULLs put off by sync_pull_from whose PULL_GAP_MS has passed. */
+void sync_pull_deferred(lfh_sync *s, uint64_t now_ms);
+/* max_ms, or less: how long the loop may wait before a put-off PULL is due. */
+int sync_pull_wait_ms(const lfh_sync *s, uint64_t now_ms, int max_ms);
 /* Once a tick: let the waiting peers pull if the streamer stopped answering or left. */
 void sync_streamer_tick(lfh_sync *s);
 

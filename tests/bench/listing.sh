@@ -218,7 +218,9 @@ stop_police || fail - "police's lfhd did not stop cleanly"
 
 if [ -n "$first" ] && [ "$first" != "$last" ]; then
 	awk -v a="${FILE_MS[$last]}" -v b="${FILE_MS[$first]}" -v l="$last" -v f="$first" \
-		'BEGIN { printf "  filing %s/%s: %.2fx (target <= 2x)\n", l, f, (b > 0 ? a / b : 0) }'
+		'BEGIN { q = (b > 0 ? a / b : 0)
+			printf "  target filing at %s within 2x of %s: %s (%.2fx)\n", l, f,
+				(q <= 2 ? "met" : "not met"), q }'
 	awk -v a="${LIST_MS[$last]}" -v b="${LIST_MS[$first]}" -v l="$last" -v f="$first" \
 		'BEGIN { printf "  case list per case %s/%s: %.2fx (1x = linear)\n", l, f,
 			(b > 0 ? (a / l) / (b / f) : 0) }'

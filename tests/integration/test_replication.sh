@@ -9,6 +9,8 @@
 #   rogue (own keys, lists police as peer; police does not list rogue):
 #     gets nothing; a raw PULL with rogue's keys gets no reply, with
 #     council's keys gets one.
+#   a burst of 150 notes: housing never asks police for news faster than
+#     police serves a peer (no request dropped).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_bins
@@ -143,6 +145,21 @@ fi
 # police holds for council: case three (its own) and case two (relayed), not case one
 check_eq "the BATCH holds exactly council's events at police" "events=$want_council" \
 	"$(printf '%s\n' "$council_out" | grep -o 'events=[0-9]*' | head -n 1)"
+
+# ---- 5. a burst of writes: peers ask for news at a pace the writer serves
+# Each note NOTIFYs housing, which pulls; however fast police writes, housing
+# must never ask more often than police serves a peer (64 requests a second),
+# or police drops its PULLs and housing waits out a 5 s timeout for news.
+: >"$W/burst.acks"
+for i in $(seq 1 150); do
+	"$LFH" -c "$W/police/lfhd.conf" case note "$c1" --text "burst $i" >/dev/null &&
+		echo "$i" >>"$W/burst.acks"
+done
+check_eq "police acknowledges 150 notes written back to back" 150 "$(wc -l <"$W/burst.acks")"
+has_last_note() { lfh_at housing case show "$c1" 2>/dev/null | grep -q "burst 150"; }
+wait_until 30 has_last_note || tap_fail "housing receives the burst's last note"
+check_eq "police never dropped housing's requests during the burst" "" \
+	"$(grep 'requests from housing in one second' "$W/police/lfhd.log")"
 
 for n in police council housing rogue; do
 	node_stop "$n"
