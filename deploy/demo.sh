@@ -129,6 +129,17 @@ fi
 echo "housing holds the referral and the notes it may see, not the health note: the agreement"
 echo "sends health data to the lead (police) and health only."
 
+say "Housing attaches the tenancy warning letter; police gets the same bytes back, checked"
+printf 'Tenancy warning: Flat 3, 12 Castle Street.\nServed in person on %s.\n' "$(date -u +%F)" \
+	>"$W/tenancy-warning.txt"
+out=$("$LFH" -c "$W/housing/lfhd.conf" --as "J. Tyson (housing officer)" case attach "$case_id" \
+	"$W/tenancy-warning.txt" --text "Tenancy warning letter")
+echo "$out"
+att=$(echo "$out" | sed -n 's/.*its id is \([0-9a-f]*\).*/\1/p')
+wait_until 10 sh -c "'$LFH' -c '$W/police/lfhd.conf' case show $case_id | grep -q 'attached tenancy-warning.txt'"
+"$LFH" -c "$W/police/lfhd.conf" case attachment get "$att" --out "$W/letter-at-police.txt"
+cmp "$W/tenancy-warning.txt" "$W/letter-at-police.txt" && echo "byte-identical at police."
+
 say "Key rotation: housing's node switches to new keys certified by its root key, no restart"
 "$LFH" -c "$W/housing/lfhd.conf" admin keys rotate --grace 2s
 wait_until 15 sh -c "'$LFH' -c '$W/police/lfhd.conf' admin keys list | grep -q '^housing  *2  .*current  *yes'"
