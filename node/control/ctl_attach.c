@@ -96,15 +96,48 @@ static upload *upload_slot(uint64_t now)
 	return oldest;
 }
 
+static int commit_allowed(lfh_ctl_req *q, lfh_txn *t, const upload *u, const lfh_record *body);
+
+static int no_isa(lfh_ctl_req *q)
+{
+	return lfh_ctl_fail(&q->rep, LFH_EPERM, "attachments need an information-sharing agreement "
+			    "in force (lfh isa show)");
+}
+
+/*
+ * Would the case take a file from us now (an ISA in force, a participant, the
+ * case open)? Asked before the first byte, so that nobody sends 25 MiB to be
+ * refused at the end.
+ */
+static int case_takes_files(lfh_ctl_req *q, lfh_txn *t, const upload *probe, const char *by)
+{
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	int rc;
+
+	if (!lfh_policy_active(&q->node->rules))
+		return no_isa(q);
+	if (lfh_record_set_str(&body, "by", by, &err) ||
+	    lfh_record_set_str(&body, "name", "upload", &err))
+		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);
+	else
+		rc = commit_allowed(q, t, probe, &body);
+	lfh_record_clear(&body);
+	return rc;
+}
+
 /* Start (or start again) upload att of size bytes for the case. */
 static int upload_begin(lfh_ctl_req *q, lfh_txn *t, const char *att, const char *by,
 			uint64_t size, upload **out)
 {
-	uint8_t case_id[LFH_CASE_LEN];
+	upload probe = { .size = size };
 	upload *u = upload_find(att, by);
 	int rc;
 
-	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), probe.case_id, &q->rep)))
+		return rc;
+	snprintf(probe.att, sizeof probe.att, "%s", att);
+	if ((rc = case_takes_files(q, t, &probe, by)))
 		return rc;
 	if (u)
 		upload_free(u);
@@ -115,7 +148,7 @@ static int upload_begin(lfh_ctl_req *q, lfh_txn *t, const char *att, const char 
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory for the upload");
 	snprintf(u->att, sizeof u->att, "%s", att);
 	snprintf(u->by, sizeof u->by, "%s", by);
-	memcpy(u->case_id, case_id, LFH_CASE_LEN);
+	memcpy(u->case_id, probe.case_id, LFH_CASE_LEN);
 	u->size = size;
 	*out = u;
 	return 0;
@@ -237,8 +270,7 @@ int ctl_attach_commit(lfh_ctl_req *q, lfh_txn *t)
 	int rc;
 
 	if (!lfh_policy_active(&q->node->rules))
-		return lfh_ctl_fail(&q->rep, LFH_EPERM, "attachments need an information-sharing "
-				    "agreement in force (lfh isa show)");
+		return no_isa(q);
 	if (!(category = lfh_ctl_category(q)))
 		return q->rep.code;
 	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
