@@ -163,8 +163,8 @@ static int check_plain_body(lfh_node *n, const lfh_event *ev, lfh_err *err)
 	return rc;
 }
 
-/* The checks of PROTOCOL.md "Verification by a receiver", in order. */
-static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, lfh_err *err)
+int lfh_ingest_verify(lfh_node *n, const lfh_event *ev, const char *from, const uint8_t *checked_pk,
+		      int checked_ok, lfh_err *err)
 {
 	int rc;
 
@@ -172,7 +172,7 @@ static int verify_received(lfh_node *n, const lfh_event *ev, const char *from, l
 		return lfh_err_set(err, LFH_EHUB, "event from %s is for another hub", from);
 	if (!lfh_node_member(n, ev->author))
 		return lfh_err_set(err, LFH_EPERM, "event author '%s' is not a member", ev->author);
-	if ((rc = lfh_keyring_verify(&n->rules, ev, err)))
+	if ((rc = lfh_keyring_verify_checked(&n->rules, ev, checked_pk, checked_ok, err)))
 		return rc;
 	if (!n->rules.isa && strcmp(ev->author, n->id->pub.agency) != 0 &&
 	    lfh_event_find_recipient(ev, n->id->pub.agency) < 0)
@@ -186,7 +186,7 @@ int lfh_ingest_check(lfh_node *n, const uint8_t *raw, size_t len, const char *fr
 		     lfh_err *err)
 {
 	int rc = lfh_event_decode(raw, len, ev, err);
-	return rc ? rc : verify_received(n, ev, from, err);
+	return rc ? rc : lfh_ingest_verify(n, ev, from, NULL, 0, err);
 }
 
 /* ---- held events --------------------------------------------------------- */

@@ -299,28 +299,16 @@ static int is_key_event(const lfh_event *ev)
 }
 
 /*
- * The checks of verify_received for envelope i of j, with the signature's
- * verdict from the pool when it was checked with the key the keyring names
- * now (lfh_keyring_verify_checked): the same checks, in the same order, on
- * the keyring as it is when the event is stored.
+ * lfh_ingest_verify for envelope i of j, with the signature's verdict from
+ * the pool: the same checks, in the same order, on the keyring as it is
+ * when the event is stored.
  */
 static int recheck(lfh_node *n, lfh_ingest_job *j, size_t i, const char *from, lfh_err *err)
 {
 	const lfh_event *ev = &j->ev[i];
 	const uint8_t *pk = j->sig[i] ? j->keys[j->sig_key[i]].sign_pk : NULL;
-	int rc;
 
-	if (sodium_memcmp(ev->hub, n->rules.hub_id, 32) != 0)
-		return lfh_err_set(err, LFH_EHUB, "event from %s is for another hub", from);
-	if (!lfh_node_member(n, ev->author))
-		return lfh_err_set(err, LFH_EPERM, "event author '%s' is not a member", ev->author);
-	if ((rc = lfh_keyring_verify_checked(&n->rules, ev, pk, j->sig[i] == SIG_GOOD, err)))
-		return rc;
-	if (!n->rules.isa && strcmp(ev->author, n->id->pub.agency) != 0 &&
-	    lfh_event_find_recipient(ev, n->id->pub.agency) < 0)
-		return lfh_err_set(err, LFH_EPERM, "event by %s seq %llu is not addressed to us",
-				   ev->author, (unsigned long long)ev->seq);
-	return 0;
+	return lfh_ingest_verify(n, ev, from, pk, j->sig[i] == SIG_GOOD, err);
 }
 
 /*
