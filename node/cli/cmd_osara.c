@@ -387,7 +387,9 @@ int due_main(int argc, char **argv)
 			       "referral for high/medium/standard risk) and monthly reviews, each\n"
 			       "on-target, warning (due within 7 days) or overdue. --mine (and\n"
 			       "'lfh actions'): only actions tasked to your agency; --team: only\n"
-			       "actions tasked to that team (lfh case action --for-team).\n");
+			       "actions tasked to that team (lfh case action --for-team).\n"
+			       "Every item is listed: the node answers in pages and lfh asks for\n"
+			       "each; --json prints one JSON array of them all.\n");
 			return 0;
 		} else {
 			cli_error("unexpected argument '%s' (see lfh due --help)", argv[i]);
