@@ -183,6 +183,10 @@ static void roundtrip(lfh_event *ev)
 	assert_memory_equal(id, id2, LFH_ID_LEN);
 	assert_int_equal(lfh_event_decode(env.data + 1, env.len - 1, &d, &err), 0);
 	assert_events_equal(ev, &d);
+	/* the type alone, without a full decode; 0 for what is no envelope */
+	assert_int_equal(lfh_event_peek_type(env.data + 1, env.len - 1), ev->type);
+	assert_int_equal(lfh_event_peek_type(env.data + 1, env.len - 2), 0);
+	assert_int_equal(lfh_event_peek_type((const uint8_t *)"\x93\x01\x02\x03", 4), 0);
 	assert_int_equal(lfh_event_verify(&d, pk, &err), 0);
 	/* header (12-array) and signed bytes (14-array) are prefixes of the envelope */
 	assert_int_equal(lfh_event_header_bytes(&d, &hdr, NULL), 0);
