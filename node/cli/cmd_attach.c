@@ -31,7 +31,8 @@ static const char attach_usage[] =
 	"encrypted under the case's sharing key for --category (default: referral),\n"
 	"so it goes to the agencies the agreement sends that category to, replicates\n"
 	"and relays like any entry, and is shredded with its category. The case shows\n"
-	"it as an entry; 'lfh case attachment get' returns it.\n"
+	"it as an entry; 'lfh case attachment get' returns it. For a large file, a\n"
+	"progress line goes to stderr when it is a terminal.\n"
 	"  --name NAME  the name the case shows (default: FILE's own name)\n"
 	"  --text TEXT  what it is, e.g. \"tenancy warning letter\"\n"
 	"  --on WHEN    when it was made: YYYY-MM-DD or YYYY-MM-DDTHH:MM local time\n";
@@ -83,6 +84,18 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 	return 0;
 }
 
+/* "lfh: sending 12.0 MiB of 25.0 MiB" on a terminal's stderr, rewritten in place. */
+static void progress(const char *verb, uint64_t done, uint64_t size)
+{
+	char a[32], b[32];
+
+	if (!isatty(2) || size < 4 * LFH_ATTACH_CHUNK * PUT_PARTS)
+		return; /* a small file is done before anyone could read it */
+	lfh_osara_size_text(done, a);
+	lfh_osara_size_text(size, b);
+	fprintf(stderr, "\rlfh: %s %s of %s   %s", verb, a, b, done == size ? "\n" : "");
+}
+
 /* Send data in requests of PUT_PARTS pieces; 0, or 1 after printing why. */
 static int send_file(cli_conn *c, const char *ref, const char *att, const uint8_t *data,
 		     size_t size)
@@ -112,8 +125,8 @@ static int send_file(cli_conn *c, const char *ref, const char *att, const uint8_
 		if (err.code) {
 			cli_error("%s", err.msg);
 			rc = 1;
-		} else {
-			rc = cli_conn_call(c, &req, &rep);
+		} else if ((rc = cli_conn_call(c, &req, &rep)) == 0) {
+			progress("sent", off, size);
 		}
 		lfh_record_clear(&req);
 		lfh_reply_clear(&rep);
@@ -219,6 +232,7 @@ typedef struct download {
 	char tmp[4096];
 	crypto_hash_sha256_state sha;
 	uint64_t size, next;
+	uint64_t total; /* the file's size, as its description says */
 } download;
 
 /* One page's pieces, in order, into the file; 0 or 1 after printing why. */
@@ -244,6 +258,7 @@ static int write_pieces(download *d, const lfh_reply *rep)
 		d->size += len;
 		d->next++;
 	}
+	progress("received", d->size, d->total);
 	return 0;
 }
 
@@ -283,6 +298,8 @@ static int fetch_all(cli_conn *c, const char *id, download *d, lfh_record *meta)
 			cli_error("the node sent no piece of the file");
 			rc = 1;
 		}
+		if (rc == 0 && d->next == 0)
+			lfh_record_uint(&rep.records[0], "size", &d->total);
 		if (rc == 0 && d->next == 0)
 			for (size_t i = 0; i < rep.records[0].n; i++)
 				rep.records[0].f[i].kind == LFH_FIELD_STR
