@@ -374,9 +374,13 @@ static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_
 	report *r = vctx;
 	lfh_osara_state *st = r->st;
 	rcase *c;
+	uint64_t first_hlc;
 	int rc;
 
-	(void)meta;
+	/* a case whose first event came after the report's end: its referral did too */
+	if (r->upto_ms != UINT64_MAX && lfh_record_uint(meta, "first_hlc", &first_hlc) &&
+	    lfh_hlc_ms(first_hlc) > r->upto_ms)
+		return 0;
 	lfh_ctl_yield(r->q);
 	if ((rc = lfh_node_project(r->q->node, r->t, case_id, st, r->err)))
 		return rc;
