@@ -17,8 +17,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lfh report performance [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json | --csv]\n"
-		"       lfh report tactical --month YYYY-MM [--json | --csv]\n"
+		"usage: lfh report performance [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--recompute]\n"
+		"                              [--json | --csv]\n"
+		"       lfh report tactical --month YYYY-MM [--recompute] [--json | --csv]\n"
 		"\n"
 		"Reports over the cases held at this node (each node reports over what it\n"
 		"holds; an agency outside a case's sharing sees less of the hub).\n"
@@ -42,11 +43,14 @@ static void usage(FILE *f)
 		"high-risk cases.\n"
 		"\n"
 		"Referrals this node cannot read count only where the metadata allows (see the\n"
-		"'note' rows).\n"
+		"'note' rows). A closed case is read from the summary its node kept when it\n"
+		"closed (dropped by any later event of the case), not from all its events\n"
+		"again; --recompute reads every case from its events, to check them.\n"
 		"\n"
 		"  --from DATE    first day of the window (UTC)\n"
 		"  --to DATE      last day of the window (UTC, inclusive)\n"
 		"  --month MONTH  the month of the tactical picture, e.g. 2026-03\n"
+		"  --recompute    every case from its events (no summaries of closed cases)\n"
 		"  --json         a JSON array of {section, key, value}\n"
 		"  --csv          CSV: a 'section,key,value' header, one row each (RFC 4180)\n"
 		"\n"
@@ -171,7 +175,7 @@ int report_main(int argc, char **argv)
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
 	uint64_t from_ms = 0, to_ms = 0;
-	int have_from = 0, have_to = 0, json = 0, csv = 0, perf, rc;
+	int have_from = 0, have_to = 0, json = 0, csv = 0, recompute = 0, perf, rc;
 
 	if (kind && (!strcmp(kind, "--help") || !strcmp(kind, "-h") || !strcmp(kind, "help"))) {
 		usage(stdout);
@@ -192,6 +196,9 @@ int report_main(int argc, char **argv)
 			continue;
 		} else if (!strcmp(a, "--csv")) {
 			csv = 1;
+			continue;
+		} else if (!strcmp(a, "--recompute")) {
+			recompute = 1;
 			continue;
 		}
 		if (perf ? strcmp(a, "--from") && strcmp(a, "--to") : strcmp(a, "--month")) {
@@ -243,7 +250,8 @@ int report_main(int argc, char **argv)
 	if (lfh_record_set_str(&req, "cmd", perf ? "report_performance" : "report_tactical", &err) ||
 	    (have_from && lfh_record_set_uint(&req, "from_ms", from_ms, &err)) ||
 	    (have_to && lfh_record_set_uint(&req, "to_ms", to_ms, &err)) ||
-	    (month && lfh_record_set_str(&req, "month", month, &err))) {
+	    (month && lfh_record_set_str(&req, "month", month, &err)) ||
+	    (recompute && lfh_record_set_str(&req, "recompute", "yes", &err))) {
 		cli_error("%s", err.msg);
 		lfh_record_clear(&req);
 		return 2;

@@ -14,6 +14,7 @@
 #include "lfh/log.h"
 #include "lfh/pubkeys.h"
 #include "lfh/record.h"
+#include "lfh/summary.h"
 
 #define TBL_KEY_LEN (32 + 4)
 #define TBL_VAL_HEAD (LFH_ID_LEN + 8)
@@ -605,6 +606,8 @@ static int drop_invalid(lfh_txn *t, const lfh_keygen *g, uint64_t from_ms, lfh_e
 
 	for (size_t i = 0; rc == 0 && i < c.n; i++) {
 		rc = lfh_store_shred_event(t, c.d[i].id, c.d[i].case_id, c.d[i].hlc, err);
+		if (!rc) /* what the reports kept of its case no longer holds */
+			rc = lfh_summary_drop(t, c.d[i].case_id, err);
 		if (!rc)
 			rc = audit_deleted(t, g->agency, &c.d[i], err);
 		log_warn("keys: dropped event %s seq %llu, signed with generation %u after its end",

@@ -27,6 +27,7 @@
 #include "lfh/parties.h"
 #include "lfh/policy.h"
 #include "lfh/sharing.h"
+#include "lfh/summary.h"
 
 #include "policy_int.h"
 
@@ -564,6 +565,8 @@ static int shred(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 	char hex[2 * LFH_CASE_LEN + 1];
 	int rc = lfh_store_keys_delete(t, case_id, category, &keys, err);
 
+	if (!rc) /* what the reports kept of the case no longer holds */
+		rc = lfh_summary_drop(t, case_id, err);
 	if (!rc)
 		rc = collect_case(t, case_id, category, &c, err);
 	for (size_t i = 0; rc == 0 && i < c.n; i++)

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# test_summary.sh - the reports read a closed case from the summary its node
+# kept when it closed (issue #13: reports read maintained aggregates, not
+# every case), and say the same as when every case is read from its events
+# (lfh report --recompute), at the node that wrote the case and at one that
+# received it:
+#   - a case closed with a meeting (a victim), actions done and refused (not
+#     engaged), entries of two teams; an open case; a case closed and then
+#     reopened (its summary dropped);
+#   - performance and tactical reports equal with and without summaries, and
+#     the note says how many closed cases came from one;
+#   - at the end of retention the closed case is shredded: its summary goes
+#     with it, and the reports still agree.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_bins
+
+export LFH_TEST_CLOCK_FILE=$W/clock
+ISA_CATEGORIES='categories = (
+  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
+);'
+AG=(police housing)
+isa_hub_setup "${AG[@]}"
+echo "teams = response, neighbourhood" >>"$W/police/lfhd.conf"
+for n in "${AG[@]}"; do
+	node_start "$n" || bail "start $n"
+done
+tap_ok "police (two teams) and housing are running"
+
+# close_case C: the OSARA steps to a closure, with a meeting, an action done and one refused
+close_case() {
+	local c=$1 out a1 a2 step
+	for step in "risk --score 22 --level high --answers 'repeat=yes;vulnerable=yes'" \
+		"scan --text 'Eleven calls in three months'" \
+		"meeting --date 2026-12-01 --attendees police,housing --victim 'Mrs Ann Example' --offender Tenant --location 'Flat 2' --responses 'Warning'"; do
+		out=$(eval "LFH_TEAM=response lfh_at police case $step" "$c" 2>&1) || tap_fail "case $step" "$out"
+	done
+	a1=$(LFH_TEAM=neighbourhood lfh_at police case action "$c" --agency housing \
+		--power tenancy-warning --text "Serve warning" --due 2026-12-08 --json | json_field action)
+	a2=$(LFH_TEAM=response lfh_at police case action "$c" --agency police --power support-referral \
+		--text "Offer support" --due 2026-12-09 --json | json_field action)
+	wait_until 20 sh -c "'$LFH' -c '$W/housing/lfhd.conf' case state $c | grep -q $a1" ||
+		tap_fail "housing holds the action"
+	out=$(lfh_at housing case update "$c" --action "$a1" --status done --text "Served" 2>&1) ||
+		tap_fail "housing's update" "$out"
+	wait_until 20 sh -c "'$LFH' -c '$W/police/lfhd.conf' case state $c --json | grep -q '\"status\":\"done\"'" ||
+		tap_fail "police holds housing's update"
+	for step in "update --action $a2 --status refused --refusal not-engaged --who Tenant --text 'Did not engage'" \
+		"assess --plan-done yes --problem-stopped yes --text 'No calls since'" \
+		"propose-close --reason 'Problem resolved'" \
+		"review --kind closure --outcome close --text 'Agreed at the hub'" \
+		"close --reason 'No further reports'"; do
+		out=$(eval "LFH_TEAM=response lfh_at police case $step" "$c" 2>&1) || tap_fail "case $step" "$out"
+	done
+}
+
+a=$(LFH_TEAM=neighbourhood new_referral police housing "Noise at flat 2") || bail "referral a"
+b=$(new_referral police housing "Open case at flat 5") || bail "referral b"
+r=$(new_referral police housing "Closed then reopened at flat 7") || bail "referral r"
+for c in "$a" "$b" "$r"; do wait_until 20 has_case housing "$c" || bail "housing holds $c"; done
+close_case "$a"
+close_case "$r"
+lfh_at police case reopen "$r" --reason "New reports" >/dev/null || tap_fail "police reopens a case"
+closed_at() { lfh_at "$1" case state "$a" | grep -q "stage     closed"; }
+reopened_at() { lfh_at "$1" case state "$r" --json | grep -q '"reopened":1\|"stage":"assessment"'; }
+for n in "${AG[@]}"; do
+	wait_until 20 closed_at "$n" || tap_fail "$n: case a is closed"
+	wait_until 20 reopened_at "$n" || tap_fail "$n: case r is reopened"
+done
+
+month=$(date -u +%Y-%m)
+# same_reports NODE WHEN: each report equals its --recompute, the note row aside
+same_reports() {
+	local n=$1 when=$2 kind args plain full
+	for kind in performance tactical; do
+		args=$([ "$kind" = tactical ] && echo "--month $month")
+		# shellcheck disable=SC2086
+		plain=$(lfh_at "$n" report "$kind" $args --csv | grep -v '^note,summaries,')
+		# shellcheck disable=SC2086
+		full=$(lfh_at "$n" report "$kind" $args --recompute --csv)
+		check_eq "$n, $when: report $kind from summaries = from every event" "$full" "$plain"
+	done
+}
+for n in "${AG[@]}"; do
+	same_reports "$n" "a case closed"
+	note=$(lfh_at "$n" report performance --csv | grep '^note,summaries,' || true)
+	check "$n: one closed case was read from its summary (the reopened one was not)" \
+		grep -q '1 closed cases read from the summary' <<<"$note"
+	check "$n: --recompute reads none from a summary" \
+		test -z "$(lfh_at "$n" report performance --recompute --csv | grep '^note,summaries,')"
+done
+perf=$(lfh_at police report performance --csv)
+# (two cases, a from its summary and r from its events, each an offer not engaged with)
+grep -q 'police support-referral,"made 2, accepted 0, refused 2 (not engaged 2)"' <<<"$perf" &&
+	tap_ok "the report counts the offers not engaged with" ||
+	tap_fail "the report counts the offers not engaged with" "$(grep -i offer <<<"$perf")"
+check "the report counts entries by team" \
+	grep -q "team_entries,police/neighbourhood," <<<"$(lfh_at police report performance --csv)"
+
+# 31 days on: case a's retention has ended; it is shredded, and its summary with it
+echo $(($(date +%s) * 1000 + 31 * 86400000)) >"$W/clock"
+shredded_at() { lfh_at "$1" case show "$a" 2>/dev/null | grep -q "shredded"; }
+for n in "${AG[@]}"; do
+	wait_until 30 shredded_at "$n" || tap_fail "$n: case a is shredded"
+	check "$n: no summary once the case is shredded" \
+		test -z "$(lfh_at "$n" report performance --csv | grep '^note,summaries,')"
+	same_reports "$n" "shredded"
+done
+
+for n in "${AG[@]}"; do
+	node_stop "$n"
+done
+tap_done
