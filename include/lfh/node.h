@@ -47,6 +47,8 @@ typedef struct lfh_node {
 		uint64_t seq, hlc;
 	} tops[LFH_MAX_PEERS + 1];
 	struct lfh_risk_form *risk; /* the risk questionnaire (defaults without cfg.risk_path) */
+	uint8_t summary_cursor[LFH_CASE_LEN]; /* lfh_node_retention: the last case looked at for */
+	int summary_cursor_set;               /* a summary it lacks (include/lfh/summary.h) */
 } lfh_node;
 
 /*
@@ -74,8 +76,9 @@ int lfh_node_load_keys(lfh_node *n, lfh_err *err);
 void lfh_node_reload_keys(lfh_node *n);
 
 /*
- * Retention in its own durable transaction (lfh_policy_retention), and the
- * scheduled sharing-key epoch; no-op without an ISA.
+ * Retention in its own durable transaction (lfh_policy_retention), the
+ * scheduled sharing-key epoch, and summaries for up to 50 closed cases that
+ * lack one (include/lfh/summary.h); no-op without an ISA.
  */
 int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err);
 

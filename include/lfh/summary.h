@@ -30,12 +30,18 @@ int lfh_summary_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_o
 		    lfh_err *err);
 
 /*
- * The summary of the case into st (which is initialised first): what the
- * reports read is as the projection would give it; nothing else is set.
- * 1 if there is one, 0 if not, or a store error.
+ * The summary of the case into st: what the reports read is set as the
+ * projection would give it (stage closed; the referral's fields; meetings,
+ * actions and the timeline's entries up to their counts); every other
+ * field of st is left as it was, so that a report need not clear half a
+ * megabyte per case. 1 if there is one, 0 if not (st may then be part
+ * filled), or a store error.
  */
 int lfh_summary_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_osara_state *st,
 		    lfh_err *err);
+
+/* 1 if the case has a summary, 0 if not, or a store error. */
+int lfh_summary_has(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err);
 
 /* Forget the case's summary (0 also if there is none). */
 int lfh_summary_drop(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err);

@@ -156,16 +156,18 @@ static int get_header(const lfh_record *h, lfh_osara_state *st, uint32_t *nteams
 	return 0;
 }
 
-/* Part (kind, i) into the state. */
+/* Part (kind, i) into the state (its slot cleared first). */
 static void take_part(lfh_osara_state *st, char kind, uint32_t i, const lfh_record *r)
 {
 	if (kind == 'm') {
 		lfh_osara_meeting *m = &st->meetings[i];
+		memset(m, 0, sizeof *m);
 		COPY(m->date, STR(r, "date"));
 		COPY(m->victim, STR(r, "victim"));
 		lfh_record_uint(r, "hlc", &m->hlc);
 	} else if (kind == 'a') {
 		lfh_osara_action *a = &st->actions[i];
+		memset(a, 0, sizeof *a);
 		COPY(a->power, STR(r, "power"));
 		COPY(a->status, STR(r, "status"));
 		COPY(a->signpost, STR(r, "signpost"));
@@ -174,6 +176,7 @@ static void take_part(lfh_osara_state *st, char kind, uint32_t i, const lfh_reco
 		COPY(a->team, STR(r, "team"));
 		COPY(a->refusal, STR(r, "refusal"));
 	} else {
+		memset(&st->timeline[i], 0, sizeof st->timeline[i]);
 		COPY(st->timeline[i].author, STR(r, "author"));
 		COPY(st->timeline[i].team, STR(r, "team"));
 	}
@@ -187,7 +190,6 @@ int lfh_summary_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_osara_s
 	uint32_t nteams = 0, n[3];
 	int rc = get_part(t, case_id, 'h', 0, &r, err);
 
-	lfh_osara_init(st);
 	if (rc)
 		return rc == LFH_ENOTFOUND || rc == LFH_ECODEC ? 0 : rc;
 	rc = get_header(&r, st, &nteams);
@@ -199,14 +201,22 @@ int lfh_summary_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_osara_s
 	n[2] = st->ntimeline = nteams;
 	for (int k = 0; k < 3; k++)
 		for (uint32_t i = 0; i < n[k]; i++) {
-			if ((rc = get_part(t, case_id, kinds[k], i, &r, err))) {
-				lfh_osara_init(st);
+			if ((rc = get_part(t, case_id, kinds[k], i, &r, err)))
 				return rc == LFH_ENOTFOUND || rc == LFH_ECODEC ? 0 : rc;
-			}
 			take_part(st, kinds[k], i, &r);
 			lfh_record_clear(&r);
 		}
 	return 1;
+}
+
+int lfh_summary_has(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
+{
+	uint8_t k[KEY_LEN];
+	const uint8_t *v;
+	size_t vlen;
+	int rc = lfh_store_tbl_get(t, LFH_TBL_SUMMARY, k, key_of(k, case_id, 'h', 0), &v, &vlen, err);
+
+	return rc == 0 ? 1 : rc == LFH_ENOTFOUND ? 0 : rc;
 }
 
 int lfh_summary_drop(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err)

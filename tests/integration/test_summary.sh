@@ -9,6 +9,8 @@
 #     reopened (its summary dropped);
 #   - performance and tactical reports equal with and without summaries, and
 #     the note says how many closed cases came from one;
+#   - a late event of the closed case (an amendment) drops its summary; the
+#     node's maintenance pass keeps a new one;
 #   - at the end of retention the closed case is shredded: its summary goes
 #     with it, and the reports still agree.
 # shellcheck source=tests/integration/lib.sh
@@ -96,6 +98,25 @@ grep -q 'police support-referral,"made 2, accepted 0, refused 2 (not engaged 2)"
 	tap_fail "the report counts the offers not engaged with" "$(grep -i offer <<<"$perf")"
 check "the report counts entries by team" \
 	grep -q "team_entries,police/neighbourhood," <<<"$(lfh_at police report performance --csv)"
+
+# a late event of the closed case (an amendment of its referral) drops its summary at
+# both nodes; the node's maintenance pass keeps a new one a few seconds later
+ref_ev=$(lfh_at police case show "$a" --json | json_flat | awk -F= '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.event=/ { e[i] = $2 }
+	/\]\.type=referral$/ { want = i } END { print e[want] }')
+lfh_at police case amend "$a" "$ref_ev" --text "Noise at flat 2, nights only" >/dev/null ||
+	tap_fail "police amends case a's referral"
+from_summary() { lfh_at "$1" report performance --csv | grep -q '^note,summaries,"\?1 closed'; }
+amended_at() { lfh_at "$1" case show "$a" | grep -q "nights only"; }
+for n in "${AG[@]}"; do
+	wait_until 20 amended_at "$n" || tap_fail "$n holds the amendment"
+	if wait_until 20 from_summary "$n"; then
+		tap_ok "$n: the closed case has a summary again after a late event"
+	else
+		tap_fail "$n: the closed case has a summary again after a late event"
+	fi
+	same_reports "$n" "after a late event"
+done
 
 # 31 days on: case a's retention has ended; it is shredded, and its summary with it
 echo $(($(date +%s) * 1000 + 31 * 86400000)) >"$W/clock"
