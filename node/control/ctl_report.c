@@ -41,37 +41,17 @@
 #include <string.h>
 
 #include "lfh/ctl.h"
-#include "lfh/fold.h"
 #include "lfh/hlc.h"
 #include "lfh/osara.h"
 #include "lfh/project.h"
 #include "lfh/reref.h"
 #include "lfh/summary.h"
 
+#include "ctl_report_int.h"
+
 #define YEAR_MS (365ULL * LFH_OSARA_DAY_MS)
-#define TEXT_MAX LFH_OSARA_SHORT_MAX
 
 /* ---- matching ----------------------------------------------------------- */
-
-void lfh_ctl_norm(const char *s, char *out, size_t size)
-{
-	lfh_fold_norm(s, out, size);
-}
-
-/* A trimmed copy of s for display. */
-static void trimmed(const char *s, char *out, size_t size)
-{
-	size_t len;
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	len = strlen(s);
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (len >= size)
-		len = size - 1;
-	memcpy(out, s, len);
-	out[len] = '\0';
-}
 
 /* A case's referral event: its header, and its body when readable here. */
 struct referral_of {
@@ -157,164 +137,6 @@ typedef struct rcase {
 	uint32_t reopened; /* REOPENs of the case */
 	int closed;
 } rcase;
-
-/* Labels to count: grouped by normalised key, counting entries or distinct cases. */
-typedef struct tally_ent {
-	char *key, *shown;
-	size_t cs;     /* case index */
-	uint64_t ms;   /* when it was recorded: the earliest spelling is shown */
-	int in_period; /* this entry falls in the report's period */
-} tally_ent;
-
-typedef struct tally {
-	tally_ent *v;
-	size_t n, cap;
-} tally;
-
-typedef struct group {
-	const char *key, *shown;
-	uint64_t count; /* entries, or distinct cases */
-	uint64_t ms;    /* of the spelling shown */
-	int in_period;
-} group;
-
-static int tally_add(tally *t, const char *label, size_t cs, uint64_t ms, int in_period)
-{
-	char key[TEXT_MAX + 1], shown[TEXT_MAX + 1];
-
-	lfh_ctl_norm(label, key, sizeof key);
-	if (!key[0])
-		return 0;
-	trimmed(label, shown, sizeof shown);
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		tally_ent *v = realloc(t->v, cap * sizeof *v);
-		if (!v)
-			return LFH_ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
-	tally_ent *e = &t->v[t->n];
-	e->key = strdup(key);
-	e->shown = strdup(shown);
-	e->cs = cs;
-	e->ms = ms;
-	e->in_period = in_period;
-	if (!e->key || !e->shown) {
-		free(e->key);
-		free(e->shown);
-		return LFH_ENOMEM;
-	}
-	t->n++;
-	return 0;
-}
-
-static void tally_free(tally *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->v[i].key);
-		free(t->v[i].shown);
-	}
-	free(t->v);
-	memset(t, 0, sizeof *t);
-}
-
-static int ent_cmp(const void *a, const void *b)
-{
-	const tally_ent *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
-	return c ? c : x->cs < y->cs ? -1 : x->cs > y->cs;
-}
-
-static int group_cmp(const void *a, const void *b)
-{
-	const group *x = a, *y = b;
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
-/* Group t's entries (most first, then by key); *out is malloc'd, borrows from t. */
-static int tally_groups(tally *t, int distinct_cases, group **out, size_t *nout)
-{
-	group *g = malloc((t->n ? t->n : 1) * sizeof *g);
-	size_t k = 0;
-
-	if (!g)
-		return LFH_ENOMEM;
-	if (t->n)
-		qsort(t->v, t->n, sizeof t->v[0], ent_cmp);
-	for (size_t i = 0; i < t->n; i++) {
-		const tally_ent *e = &t->v[i];
-		if (k && !strcmp(g[k - 1].key, e->key)) {
-			if (!distinct_cases || e->cs != t->v[i - 1].cs)
-				g[k - 1].count++;
-			g[k - 1].in_period |= e->in_period;
-			if (e->ms < g[k - 1].ms) {
-				g[k - 1].shown = e->shown;
-				g[k - 1].ms = e->ms;
-			}
-			continue;
-		}
-		g[k].key = e->key;
-		g[k].shown = e->shown;
-		g[k].ms = e->ms;
-		g[k].count = 1;
-		g[k].in_period = e->in_period;
-		k++;
-	}
-	qsort(g, k, sizeof g[0], group_cmp);
-	*out = g;
-	*nout = k;
-	return 0;
-}
-
-/* Offers of intervention (actions) by a key: made, accepted (done), refused, not engaged. */
-enum { OFFER_MADE, OFFER_ACCEPTED, OFFER_REFUSED, OFFER_NOT_ENGAGED, OFFER_N };
-typedef struct offer_row {
-	char key[2 * (LFH_OSARA_NAME_MAX + 1)];
-	uint64_t n[OFFER_N];
-} offer_row;
-
-typedef struct offers {
-	offer_row *v;
-	size_t n, cap;
-} offers;
-
-/* Count action a under key (not cancelled: a withdrawn action was never offered). */
-static int offers_add(offers *o, const char *key, const lfh_osara_action *a)
-{
-	offer_row *row = NULL;
-
-	if (!strcmp(a->status, "cancelled"))
-		return 0;
-	for (size_t i = 0; i < o->n && !row; i++)
-		if (!strcmp(o->v[i].key, key))
-			row = &o->v[i];
-	if (!row) {
-		if (o->n == o->cap) {
-			size_t cap = o->cap ? 2 * o->cap : 16;
-			offer_row *v = realloc(o->v, cap * sizeof *v);
-			if (!v)
-				return LFH_ENOMEM;
-			o->v = v;
-			o->cap = cap;
-		}
-		row = &o->v[o->n++];
-		memset(row, 0, sizeof *row);
-		snprintf(row->key, sizeof row->key, "%s", key);
-	}
-	row->n[OFFER_MADE]++;
-	row->n[OFFER_ACCEPTED] += !strcmp(a->status, "done");
-	row->n[OFFER_REFUSED] += !strcmp(a->status, "refused");
-	row->n[OFFER_NOT_ENGAGED] += !strcmp(a->refusal, "not-engaged");
-	return 0;
-}
-
-static int offer_cmp(const void *a, const void *b)
-{
-	return strcmp(((const offer_row *)a)->key, ((const offer_row *)b)->key);
-}
 
 /* ---- gathering ---------------------------------------------------------- */
 

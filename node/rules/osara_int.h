@@ -1,5 +1,6 @@
 /*
- * osara_int.h - internals shared by node/rules/osara.c, osara_rules.c and osara_due.c.
+ * osara_int.h - internals shared by node/rules/osara.c, osara_rules.c, osara_names.c
+ * and osara_due.c.
  *
  * Internal to the osara module: not part of its interface (that is all of
  * include/lfh/osara.h) and not to be included by anything else. The
