@@ -1,9 +1,10 @@
 /*
  * test_keyring.c - key management at work (node/keyring.c through the node;
  * PROTOCOL.md section 15): certificates of new key generations, which
- * generation may sign when, revocations, and the order of key events in
- * batches. The hub and its helpers: keyring_fixture.h. Serving, transport
- * keys, sharing-key epochs and rotated key directories: test_keyring_node.c.
+ * generation may sign when, and revocations. The hub and its helpers:
+ * keyring_fixture.h. Key events within a batch and the catch-up pipeline:
+ * test_ingest_batch.c. Serving, transport keys, sharing-key epochs and
+ * rotated key directories: test_keyring_node.c.
  */
 #include "keyring_fixture.h"
 
@@ -662,209 +663,6 @@ static void test_revoke_after_aborted_txn_survives_restart(void **state)
 	lfh_identity_free(g2);
 }
 
-/* ---- 5. batches ------------------------------------------------------------- */
-
-static void test_batch_event_before_its_cert_stored(void **state)
-{
-	hub *h = *state;
-	lfh_node *n = h->node[B];
-	lfh_identity *g2 = new_gen(h, A);
-	lfh_buf cert = std_cert(h, A, 2, g2);
-	lfh_buf envs[2];
-	uint8_t id[LFH_ID_LEN];
-	int status[2] = { -1, -1 };
-	lfh_err errs[2] = { { 0 }, { 0 } };
-
-	envs[0] = data_ev(h, g2, h->nb + 1000, id); /* signed by a key the batch certifies later */
-	envs[1] = cert_ev(h, "a", g2, h->nb, &cert);
-	ingest_batch(n, envs, 2, status, errs);
-	if (status[0] || status[1])
-		fail_msg("batch [event, CERT]: %d (%s), %d (%s)", status[0], errs[0].msg, status[1],
-			 errs[1].msg);
-	assert_true(has_event(n, id));
-	assert_non_null(lfh_keyring_gen(&n->rules, "a", 2));
-	assert_int_equal(event_count(n), 2);
-	lfh_buf_free(&envs[0]);
-	lfh_buf_free(&envs[1]);
-	lfh_buf_free(&cert);
-	lfh_identity_free(g2);
-}
-
-static void test_batch_event_before_its_revocation_rejected(void **state)
-{
-	hub *h = *state;
-	lfh_node *n = h->node[B];
-	lfh_identity *g2 = certify_gen2(h, n);
-	lfh_buf envs[2];
-	uint8_t id[LFH_ID_LEN];
-	int status[2] = { -1, -1 };
-	lfh_err errs[2] = { { 0 }, { 0 } };
-	uint64_t before = event_count(n);
-
-	envs[0] = data_ev(h, h->id[A], h->t + 10, id); /* valid until the revocation is known */
-	envs[1] = revoke_ev(h, "a", g2, h->t + 1000, "a", 1, h->id[A]->pub.key_id, h->t, NULL);
-	ingest_batch(n, envs, 2, status, errs);
-	assert_int_equal(status[1], 0);
-	if (status[0] != LFH_EKEYID)
-		fail_msg("event by a revoked key ahead of its REVOKE: %d (%s), want LFH_EKEYID",
-			 status[0], errs[0].msg);
-	assert_false(has_event(n, id));
-	assert_int_equal(event_count(n), before + 1);
-	lfh_buf_free(&envs[0]);
-	lfh_buf_free(&envs[1]);
-	lfh_identity_free(g2);
-}
-
-/* ---- 6. the catch-up pipeline (checks on a verifier pool) ------------------- */
-
-static void test_pipeline_event_before_its_cert_stored(void **state)
-{
-	hub *h = *state;
-	lfh_node *n = h->node[B];
-	lfh_identity *g2 = new_gen(h, A);
-	lfh_buf cert = std_cert(h, A, 2, g2);
-	lfh_buf envs[2];
-	uint8_t id[LFH_ID_LEN];
-	int status[2] = { -1, -1 };
-	lfh_err errs[2] = { { 0 }, { 0 } };
-
-	envs[0] = data_ev(h, g2, h->nb + 1000, id); /* its key is unknown to the pool's copy */
-	envs[1] = cert_ev(h, "a", g2, h->nb, &cert);
-	ingest_pipelined(n, envs, 2, status, errs);
-	if (status[0] || status[1])
-		fail_msg("pipelined [event, CERT]: %d (%s), %d (%s)", status[0], errs[0].msg,
-			 status[1], errs[1].msg);
-	assert_true(has_event(n, id));
-	assert_int_equal(event_count(n), 2);
-	lfh_buf_free(&envs[0]);
-	lfh_buf_free(&envs[1]);
-	lfh_buf_free(&cert);
-	lfh_identity_free(g2);
-}
-
-static void test_pipeline_event_before_its_revocation_rejected(void **state)
-{
-	hub *h = *state;
-	lfh_node *n = h->node[B];
-	lfh_identity *g2 = certify_gen2(h, n);
-	lfh_buf envs[2];
-	uint8_t id[LFH_ID_LEN];
-	int status[2] = { -1, -1 };
-	lfh_err errs[2] = { { 0 }, { 0 } };
-
-	/* its signature is good with the key the pool copied: the revocation still governs it */
-	envs[0] = data_ev(h, h->id[A], h->t + 10, id);
-	envs[1] = revoke_ev(h, "a", g2, h->t + 1000, "a", 1, h->id[A]->pub.key_id, h->t, NULL);
-	ingest_pipelined(n, envs, 2, status, errs);
-	assert_int_equal(status[1], 0);
-	if (status[0] != LFH_EKEYID)
-		fail_msg("pipelined: event by a revoked key ahead of its REVOKE: %d (%s)", status[0],
-			 errs[0].msg);
-	assert_false(has_event(n, id));
-	lfh_buf_free(&envs[0]);
-	lfh_buf_free(&envs[1]);
-	lfh_identity_free(g2);
-}
-
-#define MIXED 12
-
-/*
- * A batch with a bad signature, an unknown key and a damaged envelope among
- * good events: through the pipeline, every event gets the verdict (status and
- * message) one-by-one ingestion gives it at another node, in order, and
- * exactly the good ones are stored.
- */
-static void test_pipeline_same_verdicts_as_serial(void **state)
-{
-	hub *h = *state;
-	lfh_identity *stranger = new_gen(h, A); /* never certified */
-	lfh_buf envs[MIXED];
-	uint8_t id[MIXED][LFH_ID_LEN];
-	int status[MIXED];
-	lfh_err errs[MIXED];
-
-	for (int i = 0; i < MIXED; i++) {
-		status[i] = -1;
-		memset(&errs[i], 0, sizeof errs[i]);
-		envs[i] = data_ev(h, i == 7 ? stranger : h->id[A], h->nb - 1000 + (uint64_t)i, id[i]);
-	}
-	envs[3].data[envs[3].len - 1] ^= 0x01; /* the signature's last byte */
-	envs[9].data[0] ^= 0xff;                /* not an envelope any more */
-	ingest_pipelined(h->node[B], envs, MIXED, status, errs);
-	for (int i = 0; i < MIXED; i++) {
-		lfh_err serr = { 0 };
-		int want = ingest(h->node[C], &envs[i], "a", &serr);
-		if (status[i] != want || strcmp(errs[i].msg, want ? serr.msg : errs[i].msg) != 0)
-			fail_msg("event %d: pipelined %d (%s), one by one %d (%s)", i, status[i],
-				 errs[i].msg, want, serr.msg);
-		assert_int_equal(has_event(h->node[B], id[i]), want == 0);
-	}
-	assert_int_equal(status[3], LFH_ECRYPTO);
-	assert_int_equal(status[7], LFH_EKEYID);
-	assert_int_not_equal(status[9], 0);
-	assert_int_equal(status[0], 0);
-	for (int i = 0; i < MIXED; i++)
-		lfh_buf_free(&envs[i]);
-	lfh_identity_free(stranger);
-}
-
-/*
- * The same events in two batches submitted before either is stored (two
- * relays answering at once): the second's copies are not checked again; once
- * the first is stored they are duplicates, and if the first is dropped
- * unstored they are checked and stored with the second.
- */
-static void test_pipeline_duplicates_in_flight(void **state)
-{
-	hub *h = *state;
-	lfh_node *n = h->node[B];
-	lfh_buf envs[4];
-	lfh_envelope_ref in[4];
-	lfh_ingest_result res[4];
-	uint8_t id[4][LFH_ID_LEN];
-	int status[4];
-	lfh_err errs[4], err = { 0 };
-	lfh_ingest_pipe *pp = NULL;
-	lfh_ingest_job *j1 = NULL, *j2 = NULL, *j3 = NULL;
-	lfh_txn *t;
-	uint64_t before = event_count(n);
-
-	for (int i = 0; i < 4; i++) {
-		envs[i] = data_ev(h, h->id[A], h->nb - 500 + (uint64_t)i, id[i]);
-		in[i] = (lfh_envelope_ref){ envs[i].data, envs[i].len };
-	}
-	assert_int_equal(lfh_ingest_pipe_new(&pp, 2, &err), 0);
-	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
-	assert_int_equal(lfh_ingest_submit(n, pp, t, in, 4, &j1, &err), 0);
-	assert_int_equal(lfh_ingest_submit(n, pp, t, in, 4, &j2, &err), 0);
-	lfh_txn_abort(t);
-	/* the first batch is dropped unstored (a failed transaction): the second stores them */
-	lfh_ingest_release(pp, j1);
-	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_ingest_store(n, pp, t, j2, "a", res, status, errs, &err), 0);
-	assert_int_equal(lfh_txn_commit(t, &err), 0);
-	for (int i = 0; i < 4; i++) {
-		assert_int_equal(status[i], 0);
-		assert_int_equal(res[i].stored, 1);
-		assert_true(has_event(n, id[i]));
-	}
-	lfh_ingest_release(pp, j2);
-	/* once stored, the same batch again is four lookups */
-	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_ingest_submit(n, pp, t, in, 4, &j3, &err), 0);
-	assert_int_equal(lfh_ingest_store(n, pp, t, j3, "a", res, status, errs, &err), 0);
-	assert_int_equal(lfh_txn_commit(t, &err), 0);
-	for (int i = 0; i < 4; i++) {
-		assert_int_equal(status[i], 0);
-		assert_int_equal(res[i].stored, 0);
-	}
-	lfh_ingest_release(pp, j3);
-	lfh_ingest_pipe_free(pp);
-	assert_int_equal(event_count(n), before + 4);
-	for (int i = 0; i < 4; i++)
-		lfh_buf_free(&envs[i]);
-}
-
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -891,12 +689,6 @@ int main(void)
 		T(test_keyring_survives_restart),
 		T(test_cert_after_aborted_txn_survives_restart),
 		T(test_revoke_after_aborted_txn_survives_restart),
-		T(test_batch_event_before_its_cert_stored),
-		T(test_batch_event_before_its_revocation_rejected),
-		T(test_pipeline_event_before_its_cert_stored),
-		T(test_pipeline_event_before_its_revocation_rejected),
-		T(test_pipeline_same_verdicts_as_serial),
-		T(test_pipeline_duplicates_in_flight),
 	};
 #undef T
 	if (sodium_init() < 0)
