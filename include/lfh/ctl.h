@@ -148,6 +148,13 @@ void lfh_ctl_reply_clear(lfh_ctl_reply *r);
 int lfh_ctl_fail(lfh_ctl_reply *r, int code, const char *msg);
 /* A required string field of at most max bytes, or NULL after lfh_ctl_fail. */
 const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh_ctl_reply *r);
+/*
+ * The case the request's `case` names (set as q->case_hex, for the audit),
+ * projected here into *st (malloc'd: the caller frees it). 0, or the status
+ * after lfh_ctl_fail (*st NULL).
+ */
+int lfh_ctl_project_case(lfh_ctl_req *q, lfh_txn *t, uint8_t case_id[LFH_CASE_LEN],
+			 lfh_osara_state **st);
 /* The request's `category` (default "referral"), a valid name; NULL after lfh_ctl_fail. */
 const char *lfh_ctl_category(lfh_ctl_req *q);
 /* Resolve a case id or unique prefix (>= 8 hex digits) held here. */

@@ -77,6 +77,26 @@ const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh
 }
 
 /* Resolve a hex case id or prefix (>= 8 hex digits) to a stored case. */
+int lfh_ctl_project_case(lfh_ctl_req *q, lfh_txn *t, uint8_t case_id[LFH_CASE_LEN],
+			 lfh_osara_state **st)
+{
+	lfh_err err = { 0 };
+	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
+
+	*st = NULL;
+	if (rc)
+		return rc;
+	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
+	if (!(*st = malloc(sizeof **st)))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	if ((rc = lfh_node_project(q->node, t, case_id, *st, &err))) {
+		free(*st);
+		*st = NULL;
+		return lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory");
+	}
+	return 0;
+}
+
 const char *lfh_ctl_category(lfh_ctl_req *q)
 {
 	const char *category = lfh_record_str(&q->req, "category");

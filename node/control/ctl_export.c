@@ -36,14 +36,9 @@ int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t)
 	lfh_err err = { 0 };
 	int rc;
 
-	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+	if ((rc = lfh_ctl_project_case(q, t, case_id, &st)))
 		return rc;
-	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
-	if (!(st = malloc(sizeof *st)))
-		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	rc = lfh_node_project(q->node, t, case_id, st, &err);
-	if (!rc)
-		rc = lfh_ctl_case_records(q, t, case_id, st, &err);
+	rc = lfh_ctl_case_records(q, t, case_id, st, &err);
 	free(st);
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
 }

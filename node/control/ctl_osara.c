@@ -223,13 +223,9 @@ int ctl_case_state(lfh_ctl_req *q, lfh_txn *t)
 	lfh_err err = { 0 };
 	int rc;
 
-	if ((rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep)))
+	if ((rc = lfh_ctl_project_case(q, t, case_id, &st)))
 		return rc;
-	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
-	if (!(st = malloc(sizeof *st)))
-		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	rc = lfh_node_project(q->node, t, case_id, st, &err);
-	r = rc ? NULL : lfh_ctl_add(&q->rep);
+	r = lfh_ctl_add(&q->rep);
 	if (!rc && (!r || lfh_record_set_str(r, "case", q->case_hex, &err) ||
 		    lfh_record_set_str(r, "stage", lfh_osara_stage_name(st->stage), &err) ||
 		    lfh_record_set_str(r, "lead", st->lead, &err) ||
