@@ -155,6 +155,14 @@ const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh
  */
 int lfh_ctl_project_case(lfh_ctl_req *q, lfh_txn *t, uint8_t case_id[LFH_CASE_LEN],
 			 lfh_osara_state **st);
+/*
+ * The case as a listing reads it (due, case list, reports): its summary when
+ * the node keeps one (include/lfh/summary.h: only the fields those read are
+ * set), else (or if the request says `recompute`) its projection. 1 from a
+ * summary, 0 projected, or an error.
+ */
+int lfh_ctl_case_digest(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			lfh_osara_state *st, lfh_err *err);
 /* The request's `category` (default "referral"), a valid name; NULL after lfh_ctl_fail. */
 const char *lfh_ctl_category(lfh_ctl_req *q);
 /* Resolve a case id or unique prefix (>= 8 hex digits) held here. */

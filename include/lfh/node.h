@@ -25,6 +25,8 @@
 
 struct lfh_risk_form;
 
+#define LFH_SUMMARY_MARKS 4096
+
 typedef struct lfh_node {
 	lfh_config cfg;            /* as loaded, but peers: those the ISA in force gives (membership.h) */
 	size_t noverrides;         /* with an ISA: the config's [peer] sections as written */
@@ -47,8 +49,11 @@ typedef struct lfh_node {
 		uint64_t seq, hlc;
 	} tops[LFH_MAX_PEERS + 1];
 	struct lfh_risk_form *risk; /* the risk questionnaire (defaults without cfg.risk_path) */
-	uint8_t summary_cursor[LFH_CASE_LEN]; /* lfh_node_retention: the last case looked at for */
-	int summary_cursor_set;               /* a summary it lacks (include/lfh/summary.h) */
+	/* include/lfh/summarize.h: cases whose summary was dropped, to keep a new one of */
+	size_t nsummary_marks;
+	uint8_t summary_marks[LFH_SUMMARY_MARKS][LFH_CASE_LEN];
+	uint8_t summary_cursor[LFH_CASE_LEN]; /* the last case the scan for a missing one looked at */
+	int summary_cursor_set;
 } lfh_node;
 
 /*
@@ -77,8 +82,8 @@ void lfh_node_reload_keys(lfh_node *n);
 
 /*
  * Retention in its own durable transaction (lfh_policy_retention), the
- * scheduled sharing-key epoch, and summaries for up to 50 closed cases that
- * lack one (include/lfh/summary.h); no-op without an ISA.
+ * scheduled sharing-key epoch, and 20 ms of keeping cases' summaries
+ * (include/lfh/summarize.h); no-op without an ISA.
  */
 int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err);
 

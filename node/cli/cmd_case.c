@@ -10,7 +10,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lfh case list [--open|--closed] [--mine] [--lead A] [--risk L] [--stage S]\n"
-		"                     [--overdue] [--sort KEY] [--json]\n"
+		"                     [--overdue] [--sort KEY] [--recompute] [--json]\n"
 		"       lfh case show CASE [--all] [--utc] [--json]\n"
 		"       lfh case note CASE --text TEXT [--category NAME] [--on WHEN] [--json]\n"
 		"       lfh case search WORD... [--json]\n"
@@ -157,7 +157,7 @@ static int case_cmp(const void *pa, const void *pb)
 static void list_usage(FILE *f)
 {
 	fprintf(f, "usage: lfh case list [--open|--closed] [--mine] [--lead AGENCY] [--risk LEVEL]\n"
-		   "                     [--stage STAGE] [--overdue] [--sort KEY] [--json]\n\n"
+		   "                     [--stage STAGE] [--overdue] [--sort KEY] [--recompute] [--json]\n\n"
 		   "Cases held at this node, every one (the node answers in pages; lfh asks\n"
 		   "for them all). Filters, each narrowing the list:\n"
 		   "  --open, --closed    cases not closed / closed\n"
@@ -169,6 +169,8 @@ static void list_usage(FILE *f)
 		   "  --overdue           with an item overdue (with --mine: one of your agency's)\n"
 		   "  --sort KEY          ref, updated (newest first), created (newest first),\n"
 		   "                      risk (highest first) or lead; default: the case id\n"
+		   "  --recompute         read every case from its events, not from the summary\n"
+		   "                      the node keeps of it (the same answer, slower: a check)\n"
 		   "  --json              one JSON array of every case\n");
 }
 
@@ -179,7 +181,7 @@ static int case_list(int argc, char **argv)
 		{ "lead", "LEAD", 0 },	   { "risk", "RISK", 0 },   { "updated", "UPDATED", 0 },
 		{ "summary", "SUMMARY", 44 },
 	};
-	static const char *const flags[] = { "open", "closed", "mine", "overdue" };
+	static const char *const flags[] = { "open", "closed", "mine", "overdue", "recompute" };
 	static const char *const values[] = { "lead", "risk", "stage" };
 	static const char *const sorts[] = { "ref", "updated", "created", "risk", "lead" };
 	lfh_reply rep = { 0 };

@@ -369,7 +369,7 @@ int due_main(int argc, char **argv)
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
-	int json = 0, mine = !strcmp(argv[0], "actions"), rc;
+	int json = 0, mine = !strcmp(argv[0], "actions"), recompute = 0, rc;
 	const char *team = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -377,11 +377,13 @@ int due_main(int argc, char **argv)
 			json = 1;
 		else if (!strcmp(argv[i], "--mine"))
 			mine = 1;
+		else if (!strcmp(argv[i], "--recompute"))
+			recompute = 1;
 		else if (!strcmp(argv[i], "--team") && i + 1 < argc)
 			team = argv[++i];
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: lfh due [--mine] [--team TEAM] [--json]\n"
-			       "       lfh actions --mine [--team TEAM] [--json]\n\n"
+			printf("usage: lfh due [--mine] [--team TEAM] [--recompute] [--json]\n"
+			       "       lfh actions --mine [--team TEAM] [--recompute] [--json]\n\n"
 			       "What is due across the cases held here: open actions (a paused one\n"
 			       "only from its resume date), first case meetings (7/14/28 days after\n"
 			       "referral for high/medium/standard risk) and monthly reviews, each\n"
@@ -389,7 +391,9 @@ int due_main(int argc, char **argv)
 			       "'lfh actions'): only actions tasked to your agency; --team: only\n"
 			       "actions tasked to that team (lfh case action --for-team).\n"
 			       "Every item is listed: the node answers in pages and lfh asks for\n"
-			       "each; --json prints one JSON array of them all.\n");
+			       "each; --json prints one JSON array of them all. --recompute reads\n"
+			       "every case from its events, not from the summary the node keeps of\n"
+			       "it (the same answer, slower: a check).\n");
 			return 0;
 		} else {
 			cli_error("unexpected argument '%s' (see lfh due --help)", argv[i]);
@@ -399,6 +403,8 @@ int due_main(int argc, char **argv)
 	lfh_record_set_str(&req, "cmd", "due", &err);
 	if (mine)
 		lfh_record_set_str(&req, "mine", "yes", &err);
+	if (recompute)
+		lfh_record_set_str(&req, "recompute", "yes", &err);
 	if (team && lfh_record_set_str(&req, "for_team", team, &err)) {
 		cli_error("--team: %s", err.msg);
 		lfh_record_clear(&req);

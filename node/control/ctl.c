@@ -14,6 +14,7 @@
 #include "lfh/osara.h"
 #include "lfh/project.h"
 #include "lfh/refs.h"
+#include "lfh/summary.h"
 
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r)
 {
@@ -74,6 +75,17 @@ const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh
 		return NULL;
 	}
 	return v;
+}
+
+int lfh_ctl_case_digest(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			lfh_osara_state *st, lfh_err *err)
+{
+	const char *recompute = lfh_record_str(&q->req, "recompute");
+	int rc = recompute && !strcmp(recompute, "yes") ? 0 : lfh_summary_get(t, case_id, st, err);
+
+	if (rc == 0)
+		rc = lfh_node_project(q->node, t, case_id, st, err);
+	return rc;
 }
 
 /* Resolve a hex case id or prefix (>= 8 hex digits) to a stored case. */

@@ -430,7 +430,7 @@ static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const l
 	if (lfh_ctl_page_stop(&x->page, x->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
 	lfh_ctl_yield(x->q);
-	if ((rc = lfh_node_project(x->n, x->t, case_id, x->f.st, x->err)))
+	if ((rc = lfh_ctl_case_digest(x->q, x->t, case_id, x->f.st, x->err)) < 0)
 		return rc;
 	if (x->f.st->stage == LFH_OSARA_NONE && (x->f.open || x->f.closed || x->f.overdue ||
 						  x->f.mine || x->f.lead || x->f.risk || x->f.stage))

@@ -43,6 +43,7 @@
 #include "lfh/policy.h"
 #include "lfh/project.h"
 #include "lfh/refs.h"
+#include "lfh/summarize.h"
 
 #define IMPORT_ROWS_MAX 1000
 #define IMPORT_PARTS_MAX 50
@@ -52,6 +53,7 @@
 #define TEXT_MAX 8000
 #define CACHE_N 8
 #define DIGEST_LEN 16
+#define IMPORT_SUMMARIZE_MS 1000 /* at most, per batch (summarize.h) */
 
 struct cached {
 	uint8_t case_id[LFH_CASE_LEN];
@@ -611,6 +613,9 @@ int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t)
 		}
 	}
 	rc = lfh_store_meta_get(t, "seq", &seq1, &err);
+	/* the batch's cases are summarized with it: the listings need not project them */
+	if (!rc)
+		rc = lfh_summarize(x.n, t, IMPORT_SUMMARIZE_MS, 0, &err);
 	sum = &q->rep.recs[0];
 	if (rc || lfh_record_set_uint(sum, "imported", x.imported, &err) ||
 	    lfh_record_set_uint(sum, "skipped", x.skipped, &err) ||

@@ -275,7 +275,7 @@ static int due_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lf
 	if (lfh_record_uint(meta, "closed_ms", &closed))
 		return 0; /* closed here (its retention runs): nothing is due, no need to project it */
 	lfh_ctl_yield(d->q);
-	if ((rc = lfh_node_project(d->q->node, d->t, case_id, d->st, d->err)))
+	if ((rc = lfh_ctl_case_digest(d->q, d->t, case_id, d->st, d->err)) < 0)
 		return rc;
 	if (d->st->stage == LFH_OSARA_NONE || d->st->stage == LFH_OSARA_CLOSED)
 		return 0;

@@ -148,8 +148,7 @@ typedef struct report {
 	lfh_osara_due_item *due;
 	uint64_t now, from_ms, to_ms; /* period, inclusive */
 	uint64_t upto_ms;             /* cases after this are not gathered */
-	int recompute;                /* project every case, closed ones too (no summaries) */
-	uint64_t summaries;           /* closed cases read from their summary */
+	uint64_t summaries;           /* cases read from their summary */
 	long upto_days;               /* meetings dated after this are not gathered */
 	rcase *cs;
 	size_t n, cap;
@@ -194,22 +193,14 @@ static int count_team_entry(report *r, const lfh_osara_entry *e, uint64_t ms)
 	return tally_add(&r->team_entries, key, r->n, ms, 1);
 }
 
-/*
- * The case's state as the report reads it: a closed case's summary when the
- * node keeps one (include/lfh/summary.h), else its projection. 0 or an error.
- */
-static int case_state(report *r, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
+/* The case's state as the report reads it (lfh_ctl_case_digest: `recompute` projects it). */
+static int case_state(report *r, const uint8_t case_id[LFH_CASE_LEN])
 {
-	uint64_t closed;
 	int rc;
 
-	if (!r->recompute && lfh_record_uint(meta, "closed_ms", &closed) &&
-	    (rc = lfh_summary_get(r->t, case_id, r->st, r->err)) != 0) {
-		if (rc > 0)
-			r->summaries++;
-		return rc < 0 ? rc : 0;
-	}
-	return lfh_node_project(r->q->node, r->t, case_id, r->st, r->err);
+	if ((rc = lfh_ctl_case_digest(r->q, r->t, case_id, r->st, r->err)) > 0)
+		r->summaries++;
+	return rc < 0 ? rc : 0;
 }
 
 static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
@@ -225,7 +216,7 @@ static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_
 	    lfh_hlc_ms(first_hlc) > r->upto_ms)
 		return 0;
 	lfh_ctl_yield(r->q);
-	if ((rc = case_state(r, case_id, meta)) < 0)
+	if ((rc = case_state(r, case_id)) < 0)
 		return rc;
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 64;
@@ -343,10 +334,8 @@ static void report_free(report *r)
 
 static int gather(report *r)
 {
-	const char *recompute = lfh_record_str(&r->q->req, "recompute");
 	int rc;
 
-	r->recompute = recompute && !strcmp(recompute, "yes");
 	r->st = malloc(sizeof *r->st);
 	r->due = calloc(LFH_OSARA_MAX_DUE, sizeof *r->due);
 	if (!r->st || !r->due)
@@ -433,7 +422,7 @@ static int note_rows(report *r, uint64_t unreadable)
 		rc = row(r, "note", "no_referral", b);
 	}
 	if (!rc && r->summaries) {
-		snprintf(b, sizeof b, "%llu closed cases read from the summary kept when they closed "
+		snprintf(b, sizeof b, "%llu cases read from the summary the node keeps of them "
 			 "(--recompute: from their events)", (unsigned long long)r->summaries);
 		rc = row(r, "note", "summaries", b);
 	}

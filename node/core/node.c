@@ -28,7 +28,7 @@
 #include "lfh/project.h"
 #include "lfh/risk.h"
 #include "lfh/sharing.h"
-#include "lfh/summary.h"
+#include "lfh/summarize.h"
 #include "lfh/write.h"
 
 #define DAY_MS 86400000ULL
@@ -250,53 +250,8 @@ const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen)
 	return id;
 }
 
-/*
- * Closed cases without a summary (closed before summaries were kept, or
- * whose summary a late event dropped): a few at a time, from where the last
- * look stopped, so that the reports need not project them.
- */
-#define SUMMARY_FILL_MAX 50
-struct fill_ctx {
-	lfh_node *n;
-	lfh_txn *t;
-	lfh_osara_state *st;
-	size_t projected;
-	lfh_err *err;
-};
-
-static int fill_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
-{
-	struct fill_ctx *c = vctx;
-	uint64_t closed;
-	int rc = 0;
-
-	if (c->projected >= SUMMARY_FILL_MAX)
-		return 1;
-	memcpy(c->n->summary_cursor, case_id, LFH_CASE_LEN);
-	c->n->summary_cursor_set = 1;
-	if (!lfh_record_uint(meta, "closed_ms", &closed) ||
-	    (rc = lfh_summary_has(c->t, case_id, c->err)) != 0)
-		return rc < 0 ? rc : 0;
-	c->projected++;
-	if ((rc = lfh_node_project(c->n, c->t, case_id, c->st, c->err)))
-		return rc;
-	return c->st->stage == LFH_OSARA_CLOSED ? lfh_summary_put(c->t, case_id, c->st, c->err) : 0;
-}
-
-static int fill_summaries(lfh_node *n, lfh_txn *t, lfh_err *err)
-{
-	struct fill_ctx c = { n, t, malloc(sizeof(lfh_osara_state)), 0, err };
-	int rc;
-
-	if (!c.st)
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	rc = lfh_store_scan_cases_after(t, n->summary_cursor_set ? n->summary_cursor : NULL, fill_fn,
-					&c, err);
-	if (!rc && c.projected < SUMMARY_FILL_MAX)
-		n->summary_cursor_set = 0; /* the end: start again from the first case next time */
-	free(c.st);
-	return rc;
-}
+/* How long each retention tick may spend keeping summaries (summarize.h). */
+#define SUMMARIZE_MS 20
 
 int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err)
 {
@@ -312,7 +267,7 @@ int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *e
 	if (!rc)
 		rc = lfh_node_sharing_schedule(n, t, now_ms, err);
 	if (!rc)
-		rc = fill_summaries(n, t, err);
+		rc = lfh_summarize(n, t, SUMMARIZE_MS, 1, err);
 	if (!rc)
 		return lfh_txn_commit(t, err);
 	lfh_txn_abort(t);

@@ -36,6 +36,7 @@
 #include "lfh/policy.h"
 #include "lfh/project.h"
 #include "lfh/refs.h"
+#include "lfh/summarize.h"
 #include "lfh/summary.h"
 #include "lfh/sharing.h"
 #include "lfh/write.h"
@@ -526,8 +527,7 @@ static int follow_lead(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 
 /*
  * A CLOSE or REOPEN: the case's retention clock runs while it is closed as
- * projected here, whatever order the two arrived in (a REOPEN stops it);
- * while it is, the reports read its summary (include/lfh/summary.h).
+ * projected here, whatever order the two arrived in (a REOPEN stops it).
  */
 static int follow_closure(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
@@ -543,8 +543,6 @@ static int follow_closure(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err 
 	rc = lfh_node_project(n, t, ev->case_id, st, err);
 	if (!rc)
 		rc = lfh_store_case_get(t, ev->case_id, &c, err);
-	if (!rc && st->stage == LFH_OSARA_CLOSED) /* what the reports read of it, kept */
-		rc = lfh_summary_put(t, ev->case_id, st, err);
 	if (!rc && st->stage != LFH_OSARA_CLOSED && lfh_record_uint(&c, "closed_ms", &closed)) {
 		log_info("case %02x%02x%02x%02x...: reopened, its retention clock stopped",
 			 ev->case_id[0], ev->case_id[1], ev->case_id[2], ev->case_id[3]);
@@ -564,9 +562,11 @@ int lfh_node_apply(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t i
 	lfh_effects fx = { 0 };
 	int rc = index_case(t, ev, err);
 
-	/* any new event of a case may change what its summary says: follow_closure keeps a new one */
-	if (!rc && !lfh_event_type_hub_wide(ev->type))
+	/* any new event of a case may change what its summary says: a later pass keeps a new one */
+	if (!rc && !lfh_event_type_hub_wide(ev->type)) {
 		rc = lfh_summary_drop(t, ev->case_id, err);
+		lfh_summarize_mark(n, ev->case_id);
+	}
 	if (!rc)
 		rc = lfh_policy_apply(&n->rules, t, ev, id, own, &fx, err);
 	if (!rc)

@@ -1,8 +1,10 @@
 /*
- * summary.c - what the reports read of a closed case (include/lfh/summary.h),
- * kept as records in LFH_TBL_SUMMARY.
+ * summary.c - what the listings and reports read of a case
+ * (include/lfh/summary.h), kept as records in LFH_TBL_SUMMARY.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lfh/buf.h"
@@ -10,6 +12,7 @@
 #include "lfh/summary.h"
 
 #define KEY_LEN (LFH_CASE_LEN + 1 + 2)
+#define VERSION 2 /* 1: closed cases only, without what `due` and `case list` read */
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
 
 /* The key of part kind (index i; the header has none). */
@@ -51,6 +54,25 @@ static int set_strs(lfh_record *r, const char *const *kv, lfh_err *err)
 	return rc;
 }
 
+/* Set each (key, value) pair of uints, a list of n. */
+static int set_uints(lfh_record *r, const char *const *keys, const uint64_t *vals, size_t n,
+		     lfh_err *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = lfh_record_set_uint(r, keys[i], vals[i], err);
+	return rc;
+}
+
+static const char *const header_uints[] = { "v", "stage", "referral_hlc", "reopened",
+					    "meetings", "actions", "teams", "participants",
+					    "last_review_hlc", "meeting_days_standard",
+					    "meeting_days_medium", "meeting_days_high",
+					    "review_days_standard", "review_days_medium",
+					    "review_days_high" };
+#define HEADER_UINTS (sizeof header_uints / sizeof header_uints[0])
+
 static int put_header(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_osara_state *st,
 		      uint32_t nteams, lfh_err *err)
 {
@@ -58,26 +80,24 @@ static int put_header(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh
 	const char *kv[] = { "author", st->referral_author, "risk", st->risk_level,
 			     "category", st->asb_category, "rereferral_of", st->rereferral_of,
 			     "subject", st->subject, "location", st->location,
-			     "summary", st->summary, NULL };
+			     "summary", st->summary, "lead", st->lead, "ref", st->ref, NULL };
+	const uint64_t vals[HEADER_UINTS] = {
+		VERSION, (uint64_t)st->stage, st->referral_hlc, st->nreopened, st->nmeetings,
+		st->nactions, nteams, st->nparticipants, st->last_review_hlc,
+		st->risk_meeting_days[0], st->risk_meeting_days[1], st->risk_meeting_days[2],
+		st->risk_review_days[0], st->risk_review_days[1], st->risk_review_days[2]
+	};
 	int rc = set_strs(&r, kv, err);
 
 	if (!rc)
-		rc = lfh_record_set_uint(&r, "referral_hlc", st->referral_hlc, err);
-	if (!rc)
-		rc = lfh_record_set_uint(&r, "reopened", st->nreopened, err);
-	if (!rc)
-		rc = lfh_record_set_uint(&r, "meetings", st->nmeetings, err);
-	if (!rc)
-		rc = lfh_record_set_uint(&r, "actions", st->nactions, err);
-	if (!rc)
-		rc = lfh_record_set_uint(&r, "teams", nteams, err);
+		rc = set_uints(&r, header_uints, vals, HEADER_UINTS, err);
 	return put_part(t, case_id, 'h', 0, &r, rc, err);
 }
 
-int lfh_summary_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_osara_state *st,
-		    lfh_err *err)
+/* The meetings', actions' and participants' parts. */
+static int put_lists(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_osara_state *st,
+		     lfh_err *err)
 {
-	uint32_t nteams = 0;
 	int rc = 0;
 
 	for (uint32_t i = 0; rc == 0 && i < st->nmeetings; i++) {
@@ -92,11 +112,32 @@ int lfh_summary_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_o
 	for (uint32_t i = 0; rc == 0 && i < st->nactions; i++) {
 		const lfh_osara_action *a = &st->actions[i];
 		lfh_record r = { 0 };
-		const char *kv[] = { "power", a->power, "status", a->status, "signpost", a->signpost,
-				     "agency", a->agency, "author", a->author, "team", a->team,
-				     "refusal", a->refusal, NULL };
+		const char *kv[] = { "id", a->id, "power", a->power, "status", a->status,
+				     "signpost", a->signpost, "agency", a->agency,
+				     "author", a->author, "team", a->team, "refusal", a->refusal,
+				     "text", a->text, "due", a->due, "resume", a->resume,
+				     "for_team", a->for_team, NULL };
 		rc = put_part(t, case_id, 'a', i, &r, set_strs(&r, kv, err), err);
 	}
+	for (uint32_t i = 0; rc == 0 && i < st->nparticipants; i++) {
+		lfh_record r = { 0 };
+		const char *kv[] = { "agency", st->participants[i], NULL };
+		rc = put_part(t, case_id, 'p', i, &r, set_strs(&r, kv, err), err);
+	}
+	return rc;
+}
+
+int lfh_summary_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_osara_state *st,
+		    lfh_err *err)
+{
+	uint32_t nteams = 0;
+	int rc;
+
+	if (st->stage == LFH_OSARA_NONE) /* nothing readable: the readers look at its events */
+		return lfh_summary_drop(t, case_id, err);
+	rc = lfh_summary_drop(t, case_id, err); /* no part of an earlier one stays */
+	if (!rc)
+		rc = put_lists(t, case_id, st, err);
 	/* the entries a report counts by team: valid, readable, with a team */
 	for (uint32_t i = 0; rc == 0 && i < st->ntimeline; i++) {
 		const lfh_osara_entry *e = &st->timeline[i];
@@ -123,29 +164,39 @@ static int get_part(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], char kind, 
 
 #define STR(r, key) lfh_record_str((r), (key))
 
-/* A count of the header, no more than the state holds. */
-static int count_of(const lfh_record *h, const char *key, uint32_t max, uint32_t *out)
+/* The header's numbers, in header_uints' order: -1 if one is missing or out of range. */
+static int get_uints(const lfh_record *h, uint64_t v[HEADER_UINTS])
 {
-	uint64_t n;
+	static const uint64_t max[HEADER_UINTS] = {
+		VERSION, LFH_OSARA_CLOSED, UINT64_MAX, UINT32_MAX, LFH_OSARA_MAX_MEETINGS,
+		LFH_OSARA_MAX_ACTIONS, LFH_OSARA_MAX_TIMELINE, LFH_OSARA_MAX_PARTICIPANTS,
+		UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX
+	};
 
-	if (!lfh_record_uint(h, key, &n) || n > max)
-		return -1;
-	*out = (uint32_t)n;
-	return 0;
+	for (size_t i = 0; i < HEADER_UINTS; i++)
+		if (!lfh_record_uint(h, header_uints[i], &v[i]) || v[i] > max[i])
+			return -1;
+	return v[0] == VERSION && v[1] != LFH_OSARA_NONE ? 0 : -1;
 }
 
 static int get_header(const lfh_record *h, lfh_osara_state *st, uint32_t *nteams)
 {
-	uint64_t reopened;
+	uint64_t v[HEADER_UINTS];
 
-	if (!lfh_record_uint(h, "referral_hlc", &st->referral_hlc) ||
-	    !lfh_record_uint(h, "reopened", &reopened) ||
-	    count_of(h, "meetings", LFH_OSARA_MAX_MEETINGS, &st->nmeetings) ||
-	    count_of(h, "actions", LFH_OSARA_MAX_ACTIONS, &st->nactions) ||
-	    count_of(h, "teams", LFH_OSARA_MAX_TIMELINE, nteams))
+	if (get_uints(h, v))
 		return -1;
-	st->stage = LFH_OSARA_CLOSED;
-	st->nreopened = (uint32_t)reopened;
+	st->stage = (int)v[1];
+	st->referral_hlc = v[2];
+	st->nreopened = (uint32_t)v[3];
+	st->nmeetings = (uint32_t)v[4];
+	st->nactions = (uint32_t)v[5];
+	*nteams = (uint32_t)v[6];
+	st->nparticipants = (uint32_t)v[7];
+	st->last_review_hlc = v[8];
+	for (int i = 0; i < 3; i++) {
+		st->risk_meeting_days[i] = (uint32_t)v[9 + i];
+		st->risk_review_days[i] = (uint32_t)v[12 + i];
+	}
 	COPY(st->referral_author, STR(h, "author"));
 	COPY(st->risk_level, STR(h, "risk"));
 	COPY(st->asb_category, STR(h, "category"));
@@ -153,7 +204,26 @@ static int get_header(const lfh_record *h, lfh_osara_state *st, uint32_t *nteams
 	COPY(st->subject, STR(h, "subject"));
 	COPY(st->location, STR(h, "location"));
 	COPY(st->summary, STR(h, "summary"));
+	COPY(st->lead, STR(h, "lead"));
+	COPY(st->ref, STR(h, "ref"));
 	return 0;
+}
+
+static void take_action(lfh_osara_action *a, const lfh_record *r)
+{
+	memset(a, 0, sizeof *a);
+	COPY(a->id, STR(r, "id"));
+	COPY(a->power, STR(r, "power"));
+	COPY(a->status, STR(r, "status"));
+	COPY(a->signpost, STR(r, "signpost"));
+	COPY(a->agency, STR(r, "agency"));
+	COPY(a->author, STR(r, "author"));
+	COPY(a->team, STR(r, "team"));
+	COPY(a->refusal, STR(r, "refusal"));
+	COPY(a->text, STR(r, "text"));
+	COPY(a->due, STR(r, "due"));
+	COPY(a->resume, STR(r, "resume"));
+	COPY(a->for_team, STR(r, "for_team"));
 }
 
 /* Part (kind, i) into the state (its slot cleared first). */
@@ -166,15 +236,9 @@ static void take_part(lfh_osara_state *st, char kind, uint32_t i, const lfh_reco
 		COPY(m->victim, STR(r, "victim"));
 		lfh_record_uint(r, "hlc", &m->hlc);
 	} else if (kind == 'a') {
-		lfh_osara_action *a = &st->actions[i];
-		memset(a, 0, sizeof *a);
-		COPY(a->power, STR(r, "power"));
-		COPY(a->status, STR(r, "status"));
-		COPY(a->signpost, STR(r, "signpost"));
-		COPY(a->agency, STR(r, "agency"));
-		COPY(a->author, STR(r, "author"));
-		COPY(a->team, STR(r, "team"));
-		COPY(a->refusal, STR(r, "refusal"));
+		take_action(&st->actions[i], r);
+	} else if (kind == 'p') {
+		COPY(st->participants[i], STR(r, "agency"));
 	} else {
 		memset(&st->timeline[i], 0, sizeof st->timeline[i]);
 		COPY(st->timeline[i].author, STR(r, "author"));
@@ -185,9 +249,9 @@ static void take_part(lfh_osara_state *st, char kind, uint32_t i, const lfh_reco
 int lfh_summary_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_osara_state *st,
 		    lfh_err *err)
 {
-	static const char kinds[3] = { 'm', 'a', 't' };
+	static const char kinds[4] = { 'm', 'a', 't', 'p' };
 	lfh_record r = { 0 };
-	uint32_t nteams = 0, n[3];
+	uint32_t nteams = 0, n[4];
 	int rc = get_part(t, case_id, 'h', 0, &r, err);
 
 	if (rc)
@@ -195,11 +259,12 @@ int lfh_summary_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_osara_s
 	rc = get_header(&r, st, &nteams);
 	lfh_record_clear(&r);
 	if (rc)
-		return 0; /* not one this build wrote: the report projects the case */
+		return 0; /* not one this build wrote: the reader projects the case */
 	n[0] = st->nmeetings;
 	n[1] = st->nactions;
 	n[2] = st->ntimeline = nteams;
-	for (int k = 0; k < 3; k++)
+	n[3] = st->nparticipants;
+	for (int k = 0; k < 4; k++)
 		for (uint32_t i = 0; i < n[k]; i++) {
 			if ((rc = get_part(t, case_id, kinds[k], i, &r, err)))
 				return rc == LFH_ENOTFOUND || rc == LFH_ECODEC ? 0 : rc;
@@ -211,17 +276,56 @@ int lfh_summary_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_osara_s
 
 int lfh_summary_has(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
 {
-	uint8_t k[KEY_LEN];
-	const uint8_t *v;
-	size_t vlen;
-	int rc = lfh_store_tbl_get(t, LFH_TBL_SUMMARY, k, key_of(k, case_id, 'h', 0), &v, &vlen, err);
+	lfh_record r = { 0 };
+	uint64_t v[HEADER_UINTS];
+	int rc = get_part(t, case_id, 'h', 0, &r, err);
 
-	return rc == 0 ? 1 : rc == LFH_ENOTFOUND ? 0 : rc;
+	if (rc == 0)
+		rc = get_uints(&r, v) == 0;
+	lfh_record_clear(&r);
+	return rc == LFH_ENOTFOUND || rc == LFH_ECODEC ? 0 : rc;
 }
 
+/* Collect the keys of the case's rows (deleting under a scan would move its cursor). */
+struct rows {
+	uint8_t (*k)[KEY_LEN];
+	size_t *len;
+	size_t n, cap;
+};
+
+static int row_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct rows *r = vctx;
+	(void)val;
+	(void)vlen;
+	if (klen > KEY_LEN)
+		return 0; /* not one of ours */
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		void *k = realloc(r->k, cap * sizeof *r->k), *l;
+		if (k)
+			r->k = k;
+		if (!k || !(l = realloc(r->len, cap * sizeof *r->len)))
+			return LFH_ENOMEM;
+		r->len = l;
+		r->cap = cap;
+	}
+	memcpy(r->k[r->n], key, klen);
+	r->len[r->n++] = klen;
+	return 0;
+}
+
+/* Every row of the summary goes: its parts name victims and subjects (shredding). */
 int lfh_summary_drop(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
 {
-	uint8_t k[KEY_LEN];
+	struct rows r = { 0 };
+	int rc = lfh_store_tbl_scan(t, LFH_TBL_SUMMARY, case_id, LFH_CASE_LEN, row_fn, &r, err);
 
-	return lfh_store_tbl_del(t, LFH_TBL_SUMMARY, k, key_of(k, case_id, 'h', 0), err);
+	if (rc == LFH_ENOMEM)
+		rc = lfh_err_set(err, rc, "out of memory");
+	for (size_t i = 0; rc == 0 && i < r.n; i++)
+		rc = lfh_store_tbl_del(t, LFH_TBL_SUMMARY, r.k[i], r.len[i], err);
+	free(r.k);
+	free(r.len);
+	return rc;
 }

@@ -112,9 +112,12 @@ else
 fi
 
 # the answers of a read are as before: the same report of the same store
-# (the notes changed no figure of it), an unknown case refused as it was
+# (the notes changed no figure of it; the note row says how many cases came
+# from their summaries, which a note drops for a moment), an unknown case
+# refused as it was
+figures() { sed 's/,{"key":"summaries","section":"note","value":"[^"]*"}//' "$1"; }
 check_eq "a report while writes go on gives the figures of one alone" \
-	"$(cat "$W/report.alone")" "$(cat "$W/report.last")"
+	"$(figures "$W/report.alone")" "$(figures "$W/report.last")"
 if out=$(lfh_at police case show 00000000deadbeef 2>&1); then
 	tap_fail "an unknown case is refused" "$out"
 else
