@@ -217,7 +217,7 @@ enum lfh_table {
 				* when to look at the case again (node/core/remind.c) */
 	LFH_TBL_REREF = 14,    /* re-referral index (node/core/reref.c): 'S'|'L' mac(16) hlc(8)
 				* case(16) -> ""; "k" -> the node's secret; "r" -> built */
-	LFH_TBL_SUMMARY = 15,  /* what the reports read of a closed case (include/lfh/summary.h):
+	LFH_TBL_SUMMARY = 15,  /* what listings and reports read of a case (include/lfh/summary.h):
 				* case(16) 'h' -> header; case(16) kind(1) index(2) -> part.
 				* Derived data: whoever shreds an event of the case drops it */
 	LFH_TBL_COUNT

@@ -1,19 +1,22 @@
 /*
- * summary.h - what the reports read of a closed case, kept so that they need
- * not project it again (node/rules/summary.c; issue #13: reports read
- * maintained aggregates, not every case).
+ * summary.h - what `due`, `case list` and the reports read of a case, kept
+ * so that they need not project it again (node/rules/summary.c; issue #13:
+ * they read maintained aggregates, not every case).
  *
- * When a CLOSE leaves a case closed as projected here, the node keeps the
- * part of its OSARA state the reports use (node/control/ctl_report.c): the
- * referral's time, author, risk, category and texts, reopenings, meetings'
- * dates and victims, actions' powers and outcomes, and the agency/team of
- * every valid entry. Any later event of the case drops it (lfh_node_apply),
- * and so does shredding one of its events (the store). A closed case has no
- * open item, so nothing in it depends on the time of the report.
+ * The part of a case's OSARA state those read: stage, lead, reference,
+ * participants; the referral's time, author, risk, category and texts; the
+ * risk's timescales and the last review (what is due depends on them and on
+ * the time of asking, which the reader supplies); reopenings; meetings'
+ * dates and victims; actions (id, agency, power, text, due and resume
+ * dates, status, outcome, teams); the agency/team of every valid entry.
+ * Any event of the case drops it (lfh_node_apply), and so does shredding
+ * one; include/lfh/summarize.h keeps a new one. A case with nothing
+ * readable has none.
  *
- * Table LFH_TBL_SUMMARY: case(16) 'h' -> the header record; case(16) 'm'|'a'|'t'
- * index(2 BE) -> one record per meeting, action, team entry. Only the header
- * makes a summary: dropping it drops the summary.
+ * Table LFH_TBL_SUMMARY: case(16) 'h' -> the header record (its "v" is 2;
+ * a header without it, from an earlier build, is not read); case(16)
+ * 'm'|'a'|'t'|'p' index(2 BE) -> one record per meeting, action, team entry,
+ * participant. Dropping removes every row of the case.
  */
 #ifndef LFH_SUMMARY_H
 #define LFH_SUMMARY_H
@@ -25,14 +28,14 @@
 #include "lfh/osara.h"
 #include "lfh/store.h"
 
-/* Keep the summary of st, the state of a closed case, in t. */
+/* Keep the summary of st, the case's state, in t (none if nothing is readable). */
 int lfh_summary_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_osara_state *st,
 		    lfh_err *err);
 
 /*
  * The summary of the case into st: what the reports read is set as the
- * projection would give it (stage closed; the referral's fields; meetings,
- * actions and the timeline's entries up to their counts); every other
+ * projection would give it (the fields listed above, meetings, actions,
+ * participants and the timeline's entries up to their counts); every other
  * field of st is left as it was, so that a report need not clear half a
  * megabyte per case. 1 if there is one, 0 if not (st may then be part
  * filled), or a store error.
