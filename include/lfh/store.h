@@ -236,6 +236,14 @@ int lfh_store_tbl_del(lfh_txn *t, enum lfh_table tbl, const void *key, size_t kl
 /* Entries whose key starts with prefix (plen may be 0), in key order. */
 int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
 		       lfh_tbl_fn fn, void *ctx, lfh_err *err);
+/*
+ * The last entry whose key starts with prefix and sorts before `below` (a
+ * key that starts with prefix too): fn is called once with it, or not at
+ * all. One seek, however many entries share the prefix.
+ */
+int lfh_store_tbl_last_below(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
+			     const void *below, size_t blen, lfh_tbl_fn fn, void *ctx,
+			     lfh_err *err);
 
 /*
  * Crypto-shredding: drop an event's bytes (and its place in by_case); its

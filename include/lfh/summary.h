@@ -16,7 +16,8 @@
  * Table LFH_TBL_SUMMARY: case(16) 'h' -> the header record (its "v" is 2;
  * a header without it, from an earlier build, is not read); case(16)
  * 'm'|'a'|'t'|'p' index(2 BE) -> one record per meeting, action, team entry,
- * participant. Dropping removes every row of the case.
+ * participant; "v" -> the version (1 byte, lfh_summary_upgrade). Dropping
+ * removes every row of the case.
  */
 #ifndef LFH_SUMMARY_H
 #define LFH_SUMMARY_H
@@ -45,6 +46,14 @@ int lfh_summary_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_osara_s
 
 /* 1 if the case has a summary, 0 if not, or a store error. */
 int lfh_summary_has(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err);
+
+/*
+ * Once per store, at open: remove every row of an earlier build's summaries
+ * (its drop left the parts behind, with the victims' names: they must not
+ * outlive shredding) and note the version in the table's format row "v"
+ * (1 byte). *removed: how many rows went; 0 or a store error.
+ */
+int lfh_summary_upgrade(lfh_txn *t, uint64_t *removed, lfh_err *err);
 
 /* Forget the case's summary (0 also if there is none). */
 int lfh_summary_drop(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err);

@@ -29,6 +29,7 @@
 #include "lfh/risk.h"
 #include "lfh/sharing.h"
 #include "lfh/summarize.h"
+#include "lfh/summary.h"
 #include "lfh/write.h"
 
 #define DAY_MS 86400000ULL
@@ -122,6 +123,25 @@ static int record_store_format(lfh_node *n, uint64_t was, lfh_err *err)
 	return lfh_txn_commit(t, err);
 }
 
+/* An earlier build's summaries go (summary.h); this build keeps new ones. */
+static int upgrade_summaries(lfh_node *n, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	uint64_t removed = 0;
+	int rc = lfh_txn_begin(n->store, 1, &t, err);
+
+	if (!rc)
+		rc = lfh_summary_upgrade(t, &removed, err);
+	if (rc) {
+		lfh_txn_abort(t);
+		return rc;
+	}
+	if (removed)
+		log_info("removed %llu rows of summaries an earlier lfhd kept: new ones follow",
+			 (unsigned long long)removed);
+	return lfh_txn_commit(t, err);
+}
+
 /* The store keeps sharing keys under the key directory's store key. */
 static int open_kek(lfh_node *n, lfh_err *err)
 {
@@ -194,6 +214,8 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		rc = cfg->isa_path[0] ? open_policy(n, err) : lfh_node_load_keys(n, err);
 	if (!rc)
 		rc = lfh_recovery_open(n, err);
+	if (!rc)
+		rc = upgrade_summaries(n, err);
 	if (!rc)
 		rc = record_store_format(n, format, err);
 	if (!rc)

@@ -3,9 +3,9 @@
  *
  * Entries: 'S' or 'L', a 16-byte keyed hash of the normalised subject or
  * location, the referral's HLC (8 bytes, big-endian), the case id -> "".
- * The secret: 32 random bytes under key "k", made on first use. A scan of
- * one hash's entries is in HLC order, so the most recent is the last one in
- * the window.
+ * The secret: 32 random bytes under key "k", made on first use. One hash's
+ * entries are in HLC order, so the most recent up to a time is one seek
+ * away, however many cases share a subject or a location.
  */
 #include <string.h>
 
@@ -98,6 +98,21 @@ static int best_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *va
 	return 0;
 }
 
+/*
+ * The most recent entry of the prefix up to now, in one seek: the last key
+ * below prefix || (the first HLC after now_ms); best_fn keeps it if it is
+ * within the year.
+ */
+static int latest(lfh_txn *t, const uint8_t p[1 + MAC_LEN], struct best *b, lfh_err *err)
+{
+	uint8_t below[1 + MAC_LEN + 8];
+
+	memcpy(below, p, 1 + MAC_LEN);
+	lfh_be64_put(below + 1 + MAC_LEN, (b->now_ms + 1) << 16);
+	return lfh_store_tbl_last_below(t, LFH_TBL_REREF, p, 1 + MAC_LEN, below, sizeof below,
+					best_fn, b, err);
+}
+
 int lfh_reref_find(lfh_txn *t, const char *subject, const char *location, uint64_t now_ms,
 		   char out[2 * LFH_CASE_LEN + 1], lfh_err *err)
 {
@@ -111,7 +126,7 @@ int lfh_reref_find(lfh_txn *t, const char *subject, const char *location, uint64
 	for (int i = 0; i < 2; i++) {
 		if ((rc = prefix(t, kinds[i], texts[i], p, err)) < 0)
 			return rc;
-		if (rc && (rc = lfh_store_tbl_scan(t, LFH_TBL_REREF, p, sizeof p, best_fn, &b, err)))
+		if (rc && (rc = latest(t, p, &b, err)))
 			return rc;
 	}
 	if (b.hlc)

@@ -13,6 +13,7 @@
 
 #define KEY_LEN (LFH_CASE_LEN + 1 + 2)
 #define VERSION 2 /* 1: closed cases only, without what `due` and `case list` read */
+#define UPGRADE_BATCH 10000 /* rows removed per scan by lfh_summary_upgrade */
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
 
 /* The key of part kind (index i; the header has none). */
@@ -328,4 +329,48 @@ int lfh_summary_drop(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *e
 	free(r.k);
 	free(r.len);
 	return rc;
+}
+
+/* The key of the table's format row: one byte, so no case's prefix. */
+static const uint8_t format_key[1] = { 'v' };
+
+/* A collection of every row's key, up to its capacity (the format row aside). */
+static int any_row_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct rows *r = vctx;
+
+	if (klen == sizeof format_key)
+		return 0;
+	if (r->n == UPGRADE_BATCH)
+		return 1;
+	return row_fn(vctx, key, klen, val, vlen);
+}
+
+int lfh_summary_upgrade(lfh_txn *t, uint64_t *removed, lfh_err *err)
+{
+	const uint8_t version = VERSION;
+	const uint8_t *v;
+	size_t vlen;
+	int rc = lfh_store_tbl_get(t, LFH_TBL_SUMMARY, format_key, sizeof format_key, &v, &vlen, err);
+
+	*removed = 0;
+	if (rc == 0 && vlen == 1 && v[0] == VERSION)
+		return 0;
+	if (rc != 0 && rc != LFH_ENOTFOUND)
+		return rc;
+	for (;;) {
+		struct rows r = { 0 };
+		rc = lfh_store_tbl_scan(t, LFH_TBL_SUMMARY, NULL, 0, any_row_fn, &r, err);
+		if (rc == LFH_ENOMEM)
+			rc = lfh_err_set(err, rc, "out of memory");
+		for (size_t i = 0; rc == 0 && i < r.n; i++)
+			rc = lfh_store_tbl_del(t, LFH_TBL_SUMMARY, r.k[i], r.len[i], err);
+		*removed += r.n;
+		free(r.k);
+		free(r.len);
+		if (rc || r.n == 0)
+			break;
+	}
+	return rc ? rc : lfh_store_tbl_put(t, LFH_TBL_SUMMARY, format_key, sizeof format_key,
+					   &version, 1, err);
 }

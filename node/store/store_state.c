@@ -697,3 +697,35 @@ int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_
 		return st_mdb_fail(t, err, rc, "tables");
 	return rc;
 }
+
+int lfh_store_tbl_last_below(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
+			     const void *below, size_t blen, lfh_tbl_fn fn, void *ctx,
+			     lfh_err *err)
+{
+	uint8_t k[TBL_KEY_MAX];
+	MDB_cursor *c = NULL;
+	MDB_val mk, mv;
+	int rc, stop = 0;
+
+	if ((rc = st_need_txn(t, err)))
+		return rc;
+	if ((unsigned)tbl >= LFH_TBL_COUNT || blen > TBL_KEY_MAX - 1 || plen > blen || !below ||
+	    (plen && memcmp(prefix, below, plen)) || !fn)
+		return lfh_err_set(err, LFH_EINVAL, "store: bad table seek");
+	k[0] = (uint8_t)tbl;
+	memcpy(k + 1, below, blen);
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_TABLES], &c)))
+		return st_mdb_fail(t, err, rc, "tables");
+	mk = st_val(k, blen + 1);
+	rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE);
+	rc = mdb_cursor_get(c, &mk, &mv, rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+	if (rc == 0 && mk.mv_size >= plen + 1 && !memcmp(mk.mv_data, k, plen + 1))
+		rc = st_cb_result(fn(ctx, (const uint8_t *)mk.mv_data + 1, mk.mv_size - 1, mv.mv_data,
+				     mv.mv_size), &stop);
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc > 0)
+		return st_mdb_fail(t, err, rc, "tables");
+	return rc;
+}

@@ -365,6 +365,55 @@ static void test_audit(void **state)
 	lfh_txn_abort(t);
 }
 
+/* The key fn saw (its first two bytes), or "" if it was not called. */
+static int seen_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	char *seen = ctx;
+	(void)val;
+	(void)vlen;
+	assert_true(klen >= 2);
+	seen[0] = (char)key[0];
+	seen[1] = (char)key[1];
+	return 0;
+}
+
+static const char *last_below(lfh_txn *t, const char *prefix, const char *below)
+{
+	static char seen[3];
+	lfh_err err = { 0 };
+
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(lfh_store_tbl_last_below(t, LFH_TBL_REREF, prefix, strlen(prefix), below,
+						  strlen(below), seen_fn, seen, &err), 0);
+	return seen;
+}
+
+/* One seek to the last entry of a prefix before a key, wherever it is in the table. */
+static void test_tbl_last_below(void **state)
+{
+	fixture *f = *state;
+	static const char *const keys[] = { "A1", "A3", "A5", "B2", "C7" };
+	lfh_txn *t = begin(f, 1);
+	lfh_err err = { 0 };
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		assert_int_equal(lfh_store_tbl_put(t, LFH_TBL_REREF, keys[i], 2, "", 0, &err), 0);
+	assert_string_equal(last_below(t, "C", "C9"), "C7"); /* nothing follows: the last */
+	/* rows of tables before and after this one */
+	assert_int_equal(lfh_store_tbl_put(t, LFH_TBL_REFS, "Z", 1, "", 0, &err), 0);
+	assert_int_equal(lfh_store_tbl_put(t, LFH_TBL_SUMMARY, "Z", 1, "", 0, &err), 0);
+	assert_string_equal(last_below(t, "A", "A4"), "A3");
+	assert_string_equal(last_below(t, "A", "A3"), "A1"); /* before, not at */
+	assert_string_equal(last_below(t, "A", "A1"), "");   /* nothing of A before it */
+	assert_string_equal(last_below(t, "A", "A9"), "A5"); /* B2 is next: one back */
+	assert_string_equal(last_below(t, "B", "B1"), "");
+	assert_string_equal(last_below(t, "C", "C9"), "C7"); /* the next table's row: one back */
+	assert_string_equal(last_below(t, "D", "D5"), "");
+	assert_int_equal(lfh_store_tbl_last_below(t, LFH_TBL_REREF, "A", 1, "B1", 2, seen_fn, NULL,
+						  &err), LFH_EINVAL); /* below must start with prefix */
+	commit(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +424,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tbl_last_below, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;

@@ -210,6 +210,43 @@ static void test_none_and_old(void **state)
 	free(st);
 }
 
+/* An earlier build's rows go once, at open: its parts (victims) outlived shredding. */
+static void test_upgrade(void **state)
+{
+	fixture *f = *state;
+	lfh_osara_state *st = state_new();
+	lfh_record part = { 0 };
+	lfh_buf b = { 0 };
+	uint8_t key[LFH_CASE_LEN + 3] = { 0 };
+	uint64_t removed = 0;
+	lfh_txn *t = begin(f, 1);
+	lfh_err err = { 0 };
+	seq *q = seq_new();
+
+	/* a part left behind by the earlier build's drop: no header */
+	memcpy(key, case_b, LFH_CASE_LEN);
+	key[LFH_CASE_LEN] = 'm';
+	assert_int_equal(lfh_record_set_str(&part, "victim", "Mrs Victim", &err), 0);
+	assert_int_equal(lfh_record_encode(&part, &b, &err), 0);
+	assert_int_equal(lfh_store_tbl_put(t, LFH_TBL_SUMMARY, key, sizeof key, b.data, b.len, &err),
+			 0);
+	assert_int_equal(lfh_summary_upgrade(t, &removed, &err), 0);
+	assert_int_equal(removed, 1);
+	assert_int_equal(rows_of(t, case_b, NULL).n, 0);
+	/* once done, this build's summaries stay */
+	case_to(q, LFH_OSARA_RESPONSE);
+	project(q, q->n, NULL, 0, st);
+	assert_int_equal(lfh_summary_put(t, case_a, st, &err), 0);
+	assert_int_equal(lfh_summary_upgrade(t, &removed, &err), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(lfh_summary_has(t, case_a, &err), 1);
+	commit(t);
+	lfh_record_clear(&part);
+	lfh_buf_free(&b);
+	free(st);
+	seq_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +254,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_due_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_none_and_old, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
