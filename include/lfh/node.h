@@ -24,6 +24,7 @@
 #include "lfh/store.h"
 
 struct lfh_risk_form;
+struct lfh_keyreserve;
 
 typedef struct lfh_node {
 	lfh_config cfg;            /* as loaded, but peers: those the ISA in force gives (membership.h) */
@@ -49,6 +50,7 @@ typedef struct lfh_node {
 	struct lfh_risk_form *risk; /* the risk questionnaire (defaults without cfg.risk_path) */
 	uint8_t summary_cursor[LFH_CASE_LEN]; /* lfh_node_retention: the last case looked at for */
 	int summary_cursor_set;               /* a summary it lacks (include/lfh/summary.h) */
+	struct lfh_keyreserve *reserve; /* new sharing keys sealed ahead (keyreserve.h), or NULL */
 } lfh_node;
 
 /*
@@ -78,7 +80,9 @@ void lfh_node_reload_keys(lfh_node *n);
 /*
  * Retention in its own durable transaction (lfh_policy_retention), the
  * scheduled sharing-key epoch, and summaries for up to 50 closed cases that
- * lack one (include/lfh/summary.h); no-op without an ISA.
+ * lack one (include/lfh/summary.h); no-op without an ISA. Also drops the
+ * key reserve's prepared keys once no new key was made for a while
+ * (lfh_keyreserve_idle), ISA or not.
  */
 int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err);
 
