@@ -21,6 +21,8 @@ enum lfh_metric {
 	LFH_M_STORED_PEER,  /* of which new and stored */
 	LFH_M_HELD,         /* of which held until their case is known */
 	LFH_M_WRITTEN,      /* requests that wrote an event here */
+	LFH_M_KEYS_RESERVED,   /* new sharing keys taken from the key reserve (keyreserve.h) */
+	LFH_M_GRANTS_RESERVED, /* of their grants, sealed ahead by the reserve's worker */
 	LFH_M_COUNT
 };
 

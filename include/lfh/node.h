@@ -24,6 +24,7 @@
 #include "lfh/store.h"
 
 struct lfh_risk_form;
+struct lfh_keyreserve;
 
 #define LFH_SUMMARY_MARKS 4096
 
@@ -54,6 +55,7 @@ typedef struct lfh_node {
 	uint8_t summary_marks[LFH_SUMMARY_MARKS][LFH_CASE_LEN];
 	uint8_t summary_cursor[LFH_CASE_LEN]; /* the last case the scan for a missing one looked at */
 	int summary_cursor_set;
+	struct lfh_keyreserve *reserve; /* new sharing keys sealed ahead (keyreserve.h), or NULL */
 } lfh_node;
 
 /*
@@ -83,7 +85,9 @@ void lfh_node_reload_keys(lfh_node *n);
 /*
  * Retention in its own durable transaction (lfh_policy_retention), the
  * scheduled sharing-key epoch, and 20 ms of keeping cases' summaries
- * (include/lfh/summarize.h); no-op without an ISA.
+ * (include/lfh/summarize.h); no-op without an ISA. Also drops the key
+ * reserve's prepared keys once no new key was made for a while
+ * (lfh_keyreserve_idle), ISA or not.
  */
 int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *err);
 

@@ -19,6 +19,7 @@
 #include "lfh/hlc.h"
 #include "lfh/identity.h"
 #include "lfh/isa.h"
+#include "lfh/keyreserve.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/membership.h"
@@ -213,6 +214,8 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 	if (!rc)
 		rc = cfg->isa_path[0] ? open_policy(n, err) : lfh_node_load_keys(n, err);
 	if (!rc)
+		rc = lfh_keyreserve_new(&n->reserve, NULL, err);
+	if (!rc)
 		rc = lfh_recovery_open(n, err);
 	if (!rc)
 		rc = upgrade_summaries(n, err);
@@ -242,6 +245,7 @@ void lfh_node_close(lfh_node *n)
 	}
 	if (n->store)
 		lfh_store_close(n->store);
+	lfh_keyreserve_free(n->reserve);
 	lfh_identity_free(n->id);
 	lfh_identity_free(n->prev_id);
 	lfh_identity_free(n->older_id);
@@ -281,6 +285,7 @@ int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *e
 	int rc;
 
 	*count = 0;
+	lfh_keyreserve_idle(n->reserve);
 	if (!n->rules.isa)
 		return 0;
 	rc = lfh_txn_begin(n->store, 1, &t, err);

@@ -28,6 +28,7 @@
 
 #include "lfh/hlc.h"
 #include "lfh/isa.h"
+#include "lfh/keyreserve.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/membership.h"
@@ -232,12 +233,14 @@ static int grant_to_self(lfh_node *n, lfh_key_body *kb, const uint8_t key[32], l
 	memset(&kb->grants[at], 0, sizeof kb->grants[at]);
 	snprintf(kb->grants[at].agency, sizeof kb->grants[at].agency, "%s", me);
 	kb->ngrants++;
-	return lfh_key_seal(key, n->id->pub.box_pk, kb->grants[at].sealed, err);
+	return lfh_keyreserve_seal(n->reserve, key, n->id->pub.box_pk, kb->grants[at].sealed, err);
 }
 
 /*
  * Emit one KEY event granting the sharing key (case, category, creator,
- * epoch) to the agencies listed, and remember that they have it.
+ * epoch) to the agencies listed, and remember that they have it. A key just
+ * taken from the key reserve comes with its grants sealed ahead
+ * (keyreserve.h): the same bytes crypto_box_seal gives here otherwise.
  */
 static int write_key_event(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			   const char *category, const char *creator, uint32_t epoch,
@@ -256,7 +259,7 @@ static int write_key_event(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CA
 		const lfh_pubkeys *pk = lfh_node_member(n, agencies[i]);
 		if (!pk)
 			return lfh_err_set(err, LFH_EINVAL, "'%s' is not a member", agencies[i]);
-		rc = lfh_key_seal(key, pk->box_pk, kb.grants[i].sealed, err);
+		rc = lfh_keyreserve_seal(n->reserve, key, pk->box_pk, kb.grants[i].sealed, err);
 		memcpy(kb.grants[i].agency, agencies[i], LFH_AGENCY_MAX + 1);
 		memcpy(kev.rcpt[i].agency, agencies[i], LFH_AGENCY_MAX + 1);
 	}
@@ -315,7 +318,10 @@ static int grant_missing(lfh_node *n, lfh_txn *t, const lfh_event *data, const u
 			       data->key_epoch, key, (const char (*)[LFH_AGENCY_MAX + 1])need, k, err);
 }
 
-/* Our sharing key for (case, category) in the current epoch, created on first use. */
+/*
+ * Our sharing key for (case, category) in the current epoch, created on
+ * first use: taken from the key reserve, which may have its grants sealed.
+ */
 static int own_sharing_key(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t key[32], lfh_err *err)
 {
 	uint64_t epoch = 0;
@@ -328,7 +334,7 @@ static int own_sharing_key(lfh_node *n, lfh_txn *t, lfh_event *ev, uint8_t key[3
 			       err);
 	if (rc != LFH_ENOTFOUND)
 		return rc;
-	lfh_sharing_key_new(key);
+	lfh_keyreserve_key(n->reserve, key);
 	return lfh_store_key_put(t, ev->case_id, ev->category, n->id->pub.agency, ev->key_epoch,
 				 key, err);
 }
@@ -417,6 +423,7 @@ int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			memcpy(res->rcpt[i], ev.rcpt[i].agency, LFH_AGENCY_MAX + 1);
 	}
 	sodium_memzero(key, sizeof key);
+	lfh_keyreserve_forget(n->reserve);
 	lfh_buf_free(&pt);
 	lfh_buf_free(&ad);
 	lfh_buf_free(&ct);

@@ -120,6 +120,16 @@ static int render_events(lfh_buf *out, lfh_err *err)
 				   "lfh_events_written_total %llu\n",
 			 (unsigned long long)get(&counters[LFH_M_WRITTEN]));
 	if (!rc)
+		rc = put(out, err, "# HELP lfh_keys_reserved_total New sharing keys taken from the "
+				   "key reserve (prepared ahead).\n# TYPE lfh_keys_reserved_total counter\n"
+				   "lfh_keys_reserved_total %llu\n",
+			 (unsigned long long)get(&counters[LFH_M_KEYS_RESERVED]));
+	if (!rc)
+		rc = put(out, err, "# HELP lfh_grants_reserved_total Key grants sealed ahead by the "
+				   "key reserve's worker.\n# TYPE lfh_grants_reserved_total counter\n"
+				   "lfh_grants_reserved_total %llu\n",
+			 (unsigned long long)get(&counters[LFH_M_GRANTS_RESERVED]));
+	if (!rc)
 		rc = put(out, err, "# HELP lfh_events_rejected_total Events received and refused, "
 				   "by reason.\n# TYPE lfh_events_rejected_total counter\n");
 	for (int i = 0; !rc && i < NCODES; i++)

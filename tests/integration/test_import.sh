@@ -13,7 +13,10 @@
 #   3. the refused rows are listed (summary, --json, --rejects) with their
 #      line and why; exit status 1;
 #   4. an imported case reads as it was: ext_id, dates (on), who (by), its
-#      action done, its notes; housing receives the imported cases.
+#      action done, its notes; housing receives the imported cases;
+#   5. the import's new sharing keys came from police's key reserve, their
+#      grants (to housing and to police itself) sealed ahead on its worker
+#      (metrics), and every imported case is readable at housing.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_bins
@@ -24,6 +27,8 @@ ISA_CATEGORIES='categories = (
   { name = "actions"; kind = "personal"; receive = "participants"; retention_days = 3650; }
 );'
 isa_hub_setup police housing
+mport=$("$FREEPORT") || bail freeport
+echo "metrics_listen = 127.0.0.1:$mport" >>"$(conf_of police)"
 node_start police || bail "start police"
 node_start housing || bail "start housing"
 tap_ok "a two-agency hub is running"
@@ -100,6 +105,17 @@ cases_at_housing() { [ "$(case_count housing 2>/dev/null)" = "$CASES" ]; }
 wait_until 60 cases_at_housing || tap_fail "housing receives the $CASES imported cases"
 check_eq "housing holds the $CASES imported cases" "$CASES" "$(case_count housing)"
 check "housing reads the imported case's action" sh -c "'$LFH' -c '$W/housing/lfhd.conf' case state '$case7' --json | grep -q '\"status\": *\"done\"'"
+
+# ---- 5. keys from the reserve, each with its two grants sealed ahead; all readable at housing
+"$B/tools/scrape" 127.0.0.1 "$mport" >"$W/metrics.txt" || tap_fail "scrape police's metrics"
+value() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { exit !f }' "$W/metrics.txt"; }
+keys=$(value lfh_keys_reserved_total)
+check "the import took sharing keys from police's key reserve" [ "${keys:-0}" -gt 0 ]
+check_eq "... each with both grants (housing, police) sealed ahead" "$((2 * ${keys:-0}))" \
+	"$(value lfh_grants_reserved_total)"
+lfh_at housing case list --json >"$W/hlist.json"
+check_eq "housing reads every imported case" "$CASES yes" \
+	"$(json_all readable <"$W/hlist.json" | sort | uniq -c | awk '{ print $1, $2 }' | paste -sd' ')"
 
 # ---- usage
 check "lfh import --help documents the format" sh -c "'$LFH' import --help | grep -q 'JSON Lines'"

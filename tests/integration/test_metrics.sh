@@ -28,7 +28,8 @@ families="lfh_events_stored lfh_events_received_total lfh_events_received_stored
 lfh_events_held_total lfh_events_written_total lfh_events_rejected_total lfh_peer_connected
 lfh_peer_lag_seconds lfh_peer_last_seen_seconds lfh_catchup_events_per_second
 lfh_store_map_used_bytes lfh_store_map_size_bytes lfh_control_requests_total
-lfh_control_request_seconds lfh_key_expiry_seconds lfh_isa_review_seconds"
+lfh_control_request_seconds lfh_key_expiry_seconds lfh_isa_review_seconds
+lfh_keys_reserved_total lfh_grants_reserved_total"
 missing=""
 for f in $families; do
 	grep -q "^# HELP $f " "$m1" && grep -q "^# TYPE $f " "$m1" || missing="$missing $f"
