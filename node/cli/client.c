@@ -219,16 +219,20 @@ static const char *caseworker(const cli_user_key *k)
 	return pw ? pw->pw_name : "unknown";
 }
 
-static int exchange(void *sock, const lfh_buf *req, lfh_reply *rep, const char *ep)
+static int send_req(void *sock, const lfh_buf *req, const char *ep)
+{
+	if (zmq_send(sock, req->data, req->len, 0) >= 0)
+		return 0;
+	cli_error("cannot send to node at %s: %s", ep, zmq_strerror(zmq_errno()));
+	return 1;
+}
+
+static int recv_reply(void *sock, lfh_reply *rep, const char *ep)
 {
 	zmq_msg_t msg;
 	lfh_err err = { 0 };
 	int rc = 1;
 
-	if (zmq_send(sock, req->data, req->len, 0) < 0) {
-		cli_error("cannot send to node at %s: %s", ep, zmq_strerror(zmq_errno()));
-		return 1;
-	}
 	zmq_msg_init(&msg);
 	if (zmq_msg_recv(&msg, sock, 0) < 0)
 		cli_error("no answer from the node at %s within %d s (is lfhd running?)", ep,
@@ -241,6 +245,11 @@ static int exchange(void *sock, const lfh_buf *req, lfh_reply *rep, const char *
 		rc = 0;
 	zmq_msg_close(&msg);
 	return rc;
+}
+
+static int exchange(void *sock, const lfh_buf *req, lfh_reply *rep, const char *ep)
+{
+	return send_req(sock, req, ep) ? 1 : recv_reply(sock, rep, ep);
 }
 
 /* Ask the node who it is (`hello`: agency and hub id, unsigned). 0 and rep
@@ -327,7 +336,7 @@ fail:
 	return 1;
 }
 
-int cli_conn_call(cli_conn *c, const lfh_record *req_in, lfh_reply *rep)
+int cli_conn_send(cli_conn *c, const lfh_record *req_in)
 {
 	lfh_record req = { 0 };
 	lfh_buf b = { 0 };
@@ -352,10 +361,20 @@ int cli_conn_call(cli_conn *c, const lfh_record *req_in, lfh_reply *rep)
 	else if (lfh_record_encode(&req, &b, &err))
 		cli_error("%s", err.msg);
 	else
-		rc = exchange(c->sock, &b, rep, c->ep);
+		rc = send_req(c->sock, &b, c->ep);
 	lfh_record_clear(&req);
 	lfh_buf_free(&b);
 	return rc;
+}
+
+int cli_conn_recv(cli_conn *c, lfh_reply *rep)
+{
+	return recv_reply(c->sock, rep, c->ep);
+}
+
+int cli_conn_call(cli_conn *c, const lfh_record *req_in, lfh_reply *rep)
+{
+	return cli_conn_send(c, req_in) ? 1 : cli_conn_recv(c, rep);
 }
 
 int cli_call(const lfh_record *req_in, lfh_reply *rep)

@@ -58,6 +58,13 @@ int cli_call(const lfh_record *req, lfh_reply *rep);
 typedef struct cli_conn cli_conn;
 int cli_conn_open(cli_conn **out);
 int cli_conn_call(cli_conn *c, const lfh_record *req, lfh_reply *rep);
+/*
+ * cli_conn_call in two halves, so that the client can prepare its next
+ * request while the node works on this one: send, then (before the next
+ * send) receive its reply. Each 0, or 1 after printing why.
+ */
+int cli_conn_send(cli_conn *c, const lfh_record *req);
+int cli_conn_recv(cli_conn *c, lfh_reply *rep);
 void cli_conn_close(cli_conn *c);
 
 /*

@@ -97,6 +97,11 @@ struct import {
 	size_t npart;
 	unsigned long lines[ROWS_MAX];
 	char *texts[ROWS_MAX];
+	/* the batch sent, its reply not yet read (built while the node works on it) */
+	int inflight;
+	size_t fl_nrows;
+	unsigned long fl_lines[ROWS_MAX];
+	char *fl_texts[ROWS_MAX];
 	/* totals */
 	unsigned long total, done;
 	uint64_t imported, skipped, refused, events;
@@ -304,28 +309,34 @@ static void clear_batch(struct import *im)
 	im->npart = 0;
 }
 
-/* The text of a line of this batch (for the rejects file). */
+static void clear_inflight(struct import *im)
+{
+	for (size_t i = 0; i < im->fl_nrows; i++) {
+		free(im->fl_texts[i]);
+		im->fl_texts[i] = NULL;
+	}
+	im->fl_nrows = 0;
+	im->inflight = 0;
+}
+
+/* The text of a line of the batch sent (for the rejects file). */
 static const char *batch_text(const struct import *im, unsigned long line)
 {
-	for (size_t i = 0; i < im->nrows; i++)
-		if (im->lines[i] == line)
-			return im->texts[i];
+	for (size_t i = 0; i < im->fl_nrows; i++)
+		if (im->fl_lines[i] == line)
+			return im->fl_texts[i];
 	return "";
 }
 
-/* Send the batch; 0, or 1 after saying why (the import stops). */
-static int flush(struct import *im)
+/* The import_batch request of the batch built. 0, or 1 after saying why. */
+static int build_request(struct import *im, lfh_record *req)
 {
-	lfh_record req = { 0 };
-	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
 	char key[24];
 	int rc = 0;
 
-	if (!im->nrows)
-		return 0;
-	if (lfh_record_set_str(&req, "cmd", "import_batch", &err) ||
-	    lfh_record_set_uint(&req, "rows", im->nrows, &err))
+	if (lfh_record_set_str(req, "cmd", "import_batch", &err) ||
+	    lfh_record_set_uint(req, "rows", im->nrows, &err))
 		rc = 1;
 	for (size_t i = 0; !rc && i <= im->npart && i < PARTS_MAX; i++) {
 		size_t blen;
@@ -340,14 +351,25 @@ static int flush(struct import *im)
 		sodium_bin2base64(b64, blen, im->parts[i].data, im->parts[i].len,
 				  sodium_base64_VARIANT_ORIGINAL);
 		snprintf(key, sizeof key, "p%02zu", i);
-		if (lfh_record_set_str(&req, key, b64, &err))
+		if (lfh_record_set_str(req, key, b64, &err))
 			rc = 1;
 		free(b64);
 	}
 	if (rc)
 		cli_error("building the request: %s", err.msg[0] ? err.msg : "out of memory");
-	else if ((rc = cli_conn_call(im->conn, &req, &rep)) == 0) {
-		uint64_t v;
+	return rc;
+}
+
+/* Read the reply to the batch sent, if any, and count it; 0, or 1 after saying why. */
+static int collect(struct import *im)
+{
+	lfh_reply rep = { 0 };
+	uint64_t v;
+	int rc;
+
+	if (!im->inflight)
+		return 0;
+	if ((rc = cli_conn_recv(im->conn, &rep)) == 0) {
 		const lfh_record *sum = rep.nrecords ? &rep.records[0] : NULL;
 		if (sum && lfh_record_uint(sum, "imported", &v))
 			im->imported += v;
@@ -366,11 +388,39 @@ static int flush(struct import *im)
 				break;
 			}
 		}
-		im->done += im->nrows;
+		im->done += im->fl_nrows;
 		progress(im, 0);
 	}
-	lfh_record_clear(&req);
 	lfh_reply_clear(&rep);
+	clear_inflight(im);
+	return rc;
+}
+
+/*
+ * Send the batch built: first read the reply to the one before, so that
+ * lfh builds each batch while the node stores the one before it. 0, or 1
+ * after saying why (the import stops).
+ */
+static int flush(struct import *im)
+{
+	lfh_record req = { 0 };
+	int rc;
+
+	if (!im->nrows)
+		return 0;
+	rc = build_request(im, &req);
+	if (!rc)
+		rc = collect(im);
+	if (!rc)
+		rc = cli_conn_send(im->conn, &req);
+	if (!rc) {
+		memcpy(im->fl_lines, im->lines, im->nrows * sizeof im->lines[0]);
+		memcpy(im->fl_texts, im->texts, im->nrows * sizeof im->texts[0]);
+		memset(im->texts, 0, im->nrows * sizeof im->texts[0]);
+		im->fl_nrows = im->nrows;
+		im->inflight = 1;
+	}
+	lfh_record_clear(&req);
 	clear_batch(im);
 	return rc;
 }
@@ -584,12 +634,17 @@ int import_main(int argc, char **argv)
 	}
 	if (!rc)
 		rc = flush(&im);
+	if (im.inflight) { /* the node stores it whatever came after: count it */
+		int crc = collect(&im);
+		rc = rc ? rc : crc;
+	}
 	progress(&im, 1);
 	summary(&im, rc != 0);
 	if (!rc && im.refused)
 		rc = 1;
 out:
 	clear_batch(&im);
+	clear_inflight(&im);
 	for (size_t i = 0; i < PARTS_MAX; i++)
 		lfh_buf_free(&im.parts[i]);
 	for (size_t i = 0; i < im.nref; i++) {

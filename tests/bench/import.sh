@@ -52,7 +52,7 @@ awk -v r="$rate" -v e="$events" -v c0="$cpu0" -v c1="$cpu1" -v m0="$main0" -v m1
 	if (r >= 20000)
 		printf "  target import >= 20000 events/s: met (%.0f)\n", r
 	else
-		printf "  target import >= 20000 events/s: not met (%.0f, %.2fx short): the control thread spent %.0f us of CPU per event, about a third of it signing each event (Ed25519), the rest storing, indexing, applying the rules and committing; it was busy %.2f of the time and otherwise waited, for lfh to build and send the next batch (lfh sends one request at a time, building the next only after the reply) and for each commit'"'"'s fsync; the key reserve sealed the new sharing keys on a worker (%.0f us per event)\n", r, 20000 / (r > 0 ? r : 1), mus, mbusy, us - mus
+		printf "  target import >= 20000 events/s: not met (%.0f, %.2fx short): the control thread spent %.0f us of CPU per event and was busy %.2f of the time (lfh builds each batch while lfhd stores the one before; the rest is each commit'"'"'s fsync): about a third of it signing each event (Ed25519), a tenth keeping the imported cases'"'"' summaries, the rest storing, indexing, applying the rules and committing. That thread is the ceiling: signing stays on it because each event'"'"'s id (a hash of its signed envelope) is needed before the next event of its case is judged and stored. The key reserve sealed the new sharing keys on a worker (%.0f us per event)\n", r, 20000 / (r > 0 ? r : 1), mus, mbusy, us - mus
 }'
 { node_stop police; } >/dev/null 2>&1
 exit 0
