@@ -316,19 +316,29 @@ static int row_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *va
 	return 0;
 }
 
-/* Every row of the summary goes: its parts name victims and subjects (shredding). */
-int lfh_summary_drop(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
+/* Delete the rows fn collects under prefix; *n: how many. 0 or a store error. */
+static int delete_rows(lfh_txn *t, const void *prefix, size_t plen, lfh_tbl_fn fn, size_t *n,
+		       lfh_err *err)
 {
 	struct rows r = { 0 };
-	int rc = lfh_store_tbl_scan(t, LFH_TBL_SUMMARY, case_id, LFH_CASE_LEN, row_fn, &r, err);
+	int rc = lfh_store_tbl_scan(t, LFH_TBL_SUMMARY, prefix, plen, fn, &r, err);
 
 	if (rc == LFH_ENOMEM)
 		rc = lfh_err_set(err, rc, "out of memory");
 	for (size_t i = 0; rc == 0 && i < r.n; i++)
 		rc = lfh_store_tbl_del(t, LFH_TBL_SUMMARY, r.k[i], r.len[i], err);
+	*n = r.n;
 	free(r.k);
 	free(r.len);
 	return rc;
+}
+
+/* Every row of the summary goes: its parts name victims and subjects (shredding). */
+int lfh_summary_drop(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_err *err)
+{
+	size_t n;
+
+	return delete_rows(t, case_id, LFH_CASE_LEN, row_fn, &n, err);
 }
 
 /* The key of the table's format row: one byte, so no case's prefix. */
@@ -358,19 +368,13 @@ int lfh_summary_upgrade(lfh_txn *t, uint64_t *removed, lfh_err *err)
 		return 0;
 	if (rc != 0 && rc != LFH_ENOTFOUND)
 		return rc;
-	for (;;) {
-		struct rows r = { 0 };
-		rc = lfh_store_tbl_scan(t, LFH_TBL_SUMMARY, NULL, 0, any_row_fn, &r, err);
-		if (rc == LFH_ENOMEM)
-			rc = lfh_err_set(err, rc, "out of memory");
-		for (size_t i = 0; rc == 0 && i < r.n; i++)
-			rc = lfh_store_tbl_del(t, LFH_TBL_SUMMARY, r.k[i], r.len[i], err);
-		*removed += r.n;
-		free(r.k);
-		free(r.len);
-		if (rc || r.n == 0)
+	do {
+		size_t n = 0;
+		rc = delete_rows(t, NULL, 0, any_row_fn, &n, err);
+		*removed += n;
+		if (n == 0)
 			break;
-	}
+	} while (rc == 0);
 	return rc ? rc : lfh_store_tbl_put(t, LFH_TBL_SUMMARY, format_key, sizeof format_key,
 					   &version, 1, err);
 }

@@ -662,6 +662,17 @@ int lfh_store_tbl_del(lfh_txn *t, enum lfh_table tbl, const void *key, size_t kl
 	return 0;
 }
 
+/* Close a cursor of the tables db; rc: its last MDB code, or a callback's negative status. */
+static int tables_cursor_done(lfh_txn *t, MDB_cursor *c, int rc, lfh_err *err)
+{
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc > 0)
+		return st_mdb_fail(t, err, rc, "tables");
+	return rc;
+}
+
 int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
 		       lfh_tbl_fn fn, void *ctx, lfh_err *err)
 {
@@ -690,12 +701,7 @@ int lfh_store_tbl_scan(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_
 		if (rc || stop)
 			break;
 	}
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc > 0)
-		return st_mdb_fail(t, err, rc, "tables");
-	return rc;
+	return tables_cursor_done(t, c, rc, err);
 }
 
 int lfh_store_tbl_last_below(lfh_txn *t, enum lfh_table tbl, const void *prefix, size_t plen,
@@ -722,10 +728,5 @@ int lfh_store_tbl_last_below(lfh_txn *t, enum lfh_table tbl, const void *prefix,
 	if (rc == 0 && mk.mv_size >= plen + 1 && !memcmp(mk.mv_data, k, plen + 1))
 		rc = st_cb_result(fn(ctx, (const uint8_t *)mk.mv_data + 1, mk.mv_size - 1, mv.mv_data,
 				     mv.mv_size), &stop);
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc > 0)
-		return st_mdb_fail(t, err, rc, "tables");
-	return rc;
+	return tables_cursor_done(t, c, rc, err);
 }

@@ -14,8 +14,8 @@
  * (PULL, FETCH, storing what comes back) is node/sync/pull.c; this file
  * owns the sockets, ZAP, the peers and serving requests.
  *
- * At most two PULLs (the second pipelined while a batch is being stored)
- * and one FETCH are outstanding per peer; one that gets no answer in
+ * At most one PULL (sent as soon as a batch arrives, while the ones before
+ * are checked and stored) and one FETCH are outstanding per peer; one that gets no answer in
  * REQUEST_TIMEOUT_MS is forgotten (the peer went away). Cursors only move
  * forward. Received batches wait in the catch-up pipeline (pull.c): their
  * signatures are checked on a pool of verifier threads while the main

@@ -26,7 +26,7 @@
 #define REBIND_TRIES 40
 #define REBIND_WAIT_US 25000
 #define PIPE_BATCHES 8   /* received batches in the catch-up pipeline at most, all peers */
-#define PIPE_PER_PEER 2  /* of which from one peer: its follow-up PULL waits beyond that */
+#define PIPE_PER_PEER 4  /* of which from one peer: its follow-up PULL waits beyond that */
 #define PROBE_MAX 64     /* PULL max while another peer streams a backlog to us */
 /* A PULL for news (a NOTIFY, or the last BATCH said more) waits this long after the
  * one before: news of many writes in a row is asked for together, and a puller stays
