@@ -55,6 +55,8 @@ typedef struct lfh_node {
 	uint8_t summary_marks[LFH_SUMMARY_MARKS][LFH_CASE_LEN];
 	uint8_t summary_cursor[LFH_CASE_LEN]; /* the last case the scan for a missing one looked at */
 	int summary_cursor_set;
+	uint64_t summary_round_kept;      /* summaries the scan kept in its round so far */
+	uint64_t summary_scan_rest_until; /* monotonic ms: no scan before (0: none) */
 	struct lfh_keyreserve *reserve; /* new sharing keys sealed ahead (keyreserve.h), or NULL */
 } lfh_node;
 

@@ -8,9 +8,11 @@
  * of its own or at the end of an import batch, projects the marked cases and
  * keeps their summaries again; then, from where it last stopped, it looks
  * for any other case without one (a mark lost to a restart or to a full
- * list, a case written before this build). Each pass stops at its time
- * budget, so that it never holds up the writes waiting behind it; until a
- * case has its summary, readers project it, with the same result.
+ * list, a case written before this build); a whole round of that scan
+ * which found nothing missing rests 10 minutes before the next (a lost mark
+ * ends the rest). Each pass stops at its time budget, so that it never
+ * holds up the writes waiting behind it; until a case has its summary,
+ * readers project it, with the same result.
  */
 #ifndef LFH_SUMMARIZE_H
 #define LFH_SUMMARIZE_H

@@ -18,6 +18,8 @@
 #include "lfh/node.h"
 #include "lfh/serve.h"
 #include "lfh/sharing.h"
+#include "lfh/summarize.h"
+#include "lfh/summary.h"
 #include "lfh/wire.h"
 #include "lfh/write.h"
 
@@ -370,6 +372,87 @@ static void test_gap_detected_and_filled(void **state)
 	free(m);
 }
 
+/* 1 if the node keeps a summary of the case (summary.h). */
+static int has_summary(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN])
+{
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	int rc;
+
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	rc = lfh_summary_has(t, case_id, &err);
+	lfh_txn_abort(t);
+	assert_true(rc >= 0);
+	return rc;
+}
+
+/* A referral the projection takes (stage referred): the fields it needs. */
+static void new_case(lfh_node *n, const char *summary, lfh_write_result *res)
+{
+	static const char *const to[] = { "housing" };
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	uint8_t case_id[LFH_CASE_LEN];
+
+	lfh_case_id_new(n->rules.hub_id, n->cfg.agency, case_id);
+	lfh_record_set_str(&body, "summary", summary, &err);
+	lfh_record_set_str(&body, "location", "Flat 1", &err);
+	lfh_record_set_str(&body, "asb_category", "noise", &err);
+	lfh_record_set_str(&body, "risk", "standard", &err);
+	lfh_record_set_str(&body, "by", "tester", &err);
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_node_write(n, t, case_id, LFH_EV_REFERRAL, "referral", to, 1, &body,
+					res, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_record_clear(&body);
+}
+
+static void summarize(lfh_node *n, int scan)
+{
+	lfh_err err = { 0 };
+	lfh_txn *t;
+
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_summarize(n, t, 10000, scan, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+}
+
+/*
+ * Summaries are kept again (summarize.h): of the cases marked when an event
+ * dropped theirs; of a case whose mark was lost, by the scan; the scan rests
+ * after a round that found nothing missing, until a mark is lost again.
+ */
+static void test_summaries_kept(void **state)
+{
+	hub *h = *state;
+	lfh_node *n = h->node[0];
+	lfh_write_result a, b, c;
+
+	new_case(n, "marked", &a);
+	assert_false(has_summary(n, a.case_id));
+	summarize(n, 0);
+	assert_true(has_summary(n, a.case_id));
+
+	new_case(n, "mark lost", &b);
+	n->nsummary_marks = 0;
+	summarize(n, 0);
+	assert_false(has_summary(n, b.case_id));
+	summarize(n, 1); /* the scan finds it */
+	assert_true(has_summary(n, b.case_id));
+
+	summarize(n, 1); /* a round with nothing missing: the scan rests */
+	new_case(n, "mark lost while the scan rests", &c);
+	n->nsummary_marks = 0;
+	summarize(n, 1);
+	assert_false(has_summary(n, c.case_id));
+	n->nsummary_marks = LFH_SUMMARY_MARKS; /* a full list: the next mark is lost */
+	lfh_summarize_mark(n, c.case_id);
+	n->nsummary_marks = 0;
+	summarize(n, 1);
+	assert_true(has_summary(n, c.case_id));
+}
+
 static void test_hub_id_independent_of_order(void **state)
 {
 	(void)state;
@@ -400,6 +483,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_addressed_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_recipient_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_detected_and_filled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_summaries_kept, setup, teardown),
 		cmocka_unit_test(test_hub_id_independent_of_order),
 	};
 	if (sodium_init() < 0)
