@@ -138,7 +138,9 @@ ev_of() { # ev_of NODE TEXT: the event id of the entry whose text is TEXT
 lfh_at police case note "$c2" --text "Complainant lives at flat 4" >/dev/null || bail "police's note"
 lfh_at housing case note "$c2" --text "Neighbour's phone number is 07700 900123" >/dev/null ||
 	bail "housing's note"
-wait_until 20 test -n "$(ev_of police "Neighbour's phone number is 07700 900123")" ||
+# (a function: wait_until runs it again each time; "$(...)" would be read once)
+has_ev() { test -n "$(ev_of "$1" "$2")"; }
+wait_until 20 has_ev police "Neighbour's phone number is 07700 900123" ||
 	bail "housing's note reaches police"
 pn=$(ev_of police "Complainant lives at flat 4")
 hn=$(ev_of police "Neighbour's phone number is 07700 900123")

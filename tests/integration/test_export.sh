@@ -47,7 +47,9 @@ lfh_at police case note "$c" --text "Warning letter sent to wrong adress" >/dev/
 ev_with() { lfh_at police case show "$c" --json | json_flat | awk -F= -v t="$1" '
 	{ i = substr($1, 1, index($1, "]")) } /\]\.event=/ { e[i] = $2 }
 	/\]\.text=/ && index($2, t) { want = i } END { print e[want] }'; }
-wait_until 20 test -n "$(ev_with "07700 900123")" || bail "council's notes reach police"
+# (a function: wait_until runs it again each time; "$(...)" would be read once)
+has_ev() { test -n "$(ev_with "$1")"; }
+wait_until 20 has_ev "07700 900123" || bail "council's notes reach police"
 lfh_at police case redact "$c" "$(ev_with "07700 900123")" --reason "Third-party data" \
 	>/dev/null || tap_fail "police redacts council's note"
 lfh_at police case amend "$c" "$(ev_with "wrong adress")" \
