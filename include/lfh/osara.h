@@ -352,7 +352,11 @@ typedef struct lfh_osara_state {
 	lfh_osara_entry timeline[LFH_OSARA_MAX_TIMELINE];
 } lfh_osara_state;
 
-/* Zero s: stage none, no participants. */
+/*
+ * Stage none, no participants, every count 0: every field is zeroed but the
+ * slots of the meetings, actions, reviews, proposals and timeline, which
+ * are read only below their counts and cleared as they are taken.
+ */
 void lfh_osara_init(lfh_osara_state *s);
 
 /*

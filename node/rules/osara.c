@@ -51,6 +51,7 @@
  *     still updated. Texts kept in the state are cut at a UTF-8 boundary.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		break;
 	case LFH_EV_MEETING: {
 		lfh_osara_meeting *m = &s->meetings[s->nmeetings++];
+		memset(m, 0, sizeof *m);
 		m->hlc = ev->hlc;
 		CPY(m->author, author);
 		CPY(m->by, by);
@@ -201,6 +203,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 	case LFH_EV_ACTION: {
 		lfh_osara_action *a = &s->actions[s->nactions++];
 		const char *agency = lfh_record_str(b, "agency"), *signpost = lfh_record_str(b, "signpost");
+		memset(a, 0, sizeof *a);
 		CPY(a->id, lfh_record_str(b, "action"));
 		if (signpost && *signpost) { /* followed up by the lead */
 			CPY(a->signpost, signpost);
@@ -249,6 +252,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		break;
 	case LFH_EV_REVIEW: {
 		lfh_osara_review *r = &s->reviews[s->nreviews++];
+		memset(r, 0, sizeof *r);
 		r->hlc = ev->hlc;
 		CPY(r->author, author);
 		CPY(r->by, by);
@@ -279,6 +283,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		break;
 	case LFH_EV_LEAD_PROPOSE: {
 		lfh_osara_proposal *p = &s->proposals[s->nproposals++];
+		memset(p, 0, sizeof *p);
 		memcpy(p->id, ev->id, LFH_ID_LEN);
 		p->hlc = ev->hlc;
 		CPY(p->lead, lfh_record_str(b, "lead"));
@@ -452,6 +457,7 @@ static lfh_osara_entry *timeline_add(lfh_osara_state *s, const lfh_osara_event *
 
 	if (s->ntimeline < LFH_OSARA_MAX_TIMELINE - 1) {
 		e = &s->timeline[s->ntimeline++];
+		memset(e, 0, sizeof *e);
 		e->hlc = ev->hlc;
 		e->on_ms = os_on_ms(ev->body, ev->hlc);
 		if (ev->body && lfh_osara_on_ms(lfh_record_str(ev->body, "on"), &on, &dated) == 0)
@@ -531,9 +537,27 @@ static int ev_cmp(const void *pa, const void *pb)
 	return (a->body == NULL) - (b->body == NULL);
 }
 
+/*
+ * Zero every field but the five large arrays (nine tenths of the state's
+ * 600 KB): a slot of those is only read below its count, and is cleared
+ * when an event takes it, so a projection costs what its events cost, not
+ * a clearing of the whole state (the listings project one after another).
+ */
 void lfh_osara_init(lfh_osara_state *s)
 {
-	memset(s, 0, sizeof *s);
+#define SPAN(f) { offsetof(lfh_osara_state, f), sizeof s->f }
+	static const struct { size_t at, len; } skip[] = { SPAN(meetings), SPAN(actions),
+							   SPAN(reviews), SPAN(proposals),
+							   SPAN(timeline) };
+#undef SPAN
+	unsigned char *p = (unsigned char *)s;
+	size_t from = 0;
+
+	for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) {
+		memset(p + from, 0, skip[i].at - from);
+		from = skip[i].at + skip[i].len;
+	}
+	memset(p + from, 0, sizeof *s - from);
 }
 
 int lfh_osara_project(const lfh_osara_event *ev, size_t n,

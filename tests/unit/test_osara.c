@@ -746,6 +746,50 @@ static void test_unreadable(void **st)
 	free(s);
 }
 
+/*
+ * A projection into a state that held anything else (the listings reuse one
+ * state for every case; lfh_osara_init clears only counts and scalars) is
+ * the projection into a zeroed one: every slot an event takes is cleared.
+ */
+static void project_into_garbage(const seq *q)
+{
+	lfh_osara_state *fresh = state_new(), *used = state_new();
+
+	project(q, q->n, NULL, 0, fresh);
+	memset(used, 0xa5, sizeof *used);
+	project(q, q->n, NULL, 0, used);
+	assert_true(lfh_osara_state_equal(fresh, used));
+	free(fresh);
+	free(used);
+}
+
+static void test_reused_state(void **st)
+{
+	lfh_osara_event *agree_last = NULL;
+	seq *q[5];
+	char id[16];
+
+	(void)st;
+	for (int i = 0; i < 5; i++)
+		q[i] = seq_new();
+	build_example1(q[0]);
+	build_example2(q[1], &agree_last);
+	build_example3(q[2]);
+	case_to(q[3], LFH_OSARA_CLOSED);
+	case_to(q[4], LFH_OSARA_ANALYSIS); /* full arrays: the overflow slot too */
+	for (size_t i = 0; i < LFH_OSARA_MAX_ACTIONS + 2; i++) {
+		snprintf(id, sizeof id, "%08zx", i + 0x100);
+		add(q[4], LFH_EV_ACTION, "police", T(5, i), "action", id, "agency", "police", "power",
+		    "other", "text", "t", "due", "2024-02-01", "by", "PC", NULL);
+	}
+	for (size_t i = 0; i < 300; i++)
+		add(q[4], LFH_EV_NOTE, "housing", T(7, i), "text", "n", "by", "HO", NULL);
+	for (int i = 0; i < 5; i++) {
+		project_into_garbage(q[i]);
+		seq_free(q[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -758,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_lead_change),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_reused_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
