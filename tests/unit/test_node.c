@@ -87,22 +87,31 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Write a referral of body at node n to the agencies in `to`, in a new case. */
+static void write_referral_body(lfh_node *n, const char *const *to, size_t nto,
+				const lfh_record *body, lfh_write_result *res)
+{
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	uint8_t case_id[LFH_CASE_LEN];
+
+	lfh_case_id_new(n->rules.hub_id, n->cfg.agency, case_id);
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_node_write(n, t, case_id, LFH_EV_REFERRAL, "referral", to, nto, body,
+					res, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+}
+
 /* Write a referral at node `from` to the agencies in `to` (comma-free list). */
 static void write_referral(lfh_node *n, const char *const *to, size_t nto, const char *summary,
 			   lfh_write_result *res)
 {
 	lfh_record body = { 0 };
 	lfh_err err = { 0 };
-	lfh_txn *t;
-	uint8_t case_id[LFH_CASE_LEN];
 
-	lfh_case_id_new(n->rules.hub_id, n->cfg.agency, case_id);
 	lfh_record_set_str(&body, "summary", summary, &err);
 	lfh_record_set_str(&body, "by", "tester", &err);
-	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_node_write(n, t, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body,
-					res, &err), 0);
-	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	write_referral_body(n, to, nto, &body, res);
 	lfh_record_clear(&body);
 }
 
@@ -390,21 +399,15 @@ static int has_summary(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN])
 static void new_case(lfh_node *n, const char *summary, lfh_write_result *res)
 {
 	static const char *const to[] = { "housing" };
+	static const char *const kv[] = { "location", "Flat 1", "asb_category", "noise",
+					  "risk", "standard", "by", "tester", NULL };
 	lfh_record body = { 0 };
 	lfh_err err = { 0 };
-	lfh_txn *t;
-	uint8_t case_id[LFH_CASE_LEN];
 
-	lfh_case_id_new(n->rules.hub_id, n->cfg.agency, case_id);
 	lfh_record_set_str(&body, "summary", summary, &err);
-	lfh_record_set_str(&body, "location", "Flat 1", &err);
-	lfh_record_set_str(&body, "asb_category", "noise", &err);
-	lfh_record_set_str(&body, "risk", "standard", &err);
-	lfh_record_set_str(&body, "by", "tester", &err);
-	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_node_write(n, t, case_id, LFH_EV_REFERRAL, "referral", to, 1, &body,
-					res, &err), 0);
-	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	for (size_t i = 0; kv[i]; i += 2)
+		lfh_record_set_str(&body, kv[i], kv[i + 1], &err);
+	write_referral_body(n, to, 1, &body, res);
 	lfh_record_clear(&body);
 }
 
