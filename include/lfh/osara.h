@@ -358,6 +358,8 @@ typedef struct lfh_osara_state {
  * are read only below their counts and cleared as they are taken.
  */
 void lfh_osara_init(lfh_osara_state *s);
+/* dst becomes src, field for field, copying only the slots in use (not 600 KB). */
+void lfh_osara_copy(lfh_osara_state *dst, const lfh_osara_state *src);
 
 /*
  * Project n events (any order; ev and its bodies are not modified) into

@@ -490,7 +490,7 @@ static int import_step(struct imp *x, const lfh_record *row, uint32_t type,
 		snprintf(ev.author, sizeof ev.author, "%s", x->n->cfg.agency);
 		ev.hlc = lfh_wall_ms() << 16;
 		ev.body = &body;
-		memcpy(x->scratch, st, sizeof *st);
+		lfh_osara_copy(x->scratch, st);
 		rc = outcome_body(x, row, &body, &upd, err);
 		if (!rc)
 			rc = lfh_osara_append(x->scratch, &ev, err);

@@ -538,26 +538,53 @@ static int ev_cmp(const void *pa, const void *pb)
 }
 
 /*
- * Zero every field but the five large arrays (nine tenths of the state's
- * 600 KB): a slot of those is only read below its count, and is cleared
- * when an event takes it, so a projection costs what its events cost, not
- * a clearing of the whole state (the listings project one after another).
+ * The five large arrays (nine tenths of the state's 600 KB), in the order
+ * of their offsets: a slot of those is only read below its count, and is
+ * cleared when an event takes it, so a projection costs what its events
+ * cost, not a clearing of the whole state (the listings project one case
+ * after another), and a copy costs the slots in use.
  */
+#define SLOTS(f, n) { offsetof(lfh_osara_state, f), sizeof(((lfh_osara_state *)0)->f), \
+		      sizeof(((lfh_osara_state *)0)->f[0]), offsetof(lfh_osara_state, n) }
+static const struct slots {
+	size_t at, len, one, count_at;
+} big[] = { SLOTS(meetings, nmeetings), SLOTS(actions, nactions), SLOTS(reviews, nreviews),
+	    SLOTS(proposals, nproposals), SLOTS(timeline, ntimeline) };
+#undef SLOTS
+_Static_assert(sizeof(((lfh_osara_state *)0)->nmeetings) == 4 &&
+		       sizeof(((lfh_osara_state *)0)->nactions) == 4 &&
+		       sizeof(((lfh_osara_state *)0)->nreviews) == 4 &&
+		       sizeof(((lfh_osara_state *)0)->nproposals) == 4 &&
+		       sizeof(((lfh_osara_state *)0)->ntimeline) == 4,
+	       "the slot counts are uint32_t");
+
 void lfh_osara_init(lfh_osara_state *s)
 {
-#define SPAN(f) { offsetof(lfh_osara_state, f), sizeof s->f }
-	static const struct { size_t at, len; } skip[] = { SPAN(meetings), SPAN(actions),
-							   SPAN(reviews), SPAN(proposals),
-							   SPAN(timeline) };
-#undef SPAN
 	unsigned char *p = (unsigned char *)s;
 	size_t from = 0;
 
-	for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) {
-		memset(p + from, 0, skip[i].at - from);
-		from = skip[i].at + skip[i].len;
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+		memset(p + from, 0, big[i].at - from);
+		from = big[i].at + big[i].len;
 	}
 	memset(p + from, 0, sizeof *s - from);
+}
+
+void lfh_osara_copy(lfh_osara_state *dst, const lfh_osara_state *src)
+{
+	unsigned char *d = (unsigned char *)dst;
+	const unsigned char *p = (const unsigned char *)src;
+	size_t from = 0;
+
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+		size_t max = big[i].len / big[i].one;
+		uint32_t n;
+		memcpy(d + from, p + from, big[i].at - from);
+		memcpy(&n, p + big[i].count_at, sizeof n);
+		memcpy(d + big[i].at, p + big[i].at, (n < max ? n : max) * big[i].one);
+		from = big[i].at + big[i].len;
+	}
+	memcpy(d + from, p + from, sizeof *src - from);
 }
 
 int lfh_osara_project(const lfh_osara_event *ev, size_t n,

@@ -750,17 +750,22 @@ static void test_unreadable(void **st)
  * A projection into a state that held anything else (the listings reuse one
  * state for every case; lfh_osara_init clears only counts and scalars) is
  * the projection into a zeroed one: every slot an event takes is cleared.
+ * So is a copy (lfh_osara_copy: only the slots in use) over anything else.
  */
 static void project_into_garbage(const seq *q)
 {
-	lfh_osara_state *fresh = state_new(), *used = state_new();
+	lfh_osara_state *fresh = state_new(), *used = state_new(), *copy = state_new();
 
 	project(q, q->n, NULL, 0, fresh);
 	memset(used, 0xa5, sizeof *used);
 	project(q, q->n, NULL, 0, used);
 	assert_true(lfh_osara_state_equal(fresh, used));
+	memset(copy, 0x5a, sizeof *copy);
+	lfh_osara_copy(copy, used);
+	assert_true(lfh_osara_state_equal(fresh, copy));
 	free(fresh);
 	free(used);
+	free(copy);
 }
 
 static void test_reused_state(void **st)
