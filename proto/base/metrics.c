@@ -97,38 +97,32 @@ static uint64_t get(_Atomic uint64_t *a)
 	return atomic_load_explicit(a, memory_order_relaxed);
 }
 
+/* The plain counters, in the order they are rendered: name, help, counter. */
+static const struct counter_doc {
+	const char *name, *help;
+	int idx;
+} counter_docs[] = {
+	{ "lfh_events_received_total", "Events received from peers.", LFH_M_RECEIVED },
+	{ "lfh_events_received_stored_total", "Events received from peers that were new and stored.",
+	  LFH_M_STORED_PEER },
+	{ "lfh_events_held_total", "Events received and held until their case is known.",
+	  LFH_M_HELD },
+	{ "lfh_events_written_total", "Requests that wrote an event at this node.", LFH_M_WRITTEN },
+	{ "lfh_keys_reserved_total", "New sharing keys taken from the key reserve (prepared ahead).",
+	  LFH_M_KEYS_RESERVED },
+	{ "lfh_grants_reserved_total", "Key grants sealed ahead by the key reserve's worker.",
+	  LFH_M_GRANTS_RESERVED },
+};
+
 static int render_events(lfh_buf *out, lfh_err *err)
 {
-	int rc = put(out, err, "# HELP lfh_events_received_total Events received from peers.\n"
-			       "# TYPE lfh_events_received_total counter\n"
-			       "lfh_events_received_total %llu\n",
-		     (unsigned long long)get(&counters[LFH_M_RECEIVED]));
-	if (!rc)
-		rc = put(out, err, "# HELP lfh_events_received_stored_total Events received from "
-				   "peers that were new and stored.\n"
-				   "# TYPE lfh_events_received_stored_total counter\n"
-				   "lfh_events_received_stored_total %llu\n",
-			 (unsigned long long)get(&counters[LFH_M_STORED_PEER]));
-	if (!rc)
-		rc = put(out, err, "# HELP lfh_events_held_total Events received and held until "
-				   "their case is known.\n# TYPE lfh_events_held_total counter\n"
-				   "lfh_events_held_total %llu\n",
-			 (unsigned long long)get(&counters[LFH_M_HELD]));
-	if (!rc)
-		rc = put(out, err, "# HELP lfh_events_written_total Requests that wrote an event "
-				   "at this node.\n# TYPE lfh_events_written_total counter\n"
-				   "lfh_events_written_total %llu\n",
-			 (unsigned long long)get(&counters[LFH_M_WRITTEN]));
-	if (!rc)
-		rc = put(out, err, "# HELP lfh_keys_reserved_total New sharing keys taken from the "
-				   "key reserve (prepared ahead).\n# TYPE lfh_keys_reserved_total counter\n"
-				   "lfh_keys_reserved_total %llu\n",
-			 (unsigned long long)get(&counters[LFH_M_KEYS_RESERVED]));
-	if (!rc)
-		rc = put(out, err, "# HELP lfh_grants_reserved_total Key grants sealed ahead by the "
-				   "key reserve's worker.\n# TYPE lfh_grants_reserved_total counter\n"
-				   "lfh_grants_reserved_total %llu\n",
-			 (unsigned long long)get(&counters[LFH_M_GRANTS_RESERVED]));
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < sizeof counter_docs / sizeof counter_docs[0]; i++) {
+		const struct counter_doc *c = &counter_docs[i];
+		rc = put(out, err, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", c->name, c->help,
+			 c->name, c->name, (unsigned long long)get(&counters[c->idx]));
+	}
 	if (!rc)
 		rc = put(out, err, "# HELP lfh_events_rejected_total Events received and refused, "
 				   "by reason.\n# TYPE lfh_events_rejected_total counter\n");
