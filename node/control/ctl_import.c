@@ -26,8 +26,13 @@
  * ACTION and an ACTION_UPDATE (both checked before either is written).
  *
  * The OSARA state of the cases a batch works on is kept in a small cache
- * (CACHE_N states, ~0.5 MB each) and moved on with lfh_osara_append after
- * each write, instead of projecting the case again for every row.
+ * (CACHE_N states, ~0.5 MB each): a new case's from its REFERRAL, any other
+ * projected once, each moved on with lfh_osara_append after every write of
+ * the case, instead of projecting the case again for every row. A state
+ * leaving the cache, and every state at the end of the batch, is the case's
+ * projection: it becomes the case's summary (summary.h), so the batch need
+ * not project its cases again to summarize them. A write that fails takes
+ * its case out of the cache: its summary is then kept from a projection.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +49,7 @@
 #include "lfh/project.h"
 #include "lfh/refs.h"
 #include "lfh/summarize.h"
+#include "lfh/summary.h"
 
 #define IMPORT_ROWS_MAX 1000
 #define IMPORT_PARTS_MAX 50
@@ -205,29 +211,64 @@ static int row_case(struct imp *x, const lfh_record *row, uint8_t case_id[LFH_CA
 	return rc;
 }
 
-/* The case's state: from the cache, else projected (and cached). */
-static int case_state(struct imp *x, const uint8_t case_id[LFH_CASE_LEN], lfh_osara_state **out,
-		      lfh_err *err)
+/*
+ * A cached state is its case's projection (every write of the case in this
+ * transaction was appended to it): kept as the case's summary unless the
+ * case has one (then nothing was written since it was kept). Failing that,
+ * only a store error stops the batch; the case is then summarized later.
+ */
+static int keep_summary(struct imp *x, struct cached *c, lfh_err *err)
+{
+	lfh_err e = { 0 };
+	int rc = lfh_summary_has(x->t, c->case_id, &e);
+
+	if (rc == 0)
+		rc = lfh_summary_put(x->t, c->case_id, c->st, &e);
+	if (rc == LFH_ESTORE || rc == LFH_ENOMEM)
+		return lfh_err_set(err, rc, "%s", e.msg);
+	return 0;
+}
+
+/* A slot for case_id: the least recently used one, its state first kept as its case's summary. */
+static int take_slot(struct imp *x, const uint8_t case_id[LFH_CASE_LEN], struct cached **out,
+		     lfh_err *err)
 {
 	struct cached *slot = &x->cache[0];
 	int rc;
 
-	for (int i = 0; i < CACHE_N; i++) {
-		struct cached *c = &x->cache[i];
-		if (c->used && !memcmp(c->case_id, case_id, LFH_CASE_LEN)) {
-			c->used = ++x->tick;
-			*out = c->st;
-			return 0;
-		}
-		if (c->used < slot->used)
-			slot = c;
-	}
+	for (int i = 1; i < CACHE_N; i++)
+		if (x->cache[i].used < slot->used)
+			slot = &x->cache[i];
+	if (slot->used && (rc = keep_summary(x, slot, err)))
+		return rc;
+	slot->used = 0;
 	if (!slot->st && !(slot->st = malloc(sizeof *slot->st)))
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	slot->used = 0;
-	if ((rc = lfh_node_project(x->n, x->t, case_id, slot->st, err)))
-		return rc;
 	memcpy(slot->case_id, case_id, LFH_CASE_LEN);
+	*out = slot;
+	return 0;
+}
+
+static struct cached *cached_case(struct imp *x, const uint8_t case_id[LFH_CASE_LEN])
+{
+	for (int i = 0; i < CACHE_N; i++)
+		if (x->cache[i].used && !memcmp(x->cache[i].case_id, case_id, LFH_CASE_LEN))
+			return &x->cache[i];
+	return NULL;
+}
+
+/* The case's state: from the cache, else projected (and cached). */
+static int case_state(struct imp *x, const uint8_t case_id[LFH_CASE_LEN], lfh_osara_state **out,
+		      lfh_err *err)
+{
+	struct cached *slot = cached_case(x, case_id);
+	int rc;
+
+	if (!slot) {
+		if ((rc = take_slot(x, case_id, &slot, err)) ||
+		    (rc = lfh_node_project(x->n, x->t, case_id, slot->st, err)))
+			return rc;
+	}
 	slot->used = ++x->tick;
 	*out = slot->st;
 	return 0;
@@ -263,29 +304,61 @@ static void note_recipients(lfh_ctl_req *q, const lfh_write_result *wr)
 	}
 }
 
-/* Write one event of a row; the case's cached state (if any) follows it. */
+/*
+ * Write one event of a row; the case's cached state (if any) follows it. A
+ * failed write may have left part of itself (its KEY events) in the round:
+ * the case leaves the cache, to be summarized from its projection.
+ */
 static int write_one(struct imp *x, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
 		     const char *category, const char *const *to, size_t nto,
-		     const lfh_record *body, lfh_osara_state *st, uint8_t first_id[LFH_ID_LEN],
+		     const lfh_record *body, lfh_osara_state *st, lfh_write_result *wr,
 		     lfh_err *err)
 {
-	lfh_write_result wr = { 0 };
 	lfh_osara_event ev;
+	struct cached *c;
 	uint64_t seq = 0;
-	int rc = lfh_node_write(x->n, x->t, case_id, type, category, to, nto, body, &wr, err);
+	int rc = lfh_node_write(x->n, x->t, case_id, type, category, to, nto, body, wr, err);
 
-	if (rc)
+	if (rc) {
+		if ((c = cached_case(x, case_id)))
+			c->used = 0;
 		return rc;
-	note_recipients(x->q, &wr);
-	if (first_id)
-		memcpy(first_id, wr.event_id, LFH_ID_LEN);
+	}
+	note_recipients(x->q, wr);
 	if (st) {
 		if ((rc = lfh_store_meta_get(x->t, "seq", &seq, err)))
 			return rc;
-		as_osara(x, type, &wr, seq, body, &ev);
+		as_osara(x, type, wr, seq, body, &ev);
 		rc = lfh_osara_append(st, &ev, err);
 	}
 	return rc;
+}
+
+/*
+ * A new case's state, from its REFERRAL just written, as lfh_node_project
+ * gives it: the referral's author and recipients take part from the start.
+ */
+static int seed_case(struct imp *x, const uint8_t case_id[LFH_CASE_LEN],
+		     const lfh_write_result *wr, const lfh_record *body, lfh_err *err)
+{
+	const char *parts[LFH_MAX_RECIPIENTS + 1];
+	struct cached *slot;
+	lfh_osara_event ev;
+	uint64_t seq = 0;
+	size_t np = 0;
+	int rc;
+
+	if ((rc = lfh_store_meta_get(x->t, "seq", &seq, err)) ||
+	    (rc = take_slot(x, case_id, &slot, err)))
+		return rc;
+	parts[np++] = x->n->cfg.agency;
+	for (uint32_t i = 0; i < wr->nrcpt && np <= LFH_MAX_RECIPIENTS; i++)
+		parts[np++] = wr->rcpt[i];
+	as_osara(x, LFH_EV_REFERRAL, wr, seq, body, &ev);
+	if ((rc = lfh_osara_project(&ev, 1, parts, np, slot->st, err)))
+		return rc == LFH_ENOMEM ? rc : 0; /* not cached: projected when a row needs it */
+	slot->used = ++x->tick;
+	return 0;
 }
 
 static unsigned long long line_of(const lfh_record *row)
@@ -349,6 +422,7 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 	const uint8_t *v;
 	size_t nto, vlen;
 	uint64_t when = lfh_wall_ms(), on_ms;
+	lfh_write_result wr = { 0 };
 	lfh_record body = { 0 };
 	int ok = 0, dated, rc;
 
@@ -396,7 +470,11 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 	    (rc = lfh_record_set_str(&body, "ref", ref, err)))
 		goto out;
 	lfh_case_id_new(x->n->rules.hub_id, x->n->cfg.agency, case_id);
-	rc = write_one(x, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body, NULL, first_id, err);
+	rc = write_one(x, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body, NULL, &wr, err);
+	if (!rc) {
+		memcpy(first_id, wr.event_id, LFH_ID_LEN);
+		rc = seed_case(x, case_id, &wr, &body, err);
+	}
 	if (!rc)
 		rc = lfh_store_tbl_put(x->t, LFH_TBL_IMPORT, key, (size_t)ext_key(ext, key), case_id,
 				       LFH_CASE_LEN, err);
@@ -451,6 +529,7 @@ static int import_step(struct imp *x, const lfh_record *row, uint32_t type,
 	const char *to[LFH_MAX_RECIPIENTS], *category = NULL, *status = NULL;
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_osara_state *st = NULL;
+	lfh_write_result wr = { 0 };
 	lfh_record body = { 0 }, upd = { 0 };
 	size_t nto = 0;
 	int rc;
@@ -505,11 +584,13 @@ static int import_step(struct imp *x, const lfh_record *row, uint32_t type,
 		rc = write_one(x, case_id, type,
 			       type == LFH_EV_NOTE ? (category ? category : "referral")
 						   : lfh_ctl_step_category(x->n, type),
-			       nto ? to : NULL, nto, &body, st, first_id, err);
+			       nto ? to : NULL, nto, &body, st, &wr, err);
+	if (!rc)
+		memcpy(first_id, wr.event_id, LFH_ID_LEN);
 	if (!rc && upd.n &&
 	    (rc = write_one(x, case_id, LFH_EV_ACTION_UPDATE,
 			    lfh_ctl_step_category(x->n, LFH_EV_ACTION_UPDATE), nto ? to : NULL, nto,
-			    &upd, st, NULL, err)) && !is_internal(rc))
+			    &upd, st, &wr, err)) && !is_internal(rc))
 		/* the ACTION is written: never leave half a row, abort the round */
 		rc = lfh_err_set(err, LFH_ESTORE, "the outcome of the action on line %llu could not "
 				 "be written after it: %.120s", line_of(row), err->msg);
@@ -614,6 +695,9 @@ int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t)
 	}
 	rc = lfh_store_meta_get(t, "seq", &seq1, &err);
 	/* the batch's cases are summarized with it: the listings need not project them */
+	for (int i = 0; rc == 0 && i < CACHE_N; i++)
+		if (x.cache[i].used)
+			rc = keep_summary(&x, &x.cache[i], &err);
 	if (!rc)
 		rc = lfh_summarize(x.n, t, IMPORT_SUMMARIZE_MS, 0, &err);
 	sum = &q->rep.recs[0];

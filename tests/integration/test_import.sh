@@ -14,6 +14,9 @@
 #      line and why; exit status 1;
 #   4. an imported case reads as it was: ext_id, dates (on), who (by), its
 #      action done, its notes; housing receives the imported cases;
+#   4b. the summaries the import kept from its cached states (a new case's
+#      from its referral, each moved on with every row) read as the cases'
+#      events do: due, case list and both reports equal their --recompute;
 #   5. the import's new sharing keys came from police's key reserve, their
 #      grants (to housing and to police itself) sealed ahead on its worker
 #      (metrics), and every imported case is readable at housing.
@@ -87,6 +90,22 @@ check "a date in the future: refused" sh -c "grep '2999-01-01' '$W/rejects.jsonl
 check "an action for a case never imported: unknown case" sh -c "grep -q \"unknown case 'NOPE-\" '$W/rejects.jsonl'"
 check "a bad power: refused" sh -c "grep 'flogging' '$W/rejects.jsonl' | grep -qi 'power'"
 check "each rejected row is given back as it was" sh -c "grep -q 'memo' '$W/rejects.jsonl'"
+
+# ---- 4b. the summaries kept by the import read as the events do
+summarized() { lfh_at police report performance --csv | grep -q "^note,summaries,\"\?$CASES cases read from the summary"; }
+check "every imported case has its summary" summarized
+month=$(date -u +%Y-%m)
+for args in "report performance" "report tactical --month 2024-07" "report tactical --month $month"; do
+	# shellcheck disable=SC2086
+	check_eq "$args from the import's summaries = from every event" \
+		"$(lfh_at police $args --recompute --csv)" \
+		"$(lfh_at police $args --csv | grep -v '^note,summaries,')"
+done
+for args in "due" "case list" "case list --open" "case list --mine" "case list --risk standard"; do
+	# shellcheck disable=SC2086
+	check_eq "$args from the import's summaries = from every event" \
+		"$(lfh_at police $args --recompute --json)" "$(lfh_at police $args --json)"
+done
 
 # ---- 4. an imported case reads as it was
 # cases are numbered in the year of their "on", in the file's order
