@@ -3,7 +3,7 @@
 # a generated history (tests/tools/gen_history.sh: BENCH_IMPORT_CASES cases,
 # default 3000, 7 rows each: 21000 rows, 33000 events with the key events)
 # imported into police's lfhd of a two-agency ISA hub (housing not running,
-# so replication takes no CPU), through the lfh CLI, batches of 1000 rows.
+# so replication takes no CPU), through the lfh CLI, batches of 2000 rows (the default).
 # Prints one figure line; the exit status is 1 only if it could not be
 # measured. Run by tests/bench/run.sh (make bench).
 # shellcheck source=tests/integration/lib.sh
@@ -39,7 +39,7 @@ events=$(json_get .events <"$W/import.json")
 secs=$(json_get .seconds <"$W/import.json")
 rate=$(json_get .events_per_second <"$W/import.json")
 printf '  %-33s %12.0f events/s  (%s rows, %s events in %.2f s; %.0f rows/s)\n' \
-	"import (lfh import, 1000 rows/txn)" "$rate" "$rows" "$events" "$secs" \
+	"import (lfh import, 2000 rows/txn)" "$rate" "$rows" "$events" "$secs" \
 	"$(awk -v r="$rows" -v s="$secs" 'BEGIN { print (s > 0 ? r / s : 0) }')"
 hz=$(getconf CLK_TCK)
 awk -v r="$rate" -v e="$events" -v c0="$cpu0" -v c1="$cpu1" -v m0="$main0" -v m1="$main1" \
