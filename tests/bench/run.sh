@@ -4,7 +4,8 @@
 #
 # Environment: B (build dir, default build), BENCH_EVENTS (default 100000),
 # BENCH_SINGLE, BENCH_TIMEOUT, BENCH_KEEP (see tests/bench/bench.c),
-# BENCH_IMPORT_CASES (tests/bench/import.sh: the import rate),
+# BENCH_IMPORT_CASES (tests/bench/import.sh: the import rate, default 3000
+# cases; then again with BENCH_IMPORT_CASES_LARGE, default 10000),
 # BENCH_LIST_SIZES (tests/bench/listing.sh: listing and filing at scale),
 # BENCH_SPREAD_NOTES (tests/bench/spread.sh: write -> available at the 5
 # other nodes of a 6-node hub, p50/p99; default 500),
@@ -26,6 +27,8 @@ fi
 rc=0
 "$B/bench/bench" || rc=1
 bash tests/bench/import.sh || rc=1
+# the same into a store that grows to 10,000 cases: the rate falls as it grows
+BENCH_IMPORT_CASES=${BENCH_IMPORT_CASES_LARGE:-10000} bash tests/bench/import.sh || rc=1
 bash tests/bench/listing.sh || rc=1
 bash tests/bench/spread.sh || rc=1
 if [ "${BENCH_COMPARE:-0}" = 1 ]; then
