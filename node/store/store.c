@@ -13,9 +13,14 @@
  *   The map is sparse: the default 16 GiB costs nothing until used.
  * - Every named database is opened (MDB_CREATE) once, in one write txn at
  *   open time; the MDB_dbi handles live in the store for its lifetime.
- * - `events` values are lseq(8, BE) followed by the envelope, so a
- *   duplicate put can report the stored copy's lseq without another index.
- *   get_event and the scans hand out only the envelope part.
+ * - `events` maps an event id to its lseq (8, BE); the envelope is in
+ *   `envelopes` under that lseq. Ids are hashes, so a new id lands on a
+ *   random page of `events`: keeping its entries small (40 bytes, not the
+ *   ~700 of an envelope) keeps the pages a commit writes back few, while
+ *   the envelopes are appended in lseq order. A value longer than 8 bytes
+ *   is an earlier build's: lseq followed by the envelope inline. Such
+ *   entries are read as they are, never rewritten, and shredded alike.
+ *   A duplicate put reports the stored copy's lseq (either form).
  * - The log head is the last key of `log` (looked up once per txn, then
  *   cached in the txn); the audit sequence is the last key of `audit` + 1.
  * - A put checks for equivocation (same (author, seq) or (author, rcpt,
@@ -40,6 +45,7 @@
 const char *const st_db_names[DB_COUNT] = {
 	"events", "log",  "by_author", "by_rcpt", "by_slot",  "by_case", "cases",
 	"keys",   "grants", "peers",   "meta",    "evidence", "audit", "tables",
+	"envelopes",
 };
 
 /* ---- small helpers (shared: see store_int.h) ------------------------- */
@@ -462,16 +468,64 @@ static int keep_evidence(lfh_txn *t, const lfh_event *ev, const uint8_t *id, con
 	return st_db_put(t, DB_EVIDENCE, id, LFH_ID_LEN, raw, len, 0, err, "evidence");
 }
 
+/* A new event: its id -> lseq in `events`, its envelope appended to `envelopes`. */
 static int put_event_value(lfh_txn *t, const uint8_t *id, uint64_t lseq, const uint8_t *raw,
 			   size_t len, lfh_err *err)
 {
-	MDB_val k = st_val(id, LFH_ID_LEN), v = { len + 8, NULL };
-	int rc = mdb_put(t->txn, t->s->dbi[DB_EVENTS], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+	uint8_t seq[8];
+	MDB_val k = st_val(seq, sizeof seq), v = { len, NULL };
+	int rc;
+
+	st_put_be64(seq, lseq);
+	rc = mdb_put(t->txn, t->s->dbi[DB_ENVELOPES], &k, &v, MDB_APPEND | MDB_RESERVE);
+	if (rc == MDB_KEYEXIST) /* nothing written: the txn stays usable */
+		return lfh_err_set(err, LFH_ESTORE, "envelopes: local seq %llu is not above the last "
+				   "one stored", (unsigned long long)lseq);
 	if (rc)
-		return st_mdb_fail(t, err, rc, "events");
-	st_put_be64(v.mv_data, lseq);
-	memcpy((uint8_t *)v.mv_data + 8, raw, len);
+		return st_mdb_fail(t, err, rc, "envelopes");
+	memcpy(v.mv_data, raw, len);
+	return st_db_put(t, DB_EVENTS, id, LFH_ID_LEN, seq, sizeof seq, MDB_NOOVERWRITE, err,
+			 "events");
+}
+
+/*
+ * The event's lseq and envelope from its `events` value v: in `envelopes`,
+ * or inline after the lseq (an earlier build's value). A missing envelope
+ * is corruption: the two are written and shredded together.
+ */
+static int event_envelope(lfh_txn *t, const MDB_val *v, uint64_t *lseq, const uint8_t **raw,
+			  size_t *len, lfh_err *err)
+{
+	MDB_val env;
+	int rc;
+
+	if (v->mv_size < 8)
+		return lfh_err_set(err, LFH_ESTORE, "events: corrupt value");
+	*lseq = st_get_be64(v->mv_data);
+	if (v->mv_size > 8) {
+		*raw = (const uint8_t *)v->mv_data + 8;
+		*len = v->mv_size - 8;
+		return 0;
+	}
+	rc = st_db_get(t, DB_ENVELOPES, v->mv_data, 8, &env, err, "envelopes");
+	if (rc == LFH_ENOTFOUND)
+		return lfh_err_set(err, LFH_ESTORE, "envelopes: no envelope for local seq %llu",
+				   (unsigned long long)*lseq);
+	if (rc)
+		return rc;
+	*raw = env.mv_data;
+	*len = env.mv_size;
 	return 0;
+}
+
+/* The stored event with this id: LFH_ENOTFOUND if none (never held, or shredded). */
+static int event_by_id(lfh_txn *t, const uint8_t *id, uint64_t *lseq, const uint8_t **raw,
+		       size_t *len, lfh_err *err)
+{
+	MDB_val v;
+	int rc = st_db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events");
+
+	return rc ? rc : event_envelope(t, &v, lseq, raw, len, err);
 }
 
 static int put_indexes(lfh_txn *t, const lfh_event *ev, const uint8_t *id, uint64_t lseq,
@@ -519,7 +573,7 @@ int lfh_store_put_event(lfh_txn *t, const uint8_t *raw, size_t len, const lfh_ev
 	if (rc == 0) {
 		if (v.mv_size < 8)
 			return lfh_err_set(err, LFH_ESTORE, "events: corrupt value");
-		r.lseq = st_get_be64(v.mv_data);
+		r.lseq = st_get_be64(v.mv_data); /* either form begins with it */
 		goto done;
 	}
 	if (rc != LFH_ENOTFOUND)
@@ -545,43 +599,41 @@ done:
 	return 0;
 }
 
-/* The envelope part of an `events` value. */
-static int event_envelope(const MDB_val *v, const uint8_t **raw, size_t *len, lfh_err *err)
-{
-	if (v->mv_size < 8)
-		return lfh_err_set(err, LFH_ESTORE, "events: corrupt value");
-	*raw = (const uint8_t *)v->mv_data + 8;
-	*len = v->mv_size - 8;
-	return 0;
-}
-
 int lfh_store_get_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN], const uint8_t **raw,
 			size_t *len, lfh_err *err)
 {
-	MDB_val v;
+	uint64_t lseq;
 	int rc;
 	if ((rc = st_need_txn(t, err)))
 		return rc;
 	if (!id || !raw || !len)
 		return lfh_err_set(err, LFH_EINVAL, "store: missing argument");
-	rc = st_db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events");
+	rc = event_by_id(t, id, &lseq, raw, len, err);
 	if (rc == LFH_ENOTFOUND)
 		return lfh_err_set(err, LFH_ENOTFOUND, "no such event");
-	if (rc)
-		return rc;
-	return event_envelope(&v, raw, len, err);
+	return rc;
 }
 
 int lfh_store_shred_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN],
 			  const uint8_t case_id[LFH_CASE_LEN], uint64_t hlc, lfh_err *err)
 {
-	uint8_t k[K_CASE_IDX];
-	MDB_val mk;
+	uint8_t k[K_CASE_IDX], seq[8];
+	MDB_val mk, ek, v;
 	int rc;
 
 	if ((rc = st_need_write(t, err)))
 		return rc;
 	mk = st_val(id, LFH_ID_LEN);
+	if ((rc = st_db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events")) &&
+	    rc != LFH_ENOTFOUND)
+		return rc;
+	if (rc == 0 && v.mv_size == 8) {
+		memcpy(seq, v.mv_data, sizeof seq);
+		ek = st_val(seq, sizeof seq);
+		rc = mdb_del(t->txn, t->s->dbi[DB_ENVELOPES], &ek, NULL);
+		if (rc && rc != MDB_NOTFOUND)
+			return st_mdb_fail(t, err, rc, "envelopes");
+	}
 	rc = mdb_del(t->txn, t->s->dbi[DB_EVENTS], &mk, NULL);
 	if (rc && rc != MDB_NOTFOUND)
 		return st_mdb_fail(t, err, rc, "events");
@@ -631,8 +683,8 @@ static int scan_entry(lfh_txn *t, const index_scan *sc, const MDB_val *k, const 
 		      lfh_scan_fn fn, void *ctx, int *stop, lfh_err *err)
 {
 	const uint8_t *kp = k->mv_data, *id, *raw = NULL;
+	uint64_t lseq;
 	size_t len = 0;
-	MDB_val ev;
 	int rc;
 
 	if (k->mv_size < sc->num_off + 8 ||
@@ -645,10 +697,10 @@ static int scan_entry(lfh_txn *t, const index_scan *sc, const MDB_val *k, const 
 		return 0;
 	}
 	id = sc->id_off >= 0 ? kp + sc->id_off : v->mv_data;
-	rc = st_db_get(t, DB_EVENTS, id, LFH_ID_LEN, &ev, err, "events");
+	rc = event_by_id(t, id, &lseq, &raw, &len, err);
 	if (rc == LFH_ENOTFOUND)
 		return 0; /* shredded: its slots stay indexed, its bytes are gone */
-	if (rc || (rc = event_envelope(&ev, &raw, &len, err)))
+	if (rc)
 		return rc;
 	return st_cb_result(fn(ctx, num, id, raw, len), stop);
 }

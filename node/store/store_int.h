@@ -33,6 +33,7 @@ enum {
 	DB_EVIDENCE,
 	DB_AUDIT,
 	DB_TABLES,
+	DB_ENVELOPES,
 	DB_COUNT
 };
 

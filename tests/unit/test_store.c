@@ -2,7 +2,8 @@
  * test_store.c - unit tests for node/store/store.c (LMDB store): opening,
  * transactions, events (put, get, duplicates, equivocation), the log and
  * the recipient, slot, case and author indexes, durability, name limits,
- * a full map and many events.
+ * a full map and many events; where an envelope is kept (`envelopes`,
+ * under its lseq) and an earlier build's events, kept inline, still read.
  *
  * The fixture (store_fixture.h) gives each test a fresh store. Events are
  * built directly as lfh_event structs with an arbitrary distinct blob as
@@ -11,6 +12,7 @@
 #define _XOPEN_SOURCE 700
 #include "store_fixture.h"
 
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "lfh/store.h"
@@ -672,6 +674,179 @@ static void test_many_events(void **state)
 	lfh_txn_abort(t);
 }
 
+/* ---- the raw LMDB files, as another build (or a curious admin) sees them */
+
+/* The store closed, its environment opened directly, a write txn begun. */
+static MDB_txn *raw_begin(fixture *f, MDB_env **env)
+{
+	MDB_txn *txn;
+
+	lfh_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(mdb_env_create(env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(*env, 32), 0);
+	assert_int_equal(mdb_env_open(*env, f->dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(*env, NULL, 0, &txn), 0);
+	return txn;
+}
+
+static void raw_end(fixture *f, MDB_env *env, MDB_txn *txn)
+{
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	reopen(f);
+}
+
+static MDB_dbi raw_db(MDB_txn *txn, const char *name)
+{
+	MDB_dbi dbi;
+	assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
+	return dbi;
+}
+
+static size_t raw_entries(MDB_txn *txn, const char *name)
+{
+	MDB_stat st;
+	assert_int_equal(mdb_stat(txn, raw_db(txn, name), &st), 0);
+	return st.ms_entries;
+}
+
+static void be64(uint8_t p[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/*
+ * `events` holds only id -> lseq (8 bytes); the envelope is in `envelopes`
+ * under its lseq, in order. Shredding an event removes both.
+ */
+static void test_envelopes_by_lseq(void **state)
+{
+	fixture *f = *state;
+	tev e[3];
+	lfh_txn *t;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_val k, v;
+	uint8_t seq[8];
+	const uint8_t *raw;
+	size_t len;
+	lfh_err err = { 0 };
+	collect c = { 0 };
+
+	for (int i = 0; i < 3; i++)
+		mkev(&e[i], "police", (uint64_t)i + 1, 100 + (uint64_t)i, (uint8_t)(i + 1),
+		     i == 1 ? "council:1" : "health:1", NULL);
+	e[2].ev.rcpt[0].ctr = 2;
+	t = begin(f, 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(put_ok(t, &e[i]).lseq, (uint64_t)i + 1);
+	commit(t);
+
+	txn = raw_begin(f, &env);
+	assert_int_equal(raw_entries(txn, "envelopes"), 3);
+	k = (MDB_val){ LFH_ID_LEN, e[1].id };
+	assert_int_equal(mdb_get(txn, raw_db(txn, "events"), &k, &v), 0);
+	be64(seq, 2);
+	assert_int_equal(v.mv_size, 8);
+	assert_memory_equal(v.mv_data, seq, 8);
+	k = (MDB_val){ 8, seq };
+	assert_int_equal(mdb_get(txn, raw_db(txn, "envelopes"), &k, &v), 0);
+	assert_int_equal(v.mv_size, e[1].len);
+	assert_memory_equal(v.mv_data, e[1].raw, e[1].len);
+	raw_end(f, env, txn);
+
+	t = begin(f, 1);
+	assert_int_equal(lfh_store_shred_event(t, e[1].id, e[1].ev.case_id, e[1].ev.hlc, &err), 0);
+	commit(t);
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_get_event(t, e[1].id, &raw, &len, &err), LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_get_event(t, e[2].id, &raw, &len, &err), 0);
+	assert_memory_equal(raw, e[2].raw, e[2].len);
+	assert_int_equal(lfh_store_scan_case(t, e[1].ev.case_id, collect_fn, &c, NULL), 0);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(count_of(t), 2);
+	lfh_txn_abort(t);
+	txn = raw_begin(f, &env);
+	assert_int_equal(raw_entries(txn, "envelopes"), 2);
+	k = (MDB_val){ 8, seq };
+	assert_int_equal(mdb_get(txn, raw_db(txn, "envelopes"), &k, &v), MDB_NOTFOUND);
+	raw_end(f, env, txn);
+}
+
+/*
+ * A store written by an earlier build keeps each envelope inline in
+ * `events` (lseq, then the envelope): such an event reads, scans, is found
+ * again on a duplicate put and shreds as before; new events go beside it.
+ */
+static void test_earlier_build_values(void **state)
+{
+	fixture *f = *state;
+	tev old, a, b;
+	lfh_txn *t;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_val k, v;
+	uint8_t seq[8], val[8 + sizeof old.raw], ck[LFH_CASE_LEN + 8 + LFH_ID_LEN];
+	const uint8_t *raw;
+	size_t len;
+	lfh_put_result r = { 0, 0 };
+	lfh_err err = { 0 };
+	collect c = { 0 };
+
+	mkev(&a, "police", 1, 100, 1, "health:1", NULL);
+	mkev(&old, "police", 2, 200, 2, "health:2", NULL);
+	mkev(&b, "police", 3, 300, 3, "health:3", NULL);
+	t = begin(f, 1);
+	put_ok(t, &a);
+	commit(t);
+
+	/* what the earlier build wrote for `old`: lseq 2, inline */
+	txn = raw_begin(f, &env);
+	be64(seq, 2);
+	memcpy(val, seq, 8);
+	memcpy(val + 8, old.raw, old.len);
+	k = (MDB_val){ LFH_ID_LEN, old.id };
+	v = (MDB_val){ 8 + old.len, val };
+	assert_int_equal(mdb_put(txn, raw_db(txn, "events"), &k, &v, 0), 0);
+	k = (MDB_val){ 8, seq };
+	v = (MDB_val){ LFH_ID_LEN, old.id };
+	assert_int_equal(mdb_put(txn, raw_db(txn, "log"), &k, &v, 0), 0);
+	memcpy(ck, old.ev.case_id, LFH_CASE_LEN);
+	be64(ck + LFH_CASE_LEN, old.ev.hlc);
+	memcpy(ck + LFH_CASE_LEN + 8, old.id, LFH_ID_LEN);
+	k = (MDB_val){ sizeof ck, ck };
+	v = (MDB_val){ 0, "" };
+	assert_int_equal(mdb_put(txn, raw_db(txn, "by_case"), &k, &v, 0), 0);
+	raw_end(f, env, txn);
+
+	t = begin(f, 1);
+	assert_int_equal(lfh_store_get_event(t, old.id, &raw, &len, &err), 0);
+	assert_int_equal(len, old.len);
+	assert_memory_equal(raw, old.raw, old.len);
+	assert_int_equal(lfh_store_scan_case(t, old.ev.case_id, collect_fn, &c, NULL), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(put(t, &old, &r, &err), 0);
+	assert_int_equal(r.was_new, 0);
+	assert_int_equal(r.lseq, 2);
+	assert_int_equal(put_ok(t, &b).lseq, 3);
+	commit(t);
+
+	t = begin(f, 1);
+	assert_int_equal(lfh_store_shred_event(t, old.id, old.ev.case_id, old.ev.hlc, &err), 0);
+	commit(t);
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_get_event(t, old.id, &raw, &len, &err), LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_get_event(t, b.id, &raw, &len, &err), 0);
+	assert_memory_equal(raw, b.raw, b.len);
+	assert_int_equal(count_of(t), 2);
+	lfh_txn_abort(t);
+	txn = raw_begin(f, &env);
+	assert_int_equal(raw_entries(txn, "envelopes"), 2); /* a's and b's */
+	raw_end(f, env, txn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +865,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_txn_rejects_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_envelopes_by_lseq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_earlier_build_values, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
