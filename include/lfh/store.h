@@ -40,10 +40,13 @@ typedef struct lfh_txn lfh_txn;
 /*
  * The store's format, kept in meta "store_format": 1 (no such meta) kept
  * participants in case records and sharing keys unwrapped; 2 has the
- * PARTIES table, wrapped keys and an incarnation. A node migrates an older
- * store at open and refuses a newer one without touching it.
+ * PARTIES table, wrapped keys and an incarnation; 3 appends each new
+ * envelope to `envelopes` under its lseq, `events` mapping its id to that
+ * lseq (format 2's envelopes, inline in `events`, are read as they are: the
+ * step from 2 rewrites nothing). A node migrates an older store at open and
+ * refuses a newer one without touching it.
  */
-#define LFH_STORE_FORMAT 2
+#define LFH_STORE_FORMAT 3
 
 /*
  * A consistent, compacted copy of the whole store into the existing empty
