@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "lfh/ingest.h"
@@ -282,6 +283,105 @@ static void test_store_format(void **state)
 	lfh_store_close(st);
 }
 
+/*
+ * Turn the closed store in dir into what a format-2 build wrote: each
+ * envelope back inline in `events` after its lseq, `envelopes` empty, and
+ * meta store_format 2. Returns how many events were turned.
+ */
+static size_t to_format_2(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi events, envelopes, meta;
+	MDB_cursor *c;
+	MDB_val k, v, e;
+	uint8_t ids[16][LFH_ID_LEN], seq[8], buf[LFH_EVENT_MAX + 8];
+	uint8_t two[8] = { 0, 0, 0, 0, 0, 0, 0, 2 };
+	size_t n = 0;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "events", 0, &events), 0);
+	assert_int_equal(mdb_dbi_open(txn, "envelopes", 0, &envelopes), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	/* the ids first: a put may move the entries a cursor points into */
+	assert_int_equal(mdb_cursor_open(txn, events, &c), 0);
+	while (n < 16 && mdb_cursor_get(c, &k, &v, n ? MDB_NEXT : MDB_FIRST) == 0)
+		memcpy(ids[n++], k.mv_data, LFH_ID_LEN);
+	mdb_cursor_close(c);
+	for (size_t i = 0; i < n; i++) {
+		k = (MDB_val){ LFH_ID_LEN, ids[i] };
+		assert_int_equal(mdb_get(txn, events, &k, &v), 0);
+		assert_int_equal(v.mv_size, 8);
+		memcpy(seq, v.mv_data, sizeof seq);
+		v = (MDB_val){ sizeof seq, seq };
+		assert_int_equal(mdb_get(txn, envelopes, &v, &e), 0);
+		memcpy(buf, seq, sizeof seq);
+		memcpy(buf + 8, e.mv_data, e.mv_size);
+		e = (MDB_val){ 8 + e.mv_size, buf };
+		assert_int_equal(mdb_put(txn, events, &k, &e, 0), 0);
+		assert_int_equal(mdb_del(txn, envelopes, &v, NULL), 0);
+	}
+	k = (MDB_val){ strlen("store_format"), "store_format" };
+	v = (MDB_val){ sizeof two, two };
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	return n;
+}
+
+/*
+ * A store written by a format-2 build (envelopes inline in `events`) opens
+ * as format 3 without a rewrite: its events read and replicate byte for
+ * byte, and new ones go beside them.
+ */
+static void test_format_2_store_opens(void **state)
+{
+	hub *h = *state;
+	const char *to[] = { "housing" };
+	lfh_write_result before, after;
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	uint64_t format = 0;
+	char summary[64];
+	static lfh_config c;
+	int rej;
+
+	write_referral(h->node[0], to, 1, "written by format 2", &before);
+	lfh_buf env = envelope_of(h->node[0], before.event_id);
+	lfh_node_close(h->node[0]);
+	h->node[0] = NULL;
+	make_config(h, 0, "test-hub", &c);
+	assert_int_equal(to_format_2(c.data_dir), 2); /* KEY + REFERRAL */
+
+	assert_int_equal(lfh_node_open(&h->node[0], &c, &err), 0);
+	assert_int_equal(lfh_txn_begin(h->node[0]->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_meta_get(t, "store_format", &format, &err), 0);
+	lfh_txn_abort(t);
+	assert_int_equal(format, LFH_STORE_FORMAT);
+	lfh_buf again = envelope_of(h->node[0], before.event_id);
+	assert_int_equal(again.len, env.len);
+	assert_memory_equal(again.data, env.data, env.len);
+	assert_int_equal(read_field(h->node[0], before.event_id, "summary", summary, sizeof summary),
+			 0);
+	assert_string_equal(summary, "written by format 2");
+
+	write_referral(h->node[0], to, 1, "written by format 3", &after);
+	assert_int_equal(event_count(h->node[0]), 4);
+	assert_int_equal(replicate(h->node[0], h->node[1], &rej), 4);
+	assert_int_equal(rej, 0);
+	assert_int_equal(read_field(h->node[1], before.event_id, "summary", summary, sizeof summary),
+			 0);
+	assert_string_equal(summary, "written by format 2");
+	assert_int_equal(read_field(h->node[1], after.event_id, "summary", summary, sizeof summary),
+			 0);
+	assert_string_equal(summary, "written by format 3");
+	lfh_buf_free(&env);
+	lfh_buf_free(&again);
+}
+
 static void test_not_addressed_rejected(void **state)
 {
 	hub *h = *state;
@@ -482,6 +582,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_relay_through_recipient, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_flipped_byte_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_format_2_store_opens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_hub_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_addressed_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_recipient_refused, setup, teardown),
