@@ -22,7 +22,7 @@
 #include "cli.h"
 #include "client.h"
 
-#define ROWS_MAX 2000     /* a batch: the node's IMPORT_ROWS_MAX */
+#define ROWS_MAX 4000     /* a batch: the node's IMPORT_ROWS_MAX */
 #define PARTS_MAX 50      /* p00..p49 */
 #define PART_BIN_MAX 12288 /* base64 of it fits a record value (16384) */
 #define LINE_MAX_LEN 65536

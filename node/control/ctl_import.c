@@ -51,7 +51,7 @@
 #include "lfh/summarize.h"
 #include "lfh/summary.h"
 
-#define IMPORT_ROWS_MAX 2000
+#define IMPORT_ROWS_MAX 4000
 #define IMPORT_PARTS_MAX 50
 #define EXT_ID_MAX 63
 #define SUMMARY_MAX 200

@@ -3,7 +3,7 @@
 # a generated history (tests/tools/gen_history.sh: BENCH_IMPORT_CASES cases,
 # default 3000, 7 rows each: 21000 rows, 33000 events with the key events)
 # imported into police's lfhd of a two-agency ISA hub (housing not running,
-# so replication takes no CPU), through the lfh CLI, batches of 2000 rows (the default).
+# so replication takes no CPU), through the lfh CLI, batches of 4000 rows (the default).
 # Prints the figure lines of the median of BENCH_IMPORT_RUNS runs (default
 # 3, each on a fresh hub: this machine's CPUs are shared, and one run can
 # be 15% off), with the range; the exit status is 1 only if it could not be
@@ -59,7 +59,7 @@ events=$(json_get .events <"$W/import.json")
 secs=$(json_get .seconds <"$W/import.json")
 rate=$(json_get .events_per_second <"$W/import.json")
 printf '  %-33s %12.0f events/s  (%s rows, %s events in %.2f s; %.0f rows/s)\n' \
-	"import ($cases cases, 2000 rows/txn)" "$rate" "$rows" "$events" "$secs" \
+	"import ($cases cases, 4000 rows/txn)" "$rate" "$rows" "$events" "$secs" \
 	"$(awk -v r="$rows" -v s="$secs" 'BEGIN { print (s > 0 ? r / s : 0) }')"
 hz=$(getconf CLK_TCK)
 awk -v r="$rate" -v e="$events" -v c0="$cpu0" -v c1="$cpu1" -v m0="$main0" -v m1="$main1" \

@@ -142,9 +142,9 @@ check "lfh import --help documents the format" sh -c "'$LFH' import --help | gre
 check_eq "lfh import without a file: bad usage (2)" 2 "$?"
 "$LFH" -c "$W/police/lfhd.conf" import --batch 0 "$hist" >/dev/null 2>&1
 check_eq "a bad --batch: bad usage (2)" 2 "$?"
-"$LFH" -c "$W/police/lfhd.conf" import --batch 2001 "$hist" >/dev/null 2>"$W/batch.err"
-check_eq "--batch over 2000 rows: bad usage (2)" 2 "$?"
-check "... saying the bounds" grep -q "expected 1 to 2000 rows" "$W/batch.err"
+"$LFH" -c "$W/police/lfhd.conf" import --batch 4001 "$hist" >/dev/null 2>"$W/batch.err"
+check_eq "--batch over 4000 rows: bad usage (2)" 2 "$?"
+check "... saying the bounds" grep -q "expected 1 to 4000 rows" "$W/batch.err"
 
 node_stop housing
 node_stop police
