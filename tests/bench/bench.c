@@ -329,6 +329,8 @@ static int store_count(lfh_node *n, uint64_t *count)
 
 typedef struct catchup_result {
 	double secs;
+	double ready;  /* housing's first status answer, from its start */
+	double first;  /* housing first holds an event, from its start */
 	double cpu_police, cpu_housing;
 	uint64_t events;
 } catchup_result;
@@ -395,6 +397,10 @@ static int catchup(const char *police_data, uint64_t expect, double timeout_s,
 		if (r < 0)
 			goto done;
 		if (r == 0) {
+			if (!out->ready)
+				out->ready = t - t0;
+			if (ev && !out->first)
+				out->first = t - t0;
 			if (ev != last) {
 				last = ev;
 				t_last_change = t;
@@ -823,8 +829,9 @@ int main(void)
 		double rate = (double)cu.events / cu.secs;
 		snprintf(label, sizeof label, "catch-up 2 nodes, %" PRIu64 " events", cu.events);
 		fmt_rate(s, sizeof s, rate);
-		printf("  %-33s %12s events/s  (%.2f s; cpu housing %.2f s, police %.2f s)\n",
-		       label, s, cu.secs, cu.cpu_housing, cu.cpu_police);
+		printf("  %-33s %12s events/s  (%.2f s; cpu housing %.2f s, police %.2f s; housing "
+		       "answered status at %.2f s, held its first event at %.2f s)\n",
+		       label, s, cu.secs, cu.cpu_housing, cu.cpu_police, cu.ready, cu.first);
 	} else {
 		printf("  catch-up 2 nodes                  %12s\n", "FAILED");
 	}

@@ -62,17 +62,20 @@ printf '  %-33s %12.0f events/s  (%s rows, %s events in %.2f s; %.0f rows/s)\n' 
 	"import ($cases cases, 4000 rows/txn)" "$rate" "$rows" "$events" "$secs" \
 	"$(awk -v r="$rows" -v s="$secs" 'BEGIN { print (s > 0 ? r / s : 0) }')"
 hz=$(getconf CLK_TCK)
+ncpu=$(getconf _NPROCESSORS_ONLN)
 awk -v r="$rate" -v e="$events" -v c0="$cpu0" -v c1="$cpu1" -v m0="$main0" -v m1="$main1" \
-	-v hz="$hz" -v s="$secs" -v cases="$cases" 'BEGIN {
+	-v hz="$hz" -v s="$secs" -v cases="$cases" -v ncpu="$ncpu" 'BEGIN {
 	us = e > 0 ? (c1 - c0) / hz / e * 1e6 : 0
 	mus = e > 0 ? (m1 - m0) / hz / e * 1e6 : 0
 	busy = s > 0 ? (c1 - c0) / hz / s : 0
 	mbusy = s > 0 ? (m1 - m0) / hz / s : 0
-	printf "  lfhd CPU per event: %.0f us (%.2f cores busy): %.0f us on the control thread (%.2f busy), %.0f us on other threads (the key reserve sealing new sharing keys ahead)\n", us, busy, mus, mbusy, us - mus
+	# the most lfhd could write with every core busy on it alone (lfh and the kernel need some too)
+	cap = us > 0 ? ncpu / us * 1e6 : 0
+	printf "  lfhd CPU per event: %.0f us (%.2f cores busy): %.0f us on the control thread (%.2f busy), %.0f us on other threads (the key reserve sealing new sharing keys ahead); %d cores give lfhd at most %.0f events/s at that cost\n", us, busy, mus, mbusy, us - mus, ncpu, cap
 	if (r >= 20000)
 		printf "  target import >= 20000 events/s: met at %d cases (%.0f)\n", cases, r
 	else
-		printf "  target import >= 20000 events/s: not met at %d cases (%.0f, %.2fx short): the control thread spent %.0f us of CPU per event and was busy %.2f of the time (the rest is each commit'"'"'s fsync, and lfh building the first batch): about a third of it signing each event (Ed25519), the rest storing, indexing, applying the rules and committing. Signing stays on that thread because each event'"'"'s id (a hash of its signed envelope) is needed before the next event of its case is judged and stored. Storing grows with the store: each new event'"'"'s id (a hash) and each new case'"'"'s id land on random pages of their LMDB indexes, so each commit writes back more pages the bigger they are (%.0f us per event on other threads: the key reserve sealing new sharing keys ahead)\n", cases, r, 20000 / (r > 0 ? r : 1), mus, mbusy, us - mus
+		printf "  target import >= 20000 events/s: not met at %d cases (%.0f, %.2fx short): lfhd spent %.0f us of CPU per event, so %d cores allow at most %.0f events/s, and the control thread, which signs, judges and stores every event in order, spent %.0f us of it and was busy %.2f of the time (the rest is each commit'"'"'s fsync, and lfh building the first batch): about 40%% of that is signing each event (Ed25519). Signing stays on that thread because each event'"'"'s id (a hash of its signed envelope) is needed before the next event of its case is judged and stored. Storing grows with the store: each new event'"'"'s id (a hash) and each new case'"'"'s id land on random pages of their LMDB indexes, so each commit writes back more pages the bigger they are (%.0f us per event on other threads: the key reserve sealing new sharing keys ahead)\n", cases, r, 20000 / (r > 0 ? r : 1), us, ncpu, cap, mus, mbusy, us - mus
 }'
 { node_stop police; } >/dev/null 2>&1
 exit 0
