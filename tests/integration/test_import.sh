@@ -19,7 +19,9 @@
 #      events do: due, case list and both reports equal their --recompute;
 #   5. the import's new sharing keys came from police's key reserve, their
 #      grants (to housing and to police itself) sealed ahead on its worker
-#      (metrics), and every imported case is readable at housing.
+#      (metrics), and every imported case is readable at housing;
+#   6. rows too long for one request's parts go in several requests, each
+#      row once.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_bins
@@ -135,6 +137,21 @@ check_eq "... each with both grants (housing, police) sealed ahead" "$((2 * ${ke
 lfh_at housing case list --json >"$W/hlist.json"
 check_eq "housing reads every imported case" "$CASES yes" \
 	"$(json_all readable <"$W/hlist.json" | sort | uniq -c | awk '{ print $1, $2 }' | paste -sd' ')"
+
+# ---- 6. long rows: a request is bounded by its parts (50 of 12 KB), not only by --batch
+# 250 notes of 7 KB each (1.75 MB): one row fills a part, so lfh sends them
+# 50 at a time, though --batch allows 4000
+long=$(head -c 7000 /dev/zero | tr '\0' 'x')
+awk -v t="$long" 'BEGIN { for (i = 1; i <= 250; i++)
+	printf "{\"kind\":\"note\",\"case\":\"OLD-7\",\"text\":\"%s %d\",\"on\":\"2024-09-01\"}\n", t, i }' \
+	>"$W/long.jsonl"
+lfh_at police import --json "$W/long.jsonl" >"$W/long.json" 2>"$W/long.err"
+rc=$?
+check_eq "250 notes of 7 KB, over one request's parts: all imported (exit 0)" "250 250 0" \
+	"$(json_get .imported <"$W/long.json") $(json_get .events <"$W/long.json") $rc"
+lfh_at police import --json "$W/long.jsonl" >"$W/long2.json" 2>&1
+check_eq "... run again: all 250 skipped" "0 250" \
+	"$(json_get .imported <"$W/long2.json") $(json_get .skipped <"$W/long2.json")"
 
 # ---- usage
 check "lfh import --help documents the format" sh -c "'$LFH' import --help | grep -q 'JSON Lines'"
