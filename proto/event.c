@@ -447,6 +447,52 @@ uint32_t lfh_event_peek_type(const uint8_t *raw, size_t len)
 	return (uint32_t)u;
 }
 
+/* A msgpack str of 1..LFH_AGENCY_MAX bytes into out (NUL-terminated); 0 or -1. */
+static int peek_name(const msgpack_object *o, char out[LFH_AGENCY_MAX + 1])
+{
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > LFH_AGENCY_MAX)
+		return -1;
+	memcpy(out, o->via.str.ptr, o->via.str.size);
+	out[o->via.str.size] = '\0';
+	return 0;
+}
+
+int lfh_event_peek_slot(const uint8_t *raw, size_t len, const char *rcpt,
+			char author[LFH_AGENCY_MAX + 1], uint64_t *ctr)
+{
+	msgpack_unpacked up;
+	const msgpack_object *f, *rs;
+	int rc = -1;
+
+	*ctr = 0;
+	msgpack_unpacked_init(&up);
+	if (len > LFH_EVENT_MAX || lfh_mp_unpack(&up, raw, len, MAX_OBJECTS) != 0 ||
+	    up.data.type != MSGPACK_OBJECT_ARRAY || up.data.via.array.size != 15)
+		goto out;
+	f = up.data.via.array.ptr;
+	rs = &f[10];
+	if (peek_name(&f[2], author) || rs->type != MSGPACK_OBJECT_ARRAY)
+		goto out;
+	rc = 0;
+	for (uint32_t i = 0; i < rs->via.array.size; i++) {
+		const msgpack_object *r = &rs->via.array.ptr[i];
+		char name[LFH_AGENCY_MAX + 1];
+		if (r->type != MSGPACK_OBJECT_ARRAY || r->via.array.size != 2 ||
+		    peek_name(&r->via.array.ptr[0], name) ||
+		    lfh_mp_get_uint(&r->via.array.ptr[1], UINT64_MAX, ctr) != 0) {
+			*ctr = 0;
+			rc = -1;
+			break;
+		}
+		if (strcmp(name, rcpt) == 0)
+			break;
+		*ctr = 0;
+	}
+out:
+	msgpack_unpacked_destroy(&up);
+	return rc;
+}
+
 void lfh_event_clear(lfh_event *ev)
 {
 	free(ev->body);

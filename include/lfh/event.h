@@ -129,6 +129,13 @@ int lfh_event_sign(lfh_event *ev, const uint8_t sign_sk[64], lfh_buf *out,
 int lfh_event_decode(const uint8_t *raw, size_t len, lfh_event *ev, lfh_err *err);
 /* The type of a stored (already checked) envelope without decoding it all; 0 if malformed. */
 uint32_t lfh_event_peek_type(const uint8_t *raw, size_t len);
+/*
+ * Of a stored (already checked) envelope, without decoding it all: its
+ * author, and in *ctr the counter it carries for recipient rcpt (0 if rcpt
+ * is none of its recipients). 0, or -1 if raw is malformed.
+ */
+int lfh_event_peek_slot(const uint8_t *raw, size_t len, const char *rcpt,
+			char author[LFH_AGENCY_MAX + 1], uint64_t *ctr);
 
 /* Verify ev->sig over the signed bytes with the author's Ed25519 key. */
 int lfh_event_verify(const lfh_event *ev, const uint8_t sign_pk[32], lfh_err *err);

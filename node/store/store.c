@@ -676,7 +676,36 @@ typedef struct index_scan {
 	size_t num_off;       /* offset of the BE u64 reported as key */
 	uint64_t num_max;     /* stop after this number (inclusive) */
 	long id_off;          /* offset of the id in the key, or -1: value */
+	int num_is_lseq;      /* the number is a log position: a new event's envelope is there */
 } index_scan;
+
+/*
+ * The envelope of the event an index entry at log position lseq names: an
+ * event put since store format 3 has it in `envelopes` under that very
+ * position (its lseq), so the `events` lookup by id is saved; an earlier
+ * build's event (inline), a shredded one, or an event listed again for a
+ * new recipient (lfh_store_rcpt_add: a position no envelope ever takes) is
+ * found by its id.
+ */
+static int envelope_at(lfh_txn *t, uint64_t lseq, const uint8_t *id, const uint8_t **raw,
+		       size_t *len, lfh_err *err)
+{
+	uint8_t seq[8];
+	MDB_val env;
+	uint64_t at;
+	int rc;
+
+	st_put_be64(seq, lseq);
+	rc = st_db_get(t, DB_ENVELOPES, seq, sizeof seq, &env, err, "envelopes");
+	if (rc == 0) {
+		*raw = env.mv_data;
+		*len = env.mv_size;
+		return 0;
+	}
+	if (rc != LFH_ENOTFOUND)
+		return rc;
+	return event_by_id(t, id, &at, raw, len, err);
+}
 
 /* Resolve one index entry to (number, id, envelope) and call fn. */
 static int scan_entry(lfh_txn *t, const index_scan *sc, const MDB_val *k, const MDB_val *v,
@@ -697,7 +726,8 @@ static int scan_entry(lfh_txn *t, const index_scan *sc, const MDB_val *k, const 
 		return 0;
 	}
 	id = sc->id_off >= 0 ? kp + sc->id_off : v->mv_data;
-	rc = event_by_id(t, id, &lseq, &raw, &len, err);
+	rc = sc->num_is_lseq ? envelope_at(t, num, id, &raw, &len, err)
+			     : event_by_id(t, id, &lseq, &raw, &len, err);
 	if (rc == LFH_ENOTFOUND)
 		return 0; /* shredded: its slots stay indexed, its bytes are gone */
 	if (rc)
@@ -752,7 +782,7 @@ int lfh_store_scan_rcpt(lfh_txn *t, const char *rcpt, uint64_t after, lfh_scan_f
 	st_put_be64(k + NAME_LEN, after + 1);
 	index_scan sc = { .db = DB_BY_RCPT, .start = k, .start_len = sizeof k,
 			  .prefix_len = NAME_LEN, .num_off = NAME_LEN,
-			  .num_max = UINT64_MAX, .id_off = -1 };
+			  .num_max = UINT64_MAX, .id_off = -1, .num_is_lseq = 1 };
 	return index_scan_run(t, &sc, fn, ctx, err);
 }
 

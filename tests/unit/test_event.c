@@ -187,6 +187,26 @@ static void roundtrip(lfh_event *ev)
 	assert_int_equal(lfh_event_peek_type(env.data + 1, env.len - 1), ev->type);
 	assert_int_equal(lfh_event_peek_type(env.data + 1, env.len - 2), 0);
 	assert_int_equal(lfh_event_peek_type((const uint8_t *)"\x93\x01\x02\x03", 4), 0);
+	/* the author and a recipient's counter, without a full decode */
+	for (uint32_t i = 0; i < ev->nrcpt; i++) {
+		char author[LFH_AGENCY_MAX + 1] = "";
+		uint64_t ctr = 0;
+		assert_int_equal(lfh_event_peek_slot(env.data + 1, env.len - 1, ev->rcpt[i].agency,
+						     author, &ctr), 0);
+		assert_string_equal(author, ev->author);
+		assert_int_equal(ctr, ev->rcpt[i].ctr);
+	}
+	{
+		char author[LFH_AGENCY_MAX + 1];
+		uint64_t ctr = 99;
+		assert_int_equal(lfh_event_peek_slot(env.data + 1, env.len - 1, "nobody", author,
+						     &ctr), 0);
+		assert_int_equal(ctr, 0); /* not a recipient */
+		assert_int_equal(lfh_event_peek_slot(env.data + 1, env.len - 2, "nobody", author,
+						     &ctr), -1);
+		assert_int_equal(lfh_event_peek_slot((const uint8_t *)"\x93\x01\x02\x03", 4,
+						     "nobody", author, &ctr), -1);
+	}
 	assert_int_equal(lfh_event_verify(&d, pk, &err), 0);
 	/* header (12-array) and signed bytes (14-array) are prefixes of the envelope */
 	assert_int_equal(lfh_event_header_bytes(&d, &hdr, NULL), 0);

@@ -780,6 +780,35 @@ static void test_envelopes_by_lseq(void **state)
  * `events` (lseq, then the envelope): such an event reads, scans, is found
  * again on a duplicate put and shreds as before; new events go beside it.
  */
+/*
+ * An event listed again for a new recipient (lfh_store_rcpt_add) sits at a
+ * new log position, where no envelope is: its recipient's listing still
+ * gives its envelope (by its id), and the next new event's envelope comes
+ * from its own position.
+ */
+static void test_scan_rcpt_relisted(void **state)
+{
+	fixture *f = *state;
+	tev a, b;
+	lfh_txn *t;
+	collect c = { 0 };
+
+	mkev(&a, "police", 1, 100, 1, "council:1", NULL);
+	mkev(&b, "police", 2, 101, 2, "council:2,housing:1", NULL);
+	t = begin(f, 1);
+	put_ok(t, &a);
+	assert_int_equal(lfh_store_rcpt_add(t, "housing", a.id, NULL), 0);
+	assert_int_equal(put_ok(t, &b).lseq, 3);
+	commit(t);
+	t = begin(f, 0);
+	assert_int_equal(lfh_store_scan_rcpt(t, "housing", 0, collect_fn, &c, NULL), 0);
+	const tev *want[] = { &a, &b };
+	assert_ids(&c, want, 2);
+	assert_int_equal(c.keys[0], 2);
+	assert_int_equal(c.keys[1], 3);
+	lfh_txn_abort(t);
+}
+
 static void test_earlier_build_values(void **state)
 {
 	fixture *f = *state;
@@ -819,6 +848,12 @@ static void test_earlier_build_values(void **state)
 	k = (MDB_val){ sizeof ck, ck };
 	v = (MDB_val){ 0, "" };
 	assert_int_equal(mdb_put(txn, raw_db(txn, "by_case"), &k, &v, 0), 0);
+	memset(ck, 0, sizeof ck); /* by_rcpt: the recipient's name padded to 32 bytes, then lseq */
+	memcpy(ck, "health", 6);
+	memcpy(ck + 32, seq, 8);
+	k = (MDB_val){ 32 + 8, ck };
+	v = (MDB_val){ LFH_ID_LEN, old.id };
+	assert_int_equal(mdb_put(txn, raw_db(txn, "by_rcpt"), &k, &v, 0), 0);
 	raw_end(f, env, txn);
 
 	t = begin(f, 1);
@@ -833,10 +868,22 @@ static void test_earlier_build_values(void **state)
 	assert_int_equal(put_ok(t, &b).lseq, 3);
 	commit(t);
 
+	/* a recipient's listing: a and b from `envelopes` by their lseq, old inline (by its id) */
+	t = begin(f, 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(lfh_store_scan_rcpt(t, "health", 0, collect_fn, &c, NULL), 0);
+	const tev *all[] = { &a, &old, &b };
+	assert_ids(&c, all, 3);
+	lfh_txn_abort(t);
+
 	t = begin(f, 1);
 	assert_int_equal(lfh_store_shred_event(t, old.id, old.ev.case_id, old.ev.hlc, &err), 0);
 	commit(t);
 	t = begin(f, 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(lfh_store_scan_rcpt(t, "health", 0, collect_fn, &c, NULL), 0);
+	const tev *left[] = { &a, &b };
+	assert_ids(&c, left, 2);
 	assert_int_equal(lfh_store_get_event(t, old.id, &raw, &len, &err), LFH_ENOTFOUND);
 	assert_int_equal(lfh_store_get_event(t, b.id, &raw, &len, &err), 0);
 	assert_memory_equal(raw, b.raw, b.len);
@@ -856,6 +903,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_equivocation_author_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equivocation_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_rcpt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_rcpt_relisted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_author, setup, teardown),
