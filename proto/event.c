@@ -477,16 +477,17 @@ int lfh_event_peek_slot(const uint8_t *raw, size_t len, const char *rcpt,
 	for (uint32_t i = 0; i < rs->via.array.size; i++) {
 		const msgpack_object *r = &rs->via.array.ptr[i];
 		char name[LFH_AGENCY_MAX + 1];
+		uint64_t c;
 		if (r->type != MSGPACK_OBJECT_ARRAY || r->via.array.size != 2 ||
 		    peek_name(&r->via.array.ptr[0], name) ||
-		    lfh_mp_get_uint(&r->via.array.ptr[1], UINT64_MAX, ctr) != 0) {
-			*ctr = 0;
+		    lfh_mp_get_uint(&r->via.array.ptr[1], UINT64_MAX, &c) != 0) {
 			rc = -1;
 			break;
 		}
-		if (strcmp(name, rcpt) == 0)
+		if (strcmp(name, rcpt) == 0) {
+			*ctr = c;
 			break;
-		*ctr = 0;
+		}
 	}
 out:
 	msgpack_unpacked_destroy(&up);
