@@ -724,6 +724,25 @@ static double ed25519_rate_all(int *nthreads)
 	return sum;
 }
 
+/* The verify rates measured so far: the highest of each is the ceiling. */
+typedef struct verify_measures {
+	double one, all;   /* the highest: one thread, every CPU */
+	double alls[3];
+	int n, nthreads;
+} verify_measures;
+
+static void measure_verify(verify_measures *m)
+{
+	double one = ed25519_rate(0), all = ed25519_rate_all(&m->nthreads);
+
+	if (one > m->one)
+		m->one = one;
+	if (all > m->all)
+		m->all = all;
+	if (m->n < 3)
+		m->alls[m->n++] = all;
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int make_base(void)
@@ -761,6 +780,7 @@ int main(void)
 	static writer w;
 	char pdata[512], sdata[512], s[64];
 	double wa = 0, wb = 0, ver = 0, ver_all = 0, sig = 0, t0, c0, wa_s = 0, wa_cpu = 0, wb_s = 0, wb_cpu = 0;
+	verify_measures vm = { 0 };
 	uint64_t stored_a = 0, stored_b = 0;
 	catchup_result cu = { 0 };
 	int failed = 0, have_store = 0, have_cu = 0, have_six = 0, nthreads = 1;
@@ -833,10 +853,12 @@ int main(void)
 	if (!wa)
 		failed = 1;
 
-	/* 3 before 2 is fine: nothing else running while measuring crypto. */
+	/* 3 before 2 is fine: nothing else running while measuring crypto. Measured
+	 * again after 2 and after 4: the highest of each is the ceiling, so that a busy
+	 * spell of this shared machine while it is measured cannot make a catch-up
+	 * look closer to it than it is. */
 	if (!interrupted) {
-		ver = ed25519_rate(0);
-		ver_all = ed25519_rate_all(&nthreads);
+		measure_verify(&vm);
 		sig = ed25519_rate(1);
 	}
 
@@ -854,6 +876,8 @@ int main(void)
 	}
 	if (!have_cu)
 		failed = 1;
+	if (!interrupted)
+		measure_verify(&vm);
 
 	/* 4. one of six: police writes BENCH_EVENTS events to all five others */
 	snprintf(p6data, sizeof p6data, "%s/police/data6", base);
@@ -870,6 +894,11 @@ int main(void)
 	}
 	if (!have_six && !only_cu)
 		failed = 1;
+	if (!only_cu && !interrupted)
+		measure_verify(&vm);
+	ver = vm.one;
+	ver_all = vm.all;
+	nthreads = vm.nthreads ? vm.nthreads : 1;
 
 	printf("\n");
 	if (wa) {
@@ -927,8 +956,11 @@ int main(void)
 		       VERIFY_MSG_LEN);
 		fmt_rate(s, sizeof s, ver_all);
 		printf("  ed25519 verify, %d threads         %12s /s  (the ceiling of catching up "
-		       "here)\n",
-		       nthreads, s);
+		       "here: the highest of %d measures over the run,",
+		       nthreads, s, vm.n);
+		for (int i = 0; i < vm.n; i++)
+			printf(" %.0f", vm.alls[i]);
+		printf(")\n");
 		fmt_rate(s, sizeof s, sig);
 		printf("  ed25519 sign (libsodium)          %12s /s\n", s);
 	}
