@@ -84,5 +84,9 @@ int st_db_put(lfh_txn *t, int db, const void *k, size_t kn, const void *v, size_
 	      unsigned flags, lfh_err *err, const char *what);
 /* Last key of an 8-byte-keyed db as a u64 (0 if empty). */
 int st_db_last_u64(lfh_txn *t, int db, uint64_t *last, lfh_err *err, const char *what);
+/* The stored event with this id, its lseq and envelope: LFH_ENOTFOUND if none (never held, or
+ * shredded). */
+int st_event_by_id(lfh_txn *t, const uint8_t *id, uint64_t *lseq, const uint8_t **raw,
+		   size_t *len, lfh_err *err);
 
 #endif

@@ -30,8 +30,9 @@
  *   TMPDIR          where the work dir goes (if its path is short enough
  *                   for ipc:// sockets; else /tmp)
  *
- * The lfhd processes (work dir, configs, start, stop): daemon.h; their
- * control socket: ctl_client.h.
+ * The lfhd processes (work dir, configs, start, stop, waiting for them):
+ * daemon.h; their control socket: ctl_client.h; the Ed25519 rates:
+ * verify_rate.h.
  *
  * Exit status: 0 if every part ran, 1 if any part could not be measured.
  */
@@ -72,12 +73,11 @@
 
 #include "ctl_client.h"
 #include "daemon.h"
+#include "verify_rate.h"
 
 #define NCASES 300
 #define GROUP 256
-#define POLL_MS 20
 #define SIX_RUNS_MAX 9 /* BENCH_SIX_RUNS: catch-ups of each kind in the 1-of-6 hub */
-#define VERIFY_MSG_LEN 700
 
 /* police, housing, then the four other agencies of the 6-node hub (part 4) */
 static const char *const six[NSIX] = { "police", "housing", "health", "social", "school", "fire" };
@@ -477,35 +477,6 @@ static void six_median(six_result *out, int v, six_run *runs, int n, uint64_t ev
 	out->ok[v] = 1;
 }
 
-/* Wait (bounded) until the node at c holds `expect` events; 0 if it did. */
-static int wait_events(proc_t *d, ctl_client *c, uint64_t expect, double timeout_s,
-		       uint64_t *received)
-{
-	double deadline = now_s() + timeout_s;
-	uint64_t ev = 0;
-
-	while (!interrupted && now_s() < deadline) {
-		if (daemon_exited(d)) {
-			fprintf(stderr, "bench: %s lfhd exited\n", d->agency);
-			d->pid = 0;
-			dump_log(d);
-			return -1;
-		}
-		int r = ctl_status(c, 1000, &ev, received);
-		if (r < 0)
-			return -1;
-		if (r == 0 && ev >= expect)
-			return 0;
-		usleep(POLL_MS * 1000);
-	}
-	if (!interrupted) {
-		fprintf(stderr, "bench: %s holds %" PRIu64 " of %" PRIu64 " events after %.0f s\n",
-			d->agency, ev, expect, timeout_s);
-		dump_log(d);
-	}
-	return -1;
-}
-
 /* The CPU seconds police's and the four relays' lfhd have used (procs other than housing). */
 static double others_cpu_s(void)
 {
@@ -622,37 +593,6 @@ done:
 	return rc;
 }
 
-/* -------------------------------------------------------- 3. ed25519 */
-
-static double ed25519_rate(int sign)
-{
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-	unsigned char msg[VERIFY_MSG_LEN], sig[crypto_sign_BYTES];
-	uint64_t n = 0;
-	double t0, t;
-	int bad = 0;
-
-	crypto_sign_keypair(pk, sk);
-	randombytes_buf(msg, sizeof msg);
-	crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
-	t0 = now_s();
-	do {
-		for (int i = 0; i < 64; i++, n++) {
-			if (sign) {
-				msg[0] = (unsigned char)n;
-				crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
-			} else {
-				bad |= crypto_sign_verify_detached(sig, msg, sizeof msg, pk);
-			}
-		}
-		t = now_s();
-	} while (t - t0 < 1.0);
-	sodium_memzero(sk, sizeof sk);
-	if (bad)
-		fprintf(stderr, "bench: ed25519 verify failed?!\n");
-	return (double)n / (t - t0);
-}
-
 /*
  * Issue #13's catch-up targets, each "met" or the gap and where it comes
  * from: >= 0.8 of the all-threads verify ceiling; the same rate from 1 peer
@@ -695,52 +635,6 @@ static void print_targets(const catchup_result *cu, const six_result *six, doubl
 		       (double)six->med[1].received / (double)six->events, six->med[0].cpu_others,
 		       six->med[1].cpu_others);
 	}
-}
-
-/* Verify on every online CPU at once (one thread each): the ceiling of catching up on this machine. */
-static void *verify_thread(void *arg)
-{
-	*(double *)arg = ed25519_rate(0);
-	return NULL;
-}
-
-static double ed25519_rate_all(int *nthreads)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
-	pthread_t th[16];
-	double rate[16] = { 0 }, sum = 0;
-	int started[16] = { 0 };
-
-	for (int i = 1; i < n; i++)
-		started[i] = pthread_create(&th[i], NULL, verify_thread, &rate[i]) == 0;
-	rate[0] = ed25519_rate(0);
-	for (int i = 1; i < n; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
-	for (int i = 0; i < n; i++)
-		sum += rate[i];
-	*nthreads = n;
-	return sum;
-}
-
-/* The verify rates measured so far: the highest of each is the ceiling. */
-typedef struct verify_measures {
-	double one, all;   /* the highest: one thread, every CPU */
-	double alls[3];
-	int n, nthreads;
-} verify_measures;
-
-static void measure_verify(verify_measures *m)
-{
-	double one = ed25519_rate(0), all = ed25519_rate_all(&m->nthreads);
-
-	if (one > m->one)
-		m->one = one;
-	if (all > m->all)
-		m->all = all;
-	if (m->n < 3)
-		m->alls[m->n++] = all;
 }
 
 /* ---------------------------------------------------------------- main */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #define STOP_TIMEOUT_S 15
 #define HUB "bench"
 #define NSIX 6 /* the largest hub the bench runs: 6 nodes */
+#define POLL_MS 20 /* how often a daemon's status is asked while waiting for it */
 
 static char base[128];      /* work dir */
 static char lfhd_bin[1024];
@@ -280,6 +282,35 @@ static int wait_ready(proc_t *d, ctl_client *c, uint64_t *events)
 	if (!interrupted) {
 		fprintf(stderr, "bench: %s lfhd not answering status after %ds\n", d->agency,
 			START_TIMEOUT_S);
+		dump_log(d);
+	}
+	return -1;
+}
+
+/* Wait (bounded) until the node at c holds `expect` events; 0 if it did. */
+static int wait_events(proc_t *d, ctl_client *c, uint64_t expect, double timeout_s,
+		       uint64_t *received)
+{
+	double deadline = now_s() + timeout_s;
+	uint64_t ev = 0;
+
+	while (!interrupted && now_s() < deadline) {
+		if (daemon_exited(d)) {
+			fprintf(stderr, "bench: %s lfhd exited\n", d->agency);
+			d->pid = 0;
+			dump_log(d);
+			return -1;
+		}
+		int r = ctl_status(c, 1000, &ev, received);
+		if (r < 0)
+			return -1;
+		if (r == 0 && ev >= expect)
+			return 0;
+		usleep(POLL_MS * 1000);
+	}
+	if (!interrupted) {
+		fprintf(stderr, "bench: %s holds %" PRIu64 " of %" PRIu64 " events after %.0f s\n",
+			d->agency, ev, expect, timeout_s);
 		dump_log(d);
 	}
 	return -1;
