@@ -61,6 +61,7 @@ typedef struct lfh_ctl_req {
 	uint64_t received_us; /* when the server took it off the socket (monotonic; server only) */
 	void (*yield)(void *ctx); /* for a read: lfh_ctl_yield's hook (server only), or NULL */
 	void *yield_ctx;
+	int let_pass;        /* a bulk write that let the other writes' round go first (server only) */
 } lfh_ctl_req;
 
 /*

@@ -6,6 +6,8 @@
 # BENCH_SINGLE, BENCH_TIMEOUT, BENCH_KEEP (see tests/bench/bench.c),
 # BENCH_IMPORT_CASES (tests/bench/import.sh: the import rate, default 3000
 # cases; then again with BENCH_IMPORT_CASES_LARGE, default 10000),
+# BENCH_IMPORT_WRITES_CASES (tests/bench/import_writes.sh: writes during an
+# import of that many cases, default 10000),
 # BENCH_LIST_SIZES (tests/bench/listing.sh: listing and filing at scale),
 # BENCH_SPREAD_NOTES (tests/bench/spread.sh: write -> available at the 5
 # other nodes of a 6-node hub, p50/p99; default 500),
@@ -29,6 +31,8 @@ rc=0
 bash tests/bench/import.sh || rc=1
 # the same into a store that grows to 10,000 cases: the rate falls as it grows
 BENCH_IMPORT_CASES=${BENCH_IMPORT_CASES_LARGE:-10000} bash tests/bench/import.sh || rc=1
+# and a caseworker's writes while such an import runs: how long each waits
+bash tests/bench/import_writes.sh || rc=1
 bash tests/bench/listing.sh || rc=1
 bash tests/bench/spread.sh || rc=1
 if [ "${BENCH_COMPARE:-0}" = 1 ]; then
