@@ -28,22 +28,14 @@ if [ -z "${BENCH_IMPORT_ONE:-}" ] && [ "$runs" -gt 1 ] 2>/dev/null; then
 fi
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh" >/dev/null
+# shellcheck source=tests/bench/import_lib.sh
+. "$(dirname "$0")/import_lib.sh"
 cases=${BENCH_IMPORT_CASES:-3000}
-ISA_CATEGORIES='categories = (
-  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 3650; },
-  { name = "meeting-notes"; kind = "personal"; receive = "participants"; retention_days = 3650; },
-  { name = "actions"; kind = "personal"; receive = "participants"; retention_days = 3650; }
-);'
 fail() {
 	printf '  %-33s %12s  (%s)\n' "import (lfh import)" FAILED "$1"
 	exit 1
 }
-{
-	isa_hub_setup police housing
-	sed -i 's/^log_level = .*/log_level = warn/' "$W/police/lfhd.conf"
-	node_start police
-} >/dev/null 2>&1 || fail "police's lfhd did not start"
-sh "$(dirname "$0")/../tools/gen_history.sh" "$cases" >"$W/history.jsonl" || fail "generating"
+import_hub "$cases"
 # lfhd's CPU time in clock ticks (user + system), from /proc: all of it, and
 # its main (control) thread's; the rest is mostly the key reserve's worker
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }

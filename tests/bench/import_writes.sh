@@ -13,23 +13,15 @@
 # tests/bench/run.sh (make bench).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh" >/dev/null
+# shellcheck source=tests/bench/import_lib.sh
+. "$(dirname "$0")/import_lib.sh"
 cases=${BENCH_IMPORT_WRITES_CASES:-10000}
-ISA_CATEGORIES='categories = (
-  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 3650; },
-  { name = "meeting-notes"; kind = "personal"; receive = "participants"; retention_days = 3650; },
-  { name = "actions"; kind = "personal"; receive = "participants"; retention_days = 3650; }
-);'
 label="writes during an import"
 fail() {
 	printf '  %-33s %12s  (%s)\n' "$label" FAILED "$1"
 	exit 1
 }
-{
-	isa_hub_setup police housing
-	sed -i 's/^log_level = .*/log_level = warn/' "$W/police/lfhd.conf"
-	node_start police
-} >/dev/null 2>&1 || fail "police's lfhd did not start"
-sh "$(dirname "$0")/../tools/gen_history.sh" "$cases" >"$W/history.jsonl" || fail "generating"
+import_hub "$cases"
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 # one referral, timed: its milliseconds appended to file $1
 timed_write() {
