@@ -109,10 +109,12 @@ typedef int (*cmd_fn)(lfh_ctl_req *, lfh_txn *);
  *          round's write transaction;
  *   CASE   a write of case data whose only effect on the node's memory is its
  *          HLC (no ISA, key, user or peer change): may also run in a round
- *          taken at a long read's yield point (lfh_ctl_yield).
+ *          taken at a long read's yield point (lfh_ctl_yield);
+ *   BULK   a WRITE that holds its round for a long time (an import batch:
+ *          ~0.3 s): the other writes waiting go first, once (run_writes).
  * When unsure, a command is WRITE.
  */
-enum kind { READ, WRITE, CASE };
+enum kind { READ, WRITE, CASE, BULK };
 static const struct {
 	const char *name;
 	cmd_fn fn;
@@ -153,7 +155,7 @@ static const struct {
 	{ "case_reopen", ctl_case_reopen, CASE },
 	{ "case_chronology", ctl_case_chronology, READ },
 	{ "sar", ctl_sar, READ },
-	{ "import_batch", ctl_import_batch, WRITE },
+	{ "import_batch", ctl_import_batch, BULK },
 	{ "attach_put", ctl_attach_put, CASE },       /* the upload is in memory only */
 	{ "attach_commit", ctl_attach_commit, CASE },
 	{ "attachment_get", ctl_attachment_get, READ },
@@ -478,17 +480,10 @@ static void notify_recipients(lfh_control *c, request *const *qs, size_t n)
 		}
 }
 
-/* An import batch: a write that holds its round for a long time (~0.3 s for 4000 rows). */
-static int is_bulk(const request *q)
-{
-	const char *cmd = lfh_record_str(&q->req, "cmd");
-	return q->rep.code == 0 && cmd && strcmp(cmd, "import_batch") == 0;
-}
-
 /*
  * Does q wait for a later round? With case_only, every write but a case
- * write does. Otherwise an import batch lets the other writes waiting have
- * a round of their own first, once: a caseworker's write made during an
+ * write does. Otherwise a BULK write (an import batch) lets the other
+ * writes waiting have a round of their own first, once: a write made during an
  * import waits for at most the batch running, not also the next one, and an
  * import is never held back by more than one round.
  */
@@ -496,7 +491,7 @@ static int waits(request *q, int case_only, int others)
 {
 	if (case_only)
 		return kind_of(q) != CASE;
-	if (!others || !is_bulk(q) || q->let_pass)
+	if (!others || kind_of(q) != BULK || q->let_pass)
 		return 0;
 	q->let_pass = 1;
 	return 1;
@@ -512,8 +507,8 @@ static void run_writes(lfh_control *c, int case_only)
 	request *round[MAX_HELD];
 	size_t n = 0, kept = 0, others = 0;
 
-	for (size_t i = 0; i < c->nwrites; i++)
-		others += !is_bulk(c->writes[i]);
+	for (size_t i = 0; !case_only && i < c->nwrites; i++)
+		others += kind_of(c->writes[i]) != BULK;
 	for (size_t i = 0; i < c->nwrites; i++)
 		if (!waits(c->writes[i], case_only, others))
 			round[n++] = c->writes[i];
