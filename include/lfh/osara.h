@@ -63,7 +63,7 @@
  *         (UTC); absent = when it was recorded (the event's HLC time). Not
  *         after the event's own stamp by more than LFH_OSARA_ON_AHEAD_MS
  *         (a day, for a date), so an entry cannot be dated in the future;
- *   team  the writer's team within its agency ([a-z0-9-], <= 63 bytes).
+ *   team  the writer's team within its agency ([a-z0-9_-], 1..31 bytes).
  *
  * Required strings are non-empty; every string is <= LFH_VALUE_MAX bytes,
  * "by" and action agencies <= LFH_OSARA_NAME_MAX.
@@ -433,6 +433,8 @@ const char *lfh_osara_power_desc(const char *power);
 
 /* Days since 1970-01-01 of a valid "YYYY-MM-DD" (years 1970..9999); -1 if invalid. */
 long lfh_osara_date_days(const char *date);
+/* Whether date is a calendar date "YYYY-MM-DD" of 1900..9999: a date of birth (dob). */
+int lfh_osara_birth_date_valid(const char *date);
 
 /* Due dates. */
 enum lfh_osara_due_kind {

@@ -42,6 +42,15 @@ static int split_agencies(char *list, const char **to, size_t *nto, lfh_ctl_repl
 	return *nto ? 0 : lfh_ctl_fail(r, LFH_EINVAL, "missing to (recipient agencies)");
 }
 
+/* A date of birth after today (UTC): a typing error the rules cannot see (they keep no clock). */
+static int dob_in_future(const char *dob)
+{
+	char now[32];
+
+	lfh_ctl_time(lfh_wall_ms(), now); /* YYYY-MM-DDTHH:MM:SSZ */
+	return strncmp(dob, now, 10) > 0; /* dob is YYYY-MM-DD */
+}
+
 int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 {
 	static const char *risks[] = { "standard", "medium", "high" };
@@ -65,8 +74,9 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 	desc = lfh_record_str(&q->req, "description");
 	subject = lfh_record_str(&q->req, "subject");
 	dob = lfh_record_str(&q->req, "dob");
-	if (dob && lfh_osara_date_days(dob) < 0)
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "dob: the subject's date of birth, YYYY-MM-DD");
+	if (dob && (!lfh_osara_birth_date_valid(dob) || dob_in_future(dob)))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "dob: the subject's date of birth, YYYY-MM-DD "
+				    "(1900 or later, not in the future)");
 	if (subject && strlen(subject) > SUMMARY_MAX)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "subject is too long (max 200 characters)");
 	if (desc && strlen(desc) > DESCRIPTION_MAX)
@@ -475,6 +485,9 @@ int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 					    "scanning, analysis, response, assessment, "
 					    "closure_proposed, closed");
 	}
+	if (x.f.risk && strcmp(x.f.risk, "standard") && strcmp(x.f.risk, "medium") &&
+	    strcmp(x.f.risk, "high"))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "risk: one of standard, medium or high");
 	if (!(x.f.st = malloc(sizeof *x.f.st)))
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 	rc = lfh_store_scan_cases_after(t, x.page.has_after ? x.page.after : NULL, list_case_fn, &x,

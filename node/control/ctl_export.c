@@ -143,8 +143,8 @@ static int sar_query(lfh_ctl_req *q, struct sar_ctx *c)
 	if (!subject)
 		return q->rep.code;
 	c->dob = lfh_record_str(&q->req, "dob");
-	if (c->dob && lfh_osara_date_days(c->dob) < 0)
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "dob: a date YYYY-MM-DD");
+	if (c->dob && !lfh_osara_birth_date_valid(c->dob))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "dob: a date YYYY-MM-DD, 1900 or later");
 	lfh_fold(subject, folded, sizeof folded);
 	for (char *w = strtok_r(folded, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
 		if (c->nwords == SAR_WORDS_MAX)

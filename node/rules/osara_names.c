@@ -130,21 +130,30 @@ static int is_leap(long y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-long lfh_osara_date_days(const char *d)
+/* Year, month and day of a calendar date "YYYY-MM-DD" of a year >= min_year; -1 if it is none. */
+static int parse_date(const char *d, long min_year, long *y, long *m, long *day)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	long y, m, day;
 
 	if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
 		return -1;
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
 			return -1;
-	y = (d[0] - '0') * 1000L + (d[1] - '0') * 100L + (d[2] - '0') * 10L + (d[3] - '0');
-	m = (d[5] - '0') * 10L + (d[6] - '0');
-	day = (d[8] - '0') * 10L + (d[9] - '0');
-	if (y < 1970 || m < 1 || m > 12 || day < 1 ||
-	    day > mdays[m - 1] + (m == 2 && is_leap(y)))
+	*y = (d[0] - '0') * 1000L + (d[1] - '0') * 100L + (d[2] - '0') * 10L + (d[3] - '0');
+	*m = (d[5] - '0') * 10L + (d[6] - '0');
+	*day = (d[8] - '0') * 10L + (d[9] - '0');
+	if (*y < min_year || *m < 1 || *m > 12 || *day < 1 ||
+	    *day > mdays[*m - 1] + (*m == 2 && is_leap(*y)))
+		return -1;
+	return 0;
+}
+
+long lfh_osara_date_days(const char *d)
+{
+	long y, m, day;
+
+	if (parse_date(d, 1970, &y, &m, &day))
 		return -1;
 	/* days from civil (H. Hinnant), valid for y >= 1970 */
 	y -= m <= 2;
@@ -152,6 +161,13 @@ long lfh_osara_date_days(const char *d)
 	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + day - 1;
 	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
+}
+
+int lfh_osara_birth_date_valid(const char *d)
+{
+	long y, m, day;
+
+	return parse_date(d, 1900, &y, &m, &day) == 0;
 }
 
 int lfh_osara_ref_norm(const char *ref, char out[LFH_OSARA_REF_MAX + 1])

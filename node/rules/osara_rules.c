@@ -307,7 +307,7 @@ static int common_fields(const lfh_record *b, uint64_t hlc, char *why)
 	    get(b, "team", 0, LFH_OSARA_NAME_MAX, &team, why))
 		return -1;
 	if (*team && !lfh_name_valid(team))
-		return fail(why, "team '%.40s' must be lowercase letters, digits and '-'", team);
+		return fail(why, "team '%.40s' must be 1 to 31 lowercase letters, digits, '-' or '_'", team);
 	if (!*on)
 		return 0;
 	if (lfh_osara_on_ms(on, &ms, &dated))
@@ -328,7 +328,7 @@ static int action_target(const lfh_osara_state *s, const lfh_record *b, char *wh
 	    get(b, "for_team", 0, LFH_OSARA_NAME_MAX, &team, why))
 		return -1;
 	if (*team && !lfh_name_valid(team))
-		return fail(why, "for_team '%.40s' must be lowercase letters, digits and '-'", team);
+		return fail(why, "for_team '%.40s' must be 1 to 31 lowercase letters, digits, '-' or '_'", team);
 	if (*signpost) {
 		if (*agency && strcmp(agency, s->lead) != 0)
 			return fail(why, "a signposted action is followed up by the lead (%s), not "
@@ -519,8 +519,8 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 				    2 * LFH_CASE_LEN);
 		if (get(b, "dob", 0, 10, &w, why))
 			return -1;
-		if (*w && lfh_osara_date_days(w) < 0)
-			return fail(why, "dob must be a date YYYY-MM-DD");
+		if (*w && !lfh_osara_birth_date_valid(w))
+			return fail(why, "dob must be a date YYYY-MM-DD, 1900 or later");
 		if (get(b, "ref", 0, LFH_OSARA_REF_MAX, &v, why))
 			return -1;
 		if (*v && !lfh_osara_ref_valid(v, author))

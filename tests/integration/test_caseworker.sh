@@ -123,6 +123,8 @@ check_eq "'ETIENNE barking' finds it (words from different entries)" "$cs" "$(se
 check_eq "'tenant elephant' finds nothing (every word must match)" "" "$(search tenant elephant)"
 out=$(lfh_at police case list --stage nonsense 2>&1) && tap_fail "an unknown stage is refused" "$out"
 check "an unknown stage is refused, naming the stages" grep -q "closure_proposed" <<<"$out"
+out=$(lfh_at police case list --risk hgih 2>&1) && tap_fail "a mistyped risk is refused" "$out"
+check "a mistyped risk is refused, naming the levels" grep -q "standard, medium or high" <<<"$out"
 first=$(lfh_at police case list --sort risk --json | json_get '[0].ref')
 check_eq "--sort risk: the high-risk case first" "$ref" "$first"
 

@@ -122,6 +122,17 @@ check "the HTML escapes the subject's name" grep -q "Ann &lt;Smith&gt;" "$W/sar.
 out=$(lfh_at police sar --subject "Ann Smith" --dob 1980-13-01 2>&1) &&
 	tap_fail "a bad date of birth is refused" "$out"
 check "a bad date of birth is refused" grep -q "dob" <<<"$out"
+# a subject born before 1970: filed, judged valid by the receiver, found by date of birth
+c5=$(lfh_at police referral new --summary "Shed fires" --location "Allotments" --category asb \
+	--risk standard --to housing --subject "Walter Old" --dob 1958-03-07 --json | json_field case)
+check "a referral about a subject born in 1958 is filed" test -n "$c5"
+wait_until 20 has_case housing "$c5" && tap_ok "... and housing's rules take it" ||
+	tap_fail "... and housing's rules take it" "$(lfh_at housing case show "$c5" 2>&1 | head -3)"
+check "housing finds it by name and that date of birth" \
+	grep -q "\"case\":\"${c5:-none}\"" <<<"$(lfh_at housing sar --subject "walter old" --dob 1958-03-07 --json)"
+out=$(lfh_at police referral new --summary "x" --location "y" --category asb --risk standard \
+	--to housing --subject "Z" --dob 2999-01-01 2>&1) && tap_fail "a date of birth in the future is refused" "$out"
+check "a date of birth in the future is refused" grep -q "not in the future" <<<"$out"
 
 # the manager role: once an admin exists, a caseworker may not export
 K=$W/userkeys

@@ -133,7 +133,7 @@ static void test_on(void **st)
 		"police", "text", "x", "on", "2024-01-21T00:06Z", "by", "PC");
 	REFUSED(LFH_OSARA_REFERRED, "on must be a date YYYY-MM-DD", LFH_EV_NOTE, "police",
 		"text", "x", "on", "last tuesday", "by", "PC");
-	REFUSED(LFH_OSARA_REFERRED, "team 'Homeless Team' must be lowercase", LFH_EV_NOTE,
+	REFUSED(LFH_OSARA_REFERRED, "team 'Homeless Team' must be 1 to 31 lowercase", LFH_EV_NOTE,
 		"police", "text", "x", "team", "Homeless Team", "by", "PC");
 
 	/* written up on day 20, it happened on day 2: the entry carries both */
@@ -470,6 +470,20 @@ static void test_check_valid(void **st)
 	assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "police", &r, &err), LFH_EINVAL);
 	assert_non_null(strstr(err.msg, "rereferral_of"));
 	lfh_record_set_str(&r, "rereferral_of", "00112233445566778899aabbccddeeff", &err);
+	assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "police", &r, &err), 0);
+	/* a date of birth: any calendar date from 1900 (subjects born before 1970 too) */
+	static const char *const dobs_ok[] = { "1958-03-07", "1900-01-01", "1969-12-31", "2000-02-29" };
+	static const char *const dobs_bad[] = { "1899-12-31", "1958-02-29", "1958-13-01", "58-03-07" };
+	for (size_t i = 0; i < sizeof dobs_ok / sizeof dobs_ok[0]; i++) {
+		lfh_record_set_str(&r, "dob", dobs_ok[i], &err);
+		assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "police", &r, &err), 0);
+	}
+	for (size_t i = 0; i < sizeof dobs_bad / sizeof dobs_bad[0]; i++) {
+		lfh_record_set_str(&r, "dob", dobs_bad[i], &err);
+		assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "police", &r, &err), LFH_EINVAL);
+		assert_non_null(strstr(err.msg, "dob"));
+	}
+	lfh_record_set_str(&r, "dob", "", &err); /* empty: absent */
 	assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "police", &r, &err), 0);
 	assert_int_equal(lfh_osara_check(s, LFH_EV_REFERRAL, "Bad Agency", &r, &err), LFH_EINVAL);
 	assert_int_equal(lfh_osara_check(s, LFH_EV_KEY, "police", &r, &err), LFH_EINVAL);
