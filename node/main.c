@@ -399,6 +399,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!config_path || optind != argc) {
+		if (optind != argc)
+			fprintf(stderr, "lfhd: unexpected argument '%s'\n", argv[optind]);
+		else
+			fprintf(stderr, "lfhd: which configuration? give -c FILE (the package's is "
+					"/etc/lfhd/lfhd.conf)\n");
 		usage(stderr);
 		return 2;
 	}

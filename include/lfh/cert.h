@@ -41,6 +41,7 @@
 #define LFH_REASON_MAX 255      /* revocation reason bytes */
 #define LFH_GENERATION_MAX 65535
 #define LFH_GRACE_MAX_MS (90ULL * 86400000ULL) /* at most 90 days of grace */
+#define LFH_CERT_VALID_MAX_MS (5ULL * 365ULL * 86400000ULL) /* a rotation's certificate: 1825 days at most */
 
 typedef struct lfh_cert {
 	uint8_t hub[32];

@@ -39,6 +39,17 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_bad_option(const char *cmd, char **argv, int c)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		cli_error("option '%s' needs a value (see lfh %s --help)", arg, cmd);
+	else
+		cli_error("unknown option '%s' (see lfh %s --help)", arg, cmd);
+	return 2;
+}
+
 /* Work out the control endpoint: -C, $LFH_CONTROL, then the config file. */
 static int control_endpoint(char *out, size_t size)
 {

@@ -24,6 +24,13 @@ extern cli_globals cli_g;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Say what getopt_long (optstring starting with ':', opterr 0) returned c
+ * for: "option '--x' needs a value" or "unknown option '--x'", pointing at
+ * `lfh CMD --help`. Returns 2, the exit status of bad usage.
+ */
+int cli_bad_option(const char *cmd, char **argv, int c);
+
+/*
  * The user key that signs requests (PROTOCOL.md 10.1): --key FILE, else
  * $LFH_KEY, else ~/.config/lfh/user.key if it exists. An INI file
  *   [user]

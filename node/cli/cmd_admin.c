@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"          NAME a new key, revoke and add again). The last active admin\n"
 		"          cannot be revoked.\n"
 		"  list    every user: name, role, state, when and by whom added, revoked\n"
-		"  backup  a hot copy of the node into DIR (absolute; new or empty): the store\n"
+		"  backup  a hot copy of the node into DIR (new or empty): the store\n"
 		"          (data/data.mdb, compacted), the key directory (keys/, secrets kept\n"
 		"          0600) and a MANIFEST of what it holds. The node pauses while it\n"
 		"          copies. Restoring it never reuses an event number: the node first\n"

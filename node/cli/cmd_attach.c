@@ -33,9 +33,12 @@ static const char attach_usage[] =
 	"and relays like any entry, and is shredded with its category. The case shows\n"
 	"it as an entry; 'lfh case attachment get' returns it. For a large file, a\n"
 	"progress line goes to stderr when it is a terminal.\n"
+	"  --category NAME  the agreement's category it is shared as (default:\n"
+	"               referral); the agencies that category goes to receive it\n"
 	"  --name NAME  the name the case shows (default: FILE's own name)\n"
 	"  --text TEXT  what it is, e.g. \"tenancy warning letter\"\n"
-	"  --on WHEN    when it was made: YYYY-MM-DD or YYYY-MM-DDTHH:MM local time\n";
+	"  --on WHEN    when it was made: YYYY-MM-DD or YYYY-MM-DDTHH:MM local time\n"
+	"  --json       the new entry as JSON\n";
 
 static const char get_usage[] =
 	"usage: lfh case attachment get ID --out FILE [--json]\n"
@@ -135,6 +138,7 @@ static int send_file(cli_conn *c, const char *ref, const char *att, const uint8_
 }
 
 /* Parse `lfh case attach` arguments into req (with name defaulted); 0 or 2. */
+/* 0, 2 on bad usage (said), or -1 once --help is printed. */
 static int attach_args(int argc, char **argv, lfh_record *req, const char **path, int *json)
 {
 	const char *pos[2] = { NULL, NULL }, *name = NULL;
@@ -146,6 +150,16 @@ static int attach_args(int argc, char **argv, lfh_record *req, const char **path
 		const char *field = !strcmp(argv[i], "--category") ? "category"
 				    : !strcmp(argv[i], "--text")   ? "text"
 								   : NULL;
+		int takes_value = field || !strcmp(argv[i], "--name") || !strcmp(argv[i], "--on");
+
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(attach_usage, stdout);
+			return -1;
+		}
+		if (takes_value && i + 1 >= argc) {
+			cli_error("option %s needs a value (see lfh case attach --help)", argv[i]);
+			return 2;
+		}
 		if (!strcmp(argv[i], "--json")) {
 			*json = 1;
 		} else if (field && i + 1 < argc) {
@@ -192,12 +206,10 @@ static int attach_main(int argc, char **argv)
 	cli_conn *c = NULL;
 	int json = 0, rc;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(attach_usage, stdout);
-		return 0;
-	}
-	if ((rc = attach_args(argc, argv, &req, &path, &json)) || (rc = read_file(path, &data, &size)))
+	if ((rc = attach_args(argc, argv, &req, &path, &json)) || (rc = read_file(path, &data, &size))) {
+		rc = rc == -1 ? 0 : rc; /* --help */
 		goto out;
+	}
 	randombytes_buf(rnd, sizeof rnd);
 	lfh_hex(att, rnd, sizeof rnd);
 	if ((rc = cli_conn_open(&c)) ||

@@ -17,7 +17,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lfh audit [--case ID] [--who NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+		"usage: lfh audit [--case CASE] [--who NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 		"                 [--after SEQ] [--limit N] [--json | --csv]\n"
 		"\n"
 		"List this node's append-only audit log, oldest first: every request made\n"
@@ -26,8 +26,9 @@ static void usage(FILE *f)
 		"retention shredding appears as cmd 'shred' with the category shredded.\n"
 		"Listing the log is itself a read, and is recorded in it.\n"
 		"\n"
-		"  --case ID     only entries about this case (its id, or a unique prefix of\n"
-		"                at least 8 hex digits)\n"
+		"  --case CASE   only entries about this case: its reference (e.g.\n"
+		"                POLICE-26-0042), or its id or 8+ of its first digits; digits\n"
+		"                of a case this node no longer holds match entries as given\n"
 		"  --who NAME    only entries by this caseworker (as given to lfh --as)\n"
 		"  --from DATE   only entries on or after this day (UTC)\n"
 		"  --to DATE     only entries on or before this day (UTC, inclusive)\n"
@@ -99,12 +100,13 @@ static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int is_case_prefix(const char *s)
+/* A case reference (it has a '-'; the node looks it up) or 8 to 32 hex digits. */
+static int names_a_case(const char *s)
 {
 	size_t n = strlen(s);
-	if (n < 8 || n > 32 || n % 2)
-		return 0;
-	return strspn(s, "0123456789abcdefABCDEF") == n;
+	if (strchr(s, '-'))
+		return n <= 64;
+	return n >= 8 && n <= 32 && strspn(s, "0123456789abcdefABCDEF") == n;
 }
 
 typedef struct audit_opts {
@@ -142,9 +144,9 @@ static int parse(int argc, char **argv, audit_opts *o)
 		}
 		i++;
 		if (!strcmp(a, "--case")) {
-			if (!is_case_prefix(v)) {
-				cli_error("--case: '%s' is not a case id (8 to 32 hex digits, an even "
-					  "number)", v);
+			if (!names_a_case(v)) {
+				cli_error("--case: '%s' is neither a case reference (e.g. "
+					  "POLICE-26-0042) nor 8 to 32 hex digits of a case id", v);
 				return 2;
 			}
 			o->case_id = v;

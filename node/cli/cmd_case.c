@@ -6,6 +6,13 @@
 #include "cli.h"
 #include "client.h"
 
+#define SEARCH_ARGS_MAX 256   /* words taken; the node answers past its own 16 */
+#define SEARCH_QUERY_BUF 1024 /* more than the node's 200 characters: it says so */
+
+static const char case_id_help[] =
+	"CASE is the case's reference (e.g. POLICE-26-0042, shown by 'lfh case list')\n"
+	"or its id (32 hex digits), or a unique prefix of the id of at least 8 digits.\n";
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -38,7 +45,8 @@ static void usage(FILE *f)
 		"  remove (lead agency, managers) AGENCY no longer takes part: it gets none\n"
 		"         of the case's later events, and every participant moves to new\n"
 		"         sharing keys it never receives; what it holds stays until retention\n"
-		"  close  close the case after a closure review: retention periods start\n"
+		"  close  (lead agency, managers) close the case after a closure review:\n"
+		"         retention periods start\n"
 		"  amend  correct an entry your agency wrote (views show the correction)\n"
 		"  redact (lead agency, managers) take an entry out of views and exports\n"
 		"  reopen (lead agency, managers) reopen a closed case by agreement\n"
@@ -48,10 +56,8 @@ static void usage(FILE *f)
 		"  state  the case's OSARA state: stage, lead, risk, objective, actions\n"
 		"\nOSARA steps (lfh case STEP --help for each):\n");
 	osara_steps_usage(f);
+	fprintf(f, "\n%s", case_id_help);
 	fprintf(f,
-		"\n"
-		"CASE is the case's reference (e.g. POLICE-26-0042, shown by 'lfh case list')\n"
-		"or its id (32 hex digits), or a unique prefix of the id of at least 8 digits.\n"
 		"\n"
 		"examples:\n"
 		"  lfh case list\n"
@@ -64,38 +70,139 @@ static void usage(FILE *f)
 		"  lfh case close 3f2a9c1d --reason 'No further reports in 3 months'\n");
 }
 
-/* Split argv into flags we know and positional arguments; 2 on bad usage. */
 typedef struct case_opts {
 	const char *text, *category, *reason;
 	char on[18];
 } case_opts;
 
-static int parse(int argc, char **argv, int *json, const char **pos, int maxpos, int *npos,
-		 case_opts *o)
+/* The options a verb takes besides --json and --help (case_verb.opts). */
+enum { O_TEXT = 1, O_CATEGORY = 2, O_REASON = 4, O_ON = 8 };
+
+/* A verb of `lfh case` that parse() reads: its name, options and help. */
+typedef struct case_verb {
+	const char *name;
+	unsigned opts;
+	int takes_case; /* its help ends with what CASE may be */
+	const char *help;
+} case_verb;
+
+static const case_verb verb_note = {
+	"note", O_TEXT | O_CATEGORY | O_ON, 1,
+	"usage: lfh case note CASE --text TEXT [--category NAME] [--on WHEN] [--json]\n"
+	"\n"
+	"Add a note to the case, shared with every agency the referral went to (with\n"
+	"an agreement: with the agencies its rule for the category allows).\n"
+	"  --text TEXT      the note (required)\n"
+	"  --category NAME  the agreement's category it is shared as (default: referral)\n"
+	"  --on WHEN        when it happened, if not now: YYYY-MM-DD or\n"
+	"                   YYYY-MM-DDTHH:MM local time ($LFH_TZ, default Europe/London)\n"
+	"  --json           the new entry {case, event, hlc} as JSON\n"
+	"\n"
+	"example:\n"
+	"  lfh case note POLICE-26-0042 --category health --text 'Engaging with Recovery Steps'\n"
+};
+
+static const case_verb verb_search = {
+	"search", 0, 0,
+	"usage: lfh case search WORD... [--json]\n"
+	"\n"
+	"The cases in which every WORD is found, in any order, ignoring case and\n"
+	"accents: in the subject, the location or any text this node can read. Words\n"
+	"of one character are left out (\"3\", \"a\": they narrow nothing); at most 16\n"
+	"words and 200 characters in all. Every match is listed (the node answers in\n"
+	"pages; --json: one array).\n"
+	"\n"
+	"example:\n"
+	"  lfh case search 'Castle Street' tenant\n"
+};
+
+static const case_verb verb_invite = {
+	"invite", 0, 1,
+	"usage: lfh case invite CASE AGENCY [--json]\n"
+	"\n"
+	"Make AGENCY a participant of the case: it receives the case's earlier events\n"
+	"of the categories the agreement lets it see, and later ones.\n"
+	"\n"
+	"example:\n"
+	"  lfh case invite POLICE-26-0042 probation\n"
+};
+
+static const case_verb verb_remove = {
+	"remove", O_REASON, 1,
+	"usage: lfh case remove CASE AGENCY --reason TEXT [--json]\n"
+	"\n"
+	"(Lead agency, managers.) AGENCY no longer takes part in the case: it gets\n"
+	"none of the case's later events, and every participant moves to new sharing\n"
+	"keys it never receives; what it holds already stays until retention.\n"
+	"  --reason TEXT  why (required; at most 2000 characters)\n"
+	"\n"
+	"example:\n"
+	"  lfh case remove POLICE-26-0042 probation --reason 'No longer involved'\n"
+};
+
+static const case_verb verb_close = {
+	"close", O_REASON, 1,
+	"usage: lfh case close CASE [--reason TEXT] [--json]\n"
+	"\n"
+	"(Lead agency, managers.) Close the case after a closure review, once every\n"
+	"action is accounted for (done, cancelled, refused or carried over; none open\n"
+	"or paused): retention periods start. A closed case is reopened only by\n"
+	"agreement (lfh case reopen).\n"
+	"  --reason TEXT  why (at most 2000 characters)\n"
+	"\n"
+	"example:\n"
+	"  lfh case close POLICE-26-0042 --reason 'No further reports in 3 months'\n"
+};
+
+/* The option a names if verb v takes it (its bit), else 0. */
+static unsigned verb_option(const case_verb *v, const char *a)
+{
+	unsigned bit = !strcmp(a, "--text")       ? O_TEXT
+		       : !strcmp(a, "--category") ? O_CATEGORY
+		       : !strcmp(a, "--reason")   ? O_REASON
+		       : !strcmp(a, "--on")       ? O_ON
+						  : 0;
+	return bit & v->opts;
+}
+
+/*
+ * Split argv into verb v's options and positional arguments: 0, -1 once
+ * --help is printed, 2 on bad usage (said, naming what was wrong).
+ */
+static int parse(int argc, char **argv, const case_verb *v, int *json, const char **pos,
+		 int maxpos, int *npos, case_opts *o)
 {
 	*npos = 0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+		const char *a = argv[i];
+		unsigned opt = verb_option(v, a);
+		if (!strcmp(a, "--json")) {
 			*json = 1;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(v->help, stdout);
+			if (v->takes_case)
+				printf("\n%s", case_id_help);
 			return -1;
-		} else if (o && !strcmp(argv[i], "--text") && i + 1 < argc) {
+		} else if (opt && i + 1 >= argc) {
+			cli_error("option %s needs a value (see lfh case %s --help)", a, v->name);
+			return 2;
+		} else if (opt == O_TEXT) {
 			o->text = argv[++i];
-		} else if (o && !strcmp(argv[i], "--category") && i + 1 < argc) {
+		} else if (opt == O_CATEGORY) {
 			o->category = argv[++i];
-		} else if (o && !strcmp(argv[i], "--reason") && i + 1 < argc) {
+		} else if (opt == O_REASON) {
 			o->reason = argv[++i];
-		} else if (o && !strcmp(argv[i], "--on") && i + 1 < argc) {
+		} else if (opt == O_ON) {
 			if (cli_on_value(argv[++i], o->on))
 				return 2;
-		} else if (argv[i][0] == '-') {
-			cli_error("unknown option %s (see lfh case --help)", argv[i]);
+		} else if (a[0] == '-' && a[1]) {
+			cli_error("lfh case %s takes no option %s (see lfh case %s --help)", v->name, a,
+				  v->name);
 			return 2;
 		} else if (*npos < maxpos) {
-			pos[(*npos)++] = argv[i];
+			pos[(*npos)++] = a;
 		} else {
-			cli_error("unexpected argument '%s' (see lfh case --help)", argv[i]);
+			cli_error("unexpected argument '%s' (see lfh case %s --help)", a, v->name);
 			return 2;
 		}
 	}
@@ -266,13 +373,14 @@ static int case_note(int argc, char **argv)
 {
 	const char *pos[1];
 	case_opts o = { 0 };
-	int json = 0, npos, rc = parse(argc, argv, &json, pos, 1, &npos, &o);
+	int json = 0, npos, rc = parse(argc, argv, &verb_note, &json, pos, 1, &npos, &o);
 	lfh_reply rep = { 0 };
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (npos != 1 || !o.text) {
-		cli_error("usage: lfh case note CASE --text TEXT [--category NAME]");
+		cli_error("usage: lfh case note CASE --text TEXT [--category NAME] [--on WHEN] "
+			  "(see lfh case note --help)");
 		return 2;
 	}
 	rc = call("note_add", pos[0], &o, NULL, &rep);
@@ -287,25 +395,28 @@ typedef struct gov_cmd {
 	const char *cmd, *usage, *done;
 	int with_agency;  /* CASE AGENCY, else CASE */
 	int reason;       /* 0: no --reason, 1: optional, 2: required */
+	const case_verb *verb;
 } gov_cmd;
 
-static const gov_cmd gov_invite = { "case_invite", "lfh case invite CASE AGENCY", "invited to", 1, 0 };
+static const gov_cmd gov_invite = { "case_invite", "lfh case invite CASE AGENCY", "invited to",
+				    1, 0, &verb_invite };
 static const gov_cmd gov_remove = { "case_remove", "lfh case remove CASE AGENCY --reason TEXT",
-				    "removed from", 1, 2 };
-static const gov_cmd gov_close = { "case_close", "lfh case close CASE [--reason TEXT]", "closed", 0, 1 };
+				    "removed from", 1, 2, &verb_remove };
+static const gov_cmd gov_close = { "case_close", "lfh case close CASE [--reason TEXT]", "closed",
+				   0, 1, &verb_close };
 
 static int case_gov(int argc, char **argv, const gov_cmd *g)
 {
 	const char *pos[2];
 	case_opts o = { 0 };
 	int want = g->with_agency ? 2 : 1, json = 0, npos;
-	int rc = parse(argc, argv, &json, pos, want, &npos, g->reason ? &o : NULL);
+	int rc = parse(argc, argv, g->verb, &json, pos, want, &npos, &o);
 	lfh_reply rep = { 0 };
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (npos != want || (g->reason == 2 && !o.reason)) {
-		cli_error("usage: %s", g->usage);
+		cli_error("usage: %s (see lfh case %s --help)", g->usage, g->verb->name);
 		return 2;
 	}
 	rc = call(g->cmd, pos[0], &o, g->with_agency ? pos[1] : NULL, &rep);
@@ -321,9 +432,11 @@ static int case_search(int argc, char **argv)
 		{ "ref", "REF", 20 },	  { "case", "CASE", 32 },	{ "lead", "LEAD", 0 },
 		{ "summary", "SUMMARY", 40 }, { "match_field", "FOUND IN", 0 }, { "match", "MATCH", 40 },
 	};
-	const char *pos[16];
-	char query[256] = "";
-	int json = 0, npos, rc = parse(argc, argv, &json, pos, 16, &npos, NULL);
+	const char *pos[SEARCH_ARGS_MAX];
+	char query[SEARCH_QUERY_BUF] = "";
+	case_opts o = { 0 };
+	int json = 0, npos, rc = parse(argc, argv, &verb_search, &json, pos, SEARCH_ARGS_MAX, &npos,
+				       &o);
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
@@ -334,9 +447,13 @@ static int case_search(int argc, char **argv)
 		cli_error("what to search for? usage: lfh case search WORD...");
 		return 2;
 	}
-	for (int i = 0; i < npos; i++) { /* the words, as one query */
+	for (int i = 0; i < npos; i++) { /* the words, as one query: the node checks its bounds */
 		size_t l = strlen(query);
-		snprintf(query + l, sizeof query - l, "%s%s", i ? " " : "", pos[i]);
+		if ((size_t)snprintf(query + l, sizeof query - l, "%s%s", i ? " " : "", pos[i]) >=
+		    sizeof query - l) {
+			cli_error("the search is too long: at most 16 words and 200 characters");
+			return 2;
+		}
 	}
 	lfh_record_set_str(&req, "cmd", "case_search", &err);
 	if (opt_field(&req, "query", query)) {

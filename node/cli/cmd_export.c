@@ -11,6 +11,7 @@
  *       person across cases, who it was shared with and when, and who read
  *       or wrote it here (manager role; the node audits the export)
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -214,6 +215,30 @@ static int close_out(FILE *f, const char *path)
 	return 0;
 }
 
+/* Whether a is --NAME for one of names (an option that takes a value). */
+static int takes_value(const char *a, const char *const *names, size_t nnames)
+{
+	for (size_t k = 0; k < nnames; k++)
+		if (!strncmp(a, "--", 2) && !strcmp(a + 2, names[k]))
+			return 1;
+	return 0;
+}
+
+/* "lfh case chronology" of a usage text "usage: lfh case chronology CASE ...". */
+static const char *command_of(const char *usage)
+{
+	static char cmd[64];
+	const char *p = usage + strlen("usage: ");
+	size_t n = 0;
+
+	/* the words up to the first argument: "[...]", "--x" or an upper-case NAME */
+	while (p[n] && p[n] != '\n' && n + 1 < sizeof cmd &&
+	       !(p[n] == ' ' && (p[n + 1] == '[' || p[n + 1] == '-' || isupper((unsigned char)p[n + 1]))))
+		n++;
+	snprintf(cmd, sizeof cmd, "%.*s", (int)n, p);
+	return cmd;
+}
+
 /* Parse [--html|--json] [--out FILE] and the named options; 2 on bad usage, -1 after --help. */
 static int parse(int argc, char **argv, const char *usage, const char *const *names,
 		 const char **values, size_t nnames, const char **pos, enum format *fmt,
@@ -244,7 +269,12 @@ static int parse(int argc, char **argv, const char *usage, const char *const *na
 			*pos = argv[i];
 			continue;
 		}
-		cli_error("unexpected argument '%s' (see --help)", argv[i]);
+		if (!strcmp(argv[i], "--out") || takes_value(argv[i], names, nnames))
+			cli_error("option %s needs a value (see %s --help)", argv[i], command_of(usage));
+		else if (argv[i][0] == '-')
+			cli_error("unknown option %s (see %s --help)", argv[i], command_of(usage));
+		else
+			cli_error("unexpected argument '%s' (see %s --help)", argv[i], command_of(usage));
 		return 2;
 	}
 	return 0;

@@ -41,9 +41,9 @@ static void usage(FILE *f)
 		"   \"category\":...,\"risk\":\"standard|medium|high\",\"to\":\"housing,council\",\n"
 		"   \"subject\":...,\"description\":...,\"on\":\"2024-03-01\",\"by\":\"PC Jones\"}\n"
 		"  {\"kind\":\"note\",\"case\":\"OLD-123\",\"text\":...,\"on\":...,\"by\":...}\n"
-		"  {\"kind\":\"action\",\"case\":\"OLD-123\",\"agency\":\"housing\",\"power\":\"warning\",\n"
-		"   \"text\":...,\"due\":\"2024-04-01\",\"status\":\"done\",\"outcome\":...,\n"
-		"   \"status_on\":\"2024-03-20\",\"on\":...,\"by\":...}\n"
+		"  {\"kind\":\"action\",\"case\":\"OLD-123\",\"agency\":\"housing\",\n"
+		"   \"power\":\"tenancy-warning\",\"text\":...,\"due\":\"2024-04-01\",\"status\":\"done\",\n"
+		"   \"outcome\":...,\"status_on\":\"2024-03-20\",\"on\":...,\"by\":...}\n"
 		"and risk, objective, scanning, meeting, assessment, review, equality with\n"
 		"the fields of 'lfh case STEP' (see lfh case --help). A case row opens a\n"
 		"case led by this node's agency, numbered in the year of its \"on\"; the rows\n"
@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		"(YYYY-MM-DD or YYYY-MM-DDTHH:MMZ, never in the future), \"by\" who recorded\n"
 		"it (default: you). \"to\" may be a list; numbers are taken as text. An action\n"
 		"with a status other than open (done, cancelled, refused, carried, paused:\n"
-		"with outcome, resume, refusal, who as 'lfh case action-update') also\n"
+		"with outcome, resume, refusal, who as 'lfh case update') also\n"
 		"records its outcome. Only JSON Lines is read (no CSV).\n"
 		"\n"
 		"Every row is checked as the lfh command would be (the OSARA rules: an\n"
@@ -61,7 +61,7 @@ static void usage(FILE *f)
 		"imported are skipped, never written twice. Needs the admin role.\n"
 		"\n"
 		"  --rejects FILE  also write each refused row to FILE as JSON Lines\n"
-		"                  {\"line\",\"reason\",\"row\"}\n"
+		"                  {\"line\",\"reason\",\"row\"} (FILE is replaced)\n"
 		"  --batch N       rows a request (1 to %d, default %d)\n"
 		"  --json          print the summary as JSON\n"
 		"\n"
@@ -559,8 +559,9 @@ int import_main(int argc, char **argv)
 	int opt, rc = 0;
 
 	im.batch_max = ROWS_MAX;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	optind = 0; /* glibc: a fresh start for this argv */
+	opterr = 0; /* cli_bad_option says what was wrong */
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			return 0;
@@ -576,12 +577,15 @@ int import_main(int argc, char **argv)
 		} else if (opt == 'j') {
 			im.json = 1;
 		} else {
-			usage(stderr);
-			return 2;
+			return cli_bad_option("import", argv, opt);
 		}
 	}
 	if (optind != argc - 1) {
-		usage(stderr);
+		if (optind < argc - 1)
+			cli_error("one FILE to import, not '%s' and '%s' (see lfh import --help)",
+				  argv[optind], argv[optind + 1]);
+		else
+			cli_error("give the FILE to import (see lfh import --help)");
 		return 2;
 	}
 	path = argv[optind];

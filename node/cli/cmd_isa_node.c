@@ -41,13 +41,16 @@ static int args(int argc, char **argv, int need_arg, const char **arg, int *json
 		if (!strcmp(argv[i], "--json"))
 			*json = 1;
 		else if (argv[i][0] == '-' || *arg || !need_arg) {
-			cli_error("isa %s: unexpected argument '%s' (see lfh isa --help)", argv[0], argv[i]);
+			cli_error("isa %s: unexpected argument '%s' (see lfh isa %s --help)", argv[0],
+				  argv[i], argv[0]);
 			return 2;
 		} else
 			*arg = argv[i];
 	}
 	if (need_arg && !*arg) {
-		cli_error("isa %s: missing argument (see lfh isa --help)", argv[0]);
+		cli_error("isa %s: give the %s (see lfh isa %s --help)", argv[0],
+			  !strcmp(argv[0], "explain") ? "CASE (its reference or id)" : "ISA FILE",
+			  argv[0]);
 		return 2;
 	}
 	return 0;

@@ -45,9 +45,10 @@ void keys_admin_usage(FILE *f)
 		"  rotate          new operational keys, certified with the root secret in\n"
 		"                  key_dir, announced to every member in a signed CERT event.\n"
 		"                  The node signs with them at once; peers accept the old\n"
-		"                  ones for events stamped within --grace (default 1d) and\n"
-		"                  switch transport keys when it ends, without a restart.\n"
-		"                  --valid-for: certificate lifetime (default 365d)\n"
+		"                  ones for events stamped within --grace (default 1d, at\n"
+		"                  most 90d) and switch transport keys when it ends,\n"
+		"                  without a restart. --valid-for: certificate lifetime\n"
+		"                  (default 365d, at most 1825d)\n"
 		"  rotate --prepare  when the root secret is kept offline: new keys wait in\n"
 		"                  key_dir/pending and REQUEST_FILE is written; take it to\n"
 		"                  the root's machine, run certify, bring CERT_FILE back and\n"
@@ -191,7 +192,36 @@ typedef struct keys_opts {
 	const char *positional;
 } keys_opts;
 
-static int parse_opts(int argc, char **argv, keys_opts *o)
+/* The options of subcommand sub (a space-separated list), or NULL if it is none. */
+static const char *sub_options(const char *sub)
+{
+	static const struct {
+		const char *sub, *opts;
+	} subs[] = {
+		{ "list", "" },
+		{ "rotate", "--prepare --cert --valid-for --grace" },
+		{ "certify", "--root --request --out --valid-for --grace" },
+		{ "revoke", "--reason --effective" },
+		{ "rotate-sharing", "" },
+	};
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		if (!strcmp(sub, subs[i].sub))
+			return subs[i].opts;
+	return NULL;
+}
+
+/* Whether opt is a word of the space-separated list. */
+static int in_list(const char *list, const char *opt)
+{
+	size_t n = strlen(opt);
+	for (const char *p = strstr(list, opt); p; p = strstr(p + 1, opt))
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Subcommand sub's options and argument (argv after sub): 0, or 2 on bad usage (said). */
+static int parse_opts(const char *sub, int argc, char **argv, keys_opts *o)
 {
 	static const struct {
 		const char *name;
@@ -203,19 +233,26 @@ static int parse_opts(int argc, char **argv, keys_opts *o)
 		{ "--effective", offsetof(keys_opts, effective) }, { "--valid-for", offsetof(keys_opts, valid_for) },
 		{ "--grace", offsetof(keys_opts, grace) },
 	};
+	const char *allowed = sub_options(sub);
+
 	memset(o, 0, sizeof *o);
 	for (int i = 0; i < argc; i++) {
 		size_t k = 0;
 		while (k < sizeof opts / sizeof opts[0] && strcmp(argv[i], opts[k].name))
 			k++;
-		if (k < sizeof opts / sizeof opts[0]) {
+		if (k < sizeof opts / sizeof opts[0] && in_list(allowed, argv[i])) {
 			if (i + 1 >= argc) {
-				cli_error("option %s needs a value", argv[i]);
+				cli_error("option %s needs a value (see lfh admin keys --help)", argv[i]);
 				return 2;
 			}
 			*(const char **)((char *)o + opts[k].off) = argv[++i];
 		} else if (argv[i][0] == '-') {
-			cli_error("unknown option %s (see lfh admin keys --help)", argv[i]);
+			if (*allowed)
+				cli_error("lfh admin keys %s takes no option %s: only %s (see lfh admin "
+					  "keys --help)", sub, argv[i], allowed);
+			else
+				cli_error("lfh admin keys %s takes no option %s (see lfh admin keys "
+					  "--help)", sub, argv[i]);
 			return 2;
 		} else if (!o->positional) {
 			o->positional = argv[i];
@@ -236,6 +273,14 @@ static int durations(const keys_opts *o, uint64_t *valid, uint64_t *grace)
 	}
 	if (o->grace && parse_duration(o->grace, grace)) {
 		cli_error("--grace '%s': give a duration like 1d, 2h or 0s", o->grace);
+		return 2;
+	}
+	if (o->valid_for && *valid > LFH_CERT_VALID_MAX_MS) {
+		cli_error("--valid-for '%s': at most 1825d (5 years)", o->valid_for);
+		return 2;
+	}
+	if (o->grace && *grace > LFH_GRACE_MAX_MS) {
+		cli_error("--grace '%s': at most 90d", o->grace);
 		return 2;
 	}
 	return 0;
@@ -409,10 +454,6 @@ static int keys_certify(const keys_opts *o)
 	}
 	if ((rc = durations(o, &valid, &grace)))
 		return rc;
-	if (grace > LFH_GRACE_MAX_MS) {
-		cli_error("--grace: at most 90d");
-		return 2;
-	}
 	if (read_small(o->request, LFH_CERT_MAX, &raw))
 		return 1;
 	if (lfh_cert_decode(raw.data, raw.len, &c, &err)) {
@@ -526,18 +567,25 @@ int keys_admin_main(int argc, char **argv, int json)
 		keys_admin_usage(stderr);
 		return 2;
 	}
-	if ((rc = parse_opts(argc - 1, argv + 1, &o)))
+	if (!sub_options(argv[0])) {
+		cli_error("unknown command 'admin keys %s' (see lfh admin keys --help)", argv[0]);
+		return 2;
+	}
+	if ((rc = parse_opts(argv[0], argc - 1, argv + 1, &o)))
 		return rc;
-	if (!strcmp(argv[0], "list") && !o.positional)
+	if (!strcmp(argv[0], "list")) {
+		if (o.positional) {
+			cli_error("unexpected argument '%s': lfh admin keys list takes none",
+				  o.positional);
+			return 2;
+		}
 		return keys_list(json);
+	}
 	if (!strcmp(argv[0], "rotate"))
 		return keys_rotate(&o, json);
 	if (!strcmp(argv[0], "certify"))
 		return keys_certify(&o);
 	if (!strcmp(argv[0], "revoke"))
 		return keys_revoke(&o, json);
-	if (!strcmp(argv[0], "rotate-sharing"))
-		return keys_rotate_sharing(&o, json);
-	cli_error("unknown command 'admin keys %s' (see lfh admin keys --help)", argv[0]);
-	return 2;
+	return keys_rotate_sharing(&o, json); /* "rotate-sharing": sub_options knows no other */
 }

@@ -381,6 +381,10 @@ int due_main(int argc, char **argv)
 			recompute = 1;
 		else if (!strcmp(argv[i], "--team") && i + 1 < argc)
 			team = argv[++i];
+		else if (!strcmp(argv[i], "--team")) {
+			cli_error("option --team needs a value (see lfh %s --help)", argv[0]);
+			return 2;
+		}
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: lfh due [--mine] [--team TEAM] [--recompute] [--json]\n"
 			       "       lfh actions --mine [--team TEAM] [--recompute] [--json]\n\n"

@@ -60,8 +60,9 @@ static int referral_new(int argc, char **argv)
 	lfh_err err = { 0 };
 	int json = 0, opt, rc;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	optind = 0; /* glibc: a fresh start for this argv */
+	opterr = 0; /* cli_bad_option says what was wrong */
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			lfh_record_clear(&req);
@@ -81,9 +82,8 @@ static int referral_new(int argc, char **argv)
 				return 2;
 			}
 		} else {
-			usage(stderr);
 			lfh_record_clear(&req);
-			return 2;
+			return cli_bad_option("referral new", argv, opt);
 		}
 	}
 	if (optind != argc) {

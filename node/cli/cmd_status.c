@@ -37,8 +37,9 @@ static void usage(FILE *f)
 		   "a peer not reached for longer than peer_stale_after, events missing,\n"
 		   "keys or the ISA's review within expiry_warn_days (lfhd.conf), ...\n\n"
 		   "exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the node did not\n"
-		   "answer, or refused the request). With --json: 0 when the node answered (the verdict is in the\n"
-		   "node's fields health, health_code and health_reason), 3 when it did not.\n");
+		   "answer, or refused the request, or an argument was not understood).\n"
+		   "With --json: 0 when the node answered (the verdict is in the node's\n"
+		   "fields health, health_code and health_reason), 3 when it did not.\n");
 }
 
 int status_main(int argc, char **argv)
@@ -61,8 +62,9 @@ int status_main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else {
+			/* 3, not 2: a mistyped monitoring check must not read as CRITICAL */
 			cli_error("unexpected argument '%s' (see lfh status --help)", argv[i]);
-			return 2;
+			return STATUS_UNKNOWN;
 		}
 	}
 	lfh_record_set_str(&req, "cmd", "status", &err);

@@ -61,12 +61,27 @@ static void usage(FILE *f)
 		   "  lfh status --json\n");
 }
 
+/* The global option a names, or NULL if it is none of them. */
+static const char **global_slot(const char *a)
+{
+	if (!strcmp(a, "-c") || !strcmp(a, "--config"))
+		return &cli_g.config;
+	if (!strcmp(a, "-C") || !strcmp(a, "--control"))
+		return &cli_g.control;
+	if (!strcmp(a, "--as"))
+		return &cli_g.by;
+	if (!strcmp(a, "--key"))
+		return &cli_g.key;
+	return NULL;
+}
+
 /* Consume global options before the command name; returns argv index of it. */
 static int parse_globals(int argc, char **argv)
 {
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
 		const char *a = argv[i];
+		const char **slot;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return -1;
@@ -75,22 +90,16 @@ static int parse_globals(int argc, char **argv)
 			printf("lfh %s\n", LFH_VERSION);
 			return -1;
 		}
+		if (!(slot = global_slot(a))) {
+			/* options of a command (--json, ...) come after its name */
+			cli_error("unknown option %s before the command (see lfh --help)", a);
+			return -2;
+		}
 		if (i + 1 >= argc) {
-			cli_error("option %s needs a value", a);
+			cli_error("option %s needs a value (see lfh --help)", a);
 			return -2;
 		}
-		if (!strcmp(a, "-c") || !strcmp(a, "--config"))
-			cli_g.config = argv[i + 1];
-		else if (!strcmp(a, "-C") || !strcmp(a, "--control"))
-			cli_g.control = argv[i + 1];
-		else if (!strcmp(a, "--as"))
-			cli_g.by = argv[i + 1];
-		else if (!strcmp(a, "--key"))
-			cli_g.key = argv[i + 1];
-		else {
-			cli_error("unknown option %s (see lfh --help)", a);
-			return -2;
-		}
+		*slot = argv[i + 1];
 		i += 2;
 	}
 	return i;

@@ -7,7 +7,8 @@
  *   audit_list  [after] [limit] [case] [who] [from_ms] [to_ms]
  *     after    audit sequence: only entries after it (to page; default 0)
  *     limit    most entries in the reply (default 1000, 1..10000)
- *     case     case id or unique prefix (>= 8 hex digits): only that case
+ *     case     only that case: its reference, id or unique prefix (8 to 32
+ *              hex digits); digits of a case no longer held match as given
  *     who      only entries by this caseworker (the request's own "by" is
  *              the requester, as for every command)
  *     from_ms  only entries at or after this wall-clock time (ms)
@@ -51,32 +52,29 @@ static int opt_uint(lfh_ctl_req *q, const char *key, uint64_t *out)
 	return lfh_ctl_fail(&q->rep, LFH_EINVAL, msg);
 }
 
-/* The case filter: a case held here (full id), or else the prefix as given. */
+/*
+ * The case filter: a case held here (by reference, full id or unique
+ * prefix, as every command takes it), or else the digits as given, since
+ * the log still names a case this node no longer holds.
+ */
 static int case_filter(lfh_ctl_req *q, lfh_txn *t, const char *hex, char out[2 * LFH_CASE_LEN + 1])
 {
-	uint8_t prefix[LFH_CASE_LEN], case_id[LFH_CASE_LEN];
+	uint8_t case_id[LFH_CASE_LEN];
 	size_t len = strlen(hex);
-	lfh_err err = { 0 };
-	char msg[LFH_ERRMSG_MAX];
-	int rc;
+	int is_ref = strchr(hex, '-') != NULL;
+	int rc = lfh_ctl_find_case(t, hex, case_id, &q->rep);
 
-	if (len < 8 || len > 2 * LFH_CASE_LEN || len % 2 || lfh_unhex(prefix, len / 2, hex))
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL,
-				    "case id must be 8 to 32 hex digits (an even number)");
-	rc = lfh_store_case_lookup(t, prefix, len / 2, case_id, &err);
 	if (rc == 0) {
 		lfh_hex(out, case_id, LFH_CASE_LEN);
 		/* A read about this case: its audit entry names the case too. */
 		memcpy(q->case_hex, out, sizeof q->case_hex);
 		return 0;
 	}
-	if (rc == LFH_EAMBIG) {
-		snprintf(msg, sizeof msg, "case id %s is ambiguous: give more digits", hex);
-		return lfh_ctl_fail(&q->rep, rc, msg);
-	}
-	if (rc != LFH_ENOTFOUND)
-		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	if (rc != LFH_ENOTFOUND || is_ref)
+		return rc;
 	/* Not (or no longer) held here: entries may still name it. */
+	q->rep.code = 0;
+	q->rep.message[0] = '\0';
 	for (size_t i = 0; i <= len; i++)
 		out[i] = (char)tolower((unsigned char)hex[i]);
 	return 0;

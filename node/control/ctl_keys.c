@@ -33,7 +33,6 @@
 #define DAY_MS 86400000ULL
 #define DEFAULT_VALID_MS (365ULL * DAY_MS)
 #define DEFAULT_GRACE_MS DAY_MS
-#define MAX_VALID_MS (5ULL * 365ULL * DAY_MS)
 
 /* ---- keys_list ------------------------------------------------------------ */
 
@@ -388,7 +387,7 @@ int ctl_keys_rotate(lfh_ctl_req *q, lfh_txn *t)
 	int rc;
 
 	if ((rc = need_isa(q)) ||
-	    (rc = opt_uint(q, "valid_ms", DEFAULT_VALID_MS, MAX_VALID_MS, &valid_ms)) ||
+	    (rc = opt_uint(q, "valid_ms", DEFAULT_VALID_MS, LFH_CERT_VALID_MAX_MS, &valid_ms)) ||
 	    (rc = opt_uint(q, "grace_ms", DEFAULT_GRACE_MS, LFH_GRACE_MAX_MS, &grace_ms)))
 		return rc;
 	if (valid_ms == 0)

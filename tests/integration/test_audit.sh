@@ -26,6 +26,7 @@ out=$(lfh_at police --as "PC Smith" referral new --summary "Drug dealing at the 
 	--location "Ewanrigg garages" --category asb --description "Reported by residents" \
 	--risk standard --to housing --json)
 c1=$(_json_scalar "$out" case)
+ref1=$(_json_scalar "$out" ref)
 is_case_id "$c1" || bail "PC Smith files a referral" "got '$out'"
 tap_ok "PC Smith files a referral"
 check "J Jones shows the case" lfh_at police --as "J Jones" case show "$c1"
@@ -115,6 +116,21 @@ else
 	tap_fail "a case-filtered listing is audited against the case" "$(audit_lines "$pj")"
 fi
 
+# by its reference, or an odd number of digits (as lfh due prints them), as every command takes a case
+rj=$(audit_at police --case "$ref1" --json)
+check_eq "--case by reference ($ref1): one more entry again" "$((n_case + 2))" \
+	"$(printf '%s\n' "$rj" | json_get '#')"
+oj=$(audit_at police --case "${c1:0:9}" --json)
+check_eq "--case by 9 digits: one more entry again" "$((n_case + 3))" \
+	"$(printf '%s\n' "$oj" | json_get '#')"
+out=$(audit_at police --case POLICE-99-9999 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && [[ $out == *"no case with reference POLICE-99-9999"* ]]; then
+	tap_ok "--case by an unknown reference: refused, naming it"
+else
+	tap_fail "--case by an unknown reference: refused, naming it" "exit $rc: $out"
+fi
+
 # ---- --from / --to: UTC days, --to inclusive
 today=$(date -u +%F)
 yesterday=$(date -u -d yesterday +%F)
@@ -181,7 +197,8 @@ bad_arg "--from after --to" "--from is after --to" --from 2026-03-02 --to 2026-0
 bad_arg "--limit 0" "--limit" --limit 0
 bad_arg "--limit too big" "--limit" --limit 10001
 bad_arg "--after not a number" "--after" --after -1
-bad_arg "--case not hex" "--case" --case xyz12345
+bad_arg "--case not hex" "neither a case reference" --case xyz12345
+bad_arg "--case too short" "8 to 32 hex digits" --case 3f2a9c1
 bad_arg "--json and --csv" "choose one" --json --csv
 bad_arg "unknown option" "unknown option" --bogus
 bad_arg "missing value" "needs a value" --who

@@ -121,6 +121,15 @@ check_eq "referral new --to police,h<TAB>: the list's last item" "police,housing
 comp -c /etc/lfhd/other.conf case show "" >/dev/null
 check_eq "the node is asked with the -c given" "-c /etc/lfhd/other.conf case list --json" "$(cat "$W/asked")"
 check_eq "audit --to <TAB> (a date): no agencies" "" "$(comp audit --to "")"
+check_eq "case chronology --html CASE <TAB>: a flag takes no value, so no more case ids" "" \
+	"$(comp case chronology --html 3f2a9c1d "")"
+check_eq "case show --all CASE <TAB>: nothing more" "" "$(comp case show --all 3f2a9c1d "")"
+check_eq "case attachment get <TAB>: an entry's id, not case ids" "" "$(comp case attachment get "")"
+check_eq "case attach <TAB>: case ids" \
+	"3f2a9c1d00000000000000000000aaaa 77aa000000000000000000000000bbbb" "$(comp case attach "")"
+touch "$W/files/letter.pdf"
+check_eq "case attach CASE <TAB>: files" "$W/files/letter.pdf" \
+	"$(comp case attach 3f2a9c1d "$W/files/l")"
 
 # A node that does not answer: completion gives up within the timeout.
 cat >"$W/bin/lfh" <<'EOF'

@@ -73,6 +73,9 @@ json=$(lfh_at police status --json)
 check_eq "lfh status --json exits 0 and carries the same verdict" "WARNING 1" \
 	"$(printf '%s\n' "$json" | json_get '[0].health') $(printf '%s\n' "$json" | json_get '[0].health_code')"
 check_eq "log: unreachable said once, not once per retry" 1 "$(unreachable_lines)"
+out=$(lfh_at police status --bogus 2>&1)
+check_eq "lfh status with a mistyped argument exits 3 (UNKNOWN), never 2 (CRITICAL)" 3 "$?"
+check "... and names the argument" grep -q "unexpected argument '--bogus'" <<<"$out"
 node_start housing || bail "start housing"
 wait_until 10 grep -q "info: peer housing connected ($(endpoint_of housing))" "$log" &&
 	tap_ok "log: housing connected" || tap_fail "log: housing connected" "$(tail -5 "$log")"
