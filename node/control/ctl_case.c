@@ -656,7 +656,24 @@ struct search_ctx {
 	char field[LFH_FIELD_KEY_MAX + 1]; /* where the first word was seen */
 	char snippet[121];
 	char *folded;                      /* SEARCH_FIELD_FOLD bytes */
+	const lfh_osara_state *st;         /* set: read each entry as views show it */
 };
+
+/* An entry's body as views show it: an AMEND's or REDACT's "event" is their "target". */
+static int as_viewed(const lfh_osara_state *st, const uint8_t id[LFH_ID_LEN], lfh_record *body,
+		     lfh_err *err)
+{
+	const char *target = lfh_record_str(body, "event");
+	char hex[2 * LFH_ID_LEN + 1];
+
+	if (target) {
+		snprintf(hex, sizeof hex, "%s", target);
+		lfh_record_del(body, "event");
+		if (lfh_record_set_str(body, "target", hex, err))
+			return err->code;
+	}
+	return apply_corrections(st, id, body, err);
+}
 
 /* Scan callback over one case's events: stop once every word was seen. */
 static int search_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
@@ -666,12 +683,13 @@ static int search_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN
 	unsigned all = (1u << s->nwords) - 1;
 	lfh_event ev = { 0 };
 	lfh_record body = { 0 };
+	lfh_err why = { 0 };
 
 	(void)key;
-	(void)id;
 	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
 		return 0; /* file bytes: not searched */
-	if (lfh_node_open_event(s->n, s->t, raw, len, &ev, &body, NULL) == 0)
+	if (lfh_node_open_event(s->n, s->t, raw, len, &ev, &body, NULL) == 0 &&
+	    (!s->st || as_viewed(s->st, id, &body, &why) == 0))
 		for (size_t i = 0; i < body.n && s->found != all; i++) {
 			const lfh_field *f = &body.f[i];
 			if (f->kind != LFH_FIELD_STR || strcmp(f->key, "by") == 0 ||
@@ -699,7 +717,41 @@ struct search_cases {
 	lfh_ctl_reply *rep;
 	lfh_err *err;
 	lfh_ctl_page page;
+	lfh_osara_state *st; /* the case's projection, for a case with redactions */
 };
+
+/* Scan the case's entries for the words; with st, as views show them. 1: every word found. */
+static int search_case_entries(struct search_cases *c, const uint8_t case_id[LFH_CASE_LEN],
+			       const lfh_osara_state *st)
+{
+	int rc;
+
+	c->s.found = 0;
+	c->s.field[0] = '\0';
+	c->s.st = st;
+	rc = lfh_store_scan_case(c->s.t, case_id, search_event_fn, &c->s, c->err);
+	c->s.st = NULL;
+	return rc < 0 ? rc : c->s.found == (1u << c->s.nwords) - 1;
+}
+
+/*
+ * Whether the case matches as its views read: an entry redacted since (and
+ * a correction of it) is out of every view, so out of search too. Only a
+ * case that matched its raw entries is projected, and searched again only
+ * if something in it was redacted.
+ */
+static int search_matches(struct search_cases *c, const uint8_t case_id[LFH_CASE_LEN])
+{
+	int rc = search_case_entries(c, case_id, NULL);
+
+	if (rc <= 0)
+		return rc;
+	if (!c->st && !(c->st = malloc(sizeof *c->st)))
+		return lfh_err_set(c->err, LFH_ENOMEM, "out of memory");
+	if ((rc = lfh_node_project(c->s.n, c->s.t, case_id, c->st, c->err)))
+		return rc;
+	return c->st->nredacted ? search_case_entries(c, case_id, c->st) : 1;
+}
 
 static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
 {
@@ -712,12 +764,8 @@ static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const
 	if (lfh_ctl_page_stop(&c->page, c->rep, case_id))
 		return 1; /* this page is full: the client asks for the next */
 	lfh_ctl_yield(c->q);
-	c->s.found = 0;
-	c->s.field[0] = '\0';
-	if ((rc = lfh_store_scan_case(c->s.t, case_id, search_event_fn, &c->s, c->err)) < 0)
+	if ((rc = search_matches(c, case_id)) <= 0)
 		return rc;
-	if (c->s.found != (1u << c->s.nwords) - 1)
-		return 0;
 	if (!(out = lfh_ctl_add(c->rep)))
 		return lfh_err_set(c->err, LFH_ENOMEM, "out of memory");
 	rc = describe_case(c->s.n, c->s.t, case_id, meta, out, c->err);
@@ -770,6 +818,7 @@ int ctl_case_search(lfh_ctl_req *q, lfh_txn *t)
 			: lfh_ctl_page_end(q, &c->page);
 	}
 	free(c->s.folded);
+	free(c->st);
 	free(c);
 	return rc;
 }

@@ -154,8 +154,14 @@ check "police amends its entry (named by 8 digits)" \
 out=$(lfh_at housing case redact "$c2" "${hn:0:8}" --reason x 2>&1) &&
 	tap_fail "housing, not the lead, may not redact" "$out"
 check "only the lead redacts" grep -q "only the lead agency (police) may redact" <<<"$out"
+found_by_phone() { lfh_at police case search 07700 900123 --json | json_all case | paste -sd' '; }
+check_eq "before the redaction, a search finds the entry's words" "$c2" "$(found_by_phone)"
 lfh_at police case redact "$c2" "${hn:0:8}" --reason "Third-party personal data" >/dev/null ||
 	tap_fail "police redacts housing's entry"
+check_eq "after it, search reads the case as its views do: the redacted words find nothing" "" \
+	"$(found_by_phone)"
+check_eq "... while the rest of the case is still found" "$c2" \
+	"$(lfh_at police case search complainant flat --json | json_all case | paste -sd' ')"
 corrected_at() {
 	local s j
 	s=$(lfh_at "$1" case show "$c2") && j=$(lfh_at "$1" case show "$c2" --json) || return 1
