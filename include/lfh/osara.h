@@ -297,6 +297,8 @@ typedef struct lfh_osara_state {
 	char referral_risk[12];
 	char rereferral_of[2 * LFH_CASE_LEN + 1]; /* "" if not a re-referral */
 	char ref[LFH_OSARA_REF_MAX + 1];          /* the case's reference ("" if none) */
+	int referral_redacted; /* the lead redacted the referral: summary, location, subject
+				* and the referral's other text are out of every view */
 
 	/* risk: level starts as the referral's rating, RISK events replace it */
 	int risk_assessed;

@@ -264,9 +264,14 @@ static int describe_participants(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN]
 	return lfh_record_set_str(out, "participants", list, err);
 }
 
-/* Fill the case summary record: non-secret index plus the decrypted referral. */
+/*
+ * Fill the case summary record: non-secret index plus the decrypted
+ * referral, unless the case as projected (st, if known) says the lead
+ * redacted the referral: its text is then out of every view.
+ */
 static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-			 const lfh_record *meta, lfh_record *out, lfh_err *err)
+			 const lfh_record *meta, const lfh_osara_state *st, lfh_record *out,
+			 lfh_err *err)
 {
 	static const char *fields[] = { "summary", "location", "asb_category", "risk",
 					"description", "by", "ref", "subject", "dob", "ext_id" };
@@ -305,6 +310,9 @@ static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 	if (!f.raw)
 		return lfh_record_set_str(out, "readable", shred_note(t, case_id, note, sizeof note),
 					  err);
+	if (st && st->referral_redacted)
+		return lfh_record_set_str(out, "readable", "redacted: the lead agency took the "
+					  "referral's text out of every view (lfh case show)", err);
 	rc = lfh_node_open_event(n, t, f.raw, f.len, &ev, &body, err);
 	if (rc == LFH_ENOKEY || rc == LFH_ECRYPTO) {
 		rc = lfh_record_set_str(out, "readable", err->msg, err);
@@ -449,7 +457,7 @@ static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const l
 		return 0;
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
-	rc = describe_case(x->n, x->t, case_id, meta, out, x->err);
+	rc = describe_case(x->n, x->t, case_id, meta, x->f.st, out, x->err);
 	if (!rc && x->f.st->stage != LFH_OSARA_NONE)
 		rc = lfh_ctl_case_progress(x->f.st, x->f.now, out, x->err);
 	return rc;
@@ -623,15 +631,15 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	lfh_hex(q->case_hex, case_id, LFH_CASE_LEN);
 	rc = lfh_store_case_get(t, case_id, &meta, &err);
 	/* the case itself heads the first page only */
-	if (!rc && !x.page.has_after && !(out = lfh_ctl_add(&q->rep)))
-		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
-	if (!rc && !x.page.has_after)
-		rc = describe_case(q->node, t, case_id, &meta, out, &err);
 	if (!rc) {
 		rc = st ? lfh_node_project(q->node, t, case_id, st, &err)
 			: lfh_err_set(&err, LFH_ENOMEM, "out of memory");
 		x.st = st;
 	}
+	if (!rc && !x.page.has_after && !(out = lfh_ctl_add(&q->rep)))
+		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
+	if (!rc && !x.page.has_after)
+		rc = describe_case(q->node, t, case_id, &meta, st, out, &err);
 	if (!rc && !x.page.has_after && st->stage != LFH_OSARA_NONE)
 		rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, &err);
 	if (!rc)
@@ -768,7 +776,7 @@ static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const
 		return rc;
 	if (!(out = lfh_ctl_add(c->rep)))
 		return lfh_err_set(c->err, LFH_ENOMEM, "out of memory");
-	rc = describe_case(c->s.n, c->s.t, case_id, meta, out, c->err);
+	rc = describe_case(c->s.n, c->s.t, case_id, meta, c->st, out, c->err);
 	if (!rc && (lfh_record_set_str(out, "match_field", c->s.field, c->err) ||
 		    lfh_record_set_str(out, "match", c->s.snippet, c->err)))
 		rc = LFH_ENOMEM;
@@ -863,7 +871,7 @@ int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_C
 	if (!rc && !(out = lfh_ctl_add(&q->rep)))
 		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	if (!rc)
-		rc = describe_case(q->node, t, case_id, &meta, out, err);
+		rc = describe_case(q->node, t, case_id, &meta, st, out, err);
 	if (!rc && st->stage != LFH_OSARA_NONE)
 		rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, err);
 	if (!rc)

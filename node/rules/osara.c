@@ -116,6 +116,53 @@ static lfh_osara_entry *entry_of(lfh_osara_state *s, const char *hex)
 	return NULL;
 }
 
+/*
+ * A redacted entry is out of every view, so the state forgets the text it
+ * contributed (names, places, what was said) and keeps its structure (a
+ * meeting's date, an action's status), which later steps were judged on.
+ * An entry is known by its HLC; text a later step has replaced stays.
+ */
+static void forget_redacted(lfh_osara_state *s, const lfh_osara_entry *t)
+{
+	switch (t->type) {
+	case LFH_EV_REFERRAL:
+		s->referral_redacted = 1;
+		s->summary[0] = s->location[0] = s->subject[0] = '\0';
+		break;
+	case LFH_EV_OBJECTIVE:
+		if (s->objective_hlc == t->hlc)
+			s->objective[0] = '\0';
+		break;
+	case LFH_EV_SCANNING:
+		if (s->scanning_hlc == t->hlc)
+			s->scanning[0] = '\0';
+		break;
+	case LFH_EV_ASSESSMENT:
+		if (s->assessment_hlc == t->hlc)
+			s->assessment[0] = '\0';
+		break;
+	case LFH_EV_CLOSE_PROPOSE:
+		if (s->closure_proposed_hlc == t->hlc)
+			s->closure_reason[0] = '\0';
+		break;
+	}
+	for (uint32_t i = 0; i < s->nmeetings; i++)
+		if (t->type == LFH_EV_MEETING && s->meetings[i].hlc == t->hlc) {
+			lfh_osara_meeting *m = &s->meetings[i];
+			m->victim[0] = m->offender[0] = m->location[0] = m->responses[0] = '\0';
+		}
+	for (uint32_t i = 0; i < s->nactions; i++) {
+		lfh_osara_action *a = &s->actions[i];
+		if (t->type == LFH_EV_ACTION && a->created_hlc == t->hlc)
+			a->text[0] = '\0';
+		if (t->type == LFH_EV_ACTION_UPDATE && a->updated_hlc == t->hlc)
+			a->last_update[0] = a->who[0] = '\0';
+	}
+	for (uint32_t i = 0; i < s->nreviews; i++)
+		if (t->type == LFH_EV_REVIEW && s->reviews[i].hlc == t->hlc)
+			s->reviews[i].text[0] = '\0';
+}
+
 static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *author,
 		  const lfh_record *b, lfh_osara_entry *e)
 {
@@ -320,6 +367,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 			t->redacted = 1;
 			CPY(t->redact_reason, lfh_record_str(b, "reason"));
 			s->nredacted++;
+			forget_redacted(s, t);
 		}
 		break;
 	}
@@ -760,6 +808,7 @@ int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b)
 	EQ_S(referral_risk);
 	EQ_S(rereferral_of);
 	EQ_S(ref);
+	EQ_U(referral_redacted);
 	EQ_U(risk_assessed);
 	EQ_S(risk_level);
 	EQ_U(risk_score);

@@ -12,7 +12,8 @@
 #include "lfh/summary.h"
 
 #define KEY_LEN (LFH_CASE_LEN + 1 + 2)
-#define VERSION 2 /* 1: closed cases only, without what `due` and `case list` read */
+#define VERSION 3 /* 1: closed cases only, without what `due` and `case list` read;
+		   * 2: before a redacted entry's text was forgotten (referral_redacted) */
 #define UPGRADE_BATCH 10000 /* rows removed per scan by lfh_summary_upgrade */
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
 
@@ -71,7 +72,7 @@ static const char *const header_uints[] = { "v", "stage", "referral_hlc", "reope
 					    "last_review_hlc", "meeting_days_standard",
 					    "meeting_days_medium", "meeting_days_high",
 					    "review_days_standard", "review_days_medium",
-					    "review_days_high" };
+					    "review_days_high", "referral_redacted" };
 #define HEADER_UINTS (sizeof header_uints / sizeof header_uints[0])
 
 static int put_header(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_osara_state *st,
@@ -86,7 +87,8 @@ static int put_header(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh
 		VERSION, (uint64_t)st->stage, st->referral_hlc, st->nreopened, st->nmeetings,
 		st->nactions, nteams, st->nparticipants, st->last_review_hlc,
 		st->risk_meeting_days[0], st->risk_meeting_days[1], st->risk_meeting_days[2],
-		st->risk_review_days[0], st->risk_review_days[1], st->risk_review_days[2]
+		st->risk_review_days[0], st->risk_review_days[1], st->risk_review_days[2],
+		(uint64_t)st->referral_redacted
 	};
 	int rc = set_strs(&r, kv, err);
 
@@ -171,7 +173,7 @@ static int get_uints(const lfh_record *h, uint64_t v[HEADER_UINTS])
 	static const uint64_t max[HEADER_UINTS] = {
 		VERSION, LFH_OSARA_CLOSED, UINT64_MAX, UINT32_MAX, LFH_OSARA_MAX_MEETINGS,
 		LFH_OSARA_MAX_ACTIONS, LFH_OSARA_MAX_TIMELINE, LFH_OSARA_MAX_PARTICIPANTS,
-		UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX
+		UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, 1
 	};
 
 	for (size_t i = 0; i < HEADER_UINTS; i++)
@@ -198,6 +200,7 @@ static int get_header(const lfh_record *h, lfh_osara_state *st, uint32_t *nteams
 		st->risk_meeting_days[i] = (uint32_t)v[9 + i];
 		st->risk_review_days[i] = (uint32_t)v[12 + i];
 	}
+	st->referral_redacted = (int)v[15];
 	COPY(st->referral_author, STR(h, "author"));
 	COPY(st->risk_level, STR(h, "risk"));
 	COPY(st->asb_category, STR(h, "category"));

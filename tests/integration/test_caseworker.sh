@@ -174,6 +174,27 @@ for n in police housing; do
 		"$(lfh_at "$n" case show "$c2" 2>&1)"
 done
 tap_ok "amend and redact read alike at police and housing"
+# a redacted referral: its text leaves the listings, search and the case's header too
+cr=$(lfh_at police referral new --summary "Graffiti by Kevin Tester" --location "Back lane 9" \
+	--category asb --risk standard --to housing --subject "Kevin Tester" --json | json_field case) ||
+	bail "a referral to redact"
+rev=$(lfh_at police case show "$cr" --json | json_flat | awk -F= '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.event=/ { e[i] = $2 }
+	/\]\.type=/ && $2 == "referral" { want = i } END { print e[want] }')
+check "police (the lead) redacts the referral" \
+	lfh_at police case redact "$cr" "${rev:0:8}" --reason "Named the wrong person"
+listed() { lfh_at police case list --json | json_flat | grep -F "Kevin Tester"; }
+check_eq "case list: the redacted referral's text is gone" "" "$(listed)"
+readable_listed() { lfh_at police case list --json | json_flat | awk -F= -v c="$cr" '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.case=/ && $2 == c { want = i }
+	/\]\.readable=/ { r[i] = $2 } END { print r[want] }' | cut -d: -f1; }
+check_eq "case list: the case is listed, saying its referral was redacted" "redacted" \
+	"$(readable_listed)"
+check_eq "case search: its words find nothing" "" \
+	"$(lfh_at police case search kevin tester --json | json_all case | paste -sd' ')"
+hdr=$(lfh_at police case show "$cr" --json)
+check "case show: the header has no summary, and says it was redacted" \
+	bash -c '[[ $1 != *"Back lane 9"* && $1 == *"redacted: the lead agency took"* ]]' _ "$hdr"
 # to closure
 lfh_at police case risk "$c2" --score 3 --answers "repeat=no" >/dev/null &&
 	lfh_at police case scan "$c2" --text "2 calls" >/dev/null &&

@@ -285,6 +285,67 @@ static void test_close_outcomes(void **st)
 }
 
 
+/*
+ * A redacted entry is out of every view: the state forgets the text it gave
+ * (the referral's summary, location and subject; a meeting's victim,
+ * offender, place and responses; an action's text; ...) and keeps its
+ * structure (the stage, the meeting, the action and its status).
+ */
+static void test_redaction_forgets_text(void **st)
+{
+	lfh_osara_state *s = state_new(), *before = state_new();
+	seq *q = seq_new();
+	char hex[2 * LFH_ID_LEN + 1];
+	uint64_t at = 20;
+
+	(void)st;
+	add(q, LFH_EV_REFERRAL, "housing", T(0, 1), "summary", "ASB by J Bloggs", "location",
+	    "3 Castle St", "subject", "J Bloggs", "asb_category", "asb", "risk", "standard", "by",
+	    "HO", NULL);
+	add(q, LFH_EV_JOIN, "housing", T(0, 2), "agency", "police", "by", "HO", NULL);
+	add(q, LFH_EV_RISK, "police", T(0, 5), "#score", "5", "level", "standard", "answers",
+	    "repeat=no", "by", "PC", NULL);
+	add(q, LFH_EV_OBJECTIVE, "housing", T(1, 0), "text", "Stop J Bloggs", "by", "HO", NULL);
+	add(q, LFH_EV_SCANNING, "police", T(2, 0), "text", "3 calls about J", "by", "PC", NULL);
+	add(q, LFH_EV_MEETING, "police", T(3, 0), "date", "2024-01-04", "attendees",
+	    "housing,police", "victim", "A Neighbour", "offender", "J Bloggs", "location",
+	    "Stairwell", "responses", "Warning", "by", "PC", NULL);
+	add(q, LFH_EV_ACTION, "police", T(4, 0), "action", "a0000001", "agency", "housing", "power",
+	    "tenancy-warning", "text", "Warn J Bloggs", "due", "2024-02-01", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, before);
+	assert_string_equal(before->subject, "J Bloggs");
+	assert_false(before->referral_redacted);
+	for (size_t i = 0; i < 5; i++) { /* the referral and the four steps after the RISK */
+		static const size_t entry[] = { 0, 3, 4, 5, 6 };
+		lfh_hex(hex, q->ev[entry[i]].id, LFH_ID_LEN);
+		add(q, LFH_EV_REDACT, "housing", T(at++, 0), "event", hex, "reason", "Wrong person",
+		    "by", "HO", NULL);
+	}
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_int_equal(s->nredacted, 5);
+	assert_true(s->referral_redacted);
+	assert_string_equal(s->summary, "");
+	assert_string_equal(s->location, "");
+	assert_string_equal(s->subject, "");
+	assert_string_equal(s->asb_category, "asb"); /* the nature of the referral stays */
+	assert_string_equal(s->objective, "");
+	assert_string_equal(s->scanning, "");
+	assert_int_equal(s->nmeetings, 1);
+	assert_string_equal(s->meetings[0].date, "2024-01-04");
+	assert_string_equal(s->meetings[0].victim, "");
+	assert_string_equal(s->meetings[0].offender, "");
+	assert_string_equal(s->meetings[0].location, "");
+	assert_int_equal(s->nactions, 1);
+	assert_string_equal(s->actions[0].text, "");
+	assert_string_equal(s->actions[0].status, "open");
+	assert_int_equal(s->stage, before->stage);
+	assert_false(lfh_osara_state_equal(s, before));
+	seq_free(q);
+	free(before);
+	free(s);
+}
+
 /* Corrections: AMEND by the entry's author, REDACT by the lead, REOPEN a closed case (#15). */
 static void test_corrections(void **st)
 {
@@ -746,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_tasking),
 		cmocka_unit_test(test_close_outcomes),
 		cmocka_unit_test(test_corrections),
+		cmocka_unit_test(test_redaction_forgets_text),
 		cmocka_unit_test(test_attachments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
