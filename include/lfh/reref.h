@@ -8,7 +8,8 @@
  * Same matches as a scan of every referral (PROTOCOL.md 10, referral_new):
  * a readable referral, referred in the 365 days up to now, whose subject or
  * location equals the one given after trimming and ASCII lower-casing; the
- * most recent wins.
+ * most recent wins. (The control layer drops the link if that case's
+ * referral was redacted: lfh_ctl_find_rereferral.)
  */
 #ifndef LFH_REREF_H
 #define LFH_REREF_H

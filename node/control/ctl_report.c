@@ -104,6 +104,32 @@ static int reref_build_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const
 			     lfh_record_str(&r->body, "location"), NULL);
 }
 
+/*
+ * The earlier case the index names is no link if its lead redacted its
+ * referral: the subject and place it gave are out of every view (a wrong
+ * person named, say). Its summary says so, else its projection.
+ */
+static int forget_if_redacted(lfh_node *n, lfh_txn *t, char case_hex[2 * LFH_CASE_LEN + 1],
+			      lfh_err *err)
+{
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_osara_state *st = calloc(1, sizeof *st);
+	int rc;
+
+	if (!st)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	lfh_unhex(case_id, LFH_CASE_LEN, case_hex);
+	rc = lfh_summary_get(t, case_id, st, err);
+	if (rc == 0)
+		rc = lfh_node_project(n, t, case_id, st, err);
+	else if (rc == 1)
+		rc = 0;
+	if (!rc && st->referral_redacted)
+		case_hex[0] = '\0';
+	free(st);
+	return rc;
+}
+
 int lfh_ctl_find_rereferral(lfh_node *n, lfh_txn *t, const char *subject, const char *location,
 			    uint64_t now_ms, char out[2 * LFH_CASE_LEN + 1], lfh_err *err)
 {
@@ -117,7 +143,11 @@ int lfh_ctl_find_rereferral(lfh_node *n, lfh_txn *t, const char *subject, const 
 		if (!rc)
 			rc = lfh_reref_set_ready(t, err);
 	}
-	return rc ? rc : lfh_reref_find(t, subject, location, now_ms, out, err);
+	if (!rc)
+		rc = lfh_reref_find(t, subject, location, now_ms, out, err);
+	if (!rc && out[0])
+		rc = forget_if_redacted(n, t, out, err);
+	return rc;
 }
 
 /* ---- what the reports gather per case ----------------------------------- */

@@ -192,6 +192,10 @@ check_eq "case list: the case is listed, saying its referral was redacted" "reda
 	"$(readable_listed)"
 check_eq "case search: its words find nothing" "" \
 	"$(lfh_at police case search kevin tester --json | json_all case | paste -sd' ')"
+out=$(lfh_at police referral new --summary "Graffiti again" --location "back lane 9" \
+	--category asb --risk standard --to housing --json)
+check_eq "a new referral about the same place is not linked to the case whose referral was redacted" \
+	"" "$(_json_scalar "$out" rereferral_of)"
 hdr=$(lfh_at police case show "$cr" --json)
 check "case show: the header has no summary, and says it was redacted" \
 	bash -c '[[ $1 != *"Back lane 9"* && $1 == *"redacted: the lead agency took"* ]]' _ "$hdr"
