@@ -366,6 +366,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		} else {
 			t->redacted = 1;
 			CPY(t->redact_reason, lfh_record_str(b, "reason"));
+			t->summary[0] = t->amended[0] = '\0'; /* its line and its correction */
 			s->nredacted++;
 			forget_redacted(s, t);
 		}

@@ -329,6 +329,8 @@ static void test_redaction_forgets_text(void **st)
 	assert_string_equal(s->location, "");
 	assert_string_equal(s->subject, "");
 	assert_string_equal(s->asb_category, "asb"); /* the nature of the referral stays */
+	assert_true(s->timeline[0].redacted);
+	assert_string_equal(s->timeline[0].summary, ""); /* nor its line in the timeline */
 	assert_string_equal(s->objective, "");
 	assert_string_equal(s->scanning, "");
 	assert_int_equal(s->nmeetings, 1);
