@@ -405,6 +405,39 @@ int lfh_isa_validate(const lfh_isa *isa, lfh_err *err)
 	return lfh_isa_check(isa, keep_first, &f) ? LFH_EINVAL : 0;
 }
 
+/* "tcp://HOST:PORT" with a host that is not a wildcard and a port 1..65535. */
+static int endpoint_usable(const char *ep)
+{
+	const char *host = ep + 6, *colon = strrchr(ep, ':');
+	size_t hlen;
+	char *end;
+	unsigned long port;
+
+	if (strncmp(ep, "tcp://", 6) != 0 || !colon || colon < host)
+		return 0;
+	hlen = (size_t)(colon - host);
+	if (hlen == 0 || (hlen == 1 && host[0] == '*') || (hlen == 7 && !strncmp(host, "0.0.0.0", 7)) ||
+	    (hlen == 4 && !strncmp(host, "[::]", 4)))
+		return 0;
+	if (colon[1] < '0' || colon[1] > '9')
+		return 0;
+	port = strtoul(colon + 1, &end, 10);
+	return *end == '\0' && port >= 1 && port <= 65535;
+}
+
+int lfh_isa_usable(const lfh_isa *isa, lfh_err *err)
+{
+	if (!lfh_isa_category_find(isa, "referral"))
+		return lfh_err_set(err, LFH_EINVAL, "isa: categories: no 'referral': a hub writes "
+				   "referrals, invitations, removals, closes and reopenings in it");
+	for (uint32_t i = 0; i < isa->nparties; i++)
+		if (!endpoint_usable(isa->parties[i].endpoint))
+			return lfh_err_set(err, LFH_EINVAL, "isa: parties[%s].endpoint: '%s' is not "
+					   "tcp://HOST:PORT (a host its partners reach, a port 1 to "
+					   "65535)", isa->parties[i].id, isa->parties[i].endpoint);
+	return 0;
+}
+
 /* ---- lookups and sharing rules ---- */
 
 const lfh_isa_party *lfh_isa_party_find(const lfh_isa *isa, const char *id)

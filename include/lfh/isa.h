@@ -104,6 +104,17 @@ typedef struct lfh_isa {
  */
 int lfh_isa_validate(const lfh_isa *isa, lfh_err *err);
 
+/*
+ * Beyond validity (the decoder's rules, which every node applies to every
+ * version it receives): what a hub needs to run on a version, checked where
+ * one is written (lfh isa check, isa propose) so that a hub cannot adopt a
+ * version it cannot use. A category named "referral" (referrals,
+ * invitations, removals, closes and reopenings are written in it), and each
+ * party's endpoint "tcp://HOST:PORT": a host that is not a wildcard ("*",
+ * 0.0.0.0, [::]) and a port 1..65535. 0, or LFH_EINVAL naming the field.
+ */
+int lfh_isa_usable(const lfh_isa *isa, lfh_err *err);
+
 /* Which field a problem is about: for lfh_isa_check's callback. */
 enum lfh_isa_field {
 	LFH_ISA_F_HUB = 1,

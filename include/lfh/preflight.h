@@ -10,7 +10,8 @@
  *   - isa names a version other than the genesis (1);
  *   - data_dir or key_dir is not writable (read-only file system, or
  *     permissions: under systemd, ReadWritePaths= must list them);
- *   - reminder_command is not an executable file.
+ *   - reminder_command is not an executable file;
+ *   - control_group is no group of this machine.
  *
  * Nothing here changes anything: the port is bound and released at once.
  */

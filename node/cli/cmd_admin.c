@@ -91,7 +91,8 @@ static void backup_usage(FILE *f)
 		"  -h, --help  this help\n"
 		"\n"
 		"example:\n"
-		"  lfh admin backup /srv/backup/lfhd-2026-12-06\n");
+		"  lfh admin backup /var/backups/lfhd/2026-12-06\n"
+		"(under the packaged unit lfhd may write only below /var/backups/lfhd)\n");
 }
 
 static int role_valid(const char *r)

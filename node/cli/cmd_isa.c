@@ -86,8 +86,8 @@ static int isa_check(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if ((rc = isa_load(file, &isa)) != 0)
 		return rc;
-	if (lfh_isa_hash_of(&isa, h, &e) != 0) {
-		fprintf(stderr, "lfh: %s\n", e.msg);
+	if (lfh_isa_usable(&isa, &e) != 0 || lfh_isa_hash_of(&isa, h, &e) != 0) {
+		fprintf(stderr, "%s: %s\n", file, e.msg);
 		return 1;
 	}
 	lfh_hex(hex, h, sizeof h);

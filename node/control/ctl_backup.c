@@ -124,9 +124,10 @@ static int write_manifest(lfh_node *n, const char *dir, lfh_err *err)
 		 "# lfhub node backup (lfh admin backup; README: Backup and restore)\n"
 		 "agency       %s\nhub          %s\nhub_id       %s\nmade         %s\n"
 		 "incarnation  %016llx\n"
-		 "# To restore: stop lfhd, put data/data.mdb in the node's data_dir and, if the\n"
-		 "# key directory was lost too, keys/ as its key_dir (mode 0700). The node then\n"
-		 "# recovers from its peers every event it wrote since, before it writes again.\n"
+		 "# To restore (as root): stop lfhd; install -o lfhd -g lfhd -m 0600\n"
+		 "# data/data.mdb DATA_DIR/data.mdb; only if the key directory was lost too:\n"
+		 "# cp -a keys KEY_DIR; chown -R lfhd:lfhd KEY_DIR. The node then recovers\n"
+		 "# from its peers every event it wrote since, before it writes again.\n"
 		 "# keys/ holds secrets: keep this backup as safe as the key directory itself.\n"
 		 "# BLAKE2b-256                                                             size  file\n",
 		 n->cfg.agency, n->cfg.hub, hub, when, (unsigned long long)n->incarnation);

@@ -357,6 +357,8 @@ int ctl_isa_propose(lfh_ctl_req *q, lfh_txn *t)
 
 	if (!rc)
 		rc = next_version(q, &isa, &bytes, hash);
+	if (!rc && lfh_isa_usable(isa, &err))
+		rc = lfh_ctl_fail(&q->rep, LFH_EINVAL, err.msg);
 	if (!rc) {
 		rc = lfh_node_write_plain(q->node, t, no_case, LFH_EV_ISA_PROPOSE, LFH_ISA_CATEGORY, NULL, 0,
 					  bytes.data, bytes.len, &q->wr, &err);

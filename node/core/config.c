@@ -153,8 +153,11 @@ static int set_endpoint(struct cfparse *c, const char *name, const char *value, 
 		if (plen < 1 || plen > 5 || strspn(port, "0123456789") != plen || atol(port) < 1 ||
 		    atol(port) > 65535)
 			return cf_fail(c, "%s: '%.60s' has no valid port (1..65535)", name, value);
-		if (!allow_ipc && colon - hp == 1 && hp[0] == '*')
-			return cf_fail(c, "%s: cannot connect to wildcard host '*'", name);
+		if (!allow_ipc && ((colon - hp == 1 && hp[0] == '*') ||
+				   (colon - hp == 7 && !strncmp(hp, "0.0.0.0", 7)) ||
+				   (colon - hp == 4 && !strncmp(hp, "[::]", 4))))
+			return cf_fail(c, "%s: cannot connect to wildcard host '%.*s': give the peer's "
+				       "own host", name, (int)(colon - hp), hp);
 		if (strlen(value) >= dstsz)
 			return cf_fail(c, "%s: endpoint too long (max %zu characters)", name, dstsz - 1);
 		memcpy(dst, value, strlen(value) + 1);

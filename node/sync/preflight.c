@@ -6,6 +6,7 @@
  * listen endpoints are not checked for a port.
  */
 #include <errno.h>
+#include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -193,6 +194,16 @@ static int check_reminder(const lfh_config *cfg, lfh_err *err)
 	return 0;
 }
 
+/* control_group names a group of this machine (lfhd gives it the control socket). */
+static int check_control_group(const lfh_config *cfg, lfh_err *err)
+{
+	if (!cfg->control_group[0] || getgrnam(cfg->control_group))
+		return 0;
+	return lfh_err_set(err, LFH_ECONFIG, "%s: control_group: no such group '%s' on this "
+			   "machine (create it: groupadd --system %s; caseworkers who run lfh join it)",
+			   cfg->path, cfg->control_group, cfg->control_group);
+}
+
 int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh_err *err)
 {
 	hostport l;
@@ -217,5 +228,7 @@ int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh
 				    "and key rotation writes new key files", err);
 	if (!rc)
 		rc = check_reminder(cfg, err);
+	if (!rc)
+		rc = check_control_group(cfg, err);
 	return rc;
 }

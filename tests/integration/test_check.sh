@@ -3,7 +3,8 @@
 # starts (issue #14), each with a message naming the setting to change: the
 # listen port already in use; a listen endpoint that is not the agreement's
 # endpoint for this agency; a peer host that does not resolve; an isa that is
-# not the genesis version; a read-only data_dir or key_dir. A good
+# not the genesis version; a read-only data_dir or key_dir; a control_group
+# that is no group here. A good
 # configuration passes, also while its node runs.
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
@@ -52,6 +53,11 @@ cp "$W/good.conf" "$conf"
 check_says "a peer host that does not resolve, in the agreement" \
 	"hub.isa: the endpoint of party housing: host housing-node.invalid of tcp://housing-node.invalid:$hport does not resolve" "$conf"
 cp "$W/hub.isa.orig" "$W/hub.isa"
+
+# a control_group this machine does not have (lfhd would fail to start)
+sed '/^\[node\]/a control_group = lfh-no-such-group' "$W/good.conf" >"$conf"
+check_says "a control_group that is no group here" \
+	"control_group: no such group 'lfh-no-such-group' on this machine" "$conf"
 
 write_isa "$W/v2.isa" 2 "$(printf '%064d' 7)" police housing
 sed "s|^isa = .*|isa = $W/v2.isa|" "$W/good.conf" >"$conf"

@@ -3,11 +3,13 @@
 # built with Debian's tools (deploy/mkdeb.sh: dpkg-buildpackage, lintian
 # without errors), installed with dpkg: programs, unit (ExecStart
 # /usr/bin/lfhd), man pages, completion and examples in place; the lfhd
-# system user; /etc/lfhd root:lfhd 0750 and /var/lib/lfhd lfhd:lfhd 0700; the
+# system user; /etc/lfhd root:lfhd 0750, /var/lib/lfhd and /var/backups/lfhd
+# lfhd:lfhd 0700 (the unit lets lfhd write backups there); the
 # unit neither enabled nor started without a configuration, enabled when one
 # exists. The installed lfhd runs as user lfhd and answers lfh status; a
 # purge removes the programs, the user and group and the empty directories,
-# and keeps (owned by root) a /var/lib/lfhd holding a store.
+# and keeps (owned by root) a /var/lib/lfhd holding a store and a
+# /var/backups/lfhd holding a backup.
 #
 # About 40 s. It changes this machine's packages and users, so it runs only
 # as root, only with the packaging tools installed (`make test-deb` installs
@@ -42,8 +44,8 @@ if dpkg-query -W -f='${db:Status-Status}' lfhub 2>/dev/null | grep -q .; then
 	skip "package lfhub is already on this machine: this test would replace it"
 fi
 if getent passwd lfhd >/dev/null || getent group lfhd >/dev/null || [ -e /etc/lfhd ] ||
-	[ -e /var/lib/lfhd ]; then
-	skip "an lfhd user, group, /etc/lfhd or /var/lib/lfhd exists already: this test would remove it"
+	[ -e /var/lib/lfhd ] || [ -e /var/backups/lfhd ]; then
+	skip "an lfhd user, group, /etc/lfhd, /var/lib/lfhd or /var/backups/lfhd exists already: this test would remove it"
 fi
 require_bins
 WANTS=/etc/systemd/system/multi-user.target.wants
@@ -64,7 +66,7 @@ _deb_cleanup() {
 	fi
 	getent passwd lfhd >/dev/null && userdel lfhd 2>/dev/null
 	getent group lfhd >/dev/null && groupdel lfhd 2>/dev/null
-	rm -rf /etc/lfhd /var/lib/lfhd
+	rm -rf /etc/lfhd /var/lib/lfhd /var/backups/lfhd
 	rm -f "$WANTS/lfhd.service"
 	[ "$wants_existed" = 1 ] || rmdir "$WANTS" /etc/systemd/system 2>/dev/null
 }
@@ -116,6 +118,10 @@ check_eq "... home /var/lib/lfhd, no login shell" "/var/lib/lfhd /usr/sbin/nolog
 check "... and a group lfhd" getent group lfhd
 check_eq "/etc/lfhd is root:lfhd 0750" "root:lfhd 750" "$(stat -c '%U:%G %a' /etc/lfhd)"
 check_eq "/var/lib/lfhd is lfhd:lfhd 0700" "lfhd:lfhd 700" "$(stat -c '%U:%G %a' /var/lib/lfhd)"
+check_eq "/var/backups/lfhd (where lfh admin backup writes) is lfhd:lfhd 0700" "lfhd:lfhd 700" \
+	"$(stat -c '%U:%G %a' /var/backups/lfhd 2>&1)"
+check "... and the unit lets lfhd write there" \
+	grep -q '^ReadWritePaths=.* -/var/backups/lfhd' /lib/systemd/system/lfhd.service
 check "without a configuration the unit is not enabled" \
 	test ! -e /etc/systemd/system/multi-user.target.wants/lfhd.service
 out=$(DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" 2>&1)
@@ -152,7 +158,8 @@ out=$(DEBIAN_FRONTEND=noninteractive dpkg --purge lfhub 2>&1)
 check_eq "dpkg --purge removes it" 0 "$?"
 left=""
 for f in /usr/bin/lfhd /usr/bin/lfh /lib/systemd/system/lfhd.service /usr/share/man/man8/lfhd.8.gz \
-	/usr/share/bash-completion/completions/lfh /usr/share/doc/lfhub /etc/lfhd /var/lib/lfhd; do
+	/usr/share/bash-completion/completions/lfh /usr/share/doc/lfhub /etc/lfhd /var/lib/lfhd \
+	/var/backups/lfhd; do
 	[ -e "$f" ] && left="$left $f"
 done
 check_eq "programs, unit, man pages, docs and the empty directories are gone" "" "$left"
@@ -170,8 +177,11 @@ check_eq "installed over an existing /etc/lfhd/lfhd.conf" 0 "$?"
 check "... the unit is enabled" test -L /etc/systemd/system/multi-user.target.wants/lfhd.service
 check_eq "... and /etc/lfhd is root:lfhd 0750" "root:lfhd 750" "$(stat -c '%U:%G %a' /etc/lfhd)"
 touch /var/lib/lfhd/data.mdb
+mkdir /var/backups/lfhd/2026-03-01
 out=$(DEBIAN_FRONTEND=noninteractive dpkg --purge lfhub 2>&1)
 check_eq "purged again" 0 "$?"
+check_eq "... a /var/backups/lfhd holding a backup is kept, owned by root" "root:root 700" \
+	"$(stat -c '%U:%G %a' /var/backups/lfhd 2>&1)"
 check "... the unit's enablement is gone" \
 	test ! -e /etc/systemd/system/multi-user.target.wants/lfhd.service
 check_eq "... a /var/lib/lfhd holding a store is kept, owned by root" "root:root 700" \
@@ -180,6 +190,6 @@ check "... and the purge says so" grep -q "kept /var/lib/lfhd" <<<"$out"
 check_eq "... a non-empty /etc/lfhd is kept with group root" "root:root" \
 	"$(stat -c '%U:%G' /etc/lfhd 2>&1)"
 check "... the user lfhd is gone" bash -c '! getent passwd lfhd'
-rm -rf /etc/lfhd /var/lib/lfhd
+rm -rf /etc/lfhd /var/lib/lfhd /var/backups/lfhd
 
 tap_done

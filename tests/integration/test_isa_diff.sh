@@ -100,8 +100,27 @@ fi
 out=$("$LFH" isa diff 2>&1)
 check_eq "isa diff without files is a usage error" 2 "$?"
 
+# ---- a version a hub cannot run on: refused by isa check and by isa propose
+ISA_CATEGORIES='categories = (
+  { name = "notes"; kind = "personal"; receive = "participants"; retention_days = 30; }
+);' write_isa "$W/noref.isa" 2 "$v1" police housing
+out=$("$LFH" isa check "$W/noref.isa" 2>&1)
+check_eq "isa check: a version without a 'referral' category fails" 1 "$?"
+check "... naming what is missing" grep -q "categories: no 'referral'" <<<"$out"
+ISA_CATEGORIES=$ISA_CATEGORIES_V2 write_isa "$W/noport.isa" 2 "$v1" police housing
+sed -i 's|tcp://127.0.0.1:[0-9]*"; keys = "\([^"]*\)/police.pub"|tcp://127.0.0.1"; keys = "\1/police.pub"|' \
+	"$W/noport.isa"
+out=$("$LFH" isa check "$W/noport.isa" 2>&1)
+check_eq "isa check: a party endpoint without a port fails" 1 "$?"
+check "... naming the party" grep -q "parties\[police\].endpoint: 'tcp://127.0.0.1' is not tcp://HOST:PORT" \
+	<<<"$out"
+
 # ---- diff against the version in force at the node
 node_start police || bail "start police"
+out=$(lfh_at police isa propose "$W/noref.isa" 2>&1) &&
+	tap_fail "isa propose refuses a version without a 'referral' category" "$out"
+check "isa propose refuses a version without a 'referral' category" \
+	grep -q "categories: no 'referral'" <<<"$out"
 check_eq "the node sends the ISA in force in more than one encoding field" 1 \
 	"$(lfh_at police isa show --json | json_flat | grep -c '^\[0\]\.encoding_01=')"
 out=$(lfh_at police isa diff "$W/v2.isa" 2>&1) || tap_fail "isa diff NEW (the node's version)" "$out"

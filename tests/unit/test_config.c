@@ -468,6 +468,9 @@ static void test_errors_peers(void **state)
 	snprintf(s, sizeof s, "%s[peer housing]\nendpoint = tcp://*:7103\npubkey = peers/housing.pub\n",
 		 good_node);
 	expect_error(t, s, 9, "wildcard");
+	snprintf(s, sizeof s, "%s[peer housing]\nendpoint = tcp://0.0.0.0:7103\npubkey = peers/housing.pub\n",
+		 good_node);
+	expect_error(t, s, 9, "wildcard host '0.0.0.0'");
 	/* Pubkey file: missing, for the wrong agency, malformed, shared keys. */
 	snprintf(s, sizeof s, "%s[peer housing]\nendpoint = tcp://127.0.0.1:7103\npubkey = peers/nope.pub\n",
 		 good_node);
