@@ -215,8 +215,10 @@ actions|open|0"
 # CSV and table
 csv=$(lfh_at police report performance --csv)
 check_eq "--csv header" "section,key,value" "$(head -n 1 <<<"$csv")"
-check_eq "--csv: one row per JSON row" "$(printf '%s\n' "$pj" | json_get '#')" \
-	"$(($(wc -l <<<"$csv") - 1))"
+# (but for the note of how many cases were read from summaries: the node's
+# summarize pass may have run between the two requests)
+check_eq "--csv: one row per JSON row" "$(grep -vc '^note|summaries|' <<<"$P")" \
+	"$(($(grep -vc '^note,summaries,' <<<"$csv") - 1))"
 if grep -qxF "rereferral,positive_outcome_pct,90.9" <<<"$csv" &&
 	grep -qxF "agency,police,27" <<<"$csv" && grep -q '^note,rereferral,".*"$' <<<"$csv"; then
 	tap_ok "--csv rows (quoted where a value holds a comma)"
