@@ -101,7 +101,6 @@ void lfh_effects_clear(lfh_effects *fx);
 int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
 		     int own, lfh_effects *fx, lfh_err *err);
 
-/* Has (case, category) been shredded here? (Events for it are then dropped.) */
 /*
  * A proposal's proposer ("" if its ISA_PROPOSE is not held here) and whether
  * its proposer withdrew it (ISA_WITHDRAW: no more signatures, PROTOCOL.md 14.8).
@@ -109,6 +108,7 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 int lfh_policy_proposal(lfh_txn *t, const uint8_t hash[32], char proposer[LFH_AGENCY_MAX + 1],
 			int *withdrawn, lfh_err *err);
 
+/* Has (case, category) been shredded here? (Events for it are then dropped.) */
 int lfh_policy_shredded(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 			int *yes, lfh_err *err);
 

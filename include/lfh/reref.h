@@ -32,6 +32,14 @@ int lfh_reref_add(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint64_t hlc,
 int lfh_reref_find(lfh_txn *t, const char *subject, const char *location, uint64_t now_ms,
 		   char out[2 * LFH_CASE_LEN + 1], lfh_err *err);
 
+/*
+ * Remove the entries no link may come from: a referral more than 365 days
+ * before now_ms, or a case whose referral category was shredded (retention:
+ * nothing derived from its subject or place outlives it). *removed = how
+ * many. Scans the whole index: run it after a retention pass that shredded.
+ */
+int lfh_reref_prune(lfh_txn *t, uint64_t now_ms, uint64_t *removed, lfh_err *err);
+
 /* Has the index been built over every referral held (a store from before it existed may not)? */
 int lfh_reref_ready(lfh_txn *t, int *yes, lfh_err *err);
 /* Mark it built. */

@@ -26,6 +26,7 @@
 #include "lfh/osara.h"
 #include "lfh/parties.h"
 #include "lfh/policy.h"
+#include "lfh/reref.h"
 #include "lfh/project.h"
 
 #define REASON_MAX 2000
@@ -563,6 +564,10 @@ int ctl_retention_run(lfh_ctl_req *q, lfh_txn *t)
 	if ((rc = need_isa(q)))
 		return rc;
 	rc = lfh_policy_retention(&q->node->rules, t, now, &count, &err);
+	if (!rc && count) {
+		uint64_t removed = 0; /* the re-referral index's entries of what was shredded */
+		rc = lfh_reref_prune(t, now, &removed, &err);
+	}
 	if (rc)
 		return lfh_ctl_fail(&q->rep, rc, err.msg);
 	out = lfh_ctl_add(&q->rep);

@@ -20,6 +20,7 @@
 #include "lfh/identity.h"
 #include "lfh/isa.h"
 #include "lfh/keyreserve.h"
+#include "lfh/reref.h"
 #include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/membership.h"
@@ -291,6 +292,10 @@ int lfh_node_retention(lfh_node *n, uint64_t now_ms, uint64_t *count, lfh_err *e
 	rc = lfh_txn_begin(n->store, 1, &t, err);
 	if (!rc)
 		rc = lfh_policy_retention(&n->rules, t, now_ms, count, err);
+	if (!rc && *count) {
+		uint64_t removed = 0; /* what the re-referral index derived from them goes too */
+		rc = lfh_reref_prune(t, now_ms, &removed, err);
+	}
 	if (!rc)
 		rc = lfh_node_sharing_schedule(n, t, now_ms, err);
 	if (!rc)

@@ -7,6 +7,7 @@
  * entries are in HLC order, so the most recent up to a time is one seek
  * away, however many cases share a subject or a location.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -14,6 +15,7 @@
 #include "lfh/buf.h"
 #include "lfh/fold.h"
 #include "lfh/hlc.h"
+#include "lfh/policy.h"
 #include "lfh/reref.h"
 
 #define MAC_LEN 16
@@ -144,4 +146,54 @@ int lfh_reref_ready(lfh_txn *t, int *yes, lfh_err *err)
 int lfh_reref_set_ready(lfh_txn *t, lfh_err *err)
 {
 	return lfh_store_tbl_put(t, LFH_TBL_REREF, "r", 1, "", 0, err);
+}
+
+/* The entries lfh_reref_prune removes, gathered before any is deleted. */
+struct prune {
+	lfh_txn *t;
+	uint64_t now_ms;
+	uint8_t (*keys)[KEY_LEN];
+	size_t n, cap;
+	lfh_err *err;
+};
+
+/* Scan callback: keep aside an entry past the year, or of a case whose referral was shredded. */
+static int prune_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct prune *p = ctx;
+	uint64_t ms;
+	int shredded = 0, rc;
+
+	(void)val;
+	(void)vlen;
+	if (klen != KEY_LEN)
+		return 0; /* the secret, the ready mark */
+	ms = lfh_hlc_ms(lfh_be64_get(key + 1 + MAC_LEN));
+	if (ms + YEAR_MS >= p->now_ms &&
+	    (rc = lfh_policy_shredded(p->t, key + 1 + MAC_LEN + 8, "referral", &shredded, p->err)))
+		return rc;
+	if (ms + YEAR_MS >= p->now_ms && !shredded)
+		return 0;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 256;
+		void *k = realloc(p->keys, cap * sizeof *p->keys);
+		if (!k)
+			return lfh_err_set(p->err, LFH_ENOMEM, "out of memory");
+		p->keys = k;
+		p->cap = cap;
+	}
+	memcpy(p->keys[p->n++], key, KEY_LEN);
+	return 0;
+}
+
+int lfh_reref_prune(lfh_txn *t, uint64_t now_ms, uint64_t *removed, lfh_err *err)
+{
+	struct prune p = { .t = t, .now_ms = now_ms, .err = err };
+	int rc = lfh_store_tbl_scan(t, LFH_TBL_REREF, NULL, 0, prune_fn, &p, err);
+
+	for (size_t i = 0; rc == 0 && i < p.n; i++)
+		rc = lfh_store_tbl_del(t, LFH_TBL_REREF, p.keys[i], KEY_LEN, err);
+	*removed = rc ? 0 : p.n;
+	free(p.keys);
+	return rc;
 }

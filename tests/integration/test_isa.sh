@@ -239,6 +239,12 @@ for n in police housing health probation council; do
 		"$(lfh_at "$n" case show "$c1" --json | json_all text)"
 done
 
+# nothing derived from the shredded referral links a new one to it (the re-referral index)
+out=$(lfh_at police referral new --summary "More noise" --location "Senhouse Street, Maryport" \
+	--category asb --risk standard --to housing --json)
+check_eq "a new referral about the same place is not linked to the shredded case" "" \
+	"$(_json_scalar "$out" rereferral_of)"
+
 for n in "${AG[@]}"; do
 	node_stop "$n"
 done

@@ -80,10 +80,60 @@ static void test_find(void **state)
 	commit(t);
 }
 
+/* Count the index's entries (not the secret or the ready mark). */
+static int count_entry(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	(void)key;
+	(void)val;
+	(void)vlen;
+	*(size_t *)ctx += klen > 1;
+	return 0;
+}
+
+/*
+ * Retention: once a case's referral category is shredded, nothing derived
+ * from its subject or place stays in the index, and entries past the year
+ * (never linked again) go too.
+ */
+static void test_prune(void **state)
+{
+	fixture *f = *state;
+	lfh_txn *t = begin(f, 1);
+	lfh_err err = { 0 };
+	char out[2 * LFH_CASE_LEN + 1], want[2 * LFH_CASE_LEN + 1];
+	uint8_t shred_key[LFH_CASE_LEN + 32] = { 0 };
+	uint64_t removed = 0;
+	size_t n = 0;
+
+	assert_int_equal(lfh_reref_add(t, case_a, HLC(NOW - 400 * DAY), "Jane Doe", "3 Castle St", &err), 0);
+	assert_int_equal(lfh_reref_add(t, case_b, HLC(NOW - 100 * DAY), "Jane Doe", NULL, &err), 0);
+	assert_int_equal(lfh_reref_add(t, case_c, HLC(NOW - 10 * DAY), "", "3 castle st", &err), 0);
+	memcpy(shred_key, case_b, LFH_CASE_LEN); /* as retention records a shredded (case, category) */
+	memcpy(shred_key + LFH_CASE_LEN, "referral", 8);
+	assert_int_equal(lfh_store_tbl_put(t, LFH_TBL_SHRED, shred_key, sizeof shred_key, "", 0, &err), 0);
+	assert_int_equal(lfh_reref_find(t, "Jane Doe", NULL, NOW, out, &err), 0);
+	lfh_hex(want, case_b, LFH_CASE_LEN);
+	assert_string_equal(out, want); /* before: the shredded case is still linked */
+
+	assert_int_equal(lfh_reref_prune(t, NOW, &removed, &err), 0);
+	assert_int_equal(removed, 3); /* a's two entries (past the year), b's one (shredded) */
+	assert_int_equal(lfh_store_tbl_scan(t, LFH_TBL_REREF, NULL, 0, count_entry, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(lfh_reref_find(t, "Jane Doe", NULL, NOW, out, &err), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(lfh_reref_find(t, NULL, "3 Castle St", NOW, out, &err), 0);
+	lfh_hex(want, case_c, LFH_CASE_LEN);
+	assert_string_equal(out, want);
+	assert_int_equal(lfh_reref_prune(t, NOW, &removed, &err), 0);
+	assert_int_equal(removed, 0);
+	commit(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
