@@ -288,6 +288,7 @@ typedef struct lfh_osara_state {
 
 	/* the referral */
 	uint64_t referral_hlc;
+	uint64_t referral_on_ms; /* when it was referred: its "on", else its HLC time */
 	char referral_author[LFH_AGENCY_MAX + 1];
 	char referral_by[LFH_OSARA_NAME_MAX + 1];
 	char summary[LFH_OSARA_SHORT_MAX + 1];

@@ -4,7 +4,7 @@
  * they read maintained aggregates, not every case).
  *
  * The part of a case's OSARA state those read: stage, lead, reference,
- * participants; the referral's time, author, risk, category and texts
+ * participants; the referral's time and date, author, risk, category and texts
  * (and whether the lead redacted them); the
  * risk's timescales and the last review (what is due depends on them and on
  * the time of asking, which the reader supplies); reopenings; meetings'
@@ -14,7 +14,7 @@
  * one; include/lfh/summarize.h keeps a new one. A case with nothing
  * readable has none.
  *
- * Table LFH_TBL_SUMMARY: case(16) 'h' -> the header record (its "v" is 3;
+ * Table LFH_TBL_SUMMARY: case(16) 'h' -> the header record (its "v" is 4;
  * a header without it, from an earlier build, is not read); case(16)
  * 'm'|'a'|'t'|'p' index(2 BE) -> one record per meeting, action, team entry,
  * participant; "v" -> the version (1 byte, lfh_summary_upgrade). Dropping

@@ -12,8 +12,9 @@
  * agree with `lfh case state` at every node holding the same events.
  *
  * Definitions:
- *   - a case's time is its referral's HLC time; a case is "in the window"
- *     (or in the month) if that time is;
+ *   - a case's time is when it was referred: its referral's "on" (an
+ *     imported history's date), else the referral's HLC time; a case is "in
+ *     the window" (or in the month) if that time is;
  *   - risk is the case's current risk level (the latest RISK, else the
  *     referral's rating); the originating agency is the referral's author;
  *   - powers: the actions of the window's cases that were not cancelled;
@@ -25,7 +26,8 @@
  *   - open / overdue: open actions of those cases (not closed), by
  *     lfh_osara_due at the time of the report;
  *   - a referral is "repeated" when a case held here whose referral names it
- *     as rereferral_of was referred after it and within 12 months (365 days);
+ *     as rereferral_of was referred after it and within 12 months (365 days),
+ *     unless the lead redacted either referral (it named the wrong person);
  *     rate_pct = repeated / assessed, where assessed = every readable
  *     referral in the window (re-referrals included); positive_outcome_pct =
  *     the rest. first_* are the same over the window's referrals that are
@@ -155,7 +157,8 @@ int lfh_ctl_find_rereferral(lfh_node *n, lfh_txn *t, const char *subject, const 
 typedef struct rcase {
 	uint8_t id[LFH_CASE_LEN];
 	int readable;   /* the referral was read here (else: header only) */
-	uint64_t ms;    /* referral time */
+	int redacted;   /* the lead redacted the referral: no re-referral link either way */
+	uint64_t ms;    /* when it was referred */
 	char author[LFH_AGENCY_MAX + 1];
 	char risk[12];
 	char category[LFH_OSARA_NAME_MAX + 1];
@@ -281,7 +284,8 @@ static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_
 		return 0;
 	}
 	c->readable = 1;
-	c->ms = lfh_hlc_ms(st->referral_hlc);
+	c->redacted = st->referral_redacted;
+	c->ms = st->referral_on_ms ? st->referral_on_ms : lfh_hlc_ms(st->referral_hlc);
 	if (c->ms > r->upto_ms)
 		return 0;
 	snprintf(c->author, sizeof c->author, "%s", st->referral_author);
@@ -345,7 +349,8 @@ static void link_rereferrals(report *r)
 		    lfh_unhex(key.id, LFH_CASE_LEN, c->rereferral_of))
 			continue;
 		target = bsearch(&key, r->cs, r->n, sizeof r->cs[0], case_cmp);
-		if (target && target->readable && c->ms > target->ms && c->ms - target->ms <= YEAR_MS)
+		if (target && target->readable && !c->redacted && !target->redacted &&
+		    c->ms > target->ms && c->ms - target->ms <= YEAR_MS)
 			target->repeated = 1;
 	}
 }

@@ -172,6 +172,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 	case LFH_EV_REFERRAL:
 		s->stage = LFH_OSARA_REFERRED;
 		s->referral_hlc = ev->hlc;
+		s->referral_on_ms = os_on_ms(b, ev->hlc);
 		CPY(s->referral_author, author);
 		CPY(s->referral_by, by);
 		CPY(s->summary, lfh_record_str(b, "summary"));
@@ -800,6 +801,7 @@ int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b)
 	for (uint32_t i = 0; i < a->nparticipants; i++)
 		EQ_S(participants[i]);
 	EQ_U(referral_hlc);
+	EQ_U(referral_on_ms);
 	EQ_S(referral_author);
 	EQ_S(referral_by);
 	EQ_S(summary);

@@ -181,16 +181,28 @@ cr=$(lfh_at police referral new --summary "Graffiti by Kevin Tester" --location 
 rev=$(lfh_at police case show "$cr" --json | json_flat | awk -F= '
 	{ i = substr($1, 1, index($1, "]")) } /\]\.event=/ { e[i] = $2 }
 	/\]\.type=/ && $2 == "referral" { want = i } END { print e[want] }')
+repeated() { lfh_at police report performance --json | json_flat | awk -F= '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.section=/ { s[i] = $2 } /\]\.key=/ { k[i] = $2 }
+	/\]\.value=/ { v[i] = $2 } END { for (i in s) if (s[i] == "rereferral" &&
+	k[i] == "repeated_within_12_months") print v[i] }'; }
+crl=$(lfh_at police referral new --summary "Graffiti again by him" --location "Elsewhere" \
+	--category asb --risk standard --to housing --subject "Kevin Tester" --json)
+check_eq "a referral about the same person is linked to it" "$cr" "$(_json_scalar "$crl" rereferral_of)"
+rep_before=$(repeated)
 check "police (the lead) redacts the referral" \
 	lfh_at police case redact "$cr" "${rev:0:8}" --reason "Named the wrong person"
-listed() { lfh_at police case list --json | json_flat | grep -F "Kevin Tester"; }
+check_eq "the report counts the link no more once that referral is redacted" "$((rep_before - 1))" \
+	"$(repeated)"
+listed() { lfh_at police case list --json | json_flat | awk -F= -v c="$cr" '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.case=/ && $2 == c { want = i }
+	/\]\.(summary|subject|location)=/ { t[i] = t[i] $2 } END { print t[want] }'; }
 check_eq "case list: the redacted referral's text is gone" "" "$(listed)"
 readable_listed() { lfh_at police case list --json | json_flat | awk -F= -v c="$cr" '
 	{ i = substr($1, 1, index($1, "]")) } /\]\.case=/ && $2 == c { want = i }
 	/\]\.readable=/ { r[i] = $2 } END { print r[want] }' | cut -d: -f1; }
 check_eq "case list: the case is listed, saying its referral was redacted" "redacted" \
 	"$(readable_listed)"
-check_eq "case search: its words find nothing" "" \
+check_eq "case search: its words find only the other case about him" "$(_json_scalar "$crl" case)" \
 	"$(lfh_at police case search kevin tester --json | json_all case | paste -sd' ')"
 out=$(lfh_at police referral new --summary "Graffiti again" --location "back lane 9" \
 	--category asb --risk standard --to housing --json)

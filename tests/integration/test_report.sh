@@ -294,6 +294,16 @@ else
 	tap_fail "lfh report --help" "$out"
 fi
 
+# ---- a case is dated by when it was referred (an imported history's "on"), not when recorded
+then=$(date -u -d '-60 days' +%F)
+lfh_at police referral new --summary "Referred two months ago" --location "Old Street" \
+	--category asb --risk medium --to housing --on "$then" >/dev/null || tap_fail "a back-dated referral"
+old=$(rows "$(lfh_at police report performance --from "$then" --to "$then" --json)")
+expect_rows "performance on the day it was referred: that case" "$old" "referrals|total|1
+risk|medium|1"
+expect_rows "performance today: not counted again" \
+	"$(rows "$(lfh_at police report performance --from "$TODAY" --to "$TODAY" --json)")" "referrals|total|33"
+
 for n in police housing council; do
 	node_stop "$n"
 done
