@@ -102,6 +102,27 @@ static void html_case(FILE *f, const lfh_record *c)
 	fputs("</table>\n", f);
 }
 
+/*
+ * What an entry says, for the pack: its text, and for a case meeting the
+ * analysis and the responses agreed (the A and R of OSARA), which the
+ * one-line text leaves to `lfh case show`.
+ */
+static void pack_text(const lfh_record *e, char *text, size_t size)
+{
+	static const char *const f[][2] = { { "victim", "victim" }, { "offender", "offender" },
+					    { "location", "location" },
+					    { "responses", "responses agreed" } };
+
+	cli_entry_text(e, text, size);
+	if (strcmp(str(e, "type"), "meeting") != 0 || lfh_record_str(e, "redacted"))
+		return;
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		size_t l = strlen(text);
+		if (*str(e, f[i][0]) && l < size)
+			snprintf(text + l, size - l, "; %s: %s", f[i][1], str(e, f[i][0]));
+	}
+}
+
 /* The numbered entries of one case, from recs[0..n) (those of section "entry" exported). */
 static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 {
@@ -115,7 +136,7 @@ static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 		if (!exported(&recs[i]))
 			continue;
 		when_of(&recs[i], when, rec);
-		cli_entry_text(&recs[i], text, sizeof text);
+		pack_text(&recs[i], text, sizeof text);
 		fprintf(f, "<tr><td>%zu</td><td>", ++k);
 		esc(f, when);
 		fputs("</td><td>", f);
@@ -154,10 +175,14 @@ static void text_entries(FILE *f, lfh_record *recs, size_t n)
 		if (!exported(&recs[i]))
 			continue;
 		when_of(&recs[i], when, rec);
-		cli_entry_text(&recs[i], text, sizeof text);
-		fprintf(f, "%4zu. %-17s %s%s%s (%s): %s%s%s%s\n", ++k, when, str(&recs[i], "author"),
-			*str(&recs[i], "team") ? "/" : "", str(&recs[i], "team"), str(&recs[i], "by"),
-			text, lfh_record_str(&recs[i], "on") ? " (recorded " : "",
+		pack_text(&recs[i], text, sizeof text);
+		fprintf(f, "%4zu. %-17s %s%s%s (%s): %s%s%s%s%s%s%s\n", ++k, when,
+			str(&recs[i], "author"), *str(&recs[i], "team") ? "/" : "",
+			str(&recs[i], "team"), str(&recs[i], "by"), text,
+			lfh_record_str(&recs[i], "amended_by") ? " (amended by " : "",
+			str(&recs[i], "amended_by"),
+			lfh_record_str(&recs[i], "amended_by") ? ")" : "",
+			lfh_record_str(&recs[i], "on") ? " (recorded " : "",
 			lfh_record_str(&recs[i], "on") ? rec : "", lfh_record_str(&recs[i], "on") ? ")" : "");
 	}
 }

@@ -80,6 +80,12 @@ lfh_at police case scan "$c" --text "6 calls in 2 months" >/dev/null || bail "sc
 lfh_at police case meeting "$c" --date 2026-03-10 --attendees police,housing \
 	--victim "Tenant of flat 3" --offender "Neighbour at flat 4" --location "Flat 3" \
 	--responses "Support offers; warning" >/dev/null || bail "meeting"
+chrono=$(lfh_at police case chronology "$c")
+check "the chronology gives the meeting's analysis and agreed responses" grep -q \
+	"victim: Tenant of flat 3; offender: Neighbour at flat 4; location: Flat 3; responses agreed: Support offers; warning" \
+	<<<"$chrono"
+lfh_at police case chronology "$c" --html --out "$W/court.html" 2>/dev/null
+check "... in the HTML too" grep -q "responses agreed: Support offers; warning" "$W/court.html"
 
 # ---- 3. tasking follows participation
 out=$(lfh_at police case action "$c" --agency health --power support-referral \

@@ -68,6 +68,7 @@ check_eq "five entries: the referral and four notes (the fifth note redacted, le
 	"$(grep -cE '^ +[0-9]+\. ' <<<"$chrono")"
 check "the redacted entry is left out" bash -c "! grep -q '07700' <<<\"\$1\"" _ "$chrono"
 check "the correction is in place" grep -q "Warning letter sent to the tenant's address" <<<"$chrono"
+check "... and marked as amended, as in the HTML" grep -q "tenant's address.* (amended by " <<<"$chrono"
 check "the original is not shown" bash -c "! grep -q 'wrong adress' <<<\"\$1\"" _ "$chrono"
 check "an entry dated earlier says when it was recorded" grep -q "Door kicked at flat 3 (recorded " \
 	<<<"$chrono"
