@@ -178,9 +178,22 @@ void lfh_keyreserve_forget(lfh_keyreserve *r)
 	sodium_memzero(c, sizeof *c);
 }
 
-/* A batch with an entry to hand out, its job seen done first; NULL if none. */
+/* b was prepared for the set wanted now (it changes when an agency's box_pk rotates). */
+static int batch_for_want(const lfh_keyreserve *r, const batch *b)
+{
+	return b->npk == r->nwant && memcmp(b->pks, r->want, r->nwant * sizeof r->want[0]) == 0;
+}
+
+/*
+ * A batch with an entry to hand out, its job seen done first; NULL if none.
+ * One prepared for the set wanted now comes before one prepared for an older
+ * set, whose grants to a rotated agency would be sealed again inline.
+ */
 static batch *ready_batch(lfh_keyreserve *r)
 {
+	batch *older = NULL;
+	size_t older_at = 0;
+
 	for (size_t k = 0; k < 2; k++) {
 		size_t at = (r->use + k) % 2;
 		batch *b = &r->b[at];
@@ -188,12 +201,20 @@ static batch *ready_batch(lfh_keyreserve *r)
 			b->state = B_READY;
 			b->next = 0;
 		}
-		if (b->state == B_READY && b->next < b->count) {
+		if (b->state != B_READY || b->next >= b->count)
+			continue;
+		if (batch_for_want(r, b)) {
 			r->use = at;
 			return b;
 		}
+		if (!older) {
+			older = b;
+			older_at = at;
+		}
 	}
-	return NULL;
+	if (older)
+		r->use = older_at;
+	return older;
 }
 
 /* Move b's next entry into the current key, wiping it from b. */

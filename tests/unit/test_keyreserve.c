@@ -161,6 +161,43 @@ static void test_changed_pk_falls_back(void **state)
 	lfh_keyreserve_free(r);
 }
 
+/*
+ * After a rotation, a batch prepared for the new set is used before what is
+ * left of one prepared for the old set. The gap (longer than gap_ms) stops
+ * the emptied batch refilling, so the old batch is the one in use when the
+ * new set's batch becomes ready.
+ */
+static void test_prefers_batch_for_new_set(void **state)
+{
+	agency set[2] = { new_agency(), new_agency() };
+	lfh_keyreserve_opts o = { .threads = 1, .batch = BATCH, .start_after = 2,
+				  .gap_ms = 20, .idle_ms = 60000 };
+	struct timespec gap = { 0, 60 * 1000000L };
+	lfh_keyreserve *r = NULL;
+	lfh_err err = { 0 };
+	uint8_t key[32];
+
+	(void)state;
+	assert_int_equal(lfh_keyreserve_new(&r, &o, &err), 0);
+	one_key(r, key, set, 2);
+	one_key(r, key, set, 2); /* both batches for the old set */
+	lfh_keyreserve_wait(r);
+	set[1] = new_agency();
+	for (int i = 0; i < BATCH - 1; i++)
+		assert_int_equal(one_key(r, key, set, 2), 1);
+	nanosleep(&gap, NULL);
+	assert_int_equal(one_key(r, key, set, 2), 1); /* the first batch empties, no refill */
+	assert_int_equal(one_key(r, key, set, 2), 1); /* from the second (old); the first refills */
+	lfh_keyreserve_wait(r);
+	lfh_keyreserve_stats s0 = stats(r);
+	assert_int_equal(s0.ready, BATCH + BATCH - 1);
+	assert_int_equal(one_key(r, key, set, 2), 1);
+	lfh_keyreserve_stats s1 = stats(r);
+	assert_int_equal(s1.grants_prepared, s0.grants_prepared + 2);
+	assert_int_equal(s1.grants_inline, s0.grants_inline);
+	lfh_keyreserve_free(r);
+}
+
 /* After forget, the key is no longer the reserve's: its grants are sealed on the spot. */
 static void test_forget_wipes_current(void **state)
 {
@@ -259,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_prepared_grants_open),
 		cmocka_unit_test(test_never_twice),
 		cmocka_unit_test(test_changed_pk_falls_back),
+		cmocka_unit_test(test_prefers_batch_for_new_set),
 		cmocka_unit_test(test_forget_wipes_current),
 		cmocka_unit_test(test_drop_and_idle),
 		cmocka_unit_test(test_starts_when_keys_come_fast),
