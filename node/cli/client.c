@@ -596,7 +596,6 @@ void cli_print_csv(const lfh_record *recs, size_t n, const char *const *fields, 
 
 int cli_on_value(const char *in, char out[18])
 {
-	const char *zone = getenv("LFH_TZ");
 	struct tm tm = { 0 }, utc;
 	size_t len = strlen(in);
 	int y, mo, d, h, mi;
@@ -618,7 +617,7 @@ int cli_on_value(const char *in, char out[18])
 		cli_error("--on '%s': expected a date YYYY-MM-DD or a local time YYYY-MM-DDTHH:MM", in);
 		return -1;
 	}
-	setenv("TZ", zone && *zone ? zone : "Europe/London", 1);
+	setenv("TZ", cli_zone(), 1);
 	tzset();
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -627,7 +626,7 @@ int cli_on_value(const char *in, char out[18])
 	tm.tm_min = mi;
 	tm.tm_isdst = -1;
 	if ((tt = mktime(&tm)) == (time_t)-1 || !gmtime_r(&tt, &utc)) {
-		cli_error("--on '%s': not a time in zone %s", in, zone && *zone ? zone : "Europe/London");
+		cli_error("--on '%s': not a time in zone %s", in, cli_zone());
 		return -1;
 	}
 	strftime(out, 18, "%Y-%m-%dT%H:%MZ", &utc);
@@ -636,12 +635,11 @@ int cli_on_value(const char *in, char out[18])
 
 void cli_time(uint64_t ms, int utc, char out[32])
 {
-	const char *zone = getenv("LFH_TZ");
 	time_t tt = (time_t)(ms / 1000);
 	struct tm tm;
 
 	if (!utc) {
-		setenv("TZ", zone && *zone ? zone : "Europe/London", 1);
+		setenv("TZ", cli_zone(), 1);
 		tzset();
 	}
 	if (!(utc ? gmtime_r(&tt, &tm) : localtime_r(&tt, &tm))) {
@@ -649,6 +647,24 @@ void cli_time(uint64_t ms, int utc, char out[32])
 		return;
 	}
 	strftime(out, 32, utc ? "%Y-%m-%d %H:%MZ" : "%Y-%m-%d %H:%M", &tm);
+}
+
+const char *cli_entry_on(const lfh_record *e)
+{
+	const char *on = lfh_record_str(e, "on"), *type = lfh_record_str(e, "type");
+	const char *date = lfh_record_str(e, "date");
+
+	if (on)
+		return on;
+	if (type && !strcmp(type, "meeting") && date && strlen(date) == 10)
+		return date;
+	return NULL;
+}
+
+const char *cli_zone(void)
+{
+	const char *zone = getenv("LFH_TZ");
+	return zone && *zone ? zone : "Europe/London";
 }
 
 void cli_on_text(const char *on, int utc, char out[32])

@@ -116,6 +116,16 @@ void cli_time(uint64_t ms, int utc, char out[32]);
 /* An "on" as stored (a date, or a UTC "YYYY-MM-DDTHH:MMZ") as it is shown: a date stays a date. */
 void cli_on_text(const char *on, int utc, char out[32]);
 
+/*
+ * When a case entry (a case_show record) says it happened: its "on", or a
+ * case meeting's "date"; NULL when it says nothing (it happened when it was
+ * recorded). The node orders entries by the same (on_ms).
+ */
+const char *cli_entry_on(const lfh_record *e);
+
+/* The zone lfh shows local times in: $LFH_TZ, default Europe/London. */
+const char *cli_zone(void);
+
 /* What a case entry (a case_show record) says, in words: "action 1a2b for housing ...". */
 void cli_entry_text(const lfh_record *e, char *buf, size_t size);
 

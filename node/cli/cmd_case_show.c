@@ -194,7 +194,7 @@ void cli_entry_text(const lfh_record *e, char *buf, size_t size)
 
 static void print_entry(const lfh_record *e, int utc)
 {
-	const char *type = str(e, "type"), *on = lfh_record_str(e, "on");
+	const char *type = str(e, "type"), *on = cli_entry_on(e);
 	char when[32], rec[32], who[2 * 64 + 2], text[1400];
 
 	cli_time(rec_u(e, "hlc") >> 16, utc, rec);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <unistd.h>
 
@@ -60,14 +61,49 @@ static int exported(const lfh_record *e)
 	       !lfh_record_str(e, "redacted") && !lfh_record_str(e, "ignored");
 }
 
-/* When the entry happened, and when it was recorded (local zone). */
+/* When the entry happened (its "on" or a meeting's date), and when it was recorded (local zone). */
 static void when_of(const lfh_record *e, char when[32], char rec[32])
 {
 	cli_time(rec_u(e, "hlc") >> 16, 0, rec);
-	if (lfh_record_str(e, "on"))
-		cli_on_text(str(e, "on"), 0, when);
+	if (cli_entry_on(e))
+		cli_on_text(cli_entry_on(e), 0, when);
 	else
 		snprintf(when, 32, "%s", rec);
+}
+
+/*
+ * What the pack leaves out, in words, so a reader knows the numbering skips
+ * them: entries the lead redacted and entries not applied under the hub's
+ * rules (recs[0..n) are a case's entries). The key records are not entries.
+ */
+static void left_out(const lfh_record *recs, size_t n, char *buf, size_t size)
+{
+	size_t redacted = 0, ignored = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *type = str(&recs[i], "type");
+		if (!strcmp(type, "key"))
+			continue;
+		if (lfh_record_str(&recs[i], "ignored"))
+			ignored++;
+		else if (lfh_record_str(&recs[i], "redacted") && strcmp(type, "amend") &&
+			 strcmp(type, "redact"))
+			redacted++;
+	}
+	snprintf(buf, size, "Left out: %zu entr%s redacted by the lead agency, %zu entr%s not "
+		 "applied under the hub's rules, and the sharing-key records.", redacted,
+		 redacted == 1 ? "y" : "ies", ignored, ignored == 1 ? "y" : "ies");
+}
+
+/* Where and when the pack was made, and the zone its times are in. */
+static void made_by(const lfh_record *c, char *buf, size_t size)
+{
+	char now[32];
+
+	cli_time((uint64_t)time(NULL) * 1000, 0, now);
+	snprintf(buf, size, "Exported from the %s node on %s by lfh %s. Times are local time in %s.",
+		 *str(c, "exported_by") ? str(c, "exported_by") : "(unnamed)", now, LFH_VERSION,
+		 cli_zone());
 }
 
 static void html_head(FILE *f, const char *title)
@@ -182,8 +218,8 @@ static void text_entries(FILE *f, lfh_record *recs, size_t n)
 			lfh_record_str(&recs[i], "amended_by") ? " (amended by " : "",
 			str(&recs[i], "amended_by"),
 			lfh_record_str(&recs[i], "amended_by") ? ")" : "",
-			lfh_record_str(&recs[i], "on") ? " (recorded " : "",
-			lfh_record_str(&recs[i], "on") ? rec : "", lfh_record_str(&recs[i], "on") ? ")" : "");
+			cli_entry_on(&recs[i]) ? " (recorded " : "", cli_entry_on(&recs[i]) ? rec : "",
+			cli_entry_on(&recs[i]) ? ")" : "");
 	}
 }
 
@@ -309,9 +345,11 @@ static const char chronology_usage[] =
 	"usage: lfh case chronology CASE [--html|--json] [--out FILE]\n\n"
 	"The case's chronology, for a civil injunction, criminal behaviour order or\n"
 	"closure order application: every entry this node may read, in the order\n"
-	"things happened (an entry's --on date), numbered, with who recorded it and\n"
-	"when; corrections shown in place, redacted and not-applied entries left out.\n"
-	"Times in $LFH_TZ (default Europe/London). The node audits the export.\n\n"
+	"things happened (an entry's --on date, a case meeting's --date), numbered,\n"
+	"with who recorded it and when; corrections shown in place, redacted and\n"
+	"not-applied entries left out and counted at the end. It names the node it\n"
+	"was exported from and when. Times in $LFH_TZ (default Europe/London).\n"
+	"The node audits the export.\n\n"
 	"  --html      a document to print or send (numbered, paged)\n"
 	"  --json      the records as the node sends them\n"
 	"  --out FILE  write to FILE (created, mode 0600; must not exist)\n";
@@ -338,7 +376,9 @@ int chronology_main(int argc, char **argv)
 	lfh_record_clear(&req);
 	if (rc == 0 && rep.nrecords && (f = out_file(out))) {
 		const lfh_record *c = &rep.records[0];
-		char title[256];
+		char title[256], made[256], omitted[256];
+		made_by(c, made, sizeof made);
+		left_out(rep.records + 1, rep.nrecords - 1, omitted, sizeof omitted);
 		snprintf(title, sizeof title, "Chronology of case %s: %s",
 			 *str(c, "ref") ? str(c, "ref") : str(c, "case"), str(c, "summary"));
 		if (rep.nrecords > 2)
@@ -349,12 +389,15 @@ int chronology_main(int argc, char **argv)
 			html_head(f, title);
 			html_case(f, c);
 			html_entries(f, rep.records + 1, rep.nrecords - 1, 0);
-			fprintf(f, "<p><small>Exported by lfh %s from the %s node; redacted entries "
-				   "and entries not applied under the hub's rules are left out.</small>"
-				   "</p>\n</body></html>\n", LFH_VERSION, str(c, "lead"));
+			fputs("<p><small>", f);
+			esc(f, omitted);
+			fputs(" ", f);
+			esc(f, made);
+			fputs("</small></p>\n</body></html>\n", f);
 		} else {
-			fprintf(f, "%s\n\n", title);
+			fprintf(f, "%s\n%s\n\n", title, made);
 			text_entries(f, rep.records + 1, rep.nrecords - 1);
+			fprintf(f, "\n%s\n", omitted);
 		}
 		rc = close_out(f, out);
 	} else if (rc == 0 && rep.nrecords) {
@@ -448,8 +491,8 @@ int sar_main(int argc, char **argv)
 				fprintf(f, "<p>%zu case%s held at this node.</p>\n", ncases,
 					ncases == 1 ? "" : "s");
 			} else {
-				fprintf(f, "%s: %zu case%s held at this node\n", title, ncases,
-					ncases == 1 ? "" : "s");
+				fprintf(f, "%s: %zu case%s held at this node (times are local time "
+					   "in %s)\n", title, ncases, ncases == 1 ? "" : "s", cli_zone());
 			}
 			for (size_t i = 0; i < rep.nrecords;) {
 				const lfh_record *c = &rep.records[i];
@@ -470,9 +513,12 @@ int sar_main(int argc, char **argv)
 				}
 				i += span;
 			}
-			if (fmt == HTML)
+			if (fmt == HTML) {
 				fprintf(f, "<p><small>Exported by lfh %s. Redacted entries are left "
-					   "out.</small></p>\n</body></html>\n", LFH_VERSION);
+					   "out. Times are local time in ", LFH_VERSION);
+				esc(f, cli_zone());
+				fputs(".</small></p>\n</body></html>\n", f);
+			}
 		}
 		rc = close_out(f, out);
 	} else if (rc == 0) {

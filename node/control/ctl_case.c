@@ -542,10 +542,12 @@ static int describe_event(lfh_node *n, lfh_txn *t, const uint8_t id[LFH_ID_LEN],
 			rc = f->kind == LFH_FIELD_STR ? lfh_record_set_str(out, key, f->str, err)
 						      : lfh_record_set_uint(out, key, f->u, err);
 	}
-	if (!rc) { /* when it happened: its valid "on", else when it was recorded */
+	if (!rc) { /* when it happened: its valid "on", a meeting's date, else when recorded */
 		uint64_t on_ms;
 		int dated;
-		if (orc || lfh_osara_on_ms(lfh_record_str(&body, "on"), &on_ms, &dated))
+		if (orc || (lfh_osara_on_ms(lfh_record_str(&body, "on"), &on_ms, &dated) &&
+			    (ev.type != LFH_EV_MEETING ||
+			     lfh_osara_on_ms(lfh_record_str(&body, "date"), &on_ms, &dated))))
 			on_ms = lfh_hlc_ms(ev.hlc);
 		rc = lfh_record_set_uint(out, "on_ms", on_ms, err);
 	}

@@ -40,6 +40,8 @@ int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t)
 		return rc;
 	rc = lfh_ctl_case_records(q, t, case_id, st, &err);
 	free(st);
+	if (!rc && q->rep.n) /* the pack says which node it came from */
+		rc = lfh_record_set_str(&q->rep.recs[0], "exported_by", q->node->cfg.agency, &err);
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
 }
 

@@ -55,17 +55,35 @@ lfh_at police case redact "$c" "$(ev_with "07700 900123")" --reason "Third-party
 lfh_at police case amend "$c" "$(ev_with "wrong adress")" \
 	--text "Warning letter sent to the tenant's address" >/dev/null || tap_fail "police amends its note"
 
+lfh_at police case risk "$c" --score 12 --answers "repeat=yes" >/dev/null || bail "risk"
+lfh_at police case scan "$c" --text "4 calls in a week" >/dev/null || bail "scan"
+lfh_at police case meeting "$c" --date 2026-03-02 --attendees police,housing,council \
+	--victim "Tenant of flat 3" --offender "Unknown" --location "Flat 3" \
+	--responses "Patrols" >/dev/null || bail "meeting"
+
 chrono=$(lfh_at police case chronology "$c")
 got=$(grep -E '^ +[0-9]+\. ' <<<"$chrono" |
 	sed -E 's/^ +([0-9]+)\. +([0-9-]+)( [0-9:]+)? +([a-z]+).*/\1 \2 \4/')
 want="1 2026-02-27 police
 2 2026-03-01 council
-3 2026-03-03 police
-4 2026-03-05 housing"
+3 2026-03-02 police
+4 2026-03-03 police
+5 2026-03-05 housing"
 check_eq "the chronology opens in date order across three agencies, numbered" "$want" \
-	"$(head -n 4 <<<"$got")"
-check_eq "five entries: the referral and four notes (the fifth note redacted, left out)" 5 \
-	"$(grep -cE '^ +[0-9]+\. ' <<<"$chrono")"
+	"$(head -n 5 <<<"$got")"
+check "a case meeting is placed on its --date, and says when it was recorded" \
+	grep -qE '^ +3\. 2026-03-02 +police .*victim: Tenant of flat 3.*\(recorded ' <<<"$chrono"
+check_eq "eight entries: the referral, four notes (the fifth redacted, left out), risk, scan, meeting" \
+	8 "$(grep -cE '^ +[0-9]+\. ' <<<"$chrono")"
+check "the pack says what it left out" grep -qx "Left out: 1 entry redacted by the lead agency, \
+0 entries not applied under the hub's rules, and the sharing-key records." <<<"$chrono"
+check "... which node it came from, and the zone of its times" grep -qE \
+	"^Exported from the police node on [0-9-]+ [0-9:]+ by lfh [0-9.]+\. Times are local time in Europe/London\.$" \
+	<<<"$chrono"
+check "exported at a partner, the pack names the partner's node" grep -q \
+	"^Exported from the housing node" <<<"$(lfh_at housing case chronology "$c")"
+check "case show places the meeting on its date too" grep -qE \
+	"^  2026-03-02 +meeting " <<<"$(lfh_at police case show "$c")"
 check "the redacted entry is left out" bash -c "! grep -q '07700' <<<\"\$1\"" _ "$chrono"
 check "the correction is in place" grep -q "Warning letter sent to the tenant's address" <<<"$chrono"
 check "... and marked as amended, as in the HTML" grep -q "tenant's address.* (amended by " <<<"$chrono"
@@ -77,7 +95,10 @@ lfh_at police case chronology "$c" --html --out "$W/chrono.html" 2>/dev/null ||
 	tap_fail "the chronology as HTML to a file"
 check_eq "the HTML file is readable by its owner only" 600 "$(stat -c %a "$W/chrono.html")"
 check "the HTML escapes what it quotes" grep -q "Threats shouted &amp; recorded" "$W/chrono.html"
-check "the HTML numbers the entries" grep -q "<td>5</td>" "$W/chrono.html"
+check "the HTML numbers the entries" grep -q "<td>8</td>" "$W/chrono.html"
+check "the HTML names the exporting node, the zone and what was left out" grep -q \
+	"Left out: 1 entry redacted .* Exported from the police node on .* Times are local time in Europe/London" \
+	"$W/chrono.html"
 out=$(lfh_at police case chronology "$c" --html --out "$W/chrono.html" 2>&1) &&
 	tap_fail "--out never overwrites" "$out"
 check "--out never overwrites a file" grep -q "must not exist" <<<"$out"
