@@ -115,7 +115,9 @@
  *   - a full array (actions, meetings, reviews, participants, proposals)
  *     makes the event ignored ("too many ..."); a full timeline keeps its
  *     first LFH_OSARA_MAX_TIMELINE - 1 entries and ends with one ignored
- *     marker entry counting the rest (the state is still updated).
+ *     marker entry counting the rest (the state is still updated; the rest
+ *     are judged all the same, and lfh_osara_project_late lists those not
+ *     applied, for views). An AMEND or REDACT can only name a listed entry.
  *
  * The state holds bounded copies of texts (cut at a UTF-8 boundary to the
  * array size); the events keep the full text.
@@ -374,6 +376,25 @@ void lfh_osara_copy(lfh_osara_state *dst, const lfh_osara_state *src);
 int lfh_osara_project(const lfh_osara_event *ev, size_t n,
 		      const char *const *initial_participants, size_t np,
 		      lfh_osara_state *out, lfh_err *err);
+
+/*
+ * An event past a full timeline (one of timeline_omitted) that was not
+ * applied, and why: the views mark it as the timeline marks the others.
+ */
+typedef struct lfh_osara_late {
+	uint8_t id[LFH_ID_LEN];
+	char reason[LFH_OSARA_LINE_MAX + 1];
+} lfh_osara_late;
+
+/*
+ * As lfh_osara_project, and the events past a full timeline that were not
+ * applied into *late (malloc'd, *nlate of them in the order judged, NULL
+ * when none; the caller frees it).
+ */
+int lfh_osara_project_late(const lfh_osara_event *ev, size_t n,
+			   const char *const *initial_participants, size_t np,
+			   lfh_osara_state *out, lfh_osara_late **late, size_t *nlate,
+			   lfh_err *err);
 
 /*
  * Apply one more event to a state s projected from a case's events, when ev

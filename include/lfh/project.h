@@ -27,5 +27,12 @@ int lfh_node_open_event(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
 /* The case's OSARA state into *st (heap: ~400 KB). 0, LFH_ENOMEM or a store error. */
 int lfh_node_project(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 		     lfh_osara_state *st, lfh_err *err);
+/*
+ * The same, for a view of the case: also the events a full timeline left
+ * out that were not applied (lfh_osara_project_late; *late freed by the
+ * caller).
+ */
+int lfh_node_project_late(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			  lfh_osara_state *st, lfh_osara_late **late, size_t *nlate, lfh_err *err);
 
 #endif

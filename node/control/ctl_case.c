@@ -337,6 +337,12 @@ struct list_filter {
 	uint64_t now;
 };
 
+/* The entries past a case's full timeline that were not applied (lfh_node_project_late). */
+typedef struct late_set {
+	lfh_osara_late *v;
+	size_t n;
+} late_set;
+
 struct list_ctx {
 	lfh_node *n;
 	lfh_txn *t;
@@ -348,6 +354,7 @@ struct list_ctx {
 	struct list_filter f;       /* case_list */
 	const lfh_osara_state *st;  /* case_show: the case as projected, for corrections */
 	lfh_ctl_req *q;
+	late_set late;              /* case_show: past the timeline, not applied */
 };
 
 /* Fields of an entry's body a view shows: left out of a redacted entry. */
@@ -366,10 +373,11 @@ static int content_field(const char *key)
  * What the projection says of the entry with this id: flagged (ignored,
  * with the rule it broke), corrected (amended: the correction replaces its
  * text; the original stays as original_text) or redacted (its content left
- * out, the reason given).
+ * out, the reason given). An entry past a full timeline is flagged from
+ * late (NULL: not known), as the timeline would have flagged it.
  */
-static int apply_corrections(const lfh_osara_state *st, const uint8_t id[LFH_ID_LEN],
-			     lfh_record *out, lfh_err *err)
+static int apply_corrections(const lfh_osara_state *st, const late_set *late,
+			     const uint8_t id[LFH_ID_LEN], lfh_record *out, lfh_err *err)
 {
 	const lfh_osara_entry *e = NULL, *target = NULL;
 	const char *text, *thex = lfh_record_str(out, "target");
@@ -387,6 +395,9 @@ static int apply_corrections(const lfh_osara_state *st, const uint8_t id[LFH_ID_
 		lfh_record_del(out, "text"); /* a correction of a redacted entry goes with it */
 		rc = lfh_record_set_str(out, "redacted", target->redact_reason, err);
 	}
+	for (size_t i = 0; !e && !rc && late && i < late->n; i++)
+		if (!memcmp(late->v[i].id, id, LFH_ID_LEN))
+			return lfh_record_set_str(out, "ignored", late->v[i].reason, err);
 	if (!e || rc)
 		return rc;
 	if (e->ignored)
@@ -468,7 +479,7 @@ int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 {
 	static const char *const flags[] = { "open", "closed", "overdue", "mine" };
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q, { 0 } };
 	int *set[] = { &x.f.open, &x.f.closed, &x.f.overdue, &x.f.mine };
 	int rc = lfh_ctl_page_begin(q, &x.page);
 
@@ -582,7 +593,7 @@ static int show_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
 	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)))
 		return rc;
-	return apply_corrections(x->st, id, out, x->err);
+	return apply_corrections(x->st, &x->late, id, out, x->err);
 }
 
 /* `after` of a timeline page: 80 hex digits, hlc (BE) then event id. */
@@ -623,7 +634,7 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_record meta = { 0 }, *out = NULL;
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q, { 0 } };
 	lfh_osara_state *st = NULL;
 	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
 
@@ -634,7 +645,7 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	rc = lfh_store_case_get(t, case_id, &meta, &err);
 	/* the case itself heads the first page only */
 	if (!rc) {
-		rc = st ? lfh_node_project(q->node, t, case_id, st, &err)
+		rc = st ? lfh_node_project_late(q->node, t, case_id, st, &x.late.v, &x.late.n, &err)
 			: lfh_err_set(&err, LFH_ENOMEM, "out of memory");
 		x.st = st;
 	}
@@ -647,6 +658,7 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	if (!rc)
 		rc = lfh_store_scan_case_from(t, case_id, x.after_hlc, show_event_fn, &x, &err);
 	free(st);
+	free(x.late.v);
 	lfh_record_clear(&meta);
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : timeline_next(q, &x);
 }
@@ -682,7 +694,7 @@ static int as_viewed(const lfh_osara_state *st, const uint8_t id[LFH_ID_LEN], lf
 		if (lfh_record_set_str(body, "target", hex, err))
 			return err->code;
 	}
-	return apply_corrections(st, id, body, err);
+	return apply_corrections(st, NULL, id, body, err);
 }
 
 /* Scan callback over one case's events: stop once every word was seen. */
@@ -842,6 +854,7 @@ struct entries_ctx {
 	const char *section;
 	lfh_err *err;
 	lfh_ctl_req *q;
+	late_set late;
 };
 
 static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
@@ -858,15 +871,31 @@ static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], cons
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
 	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)) ||
-	    (rc = apply_corrections(x->st, id, out, x->err)))
+	    (rc = apply_corrections(x->st, &x->late, id, out, x->err)))
 		return rc;
 	return lfh_record_set_str(out, "section", x->section, x->err);
+}
+
+/* For a case whose timeline is full: the entries past it not applied (projected again). */
+static int late_of(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		   const lfh_osara_state *st, late_set *late, lfh_err *err)
+{
+	lfh_osara_state *again;
+	int rc;
+
+	if (!st->timeline_omitted)
+		return 0;
+	if (!(again = malloc(sizeof *again)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_node_project_late(n, t, case_id, again, &late->v, &late->n, err);
+	free(again);
+	return rc;
 }
 
 int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			 const lfh_osara_state *st, lfh_err *err)
 {
-	struct entries_ctx x = { q->node, t, &q->rep, st, "entry", err, q };
+	struct entries_ctx x = { q->node, t, &q->rep, st, "entry", err, q, { 0 } };
 	lfh_record meta = { 0 }, *out;
 	int rc = lfh_store_case_get(t, case_id, &meta, err);
 
@@ -879,7 +908,10 @@ int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_C
 	if (!rc)
 		rc = lfh_record_set_str(out, "section", "case", err);
 	if (!rc)
+		rc = late_of(q->node, t, case_id, st, &x.late, err);
+	if (!rc)
 		rc = lfh_store_scan_case(t, case_id, entry_fn, &x, err);
+	free(x.late.v);
 	lfh_record_clear(&meta);
 	return rc;
 }

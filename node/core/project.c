@@ -123,8 +123,9 @@ static int load_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const
 	return 0;
 }
 
-int lfh_node_project(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-		     lfh_osara_state *st, lfh_err *err)
+/* Both projections: with late set, the events past a full timeline not applied go there too. */
+static int project_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			lfh_osara_state *st, lfh_osara_late **late, size_t *nlate, lfh_err *err)
 {
 	case_events c = { 0 };
 	int rc;
@@ -138,8 +139,24 @@ int lfh_node_project(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN
 	for (size_t i = 0; rc == 0 && i < c.n; i++)
 		if (c.ev[i].body)
 			c.ev[i].body = &c.bodies[i];
-	if (!rc)
+	if (!rc && late)
+		rc = lfh_osara_project_late(c.ev, c.n, c.participants, c.np, st, late, nlate, err);
+	else if (!rc)
 		rc = lfh_osara_project(c.ev, c.n, c.participants, c.np, st, err);
 	case_events_free(&c);
 	return rc;
+}
+
+int lfh_node_project(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		     lfh_osara_state *st, lfh_err *err)
+{
+	return project_case(n, t, case_id, st, NULL, NULL, err);
+}
+
+int lfh_node_project_late(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			  lfh_osara_state *st, lfh_osara_late **late, size_t *nlate, lfh_err *err)
+{
+	*late = NULL;
+	*nlate = 0;
+	return project_case(n, t, case_id, st, late, nlate, err);
 }

@@ -534,7 +534,34 @@ static lfh_osara_entry *timeline_add(lfh_osara_state *s, const lfh_osara_event *
 	return NULL;
 }
 
-static void step(lfh_osara_state *s, const lfh_osara_event *ev)
+/* Where a projection puts the events past a full timeline that were not applied. */
+typedef struct late_list {
+	lfh_osara_late *v;
+	size_t n, cap;
+	int nomem;
+} late_list;
+
+static void late_add(late_list *l, const uint8_t id[LFH_ID_LEN], const char *why)
+{
+	if (!l || l->nomem)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		lfh_osara_late *v = realloc(l->v, cap * sizeof *v);
+		if (!v) {
+			l->nomem = 1;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	memcpy(l->v[l->n].id, id, LFH_ID_LEN);
+	os_cpy(l->v[l->n].reason, sizeof l->v[l->n].reason, why);
+	l->n++;
+}
+
+/* Judge and apply one event; one past a full timeline that is not applied goes to late. */
+static void step(lfh_osara_state *s, const lfh_osara_event *ev, late_list *late)
 {
 	char author[LFH_AGENCY_MAX + 1] = { 0 }, why[WHY_MAX];
 	lfh_osara_entry *e;
@@ -561,6 +588,8 @@ static void step(lfh_osara_state *s, const lfh_osara_event *ev)
 		if (e) {
 			e->ignored = 1;
 			CPY(e->reason, why);
+		} else {
+			late_add(late, ev->id, why);
 		}
 		return;
 	}
@@ -637,9 +666,8 @@ void lfh_osara_copy(lfh_osara_state *dst, const lfh_osara_state *src)
 	memcpy(d + from, p + from, sizeof *src - from);
 }
 
-int lfh_osara_project(const lfh_osara_event *ev, size_t n,
-		      const char *const *initial_participants, size_t np,
-		      lfh_osara_state *out, lfh_err *err)
+static int project(const lfh_osara_event *ev, size_t n, const char *const *initial_participants,
+		   size_t np, lfh_osara_state *out, late_list *late, lfh_err *err)
 {
 	const lfh_osara_event **ord = NULL;
 
@@ -668,17 +696,44 @@ int lfh_osara_project(const lfh_osara_event *ev, size_t n,
 		if (i > 0 && memcmp(ord[i]->id, ord[i - 1]->id, LFH_ID_LEN) == 0 &&
 		    ord[i]->hlc == ord[i - 1]->hlc)
 			continue; /* duplicate */
-		step(out, ord[i]);
+		step(out, ord[i], late);
 	}
 	free(ord);
 	return 0;
+}
+
+int lfh_osara_project(const lfh_osara_event *ev, size_t n,
+		      const char *const *initial_participants, size_t np,
+		      lfh_osara_state *out, lfh_err *err)
+{
+	return project(ev, n, initial_participants, np, out, NULL, err);
+}
+
+int lfh_osara_project_late(const lfh_osara_event *ev, size_t n,
+			   const char *const *initial_participants, size_t np,
+			   lfh_osara_state *out, lfh_osara_late **late, size_t *nlate,
+			   lfh_err *err)
+{
+	late_list l = { 0 };
+	int rc = project(ev, n, initial_participants, np, out, &l, err);
+
+	if (!rc && l.nomem)
+		rc = lfh_err_set(err, LFH_ENOMEM, "osara: out of memory");
+	if (rc) {
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
+	}
+	*late = l.v;
+	*nlate = l.n;
+	return rc;
 }
 
 int lfh_osara_append(lfh_osara_state *s, const lfh_osara_event *ev, lfh_err *err)
 {
 	if (!s || !ev)
 		return lfh_err_set(err, LFH_EINVAL, "osara: bad arguments");
-	step(s, ev);
+	step(s, ev, NULL);
 	return 0;
 }
 

@@ -405,7 +405,11 @@ static int correction(const lfh_osara_state *s, uint32_t type, const char *autho
 	if (!is_hex(v, 2 * LFH_ID_LEN))
 		return fail(why, "event must be the id (%d hex digits) of an entry of the case",
 			    2 * LFH_ID_LEN);
-	if (!(e = find_entry(s, v)))
+	if (!(e = find_entry(s, v)) && s->timeline_omitted)
+		return fail(why, "no entry %.12s among the first %d entries of this case (as held "
+			    "here): a later one cannot be %s", v, LFH_OSARA_MAX_TIMELINE - 1,
+			    type == LFH_EV_AMEND ? "amended" : "redacted");
+	if (!e)
 		return fail(why, "no entry %.12s in this case (as held here) to %s", v,
 			    type == LFH_EV_AMEND ? "amend" : "redact");
 	if (e->type == LFH_EV_ATTACH && type == LFH_EV_AMEND)

@@ -721,6 +721,54 @@ static void test_bounds(void **st)
 	free(s2);
 }
 
+/*
+ * Past a full timeline: the events not applied are listed with why (the
+ * views flag them as the timeline flags the others); applied ones are not;
+ * the state is the one lfh_osara_project gives.
+ */
+static void test_late_verdicts(void **state)
+{
+	seq *q = seq_new();
+	lfh_osara_state *s = state_new(), *s2 = state_new();
+	lfh_osara_late *late = NULL;
+	size_t nlate = 9;
+	lfh_err err = { 0 };
+	uint8_t close_id[LFH_ID_LEN], amend_id[LFH_ID_LEN], note_id[LFH_ID_LEN];
+	char hex[2 * LFH_ID_LEN + 1];
+
+	(void)state;
+	case_to(q, LFH_OSARA_ASSESSED);
+	assert_int_equal(lfh_osara_project_late(q->ev, q->n, NULL, 0, s, &late, &nlate, &err), 0);
+	assert_null(late);
+	assert_int_equal(nlate, 0);
+	for (int i = 0; i < 300; i++)
+		add(q, LFH_EV_NOTE, "housing", T(7, i), "text", "n", "by", "HO", NULL);
+	memcpy(note_id, q->ev[q->n - 1].id, LFH_ID_LEN);
+	/* closing with no proposal: not applied, past the timeline */
+	memcpy(close_id, add(q, LFH_EV_CLOSE, "housing", T(8, 0), "reason", "x", "by", "HO",
+			     NULL)->id, LFH_ID_LEN);
+	/* amending an entry past the timeline: no such entry to amend */
+	for (size_t i = 0; i < LFH_ID_LEN; i++)
+		sprintf(hex + 2 * i, "%02x", note_id[i]);
+	memcpy(amend_id, add(q, LFH_EV_AMEND, "housing", T(8, 1), "event", hex, "text", "m",
+			     "by", "HO", NULL)->id, LFH_ID_LEN);
+	add(q, LFH_EV_NOTE, "housing", T(8, 2), "text", "fine", "by", "HO", NULL);
+
+	assert_int_equal(lfh_osara_project_late(q->ev, q->n, NULL, 0, s, &late, &nlate, &err), 0);
+	assert_true(s->timeline_omitted > 3);
+	assert_int_equal(nlate, 2);
+	assert_memory_equal(late[0].id, close_id, LFH_ID_LEN);
+	assert_non_null(strstr(late[0].reason, "clos"));
+	assert_memory_equal(late[1].id, amend_id, LFH_ID_LEN);
+	assert_non_null(strstr(late[1].reason, "among the first 255 entries"));
+	project(q, q->n, NULL, 0, s2);
+	assert_true(lfh_osara_state_equal(s, s2));
+	free(late);
+	seq_free(q);
+	free(s);
+	free(s2);
+}
+
 /* Unreadable events are listed and skipped; KEY events are not listed. */
 static void test_unreadable(void **st)
 {
@@ -806,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_partition),
 		cmocka_unit_test(test_lead_change),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_late_verdicts),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_reused_state),
 	};

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# test_long_case.sh - a case longer than the projection's timeline (255
+# entries, include/lfh/osara.h): an entry past it that broke the rules is
+# flagged in every view, as one within it is. Police files a case with
+# housing and writes 260 notes; housing's node, gone bad, then tasks
+# probation (not in the case) with an action its control layer would
+# refuse (tests/tools/hostile task-outsider). At police and housing,
+# `case show` flags it NOT APPLIED, and the court chronology leaves it out
+# and counts it.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_bins
+HOSTILE=$B/tools/hostile
+[ -x "$HOSTILE" ] || bail "missing $HOSTILE (run make)"
+
+ISA_CATEGORIES='categories = (
+  { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
+);'
+AG=(police housing probation)
+isa_hub_setup "${AG[@]}"
+for n in "${AG[@]}"; do
+	node_start "$n" || bail "start $n"
+done
+tap_ok "a three-agency hub is running"
+
+c=$(new_referral police housing "A long-running dispute") || bail "referral"
+wait_until 20 has_case housing "$c" || bail "the case reaches housing"
+for i in $(seq 1 260); do
+	lfh_at police case note "$c" --text "Visit $i" >/dev/null || bail "note $i"
+done
+tap_ok "police writes 260 notes: past the 255 entries of the timeline"
+notes_at() { [ "$(lfh_at "$1" case show "$c" --json | grep -o '"text":"Visit [0-9]*"' |
+	wc -l)" -eq 260 ]; }
+wait_until 30 notes_at housing || bail "the notes reach housing"
+last=$(lfh_at police case show "$c" --json | json_flat | awk -F= '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.event=/ { e[i] = $2 }
+	/\]\.text=Visit 260$/ { want = i } END { print e[want] }')
+out=$(lfh_at police case amend "$c" "$last" --text "Visit 260 (corrected)" 2>&1) &&
+	tap_fail "amending an entry after the first 255 is refused" "$out"
+check "... saying why" grep -q "among the first 255 entries of this case (as held here): a later one cannot be amended" \
+	<<<"$out"
+
+node_stop housing
+forged=$("$HOSTILE" -c "$(conf_of housing)" task-outsider "$c" probation 2>&1) ||
+	bail "the hostile tool writes task-outsider: $forged"
+node_start housing || bail "restart housing"
+forged_id=${forged%% *}
+holds_forged() { lfh_at "$1" case show "$c" --json | grep -q "$forged_id"; }
+wait_until 20 holds_forged police || bail "police receives housing's forged action"
+
+# the entry's record in `case show --json`: its fields, one per line
+entry_of() { lfh_at "$1" case show "$c" --json | json_flat | awk -F= -v id="$forged_id" '
+	{ i = substr($0, 1, index($0, "]")); f[NR] = $0; of[NR] = i }
+	$0 ~ "\\]\\.event=" id { want = i }
+	END { for (k = 1; k <= NR; k++) if (of[k] == want) print f[k] }'; }
+for n in police housing; do
+	e=$(entry_of "$n")
+	check "$n: the forged action past the timeline is flagged as not applied" \
+		grep -q '\]\.ignored=.' <<<"$e"
+	check "$n: case show says NOT APPLIED" grep -q "tasked without being invited.*NOT APPLIED" \
+		<<<"$(lfh_at "$n" case show "$c")"
+	chrono=$(lfh_at "$n" case chronology "$c")
+	check "$n: the chronology leaves it out" bash -c "! grep -q 'tasked without' <<<\"\$1\"" _ \
+		"$chrono"
+	check "$n: ... and counts it" grep -q "^Left out: 0 entries redacted by the lead agency, 1 entry not applied" \
+		<<<"$chrono"
+	check_eq "$n: the chronology numbers the referral and the 260 notes" 261 \
+		"$(grep -cE '^ +[0-9]+\. ' <<<"$chrono")"
+done
+for n in "${AG[@]}"; do
+	node_stop "$n"
+done
+tap_done
