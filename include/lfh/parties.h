@@ -31,6 +31,14 @@ int lfh_parties_add(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char 
 int lfh_parties_remove(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
 		       uint64_t hlc, lfh_err *err);
 
+/*
+ * Every agency that ever took part in the case as held here: its
+ * participants and those a LEAVE removed (they hold what they had until
+ * retention, so a CLOSE or REOPEN reaches them too).
+ */
+int lfh_parties_ever(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_agencies *out,
+		     lfh_err *err);
+
 /* The stamp of the latest LEAVE that named agency in the case (0: none). */
 int lfh_parties_left_at(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
 			uint64_t *hlc, lfh_err *err);

@@ -532,25 +532,63 @@ static int follow_lead(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	return rc;
 }
 
+/* Scan callback: the type of the case's latest CLOSE or REOPEN so far (stamp order). */
+static int last_closure_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			   const uint8_t *raw, size_t len)
+{
+	uint32_t type = lfh_event_peek_type(raw, len);
+
+	(void)key;
+	(void)id;
+	if (type == LFH_EV_CLOSE || type == LFH_EV_REOPEN)
+		*(uint32_t *)ctx = type;
+	return 0;
+}
+
 /*
  * A CLOSE or REOPEN: the case's retention clock runs while it is closed as
  * projected here, whatever order the two arrived in (a REOPEN stops it).
+ * A node holding the case's data while taking no part in it (a category
+ * that reaches it outside the case, or it left) does not hold the steps
+ * that make a CLOSE valid: there the latest of the CLOSEs and REOPENs it
+ * holds, in stamp order, decides.
  */
+static int is_closed_here(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			  int *closed, lfh_err *err)
+{
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
+	lfh_osara_state *st;
+	uint32_t last = 0;
+	int rc = lfh_parties_get(t, case_id, lead, &parts, err);
+
+	*closed = 0;
+	if (!rc && (!n->rules.isa || lfh_agencies_has(&parts, n->cfg.agency))) {
+		if (!(st = malloc(sizeof *st)))
+			return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		rc = lfh_node_project(n, t, case_id, st, err);
+		*closed = !rc && st->stage == LFH_OSARA_CLOSED;
+		free(st);
+		return rc;
+	}
+	if (!rc)
+		rc = lfh_store_scan_case(t, case_id, last_closure_fn, &last, err);
+	*closed = last == LFH_EV_CLOSE;
+	return rc;
+}
+
 static int follow_closure(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
-	lfh_osara_state *st;
 	lfh_record c = { 0 };
-	uint64_t closed;
-	int rc;
+	uint64_t closed_ms;
+	int rc, closed;
 
 	if (ev->type != LFH_EV_CLOSE && ev->type != LFH_EV_REOPEN)
 		return 0;
-	if (!(st = malloc(sizeof *st)))
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	rc = lfh_node_project(n, t, ev->case_id, st, err);
+	rc = is_closed_here(n, t, ev->case_id, &closed, err);
 	if (!rc)
 		rc = lfh_store_case_get(t, ev->case_id, &c, err);
-	if (!rc && st->stage != LFH_OSARA_CLOSED && lfh_record_uint(&c, "closed_ms", &closed)) {
+	if (!rc && !closed && lfh_record_uint(&c, "closed_ms", &closed_ms)) {
 		log_info("case %02x%02x%02x%02x...: reopened, its retention clock stopped",
 			 ev->case_id[0], ev->case_id[1], ev->case_id[2], ev->case_id[3]);
 		lfh_record_del(&c, "closed_ms");
@@ -559,7 +597,6 @@ static int follow_closure(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err 
 	if (rc == LFH_ENOTFOUND)
 		rc = 0;
 	lfh_record_clear(&c);
-	free(st);
 	return rc;
 }
 

@@ -68,6 +68,28 @@ int lfh_parties_get(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 				  err);
 }
 
+/* Scan callback: an agency's entry, or its LEAVE's ('L' after it), names it. */
+static int ever_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	char id[LFH_AGENCY_MAX + 1];
+
+	(void)val;
+	(void)vlen;
+	if (klen != PARTY_KEY_LEN && !(klen == PARTY_KEY_LEN + 1 && key[PARTY_KEY_LEN] == 'L'))
+		return 0;
+	memcpy(id, key + LFH_CASE_LEN, LFH_AGENCY_MAX);
+	id[LFH_AGENCY_MAX] = '\0';
+	lfh_agencies_add(ctx, id);
+	return 0;
+}
+
+int lfh_parties_ever(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_agencies *out,
+		     lfh_err *err)
+{
+	memset(out, 0, sizeof *out);
+	return lfh_store_tbl_scan(t, LFH_TBL_PARTIES, case_id, LFH_CASE_LEN, ever_fn, out, err);
+}
+
 /* The stamp kept under key k (klen bytes): *hlc, 0 if none; *found if the key is held. */
 static int stamp_get(lfh_txn *t, const uint8_t *k, size_t klen, uint64_t *hlc, int *found,
 		     lfh_err *err)

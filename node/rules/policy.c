@@ -66,6 +66,36 @@ static int want_grant(lfh_effects *fx, const lfh_event *ev, const char *agency)
 	return 0;
 }
 
+/*
+ * Who holds data of the case beside its participants, so a CLOSE or REOPEN
+ * must reach them for their retention clock: the agencies that left it,
+ * and those a category reaches whatever their part in the case (rules all
+ * and named of the ISA in force). Parties of that version only.
+ */
+static int add_holders(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		       lfh_agencies *ids, lfh_err *err)
+{
+	lfh_agencies ever;
+	int rc = lfh_parties_ever(t, case_id, &ever, err);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < ever.n; i++)
+		if (lfh_isa_party_find(r->isa, ever.id[i]))
+			rc = lfh_agencies_add(ids, ever.id[i]);
+	for (uint32_t c = 0; rc == 0 && c < r->isa->ncategories; c++) {
+		const lfh_isa_category *cat = &r->isa->categories[c];
+		if (cat->rule == LFH_RULE_ALL)
+			for (uint32_t i = 0; rc == 0 && i < r->isa->nparties; i++)
+				rc = lfh_agencies_add(ids, r->isa->parties[i].id);
+		if (cat->rule == LFH_RULE_NAMED)
+			for (uint32_t i = 0; rc == 0 && i < cat->nagencies; i++)
+				if (lfh_isa_party_find(r->isa, cat->agencies[i]))
+					rc = lfh_agencies_add(ids, cat->agencies[i]);
+	}
+	return rc ? lfh_err_set(err, rc, "too many agencies hold the case") : 0;
+}
+
 int lfh_policy_recipients(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			  uint32_t type, const char *category, const char *const *invite,
 			  size_t ninvite, char out[][LFH_AGENCY_MAX + 1], size_t *nout,
@@ -88,6 +118,10 @@ int lfh_policy_recipients(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[
 	}
 	if (rc)
 		return lfh_err_set(err, rc, "too many agencies in the case");
+	/* A CLOSE or REOPEN also goes to every other holder of the case's data. */
+	if ((type == LFH_EV_CLOSE || type == LFH_EV_REOPEN) && r->isa &&
+	    (rc = add_holders(r, t, case_id, &ids, err)))
+		return rc;
 	/* Governance events go to every participant (a leaving one too), whatever the category rule. */
 	if (type == LFH_EV_JOIN || type == LFH_EV_CLOSE || type == LFH_EV_LEAVE ||
 	    type == LFH_EV_REOPEN) {

@@ -396,6 +396,9 @@ static int changes_case(uint32_t type)
  * A CLOSE must follow a closure proposal and a closure review that said
  * "close" (the OSARA rules, osara.h): judged on the case as projected here,
  * once the case is known. Until the steps it needs are here it is held.
+ * A node that takes no part in the case (it left, or a category reaches it
+ * outside the case) never gets those steps: it takes the lead's CLOSE as
+ * it comes, so that its retention clock starts.
  */
 static int judge_close(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
@@ -408,8 +411,9 @@ static int judge_close(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 
 	if (ev->type != LFH_EV_CLOSE || !n->rules.isa)
 		return 0;
-	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) || parts.n == 0)
-		return rc; /* a case not known here: its other rules had their say */
+	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) || parts.n == 0 ||
+	    !lfh_agencies_has(&parts, n->cfg.agency))
+		return rc; /* a case not known here, or not ours: its other rules had their say */
 	if (!(st = malloc(sizeof *st)))
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	rc = lfh_node_project(n, t, ev->case_id, st, err);

@@ -205,20 +205,25 @@ fi
 out=$(lfh_at police case close "$c1" --reason "too early" 2>&1) &&
 	tap_fail "closing without a closure review is refused" "$out" ||
 	tap_ok "closing without a closure review is refused"
-for step in "risk --score 22 --level high --answers 'repeat=yes;vulnerable=yes'" \
-	"scan --text 'Eleven calls in three months'" \
-	"meeting --date 2026-12-01 --attendees police,housing --victim Neighbours --offender Tenant --location 'Flat 2' --responses 'Warrant; tenancy warning'" \
-	"action --agency housing --power tenancy-warning --text 'Serve warning' --due 2026-12-08" \
-	"update --status cancelled --text 'Not needed' --action" \
-	"assess --plan-done yes --problem-stopped yes --text 'No calls since'" \
-	"propose-close --reason 'Problem resolved'" \
-	"review --kind closure --outcome close --text 'Agreed at the hub'"; do
-	# an action must be accounted for before the case closes: cancel it (its id last)
-	[[ $step == update* ]] && step="$step $AID"
-	out=$(eval "lfh_at police case $step" "$c1" --json 2>&1) || tap_fail "police: case $step" "$out"
-	[[ $out =~ \"action\":\"([0-9a-f]{8})\" ]] && AID=${BASH_REMATCH[1]}
-done
-lfh_at police case close "$c1" --reason "No further reports" >/dev/null || tap_fail "police closes the case"
+close_case() { # close_case CASE: police takes it through OSARA to its closure
+	local step out aid=
+	for step in "risk --score 22 --level high --answers 'repeat=yes;vulnerable=yes'" \
+		"scan --text 'Eleven calls in three months'" \
+		"meeting --date 2026-12-01 --attendees police,housing --victim Neighbours --offender Tenant --location 'Flat 2' --responses 'Warrant; tenancy warning'" \
+		"action --agency housing --power tenancy-warning --text 'Serve warning' --due 2026-12-08" \
+		"update --status cancelled --text 'Not needed' --action" \
+		"assess --plan-done yes --problem-stopped yes --text 'No calls since'" \
+		"propose-close --reason 'Problem resolved'" \
+		"review --kind closure --outcome close --text 'Agreed at the hub'"; do
+		# an action must be accounted for before the case closes: cancel it (its id last)
+		[[ $step == update* ]] && step="$step $aid"
+		out=$(eval "lfh_at police case $step" "$1" --json 2>&1) || tap_fail "police: case $step" "$out"
+		[[ $out =~ \"action\":\"([0-9a-f]{8})\" ]] && aid=${BASH_REMATCH[1]}
+	done
+	lfh_at police case close "$1" --reason "No further reports" >/dev/null ||
+		tap_fail "police closes the case"
+}
+close_case "$c1"
 closed_everywhere() {
 	local n
 	for n in police housing health probation council; do
@@ -226,6 +231,26 @@ closed_everywhere() {
 	done
 }
 wait_until 20 closed_everywhere || tap_fail "the closure reaches every participant"
+# a case whose data reaches agencies taking no part in it when it closes: probation by the
+# named category criminal-intel, council invited then removed; retention reaches them too
+c2=$(new_referral police housing "Graffiti on the garages") || bail "police files a second case"
+lfh_at police case note "$c2" --category criminal-intel --text "Tag of a known crew" >/dev/null ||
+	tap_fail "police writes criminal intelligence in the second case"
+lfh_at police case invite "$c2" council >/dev/null || tap_fail "police invites council"
+council_reads_c2() { lfh_at council case show "$c2" --json | grep -q "Graffiti on the garages"; }
+probation_reads_c2() { lfh_at probation case show "$c2" --json | grep -q "Tag of a known crew"; }
+wait_until 20 council_reads_c2 || tap_fail "council reads the second case once invited"
+wait_until 20 probation_reads_c2 || tap_fail "probation, in no part of it, reads its criminal intelligence"
+lfh_at police case remove "$c2" council --reason "Not needed" >/dev/null || tap_fail "police removes council"
+close_case "$c2"
+closed_at_holders() {
+	local n
+	for n in probation council; do
+		lfh_at "$n" case show "$c2" --json | grep -q '"closed"' || return 1
+	done
+}
+check "the closure reaches the agencies holding the case's data without taking part" \
+	wait_until 20 closed_at_holders
 # 31 days later: every category's retention (at most 30 days) has run out.
 echo $(( $(date +%s) * 1000 + 31 * 86400000 )) >"$W/clock"
 shredded_at() { lfh_at "$1" case show "$c1" 2>/dev/null | grep -q "shredded"; }
@@ -237,6 +262,16 @@ for n in police housing health probation council; do
 	fi
 	check_eq "$n: no readable text of the case remains" "" \
 		"$(lfh_at "$n" case show "$c1" --json | json_all text)"
+done
+
+for n in probation council; do
+	if c1=$c2 wait_until 20 shredded_at "$n"; then
+		tap_ok "$n: the second case shredded though it took no part at its closure"
+	else
+		tap_fail "$n: the second case shredded though it took no part at its closure"
+	fi
+	check_eq "$n: no readable text of the second case remains" "" \
+		"$(lfh_at "$n" case show "$c2" --json | json_all text)"
 done
 
 # nothing derived from the shredded referral links a new one to it (the re-referral index)
