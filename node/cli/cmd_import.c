@@ -9,10 +9,12 @@
  * it has imported (by its content and how many identical rows came before
  * it), so nothing is written twice.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "lfh/buf.h"
 
 #define ROWS_MAX 4000     /* a batch: the node's IMPORT_ROWS_MAX */
 #define PARTS_MAX 50      /* p00..p49 */
@@ -39,7 +42,8 @@ static void usage(FILE *f)
 		"it stands for:\n"
 		"  {\"kind\":\"case\",\"ext_id\":\"OLD-123\",\"summary\":...,\"location\":...,\n"
 		"   \"category\":...,\"risk\":\"standard|medium|high\",\"to\":\"housing,council\",\n"
-		"   \"subject\":...,\"description\":...,\"on\":\"2024-03-01\",\"by\":\"PC Jones\"}\n"
+		"   \"subject\":...,\"dob\":\"1980-05-01\",\"description\":...,\"on\":\"2024-03-01\",\n"
+		"   \"by\":\"PC Jones\"}\n"
 		"  {\"kind\":\"note\",\"case\":\"OLD-123\",\"text\":...,\"on\":...,\"by\":...}\n"
 		"  {\"kind\":\"action\",\"case\":\"OLD-123\",\"agency\":\"housing\",\n"
 		"   \"power\":\"tenancy-warning\",\"text\":...,\"due\":\"2024-04-01\",\"status\":\"done\",\n"
@@ -47,12 +51,15 @@ static void usage(FILE *f)
 		"and risk, objective, scanning, meeting, assessment, review, equality with\n"
 		"the fields of 'lfh case STEP' (see lfh case --help). A case row opens a\n"
 		"case led by this node's agency, numbered in the year of its \"on\"; the rows\n"
-		"after it name it by its ext_id in \"case\". \"on\" is when it happened\n"
+		"after it name it by its ext_id in \"case\" (or a case already held by its\n"
+		"reference, e.g. POLICE-24-0007). \"on\" is when it happened\n"
 		"(YYYY-MM-DD or YYYY-MM-DDTHH:MMZ, never in the future), \"by\" who recorded\n"
 		"it (default: you). \"to\" may be a list; numbers are taken as text. An action\n"
 		"with a status other than open (done, cancelled, refused, carried, paused:\n"
 		"with outcome, resume, refusal, who as 'lfh case update') also\n"
-		"records its outcome. Only JSON Lines is read (no CSV).\n"
+		"records its outcome. Only JSON Lines is read (no CSV): a line at most\n"
+		"65536 bytes (a UTF-8 byte order mark before the first is skipped), a row's\n"
+		"fields together at most 12 KB. FILE may be a pipe (/dev/stdin).\n"
 		"\n"
 		"Every row is checked as the lfh command would be (the OSARA rules: an\n"
 		"action needs a case meeting before it); refused rows are listed with their\n"
@@ -61,7 +68,8 @@ static void usage(FILE *f)
 		"imported are skipped, never written twice. Needs the admin role.\n"
 		"\n"
 		"  --rejects FILE  also write each refused row to FILE as JSON Lines\n"
-		"                  {\"line\",\"reason\",\"row\"} (FILE is replaced)\n"
+		"                  {\"line\",\"reason\",\"row\"} (FILE is replaced; it must not be\n"
+		"                  the file imported; bytes not UTF-8 are shown as U+FFFD)\n"
 		"  --batch N       rows a request (1 to %d, default %d)\n"
 		"  --json          print the summary as JSON\n"
 		"\n"
@@ -151,6 +159,36 @@ static long occurrence(struct import *im, const uint8_t d[DIGEST_LEN])
 	return 0;
 }
 
+/*
+ * s as valid UTF-8 (malloc'd): each ill-formed byte becomes U+FFFD, so a
+ * row in another encoding, or a reason cut mid-character, still goes into
+ * the rejects file and the JSON summary.
+ */
+static char *utf8_copy(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), o = 0;
+	char *out = malloc(3 * n + 1);
+
+	if (!out)
+		return NULL;
+	while (n) {
+		size_t k = lfh_utf8_seq(p, n);
+		if (k) {
+			memcpy(out + o, p, k);
+			o += k;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k = 1;
+		}
+		p += k;
+		n -= k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static int refuse(struct import *im, unsigned long line, const char *reason, const char *row)
 {
 	if (im->nref == im->capref) {
@@ -163,8 +201,8 @@ static int refuse(struct import *im, unsigned long line, const char *reason, con
 	}
 	struct refused *r = &im->ref[im->nref];
 	r->line = line;
-	r->reason = strdup(reason);
-	r->row = strdup(row ? row : "");
+	r->reason = utf8_copy(reason);
+	r->row = utf8_copy(row ? row : "");
 	if (!r->reason || !r->row) {
 		free(r->reason);
 		free(r->row);
@@ -173,8 +211,8 @@ static int refuse(struct import *im, unsigned long line, const char *reason, con
 	im->nref++;
 	im->refused++;
 	if (im->rejects) {
-		json_t *o = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "reason", reason,
-				      "row", row ? row : "");
+		json_t *o = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "reason", r->reason,
+				      "row", r->row);
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		if (s)
 			fprintf(im->rejects, "%s\n", s);
@@ -479,17 +517,47 @@ static int blank(const char *s)
 	return 1;
 }
 
+/* The lines of f for the progress line: 0 (no total) unless f is a regular file, read twice. */
 static unsigned long count_lines(FILE *f)
 {
 	char buf[65536];
 	size_t n;
 	unsigned long lines = 0;
+	struct stat st;
 
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+		return 0; /* a pipe is read once */
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		for (size_t i = 0; i < n; i++)
 			lines += buf[i] == '\n';
 	rewind(f);
 	return lines;
+}
+
+/*
+ * The next line of f into *buf (without its newline, NUL-terminated; it
+ * may hold NULs: *len counts them), at most LINE_MAX_LEN bytes kept: a
+ * longer one sets *too_long and the rest of it is skipped, so memory stays
+ * bounded. 1: a line, 0: end of file, -1: a read error or out of memory.
+ */
+static int read_line(FILE *f, char **buf, size_t *len, int *too_long)
+{
+	int c;
+
+	*len = 0;
+	*too_long = 0;
+	if (!*buf && !(*buf = malloc(LINE_MAX_LEN + 1)))
+		return -1;
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (*len < LINE_MAX_LEN)
+			(*buf)[(*len)++] = (char)c;
+		else
+			*too_long = 1;
+	}
+	(*buf)[*len] = '\0';
+	if (c == EOF && ferror(f))
+		return -1;
+	return c == EOF && *len == 0 && !*too_long ? 0 : 1;
 }
 
 static int by_line(const void *a, const void *b)
@@ -552,11 +620,11 @@ int import_main(int argc, char **argv)
 	struct import im = { 0 };
 	const char *rejects = NULL, *path;
 	char *line = NULL, *end;
-	size_t cap = 0;
-	ssize_t len;
+	size_t len;
 	unsigned long lineno = 0;
+	struct stat in_st, rej_st;
 	FILE *f;
-	int opt, rc = 0;
+	int opt, rc = 0, too_long = 0, got = 0;
 
 	im.batch_max = ROWS_MAX;
 	optind = 0; /* glibc: a fresh start for this argv */
@@ -593,6 +661,13 @@ int import_main(int argc, char **argv)
 		cli_error("cannot read %s: %m", path);
 		return 2;
 	}
+	if (rejects && fstat(fileno(f), &in_st) == 0 && stat(rejects, &rej_st) == 0 &&
+	    in_st.st_dev == rej_st.st_dev && in_st.st_ino == rej_st.st_ino) {
+		cli_error("--rejects %s is the file to import: give another file (it is replaced)",
+			  rejects);
+		fclose(f);
+		return 2;
+	}
 	if (rejects && !(im.rejects = fopen(rejects, "w"))) {
 		cli_error("cannot write %s: %m", rejects);
 		fclose(f);
@@ -606,19 +681,21 @@ int import_main(int argc, char **argv)
 		goto out;
 	}
 	im.t0 = now_s();
-	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+	while (rc == 0 && (got = read_line(f, &line, &len, &too_long)) > 0) {
 		lfh_record row = { 0 };
 		char why[LFH_ERRMSG_MAX];
 		lineno++;
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if ((size_t)len != strlen(line)) {
+		if (lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+			memmove(line, line + 3, len - 2); /* a UTF-8 byte order mark, and the NUL */
+			len -= 3;
+		}
+		if (too_long) {
+			rc = refuse(&im, lineno, "line too long (max 65536 bytes)", "");
+			im.done++;
+		} else if (len != strlen(line)) {
 			rc = refuse(&im, lineno, "a NUL character in the line", "");
 			im.done++;
 		} else if (blank(line)) {
-			im.done++;
-		} else if (len > LINE_MAX_LEN) {
-			rc = refuse(&im, lineno, "line too long (max 64 KB)", "");
 			im.done++;
 		} else if (parse_row(line, &row, why, sizeof why)) {
 			rc = refuse(&im, lineno, why, line);
@@ -632,8 +709,9 @@ int import_main(int argc, char **argv)
 			rc = 1;
 		}
 	}
-	if (!rc && ferror(f)) {
-		cli_error("reading %s: %m", path);
+	if (!rc && got < 0) {
+		cli_error("reading %s stopped after line %lu: %s", path, lineno,
+			  ferror(f) ? strerror(errno) : "out of memory");
 		rc = 1;
 	}
 	if (!rc)

@@ -44,6 +44,7 @@
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
 #include "lfh/hub.h"
+#include "lfh/membership.h"
 #include "lfh/osara.h"
 #include "lfh/policy.h"
 #include "lfh/project.h"
@@ -112,9 +113,11 @@ static int decode_part(const char *b64, lfh_record *rows, size_t *n, lfh_err *er
 			break;
 		}
 		memset(&rows[*n], 0, sizeof rows[*n]);
-		if ((rc = lfh_record_decode(bin + start, off - start, &rows[*n], err)) != 0)
-			lfh_err_set(err, LFH_EINVAL, "import_batch: row %zu: %s", *n + 1, err->msg);
-		else
+		if ((rc = lfh_record_decode(bin + start, off - start, &rows[*n], err)) != 0) {
+			char why[LFH_ERRMSG_MAX]; /* (not formatted into itself) */
+			snprintf(why, sizeof why, "%s", err->msg);
+			rc = lfh_err_set(err, LFH_EINVAL, "import_batch: row %zu: %s", *n + 1, why);
+		} else
 			(*n)++;
 	}
 	msgpack_unpacked_destroy(&u);
@@ -410,12 +413,29 @@ static int set_opt(lfh_record *body, const char *key, const char *v, lfh_err *er
 	return v ? lfh_record_set_str(body, key, v, err) : 0;
 }
 
+/* Would the node take to[0..n) as a new referral's recipients (as lfh_node_write checks)? */
+static int recipients_ok(struct imp *x, const uint8_t case_id[LFH_CASE_LEN], const char *const *to,
+			 size_t nto, lfh_err *err)
+{
+	char out[LFH_MAX_RECIPIENTS][LFH_AGENCY_MAX + 1];
+	size_t nout;
+
+	if (lfh_policy_active(&x->n->rules))
+		return lfh_policy_recipients(&x->n->rules, x->t, case_id, LFH_EV_REFERRAL,
+					     "referral", to, nto, out, &nout, err);
+	for (size_t i = 0; i < nto; i++)
+		if (!lfh_node_member(x->n, to[i]))
+			return lfh_err_set(err, LFH_EINVAL, "'%s' is not a member", to[i]);
+	return 0;
+}
+
 /* kind case: a REFERRAL of a new case led by this agency. */
 static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LFH_ID_LEN],
 		       lfh_err *err)
 {
 	static const char *const risks[] = { "standard", "medium", "high" };
 	const char *ext, *summary, *location, *category, *risk, *to_s, *subject, *desc, *by, *on;
+	const char *dob;
 	const char *to[LFH_MAX_RECIPIENTS];
 	char tolist[LFH_MAX_RECIPIENTS * (LFH_AGENCY_MAX + 2)], ref[LFH_OSARA_REF_MAX + 1];
 	uint8_t key[1 + EXT_ID_MAX], case_id[LFH_CASE_LEN];
@@ -433,6 +453,7 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 	    (rc = field(row, "risk", 16, 1, &risk, err)) ||
 	    (rc = field(row, "to", sizeof tolist - 1, 1, &to_s, err)) ||
 	    (rc = field(row, "subject", SUMMARY_MAX, 0, &subject, err)) ||
+	    (rc = field(row, "dob", 10, 0, &dob, err)) ||
 	    (rc = field(row, "description", DESCRIPTION_MAX, 0, &desc, err)) ||
 	    (rc = field(row, "by", LFH_CTL_BY_MAX, 0, &by, err)) ||
 	    (rc = field(row, "on", LFH_OSARA_ON_MAX, 0, &on, err)))
@@ -460,16 +481,19 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 	    (rc = lfh_record_set_str(&body, "description", desc ? desc : "", err)) ||
 	    (rc = lfh_record_set_str(&body, "risk", risk, err)) ||
 	    (rc = set_opt(&body, "subject", subject, err)) ||
+	    (rc = set_opt(&body, "dob", dob, err)) ||
 	    (rc = lfh_record_set_str(&body, "by", by ? by : "import", err)) ||
 	    (rc = set_opt(&body, "on", on, err)) ||
 	    (rc = lfh_record_set_str(&body, "ext_id", ext, err)))
 		goto out;
 	if ((rc = lfh_osara_check(x->empty, LFH_EV_REFERRAL, x->n->cfg.agency, &body, err)))
 		goto out;
-	if ((rc = lfh_refs_next(x->n, x->t, when, ref, err)) ||
+	lfh_case_id_new(x->n->rules.hub_id, x->n->cfg.agency, case_id);
+	/* a refused row takes no reference number: its recipients are checked first */
+	if ((rc = recipients_ok(x, case_id, to, nto, err)) ||
+	    (rc = lfh_refs_next(x->n, x->t, when, ref, err)) ||
 	    (rc = lfh_record_set_str(&body, "ref", ref, err)))
 		goto out;
-	lfh_case_id_new(x->n->rules.hub_id, x->n->cfg.agency, case_id);
 	rc = write_one(x, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body, NULL, &wr, err);
 	if (!rc) {
 		memcpy(first_id, wr.event_id, LFH_ID_LEN);
@@ -590,10 +614,13 @@ static int import_step(struct imp *x, const lfh_record *row, uint32_t type,
 	if (!rc && upd.n &&
 	    (rc = write_one(x, case_id, LFH_EV_ACTION_UPDATE,
 			    lfh_ctl_step_category(x->n, LFH_EV_ACTION_UPDATE), nto ? to : NULL, nto,
-			    &upd, st, &wr, err)) && !is_internal(rc))
+			    &upd, st, &wr, err)) && !is_internal(rc)) {
 		/* the ACTION is written: never leave half a row, abort the round */
+		char why[LFH_ERRMSG_MAX]; /* (not formatted into itself) */
+		snprintf(why, sizeof why, "%s", err->msg);
 		rc = lfh_err_set(err, LFH_ESTORE, "the outcome of the action on line %llu could not "
-				 "be written after it: %.120s", line_of(row), err->msg);
+				 "be written after it: %.120s", line_of(row), why);
+	}
 	lfh_record_clear(&body);
 	lfh_record_clear(&upd);
 	return rc;

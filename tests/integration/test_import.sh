@@ -153,6 +153,39 @@ lfh_at police import --json "$W/long.jsonl" >"$W/long2.json" 2>&1
 check_eq "... run again: all 250 skipped" "0 250" \
 	"$(json_get .imported <"$W/long2.json") $(json_get .skipped <"$W/long2.json")"
 
+# ---- 7. what real exports hold: a byte order mark, a member misspelt, another encoding,
+# an over-long line; a date of birth; a piped file
+odd=$W/odd.jsonl
+{
+	printf '\xef\xbb\xbf{"kind":"case","ext_id":"BOM-1","summary":"Fly-tipping","location":"Back lane","category":"asb","risk":"standard","to":"housing","on":"2019-03-01","subject":"Sam Old","dob":"1958-03-07"}\n'
+	printf '{"kind":"case","ext_id":"BAD-TO","summary":"x","location":"y","category":"asb","risk":"standard","to":"housng","on":"2019-03-02"}\n'
+	printf '{"kind":"case","ext_id":"NEXT-1","summary":"Noise","location":"Flat 9","category":"asb","risk":"standard","to":"housing","on":"2019-03-03"}\n'
+	printf '{"kind":"note","case":"BOM-1","text":"caf\xe9 owner called"}\n'
+	printf '{"kind":"note","case":"BOM-1","text":"%s"}\n' "$(head -c 70000 /dev/zero | tr '\0' 'x')"
+	printf '{"kind":"note","case":"BOM-1","text":"After the long line"}\n'
+} >"$odd"
+lfh_at police import --json --rejects "$W/odd.rej" "$odd" >"$W/odd.json" 2>"$W/odd.err"
+check_eq "3 rows imported, 3 refused (a misspelt member, not UTF-8, a line over 64 KB)" "3 3" \
+	"$(json_get .imported <"$W/odd.json") $(json_get .refused <"$W/odd.json")"
+check_eq "the first line, after its byte order mark, opened a case" "BOM-1" \
+	"$(lfh_at police case show POLICE-19-0001 --json | json_get '[0].ext_id')"
+check_eq "the refused case row took no reference number" "NEXT-1" \
+	"$(lfh_at police case show POLICE-19-0002 --json | json_get '[0].ext_id')"
+check_eq "every refused row is in the rejects file" 3 "$(grep -c '"line":' "$W/odd.rej")"
+check "... the one in another encoding too, its bad byte marked" grep -q $'caf\xef\xbf\xbd owner' "$W/odd.rej"
+check "... the misspelt member named" grep -q "'housng' is not a party of the ISA in force" "$W/odd.rej"
+check "... the long line as such" grep -q '"line":5,"reason":"line too long' "$W/odd.rej"
+check "the case row's date of birth is kept: subject access finds it by it" grep -q "BOM-1" \
+	<<<"$(lfh_at police sar --subject "Sam Old" --dob 1958-03-07 --json)"
+sum_before=$(cksum <"$odd")
+out=$(lfh_at police import --rejects "$odd" "$odd" 2>&1)
+check_eq "--rejects naming the file to import: bad usage (2)" 2 "$?"
+check "... saying so" grep -q "is the file to import" <<<"$out"
+check_eq "... and the file is left as it was" "$sum_before" "$(cksum <"$odd")"
+printf '{"kind":"case","ext_id":"PIPE-1","summary":"Piped","location":"Lane","category":"asb","risk":"standard","to":"housing","on":"2019-04-01"}\n' >"$W/pipe.jsonl"
+out=$(script -qec "cat '$W/pipe.jsonl' | '$LFH' -c '$W/police/lfhd.conf' import /dev/stdin" /dev/null 2>&1)
+check "a piped file is imported, with a progress line on a terminal" grep -q "imported 1 rows" <<<"$out"
+
 # ---- usage
 check "lfh import --help documents the format" sh -c "'$LFH' import --help | grep -q 'JSON Lines'"
 "$LFH" import >/dev/null 2>&1
