@@ -9,12 +9,17 @@
  *                   it writes anything (include/lfh/recovery.h)
  *   MANIFEST        what the backup holds, for people: agency, hub, time,
  *                   our events, and the BLAKE2b-256 of every file
- * The node pauses while the store is copied (one read transaction).
+ * The node pauses while the store is copied (one read transaction). The
+ * command is a read: a backup that fails fails alone (its request), takes
+ * with it whatever it had written into DIR, and never the writes of others.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,22 +34,36 @@
 
 #define BACKUP_PATH_MAX 3000
 
-/* DIR must be absolute and new, or an empty directory; it is made 0700. */
-static int backup_dir(lfh_ctl_req *q, const char *dir)
+/* Under systemd (which sets INVOCATION_ID) the unit gives lfhd a /tmp of its own. */
+static int private_tmp(const char *dir)
+{
+	return getenv("INVOCATION_ID") && (!strncmp(dir, "/tmp/", 5) || !strcmp(dir, "/tmp") ||
+					   !strncmp(dir, "/var/tmp/", 9) || !strcmp(dir, "/var/tmp"));
+}
+
+/* DIR must be absolute and new (*made), or an empty directory; it is made 0700. */
+static int backup_dir(lfh_ctl_req *q, const char *dir, int *made)
 {
 	DIR *d;
 	struct dirent *e;
 	int empty = 1;
 
+	*made = 0;
 	if (dir[0] != '/' || strlen(dir) > BACKUP_PATH_MAX)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "the backup directory must be an absolute path "
 				    "(at most 3000 bytes)");
-	if (mkdir(dir, 0700) == 0)
+	if (private_tmp(dir))
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "lfhd runs as a service with a /tmp of its "
+				    "own: a backup there is out of your sight and goes when the "
+				    "service stops; use /var/backups/lfhd");
+	if (mkdir(dir, 0700) == 0) {
+		*made = 1;
 		return 0;
+	}
 	if (errno != EEXIST || !(d = opendir(dir))) {
 		char msg[LFH_ERRMSG_MAX];
 		snprintf(msg, sizeof msg, "cannot create %.150s: %s", dir, strerror(errno));
-		return lfh_ctl_fail(&q->rep, LFH_EIO, msg);
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, msg);
 	}
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
@@ -53,7 +72,24 @@ static int backup_dir(lfh_ctl_req *q, const char *dir)
 	if (!empty)
 		return lfh_ctl_fail(&q->rep, LFH_EEXIST, "the backup directory is not empty: give a new "
 				    "or empty one (a backup never overwrites another)");
-	return chmod(dir, 0700) == 0 ? 0 : lfh_ctl_fail(&q->rep, LFH_EIO, strerror(errno));
+	return chmod(dir, 0700) == 0 ? 0 : lfh_ctl_fail(&q->rep, LFH_EINVAL, strerror(errno));
+}
+
+static int remove_fn(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	if (ftw->level > 0) /* the backup directory itself stays unless we made it */
+		remove(path);
+	return 0;
+}
+
+/* A failed backup leaves nothing half-written: what it put into dir goes (dir too if new). */
+static void remove_partial(const char *dir, int made)
+{
+	nftw(dir, remove_fn, 16, FTW_DEPTH | FTW_PHYS);
+	if (made)
+		rmdir(dir);
 }
 
 /* Append "hash  size  name" of file path (shown as name) to m. */
@@ -149,15 +185,16 @@ int ctl_backup(lfh_ctl_req *q, lfh_txn *t)
 	lfh_err err = { 0 };
 	lfh_record *out;
 	uint64_t seq = 0, events = 0;
-	int rc;
+	int rc, made;
 
-	if (!dir || backup_dir(q, dir))
+	if (!dir || backup_dir(q, dir, &made))
 		return q->rep.code;
 	snprintf(data, sizeof data, "%s/data", dir);
 	snprintf(keys, sizeof keys, "%s/keys", dir);
-	if (mkdir(data, 0700) != 0)
-		return lfh_ctl_fail(&q->rep, LFH_EIO, strerror(errno));
-	rc = lfh_store_copy(q->node->store, data, &err);
+	rc = mkdir(data, 0700) == 0 ? 0 : lfh_err_set(&err, LFH_EIO, "cannot create %.150s: %s",
+						     data, strerror(errno));
+	if (!rc)
+		rc = lfh_store_copy(q->node->store, data, &err);
 	if (!rc)
 		rc = lfh_keydir_copy(q->node->cfg.key_dir, keys, &err);
 	if (!rc)
@@ -168,8 +205,10 @@ int ctl_backup(lfh_ctl_req *q, lfh_txn *t)
 		rc = lfh_store_meta_get(t, "seq", &seq, &err);
 	if (!rc)
 		rc = lfh_store_event_count(t, &events, &err);
-	if (rc) /* a failed backup is the request's failure, not the round's */
+	if (rc) { /* a failed backup is the request's failure, not the round's */
+		remove_partial(dir, made);
 		return lfh_ctl_fail(&q->rep, rc == LFH_ESTORE ? LFH_EIO : rc, err.msg);
+	}
 	out = lfh_ctl_add(&q->rep);
 	if (!out || lfh_record_set_str(out, "dir", dir, &err) ||
 	    lfh_record_set_uint(out, "events", events, &err) ||

@@ -33,10 +33,13 @@
  *   keys; meta names are 1..LFH_META_NAME_MAX bytes, stored as is.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -244,13 +247,36 @@ void lfh_store_close(lfh_store *s)
 	free(s);
 }
 
+/*
+ * A compacted copy into DIR/data.mdb: created new, 0600 (it holds the
+ * wrapped keys), and flushed to disk with its directory before we say it
+ * is done; a failed copy leaves no file.
+ */
 int lfh_store_copy(lfh_store *s, const char *dir, lfh_err *err)
 {
-	int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+	char path[4096];
+	int fd, dfd, rc;
 
-	if (rc)
-		return lfh_err_set(err, rc == ENOSPC ? LFH_EIO : LFH_ESTORE, "copying the store to %s: %s",
-				   dir, mdb_strerror(rc));
+	if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >= sizeof path)
+		return lfh_err_set(err, LFH_EINVAL, "copying the store: path too long");
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return lfh_err_set(err, LFH_EIO, "copying the store to %s: %s", path,
+				   strerror(errno));
+	rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+	if (!rc && fsync(fd) != 0)
+		rc = errno;
+	if (close(fd) != 0 && !rc)
+		rc = errno;
+	if (!rc && (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		if (fsync(dfd) != 0)
+			rc = errno;
+		close(dfd);
+	}
+	if (rc) {
+		unlink(path);
+		return lfh_err_set(err, rc == ENOSPC || rc == EIO ? LFH_EIO : LFH_ESTORE,
+				   "copying the store to %s: %s", dir, mdb_strerror(rc));
+	}
 	return 0;
 }
 

@@ -496,6 +496,14 @@ else
 	check "a second backup into the same directory is refused, saying why" \
 		grep -q "not empty" <<<"$out"
 fi
+check_eq "the backup's store copy is mode 600 (it holds the wrapped keys)" 600 \
+	"$(stat -c %a "$BK/data/data.mdb")"
+out=$(lfh_at housing admin backup /proc/no-such-dir/bk 2>&1) &&
+	tap_fail "a backup where nothing can be written fails" "$out"
+check "a backup where nothing can be written fails, saying where" grep -q "cannot create /proc/no-such-dir/bk" \
+	<<<"$out"
+check "... alone: the node audits it (a failed write round would have lost its audit record)" \
+	grep -q '"cmd": *"backup"' <<<"$(lfh_at housing audit --json)"
 echo "housing note after the backup" >"$W/bk.notes"
 note_at housing "$H" "housing note after the backup"
 wait_until "$T20" has_texts police "$H" "$W/bk.notes" ||
@@ -527,6 +535,15 @@ for n in police housing council; do
 		"$(seq_dups "$n" "$C1" "$H")"
 done
 evidence_none "after the backup's restore"
+
+# under systemd (INVOCATION_ID), /tmp is the unit's own: a backup there would vanish
+node_stop housing
+INVOCATION_ID=lfh-test node_start housing || bail "housing restarts as if under systemd"
+out=$(lfh_at housing admin backup "/tmp/lfh-bk-$$" 2>&1) &&
+	tap_fail "under systemd, a backup into /tmp is refused" "$out"
+check "under systemd, a backup into /tmp is refused, saying where to put it" \
+	grep -q "use /var/backups/lfhd" <<<"$out"
+check "... and nothing is left there" test ! -e "/tmp/lfh-bk-$$"
 
 for n in "${AG[@]}"; do
 	node_stop "$n"
