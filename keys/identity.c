@@ -589,6 +589,14 @@ int lfh_kek_load(const char *dir, uint8_t kek[32], lfh_err *err)
 	return rc;
 }
 
+int lfh_kek_exists(const char *dir)
+{
+	char path[ID_PATH_MAX];
+	struct stat st;
+
+	return join_path(path, sizeof path, dir, KEK_NAME, NULL) == 0 && stat(path, &st) == 0;
+}
+
 int lfh_file_replace(const char *dir, const char *name, const void *data, size_t len,
 		     mode_t mode, lfh_err *err)
 {

@@ -98,4 +98,7 @@ int lfh_file_read(const char *dir, const char *name, size_t max, lfh_buf *out, l
  */
 int lfh_kek_load(const char *dir, uint8_t kek[32], lfh_err *err);
 
+/* 1 if dir holds a store key (dir/store.key), else 0. */
+int lfh_kek_exists(const char *dir);
+
 #endif

@@ -144,19 +144,78 @@ static int upgrade_summaries(lfh_node *n, lfh_err *err)
 	return lfh_txn_commit(t, err);
 }
 
-/* The store keeps sharing keys under the key directory's store key. */
-static int open_kek(lfh_node *n, lfh_err *err)
+/* The name of one sharing key the store holds (the first), if any. */
+struct some_key {
+	int found;
+	uint8_t case_id[LFH_CASE_LEN];
+	char category[LFH_CATEGORY_MAX + 1], creator[LFH_AGENCY_MAX + 1];
+	uint32_t epoch;
+};
+
+static int some_key_fn(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+		       const char *creator, uint32_t epoch)
 {
-	uint8_t *kek = sodium_malloc(32);
+	struct some_key *k = ctx;
+
+	k->found = 1;
+	memcpy(k->case_id, case_id, LFH_CASE_LEN);
+	snprintf(k->category, sizeof k->category, "%s", category);
+	snprintf(k->creator, sizeof k->creator, "%s", creator);
+	k->epoch = epoch;
+	return 1;
+}
+
+/* Does the store key open the key found (0), or is it another store's (LFH_ECRYPTO)? */
+static int kek_opens(lfh_node *n, const struct some_key *k, lfh_err *err)
+{
+	uint8_t *key = sodium_malloc(32);
+	lfh_txn *t = NULL;
 	int rc;
 
-	if (!kek)
+	if (!key)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_txn_begin(n->store, 0, &t, err);
+	if (!rc)
+		rc = lfh_store_key_get(t, k->case_id, k->category, k->creator, k->epoch, key, err);
+	lfh_txn_abort(t);
+	sodium_free(key);
+	if (rc == LFH_ECRYPTO)
+		return lfh_err_set(err, LFH_ECONFIG, "%s/store.key does not open the sharing keys in "
+				   "the store: it is another store's. Put back the store.key kept with "
+				   "this store (a backup holds both)", n->cfg.key_dir);
+	return rc;
+}
+
+/*
+ * The store keeps sharing keys under the key directory's store key, made on
+ * first use. A store that holds keys is never given a new one (every case
+ * would become unreadable): a missing or wrong store.key stops the node.
+ * A store of format 1 kept its keys in the clear: it gets its first one.
+ */
+static int open_kek(lfh_node *n, uint64_t format, lfh_err *err)
+{
+	struct some_key k = { 0 };
+	lfh_txn *t = NULL;
+	uint8_t *kek;
+	int rc = lfh_txn_begin(n->store, 0, &t, err);
+
+	if (!rc)
+		rc = lfh_store_scan_key_names(t, some_key_fn, &k, err);
+	lfh_txn_abort(t);
+	if (rc)
+		return rc;
+	if (k.found && format >= 2 && !lfh_kek_exists(n->cfg.key_dir))
+		return lfh_err_set(err, LFH_ECONFIG, "%s/store.key is missing, and the store holds "
+				   "sharing keys kept under it: put back the store.key kept with this "
+				   "store (a backup holds both); a new one would open none of them",
+				   n->cfg.key_dir);
+	if (!(kek = sodium_malloc(32)))
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	rc = lfh_kek_load(n->cfg.key_dir, kek, err);
 	if (!rc)
 		rc = lfh_store_set_kek(n->store, kek, err);
 	sodium_free(kek);
-	return rc;
+	return rc || !k.found || format < 2 ? rc : kek_opens(n, &k, err);
 }
 
 /* With an ISA: the rules open on it, and the peers follow its parties. */
@@ -211,7 +270,7 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 	if (!rc)
 		rc = check_store_format(n, &format, err);
 	if (!rc)
-		rc = open_kek(n, err);
+		rc = open_kek(n, format, err);
 	if (!rc)
 		rc = cfg->isa_path[0] ? open_policy(n, err) : lfh_node_load_keys(n, err);
 	if (!rc)

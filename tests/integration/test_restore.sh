@@ -545,6 +545,23 @@ check "under systemd, a backup into /tmp is refused, saying where to put it" \
 	grep -q "use /var/backups/lfhd" <<<"$out"
 check "... and nothing is left there" test ! -e "/tmp/lfh-bk-$$"
 
+# a key directory put back without its store key, or with another store's, never gets a new
+# one over a store full of keys kept under the old: lfhd stops, saying which file to put back
+node_stop housing
+mv "$W/housing/keys/store.key" "$W/store.key.saved"
+out=$(timeout 20 "$LFHD" -c "$(conf_of housing)" 2>&1) &&
+	tap_fail "without its store key, housing's lfhd does not start" "$out"
+check "without its store key, housing's lfhd stops, naming it" grep -q "store.key is missing" <<<"$out"
+check "... and makes no new one" test ! -e "$W/housing/keys/store.key"
+head -c 32 /dev/urandom >"$W/housing/keys/store.key"
+chmod 600 "$W/housing/keys/store.key"
+out=$(timeout 20 "$LFHD" -c "$(conf_of housing)" 2>&1) &&
+	tap_fail "with another store's key, housing's lfhd does not start" "$out"
+check "with another store's key, housing's lfhd stops, saying so" grep -q "it is another store's" <<<"$out"
+mv "$W/store.key.saved" "$W/housing/keys/store.key"
+node_start housing || tap_fail "its own store key back, housing starts"
+check "... and reads its cases" has_case housing "$H"
+
 for n in "${AG[@]}"; do
 	node_stop "$n"
 done
