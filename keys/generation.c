@@ -272,8 +272,8 @@ static int copy_tree(const char *src, const char *dst, int depth, lfh_err *err)
 		return lfh_err_set(err, LFH_EIO, "%s: %s", src, strerror(errno));
 	while (rc == 0 && (e = readdir(d))) {
 		char from[GEN_PATH_MAX], to[GEN_PATH_MAX];
-		if (e->d_name[0] == '.')
-			continue;
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "root.key"))
+			continue; /* the root secret is kept offline: never in a copy */
 		if (snprintf(from, sizeof from, "%s/%s", src, e->d_name) >= (int)sizeof from ||
 		    snprintf(to, sizeof to, "%s/%s", dst, e->d_name) >= (int)sizeof to) {
 			rc = lfh_err_set(err, LFH_EINVAL, "%s/%s: path too long", src, e->d_name);

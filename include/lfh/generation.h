@@ -43,7 +43,8 @@ int lfh_gen_pending_install(const char *dir, uint32_t gen, const uint8_t *cert, 
 
 /*
  * Copy key directory src into dst (made with src's mode): its files and its
- * gen-N directories, each file with its own mode (secrets stay 0600).
+ * gen-N directories, each file with its own mode (secrets stay 0600), but
+ * never root.key (the agency's root secret, to be kept offline, apart).
  */
 int lfh_keydir_copy(const char *src, const char *dst, lfh_err *err);
 

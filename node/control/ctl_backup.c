@@ -3,7 +3,8 @@
  *
  * DIR (absolute; created 0700, or an existing empty directory) receives:
  *   data/data.mdb   a consistent, compacted hot copy of the store
- *   keys/           the key directory, each file with its own mode, and a
+ *   keys/           the key directory, each file with its own mode (never
+ *                   root.key: the root secret is kept offline), and a
  *                   node-<hub>.state marked as a backup: a node started on
  *                   this copy recovers its own events from its peers before
  *                   it writes anything (include/lfh/recovery.h)

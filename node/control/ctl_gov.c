@@ -13,8 +13,8 @@
  *   isa_propose  path                 ISA_PROPOSE of the next version
  *   isa_sign     path                 ISA_SIGN of that version by this agency
  *   isa_explain  case                 per category: who holds it, and why
- *   retention_run [now_ms]            shred what is due (now_ms: tests only,
- *                                     honoured when lfhd runs with a test clock)
+ *   retention_run                     shred what is due now (the node's clock, or
+ *                                     for tests the file LFH_TEST_CLOCK_FILE names)
  */
 #include <stdio.h>
 #include <stdlib.h>

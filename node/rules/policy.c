@@ -569,8 +569,10 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 		int rc = lfh_store_case_get(t, ev->case_id, &c, err);
 		if (rc && rc != LFH_ENOTFOUND)
 			return rc;
-		/* when it closed here, not what its author stamped (PROTOCOL.md 7.3) */
-		rc = lfh_record_set_uint(&c, "closed_ms", lfh_retention_now(), err);
+		/* when it closed here, not what its author stamped (PROTOCOL.md 7.3), and
+		 * never before that stamp: a clock here set back must not shorten retention */
+		uint64_t now = lfh_retention_now(), stamped = lfh_hlc_ms(ev->hlc);
+		rc = lfh_record_set_uint(&c, "closed_ms", now > stamped ? now : stamped, err);
 		if (!rc)
 			rc = lfh_store_case_put(t, ev->case_id, &c, err);
 		lfh_record_clear(&c);

@@ -223,6 +223,9 @@ close_case() { # close_case CASE: police takes it through OSARA to its closure
 	lfh_at police case close "$1" --reason "No further reports" >/dev/null ||
 		tap_fail "police closes the case"
 }
+# the nodes' clocks read 2020 when the case closes (a clock set back): retention still
+# counts from no earlier than the CLOSE's own stamp, so putting the clock right shreds nothing
+echo 1577836800000 >"$W/clock"
 close_case "$c1"
 closed_everywhere() {
 	local n
@@ -231,6 +234,10 @@ closed_everywhere() {
 	done
 }
 wait_until 20 closed_everywhere || tap_fail "the closure reaches every participant"
+echo "$(date +%s)000" >"$W/clock"
+lfh_at police isa retention >/dev/null || tap_fail "police runs retention"
+check "a clock set back at closure does not shorten retention: nothing shredded yet" \
+	bash -c "! '$LFH' -c '$W/police/lfhd.conf' case show '$c1' | grep -q shredded"
 # a case whose data reaches agencies taking no part in it when it closes: probation by the
 # named category criminal-intel, council invited then removed; retention reaches them too
 c2=$(new_referral police housing "Graffiti on the garages") || bail "police files a second case"

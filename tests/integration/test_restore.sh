@@ -496,6 +496,8 @@ else
 	check "a second backup into the same directory is refused, saying why" \
 		grep -q "not empty" <<<"$out"
 fi
+check "housing's key directory holds its root secret (test set-up)" test -s "$W/housing/keys/root.key"
+check "... which the backup never copies (kept offline, apart)" test ! -e "$BK/keys/root.key"
 check_eq "the backup's store copy is mode 600 (it holds the wrapped keys)" 600 \
 	"$(stat -c %a "$BK/data/data.mdb")"
 out=$(lfh_at housing admin backup /proc/no-such-dir/bk 2>&1) &&
