@@ -77,6 +77,17 @@ static void notify_status(const lfh_sync *sync)
 	}
 }
 
+/* WATCHDOG=1 when half the interval passed since the last: from the loop, and from long reads. */
+static void watchdog_keepalive(void)
+{
+	static uint64_t last;
+
+	if (watchdog_every_ms && mono_ms() - last >= watchdog_every_ms) {
+		sd_notify(0, "WATCHDOG=1");
+		last = mono_ms();
+	}
+}
+
 /* Half of the watchdog interval systemd set (WATCHDOG_USEC), or 0. */
 static void watchdog_setup(void)
 {
@@ -205,7 +216,7 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_export
 	uint64_t last_retention = 0;
 	int n;
 	zmq_pollitem_t *items = calloc(1 + LFH_SYNC_ITEMS_MAX, sizeof *items);
-	uint64_t last_tick = 0, last_save = 0, last_watchdog = 0, last_metrics = 0;
+	uint64_t last_tick = 0, last_save = 0, last_metrics = 0;
 
 	if (!items)
 		return LFH_ENOMEM;
@@ -229,10 +240,7 @@ static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_export
 			notify_status(sync);
 			last_tick = now;
 		}
-		if (watchdog_every_ms && mono_ms() - last_watchdog >= watchdog_every_ms) {
-			sd_notify(0, "WATCHDOG=1");
-			last_watchdog = mono_ms();
-		}
+		watchdog_keepalive();
 		if (exp && now - last_metrics >= METRICS_MS) {
 			lfh_exporter_update(exp, node, sync, now);
 			last_metrics = now;
@@ -284,6 +292,8 @@ static int run_node(const lfh_config *cfg)
 		rc = lfh_sync_start(&sync, zctx, node, &err);
 	if (!rc)
 		rc = lfh_control_start(&ctl, zctx, node, sync, &err);
+	if (!rc)
+		lfh_control_set_keepalive(ctl, watchdog_keepalive);
 	if (!rc)
 		rc = lfh_remind_start(&rem, node, &err);
 	if (!rc) {

@@ -29,5 +29,10 @@ void lfh_control_pollitem(lfh_control *c, zmq_pollitem_t *item);
 void lfh_control_dispatch(lfh_control *c);
 /* Are requests held (received, not yet answered)? */
 int lfh_control_busy(const lfh_control *c);
+/*
+ * fn is called at every yield point of a long read (lfh_ctl_yield), so the
+ * service manager's watchdog keeps hearing from the node (fn throttles).
+ */
+void lfh_control_set_keepalive(lfh_control *c, void (*fn)(void));
 
 #endif

@@ -97,6 +97,7 @@ struct lfh_control {
 	int in_read;            /* a read is running (its read transaction is open) */
 	int reload_keys;        /* a round failed during a read: reload the keys after it */
 	uint64_t last_look_us;
+	void (*keepalive)(void); /* lfh_control_set_keepalive, or NULL */
 };
 
 typedef int (*cmd_fn)(lfh_ctl_req *, lfh_txn *);
@@ -536,11 +537,19 @@ static void yield_point(void *ctx)
 	lfh_control *c = ctx;
 	uint64_t now = mono_us();
 
+	if (c->keepalive)
+		c->keepalive();
 	if (!c->in_read || now - c->last_look_us < LOOK_EVERY_US)
 		return;
 	c->last_look_us = now;
 	receive_waiting(c);
 	run_writes(c, 1);
+}
+
+void lfh_control_set_keepalive(lfh_control *c, void (*fn)(void))
+{
+	if (c)
+		c->keepalive = fn;
 }
 
 /* Run one read in its own read transaction (the store refuses any write in it). */

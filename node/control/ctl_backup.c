@@ -10,19 +10,24 @@
  *                   it writes anything (include/lfh/recovery.h)
  *   MANIFEST        what the backup holds, for people: agency, hub, time,
  *                   our events, and the BLAKE2b-256 of every file
- * The node pauses while the store is copied (one read transaction). The
- * command is a read: a backup that fails fails alone (its request), takes
- * with it whatever it had written into DIR, and never the writes of others.
+ * The store is copied on a thread of its own while the node goes on: the
+ * command is a read, whose yield points let the writes waiting run and keep
+ * the service manager's watchdog fed. A backup that fails fails alone (its
+ * request), takes with it whatever it had written into DIR, and never the
+ * writes of others.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -91,6 +96,48 @@ static void remove_partial(const char *dir, int made)
 	nftw(dir, remove_fn, 16, FTW_DEPTH | FTW_PHYS);
 	if (made)
 		rmdir(dir);
+}
+
+/* The store copied on a thread of its own (its own read transaction: MDB_NOTLS). */
+struct copy_job {
+	lfh_store *store;
+	const char *dir;
+	lfh_err err;
+	int rc;
+	atomic_int done;
+};
+
+static void *copy_thread(void *arg)
+{
+	struct copy_job *j = arg;
+
+	j->rc = lfh_store_copy(j->store, j->dir, &j->err);
+	atomic_store(&j->done, 1);
+	return NULL;
+}
+
+/*
+ * Copy the store into dir while the node goes on: a copy of a large store
+ * takes minutes, so this thread keeps yielding (the writes waiting run, the
+ * service manager's watchdog hears from us) until the copy is done.
+ */
+static int copy_store(lfh_ctl_req *q, const char *dir, lfh_err *err)
+{
+	struct copy_job j = { .store = q->node->store, .dir = dir };
+	struct timespec nap = { 0, 5 * 1000000L };
+	pthread_t th;
+
+	atomic_init(&j.done, 0);
+	if (pthread_create(&th, NULL, copy_thread, &j) != 0)
+		return lfh_store_copy(q->node->store, dir, err);
+	while (!atomic_load(&j.done)) {
+		lfh_ctl_yield(q);
+		nanosleep(&nap, NULL);
+	}
+	pthread_join(th, NULL);
+	if (j.rc)
+		*err = j.err;
+	return j.rc;
 }
 
 /* Append "hash  size  name" of file path (shown as name) to m. */
@@ -195,7 +242,7 @@ int ctl_backup(lfh_ctl_req *q, lfh_txn *t)
 	rc = mkdir(data, 0700) == 0 ? 0 : lfh_err_set(&err, LFH_EIO, "cannot create %.150s: %s",
 						     data, strerror(errno));
 	if (!rc)
-		rc = lfh_store_copy(q->node->store, data, &err);
+		rc = copy_store(q, data, &err);
 	if (!rc)
 		rc = lfh_keydir_copy(q->node->cfg.key_dir, keys, &err);
 	if (!rc)
