@@ -413,6 +413,29 @@ static int set_opt(lfh_record *body, const char *key, const char *v, lfh_err *er
 	return v ? lfh_record_set_str(body, key, v, err) : 0;
 }
 
+/*
+ * A row of a case or a note carries only the fields its command takes: a
+ * misspelt column ("descripton") is refused, never dropped unseen.
+ */
+static int known_fields(const lfh_record *row, const char *const *names, size_t n,
+			const char *what, lfh_err *err)
+{
+	static const char *const always[] = { "kind", "line", "occ", "on", "by" };
+
+	for (size_t i = 0; i < row->n; i++) {
+		const char *key = row->f[i].key;
+		size_t k = 0, a = 0;
+		while (a < sizeof always / sizeof always[0] && strcmp(key, always[a]))
+			a++;
+		while (k < n && strcmp(key, names[k]))
+			k++;
+		if (a == sizeof always / sizeof always[0] && k == n)
+			return lfh_err_set(err, LFH_EINVAL, "unknown field '%.31s' in a %s row",
+					   key, what);
+	}
+	return 0;
+}
+
 /* Would the node take to[0..n) as a new referral's recipients (as lfh_node_write checks)? */
 static int recipients_ok(struct imp *x, const uint8_t case_id[LFH_CASE_LEN], const char *const *to,
 			 size_t nto, lfh_err *err)
@@ -446,7 +469,11 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 	lfh_record body = { 0 };
 	int ok = 0, dated, rc;
 
-	if ((rc = field(row, "ext_id", EXT_ID_MAX, 1, &ext, err)) ||
+	static const char *const fields[] = { "ext_id", "summary", "location", "category", "risk",
+					      "to", "subject", "dob", "description" };
+
+	if ((rc = known_fields(row, fields, sizeof fields / sizeof fields[0], "case", err)) ||
+	    (rc = field(row, "ext_id", EXT_ID_MAX, 1, &ext, err)) ||
 	    (rc = field(row, "summary", SUMMARY_MAX, 1, &summary, err)) ||
 	    (rc = field(row, "location", SUMMARY_MAX, 1, &location, err)) ||
 	    (rc = field(row, "category", LFH_AGENCY_MAX, 1, &category, err)) ||
@@ -558,6 +585,12 @@ static int import_step(struct imp *x, const lfh_record *row, uint32_t type,
 	size_t nto = 0;
 	int rc;
 
+	static const char *const note_fields[] = { "case", "text", "category" };
+
+	if (type == LFH_EV_NOTE &&
+	    (rc = known_fields(row, note_fields, sizeof note_fields / sizeof note_fields[0], "note",
+			       err)))
+		return rc;
 	if ((rc = row_case(x, row, case_id, err)) || (rc = case_state(x, case_id, &st, err)))
 		return rc;
 	if (type == LFH_EV_NOTE && (rc = field(row, "category", LFH_AGENCY_MAX, 0, &category, err)))
