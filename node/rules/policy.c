@@ -589,6 +589,70 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 
 /* ---- retention ---------------------------------------------------------- */
 
+/* The held events (table HELD, kept aside by ingest) of one (case, category). */
+struct held_of {
+	const char *category;
+	struct held_entry {
+		uint8_t key[LFH_CASE_LEN + LFH_ID_LEN];
+		char author[LFH_AGENCY_MAX + 1];
+	} *e;
+	size_t n, cap;
+};
+
+static int held_of_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct held_of *h = ctx;
+	lfh_event ev = { 0 };
+	int match;
+
+	if (klen != sizeof h->e[0].key || lfh_event_decode(val, vlen, &ev, NULL))
+		return 0;
+	match = strcmp(ev.category, h->category) == 0;
+	if (match && h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 16;
+		struct held_entry *p = realloc(h->e, cap * sizeof *p);
+		if (!p) {
+			lfh_event_clear(&ev);
+			return LFH_ENOMEM;
+		}
+		h->e = p;
+		h->cap = cap;
+	}
+	if (match) {
+		memcpy(h->e[h->n].key, key, klen);
+		snprintf(h->e[h->n].author, sizeof h->e[h->n].author, "%s", ev.author);
+		h->n++;
+	}
+	lfh_event_clear(&ev);
+	return 0;
+}
+
+/*
+ * Events of a shredded (case, category) kept aside until their case was
+ * known go too: a KEY among them would give its sharing key back to
+ * anyone holding our box key. Each author's count of held events
+ * (meta held:<author>, node/sync/ingest.c) follows.
+ */
+static int drop_held(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+		     lfh_err *err)
+{
+	struct held_of h = { .category = category };
+	char name[LFH_META_NAME_BUF];
+	uint64_t count;
+	int rc = lfh_store_tbl_scan(t, LFH_TBL_HELD, case_id, LFH_CASE_LEN, held_of_fn, &h, err);
+
+	if (rc == LFH_ENOMEM)
+		lfh_err_set(err, rc, "out of memory");
+	for (size_t i = 0; rc == 0 && i < h.n; i++) {
+		rc = lfh_store_tbl_del(t, LFH_TBL_HELD, h.e[i].key, sizeof h.e[i].key, err);
+		lfh_store_meta_name(name, "held", h.e[i].author);
+		if (!rc && !(rc = lfh_store_meta_get(t, name, &count, err)) && count)
+			rc = lfh_store_meta_put(t, name, count - 1, err);
+	}
+	free(h.e);
+	return rc;
+}
+
 /* Shred one (case, category): keys, ciphertext, and a record that it was done. */
 static int shred(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 		 const char *category, uint64_t now_ms, lfh_err *err)
@@ -608,6 +672,8 @@ static int shred(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 	for (size_t i = 0; rc == 0 && i < c.n; i++)
 		rc = lfh_store_shred_event(t, c.ev[i].id, case_id, c.ev[i].hlc, err);
 	free(c.ev);
+	if (!rc)
+		rc = drop_held(t, case_id, category, err);
 	if (!rc && (lfh_record_set_uint(&r, "ms", now_ms, err) ||
 		    lfh_record_set_uint(&r, "events", c.n, err) ||
 		    lfh_record_set_uint(&r, "keys", keys, err) ||

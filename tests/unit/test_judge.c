@@ -371,6 +371,67 @@ static void test_step_by_non_participant_refused(void **state)
 	lfh_buf_free(&env);
 }
 
+/* Scan callback: one more entry. */
+static int held_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	(void)key;
+	(void)klen;
+	(void)val;
+	(void)vlen;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* How many events of the case n holds aside, and probation's count of them. */
+static size_t held_here(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], uint64_t *count)
+{
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	size_t held = 0;
+	char name[LFH_META_NAME_BUF];
+
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_tbl_scan(t, LFH_TBL_HELD, case_id, LFH_CASE_LEN, held_fn, &held,
+					    &err), 0);
+	lfh_store_meta_name(name, "held", "probation");
+	assert_int_equal(lfh_store_meta_get(t, name, count, &err), 0);
+	lfh_txn_abort(t);
+	return held;
+}
+
+/* Shredding a (case, category) drops what was held of it, and the author's held count follows. */
+static void test_shred_drops_held(void **state)
+{
+	hub *h = *state;
+	lfh_node *police = h->node[POLICE];
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record c = { 0 };
+	lfh_err err = { 0 };
+	uint64_t count = 9, shredded = 0;
+	lfh_txn *t;
+	lfh_buf env;
+
+	shared_case(h, case_id);
+	spec sp = { .author = PROBATION, .type = LFH_EV_NOTE, .case_id = case_id,
+		    .category = "referral", .to = { "health", "housing", "police" }, .nto = 3 };
+	env = forge_ev(h, &sp);
+	refused(police, &env, LFH_EHELD, "probation does not take part");
+	assert_int_equal(held_here(police, case_id, &count), 1);
+	assert_int_equal(count, 1);
+	/* closed long ago here: its retention has run out */
+	assert_int_equal(lfh_txn_begin(police->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_store_case_get(t, case_id, &c, &err), 0);
+	assert_int_equal(lfh_record_set_uint(&c, "closed_ms", 1, &err), 0);
+	assert_int_equal(lfh_store_case_put(t, case_id, &c, &err), 0);
+	assert_int_equal(lfh_policy_retention(&police->rules, t, lfh_wall_ms(), &shredded, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_true(shredded > 0);
+	assert_int_equal(held_here(police, case_id, &count), 0);
+	assert_int_equal(count, 0);
+	lfh_record_clear(&c);
+	lfh_buf_free(&env);
+}
+
 /* An event of a case nobody opened is held, never listed as a case. */
 static void test_unknown_case_held(void **state)
 {
@@ -704,6 +765,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_agreed_lead_governs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_by_non_participant_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_case_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shred_drops_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_event_released_by_referral, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_preseeded_key_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_rules, setup, teardown),
