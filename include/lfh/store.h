@@ -263,6 +263,9 @@ int lfh_store_keys_delete(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const
 typedef int (*lfh_keyname_fn)(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 			      const char *creator, uint32_t epoch);
 int lfh_store_scan_key_names(lfh_txn *t, lfh_keyname_fn fn, void *ctx, lfh_err *err);
+/* The same, for one case's keys only. */
+int lfh_store_scan_case_key_names(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+				  lfh_keyname_fn fn, void *ctx, lfh_err *err);
 
 /* Serve an event we hold to one more agency (backfill): a new local sequence for it. */
 int lfh_store_rcpt_add(lfh_txn *t, const char *rcpt, const uint8_t id[LFH_ID_LEN], lfh_err *err);

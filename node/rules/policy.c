@@ -707,6 +707,60 @@ struct retention_ctx {
 	lfh_err *err;
 };
 
+/* The categories of a case's keys that the ISA in force no longer has. */
+struct dropped {
+	const lfh_isa *isa;
+	size_t n;
+	char name[8][LFH_CATEGORY_MAX + 1];
+};
+
+static int dropped_fn(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+		      const char *creator, uint32_t epoch)
+{
+	struct dropped *d = ctx;
+
+	(void)case_id;
+	(void)creator;
+	(void)epoch;
+	if (lfh_isa_category_find(d->isa, category))
+		return 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (!strcmp(d->name[i], category))
+			return 0;
+	if (d->n == sizeof d->name / sizeof d->name[0])
+		return 1; /* the rest at the next pass */
+	snprintf(d->name[d->n++], sizeof d->name[0], "%s", category);
+	return 0;
+}
+
+/*
+ * A category a later version of the ISA dropped has no retention period of
+ * its own any more: its data is kept as long as the longest the ISA in force
+ * keeps any, then shredded like the others (PROTOCOL.md 5.4).
+ */
+static int shred_dropped(struct retention_ctx *c, const uint8_t case_id[LFH_CASE_LEN],
+			 uint64_t closed)
+{
+	struct dropped d = { .isa = c->r->isa };
+	uint32_t longest = 0;
+	int rc, done;
+
+	for (uint32_t i = 0; i < c->r->isa->ncategories; i++)
+		if (c->r->isa->categories[i].retention_days > longest)
+			longest = c->r->isa->categories[i].retention_days;
+	if (closed + (uint64_t)longest * DAY_MS > c->now_ms)
+		return 0;
+	rc = lfh_store_scan_case_key_names(c->t, case_id, dropped_fn, &d, c->err);
+	for (size_t i = 0; rc == 0 && i < d.n; i++) {
+		rc = lfh_policy_shredded(c->t, case_id, d.name[i], &done, c->err);
+		if (!rc && !done) {
+			rc = shred(c->t, case_id, d.name[i], c->now_ms, c->err);
+			c->count++;
+		}
+	}
+	return rc;
+}
+
 static int retention_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *r)
 {
 	struct retention_ctx *c = vctx;
@@ -726,7 +780,7 @@ static int retention_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], co
 		rc = shred(c->t, case_id, cat->name, c->now_ms, c->err);
 		c->count++;
 	}
-	return rc;
+	return rc ? rc : shred_dropped(c, case_id, closed);
 }
 
 int lfh_policy_retention(const lfh_rules *r, lfh_txn *t, uint64_t now_ms, uint64_t *count,

@@ -495,21 +495,25 @@ int lfh_store_keys_delete(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const
 	return 0;
 }
 
-int lfh_store_scan_key_names(lfh_txn *t, lfh_keyname_fn fn, void *ctx, lfh_err *err)
+/* Every key name, or with case_id only that case's (its names sort together). */
+static int scan_key_names(lfh_txn *t, const uint8_t *case_id, lfh_keyname_fn fn, void *ctx,
+			  lfh_err *err)
 {
 	MDB_cursor *c = NULL;
-	MDB_val mk, mv;
+	MDB_val mk = { LFH_CASE_LEN, (void *)case_id }, mv;
 	int rc;
 
 	if ((rc = st_need_txn(t, err)))
 		return rc;
 	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_KEYS], &c)))
 		return st_mdb_fail(t, err, rc, "keys");
-	for (rc = mdb_cursor_get(c, &mk, &mv, MDB_FIRST); rc == 0;
+	for (rc = mdb_cursor_get(c, &mk, &mv, case_id ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &mk, &mv, MDB_NEXT)) {
 		const uint8_t *k = mk.mv_data;
 		char category[NAME_LEN + 1], creator[NAME_LEN + 1];
 		int stop;
+		if (case_id && (mk.mv_size < LFH_CASE_LEN || memcmp(k, case_id, LFH_CASE_LEN)))
+			break;
 		if (mk.mv_size != K_KEY)
 			continue;
 		memcpy(category, k + LFH_CASE_LEN, NAME_LEN);
@@ -522,9 +526,20 @@ int lfh_store_scan_key_names(lfh_txn *t, lfh_keyname_fn fn, void *ctx, lfh_err *
 		}
 	}
 	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND)
+	if (rc != 0 && rc != MDB_NOTFOUND)
 		return st_mdb_fail(t, err, rc, "keys");
 	return 0;
+}
+
+int lfh_store_scan_key_names(lfh_txn *t, lfh_keyname_fn fn, void *ctx, lfh_err *err)
+{
+	return scan_key_names(t, NULL, fn, ctx, err);
+}
+
+int lfh_store_scan_case_key_names(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+				  lfh_keyname_fn fn, void *ctx, lfh_err *err)
+{
+	return scan_key_names(t, case_id, fn, ctx, err);
 }
 
 /* ---- peers cursors and meta counters ---------------------------------- */

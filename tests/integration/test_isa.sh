@@ -140,14 +140,15 @@ wait_until 20 sh -c "'$LFH' -c '$W/probation/lfhd.conf' case show $c1 | grep -q 
 	tap_ok "later events reach the new participant" ||
 	tap_fail "later events reach the new participant"
 
-# ---- 3. ISA version 2 needs every party's signature
+# ---- 3. ISA version 2 needs every party's signature; it drops category housing
+lfh_at police case note "$c1" --category housing --text "Rent arrears since May" >/dev/null ||
+	tap_fail "police writes in category housing (version 1)"
 isa_hash=$(lfh_at police isa show --json | json_get '[0].hash')
 [[ $isa_hash =~ ^[0-9a-f]{64}$ ]] || bail "isa show hash" "$isa_hash"
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; },
   { name = "health"; kind = "special"; receive = "lead"; agencies = [ "health" ]; retention_days = 10; },
   { name = "criminal-intel"; kind = "criminal"; receive = "named"; agencies = [ "police", "probation" ]; retention_days = 20; },
-  { name = "housing"; kind = "personal"; receive = "participants"; retention_days = 30; },
   { name = "safeguarding"; kind = "special"; receive = "participants"; retention_days = 30; }
 );'
 ISA_REVIEW=$(date -u -d '+10 days' +%F) write_isa "$W/v2.isa" 2 "$isa_hash" "${AG[@]}"
@@ -270,6 +271,8 @@ for n in police housing health probation council; do
 	check_eq "$n: no readable text of the case remains" "" \
 		"$(lfh_at "$n" case show "$c1" --json | json_all text)"
 done
+check "police: the category version 2 dropped was shredded too" grep -q '"category":"housing"' \
+	<<<"$(lfh_at police audit --json | tr -d ' ' | grep '"cmd":"shred"')"
 
 for n in probation council; do
 	if c1=$c2 wait_until 20 shredded_at "$n"; then
