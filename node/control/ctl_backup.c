@@ -8,8 +8,9 @@
  *                   node-<hub>.state marked as a backup: a node started on
  *                   this copy recovers its own events from its peers before
  *                   it writes anything (include/lfh/recovery.h)
+ *   B2SUMS          the BLAKE2b-256 of every file, as `b2sum -l 256 -c` reads it
  *   MANIFEST        what the backup holds, for people: agency, hub, time,
- *                   our events, and the BLAKE2b-256 of every file
+ *                   our events, and the BLAKE2b-256 of every file (last)
  * The store is copied on a thread of its own while the node goes on: the
  * command is a read, whose yield points let the writes waiting run and keep
  * the service manager's watchdog fed. A backup that fails fails alone (its
@@ -141,7 +142,12 @@ static int copy_store(lfh_ctl_req *q, const char *dir, lfh_err *err)
 }
 
 /* Append "hash  size  name" of file path (shown as name) to m. */
-static int manifest_file(lfh_buf *m, const char *path, const char *name, lfh_err *err)
+/* What the backup lists: MANIFEST for people, B2SUMS for `b2sum -l 256 -c B2SUMS`. */
+struct manifest {
+	lfh_buf text, sums;
+};
+
+static int manifest_file(struct manifest *m, const char *path, const char *name, lfh_err *err)
 {
 	crypto_generichash_state st;
 	uint8_t buf[8192], h[32];
@@ -164,11 +170,16 @@ static int manifest_file(lfh_buf *m, const char *path, const char *name, lfh_err
 	crypto_generichash_final(&st, h, sizeof h);
 	lfh_hex(hex, h, sizeof h);
 	snprintf(line, sizeof line, "%s  %12llu  %s\n", hex, (unsigned long long)size, name);
-	return lfh_buf_append(m, line, strlen(line)) ? lfh_err_set(err, LFH_ENOMEM, "out of memory") : 0;
+	if (lfh_buf_append(&m->text, line, strlen(line)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	snprintf(line, sizeof line, "%s  %s\n", hex, name);
+	return lfh_buf_append(&m->sums, line, strlen(line)) ? lfh_err_set(err, LFH_ENOMEM, "out of memory")
+							    : 0;
 }
 
 /* Every regular file under root/rel (one level of subdirectories), into m. */
-static int manifest_tree(lfh_buf *m, const char *root, const char *rel, int depth, lfh_err *err)
+static int manifest_tree(struct manifest *m, const char *root, const char *rel, int depth,
+			 lfh_err *err)
 {
 	char dir[BACKUP_PATH_MAX + 64];
 	DIR *d;
@@ -198,7 +209,7 @@ static int manifest_tree(lfh_buf *m, const char *root, const char *rel, int dept
 
 static int write_manifest(lfh_node *n, const char *dir, lfh_err *err)
 {
-	lfh_buf m = { 0 };
+	struct manifest m = { 0 };
 	char head[1024], hub[65], when[32];
 	int rc;
 
@@ -213,16 +224,21 @@ static int write_manifest(lfh_node *n, const char *dir, lfh_err *err)
 		 "# cp -a keys KEY_DIR; chown -R lfhd:lfhd KEY_DIR. The node then recovers\n"
 		 "# from its peers every event it wrote since, before it writes again.\n"
 		 "# keys/ holds secrets: keep this backup as safe as the key directory itself.\n"
+		 "# Check it: cd into this directory, then b2sum -l 256 -c B2SUMS\n"
 		 "# BLAKE2b-256                                                             size  file\n",
 		 n->cfg.agency, n->cfg.hub, hub, when, (unsigned long long)n->incarnation);
-	rc = lfh_buf_append(&m, head, strlen(head)) ? lfh_err_set(err, LFH_ENOMEM, "out of memory") : 0;
+	rc = lfh_buf_append(&m.text, head, strlen(head)) ? lfh_err_set(err, LFH_ENOMEM, "out of memory")
+							  : 0;
 	if (!rc)
 		rc = manifest_tree(&m, dir, "data", 0, err);
 	if (!rc)
 		rc = manifest_tree(&m, dir, "keys", 1, err);
 	if (!rc)
-		rc = lfh_file_replace(dir, "MANIFEST", m.data, m.len, 0600, err);
-	lfh_buf_free(&m);
+		rc = lfh_file_replace(dir, "B2SUMS", m.sums.data, m.sums.len, 0600, err);
+	if (!rc) /* last: a backup with its MANIFEST is complete */
+		rc = lfh_file_replace(dir, "MANIFEST", m.text.data, m.text.len, 0600, err);
+	lfh_buf_free(&m.text);
+	lfh_buf_free(&m.sums);
 	return rc;
 }
 

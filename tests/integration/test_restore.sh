@@ -488,6 +488,11 @@ check "the backup holds the store" test -s "$BK/data/data.mdb"
 check "the backup's MANIFEST lists the store and the keys" \
 	grep -q "data/data.mdb" "$BK/MANIFEST"
 check "the backup's MANIFEST lists the secret keys" grep -q "keys/sign.key" "$BK/MANIFEST"
+check "the backup checks out with b2sum -l 256 -c B2SUMS" sh -c "cd '$BK' && b2sum --quiet -l 256 -c B2SUMS"
+cp "$BK/keys/public.ini" "$W/public.ini.saved"
+echo "# tampered" >>"$BK/keys/public.ini"
+check "... and a changed file does not" sh -c "! (cd '$BK' && b2sum --quiet -l 256 -c B2SUMS 2>/dev/null)"
+cp "$W/public.ini.saved" "$BK/keys/public.ini"
 check_eq "the backup's secret keys stay mode 600" 600 "$(stat -c %a "$BK/keys/sign.key")"
 check_eq "the backup directory is mode 700" 700 "$(stat -c %a "$BK")"
 if out=$(lfh_at housing admin backup "$BK" 2>&1); then
