@@ -1,6 +1,7 @@
 /*
  * ctl_case.c - control commands about cases: file a referral, add a note,
- * list cases, show one case's timeline (see include/lfh/ctl.h).
+ * list cases, show one case's timeline (see include/lfh/ctl.h); searching
+ * them is ctl_search.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,6 @@
 #include <sodium.h>
 
 #include "lfh/ctl.h"
-#include "lfh/fold.h"
 #include "lfh/hlc.h"
 #include "lfh/hub.h"
 #include "lfh/osara.h"
@@ -17,6 +17,8 @@
 #include "lfh/parties.h"
 #include "lfh/policy.h"
 #include "lfh/project.h"
+
+#include "ctl_case_int.h"
 
 #define SUMMARY_MAX 200
 #define LOCATION_MAX 200
@@ -269,9 +271,9 @@ static int describe_participants(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN]
  * referral, unless the case as projected (st, if known) says the lead
  * redacted the referral: its text is then out of every view.
  */
-static int describe_case(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-			 const lfh_record *meta, const lfh_osara_state *st, lfh_record *out,
-			 lfh_err *err)
+int ctl_case_describe(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		      const lfh_record *meta, const lfh_osara_state *st, lfh_record *out,
+		      lfh_err *err)
 {
 	static const char *fields[] = { "summary", "location", "asb_category", "risk",
 					"description", "by", "ref", "subject", "dob", "ext_id" };
@@ -337,12 +339,6 @@ struct list_filter {
 	uint64_t now;
 };
 
-/* The entries past a case's full timeline that were not applied (lfh_node_project_late). */
-typedef struct late_set {
-	lfh_osara_late *v;
-	size_t n;
-} late_set;
-
 struct list_ctx {
 	lfh_node *n;
 	lfh_txn *t;
@@ -376,8 +372,8 @@ static int content_field(const char *key)
  * out, the reason given). An entry past a full timeline is flagged from
  * late (NULL: not known), as the timeline would have flagged it.
  */
-static int apply_corrections(const lfh_osara_state *st, const late_set *late,
-			     const uint8_t id[LFH_ID_LEN], lfh_record *out, lfh_err *err)
+int ctl_case_corrections(const lfh_osara_state *st, const late_set *late,
+			 const uint8_t id[LFH_ID_LEN], lfh_record *out, lfh_err *err)
 {
 	const lfh_osara_entry *e = NULL, *target = NULL;
 	const char *text, *thex = lfh_record_str(out, "target");
@@ -440,7 +436,7 @@ static int passes(const struct list_ctx *x, const lfh_osara_state *st)
 }
 
 /* The all-zero case: the hub's own events, which earlier builds indexed as a case. */
-static int is_hub_case(const uint8_t case_id[LFH_CASE_LEN])
+int ctl_is_hub_case(const uint8_t case_id[LFH_CASE_LEN])
 {
 	static const uint8_t hub_case[LFH_CASE_LEN];
 
@@ -453,7 +449,7 @@ static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const l
 	lfh_record *out;
 	int rc;
 
-	if (is_hub_case(case_id))
+	if (ctl_is_hub_case(case_id))
 		return 0;
 
 	if (lfh_ctl_page_stop(&x->page, x->rep, case_id))
@@ -468,7 +464,7 @@ static int list_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const l
 		return 0;
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
-	rc = describe_case(x->n, x->t, case_id, meta, x->f.st, out, x->err);
+	rc = ctl_case_describe(x->n, x->t, case_id, meta, x->f.st, out, x->err);
 	if (!rc && x->f.st->stage != LFH_OSARA_NONE)
 		rc = lfh_ctl_case_progress(x->f.st, x->f.now, out, x->err);
 	return rc;
@@ -593,7 +589,7 @@ static int show_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
 	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)))
 		return rc;
-	return apply_corrections(x->st, &x->late, id, out, x->err);
+	return ctl_case_corrections(x->st, &x->late, id, out, x->err);
 }
 
 /* `after` of a timeline page: 80 hex digits, hlc (BE) then event id. */
@@ -652,7 +648,7 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	if (!rc && !x.page.has_after && !(out = lfh_ctl_add(&q->rep)))
 		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
 	if (!rc && !x.page.has_after)
-		rc = describe_case(q->node, t, case_id, &meta, st, out, &err);
+		rc = ctl_case_describe(q->node, t, case_id, &meta, st, out, &err);
 	if (!rc && !x.page.has_after && st->stage != LFH_OSARA_NONE)
 		rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, &err);
 	if (!rc)
@@ -663,187 +659,6 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : timeline_next(q, &x);
 }
 
-
-#define SEARCH_QUERY_MAX 200
-
-#define SEARCH_WORDS_MAX 16
-#define SEARCH_FIELD_FOLD (4 * LFH_VALUE_MAX)
-
-struct search_ctx {
-	lfh_node *n;
-	lfh_txn *t;
-	char words[SEARCH_WORDS_MAX][SEARCH_QUERY_MAX + 1]; /* folded */
-	size_t nwords;
-	unsigned found;                    /* bit i: word i seen in the case */
-	char field[LFH_FIELD_KEY_MAX + 1]; /* where the first word was seen */
-	char snippet[121];
-	char *folded;                      /* SEARCH_FIELD_FOLD bytes */
-	const lfh_osara_state *st;         /* set: read each entry as views show it */
-};
-
-/* An entry's body as views show it: an AMEND's or REDACT's "event" is their "target". */
-static int as_viewed(const lfh_osara_state *st, const uint8_t id[LFH_ID_LEN], lfh_record *body,
-		     lfh_err *err)
-{
-	const char *target = lfh_record_str(body, "event");
-	char hex[2 * LFH_ID_LEN + 1];
-
-	if (target) {
-		snprintf(hex, sizeof hex, "%s", target);
-		lfh_record_del(body, "event");
-		if (lfh_record_set_str(body, "target", hex, err))
-			return err->code;
-	}
-	return apply_corrections(st, NULL, id, body, err);
-}
-
-/* Scan callback over one case's events: stop once every word was seen. */
-static int search_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
-			   const uint8_t *raw, size_t len)
-{
-	struct search_ctx *s = vctx;
-	unsigned all = (1u << s->nwords) - 1;
-	lfh_event ev = { 0 };
-	lfh_record body = { 0 };
-	lfh_err why = { 0 };
-
-	(void)key;
-	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
-		return 0; /* file bytes: not searched */
-	if (lfh_node_open_event(s->n, s->t, raw, len, &ev, &body, NULL) == 0 &&
-	    (!s->st || as_viewed(s->st, id, &body, &why) == 0))
-		for (size_t i = 0; i < body.n && s->found != all; i++) {
-			const lfh_field *f = &body.f[i];
-			if (f->kind != LFH_FIELD_STR || strcmp(f->key, "by") == 0 ||
-			    strcmp(f->key, "team") == 0)
-				continue;
-			lfh_fold(f->str, s->folded, SEARCH_FIELD_FOLD);
-			for (size_t w = 0; w < s->nwords; w++) {
-				if ((s->found & (1u << w)) || !lfh_fold_contains(s->folded, s->words[w]))
-					continue;
-				s->found |= 1u << w;
-				if (w == 0) {
-					snprintf(s->field, sizeof s->field, "%s", f->key);
-					snprintf(s->snippet, sizeof s->snippet, "%s", f->str);
-				}
-			}
-		}
-	lfh_event_clear(&ev);
-	lfh_record_clear(&body);
-	return s->found == all; /* 1 stops the scan */
-}
-
-struct search_cases {
-	struct search_ctx s;
-	lfh_ctl_req *q;
-	lfh_ctl_reply *rep;
-	lfh_err *err;
-	lfh_ctl_page page;
-	lfh_osara_state *st; /* the case's projection, for a case with redactions */
-};
-
-/* Scan the case's entries for the words; with st, as views show them. 1: every word found. */
-static int search_case_entries(struct search_cases *c, const uint8_t case_id[LFH_CASE_LEN],
-			       const lfh_osara_state *st)
-{
-	int rc;
-
-	c->s.found = 0;
-	c->s.field[0] = '\0';
-	c->s.st = st;
-	rc = lfh_store_scan_case(c->s.t, case_id, search_event_fn, &c->s, c->err);
-	c->s.st = NULL;
-	return rc < 0 ? rc : c->s.found == (1u << c->s.nwords) - 1;
-}
-
-/*
- * Whether the case matches as its views read: an entry redacted since (and
- * a correction of it) is out of every view, so out of search too. Only a
- * case that matched its raw entries is projected, and searched again only
- * if something in it was redacted.
- */
-static int search_matches(struct search_cases *c, const uint8_t case_id[LFH_CASE_LEN])
-{
-	int rc = search_case_entries(c, case_id, NULL);
-
-	if (rc <= 0)
-		return rc;
-	if (!c->st && !(c->st = malloc(sizeof *c->st)))
-		return lfh_err_set(c->err, LFH_ENOMEM, "out of memory");
-	if ((rc = lfh_node_project(c->s.n, c->s.t, case_id, c->st, c->err)))
-		return rc;
-	return c->st->nredacted ? search_case_entries(c, case_id, c->st) : 1;
-}
-
-static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
-{
-	struct search_cases *c = vctx;
-	lfh_record *out;
-	int rc;
-
-	if (is_hub_case(case_id))
-		return 0;
-	if (lfh_ctl_page_stop(&c->page, c->rep, case_id))
-		return 1; /* this page is full: the client asks for the next */
-	lfh_ctl_yield(c->q);
-	if ((rc = search_matches(c, case_id)) <= 0)
-		return rc;
-	if (!(out = lfh_ctl_add(c->rep)))
-		return lfh_err_set(c->err, LFH_ENOMEM, "out of memory");
-	rc = describe_case(c->s.n, c->s.t, case_id, meta, c->st, out, c->err);
-	if (!rc && (lfh_record_set_str(out, "match_field", c->s.field, c->err) ||
-		    lfh_record_set_str(out, "match", c->s.snippet, c->err)))
-		rc = LFH_ENOMEM;
-	return rc;
-}
-
-/* The query's words, folded: at least one of 2+ characters, at most SEARCH_WORDS_MAX. */
-static int search_words(lfh_ctl_req *q, const char *query, struct search_ctx *s)
-{
-	char folded[4 * SEARCH_QUERY_MAX + 1], *save = NULL;
-
-	lfh_fold(query, folded, sizeof folded);
-	for (char *w = strtok_r(folded, " \t\n,;", &save); w; w = strtok_r(NULL, " \t\n,;", &save)) {
-		if (strlen(w) < 2)
-			continue; /* "a", "3": too common to narrow anything */
-		if (s->nwords == SEARCH_WORDS_MAX)
-			return lfh_ctl_fail(&q->rep, LFH_EINVAL, "search for at most 16 words");
-		snprintf(s->words[s->nwords++], sizeof s->words[0], "%s", w);
-	}
-	if (!s->nwords)
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "search for at least 2 characters");
-	return 0;
-}
-
-int ctl_case_search(lfh_ctl_req *q, lfh_txn *t)
-{
-	const char *query = lfh_ctl_need(&q->req, "query", SEARCH_QUERY_MAX, &q->rep);
-	lfh_err err = { 0 };
-	struct search_cases *c;
-	int rc;
-
-	if (!query)
-		return q->rep.code;
-	if (!(c = calloc(1, sizeof *c)) || !(c->s.folded = malloc(SEARCH_FIELD_FOLD))) {
-		free(c);
-		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	}
-	c->s.n = q->node;
-	c->s.t = t;
-	c->q = q;
-	c->rep = &q->rep;
-	c->err = &err;
-	if ((rc = lfh_ctl_page_begin(q, &c->page)) == 0 && (rc = search_words(q, query, &c->s)) == 0) {
-		rc = lfh_store_scan_cases_after(t, c->page.has_after ? c->page.after : NULL,
-						search_case_fn, c, &err);
-		rc = rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory")
-			: lfh_ctl_page_end(q, &c->page);
-	}
-	free(c->s.folded);
-	free(c->st);
-	free(c);
-	return rc;
-}
 
 /* Scan callback: every entry of the case, described and corrected, tagged with a section. */
 struct entries_ctx {
@@ -871,7 +686,7 @@ static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], cons
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
 	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)) ||
-	    (rc = apply_corrections(x->st, &x->late, id, out, x->err)))
+	    (rc = ctl_case_corrections(x->st, &x->late, id, out, x->err)))
 		return rc;
 	return lfh_record_set_str(out, "section", x->section, x->err);
 }
@@ -902,7 +717,7 @@ int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_C
 	if (!rc && !(out = lfh_ctl_add(&q->rep)))
 		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	if (!rc)
-		rc = describe_case(q->node, t, case_id, &meta, st, out, err);
+		rc = ctl_case_describe(q->node, t, case_id, &meta, st, out, err);
 	if (!rc && st->stage != LFH_OSARA_NONE)
 		rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, err);
 	if (!rc)
