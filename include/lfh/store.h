@@ -87,6 +87,10 @@ typedef struct lfh_put_result {
 int lfh_store_put_event(lfh_txn *t, const uint8_t *raw, size_t len, const lfh_event *ev,
 			const uint8_t id[LFH_ID_LEN], lfh_put_result *res, lfh_err *err);
 
+/* Whether an event of this id is stored: 1, 0, or a negative status. One
+ * lookup, cheaper than lfh_store_get_event (catch-up asks it of every event). */
+int lfh_store_has_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN], lfh_err *err);
+
 /* Borrow an event's envelope (valid until the txn ends). LFH_ENOTFOUND. */
 int lfh_store_get_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN], const uint8_t **raw,
 			size_t *len, lfh_err *err);

@@ -625,6 +625,19 @@ done:
 	return 0;
 }
 
+int lfh_store_has_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN], lfh_err *err)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = st_need_txn(t, err)))
+		return rc;
+	if (!id)
+		return lfh_err_set(err, LFH_EINVAL, "store: missing argument");
+	rc = st_db_get(t, DB_EVENTS, id, LFH_ID_LEN, &v, err, "events");
+	return rc == 0 ? 1 : rc == LFH_ENOTFOUND ? 0 : rc;
+}
+
 int lfh_store_get_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN], const uint8_t **raw,
 			size_t *len, lfh_err *err)
 {

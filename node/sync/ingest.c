@@ -101,9 +101,10 @@ static int note_slot(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 		return rc;
 	if (ctr != contig + 1)
 		return 0;
-	/* Advance over any later counters that arrived out of order. */
+	/* Advance over any later counters that arrived out of order. None is above "seen", the
+	 * highest stored so far (every stored one passed here): in order, nothing to look up. */
 	contig = ctr;
-	for (;;) {
+	while (contig < seen) {
 		uint64_t present = 0;
 		rc = lfh_store_scan_slots(t, ev->author, n->id->pub.agency, contig + 1, contig + 1,
 					  count_one, &present, err);
@@ -356,7 +357,9 @@ static int release_one(lfh_node *n, lfh_txn *t, const held_event *h, lfh_err *er
 	if (!(rc = held_count(t, ev.author, &count, name, err)) && count)
 		rc = lfh_store_meta_put(t, name, count - 1, err);
 	if (!rc) {
-		rc = lfh_ingest_store_checked(n, t, h->raw, h->len, &ev, &res, &why);
+		uint8_t id[LFH_ID_LEN];
+		lfh_event_id(h->raw, h->len, id);
+		rc = lfh_ingest_store_checked(n, t, h->raw, h->len, id, &ev, &res, &why);
 		if (rc == LFH_ESTORE || rc == LFH_ENOMEM)
 			lfh_err_set(err, rc, "%s", why.msg);
 		else if (rc && rc != LFH_EHELD)
@@ -476,17 +479,16 @@ static void note_top(lfh_node *n, const lfh_event *ev)
 
 /* Store one verified event and update the state that depends on it. */
 int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
-			     const lfh_event *ev, lfh_ingest_result *res, lfh_err *err)
+			     const uint8_t id[LFH_ID_LEN], const lfh_event *ev,
+			     lfh_ingest_result *res, lfh_err *err)
 {
 	lfh_put_result pr = { 0 };
-	uint8_t id[LFH_ID_LEN];
-	const uint8_t *held;
-	size_t held_len;
 	uint64_t used = 0;
-	int rc;
+	int rc = lfh_store_has_event(t, id, err);
 
-	lfh_event_id(raw, len, id);
-	if (lfh_store_get_event(t, id, &held, &held_len, NULL) == 0) {
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
 		memset(res, 0, sizeof *res); /* a duplicate: judged when it first came */
 		res->hlc = ev->hlc;
 		res->type = ev->type;
@@ -557,8 +559,11 @@ int lfh_ingest(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len, const ch
 
 	memset(res, 0, sizeof *res);
 	rc = lfh_ingest_check(n, raw, len, from, &ev, err);
-	if (!rc)
-		rc = lfh_ingest_store_checked(n, t, raw, len, &ev, res, err);
+	if (!rc) {
+		uint8_t id[LFH_ID_LEN];
+		lfh_event_id(raw, len, id);
+		rc = lfh_ingest_store_checked(n, t, raw, len, id, &ev, res, err);
+	}
 	lfh_event_clear(&ev);
 	return rc;
 }

@@ -30,8 +30,10 @@ int lfh_ingest_check(lfh_node *n, const uint8_t *raw, size_t len, const char *fr
 int lfh_ingest_verify(lfh_node *n, const lfh_event *ev, const char *from, const uint8_t *checked_pk,
 		      int checked_ok, lfh_err *err);
 
-/* Judge a verified event by the rules (PROTOCOL.md 7.3), then hold it, or store and apply it. */
+/* Judge a verified event by the rules (PROTOCOL.md 7.3), then hold it, or store and apply it;
+ * id is lfh_event_id of raw, which the caller has computed already. */
 int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t len,
-			     const lfh_event *ev, lfh_ingest_result *res, lfh_err *err);
+			     const uint8_t id[LFH_ID_LEN], const lfh_event *ev,
+			     lfh_ingest_result *res, lfh_err *err);
 
 #endif

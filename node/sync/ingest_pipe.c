@@ -146,6 +146,7 @@ struct lfh_ingest_job {
 	lfh_pool_job pj;
 	const lfh_envelope_ref *in; /* borrowed until lfh_ingest_release */
 	size_t count;
+	uint8_t (*id)[LFH_ID_LEN]; /* each envelope's id, computed once on submission */
 	lfh_event *ev;      /* decoded on the pool */
 	int *pre;           /* PRE_* */
 	int *dec;           /* decode status */
@@ -200,6 +201,7 @@ void lfh_ingest_release(lfh_ingest_pipe *pp, lfh_ingest_job *j)
 			inflight_del(pp, j->inflight[i]);
 		lfh_event_clear(&j->ev[i]);
 	}
+	free(j->id);
 	free(j->ev);
 	free(j->pre);
 	free(j->dec);
@@ -235,18 +237,15 @@ static int copy_keys(const lfh_node *n, lfh_ingest_job *j)
 static void mark_known(lfh_ingest_pipe *pp, lfh_txn *t, lfh_ingest_job *j)
 {
 	for (size_t i = 0; i < j->count; i++) {
-		uint8_t id[LFH_ID_LEN];
-		const uint8_t *raw;
-		size_t len;
 		uint64_t k;
-		lfh_event_id(j->in[i].raw, j->in[i].len, id);
-		if (lfh_store_get_event(t, id, &raw, &len, NULL) == 0) {
+		lfh_event_id(j->in[i].raw, j->in[i].len, j->id[i]);
+		if (lfh_store_has_event(t, j->id[i], NULL) == 1) {
 			j->pre[i] = PRE_HELD;
 			continue;
 		}
 		if (!pp)
 			continue;
-		k = inflight_key(id);
+		k = inflight_key(j->id[i]);
 		if (inflight_has(pp, k))
 			j->pre[i] = PRE_INFLIGHT;
 		else if (inflight_add(pp, k) == 0)
@@ -265,6 +264,7 @@ int lfh_ingest_submit(lfh_node *n, lfh_ingest_pipe *pp, lfh_txn *t, const lfh_en
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	j->in = in;
 	j->count = count;
+	j->id = calloc(c, sizeof *j->id);
 	j->ev = calloc(c, sizeof *j->ev);
 	j->pre = calloc(c, sizeof *j->pre);
 	j->dec = calloc(c, sizeof *j->dec);
@@ -272,7 +272,7 @@ int lfh_ingest_submit(lfh_node *n, lfh_ingest_pipe *pp, lfh_txn *t, const lfh_en
 	j->sig = calloc(c, sizeof *j->sig);
 	j->sig_key = calloc(c, sizeof *j->sig_key);
 	j->inflight = calloc(c, sizeof *j->inflight);
-	if (!j->ev || !j->pre || !j->dec || !j->derr || !j->sig || !j->sig_key || !j->inflight ||
+	if (!j->id || !j->ev || !j->pre || !j->dec || !j->derr || !j->sig || !j->sig_key || !j->inflight ||
 	    copy_keys(n, j)) {
 		j->count = 0;
 		lfh_ingest_release(NULL, j);
@@ -324,11 +324,10 @@ static int store_one(lfh_node *n, lfh_txn *t, lfh_ingest_job *j, size_t i, const
 
 	memset(res, 0, sizeof *res);
 	if (j->pre[i] != PRE_CHECK) {
-		uint8_t id[LFH_ID_LEN];
-		const uint8_t *raw;
-		size_t len;
-		lfh_event_id(in->raw, in->len, id);
-		if (lfh_store_get_event(t, id, &raw, &len, NULL) == 0) {
+		int held = lfh_store_has_event(t, j->id[i], err);
+		if (held < 0)
+			return held;
+		if (held) {
 			*status = 0; /* a duplicate: dropped, as PROTOCOL.md 7 step 8 says */
 			return 0;
 		}
@@ -341,7 +340,7 @@ static int store_one(lfh_node *n, lfh_txn *t, lfh_ingest_job *j, size_t i, const
 		*status = recheck(n, j, i, from, errs);
 	}
 	if (*status == 0) {
-		*status = lfh_ingest_store_checked(n, t, in->raw, in->len, ev, res, errs);
+		*status = lfh_ingest_store_checked(n, t, in->raw, in->len, j->id[i], ev, res, errs);
 		if (*status == LFH_ESTORE || *status == LFH_ENOMEM)
 			return lfh_err_set(err, *status, "%s", errs->msg);
 	}

@@ -74,6 +74,9 @@ static void test_put_get(void **state)
 	uint8_t nope[LFH_ID_LEN] = { 0 };
 	assert_int_equal(lfh_store_get_event(t, nope, &raw, &len, &err), LFH_ENOTFOUND);
 	assert_int_equal(err.code, LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_has_event(t, a.id, &err), 1);
+	assert_int_equal(lfh_store_has_event(t, nope, &err), 0);
+	assert_int_equal(lfh_store_has_event(t, NULL, &err), LFH_EINVAL);
 	assert_int_equal(head_of(t), 2);
 	assert_int_equal(count_of(t), 2);
 	lfh_txn_abort(t);
