@@ -49,6 +49,9 @@ END
 # caller (make SAN=1 test would build its sanitized tree under build/san).
 unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL SAN B
 (cd "$stage" && dpkg-buildpackage -us -uc -b -J"${MKDEB_JOBS:-2}") || die "dpkg-buildpackage failed"
+# Only this build's package in build/: `apt install ./build/lfhub_*.deb` must
+# name one file, not every version ever built here.
+rm -f build/lfhub_*.deb
 mv "build/deb/$deb" "build/$deb"
 if command -v lintian >/dev/null 2>&1; then
 	echo "mkdeb: lintian build/$deb"

@@ -88,6 +88,27 @@ static void watchdog_keepalive(void)
 	}
 }
 
+/*
+ * From long requests (a backup copies for minutes): the watchdog's keep-alive,
+ * and once a stop was asked for meanwhile, which the loop will act on when
+ * the request is done, a STOPPING=1 that extends the service manager's stop
+ * timeout every few seconds, so that it does not kill us mid-backup.
+ */
+static void long_request_keepalive(void)
+{
+	static uint64_t last_extend;
+
+	watchdog_keepalive();
+	if (!stop_requested)
+		return;
+	if (!last_extend)
+		log_info("stopping once the request under way (a backup?) is done");
+	if (!last_extend || mono_ms() - last_extend >= 5000) {
+		sd_notify(0, "STOPPING=1\nEXTEND_TIMEOUT_USEC=15000000");
+		last_extend = mono_ms();
+	}
+}
+
 /* Half of the watchdog interval systemd set (WATCHDOG_USEC), or 0. */
 static void watchdog_setup(void)
 {
@@ -293,7 +314,7 @@ static int run_node(const lfh_config *cfg)
 	if (!rc)
 		rc = lfh_control_start(&ctl, zctx, node, sync, &err);
 	if (!rc)
-		lfh_control_set_keepalive(ctl, watchdog_keepalive);
+		lfh_control_set_keepalive(ctl, long_request_keepalive);
 	if (!rc)
 		rc = lfh_remind_start(&rem, node, &err);
 	if (!rc) {

@@ -8,8 +8,9 @@
 # unit neither enabled nor started without a configuration, enabled when one
 # exists. The installed lfhd runs as user lfhd and answers lfh status; a
 # purge removes the programs, the user and group and the empty directories,
-# and keeps (owned by root) a /var/lib/lfhd holding a store and a
-# /var/backups/lfhd holding a backup.
+# and keeps (owned by root) a /var/lib/lfhd holding a store (in whatever
+# layout) and a /var/backups/lfhd holding a backup, and then the user and
+# group too; installed again, all of it is lfhd's again.
 #
 # About 40 s. It changes this machine's packages and users, so it runs only
 # as root, only with the packaging tools installed (`make test-deb` installs
@@ -189,7 +190,27 @@ check_eq "... a /var/lib/lfhd holding a store is kept, owned by root" "root:root
 check "... and the purge says so" grep -q "kept /var/lib/lfhd" <<<"$out"
 check_eq "... a non-empty /etc/lfhd is kept with group root" "root:root" \
 	"$(stat -c '%U:%G' /etc/lfhd 2>&1)"
-check "... the user lfhd is gone" bash -c '! getent passwd lfhd'
+check "... the user lfhd is kept: it owns what was kept" getent passwd lfhd
+check "... and the purge says so" grep -q "kept the user and group lfhd" <<<"$out"
+
+# ---------------------------------------------------------------- reinstalled over what a purge kept
+out=$(DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" 2>&1)
+check_eq "installed again over what the purge kept" 0 "$?"
+check_eq "... /var/lib/lfhd is lfhd:lfhd 0700 again" "lfhd:lfhd 700" \
+	"$(stat -c '%U:%G %a' /var/lib/lfhd 2>&1)"
+check_eq "... and so is the store in it" "lfhd:lfhd" "$(stat -c '%U:%G' /var/lib/lfhd/data.mdb 2>&1)"
+check_eq "... and the backups" "lfhd:lfhd" "$(stat -c '%U:%G' /var/backups/lfhd/2026-03-01 2>&1)"
+check_eq "... /etc/lfhd is root:lfhd again" "root:lfhd" "$(stat -c '%U:%G' /etc/lfhd 2>&1)"
+# A store in a directory of its own (data_dir = /var/lib/lfhd/data, a restored backup's layout)
+rm -f /var/lib/lfhd/data.mdb
+rm -rf /var/backups/lfhd/2026-03-01
+install -d -o lfhd -g lfhd -m 0700 /var/lib/lfhd/data
+touch /var/lib/lfhd/data/data.mdb
+out=$(DEBIAN_FRONTEND=noninteractive dpkg --purge lfhub 2>&1)
+check_eq "purged with the store in /var/lib/lfhd/data" 0 "$?"
+check "... the store is kept" test -f /var/lib/lfhd/data/data.mdb
+check_eq "... /var/lib/lfhd owned by root" "root:root 700" "$(stat -c '%U:%G %a' /var/lib/lfhd 2>&1)"
+check "... the empty /var/backups/lfhd is gone" test ! -e /var/backups/lfhd
 rm -rf /etc/lfhd /var/lib/lfhd /var/backups/lfhd
 
 tap_done
