@@ -326,6 +326,10 @@ static int run_node(const lfh_config *cfg)
 			log_error("%s: running without metrics", err.msg); /* replication matters more */
 		else if (exp)
 			log_info("metrics on http://%s/metrics", cfg->metrics_listen);
+		if (lfh_exporter_public(exp))
+			log_warn("metrics_listen %s is reachable from other machines and asks for no "
+				 "credentials: it shows the hub's members and its activity; firewall it "
+				 "to the monitoring server", cfg->metrics_listen);
 		watchdog_setup();
 		sd_notify(0, "READY=1");
 		if (cfg->reminder_command[0])

@@ -13,7 +13,7 @@
  * rejected by reason; per peer: connected, lag and last-seen seconds;
  * catch-up rate; LMDB map use and size; control requests by command and
  * their latency histogram; seconds to our key's expiry and to the ISA's
- * review date.
+ * review date; the age of the gauges' snapshot.
  */
 #ifndef LFH_EXPORTER_H
 #define LFH_EXPORTER_H
@@ -29,6 +29,10 @@ int lfh_exporter_start(lfh_exporter **out, const char *listen, lfh_err *err);
 
 /* From the main loop (about once a second): snapshot the gauges. */
 void lfh_exporter_update(lfh_exporter *x, lfh_node *n, lfh_sync *s, uint64_t now_ms);
+
+/* 1 if x listens on an address other machines can reach (not loopback): lfhd warns, as
+ * the endpoint has no authentication. */
+int lfh_exporter_public(const lfh_exporter *x);
 
 /* Stop serving and free x (NULL is fine). */
 void lfh_exporter_stop(lfh_exporter *x);

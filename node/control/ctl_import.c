@@ -573,9 +573,48 @@ static int outcome_body(struct imp *x, const lfh_record *row, const lfh_record *
 	return rc;
 }
 
+/*
+ * The kinds of step row, and the fields each may carry besides kind, line,
+ * occ, on and by: those of 'lfh case STEP' (node/cli/cmd_osara.c), "team",
+ * an action's outcome; a review's kind (monthly, closure) is "review_kind",
+ * as the row's own is "kind". Any other field is refused, never kept unseen.
+ */
+struct step_kind {
+	const char *kind;
+	const char *const fields[16]; /* NULL after the last */
+};
+
+static const struct step_kind step_kinds[] = {
+	{ "note", { "case", "text", "category" } },
+	{ "risk", { "case", "team", "answers", "score", "level", "override" } },
+	{ "objective", { "case", "team", "text" } },
+	{ "scanning", { "case", "team", "text" } },
+	{ "meeting", { "case", "team", "date", "attendees", "victim", "offender", "location",
+		       "responses" } },
+	{ "action", { "case", "team", "action", "agency", "signpost", "for_team", "power", "text",
+		      "due", "status", "outcome", "resume", "refusal", "who", "status_on" } },
+	{ "assessment", { "case", "team", "plan_done", "problem_stopped", "text" } },
+	{ "review", { "case", "team", "review_kind", "outcome", "text" } },
+	{ "equality", { "case", "team", "text", "consent" } },
+};
+
+static size_t count_names(const char *const *names)
+{
+	size_t n = 0;
+	while (names[n])
+		n++;
+	return n;
+}
+
+/* A row field's name in the step's body. */
+static const char *body_key(const char *key, uint32_t type)
+{
+	return type == LFH_EV_REVIEW && !strcmp(key, "review_kind") ? "kind" : key;
+}
+
 /* kind note or an OSARA step: checked against the case's state, then written. */
-static int import_step(struct imp *x, const lfh_record *row, uint32_t type,
-		       uint8_t first_id[LFH_ID_LEN], lfh_err *err)
+static int import_step(struct imp *x, const lfh_record *row, const struct step_kind *sk,
+		       uint32_t type, uint8_t first_id[LFH_ID_LEN], lfh_err *err)
 {
 	const char *to[LFH_MAX_RECIPIENTS], *category = NULL, *status = NULL;
 	uint8_t case_id[LFH_CASE_LEN];
@@ -585,11 +624,7 @@ static int import_step(struct imp *x, const lfh_record *row, uint32_t type,
 	size_t nto = 0;
 	int rc;
 
-	static const char *const note_fields[] = { "case", "text", "category" };
-
-	if (type == LFH_EV_NOTE &&
-	    (rc = known_fields(row, note_fields, sizeof note_fields / sizeof note_fields[0], "note",
-			       err)))
+	if ((rc = known_fields(row, sk->fields, count_names(sk->fields), sk->kind, err)))
 		return rc;
 	if ((rc = row_case(x, row, case_id, err)) || (rc = case_state(x, case_id, &st, err)))
 		return rc;
@@ -603,8 +638,9 @@ static int import_step(struct imp *x, const lfh_record *row, uint32_t type,
 		const lfh_field *f = &row->f[i];
 		if (not_body(f->key, type))
 			continue;
-		rc = f->kind == LFH_FIELD_STR ? lfh_record_set_str(&body, f->key, f->str, err)
-					      : lfh_record_set_uint(&body, f->key, f->u, err);
+		const char *k = body_key(f->key, type);
+		rc = f->kind == LFH_FIELD_STR ? lfh_record_set_str(&body, k, f->str, err)
+					      : lfh_record_set_uint(&body, k, f->u, err);
 	}
 	if (!rc && !lfh_record_str(&body, "by"))
 		rc = lfh_record_set_str(&body, "by", lfh_record_str(&x->q->req, "by"), err);
@@ -659,9 +695,6 @@ static int import_step(struct imp *x, const lfh_record *row, uint32_t type,
 	return rc;
 }
 
-static const char *const step_kinds[] = { "note", "risk", "objective", "scanning", "meeting",
-					  "action", "assessment", "review", "equality" };
-
 /* One row: 0 imported, 1 imported before (skipped), else why it was refused (or a store error). */
 static int import_row(struct imp *x, const lfh_record *row, lfh_err *err)
 {
@@ -684,14 +717,17 @@ static int import_row(struct imp *x, const lfh_record *row, lfh_err *err)
 	if (!strcmp(kind, "case")) {
 		rc = import_case(x, row, first, err);
 	} else {
+		const struct step_kind *sk = NULL;
 		for (size_t i = 0; i < sizeof step_kinds / sizeof step_kinds[0] && !type; i++)
-			if (!strcmp(kind, step_kinds[i]))
+			if (!strcmp(kind, step_kinds[i].kind)) {
+				sk = &step_kinds[i];
 				type = i == 0 ? LFH_EV_NOTE : lfh_osara_type_parse(kind);
+			}
 		if (!type)
 			return lfh_err_set(err, LFH_EINVAL, "unknown kind '%.40s' (case, note, risk, "
 					   "objective, scanning, meeting, action, assessment, "
 					   "review or equality)", kind);
-		rc = import_step(x, row, type, first, err);
+		rc = import_step(x, row, sk, type, first, err);
 	}
 	if (!rc)
 		rc = lfh_store_tbl_put(x->t, LFH_TBL_IMPORT, key, sizeof key, first, LFH_ID_LEN, err);

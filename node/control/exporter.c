@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "lfh/exporter.h"
+#include "lfh/hlc.h"
 #include "lfh/isa.h"
 #include "lfh/keyring.h"
 #include "lfh/metrics.h"
@@ -33,6 +34,8 @@ struct lfh_exporter {
 	struct MHD_Daemon *d;
 	pthread_mutex_t lock;
 	lfh_buf snap, next; /* snap: what is served; next: the main loop's scratch */
+	uint64_t snap_ms;   /* wall ms snap was rendered at, 0 before the first */
+	int public;         /* listening on an address that is not loopback */
 	uint64_t last_ms, last_stored; /* for the catch-up rate */
 	double rate;
 };
@@ -65,10 +68,13 @@ static int gauge(lfh_buf *b, const char *name, const char *help, double v)
 	return put(b, "%s %.17g\n", name, v);
 }
 
-/* Seconds since ms (a past wall time), or NaN if never (0). */
-static double ago(uint64_t now_ms, uint64_t ms)
+/* Seconds since ms (a past wall time), or if never (0) since `since` (when lfhd started to wait
+ * for it): a peer down since the start keeps growing, as an alert on it needs (NaN never would). */
+static double ago(uint64_t now_ms, uint64_t ms, uint64_t since)
 {
-	return ms ? (double)(now_ms > ms ? now_ms - ms : 0) / 1000.0 : NAN;
+	uint64_t from = ms ? ms : since;
+
+	return from ? (double)(now_ms > from ? now_ms - from : 0) / 1000.0 : NAN;
 }
 
 static int render_peers(lfh_buf *b, lfh_sync *s, uint64_t now)
@@ -76,9 +82,9 @@ static int render_peers(lfh_buf *b, lfh_sync *s, uint64_t now)
 	static const char *const fam[3][2] = {
 		{ "lfh_peer_connected", "1 if the peer answered within the last few seconds." },
 		{ "lfh_peer_lag_seconds", "Seconds since the peer last had nothing more for us "
-					  "(NaN: not caught up since lfhd started)." },
-		{ "lfh_peer_last_seen_seconds", "Seconds since the peer last answered (NaN: never "
-						"since lfhd started)." },
+					  "(never since lfhd started: since it started)." },
+		{ "lfh_peer_last_seen_seconds", "Seconds since the peer last answered (never since "
+						"lfhd started: since it started)." },
 	};
 	int rc = 0;
 
@@ -88,7 +94,9 @@ static int render_peers(lfh_buf *b, lfh_sync *s, uint64_t now)
 			lfh_peer_status st;
 			double v;
 			lfh_sync_peer_status(s, i, &st);
-			v = f == 0 ? st.connected : f == 1 ? ago(now, st.caught_up_ms) : ago(now, st.last_ms);
+			v = f == 0   ? st.connected
+			    : f == 1 ? ago(now, st.caught_up_ms, st.since_ms)
+				     : ago(now, st.last_ms, st.since_ms);
 			rc = isnan(v) ? put(b, "%s{peer=\"%s\"} NaN\n", fam[f][0], st.agency)
 				      : put(b, "%s{peer=\"%s\"} %.3f\n", fam[f][0], st.agency, v);
 		}
@@ -96,14 +104,20 @@ static int render_peers(lfh_buf *b, lfh_sync *s, uint64_t now)
 	return rc;
 }
 
-/* Seconds from now to our key generation's end, and to the ISA's review date. */
+/*
+ * Seconds from now to the end of our key generation (its expiry or its
+ * revocation, whichever is first; NaN if the keyring does not know it: not
+ * yet certified, or removed), and to the ISA's review date (+Inf: none).
+ */
 static void expiry(const lfh_node *n, uint64_t now, double *key, double *isa)
 {
 	const lfh_keygen *g = lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen);
 	long review = n->rules.isa ? lfh_osara_date_days(n->rules.isa->review) : -1;
+	uint64_t end = g ? g->not_after_ms : LFH_NEVER;
 
-	*key = !g || g->not_after_ms == LFH_NEVER ? INFINITY
-						   : ((double)g->not_after_ms - (double)now) / 1000.0;
+	if (g && g->revoked_ms < end)
+		end = g->revoked_ms;
+	*key = !g ? NAN : end == LFH_NEVER ? INFINITY : ((double)end - (double)now) / 1000.0;
 	*isa = review < 0 ? INFINITY
 			  : ((double)review * LFH_OSARA_DAY_MS - (double)now) / 1000.0;
 }
@@ -111,12 +125,12 @@ static void expiry(const lfh_node *n, uint64_t now, double *key, double *isa)
 static int render_gauges(lfh_exporter *x, lfh_buf *b, lfh_node *n, lfh_sync *s, uint64_t now)
 {
 	uint64_t events = 0, used = 0, size = 0, stored = lfh_metrics_get(LFH_M_STORED_PEER);
-	double key, isa;
+	double key, isa, held = NAN; /* NaN: the store could not be read */
 	lfh_txn *t = NULL;
 	lfh_err err = { 0 };
 
-	if (lfh_txn_begin(n->store, 0, &t, &err) == 0)
-		lfh_store_event_count(t, &events, &err);
+	if (lfh_txn_begin(n->store, 0, &t, &err) == 0 && lfh_store_event_count(t, &events, &err) == 0)
+		held = (double)events;
 	lfh_txn_abort(t);
 	lfh_store_usage(n->store, &used, &size);
 	if (x->last_ms && now > x->last_ms)
@@ -124,13 +138,15 @@ static int render_gauges(lfh_exporter *x, lfh_buf *b, lfh_node *n, lfh_sync *s, 
 	x->last_ms = now;
 	x->last_stored = stored;
 	expiry(n, now, &key, &isa);
-	if (gauge(b, "lfh_events_stored", "Events held in the store.", (double)events) ||
+	if (gauge(b, "lfh_events_stored", "Events held in the store (NaN: it could not be read).",
+		  held) ||
 	    gauge(b, "lfh_catchup_events_per_second", "Events received from peers and stored, "
 		  "per second, over the last second or so.", x->rate) ||
 	    gauge(b, "lfh_store_map_used_bytes", "Bytes of the LMDB map in use.", (double)used) ||
 	    gauge(b, "lfh_store_map_size_bytes", "Size of the LMDB map (map_size_mb).", (double)size) ||
-	    gauge(b, "lfh_key_expiry_seconds", "Seconds until our key generation expires "
-		  "(+Inf: never).", key) ||
+	    gauge(b, "lfh_key_expiry_seconds", "Seconds until our key generation expires or "
+		  "its revocation takes effect (+Inf: never; NaN: not certified in the keyring).",
+		  key) ||
 	    gauge(b, "lfh_isa_review_seconds", "Seconds until the ISA's review date (negative: "
 		  "past).", isa))
 		return LFH_ENOMEM;
@@ -150,7 +166,13 @@ void lfh_exporter_update(lfh_exporter *x, lfh_node *n, lfh_sync *s, uint64_t now
 	tmp = x->snap;
 	x->snap = x->next;
 	x->next = tmp;
+	x->snap_ms = now_ms;
 	pthread_mutex_unlock(&x->lock);
+}
+
+int lfh_exporter_public(const lfh_exporter *x)
+{
+	return x && x->public;
 }
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
@@ -168,7 +190,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
 	return ok;
 }
 
-/* The HTTP thread: GET /metrics (or /) only. */
+/* The HTTP thread: GET (or HEAD) /metrics (or /) only. The gauges are those of the last
+ * snapshot: its age, worked out now, shows a main loop that stopped rendering them. */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **req_cls)
@@ -177,11 +200,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	lfh_exporter *x = cls;
 	lfh_buf body = { 0 };
 	enum MHD_Result ok;
+	uint64_t snap_ms;
 	int rc;
 
 	(void)version;
 	(void)upload;
-	if (strcmp(method, "GET") != 0 || *upload_size)
+	if ((strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) || *upload_size)
 		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_found,
 			       sizeof not_found - 1);
 	if (!*req_cls) { /* first call: headers only; answer on the next */
@@ -192,7 +216,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof not_found - 1);
 	pthread_mutex_lock(&x->lock);
 	rc = lfh_buf_append(&body, x->snap.data ? (const void *)x->snap.data : "", x->snap.len);
+	snap_ms = x->snap_ms;
 	pthread_mutex_unlock(&x->lock);
+	if (!rc)
+		rc = gauge(&body, "lfh_metrics_snapshot_age_seconds", "Seconds since lfhd's main loop "
+			   "last rendered the store, peer and expiry gauges above (about 1 normally; "
+			   "more: it is busy or stuck, and they are that old; NaN: none yet).",
+			   ago(lfh_wall_ms(), snap_ms, 0));
 	if (!rc)
 		rc = lfh_metrics_render(&body, NULL);
 	ok = rc ? respond(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "", 0)
@@ -228,6 +258,15 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
+/* 127.0.0.0/8 or ::1 (or an IPv4-mapped 127.x): reachable from this machine only. */
+static int is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
 int lfh_exporter_start(lfh_exporter **out, const char *listen, lfh_err *err)
 {
 	struct sockaddr_storage ss;
@@ -245,10 +284,13 @@ int lfh_exporter_start(lfh_exporter **out, const char *listen, lfh_err *err)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	x->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	/* poll or epoll (select would refuse descriptors past 1023, which a node with many
+	 * peers reaches); a few connections per client, so one cannot starve the scraper */
+	x->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 					(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				0, NULL, NULL, handle, x, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)4,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -257,6 +299,7 @@ int lfh_exporter_start(lfh_exporter **out, const char *listen, lfh_err *err)
 		return lfh_err_set(err, LFH_ENET, "metrics_listen: cannot serve on %s (port in use, "
 				   "or not an address of this machine?)", listen);
 	}
+	x->public = !is_loopback(&ss);
 	*out = x;
 	return 0;
 }

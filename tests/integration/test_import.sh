@@ -165,18 +165,24 @@ odd=$W/odd.jsonl
 	printf '{"kind":"note","case":"BOM-1","text":"After the long line"}\n'
 	printf '{"kind":"case","ext_id":"TYPO-1","summary":"s","location":"l","category":"asb","risk":"standard","to":"housing","descripton":"lost"}\n'
 	printf '{"kind":"note","case":"BOM-1","txt":"lost too"}\n'
+	printf '{"kind":"risk","case":"BOM-1","answers":"repeat=yes","score":2,"on":"2019-03-02"}\n'
+	printf '{"kind":"review","case":"BOM-1","review_kind":"monthly","outcome":"continue","text":"Still fly-tipping","on":"2019-04-02"}\n'
+	printf '{"kind":"meeting","case":"BOM-1","date":"2019-04-03","atendees":"police,housing","victim":"v","offender":"o","location":"l","responses":"r"}\n'
 } >"$odd"
 lfh_at police import --json --rejects "$W/odd.rej" "$odd" >"$W/odd.json" 2>"$W/odd.err"
-check_eq "3 rows imported, 5 refused (a misspelt member, not UTF-8, a line over 64 KB, 2 misspelt fields)" "3 5" \
+check_eq "5 rows imported, 6 refused (a misspelt member, not UTF-8, a line over 64 KB, 3 misspelt fields)" "5 6" \
 	"$(json_get .imported <"$W/odd.json") $(json_get .refused <"$W/odd.json")"
 check_eq "the first line, after its byte order mark, opened a case" "BOM-1" \
 	"$(lfh_at police case show POLICE-19-0001 --json | json_get '[0].ext_id')"
 check_eq "the refused case row took no reference number" "NEXT-1" \
 	"$(lfh_at police case show POLICE-19-0002 --json | json_get '[0].ext_id')"
-check_eq "every refused row is in the rejects file" 5 "$(grep -c '"line":' "$W/odd.rej")"
+check_eq "every refused row is in the rejects file" 6 "$(grep -c '"line":' "$W/odd.rej")"
 check "a misspelt field is refused, never dropped unseen" grep -q "unknown field 'descripton' in a case row" \
 	"$W/odd.rej"
 check "... in a note row too" grep -q "unknown field 'txt' in a note row" "$W/odd.rej"
+check "... and in a step row (a meeting)" grep -q "unknown field 'atendees' in a meeting row" "$W/odd.rej"
+check_eq "a review row, its kind in review_kind, is imported as a monthly review" "monthly" \
+	"$(lfh_at police case show POLICE-19-0001 --json | grep -o '"kind":"monthly"' | head -1 | cut -d'"' -f4)"
 check "... the one in another encoding too, its bad byte marked" grep -q $'caf\xef\xbf\xbd owner' "$W/odd.rej"
 check "... the misspelt member named" grep -q "'housng' is not a party of the ISA in force" "$W/odd.rej"
 check "... the long line as such" grep -q '"line":5,"reason":"line too long' "$W/odd.rej"

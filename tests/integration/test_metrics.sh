@@ -2,8 +2,10 @@
 # test_metrics.sh - Prometheus metrics (issue #14): with metrics_listen set,
 # GET /metrics answers in the text exposition format with # HELP and # TYPE
 # for every family (events, peers, catch-up rate, LMDB map, control requests
-# and their latency, key and ISA expiry); the values move when events flow;
-# other paths get 404; without metrics_listen nothing listens.
+# and their latency, key and ISA expiry, the gauges' snapshot age); the
+# values move when events flow; other paths get 404, POST 405, HEAD 200;
+# without metrics_listen nothing listens; a peer down since lfhd started has
+# a lag and last-seen that grow (not NaN); on 0.0.0.0 lfhd warns.
 # tests/tools/scrape is the client (no curl needed).
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
@@ -29,7 +31,7 @@ lfh_events_held_total lfh_events_written_total lfh_events_rejected_total lfh_pee
 lfh_peer_lag_seconds lfh_peer_last_seen_seconds lfh_catchup_events_per_second
 lfh_store_map_used_bytes lfh_store_map_size_bytes lfh_control_requests_total
 lfh_control_request_seconds lfh_key_expiry_seconds lfh_isa_review_seconds
-lfh_keys_reserved_total lfh_grants_reserved_total"
+lfh_keys_reserved_total lfh_grants_reserved_total lfh_metrics_snapshot_age_seconds"
 missing=""
 for f in $families; do
 	grep -q "^# HELP $f " "$m1" && grep -q "^# TYPE $f " "$m1" || missing="$missing $f"
@@ -42,6 +44,15 @@ value() { awk -v k="$2" '$1 == k { print $2; f = 1 } END { exit !f }' "$1"; }
 check_eq "the map size is map_size_mb (256 MiB)" 268435456 "$(value "$m1" lfh_store_map_size_bytes)"
 check_eq "per-peer samples name police" 1 "$(grep -c '^lfh_peer_connected{peer="police"} ' "$m1")"
 check "rejections carry a reason label" grep -q '^lfh_events_rejected_total{reason="crypto"} 0$' "$m1"
+check "the gauges' snapshot is recent (under 5 s old)" \
+	awk '$1 == "lfh_metrics_snapshot_age_seconds" && $2 < 5 { f = 1 } END { exit !f }' "$m1"
+check "our key's expiry is a number of seconds (the keyring knows our generation)" \
+	awk '$1 == "lfh_key_expiry_seconds" && $2 != "NaN" { f = 1 } END { exit !f }' "$m1"
+check "HEAD /metrics is answered (200)" env SCRAPE_METHOD=HEAD "$SCRAPE" 127.0.0.1 "$mport"
+SCRAPE_METHOD=POST "$SCRAPE" 127.0.0.1 "$mport" >/dev/null 2>&1
+check_eq "POST is refused (scrape exits 1)" 1 "$?"
+check "loopback: no warning about other machines" \
+	bash -c "! grep -q 'reachable from other machines' '$W/housing/lfhd.log'"
 
 peer_up() { "$SCRAPE" 127.0.0.1 "$mport" | grep -q '^lfh_peer_connected{peer="police"} 1.000$'; }
 wait_until 15 peer_up && tap_ok "police shows as connected" || tap_fail "police shows as connected"
@@ -76,4 +87,24 @@ check "police, without metrics_listen, serves none" bash -c "! grep -q 'metrics 
 for n in "${AG[@]}"; do
 	node_stop "$n"
 done
+
+# Housing restarted while police stays down: police's lag and last-seen count from
+# housing's start (an alert on them must fire), never NaN.
+node_start housing || bail "restart housing"
+lag_counts() {
+	"$SCRAPE" 127.0.0.1 "$mport" >"$W/m3.txt" || return 1
+	awk '$1 == "lfh_peer_lag_seconds{peer=\"police\"}" && $2 != "NaN" && $2 >= 1 { a = 1 }
+	     $1 == "lfh_peer_last_seen_seconds{peer=\"police\"}" && $2 != "NaN" && $2 >= 1 { b = 1 }
+	     END { exit !(a && b) }' "$W/m3.txt"
+}
+wait_until 15 lag_counts && tap_ok "a peer down since the start: lag and last-seen grow from it, not NaN" ||
+	tap_fail "a peer down since the start: lag and last-seen grow" "$(grep '^lfh_peer' "$W/m3.txt")"
+node_stop housing
+
+# Any address but loopback: lfhd warns that the endpoint is open to other machines.
+sed -i "s/^metrics_listen = 127.0.0.1:/metrics_listen = 0.0.0.0:/" "$(conf_of housing)"
+node_start housing || bail "start housing on 0.0.0.0"
+check "on 0.0.0.0 lfhd warns that other machines reach it" \
+	grep -q "warn: metrics_listen 0.0.0.0:$mport is reachable from other machines" "$W/housing/lfhd.log"
+node_stop housing
 tap_done

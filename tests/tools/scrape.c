@@ -2,7 +2,8 @@
  * scrape - fetch a Prometheus endpoint over plain HTTP/1.0, as a monitoring
  * server would, so tests need no curl.
  *
- *   scrape HOST PORT [PATH]      (PATH default /metrics; HOST an IPv4 address)
+ *   scrape HOST PORT [PATH]      (PATH default /metrics; HOST an IPv4 address;
+ *                                 SCRAPE_METHOD=HEAD in the environment: HEAD)
  *
  * Prints the body and exits 0 on "HTTP/1.x 200"; prints the status line to
  * stderr and exits 1 on any other status, 2 on usage, connection or timeout
@@ -35,8 +36,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sa.sin_port = htons((uint16_t)port);
-	snprintf(req, sizeof req, "GET %.400s HTTP/1.0\r\nHost: %s\r\n\r\n", argc == 4 ? argv[3] : "/metrics",
-		 argv[1]);
+	snprintf(req, sizeof req, "%.8s %.400s HTTP/1.0\r\nHost: %s\r\n\r\n",
+		 getenv("SCRAPE_METHOD") ? getenv("SCRAPE_METHOD") : "GET",
+		 argc == 4 ? argv[3] : "/metrics", argv[1]);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	buf = malloc(ANSWER_MAX + 1);
 	if (fd < 0 || !buf || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) ||
