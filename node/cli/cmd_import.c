@@ -326,6 +326,8 @@ static void progress(struct import *im, int last)
 	double dt = now_s() - im->t0;
 	if (!im->tty)
 		return;
+	if (im->total && im->done > im->total)
+		im->total = im->done; /* the file grew as it was read */
 	if (im->total)
 		fprintf(stderr, "\rimport: %lu/%lu rows (%lu%%), %llu events, %.0f events/s   ",
 			im->done, im->total, im->done * 100 / im->total,
@@ -519,21 +521,27 @@ static int blank(const char *s)
 	return 1;
 }
 
-/* The lines of f for the progress line: 0 (no total) unless f is a regular file, read twice. */
+/*
+ * The lines of f for the progress line, as read_line will count them (a last
+ * one without its newline too): 0 (no total) unless f is a regular file,
+ * which is read twice.
+ */
 static unsigned long count_lines(FILE *f)
 {
-	char buf[65536];
+	char buf[65536], last = '\n';
 	size_t n;
 	unsigned long lines = 0;
 	struct stat st;
 
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
 		return 0; /* a pipe is read once */
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
 		for (size_t i = 0; i < n; i++)
 			lines += buf[i] == '\n';
+		last = buf[n - 1];
+	}
 	rewind(f);
-	return lines;
+	return lines + (last != '\n');
 }
 
 /*

@@ -105,6 +105,36 @@ static int render_peers(lfh_buf *b, lfh_sync *s, uint64_t now)
 }
 
 /*
+ * Events of each member kept aside now, until the referral or JOIN they
+ * depend on comes (PROTOCOL.md 7.3 rule 7; meta held:<author>, at most 4096
+ * each): a count that stays up means something never came. One sample per
+ * member agency the keyring knows.
+ */
+static int render_held(lfh_buf *b, const lfh_node *n, lfh_txn *t)
+{
+	const lfh_keygen *g;
+	size_t count = lfh_keyring_all(&n->rules, &g);
+	int rc = put(b, "# HELP lfh_events_held Events of this author received and kept aside until "
+		     "what they depend on arrives.\n# TYPE lfh_events_held gauge\n");
+
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		char name[LFH_META_NAME_BUF];
+		uint64_t held = 0;
+		size_t k = 0;
+		while (k < i && strcmp(g[k].agency, g[i].agency))
+			k++;
+		if (k < i)
+			continue; /* another generation of an agency done already */
+		lfh_store_meta_name(name, "held", g[i].agency);
+		rc = t && lfh_store_meta_get(t, name, &held, NULL) == 0
+			     ? put(b, "lfh_events_held{author=\"%s\"} %llu\n", g[i].agency,
+				   (unsigned long long)held)
+			     : put(b, "lfh_events_held{author=\"%s\"} NaN\n", g[i].agency);
+	}
+	return rc;
+}
+
+/*
  * Seconds from now to the end of our key generation (its expiry or its
  * revocation, whichever is first; NaN if the keyring does not know it: not
  * yet certified, or removed), and to the ISA's review date (+Inf: none).
@@ -125,13 +155,12 @@ static void expiry(const lfh_node *n, uint64_t now, double *key, double *isa)
 static int render_gauges(lfh_exporter *x, lfh_buf *b, lfh_node *n, lfh_sync *s, uint64_t now)
 {
 	uint64_t events = 0, used = 0, size = 0, stored = lfh_metrics_get(LFH_M_STORED_PEER);
-	double key, isa, held = NAN; /* NaN: the store could not be read */
+	double key, isa, in_store = NAN; /* NaN: the store could not be read */
 	lfh_txn *t = NULL;
 	lfh_err err = { 0 };
 
 	if (lfh_txn_begin(n->store, 0, &t, &err) == 0 && lfh_store_event_count(t, &events, &err) == 0)
-		held = (double)events;
-	lfh_txn_abort(t);
+		in_store = (double)events;
 	lfh_store_usage(n->store, &used, &size);
 	if (x->last_ms && now > x->last_ms)
 		x->rate = (double)(stored - x->last_stored) * 1000.0 / (double)(now - x->last_ms);
@@ -139,17 +168,22 @@ static int render_gauges(lfh_exporter *x, lfh_buf *b, lfh_node *n, lfh_sync *s, 
 	x->last_stored = stored;
 	expiry(n, now, &key, &isa);
 	if (gauge(b, "lfh_events_stored", "Events held in the store (NaN: it could not be read).",
-		  held) ||
+		  in_store) ||
 	    gauge(b, "lfh_catchup_events_per_second", "Events received from peers and stored, "
 		  "per second, over the last second or so.", x->rate) ||
-	    gauge(b, "lfh_store_map_used_bytes", "Bytes of the LMDB map in use.", (double)used) ||
+	    gauge(b, "lfh_store_map_used_bytes", "Bytes of the LMDB map used so far (a high-water "
+		  "mark: pages retention frees are reused, the file does not shrink).", (double)used) ||
 	    gauge(b, "lfh_store_map_size_bytes", "Size of the LMDB map (map_size_mb).", (double)size) ||
 	    gauge(b, "lfh_key_expiry_seconds", "Seconds until our key generation expires or "
 		  "its revocation takes effect (+Inf: never; NaN: not certified in the keyring).",
 		  key) ||
 	    gauge(b, "lfh_isa_review_seconds", "Seconds until the ISA's review date (negative: "
-		  "past).", isa))
+		  "past).", isa) ||
+	    render_held(b, n, t)) {
+		lfh_txn_abort(t);
 		return LFH_ENOMEM;
+	}
+	lfh_txn_abort(t);
 	return render_peers(b, s, now);
 }
 

@@ -196,6 +196,14 @@ check_eq "... and the file is left as it was" "$sum_before" "$(cksum <"$odd")"
 printf '{"kind":"case","ext_id":"PIPE-1","summary":"Piped","location":"Lane","category":"asb","risk":"standard","to":"housing","on":"2019-04-01"}\n' >"$W/pipe.jsonl"
 out=$(script -qec "cat '$W/pipe.jsonl' | '$LFH' -c '$W/police/lfhd.conf' import /dev/stdin" /dev/null 2>&1)
 check "a piped file is imported, with a progress line on a terminal" grep -q "imported 1 rows" <<<"$out"
+{
+	printf '{"kind":"case","ext_id":"NONL-1","summary":"s","location":"l","category":"asb","risk":"standard","to":"housing","on":"2019-04-02"}\n'
+	printf '{"kind":"note","case":"NONL-1","text":"the last line has no newline"}'
+} >"$W/nonl.jsonl"
+out=$(script -qec "'$LFH' -c '$W/police/lfhd.conf' import '$W/nonl.jsonl'" /dev/null 2>&1)
+check "a last line without its newline counts: the progress ends at 2/2 rows (100%)" \
+	grep -q "import: 2/2 rows (100%)" <<<"$out"
+check "... and never passes 100%" bash -c "! grep -Eq '\(([2-9][0-9][0-9]|1[0-9][1-9]|10[1-9])%\)' <<<\"\$1\"" _ "$out"
 
 # ---- usage
 check "lfh import --help documents the format" sh -c "'$LFH' import --help | grep -q 'JSON Lines'"
