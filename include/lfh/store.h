@@ -133,6 +133,11 @@ int lfh_store_author_hlc_around(lfh_txn *t, const char *author, uint64_t seq, ui
 int lfh_store_log_head(lfh_txn *t, uint64_t *head, lfh_err *err);
 int lfh_store_event_count(lfh_txn *t, uint64_t *count, lfh_err *err);
 int lfh_store_evidence_count(lfh_txn *t, uint64_t *count, lfh_err *err);
+/* Every piece of evidence kept (key 0, its id, its envelope), in id order. */
+int lfh_store_scan_evidence(lfh_txn *t, lfh_scan_fn fn, void *ctx, lfh_err *err);
+/* Drop a piece of evidence, and the record of its (author, seq) slot if it names it (shredding). */
+int lfh_store_evidence_del(lfh_txn *t, const uint8_t id[LFH_ID_LEN], const char *author,
+			   uint64_t seq, lfh_err *err);
 
 /* Case metadata records. get: LFH_ENOTFOUND; r must be zeroed, caller clears it. */
 int lfh_store_case_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *r,

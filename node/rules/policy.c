@@ -653,6 +653,67 @@ static int drop_held(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char
 	return rc;
 }
 
+/* Evidence (equivocations, store.h) of one (case, category): its id and slot. */
+struct evidence_of {
+	const uint8_t *case_id;
+	const char *category;
+	size_t n, cap;
+	struct {
+		uint8_t id[LFH_ID_LEN];
+		char author[LFH_AGENCY_MAX + 1];
+		uint64_t seq;
+	} *e;
+};
+
+static int evidence_of_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			  const uint8_t *raw, size_t len)
+{
+	struct evidence_of *c = ctx;
+	lfh_event ev = { 0 };
+	int match;
+
+	(void)key;
+	if (lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	match = !memcmp(ev.case_id, c->case_id, LFH_CASE_LEN) && !strcmp(ev.category, c->category);
+	if (match && c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 8;
+		void *p = realloc(c->e, cap * sizeof *c->e);
+		if (!p) {
+			lfh_event_clear(&ev);
+			return LFH_ENOMEM;
+		}
+		c->e = p;
+		c->cap = cap;
+	}
+	if (match) {
+		memcpy(c->e[c->n].id, id, LFH_ID_LEN);
+		snprintf(c->e[c->n].author, sizeof c->e[c->n].author, "%s", ev.author);
+		c->e[c->n++].seq = ev.seq;
+	}
+	lfh_event_clear(&ev);
+	return 0;
+}
+
+/*
+ * The evidence kept of a shredded (case, category) goes too: a KEY among it
+ * is sealed to our box key, and a plaintext event (a CLOSE's reason, a
+ * JOIN) is readable as it is.
+ */
+static int drop_evidence(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+			 lfh_err *err)
+{
+	struct evidence_of c = { .case_id = case_id, .category = category };
+	int rc = lfh_store_scan_evidence(t, evidence_of_fn, &c, err);
+
+	if (rc == LFH_ENOMEM)
+		lfh_err_set(err, rc, "out of memory");
+	for (size_t i = 0; rc == 0 && i < c.n; i++)
+		rc = lfh_store_evidence_del(t, c.e[i].id, c.e[i].author, c.e[i].seq, err);
+	free(c.e);
+	return rc;
+}
+
 /* Shred one (case, category): keys, ciphertext, and a record that it was done. */
 static int shred(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 		 const char *category, uint64_t now_ms, lfh_err *err)
@@ -674,6 +735,8 @@ static int shred(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 	free(c.ev);
 	if (!rc)
 		rc = drop_held(t, case_id, category, err);
+	if (!rc)
+		rc = drop_evidence(t, case_id, category, err);
 	if (!rc && (lfh_record_set_uint(&r, "ms", now_ms, err) ||
 		    lfh_record_set_uint(&r, "events", c.n, err) ||
 		    lfh_record_set_uint(&r, "keys", keys, err) ||

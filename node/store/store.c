@@ -686,6 +686,58 @@ int lfh_store_shred_event(lfh_txn *t, const uint8_t id[LFH_ID_LEN],
 	return 0;
 }
 
+int lfh_store_scan_evidence(lfh_txn *t, lfh_scan_fn fn, void *ctx, lfh_err *err)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int stop = 0, rc;
+
+	if ((rc = st_need_txn(t, err)))
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[DB_EVIDENCE], &c)))
+		return st_mdb_fail(t, err, rc, "evidence");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !stop;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != LFH_ID_LEN) {
+			mdb_cursor_close(c);
+			return lfh_err_set(err, LFH_ESTORE, "evidence: corrupt key");
+		}
+		if ((rc = st_cb_result(fn(ctx, 0, k.mv_data, v.mv_data, v.mv_size), &stop))) {
+			mdb_cursor_close(c);
+			return rc;
+		}
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : st_mdb_fail(t, err, rc, "evidence");
+}
+
+int lfh_store_evidence_del(lfh_txn *t, const uint8_t id[LFH_ID_LEN], const char *author,
+			   uint64_t seq, lfh_err *err)
+{
+	uint8_t k[1 + NAME_LEN + 8];
+	MDB_val mk, v;
+	int rc;
+
+	if ((rc = st_need_write(t, err)) || (rc = st_pad_name(k + 1, author, "author", err)))
+		return rc;
+	mk = st_val(id, LFH_ID_LEN);
+	rc = mdb_del(t->txn, t->s->dbi[DB_EVIDENCE], &mk, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return st_mdb_fail(t, err, rc, "evidence");
+	k[0] = LFH_TBL_EVIDENCE_SLOT;
+	st_put_be64(k + 1 + NAME_LEN, seq);
+	rc = st_db_get(t, DB_TABLES, k, sizeof k, &v, err, "tables");
+	if (rc == LFH_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (v.mv_size != LFH_ID_LEN || memcmp(v.mv_data, id, LFH_ID_LEN) != 0)
+		return 0; /* the slot kept another event's */
+	mk = st_val(k, sizeof k);
+	rc = mdb_del(t->txn, t->s->dbi[DB_TABLES], &mk, NULL);
+	return rc && rc != MDB_NOTFOUND ? st_mdb_fail(t, err, rc, "tables") : 0;
+}
+
 int lfh_store_rcpt_add(lfh_txn *t, const char *rcpt, const uint8_t id[LFH_ID_LEN], lfh_err *err)
 {
 	uint8_t k[NAME_LEN + 8];

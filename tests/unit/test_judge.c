@@ -432,6 +432,58 @@ static void test_shred_drops_held(void **state)
 	lfh_buf_free(&env);
 }
 
+/* Put an envelope into a store as it is (the rules left out): its put's status. */
+static int store_raw(lfh_txn *t, const lfh_buf *env)
+{
+	lfh_event ev = { 0 };
+	uint8_t id[LFH_ID_LEN];
+	lfh_err err = { 0 };
+	int rc;
+
+	assert_int_equal(lfh_event_decode(env->data, env->len, &ev, &err), 0);
+	lfh_event_id(env->data, env->len, id);
+	rc = lfh_store_put_event(t, env->data, env->len, &ev, id, NULL, &err);
+	lfh_event_clear(&ev);
+	return rc;
+}
+
+/* Shredding a (case, category) drops the evidence kept of its equivocations too. */
+static void test_shred_drops_evidence(void **state)
+{
+	hub *h = *state;
+	lfh_node *police = h->node[POLICE];
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record c = { 0 };
+	lfh_err err = { 0 };
+	uint64_t evidence = 0, shredded = 0;
+	lfh_txn *t;
+	lfh_buf a, b;
+
+	shared_case(h, case_id);
+	spec sp = { .author = HOUSING, .type = LFH_EV_NOTE, .case_id = case_id,
+		    .category = "referral", .to = { "police" }, .nto = 1 };
+	a = forge_ev(h, &sp);
+	fresh_seq--; /* the same (author, seq), another event: an equivocation */
+	b = forge_ev(h, &sp);
+	assert_int_equal(lfh_txn_begin(police->store, 1, &t, &err), 0);
+	assert_int_equal(store_raw(t, &a), 0);
+	assert_int_equal(store_raw(t, &b), LFH_EEQUIV);
+	assert_int_equal(lfh_store_evidence_count(t, &evidence, &err), 0);
+	assert_int_equal(evidence, 1);
+	/* closed long ago here: its retention has run out */
+	assert_int_equal(lfh_store_case_get(t, case_id, &c, &err), 0);
+	assert_int_equal(lfh_record_set_uint(&c, "closed_ms", 1, &err), 0);
+	assert_int_equal(lfh_store_case_put(t, case_id, &c, &err), 0);
+	assert_int_equal(lfh_policy_retention(&police->rules, t, lfh_wall_ms(), &shredded, &err), 0);
+	assert_true(shredded > 0);
+	assert_int_equal(lfh_store_evidence_count(t, &evidence, &err), 0);
+	assert_int_equal(evidence, 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	lfh_record_clear(&c);
+	lfh_buf_free(&a);
+	lfh_buf_free(&b);
+}
+
 /* An event of a case nobody opened is held, never listed as a case. */
 static void test_unknown_case_held(void **state)
 {
@@ -766,6 +818,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_step_by_non_participant_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_case_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shred_drops_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shred_drops_evidence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_event_released_by_referral, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_preseeded_key_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_rules, setup, teardown),
