@@ -413,10 +413,15 @@ static const char sar_usage[] =
 	"about a person, across the cases whose referral names them as subject\n"
 	"(every word of NAME, case and accents ignored; with --dob, only referrals\n"
 	"with that date of birth): each case, its entries with who they were shared\n"
-	"with and when, and who read or wrote it at this node. Redacted entries are\n"
-	"left out. Needs the manager role; the node audits the export.\n\n"
+	"with and when, and who read or wrote it at this node. Then the other cases\n"
+	"whose entries name them (every word of NAME in one field: a victim, a\n"
+	"witness, a note; the date of birth cannot be checked there), each with the\n"
+	"field and its text, for you to read and redact: they are about someone\n"
+	"else. Redacted entries are left out. Needs the manager role; the node\n"
+	"audits the export.\n\n"
 	"  --html      a document a data-protection officer can send\n"
-	"  --json      the records as the node sends them (section case, entry, viewed)\n"
+	"  --json      the records as the node sends them (section case, entry, viewed,\n"
+	"              mentioned)\n"
 	"  --out FILE  write to FILE (created, mode 0600; must not exist)\n";
 
 /* The SAR's records of case c (recs[0] its case record), up to the next case record. */
@@ -426,6 +431,43 @@ static size_t case_span(const lfh_record *recs, size_t n)
 	while (k < n && strcmp(str(&recs[k], "section"), "entry") == 0)
 		k++;
 	return k;
+}
+
+/* The other cases that name the subject (section "mentioned"): where, not their entries. */
+static void sar_mentions(FILE *f, const lfh_reply *rep, enum format fmt)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rep->nrecords; i++)
+		n += !strcmp(str(&rep->records[i], "section"), "mentioned");
+	if (!n)
+		return;
+	if (fmt == HTML)
+		fprintf(f, "<h2>Named in %zu other case%s</h2>\n<p>Not about this person: read each "
+			   "and disclose only what is theirs.</p>\n<table>\n<tr><th>Case</th>"
+			   "<th>Field</th><th>Text</th></tr>\n", n, n == 1 ? "" : "s");
+	else
+		fprintf(f, "\nNamed in %zu other case%s (not about this person: read each and "
+			   "disclose only what is theirs):\n", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < rep->nrecords; i++) {
+		const lfh_record *m = &rep->records[i];
+		const char *ref = *str(m, "ref") ? str(m, "ref") : str(m, "case");
+		if (strcmp(str(m, "section"), "mentioned"))
+			continue;
+		if (fmt == HTML) {
+			fputs("<tr><td>", f);
+			esc(f, ref);
+			fputs("</td><td>", f);
+			esc(f, str(m, "field"));
+			fputs("</td><td>", f);
+			esc(f, str(m, "match"));
+			fputs("</td></tr>\n", f);
+		} else {
+			fprintf(f, "  %s  %s: %s\n", ref, str(m, "field"), str(m, "match"));
+		}
+	}
+	if (fmt == HTML)
+		fputs("</table>\n", f);
 }
 
 static void html_viewed(FILE *f, const lfh_reply *rep, const char *case_hex)
@@ -513,6 +555,7 @@ int sar_main(int argc, char **argv)
 				}
 				i += span;
 			}
+			sar_mentions(f, &rep, fmt);
 			if (fmt == HTML) {
 				fprintf(f, "<p><small>Exported by lfh %s. Redacted entries are left "
 					   "out. Times are local time in ", LFH_VERSION);

@@ -1,7 +1,8 @@
 /*
  * ctl_case_int.h - what node/control/ctl_case.c (filing, listing, showing
- * cases) shares with ctl_search.c (searching them): the case record and
- * an entry as every view reads them; not an interface (include/lfh/ctl.h is).
+ * cases) shares with ctl_search.c (searching them) and ctl_export.c
+ * (subject access): the case record and an entry as every view reads them;
+ * not an interface (include/lfh/ctl.h is).
  */
 #ifndef LFH_CTL_CASE_INT_H
 #define LFH_CTL_CASE_INT_H
@@ -34,6 +35,19 @@ int ctl_case_describe(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LE
  */
 int ctl_case_corrections(const lfh_osara_state *st, const late_set *late,
 			 const uint8_t id[LFH_ID_LEN], lfh_record *out, lfh_err *err);
+
+#define CTL_SNIPPET_MAX 120 /* the text shown of a match */
+
+/*
+ * For subject access: the first field of the case's entries, as its views
+ * read them (st: redacted content left out), that holds every one of words
+ * (folded, lfh_fold): its name into field, its text (cut) into snippet.
+ * 1 found, 0 not, or a negative status.
+ */
+int ctl_case_mentions(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		      const lfh_osara_state *st, const char *const *words, size_t nwords,
+		      char field[LFH_FIELD_KEY_MAX + 1], char snippet[CTL_SNIPPET_MAX + 1],
+		      lfh_err *err);
 
 /* The all-zero case: the hub's own events, which earlier builds indexed as a case. */
 int ctl_is_hub_case(const uint8_t case_id[LFH_CASE_LEN]);

@@ -25,9 +25,12 @@
 #include "lfh/osara.h"
 #include "lfh/project.h"
 
+#include "ctl_case_int.h"
+
 #define SAR_SUBJECT_MAX 200
 #define SAR_WORDS_MAX 8
 #define SAR_CASES_MAX 1000
+#define SAR_MENTIONS_MAX 1000 /* other cases whose entries name the person */
 
 int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t)
 {
@@ -53,7 +56,7 @@ struct sar_ctx {
 	size_t nwords;
 	const char *dob;
 	uint8_t (*cases)[LFH_CASE_LEN];
-	size_t ncases;
+	size_t ncases, nmentions;
 	lfh_err *err;
 };
 
@@ -73,8 +76,43 @@ static int about_subject(const struct sar_ctx *c, const lfh_osara_state *st, int
 }
 
 /*
+ * A case not about the subject whose entries name them (every word of the
+ * name in one field: a victim, a witness, a note) goes into the reply as one
+ * `mentioned` record, not its entries, which are about someone else: where,
+ * for the data-protection officer to read and redact.
+ */
+static int mention(struct sar_ctx *c, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
+{
+	const char *words[SAR_WORDS_MAX];
+	char field[LFH_FIELD_KEY_MAX + 1], snippet[CTL_SNIPPET_MAX + 1], hex[2 * LFH_CASE_LEN + 1];
+	lfh_record *out;
+	int rc;
+
+	for (size_t i = 0; i < c->nwords; i++)
+		words[i] = c->words[i];
+	rc = ctl_case_mentions(c->q->node, c->t, case_id, c->st, words, c->nwords, field, snippet,
+			       c->err);
+	if (rc <= 0)
+		return rc;
+	if (c->nmentions++ == SAR_MENTIONS_MAX)
+		return lfh_err_set(c->err, LFH_ETOOBIG, "more than %d other cases mention the name: "
+				   "give more of it", SAR_MENTIONS_MAX);
+	lfh_hex(hex, case_id, LFH_CASE_LEN);
+	if (!(out = lfh_ctl_add(&c->q->rep)) ||
+	    lfh_record_set_str(out, "section", "mentioned", c->err) ||
+	    lfh_record_set_str(out, "case", hex, c->err) ||
+	    lfh_record_set_str(out, "ref", lfh_record_str(meta, "ref") ? lfh_record_str(meta, "ref")
+								       : "", c->err) ||
+	    lfh_record_set_str(out, "field", field, c->err) ||
+	    lfh_record_set_str(out, "match", snippet, c->err))
+		return lfh_err_set(c->err, LFH_ENOMEM, "out of memory");
+	return 0;
+}
+
+/*
  * Scan callback: a case about the subject goes into the reply; its referral's
- * dob (in the case record) is checked once the records are there.
+ * dob (in the case record) is checked once the records are there. Another
+ * case that names them is listed as a mention.
  */
 static int case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_record *meta)
 {
@@ -83,12 +121,13 @@ static int case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_re
 	const char *dob;
 	int rc;
 
-	(void)meta;
 	lfh_ctl_yield(c->q);
+	if (ctl_is_hub_case(case_id))
+		return 0;
 	if ((rc = lfh_node_project(c->q->node, c->t, case_id, c->st, c->err)))
 		return rc;
 	if (c->st->stage == LFH_OSARA_NONE || !about_subject(c, c->st, 0, NULL))
-		return 0;
+		return mention(c, case_id, meta);
 	if (c->ncases == SAR_CASES_MAX)
 		return lfh_err_set(c->err, LFH_ETOOBIG, "more than %d cases match: give the date of "
 				   "birth (--dob) or more of the name", SAR_CASES_MAX);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lfh/buf.h"
 #include "lfh/ctl.h"
 #include "lfh/fold.h"
 #include "lfh/osara.h"
@@ -28,10 +29,27 @@ struct search_ctx {
 	size_t nwords;
 	unsigned found;                    /* bit i: word i seen in the case */
 	char field[LFH_FIELD_KEY_MAX + 1]; /* where the first word was seen */
-	char snippet[121];
+	char snippet[CTL_SNIPPET_MAX + 1];
 	char *folded;                      /* SEARCH_FIELD_FOLD bytes */
 	const lfh_osara_state *st;         /* set: read each entry as views show it */
 };
+
+/* The first CTL_SNIPPET_MAX bytes of text, never cut inside a UTF-8 character. */
+static void snippet_copy(char out[CTL_SNIPPET_MAX + 1], const char *text)
+{
+	size_t len = strlen(text), at = 0;
+
+	while (at < len) {
+		size_t k = lfh_utf8_seq((const unsigned char *)text + at, len - at);
+		if (k == 0)
+			k = 1; /* not UTF-8: byte by byte */
+		if (at + k > CTL_SNIPPET_MAX)
+			break;
+		at += k;
+	}
+	memcpy(out, text, at);
+	out[at] = '\0';
+}
 
 /* An entry's body as views show it: an AMEND's or REDACT's "event" is their "target". */
 static int as_viewed(const lfh_osara_state *st, const uint8_t id[LFH_ID_LEN], lfh_record *body,
@@ -76,7 +94,7 @@ static int search_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN
 				s->found |= 1u << w;
 				if (w == 0) {
 					snprintf(s->field, sizeof s->field, "%s", f->key);
-					snprintf(s->snippet, sizeof s->snippet, "%s", f->str);
+					snippet_copy(s->snippet, f->str);
 				}
 			}
 		}
@@ -147,6 +165,70 @@ static int search_case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const
 		    lfh_record_set_str(out, "match", c->s.snippet, c->err)))
 		rc = LFH_ENOMEM;
 	return rc;
+}
+
+/* A subject access's look for a person named in a case's entries (ctl_case_mentions). */
+struct mention_ctx {
+	lfh_node *n;
+	lfh_txn *t;
+	const lfh_osara_state *st;
+	const char *const *words;
+	size_t nwords;
+	char *folded;
+	char *field, *snippet;
+	int found;
+};
+
+/* Scan callback: stop at the first field holding every word. */
+static int mention_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			    const uint8_t *raw, size_t len)
+{
+	struct mention_ctx *m = vctx;
+	lfh_event ev = { 0 };
+	lfh_record body = { 0 };
+	lfh_err why = { 0 };
+
+	(void)key;
+	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
+		return 0;
+	if (lfh_node_open_event(m->n, m->t, raw, len, &ev, &body, NULL) == 0 &&
+	    as_viewed(m->st, id, &body, &why) == 0)
+		for (size_t i = 0; i < body.n && !m->found; i++) {
+			const lfh_field *f = &body.f[i];
+			size_t w = 0;
+			if (f->kind != LFH_FIELD_STR || !strcmp(f->key, "by") || !strcmp(f->key, "team") ||
+			    !strcmp(f->key, "amended_by"))
+				continue;
+			lfh_fold(f->str, m->folded, SEARCH_FIELD_FOLD);
+			while (w < m->nwords && lfh_fold_contains(m->folded, m->words[w]))
+				w++;
+			if (w == m->nwords) {
+				m->found = 1;
+				snprintf(m->field, LFH_FIELD_KEY_MAX + 1, "%s", f->key);
+				snippet_copy(m->snippet, f->str);
+			}
+		}
+	lfh_event_clear(&ev);
+	lfh_record_clear(&body);
+	return m->found;
+}
+
+int ctl_case_mentions(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+		      const lfh_osara_state *st, const char *const *words, size_t nwords,
+		      char field[LFH_FIELD_KEY_MAX + 1], char snippet[CTL_SNIPPET_MAX + 1],
+		      lfh_err *err)
+{
+	struct mention_ctx m = { .n = n, .t = t, .st = st, .words = words, .nwords = nwords,
+				 .field = field, .snippet = snippet };
+	int rc;
+
+	if (!nwords)
+		return 0;
+	if (!(m.folded = malloc(SEARCH_FIELD_FOLD)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_store_scan_case(t, case_id, mention_event_fn, &m, err);
+	free(m.folded);
+	return rc < 0 ? rc : m.found;
 }
 
 /* The query's words, folded: at least one of 2+ characters, at most SEARCH_WORDS_MAX. */

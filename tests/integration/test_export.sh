@@ -12,7 +12,9 @@
 #      (police's and housing's); `lfh sar --subject` at each node finds
 #      exactly the cases it holds about that person (not a namesake with
 #      another date of birth), every entry the test wrote, who each was
-#      shared with, and who read the case; it needs the manager role.
+#      shared with, and who read the case; another case whose note names
+#      the person is listed as a mention (where, and that text only); it
+#      needs the manager role.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_bins
@@ -141,6 +143,28 @@ lfh_at police sar --subject "Ann Smith" --dob 1980-05-01 --html --out "$W/sar.ht
 	tap_fail "the subject access export as HTML"
 check "the HTML lists both cases" grep -q "2 cases held at this node" "$W/sar.html"
 check "the HTML escapes the subject's name" grep -q "Ann &lt;Smith&gt;" "$W/sar.html"
+# named in someone else's case: listed where, not exported
+c6=$(lfh_at police referral new --summary "Dog attacks in the park" --location "Park" --category asb \
+	--risk standard --to housing --subject "Bob Jones" --json | json_field case) || bail "Bob's case"
+lfh_at police case note "$c6" --text "The victim, ann SMITH of Castle St, was bitten" >/dev/null ||
+	bail "a note naming Ann"
+lfh_at police case note "$c6" --text "Mr Smith next door saw it; Ann was out" >/dev/null ||
+	bail "a note naming the two apart"
+sar=$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01 --json)
+check_eq "a case naming Ann Smith in a note is listed as a mention, once" 1 \
+	"$(grep -o '"case":"'"$c6"'","field":"text","match":"The victim, ann SMITH of Castle St, was bitten","ref":"POLICE-[0-9-]*","section":"mentioned"' <<<"$sar" | wc -l)"
+check "... not exported: its other entries stay out" bash -c "! grep -q 'Mr Smith next door' <<<\"\$1\"" _ "$sar"
+check "... nor its subject's referral" bash -c "! grep -q 'Dog attacks in the park' <<<\"\$1\"" _ "$sar"
+check "the namesake born 1999 is not listed as a mention" bash -c "! grep -q '\"case\":\"$c4\"' <<<\"\$1\"" _ "$sar"
+c7=$(lfh_at police referral new --summary "Noise at night" --location "Flat 8" --category noise \
+	--risk standard --to housing --subject "Cy Long" --json | json_field case) || bail "Cy's case"
+long="Ann Smith $(printf 'x%.0s' $(seq 109))éclair and more"
+lfh_at police case note "$c7" --text "$long" >/dev/null || bail "a long note naming Ann"
+sar=$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01 --json)
+check "a mention's text is cut before 120 bytes, never inside a character" \
+	grep -q '"case":"'"$c7"'","field":"text","match":"Ann Smith xxxxxxxxxx*","ref"' <<<"$sar"
+out=$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01)
+check "the text export says where else she is named" grep -q "Named in 2 other cases" <<<"$out"
 out=$(lfh_at police sar --subject "Ann Smith" --dob 1980-13-01 2>&1) &&
 	tap_fail "a bad date of birth is refused" "$out"
 check "a bad date of birth is refused" grep -q "dob" <<<"$out"
