@@ -10,8 +10,8 @@
  * there is no authentication: listen on loopback or a management network.
  *
  * Families: events stored, received, stored from peers, held (a counter,
- * and a gauge of those held now by author), written and rejected by reason; per peer: connected, lag and last-seen seconds;
- * catch-up rate; LMDB map use and size; control requests by command and
+ * and a gauge of those held now by author), written and rejected by
+ * reason; per peer: connected, lag and last-seen seconds; catch-up rate; LMDB map use and size; control requests by command and
  * their latency histogram; seconds to our key's expiry and to the ISA's
  * review date; the age of the gauges' snapshot.
  */
