@@ -120,30 +120,6 @@ static unsigned long env_ulong(const char *name, unsigned long def)
 	return v;
 }
 
-/* rm -rf dir (no symlink following: lstat). */
-static void rm_rf(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			char sub[2048];
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-			rm_rf(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 static void fmt_rate(char *out, size_t n, double v)
 {
 	/* 1234567 -> "1,234,567" */

@@ -1,12 +1,13 @@
 /*
  * daemon.h - the benchmark's lfhd processes (tests/bench/bench.c): the work
- * dir and the lfhd binary, free ports, configs, starting a daemon and
- * waiting until it answers, stopping it (SIGTERM, then SIGKILL), its CPU
+ * dir (and removing it) and the lfhd binary, free ports, configs, starting a
+ * daemon and waiting until it answers, stopping it (SIGTERM, then SIGKILL), its CPU
  * time and log. Like ctl_client.h, static functions for bench.c alone.
  */
 #ifndef LFH_BENCH_DAEMON_H
 #define LFH_BENCH_DAEMON_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -30,6 +31,30 @@
 #define POLL_MS 20 /* how often a daemon's status is asked while waiting for it */
 
 static char base[128];      /* work dir */
+
+/* rm -rf dir (no symlink following: lstat). */
+static void rm_rf(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char sub[2048];
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+			rm_rf(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
 static char lfhd_bin[1024];
 static volatile sig_atomic_t interrupted;
 
