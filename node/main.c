@@ -43,6 +43,7 @@
 #define RETENTION_MS 2000
 #define STATE_SAVE_MS 1000 /* node.state follows the store at most this far behind */
 #define EXIT_REMOVED 4     /* removed from the hub by the ISA in force: do not restart */
+#define METRICS_MS 1000    /* the metrics' gauges follow the node at most this far behind */
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -88,17 +89,31 @@ static void watchdog_keepalive(void)
 	}
 }
 
+/* What long requests' keep-alive looks after while they hold the main loop (run_node sets it). */
+static struct {
+	lfh_node *node;
+	lfh_sync *sync;
+	lfh_exporter *exp;
+} held_loop;
+
 /*
- * From long requests (a backup copies for minutes): the watchdog's keep-alive,
- * and once a stop was asked for meanwhile, which the loop will act on when
- * the request is done, a STOPPING=1 that extends the service manager's stop
- * timeout every few seconds, so that it does not kill us mid-backup.
+ * From long requests (a backup copies for minutes): the watchdog's keep-alive;
+ * the metrics' gauges, which would otherwise freeze (peers then show as going
+ * stale, as they do: nobody serves them meanwhile); and once a stop was asked
+ * for, which the loop will act on when the request is done, a STOPPING=1 that
+ * extends the service manager's stop timeout every few seconds, so that it
+ * does not kill us mid-backup.
  */
 static void long_request_keepalive(void)
 {
-	static uint64_t last_extend;
+	static uint64_t last_extend, last_metrics;
+	uint64_t now = lfh_wall_ms();
 
 	watchdog_keepalive();
+	if (held_loop.exp && now - last_metrics >= METRICS_MS) {
+		lfh_exporter_update(held_loop.exp, held_loop.node, held_loop.sync, now);
+		last_metrics = now;
+	}
 	if (!stop_requested)
 		return;
 	if (!last_extend)
@@ -229,8 +244,6 @@ static void retention_tick(lfh_node *node)
 		log_error("retention: %s", err.msg);
 }
 
-#define METRICS_MS 1000 /* the metrics' gauges follow the node at most this far behind */
-
 static int run_loop(lfh_node *node, lfh_sync *sync, lfh_control *ctl, lfh_exporter *exp,
 		    lfh_remind *rem)
 {
@@ -330,6 +343,9 @@ static int run_node(const lfh_config *cfg)
 			log_warn("metrics_listen %s is reachable from other machines and asks for no "
 				 "credentials: it shows the hub's members and its activity; firewall it "
 				 "to the monitoring server", cfg->metrics_listen);
+		held_loop.node = node;
+		held_loop.sync = sync;
+		held_loop.exp = exp;
 		watchdog_setup();
 		sd_notify(0, "READY=1");
 		if (cfg->reminder_command[0])
@@ -342,6 +358,7 @@ static int run_node(const lfh_config *cfg)
 	} else {
 		log_error("%s", err.msg);
 	}
+	memset(&held_loop, 0, sizeof held_loop); /* nothing below may render the metrics */
 	lfh_remind_stop(rem);
 	lfh_exporter_stop(exp);
 	lfh_control_stop(ctl);

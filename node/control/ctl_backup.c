@@ -141,16 +141,23 @@ static int copy_store(lfh_ctl_req *q, const char *dir, lfh_err *err)
 	return j.rc;
 }
 
-/* Append "hash  size  name" of file path (shown as name) to m. */
 /* What the backup lists: MANIFEST for people, B2SUMS for `b2sum -l 256 -c B2SUMS`. */
 struct manifest {
 	lfh_buf text, sums;
+	lfh_ctl_req *q; /* yielded to as a large file is hashed */
 };
 
+#define HASH_YIELD_BYTES (64u << 20)
+
+/*
+ * Append "hash  size  name" of file path (shown as name) to m. A store of
+ * several GB takes a while: the node yields every HASH_YIELD_BYTES, as the
+ * copy did (writes waiting run; the service manager's watchdog hears from us).
+ */
 static int manifest_file(struct manifest *m, const char *path, const char *name, lfh_err *err)
 {
 	crypto_generichash_state st;
-	uint8_t buf[8192], h[32];
+	uint8_t buf[65536], h[32];
 	char hex[65], line[BACKUP_PATH_MAX + 128];
 	uint64_t size = 0;
 	ssize_t got;
@@ -161,6 +168,8 @@ static int manifest_file(struct manifest *m, const char *path, const char *name,
 	crypto_generichash_init(&st, NULL, 0, sizeof h);
 	while ((got = read(fd, buf, sizeof buf)) > 0) {
 		crypto_generichash_update(&st, buf, (size_t)got);
+		if (size / HASH_YIELD_BYTES != (size + (uint64_t)got) / HASH_YIELD_BYTES)
+			lfh_ctl_yield(m->q);
 		size += (uint64_t)got;
 	}
 	close(fd);
@@ -207,9 +216,10 @@ static int manifest_tree(struct manifest *m, const char *root, const char *rel, 
 	return rc;
 }
 
-static int write_manifest(lfh_node *n, const char *dir, lfh_err *err)
+static int write_manifest(lfh_ctl_req *q, const char *dir, lfh_err *err)
 {
-	struct manifest m = { 0 };
+	lfh_node *n = q->node;
+	struct manifest m = { .q = q };
 	char head[1024], hub[65], when[32];
 	int rc;
 
@@ -264,7 +274,7 @@ int ctl_backup(lfh_ctl_req *q, lfh_txn *t)
 	if (!rc)
 		rc = lfh_recovery_backup_state(q->node, keys, &err);
 	if (!rc)
-		rc = write_manifest(q->node, dir, &err);
+		rc = write_manifest(q, dir, &err);
 	if (!rc)
 		rc = lfh_store_meta_get(t, "seq", &seq, &err);
 	if (!rc)

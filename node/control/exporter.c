@@ -114,8 +114,8 @@ static int render_held(lfh_buf *b, const lfh_node *n, lfh_txn *t)
 {
 	const lfh_keygen *g;
 	size_t count = lfh_keyring_all(&n->rules, &g);
-	int rc = put(b, "# HELP lfh_events_held Events of this author received and kept aside until "
-		     "what they depend on arrives.\n# TYPE lfh_events_held gauge\n");
+	int rc = put(b, "# HELP lfh_events_held_now Events of this author received and kept aside until "
+		     "what they depend on arrives.\n# TYPE lfh_events_held_now gauge\n");
 
 	for (size_t i = 0; rc == 0 && i < count; i++) {
 		char name[LFH_META_NAME_BUF];
@@ -127,9 +127,9 @@ static int render_held(lfh_buf *b, const lfh_node *n, lfh_txn *t)
 			continue; /* another generation of an agency done already */
 		lfh_store_meta_name(name, "held", g[i].agency);
 		rc = t && lfh_store_meta_get(t, name, &held, NULL) == 0
-			     ? put(b, "lfh_events_held{author=\"%s\"} %llu\n", g[i].agency,
+			     ? put(b, "lfh_events_held_now{author=\"%s\"} %llu\n", g[i].agency,
 				   (unsigned long long)held)
-			     : put(b, "lfh_events_held{author=\"%s\"} NaN\n", g[i].agency);
+			     : put(b, "lfh_events_held_now{author=\"%s\"} NaN\n", g[i].agency);
 	}
 	return rc;
 }
@@ -253,9 +253,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	snap_ms = x->snap_ms;
 	pthread_mutex_unlock(&x->lock);
 	if (!rc)
-		rc = gauge(&body, "lfh_metrics_snapshot_age_seconds", "Seconds since lfhd's main loop "
-			   "last rendered the store, peer and expiry gauges above (about 1 normally; "
-			   "more: it is busy or stuck, and they are that old; NaN: none yet).",
+		rc = gauge(&body, "lfh_metrics_snapshot_age_seconds", "Seconds since lfhd last "
+			   "rendered the store, peer and expiry gauges above (about 1 normally; "
+			   "more: it is stuck, and they are that old; NaN: none yet).",
 			   ago(lfh_wall_ms(), snap_ms, 0));
 	if (!rc)
 		rc = lfh_metrics_render(&body, NULL);

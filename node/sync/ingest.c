@@ -101,10 +101,10 @@ static int note_slot(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 		return rc;
 	if (ctr != contig + 1)
 		return 0;
-	/* Advance over any later counters that arrived out of order. None is above "seen", the
-	 * highest stored so far (every stored one passed here): in order, nothing to look up. */
+	/* Advance over any later counters that arrived out of order (looked up, not bounded by
+	 * "seen": a store written by an earlier build may hold one it never counted). */
 	contig = ctr;
-	while (contig < seen) {
+	for (;;) {
 		uint64_t present = 0;
 		rc = lfh_store_scan_slots(t, ev->author, n->id->pub.agency, contig + 1, contig + 1,
 					  count_one, &present, err);
@@ -518,6 +518,8 @@ int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t
 		rc = quota_check(n, t, ev, len, &used, err);
 	if (!rc)
 		rc = lfh_store_put_event(t, raw, len, ev, id, &pr, err);
+	if (!rc && pr.was_new) /* first: "seen" must count every stored event (note_slot) */
+		rc = note_slot(n, t, ev, err);
 	if (!rc && pr.was_new)
 		rc = quota_add(n, t, ev, len, used, err);
 	if (!rc && pr.was_new)
@@ -527,8 +529,6 @@ int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t
 			rc = accept_key_event(n, t, ev, err);
 		if (!rc)
 			rc = lfh_keyring_apply(&n->rules, t, ev, id, pr.lseq, err);
-		if (!rc)
-			rc = note_slot(n, t, ev, err);
 		if (!rc)
 			rc = lfh_node_apply(n, t, ev, id, 0, err);
 		if (!rc && ev->hlc > n->hlc_last) {

@@ -98,6 +98,8 @@ rc=$?
 tap_ok "dpkg -i installs it"
 check "postinst says the node is not started without keys and a configuration" \
 	grep -q "not enabled or started" <<<"$out"
+check "... and nothing of a purge (dpkg made /var/lib/lfhd, empty)" \
+	bash -c '! grep -q "kept by an earlier purge" <<<"$1"' _ "$out"
 missing=""
 for f in /usr/bin/lfhd /usr/bin/lfh /lib/systemd/system/lfhd.service \
 	/usr/share/man/man1/lfh.1.gz /usr/share/man/man8/lfhd.8.gz /usr/share/man/man5/lfhd.conf.5.gz \
@@ -196,11 +198,16 @@ check "... and the purge says so" grep -q "kept the user and group lfhd" <<<"$ou
 # ---------------------------------------------------------------- reinstalled over what a purge kept
 out=$(DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" 2>&1)
 check_eq "installed again over what the purge kept" 0 "$?"
+check "... saying the store kept is lfhd's again" grep -q "/var/lib/lfhd, kept by an earlier purge, is lfhd's again" <<<"$out"
 check_eq "... /var/lib/lfhd is lfhd:lfhd 0700 again" "lfhd:lfhd 700" \
 	"$(stat -c '%U:%G %a' /var/lib/lfhd 2>&1)"
 check_eq "... and so is the store in it" "lfhd:lfhd" "$(stat -c '%U:%G' /var/lib/lfhd/data.mdb 2>&1)"
 check_eq "... and the backups" "lfhd:lfhd" "$(stat -c '%U:%G' /var/backups/lfhd/2026-03-01 2>&1)"
 check_eq "... /etc/lfhd is root:lfhd again" "root:lfhd" "$(stat -c '%U:%G' /etc/lfhd 2>&1)"
+DEBIAN_FRONTEND=noninteractive dpkg -r lfhub >/dev/null 2>&1
+out=$(DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" 2>&1)
+check_eq "removed (not purged), then installed again" 0 "$?"
+check "... the reinstall's mark for postinst is gone" test ! -e /run/lfhub-reinstalled
 # A store in a directory of its own (data_dir = /var/lib/lfhd/data, a restored backup's layout)
 rm -f /var/lib/lfhd/data.mdb
 rm -rf /var/backups/lfhd/2026-03-01

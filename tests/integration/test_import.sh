@@ -203,7 +203,7 @@ check "a piped file is imported, with a progress line on a terminal" grep -q "im
 out=$(script -qec "'$LFH' -c '$W/police/lfhd.conf' import '$W/nonl.jsonl'" /dev/null 2>&1)
 check "a last line without its newline counts: the progress ends at 2/2 rows (100%)" \
 	grep -q "import: 2/2 rows (100%)" <<<"$out"
-check "... and never passes 100%" bash -c "! grep -Eq '\(([2-9][0-9][0-9]|1[0-9][1-9]|10[1-9])%\)' <<<\"\$1\"" _ "$out"
+check "... and never passes 100%" bash -c "! grep -Eo '\([0-9]+%\)' <<<\"\$1\" | tr -d '()%' | awk '\$1 > 100 { f = 1 } END { exit !f }'" _ "$out"
 
 # ---- usage
 check "lfh import --help documents the format" sh -c "'$LFH' import --help | grep -q 'JSON Lines'"

@@ -32,7 +32,7 @@ lfh_peer_lag_seconds lfh_peer_last_seen_seconds lfh_catchup_events_per_second
 lfh_store_map_used_bytes lfh_store_map_size_bytes lfh_control_requests_total
 lfh_control_request_seconds lfh_key_expiry_seconds lfh_isa_review_seconds
 lfh_keys_reserved_total lfh_grants_reserved_total lfh_metrics_snapshot_age_seconds
-lfh_events_held"
+lfh_events_held_now"
 missing=""
 for f in $families; do
 	grep -q "^# HELP $f " "$m1" && grep -q "^# TYPE $f " "$m1" || missing="$missing $f"
@@ -45,7 +45,7 @@ value() { awk -v k="$2" '$1 == k { print $2; f = 1 } END { exit !f }' "$1"; }
 check_eq "the map size is map_size_mb (256 MiB)" 268435456 "$(value "$m1" lfh_store_map_size_bytes)"
 check_eq "per-peer samples name police" 1 "$(grep -c '^lfh_peer_connected{peer="police"} ' "$m1")"
 check "rejections carry a reason label" grep -q '^lfh_events_rejected_total{reason="crypto"} 0$' "$m1"
-check "events held aside, by author: none of police's" grep -q '^lfh_events_held{author="police"} 0$' "$m1"
+check "events held aside, by author: none of police's" grep -q '^lfh_events_held_now{author="police"} 0$' "$m1"
 check "the gauges' snapshot is recent (under 5 s old)" \
 	awk '$1 == "lfh_metrics_snapshot_age_seconds" && $2 < 5 { f = 1 } END { exit !f }' "$m1"
 check "our key's expiry is a number of seconds (the keyring knows our generation)" \
