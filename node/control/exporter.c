@@ -114,8 +114,9 @@ static int render_held(lfh_buf *b, const lfh_node *n, lfh_txn *t)
 {
 	const lfh_keygen *g;
 	size_t count = lfh_keyring_all(&n->rules, &g);
-	int rc = put(b, "# HELP lfh_events_held_now Events of this author received and kept aside until "
-		     "what they depend on arrives.\n# TYPE lfh_events_held_now gauge\n");
+	int rc = put(b, "# HELP lfh_events_held_now Events of this author received and kept "
+		     "aside until what they depend on arrives.\n"
+		     "# TYPE lfh_events_held_now gauge\n");
 
 	for (size_t i = 0; rc == 0 && i < count; i++) {
 		char name[LFH_META_NAME_BUF];
