@@ -11,7 +11,8 @@
  *
  * Families: events stored, received, stored from peers, held (a counter,
  * and a gauge of those held now by author), written and rejected by
- * reason; per peer: connected, lag and last-seen seconds; catch-up rate; LMDB map use and size; control requests by command and
+ * reason; per peer: connected, lag and last-seen seconds, and envelopes
+ * received, stored, rejected, held and requests dropped; catch-up rate; LMDB map use and size; control requests by command and
  * their latency histogram; seconds to our key's expiry and to the ISA's
  * review date; the age of the gauges' snapshot.
  */

@@ -104,6 +104,32 @@ static int render_peers(lfh_buf *b, lfh_sync *s, uint64_t now)
 	return rc;
 }
 
+/* Per peer, since it became our peer (lfh_peer_status): what it sent us and what became of it. */
+static int render_peer_counters(lfh_buf *b, lfh_sync *s)
+{
+	static const char *const fam[5][2] = {
+		{ "lfh_peer_received_total", "Envelopes received from the peer (duplicates too)." },
+		{ "lfh_peer_stored_total", "Of those, new and stored." },
+		{ "lfh_peer_rejected_total", "Of those, refused (lfhd's log says why)." },
+		{ "lfh_peer_held_total", "Of those, kept aside until what they depend on came." },
+		{ "lfh_peer_dropped_total", "The peer's requests not served: over the rate limit." },
+	};
+	int rc = 0;
+
+	for (int f = 0; rc == 0 && f < 5; f++) {
+		rc = put(b, "# HELP %s %s\n# TYPE %s counter\n", fam[f][0], fam[f][1], fam[f][0]);
+		for (size_t i = 0; rc == 0 && i < lfh_sync_npeers(s); i++) {
+			lfh_peer_status st;
+			lfh_sync_peer_status(s, i, &st);
+			uint64_t v = f == 0 ? st.received : f == 1 ? st.stored : f == 2 ? st.rejected
+							      : f == 3 ? st.held : st.dropped;
+			rc = put(b, "%s{peer=\"%s\"} %llu\n", fam[f][0], st.agency,
+				 (unsigned long long)v);
+		}
+	}
+	return rc;
+}
+
 /*
  * Events of each member kept aside now, until the referral or JOIN they
  * depend on comes (PROTOCOL.md 7.3 rule 7; meta held:<author>, at most 4096
@@ -185,7 +211,7 @@ static int render_gauges(lfh_exporter *x, lfh_buf *b, lfh_node *n, lfh_sync *s, 
 		return LFH_ENOMEM;
 	}
 	lfh_txn_abort(t);
-	return render_peers(b, s, now);
+	return render_peers(b, s, now) || render_peer_counters(b, s) ? LFH_ENOMEM : 0;
 }
 
 void lfh_exporter_update(lfh_exporter *x, lfh_node *n, lfh_sync *s, uint64_t now_ms)

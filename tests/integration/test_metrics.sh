@@ -32,7 +32,8 @@ lfh_peer_lag_seconds lfh_peer_last_seen_seconds lfh_catchup_events_per_second
 lfh_store_map_used_bytes lfh_store_map_size_bytes lfh_control_requests_total
 lfh_control_request_seconds lfh_key_expiry_seconds lfh_isa_review_seconds
 lfh_keys_reserved_total lfh_grants_reserved_total lfh_metrics_snapshot_age_seconds
-lfh_events_held_now"
+lfh_events_held_now lfh_peer_received_total lfh_peer_stored_total lfh_peer_rejected_total
+lfh_peer_held_total lfh_peer_dropped_total"
 missing=""
 for f in $families; do
 	grep -q "^# HELP $f " "$m1" && grep -q "^# TYPE $f " "$m1" || missing="$missing $f"
@@ -78,6 +79,9 @@ if wait_until 10 moved; then
 else
 	tap_fail "counters move when events flow" "$(grep -E '^lfh_events|case_show' "$W/m2.txt")"
 fi
+check "per peer counters: police's events received and stored" \
+	awk '$1 == "lfh_peer_stored_total{peer=\"police\"}" && $2 >= 3 { a = 1 }
+	     $1 == "lfh_peer_received_total{peer=\"police\"}" && $2 >= 3 { b = 1 } END { exit !(a && b) }' "$W/m2.txt"
 check "the latency histogram counted the case show" \
 	grep -q '^lfh_control_request_seconds_count{command="case_show"} [1-9]' "$W/m2.txt"
 check "the map in use grew past zero" awk '$1 == "lfh_store_map_used_bytes" && $2 > 0 { f = 1 } END { exit !f }' "$W/m2.txt"
