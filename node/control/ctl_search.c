@@ -67,40 +67,65 @@ static int as_viewed(const lfh_osara_state *st, const uint8_t id[LFH_ID_LEN], lf
 	return ctl_case_corrections(st, NULL, id, body, err);
 }
 
+/*
+ * Call fn on each text field of an entry as views read it (with st; without,
+ * as stored), but who wrote it ("by", "team"), folded into folded (a
+ * SEARCH_FIELD_FOLD buffer); file bytes are not text. Stops at the first
+ * field fn returns nonzero for, and returns that.
+ */
+typedef int (*field_fn)(void *ctx, const lfh_field *f, const char *folded);
+
+static int each_viewed_field(lfh_node *n, lfh_txn *t, const lfh_osara_state *st,
+			     const uint8_t id[LFH_ID_LEN], const uint8_t *raw, size_t len,
+			     char *folded, field_fn fn, void *ctx)
+{
+	lfh_event ev = { 0 };
+	lfh_record body = { 0 };
+	lfh_err why = { 0 };
+	int stop = 0;
+
+	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
+		return 0; /* file bytes: not searched */
+	if (lfh_node_open_event(n, t, raw, len, &ev, &body, NULL) == 0 &&
+	    (!st || as_viewed(st, id, &body, &why) == 0))
+		for (size_t i = 0; i < body.n && !stop; i++) {
+			const lfh_field *f = &body.f[i];
+			if (f->kind != LFH_FIELD_STR || strcmp(f->key, "by") == 0 ||
+			    strcmp(f->key, "team") == 0)
+				continue;
+			lfh_fold(f->str, folded, SEARCH_FIELD_FOLD);
+			stop = fn(ctx, f, folded);
+		}
+	lfh_event_clear(&ev);
+	lfh_record_clear(&body);
+	return stop;
+}
+
+/* Note the words the field holds (the first word's field and text); 1 once all were seen. */
+static int search_field(void *vctx, const lfh_field *f, const char *folded)
+{
+	struct search_ctx *s = vctx;
+
+	for (size_t w = 0; w < s->nwords; w++) {
+		if ((s->found & (1u << w)) || !lfh_fold_contains(folded, s->words[w]))
+			continue;
+		s->found |= 1u << w;
+		if (w == 0) {
+			snprintf(s->field, sizeof s->field, "%s", f->key);
+			snippet_copy(s->snippet, f->str);
+		}
+	}
+	return s->found == (1u << s->nwords) - 1;
+}
+
 /* Scan callback over one case's events: stop once every word was seen. */
 static int search_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 			   const uint8_t *raw, size_t len)
 {
 	struct search_ctx *s = vctx;
-	unsigned all = (1u << s->nwords) - 1;
-	lfh_event ev = { 0 };
-	lfh_record body = { 0 };
-	lfh_err why = { 0 };
 
 	(void)key;
-	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
-		return 0; /* file bytes: not searched */
-	if (lfh_node_open_event(s->n, s->t, raw, len, &ev, &body, NULL) == 0 &&
-	    (!s->st || as_viewed(s->st, id, &body, &why) == 0))
-		for (size_t i = 0; i < body.n && s->found != all; i++) {
-			const lfh_field *f = &body.f[i];
-			if (f->kind != LFH_FIELD_STR || strcmp(f->key, "by") == 0 ||
-			    strcmp(f->key, "team") == 0)
-				continue;
-			lfh_fold(f->str, s->folded, SEARCH_FIELD_FOLD);
-			for (size_t w = 0; w < s->nwords; w++) {
-				if ((s->found & (1u << w)) || !lfh_fold_contains(s->folded, s->words[w]))
-					continue;
-				s->found |= 1u << w;
-				if (w == 0) {
-					snprintf(s->field, sizeof s->field, "%s", f->key);
-					snippet_copy(s->snippet, f->str);
-				}
-			}
-		}
-	lfh_event_clear(&ev);
-	lfh_record_clear(&body);
-	return s->found == all; /* 1 stops the scan */
+	return each_viewed_field(s->n, s->t, s->st, id, raw, len, s->folded, search_field, s);
 }
 
 struct search_cases {
@@ -179,38 +204,32 @@ struct mention_ctx {
 	int found;
 };
 
+/* Does the field hold every word (not who corrected the entry)? Then it is the mention. */
+static int mention_field(void *vctx, const lfh_field *f, const char *folded)
+{
+	struct mention_ctx *m = vctx;
+	size_t w = 0;
+
+	if (!strcmp(f->key, "amended_by"))
+		return 0;
+	while (w < m->nwords && lfh_fold_contains(folded, m->words[w]))
+		w++;
+	if (w < m->nwords)
+		return 0;
+	m->found = 1;
+	snprintf(m->field, LFH_FIELD_KEY_MAX + 1, "%s", f->key);
+	snippet_copy(m->snippet, f->str);
+	return 1;
+}
+
 /* Scan callback: stop at the first field holding every word. */
 static int mention_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 			    const uint8_t *raw, size_t len)
 {
 	struct mention_ctx *m = vctx;
-	lfh_event ev = { 0 };
-	lfh_record body = { 0 };
-	lfh_err why = { 0 };
 
 	(void)key;
-	if (lfh_event_peek_type(raw, len) == LFH_EV_CHUNK)
-		return 0;
-	if (lfh_node_open_event(m->n, m->t, raw, len, &ev, &body, NULL) == 0 &&
-	    as_viewed(m->st, id, &body, &why) == 0)
-		for (size_t i = 0; i < body.n && !m->found; i++) {
-			const lfh_field *f = &body.f[i];
-			size_t w = 0;
-			if (f->kind != LFH_FIELD_STR || !strcmp(f->key, "by") || !strcmp(f->key, "team") ||
-			    !strcmp(f->key, "amended_by"))
-				continue;
-			lfh_fold(f->str, m->folded, SEARCH_FIELD_FOLD);
-			while (w < m->nwords && lfh_fold_contains(m->folded, m->words[w]))
-				w++;
-			if (w == m->nwords) {
-				m->found = 1;
-				snprintf(m->field, LFH_FIELD_KEY_MAX + 1, "%s", f->key);
-				snippet_copy(m->snippet, f->str);
-			}
-		}
-	lfh_event_clear(&ev);
-	lfh_record_clear(&body);
-	return m->found;
+	return each_viewed_field(m->n, m->t, m->st, id, raw, len, m->folded, mention_field, m);
 }
 
 int ctl_case_mentions(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],

@@ -589,42 +589,61 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 
 /* ---- retention ---------------------------------------------------------- */
 
-/* The held events (table HELD, kept aside by ingest) of one (case, category). */
-struct held_of {
+/*
+ * Envelopes of one (case, category) kept outside the event log (held aside,
+ * or kept as evidence), to drop when it is shredded: each one's key in its
+ * table, and its author and seq.
+ */
+struct kept_of {
+	const uint8_t *case_id;
 	const char *category;
-	struct held_entry {
+	struct kept_entry {
 		uint8_t key[LFH_CASE_LEN + LFH_ID_LEN];
 		char author[LFH_AGENCY_MAX + 1];
+		uint64_t seq;
 	} *e;
 	size_t n, cap;
 };
 
+/* Note envelope raw (its table key key) if it is of the (case, category). 0, or LFH_ENOMEM. */
+static int kept_add(struct kept_of *k, const uint8_t *key, size_t klen, const uint8_t *raw,
+		    size_t len)
+{
+	lfh_event ev = { 0 };
+	int rc = 0;
+
+	if (klen > sizeof k->e[0].key || lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	if (memcmp(ev.case_id, k->case_id, LFH_CASE_LEN) || strcmp(ev.category, k->category))
+		goto out;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		struct kept_entry *p = realloc(k->e, cap * sizeof *p);
+		if (!p) {
+			rc = LFH_ENOMEM;
+			goto out;
+		}
+		k->e = p;
+		k->cap = cap;
+	}
+	memcpy(k->e[k->n].key, key, klen);
+	snprintf(k->e[k->n].author, sizeof k->e[k->n].author, "%s", ev.author);
+	k->e[k->n++].seq = ev.seq;
+out:
+	lfh_event_clear(&ev);
+	return rc;
+}
+
 static int held_of_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
 {
-	struct held_of *h = ctx;
-	lfh_event ev = { 0 };
-	int match;
+	return klen == LFH_CASE_LEN + LFH_ID_LEN ? kept_add(ctx, key, klen, val, vlen) : 0;
+}
 
-	if (klen != sizeof h->e[0].key || lfh_event_decode(val, vlen, &ev, NULL))
-		return 0;
-	match = strcmp(ev.category, h->category) == 0;
-	if (match && h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 16;
-		struct held_entry *p = realloc(h->e, cap * sizeof *p);
-		if (!p) {
-			lfh_event_clear(&ev);
-			return LFH_ENOMEM;
-		}
-		h->e = p;
-		h->cap = cap;
-	}
-	if (match) {
-		memcpy(h->e[h->n].key, key, klen);
-		snprintf(h->e[h->n].author, sizeof h->e[h->n].author, "%s", ev.author);
-		h->n++;
-	}
-	lfh_event_clear(&ev);
-	return 0;
+static int evidence_of_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			  const uint8_t *raw, size_t len)
+{
+	(void)key;
+	return kept_add(ctx, id, LFH_ID_LEN, raw, len);
 }
 
 /*
@@ -636,7 +655,7 @@ static int held_of_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t 
 static int drop_held(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 		     lfh_err *err)
 {
-	struct held_of h = { .category = category };
+	struct kept_of h = { .case_id = case_id, .category = category };
 	char name[LFH_META_NAME_BUF];
 	uint64_t count;
 	int rc = lfh_store_tbl_scan(t, LFH_TBL_HELD, case_id, LFH_CASE_LEN, held_of_fn, &h, err);
@@ -644,55 +663,13 @@ static int drop_held(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char
 	if (rc == LFH_ENOMEM)
 		lfh_err_set(err, rc, "out of memory");
 	for (size_t i = 0; rc == 0 && i < h.n; i++) {
-		rc = lfh_store_tbl_del(t, LFH_TBL_HELD, h.e[i].key, sizeof h.e[i].key, err);
+		rc = lfh_store_tbl_del(t, LFH_TBL_HELD, h.e[i].key, LFH_CASE_LEN + LFH_ID_LEN, err);
 		lfh_store_meta_name(name, "held", h.e[i].author);
 		if (!rc && !(rc = lfh_store_meta_get(t, name, &count, err)) && count)
 			rc = lfh_store_meta_put(t, name, count - 1, err);
 	}
 	free(h.e);
 	return rc;
-}
-
-/* Evidence (equivocations, store.h) of one (case, category): its id and slot. */
-struct evidence_of {
-	const uint8_t *case_id;
-	const char *category;
-	size_t n, cap;
-	struct {
-		uint8_t id[LFH_ID_LEN];
-		char author[LFH_AGENCY_MAX + 1];
-		uint64_t seq;
-	} *e;
-};
-
-static int evidence_of_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
-			  const uint8_t *raw, size_t len)
-{
-	struct evidence_of *c = ctx;
-	lfh_event ev = { 0 };
-	int match;
-
-	(void)key;
-	if (lfh_event_decode(raw, len, &ev, NULL))
-		return 0;
-	match = !memcmp(ev.case_id, c->case_id, LFH_CASE_LEN) && !strcmp(ev.category, c->category);
-	if (match && c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 8;
-		void *p = realloc(c->e, cap * sizeof *c->e);
-		if (!p) {
-			lfh_event_clear(&ev);
-			return LFH_ENOMEM;
-		}
-		c->e = p;
-		c->cap = cap;
-	}
-	if (match) {
-		memcpy(c->e[c->n].id, id, LFH_ID_LEN);
-		snprintf(c->e[c->n].author, sizeof c->e[c->n].author, "%s", ev.author);
-		c->e[c->n++].seq = ev.seq;
-	}
-	lfh_event_clear(&ev);
-	return 0;
 }
 
 /*
@@ -703,13 +680,13 @@ static int evidence_of_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 static int drop_evidence(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 			 lfh_err *err)
 {
-	struct evidence_of c = { .case_id = case_id, .category = category };
+	struct kept_of c = { .case_id = case_id, .category = category };
 	int rc = lfh_store_scan_evidence(t, evidence_of_fn, &c, err);
 
 	if (rc == LFH_ENOMEM)
 		lfh_err_set(err, rc, "out of memory");
 	for (size_t i = 0; rc == 0 && i < c.n; i++)
-		rc = lfh_store_evidence_del(t, c.e[i].id, c.e[i].author, c.e[i].seq, err);
+		rc = lfh_store_evidence_del(t, c.e[i].key, c.e[i].author, c.e[i].seq, err);
 	free(c.e);
 	return rc;
 }

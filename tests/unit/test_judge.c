@@ -399,15 +399,29 @@ static size_t held_here(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], uint64
 	return held;
 }
 
+/* In t, the case closed long ago at n, so its retention has run out: run it; what it shredded. */
+static uint64_t run_out_retention(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN])
+{
+	lfh_record c = { 0 };
+	lfh_err err = { 0 };
+	uint64_t shredded = 0;
+
+	assert_int_equal(lfh_store_case_get(t, case_id, &c, &err), 0);
+	assert_int_equal(lfh_record_set_uint(&c, "closed_ms", 1, &err), 0);
+	assert_int_equal(lfh_store_case_put(t, case_id, &c, &err), 0);
+	assert_int_equal(lfh_policy_retention(&n->rules, t, lfh_wall_ms(), &shredded, &err), 0);
+	lfh_record_clear(&c);
+	return shredded;
+}
+
 /* Shredding a (case, category) drops what was held of it, and the author's held count follows. */
 static void test_shred_drops_held(void **state)
 {
 	hub *h = *state;
 	lfh_node *police = h->node[POLICE];
 	uint8_t case_id[LFH_CASE_LEN];
-	lfh_record c = { 0 };
 	lfh_err err = { 0 };
-	uint64_t count = 9, shredded = 0;
+	uint64_t count = 9;
 	lfh_txn *t;
 	lfh_buf env;
 
@@ -418,17 +432,11 @@ static void test_shred_drops_held(void **state)
 	refused(police, &env, LFH_EHELD, "probation does not take part");
 	assert_int_equal(held_here(police, case_id, &count), 1);
 	assert_int_equal(count, 1);
-	/* closed long ago here: its retention has run out */
 	assert_int_equal(lfh_txn_begin(police->store, 1, &t, &err), 0);
-	assert_int_equal(lfh_store_case_get(t, case_id, &c, &err), 0);
-	assert_int_equal(lfh_record_set_uint(&c, "closed_ms", 1, &err), 0);
-	assert_int_equal(lfh_store_case_put(t, case_id, &c, &err), 0);
-	assert_int_equal(lfh_policy_retention(&police->rules, t, lfh_wall_ms(), &shredded, &err), 0);
+	assert_true(run_out_retention(police, t, case_id) > 0);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
-	assert_true(shredded > 0);
 	assert_int_equal(held_here(police, case_id, &count), 0);
 	assert_int_equal(count, 0);
-	lfh_record_clear(&c);
 	lfh_buf_free(&env);
 }
 
@@ -453,9 +461,8 @@ static void test_shred_drops_evidence(void **state)
 	hub *h = *state;
 	lfh_node *police = h->node[POLICE];
 	uint8_t case_id[LFH_CASE_LEN];
-	lfh_record c = { 0 };
 	lfh_err err = { 0 };
-	uint64_t evidence = 0, shredded = 0;
+	uint64_t evidence = 0;
 	lfh_txn *t;
 	lfh_buf a, b;
 
@@ -470,16 +477,10 @@ static void test_shred_drops_evidence(void **state)
 	assert_int_equal(store_raw(t, &b), LFH_EEQUIV);
 	assert_int_equal(lfh_store_evidence_count(t, &evidence, &err), 0);
 	assert_int_equal(evidence, 1);
-	/* closed long ago here: its retention has run out */
-	assert_int_equal(lfh_store_case_get(t, case_id, &c, &err), 0);
-	assert_int_equal(lfh_record_set_uint(&c, "closed_ms", 1, &err), 0);
-	assert_int_equal(lfh_store_case_put(t, case_id, &c, &err), 0);
-	assert_int_equal(lfh_policy_retention(&police->rules, t, lfh_wall_ms(), &shredded, &err), 0);
-	assert_true(shredded > 0);
+	assert_true(run_out_retention(police, t, case_id) > 0);
 	assert_int_equal(lfh_store_evidence_count(t, &evidence, &err), 0);
 	assert_int_equal(evidence, 0);
 	assert_int_equal(lfh_txn_commit(t, &err), 0);
-	lfh_record_clear(&c);
 	lfh_buf_free(&a);
 	lfh_buf_free(&b);
 }
