@@ -148,6 +148,9 @@ static int check_key_ref(const lfh_event *ev, lfh_err *err)
 	}
 	if (!lfh_name_valid(ev->key_creator))
 		return lfh_err_set(err, LFH_EINVAL, "event: key_ref.creator: invalid agency id");
+	if (strcmp(ev->key_creator, ev->author) != 0) /* an author encrypts under its own keys */
+		return lfh_err_set(err, LFH_EINVAL, "event: key_ref.creator: '%s' is not the author",
+				   ev->key_creator);
 	if (ev->nonce_len != LFH_NONCE_LEN)
 		return lfh_err_set(err, LFH_EINVAL, "event: nonce: must be %d bytes", LFH_NONCE_LEN);
 	return 0;

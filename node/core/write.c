@@ -449,17 +449,16 @@ int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 	memcpy(ev.case_id, case_id, LFH_CASE_LEN);
 	ev.type = type;
 	snprintf(ev.category, sizeof ev.category, "%s", category);
+	ev.body = (uint8_t *)body; /* borrowed: a LEAVE is judged on the agency it names */
+	ev.body_len = len;
 	rc = judge_own(n, t, &ev, err);
 	if (!rc)
 		rc = policy_recipients(n, t, to, nto, &ev, err);
 	if (!rc)
 		rc = stamp_event(n, t, &ev, err);
-	if (!rc) {
-		ev.body = (uint8_t *)body;
-		ev.body_len = len;
+	if (!rc)
 		rc = store_own_event(n, t, &ev, res->event_id, err);
-		ev.body = NULL;
-	}
+	ev.body = NULL;
 	if (!rc) {
 		memcpy(res->case_id, case_id, LFH_CASE_LEN);
 		res->hlc = ev.hlc;
@@ -577,20 +576,49 @@ static int is_closed_here(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CAS
 	return rc;
 }
 
+/*
+ * Steps that can make a CLOSE held here invalid when one stamped before it
+ * arrives after it: a closure review saying "continue", an action still
+ * open, an amendment of the review, a participant's JOIN or LEAVE.
+ */
+static int may_undo_closure(uint32_t type)
+{
+	return type != LFH_EV_NOTE && type != LFH_EV_KEY && type != LFH_EV_CHUNK &&
+	       type != LFH_EV_ATTACH && type != LFH_EV_REFERRAL && !lfh_event_type_hub_wide(type);
+}
+
+/*
+ * Keep the retention clock in step with the case as projected here: a CLOSE
+ * or REOPEN, or a step of a closed case (stamped before its CLOSE, it may
+ * make that CLOSE invalid: the case is open again at every node, whichever
+ * of the two arrived first, and nothing of it may be shredded).
+ */
 static int follow_closure(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
 	lfh_record c = { 0 };
 	uint64_t closed_ms;
 	int rc, closed;
 
-	if (ev->type != LFH_EV_CLOSE && ev->type != LFH_EV_REOPEN)
-		return 0;
+	if (ev->type != LFH_EV_CLOSE && ev->type != LFH_EV_REOPEN) {
+		if (!may_undo_closure(ev->type))
+			return 0;
+		rc = lfh_store_case_get(t, ev->case_id, &c, err);
+		closed = rc == 0 && lfh_record_uint(&c, "closed_ms", &closed_ms);
+		lfh_record_clear(&c);
+		if (rc == LFH_ENOTFOUND || (!rc && !closed))
+			return 0;
+		if (rc)
+			return rc;
+	}
 	rc = is_closed_here(n, t, ev->case_id, &closed, err);
 	if (!rc)
 		rc = lfh_store_case_get(t, ev->case_id, &c, err);
 	if (!rc && !closed && lfh_record_uint(&c, "closed_ms", &closed_ms)) {
-		log_info("case %02x%02x%02x%02x...: reopened, its retention clock stopped",
-			 ev->case_id[0], ev->case_id[1], ev->case_id[2], ev->case_id[3]);
+		log_info("case %02x%02x%02x%02x...: %s, its retention clock stopped",
+			 ev->case_id[0], ev->case_id[1], ev->case_id[2], ev->case_id[3],
+			 ev->type == LFH_EV_REOPEN ? "reopened"
+						   : "open again (a step stamped before its CLOSE "
+						     "came after it)");
 		lfh_record_del(&c, "closed_ms");
 		rc = lfh_store_case_put(t, ev->case_id, &c, err);
 	}

@@ -124,6 +124,44 @@ static int entitled_outside(const lfh_rules *r, const char *category)
 	return 0;
 }
 
+/*
+ * A LEAVE names a participant other than its author (the lead cannot leave
+ * its own case). One naming an agency that never took part here (no
+ * REFERRAL or JOIN naming it held, no LEAVE of it applied) is held: the
+ * JOIN may still be on its way. Once an agency took part it stays known, so
+ * the verdict does not depend on the order the events came in.
+ */
+static int judge_leave(lfh_txn *t, const lfh_event *ev, const lfh_agencies *parts, lfh_err *err)
+{
+	lfh_record body = { 0 };
+	lfh_agencies ever;
+	char agency[LFH_AGENCY_MAX + 1];
+	const char *v;
+	int rc = lfh_record_decode(ev->body, ev->body_len, &body, err);
+
+	if (rc)
+		return rc;
+	v = lfh_record_str(&body, "agency");
+	snprintf(agency, sizeof agency, "%s", v ? v : "");
+	lfh_record_clear(&body);
+	if (!lfh_name_valid(agency))
+		return lfh_err_set(err, LFH_EPERM, "leave by %s seq %llu names no agency", ev->author,
+				   (unsigned long long)ev->seq);
+	if (strcmp(agency, ev->author) == 0)
+		return lfh_err_set(err, LFH_EPERM, "leave by %s seq %llu names its author: the lead "
+				   "agency cannot leave its case", ev->author,
+				   (unsigned long long)ev->seq);
+	if (lfh_agencies_has(parts, agency))
+		return 0;
+	if ((rc = lfh_parties_ever(t, ev->case_id, &ever, err)))
+		return rc;
+	if (!lfh_agencies_has(&ever, agency))
+		return lfh_err_set(err, LFH_EHELD, "leave by %s seq %llu names %s, which takes no part "
+				   "in the case (or its JOIN has not arrived yet): held", ev->author,
+				   (unsigned long long)ev->seq, agency);
+	return 0;
+}
+
 /* The rules that depend on the case as held here: lead, participants. */
 static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
@@ -151,6 +189,8 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 				   ev->type == LFH_EV_LEAVE ? "remove an agency" :
 				   ev->type == LFH_EV_REOPEN ? "reopen the case" : "close the case",
 				   ev->author, hex);
+	if (ev->type == LFH_EV_LEAVE)
+		return judge_leave(t, ev, &parts, err);
 	/* a KEY too: only who takes part hands out keys of the case (else a removed
 	 * agency could replace its key, or a KEY open a case nobody opened) */
 	if ((!participant_step(ev->type) && ev->type != LFH_EV_KEY) ||

@@ -1,0 +1,270 @@
+/*
+ * test_converge.c - nodes receiving the same events in different orders end
+ * in the same state (PROTOCOL.md 7.3, "whatever the arrival order"), for
+ * the orders an audit found to split them:
+ * - a closure review stamped before the CLOSE that arrives after it: the
+ *   case is open again everywhere, and nothing of it is shredded;
+ * and the rules found missing at receivers:
+ * - a LEAVE naming its own author (the lead) is refused; a LEAVE naming an
+ *   agency that never took part is held until it does;
+ * - an event encrypted under a key its author did not create is refused.
+ *
+ * The five in-process nodes of hub_fixture.h; hostile events from
+ * forge_fixture.h.
+ */
+#include "forge_fixture.h"
+
+#include "lfh/osara.h"
+#include "lfh/parties.h"
+#include "lfh/policy.h"
+
+static int has_closed_ms(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN])
+{
+	lfh_record r = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	uint64_t ms = 0;
+	int yes;
+
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_case_get(t, case_id, &r, &err), 0);
+	yes = lfh_record_uint(&r, "closed_ms", &ms);
+	lfh_record_clear(&r);
+	lfh_txn_abort(t);
+	return yes;
+}
+
+static int stage_of(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN])
+{
+	lfh_osara_state *st = malloc(sizeof *st);
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	int s;
+
+	assert_non_null(st);
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_node_project(n, t, case_id, st, &err), 0);
+	s = st->stage;
+	lfh_txn_abort(t);
+	free(st);
+	return s;
+}
+
+/* What retention shreds at n if it ran at now_ms. */
+static uint64_t shredded_at(lfh_node *n, uint64_t now_ms)
+{
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	uint64_t count = 0;
+
+	assert_int_equal(lfh_txn_begin(n->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_policy_retention(&n->rules, t, now_ms, &count, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	return count;
+}
+
+/* Police's case with housing, health and council, taken as far as a closure review "close". */
+static void case_ready_to_close(hub *h, uint8_t case_id[LFH_CASE_LEN])
+{
+	const char *to[] = { "council", "health", "housing" };
+	lfh_node *p = h->node[POLICE];
+	lfh_write_result w;
+	int rej;
+
+	new_case(h, case_id, to, 3, &w);
+	write_step(p, case_id, LFH_EV_RISK, &w, "score", "5", "level", "standard", "answers", "a=b",
+		   "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_SCANNING, &w, "text", "scanned", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_MEETING, &w, "date", "2026-01-05", "attendees", "police",
+		   "victim", "v", "offender", "o", "location", "l", "responses", "r", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_ACTION, &w, "action", "0a1b2c3d", "agency", "police", "power",
+		   "warrant", "text", "t", "due", "2026-02-01", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_ACTION_UPDATE, &w, "action", "0a1b2c3d", "status", "done",
+		   "text", "t", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_ASSESSMENT, &w, "plan_done", "yes", "problem_stopped", "yes",
+		   "text", "t", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_CLOSE_PROPOSE, &w, "reason", "resolved", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_REVIEW, &w, "kind", "closure", "outcome", "close", "text", "t",
+		   "by", "x", NULL);
+	pull(p, h->node[HEALTH], &rej);
+	assert_int_equal(rej, 0);
+}
+
+/*
+ * Health, not yet holding police's CLOSE, reviews the closure with outcome
+ * "continue", stamped before the CLOSE. Housing takes the CLOSE first, then
+ * the review; council the other way round. Both see the case open, and
+ * retention (a month later) shreds nothing of it at either, nor at police.
+ */
+static void test_review_before_close_any_order(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_node *p = h->node[POLICE];
+	lfh_write_result rev, cl;
+	lfh_record body = { 0 };
+	uint64_t later;
+	int rej;
+
+	case_ready_to_close(h, case_id);
+	write_step(h->node[HEALTH], case_id, LFH_EV_REVIEW, &rev, "kind", "closure", "outcome",
+		   "continue", "text", "not yet", "by", "x", NULL);
+	while (lfh_wall_ms() <= lfh_hlc_ms(rev.hlc)) /* police stamps its CLOSE after the review */
+		usleep(200);
+	record_of(&body, "by", "x");
+	assert_int_equal(write_gov(p, case_id, LFH_EV_CLOSE, "referral", NULL, &body, &cl), 0);
+	lfh_record_clear(&body);
+	assert_true(rev.hlc < cl.hlc);
+
+	pull(p, h->node[HOUSING], &rej);              /* the CLOSE first */
+	assert_true(has_event(h->node[HOUSING], cl.event_id));
+	assert_true(has_closed_ms(h->node[HOUSING], case_id));
+	pull(h->node[HEALTH], h->node[HOUSING], &rej); /* then the review stamped before it */
+	assert_true(has_event(h->node[HOUSING], rev.event_id));
+	pull(h->node[HEALTH], h->node[COUNCIL], &rej); /* the review first */
+	pull(p, h->node[COUNCIL], &rej);
+	pull(h->node[HEALTH], p, &rej);
+
+	for (int k = POLICE; k < PROBATION; k++) {
+		lfh_node *n = h->node[k];
+		assert_int_not_equal(stage_of(n, case_id), LFH_OSARA_CLOSED);
+		if (has_closed_ms(n, case_id))
+			fail_msg("%s: the case is open but its retention clock runs", n->cfg.agency);
+	}
+	later = lfh_wall_ms() + 400 * DAY_MS;
+	for (int k = POLICE; k < PROBATION; k++)
+		if (shredded_at(h->node[k], later) != 0)
+			fail_msg("%s shredded an open case", h->node[k]->cfg.agency);
+}
+
+/* Police's LEAVE with body {agency, reason, by}, forged (its node would not write it). */
+static lfh_buf forged_leave(hub *h, const uint8_t case_id[LFH_CASE_LEN], const char *agency)
+{
+	lfh_record body = { 0 };
+	lfh_buf env;
+	spec sp = { .author = POLICE, .type = LFH_EV_LEAVE, .case_id = case_id,
+		    .category = "referral", .to = { "health", "housing" }, .nto = 2,
+		    .plain = &body };
+
+	record_of(&body, "agency", agency);
+	record_of(&body, "reason", "r");
+	record_of(&body, "by", "x");
+	env = forge_ev(h, &sp);
+	lfh_record_clear(&body);
+	return env;
+}
+
+/* The lead cannot leave its own case: refused at every receiver, whatever else it holds. */
+static void test_leave_of_lead_refused(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_buf env;
+
+	shared_case(h, case_id);
+	env = forged_leave(h, case_id, "police");
+	refused(h->node[HOUSING], &env, LFH_EPERM, "cannot leave its case");
+	refused(h->node[HEALTH], &env, LFH_EPERM, "cannot leave its case");
+	lfh_buf_free(&env);
+}
+
+/*
+ * A LEAVE naming an agency that never took part is held, not applied (it
+ * would have vouched for that agency's earlier steps); the JOIN that makes
+ * it a participant releases it, in whichever order the two come.
+ */
+static void test_leave_of_outsider_held_until_join(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	uint8_t leave_id[LFH_ID_LEN];
+	lfh_record body = { 0 };
+	lfh_write_result join;
+	lfh_buf env;
+	lfh_err err = { 0 };
+	int rej;
+
+	shared_case(h, case_id);
+	env = forged_leave(h, case_id, "council");
+	lfh_event_id(env.data, env.len, leave_id);
+	assert_int_equal(push(h->node[HOUSING], env.data, env.len, "relay", &err), LFH_EHELD);
+	assert_non_null(strstr(err.msg, "takes no part"));
+	assert_false(has_event(h->node[HOUSING], leave_id));
+
+	record_of(&body, "agency", "council");
+	record_of(&body, "by", "x");
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_JOIN, "referral", "council",
+				   &body, &join), 0);
+	lfh_record_clear(&body);
+	pull(h->node[POLICE], h->node[HOUSING], &rej);
+	assert_true(has_event(h->node[HOUSING], join.event_id));
+	assert_true(has_event(h->node[HOUSING], leave_id)); /* released by the JOIN */
+	/* the other order: the JOIN first, then the LEAVE, is taken at once */
+	pull(h->node[POLICE], h->node[HEALTH], &rej);
+	accepted(h->node[HEALTH], &env);
+	assert_true(has_event(h->node[HEALTH], leave_id));
+	lfh_buf_free(&env);
+}
+
+/*
+ * env with its key_ref creator `from` made `to` (as long), signed again with
+ * sign_sk: lfh_event_sign refuses to write such an event, a hostile peer
+ * need not. The envelope is the signed array (14 items) plus the signature.
+ */
+static void swap_key_creator(lfh_buf *env, const char *from, const char *to,
+			     const uint8_t sign_sk[64])
+{
+	size_t n = strlen(from), sig_at = env->len - 64;
+	uint8_t pat[2 + LFH_AGENCY_MAX];
+	uint8_t *signed_bytes = malloc(env->len);
+	int hits = 0;
+
+	assert_int_equal(strlen(to), n);
+	pat[0] = 0x92; /* key_ref: [creator str, epoch] */
+	pat[1] = (uint8_t)(0xa0 | n);
+	memcpy(pat + 2, from, n);
+	for (size_t i = 0; i + n + 2 <= sig_at; i++)
+		if (!memcmp(env->data + i, pat, n + 2)) {
+			memcpy(env->data + i + 2, to, n);
+			hits++;
+		}
+	assert_int_equal(hits, 1);
+	assert_non_null(signed_bytes);
+	memcpy(signed_bytes, env->data, sig_at - 2); /* without bin8 header c4 40 and the sig */
+	signed_bytes[0] = 0x9e;
+	crypto_sign_detached(env->data + sig_at, NULL, signed_bytes, sig_at - 2, sign_sk);
+	free(signed_bytes);
+}
+
+/* An author encrypts under its own keys (6.1): a body under another creator's key is refused. */
+static void test_key_of_another_creator_refused(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_buf env;
+	spec sp = { .author = HOUSING, .type = LFH_EV_NOTE, .category = "referral",
+		    .to = { "health", "police" }, .nto = 2 };
+
+	shared_case(h, case_id);
+	sp.case_id = case_id;
+	env = forge_ev(h, &sp); /* signed again unchanged: still good */
+	swap_key_creator(&env, "housing", "housing", h->node[HOUSING]->id->sign_sk);
+	accepted(h->node[POLICE], &env);
+	lfh_buf_free(&env);
+	env = forge_ev(h, &sp);
+	swap_key_creator(&env, "housing", "council", h->node[HOUSING]->id->sign_sk);
+	refused(h->node[POLICE], &env, LFH_ECODEC, "is not the author");
+	refused(h->node[HEALTH], &env, LFH_ECODEC, "is not the author");
+	lfh_buf_free(&env);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_review_before_close_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_of_lead_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_of_outsider_held_until_join, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_of_another_creator_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
