@@ -629,6 +629,11 @@ int cli_on_value(const char *in, char out[18])
 		cli_error("--on '%s': not a time in zone %s", in, cli_zone());
 		return -1;
 	}
+	if (!localtime_r(&tt, &tm) || tm.tm_hour != h || tm.tm_min != mi || tm.tm_mday != d) {
+		cli_error("--on '%s': there is no such time in zone %s (the clocks went forward "
+			  "then); give the time the clock showed", in, cli_zone());
+		return -1;
+	}
 	strftime(out, 18, "%Y-%m-%dT%H:%MZ", &utc);
 	return 0;
 }
@@ -665,6 +670,29 @@ const char *cli_zone(void)
 {
 	const char *zone = getenv("LFH_TZ");
 	return zone && *zone ? zone : "Europe/London";
+}
+
+/*
+ * The C library takes a zone it does not know for UTC, without a word: a
+ * misspelt LFH_TZ would shift every local time given and shown by an hour
+ * in summer. A zone is a name in the zone database (TZDIR, else
+ * /usr/share/zoneinfo), or a POSIX TZ string (it has an offset: a digit).
+ */
+int cli_zone_check(void)
+{
+	const char *zone = cli_zone(), *dir = getenv("TZDIR");
+	const char *name = zone[0] == ':' ? zone + 1 : zone;
+	char path[4096];
+
+	if (strpbrk(name, "0123456789") && zone[0] != ':')
+		return 0;
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+	if (*name && name[0] != '/' && !strstr(name, "..") && access(path, R_OK) == 0)
+		return 0;
+	cli_error("%s '%s' is not a time zone this machine knows (%s does not exist): set "
+		  "LFH_TZ to a name such as Europe/London, or install tzdata",
+		  getenv("LFH_TZ") && *getenv("LFH_TZ") ? "LFH_TZ" : "the default zone", zone, path);
+	return -1;
 }
 
 void cli_on_text(const char *on, int utc, char out[32])

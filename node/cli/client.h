@@ -125,6 +125,8 @@ const char *cli_entry_on(const lfh_record *e);
 
 /* The zone lfh shows local times in: $LFH_TZ, default Europe/London. */
 const char *cli_zone(void);
+/* 0 if cli_zone() is a zone the machine knows; else says so (LFH_TZ misspelt, no tzdata). */
+int cli_zone_check(void);
 
 /* What a case entry (a case_show record) says, in words: "action 1a2b for housing ...". */
 void cli_entry_text(const lfh_record *e, char *buf, size_t size);

@@ -223,26 +223,27 @@ static void text_entries(FILE *f, lfh_record *recs, size_t n)
 	}
 }
 
-/* The records as one JSON array, into f (stdout or --out's file). */
-static void json_to(FILE *f, const lfh_record *recs, size_t n)
+/* The records as one JSON array, into f (stdout or --out's file); nonzero if not all written. */
+static int json_to(FILE *f, const lfh_record *recs, size_t n)
 {
-	int saved;
+	int saved, bad;
 
 	if (f == stdout) {
 		cli_print_json(recs, n, 1);
-		return;
+		return 0; /* close_out finds a failed write of stdout */
 	}
 	fflush(stdout);
 	if ((saved = dup(STDOUT_FILENO)) < 0 || dup2(fileno(f), STDOUT_FILENO) < 0) {
-		cli_error("--out: cannot write the JSON there");
 		if (saved >= 0)
 			close(saved);
-		return;
+		return 1;
 	}
 	cli_print_json(recs, n, 1);
-	fflush(stdout);
+	bad = fflush(stdout) != 0 || ferror(stdout);
+	clearerr(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
+	return bad;
 }
 
 /* Open --out FILE (created new, 0600: it holds personal data), or stdout. */
@@ -264,12 +265,30 @@ static FILE *out_file(const char *path)
 	return f;
 }
 
-static int close_out(FILE *f, const char *path)
+/*
+ * Finish the output: stdout flushed, or --out's file closed. A write that
+ * failed (a full disk, a file size limit) is said, and the file is removed:
+ * no one takes half an evidence pack for the whole, and the command can be
+ * run again with the same --out.
+ */
+static int close_out(FILE *f, const char *path, int failed)
 {
-	if (f == stdout)
-		return fflush(f) ? 1 : 0;
-	if (fclose(f)) {
-		cli_error("--out %s: write failed", path);
+	int err;
+
+	errno = 0;
+	if (f == stdout) {
+		if (fflush(f) == 0 && !ferror(f) && !failed)
+			return 0;
+		cli_error("cannot write the output: %s", errno ? strerror(errno) : "write error");
+		return 1;
+	}
+	failed |= fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+	err = errno;
+	failed |= fclose(f) != 0;
+	if (failed) {
+		unlink(path);
+		cli_error("--out %s: write failed (%s): nothing was kept", path,
+			  err ? strerror(err) : "write error");
 		return 1;
 	}
 	fprintf(stderr, "lfh: written to %s\n", path);
@@ -362,6 +381,7 @@ int chronology_main(int argc, char **argv)
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
 	FILE *f;
+	int failed = 0;
 	int rc = parse(argc, argv, chronology_usage, NULL, NULL, 0, &case_id, &fmt, &out);
 
 	if (rc)
@@ -384,7 +404,7 @@ int chronology_main(int argc, char **argv)
 		if (rep.nrecords > 2)
 			qsort(rep.records + 1, rep.nrecords - 1, sizeof rep.records[0], cli_by_on);
 		if (fmt == JSON) {
-			json_to(f, rep.records, rep.nrecords);
+			failed = json_to(f, rep.records, rep.nrecords);
 		} else if (fmt == HTML) {
 			html_head(f, title);
 			html_case(f, c);
@@ -399,7 +419,7 @@ int chronology_main(int argc, char **argv)
 			text_entries(f, rep.records + 1, rep.nrecords - 1);
 			fprintf(f, "\n%s\n", omitted);
 		}
-		rc = close_out(f, out);
+		rc = close_out(f, out, failed);
 	} else if (rc == 0 && rep.nrecords) {
 		rc = 1;
 	}
@@ -502,6 +522,7 @@ int sar_main(int argc, char **argv)
 	lfh_err err = { 0 };
 	size_t ncases = 0;
 	FILE *f;
+	int failed = 0;
 	int rc = parse(argc, argv, sar_usage, names, values, 2, NULL, &fmt, &out);
 
 	if (rc)
@@ -526,7 +547,7 @@ int sar_main(int argc, char **argv)
 		snprintf(title, sizeof title, "Subject access: %s%s%s", values[0],
 			 values[1] ? ", born " : "", values[1] ? values[1] : "");
 		if (fmt == JSON) {
-			json_to(f, rep.records, rep.nrecords);
+			failed = json_to(f, rep.records, rep.nrecords);
 		} else {
 			if (fmt == HTML) {
 				html_head(f, title);
@@ -563,7 +584,7 @@ int sar_main(int argc, char **argv)
 				fputs(".</small></p>\n</body></html>\n", f);
 			}
 		}
-		rc = close_out(f, out);
+		rc = close_out(f, out, failed);
 	} else if (rc == 0) {
 		rc = 1;
 	}

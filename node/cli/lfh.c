@@ -2,6 +2,7 @@
  * lfh.c - the caseworker and administrator CLI: global options, then a
  * table of subcommands (one file each), dispatched by name.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -105,6 +106,20 @@ static int parse_globals(int argc, char **argv)
 	return i;
 }
 
+/*
+ * A command that printed what it was asked and could not write it (stdout a
+ * full disk, a closed pipe) has failed: say so, and exit 1, not 0.
+ */
+static int finish_output(int rc)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	if (rc == 0)
+		cli_error("cannot write the output: %s", errno ? strerror(errno) : "write error");
+	return rc ? rc : 1;
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -122,12 +137,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (cli_zone_check())
+		return 2;
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
 		if (strcmp(argv[i], commands[k].name) == 0)
-			return commands[k].fn(argc - i, argv + i);
+			return finish_output(commands[k].fn(argc - i, argv + i));
 	if (!strcmp(argv[i], "help")) {
 		usage(stdout);
-		return 0;
+		return finish_output(0);
 	}
 	cli_error("unknown command '%s' (see lfh --help)", argv[i]);
 	return 2;

@@ -107,6 +107,29 @@ check "--out never overwrites a file" grep -q "must not exist" <<<"$out"
 json=$(lfh_at police case chronology "$c" --json)
 check_eq "as JSON: one array, the case first" "$c" "$(json_get '[0].case' <<<"$json")"
 check "as JSON: every entry held, with its section" grep -q '"section":"entry"' <<<"$json"
+# local times: a zone the machine does not know, or a time the clocks skipped, is refused
+out=$(LFH_TZ=Europe/Londn lfh_at police case note "$c" --text "x" --on 2026-07-01T10:00 2>&1) &&
+	tap_fail "a misspelt LFH_TZ is refused" "$out"
+check "a misspelt LFH_TZ is refused, not taken for UTC" grep -q \
+	"LFH_TZ 'Europe/Londn' is not a time zone" <<<"$out"
+out=$(lfh_at police case note "$c" --text "x" --on 2026-03-29T01:30 2>&1) &&
+	tap_fail "a time in the clocks' spring gap is refused" "$out"
+check "a time in the clocks' spring gap is refused" grep -q "no such time in zone Europe/London" \
+	<<<"$out"
+
+# a write that fails (here the file size limit) is said, and leaves no file behind
+out=$( (trap '' XFSZ; ulimit -f 0; lfh_at police case chronology "$c" --json \
+	--out "$W/chrono.json") 2>&1) && tap_fail "a failed --out write fails" "$out"
+check "a failed --out write says so" grep -q "write failed.*nothing was kept" <<<"$out"
+check "... and leaves no file to mistake for the pack" test ! -e "$W/chrono.json"
+lfh_at police case chronology "$c" --json --out "$W/chrono.json" 2>/dev/null ||
+	tap_fail "... so the same command can run again"
+check_eq "... which writes the whole pack" "$json" "$(cat "$W/chrono.json")"
+for cmd in "case list" "case list --json" status "case show $c" "case chronology $c --html"; do
+	# shellcheck disable=SC2086 # the words of cmd are the command's arguments
+	out=$(lfh_at police $cmd 2>&1 >/dev/full) && tap_fail "lfh $cmd to a full disk fails" "$out"
+	check "lfh $cmd to a full disk says so" grep -q "cannot write the output" <<<"$out"
+done
 audited() { lfh_at police audit --case "$c" --json | grep -q '"cmd":"case_chronology"'; }
 check "the node's audit log records the export" audited
 
