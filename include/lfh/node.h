@@ -49,6 +49,7 @@ typedef struct lfh_node {
 		char agency[LFH_AGENCY_MAX + 1];
 		uint64_t seq, hlc;
 	} tops[LFH_MAX_PEERS + 1];
+	uint64_t held_rejudged;     /* held events judged again since start (ingest.c) */
 	struct lfh_risk_form *risk; /* the risk questionnaire (defaults without cfg.risk_path) */
 	/* include/lfh/summarize.h: cases whose summary was dropped, to keep a new one of */
 	size_t nsummary_marks;

@@ -314,6 +314,7 @@ typedef struct held_event {
 struct held_list {
 	held_event *e;
 	size_t n, cap;
+	int closes_only; /* take only the CLOSEs held */
 };
 
 static int held_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
@@ -322,6 +323,8 @@ static int held_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *va
 	held_event *h;
 
 	if (klen != HELD_KEY_LEN || vlen == 0)
+		return 0;
+	if (l->closes_only && lfh_event_peek_type(val, vlen) != LFH_EV_CLOSE)
 		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
@@ -354,6 +357,7 @@ static int release_one(lfh_node *n, lfh_txn *t, const held_event *h, lfh_err *er
 
 	if (rc || lfh_event_decode(h->raw, h->len, &ev, NULL))
 		return rc;
+	n->held_rejudged++;
 	if (!(rc = held_count(t, ev.author, &count, name, err)) && count)
 		rc = lfh_store_meta_put(t, name, count - 1, err);
 	if (!rc) {
@@ -372,11 +376,48 @@ static int release_one(lfh_node *n, lfh_txn *t, const held_event *h, lfh_err *er
 	return rc;
 }
 
-/* The case changed here: judge again what was held for it. */
+/*
+ * What an event just accepted may make acceptable of what its case holds
+ * aside: who takes part and who leads change only by a REFERRAL, JOIN,
+ * LEAVE or lead change (and the case's closure by CLOSE and REOPEN); any
+ * other step can only make a held CLOSE valid (its OSARA checks); a NOTE,
+ * KEY, ATTACH or CHUNK changes no verdict. Judging again only what may
+ * change keeps a member's held events from costing every accepted event of
+ * the case their whole re-judging.
+ */
+enum release { RELEASE_NONE, RELEASE_CLOSES, RELEASE_ALL };
+
+static enum release releases(uint32_t type)
+{
+	switch (type) {
+	case LFH_EV_NOTE:
+	case LFH_EV_KEY:
+	case LFH_EV_ATTACH:
+	case LFH_EV_CHUNK:
+		return RELEASE_NONE;
+	case LFH_EV_REFERRAL:
+	case LFH_EV_JOIN:
+	case LFH_EV_LEAVE:
+	case LFH_EV_LEAD_PROPOSE:
+	case LFH_EV_LEAD_AGREE:
+	case LFH_EV_CLOSE:
+	case LFH_EV_REOPEN:
+	case LFH_EV_ISA_PROPOSE: /* a withdrawal waits for its proposal */
+		return RELEASE_ALL;
+	default:
+		return lfh_event_type_hub_wide(type) ? RELEASE_NONE : RELEASE_CLOSES;
+	}
+}
+
+/* The case changed here (by an event of type): judge again what that may release. */
 static int release_held(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-			lfh_err *err)
+			uint32_t type, lfh_err *err)
 {
 	struct held_list l = { 0 };
+
+	if (releases(type) == RELEASE_NONE)
+		return 0;
+	l.closes_only = releases(type) == RELEASE_CLOSES;
 	int rc = lfh_store_tbl_scan(t, LFH_TBL_HELD, case_id, LFH_CASE_LEN, held_fn, &l, err);
 
 	if (rc == LFH_ENOMEM)
@@ -387,12 +428,6 @@ static int release_held(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_
 		free(l.e[i].raw);
 	free(l.e);
 	return rc;
-}
-
-/* Events of a case that may make a held one of it acceptable. */
-static int changes_case(uint32_t type)
-{
-	return type != LFH_EV_KEY && (!lfh_event_type_hub_wide(type) || type == LFH_EV_ISA_PROPOSE);
 }
 
 /*
@@ -537,8 +572,8 @@ int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t
 		}
 		if (!rc)
 			note_top(n, ev);
-		if (!rc && changes_case(ev->type))
-			rc = release_held(n, t, ev->case_id, err);
+		if (!rc)
+			rc = release_held(n, t, ev->case_id, ev->type, err);
 	}
 	if (!rc) {
 		res->stored = pr.was_new;

@@ -7,7 +7,8 @@
  * and the rules found missing at receivers:
  * - a LEAVE naming its own author (the lead) is refused; a LEAVE naming an
  *   agency that never took part is held until it does;
- * - an event encrypted under a key its author did not create is refused.
+ * - an event encrypted under a key its author did not create is refused;
+ * - what a case holds aside is judged again only when it may be let in.
  *
  * The five in-process nodes of hub_fixture.h; hostile events from
  * forge_fixture.h.
@@ -258,6 +259,52 @@ static void test_key_of_another_creator_refused(void **state)
 	lfh_buf_free(&env);
 }
 
+/*
+ * What a case holds aside is judged again only when the event just accepted
+ * may change its verdict: probation's held note not on notes or OSARA steps
+ * (which could only make a held CLOSE valid), but on the JOIN that lets
+ * probation in. A member's held events so cost nothing per note of others.
+ */
+static void test_held_judged_again_only_when_it_may_change(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN], held_id[LFH_ID_LEN];
+	lfh_node *p = h->node[POLICE], *housing = h->node[HOUSING];
+	lfh_write_result w;
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	lfh_buf env;
+	uint64_t before;
+	int rej;
+	spec sp = { .author = PROBATION, .type = LFH_EV_NOTE, .category = "referral",
+		    .to = { "health", "housing", "police" }, .nto = 3 };
+
+	shared_case(h, case_id);
+	sp.case_id = case_id;
+	env = forge_ev(h, &sp);
+	lfh_event_id(env.data, env.len, held_id);
+	assert_int_equal(push(housing, env.data, env.len, "relay", &err), LFH_EHELD);
+	before = housing->held_rejudged;
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(write_data(p, case_id, LFH_EV_NOTE, "referral", NULL, 0, "note", &w),
+				 0);
+	write_step(p, case_id, LFH_EV_RISK, &w, "score", "5", "level", "standard", "answers", "a=b",
+		   "by", "x", NULL);
+	pull(p, housing, &rej);
+	assert_int_equal(rej, 0);
+	assert_true(has_event(housing, w.event_id));
+	assert_int_equal(housing->held_rejudged, before); /* nothing there could let it in */
+
+	record_of(&body, "agency", "probation");
+	record_of(&body, "by", "x");
+	assert_int_equal(write_gov(p, case_id, LFH_EV_JOIN, "referral", "probation", &body, &w), 0);
+	lfh_record_clear(&body);
+	pull(p, housing, &rej);
+	assert_int_equal(housing->held_rejudged, before + 1);
+	assert_true(has_event(housing, held_id)); /* the JOIN let it in */
+	lfh_buf_free(&env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +312,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leave_of_lead_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leave_of_outsider_held_until_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_of_another_creator_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_judged_again_only_when_it_may_change, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
