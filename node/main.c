@@ -402,15 +402,17 @@ static int check_config(const char *config_path, const lfh_config *cfg)
 		fprintf(stderr, "lfhd: %s\n", err.msg);
 		return 1;
 	}
-	lfh_identity_free(id);
 	lfh_identity_free(prev);
 	lfh_buf_free(&cert);
 	if ((cfg->risk_path[0] && lfh_risk_load(cfg->risk_path, &form, &err)) ||
 	    (cfg->isa_path[0] && lfh_isa_parse_file(cfg->isa_path, &isa, NULL, &err)) ||
+	    lfh_preflight_keys(cfg, cfg->isa_path[0] ? &isa : NULL, &id->pub, gen, &err) ||
 	    lfh_preflight(cfg, cfg->isa_path[0] ? &isa : NULL, !running, &err)) {
 		fprintf(stderr, "lfhd: %s\n", err.msg);
+		lfh_identity_free(id);
 		return 1;
 	}
+	lfh_identity_free(id);
 	if (running)
 		printf("%s: an lfhd is running on %s: the listen port was not checked\n", config_path,
 		       cfg->data_dir);

@@ -115,6 +115,15 @@ int lfh_ctl_step_allowed(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_C
 			 uint32_t type, const lfh_record *body, int unreadable_ok);
 
 /*
+ * Whether a new referral of ours (case_id) may go to the agencies to[]: the
+ * ISA's recipients rules, or (no ISA) membership. Checked before the
+ * referral takes a reference number, so a refused one takes none (the
+ * numbers of a lead's cases show no gap). 0 or why not.
+ */
+int lfh_ctl_referral_recipients_ok(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+				   const char *const *to, size_t nto, lfh_err *err);
+
+/*
  * Copy the request's "on" (when it happened) and "team" (the writer's team,
  * set by lfh_ctl_authorize) into body, checked as the OSARA rules check them
  * (LFH_EINVAL after lfh_ctl_fail if not).

@@ -8,8 +8,13 @@
  *   - a peer's endpoint host does not resolve ([peer X] endpoint, or the
  *     agreement's endpoint for X);
  *   - isa names a version other than the genesis (1);
+ *   - metrics_listen: its port is in use, or its address is not this
+ *     machine's;
+ *   - control: the ipc:// socket's directory does not exist, is not
+ *     writable, or the path is a directory;
  *   - data_dir or key_dir is not writable (read-only file system, or
- *     permissions: under systemd, ReadWritePaths= must list them);
+ *     permissions: under systemd, ReadWritePaths= must list them), or is
+ *     under something that is not a directory;
  *   - reminder_command is not an executable file;
  *   - control_group is no group of this machine.
  *
@@ -21,6 +26,7 @@
 #include "lfh/config.h"
 #include "lfh/err.h"
 #include "lfh/isa.h"
+#include "lfh/pubkeys.h"
 
 /*
  * Run every check on cfg and isa (the parsed genesis agreement, or NULL for
@@ -29,5 +35,15 @@
  * (the first problem found, in err) or LFH_ENOMEM.
  */
 int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh_err *err);
+
+/*
+ * The keys key_dir holds (me, generation gen) against cfg and the genesis
+ * isa (or NULL): the agency they are of, the root key (and generation 1's
+ * keys) the agreement names for it, and each [peer]'s pubkey against the
+ * agreement's. A [peer] that is no party of the genesis is printed, not
+ * refused (a later version may add it). 0 or LFH_ECONFIG.
+ */
+int lfh_preflight_keys(const lfh_config *cfg, const lfh_isa *isa, const lfh_pubkeys *me,
+		       uint32_t gen, lfh_err *err);
 
 #endif

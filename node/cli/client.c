@@ -132,6 +132,11 @@ int cli_key_load(const char *path, cli_user_key *k)
 		cli_error("cannot read user key %s: %s", path, strerror(errno));
 		return 1;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		cli_error("user key %s is not a file (--key names the key file `lfh admin user add "
+			  "--out` wrote)", path);
+		return 1;
+	}
 	if (st.st_mode & 077) {
 		cli_error("user key %s is accessible by group or others (mode %03o): "
 			  "run chmod 600 %s", path, (unsigned)(st.st_mode & 0777), path);
@@ -566,11 +571,33 @@ void cli_print_table(const lfh_record *recs, size_t n, const cli_column *cols, s
 	}
 }
 
-/* One CSV field: quoted (quotes doubled) when it holds , " CR or LF. */
+/*
+ * Would a spreadsheet take s for a formula (=HYPERLINK(...), +cmd|...)? A
+ * signed number is a number, not a formula.
+ */
+static int csv_formula(const char *s)
+{
+	if (!s[0] || !strchr("=+-@\t\r", s[0]))
+		return 0;
+	if ((s[0] == '-' || s[0] == '+') && s[1] && strspn(s + 1, "0123456789.") == strlen(s + 1))
+		return 0;
+	return 1;
+}
+
+/*
+ * One CSV field: quoted (quotes doubled) when it holds , " CR or LF; one a
+ * spreadsheet would run as a formula starts with ' (OWASP's advice), so an
+ * audit export opened in a spreadsheet shows what another agency wrote
+ * instead of running it.
+ */
 static void csv_field(const char *s, int last)
 {
+	int formula = csv_formula(s);
+
 	if (strpbrk(s, ",\"\r\n")) {
 		putchar('"');
+		if (formula)
+			putchar('\'');
 		for (; *s; s++) {
 			if (*s == '"')
 				putchar('"');
@@ -578,6 +605,8 @@ static void csv_field(const char *s, int last)
 		}
 		putchar('"');
 	} else {
+		if (formula)
+			putchar('\'');
 		fputs(s, stdout);
 	}
 	fputs(last ? "\n" : ",", stdout);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "lfh/version.h"
 #include "client.h"
+#include "safe_out.h"
 
 static const struct {
 	const char *name;
@@ -139,6 +140,7 @@ int main(int argc, char **argv)
 	}
 	if (cli_zone_check())
 		return 2;
+	lfh_safe_stdout(); /* else plain stdout: the output is still right, only unfiltered */
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
 		if (strcmp(argv[i], commands[k].name) == 0)
 			return finish_output(commands[k].fn(argc - i, argv + i));

@@ -11,7 +11,9 @@
 
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
+#include "lfh/membership.h"
 #include "lfh/osara.h"
+#include "lfh/policy.h"
 #include "lfh/project.h"
 #include "lfh/refs.h"
 #include "lfh/summary.h"
@@ -188,6 +190,21 @@ int lfh_ctl_step_allowed(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_C
 		rc = lfh_osara_check(st, type, q->node->cfg.agency, body, &err);
 	free(st);
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : 0;
+}
+
+int lfh_ctl_referral_recipients_ok(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+				   const char *const *to, size_t nto, lfh_err *err)
+{
+	char out[LFH_MAX_RECIPIENTS][LFH_AGENCY_MAX + 1];
+	size_t nout;
+
+	if (lfh_policy_active(&n->rules))
+		return lfh_policy_recipients(&n->rules, t, case_id, LFH_EV_REFERRAL, "referral", to,
+					     nto, out, &nout, err);
+	for (size_t i = 0; i < nto; i++)
+		if (!lfh_node_member(n, to[i]))
+			return lfh_err_set(err, LFH_EINVAL, "'%s' is not a member", to[i]);
+	return 0;
 }
 
 int lfh_ctl_stamp(lfh_ctl_req *q, lfh_record *body)

@@ -110,15 +110,17 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 		lfh_record_clear(&body);
 		return rc;
 	}
+	lfh_case_id_new(q->node->rules.hub_id, q->node->cfg.agency, case_id);
 	{
+		/* a refused referral takes no reference number: its recipients first */
 		char ref[LFH_OSARA_REF_MAX + 1];
-		if ((rc = lfh_refs_next(q->node, t, lfh_wall_ms(), ref, &err)) ||
+		if ((rc = lfh_ctl_referral_recipients_ok(q->node, t, case_id, to, nto, &err)) ||
+		    (rc = lfh_refs_next(q->node, t, lfh_wall_ms(), ref, &err)) ||
 		    (rc = lfh_record_set_str(&body, "ref", ref, &err))) {
 			lfh_record_clear(&body);
 			return lfh_ctl_fail(&q->rep, rc, err.msg);
 		}
 	}
-	lfh_case_id_new(q->node->rules.hub_id, q->node->cfg.agency, case_id);
 	rc = lfh_ctl_write(q, t, case_id, LFH_EV_REFERRAL, "referral", to, nto, &body);
 	if (!rc && reref[0] && q->rep.n &&
 	    lfh_record_set_str(&q->rep.recs[0], "rereferral_of", reref, &err))

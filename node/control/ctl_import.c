@@ -436,22 +436,6 @@ static int known_fields(const lfh_record *row, const char *const *names, size_t 
 	return 0;
 }
 
-/* Would the node take to[0..n) as a new referral's recipients (as lfh_node_write checks)? */
-static int recipients_ok(struct imp *x, const uint8_t case_id[LFH_CASE_LEN], const char *const *to,
-			 size_t nto, lfh_err *err)
-{
-	char out[LFH_MAX_RECIPIENTS][LFH_AGENCY_MAX + 1];
-	size_t nout;
-
-	if (lfh_policy_active(&x->n->rules))
-		return lfh_policy_recipients(&x->n->rules, x->t, case_id, LFH_EV_REFERRAL,
-					     "referral", to, nto, out, &nout, err);
-	for (size_t i = 0; i < nto; i++)
-		if (!lfh_node_member(x->n, to[i]))
-			return lfh_err_set(err, LFH_EINVAL, "'%s' is not a member", to[i]);
-	return 0;
-}
-
 /* kind case: a REFERRAL of a new case led by this agency. */
 static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LFH_ID_LEN],
 		       lfh_err *err)
@@ -517,7 +501,7 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 		goto out;
 	lfh_case_id_new(x->n->rules.hub_id, x->n->cfg.agency, case_id);
 	/* a refused row takes no reference number: its recipients are checked first */
-	if ((rc = recipients_ok(x, case_id, to, nto, err)) ||
+	if ((rc = lfh_ctl_referral_recipients_ok(x->n, x->t, case_id, to, nto, err)) ||
 	    (rc = lfh_refs_next(x->n, x->t, when, ref, err)) ||
 	    (rc = lfh_record_set_str(&body, "ref", ref, err)))
 		goto out;

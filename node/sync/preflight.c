@@ -16,6 +16,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "lfh/preflight.h"
 
 typedef struct hostport {
@@ -58,8 +60,12 @@ static int is_loopback(const char *host)
 	return !strncmp(host, "127.", 4) || !strcmp(host, "::1") || !strcmp(host, "localhost");
 }
 
-/* Bind listen's address and port for a moment: is the port free, is the address ours? */
-static int check_port_free(const lfh_config *cfg, const hostport *l, lfh_err *err)
+/*
+ * Bind an address and port for a moment: is the port free, is the address
+ * ours? key names the setting (listen, metrics_listen), value its value.
+ */
+static int check_port_free(const lfh_config *cfg, const char *key, const char *value,
+			   const hostport *l, lfh_err *err)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
@@ -74,16 +80,16 @@ static int check_port_free(const lfh_config *cfg, const hostport *l, lfh_err *er
 		if (bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
 			e = errno;
 			if (e == EADDRINUSE)
-				rc = lfh_err_set(err, LFH_ECONFIG, "%s: listen: port %s is already in use "
+				rc = lfh_err_set(err, LFH_ECONFIG, "%s: %s: port %s is already in use "
 						 "(another lfhd, or another program, holds %s)",
-						 cfg->path, l->port, cfg->listen);
+						 cfg->path, key, l->port, value);
 			else if (e == EADDRNOTAVAIL)
-				rc = lfh_err_set(err, LFH_ECONFIG, "%s: listen: %s is not an address of "
-						 "this machine (%s)", cfg->path, l->host, strerror(e));
+				rc = lfh_err_set(err, LFH_ECONFIG, "%s: %s: %s is not an address of "
+						 "this machine (%s)", cfg->path, key, l->host, strerror(e));
 			else if (e == EACCES)
-				rc = lfh_err_set(err, LFH_ECONFIG, "%s: listen: port %s needs privileges "
+				rc = lfh_err_set(err, LFH_ECONFIG, "%s: %s: port %s needs privileges "
 						 "lfhd should not have: use a port above 1023", cfg->path,
-						 l->port);
+						 key, l->port);
 		}
 		close(fd);
 	}
@@ -152,20 +158,34 @@ static int check_peers(const lfh_config *cfg, const lfh_isa *isa, lfh_err *err)
 	return rc;
 }
 
-/* lfhd writes dir (or creates it in its parent): say which setting names a read-only one. */
+/*
+ * lfhd writes dir, or creates it and the directories missing above it (mkdir
+ * -p): the nearest one that exists must be a writable directory. Say which
+ * setting names one that is not.
+ */
 static int check_writable(const char *path, const char *key, const char *dir, const char *why,
 			  lfh_err *err)
 {
-	char parent[LFH_PATH_MAX];
-	const char *at = dir;
+	char at[LFH_PATH_MAX];
 	struct statvfs vfs;
+	struct stat sb;
+	char *slash;
 
-	if (access(dir, F_OK) != 0) {
-		const char *slash = strrchr(dir, '/');
-		snprintf(parent, sizeof parent, "%.*s", slash && slash != dir ? (int)(slash - dir) : 1,
-			 slash ? dir : ".");
-		at = parent;
+	snprintf(at, sizeof at, "%s", dir);
+	while (stat(at, &sb) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		if (!(slash = strrchr(at, '/')))
+			snprintf(at, sizeof at, ".");
+		else if (slash == at)
+			at[1] = '\0'; /* "/" */
+		else
+			*slash = '\0';
 	}
+	if (stat(at, &sb) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: %s: %s: %s: %s", path, key, at,
+				   strerror(errno), why);
+	if (!S_ISDIR(sb.st_mode))
+		return lfh_err_set(err, LFH_ECONFIG, "%s: %s: %s is not a directory: %s", path, key, at,
+				   why);
 	if (statvfs(at, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
 		return lfh_err_set(err, LFH_ECONFIG, "%s: %s: %s is on a read-only file system: %s "
 				   "(under systemd: list it in ReadWritePaths=)", path, key, at, why);
@@ -204,6 +224,87 @@ static int check_control_group(const lfh_config *cfg, lfh_err *err)
 			   cfg->path, cfg->control_group, cfg->control_group);
 }
 
+/*
+ * The control socket's ipc:// path: lfhd creates the socket there, so its
+ * directory must exist and be writable, and the path must not be a directory.
+ */
+static int check_control(const lfh_config *cfg, lfh_err *err)
+{
+	char dir[LFH_ENDPOINT_MAX];
+	const char *path = cfg->control + 6, *slash;
+	struct stat sb;
+
+	if (strncmp(cfg->control, "ipc://", 6) != 0)
+		return 0;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return lfh_err_set(err, LFH_ECONFIG, "%s: control: %s is a directory: control names "
+				   "the socket file lfhd creates (e.g. %s/lfhd.sock)", cfg->path, path,
+				   path);
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash && slash != path ? (int)(slash - path) : 1,
+		 slash ? path : ".");
+	if (stat(dir, &sb) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: control: %s: %s (lfhd creates the socket, "
+				   "not its directory)", cfg->path, dir, strerror(errno));
+	return check_writable(cfg->path, "control", dir, "lfhd creates its control socket there",
+			      err);
+}
+
+/* metrics_listen's port, as listen's: free, on an address of this machine. */
+static int check_metrics(const lfh_config *cfg, lfh_err *err)
+{
+	char ep[sizeof cfg->metrics_listen + 8];
+	hostport m;
+
+	if (!cfg->metrics_listen[0])
+		return 0;
+	snprintf(ep, sizeof ep, "tcp://%s", cfg->metrics_listen);
+	if (split_tcp(ep, &m) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: metrics_listen: '%s' is not IP:PORT",
+				   cfg->path, cfg->metrics_listen);
+	return check_port_free(cfg, "metrics_listen", cfg->metrics_listen, &m, err);
+}
+
+/*
+ * The keys in key_dir against the configuration and the genesis agreement:
+ * what lfhd would refuse at start (node.c, policy_isa.c, membership.c).
+ * Peers named in lfhd.conf but not in the genesis may be added by a later
+ * version held in the store: said, not refused.
+ */
+int lfh_preflight_keys(const lfh_config *cfg, const lfh_isa *isa, const lfh_pubkeys *me,
+		       uint32_t gen, lfh_err *err)
+{
+	const lfh_isa_party *self = isa ? lfh_isa_party_find(isa, cfg->agency) : NULL;
+
+	if (strcmp(me->agency, cfg->agency) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: key_dir %s holds keys of agency '%s', not "
+				   "'%s'", cfg->path, cfg->key_dir, me->agency, cfg->agency);
+	if (self && sodium_memcmp(self->root_pk, me->root_pk, 32) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: the ISA %s names another root key for %s "
+				   "than key_dir %s holds", cfg->path, cfg->isa_path, cfg->agency,
+				   cfg->key_dir);
+	if (self && gen == 1 && sodium_memcmp(self->sign_pk, me->sign_pk, 32) != 0)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: the ISA %s names other keys for %s than "
+				   "key_dir %s holds", cfg->path, cfg->isa_path, cfg->agency,
+				   cfg->key_dir);
+	for (size_t j = 0; isa && j < cfg->npeers; j++) {
+		const lfh_peer_conf *pc = &cfg->peers[j];
+		const lfh_isa_party *p = lfh_isa_party_find(isa, pc->agency);
+		lfh_pubkeys want;
+		if (!p) {
+			printf("%s: [peer %s] is not a party of the genesis agreement %s: lfhd refuses "
+			       "it unless a later version held in its store adds it\n", cfg->path,
+			       pc->agency, cfg->isa_path);
+			continue;
+		}
+		lfh_isa_party_pubkeys(p, &want);
+		if (pc->pubkey_path[0] && sodium_memcmp(pc->pub.sign_pk, want.sign_pk, 32) != 0)
+			return lfh_err_set(err, LFH_ECONFIG, "%s: [peer %s] pubkey %s differs from the "
+					   "key the ISA names", cfg->path, pc->agency, pc->pubkey_path);
+	}
+	return 0;
+}
+
 int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh_err *err)
 {
 	hostport l;
@@ -215,7 +316,11 @@ int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh
 				   "(later ones reach the node through the hub: lfh isa propose)",
 				   cfg->path, cfg->isa_path, isa->version);
 	if (tcp && check_port)
-		rc = check_port_free(cfg, &l, err);
+		rc = check_port_free(cfg, "listen", cfg->listen, &l, err);
+	if (!rc && check_port)
+		rc = check_metrics(cfg, err);
+	if (!rc)
+		rc = check_control(cfg, err);
 	if (!rc && tcp)
 		rc = check_listen_is_ours(cfg, isa, &l, err);
 	if (!rc)

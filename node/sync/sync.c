@@ -622,6 +622,25 @@ static void note_served(lfh_sync *s, const char *who)
 		p->served_upto = s->msg->cursor;
 }
 
+/*
+ * A peer sending garbage gets an ERROR answer and a log line for the first
+ * BAD_PER_SECOND malformed messages each second, then silence: no
+ * amplification, no log flooding, and the peer's real requests still served.
+ */
+#define BAD_PER_SECOND 5
+static int bad_request_allowed(peer *p)
+{
+	uint64_t now = lfh_wall_ms();
+	if (now - p->bad_window_ms >= 1000) {
+		if (p->bad_in_window > BAD_PER_SECOND)
+			log_warn("%u more malformed messages from %s not answered",
+				 p->bad_in_window - BAD_PER_SECOND, p->conf.agency);
+		p->bad_window_ms = now;
+		p->bad_in_window = 0;
+	}
+	return ++p->bad_in_window <= BAD_PER_SECOND;
+}
+
 /* Serve one request that arrived on our ROUTER from the agency `who`. */
 
 static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lfh_msg *m)
@@ -637,7 +656,9 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 		return;
 	}
 	if (m->type != LFH_MSG_PULL && m->type != LFH_MSG_FETCH && m->type != LFH_MSG_RECOVER) {
-		router_error(s, rid, LFH_EINVAL, "unexpected message type");
+		peer *p = peer_by_agency(s, who);
+		if (p && bad_request_allowed(p)) /* as for malformed ones: no flood of ERRORs */
+			router_error(s, rid, LFH_EINVAL, "unexpected message type");
 		return;
 	}
 	if (!request_allowed(peer_by_agency(s, who)))
@@ -667,25 +688,6 @@ static void serve_request(lfh_sync *s, const char *who, zmq_msg_t *rid, const lf
 	if (m->type == LFH_MSG_PULL && s->node->rules.removed) /* rare: no cost on the hot path */
 		note_served(s, who);
 	router_reply(s, rid, &s->out);
-}
-
-/*
- * A peer sending garbage gets an ERROR answer and a log line for the first
- * BAD_PER_SECOND malformed messages each second, then silence: no
- * amplification, no log flooding, and the peer's real requests still served.
- */
-#define BAD_PER_SECOND 5
-static int bad_request_allowed(peer *p)
-{
-	uint64_t now = lfh_wall_ms();
-	if (now - p->bad_window_ms >= 1000) {
-		if (p->bad_in_window > BAD_PER_SECOND)
-			log_warn("%u more malformed messages from %s not answered",
-				 p->bad_in_window - BAD_PER_SECOND, p->conf.agency);
-		p->bad_window_ms = now;
-		p->bad_in_window = 0;
-	}
-	return ++p->bad_in_window <= BAD_PER_SECOND;
 }
 
 static void handle_router(lfh_sync *s)

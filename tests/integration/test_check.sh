@@ -4,7 +4,9 @@
 # listen port already in use; a listen endpoint that is not the agreement's
 # endpoint for this agency; a peer host that does not resolve; an isa that is
 # not the genesis version; a read-only data_dir or key_dir; a control_group
-# that is no group here. A good
+# that is no group here; keys of another agency, or not the agreement's; a
+# [peer] pubkey not the agreement's; a control socket lfhd cannot create; a
+# data_dir under a file; a metrics port in use. A good
 # configuration passes, also while its node runs.
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
@@ -58,6 +60,31 @@ cp "$W/hub.isa.orig" "$W/hub.isa"
 sed '/^\[node\]/a control_group = lfh-no-such-group' "$W/good.conf" >"$conf"
 check_says "a control_group that is no group here" \
 	"control_group: no such group 'lfh-no-such-group' on this machine" "$conf"
+
+# what lfhd would refuse at start, found before it (each failed --check before 0.4.4)
+sed "s|^key_dir = .*|key_dir = $W/housing/keys|" "$W/good.conf" >"$conf"
+check_says "a key_dir holding another agency's keys" \
+	"key_dir $W/housing/keys holds keys of agency 'housing', not 'police'" "$conf"
+"$LFH" keys init --agency police --out "$W/otherkeys" >/dev/null 2>&1 || bail "keys init"
+sed "s|^key_dir = .*|key_dir = $W/otherkeys|" "$W/good.conf" >"$conf"
+check_says "police keys that are not the ones the ISA names" \
+	"names another root key for police than key_dir $W/otherkeys holds" "$conf"
+"$LFH" keys init --agency housing --out "$W/otherhousing" >/dev/null 2>&1 || bail "keys init"
+"$LFH" keys export --dir "$W/otherhousing" --out "$W/other.pub" >/dev/null 2>&1 ||
+	bail "keys export"
+{ cat "$W/good.conf"; printf '\n[peer housing]\nendpoint = %s\npubkey = %s\n' \
+	"$(endpoint_of housing)" "$W/other.pub"; } >"$conf"
+check_says "a [peer] pubkey that differs from the agreement's" \
+	"[peer housing] pubkey $W/other.pub differs from the key the ISA names" "$conf"
+sed "s|^control = .*|control = ipc://$W/no/such/dir/c.sock|" "$W/good.conf" >"$conf"
+check_says "a control socket in a directory that does not exist" \
+	"control: $W/no/such/dir: No such file or directory" "$conf"
+sed "s|^control = .*|control = ipc://$W|" "$W/good.conf" >"$conf"
+check_says "a control socket path that is a directory" "control: $W is a directory" "$conf"
+sed "s|^data_dir = .*|data_dir = $W/good.conf/sub|" "$W/good.conf" >"$conf"
+check_says "a data_dir under a file" "data_dir: $W/good.conf is not a directory" "$conf"
+sed "/^\[node\]/a metrics_listen = 127.0.0.1:$hport" "$W/good.conf" >"$conf"
+check_says "a metrics port in use" "metrics_listen: port $hport is already in use" "$conf"
 
 write_isa "$W/v2.isa" 2 "$(printf '%064d' 7)" police housing
 sed "s|^isa = .*|isa = $W/v2.isa|" "$W/good.conf" >"$conf"

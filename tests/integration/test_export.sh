@@ -134,6 +134,16 @@ audited() { lfh_at police audit --case "$c" --json | grep -q '"cmd":"case_chrono
 check "the node's audit log records the export" audited
 
 # ---- 2. subject access, across three cases at two nodes
+# a referral the ISA refuses takes no reference number: a lead's numbers have no gaps
+ref_a=$(lfh_at police referral new --summary "Numbered" --location "A" --category asb \
+	--risk standard --to housing --json | json_field ref) || bail "a numbered referral"
+out=$(lfh_at police referral new --summary "Refused" --location "B" --category asb \
+	--risk standard --to nosuch 2>&1) && tap_fail "a referral to a non-party is refused" "$out"
+ref_b=$(lfh_at police referral new --summary "Numbered next" --location "C" --category asb \
+	--risk standard --to housing --json | json_field ref) || bail "the next numbered referral"
+check_eq "a refused referral takes no reference number" "$((10#${ref_a##*-} + 1))" \
+	"$((10#${ref_b##*-}))"
+
 c2=$(lfh_at police referral new --summary "Graffiti on the garages" --location "Garages" \
 	--category criminal-damage --risk standard --to housing --subject "ANN SMITH" \
 	--dob 1980-05-01 --json | json_field case) || bail "police's second case"
@@ -202,6 +212,25 @@ check "housing finds it by name and that date of birth" \
 out=$(lfh_at police referral new --summary "x" --location "y" --category asb --risk standard \
 	--to housing --subject "Z" --dob 2999-01-01 2>&1) && tap_fail "a date of birth in the future is refused" "$out"
 check "a date of birth in the future is refused" grep -q "not in the future" <<<"$out"
+
+# what another agency wrote reaches the screen as text: no terminal sequence, no formula
+esc=$(printf '\033')
+lfh_at housing --as "evil${esc}[2J${esc}[31m" case note "$c" --text "hi${esc}]0;owned$(printf '\007')" \
+	>/dev/null || tap_fail "a note with control characters is written"
+has_owned() { lfh_at police case show "$c" --json | grep -q 'owned'; }
+wait_until 20 has_owned || tap_fail "police holds housing's note with control characters"
+shown=$(lfh_at police case show "$c")
+check "case show prints no control character another agency wrote" \
+	bash -c "! grep -q \"\$(printf '\\033')\" <<<\"\$1\"" _ "$shown"
+check "... but shows it as ?" grep -q 'by evil?\[2J?\[31m' <<<"$shown"
+lfh_at police --as '=HYPERLINK("http://evil/","x")' case show "$c" >/dev/null
+csv=$(lfh_at police audit --csv)
+check "audit --csv starts a formula-like cell with ' (no spreadsheet runs it)" grep -q \
+	"\"'=HYPERLINK(\"\"http://evil/\"\",\"\"x\"\")\"" <<<"$csv"
+
+out=$(lfh_at police --key "$W" case list 2>&1) && tap_fail "--key naming a directory fails" "$out"
+check "--key naming a directory says it is not a file (no chmod advice)" grep -q \
+	"user key $W is not a file" <<<"$out"
 
 # the manager role: once an admin exists, a caseworker may not export
 K=$W/userkeys

@@ -47,6 +47,16 @@ check "police answers status" lfh_at police status --json # answers, whatever it
 check_eq "police stored nothing from the garbage" "$E0" "$(node_events police)"
 check_eq "police: no equivocation evidence" 0 "$(status_field police evidence)"
 
+# well-formed messages of a type no server takes get ERRORs at the malformed rate, not each one
+out=$("$RAWPEER" --keys "$W/housing/keys" --server-pub "$W/pub/police.pub" \
+	--endpoint "$(endpoint_of police)" --timeout 1500 wrongtype 2>&1)
+answers=$(sed -n 's/^answers \([0-9]*\)$/\1/p' <<<"$out")
+if [ -n "$answers" ] && [ "$answers" -ge 1 ] && [ "$answers" -le 10 ]; then
+	tap_ok "50 messages of a wrong type get a few ERRORs ($answers), not one each"
+else
+	tap_fail "50 messages of a wrong type get a few ERRORs, not one each" "$out"
+fi
+
 new_lines=$(tail -n +"$((lines_before + 1))" "$log")
 rejects=$(printf '%s\n' "$new_lines" |
 	grep -Eci 'reject|malformed|invalid|bad |decod|codec|too (big|large)|oversize|refus|ignor|drop|unexpected|unknown')

@@ -17,6 +17,9 @@
  *            (libzmq may drop the connection for it, so a new socket is
  *            opened afterwards), a BATCH of 3 random blobs; then a valid
  *            PULL. Exit 0 if that PULL got a BATCH reply, 3 if not.
+ *   wrongtype  send 50 well-formed ERROR messages (a type a server is never
+ *            sent), then read for --timeout ms; print "answers N" (the
+ *            ERRORs the node sent back) and exit 0.
  *   flood    for --timeout ms, send PULL(0, 1024) as fast as the socket
  *            takes them and never read a reply (its receive queue holds
  *            one message, so what the node sends backs up at the node);
@@ -326,6 +329,41 @@ static int mode_pull(long timeout_ms, lfh_msg *m)
 	return rc;
 }
 
+/* Messages of a type no server takes: the node answers a few, not every one. */
+static int mode_wrongtype(long timeout_ms)
+{
+	conn c;
+	lfh_buf b = {0};
+	lfh_err err;
+	long answers = 0;
+
+	lfh_err_clear(&err);
+	if (conn_open(&c, 0) != 0)
+		return 1;
+	if (lfh_msg_encode_error(&b, LFH_EINVAL, "not a request", &err) != 0) {
+		fprintf(stderr, "rawpeer: encode ERROR: %s\n", err.msg);
+		conn_close(&c);
+		return 1;
+	}
+	for (int i = 0; i < 50; i++)
+		if (send_frame(&c, b.data, b.len, "ERROR") != 0)
+			break;
+	for (int64_t deadline = now_ms() + timeout_ms;;) {
+		long left = (long)(deadline - now_ms());
+		uint8_t *raw = NULL;
+		long n = left > 0 ? recv_one(&c, left, &raw) : -1;
+		if (n < 0)
+			break;
+		answers += n > 1 && raw[1] == LFH_MSG_ERROR;
+		free(raw);
+	}
+	printf("answers %ld\n", answers);
+	conn_drain_monitor(&c);
+	lfh_buf_free(&b);
+	conn_close(&c);
+	return 0;
+}
+
 /* Requests and never a read: the node must bound what it queues for us. */
 static int mode_flood(long timeout_ms)
 {
@@ -568,7 +606,7 @@ int main(int argc, char **argv)
 	}
 	if (!keydir || !pubfile || !g_endpoint || !mode ||
 	    (strcmp(mode, "pull") != 0 && strcmp(mode, "garbage") != 0 &&
-	     strcmp(mode, "flood") != 0)) {
+	     strcmp(mode, "flood") != 0 && strcmp(mode, "wrongtype") != 0)) {
 		usage();
 		return 2;
 	}
@@ -605,6 +643,7 @@ int main(int argc, char **argv)
 	}
 	int rc = !strcmp(mode, "pull")	 ? mode_pull(timeout_ms, m)
 		 : !strcmp(mode, "flood") ? mode_flood(timeout_ms)
+		 : !strcmp(mode, "wrongtype") ? mode_wrongtype(timeout_ms)
 					  : mode_garbage(timeout_ms, m);
 	sodium_memzero(g_client_sk, sizeof g_client_sk);
 	zmq_ctx_term(g_ctx);

@@ -1,0 +1,19 @@
+/*
+ * safe_out.h - lfh's standard output, safe for a terminal.
+ *
+ * What lfh prints is written by caseworkers of every agency of the hub (a
+ * summary, a note, a name given with --as). A control character among it
+ * (ESC starting a terminal sequence, a backspace) would act on the
+ * reader's terminal: clear the screen, hide or fake a line, retitle the
+ * window. lfh_safe_stdout() puts a filter in front of stdout that prints
+ * every control character but tab, line feed and carriage return as '?'.
+ * JSON never holds one raw (json_string escapes them), so it passes
+ * unchanged.
+ */
+#ifndef LFH_CLI_SAFE_OUT_H
+#define LFH_CLI_SAFE_OUT_H
+
+/* Make stdout the filter over file descriptor 1; 0, or -1 if it could not be (stdout unchanged). */
+int lfh_safe_stdout(void);
+
+#endif
