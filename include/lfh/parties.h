@@ -39,7 +39,18 @@ int lfh_parties_remove(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const ch
 int lfh_parties_ever(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_agencies *out,
 		     lfh_err *err);
 
-/* The stamp of the latest LEAVE that named agency in the case (0: none). */
+/*
+ * A LEAVE stamped hlc removed agency: its events of the case stamped at or
+ * after that, stored because they came before the LEAVE, are set aside as if
+ * the LEAVE had come first (PROTOCOL.md 7.3 rule 6): their bytes leave the
+ * event log (their slots stay indexed, as at shredding, so nothing is
+ * fetched again), and they are held (table HELD, the author's held count),
+ * to be judged again if the agency joins again. *count: how many.
+ */
+int lfh_parties_set_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
+			  uint64_t hlc, size_t *count, lfh_err *err);
+
+/* The stamp of the latest LEAVE that named agency in the case (0: none). *//* The stamp of the latest LEAVE that named agency in the case (0: none). */
 int lfh_parties_left_at(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
 			uint64_t *hlc, lfh_err *err);
 

@@ -108,6 +108,16 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 int lfh_policy_proposal(lfh_txn *t, const uint8_t hash[32], char proposer[LFH_AGENCY_MAX + 1],
 			int *withdrawn, lfh_err *err);
 
+/*
+ * Has agency signed a proposal held here, other than hash, of the same
+ * version and predecessor that is not withdrawn (a rival: both fully
+ * signed, nodes would adopt whichever completed first)? *found, and its
+ * hash in rival. 0 or a store error.
+ */
+int lfh_policy_signed_rival(lfh_txn *t, const uint8_t hash[32], uint32_t version,
+			    const uint8_t prev[32], const char *agency, uint8_t rival[32], int *found,
+			    lfh_err *err);
+
 /* Has (case, category) been shredded here? (Events for it are then dropped.) */
 int lfh_policy_shredded(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 			int *yes, lfh_err *err);

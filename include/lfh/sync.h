@@ -34,6 +34,7 @@ typedef struct lfh_peer_status {
 	uint64_t stored;    /* of which new and stored */
 	uint64_t rejected;  /* of which rejected */
 	uint64_t held;      /* of which kept aside until their case is known (judge.h) */
+	uint64_t other_hub; /* of the rejected, events of another hub: its genesis ISA differs */
 	uint64_t dropped;   /* its requests we did not serve: over the rate limit */
 	uint64_t caught_up_ms; /* wall ms when it last had nothing more for us, 0 if never */
 	uint64_t since_ms;  /* wall ms it became our peer (this run, or a new endpoint) */

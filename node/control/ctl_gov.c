@@ -386,6 +386,31 @@ static int refuse_withdrawn(lfh_ctl_req *q, lfh_txn *t, const uint8_t hash[32])
 	return lfh_ctl_fail(&q->rep, LFH_EPERM, msg);
 }
 
+/*
+ * A party signs one proposal of a version: had it signed two rivals (same
+ * version, same predecessor), both could be signed by every party and the
+ * hub's nodes adopt whichever was complete first at each (PROTOCOL.md 14.8).
+ */
+static int refuse_rival(lfh_ctl_req *q, lfh_txn *t, const uint8_t hash[32], const lfh_isa *isa)
+{
+	char msg[LFH_ERRMSG_MAX], hex[65];
+	uint8_t rival[32];
+	lfh_err err = { 0 };
+	int found = 0;
+
+	if (lfh_policy_signed_rival(t, hash, isa->version, isa->prev, q->node->cfg.agency, rival,
+				    &found, &err))
+		return lfh_ctl_fail(&q->rep, err.code, err.msg);
+	if (!found)
+		return 0;
+	lfh_hex(hex, rival, 32);
+	snprintf(msg, sizeof msg, "this agency signed another proposal of version %u already (%.16s), "
+		 "not withdrawn: a party signs one proposal of a version, or two could be adopted "
+		 "at different nodes; its proposer withdraws it first (lfh isa withdraw)",
+		 isa->version, hex);
+	return lfh_ctl_fail(&q->rep, LFH_EPERM, msg);
+}
+
 /* Withdraw a proposal of ours: the hub's nodes sign it no more. */
 int ctl_isa_withdraw(lfh_ctl_req *q, lfh_txn *t)
 {
@@ -440,6 +465,8 @@ int ctl_isa_sign(lfh_ctl_req *q, lfh_txn *t)
 				  "(lfh isa propose FILE)");
 	if (!rc)
 		rc = refuse_withdrawn(q, t, hash);
+	if (!rc)
+		rc = refuse_rival(q, t, hash, isa);
 	lfh_hex(hex, hash, 32);
 	if (!rc && (lfh_record_set_str(&body, "isa", hex, &err) ||
 		    lfh_record_set_uint(&body, "version", isa->version, &err)))

@@ -8,7 +8,7 @@
  * peer_stale_after, events missing, keys or the ISA's review within
  * expiry_warn_days or past, a member's keys expiring, equivocation evidence,
  * recovery, waiting to join) or CRITICAL (our keys expired, removed from the
- * hub), with the reasons, in the node's record: health, health_code (the
+ * hub, a peer sending events of another hub), with the reasons, in the node's record: health, health_code (the
  * Nagios exit status 0, 1, 2) and health_reason.
  */
 #include <stdarg.h>
@@ -226,6 +226,11 @@ static void peer_health(const lfh_node *n, const lfh_peer_status *st, uint64_t m
 	if (missing)
 		health_add(h, HEALTH_WARNING, "%llu events from %s missing (being fetched)",
 			   (unsigned long long)missing, st->agency);
+	/* nothing of it can ever be stored here: the two nodes were set up with different agreements */
+	if (st->other_hub)
+		health_add(h, HEALTH_CRITICAL, "peer %s sends events of another hub (%llu refused): its "
+			   "genesis ISA file is not ours (compare hub_id in lfh status at both nodes)",
+			   st->agency, (unsigned long long)st->other_hub);
 }
 
 static int status_peer(lfh_ctl_req *c, lfh_txn *t, size_t i, lfh_record *out, health *h,
@@ -249,6 +254,7 @@ static int status_peer(lfh_ctl_req *c, lfh_txn *t, size_t i, lfh_record *out, he
 	    lfh_record_set_uint(out, "stored", st.stored, err) ||
 	    lfh_record_set_uint(out, "rejected", st.rejected, err) ||
 	    lfh_record_set_uint(out, "held", st.held, err) ||
+	    lfh_record_set_uint(out, "other_hub", st.other_hub, err) ||
 	    lfh_record_set_uint(out, "dropped", st.dropped, err) ||
 	    lfh_record_set_uint(out, "last_seen_ms_ago",
 				st.last_ms ? lfh_wall_ms() - st.last_ms : 0, err) ||

@@ -165,6 +165,90 @@ int lfh_parties_remove(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const ch
 	return lfh_store_tbl_del(t, LFH_TBL_PARTIES, k, PARTY_KEY_LEN, err);
 }
 
+/* The removed agency's events of the case stamped after its LEAVE (a copy of each). */
+struct after_leave {
+	const char *agency;
+	size_t n, cap;
+	struct set_aside {
+		uint8_t id[LFH_ID_LEN];
+		uint64_t hlc;
+		uint8_t *raw;
+		size_t len;
+	} *e;
+};
+
+static int after_leave_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			  const uint8_t *raw, size_t len)
+{
+	struct after_leave *a = ctx;
+	lfh_event ev = { 0 };
+	int theirs;
+
+	if (lfh_event_decode(raw, len, &ev, NULL))
+		return 0;
+	theirs = strcmp(ev.author, a->agency) == 0;
+	lfh_event_clear(&ev);
+	if (!theirs)
+		return 0;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 8;
+		struct set_aside *p = realloc(a->e, cap * sizeof *p);
+		if (!p)
+			return LFH_ENOMEM;
+		a->e = p;
+		a->cap = cap;
+	}
+	if (!(a->e[a->n].raw = malloc(len)))
+		return LFH_ENOMEM;
+	memcpy(a->e[a->n].raw, raw, len);
+	memcpy(a->e[a->n].id, id, LFH_ID_LEN);
+	a->e[a->n].hlc = key;
+	a->e[a->n].len = len;
+	a->n++;
+	return 0;
+}
+
+/* Keep one event aside (table HELD, the author's held count + 1), as ingest.c holds one. */
+static int hold_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
+		      const struct set_aside *e, lfh_err *err)
+{
+	char name[LFH_META_NAME_BUF];
+	uint8_t k[LFH_CASE_LEN + LFH_ID_LEN];
+	uint64_t count = 0;
+	int rc;
+
+	memcpy(k, case_id, LFH_CASE_LEN);
+	memcpy(k + LFH_CASE_LEN, e->id, LFH_ID_LEN);
+	lfh_store_meta_name(name, "held", agency);
+	if ((rc = lfh_store_shred_event(t, e->id, case_id, e->hlc, err)) ||
+	    (rc = lfh_store_tbl_put(t, LFH_TBL_HELD, k, sizeof k, e->raw, e->len, err)))
+		return rc;
+	rc = lfh_store_meta_get(t, name, &count, err);
+	if (rc && rc != LFH_ENOTFOUND)
+		return rc;
+	return lfh_store_meta_put(t, name, count + 1, err);
+}
+
+int lfh_parties_set_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
+			  uint64_t hlc, size_t *count, lfh_err *err)
+{
+	struct after_leave a = { .agency = agency };
+	/* stamped at the LEAVE's stamp or later: the judge takes only those before (judge.c) */
+	int rc = lfh_store_scan_case_from(t, case_id, hlc, after_leave_fn, &a, err);
+
+	*count = 0;
+	if (rc == LFH_ENOMEM)
+		lfh_err_set(err, rc, "out of memory");
+	for (size_t i = 0; rc == 0 && i < a.n; i++)
+		rc = hold_aside(t, case_id, agency, &a.e[i], err);
+	if (!rc)
+		*count = a.n;
+	for (size_t i = 0; i < a.n; i++)
+		free(a.e[i].raw);
+	free(a.e);
+	return rc;
+}
+
 int lfh_parties_lead_change(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
 			    uint64_t hlc, lfh_err *err)
 {

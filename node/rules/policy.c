@@ -333,7 +333,6 @@ static int collect_case(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const c
 	return rc;
 }
 
-
 /* The record body of a plaintext governance event. */
 static int plain_body(const lfh_event *ev, lfh_record *r, lfh_err *err)
 {
@@ -406,6 +405,33 @@ static int apply_join(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 }
 
 /*
+ * What the removed agency wrote in the case stamped after its LEAVE, and
+ * that came here before the LEAVE, is set aside now, as a node that got
+ * the LEAVE first held it: every node ends with the same events applied.
+ * Not when it joined again by a later JOIN, and never our own events.
+ */
+static int set_aside_after(const lfh_rules *r, lfh_txn *t, const lfh_event *ev,
+			   const char *agency, lfh_err *err)
+{
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
+	size_t n = 0;
+	int rc;
+
+	if (strcmp(agency, r->self) == 0)
+		return 0;
+	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) ||
+	    lfh_agencies_has(&parts, agency))
+		return rc;
+	rc = lfh_parties_set_aside(t, ev->case_id, agency, ev->hlc, &n, err);
+	if (!rc && n)
+		log_warn("case %02x%02x%02x%02x...: %zu events of %s stamped after the LEAVE that "
+			 "removed it, which came here first, set aside (held)", ev->case_id[0],
+			 ev->case_id[1], ev->case_id[2], ev->case_id[3], n, agency);
+	return rc;
+}
+
+/*
  * An agency leaves a case: it is no longer a participant, so it receives
  * none of the case's later events; and our sharing keys move to a new epoch
  * (fx), so nothing we write from now on is under a key it holds.
@@ -423,6 +449,8 @@ static int apply_leave(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_
 	rc = lfh_store_case_get(t, ev->case_id, &c, err);
 	if (!rc && agency) {
 		rc = lfh_parties_remove(t, ev->case_id, agency, ev->hlc, err);
+		if (!rc)
+			rc = set_aside_after(r, t, ev, agency, err);
 		if (!rc && strcmp(agency, r->self) != 0)
 			fx->new_epoch = "an agency left a case";
 		if (!rc)
@@ -446,28 +474,6 @@ static int proposal_mark(lfh_txn *t, const uint8_t hash[32], char kind, const ch
 	memcpy(k, hash, 32);
 	k[32] = (uint8_t)kind;
 	return lfh_store_tbl_put(t, LFH_TBL_PROPOSAL, k, sizeof k, agency, strlen(agency), err);
-}
-
-int lfh_policy_proposal(lfh_txn *t, const uint8_t hash[32], char proposer[LFH_AGENCY_MAX + 1],
-			int *withdrawn, lfh_err *err)
-{
-	const uint8_t *v;
-	size_t vlen;
-	uint8_t k[33];
-	int rc;
-
-	memcpy(k, hash, 32);
-	k[32] = 'P';
-	proposer[0] = '\0';
-	rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, k, sizeof k, &v, &vlen, err);
-	if (rc == 0)
-		snprintf(proposer, LFH_AGENCY_MAX + 1, "%.*s", (int)(vlen < LFH_AGENCY_MAX ? vlen : LFH_AGENCY_MAX), (const char *)v);
-	else if (rc != LFH_ENOTFOUND)
-		return rc;
-	k[32] = 'W';
-	rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, k, sizeof k, NULL, NULL, err);
-	*withdrawn = rc == 0;
-	return rc == LFH_ENOTFOUND || rc == 0 ? 0 : rc;
 }
 
 /*

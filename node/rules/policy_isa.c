@@ -431,3 +431,79 @@ int lfh_policy_try_adopt(lfh_rules *r, lfh_txn *t, const uint8_t hash[32], lfh_e
 	free(isa);
 	return rc;
 }
+
+/* Who proposed hash ("" if not held) and whether it withdrew it (policy.c writes both). */
+int lfh_policy_proposal(lfh_txn *t, const uint8_t hash[32], char proposer[LFH_AGENCY_MAX + 1],
+			int *withdrawn, lfh_err *err)
+{
+	const uint8_t *v;
+	size_t vlen;
+	uint8_t k[33];
+	int rc;
+
+	memcpy(k, hash, 32);
+	k[32] = 'P';
+	proposer[0] = '\0';
+	rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, k, sizeof k, &v, &vlen, err);
+	if (rc == 0)
+		snprintf(proposer, LFH_AGENCY_MAX + 1, "%.*s", (int)(vlen < LFH_AGENCY_MAX ? vlen : LFH_AGENCY_MAX), (const char *)v);
+	else if (rc != LFH_ENOTFOUND)
+		return rc;
+	k[32] = 'W';
+	rc = lfh_store_tbl_get(t, LFH_TBL_PROPOSAL, k, sizeof k, NULL, NULL, err);
+	*withdrawn = rc == 0;
+	return rc == LFH_ENOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/* Proposals held of one version and predecessor, other than one, that an agency signed. */
+struct rival_ctx {
+	lfh_txn *t;
+	const uint8_t *hash;
+	uint32_t version;
+	const uint8_t *prev;
+	const char *agency;
+	uint8_t found[32];
+	int n;
+	lfh_isa *isa;
+};
+
+static int rival_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct rival_ctx *c = vctx;
+	uint8_t k[64];
+	char proposer[LFH_AGENCY_MAX + 1];
+	int withdrawn = 0;
+
+	if (klen != 32 || !memcmp(key, c->hash, 32) || lfh_isa_decode(val, vlen, c->isa, NULL) ||
+	    c->isa->version != c->version || sodium_memcmp(c->isa->prev, c->prev, 32) != 0)
+		return 0;
+	memcpy(k, key, 32);
+	memset(k + 32, 0, 32);
+	snprintf((char *)k + 32, 32, "%s", c->agency);
+	if (lfh_store_tbl_get(c->t, LFH_TBL_ISA_SIG, k, sizeof k, NULL, NULL, NULL) != 0 ||
+	    lfh_policy_proposal(c->t, key, proposer, &withdrawn, NULL) || withdrawn)
+		return 0;
+	memcpy(c->found, key, 32);
+	c->n++;
+	return 1;
+}
+
+int lfh_policy_signed_rival(lfh_txn *t, const uint8_t hash[32], uint32_t version,
+			    const uint8_t prev[32], const char *agency, uint8_t rival[32], int *found,
+			    lfh_err *err)
+{
+	struct rival_ctx c = { .t = t, .hash = hash, .version = version, .prev = prev,
+			       .agency = agency };
+	int rc;
+
+	*found = 0;
+	if (!(c.isa = malloc(sizeof *c.isa)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = lfh_store_tbl_scan(t, LFH_TBL_PROPOSAL, NULL, 0, rival_fn, &c, err);
+	free(c.isa);
+	if (!rc && c.n) {
+		memcpy(rival, c.found, 32);
+		*found = 1;
+	}
+	return rc;
+}

@@ -293,6 +293,7 @@ static void account(lfh_sync *s, peer *p, size_t count, ingest_stats *st)
 			log_info("holding event from %s: %s", p->conf.agency, s->errs[i].msg);
 		} else if (s->status[i]) {
 			p->rejected++;
+			p->other_hub += s->status[i] == LFH_EHUB;
 			log_warn("rejected event from %s: %s", p->conf.agency, s->errs[i].msg);
 		}
 	}

@@ -849,6 +849,7 @@ void lfh_sync_peer_status(const lfh_sync *s, size_t i, lfh_peer_status *st)
 	st->stored = p->stored;
 	st->rejected = p->rejected;
 	st->held = p->held;
+	st->other_hub = p->other_hub;
 	st->dropped = p->dropped;
 	st->caught_up_ms = p->caught_up_ms;
 	st->since_ms = p->added_ms;

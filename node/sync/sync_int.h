@@ -66,6 +66,7 @@ typedef struct peer {
 	uint64_t recover_from, recover_sent_ms; /* our next seq to ask it for */
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
 	uint64_t received, stored, rejected, held;
+	uint64_t other_hub;     /* of the rejected: events of another hub (its genesis ISA differs) */
 	int queued;             /* its batches in the pipeline, not yet stored */
 	uint64_t pull_after;    /* a queued batch said "more" from here: PULL once there is room */
 	int deferred;           /* it holds more for us, but another peer is streaming */

@@ -126,4 +126,22 @@ check_eq "a good configuration passes while its node runs (the port is the node'
 check "... and says the port was not checked" grep -q "an lfhd is running on" <<<"$out"
 node_stop police
 node_stop housing
+
+# two nodes set up with different genesis files (one word apart) are two hubs: every event
+# of one is refused by the other, and status says so, CRITICAL, at both
+sed 's/problem solving/problem-solving/' "$W/hub.isa" >"$W/other.isa"
+cmp -s "$W/hub.isa" "$W/other.isa" && bail "the other genesis differs"
+rm -rf "$W/housing/data"
+sed -i "s|^isa = .*|isa = $W/other.isa|" "$(conf_of housing)"
+cp "$W/good.conf" "$conf"
+node_start police || bail "start police"
+node_start housing || bail "start housing (other genesis)"
+new_referral police housing "Sent to a node of another hub" >/dev/null || bail "referral"
+other_hub_said() { lfh_at housing status 2>/dev/null | grep -q "peer police sends events of another hub"; }
+wait_until 20 other_hub_said && tap_ok "status names the peer whose events are of another hub" ||
+	tap_fail "status names the peer whose events are of another hub" "$(lfh_at housing status 2>&1)"
+lfh_at housing status >/dev/null 2>&1
+check_eq "... CRITICAL (exit 2)" 2 "$?"
+node_stop police
+node_stop housing
 tap_done

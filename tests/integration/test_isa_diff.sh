@@ -155,6 +155,17 @@ check_eq "isa adopt --json: missing" "health,housing" "$(json_get '[1].missing' 
 check_eq "isa adopt --json: follows" 1 "$(json_get '[1].follows' <<<"$json")"
 check_eq "version 1 stays in force" 1 "$(json_get '[0].version' <<<"$json")"
 
+# ---- a rival proposal of version 2: a party that signed one does not sign the other
+ISA_REVIEW=$(date -u -d '+40 days' +%F) ISA_CATEGORIES=$ISA_CATEGORIES_V2 \
+	write_isa "$W/v2b.isa" 2 "$v1" police housing
+out=$(lfh_at police isa propose "$W/v2b.isa" 2>&1) || tap_fail "police proposes a rival version 2" "$out"
+if out=$(lfh_at police isa sign "$W/v2b.isa" 2>&1); then
+	tap_fail "police, which signed version 2, does not sign a rival of it" "$out"
+else
+	check "police, which signed version 2, does not sign a rival of it, and is told why" \
+		grep -q "signed another proposal of version 2 already" <<<"$out"
+fi
+
 # ---- its proposer withdraws version 2: no node signs it any more
 node_start housing || bail "start housing"
 proposal_at() { [ "$(lfh_at "$1" isa adopt --json 2>/dev/null | json_get '[1].version')" = 2 ]; }
@@ -185,6 +196,9 @@ else
 fi
 check_eq "version 1 stays in force at housing" 1 \
 	"$(lfh_at housing isa show --json | json_get '[0].version')"
+out=$(lfh_at police isa sign "$W/v2b.isa" 2>&1) &&
+	tap_ok "once its rival is withdrawn, police signs the other version 2" ||
+	tap_fail "once its rival is withdrawn, police signs the other version 2" "$out"
 node_stop housing
 
 node_stop police

@@ -4,6 +4,8 @@
  * the orders an audit found to split them:
  * - a closure review stamped before the CLOSE that arrives after it: the
  *   case is open again everywhere, and nothing of it is shredded;
+ * - a removed agency's note stamped after the LEAVE that came before it:
+ *   set aside when the LEAVE comes, held as where the LEAVE came first;
  * and the rules found missing at receivers:
  * - a LEAVE naming its own author (the lead) is refused; a LEAVE naming an
  *   agency that never took part is held until it does;
@@ -305,6 +307,82 @@ static void test_held_judged_again_only_when_it_may_change(void **state)
 	lfh_buf_free(&env);
 }
 
+/* Is the event with this id held aside at n (table HELD, under its case)? */
+static int held_at(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], const uint8_t id[LFH_ID_LEN])
+{
+	uint8_t k[LFH_CASE_LEN + LFH_ID_LEN];
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	int rc;
+
+	memcpy(k, case_id, LFH_CASE_LEN);
+	memcpy(k + LFH_CASE_LEN, id, LFH_ID_LEN);
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	rc = lfh_store_tbl_get(t, LFH_TBL_HELD, k, sizeof k, NULL, NULL, NULL);
+	lfh_txn_abort(t);
+	return rc == 0;
+}
+
+/*
+ * Housing, not yet knowing police removed it, writes a note stamped after
+ * the LEAVE (a partition: honest nodes). Health gets the LEAVE first and
+ * holds the note; council gets the note first, then the LEAVE, which now
+ * sets the note aside: both end holding it, neither applies it. A JOIN of
+ * housing again lets it in at both.
+ */
+static void test_note_after_leave_any_order(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN], note_id[LFH_ID_LEN];
+	const char *to[] = { "council", "health", "housing" };
+	lfh_node *p = h->node[POLICE], *health = h->node[HEALTH], *council = h->node[COUNCIL];
+	lfh_record leave = { 0 }, join = { 0 };
+	lfh_write_result w, lv;
+	lfh_err err = { 0 };
+	lfh_buf env, lenv;
+	int rej;
+	spec sp = { .author = HOUSING, .type = LFH_EV_NOTE, .category = "referral",
+		    .to = { "council", "health", "police" }, .nto = 3 };
+
+	new_case(h, case_id, to, 3, &w);
+	pull(p, council, &rej);
+	pull(p, health, &rej);
+	record_of(&leave, "agency", "housing");
+	record_of(&leave, "reason", "r");
+	record_of(&leave, "by", "x");
+	assert_int_equal(write_gov(p, case_id, LFH_EV_LEAVE, "referral", NULL, &leave, &lv), 0);
+	lfh_record_clear(&leave);
+	lenv = envelope_of(p, lv.event_id);
+	sp.case_id = case_id;
+	env = forge_ev(h, &sp); /* stamped just after anything stamped so far: after the LEAVE */
+	lfh_event_id(env.data, env.len, note_id);
+
+	assert_int_equal(push(health, lenv.data, lenv.len, "police", &err), 0);
+	assert_int_equal(push(health, env.data, env.len, "housing", &err), LFH_EHELD);
+	assert_int_equal(push(council, env.data, env.len, "housing", &err), 0);
+	assert_true(has_event(council, note_id)); /* housing took part, as far as council knew */
+	assert_int_equal(push(council, lenv.data, lenv.len, "police", &err), 0);
+	for (int k = 0; k < 2; k++) {
+		lfh_node *n = k ? council : health;
+		if (has_event(n, note_id) || !held_at(n, case_id, note_id))
+			fail_msg("%s: the note stamped after the LEAVE is %s", n->cfg.agency,
+				 has_event(n, note_id) ? "applied" : "not held");
+	}
+	/* a copy coming again changes nothing: it is held, not taken */
+	assert_int_equal(push(council, env.data, env.len, "relay", &err), LFH_EHELD);
+
+	record_of(&join, "agency", "housing");
+	record_of(&join, "by", "x");
+	assert_int_equal(write_gov(p, case_id, LFH_EV_JOIN, "referral", "housing", &join, &w), 0);
+	lfh_record_clear(&join);
+	pull(p, council, &rej);
+	pull(p, health, &rej);
+	assert_true(has_event(council, note_id));
+	assert_true(has_event(health, note_id));
+	lfh_buf_free(&env);
+	lfh_buf_free(&lenv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +392,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_of_another_creator_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_judged_again_only_when_it_may_change, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_note_after_leave_any_order, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
