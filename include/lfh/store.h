@@ -133,6 +133,14 @@ int lfh_store_author_hlc_around(lfh_txn *t, const char *author, uint64_t seq, ui
 int lfh_store_log_head(lfh_txn *t, uint64_t *head, lfh_err *err);
 int lfh_store_event_count(lfh_txn *t, uint64_t *count, lfh_err *err);
 int lfh_store_evidence_count(lfh_txn *t, uint64_t *count, lfh_err *err);
+/*
+ * Keep ev (id, envelope raw) as evidence of its author's misbehaviour found
+ * by a rule (its stamps against its seq order), as an equivocation is kept:
+ * the first per (author, seq) only. 0 (kept, or one kept already) or a
+ * store error.
+ */
+int lfh_store_keep_evidence(lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+			    const uint8_t *raw, size_t len, lfh_err *err);
 /* Every piece of evidence kept (key 0, its id, its envelope), in id order. */
 int lfh_store_scan_evidence(lfh_txn *t, lfh_scan_fn fn, void *ctx, lfh_err *err);
 /* Drop a piece of evidence, and the record of its (author, seq) slot if it names it (shredding). */

@@ -577,53 +577,66 @@ static int is_closed_here(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CAS
 }
 
 /*
- * Steps that can make a CLOSE held here invalid when one stamped before it
- * arrives after it: a closure review saying "continue", an action still
- * open, an amendment of the review, a participant's JOIN or LEAVE.
+ * Events that can make a CLOSE held here invalid, or valid again, when one
+ * stamped before it arrives after it: a closure review saying "continue",
+ * an action still open or its last update, an amendment of the review, a
+ * participant's JOIN or LEAVE, a KEY that makes such a step readable.
  */
 static int may_undo_closure(uint32_t type)
 {
-	return type != LFH_EV_NOTE && type != LFH_EV_KEY && type != LFH_EV_CHUNK &&
-	       type != LFH_EV_ATTACH && type != LFH_EV_REFERRAL && !lfh_event_type_hub_wide(type);
+	return type != LFH_EV_NOTE && type != LFH_EV_CHUNK && type != LFH_EV_ATTACH &&
+	       type != LFH_EV_REFERRAL && !lfh_event_type_hub_wide(type);
 }
 
 /*
  * Keep the retention clock in step with the case as projected here: a CLOSE
- * or REOPEN, or a step of a closed case (stamped before its CLOSE, it may
- * make that CLOSE invalid: the case is open again at every node, whichever
- * of the two arrived first, and nothing of it may be shredded).
+ * or REOPEN, or a step of a case that has been closed here. A step stamped
+ * before the CLOSE can make it invalid (a closure review "continue"): the
+ * case is open again, and its clock stops, whichever of the two came first.
+ * Another (a LEAVE setting such a review aside, an action's last update)
+ * can make it valid again: the clock starts again, from now. "closed_ever"
+ * marks a case whose clock ran here once.
  */
 static int follow_closure(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
+	int closure = ev->type == LFH_EV_CLOSE || ev->type == LFH_EV_REOPEN;
 	lfh_record c = { 0 };
-	uint64_t closed_ms;
-	int rc, closed;
+	uint64_t closed_ms = 0, ever = 0;
+	int rc, closed, has_ms;
 
-	if (ev->type != LFH_EV_CLOSE && ev->type != LFH_EV_REOPEN) {
-		if (!may_undo_closure(ev->type))
-			return 0;
-		rc = lfh_store_case_get(t, ev->case_id, &c, err);
-		closed = rc == 0 && lfh_record_uint(&c, "closed_ms", &closed_ms);
+	if (!closure && !may_undo_closure(ev->type))
+		return 0;
+	if ((rc = lfh_store_case_get(t, ev->case_id, &c, err))) {
 		lfh_record_clear(&c);
-		if (rc == LFH_ENOTFOUND || (!rc && !closed))
-			return 0;
-		if (rc)
-			return rc;
+		return rc == LFH_ENOTFOUND ? 0 : rc;
 	}
+	has_ms = lfh_record_uint(&c, "closed_ms", &closed_ms);
+	lfh_record_uint(&c, "closed_ever", &ever);
+	lfh_record_clear(&c);
+	if (!closure && !has_ms && !ever)
+		return 0;
 	rc = is_closed_here(n, t, ev->case_id, &closed, err);
-	if (!rc)
-		rc = lfh_store_case_get(t, ev->case_id, &c, err);
-	if (!rc && !closed && lfh_record_uint(&c, "closed_ms", &closed_ms)) {
+	if (rc || closed == has_ms)
+		return rc;
+	if ((rc = lfh_store_case_get(t, ev->case_id, &c, err)))
+		return rc == LFH_ENOTFOUND ? 0 : rc;
+	if (closed) {
+		log_info("case %02x%02x%02x%02x...: closed again (a step came that makes its CLOSE "
+			 "valid), its retention clock runs from now", ev->case_id[0], ev->case_id[1],
+			 ev->case_id[2], ev->case_id[3]);
+		rc = lfh_record_set_uint(&c, "closed_ms", lfh_retention_now(), err);
+	} else {
 		log_info("case %02x%02x%02x%02x...: %s, its retention clock stopped",
 			 ev->case_id[0], ev->case_id[1], ev->case_id[2], ev->case_id[3],
 			 ev->type == LFH_EV_REOPEN ? "reopened"
 						   : "open again (a step stamped before its CLOSE "
 						     "came after it)");
 		lfh_record_del(&c, "closed_ms");
-		rc = lfh_store_case_put(t, ev->case_id, &c, err);
 	}
-	if (rc == LFH_ENOTFOUND)
-		rc = 0;
+	if (!rc)
+		rc = lfh_record_set_uint(&c, "closed_ever", 1, err);
+	if (!rc)
+		rc = lfh_store_case_put(t, ev->case_id, &c, err);
 	lfh_record_clear(&c);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "lfh/log.h"
+#include "lfh/osara.h"
 #include "lfh/parties.h"
 
 /* Set once the store keeps participants in PARTIES (earlier stores: a "participants" field). */
@@ -177,6 +178,14 @@ struct after_leave {
 	} *e;
 };
 
+/* What a participant writes into a case (judge.c rule 6: the steps a LEAVE stops). */
+static int written_as_participant(uint32_t type)
+{
+	return type == LFH_EV_NOTE || (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST) ||
+	       type == LFH_EV_AMEND || type == LFH_EV_REDACT || type == LFH_EV_ATTACH ||
+	       type == LFH_EV_CHUNK || type == LFH_EV_KEY;
+}
+
 static int after_leave_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 			  const uint8_t *raw, size_t len)
 {
@@ -186,7 +195,7 @@ static int after_leave_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 
 	if (lfh_event_decode(raw, len, &ev, NULL))
 		return 0;
-	theirs = strcmp(ev.author, a->agency) == 0;
+	theirs = strcmp(ev.author, a->agency) == 0 && written_as_participant(ev.type);
 	lfh_event_clear(&ev);
 	if (!theirs)
 		return 0;
@@ -219,14 +228,20 @@ static int hold_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const cha
 
 	memcpy(k, case_id, LFH_CASE_LEN);
 	memcpy(k + LFH_CASE_LEN, e->id, LFH_ID_LEN);
-	lfh_store_meta_name(name, "held", agency);
 	if ((rc = lfh_store_shred_event(t, e->id, case_id, e->hlc, err)) ||
 	    (rc = lfh_store_tbl_put(t, LFH_TBL_HELD, k, sizeof k, e->raw, e->len, err)))
 		return rc;
+	lfh_store_meta_name(name, "held", agency);
+	rc = lfh_store_meta_get(t, name, &count, err);
+	if ((rc && rc != LFH_ENOTFOUND) || (rc = lfh_store_meta_put(t, name, count + 1, err)))
+		return rc;
+	/* out of the store, out of its quota (ingest.c counts it again when it is let in) */
+	count = 0;
+	lfh_store_meta_name(name, "bytes", agency);
 	rc = lfh_store_meta_get(t, name, &count, err);
 	if (rc && rc != LFH_ENOTFOUND)
 		return rc;
-	return lfh_store_meta_put(t, name, count + 1, err);
+	return lfh_store_meta_put(t, name, count > e->len ? count - e->len : 0, err);
 }
 
 int lfh_parties_set_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,

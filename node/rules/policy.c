@@ -415,6 +415,7 @@ static int set_aside_after(const lfh_rules *r, lfh_txn *t, const lfh_event *ev,
 {
 	char lead[LFH_AGENCY_MAX + 1];
 	lfh_agencies parts;
+	uint64_t left = 0;
 	size_t n = 0;
 	int rc;
 
@@ -423,7 +424,10 @@ static int set_aside_after(const lfh_rules *r, lfh_txn *t, const lfh_event *ev,
 	if ((rc = lfh_parties_get(t, ev->case_id, lead, &parts, err)) ||
 	    lfh_agencies_has(&parts, agency))
 		return rc;
-	rc = lfh_parties_set_aside(t, ev->case_id, agency, ev->hlc, &n, err);
+	/* from the latest LEAVE naming it: the judge takes what is stamped before that one */
+	if ((rc = lfh_parties_left_at(t, ev->case_id, agency, &left, err)))
+		return rc;
+	rc = lfh_parties_set_aside(t, ev->case_id, agency, left ? left : ev->hlc, &n, err);
 	if (!rc && n)
 		log_warn("case %02x%02x%02x%02x...: %zu events of %s stamped after the LEAVE that "
 			 "removed it, which came here first, set aside (held)", ev->case_id[0],
@@ -579,6 +583,8 @@ int lfh_policy_apply(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8_
 		 * never before that stamp: a clock here set back must not shorten retention */
 		uint64_t now = lfh_retention_now(), stamped = lfh_hlc_ms(ev->hlc);
 		rc = lfh_record_set_uint(&c, "closed_ms", now > stamped ? now : stamped, err);
+		if (!rc) /* follow_closure (write.c) keeps the clock in step with later steps */
+			rc = lfh_record_set_uint(&c, "closed_ever", 1, err);
 		if (!rc)
 			rc = lfh_store_case_put(t, ev->case_id, &c, err);
 		lfh_record_clear(&c);

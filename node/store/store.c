@@ -495,6 +495,13 @@ static int keep_evidence(lfh_txn *t, const lfh_event *ev, const uint8_t *id, con
 	return st_db_put(t, DB_EVIDENCE, id, LFH_ID_LEN, raw, len, 0, err, "evidence");
 }
 
+int lfh_store_keep_evidence(lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+			    const uint8_t *raw, size_t len, lfh_err *err)
+{
+	int rc = st_need_write(t, err);
+	return rc ? rc : keep_evidence(t, ev, id, raw, len, err);
+}
+
 /* A new event: its id -> lseq in `events`, its envelope appended to `envelopes`. */
 static int put_event_value(lfh_txn *t, const uint8_t *id, uint64_t lseq, const uint8_t *raw,
 			   size_t len, lfh_err *err)

@@ -380,8 +380,9 @@ static int release_one(lfh_node *n, lfh_txn *t, const held_event *h, lfh_err *er
  * What an event just accepted may make acceptable of what its case holds
  * aside: who takes part and who leads change only by a REFERRAL, JOIN,
  * LEAVE or lead change (and the case's closure by CLOSE and REOPEN); any
- * other step can only make a held CLOSE valid (its OSARA checks); a NOTE,
- * KEY, ATTACH or CHUNK changes no verdict. Judging again only what may
+ * other step can only make a held CLOSE valid (its OSARA checks), and so
+ * can a KEY (a closure review becomes readable); a NOTE, ATTACH or CHUNK
+ * changes no verdict. Judging again only what may
  * change keeps a member's held events from costing every accepted event of
  * the case their whole re-judging.
  */
@@ -391,7 +392,6 @@ static enum release releases(uint32_t type)
 {
 	switch (type) {
 	case LFH_EV_NOTE:
-	case LFH_EV_KEY:
 	case LFH_EV_ATTACH:
 	case LFH_EV_CHUNK:
 		return RELEASE_NONE;
@@ -475,14 +475,43 @@ static struct lfh_author_top *top_of(lfh_node *n, const char *author)
 }
 
 /*
+ * An event refused for stamps against its author's seq order (not for one
+ * ahead of our clock, which it will not be later) proves, as two events in
+ * one slot do, that its author does not follow the protocol: which of the
+ * two a node takes depends on which came first. The first such event of
+ * each author is kept as evidence (lfh status counts it); one proves it,
+ * and more would let the author fill the disk with them.
+ */
+static int keep_disorder(lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+			 const uint8_t *raw, size_t len, lfh_err *err)
+{
+	char name[LFH_META_NAME_BUF];
+	uint64_t kept = 0;
+	lfh_err e2 = { 0 };
+	int rc;
+
+	log_error("CLOCK DISORDER by %s: %s", ev->author, err->msg);
+	lfh_store_meta_name(name, "disorder", ev->author);
+	rc = lfh_store_meta_get(t, name, &kept, &e2);
+	if (rc == 0 && kept)
+		return LFH_ECLOCK;
+	if ((rc && rc != LFH_ENOTFOUND) ||
+	    (rc = lfh_store_keep_evidence(t, ev, id, raw, len, &e2)) ||
+	    (rc = lfh_store_meta_put(t, name, 1, &e2)))
+		return lfh_err_set(err, rc, "%s", e2.msg);
+	return LFH_ECLOCK;
+}
+
+/*
  * The clock rules (judge.h). An author's events mostly arrive in seq order:
  * one above the highest we hold has only that one below it (cached, no
  * store lookup); any other asks the store for its neighbours.
  */
-static int judge_clock(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+static int judge_clock(lfh_node *n, lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_ID_LEN],
+		       const uint8_t *raw, size_t len, lfh_err *err)
 {
 	const struct lfh_author_top *top = top_of(n, ev->author);
-	uint64_t below, above;
+	uint64_t below, above, now = lfh_wall_ms();
 	int rc;
 
 	if (top && ev->seq > top->seq) {
@@ -491,7 +520,10 @@ static int judge_clock(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	} else if ((rc = lfh_store_author_hlc_around(t, ev->author, ev->seq, &below, &above, err))) {
 		return rc;
 	}
-	return lfh_judge_clock(ev, lfh_wall_ms(), below, above, err);
+	rc = lfh_judge_clock(ev, now, below, above, err);
+	if (rc == LFH_ECLOCK && lfh_hlc_ms(ev->hlc) <= now + LFH_CLOCK_AHEAD_MS)
+		rc = keep_disorder(t, ev, id, raw, len, err);
+	return rc;
 }
 
 /* ev was stored: remember it if it is now its author's highest. */
@@ -537,7 +569,7 @@ int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t
 	if (!rc)
 		rc = lfh_policy_accept(&n->rules, t, ev, err); /* the ISA's say: before anything is stored */
 	if (!rc)
-		rc = judge_clock(n, t, ev, err);
+		rc = judge_clock(n, t, ev, id, raw, len, err);
 	if (!rc)
 		rc = lfh_judge(&n->rules, t, ev, err); /* the case rules */
 	if (!rc)

@@ -204,7 +204,8 @@ logged_at "a note in category 'keys' is refused: not an ISA category" \
 nothing_applied
 for n in "${HONEST[@]}"; do
 	want=${EVIDENCE[$n]}
-	[ "$n" = police ] || [ "$n" = health ] && want=$((want + 1))
+	# the equivocation, and the first note stamped against housing's seq order (7.3 rule 2)
+	[ "$n" = police ] || [ "$n" = health ] && want=$((want + 2))
 	check_eq "$n: equivocation evidence $want (the replays added none)" "$want" \
 		"$(status_field "$n" evidence)"
 done

@@ -10,7 +10,9 @@
  * - a LEAVE naming its own author (the lead) is refused; a LEAVE naming an
  *   agency that never took part is held until it does;
  * - an event encrypted under a key its author did not create is refused;
- * - what a case holds aside is judged again only when it may be let in.
+ * - what a case holds aside is judged again only when it may be let in;
+ * - an author's stamps against its seq order: the event refused (which one
+ *   depends on the order) is kept as evidence at every node.
  *
  * The five in-process nodes of hub_fixture.h; hostile events from
  * forge_fixture.h.
@@ -138,6 +140,120 @@ static void test_review_before_close_any_order(void **state)
 	for (int k = POLICE; k < PROBATION; k++)
 		if (shredded_at(h->node[k], later) != 0)
 			fail_msg("%s shredded an open case", h->node[k]->cfg.agency);
+}
+
+/*
+ * The clock stops and starts again with the case: health pauses the action
+ * and then marks it done again, both before police's CLOSE, which never saw
+ * them. Housing takes the CLOSE (clock runs), then the pause (open: clock
+ * stops), then the last update (closed again: the clock must run again),
+ * as a node that took them in stamp order ends closed with its clock on.
+ */
+static void test_clock_starts_again_when_closed_again(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_node *p = h->node[POLICE], *health = h->node[HEALTH], *housing = h->node[HOUSING];
+	lfh_write_result pause, done, cl;
+	lfh_record body = { 0 };
+	int rej;
+
+	case_ready_to_close(h, case_id);
+	write_step(health, case_id, LFH_EV_ACTION_UPDATE, &pause, "action", "0a1b2c3d", "status",
+		   "paused", "resume", "2099-03-01", "text", "on hold", "by", "x", NULL);
+	write_step(health, case_id, LFH_EV_ACTION_UPDATE, &done, "action", "0a1b2c3d", "status",
+		   "done", "text", "done after all", "by", "x", NULL);
+	while (lfh_wall_ms() <= lfh_hlc_ms(done.hlc))
+		usleep(200);
+	record_of(&body, "by", "x");
+	assert_int_equal(write_gov(p, case_id, LFH_EV_CLOSE, "referral", NULL, &body, &cl), 0);
+	lfh_record_clear(&body);
+
+	pull(p, housing, &rej);
+	assert_true(has_event(housing, cl.event_id));
+	assert_true(has_closed_ms(housing, case_id));
+	/* health's key, the pause, the last update: in that order, in one batch */
+	pull(health, housing, &rej);
+	assert_true(has_event(housing, pause.event_id) && has_event(housing, done.event_id));
+	assert_int_equal(stage_of(housing, case_id), LFH_OSARA_CLOSED);
+	if (!has_closed_ms(housing, case_id))
+		fail_msg("housing: the case is closed again but its retention clock stays stopped");
+	/* police, which took the same steps after its CLOSE, agrees */
+	pull(health, p, &rej);
+	assert_int_equal(stage_of(p, case_id), LFH_OSARA_CLOSED);
+	assert_true(has_closed_ms(p, case_id));
+}
+
+/* Scan callback: the first KEY event of the scan (its envelope, copied). */
+static int first_key_fn(void *ctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
+			const uint8_t *raw, size_t len)
+{
+	lfh_buf *out = ctx;
+
+	(void)key;
+	(void)id;
+	if (out->len || lfh_event_peek_type(raw, len) != LFH_EV_KEY)
+		return 0;
+	assert_int_equal(lfh_buf_append(out, raw, len), 0);
+	return 1;
+}
+
+/*
+ * A CLOSE held for a step the node cannot read yet is judged again when the
+ * KEY that makes it readable comes: health's closure review (outcome
+ * close) is what police's CLOSE needs; housing holds the review, not
+ * health's key, and holds the CLOSE; the KEY lets it in.
+ */
+static void test_key_releases_held_close(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	const char *to[] = { "council", "health", "housing" };
+	lfh_node *p = h->node[POLICE], *health = h->node[HEALTH], *housing = h->node[HOUSING];
+	lfh_write_result w, rev, cl;
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	lfh_buf key = { 0 }, renv, cenv;
+	lfh_txn *t;
+	int rej;
+
+	new_case(h, case_id, to, 3, &w);
+	write_step(p, case_id, LFH_EV_RISK, &w, "score", "5", "level", "standard", "answers", "a=b",
+		   "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_SCANNING, &w, "text", "scanned", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_MEETING, &w, "date", "2026-01-05", "attendees", "police",
+		   "victim", "v", "offender", "o", "location", "l", "responses", "r", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_ACTION, &w, "action", "0a1b2c3d", "agency", "police", "power",
+		   "warrant", "text", "t", "due", "2026-02-01", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_ACTION_UPDATE, &w, "action", "0a1b2c3d", "status", "done",
+		   "text", "t", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_ASSESSMENT, &w, "plan_done", "yes", "problem_stopped", "yes",
+		   "text", "t", "by", "x", NULL);
+	write_step(p, case_id, LFH_EV_CLOSE_PROPOSE, &w, "reason", "resolved", "by", "x", NULL);
+	pull(p, health, &rej);
+	pull(p, housing, &rej);
+	write_step(health, case_id, LFH_EV_REVIEW, &rev, "kind", "closure", "outcome", "close",
+		   "text", "agreed", "by", "x", NULL);
+	pull(health, p, &rej);
+	record_of(&body, "by", "x");
+	assert_int_equal(write_gov(p, case_id, LFH_EV_CLOSE, "referral", NULL, &body, &cl), 0);
+	lfh_record_clear(&body);
+
+	assert_int_equal(lfh_txn_begin(health->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_scan_author(t, "health", 1, first_key_fn, &key, &err), 0);
+	lfh_txn_abort(t);
+	assert_true(key.len > 0);
+	renv = envelope_of(health, rev.event_id);
+	cenv = envelope_of(p, cl.event_id);
+	assert_int_equal(push(housing, renv.data, renv.len, "health", &err), 0); /* unreadable here */
+	assert_int_equal(push(housing, cenv.data, cenv.len, "police", &err), LFH_EHELD);
+	assert_false(has_event(housing, cl.event_id));
+	assert_int_equal(push(housing, key.data, key.len, "health", &err), 0);
+	assert_true(has_event(housing, cl.event_id)); /* the KEY let the CLOSE in */
+	assert_int_equal(stage_of(housing, case_id), LFH_OSARA_CLOSED);
+	lfh_buf_free(&key);
+	lfh_buf_free(&renv);
+	lfh_buf_free(&cenv);
 }
 
 /* Police's LEAVE with body {agency, reason, by}, forged (its node would not write it). */
@@ -383,16 +499,68 @@ static void test_note_after_leave_any_order(void **state)
 	lfh_buf_free(&lenv);
 }
 
+static uint64_t evidence_at(lfh_node *n)
+{
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	uint64_t count = 0;
+
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_store_evidence_count(t, &count, &err), 0);
+	lfh_txn_abort(t);
+	return count;
+}
+
+/*
+ * Housing sends seq n stamped after seq n + 1. Police takes n and refuses
+ * n + 1, health the other way round: which one a node holds depends on
+ * which came first, so each keeps the one it refused as evidence of the
+ * author's fault, which lfh status shows, as for two events in one slot.
+ */
+static void test_stamps_against_seq_kept_as_evidence(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_node *p = h->node[POLICE], *health = h->node[HEALTH];
+	uint64_t now = lfh_wall_ms(), ep = evidence_at(p), eh = evidence_at(health);
+	lfh_err err = { 0 };
+	spec sp = { .author = HOUSING, .type = LFH_EV_NOTE, .category = "referral",
+		    .hlc = (now + 20) << 16, .to = { "health", "police" }, .nto = 2 };
+	lfh_buf first, second;
+
+	shared_case(h, case_id);
+	sp.case_id = case_id;
+	first = forge_ev(h, &sp);
+	sp.hlc = (now + 10) << 16; /* the next seq, stamped before */
+	second = forge_ev(h, &sp);
+	accepted(p, &first);
+	assert_int_equal(push(p, second.data, second.len, "housing", &err), LFH_ECLOCK);
+	accepted(health, &second);
+	assert_int_equal(push(health, first.data, first.len, "housing", &err), LFH_ECLOCK);
+	assert_int_equal(evidence_at(p), ep + 1);
+	assert_int_equal(evidence_at(health), eh + 1);
+	/* refused again when fetched again: no second piece of evidence */
+	assert_int_equal(push(p, second.data, second.len, "housing", &err), LFH_ECLOCK);
+	assert_int_equal(evidence_at(p), ep + 1);
+	lfh_buf_free(&first);
+	lfh_buf_free(&second);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_review_before_close_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_starts_again_when_closed_again, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_key_releases_held_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leave_of_lead_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leave_of_outsider_held_until_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_of_another_creator_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_judged_again_only_when_it_may_change, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_note_after_leave_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamps_against_seq_kept_as_evidence, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
