@@ -476,8 +476,10 @@ static void json_string(const char *s)
 		case '\r': fputs("\\r", stdout); break;
 		case '\t': fputs("\\t", stdout); break;
 		default:
-			if (*p < 0x20)
+			if (*p < 0x20 || *p == 0x7f)
 				printf("\\u%04x", *p);
+			else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* a C1 control */
+				printf("\\u%04x", *++p);
 			else
 				putchar(*p);
 		}
@@ -534,13 +536,15 @@ const char *cli_field(const lfh_record *r, const char *key, char *buf, size_t si
 }
 
 /* Print at most max display bytes of s, padded to width. */
+/* A table cell: a line break in what another agency wrote must not start a fake row. */
 static void cell(const char *s, size_t width, int last)
 {
-	size_t len = strlen(s);
+	size_t len = strlen(s), show = len > width ? width - 1 : len;
+
+	for (size_t i = 0; i < show; i++)
+		putchar(s[i] == '\n' || s[i] == '\r' ? ' ' : s[i]);
 	if (len > width)
-		printf("%.*s~", (int)(width - 1), s);
-	else
-		printf("%s", s);
+		putchar('~');
 	if (!last)
 		printf("%*s", (int)(width - (len > width ? width : len) + 2), "");
 }
@@ -623,6 +627,13 @@ void cli_print_csv(const lfh_record *recs, size_t n, const char *const *fields, 
 			csv_field(cli_field(&recs[i], fields[f], b, sizeof b), f + 1 == nfields);
 }
 
+static int days_in_month(int y, int mo)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return mo == 2 && leap ? 29 : days[mo - 1];
+}
+
 int cli_on_value(const char *in, char out[18])
 {
 	struct tm tm = { 0 }, utc;
@@ -632,7 +643,7 @@ int cli_on_value(const char *in, char out[18])
 	time_t tt;
 
 	if (len == 10 && sscanf(in, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) == 3 && y >= 1970 &&
-	    mo >= 1 && mo <= 12 && d >= 1 && d <= 31) {
+	    mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo)) {
 		memcpy(out, in, 11);
 		return 0;
 	}
@@ -642,7 +653,7 @@ int cli_on_value(const char *in, char out[18])
 	}
 	if (len != 16 || (in[10] != 'T' && in[10] != ' ') ||
 	    sscanf(in, "%4d-%2d-%2d%*c%2d:%2d", &y, &mo, &d, &h, &mi) != 5 || y < 1970 || mo < 1 ||
-	    mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || h < 0 || mi < 0) {
+	    mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || h < 0 || mi < 0) {
 		cli_error("--on '%s': expected a date YYYY-MM-DD or a local time YYYY-MM-DDTHH:MM", in);
 		return -1;
 	}
@@ -715,8 +726,11 @@ int cli_zone_check(void)
 
 	if (strpbrk(name, "0123456789") && zone[0] != ':')
 		return 0;
-	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
-	if (*name && name[0] != '/' && !strstr(name, "..") && access(path, R_OK) == 0)
+	if (name[0] == '/') /* a zone file named by its path */
+		snprintf(path, sizeof path, "%s", name);
+	else
+		snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+	if (*name && !strstr(name, "..") && access(path, R_OK) == 0)
 		return 0;
 	cli_error("%s '%s' is not a time zone this machine knows (%s does not exist): set "
 		  "LFH_TZ to a name such as Europe/London, or install tzdata",

@@ -14,11 +14,20 @@
 
 #include "safe_out.h"
 
-/* A byte that would act on a terminal instead of being shown. */
+/* A byte that would act on a terminal instead of being shown (C0 and DEL; CR would overwrite). */
 static int is_control(unsigned char c)
 {
-	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+	return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f;
 }
+
+/* A C1 control (U+0080..U+009F, "\xc2\x80".."\xc2\x9f" in UTF-8: U+009B starts a sequence). */
+static int is_c1_second(unsigned char c)
+{
+	return c >= 0x80 && c <= 0x9f;
+}
+
+/* A 0xc2 left at the end of the last write: its second byte decides. */
+static int pending_c2;
 
 /* Write all of buf[0..n) to fd 1. */
 static int write_all(const char *buf, size_t n)
@@ -37,30 +46,53 @@ static int write_all(const char *buf, size_t n)
 
 static ssize_t filter_write(void *cookie, const char *buf, size_t size)
 {
-	char chunk[4096];
-	size_t done = 0;
+	char chunk[4096 + 1];
+	size_t i = 0;
 
 	(void)cookie;
-	while (done < size) {
-		size_t n = size - done < sizeof chunk ? size - done : sizeof chunk;
-		for (size_t i = 0; i < n; i++)
-			chunk[i] = is_control((unsigned char)buf[done + i]) ? '?' : buf[done + i];
+	while (i < size) {
+		size_t n = 0;
+		for (; i < size && n < sizeof chunk - 1; i++) {
+			unsigned char c = (unsigned char)buf[i];
+			if (pending_c2) {
+				pending_c2 = 0;
+				if (is_c1_second(c)) {
+					chunk[n++] = '?';
+					continue;
+				}
+				chunk[n++] = (char)0xc2;
+			}
+			if (c == 0xc2)
+				pending_c2 = 1;
+			else
+				chunk[n++] = is_control(c) ? '?' : (char)c;
+		}
 		if (write_all(chunk, n))
-			return done ? (ssize_t)done : -1;
-		done += n;
+			return -1;
 	}
 	return (ssize_t)size;
 }
 
+static int filter_close(void *cookie)
+{
+	(void)cookie;
+	if (pending_c2) { /* a lone 0xc2 at the very end: as it came */
+		pending_c2 = 0;
+		return write_all("\xc2", 1);
+	}
+	return 0;
+}
+
 int lfh_safe_stdout(void)
 {
-	cookie_io_functions_t io = { .write = filter_write };
+	cookie_io_functions_t io = { .write = filter_write, .close = filter_close };
 	FILE *f;
 
 	fflush(stdout);
 	if (!(f = fopencookie(NULL, "w", io)))
 		return -1;
-	setvbuf(f, NULL, _IOFBF, 8192);
+	/* a terminal sees each line as it comes, in order with stderr's */
+	setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 8192);
 	stdout = f;
 	return 0;
 }

@@ -5,10 +5,11 @@
  * summary, a note, a name given with --as). A control character among it
  * (ESC starting a terminal sequence, a backspace) would act on the
  * reader's terminal: clear the screen, hide or fake a line, retitle the
- * window. lfh_safe_stdout() puts a filter in front of stdout that prints
- * every control character but tab, line feed and carriage return as '?'.
- * JSON never holds one raw (json_string escapes them), so it passes
- * unchanged.
+ * window; a carriage return would overwrite what a line shows.
+ * lfh_safe_stdout() puts a filter in front of stdout that prints every
+ * control character but tab and line feed (C0, DEL, and the C1 controls
+ * U+0080..U+009F) as '?'. JSON never holds one raw (json_string escapes
+ * them), so it passes unchanged.
  */
 #ifndef LFH_CLI_SAFE_OUT_H
 #define LFH_CLI_SAFE_OUT_H

@@ -112,9 +112,16 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 	}
 	lfh_case_id_new(q->node->rules.hub_id, q->node->cfg.agency, case_id);
 	{
-		/* a refused referral takes no reference number: its recipients first */
+		/* a refused referral takes no reference number: its rules and recipients first */
 		char ref[LFH_OSARA_REF_MAX + 1];
-		if ((rc = lfh_ctl_referral_recipients_ok(q->node, t, case_id, to, nto, &err)) ||
+		lfh_osara_state *empty = calloc(1, sizeof *empty);
+		if (!empty)
+			rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
+		else
+			rc = lfh_osara_check(empty, LFH_EV_REFERRAL, q->node->cfg.agency, &body, &err);
+		free(empty);
+		if (rc ||
+		    (rc = lfh_ctl_referral_recipients_ok(q->node, t, case_id, to, nto, &err)) ||
 		    (rc = lfh_refs_next(q->node, t, lfh_wall_ms(), ref, &err)) ||
 		    (rc = lfh_record_set_str(&body, "ref", ref, &err))) {
 			lfh_record_clear(&body);

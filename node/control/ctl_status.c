@@ -226,8 +226,9 @@ static void peer_health(const lfh_node *n, const lfh_peer_status *st, uint64_t m
 	if (missing)
 		health_add(h, HEALTH_WARNING, "%llu events from %s missing (being fetched)",
 			   (unsigned long long)missing, st->agency);
-	/* nothing of it can ever be stored here: the two nodes were set up with different agreements */
-	if (st->other_hub)
+	/* nothing of it stored, and it sends events of another hub: the two nodes were set up with
+	 * different agreements (a member's one forged envelope, among events stored, is not that) */
+	if (st->other_hub && !st->stored)
 		health_add(h, HEALTH_CRITICAL, "peer %s sends events of another hub (%llu refused): its "
 			   "genesis ISA file is not ours (compare hub_id in lfh status at both nodes)",
 			   st->agency, (unsigned long long)st->other_hub);

@@ -173,6 +173,8 @@ static int check_writable(const char *path, const char *key, const char *dir, co
 
 	snprintf(at, sizeof at, "%s", dir);
 	while (stat(at, &sb) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		if (!strcmp(at, ".") || !strcmp(at, "/"))
+			break; /* the working directory itself is gone */
 		if (!(slash = strrchr(at, '/')))
 			snprintf(at, sizeof at, ".");
 		else if (slash == at)
@@ -234,7 +236,7 @@ static int check_control(const lfh_config *cfg, lfh_err *err)
 	const char *path = cfg->control + 6, *slash;
 	struct stat sb;
 
-	if (strncmp(cfg->control, "ipc://", 6) != 0)
+	if (strncmp(cfg->control, "ipc://", 6) != 0 || path[0] == '@') /* abstract: no file */
 		return 0;
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return lfh_err_set(err, LFH_ECONFIG, "%s: control: %s is a directory: control names "
@@ -275,6 +277,13 @@ int lfh_preflight_keys(const lfh_config *cfg, const lfh_isa *isa, const lfh_pubk
 		       uint32_t gen, lfh_err *err)
 {
 	const lfh_isa_party *self = isa ? lfh_isa_party_find(isa, cfg->agency) : NULL;
+	char store[LFH_PATH_MAX + 16];
+
+	/* a store holds the versions since the genesis: lfhd checks keys against the one in
+	 * force, which may name other keys; only a new node is checked against the genesis */
+	snprintf(store, sizeof store, "%s/data.mdb", cfg->data_dir);
+	if (access(store, F_OK) == 0)
+		isa = NULL, self = NULL;
 
 	if (strcmp(me->agency, cfg->agency) != 0)
 		return lfh_err_set(err, LFH_ECONFIG, "%s: key_dir %s holds keys of agency '%s', not "

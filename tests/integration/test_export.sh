@@ -117,6 +117,12 @@ out=$(lfh_at police case note "$c" --text "x" --on 2026-03-29T01:30 2>&1) &&
 check "a time in the clocks' spring gap is refused" grep -q "no such time in zone Europe/London" \
 	<<<"$out"
 
+out=$(lfh_at police case note "$c" --text "x" --on 2026-04-31T10:00 2>&1) &&
+	tap_fail "an impossible date is refused" "$out"
+check "an impossible date is refused as not a date" grep -q "expected a date" <<<"$out"
+check "a zone named by its file is taken" env LFH_TZ=/usr/share/zoneinfo/Europe/London \
+	"$LFH" -c "$(conf_of police)" case list
+
 # a write that fails (here the file size limit) is said, and leaves no file behind
 out=$( (trap '' XFSZ; ulimit -f 0; lfh_at police case chronology "$c" --json \
 	--out "$W/chrono.json") 2>&1) && tap_fail "a failed --out write fails" "$out"
@@ -219,7 +225,15 @@ lfh_at housing --as "evil${esc}[2J${esc}[31m" case note "$c" --text "hi${esc}]0;
 	>/dev/null || tap_fail "a note with control characters is written"
 has_owned() { lfh_at police case show "$c" --json | grep -q 'owned'; }
 wait_until 20 has_owned || tap_fail "police holds housing's note with control characters"
+lfh_at housing case note "$c" --text "$(printf 'over\rwritten \302\233c1')" >/dev/null ||
+	tap_fail "a note with a carriage return and a C1 control is written"
+has_c1() { lfh_at police case show "$c" --json | grep -q 'over'; }
+wait_until 20 has_c1 || tap_fail "police holds housing's note with a C1 control"
 shown=$(lfh_at police case show "$c")
+check "case show prints no carriage return nor C1 control" \
+	bash -c "! grep -q \"\$(printf '\\r')\" <<<\"\$1\" && ! grep -q \"\$(printf '\\302\\233')\" <<<\"\$1\"" _ "$shown"
+check "... but shows them as ?" grep -q 'over?written ?c1' <<<"$shown"
+check "JSON keeps them, escaped" grep -q 'over\\rwritten \\u009bc1' <<<"$(lfh_at police case show "$c" --json)"
 check "case show prints no control character another agency wrote" \
 	bash -c "! grep -q \"\$(printf '\\033')\" <<<\"\$1\"" _ "$shown"
 check "... but shows it as ?" grep -q 'by evil?\[2J?\[31m' <<<"$shown"
