@@ -399,13 +399,16 @@ static int check_config(const char *config_path, const lfh_config *cfg)
 	int running = node_running_on(cfg->data_dir);
 
 	if (lfh_gen_open(cfg->key_dir, &id, &gen, &prev, &cert, &err)) {
-		fprintf(stderr, "lfhd: %s\n", err.msg);
+		lfh_err_prefix(&err, "key_dir");
+		fprintf(stderr, "lfhd: %s: %s\n", config_path, err.msg);
 		return 1;
 	}
 	lfh_identity_free(prev);
 	lfh_buf_free(&cert);
-	if ((cfg->risk_path[0] && lfh_risk_load(cfg->risk_path, &form, &err)) ||
-	    (cfg->isa_path[0] && lfh_isa_parse_file(cfg->isa_path, &isa, NULL, &err)) ||
+	if ((cfg->risk_path[0] && lfh_risk_load(cfg->risk_path, &form, &err) &&
+	     lfh_err_prefix(&err, "risk")) ||
+	    (cfg->isa_path[0] && lfh_isa_parse_file(cfg->isa_path, &isa, NULL, &err) &&
+	     lfh_err_prefix(&err, "isa")) ||
 	    lfh_preflight_keys(cfg, cfg->isa_path[0] ? &isa : NULL, &id->pub, gen, &err) ||
 	    lfh_preflight(cfg, cfg->isa_path[0] ? &isa : NULL, !running, &err)) {
 		fprintf(stderr, "lfhd: %s\n", err.msg);

@@ -53,6 +53,12 @@ int lfh_err_set(lfh_err *e, int code, const char *fmt, ...)
 /* Clear e to "no error". */
 void lfh_err_clear(lfh_err *e);
 
+/*
+ * Put "what: " before e's message (e.g. the setting a failing path came
+ * from), unless it begins so already; returns e's code. No-op if e is NULL.
+ */
+int lfh_err_prefix(lfh_err *e, const char *what);
+
 /* A short constant name for a status code ("bad input", "LMDB error", ...). */
 const char *lfh_strerror(int code);
 

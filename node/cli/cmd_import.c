@@ -295,7 +295,9 @@ static int parse_row(const char *text, lfh_record *row, char *why, size_t wsize)
 	int rc = 0;
 
 	if (!o) {
-		snprintf(why, wsize, "not JSON: %s", jerr.text);
+		/* jansson names its own flag for a NUL: say what is wrong with the row instead */
+		snprintf(why, wsize, "not JSON: %s", strstr(jerr.text, "JSON_ALLOW_NUL")
+			 ? "a \\u0000 (NUL) in a string is not allowed" : jerr.text);
 		return -1;
 	}
 	if (!json_is_object(o)) {
@@ -669,6 +671,11 @@ int import_main(int argc, char **argv)
 	path = argv[optind];
 	if (!(f = fopen(path, "r"))) {
 		cli_error("cannot read %s: %m", path);
+		return 2;
+	}
+	if (fstat(fileno(f), &in_st) == 0 && S_ISDIR(in_st.st_mode)) {
+		cli_error("%s is a directory: give the file to import (JSON Lines, or CSV)", path);
+		fclose(f);
 		return 2;
 	}
 	if (rejects && fstat(fileno(f), &in_st) == 0 && stat(rejects, &rej_st) == 0 &&

@@ -240,8 +240,10 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	n->cfg = *cfg;
 	rc = lfh_gen_open(cfg->key_dir, &n->id, &n->gen, &n->prev_id, &cert, err);
-	if (rc)
+	if (rc) {
+		lfh_err_prefix(err, "key_dir");
 		goto fail;
+	}
 	if (strcmp(n->id->pub.agency, cfg->agency) != 0) {
 		rc = lfh_err_set(err, LFH_ECONFIG, "key_dir %s holds keys of agency '%s', not '%s'",
 				 cfg->key_dir, n->id->pub.agency, cfg->agency);
@@ -264,8 +266,10 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		goto fail;
 	}
 	lfh_risk_default(n->risk);
-	if (cfg->risk_path[0] && (rc = lfh_risk_load(cfg->risk_path, n->risk, err)))
+	if (cfg->risk_path[0] && (rc = lfh_risk_load(cfg->risk_path, n->risk, err))) {
+		lfh_err_prefix(err, "risk");
 		goto fail;
+	}
 	rc = lfh_store_open(&n->store, cfg->data_dir, cfg->map_size, err);
 	if (!rc)
 		rc = check_store_format(n, &format, err);

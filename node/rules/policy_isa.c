@@ -151,7 +151,8 @@ int lfh_policy_open(lfh_rules *r, lfh_store *st, const char *isa_path, const cha
 
 	if (!genesis)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	rc = lfh_isa_parse_file(isa_path, genesis, NULL, err);
+	if ((rc = lfh_isa_parse_file(isa_path, genesis, NULL, err)))
+		lfh_err_prefix(err, "isa");
 	if (!rc && genesis->version != 1)
 		rc = lfh_err_set(err, LFH_ECONFIG, "%s: isa must name the genesis version (1), not %u",
 				 isa_path, genesis->version);

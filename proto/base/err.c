@@ -17,6 +17,22 @@ int lfh_err_set(lfh_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
+int lfh_err_prefix(lfh_err *e, const char *what)
+{
+	char was[sizeof e->msg];
+	size_t n;
+
+	if (!e)
+		return 0;
+	n = strlen(what);
+	if (strncmp(e->msg, what, n) != 0 || strncmp(e->msg + n, ": ", 2) != 0) {
+		snprintf(was, sizeof was, "%s", e->msg);
+		snprintf(e->msg, sizeof e->msg, "%s: %.*s", what,
+			 (int)(sizeof e->msg > n + 2 ? sizeof e->msg - n - 2 : 0), was);
+	}
+	return e->code;
+}
+
 void lfh_err_clear(lfh_err *e)
 {
 	if (e) {

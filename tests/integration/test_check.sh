@@ -76,6 +76,9 @@ check_says "police keys that are not the ones the ISA names" \
 	"$(endpoint_of housing)" "$W/other.pub"; } >"$conf"
 check_says "a [peer] pubkey that differs from the agreement's" \
 	"[peer housing] pubkey $W/other.pub differs from the key the ISA names" "$conf"
+sed "s|^key_dir = .*|key_dir = $W/no-such-keys|" "$W/good.conf" >"$conf"
+check_says "a key_dir that does not exist, named as the setting" \
+	"key_dir: $W/no-such-keys: No such file or directory" "$conf"
 sed "s|^control = .*|control = ipc://$W/no/such/dir/c.sock|" "$W/good.conf" >"$conf"
 check_says "a control socket in a directory that does not exist" \
 	"control: $W/no/such/dir: No such file or directory" "$conf"

@@ -188,6 +188,13 @@ check "... the misspelt member named" grep -q "'housng' is not a party of the IS
 check "... the long line as such" grep -q '"line":5,"reason":"line too long' "$W/odd.rej"
 check "the case row's date of birth is kept: subject access finds it by it" grep -q "BOM-1" \
 	<<<"$(lfh_at police sar --subject "Sam Old" --dob 1958-03-07 --json)"
+out=$(lfh_at police import "$W" 2>&1)
+check_eq "a directory to import: bad usage (2)" 2 "$?"
+check "... saying it is a directory" grep -q "$W is a directory" <<<"$out"
+printf '{"kind":"note","case":"BOM-1","text":"a\\u0000b"}\n' >"$W/nul.jsonl"
+lfh_at police import --rejects "$W/nul.rej" "$W/nul.jsonl" >/dev/null 2>&1
+check "a NUL in a row is refused in words, not by jansson's flag name" grep -q \
+	'NUL) in a string is not allowed' "$W/nul.rej"
 sum_before=$(cksum <"$odd")
 out=$(lfh_at police import --rejects "$odd" "$odd" 2>&1)
 check_eq "--rejects naming the file to import: bad usage (2)" 2 "$?"
