@@ -59,6 +59,11 @@ static int control_endpoint(char *out, size_t size)
 
 	if (cli_g.control || (env && *env)) {
 		snprintf(out, size, "%s", cli_g.control ? cli_g.control : env);
+		if (strncmp(out, "ipc://", 6) != 0) {
+			cli_error("control endpoint '%.80s': lfhd serves its control socket on "
+				  "ipc://PATH only (the control setting of its lfhd.conf)", out);
+			return 1;
+		}
 		return 0;
 	}
 	if (lfh_config_load(cli_g.config ? cli_g.config : DEFAULT_CONFIG, &cfg, &err)) {

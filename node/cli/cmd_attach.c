@@ -55,7 +55,7 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 	struct stat st;
 	ssize_t got = 0;
 	size_t off = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not wait for a writer */
 
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		cli_error("%s: %s", path, strerror(errno));

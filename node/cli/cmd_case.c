@@ -504,6 +504,8 @@ int case_main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc >= 2)
+		cli_error("unknown command 'case %s' (see lfh case --help)", argv[1]);
 	usage(stderr);
 	return 2;
 }

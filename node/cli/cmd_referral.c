@@ -18,7 +18,7 @@ static void usage(FILE *f)
 		"encrypted and shared only with the agencies in --to (and kept at yours).\n"
 		"It is acknowledged only once stored durably at your node.\n"
 		"\n"
-		"  --summary      one line describing the problem (max 200 characters)\n"
+		"  --summary      one line describing the problem (max 200 bytes)\n"
 		"  --location     address or place (max 200)\n"
 		"  --category     ASB category, e.g. noise, drugs, youth-asb, criminal-damage\n"
 		"  --risk         initial risk level: standard, medium or high\n"
@@ -121,6 +121,8 @@ int referral_main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc >= 2)
+		cli_error("unknown command 'referral %s' (see lfh referral --help)", argv[1]);
 	usage(stderr);
 	return 2;
 }

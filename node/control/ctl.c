@@ -72,7 +72,8 @@ const char *lfh_ctl_need(const lfh_record *req, const char *key, size_t max, lfh
 		return NULL;
 	}
 	if (strlen(v) > max) {
-		snprintf(msg, sizeof msg, "%s is too long (%zu characters, max %zu)", key, strlen(v), max);
+		snprintf(msg, sizeof msg, "%s is too long (%zu bytes, max %zu; a letter with an accent "
+			 "takes 2)", key, strlen(v), max);
 		lfh_ctl_fail(r, LFH_EINVAL, msg);
 		return NULL;
 	}

@@ -80,9 +80,9 @@ int ctl_referral_new(lfh_ctl_req *q, lfh_txn *t)
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "dob: the subject's date of birth, YYYY-MM-DD "
 				    "(1900 or later, not in the future)");
 	if (subject && strlen(subject) > SUMMARY_MAX)
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "subject is too long (max 200 characters)");
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "subject is too long (max 200 bytes)");
 	if (desc && strlen(desc) > DESCRIPTION_MAX)
-		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "description is too long (max 8000 characters)");
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "description is too long (max 8000 bytes)");
 	for (int i = 0; i < 3; i++)
 		ok_risk |= strcmp(risk, risks[i]) == 0;
 	if (!ok_risk)

@@ -103,4 +103,15 @@ out=$("$LFHD" -c /nonexistent extra 2>&1)
 check_eq "lfhd with an extra argument: exit 2" 2 "$?"
 check "... naming it" grep -q "unexpected argument 'extra'" <<<"$out"
 
+# ---- an unknown verb is named, a tcp:// control endpoint refused at once, a FIFO never waited on
+out=$("$LFH" -C "ipc://$W/none.sock" case bogus 2>&1)
+check_eq "an unknown case verb: exit 2" 2 "$?"
+check "... naming it before the usage" grep -q "^lfh: unknown command 'case bogus'" <<<"$out"
+out=$(timeout 10 "$LFH" -C tcp://127.0.0.1:1 case list 2>&1)
+check_eq "a tcp:// control endpoint: refused at once (exit 1, not a 30 s wait)" 1 "$?"
+check "... saying lfhd serves ipc:// only" grep -q "ipc://PATH only" <<<"$out"
+mkfifo "$W/fifo" || bail "mkfifo"
+out=$(timeout 10 "$LFH" -C "ipc://$W/none.sock" case attach 0123456789abcdef "$W/fifo" 2>&1)
+check_eq "attaching a FIFO: refused at once (exit 1), not waiting for a writer" 1 "$?"
+check "... as not a regular file" grep -q "not a regular file" <<<"$out"
 tap_done
