@@ -76,6 +76,12 @@ static int referral_new(int argc, char **argv)
 				return 2;
 			}
 		} else if (opt < (int)(sizeof keys / sizeof keys[0]) && keys[opt]) {
+			if (lfh_record_str(&req, keys[opt])) { /* the last would win unseen */
+				cli_error("--%s given twice (see lfh referral new --help)",
+					  strcmp(keys[opt], "asb_category") ? keys[opt] : "category");
+				lfh_record_clear(&req);
+				return 2;
+			}
 			if (lfh_record_set_str(&req, keys[opt], optarg, &err)) {
 				cli_error("%s: %s", keys[opt], err.msg);
 				lfh_record_clear(&req);
@@ -94,7 +100,7 @@ static int referral_new(int argc, char **argv)
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (keys[i] && strcmp(keys[i], "description") && strcmp(keys[i], "subject") &&
 		    strcmp(keys[i], "dob") &&
-		    !lfh_record_str(&req, keys[i])) {
+		    (!lfh_record_str(&req, keys[i]) || !*lfh_record_str(&req, keys[i]))) {
 			cli_error("missing --%s (see lfh referral new --help)",
 				  strcmp(keys[i], "asb_category") ? keys[i] : "category");
 			lfh_record_clear(&req);

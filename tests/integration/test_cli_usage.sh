@@ -103,6 +103,12 @@ out=$("$LFHD" -c /nonexistent extra 2>&1)
 check_eq "lfhd with an extra argument: exit 2" 2 "$?"
 check "... naming it" grep -q "unexpected argument 'extra'" <<<"$out"
 
+bad "referral new: an option given twice is refused, not the last kept unseen" \
+	"--summary given twice" referral new --summary a --summary b
+bad "referral new: an empty required option is missing, named as the option" \
+	"missing --category" referral new --summary a --location b --category '' --risk standard \
+	--to housing
+
 # ---- an unknown verb is named, a tcp:// control endpoint refused at once, a FIFO never waited on
 out=$("$LFH" -C "ipc://$W/none.sock" case bogus 2>&1)
 check_eq "an unknown case verb: exit 2" 2 "$?"
