@@ -124,7 +124,7 @@ static void html_case(FILE *f, const lfh_record *c)
 		{ "ref", "Reference" },	   { "case", "Case id" },	   { "summary", "Summary" },
 		{ "subject", "Subject" },  { "dob", "Date of birth" },	   { "location", "Location" },
 		{ "lead", "Lead agency" }, { "participants", "Agencies" }, { "stage", "Stage" },
-		{ "risk", "Risk" },	   { "closed", "Closed" },
+		{ "risk", "Risk" },	   { "closed", "Closed" },	   { "dob_check", "Note" },
 	};
 	fputs("<h2>", f);
 	esc(f, *str(c, "ref") ? str(c, "ref") : str(c, "case"));
@@ -149,13 +149,36 @@ static void pack_text(const lfh_record *e, char *text, size_t size)
 					    { "location", "location" },
 					    { "responses", "responses agreed" } };
 
+	size_t l;
+
 	cli_entry_text(e, text, size);
+	l = strlen(text);
+	/* a corrected referral or risk entry shows its summary: say what it was corrected to */
+	if (lfh_record_str(e, "amended_by") && *str(e, "text") && !strstr(text, str(e, "text")) &&
+	    l < size)
+		snprintf(text + l, size - l, "; corrected to: %s", str(e, "text"));
+	l = strlen(text);
+	if (!strcmp(str(e, "type"), "attach") && *str(e, "sha256") && l < size)
+		snprintf(text + l, size - l, "; SHA-256 %s", str(e, "sha256"));
 	if (strcmp(str(e, "type"), "meeting") != 0 || lfh_record_str(e, "redacted"))
 		return;
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
 		size_t l = strlen(text);
 		if (*str(e, f[i][0]) && l < size)
 			snprintf(text + l, size - l, "; %s: %s", f[i][1], str(e, f[i][0]));
+	}
+}
+
+/* " on WHEN" (local time) an entry was corrected, or "" (an older node gave no time). */
+static void amended_when(const lfh_record *e, char out[40])
+{
+	uint64_t ms = 0;
+	char t[32];
+
+	out[0] = '\0';
+	if (lfh_record_uint(e, "amended_ms", &ms) && ms) {
+		cli_time(ms, 0, t);
+		snprintf(out, 40, " on %s", t);
 	}
 }
 
@@ -186,8 +209,11 @@ static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 		fputs("</td><td>", f);
 		esc(f, text);
 		if (lfh_record_str(&recs[i], "amended_by")) {
+			char at[40];
+			amended_when(&recs[i], at);
 			fputs(" <em>(amended by ", f);
 			esc(f, str(&recs[i], "amended_by"));
+			esc(f, at);
 			fputs(")</em>", f);
 		}
 		if (shared) {
@@ -203,7 +229,7 @@ static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 
 static void text_entries(FILE *f, lfh_record *recs, size_t n)
 {
-	char when[32], rec[32], text[1400];
+	char when[32], rec[32], text[1400], at[40];
 	size_t k = 0;
 
 	qsort(recs, n, sizeof recs[0], cli_by_on);
@@ -212,11 +238,12 @@ static void text_entries(FILE *f, lfh_record *recs, size_t n)
 			continue;
 		when_of(&recs[i], when, rec);
 		pack_text(&recs[i], text, sizeof text);
-		fprintf(f, "%4zu. %-17s %s%s%s (%s): %s%s%s%s%s%s%s\n", ++k, when,
+		amended_when(&recs[i], at);
+		fprintf(f, "%4zu. %-17s %s%s%s (%s): %s%s%s%s%s%s%s%s\n", ++k, when,
 			str(&recs[i], "author"), *str(&recs[i], "team") ? "/" : "",
 			str(&recs[i], "team"), str(&recs[i], "by"), text,
 			lfh_record_str(&recs[i], "amended_by") ? " (amended by " : "",
-			str(&recs[i], "amended_by"),
+			str(&recs[i], "amended_by"), at,
 			lfh_record_str(&recs[i], "amended_by") ? ")" : "",
 			cli_entry_on(&recs[i]) ? " (recorded " : "", cli_entry_on(&recs[i]) ? rec : "",
 			cli_entry_on(&recs[i]) ? ")" : "");
@@ -572,6 +599,8 @@ int sar_main(int argc, char **argv)
 				} else {
 					fprintf(f, "\n%s  %s (subject %s)\n", *str(c, "ref") ? str(c, "ref")
 							: str(c, "case"), str(c, "summary"), str(c, "subject"));
+					if (*str(c, "dob_check"))
+						fprintf(f, "  (%s)\n", str(c, "dob_check"));
 					text_entries(f, rep.records + i + 1, span - 1);
 				}
 				i += span;

@@ -552,6 +552,27 @@ void lfh_control_set_keepalive(lfh_control *c, void (*fn)(void))
 		c->keepalive = fn;
 }
 
+/*
+ * A read whose answer cannot be sent (over the frame limit: a chronology of
+ * a very long case) fails here, before it is audited: the audit log must
+ * not record as read what never left the node. The client is told why.
+ */
+static void refuse_unsendable(lfh_control *c, request *q)
+{
+	lfh_err err = { 0 };
+	char msg[LFH_ERRMSG_MAX];
+
+	if (q->rep.code != 0)
+		return;
+	lfh_buf_reset(&c->out);
+	if (lfh_reply_encode(&c->out, 0, q->rep.message, q->rep.recs, q->rep.n, &err) == 0)
+		return;
+	snprintf(msg, sizeof msg, "the answer is too large to send (%.120s); nothing was sent",
+		 err.msg);
+	lfh_ctl_reply_clear(&q->rep);
+	lfh_ctl_fail(&q->rep, err.code, msg);
+}
+
 /* Run one read in its own read transaction (the store refuses any write in it). */
 static void run_read(lfh_control *c, request *q)
 {
@@ -567,6 +588,7 @@ static void run_read(lfh_control *c, request *q)
 	run_request(c, q, t);
 	c->in_read = 0;
 	lfh_txn_abort(t);
+	refuse_unsendable(c, q);
 	if (c->reload_keys) {
 		lfh_node_reload_keys(c->node);
 		c->reload_keys = 0;

@@ -420,6 +420,8 @@ int ctl_case_corrections(const lfh_osara_state *st, const late_set *late,
 			rc = lfh_record_set_str(out, "text", e->amended, err);
 		if (!rc)
 			rc = lfh_record_set_str(out, "amended_by", e->amended_by, err);
+		if (!rc) /* when it was corrected: a court asks */
+			rc = lfh_record_set_uint(out, "amended_ms", lfh_hlc_ms(e->amended_hlc), err);
 	}
 	return rc;
 }

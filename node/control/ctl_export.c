@@ -72,7 +72,8 @@ static int about_subject(const struct sar_ctx *c, const lfh_osara_state *st, int
 	for (size_t i = 0; i < c->nwords; i++)
 		if (!lfh_fold_contains(folded, c->words[i]))
 			return 0;
-	return !check_dob || !c->dob || (dob && !strcmp(dob, c->dob));
+	/* a case that recorded no date of birth cannot be told apart by it: it is listed */
+	return !check_dob || !c->dob || !dob || !*dob || !strcmp(dob, c->dob);
 }
 
 /*
@@ -139,6 +140,10 @@ static int case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_re
 			lfh_record_clear(&c->q->rep.recs[--c->q->rep.n]);
 		return 0;
 	}
+	if (c->dob && (!dob || !*dob) &&
+	    lfh_record_set_str(&c->q->rep.recs[first], "dob_check", "no date of birth recorded in "
+			       "this case: check it is about this person", c->err))
+		return c->err->code;
 	memcpy(c->cases[c->ncases++], case_id, LFH_CASE_LEN);
 	return 0;
 }

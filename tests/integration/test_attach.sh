@@ -57,6 +57,8 @@ chrono=$(lfh_at housing case chronology "$c" 2>&1)
 grep -q "attached cctv.bin (10.0 MiB)" <<<"$chrono" &&
 	tap_ok "the court chronology lists the attachment by name" ||
 	tap_fail "the court chronology lists the attachment by name" "$chrono"
+check "... with its SHA-256, to check the file against" grep -q \
+	"attached cctv.bin (10.0 MiB).*; SHA-256 $(sha256sum "$W/cctv.bin" | cut -c1-64)" <<<"$chrono"
 sar=$(lfh_at housing sar --subject "Ann Example" 2>&1)
 grep -q "attached cctv.bin" <<<"$sar" && tap_ok "a subject access export names the attachment" ||
 	tap_fail "a subject access export names the attachment" "$sar"

@@ -90,6 +90,16 @@ check "the redacted entry is left out" bash -c "! grep -q '07700' <<<\"\$1\"" _ 
 check "the correction is in place" grep -q "Warning letter sent to the tenant's address" <<<"$chrono"
 check "... and marked as amended, as in the HTML" grep -q "tenant's address.* (amended by " <<<"$chrono"
 check "the original is not shown" bash -c "! grep -q 'wrong adress' <<<\"\$1\"" _ "$chrono"
+check "... and says when it was corrected" grep -qE \
+	"tenant's address.* \(amended by [^)]* on 20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}\)" <<<"$chrono"
+refev=$(lfh_at police case show "$c" --json | json_flat | awk -F= '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.event=/ { e[i] = $2 }
+	/\]\.type=referral$/ { want = i } END { print e[want] }')
+lfh_at police case amend "$c" "$refev" --text "Harassment of the tenant at flat 3A, not 3" \
+	>/dev/null || tap_fail "police corrects its referral"
+check "a corrected referral shows what it was corrected to" grep -q \
+	"referral shared with .*; corrected to: Harassment of the tenant at flat 3A, not 3" \
+	<<<"$(lfh_at police case chronology "$c")"
 check "an entry dated earlier says when it was recorded" grep -q "Door kicked at flat 3 (recorded " \
 	<<<"$chrono"
 check "no key housekeeping" bash -c "! grep -qi 'sharing key' <<<\"\$1\"" _ "$chrono"
@@ -195,6 +205,14 @@ check_eq "a case naming Ann Smith in a note is listed as a mention, once" 1 \
 check "... not exported: its other entries stay out" bash -c "! grep -q 'Mr Smith next door' <<<\"\$1\"" _ "$sar"
 check "... nor its subject's referral" bash -c "! grep -q 'Dog attacks in the park' <<<\"\$1\"" _ "$sar"
 check "the namesake born 1999 is not listed as a mention" bash -c "! grep -q '\"case\":\"$c4\"' <<<\"\$1\"" _ "$sar"
+# a case about her that recorded no date of birth cannot be told apart: listed, marked
+c8=$(lfh_at police referral new --summary "Bins set alight" --location "Yard" --category asb \
+	--risk standard --to housing --subject "Ann Smith" --json | json_field case) || bail "c8"
+sar=$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01 --json)
+check "a case with no date of birth recorded is listed by name, not left out" grep -q \
+	"\"case\":\"$c8\".*\"dob_check\":\"no date of birth recorded" <<<"$(tr '}' '\n' <<<"$sar")"
+check "... and the text export says to check it" grep -q "no date of birth recorded in this case" \
+	<<<"$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01)"
 c7=$(lfh_at police referral new --summary "Noise at night" --location "Flat 8" --category noise \
 	--risk standard --to housing --subject "Cy Long" --json | json_field case) || bail "Cy's case"
 long="Ann Smith $(printf 'x%.0s' $(seq 109))éclair and more"

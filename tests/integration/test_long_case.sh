@@ -67,6 +67,27 @@ for n in police housing; do
 	check_eq "$n: the chronology numbers the referral and the 260 notes" 261 \
 		"$(grep -cE '^ +[0-9]+\. ' <<<"$chrono")"
 done
+# a case whose chronology is larger than a reply may be (4 MiB): refused, and audited as refused
+big=$W/big.jsonl
+words=$(head -c 7900 /dev/zero | tr '\0' 'w')
+{
+	printf '{"kind":"case","ext_id":"BIG-1","summary":"A very long case","location":"Long Row","category":"asb","risk":"standard","to":"housing","on":"2026-01-02"}\n'
+	for i in $(seq 1 560); do
+		printf '{"kind":"note","case":"BIG-1","text":"%s %d"}\n' "$words" "$i"
+	done
+} >"$big"
+lfh_at police import "$big" >/dev/null 2>&1 || bail "import the long case"
+bigc=$(lfh_at police case list --json | json_flat | awk -F= '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.case=/ { c[i] = $2 }
+	/\]\.summary=A very long case$/ { want = i } END { print c[want] }')
+[ -n "$bigc" ] || bail "the long case is listed"
+out=$(lfh_at police case chronology "$bigc" 2>&1) &&
+	tap_fail "a chronology over 4 MiB is refused" "$(head -c 300 <<<"$out")"
+check "a chronology over 4 MiB is refused, saying it is too large to send" grep -q \
+	"too large to send" <<<"$out"
+check "... and the audit log records it as refused, not read" grep -q \
+	'"cmd":"case_chronology".*"ok":0' <<<"$(lfh_at police audit --case "$bigc" --json | tr '}' '\n')"
+
 for n in "${AG[@]}"; do
 	node_stop "$n"
 done
