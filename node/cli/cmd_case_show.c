@@ -65,9 +65,10 @@ static void head_line(const char *label, const char *value)
 }
 
 /* Where the case stands. */
-static void print_head(const lfh_record *c)
+static void print_head(const lfh_record *c, int utc)
 {
-	char parts[512];
+	char parts[512], closed[32];
+	uint64_t closed_ms = 0;
 
 	printf("%s  %s\n", *str(c, "ref") ? str(c, "ref") : str(c, "case"), str(c, "summary"));
 	if (*str(c, "ref"))
@@ -82,7 +83,12 @@ static void print_head(const lfh_record *c)
 	head_line("risk", str(c, "risk"));
 	head_line("next due", str(c, "next_due"));
 	head_line("category", str(c, "asb_category"));
-	head_line("closed", str(c, "closed"));
+	if (lfh_record_uint(c, "closed_ms", &closed_ms)) { /* in the zone of the other times */
+		cli_time(closed_ms, utc, closed);
+		head_line("closed", closed);
+	} else {
+		head_line("closed", str(c, "closed"));
+	}
 	if (strcmp(str(c, "readable"), "yes"))
 		head_line("NOTE", str(c, "readable"));
 	if (*str(c, "description"))
@@ -274,7 +280,7 @@ int case_show_main(int argc, char **argv)
 	if (rc == 0 && json) {
 		cli_print_json(rep.records, rep.nrecords, 1);
 	} else if (rc == 0 && rep.nrecords) {
-		print_head(&rep.records[0]);
+		print_head(&rep.records[0], utc);
 		printf("\nwhat happened (%s%s):\n", utc ? "UTC" : "times in ",
 		       utc ? "" : getenv("LFH_TZ") && *getenv("LFH_TZ") ? getenv("LFH_TZ")
 									   : "Europe/London");

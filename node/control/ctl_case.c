@@ -306,8 +306,14 @@ int ctl_case_describe(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LE
 	if (!rc)
 		rc = describe_participants(t, case_id, out, err);
 	if (!rc && lfh_record_uint(meta, "closed_ms", &v)) {
+		/* when the lead closed it (its CLOSE's stamp), the same at every node; the local
+		 * time it closed here (its retention clock) only where the steps are not held */
+		if (st && st->stage == LFH_OSARA_CLOSED && st->closed_hlc)
+			v = lfh_hlc_ms(st->closed_hlc);
 		lfh_ctl_time(v, when);
 		rc = lfh_record_set_str(out, "closed", when, err);
+		if (!rc)
+			rc = lfh_record_set_uint(out, "closed_ms", v, err);
 	}
 	if (!rc && lfh_record_uint(meta, "last_hlc", &v)) {
 		lfh_ctl_time(lfh_hlc_ms(v), when);

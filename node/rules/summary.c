@@ -12,9 +12,10 @@
 #include "lfh/summary.h"
 
 #define KEY_LEN (LFH_CASE_LEN + 1 + 2)
-#define VERSION 4 /* 1: closed cases only, without what `due` and `case list` read;
+#define VERSION 5 /* 1: closed cases only, without what `due` and `case list` read;
 		   * 2: before a redacted entry's text was forgotten (referral_redacted);
-		   * 3: without the referral's own date (referral_on_ms) */
+		   * 3: without the referral's own date (referral_on_ms);
+		   * 4: without the CLOSE's stamp (closed_hlc) */
 #define UPGRADE_BATCH 10000 /* rows removed per scan by lfh_summary_upgrade */
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
 
@@ -73,7 +74,8 @@ static const char *const header_uints[] = { "v", "stage", "referral_hlc", "reope
 					    "last_review_hlc", "meeting_days_standard",
 					    "meeting_days_medium", "meeting_days_high",
 					    "review_days_standard", "review_days_medium",
-					    "review_days_high", "referral_redacted", "referral_on_ms" };
+					    "review_days_high", "referral_redacted", "referral_on_ms",
+					    "closed_hlc" };
 #define HEADER_UINTS (sizeof header_uints / sizeof header_uints[0])
 
 static int put_header(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_osara_state *st,
@@ -89,7 +91,7 @@ static int put_header(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh
 		st->nactions, nteams, st->nparticipants, st->last_review_hlc,
 		st->risk_meeting_days[0], st->risk_meeting_days[1], st->risk_meeting_days[2],
 		st->risk_review_days[0], st->risk_review_days[1], st->risk_review_days[2],
-		(uint64_t)st->referral_redacted, st->referral_on_ms
+		(uint64_t)st->referral_redacted, st->referral_on_ms, st->closed_hlc
 	};
 	int rc = set_strs(&r, kv, err);
 
@@ -175,7 +177,7 @@ static int get_uints(const lfh_record *h, uint64_t v[HEADER_UINTS])
 		VERSION, LFH_OSARA_CLOSED, UINT64_MAX, UINT32_MAX, LFH_OSARA_MAX_MEETINGS,
 		LFH_OSARA_MAX_ACTIONS, LFH_OSARA_MAX_TIMELINE, LFH_OSARA_MAX_PARTICIPANTS,
 		UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, 1,
-		UINT64_MAX
+		UINT64_MAX, UINT64_MAX
 	};
 
 	for (size_t i = 0; i < HEADER_UINTS; i++)
@@ -204,6 +206,7 @@ static int get_header(const lfh_record *h, lfh_osara_state *st, uint32_t *nteams
 	}
 	st->referral_redacted = (int)v[15];
 	st->referral_on_ms = v[16];
+	st->closed_hlc = v[17];
 	COPY(st->referral_author, STR(h, "author"));
 	COPY(st->risk_level, STR(h, "risk"));
 	COPY(st->asb_category, STR(h, "category"));

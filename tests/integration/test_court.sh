@@ -221,5 +221,13 @@ for n in police housing health; do
 	wait_until 20 closed_at "$n" || tap_fail "$n: the case is closed"
 done
 tap_ok "the case closed once every action was accounted for, at every participant"
+# when it closed: the lead's CLOSE, the same at every node, in the pack's zone
+closed_of() { lfh_at "$1" case show "$c" --json | json_get '[0].closed_ms'; }
+check "case show gives when the case closed (closed_ms)" test -n "$(closed_of police)"
+check_eq "the closing time is the lead's, the same at police and health" "$(closed_of police)" \
+	"$(closed_of health)"
+want=$(LFH_TZ=Europe/London TZ=Europe/London date -d "@$(($(closed_of police) / 1000))" '+%Y-%m-%d %H:%M')
+check "the chronology's Closed row is in local time" grep -q "<th>Closed</th><td>$want</td>" \
+	<<<"$(lfh_at health case chronology "$c" --html)"
 
 tap_done
