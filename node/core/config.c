@@ -235,18 +235,24 @@ static int set_sharing_rotate(struct cfparse *c, const char *value)
 }
 
 /* A whole number from 0 to max (what it counts is said in the message). */
-static int set_uint(struct cfparse *c, const char *name, const char *value, unsigned max,
-		    const char *what, unsigned *out)
+static int set_uint_in(struct cfparse *c, const char *name, const char *value, unsigned min,
+		       unsigned max, const char *what, unsigned *out)
 {
 	size_t n = strlen(value);
 	unsigned long v;
 
 	if (n == 0 || n > 9 || strspn(value, "0123456789") != n ||
-	    (v = strtoul(value, NULL, 10)) > max)
-		return cf_fail(c, "%s: '%.40s' is not a number of %s from 0 to %u", name, value, what,
-			       max);
+	    (v = strtoul(value, NULL, 10)) > max || v < min)
+		return cf_fail(c, "%s: '%.40s' is not a number of %s from %u to %u", name, value,
+			       what, min, max);
 	*out = (unsigned)v;
 	return 1;
+}
+
+static int set_uint(struct cfparse *c, const char *name, const char *value, unsigned max,
+		    const char *what, unsigned *out)
+{
+	return set_uint_in(c, name, value, 0, max, what, out);
 }
 
 /*
@@ -532,11 +538,8 @@ static int cf_node_key(struct cfparse *c, const char *name, const char *value)
 	case NK_REMINDER_COMMAND:
 		return set_reminder_command(c, value);
 	case NK_REMINDER_EVERY:
-		if (!set_uint(c, name, value, LFH_REMINDER_EVERY_MAX_S, "seconds", &o->reminder_every))
-			return 0;
-		if (!o->reminder_every)
-			return cf_fail(c, "reminder_every: must be at least 1 second");
-		return 1;
+		return set_uint_in(c, name, value, 1, LFH_REMINDER_EVERY_MAX_S, "seconds",
+				   &o->reminder_every);
 	}
 	return 0;
 }

@@ -382,9 +382,9 @@ static int release_one(lfh_node *n, lfh_txn *t, const held_event *h, lfh_err *er
  * LEAVE or lead change (and the case's closure by CLOSE and REOPEN); any
  * other step can only make a held CLOSE valid (its OSARA checks), and so
  * can a KEY (a closure review becomes readable); a NOTE, ATTACH or CHUNK
- * changes no verdict. Judging again only what may
- * change keeps a member's held events from costing every accepted event of
- * the case their whole re-judging.
+ * changes no verdict. Judging again only what may change keeps a member's
+ * held events from costing every accepted event of the case their whole
+ * re-judging.
  */
 enum release { RELEASE_NONE, RELEASE_CLOSES, RELEASE_ALL };
 
@@ -490,11 +490,11 @@ static int keep_disorder(lfh_txn *t, const lfh_event *ev, const uint8_t id[LFH_I
 	lfh_err e2 = { 0 };
 	int rc;
 
-	log_error("CLOCK DISORDER by %s: %s", ev->author, err->msg);
 	lfh_store_meta_name(name, "disorder", ev->author);
 	rc = lfh_store_meta_get(t, name, &kept, &e2);
 	if (rc == 0 && kept)
-		return LFH_ECLOCK;
+		return LFH_ECLOCK; /* refused again, as it is each time it is fetched: logged as such */
+	log_error("CLOCK DISORDER by %s: %s (kept as evidence)", ev->author, err->msg);
 	if ((rc && rc != LFH_ENOTFOUND) ||
 	    (rc = lfh_store_keep_evidence(t, ev, id, raw, len, &e2)) ||
 	    (rc = lfh_store_meta_put(t, name, 1, &e2)))

@@ -230,18 +230,13 @@ static inline void write_step(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], 
 }
 
 /*
- * Police closes its case the way the OSARA rules allow (osara.h): risk,
- * scanning, a meeting, an action (done), an assessment, a closure proposal
- * and a closure review, then the CLOSE itself (res).
+ * p takes its case as far as a closure proposal, the way the OSARA rules
+ * allow (osara.h): risk, scanning, a meeting, an action (done), an
+ * assessment, the proposal.
  */
-static inline void close_case(hub *h, const uint8_t case_id[LFH_CASE_LEN], lfh_write_result *res)
+static inline void propose_closure(lfh_node *p, const uint8_t case_id[LFH_CASE_LEN])
 {
-	lfh_node *p = h->node[POLICE];
 	lfh_write_result w;
-	lfh_record body = { 0 };
-	lfh_buf b = { 0 };
-	lfh_err err = { 0 };
-	lfh_txn *t;
 
 	write_step(p, case_id, LFH_EV_RISK, &w, "score", "5", "level", "standard", "answers", "a=b",
 		   "by", "x", NULL);
@@ -255,6 +250,23 @@ static inline void close_case(hub *h, const uint8_t case_id[LFH_CASE_LEN], lfh_w
 	write_step(p, case_id, LFH_EV_ASSESSMENT, &w, "plan_done", "yes", "problem_stopped", "yes",
 		   "text", "t", "by", "x", NULL);
 	write_step(p, case_id, LFH_EV_CLOSE_PROPOSE, &w, "reason", "resolved", "by", "x", NULL);
+}
+
+/*
+ * Police closes its case the way the OSARA rules allow (osara.h): risk,
+ * scanning, a meeting, an action (done), an assessment, a closure proposal
+ * and a closure review, then the CLOSE itself (res).
+ */
+static inline void close_case(hub *h, const uint8_t case_id[LFH_CASE_LEN], lfh_write_result *res)
+{
+	lfh_node *p = h->node[POLICE];
+	lfh_write_result w;
+	lfh_record body = { 0 };
+	lfh_buf b = { 0 };
+	lfh_err err = { 0 };
+	lfh_txn *t;
+
+	propose_closure(p, case_id);
 	write_step(p, case_id, LFH_EV_REVIEW, &w, "kind", "closure", "outcome", "close", "text", "t",
 		   "by", "x", NULL);
 	assert_int_equal(lfh_record_set_str(&body, "by", "x", &err), 0);

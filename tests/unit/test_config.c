@@ -338,6 +338,10 @@ static void test_errors_node(void **state)
 	expect_error(t, s, 8, "sharing_rotate_days");
 	snprintf(s, sizeof s, "%speer_stale_after = 10m\n", good_node);
 	expect_error(t, s, 8, "peer_stale_after: '10m' is not a number of seconds");
+	snprintf(s, sizeof s, "%sreminder_every = 0\n", good_node);
+	expect_error(t, s, 8, "reminder_every: '0' is not a number of seconds from 1 to 86400");
+	snprintf(s, sizeof s, "%sreminder_every = 86401\n", good_node);
+	expect_error(t, s, 8, "reminder_every: '86401' is not a number of seconds from 1 to 86400");
 	snprintf(s, sizeof s, "%sexpiry_warn_days = 3651\n", good_node);
 	expect_error(t, s, 8, "expiry_warn_days");
 	snprintf(s, sizeof s, "%smetrics_listen = localhost:9464\n", good_node);

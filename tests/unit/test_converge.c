@@ -77,18 +77,7 @@ static void case_ready_to_close(hub *h, uint8_t case_id[LFH_CASE_LEN])
 	int rej;
 
 	new_case(h, case_id, to, 3, &w);
-	write_step(p, case_id, LFH_EV_RISK, &w, "score", "5", "level", "standard", "answers", "a=b",
-		   "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_SCANNING, &w, "text", "scanned", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_MEETING, &w, "date", "2026-01-05", "attendees", "police",
-		   "victim", "v", "offender", "o", "location", "l", "responses", "r", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_ACTION, &w, "action", "0a1b2c3d", "agency", "police", "power",
-		   "warrant", "text", "t", "due", "2026-02-01", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_ACTION_UPDATE, &w, "action", "0a1b2c3d", "status", "done",
-		   "text", "t", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_ASSESSMENT, &w, "plan_done", "yes", "problem_stopped", "yes",
-		   "text", "t", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_CLOSE_PROPOSE, &w, "reason", "resolved", "by", "x", NULL);
+	propose_closure(p, case_id);
 	write_step(p, case_id, LFH_EV_REVIEW, &w, "kind", "closure", "outcome", "close", "text", "t",
 		   "by", "x", NULL);
 	pull(p, h->node[HEALTH], &rej);
@@ -218,18 +207,7 @@ static void test_key_releases_held_close(void **state)
 	int rej;
 
 	new_case(h, case_id, to, 3, &w);
-	write_step(p, case_id, LFH_EV_RISK, &w, "score", "5", "level", "standard", "answers", "a=b",
-		   "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_SCANNING, &w, "text", "scanned", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_MEETING, &w, "date", "2026-01-05", "attendees", "police",
-		   "victim", "v", "offender", "o", "location", "l", "responses", "r", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_ACTION, &w, "action", "0a1b2c3d", "agency", "police", "power",
-		   "warrant", "text", "t", "due", "2026-02-01", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_ACTION_UPDATE, &w, "action", "0a1b2c3d", "status", "done",
-		   "text", "t", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_ASSESSMENT, &w, "plan_done", "yes", "problem_stopped", "yes",
-		   "text", "t", "by", "x", NULL);
-	write_step(p, case_id, LFH_EV_CLOSE_PROPOSE, &w, "reason", "resolved", "by", "x", NULL);
+	propose_closure(p, case_id);
 	pull(p, health, &rej);
 	pull(p, housing, &rej);
 	write_step(health, case_id, LFH_EV_REVIEW, &rev, "kind", "closure", "outcome", "close",
