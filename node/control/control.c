@@ -200,19 +200,45 @@ static int run_request(lfh_control *c, request *q, lfh_txn *t)
 	return i < NCOMMANDS ? commands[i].fn(q, t) : lfh_ctl_fail(&q->rep, LFH_EINVAL, "unknown command");
 }
 
+/*
+ * The case a request is about, for its audit record: the one it worked on,
+ * or (a refused request: the commands set case_hex only as they succeed)
+ * the one it named, if that names one here. NULL if none.
+ */
+static const char *audited_case(lfh_txn *t, const request *q, char hex[2 * LFH_CASE_LEN + 1])
+{
+	const char *named = lfh_record_str(&q->req, "case");
+	lfh_ctl_reply quiet = { 0 };
+	uint8_t id[LFH_CASE_LEN];
+	int rc;
+
+	if (q->case_hex[0])
+		return q->case_hex;
+	if (!named || !*named)
+		return NULL;
+	rc = lfh_ctl_find_case(t, named, id, &quiet);
+	lfh_ctl_reply_clear(&quiet);
+	if (rc)
+		return NULL;
+	lfh_hex(hex, id, LFH_CASE_LEN);
+	return hex;
+}
+
 static int audit_request(lfh_txn *t, const request *q, lfh_err *err)
 {
 	lfh_record a = { 0 };
 	const char *cmd = lfh_record_str(&q->req, "cmd");
 	const char *by = lfh_record_str(&q->req, "by");
+	char hex[2 * LFH_CASE_LEN + 1];
+	const char *case_hex = audited_case(t, q, hex);
 	int rc = lfh_record_set_uint(&a, "ms", lfh_wall_ms(), err);
 
 	if (!rc)
 		rc = lfh_record_set_str(&a, "cmd", cmd ? cmd : "?", err);
 	if (!rc)
 		rc = lfh_record_set_str(&a, "by", by && *by ? by : "?", err);
-	if (!rc && q->case_hex[0])
-		rc = lfh_record_set_str(&a, "case", q->case_hex, err);
+	if (!rc && case_hex)
+		rc = lfh_record_set_str(&a, "case", case_hex, err);
 	if (!rc)
 		rc = lfh_record_set_uint(&a, "ok", q->rep.code == 0, err);
 	if (!rc)

@@ -239,6 +239,13 @@ else
 	tap_fail "housing's log holds its own reads"
 fi
 
+# a refused write is logged with the case it named, so the case's own log shows it
+out=$(lfh_at housing --as "H Clerk" case close "$ref1" --reason "not ours" 2>&1) &&
+	tap_fail "housing, not the lead, may not close police's case" "$out"
+refused_line=$(audit_lines "$(audit_at housing --case "$c1" --json)" |
+	grep -c "^[0-9]*|H Clerk|case_close|$c1|0\$")
+check_eq "the refused close is in the case's log, as refused" 1 "$refused_line"
+
 for n in police housing; do
 	node_stop "$n"
 done
