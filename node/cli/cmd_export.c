@@ -244,7 +244,7 @@ static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 	fputs("</table>\n", f);
 }
 
-static void text_entries(FILE *f, lfh_record *recs, size_t n)
+static void text_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 {
 	char when[32], rec[32], text[1400], at[40];
 	size_t k = 0;
@@ -264,6 +264,8 @@ static void text_entries(FILE *f, lfh_record *recs, size_t n)
 			lfh_record_str(&recs[i], "amended_by") ? ")" : "",
 			cli_entry_on(&recs[i]) ? " (recorded " : "", cli_entry_on(&recs[i]) ? rec : "",
 			cli_entry_on(&recs[i]) ? ")" : "");
+		if (shared && *str(&recs[i], "recipients"))
+			fprintf(f, "        shared with %s\n", str(&recs[i], "recipients"));
 	}
 }
 
@@ -460,7 +462,7 @@ int chronology_main(int argc, char **argv)
 			fputs("</small></p>\n</body></html>\n", f);
 		} else {
 			fprintf(f, "%s\n%s\n\n", title, made);
-			text_entries(f, rep.records + 1, rep.nrecords - 1);
+			text_entries(f, rep.records + 1, rep.nrecords - 1, 0);
 			fprintf(f, "\n%s\n", omitted);
 		}
 		rc = close_out(f, out, failed);
@@ -556,6 +558,21 @@ static void html_viewed(FILE *f, const lfh_reply *rep, const char *case_hex)
 		fputs("</table>\n", f);
 }
 
+/* The same, as text: who read or wrote the case here (a subject access request lists it). */
+static void text_viewed(FILE *f, const lfh_reply *rep, const char *case_hex)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < rep->nrecords; i++) {
+		const lfh_record *v = &rep->records[i];
+		if (strcmp(str(v, "section"), "viewed") || strcmp(str(v, "case"), case_hex))
+			continue;
+		if (!any++)
+			fputs("  read or written at this node:\n", f);
+		fprintf(f, "    %s  %s  %s\n", str(v, "time"), str(v, "by"), str(v, "cmd"));
+	}
+}
+
 int sar_main(int argc, char **argv)
 {
 	static const char *const names[] = { "subject", "dob" };
@@ -618,7 +635,8 @@ int sar_main(int argc, char **argv)
 							: str(c, "case"), str(c, "summary"), str(c, "subject"));
 					if (*str(c, "dob_check"))
 						fprintf(f, "  (%s)\n", str(c, "dob_check"));
-					text_entries(f, rep.records + i + 1, span - 1);
+					text_entries(f, rep.records + i + 1, span - 1, 1);
+					text_viewed(f, &rep, str(c, "case"));
 				}
 				i += span;
 			}

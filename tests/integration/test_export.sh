@@ -213,6 +213,11 @@ check "a case with no date of birth recorded is listed by name, not left out" gr
 	"\"case\":\"$c8\".*\"dob_check\":\"no date of birth recorded" <<<"$(tr '}' '\n' <<<"$sar")"
 check "... and the text export says to check it" grep -q "no date of birth recorded in this case" \
 	<<<"$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01)"
+sartext=$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01)
+check "the text export says who each entry was shared with" grep -q "^ *shared with housing" \
+	<<<"$sartext"
+check "... and who read or wrote the case here, as the HTML and JSON do" grep -qE \
+	"^    [0-9TZ:-]+  [^ ].*  case_show$" <<<"$sartext"
 c7=$(lfh_at police referral new --summary "Noise at night" --location "Flat 8" --category noise \
 	--risk standard --to housing --subject "Cy Long" --json | json_field case) || bail "Cy's case"
 long="Ann Smith $(printf 'x%.0s' $(seq 109))éclair and more"
