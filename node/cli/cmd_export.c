@@ -536,16 +536,23 @@ static void sar_mentions(FILE *f, const lfh_reply *rep, enum format fmt)
 		fputs("</table>\n", f);
 }
 
-static void html_viewed(FILE *f, const lfh_reply *rep, const char *case_hex)
+/* Who read or wrote the case at this node (a subject access request lists it), as fmt. */
+static void sar_viewed(FILE *f, const lfh_reply *rep, const char *case_hex, enum format fmt)
 {
 	int any = 0;
+
 	for (size_t i = 0; i < rep->nrecords; i++) {
 		const lfh_record *v = &rep->records[i];
 		if (strcmp(str(v, "section"), "viewed") || strcmp(str(v, "case"), case_hex))
 			continue;
 		if (!any++)
-			fputs("<h3>Read or written at this node</h3>\n<table>\n"
-			      "<tr><th>When</th><th>Who</th><th>What</th></tr>\n", f);
+			fputs(fmt == HTML ? "<h3>Read or written at this node</h3>\n<table>\n"
+					    "<tr><th>When</th><th>Who</th><th>What</th></tr>\n"
+					  : "  read or written at this node:\n", f);
+		if (fmt != HTML) {
+			fprintf(f, "    %s  %s  %s\n", str(v, "time"), str(v, "by"), str(v, "cmd"));
+			continue;
+		}
 		fputs("<tr><td>", f);
 		esc(f, str(v, "time"));
 		fputs("</td><td>", f);
@@ -554,23 +561,8 @@ static void html_viewed(FILE *f, const lfh_reply *rep, const char *case_hex)
 		esc(f, str(v, "cmd"));
 		fputs("</td></tr>\n", f);
 	}
-	if (any)
+	if (any && fmt == HTML)
 		fputs("</table>\n", f);
-}
-
-/* The same, as text: who read or wrote the case here (a subject access request lists it). */
-static void text_viewed(FILE *f, const lfh_reply *rep, const char *case_hex)
-{
-	int any = 0;
-
-	for (size_t i = 0; i < rep->nrecords; i++) {
-		const lfh_record *v = &rep->records[i];
-		if (strcmp(str(v, "section"), "viewed") || strcmp(str(v, "case"), case_hex))
-			continue;
-		if (!any++)
-			fputs("  read or written at this node:\n", f);
-		fprintf(f, "    %s  %s  %s\n", str(v, "time"), str(v, "by"), str(v, "cmd"));
-	}
 }
 
 int sar_main(int argc, char **argv)
@@ -629,14 +621,14 @@ int sar_main(int argc, char **argv)
 				if (fmt == HTML) {
 					html_case(f, c);
 					html_entries(f, rep.records + i + 1, span - 1, 1);
-					html_viewed(f, &rep, str(c, "case"));
+					sar_viewed(f, &rep, str(c, "case"), fmt);
 				} else {
 					fprintf(f, "\n%s  %s (subject %s)\n", *str(c, "ref") ? str(c, "ref")
 							: str(c, "case"), str(c, "summary"), str(c, "subject"));
 					if (*str(c, "dob_check"))
 						fprintf(f, "  (%s)\n", str(c, "dob_check"));
 					text_entries(f, rep.records + i + 1, span - 1, 1);
-					text_viewed(f, &rep, str(c, "case"));
+					sar_viewed(f, &rep, str(c, "case"), fmt);
 				}
 				i += span;
 			}
