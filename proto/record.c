@@ -239,6 +239,16 @@ int lfh_record_encode(const lfh_record *r, lfh_buf *out, lfh_err *err)
 	return 0;
 }
 
+size_t lfh_record_encoded_max(const lfh_record *r)
+{
+	size_t n = 5; /* a map header */
+
+	for (size_t i = 0; i < r->n; i++) /* a str key, then a str (header <= 5) or a uint (<= 9) */
+		n += 1 + strlen(r->f[i].key) +
+		     (r->f[i].kind == LFH_FIELD_STR ? 5 + r->f[i].str_len : 9);
+	return n;
+}
+
 /* ---- decoding ---- */
 
 /* Decode the value of field i (key already stored in f->key). */

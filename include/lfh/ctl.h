@@ -47,6 +47,7 @@ typedef struct lfh_ctl_reply {
 	char message[LFH_ERRMSG_MAX];
 	size_t n, cap;
 	lfh_record *recs;
+	size_t sized, bytes; /* lfh_ctl_reply_bytes: records counted, their bytes */
 } lfh_ctl_reply;
 
 typedef struct lfh_ctl_req {
@@ -80,6 +81,11 @@ void lfh_ctl_yield(lfh_ctl_req *q);
  * client sends as `after` to get the following page (PROTOCOL.md 10).
  */
 #define LFH_CTL_PAGE_MAX 500
+/* A page also stops once its records pass this many bytes (an entry may hold
+ * 16 KiB texts): well under the frame limit, whatever the records hold. */
+#define LFH_CTL_PAGE_BYTES (1024 * 1024)
+/* At most how many bytes the records of r encode to (counting those added since the last call). */
+size_t lfh_ctl_reply_bytes(lfh_ctl_reply *r);
 /* Cases looked at for one page at most: a page of a rare filter's matches ends there, so
  * that no listing request holds the node for long (the client asks for the next). */
 #define LFH_CTL_SCAN_MAX 2000
@@ -98,9 +104,9 @@ typedef struct lfh_ctl_page {
 
 /* Read `after` and `limit` of the request (LFH_EINVAL after lfh_ctl_fail if malformed). */
 int lfh_ctl_page_begin(lfh_ctl_req *q, lfh_ctl_page *pg);
-/* Before looking at a case: 1 (stop the scan) if the page is full, or LFH_CTL_SCAN_MAX
- * cases were looked at, else 0. */
-int lfh_ctl_page_stop(lfh_ctl_page *pg, const lfh_ctl_reply *r,
+/* Before looking at a case: 1 (stop the scan) if the page is full (limit records, or
+ * LFH_CTL_PAGE_BYTES), or LFH_CTL_SCAN_MAX cases were looked at, else 0. */
+int lfh_ctl_page_stop(lfh_ctl_page *pg, lfh_ctl_reply *r,
 		      const uint8_t case_id[LFH_CASE_LEN]);
 /* After the scan: close the page with a `next` record if it stopped early. */
 int lfh_ctl_page_end(lfh_ctl_req *q, const lfh_ctl_page *pg);
@@ -146,6 +152,16 @@ int lfh_ctl_case_progress(const lfh_osara_state *st, uint64_t now_ms, lfh_record
  */
 int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			 const lfh_osara_state *st, lfh_err *err);
+
+/*
+ * One page of the timeline of the request's `case` (case_show,
+ * case_chronology): the case record (first page only), then its entries
+ * from the request's `after`, as many as `limit` and LFH_CTL_PAGE_BYTES
+ * allow, then `next` if more follow. With sections, records carry
+ * `section` ("case", "entry") as lfh_ctl_case_records' do. 0, or the status
+ * after lfh_ctl_fail.
+ */
+int lfh_ctl_case_timeline(lfh_ctl_req *q, lfh_txn *t, int sections);
 
 /* Has the projected case an overdue item (as lfh due says), or one for agency (NULL: any)? */
 int lfh_ctl_case_overdue(const lfh_osara_state *st, uint64_t now_ms, const char *agency);

@@ -47,6 +47,9 @@ int lfh_record_uint(const lfh_record *r, const char *key, uint64_t *out);
 /* Append the canonical encoding (keys sorted) to out. */
 int lfh_record_encode(const lfh_record *r, lfh_buf *out, lfh_err *err);
 
+/* An upper bound of the bytes lfh_record_encode appends for r (never less than it does). */
+size_t lfh_record_encoded_max(const lfh_record *r);
+
 /* Strictly decode one record occupying all of raw. r must be zeroed/cleared. */
 int lfh_record_decode(const uint8_t *raw, size_t len, lfh_record *r, lfh_err *err);
 

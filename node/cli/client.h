@@ -130,6 +130,9 @@ int cli_zone_check(void);
 
 /* What a case entry (a case_show record) says, in words: "action 1a2b for housing ...". */
 void cli_entry_text(const lfh_record *e, char *buf, size_t size);
+/* A buffer for what entry e says (cli_entry_text and what a view adds to it) with nothing
+ * cut: a long note is shown whole. Free it; NULL when out of memory. */
+char *cli_entry_text_buf(const lfh_record *e, size_t *size);
 
 /* qsort order of case entries: when they happened (on_ms), then when recorded (hlc). */
 int cli_by_on(const void *a, const void *b);

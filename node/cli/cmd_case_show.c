@@ -198,10 +198,26 @@ void cli_entry_text(const lfh_record *e, char *buf, size_t size)
 		snprintf(buf, size, "%s", step_summary(e, buf + size / 2, size / 2));
 }
 
+char *cli_entry_text_buf(const lfh_record *e, size_t *size)
+{
+	size_t n = 1024; /* the words around the fields, and the markers a view adds */
+
+	for (size_t i = 0; i < e->n; i++)
+		n += e->f[i].kind == LFH_FIELD_STR ? e->f[i].str_len + 8 : 24;
+	*size = n;
+	return malloc(n);
+}
+
 static void print_entry(const lfh_record *e, int utc)
 {
 	const char *type = str(e, "type"), *on = cli_entry_on(e);
-	char when[32], rec[32], who[2 * 64 + 2], text[1400];
+	char when[32], rec[32], who[2 * 64 + 2], *text;
+	size_t size;
+
+	if (!(text = cli_entry_text_buf(e, &size))) {
+		printf("  (an entry not shown: out of memory)\n");
+		return;
+	}
 
 	cli_time(rec_u(e, "hlc") >> 16, utc, rec);
 	if (on)
@@ -211,20 +227,20 @@ static void print_entry(const lfh_record *e, int utc)
 	snprintf(who, sizeof who, "%s%s%s", str(e, "author"), *str(e, "team") ? "/" : "",
 		 str(e, "team"));
 	if (lfh_record_str(e, "redacted"))
-		snprintf(text, sizeof text, "[redacted: %s]", str(e, "redacted"));
+		snprintf(text, size, "[redacted: %s]", str(e, "redacted"));
 	else
-		cli_entry_text(e, text, sizeof text);
+		cli_entry_text(e, text, size);
 	if (lfh_record_str(e, "amended_by")) {
 		size_t l = strlen(text);
-		snprintf(text + l, sizeof text - l, "  [amended by %s]", str(e, "amended_by"));
+		snprintf(text + l, size - l, "  [amended by %s]", str(e, "amended_by"));
 	}
 	if (lfh_record_str(e, "ignored")) {
 		size_t l = strlen(text);
-		snprintf(text + l, sizeof text - l, "  [NOT APPLIED: %s]", str(e, "ignored"));
+		snprintf(text + l, size - l, "  [NOT APPLIED: %s]", str(e, "ignored"));
 	}
 	if (strlen(str(e, "event")) >= 8) {
 		size_t l = strlen(text);
-		snprintf(text + l, sizeof text - l, "  [ev %.8s]", str(e, "event"));
+		snprintf(text + l, size - l, "  [ev %.8s]", str(e, "event"));
 	}
 	printf("  %-*s %-*s %-*s %s%s%s%s%s%s%s\n", WHEN_W, when, TYPE_W, type, WHO_W, who,
 	       *str(e, "by") ? "by " : "", *str(e, "by") ? str(e, "by") : "",
@@ -236,6 +252,7 @@ static void print_entry(const lfh_record *e, int utc)
 			if (*str(e, f[i]))
 				printf("  %*s %-10s %s\n", WHEN_W + TYPE_W + 1, "", f[i], str(e, f[i]));
 	}
+	free(text);
 }
 
 int case_show_main(int argc, char **argv)

@@ -200,10 +200,10 @@ static void amended_when(const lfh_record *e, char out[40])
 }
 
 /* The numbered entries of one case, from recs[0..n) (those of section "entry" exported). */
-static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
+static int html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 {
-	char when[32], rec[32], text[1400];
-	size_t k = 0;
+	char when[32], rec[32], *text;
+	size_t k = 0, size;
 
 	qsort(recs, n, sizeof recs[0], cli_by_on);
 	fprintf(f, "<table>\n<tr><th>No.</th><th>When</th><th>Agency</th><th>By</th><th>What</th>%s"
@@ -212,7 +212,11 @@ static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 		if (!exported(&recs[i]))
 			continue;
 		when_of(&recs[i], when, rec);
-		pack_text(&recs[i], text, sizeof text);
+		if (!(text = cli_entry_text_buf(&recs[i], &size))) {
+			fputs("</table>\n", f);
+			return 1; /* never a pack with entries missing */
+		}
+		pack_text(&recs[i], text, size);
 		fprintf(f, "<tr><td>%zu</td><td>", ++k);
 		esc(f, when);
 		fputs("</td><td>", f);
@@ -225,6 +229,7 @@ static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 		esc(f, str(&recs[i], "by"));
 		fputs("</td><td>", f);
 		esc(f, text);
+		free(text);
 		if (lfh_record_str(&recs[i], "amended_by")) {
 			char at[40];
 			amended_when(&recs[i], at);
@@ -242,19 +247,23 @@ static void html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
+	return 0;
 }
 
-static void text_entries(FILE *f, lfh_record *recs, size_t n, int shared)
+static int text_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 {
-	char when[32], rec[32], text[1400], at[40];
-	size_t k = 0;
+	char when[32], rec[32], *text, at[40];
+	size_t k = 0, size;
 
 	qsort(recs, n, sizeof recs[0], cli_by_on);
 	for (size_t i = 0; i < n; i++) {
 		if (!exported(&recs[i]))
 			continue;
 		when_of(&recs[i], when, rec);
-		pack_text(&recs[i], text, sizeof text);
+		if (!(text = cli_entry_text_buf(&recs[i], &size))) {
+			return 1; /* never a pack with entries missing */
+		}
+		pack_text(&recs[i], text, size);
 		amended_when(&recs[i], at);
 		fprintf(f, "%4zu. %-17s %s%s%s (%s): %s%s%s%s%s%s%s%s\n", ++k, when,
 			str(&recs[i], "author"), *str(&recs[i], "team") ? "/" : "",
@@ -266,7 +275,9 @@ static void text_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 			cli_entry_on(&recs[i]) ? ")" : "");
 		if (shared && *str(&recs[i], "recipients"))
 			fprintf(f, "        shared with %s\n", str(&recs[i], "recipients"));
+		free(text);
 	}
+	return 0;
 }
 
 /* The records as one JSON array, into f (stdout or --out's file); nonzero if not all written. */
@@ -438,7 +449,9 @@ int chronology_main(int argc, char **argv)
 	}
 	lfh_record_set_str(&req, "cmd", "case_chronology", &err);
 	lfh_record_set_str(&req, "case", case_id, &err);
-	rc = cli_call(&req, &rep);
+	/* a long case comes in pages (asked for by `limit`), printed as one pack */
+	lfh_record_set_uint(&req, "limit", 500, &err); /* the most a page holds (PROTOCOL.md 10) */
+	rc = cli_call_pages(&req, &rep);
 	lfh_record_clear(&req);
 	if (rc == 0 && rep.nrecords && (f = out_file(out))) {
 		const lfh_record *c = &rep.records[0];
@@ -454,7 +467,7 @@ int chronology_main(int argc, char **argv)
 		} else if (fmt == HTML) {
 			html_head(f, title);
 			html_case(f, c);
-			html_entries(f, rep.records + 1, rep.nrecords - 1, 0);
+			failed = html_entries(f, rep.records + 1, rep.nrecords - 1, 0);
 			fputs("<p><small>", f);
 			esc(f, omitted);
 			fputs(" ", f);
@@ -462,7 +475,7 @@ int chronology_main(int argc, char **argv)
 			fputs("</small></p>\n</body></html>\n", f);
 		} else {
 			fprintf(f, "%s\n%s\n\n", title, made);
-			text_entries(f, rep.records + 1, rep.nrecords - 1, 0);
+			failed = text_entries(f, rep.records + 1, rep.nrecords - 1, 0);
 			fprintf(f, "\n%s\n", omitted);
 		}
 		rc = close_out(f, out, failed);
@@ -620,14 +633,14 @@ int sar_main(int argc, char **argv)
 				span = case_span(rep.records + i, rep.nrecords - i);
 				if (fmt == HTML) {
 					html_case(f, c);
-					html_entries(f, rep.records + i + 1, span - 1, 1);
+					failed |= html_entries(f, rep.records + i + 1, span - 1, 1);
 					sar_viewed(f, &rep, str(c, "case"), fmt);
 				} else {
 					fprintf(f, "\n%s  %s (subject %s)\n", *str(c, "ref") ? str(c, "ref")
 							: str(c, "case"), str(c, "summary"), str(c, "subject"));
 					if (*str(c, "dob_check"))
 						fprintf(f, "  (%s)\n", str(c, "dob_check"));
-					text_entries(f, rep.records + i + 1, span - 1, 1);
+					failed |= text_entries(f, rep.records + i + 1, span - 1, 1);
 					sar_viewed(f, &rep, str(c, "case"), fmt);
 				}
 				i += span;

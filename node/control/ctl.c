@@ -32,6 +32,13 @@ lfh_record *lfh_ctl_add(lfh_ctl_reply *r)
 	return &r->recs[r->n++];
 }
 
+size_t lfh_ctl_reply_bytes(lfh_ctl_reply *r)
+{
+	for (; r->sized < r->n; r->sized++)
+		r->bytes += lfh_record_encoded_max(&r->recs[r->sized]);
+	return r->bytes;
+}
+
 void lfh_ctl_yield(lfh_ctl_req *q)
 {
 	if (q && q->yield)
@@ -276,10 +283,11 @@ int lfh_ctl_page_begin(lfh_ctl_req *q, lfh_ctl_page *pg)
 	return 0;
 }
 
-int lfh_ctl_page_stop(lfh_ctl_page *pg, const lfh_ctl_reply *r,
+int lfh_ctl_page_stop(lfh_ctl_page *pg, lfh_ctl_reply *r,
 		      const uint8_t case_id[LFH_CASE_LEN])
 {
-	if (r->n >= pg->limit || pg->scanned >= pg->scan_max) {
+	if (r->n >= pg->limit || pg->scanned >= pg->scan_max ||
+	    lfh_ctl_reply_bytes(r) >= LFH_CTL_PAGE_BYTES) {
 		pg->full = 1;
 		return 1;
 	}

@@ -366,6 +366,7 @@ struct list_ctx {
 	const lfh_osara_state *st;  /* case_show: the case as projected, for corrections */
 	lfh_ctl_req *q;
 	late_set late;              /* case_show: past the timeline, not applied */
+	int sections;               /* case_show: tag records with `section` (a chronology) */
 };
 
 /* Fields of an entry's body a view shows: left out of a redacted entry. */
@@ -492,7 +493,7 @@ int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 {
 	static const char *const flags[] = { "open", "closed", "overdue", "mine" };
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q, { 0 } };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q, { 0 }, 0 };
 	int *set[] = { &x.f.open, &x.f.closed, &x.f.overdue, &x.f.mine };
 	int rc = lfh_ctl_page_begin(q, &x.page);
 
@@ -596,17 +597,19 @@ static int show_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 	if (x->page.has_after && (key < x->after_hlc ||
 				  (key == x->after_hlc && memcmp(id, x->after_id, LFH_ID_LEN) <= 0)))
 		return 0;
-	if (x->rep->n >= x->page.limit) {
+	if (x->rep->n >= x->page.limit || lfh_ctl_reply_bytes(x->rep) >= LFH_CTL_PAGE_BYTES) {
 		x->page.full = 1;
 		return 1;
 	}
+	lfh_ctl_yield(x->q);
 	x->after_hlc = key;
 	memcpy(x->after_id, id, LFH_ID_LEN);
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
-	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)))
+	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)) ||
+	    (rc = ctl_case_corrections(x->st, &x->late, id, out, x->err)))
 		return rc;
-	return ctl_case_corrections(x->st, &x->late, id, out, x->err);
+	return x->sections ? lfh_record_set_str(out, "section", "entry", x->err) : 0;
 }
 
 /* `after` of a timeline page: 80 hex digits, hlc (BE) then event id. */
@@ -642,12 +645,13 @@ static int timeline_next(lfh_ctl_req *q, const struct list_ctx *x)
 	return lfh_ctl_next_page(&q->rep, cur, sizeof cur);
 }
 
-int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
+int lfh_ctl_case_timeline(lfh_ctl_req *q, lfh_txn *t, int sections)
 {
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_record meta = { 0 }, *out = NULL;
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q, { 0 } };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q, { 0 },
+			      sections };
 	lfh_osara_state *st = NULL;
 	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
 
@@ -668,6 +672,8 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 		rc = ctl_case_describe(q->node, t, case_id, &meta, st, out, &err);
 	if (!rc && !x.page.has_after && st->stage != LFH_OSARA_NONE)
 		rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, &err);
+	if (!rc && out && sections)
+		rc = lfh_record_set_str(out, "section", "case", &err);
 	if (!rc)
 		rc = lfh_store_scan_case_from(t, case_id, x.after_hlc, show_event_fn, &x, &err);
 	free(st);
@@ -676,6 +682,10 @@ int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg) : timeline_next(q, &x);
 }
 
+int ctl_case_show(lfh_ctl_req *q, lfh_txn *t)
+{
+	return lfh_ctl_case_timeline(q, t, 0);
+}
 
 /* Scan callback: every entry of the case, described and corrected, tagged with a section. */
 struct entries_ctx {

@@ -3,9 +3,10 @@
  *
  *   case_chronology case        the case and every entry held here, with
  *                               corrections and redactions applied (records
- *                               as lfh_ctl_case_records): the evidence pack
- *                               lfh case chronology orders by when things
- *                               happened and prints
+ *                               as lfh_ctl_case_records), in pages as
+ *                               case_show's when asked (limit): the
+ *                               evidence pack lfh case chronology orders by
+ *                               when things happened and prints
  *   sar  subject [dob]          subject access: every case held here whose
  *                               referral's subject contains every word of
  *                               subject (case and accents ignored; with dob,
@@ -32,7 +33,8 @@
 #define SAR_CASES_MAX 1000
 #define SAR_MENTIONS_MAX 1000 /* other cases whose entries name the person */
 
-int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t)
+/* The whole chronology in one reply: for a client before 0.4.5, which does not follow pages. */
+static int chronology_whole(lfh_ctl_req *q, lfh_txn *t)
 {
 	uint8_t case_id[LFH_CASE_LEN];
 	lfh_osara_state *st;
@@ -43,9 +45,25 @@ int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t)
 		return rc;
 	rc = lfh_ctl_case_records(q, t, case_id, st, &err);
 	free(st);
-	if (!rc && q->rep.n) /* the pack says which node it came from */
-		rc = lfh_record_set_str(&q->rep.recs[0], "exported_by", q->node->cfg.agency, &err);
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
+}
+
+/*
+ * In pages when the request asks for them (`limit`, `after`): a client that
+ * does not would take a first page for the whole pack.
+ */
+int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t)
+{
+	lfh_err err = { 0 };
+	uint64_t limit;
+	int paged = lfh_record_uint(&q->req, "limit", &limit) || lfh_record_str(&q->req, "after");
+	int rc = paged ? lfh_ctl_case_timeline(q, t, 1) : chronology_whole(q, t);
+
+	/* the pack says which node it came from (its first page, headed by the case) */
+	if (!rc && !lfh_record_str(&q->req, "after") && q->rep.n &&
+	    lfh_record_set_str(&q->rep.recs[0], "exported_by", q->node->cfg.agency, &err))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	return rc;
 }
 
 struct sar_ctx {

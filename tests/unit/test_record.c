@@ -269,6 +269,39 @@ static void test_record_truncated(void **state)
 	lfh_buf_free(&b);
 }
 
+/* The size bound a control page counts its bytes by is never below the encoding. */
+static void test_record_encoded_max(void **state)
+{
+	static const size_t lens[] = { 0, 1, 31, 32, 255, 256, 65535, 65536 };
+	lfh_record r;
+	lfh_buf b = {0};
+	lfh_err err;
+	char *v = malloc(LFH_VALUE_MAX + 1);
+
+	(void)state;
+	assert_non_null(v);
+	memset(&r, 0, sizeof r);
+	assert_true(lfh_record_encoded_max(&r) >= 1); /* an empty map */
+	for (size_t i = 0; i < LFH_RECORD_MAX_FIELDS; i++) {
+		char key[LFH_FIELD_KEY_MAX + 1];
+		size_t len = i % 3 ? (i * 997) % (LFH_VALUE_MAX + 1) : 0;
+		snprintf(key, sizeof key, "%s%zu", i % 2 ? "k" : "a_much_longer_key_name_", i);
+		memset(v, 'x', len);
+		v[len] = '\0';
+		if (i % 3)
+			assert_int_equal(lfh_record_set_str(&r, key, v, &err), 0);
+		else
+			assert_int_equal(lfh_record_set_uint(&r, key, lens[i % 8] * 65537u, &err), 0);
+		lfh_buf_reset(&b);
+		assert_int_equal(lfh_record_encode(&r, &b, &err), 0);
+		assert_true(lfh_record_encoded_max(&r) >= b.len);
+		assert_true(lfh_record_encoded_max(&r) <= b.len + 16 * r.n + 8); /* and close to it */
+	}
+	lfh_record_clear(&r);
+	lfh_buf_free(&b);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_record_limits),
 		cmocka_unit_test(test_record_decode_strict),
 		cmocka_unit_test(test_record_truncated),
+		cmocka_unit_test(test_record_encoded_max),
 	};
 
 	if (sodium_init() < 0)
