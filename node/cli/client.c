@@ -639,6 +639,26 @@ static int days_in_month(int y, int mo)
 	return mo == 2 && leap ? 29 : days[mo - 1];
 }
 
+/*
+ * Did the local time tm (fields set, tm_isdst ignored) happen twice, the hour
+ * the clocks went back? Then mktime would pick one of the two readings
+ * silently: an hour off in a signed record.
+ */
+static int happened_twice(const struct tm *tm)
+{
+	time_t t[2];
+
+	for (int dst = 0; dst < 2; dst++) {
+		struct tm x = *tm, back;
+		x.tm_isdst = dst;
+		if ((t[dst] = mktime(&x)) == (time_t)-1 || !localtime_r(&t[dst], &back) ||
+		    back.tm_isdst != dst || back.tm_hour != tm->tm_hour || back.tm_min != tm->tm_min ||
+		    back.tm_mday != tm->tm_mday)
+			return 0;
+	}
+	return t[0] != t[1];
+}
+
 int cli_on_value(const char *in, char out[18])
 {
 	struct tm tm = { 0 }, utc;
@@ -670,6 +690,11 @@ int cli_on_value(const char *in, char out[18])
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_isdst = -1;
+	if (happened_twice(&tm)) {
+		cli_error("--on '%s': that time happened twice in zone %s (the clocks went back "
+			  "then): give it in UTC, as YYYY-MM-DDTHH:MMZ", in, cli_zone());
+		return -1;
+	}
 	if ((tt = mktime(&tm)) == (time_t)-1 || !gmtime_r(&tt, &utc)) {
 		cli_error("--on '%s': not a time in zone %s", in, cli_zone());
 		return -1;

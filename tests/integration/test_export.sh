@@ -126,6 +126,10 @@ out=$(lfh_at police case note "$c" --text "x" --on 2026-03-29T01:30 2>&1) &&
 	tap_fail "a time in the clocks' spring gap is refused" "$out"
 check "a time in the clocks' spring gap is refused" grep -q "no such time in zone Europe/London" \
 	<<<"$out"
+out=$(lfh_at police case note "$c" --text "x" --on 2026-10-25T01:30 2>&1) &&
+	tap_fail "a time of the hour the clocks went back is refused" "$out"
+check "a time the clocks showed twice is refused, not taken as the first (BST) reading" grep -q \
+	"happened twice in zone Europe/London.*give it in UTC" <<<"$out"
 
 out=$(lfh_at police case note "$c" --text "x" --on 2026-04-31T10:00 2>&1) &&
 	tap_fail "an impossible date is refused" "$out"
@@ -279,5 +283,10 @@ lfh_at police --key "$K/admin.key" admin user add "PC Case" --role caseworker --
 out=$(lfh_at police --key "$K/pc.key" sar --subject "Ann Smith" 2>&1) &&
 	tap_fail "a caseworker may not run a subject access export" "$out"
 check "a subject access export needs the manager role" grep -q "needs the manager role" <<<"$out"
+# the hour the clocks went back, given in UTC, is recorded as given
+lfh_at police --key "$K/admin.key" case note "$c" --text "At the second 01:30" \
+	--on 2026-10-25T01:30Z >/dev/null || tap_fail "a time of that hour given in UTC is taken"
+check "... and shown as the second 01:30 (GMT), not the first" grep -q \
+	"2026-10-25 01:30 .*At the second 01:30" <<<"$(lfh_at police --key "$K/admin.key" case show "$c")"
 LFH_KEY=$K/admin.key node_stop police
 tap_done
