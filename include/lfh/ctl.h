@@ -146,12 +146,12 @@ int lfh_ctl_case_progress(const lfh_osara_state *st, uint64_t now_ms, lfh_record
 
 /*
  * The case (one record, section "case": as case_show's first, with where it
- * stands) and every entry held (section "entry": as case_show's, with
- * corrections and redactions applied) appended to q's reply. st is the
- * case's projection.
+ * stands) and, with entries, every entry held (section "entry": as
+ * case_show's, with corrections and redactions applied) appended to q's
+ * reply. st is the case's projection.
  */
 int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-			 const lfh_osara_state *st, lfh_err *err);
+			 const lfh_osara_state *st, int entries, lfh_err *err);
 
 /*
  * One page of the timeline of the request's `case` (case_show,

@@ -578,6 +578,86 @@ static void sar_viewed(FILE *f, const lfh_reply *rep, const char *case_hex, enum
 		fputs("</table>\n", f);
 }
 
+/* A reply being built: its records, and room for cap of them (grown by doubling). */
+struct sar_out {
+	lfh_reply rep;
+	size_t cap;
+};
+
+/* Move recs[0..n) to the end of out (they are left empty). 0, or 1 after saying why. */
+static int move_records(struct sar_out *out, lfh_record *recs, size_t n)
+{
+	if (out->rep.nrecords + n > out->cap) {
+		size_t cap = out->cap ? out->cap : 64;
+		lfh_record *p;
+		while (cap < out->rep.nrecords + n)
+			cap *= 2;
+		if (!(p = realloc(out->rep.records, cap * sizeof *p))) {
+			cli_error("out of memory");
+			return 1;
+		}
+		out->rep.records = p;
+		out->cap = cap;
+	}
+	memcpy(out->rep.records + out->rep.nrecords, recs, n * sizeof *recs);
+	memset(recs, 0, n * sizeof *recs);
+	out->rep.nrecords += n;
+	return 0;
+}
+
+/* The entries of case (its id, hex) to the end of out: its chronology, in pages. */
+static int case_entries(const char *case_hex, struct sar_out *out)
+{
+	lfh_record req = { 0 };
+	lfh_reply pages = { 0 };
+	lfh_err err = { 0 };
+	int rc;
+
+	lfh_record_set_str(&req, "cmd", "case_chronology", &err);
+	lfh_record_set_str(&req, "case", case_hex, &err);
+	lfh_record_set_uint(&req, "limit", 500, &err); /* pages of at most 500 (PROTOCOL.md 10) */
+	rc = cli_call_pages(&req, &pages);
+	lfh_record_clear(&req);
+	for (size_t i = 0; rc == 0 && i < pages.nrecords; i++) /* the entries, in order */
+		if (!strcmp(str(&pages.records[i], "section"), "entry"))
+			rc = move_records(out, &pages.records[i], 1);
+	lfh_reply_clear(&pages);
+	return rc;
+}
+
+/*
+ * The SAR's cases with their entries. The node answered with each case's
+ * record only (entries "no"), so that no reply need hold a long case whole;
+ * each case's entries come from its chronology, in pages, put after its
+ * record. A node before 0.4.5 ignores the field and sends the entries
+ * itself: rep is then kept. 0, or 1 after saying why.
+ */
+static int sar_entries(lfh_reply *rep)
+{
+	struct sar_out out = { { 0 }, 0 };
+	size_t from = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < rep->nrecords; i++)
+		if (!strcmp(str(&rep->records[i], "section"), "entry"))
+			return 0;
+	for (size_t i = 0; rc == 0 && i < rep->nrecords; i++) {
+		char case_hex[65];
+		if (strcmp(str(&rep->records[i], "section"), "case"))
+			continue;
+		snprintf(case_hex, sizeof case_hex, "%s", str(&rep->records[i], "case"));
+		rc = move_records(&out, rep->records + from, i + 1 - from);
+		from = i + 1;
+		if (rc == 0)
+			rc = case_entries(case_hex, &out);
+	}
+	if (rc == 0)
+		rc = move_records(&out, rep->records + from, rep->nrecords - from);
+	lfh_reply_clear(rep);
+	*rep = out.rep;
+	return rc;
+}
+
 int sar_main(int argc, char **argv)
 {
 	static const char *const names[] = { "subject", "dob" };
@@ -598,6 +678,7 @@ int sar_main(int argc, char **argv)
 		return 2;
 	}
 	lfh_record_set_str(&req, "cmd", "sar", &err);
+	lfh_record_set_str(&req, "entries", "no", &err); /* read each case's in pages after */
 	if (lfh_record_set_str(&req, "subject", values[0], &err) ||
 	    (values[1] && lfh_record_set_str(&req, "dob", values[1], &err))) {
 		cli_error("%s", err.msg);
@@ -606,6 +687,8 @@ int sar_main(int argc, char **argv)
 	}
 	rc = cli_call(&req, &rep);
 	lfh_record_clear(&req);
+	if (rc == 0)
+		rc = sar_entries(&rep);
 	for (size_t i = 0; rc == 0 && i < rep.nrecords; i++)
 		ncases += !strcmp(str(&rep.records[i], "section"), "case");
 	if (rc == 0 && (f = out_file(out))) {

@@ -735,7 +735,7 @@ static int late_of(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 }
 
 int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-			 const lfh_osara_state *st, lfh_err *err)
+			 const lfh_osara_state *st, int entries, lfh_err *err)
 {
 	struct entries_ctx x = { q->node, t, &q->rep, st, "entry", err, q, { 0 } };
 	lfh_record meta = { 0 }, *out;
@@ -749,9 +749,9 @@ int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_C
 		rc = lfh_ctl_case_progress(st, lfh_wall_ms(), out, err);
 	if (!rc)
 		rc = lfh_record_set_str(out, "section", "case", err);
-	if (!rc)
+	if (!rc && entries)
 		rc = late_of(q->node, t, case_id, st, &x.late, err);
-	if (!rc)
+	if (!rc && entries)
 		rc = lfh_store_scan_case(t, case_id, entry_fn, &x, err);
 	free(x.late.v);
 	lfh_record_clear(&meta);

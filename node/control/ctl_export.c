@@ -7,11 +7,13 @@
  *                               case_show's when asked (limit): the
  *                               evidence pack lfh case chronology orders by
  *                               when things happened and prints
- *   sar  subject [dob]          subject access: every case held here whose
+ *   sar  subject [dob] [entries] subject access: every case held here whose
  *                               referral's subject contains every word of
  *                               subject (case and accents ignored; with dob,
  *                               whose dob is that date), each as
- *                               lfh_ctl_case_records, then who read or wrote
+ *                               lfh_ctl_case_records (entries "no": the case
+ *                               records only, lfh then reads each case's
+ *                               chronology in pages), then who read or wrote
  *                               it here (section "viewed", from the audit log)
  *
  * Both are control requests, so the node's audit log records each export:
@@ -43,7 +45,7 @@ static int chronology_whole(lfh_ctl_req *q, lfh_txn *t)
 
 	if ((rc = lfh_ctl_project_case(q, t, case_id, &st)))
 		return rc;
-	rc = lfh_ctl_case_records(q, t, case_id, st, &err);
+	rc = lfh_ctl_case_records(q, t, case_id, st, 1, &err);
 	free(st);
 	return rc ? lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory") : 0;
 }
@@ -75,6 +77,7 @@ struct sar_ctx {
 	const char *dob;
 	uint8_t (*cases)[LFH_CASE_LEN];
 	size_t ncases, nmentions;
+	int entries; /* each case's entries too (not when the request says entries "no") */
 	lfh_err *err;
 };
 
@@ -150,7 +153,7 @@ static int case_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_re
 	if (c->ncases == SAR_CASES_MAX)
 		return lfh_err_set(c->err, LFH_ETOOBIG, "more than %d cases match: give the date of "
 				   "birth (--dob) or more of the name", SAR_CASES_MAX);
-	if ((rc = lfh_ctl_case_records(c->q, c->t, case_id, c->st, c->err)))
+	if ((rc = lfh_ctl_case_records(c->q, c->t, case_id, c->st, c->entries, c->err)))
 		return rc;
 	dob = lfh_record_str(&c->q->rep.recs[first], "dob");
 	if (!about_subject(c, c->st, 1, dob)) { /* a namesake with another date of birth */
@@ -207,6 +210,8 @@ static int sar_query(lfh_ctl_req *q, struct sar_ctx *c)
 	if (!subject)
 		return q->rep.code;
 	c->dob = lfh_record_str(&q->req, "dob");
+	c->entries = !lfh_record_str(&q->req, "entries") ||
+		     strcmp(lfh_record_str(&q->req, "entries"), "no") != 0;
 	if (c->dob && !lfh_osara_birth_date_valid(c->dob))
 		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "dob: a date YYYY-MM-DD, 1900 or later");
 	lfh_fold(subject, folded, sizeof folded);

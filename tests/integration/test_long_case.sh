@@ -72,7 +72,7 @@ done
 big=$W/big.jsonl
 words=$(head -c 11000 /dev/zero | tr '\0' 'w')
 {
-	printf '{"kind":"case","ext_id":"BIG-1","summary":"A very long case","location":"Long Row","category":"asb","risk":"standard","to":"housing","on":"2026-01-02"}\n'
+	printf '{"kind":"case","ext_id":"BIG-1","summary":"A very long case","location":"Long Row","category":"asb","risk":"standard","to":"housing","on":"2026-01-02","subject":"Lon Gcase"}\n'
 	for i in $(seq 1 400); do
 		printf '{"kind":"note","case":"BIG-1","text":"%s %d"}\n' "$words" "$i"
 	done
@@ -96,6 +96,15 @@ check "... once each, the last note last and whole (11,000 bytes)" grep -qE \
 check "... naming the node it came from" grep -q "police" <<<"$(head -3 <<<"$out")"
 check "... and the audit log records the export" grep -q \
 	'"cmd":"case_chronology".*"ok":1' <<<"$(lfh_at police audit --case "$bigc" --json | tr '}' '\n')"
+out=$(lfh_at police sar --subject "Lon Gcase" 2>&1) ||
+	tap_fail "a subject access export of a case over 4 MiB works" "$(head -c 300 <<<"$out")"
+check_eq "... listing the referral and all 400 notes, each whole" "401 400" \
+	"$(grep -cE '^ +[0-9]+\. ' <<<"$out") $(grep -c ": $words [0-9]*$" <<<"$out")"
+check "... with who each was shared with" grep -q "shared with housing" <<<"$out"
+json=$(lfh_at police sar --subject "Lon Gcase" --json)
+check_eq "... as JSON too: the case and its 402 entries (the referral, the notes, its key)" \
+	"1 402 400" "$(grep -o '"section":"case"' <<<"$json" | wc -l) $(grep -o \
+	'"section":"entry"' <<<"$json" | wc -l) $(grep -o '"type":"note"' <<<"$json" | wc -l)"
 
 for n in "${AG[@]}"; do
 	node_stop "$n"
