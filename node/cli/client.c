@@ -442,6 +442,11 @@ static int append_page(lfh_reply *rep, lfh_reply *page)
 
 int cli_call_pages(lfh_record *req, lfh_reply *rep)
 {
+	return cli_call_pages_n(req, rep, NULL);
+}
+
+int cli_call_pages_n(lfh_record *req, lfh_reply *rep, size_t *npages)
+{
 	lfh_reply page = { 0 };
 	lfh_err err = { 0 };
 	const char *next, *size = getenv("LFH_PAGE_SIZE"); /* smaller pages (tests) */
@@ -454,7 +459,8 @@ int cli_call_pages(lfh_record *req, lfh_reply *rep)
 		return 1;
 	}
 	rc = cli_call(req, rep);
-
+	if (npages)
+		*npages = 1;
 	while (rc == 0 && (next = next_page(rep))) {
 		char after[129];
 		snprintf(after, sizeof after, "%s", next);
@@ -465,6 +471,8 @@ int cli_call_pages(lfh_record *req, lfh_reply *rep)
 		}
 		if ((rc = cli_call(req, &page)) == 0)
 			rc = append_page(rep, &page);
+		if (npages)
+			++*npages;
 		lfh_reply_clear(&page);
 	}
 	return rc;

@@ -80,6 +80,8 @@ void cli_conn_close(cli_conn *c);
  * every record in rep, without the page markers.
  */
 int cli_call_pages(lfh_record *req, lfh_reply *rep);
+/* cli_call_pages, saying how many pages it read (each in a transaction of its own). */
+int cli_call_pages_n(lfh_record *req, lfh_reply *rep, size_t *npages);
 
 /* Print records as JSON: one object if !as_array (records[0]), else an array. */
 void cli_print_json(const lfh_record *recs, size_t n, int as_array);

@@ -417,6 +417,61 @@ static int parse(int argc, char **argv, const char *usage, const char *const *na
 	return 0;
 }
 
+/* One case_chronology request for case (as the user named it), in pages of at most limit. */
+static int chronology_call(const char *case_arg, uint64_t limit, lfh_reply *rep, size_t *npages)
+{
+	lfh_record req = { 0 };
+	lfh_err err = { 0 };
+	int rc;
+
+	if (lfh_record_set_str(&req, "cmd", "case_chronology", &err) ||
+	    lfh_record_set_str(&req, "case", case_arg, &err) ||
+	    lfh_record_set_uint(&req, "limit", limit, &err)) {
+		cli_error("%s", err.msg);
+		lfh_record_clear(&req);
+		return 1;
+	}
+	rc = npages ? cli_call_pages_n(&req, rep, npages) : cli_call(&req, rep);
+	lfh_record_clear(&req);
+	return rc;
+}
+
+#define CHRONOLOGY_TRIES 3
+
+/*
+ * The chronology of case (as the user named it) into rep, as of one moment.
+ * A long case comes in pages of at most 500 records (PROTOCOL.md 10), each
+ * read in a transaction of its own: an event that reached the case
+ * meanwhile may sort before a page already read. So when there were several
+ * pages, the case's event count is read again, and if it moved the whole
+ * chronology is read again. 0, or 1 after saying why.
+ */
+static int chronology_read(const char *case_arg, lfh_reply *rep)
+{
+	for (int i = 0; i < CHRONOLOGY_TRIES; i++) {
+		lfh_reply head = { 0 };
+		size_t npages = 0;
+		uint64_t before;
+		int rc = chronology_call(case_arg, 500, rep, &npages);
+
+		if (rc || npages < 2 || !rep->nrecords)
+			return rc;
+		before = rec_u(&rep->records[0], "events");
+		rc = chronology_call(case_arg, 1, &head, NULL); /* its case record alone */
+		if (rc == 0 && head.nrecords && rec_u(&head.records[0], "events") == before) {
+			lfh_reply_clear(&head);
+			return 0;
+		}
+		lfh_reply_clear(&head);
+		lfh_reply_clear(rep);
+		if (rc)
+			return rc;
+	}
+	cli_error("case %s was written to while its chronology was read, %d times: try again",
+		  case_arg, CHRONOLOGY_TRIES);
+	return 1;
+}
+
 static const char chronology_usage[] =
 	"usage: lfh case chronology CASE [--html|--json] [--out FILE]\n\n"
 	"The case's chronology, for a civil injunction, criminal behaviour order or\n"
@@ -425,7 +480,8 @@ static const char chronology_usage[] =
 	"with who recorded it and when; corrections shown in place, redacted and\n"
 	"not-applied entries left out and counted at the end. It names the node it\n"
 	"was exported from and when. Times in $LFH_TZ (default Europe/London).\n"
-	"The node audits the export.\n\n"
+	"The node audits the export. A long case is read in pages; one written to\n"
+	"meanwhile is read again (3 tries), so the pack is of one moment.\n\n"
 	"  --html      a document to print or send (numbered, paged)\n"
 	"  --json      the records as the node sends them\n"
 	"  --out FILE  write to FILE (created, mode 0600; must not exist)\n";
@@ -434,9 +490,7 @@ int chronology_main(int argc, char **argv)
 {
 	const char *case_id = NULL, *out = NULL;
 	enum format fmt = TEXT;
-	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
-	lfh_err err = { 0 };
 	FILE *f;
 	int failed = 0;
 	int rc = parse(argc, argv, chronology_usage, NULL, NULL, 0, &case_id, &fmt, &out);
@@ -447,12 +501,7 @@ int chronology_main(int argc, char **argv)
 		cli_error("which case? usage: lfh case chronology CASE [--html|--json]");
 		return 2;
 	}
-	lfh_record_set_str(&req, "cmd", "case_chronology", &err);
-	lfh_record_set_str(&req, "case", case_id, &err);
-	/* a long case comes in pages (asked for by `limit`), printed as one pack */
-	lfh_record_set_uint(&req, "limit", 500, &err); /* the most a page holds (PROTOCOL.md 10) */
-	rc = cli_call_pages(&req, &rep);
-	lfh_record_clear(&req);
+	rc = chronology_read(case_id, &rep); /* a long case in pages, printed as one pack */
 	if (rc == 0 && rep.nrecords && (f = out_file(out))) {
 		const lfh_record *c = &rep.records[0];
 		char title[256], made[256], omitted[256];
@@ -608,16 +657,9 @@ static int move_records(struct sar_out *out, lfh_record *recs, size_t n)
 /* The entries of case (its id, hex) to the end of out: its chronology, in pages. */
 static int case_entries(const char *case_hex, struct sar_out *out)
 {
-	lfh_record req = { 0 };
 	lfh_reply pages = { 0 };
-	lfh_err err = { 0 };
-	int rc;
+	int rc = chronology_read(case_hex, &pages);
 
-	lfh_record_set_str(&req, "cmd", "case_chronology", &err);
-	lfh_record_set_str(&req, "case", case_hex, &err);
-	lfh_record_set_uint(&req, "limit", 500, &err); /* pages of at most 500 (PROTOCOL.md 10) */
-	rc = cli_call_pages(&req, &pages);
-	lfh_record_clear(&req);
 	for (size_t i = 0; rc == 0 && i < pages.nrecords; i++) /* the entries, in order */
 		if (!strcmp(str(&pages.records[i], "section"), "entry"))
 			rc = move_records(out, &pages.records[i], 1);

@@ -106,6 +106,28 @@ check_eq "... as JSON too: the case and its 402 entries (the referral, the notes
 	"1 402 400" "$(grep -o '"section":"case"' <<<"$json" | wc -l) $(grep -o \
 	'"section":"entry"' <<<"$json" | wc -l) $(grep -o '"type":"note"' <<<"$json" | wc -l)"
 
+# a chronology in pages is of one moment: read while the case is written to, it is read
+# again, and when the writes never stop it fails saying so (never a mix of moments)
+stop=$W/stop-writing
+( for i in $(seq 1 2000); do
+	[ -e "$stop" ] && break
+	lfh_at police case note "$c" --text "Written meanwhile $i" >/dev/null 2>&1
+done ) &
+writer=$!
+written() { lfh_at police case show "$c" --json | grep -q "Written meanwhile"; }
+wait_until 20 written || bail "the writer writes"
+out=$(LFH_PAGE_SIZE=2 lfh_at police case chronology "$c" 2>&1) &&
+	tap_fail "a chronology read in pages while the case is written to fails" "$(tail -3 <<<"$out")"
+check "... saying the case was written to while it was read" grep -q \
+	"was written to while its chronology was read, 3 times: try again" <<<"$out"
+touch "$stop"
+wait "$writer"
+out=$(LFH_PAGE_SIZE=2 lfh_at police case chronology "$c" 2>&1) ||
+	tap_fail "once the writes stop, the chronology in pages is read" "$(tail -3 <<<"$out")"
+check_eq "... whole: every entry of the case once" \
+	"$(lfh_at police case chronology "$c" | grep -cE '^ +[0-9]+\. ')" \
+	"$(grep -cE '^ +[0-9]+\. ' <<<"$out")"
+
 for n in "${AG[@]}"; do
 	node_stop "$n"
 done
