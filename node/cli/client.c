@@ -50,6 +50,14 @@ int cli_bad_option(const char *cmd, char **argv, int c)
 	return 2;
 }
 
+int cli_given_twice(int given, const char *opt, const char *cmd)
+{
+	if (!given)
+		return 0;
+	cli_error("%s given twice (see lfh %s --help)", opt, cmd);
+	return 2;
+}
+
 /* Work out the control endpoint: -C, $LFH_CONTROL, then the config file. */
 static int control_endpoint(char *out, size_t size)
 {

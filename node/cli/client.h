@@ -31,6 +31,13 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_bad_option(const char *cmd, char **argv, int c);
 
 /*
+ * An option given twice is refused rather than the last one taken unseen (a
+ * signed entry would say what the user did not mean): when given, says so,
+ * pointing at `lfh CMD --help`, and returns 2; else 0.
+ */
+int cli_given_twice(int given, const char *opt, const char *cmd);
+
+/*
  * The user key that signs requests (PROTOCOL.md 10.1): --key FILE, else
  * $LFH_KEY, else ~/.config/lfh/user.key if it exists. An INI file
  *   [user]

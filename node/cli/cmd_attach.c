@@ -160,6 +160,11 @@ static int attach_args(int argc, char **argv, lfh_record *req, const char **path
 			cli_error("option %s needs a value (see lfh case attach --help)", argv[i]);
 			return 2;
 		}
+		if (takes_value && cli_given_twice(field ? lfh_record_str(req, field) != NULL
+						: !strcmp(argv[i], "--name") ? name != NULL
+									    : lfh_record_str(req, "on") != NULL,
+						argv[i], "case attach"))
+			return 2;
 		if (!strcmp(argv[i], "--json")) {
 			*json = 1;
 		} else if (field && i + 1 < argc) {

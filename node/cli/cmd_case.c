@@ -172,6 +172,9 @@ static unsigned verb_option(const case_verb *v, const char *a)
 static int parse(int argc, char **argv, const case_verb *v, int *json, const char **pos,
 		 int maxpos, int *npos, case_opts *o)
 {
+	char cmd[40];
+
+	snprintf(cmd, sizeof cmd, "case %s", v->name);
 	*npos = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -185,6 +188,12 @@ static int parse(int argc, char **argv, const case_verb *v, int *json, const cha
 			return -1;
 		} else if (opt && i + 1 >= argc) {
 			cli_error("option %s needs a value (see lfh case %s --help)", a, v->name);
+			return 2;
+		} else if (opt && cli_given_twice(opt == O_TEXT ? o->text != NULL
+						  : opt == O_CATEGORY ? o->category != NULL
+						  : opt == O_REASON ? o->reason != NULL
+								    : o->on[0] != '\0',
+						  a, cmd)) {
 			return 2;
 		} else if (opt == O_TEXT) {
 			o->text = argv[++i];

@@ -60,9 +60,10 @@ int case_fix_main(int argc, char **argv)
 	lfh_err err = { 0 };
 	char on[18] = "";
 	int json = 0, npos = 0, rc = 0;
-	char flag[16];
+	char flag[16], cmd[40];
 
 	snprintf(flag, sizeof flag, "--%s", c->field);
+	snprintf(cmd, sizeof cmd, "case %s", c->verb);
 	for (int i = 1; i < argc && rc == 0; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: %s\n\n%s", c->usage, c->help);
@@ -70,9 +71,10 @@ int case_fix_main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
 		} else if (!strcmp(argv[i], flag) && i + 1 < argc) {
-			value = argv[++i];
+			if (!(rc = cli_given_twice(value != NULL, flag, cmd)))
+				value = argv[++i];
 		} else if (!strcmp(argv[i], "--on") && i + 1 < argc && !strcmp(c->verb, "amend")) {
-			if (cli_on_value(argv[++i], on))
+			if (cli_given_twice(on[0] != '\0', "--on", cmd) || cli_on_value(argv[++i], on))
 				rc = 2;
 		} else if (argv[i][0] != '-' && npos < 2) {
 			pos[npos++] = argv[i];

@@ -191,9 +191,10 @@ int osara_step_main(int argc, char **argv)
 	lfh_reply rep = { 0 };
 	lfh_err err = { 0 };
 	const char *case_id = NULL;
-	char on[18];
+	char on[18], cmd[40];
 	int json = 0, invite = 0, rc = 0;
 
+	snprintf(cmd, sizeof cmd, "case %s", s->verb);
 	for (int i = 1; i < argc && rc == 0; i++) {
 		const char *a = argv[i];
 		size_t k;
@@ -211,7 +212,8 @@ int osara_step_main(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(a, "--on") && i + 1 < argc) {
-			if (cli_on_value(argv[++i], on) || lfh_record_set_str(&req, "on", on, &err))
+			if (cli_given_twice(lfh_record_str(&req, "on") != NULL, a, cmd) ||
+			    cli_on_value(argv[++i], on) || lfh_record_set_str(&req, "on", on, &err))
 				rc = 2;
 			continue;
 		}
@@ -228,6 +230,8 @@ int osara_step_main(int argc, char **argv)
 				break;
 		if (k == 8 || !s->fields[k].flag || i + 1 >= argc) {
 			cli_error("%s: unknown option or missing value (see lfh case %s --help)", a, s->verb);
+			rc = 2;
+		} else if (cli_given_twice(lfh_record_str(&req, s->fields[k].key) != NULL, a, cmd)) {
 			rc = 2;
 		} else if (lfh_record_set_str(&req, s->fields[k].key, argv[++i], &err)) {
 			cli_error("%s: %s", a, err.msg);

@@ -71,14 +71,17 @@ static int referral_new(int argc, char **argv)
 			json = 1;
 		} else if (opt == 'o') {
 			char on[18];
-			if (cli_on_value(optarg, on) || lfh_record_set_str(&req, "on", on, &err)) {
+			if (cli_given_twice(lfh_record_str(&req, "on") != NULL, "--on", "referral new") ||
+			    cli_on_value(optarg, on) || lfh_record_set_str(&req, "on", on, &err)) {
 				lfh_record_clear(&req);
 				return 2;
 			}
 		} else if (opt < (int)(sizeof keys / sizeof keys[0]) && keys[opt]) {
-			if (lfh_record_str(&req, keys[opt])) { /* the last would win unseen */
-				cli_error("--%s given twice (see lfh referral new --help)",
-					  strcmp(keys[opt], "asb_category") ? keys[opt] : "category");
+			char flag[32];
+			snprintf(flag, sizeof flag, "--%s",
+				 strcmp(keys[opt], "asb_category") ? keys[opt] : "category");
+			if (cli_given_twice(lfh_record_str(&req, keys[opt]) != NULL, flag,
+					    "referral new")) {
 				lfh_record_clear(&req);
 				return 2;
 			}

@@ -105,6 +105,23 @@ check "... naming it" grep -q "unexpected argument 'extra'" <<<"$out"
 
 bad "referral new: an option given twice is refused, not the last kept unseen" \
 	"--summary given twice" referral new --summary a --summary b
+bad "referral new: --on given twice" "--on given twice (see lfh referral new --help)" \
+	referral new --on 2026-01-01 --on 2026-01-02
+# every command that writes a signed entry refuses an option given twice
+bad "case note: --text given twice" "--text given twice (see lfh case note --help)" \
+	case note 12345678 --text a --text b
+bad "case note: --on given twice" "--on given twice (see lfh case note --help)" \
+	case note 12345678 --text a --on 2026-01-01 --on 2026-01-02
+bad "case close: --reason given twice" "--reason given twice (see lfh case close --help)" \
+	case close 12345678 --reason a --reason b
+bad "an OSARA step: an option given twice" "--agency given twice (see lfh case action --help)" \
+	case action 12345678 --agency housing --agency police --text x
+bad "an OSARA step: --on given twice" "--on given twice (see lfh case objective --help)" \
+	case objective 12345678 --on 2026-01-01 --on 2026-01-02
+bad "case amend: --text given twice" "--text given twice (see lfh case amend --help)" \
+	case amend 12345678 abcdef12 --text a --text b
+bad "case attach: --name given twice" "--name given twice (see lfh case attach --help)" \
+	case attach 12345678 /etc/hostname --name a --name b
 bad "referral new: an empty required option is missing, named as the option" \
 	"missing --category" referral new --summary a --location b --category '' --risk standard \
 	--to housing
