@@ -388,14 +388,22 @@ int lfh_ctl_authorize(lfh_ctl_req *q, lfh_txn *t, lfh_ctl_seen *seen)
 	}
 	rc = authenticate(q, t, seen, &role);
 	/* The request is recorded as its user: the authenticated one, or if
-	 * refused, the one it claims to come from (if any). */
-	if ((user = lfh_record_str(&q->req, "user"))) {
+	 * refused, the one it claims to come from, marked as not verified (no
+	 * user name holds a parenthesis): the audit log must not show a user
+	 * doing what someone else tried in their name. */
+	if ((user = lfh_record_str(&q->req, "user")))
 		snprintf(name, sizeof name, "%s", user);
-		if (lfh_record_set_str(&q->req, "by", name, &err))
+	if (rc) {
+		const char *claimed = user ? name : lfh_record_str(&q->req, "by");
+		char unverified[sizeof name + 16];
+		snprintf(unverified, sizeof unverified, "(unverified) %s",
+			 claimed && *claimed ? claimed : "?");
+		if (lfh_record_set_str(&q->req, "by", unverified, &err))
 			return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
-	}
-	if (rc)
 		return rc;
+	}
+	if (user && lfh_record_set_str(&q->req, "by", name, &err))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 	strip_auth(&q->req);
 	if ((rc = request_team(q, t, name)))
 		return rc;

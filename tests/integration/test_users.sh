@@ -210,7 +210,8 @@ check "the caseworker can be registered again with a new key" \
 check "the new key works" lfh_at police --key "$K/smith-new.key" case list
 refused "the old key does not" "bad signature" as_smith case list
 
-# ---- the audit log records the refused attempts with the claimed user
+# ---- the audit log records the refused attempts with the claimed user, marked unverified
+# when it was not authenticated (a bad signature, an unknown user): never as that user
 aj=$(as_jones audit --json)
 audit_lines() {
 	local j=$1 by cmd ok i
@@ -223,7 +224,7 @@ audit_lines() {
 }
 al=$(audit_lines "$aj")
 for want in "PC Smith|case_close|0" "PC Smith|user_list|0" "PC Smith|case_step|0" \
-	"J Jones|user_list|0" "PC Smith|case_list|0" "Nobody|status|0" \
+	"J Jones|user_list|0" "(unverified) PC Smith|case_list|0" "(unverified) Nobody|status|0" \
 	"PC Smith|referral_new|1" "J Jones|case_close|1" "A Admin|user_revoke|1"; do
 	if printf '%s\n' "$al" | grep -qxF "$want"; then
 		tap_ok "audit log: $want"
@@ -231,6 +232,8 @@ for want in "PC Smith|case_close|0" "PC Smith|user_list|0" "PC Smith|case_step|0
 		tap_fail "audit log: $want" "$al"
 	fi
 done
+check "audit log: the attempt with the old key is not recorded as PC Smith's" \
+	bash -c '! grep -qxF "PC Smith|case_list|0" <<<"$1"' _ "$al"
 if printf '%s\n' "$al" | grep -q '|status|0$' && ! printf '%s\n' "$al" | grep -q '^Someone Else|'; then
 	tap_ok "audit log: unsigned attempts refused (ok 0), --as never recorded for signed requests"
 else

@@ -314,7 +314,8 @@ static void test_bad_signatures(void **state)
 	sign(&q, &f->worker);
 	assert_int_equal(lfh_record_set_str(&q.req, "text", "tampered", &err), 0);
 	expect(f, &q, LFH_EPERM, "bad signature");
-	assert_string_equal(lfh_record_str(&q.req, "by"), "PC Smith"); /* audited as claimed */
+	/* audited as claimed, marked as not verified: never as PC Smith's own request */
+	assert_string_equal(lfh_record_str(&q.req, "by"), "(unverified) PC Smith");
 	req_free(&q);
 	/* a field added after signing */
 	mkreq(&q, "case_list", NULL);
@@ -331,7 +332,7 @@ static void test_bad_signatures(void **state)
 	mkreq(&q, "case_list", NULL);
 	sign(&q, &f->other);
 	expect(f, &q, LFH_EPERM, "unknown user 'Other'");
-	assert_string_equal(lfh_record_str(&q.req, "by"), "Other");
+	assert_string_equal(lfh_record_str(&q.req, "by"), "(unverified) Other");
 	req_free(&q);
 	mkreq(&q, "case_list", NULL);
 	sign(&q, &f->worker);
