@@ -241,6 +241,10 @@ static int html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 		if (shared) {
 			fputs("</td><td>", f);
 			esc(f, str(&recs[i], "recipients"));
+			if (*str(&recs[i], "backfilled")) {
+				fputs("; on joining later: ", f);
+				esc(f, str(&recs[i], "backfilled"));
+			}
 		}
 		fputs("</td><td>", f);
 		esc(f, rec);
@@ -274,7 +278,9 @@ static int text_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 			cli_entry_on(&recs[i]) ? " (recorded " : "", cli_entry_on(&recs[i]) ? rec : "",
 			cli_entry_on(&recs[i]) ? ")" : "");
 		if (shared && *str(&recs[i], "recipients"))
-			fprintf(f, "        shared with %s\n", str(&recs[i], "recipients"));
+			fprintf(f, "        shared with %s%s%s\n", str(&recs[i], "recipients"),
+				*str(&recs[i], "backfilled") ? "; on joining later: " : "",
+				str(&recs[i], "backfilled"));
 		free(text);
 	}
 	return 0;

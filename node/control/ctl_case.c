@@ -367,6 +367,7 @@ struct list_ctx {
 	lfh_ctl_req *q;
 	late_set late;              /* case_show: past the timeline, not applied */
 	int sections;               /* case_show: tag records with `section` (a chronology) */
+	const struct case_joins *joins; /* case_show: who joined, for `backfilled` */
 };
 
 /* Fields of an entry's body a view shows: left out of a redacted entry. */
@@ -493,7 +494,7 @@ int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 {
 	static const char *const flags[] = { "open", "closed", "overdue", "mine" };
 	lfh_err err = { 0 };
-	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q, { 0 }, 0 };
+	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q, { 0 }, 0, NULL };
 	int *set[] = { &x.f.open, &x.f.closed, &x.f.overdue, &x.f.mine };
 	int rc = lfh_ctl_page_begin(q, &x.page);
 
@@ -530,13 +531,99 @@ int ctl_case_list(lfh_ctl_req *q, lfh_txn *t)
 }
 
 /* Fill one timeline record for a stored event of a case. */
+/* The JOINs of a case (who joined, and the JOIN's stamp): who was sent what came before. */
+#define JOINS_MAX 64
+typedef struct case_joins {
+	size_t n;
+	struct {
+		uint64_t hlc;
+		char agency[LFH_AGENCY_MAX + 1];
+	} v[JOINS_MAX];
+} case_joins;
+
+struct joins_ctx {
+	lfh_node *n;
+	lfh_txn *t;
+	case_joins *j;
+};
+
+static int join_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
+		   size_t len)
+{
+	struct joins_ctx *c = vctx;
+	lfh_event ev = { 0 };
+	lfh_record body = { 0 };
+	lfh_err err = { 0 };
+	const char *agency;
+
+	(void)id;
+	if (lfh_event_peek_type(raw, len) != LFH_EV_JOIN || c->j->n == JOINS_MAX)
+		return 0;
+	if (lfh_node_open_event(c->n, c->t, raw, len, &ev, &body, &err) == 0 &&
+	    (agency = lfh_record_str(&body, "agency"))) {
+		c->j->v[c->j->n].hlc = key;
+		snprintf(c->j->v[c->j->n++].agency, sizeof c->j->v[0].agency, "%s", agency);
+	}
+	lfh_event_clear(&ev);
+	lfh_record_clear(&body);
+	return 0;
+}
+
+static int collect_joins(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			 case_joins *j, lfh_err *err)
+{
+	struct joins_ctx c = { n, t, j };
+
+	j->n = 0;
+	return lfh_store_scan_case(t, case_id, join_fn, &c, err);
+}
+
+/*
+ * The agencies event ev was sent to on joining the case after it (PROTOCOL.md
+ * 5.3: an earlier event a newcomer may receive under the ISA in force), as
+ * "a,b" in out ("" if none): who else it was shared with, for subject access.
+ * Membership and closure events are not counted (a JOIN or LEAVE is sent to
+ * know who takes part, a CLOSE or REOPEN never).
+ */
+static void backfilled_to(const lfh_node *n, const case_joins *j, const lfh_event *ev,
+			  const char *lead, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (!j || ev->type == LFH_EV_JOIN || ev->type == LFH_EV_LEAVE || ev->type == LFH_EV_CLOSE ||
+	    ev->type == LFH_EV_REOPEN || ev->type == LFH_EV_ISA_PROPOSE ||
+	    ev->type == LFH_EV_ISA_SIGN || ev->type == LFH_EV_ISA_WITHDRAW)
+		return;
+	for (size_t i = 0; i < j->n; i++) {
+		const char *a = j->v[i].agency;
+		char listed[LFH_AGENCY_MAX + 3];
+		snprintf(listed, sizeof listed, ",%s,", a);
+		if (j->v[i].hlc <= ev->hlc || lfh_event_find_recipient(ev, a) >= 0 ||
+		    !strcmp(ev->author, a) || !lfh_isa_may_receive(n->rules.isa, ev->category, lead, a))
+			continue;
+		if (len && strstr(out, listed)) /* joined twice */
+			continue;
+		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s,", len ? "" : ",",
+					a);
+	}
+	if (len >= size) /* cannot happen: at most LFH_MAX_RECIPIENTS parties */
+		len = size - 1;
+	if (len) { /* ",a,b," -> "a,b" */
+		out[len - 1] = '\0';
+		memmove(out, out + 1, len - 1);
+	}
+}
+
 static int describe_event(lfh_node *n, lfh_txn *t, const uint8_t id[LFH_ID_LEN],
-			  const uint8_t *raw, size_t len, lfh_record *out, lfh_err *err)
+			  const uint8_t *raw, size_t len, const case_joins *joins, const char *lead,
+			  lfh_record *out, lfh_err *err)
 {
 	lfh_event ev = { 0 };
 	lfh_record body = { 0 };
 	char hex[2 * LFH_ID_LEN + 1], when[32];
 	char rcpts[LFH_MAX_RECIPIENTS * (LFH_AGENCY_MAX + 1) + 1] = "";
+	char later[JOINS_MAX * (LFH_AGENCY_MAX + 1) + 2];
 	int orc = lfh_node_open_event(n, t, raw, len, &ev, &body, err);
 	int rc = 0;
 
@@ -559,6 +646,9 @@ static int describe_event(lfh_node *n, lfh_txn *t, const uint8_t id[LFH_ID_LEN],
 		rc = err->code;
 	if (!rc && orc)
 		rc = lfh_record_set_str(out, "readable", err->msg, err);
+	backfilled_to(n, joins, &ev, lead, later, sizeof later);
+	if (!rc && later[0])
+		rc = lfh_record_set_str(out, "backfilled", later, err);
 	for (size_t i = 0; !rc && !orc && i < body.n; i++) {
 		const lfh_field *f = &body.f[i];
 		const char *key = !strcmp(f->key, "event") ? "target" : f->key; /* AMEND, REDACT */
@@ -606,7 +696,7 @@ static int show_event_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN],
 	memcpy(x->after_id, id, LFH_ID_LEN);
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
-	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)) ||
+	if ((rc = describe_event(x->n, x->t, id, raw, len, x->joins, x->st->lead, out, x->err)) ||
 	    (rc = ctl_case_corrections(x->st, &x->late, id, out, x->err)))
 		return rc;
 	return x->sections ? lfh_record_set_str(out, "section", "entry", x->err) : 0;
@@ -651,8 +741,9 @@ int lfh_ctl_case_timeline(lfh_ctl_req *q, lfh_txn *t, int sections)
 	lfh_record meta = { 0 }, *out = NULL;
 	lfh_err err = { 0 };
 	struct list_ctx x = { q->node, t, &q->rep, &err, { 0 }, 0, { 0 }, { 0 }, NULL, q, { 0 },
-			      sections };
+			      sections, NULL };
 	lfh_osara_state *st = NULL;
+	case_joins *joins = NULL;
 	int rc = lfh_ctl_find_case(t, lfh_record_str(&q->req, "case"), case_id, &q->rep);
 
 	if (rc || (rc = timeline_after(q, &x)))
@@ -666,6 +757,10 @@ int lfh_ctl_case_timeline(lfh_ctl_req *q, lfh_txn *t, int sections)
 			: lfh_err_set(&err, LFH_ENOMEM, "out of memory");
 		x.st = st;
 	}
+	if (!rc && sections && !(joins = malloc(sizeof *joins))) /* a chronology says who was sent */
+		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
+	if (!rc && joins && !(rc = collect_joins(q->node, t, case_id, joins, &err)))
+		x.joins = joins;
 	if (!rc && !x.page.has_after && !(out = lfh_ctl_add(&q->rep)))
 		rc = lfh_err_set(&err, LFH_ENOMEM, "out of memory");
 	if (!rc && !x.page.has_after)
@@ -676,6 +771,7 @@ int lfh_ctl_case_timeline(lfh_ctl_req *q, lfh_txn *t, int sections)
 		rc = lfh_record_set_str(out, "section", "case", &err);
 	if (!rc)
 		rc = lfh_store_scan_case_from(t, case_id, x.after_hlc, show_event_fn, &x, &err);
+	free(joins);
 	free(st);
 	free(x.late.v);
 	lfh_record_clear(&meta);
@@ -697,6 +793,7 @@ struct entries_ctx {
 	lfh_err *err;
 	lfh_ctl_req *q;
 	late_set late;
+	struct case_joins joins;
 };
 
 static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
@@ -712,7 +809,7 @@ static int entry_fn(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], cons
 	lfh_ctl_yield(x->q);
 	if (!(out = lfh_ctl_add(x->rep)))
 		return lfh_err_set(x->err, LFH_ENOMEM, "out of memory");
-	if ((rc = describe_event(x->n, x->t, id, raw, len, out, x->err)) ||
+	if ((rc = describe_event(x->n, x->t, id, raw, len, &x->joins, x->st->lead, out, x->err)) ||
 	    (rc = ctl_case_corrections(x->st, &x->late, id, out, x->err)))
 		return rc;
 	return lfh_record_set_str(out, "section", x->section, x->err);
@@ -737,7 +834,7 @@ static int late_of(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 			 const lfh_osara_state *st, int entries, lfh_err *err)
 {
-	struct entries_ctx x = { q->node, t, &q->rep, st, "entry", err, q, { 0 } };
+	struct entries_ctx x = { q->node, t, &q->rep, st, "entry", err, q, { 0 }, { 0 } };
 	lfh_record meta = { 0 }, *out;
 	int rc = lfh_store_case_get(t, case_id, &meta, err);
 
@@ -751,6 +848,8 @@ int lfh_ctl_case_records(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_C
 		rc = lfh_record_set_str(out, "section", "case", err);
 	if (!rc && entries)
 		rc = late_of(q->node, t, case_id, st, &x.late, err);
+	if (!rc && entries)
+		rc = collect_joins(q->node, t, case_id, &x.joins, err);
 	if (!rc && entries)
 		rc = lfh_store_scan_case(t, case_id, entry_fn, &x, err);
 	free(x.late.v);

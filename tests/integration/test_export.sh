@@ -183,7 +183,13 @@ check_eq "police: the two cases it holds about Ann Smith, born 1980-05-01 (not t
 wait_until 20 has_case council "$c3" || tap_fail "housing's case reaches council"
 check_eq "housing: its own case and the two police shared with it" \
 	"$(printf '%s\n' "$c" "$c2" "$c3" | sort | paste -sd' ')" "$(sar_cases housing)"
+# council, invited to c2 later, was sent its earlier entries on joining: the SAR says so
+lfh_at police case invite "$c2" council >/dev/null || bail "invite council to c2"
 sar=$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01 --json)
+check "the export names who an entry was sent to on joining the case later" grep -q \
+	'"backfilled":"council",[^}]*"text":"Garage owner spoke to Ann"' <<<"$sar"
+check "... as text too" grep -q "shared with housing; on joining later: council" \
+	<<<"$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01)"
 for text in "Graffiti on the garages" "Garage owner spoke to Ann" "Door kicked at flat 3" \
 	"Threats shouted & recorded" "Noise complaint logged"; do
 	check "the export has '$text'" grep -qF "$text" <<<"$sar"
