@@ -50,7 +50,7 @@ int lfh_parties_ever(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], lfh_agenci
 int lfh_parties_set_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
 			  uint64_t hlc, size_t *count, lfh_err *err);
 
-/* The stamp of the latest LEAVE that named agency in the case (0: none). *//* The stamp of the latest LEAVE that named agency in the case (0: none). */
+/* The stamp of the latest LEAVE that named agency in the case (0: none). */
 int lfh_parties_left_at(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
 			uint64_t *hlc, lfh_err *err);
 

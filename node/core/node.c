@@ -25,6 +25,7 @@
 #include "lfh/log.h"
 #include "lfh/membership.h"
 #include "lfh/node.h"
+#include "lfh/quota.h"
 #include "lfh/recovery.h"
 #include "lfh/policy.h"
 #include "lfh/project.h"
@@ -141,6 +142,33 @@ static int upgrade_summaries(lfh_node *n, lfh_err *err)
 	if (removed)
 		log_info("removed %llu rows of summaries an earlier lfhd kept: new ones follow",
 			 (unsigned long long)removed);
+	return lfh_txn_commit(t, err);
+}
+
+/*
+ * Once: each party's storage quota counted again from what the store holds.
+ * An lfhd before 0.4.5 never lowered the count as retention shredded, so a
+ * long-running hub came to refuse its busiest partner for ever.
+ */
+static int recount_quotas(lfh_node *n, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	uint64_t done = 0;
+	int rc = lfh_txn_begin(n->store, 1, &t, err);
+
+	if (!rc && lfh_store_meta_get(t, "quota_recounted", &done, NULL) == 0 && done) {
+		lfh_txn_abort(t);
+		return 0;
+	}
+	for (uint32_t i = 0; !rc && n->rules.isa && i < n->rules.isa->nparties; i++)
+		if (strcmp(n->rules.isa->parties[i].id, n->cfg.agency))
+			rc = lfh_quota_recount(t, n->rules.isa->parties[i].id, err);
+	if (!rc)
+		rc = lfh_store_meta_put(t, "quota_recounted", 1, err);
+	if (rc) {
+		lfh_txn_abort(t);
+		return rc;
+	}
 	return lfh_txn_commit(t, err);
 }
 
@@ -283,6 +311,8 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		rc = lfh_recovery_open(n, err);
 	if (!rc)
 		rc = upgrade_summaries(n, err);
+	if (!rc)
+		rc = recount_quotas(n, err);
 	if (!rc)
 		rc = record_store_format(n, format, err);
 	if (!rc)

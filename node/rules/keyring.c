@@ -13,6 +13,7 @@
 #include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/pubkeys.h"
+#include "lfh/quota.h"
 #include "lfh/record.h"
 #include "lfh/summary.h"
 
@@ -605,7 +606,7 @@ static int drop_invalid(lfh_txn *t, const lfh_keygen *g, uint64_t from_ms, lfh_e
 	int rc = lfh_store_scan_author(t, g->agency, 1, revoked_fn, &c, err);
 
 	for (size_t i = 0; rc == 0 && i < c.n; i++) {
-		rc = lfh_store_shred_event(t, c.d[i].id, c.d[i].case_id, c.d[i].hlc, err);
+		rc = lfh_quota_shred_event(t, c.d[i].id, c.d[i].case_id, c.d[i].hlc, err);
 		if (!rc) /* what the reports kept of its case no longer holds */
 			rc = lfh_summary_drop(t, c.d[i].case_id, err);
 		if (!rc)

@@ -22,6 +22,7 @@
 #include "lfh/log.h"
 #include "lfh/osara.h"
 #include "lfh/parties.h"
+#include "lfh/quota.h"
 
 /* Set once the store keeps participants in PARTIES (earlier stores: a "participants" field). */
 #define META_PARTIES_TABLE "parties_table"
@@ -236,12 +237,7 @@ static int hold_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const cha
 	if ((rc && rc != LFH_ENOTFOUND) || (rc = lfh_store_meta_put(t, name, count + 1, err)))
 		return rc;
 	/* out of the store, out of its quota (ingest.c counts it again when it is let in) */
-	count = 0;
-	lfh_store_meta_name(name, "bytes", agency);
-	rc = lfh_store_meta_get(t, name, &count, err);
-	if (rc && rc != LFH_ENOTFOUND)
-		return rc;
-	return lfh_store_meta_put(t, name, count > e->len ? count - e->len : 0, err);
+	return lfh_quota_give_back(t, agency, e->len, err);
 }
 
 int lfh_parties_set_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,

@@ -26,6 +26,7 @@
 #include "lfh/osara.h"
 #include "lfh/parties.h"
 #include "lfh/policy.h"
+#include "lfh/quota.h"
 #include "lfh/sharing.h"
 #include "lfh/summary.h"
 
@@ -720,7 +721,7 @@ static int shred(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 	if (!rc)
 		rc = collect_case(t, case_id, category, &c, err);
 	for (size_t i = 0; rc == 0 && i < c.n; i++)
-		rc = lfh_store_shred_event(t, c.ev[i].id, case_id, c.ev[i].hlc, err);
+		rc = lfh_quota_shred_event(t, c.ev[i].id, case_id, c.ev[i].hlc, err);
 	free(c.ev);
 	if (!rc)
 		rc = drop_held(t, case_id, category, err);
