@@ -43,6 +43,8 @@ typedef struct lfh_node {
 	uint64_t incarnation;      /* this store's (recovery.h): peers pull again when it changes */
 	int recovering;            /* recovering our own events from peers: we write nothing */
 	uint64_t recover_seq;      /* our own seq the key directory says we reached */
+	uint64_t refused_own_from; /* the lowest seq of ours refused here, to ask for again once a
+				    * new ISA version is adopted (0: none; meta "own_refused") */
 	uint64_t state_seq, state_head; /* last recorded in node.state */
 	size_t ntops;              /* ingest's cache: each author's highest seq stored, and its HLC */
 	struct lfh_author_top {

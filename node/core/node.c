@@ -172,6 +172,18 @@ static int recount_quotas(lfh_node *n, lfh_err *err)
 	return lfh_txn_commit(t, err);
 }
 
+/* Our events refused here, to ask for again once a new ISA version is adopted (ingest.c). */
+static int load_refused_own(lfh_node *n, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	int rc = lfh_txn_begin(n->store, 0, &t, err);
+
+	if (!rc)
+		rc = lfh_store_meta_get(t, "own_refused", &n->refused_own_from, err);
+	lfh_txn_abort(t);
+	return rc;
+}
+
 /* The name of one sharing key the store holds (the first), if any. */
 struct some_key {
 	int found;
@@ -313,6 +325,8 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		rc = upgrade_summaries(n, err);
 	if (!rc)
 		rc = recount_quotas(n, err);
+	if (!rc)
+		rc = load_refused_own(n, err);
 	if (!rc)
 		rc = record_store_format(n, format, err);
 	if (!rc)

@@ -265,6 +265,24 @@ static int resume_own_counters(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh
 	return ev->type == LFH_EV_KEY ? remember_own_grants(t, ev, err) : 0;
 }
 
+/*
+ * An event of ours, signed by us, refused here (after a restore, one naming
+ * an ISA version this store has not adopted yet): the peers that took it
+ * used its numbers, so ours resume above them; and it is asked for again
+ * once a new version is adopted (node/sync/pull.c), so this store holds
+ * what it wrote.
+ */
+static int refused_own(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	int rc = resume_own_counters(n, t, ev, err);
+
+	if (rc || (n->refused_own_from && n->refused_own_from <= ev->seq))
+		return rc;
+	if (!(rc = lfh_store_meta_put(t, "own_refused", ev->seq, err)))
+		n->refused_own_from = ev->seq;
+	return rc;
+}
+
 /* ---- storage quota per author ------------------------------------------- */
 
 /*
@@ -580,6 +598,11 @@ int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t
 		if (!hrc)
 			hrc = resume_own_counters(n, t, ev, err);
 		return hrc ? hrc : rc;
+	}
+	if (rc && rc != LFH_ESTORE && rc != LFH_ENOMEM && !strcmp(ev->author, n->cfg.agency)) {
+		lfh_err cerr = { 0 };
+		int crc = refused_own(n, t, ev, &cerr);
+		return crc ? lfh_err_set(err, crc, "%s", cerr.msg) : rc;
 	}
 	if (!rc)
 		rc = quota_check(n, t, ev, len, &used, err);

@@ -14,6 +14,7 @@
 
 #include "lfh/hlc.h"
 #include "lfh/ingest.h"
+#include "lfh/isa.h"
 #include "lfh/log.h"
 #include "lfh/metrics.h"
 #include "lfh/recovery.h"
@@ -651,6 +652,59 @@ void sync_recover_tick(lfh_sync *s, uint64_t now_ms)
 	}
 	for (size_t i = 0; i < s->npeers; i++)
 		sync_pull_from(s, &s->peers[i]);
+}
+
+/* Ask every peer again for our events from the lowest one refused here. */
+static void start_refetch(lfh_sync *s)
+{
+	lfh_node *n = s->node;
+	lfh_txn *t = NULL;
+	lfh_err err = { 0 };
+	uint64_t from = n->refused_own_from;
+
+	if (lfh_txn_begin(n->store, 1, &t, &err) == 0 &&
+	    lfh_store_meta_put(t, "own_refused", 0, &err) == 0 && lfh_txn_commit(t, &err) == 0)
+		t = NULL;
+	if (t) {
+		lfh_txn_abort(t);
+		log_error("asking again for our own events: %s", err.msg);
+		return;
+	}
+	n->refused_own_from = 0; /* set again if one is refused again */
+	for (size_t i = 0; i < s->npeers; i++) {
+		s->peers[i].recovered = s->peers[i].recover_inflight = 0;
+		s->peers[i].recover_from = from;
+	}
+	s->refetch_own = 1;
+	log_info("ISA version %u adopted: asking the peers again for our events from seq %llu, "
+		 "refused here before", n->rules.isa->version, (unsigned long long)from);
+}
+
+void sync_refetch_own_tick(lfh_sync *s, uint64_t now_ms)
+{
+	uint32_t v = s->node->rules.isa ? s->node->rules.isa->version : 0;
+	size_t done = 0;
+
+	if (v != s->isa_seen) {
+		s->isa_seen = v;
+		if (s->node->refused_own_from && !s->refetch_own && v)
+			start_refetch(s);
+	}
+	if (!s->refetch_own)
+		return;
+	for (size_t i = 0; i < s->npeers; i++) {
+		peer *p = &s->peers[i];
+		if (p->recovered) {
+			done++;
+			continue;
+		}
+		if (p->recover_inflight && now_ms - p->recover_sent_ms > REQUEST_TIMEOUT_MS)
+			p->recover_inflight = 0;
+		if (!p->recover_inflight)
+			send_recover(s, p, now_ms);
+	}
+	if (done == s->npeers)
+		s->refetch_own = 0;
 }
 
 void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])

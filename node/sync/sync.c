@@ -805,6 +805,8 @@ void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 		drain_tick(s, now_ms);
 	if (s->node->recovering)
 		sync_recover_tick(s, now_ms);
+	else
+		sync_refetch_own_tick(s, now_ms);
 	sync_streamer_tick(s);
 	for (size_t i = 0; i < s->npeers; i++) {
 		peer *p = &s->peers[i];

@@ -119,6 +119,8 @@ struct lfh_sync {
 	pending q[PIPE_BATCHES]; /* FIFO: stored in arrival order */
 	size_t qhead, qlen;
 	char streamer[LFH_AGENCY_MAX + 1]; /* the one peer sending us a backlog ("" none) */
+	uint32_t isa_seen; /* the ISA version in force at the last tick (0 at start) */
+	int refetch_own;   /* asking every peer again for our events refused here */
 };
 
 /* Receive every frame of one message; returns the frame count (<= max) or -1. */
@@ -130,6 +132,8 @@ int sync_send_to_peer(peer *p, const lfh_buf *b);
 
 /* While the node recovers its own events (recovery.h): ask every peer, finish when all answered. */
 void sync_recover_tick(lfh_sync *s, uint64_t now_ms);
+/* Once a new ISA version is adopted: ask every peer again for our events refused here. */
+void sync_refetch_own_tick(lfh_sync *s, uint64_t now_ms);
 
 /* Watch p's dealer d with a socket monitor (link.c); 0, or -1 (then it goes unwatched). */
 int sync_link_watch(lfh_sync *s, peer *p, int d);
