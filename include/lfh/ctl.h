@@ -166,6 +166,12 @@ int lfh_ctl_case_timeline(lfh_ctl_req *q, lfh_txn *t, int sections);
 /* Has the projected case an overdue item (as lfh due says), or one for agency (NULL: any)? */
 int lfh_ctl_case_overdue(const lfh_osara_state *st, uint64_t now_ms, const char *agency);
 
+/*
+ * Is q a case_chronology read for a subject access export (`for` = `sar`)?
+ * It needs the manager role, as sar does, and is audited as `sar`.
+ */
+int lfh_ctl_audited_as_sar(const lfh_ctl_req *q);
+
 /* A new, zeroed record at the end of the reply (NULL when out of memory). */
 lfh_record *lfh_ctl_add(lfh_ctl_reply *r);
 /* Free the reply's records and zero it. */

@@ -656,23 +656,35 @@ static int days_in_month(int y, int mo)
 }
 
 /*
- * Did the local time tm (fields set, tm_isdst ignored) happen twice, the hour
- * the clocks went back? Then mktime would pick one of the two readings
- * silently: an hour off in a signed record.
+ * Did the local time tm (its date and time fields) happen twice, the hour the
+ * clocks went back (summer time ending, or a zone's standard offset
+ * changing)? Then mktime would pick one of the two readings silently: an
+ * hour off in a signed record. The readings are the wall time less each
+ * offset in force a day either side of it; it happened twice when both read
+ * back as that wall time at different instants.
  */
 static int happened_twice(const struct tm *tm)
 {
-	time_t t[2];
+	struct tm wall = *tm;
+	time_t as_utc, seen = (time_t)-1;
+	int readings = 0;
 
-	for (int dst = 0; dst < 2; dst++) {
-		struct tm x = *tm, back;
-		x.tm_isdst = dst;
-		if ((t[dst] = mktime(&x)) == (time_t)-1 || !localtime_r(&t[dst], &back) ||
-		    back.tm_isdst != dst || back.tm_hour != tm->tm_hour || back.tm_min != tm->tm_min ||
-		    back.tm_mday != tm->tm_mday)
-			return 0;
+	wall.tm_isdst = 0;
+	as_utc = timegm(&wall);
+	for (int side = -1; side <= 1; side += 2) {
+		time_t probe = as_utc + side * 26 * 3600, at;
+		struct tm off, back;
+		if (!localtime_r(&probe, &off))
+			continue;
+		at = as_utc - off.tm_gmtoff;
+		if (!localtime_r(&at, &back) || back.tm_year != tm->tm_year ||
+		    back.tm_mon != tm->tm_mon || back.tm_mday != tm->tm_mday ||
+		    back.tm_hour != tm->tm_hour || back.tm_min != tm->tm_min || at == seen)
+			continue;
+		seen = at;
+		readings++;
 	}
-	return t[0] != t[1];
+	return readings > 1;
 }
 
 int cli_on_value(const char *in, char out[18])

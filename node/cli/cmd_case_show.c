@@ -95,14 +95,15 @@ static void print_head(const lfh_record *c, int utc)
 		printf("\n  %s\n", str(c, "description"));
 }
 
-/* What an OSARA step without text says (risk, meeting, ...). */
+/* What an OSARA step without text says (risk, meeting, ...), whole: into buf, or a field. */
 static const char *step_summary(const lfh_record *e, char *buf, size_t size)
 {
 	static const char *keys[] = { "reason", "lead", "proposal", "responses" };
 
 	if (*str(e, "level")) {
+		char score[32];
 		snprintf(buf, size, "risk %s (score %s)", str(e, "level"),
-			 cli_field(e, "score", buf + size / 2, size / 2));
+			 cli_field(e, "score", score, sizeof score));
 		return buf;
 	}
 	if (!strcmp(str(e, "type"), "meeting")) {
@@ -194,8 +195,11 @@ void cli_entry_text(const lfh_record *e, char *buf, size_t size)
 		;
 	else if (strcmp(str(e, "category"), "referral") && *str(e, "text"))
 		snprintf(buf, size, "[%s] %s", str(e, "category"), str(e, "text"));
-	else
-		snprintf(buf, size, "%s", step_summary(e, buf + size / 2, size / 2));
+	else {
+		const char *said = step_summary(e, buf, size);
+		if (said != buf)
+			snprintf(buf, size, "%s", said);
+	}
 }
 
 char *cli_entry_text_buf(const lfh_record *e, size_t *size)

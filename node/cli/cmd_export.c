@@ -423,8 +423,12 @@ static int parse(int argc, char **argv, const char *usage, const char *const *na
 	return 0;
 }
 
-/* One case_chronology request for case (as the user named it), in pages of at most limit. */
-static int chronology_call(const char *case_arg, uint64_t limit, lfh_reply *rep, size_t *npages)
+/*
+ * One case_chronology request for case (as the user named it), in pages of at
+ * most limit; for a subject access export (for_sar), audited as sar.
+ */
+static int chronology_call(const char *case_arg, int for_sar, uint64_t limit, lfh_reply *rep,
+			   size_t *npages)
 {
 	lfh_record req = { 0 };
 	lfh_err err = { 0 };
@@ -432,6 +436,7 @@ static int chronology_call(const char *case_arg, uint64_t limit, lfh_reply *rep,
 
 	if (lfh_record_set_str(&req, "cmd", "case_chronology", &err) ||
 	    lfh_record_set_str(&req, "case", case_arg, &err) ||
+	    (for_sar && lfh_record_set_str(&req, "for", "sar", &err)) ||
 	    lfh_record_set_uint(&req, "limit", limit, &err)) {
 		cli_error("%s", err.msg);
 		lfh_record_clear(&req);
@@ -452,18 +457,18 @@ static int chronology_call(const char *case_arg, uint64_t limit, lfh_reply *rep,
  * pages, the case's event count is read again, and if it moved the whole
  * chronology is read again. 0, or 1 after saying why.
  */
-static int chronology_read(const char *case_arg, lfh_reply *rep)
+static int chronology_read(const char *case_arg, int for_sar, lfh_reply *rep)
 {
 	for (int i = 0; i < CHRONOLOGY_TRIES; i++) {
 		lfh_reply head = { 0 };
 		size_t npages = 0;
 		uint64_t before;
-		int rc = chronology_call(case_arg, 500, rep, &npages);
+		int rc = chronology_call(case_arg, for_sar, 500, rep, &npages);
 
 		if (rc || npages < 2 || !rep->nrecords)
 			return rc;
 		before = rec_u(&rep->records[0], "events");
-		rc = chronology_call(case_arg, 1, &head, NULL); /* its case record alone */
+		rc = chronology_call(case_arg, for_sar, 1, &head, NULL); /* its case record alone */
 		if (rc == 0 && head.nrecords && rec_u(&head.records[0], "events") == before) {
 			lfh_reply_clear(&head);
 			return 0;
@@ -507,7 +512,7 @@ int chronology_main(int argc, char **argv)
 		cli_error("which case? usage: lfh case chronology CASE [--html|--json]");
 		return 2;
 	}
-	rc = chronology_read(case_id, &rep); /* a long case in pages, printed as one pack */
+	rc = chronology_read(case_id, 0, &rep); /* a long case in pages, printed as one pack */
 	if (rc == 0 && rep.nrecords && (f = out_file(out))) {
 		const lfh_record *c = &rep.records[0];
 		char title[256], made[256], omitted[256];
@@ -665,7 +670,7 @@ static int move_records(struct sar_out *out, lfh_record *recs, size_t n)
 static int case_entries(const char *case_hex, struct sar_out *out)
 {
 	lfh_reply pages = { 0 };
-	int rc = chronology_read(case_hex, &pages);
+	int rc = chronology_read(case_hex, 1, &pages);
 
 	for (size_t i = 0; rc == 0 && i < pages.nrecords; i++) /* the entries, in order */
 		if (!strcmp(str(&pages.records[i], "section"), "entry"))

@@ -227,7 +227,7 @@ static const char *audited_case(lfh_txn *t, const request *q, char hex[2 * LFH_C
 static int audit_request(lfh_txn *t, const request *q, lfh_err *err)
 {
 	lfh_record a = { 0 };
-	const char *cmd = lfh_record_str(&q->req, "cmd");
+	const char *cmd = lfh_ctl_audited_as_sar(q) ? "sar" : lfh_record_str(&q->req, "cmd");
 	const char *by = lfh_record_str(&q->req, "by");
 	char hex[2 * LFH_CASE_LEN + 1];
 	const char *case_hex = audited_case(t, q, hex);

@@ -32,6 +32,13 @@ lfh_record *lfh_ctl_add(lfh_ctl_reply *r)
 	return &r->recs[r->n++];
 }
 
+int lfh_ctl_audited_as_sar(const lfh_ctl_req *q)
+{
+	const char *cmd = lfh_record_str(&q->req, "cmd"), *purpose = lfh_record_str(&q->req, "for");
+
+	return cmd && purpose && !strcmp(cmd, "case_chronology") && !strcmp(purpose, "sar");
+}
+
 size_t lfh_ctl_reply_bytes(lfh_ctl_reply *r)
 {
 	for (; r->sized < r->n; r->sized++)

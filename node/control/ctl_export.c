@@ -59,7 +59,12 @@ int ctl_case_chronology(lfh_ctl_req *q, lfh_txn *t)
 	lfh_err err = { 0 };
 	uint64_t limit;
 	int paged = lfh_record_uint(&q->req, "limit", &limit) || lfh_record_str(&q->req, "after");
-	int rc = paged ? lfh_ctl_case_timeline(q, t, 1) : chronology_whole(q, t);
+	const char *purpose = lfh_record_str(&q->req, "for");
+	int rc;
+
+	if (purpose && strcmp(purpose, "sar") != 0)
+		return lfh_ctl_fail(&q->rep, LFH_EINVAL, "for: only sar (a subject access export)");
+	rc = paged ? lfh_ctl_case_timeline(q, t, 1) : chronology_whole(q, t);
 
 	/* the pack says which node it came from (its first page, headed by the case) */
 	if (!rc && !lfh_record_str(&q->req, "after") && q->rep.n &&

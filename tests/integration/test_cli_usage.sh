@@ -120,6 +120,13 @@ bad "an OSARA step: --on given twice" "--on given twice (see lfh case objective 
 	case objective 12345678 --on 2026-01-01 --on 2026-01-02
 bad "case amend: --text given twice" "--text given twice (see lfh case amend --help)" \
 	case amend 12345678 abcdef12 --text a --text b
+# a local time that happened twice is refused, whatever shifted the clocks back
+LFH_TZ=Europe/London bad "--on in the hour summer time ended" \
+	"happened twice in zone Europe/London" case note 12345678 --text x --on 2026-10-25T01:30
+LFH_TZ=Europe/Volgograd bad "--on in the hour a zone's standard offset went back" \
+	"happened twice in zone Europe/Volgograd" case note 12345678 --text x --on 2020-12-27T01:30
+LFH_TZ=Europe/London bad "--on in the hour British Standard Time ended (1971)" \
+	"happened twice in zone Europe/London" case note 12345678 --text x --on 1971-10-31T02:30
 bad "case attach: --name given twice" "--name given twice (see lfh case attach --help)" \
 	case attach 12345678 /etc/hostname --name a --name b
 bad "referral new: an empty required option is missing, named as the option" \

@@ -190,8 +190,13 @@ check "probation, never in the case, holds no action of it" \
 	[ -z "$(lfh_at probation actions --mine --json | grep -o 0badf00d)" ]
 
 # ---- 4. closure accounts for every action
-lfh_at police case assess "$c" --plan-done partly --problem-stopped partly --text "Calmer" \
+long=$(head -c 7000 /dev/zero | tr '\0' 'x')
+lfh_at police case assess "$c" --plan-done partly --problem-stopped partly --text "Calmer $long END" \
 	>/dev/null || bail "assess"
+check "case show prints a long assessment whole (7,000 bytes)" grep -q "Calmer $long END" \
+	<<<"$(lfh_at police case show "$c")"
+check "... and so does the chronology" grep -q "Calmer $long END" \
+	<<<"$(lfh_at police case chronology "$c")"
 lfh_at police case propose-close "$c" --reason "Tenant rehoused" >/dev/null || bail "propose-close"
 out=$(lfh_at police case review "$c" --kind closure --outcome close --text "Agreed") ||
 	bail "closure review"

@@ -186,6 +186,9 @@ check_eq "housing: its own case and the two police shared with it" \
 # council, invited to c2 later, was sent its earlier entries on joining: the SAR says so
 lfh_at police case invite "$c2" council >/dev/null || bail "invite council to c2"
 sar=$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01 --json)
+check "the export's reads of a case are audited as sar, not as court chronologies" \
+	bash -c '[[ $1 == *\"cmd\":\"sar\"* && $1 != *\"cmd\":\"case_chronology\"* ]]' _ \
+	"$(lfh_at police audit --case "$c2" --json)"
 check "the export names who an entry was sent to on joining the case later" grep -q \
 	'"backfilled":"council",[^}]*"text":"Garage owner spoke to Ann"' <<<"$sar"
 check "... as text too" grep -q "shared with housing; on joining later: council" \

@@ -475,6 +475,19 @@ static void test_roles(void **state)
 	sign(&q, &f->worker);
 	expect(f, &q, LFH_EPERM, "may not record the case step 'review'");
 	req_free(&q);
+	/* a chronology read for a subject access export is audited as sar: a manager's */
+	mkreq(&q, "case_chronology", "for", "sar", NULL);
+	sign(&q, &f->worker);
+	expect(f, &q, LFH_EPERM, "may not read a case for a subject access export");
+	req_free(&q);
+	mkreq(&q, "case_chronology", "for", "sar", NULL);
+	sign(&q, &f->manager);
+	expect(f, &q, 0, NULL);
+	req_free(&q);
+	mkreq(&q, "case_chronology", NULL);
+	sign(&q, &f->worker);
+	expect(f, &q, 0, NULL);
+	req_free(&q);
 }
 
 static void test_revoke(void **state)
