@@ -134,6 +134,12 @@ int lfh_policy_retention(const lfh_rules *r, lfh_txn *t, uint64_t now_ms, uint64
 int lfh_policy_isa(lfh_rules *r, lfh_txn *t, uint32_t version, const lfh_isa **out,
 		   lfh_err *err);
 
+/*
+ * Was agency a party of an ISA version adopted here before the one in force
+ * (removed from the hub since)? 1 yes, 0 no, or a negative status.
+ */
+int lfh_policy_was_party(const lfh_rules *r, lfh_txn *t, const char *agency, lfh_err *err);
+
 /* Parse an ISA text file as a proposal for the next version: checks version and prev. */
 int lfh_policy_parse_next(const lfh_rules *r, const char *path, lfh_isa *out, lfh_buf *bytes,
 			  uint8_t hash[32], lfh_err *err);

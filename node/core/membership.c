@@ -16,12 +16,25 @@
 #include "lfh/keyring.h"
 #include "lfh/log.h"
 #include "lfh/membership.h"
+#include "lfh/policy.h"
 
 #define DAY_MS 86400000ULL
 
 const lfh_pubkeys *lfh_node_member(const lfh_node *n, const char *agency)
 {
 	return lfh_keyring_member(&n->rules, agency);
+}
+
+/* Was agency a party of an earlier ISA version adopted here? 1, 0, or a negative status. */
+static int removed_party(const lfh_node *n, const char *agency, lfh_err *err)
+{
+	lfh_txn *t = NULL;
+	int rc = lfh_txn_begin(n->store, 0, &t, err);
+
+	if (!rc)
+		rc = lfh_policy_was_party(&n->rules, t, agency, err);
+	lfh_txn_abort(t);
+	return rc;
 }
 
 int lfh_node_peers_for(const lfh_node *n, const lfh_peer_conf *ov, size_t nov, int check,
@@ -54,10 +67,20 @@ int lfh_node_peers_for(const lfh_node *n, const lfh_peer_conf *ov, size_t nov, i
 		}
 		k++;
 	}
-	for (size_t j = 0; check && j < nov; j++)
-		if (!lfh_isa_party_find(n->rules.isa, ov[j].agency))
+	for (size_t j = 0; j < nov; j++) {
+		int rc;
+		if (lfh_isa_party_find(n->rules.isa, ov[j].agency))
+			continue;
+		if ((rc = removed_party(n, ov[j].agency, err)) < 0)
+			return rc;
+		if (rc) /* an agency the hub removed: never fatal, or lfhd would not start again */
+			log_warn("[peer %s]: %s is no longer a party of the hub (ISA version %u): its "
+				 "section is ignored; remove it from %s", ov[j].agency, ov[j].agency,
+				 n->rules.isa->version, n->cfg.path);
+		else if (check) /* a misspelt name, or an agency not in the hub yet */
 			return lfh_err_set(err, LFH_ECONFIG, "[peer %s] is not a party of the ISA",
 					   ov[j].agency);
+	}
 	*nout = k;
 	return 0;
 }

@@ -218,6 +218,28 @@ int lfh_policy_isa(lfh_rules *r, lfh_txn *t, uint32_t version, const lfh_isa **o
 	return 0;
 }
 
+int lfh_policy_was_party(const lfh_rules *r, lfh_txn *t, const char *agency, lfh_err *err)
+{
+	lfh_isa *old = malloc(sizeof *old);
+	int found = 0, rc = old ? 0 : lfh_err_set(err, LFH_ENOMEM, "out of memory");
+
+	for (uint32_t v = r->isa ? r->isa->version : 0; !rc && !found && v > 1; v--) {
+		uint8_t k[4];
+		const uint8_t *raw;
+		size_t len;
+		be32(k, v - 1);
+		rc = lfh_store_tbl_get(t, LFH_TBL_ISA, k, 4, &raw, &len, err);
+		if (rc == LFH_ENOTFOUND) { /* versions before this store's first: not known here */
+			rc = 0;
+			break;
+		}
+		if (!rc && !(rc = lfh_isa_decode(raw, len, old, err)))
+			found = lfh_isa_party_find(old, agency) != NULL;
+	}
+	free(old);
+	return rc ? rc : found;
+}
+
 int lfh_policy_parse_next(const lfh_rules *r, const char *path, lfh_isa *out, lfh_buf *bytes,
 			  uint8_t hash[32], lfh_err *err)
 {

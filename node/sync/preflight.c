@@ -302,7 +302,8 @@ int lfh_preflight_keys(const lfh_config *cfg, const lfh_isa *isa, const lfh_pubk
 		lfh_pubkeys want;
 		if (!p) {
 			printf("%s: [peer %s] is not a party of the genesis agreement %s: lfhd refuses "
-			       "it unless a later version held in its store adds it\n", cfg->path,
+			       "it unless a version held in its store has it (one that a later "
+			       "version removed is ignored, with a warning)\n", cfg->path,
 			       pc->agency, cfg->isa_path);
 			continue;
 		}

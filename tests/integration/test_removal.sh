@@ -23,6 +23,9 @@ require_bins
 
 AG=(police housing health)
 isa_hub_setup "${AG[@]}"
+# police reaches health by an endpoint of its own (lfhd.conf's [peer] override)
+printf '\n[peer health]\nendpoint = tcp://127.0.0.1:%s\n' "${NODE_PORT[health]}" \
+	>>"$W/police/lfhd.conf"
 for n in "${AG[@]}"; do
 	node_start "$n" || bail "start $n"
 done
@@ -88,6 +91,21 @@ if wait_until 20 has_case housing "$c2"; then
 else
 	tap_fail "police and housing go on replicating"
 fi
+# ---- police's [peer health] section names an agency the hub removed: ignored, never fatal
+kill -HUP "${NODE_PID[police]}"
+reloaded() { grep -q "\[peer health\]: health is no longer a party of the hub" "$W/police/lfhd.log"; }
+wait_until 10 reloaded && tap_ok "police reloads its configuration, saying to remove [peer health]" ||
+	tap_fail "police reloads its configuration, saying to remove [peer health]" \
+		"$(tail -3 "$W/police/lfhd.log")"
+node_stop police
+if node_start police; then
+	tap_ok "police starts again with [peer health] still in lfhd.conf"
+else
+	tap_fail "police starts again with [peer health] still in lfhd.conf" \
+		"$(tail -3 "$W/police/lfhd.log")"
+fi
+c3=$(new_referral police housing "After the restart") || tap_fail "police refers after its restart"
+wait_until 20 has_case housing "$c3" && tap_ok "... and replicates" || tap_fail "... and replicates"
 for n in police housing; do
 	node_stop "$n"
 done
