@@ -110,6 +110,13 @@ typedef struct lfh_config {
  */
 int lfh_config_load(const char *path, lfh_config *out, lfh_err *err);
 
+/*
+ * Only the control endpoint of path ([node] control), read leniently: for
+ * lfh when the file does not load (a typo added while lfhd runs on), so
+ * caseworkers can still reach the running node. 0, or why not.
+ */
+int lfh_config_control(const char *path, char *out, size_t size, lfh_err *err);
+
 /* The most bytes of events by one other agency this node stores. */
 size_t lfh_config_author_quota(const lfh_config *c);
 

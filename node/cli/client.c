@@ -62,8 +62,9 @@ int cli_given_twice(int given, const char *opt, const char *cmd)
 static int control_endpoint(char *out, size_t size)
 {
 	static lfh_config cfg;
-	lfh_err err = { 0 };
+	lfh_err err = { 0 }, cerr = { 0 };
 	const char *env = getenv("LFH_CONTROL");
+	const char *path = cli_g.config ? cli_g.config : DEFAULT_CONFIG;
 
 	if (cli_g.control || (env && *env)) {
 		snprintf(out, size, "%s", cli_g.control ? cli_g.control : env);
@@ -74,12 +75,19 @@ static int control_endpoint(char *out, size_t size)
 		}
 		return 0;
 	}
-	if (lfh_config_load(cli_g.config ? cli_g.config : DEFAULT_CONFIG, &cfg, &err)) {
-		cli_error("%s (use -c CONFIG or -C ENDPOINT)", err.msg);
-		return 1;
+	if (lfh_config_load(path, &cfg, &err) == 0) {
+		snprintf(out, size, "%s", cfg.control);
+		return 0;
 	}
-	snprintf(out, size, "%s", cfg.control);
-	return 0;
+	/* lfhd may run on with the file it loaded before: reach it, and say what is wrong */
+	if (lfh_config_control(path, out, size, &cerr) == 0) {
+		cli_error("warning: %s: lfhd will not start with this file (fix it; lfh reads only "
+			  "its control setting meanwhile)", err.msg);
+		snprintf(cli_g.config_broken, sizeof cli_g.config_broken, "%s", err.msg);
+		return 0;
+	}
+	cli_error("%s (use -c CONFIG or -C ENDPOINT)", err.msg);
+	return 1;
 }
 
 int cli_user_name_valid(const char *s)

@@ -16,6 +16,8 @@ typedef struct cli_globals {
 	const char *control; /* -C ENDPOINT, or $LFH_CONTROL */
 	const char *by;      /* --as NAME, $LFH_USER, or the login name */
 	const char *key;     /* --key FILE: the user key that signs requests */
+	char config_broken[256]; /* why the config file does not load, though its control was
+				  * read ("" if it loads): lfh status warns */
 } cli_globals;
 
 extern cli_globals cli_g;

@@ -21,7 +21,12 @@ static int health_line(const lfh_record *n)
 		printf("LFH UNKNOWN - the node did not report its health (an older lfhd?)\n");
 		return STATUS_UNKNOWN;
 	}
-	printf("LFH %s - %s\n", verdict, why);
+	if (cli_g.config_broken[0] && code < 1) { /* the node is fine: its next start is not */
+		printf("LFH WARNING - %s: lfhd will not start with it\n", cli_g.config_broken);
+		return 1;
+	}
+	printf("LFH %s - %s%s%s\n", verdict, why, cli_g.config_broken[0] ? "; " : "",
+	       cli_g.config_broken[0] ? "and its configuration file does not load" : "");
 	return (int)code;
 }
 

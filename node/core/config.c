@@ -709,6 +709,52 @@ int lfh_config_load(const char *path, lfh_config *out, lfh_err *err)
 	return 0;
 }
 
+/* lfh_config_control's handler: [node] control, as lfh_config_load takes it; nothing else. */
+static int control_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfparse *c = user;
+
+	if (c->failed || strcmp(section, "node") || strcmp(name, "control"))
+		return 1;
+	set_control(c, value, c->out->control, sizeof c->out->control);
+	return 1;
+}
+
+int lfh_config_control(const char *path, char *out, size_t size, lfh_err *err)
+{
+	char dir[PATH_MAX], absdir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct cfparse *c = calloc(1, sizeof *c);
+	lfh_config *cfg = calloc(1, sizeof *cfg);
+	int rc = 0;
+
+	if (!c || !cfg)
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	else if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (!rc && !realpath(dir, absdir))
+		rc = lfh_err_set(err, LFH_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
+	if (!rc) {
+		c->path = path;
+		c->dir = strcmp(absdir, "/") == 0 ? "" : absdir;
+		c->out = cfg;
+		c->err = err;
+		if (ini_parse(path, control_handler, c) < 0)
+			rc = lfh_err_set(err, LFH_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
+		else if (c->failed)
+			rc = c->failed;
+		else if (!cfg->control[0])
+			rc = lfh_err_set(err, LFH_ECONFIG, "%s: no control setting in [node]", path);
+		else
+			snprintf(out, size, "%s", cfg->control);
+	}
+	free(cfg);
+	free(c);
+	return rc;
+}
+
 size_t lfh_config_author_quota(const lfh_config *c)
 {
 	if (c->author_quota)

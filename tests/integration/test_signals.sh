@@ -128,6 +128,14 @@ echo "log_level = debug" >>"$conf" # a key outside [node]: the file does not loa
 kill -HUP "${NODE_PID[police]}"
 wait_until 10 refused 2 && tap_ok "a configuration that does not load: the reload is refused" ||
 	tap_fail "a configuration that does not load: the reload is refused" "$(tail -3 "$LOG")"
+# lfh reads the file too (for the control socket): the running node is still reached, and
+# the monitoring check warns that its next start will fail
+out=$(lfh_at police case list 2>&1) || tap_fail "lfh reaches the node though lfhd.conf does not load" "$out"
+check "... warning that lfhd will not start with the file" grep -q \
+	"warning: .*lfhd will not start with this file" <<<"$out"
+out=$(lfh_at police status 2>/dev/null)
+check_eq "lfh status: WARNING (exit 1) while lfhd.conf does not load" 1 "$?"
+check "... saying why" grep -q "^LFH WARNING - .*lfhd will not start with it" <<<"$out"
 cp "$W/police.conf.good" "$conf" # lfh reads it too (for the control socket)
 check "after refused reloads the node runs on" node_running police
 check "after refused reloads housing keeps its new endpoint" peer_is police housing endpoint "$newep"

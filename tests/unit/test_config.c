@@ -432,6 +432,34 @@ static void test_teams(void **state)
 	expect_error(t, s, 8, "teams: at most 16 teams");
 }
 
+/* lfh's lenient read of a file that does not load: its control setting alone. */
+static void test_control_only(void **state)
+{
+	struct tmp *t = *state;
+	char s[8192], ep[LFH_ENDPOINT_MAX], want[PATH_MAX + 64];
+	lfh_config *c = malloc(sizeof *c);
+	lfh_err e;
+
+	assert_non_null(c);
+	snprintf(s, sizeof s, "[node]\nagency = police\ncontrol = ipc://run/ctl.sock\n"
+		 "peer_stale_afer = 900\n[bogus]\nx = 1\n");
+	write_str(t->conf, s);
+	lfh_err_clear(&e);
+	assert_int_not_equal(lfh_config_load(t->conf, c, &e), 0); /* lfhd would refuse it */
+	lfh_err_clear(&e);
+	if (lfh_config_control(t->conf, ep, sizeof ep, &e))
+		fail_msg("control: %s", e.msg);
+	snprintf(want, sizeof want, "ipc://%s/run/ctl.sock", t->root); /* relative to the file */
+	assert_string_equal(ep, want);
+	write_str(t->conf, "[node]\nagency = police\n");
+	assert_int_equal(lfh_config_control(t->conf, ep, sizeof ep, &e), LFH_ECONFIG);
+	assert_non_null(strstr(e.msg, "no control setting"));
+	write_str(t->conf, "[node]\ncontrol = tcp://127.0.0.1:5\n");
+	assert_int_equal(lfh_config_control(t->conf, ep, sizeof ep, &e), LFH_ECONFIG);
+	assert_non_null(strstr(e.msg, "must be ipc://PATH"));
+	free(c);
+}
+
 static void test_errors_peers(void **state)
 {
 	struct tmp *t = *state;
@@ -512,6 +540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teams, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_only, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
