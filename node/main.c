@@ -59,19 +59,23 @@ static uint64_t mono_ms(void)
 }
 
 static uint64_t watchdog_every_ms; /* 0: no watchdog asked for */
-static char last_status[128];
+static char last_status[256];
+static char reload_failed[160]; /* why the last SIGHUP changed nothing ("" if it did not fail) */
 
 static void notify_status(const lfh_sync *sync)
 {
 	size_t n = lfh_sync_npeers(sync), up = 0;
-	char status[128];
+	char status[256];
 
 	for (size_t i = 0; i < n; i++) {
 		lfh_peer_status st;
 		lfh_sync_peer_status(sync, i, &st);
 		up += st.connected ? 1 : 0;
 	}
-	snprintf(status, sizeof status, "STATUS=serving: %zu of %zu peers connected", up, n);
+	/* systemctl status shows it: a reload that failed means the next start will too */
+	snprintf(status, sizeof status, "STATUS=serving: %zu of %zu peers connected%s%s", up, n,
+		 reload_failed[0] ? "; reload failed, running on the configuration before: " : "",
+		 reload_failed);
 	if (strcmp(status, last_status)) {
 		sd_notify(0, status);
 		memcpy(last_status, status, sizeof status);
@@ -158,9 +162,11 @@ static void reload(lfh_node *node)
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)mono_ms() * 1000ULL);
 	if (lfh_config_load(cur->path, &next, &err) || lfh_node_reconfigure(node, &next, &res, &err)) {
 		log_error("SIGHUP: %s: nothing changed, the node runs on as before", err.msg);
+		snprintf(reload_failed, sizeof reload_failed, "%.150s", err.msg);
 		sd_notify(0, "READY=1");
 		return;
 	}
+	reload_failed[0] = '\0';
 	lfh_node_reload_keys(node);
 	if (next.log_level != cur->log_level) {
 		res.applied++;

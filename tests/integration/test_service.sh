@@ -43,6 +43,19 @@ wait_until 10 note_count READY=1 2 && tap_ok "SIGHUP: RELOADING=1, then READY=1 
 	tap_fail "SIGHUP: RELOADING=1, then READY=1 again" "$(cat "$notes")"
 check "RELOADING=1 came before the second READY=1" \
 	awk '/^RELOADING=1$/ { r = 1 } /^READY=1$/ { n++; if (n == 2) exit !r }' "$notes"
+# a reload that fails is shown in STATUS= (systemctl status) until one succeeds
+conf=$(conf_of police)
+cp "$conf" "$W/police.conf.good"
+echo "peer_stale_afer = 900" >>"$conf"
+kill -HUP "${NODE_PID[police]}"
+wait_until 10 grep -q "^STATUS=serving: .*; reload failed, running on the configuration before: .*unknown key 'peer_stale_afer'" "$notes" &&
+	tap_ok "a failed reload is said in STATUS=, with why" ||
+	tap_fail "a failed reload is said in STATUS=, with why" "$(grep STATUS= "$notes" | tail -2)"
+cp "$W/police.conf.good" "$conf"
+kill -HUP "${NODE_PID[police]}"
+last_status_clean() { ! grep "^STATUS=" "$notes" | tail -1 | grep -q "reload failed"; }
+wait_until 10 last_status_clean && tap_ok "... until a reload succeeds" ||
+	tap_fail "... until a reload succeeds" "$(grep STATUS= "$notes" | tail -2)"
 check "journal: info lines start with <6>, no time of their own" \
 	grep -q '^<6>lfhd\[police\] info: agency police up' "$W/police/lfhd.log"
 check "journal: warnings start with <4>" grep -q '^<4>lfhd\[police\] warn: ' "$W/police/lfhd.log"
