@@ -107,6 +107,8 @@ if [ "$rc" -eq 0 ] && [[ $out == *"generation 2"* ]]; then
 else
 	tap_fail "police rotates its keys under load (grace 3s)" "exit $rc: $out"
 fi
+check "... and says to take a new backup (one from before cannot be restored)" grep -q \
+	"take a new backup (lfh admin backup DIR)" <<<"$out"
 check_eq "police's status: key_generation 2" 2 "$(status_field police key_generation)"
 check_eq "police keeps its old transport key during the grace" "no yes" \
 	"$(keygen_field police police 2 transport) $(keygen_field police police 1 transport)"
