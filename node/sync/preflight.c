@@ -315,6 +315,28 @@ int lfh_preflight_keys(const lfh_config *cfg, const lfh_isa *isa, const lfh_pubk
 	return 0;
 }
 
+/*
+ * A store copied in as another user (a restore done as root with cp, not
+ * install -o) is one lfhd, running as the data directory's owner, cannot
+ * open: say so before it fails to start.
+ */
+static int check_store_owner(const lfh_config *cfg, lfh_err *err)
+{
+	char store[LFH_PATH_MAX + 16];
+	struct stat dir, file;
+
+	snprintf(store, sizeof store, "%s/data.mdb", cfg->data_dir);
+	if (stat(cfg->data_dir, &dir) != 0 || stat(store, &file) != 0)
+		return 0; /* no store yet (or no directory: check_writable says) */
+	if (file.st_uid != dir.st_uid)
+		return lfh_err_set(err, LFH_ECONFIG, "%s: data_dir %s is owned by uid %u but its "
+				   "data.mdb by uid %u (copied in as another user?): lfhd, running as "
+				   "the directory's owner, cannot open it; chown it to that user",
+				   cfg->path, cfg->data_dir, (unsigned)dir.st_uid,
+				   (unsigned)file.st_uid);
+	return 0;
+}
+
 int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh_err *err)
 {
 	hostport l;
@@ -338,6 +360,8 @@ int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh
 	if (!rc)
 		rc = check_writable(cfg->path, "data_dir", cfg->data_dir, "lfhd keeps its store there",
 				    err);
+	if (!rc)
+		rc = check_store_owner(cfg, err);
 	if (!rc)
 		rc = check_writable(cfg->path, "key_dir", cfg->key_dir, "lfhd records its state there "
 				    "and key rotation writes new key files", err);

@@ -121,6 +121,19 @@ for d in data_dir key_dir; do
 	fi
 done
 
+# a store copied in as another user (a restore done as root with cp): lfhd could not open it
+cp "$W/good.conf" "$conf"
+node_start police || bail "start police (to make its store)"
+node_stop police
+if [ "$(id -u)" -eq 0 ]; then
+	chown 65534 "$W/police/data/data.mdb"
+	check_says "a data.mdb owned by another user than its data_dir" \
+		"its data.mdb by uid 65534 (copied in as another user?)" "$conf"
+	chown "$(stat -c %u "$W/police/data")" "$W/police/data/data.mdb"
+else
+	tap_ok "a data.mdb owned by another user # SKIP not root: cannot give a file away"
+fi
+
 cp "$W/good.conf" "$conf"
 node_start police || bail "start police"
 out=$("$LFHD" -c "$conf" --check 2>&1)
