@@ -13,7 +13,7 @@
  *   ctl_audit.c audit_list
  *   ctl_report.c report_performance, report_tactical (and re-referral links)
  *   ctl_keys.c  keys_list, keys_rotate, keys_revoke, keys_rotate_sharing
- *   ctl_backup.c backup (a hot copy of the store and the key directory)
+ *   ctl_backup.c backup (a hot copy of the store and the key directory), recovery_skip
  *   ctl_correct.c case_amend, case_redact, case_reopen (correcting the record)
  *   ctl_export.c case_chronology, sar (a court chronology, a subject access export)
  *   ctl_attach.c attach_put, attach_commit, attachment_get (files attached to a case)
@@ -252,6 +252,7 @@ int ctl_keys_rotate(lfh_ctl_req *q, lfh_txn *t);
 int ctl_keys_revoke(lfh_ctl_req *q, lfh_txn *t);
 int ctl_keys_rotate_sharing(lfh_ctl_req *q, lfh_txn *t);
 int ctl_backup(lfh_ctl_req *q, lfh_txn *t);
+int ctl_recovery_skip(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_amend(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_redact(lfh_ctl_req *q, lfh_txn *t);
 int ctl_case_reopen(lfh_ctl_req *q, lfh_txn *t);

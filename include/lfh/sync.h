@@ -38,6 +38,7 @@ typedef struct lfh_peer_status {
 	uint64_t dropped;   /* its requests we did not serve: over the rate limit */
 	uint64_t caught_up_ms; /* wall ms when it last had nothing more for us, 0 if never */
 	uint64_t since_ms;  /* wall ms it became our peer (this run, or a new endpoint) */
+	int recovered;      /* recovering: it has sent back every event of ours it holds */
 } lfh_peer_status;
 
 /* Bind the ZAP handler and ROUTER, connect a DEALER per peer. */
@@ -64,6 +65,15 @@ void lfh_sync_tick(lfh_sync *s, uint64_t now_ms);
 
 /* We hold new events for agency: tell it (best effort) so it pulls now. */
 void lfh_sync_notify(lfh_sync *s, const char *agency);
+
+/*
+ * While the node recovers (recovery.h): take peer agency as having answered,
+ * on an administrator's word (lfh admin recovery skip), for a peer that will
+ * never answer (an agency the hub removed after the backup restored). What
+ * of ours only it held is not recovered. 0, LFH_EINVAL (not recovering, or
+ * it answered already), LFH_ENOTFOUND (no such peer).
+ */
+int lfh_sync_recovery_skip(lfh_sync *s, const char *agency, lfh_err *err);
 
 size_t lfh_sync_npeers(const lfh_sync *s);
 void lfh_sync_peer_status(const lfh_sync *s, size_t i, lfh_peer_status *st);

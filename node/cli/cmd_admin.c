@@ -26,6 +26,7 @@ static void usage(FILE *f)
 		"       lfh admin user revoke NAME [--json]\n"
 		"       lfh admin user list [--json]\n"
 		"       lfh admin backup DIR [--json]\n"
+		"       lfh admin recovery skip AGENCY [--json]\n"
 		"       lfh admin keys ...  (key generations, rotation, revocation:\n"
 		"                           see lfh admin keys --help)\n"
 		"\n"
@@ -332,6 +333,48 @@ static int backup(int argc, char **argv, int json)
 	return rc;
 }
 
+static void recovery_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lfh admin recovery skip AGENCY [--json]\n"
+		"\n"
+		"A node restored from a backup (or on a rebuilt disk) first recovers the\n"
+		"events it wrote from its peers, and writes nothing until every peer has\n"
+		"answered (lfh status names those it waits for). A peer that will never\n"
+		"answer, an agency the hub removed after the backup was taken, keeps it\n"
+		"waiting for ever: skip takes AGENCY as having answered. Events of this\n"
+		"node that only AGENCY held are not recovered. Admin only; audited.\n");
+}
+
+/* lfh admin recovery skip AGENCY */
+static int recovery(int argc, char **argv, int json)
+{
+	lfh_record req = { 0 };
+	lfh_reply rep = { 0 };
+	lfh_err err = { 0 };
+	int rc;
+
+	if (argc != 2 || strcmp(argv[0], "skip") != 0 || argv[1][0] == '-') {
+		cli_error("usage: lfh admin recovery skip AGENCY (see lfh admin recovery --help)");
+		return 2;
+	}
+	lfh_record_set_str(&req, "cmd", "recovery_skip", &err);
+	if (lfh_record_set_str(&req, "agency", argv[1], &err)) {
+		cli_error("agency: %s", err.msg);
+		lfh_record_clear(&req);
+		return 2;
+	}
+	rc = cli_call(&req, &rep);
+	if (rc == 0 && json)
+		cli_print_json(rep.records, rep.nrecords, 0);
+	else if (rc == 0)
+		printf("%s taken as having answered: recovery goes on with the other peers\n",
+		       argv[1]);
+	lfh_record_clear(&req);
+	lfh_reply_clear(&rep);
+	return rc;
+}
+
 int admin_main(int argc, char **argv)
 {
 	char *args[64];
@@ -348,6 +391,8 @@ int admin_main(int argc, char **argv)
 				keys_admin_usage(stdout);
 			else if (sub && !strcmp(sub, "backup"))
 				backup_usage(stdout);
+			else if (sub && !strcmp(sub, "recovery"))
+				recovery_usage(stdout);
 			else
 				usage(stdout);
 			return 0;
@@ -365,6 +410,8 @@ int admin_main(int argc, char **argv)
 		return keys_admin_main(n - 1, args + 1, json);
 	if (n >= 1 && !strcmp(args[0], "backup"))
 		return backup(n - 1, args + 1, json);
+	if (n >= 1 && !strcmp(args[0], "recovery"))
+		return recovery(n - 1, args + 1, json);
 	if (n < 2 || strcmp(args[0], "user") != 0) {
 		usage(stderr);
 		return 2;

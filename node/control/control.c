@@ -151,6 +151,7 @@ static const struct {
 	{ "keys_revoke", ctl_keys_revoke, WRITE },
 	{ "keys_rotate_sharing", ctl_keys_rotate_sharing, WRITE },
 	{ "backup", ctl_backup, READ }, /* a snapshot: it fails alone */
+	{ "recovery_skip", ctl_recovery_skip, WRITE }, /* audited; writes no event */
 	{ "case_amend", ctl_case_amend, CASE },
 	{ "case_redact", ctl_case_redact, CASE },
 	{ "case_reopen", ctl_case_reopen, CASE },

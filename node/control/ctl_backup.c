@@ -290,3 +290,25 @@ int ctl_backup(lfh_ctl_req *q, lfh_txn *t)
 		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 	return 0;
 }
+
+/*
+ * recovery_skip agency: a recovering node takes a peer that will never
+ * answer (an agency removed from the hub after the backup it was restored
+ * from) as having answered, on an administrator's word (PROTOCOL.md 13.1).
+ */
+int ctl_recovery_skip(lfh_ctl_req *q, lfh_txn *t)
+{
+	const char *agency = lfh_ctl_need(&q->req, "agency", LFH_AGENCY_MAX, &q->rep);
+	lfh_err err = { 0 };
+	lfh_record *out;
+	int rc;
+
+	(void)t;
+	if (!agency)
+		return q->rep.code;
+	if ((rc = lfh_sync_recovery_skip(q->sync, agency, &err)))
+		return lfh_ctl_fail(&q->rep, rc, err.msg);
+	if (!(out = lfh_ctl_add(&q->rep)) || lfh_record_set_str(out, "skipped", agency, &err))
+		return lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
+	return 0;
+}

@@ -162,6 +162,27 @@ static int status_peer_keys(const lfh_node *n, lfh_record *out, health *h, lfh_e
 	return len && lfh_record_set_str(out, "peer_key_warning", msg, err) ? err->code : 0;
 }
 
+/* While recovering: what it waits for, and who has not answered yet (they may never). */
+static int recovery_text(lfh_ctl_req *q, lfh_record *out, lfh_err *err)
+{
+	char text[LFH_ERRMSG_MAX], waiting[LFH_MAX_PEERS * (LFH_AGENCY_MAX + 2) + 1] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; q->sync && i < lfh_sync_npeers(q->sync); i++) {
+		lfh_peer_status st;
+		lfh_sync_peer_status(q->sync, i, &st);
+		if (!st.recovered && len < sizeof waiting)
+			len += (size_t)snprintf(waiting + len, sizeof waiting - len, "%s%s",
+						len ? ", " : "", st.agency);
+	}
+	snprintf(text, sizeof text, "recovering the events this node wrote from its peers (its "
+		 "store was restored or replaced): it writes nothing until every peer has answered%s%s"
+		 "%s", waiting[0] ? "; waiting for " : "", waiting,
+		 waiting[0] ? " (one the hub has removed never will: lfh admin recovery skip "
+			      "AGENCY)" : "");
+	return lfh_record_set_str(out, "recovery", text, err);
+}
+
 static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, health *h, lfh_err *err)
 {
 	uint64_t events = 0, evidence = 0, head = 0, seq = 0;
@@ -184,10 +205,7 @@ static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, health *h, l
 	    lfh_record_set_uint(out, "pid", (uint64_t)getpid(), err) ||
 	    lfh_record_set_uint(out, "recovering", (uint64_t)c->node->recovering, err))
 		return err->code;
-	if (c->node->recovering &&
-	    lfh_record_set_str(out, "recovery", "recovering the events this node wrote from its "
-			       "peers (its store was restored or replaced): it writes nothing until "
-			       "every peer has answered", err))
+	if (c->node->recovering && recovery_text(c, out, err))
 		return err->code;
 	if (c->node->recovering)
 		health_add(h, HEALTH_WARNING, "recovering the events this node wrote from its peers");

@@ -50,6 +50,7 @@ static const struct {
 	{ "isa_withdraw", ROLE_ADMIN },
 	{ "retention_run", ROLE_ADMIN },
 	{ "backup", ROLE_ADMIN },
+	{ "recovery_skip", ROLE_ADMIN },
 	{ "import_batch", ROLE_ADMIN },
 	{ "case_close", ROLE_MANAGER },
 	{ "case_redact", ROLE_MANAGER },

@@ -855,4 +855,22 @@ void lfh_sync_peer_status(const lfh_sync *s, size_t i, lfh_peer_status *st)
 	st->dropped = p->dropped;
 	st->caught_up_ms = p->caught_up_ms;
 	st->since_ms = p->added_ms;
+	st->recovered = p->recovered;
+}
+
+int lfh_sync_recovery_skip(lfh_sync *s, const char *agency, lfh_err *err)
+{
+	peer *p = peer_by_agency(s, agency);
+
+	if (!s->node->recovering)
+		return lfh_err_set(err, LFH_EINVAL, "this node is not recovering");
+	if (!p)
+		return lfh_err_set(err, LFH_ENOTFOUND, "%s is not a peer of this node", agency);
+	if (p->recovered)
+		return lfh_err_set(err, LFH_EINVAL, "%s has answered already", agency);
+	p->recovered = 1;
+	p->recover_inflight = 0;
+	log_warn("recovery: %s taken as having answered, on an administrator's word: events of "
+		 "ours only it held are not recovered", agency);
+	return 0;
 }

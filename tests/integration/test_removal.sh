@@ -32,6 +32,7 @@ done
 tap_ok "three nodes started"
 c=$(new_referral police housing,health "Noise from flat 3") || bail "referral"
 wait_until 20 has_case health "$c" || bail "the case reaches health"
+lfh_at police admin backup "$W/backup" >/dev/null || bail "police's backup (health still a party)"
 
 hash_at() { lfh_at "$1" isa show --json | json_get '[0].hash'; }
 version_at() { lfh_at "$1" isa show --json | json_get '[0].version'; }
@@ -106,6 +107,33 @@ else
 fi
 c3=$(new_referral police housing "After the restart") || tap_fail "police refers after its restart"
 wait_until 20 has_case housing "$c3" && tap_ok "... and replicates" || tap_fail "... and replicates"
+# ---- police restored from its backup of before the removal: its recovery waits for health,
+# which never answers (it left); the administrator says so, and recovery ends
+node_stop police
+rm -rf "$W/police/data" "$W/police/keys"
+mkdir -m 700 "$W/police/data"
+install -m 0600 "$W/backup/data/data.mdb" "$W/police/data/data.mdb"
+cp -a "$W/backup/keys" "$W/police/keys"
+node_start police || bail "start police on the backup"
+waits_for_health() { lfh_at police status | grep -q "waiting for health (one the hub has removed"; }
+wait_until 20 waits_for_health && tap_ok "the restored police recovers, saying it waits for health" ||
+	tap_fail "the restored police recovers, saying it waits for health" "$(lfh_at police status)"
+out=$(lfh_at police admin recovery skip housing 2>&1)
+[[ $out == *"housing has answered already"* ]] && tap_ok "skipping a peer that answered is refused" ||
+	tap_fail "skipping a peer that answered is refused" "$out"
+out=$(lfh_at police admin recovery skip health 2>&1) ||
+	tap_fail "lfh admin recovery skip health" "$out"
+not_recovering() { [ "$(status_field police recovering)" = 0 ]; }
+wait_until 20 not_recovering && tap_ok "... and police's recovery ends" ||
+	tap_fail "... and police's recovery ends" "$(lfh_at police status)"
+check "the audit log records the skip" grep -q '"cmd":"recovery_skip"' \
+	<<<"$(lfh_at police audit --json)"
+out=$(lfh_at police admin recovery skip health 2>&1) &&
+	tap_fail "skip once recovery is over is refused" "$out"
+check "... saying the node is not recovering" grep -q "not recovering" <<<"$out"
+c4=$(new_referral police housing "After the restore") || tap_fail "police refers after its restore"
+wait_until 20 has_case housing "$c4" && tap_ok "... and replicates again" ||
+	tap_fail "... and replicates again"
 for n in police housing; do
 	node_stop "$n"
 done
