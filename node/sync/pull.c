@@ -628,9 +628,9 @@ static void handle_recovered(lfh_sync *s, peer *p, ingest_stats *st)
 	send_recover(s, p, lfh_wall_ms());
 }
 
-void sync_recover_tick(lfh_sync *s, uint64_t now_ms)
+/* Send RECOVER to every peer that has not answered all it holds of ours; 1 once all have. */
+static int ask_for_ours(lfh_sync *s, uint64_t now_ms)
 {
-	lfh_err err = { 0 };
 	size_t done = 0;
 
 	for (size_t i = 0; i < s->npeers; i++) {
@@ -644,7 +644,14 @@ void sync_recover_tick(lfh_sync *s, uint64_t now_ms)
 		if (!p->recover_inflight)
 			send_recover(s, p, now_ms);
 	}
-	if (done < s->npeers)
+	return done == s->npeers;
+}
+
+void sync_recover_tick(lfh_sync *s, uint64_t now_ms)
+{
+	lfh_err err = { 0 };
+
+	if (!ask_for_ours(s, now_ms))
 		return;
 	if (lfh_recovery_finish(s->node, &err) != 0) {
 		log_error("recovery: %s", err.msg);
@@ -683,27 +690,13 @@ static void start_refetch(lfh_sync *s)
 void sync_refetch_own_tick(lfh_sync *s, uint64_t now_ms)
 {
 	uint32_t v = s->node->rules.isa ? s->node->rules.isa->version : 0;
-	size_t done = 0;
 
 	if (v != s->isa_seen) {
 		s->isa_seen = v;
 		if (s->node->refused_own_from && !s->refetch_own && v)
 			start_refetch(s);
 	}
-	if (!s->refetch_own)
-		return;
-	for (size_t i = 0; i < s->npeers; i++) {
-		peer *p = &s->peers[i];
-		if (p->recovered) {
-			done++;
-			continue;
-		}
-		if (p->recover_inflight && now_ms - p->recover_sent_ms > REQUEST_TIMEOUT_MS)
-			p->recover_inflight = 0;
-		if (!p->recover_inflight)
-			send_recover(s, p, now_ms);
-	}
-	if (done == s->npeers)
+	if (s->refetch_own && ask_for_ours(s, now_ms))
 		s->refetch_own = 0;
 }
 
