@@ -165,7 +165,7 @@ static int status_peer_keys(const lfh_node *n, lfh_record *out, health *h, lfh_e
 /* While recovering: what it waits for, and who has not answered yet (they may never). */
 static int recovery_text(lfh_ctl_req *q, lfh_record *out, lfh_err *err)
 {
-	char text[LFH_ERRMSG_MAX], waiting[LFH_MAX_PEERS * (LFH_AGENCY_MAX + 2) + 1] = "";
+	char waiting[LFH_MAX_PEERS * (LFH_AGENCY_MAX + 2) + 1] = "", text[sizeof waiting + 512];
 	size_t len = 0;
 
 	for (size_t i = 0; q->sync && i < lfh_sync_npeers(q->sync); i++) {
