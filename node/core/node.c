@@ -163,6 +163,8 @@ static int recount_quotas(lfh_node *n, lfh_err *err)
 	for (uint32_t i = 0; !rc && n->rules.isa && i < n->rules.isa->nparties; i++)
 		if (strcmp(n->rules.isa->parties[i].id, n->cfg.agency))
 			rc = lfh_quota_recount(t, n->rules.isa->parties[i].id, err);
+	for (size_t i = 0; !rc && !n->rules.isa && i < n->cfg.npeers; i++) /* a hub without ISA */
+		rc = lfh_quota_recount(t, n->cfg.peers[i].agency, err);
 	if (!rc)
 		rc = lfh_store_meta_put(t, "quota_recounted", 1, err);
 	if (rc) {
