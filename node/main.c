@@ -416,7 +416,8 @@ static int check_config(const char *config_path, const lfh_config *cfg)
 	    (cfg->isa_path[0] && lfh_isa_parse_file(cfg->isa_path, &isa, NULL, &err) &&
 	     lfh_err_prefix(&err, "isa")) ||
 	    lfh_preflight_keys(cfg, cfg->isa_path[0] ? &isa : NULL, &id->pub, gen, &err) ||
-	    lfh_preflight(cfg, cfg->isa_path[0] ? &isa : NULL, !running, &err)) {
+	    lfh_preflight(cfg, cfg->isa_path[0] ? &isa : NULL, !running, &err) ||
+	    lfh_preflight_store(cfg, cfg->isa_path[0] ? &isa : NULL, &err)) {
 		fprintf(stderr, "lfhd: %s\n", err.msg);
 		lfh_identity_free(id);
 		return 1;

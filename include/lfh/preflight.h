@@ -46,4 +46,13 @@ int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh
 int lfh_preflight_keys(const lfh_config *cfg, const lfh_isa *isa, const lfh_pubkeys *me,
 		       uint32_t gen, lfh_err *err);
 
+/*
+ * An existing store in cfg's data_dir, opened read-only, against what lfhd
+ * would refuse at start: a genesis agreement file (isa, or NULL) other than
+ * the one the store was made with (an edited file: its bytes make the hub
+ * id), and a key directory without the store.key its sharing keys are kept
+ * under. 0 (also when there is no store yet), LFH_ECONFIG, or a store error.
+ */
+int lfh_preflight_store(const lfh_config *cfg, const lfh_isa *isa, lfh_err *err);
+
 #endif

@@ -57,6 +57,12 @@ int lfh_store_copy(lfh_store *s, const char *dir, lfh_err *err);
 
 /* Open (creating if needed) the store in dir; map_size 0 = default 16 GiB. */
 int lfh_store_open(lfh_store **out, const char *dir, size_t map_size, lfh_err *err);
+/*
+ * Open an existing store read-only (lfhd --check, beside a running lfhd):
+ * nothing is created or written; write transactions fail. LFH_ENOTFOUND if
+ * a table is missing (an earlier format, which lfhd migrates at start).
+ */
+int lfh_store_open_readonly(lfh_store **out, const char *dir, lfh_err *err);
 void lfh_store_close(lfh_store *s);
 
 /*

@@ -225,6 +225,46 @@ fail:
 	return rc;
 }
 
+int lfh_store_open_readonly(lfh_store **out, const char *dir, lfh_err *err)
+{
+	lfh_store *s = calloc(1, sizeof *s);
+	MDB_txn *txn = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	if ((rc = mdb_env_create(&s->env))) {
+		s->env = NULL;
+		rc = st_mdb_fail(NULL, err, rc, "store: create");
+	} else if ((rc = mdb_env_set_maxdbs(s->env, 16)) ||
+		   (rc = mdb_env_open(s->env, dir, MDB_RDONLY | MDB_NOTLS, 0600))) {
+		rc = lfh_err_set(err, LFH_ESTORE, "store: open %s: %s", dir, mdb_strerror(rc));
+	} else if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn))) {
+		rc = st_mdb_fail(NULL, err, rc, "store: begin");
+	} else {
+		for (int i = 0; !rc && i < DB_COUNT; i++) {
+			int mrc = mdb_dbi_open(txn, st_db_names[i], 0, &s->dbi[i]);
+			if (mrc == MDB_NOTFOUND)
+				rc = lfh_err_set(err, LFH_ENOTFOUND, "store %s has no table %s (an "
+						 "earlier format: lfhd adds it at start)", dir,
+						 st_db_names[i]);
+			else if (mrc)
+				rc = st_mdb_fail(NULL, err, mrc, st_db_names[i]);
+		}
+		if (rc)
+			mdb_txn_abort(txn);
+		else if ((rc = mdb_txn_commit(txn)))
+			rc = st_mdb_fail(NULL, err, rc, "store: commit");
+	}
+	if (rc) {
+		lfh_store_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
 void lfh_store_usage(lfh_store *s, uint64_t *used, uint64_t *size)
 {
 	MDB_envinfo info = { 0 };

@@ -18,7 +18,9 @@
 
 #include <sodium.h>
 
+#include "lfh/identity.h"
 #include "lfh/preflight.h"
+#include "lfh/store.h"
 
 typedef struct hostport {
 	char host[LFH_ENDPOINT_MAX];
@@ -369,5 +371,72 @@ int lfh_preflight(const lfh_config *cfg, const lfh_isa *isa, int check_port, lfh
 		rc = check_reminder(cfg, err);
 	if (!rc)
 		rc = check_control_group(cfg, err);
+	return rc;
+}
+
+static int any_key_fn(void *ctx, const uint8_t case_id[LFH_CASE_LEN], const char *category,
+		      const char *creator, uint32_t epoch)
+{
+	(void)case_id;
+	(void)category;
+	(void)creator;
+	(void)epoch;
+	*(int *)ctx = 1;
+	return 1;
+}
+
+/* The genesis the store was made with against the file; a store.key its keys need. */
+static int store_matches(const lfh_config *cfg, const lfh_isa *isa, lfh_txn *t, lfh_err *err)
+{
+	uint8_t k[4] = { 0, 0, 0, 1 }, want[32], have[32];
+	const uint8_t *raw;
+	uint64_t format = 0;
+	size_t len;
+	int keys = 0, rc = isa ? lfh_store_tbl_get(t, LFH_TBL_ISA, k, 4, &raw, &len, err) : 0;
+
+	if (isa && rc == 0) {
+		lfh_isa_hash(raw, len, have);
+		if ((rc = lfh_isa_hash_of(isa, want, err)))
+			return rc;
+		if (sodium_memcmp(have, want, 32) != 0)
+			return lfh_err_set(err, LFH_ECONFIG, "%s: data_dir %s belongs to another hub "
+					   "than isa %s: the genesis file differs from the one this "
+					   "store was made with (its bytes make the hub id); put back "
+					   "the original", cfg->path, cfg->data_dir, cfg->isa_path);
+	} else if (rc && rc != LFH_ENOTFOUND) {
+		return rc;
+	}
+	if ((rc = lfh_store_meta_get(t, "store_format", &format, err)) ||
+	    (rc = lfh_store_scan_key_names(t, any_key_fn, &keys, err)))
+		return rc;
+	if (keys && format >= 2 && !lfh_kek_exists(cfg->key_dir))
+		return lfh_err_set(err, LFH_ECONFIG, "%s: %s/store.key is missing, and the store in "
+				   "%s holds sharing keys kept under it: put back the store.key kept "
+				   "with this store (a backup holds both)", cfg->path, cfg->key_dir,
+				   cfg->data_dir);
+	return 0;
+}
+
+int lfh_preflight_store(const lfh_config *cfg, const lfh_isa *isa, lfh_err *err)
+{
+	char path[LFH_PATH_MAX + 16];
+	lfh_store *s = NULL;
+	lfh_txn *t = NULL;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/data.mdb", cfg->data_dir);
+	if (access(path, F_OK) != 0)
+		return 0; /* a new node: lfhd makes the store */
+	rc = lfh_store_open_readonly(&s, cfg->data_dir, err);
+	if (rc == LFH_ENOTFOUND) { /* an earlier format: lfhd migrates it, then checks */
+		printf("%s: %s\n", cfg->path, err->msg);
+		return 0;
+	}
+	if (!rc)
+		rc = lfh_txn_begin(s, 0, &t, err);
+	if (!rc)
+		rc = store_matches(cfg, isa, t, err);
+	lfh_txn_abort(t);
+	lfh_store_close(s);
 	return rc;
 }

@@ -133,6 +133,22 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	tap_ok "a data.mdb owned by another user # SKIP not root: cannot give a file away"
 fi
+# against the store (opened read-only): a genesis file changed after the store was made, and
+# a key directory without the store.key its sharing keys are kept under
+cp "$W/hub.isa" "$W/hub.isa.orig"
+sed -i 's/problem solving/problem-solving/' "$W/hub.isa"
+check_says "a genesis file edited after the store was made" \
+	"the genesis file differs from the one this store was made with" "$conf"
+cp "$W/hub.isa.orig" "$W/hub.isa"
+node_start police || bail "start police (to make a sharing key)"
+new_referral police housing "A case, so the store holds a sharing key" >/dev/null ||
+	bail "a referral at police"
+node_stop police
+mv "$W/police/keys/store.key" "$W/store.key.away"
+check_says "a key directory without the store's store.key" \
+	"store.key is missing, and the store in $W/police/data holds sharing keys" "$conf"
+mv "$W/store.key.away" "$W/police/keys/store.key"
+check "with both put back, --check passes again" "$LFHD" -c "$conf" --check
 
 cp "$W/good.conf" "$conf"
 node_start police || bail "start police"
