@@ -254,10 +254,25 @@ static int html_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 	return 0;
 }
 
+/*
+ * An entry's lines as they are, each line after its first indented: a text
+ * of several lines (or a name holding a line break) can never read as a
+ * numbered entry of its own.
+ */
+static void put_indented(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		fputc(*s, f);
+		if (*s == '\n' && s[1])
+			fputs("        ", f);
+	}
+}
+
 static int text_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 {
-	char when[32], rec[32], *text, at[40];
-	size_t k = 0, size;
+	char when[32], rec[32], *text, at[40], *entry = NULL;
+	size_t k = 0, size, elen = 0;
+	FILE *m;
 
 	qsort(recs, n, sizeof recs[0], cli_by_on);
 	for (size_t i = 0; i < n; i++) {
@@ -269,7 +284,11 @@ static int text_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 		}
 		pack_text(&recs[i], text, size);
 		amended_when(&recs[i], at);
-		fprintf(f, "%4zu. %-17s %s%s%s (%s): %s%s%s%s%s%s%s%s\n", ++k, when,
+		if (!(m = open_memstream(&entry, &elen))) {
+			free(text);
+			return 1;
+		}
+		fprintf(m, "%4zu. %-17s %s%s%s (%s): %s%s%s%s%s%s%s%s\n", ++k, when,
 			str(&recs[i], "author"), *str(&recs[i], "team") ? "/" : "",
 			str(&recs[i], "team"), str(&recs[i], "by"), text,
 			lfh_record_str(&recs[i], "amended_by") ? " (amended by " : "",
@@ -277,6 +296,10 @@ static int text_entries(FILE *f, lfh_record *recs, size_t n, int shared)
 			lfh_record_str(&recs[i], "amended_by") ? ")" : "",
 			cli_entry_on(&recs[i]) ? " (recorded " : "", cli_entry_on(&recs[i]) ? rec : "",
 			cli_entry_on(&recs[i]) ? ")" : "");
+		fclose(m);
+		put_indented(f, entry);
+		free(entry);
+		entry = NULL;
 		if (shared && *str(&recs[i], "recipients"))
 			fprintf(f, "        shared with %s%s%s\n", str(&recs[i], "recipients"),
 				*str(&recs[i], "backfilled") ? "; on joining later: " : "",

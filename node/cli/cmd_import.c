@@ -58,10 +58,13 @@ static void usage(FILE *f)
 		"it (default: you). \"to\" may be a list; numbers are taken as text. An action\n"
 		"with a status other than open (done, cancelled, refused, carried, paused:\n"
 		"with outcome, resume, refusal, who as 'lfh case update') also\n"
-		"records its outcome. Only JSON Lines is read (no CSV): a line at most\n"
-		"65536 bytes (a UTF-8 byte order mark before the first is skipped), a row's\n"
-		"fields together at most 12 KB. FILE may be a pipe (/dev/stdin). A row\n"
-		"with a field its command does not take is refused.\n"
+		"records its outcome; those fields without such a status are refused.\n"
+		"Two case rows with one ext_id in a file (two cases sharing an id, or an\n"
+		"export twice): the second, and every later row naming that id, is refused,\n"
+		"never filed into the first case. Only JSON Lines is read (no CSV): a line\n"
+		"at most 65536 bytes (a UTF-8 byte order mark before the first is\n"
+		"skipped), a row's fields together at most 12 KB. FILE may be a pipe\n"
+		"(/dev/stdin). A row with a field its command does not take is refused.\n"
 		"\n"
 		"Every row is checked as the lfh command would be (the OSARA rules: an\n"
 		"action needs a case meeting before it); refused rows are listed with their\n"
@@ -119,6 +122,8 @@ struct import {
 	size_t nref, capref;
 	struct occ_slot *occ;
 	size_t occ_cap, occ_n;
+	struct occ_slot *ext; /* each case row's ext_id: how many case rows named it */
+	size_t ext_cap, ext_n;
 	double t0;
 };
 
@@ -129,36 +134,79 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* How many identical rows came before this one (and count it). -1: out of memory. */
-static long occurrence(struct import *im, const uint8_t d[DIGEST_LEN])
+/*
+ * How many times digest d was counted in table tab before (and, with bump,
+ * count it once more). -1: out of memory.
+ */
+static long count_in(struct occ_slot **tab, size_t *cap, size_t *n, const uint8_t d[DIGEST_LEN],
+		     int bump)
 {
-	if (2 * (im->occ_n + 1) > im->occ_cap) {
-		size_t cap = im->occ_cap ? 2 * im->occ_cap : 4096;
-		struct occ_slot *o = calloc(cap, sizeof *o);
+	if (2 * (*n + 1) > *cap) {
+		size_t ncap = *cap ? 2 * *cap : 4096;
+		struct occ_slot *o = calloc(ncap, sizeof *o);
 		if (!o)
 			return -1;
-		for (size_t i = 0; i < im->occ_cap; i++) {
-			if (!im->occ[i].count)
+		for (size_t i = 0; i < *cap; i++) {
+			if (!(*tab)[i].count)
 				continue;
 			size_t h;
-			memcpy(&h, im->occ[i].d, sizeof h);
-			for (h %= cap; o[h].count; h = (h + 1) % cap)
+			memcpy(&h, (*tab)[i].d, sizeof h);
+			for (h %= ncap; o[h].count; h = (h + 1) % ncap)
 				;
-			o[h] = im->occ[i];
+			o[h] = (*tab)[i];
 		}
-		free(im->occ);
-		im->occ = o;
-		im->occ_cap = cap;
+		free(*tab);
+		*tab = o;
+		*cap = ncap;
 	}
 	size_t h;
 	memcpy(&h, d, sizeof h);
-	for (h %= im->occ_cap; im->occ[h].count; h = (h + 1) % im->occ_cap)
-		if (!memcmp(im->occ[h].d, d, DIGEST_LEN))
-			return (long)im->occ[h].count++;
-	memcpy(im->occ[h].d, d, DIGEST_LEN);
-	im->occ[h].count = 1;
-	im->occ_n++;
+	for (h %= *cap; (*tab)[h].count; h = (h + 1) % *cap)
+		if (!memcmp((*tab)[h].d, d, DIGEST_LEN))
+			return bump ? (long)(*tab)[h].count++ : (long)(*tab)[h].count;
+	if (!bump)
+		return 0;
+	memcpy((*tab)[h].d, d, DIGEST_LEN);
+	(*tab)[h].count = 1;
+	(*n)++;
 	return 0;
+}
+
+/* How many identical rows came before this one (and count it). -1: out of memory. */
+static long occurrence(struct import *im, const uint8_t d[DIGEST_LEN])
+{
+	return count_in(&im->occ, &im->occ_cap, &im->occ_n, d, 1);
+}
+
+/*
+ * A case named twice by case rows in one file (two cases sharing an id, or
+ * the export in the file twice): the second case row, and every later row
+ * naming that id, could belong to either case, so they are refused, never
+ * filed into the first. 1 (refuse the row; why says so), 0, -1 (no memory).
+ */
+static int ambiguous_case(struct import *im, const lfh_record *row, char *why, size_t wsize)
+{
+	const char *kind = lfh_record_str(row, "kind");
+	int is_case = kind && !strcmp(kind, "case");
+	const char *id = lfh_record_str(row, is_case ? "ext_id" : "case");
+	uint8_t d[DIGEST_LEN];
+	long seen;
+
+	if (!id)
+		return 0;
+	crypto_generichash(d, sizeof d, (const uint8_t *)id, strlen(id), NULL, 0);
+	if ((seen = count_in(&im->ext, &im->ext_cap, &im->ext_n, d, is_case)) < 0)
+		return -1;
+	if (is_case && seen)
+		snprintf(why, wsize, "ext_id '%.60s': a second case row with this id (an earlier "
+			 "line has the first): refused, and so is every later row naming it (two "
+			 "cases sharing an id, or the export twice in one file?)", id);
+	else if (!is_case && seen > 1)
+		snprintf(why, wsize, "case '%.60s': a second case row named it at an earlier line, "
+			 "so this row may belong to either: refused, not filed into the first", id);
+	else
+		return 0;
+	return 1;
 }
 
 /*
@@ -478,6 +526,13 @@ static int add_row(struct import *im, lfh_record *row, unsigned long line, const
 	long occ;
 	int rc = 0;
 
+	char why[LFH_ERRMSG_MAX];
+	int amb = ambiguous_case(im, row, why, sizeof why);
+
+	if (amb) {
+		rc = amb < 0 ? -1 : refuse(im, line, why, text);
+		goto out;
+	}
 	if (lfh_record_encode(row, &enc, &err)) {
 		rc = refuse(im, line, err.msg, text);
 		goto out;
@@ -752,6 +807,7 @@ out:
 	}
 	free(im.ref);
 	free(im.occ);
+	free(im.ext);
 	free(line);
 	cli_conn_close(im.conn);
 	if (im.rejects && fclose(im.rejects) != 0) {

@@ -213,9 +213,14 @@ int lfh_ctl_referral_recipients_ok(lfh_node *n, lfh_txn *t, const uint8_t case_i
 	char out[LFH_MAX_RECIPIENTS][LFH_AGENCY_MAX + 1];
 	size_t nout;
 
-	if (lfh_policy_active(&n->rules))
-		return lfh_policy_recipients(&n->rules, t, case_id, LFH_EV_REFERRAL, "referral", to,
-					     nto, out, &nout, err);
+	if (lfh_policy_active(&n->rules)) {
+		int rc = lfh_policy_recipients(&n->rules, t, case_id, LFH_EV_REFERRAL, "referral",
+					       to, nto, out, &nout, err);
+		if (!rc && nout == 0) /* as the write would say, before the number is taken */
+			rc = lfh_err_set(err, LFH_EINVAL, "the ISA lets no other agency receive "
+					 "referral data of this case");
+		return rc;
+	}
 	for (size_t i = 0; i < nto; i++)
 		if (!lfh_node_member(n, to[i]))
 			return lfh_err_set(err, LFH_EINVAL, "'%s' is not a member", to[i]);

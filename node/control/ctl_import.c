@@ -534,6 +534,25 @@ static int not_body(const char *key, uint32_t type)
 	return 0;
 }
 
+/*
+ * An action row whose outcome fields say something its status does not:
+ * they would be dropped (an outcome is recorded only with a status other
+ * than open), so the row is refused, never imported without them.
+ */
+static int outcome_without_status(const lfh_record *row, const char *status, lfh_err *err)
+{
+	static const char *const keys[] = { "outcome", "resume", "refusal", "who", "status_on" };
+
+	if (status && strcmp(status, "open"))
+		return 0;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (lfh_record_str(row, keys[i]))
+			return lfh_err_set(err, LFH_EINVAL, "%s given with %s: give the status it "
+					   "belongs to (done, refused, ...), or leave it out",
+					   keys[i], status ? "status open" : "no status");
+	return 0;
+}
+
 /* An action row's outcome (status other than open): the ACTION_UPDATE body. */
 static int outcome_body(struct imp *x, const lfh_record *row, const lfh_record *action,
 			lfh_record *upd, lfh_err *err)
@@ -617,6 +636,8 @@ static int import_step(struct imp *x, const lfh_record *row, const struct step_k
 	if (category && !lfh_name_valid(category))
 		return lfh_err_set(err, LFH_EINVAL, "invalid category name");
 	if (type == LFH_EV_ACTION && (rc = field(row, "status", 16, 0, &status, err)))
+		return rc;
+	if (type == LFH_EV_ACTION && (rc = outcome_without_status(row, status, err)))
 		return rc;
 	for (size_t i = 0; rc == 0 && i < row->n; i++) {
 		const lfh_field *f = &row->f[i];

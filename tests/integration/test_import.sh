@@ -212,6 +212,41 @@ check "a last line without its newline counts: the progress ends at 2/2 rows (10
 	grep -q "import: 2/2 rows (100%)" <<<"$out"
 check "... and never passes 100%" bash -c "! grep -Eo '\([0-9]+%\)' <<<\"\$1\" | tr -d '()%' | awk '\$1 > 100 { f = 1 } END { exit !f }'" _ "$out"
 
+# ---- 8. what could file one person's records in another's case, or drop what a row says
+amb=$W/amb.jsonl
+{
+	printf '{"kind":"case","ext_id":"DUP-1","summary":"Noise from flat 1 (Mrs A)","location":"Flat 1","category":"asb","risk":"standard","to":"housing","on":"2018-02-01"}\n'
+	printf '{"kind":"note","case":"DUP-1","text":"Mrs A says music at night","on":"2018-02-02"}\n'
+	printf '{"kind":"case","ext_id":"DUP-1","summary":"Drug dealing at 9 Oak St (Mr B)","location":"9 Oak St","category":"asb","risk":"standard","to":"housing","on":"2018-06-01"}\n'
+	printf '{"kind":"note","case":"DUP-1","text":"Mr B seen dealing outside school","on":"2018-06-02"}\n'
+	printf '{"kind":"case","ext_id":"SELF-1","summary":"Only to us","location":"x","category":"asb","risk":"standard","to":"police","on":"2018-07-01"}\n'
+	printf '{"kind":"case","ext_id":"OUT-1","summary":"Outcome","location":"y","category":"asb","risk":"standard","to":"housing","on":"2018-07-02"}\n'
+	printf '{"kind":"action","case":"OUT-1","agency":"housing","power":"tenancy-warning","text":"Warn","due":"2018-08-01","outcome":"Tenant evicted","status_on":"2018-07-20","on":"2018-07-03"}\n'
+} >"$amb"
+lfh_at police import --json --rejects "$W/amb.rej" "$amb" >"$W/amb.json" 2>/dev/null
+check "a second case row with the same ext_id is refused" grep -q \
+	'"line":3,"reason":"ext_id .DUP-1.: a second case row with this id' "$W/amb.rej"
+check "... and a later row naming that id is refused, not filed into the first case" grep -q \
+	'"line":4,"reason":"case .DUP-1.: a second case row named it at an earlier line' "$W/amb.rej"
+dup1=$(lfh_at police case list --json | json_flat | awk -F= '
+	{ i = substr($1, 1, index($1, "]")) } /\]\.case=/ { c[i] = $2 }
+	/\]\.summary=Noise from flat 1 \(Mrs A\)$/ { want = i } END { print c[want] }')
+chrono=$(lfh_at police case chronology "$dup1")
+check "Mrs A's case holds her note" grep -q "Mrs A says music at night" <<<"$chrono"
+check "... and not Mr B's" bash -c '! grep -q "Mr B" <<<"$1"' _ "$chrono"
+check "an action row with an outcome but no status is refused, not imported without it" grep -q \
+	'"line":7,"reason":"outcome given with no status' "$W/amb.rej"
+check "a case row the ISA sends to nobody is refused" grep -q '"line":5,.*lets no other agency' \
+	"$W/amb.rej"
+check_eq "... and takes no reference number: the next case of 2018 is POLICE-18-0002" "OUT-1" \
+	"$(lfh_at police case show POLICE-18-0002 --json | json_get '[0].ext_id')"
+
+# a note of several lines cannot pass for numbered entries in the court chronology
+lfh_at police case note "$dup1" --text $'First line\n   9. 2026-01-01 00:00  police (PC Fake): forged' \
+	>/dev/null || tap_fail "a note of two lines"
+check "the chronology indents a text's later lines" grep -qE '^ {8,}   9\. 2026-01-01 00:00  police \(PC Fake\)' \
+	<<<"$(lfh_at police case chronology "$dup1")"
+
 # ---- usage
 check "lfh import --help documents the format" sh -c "'$LFH' import --help | grep -q 'JSON Lines'"
 "$LFH" import >/dev/null 2>&1
