@@ -55,7 +55,8 @@ static void usage(FILE *f)
 		"after it name it by its ext_id in \"case\" (or a case already held by its\n"
 		"reference, e.g. POLICE-24-0007). \"on\" is when it happened\n"
 		"(YYYY-MM-DD or YYYY-MM-DDTHH:MMZ, never in the future), \"by\" who recorded\n"
-		"it (default: you). \"to\" may be a list; numbers are taken as text. An action\n"
+		"it (default: you). \"to\" and \"attendees\" may be lists (no other field);\n"
+		"numbers are taken as text. An action\n"
 		"with a status other than open (done, cancelled, refused, carried, paused:\n"
 		"with outcome, resume, refusal, who as 'lfh case update') also\n"
 		"records its outcome; those fields without such a status are refused.\n"
@@ -287,7 +288,7 @@ static int key_ok(const char *k)
 	return 1;
 }
 
-/* One JSON value as a field of the row: text, a number as text, a list as "a,b". */
+/* A JSON value as a row field: text, a number as text, a list (to, attendees) as "a,b". */
 static int set_value(lfh_record *row, const char *key, json_t *v, char *why, size_t wsize)
 {
 	lfh_err err = { 0 };
@@ -309,6 +310,10 @@ static int set_value(lfh_record *row, const char *key, json_t *v, char *why, siz
 	} else if (json_is_array(v)) {
 		size_t i, len = 1;
 		json_t *e;
+		if (strcmp(key, "to") && strcmp(key, "attendees")) { /* "a","b" would read "a,b" */
+			snprintf(why, wsize, "%s: a list is taken only in to and attendees", key);
+			return -1;
+		}
 		json_array_foreach(v, i, e) {
 			if (!json_is_string(e)) {
 				snprintf(why, wsize, "%s: a list of texts expected", key);

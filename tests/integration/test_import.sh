@@ -222,6 +222,7 @@ amb=$W/amb.jsonl
 	printf '{"kind":"case","ext_id":"SELF-1","summary":"Only to us","location":"x","category":"asb","risk":"standard","to":"police","on":"2018-07-01"}\n'
 	printf '{"kind":"case","ext_id":"OUT-1","summary":"Outcome","location":"y","category":"asb","risk":"standard","to":"housing","on":"2018-07-02"}\n'
 	printf '{"kind":"action","case":"OUT-1","agency":"housing","power":"tenancy-warning","text":"Warn","due":"2018-08-01","outcome":"Tenant evicted","status_on":"2018-07-20","on":"2018-07-03"}\n'
+	printf '{"kind":"note","case":"OUT-1","text":["para one","para two"],"on":"2018-07-04"}\n'
 } >"$amb"
 lfh_at police import --json --rejects "$W/amb.rej" "$amb" >"$W/amb.json" 2>/dev/null
 check "a second case row with the same ext_id is refused" grep -q \
@@ -236,6 +237,8 @@ check "Mrs A's case holds her note" grep -q "Mrs A says music at night" <<<"$chr
 check "... and not Mr B's" bash -c '! grep -q "Mr B" <<<"$1"' _ "$chrono"
 check "an action row with an outcome but no status is refused, not imported without it" grep -q \
 	'"line":7,"reason":"outcome given with no status' "$W/amb.rej"
+check "a list in a text field is refused, never joined with commas unseen" grep -q \
+	'"line":8,"reason":"text: a list is taken only in to and attendees' "$W/amb.rej"
 check "a case row the ISA sends to nobody is refused" grep -q '"line":5,.*lets no other agency' \
 	"$W/amb.rej"
 check_eq "... and takes no reference number: the next case of 2018 is POLICE-18-0002" "OUT-1" \
