@@ -30,6 +30,28 @@ static int health_line(const lfh_record *n)
 	return (int)code;
 }
 
+/*
+ * The JSON carries the same verdict as the first line: a configuration file
+ * that does not load makes an OK node WARNING (its next start would fail),
+ * and says so in config_error.
+ */
+static void config_verdict(lfh_record *n)
+{
+	uint64_t code = 0;
+	lfh_err err = { 0 };
+	char why[512];
+
+	if (!cli_g.config_broken[0])
+		return;
+	lfh_record_set_str(n, "config_error", cli_g.config_broken, &err);
+	if (!lfh_record_uint(n, "health_code", &code) || code >= 1)
+		return;
+	snprintf(why, sizeof why, "%s: lfhd will not start with it", cli_g.config_broken);
+	lfh_record_set_str(n, "health", "WARNING", &err);
+	lfh_record_set_uint(n, "health_code", 1, &err);
+	lfh_record_set_str(n, "health_reason", why, &err);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: lfh status [--json]\n\n"
@@ -40,7 +62,9 @@ static void usage(FILE *f)
 		   "The first line is the node's health, as a monitoring check (Nagios,\n"
 		   "Icinga) reads it: \"LFH OK - serving\", or WARNING or CRITICAL and why:\n"
 		   "a peer not reached for longer than peer_stale_after, events missing,\n"
-		   "keys or the ISA's review within expiry_warn_days (lfhd.conf), ...\n\n"
+		   "keys or the ISA's review within expiry_warn_days (lfhd.conf), ...;\n"
+		   "WARNING too when lfhd.conf does not load (the next start would fail;\n"
+		   "with --json, said in config_error).\n\n"
 		   "exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the node did not\n"
 		   "answer, or refused the request, or an argument was not understood).\n"
 		   "With --json: 0 when the node answered (the verdict is in the node's\n"
@@ -78,6 +102,7 @@ int status_main(int argc, char **argv)
 		printf("LFH UNKNOWN - no answer from the node (see the message above)\n");
 		rc = STATUS_UNKNOWN;
 	} else if (json) {
+		config_verdict(&rep.records[0]);
 		cli_print_json(rep.records, rep.nrecords, 1);
 	} else {
 		const lfh_record *n = &rep.records[0];

@@ -136,6 +136,10 @@ check "... warning that lfhd will not start with the file" grep -q \
 out=$(lfh_at police status 2>/dev/null)
 check_eq "lfh status: WARNING (exit 1) while lfhd.conf does not load" 1 "$?"
 check "... saying why" grep -q "^LFH WARNING - .*lfhd will not start with it" <<<"$out"
+json=$(lfh_at police status --json 2>/dev/null)
+check_eq "... and lfh status --json carries the same verdict" "WARNING 1" \
+	"$(json_get '[0].health' <<<"$json") $(json_get '[0].health_code' <<<"$json")"
+check "... with the configuration's error" grep -q '"config_error":"[^"]*unknown key' <<<"$json"
 cp "$W/police.conf.good" "$conf" # lfh reads it too (for the control socket)
 check "after refused reloads the node runs on" node_running police
 check "after refused reloads housing keeps its new endpoint" peer_is police housing endpoint "$newep"
