@@ -205,6 +205,9 @@ static int row_case(struct imp *x, const lfh_record *row, uint8_t case_id[LFH_CA
 		memcpy(case_id, v, LFH_CASE_LEN);
 		return 0;
 	}
+	if (rc == 0) /* never a case that happens to have that reference */
+		return lfh_err_set(err, LFH_EINVAL, "case '%.63s': its case row was refused, so this "
+				   "row is refused too, never filed into another case", c);
 	if (rc && rc != LFH_ENOTFOUND)
 		return rc;
 	rc = lfh_refs_lookup(x->t, c, case_id, err);
@@ -477,11 +480,11 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 	if ((rc = split_to(tolist, to, &nto, err)))
 		return rc;
 	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, key, (size_t)ext_key(ext, key), &v, &vlen, err);
-	if (rc == 0)
+	if (rc == 0 && vlen == LFH_CASE_LEN)
 		return lfh_err_set(err, LFH_EINVAL, "case %.63s was imported already (by another "
 				   "row with this ext_id)", ext);
-	if (rc != LFH_ENOTFOUND)
-		return rc;
+	if (rc && rc != LFH_ENOTFOUND)
+		return rc; /* (else absent, or refused before: this row may import it) */
 	if (on && lfh_osara_on_ms(on, &on_ms, &dated) == 0 && on_ms < when)
 		when = on_ms; /* numbered in the year it was referred */
 	if (!by)
@@ -700,6 +703,29 @@ static int import_step(struct imp *x, const lfh_record *row, const struct step_k
 	return rc;
 }
 
+/*
+ * A case row was refused: its ext_id is marked (one byte, where an imported
+ * one maps to its case), so that the rows naming it are refused too, in this
+ * batch and the next, never filed into a case holding that reference. A later
+ * case row with that ext_id may still import it.
+ */
+static int mark_refused_case(struct imp *x, const lfh_record *row, lfh_err *err)
+{
+	const char *kind = lfh_record_str(row, "kind"), *ext = lfh_record_str(row, "ext_id");
+	uint8_t key[1 + EXT_ID_MAX];
+	const uint8_t *v;
+	size_t vlen;
+	int rc;
+
+	if (!kind || strcmp(kind, "case") || !ext || !*ext || strlen(ext) > EXT_ID_MAX)
+		return 0;
+	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, key, (size_t)ext_key(ext, key), &v, &vlen, err);
+	if (rc != LFH_ENOTFOUND)
+		return rc == 0 ? 0 : rc; /* imported (by another row), or marked already */
+	return lfh_store_tbl_put(x->t, LFH_TBL_IMPORT, key, (size_t)ext_key(ext, key),
+				 (const uint8_t *)"", 1, err);
+}
+
 /* One row: 0 imported, 1 imported before (skipped), else why it was refused (or a store error). */
 static int import_row(struct imp *x, const lfh_record *row, lfh_err *err)
 {
@@ -787,9 +813,14 @@ int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t)
 			rc = lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory");
 			goto out;
 		} else {
+			lfh_err merr = { 0 };
 			x.refused++;
 			if ((rc = refusal(&q->rep, &rows[i], err.msg[0] ? err.msg : "refused"))) {
 				rc = lfh_ctl_fail(&q->rep, rc, "out of memory");
+				goto out;
+			}
+			if ((rc = mark_refused_case(&x, &rows[i], &merr))) {
+				rc = lfh_ctl_fail(&q->rep, rc, merr.msg);
 				goto out;
 			}
 		}

@@ -244,6 +244,21 @@ check "a case row the ISA sends to nobody is refused" grep -q '"line":5,.*lets n
 check_eq "... and takes no reference number: the next case of 2018 is POLICE-18-0002" "OUT-1" \
 	"$(lfh_at police case show POLICE-18-0002 --json | json_get '[0].ext_id')"
 
+# a refused case row whose ext_id reads like a reference held here: the rows naming it are
+# refused, in its batch and the next, never filed into the case with that reference
+refc=$W/refc.jsonl
+{
+	printf '{"kind":"case","ext_id":"POLICE-18-0002","summary":"Old system case","location":"z","category":"asb","risk":"standard","to":"nosuch","on":"2018-08-01"}\n'
+	printf '{"kind":"note","case":"POLICE-18-0002","text":"Belongs to the refused case","on":"2018-08-02"}\n'
+	printf '{"kind":"note","case":"POLICE-18-0002","text":"In the next batch too","on":"2018-08-03"}\n'
+} >"$refc"
+lfh_at police import --batch 2 --json --rejects "$W/refc.rej" "$refc" >/dev/null 2>&1
+check_eq "the case row and both rows naming it are refused" 3 "$(grep -c '"line":' "$W/refc.rej")"
+check "... saying the case row was refused" grep -q \
+	'"line":3,"reason":"case .POLICE-18-0002.: its case row was refused' "$W/refc.rej"
+check "... and nothing was filed into POLICE-18-0002 (OUT-1)" bash -c '! grep -q "Belongs to the refused\|In the next batch" <<<"$1"' \
+	_ "$(lfh_at police case show POLICE-18-0002)"
+
 # a note of several lines cannot pass for numbered entries in the court chronology
 lfh_at police case note "$dup1" --text $'First line\n   9. 2026-01-01 00:00  police (PC Fake): forged' \
 	>/dev/null || tap_fail "a note of two lines"
