@@ -135,6 +135,14 @@ int lfh_policy_isa(lfh_rules *r, lfh_txn *t, uint32_t version, const lfh_isa **o
 		   lfh_err *err);
 
 /*
+ * Is an earlier data event (type, category) of a case led by lead sent to
+ * agency when it joins the case (PROTOCOL.md 5.3)? Governance events are
+ * not (JOIN and LEAVE are, to say who takes part; the caller adds them).
+ */
+int lfh_policy_backfills_data(const lfh_rules *r, uint32_t type, const char *category,
+			      const char *lead, const char *agency);
+
+/*
  * Was agency a party of an ISA version adopted here before the one in force
  * (removed from the hub since)? 1 yes, 0 no, or a negative status.
  */

@@ -582,8 +582,7 @@ static int collect_joins(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
  * The agencies event ev was sent to on joining the case after it (PROTOCOL.md
  * 5.3: an earlier event a newcomer may receive under the ISA in force), as
  * "a,b" in out ("" if none): who else it was shared with, for subject access.
- * Membership and closure events are not counted (a JOIN or LEAVE is sent to
- * know who takes part, a CLOSE or REOPEN never).
+ * Membership, closure and ISA events are not counted (the rules' own test).
  */
 static void backfilled_to(const lfh_node *n, const case_joins *j, const lfh_event *ev,
 			  const char *lead, char *out, size_t size)
@@ -591,16 +590,13 @@ static void backfilled_to(const lfh_node *n, const case_joins *j, const lfh_even
 	size_t len = 0;
 
 	out[0] = '\0';
-	if (!j || ev->type == LFH_EV_JOIN || ev->type == LFH_EV_LEAVE || ev->type == LFH_EV_CLOSE ||
-	    ev->type == LFH_EV_REOPEN || ev->type == LFH_EV_ISA_PROPOSE ||
-	    ev->type == LFH_EV_ISA_SIGN || ev->type == LFH_EV_ISA_WITHDRAW)
-		return;
-	for (size_t i = 0; i < j->n; i++) {
+	for (size_t i = 0; j && i < j->n; i++) {
 		const char *a = j->v[i].agency;
 		char listed[LFH_AGENCY_MAX + 3];
 		snprintf(listed, sizeof listed, ",%s,", a);
 		if (j->v[i].hlc <= ev->hlc || lfh_event_find_recipient(ev, a) >= 0 ||
-		    !strcmp(ev->author, a) || !lfh_isa_may_receive(n->rules.isa, ev->category, lead, a))
+		    !strcmp(ev->author, a) ||
+		    !lfh_policy_backfills_data(&n->rules, ev->type, ev->category, lead, a))
 			continue;
 		if (len && strstr(out, listed)) /* joined twice */
 			continue;

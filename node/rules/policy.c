@@ -340,6 +340,12 @@ static int plain_body(const lfh_event *ev, lfh_record *r, lfh_err *err)
 	return lfh_record_decode(ev->body, ev->body_len, r, err);
 }
 
+int lfh_policy_backfills_data(const lfh_rules *r, uint32_t type, const char *category,
+			      const char *lead, const char *agency)
+{
+	return !is_governance(type) && lfh_isa_may_receive(r->isa, category, lead, agency);
+}
+
 /*
  * Serve the newcomer every earlier event of the case that the ISA lets it
  * see; if we wrote the JOIN, also ask that it be granted the sharing keys
@@ -362,7 +368,7 @@ static int backfill(const lfh_rules *r, lfh_txn *t, const uint8_t case_id[LFH_CA
 			continue;
 		if (lfh_event_find_recipient(&ev, agency) < 0 && strcmp(ev.author, agency) != 0 &&
 		    (is_membership(ev.type) ||
-		     (!is_governance(ev.type) && lfh_isa_may_receive(r->isa, ev.category, lead, agency)))) {
+		     lfh_policy_backfills_data(r, ev.type, ev.category, lead, agency))) {
 			rc = lfh_store_rcpt_add(t, agency, c.ev[i].id, err);
 			if (!rc && fx && ev.type != LFH_EV_KEY && !is_membership(ev.type) &&
 			    want_grant(fx, &ev, agency))
