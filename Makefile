@@ -27,6 +27,8 @@ CC ?= cc
 PKGS := libzmq libsodium lmdb msgpack inih libconfig libsystemd libmicrohttpd
 # Only lfh (the CLI) parses JSON: lfh import.
 CLI_PKGS := jansson
+# libcsv (lfh import of CSV) has no pkg-config file.
+CLI_LIBS := -lcsv
 
 ifeq ($(SAN),1)
 B := build/san
@@ -78,7 +80,7 @@ $(B)/lfhd: $(B)/node/main.o $(B)/liblfh.a
 $(CLI_OBJ): PKG_CFLAGS += $(shell pkg-config --cflags $(CLI_PKGS) 2>/dev/null)
 
 $(B)/lfh: $(CLI_OBJ) $(B)/liblfh.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null) $(CLI_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/liblfh.a
 	@mkdir -p $(@D)
@@ -95,7 +97,7 @@ $(B)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(B)/liblfh.a
 # Install missing Debian packages only when something is missing.
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) $(CLI_PKGS) cmocka \
-	    || ! command -v mdb_stat >/dev/null 2>&1; then \
+	    || ! command -v mdb_stat >/dev/null 2>&1 || ! test -f /usr/include/csv.h; then \
 		echo "lfhub: installing missing dependencies"; sh deploy/install-deps.sh; fi
 
 test: deps

@@ -12,7 +12,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config libzmq3-dev libsodium-dev liblmdb-dev
 lmdb-utils libmsgpack-dev libinih-dev libconfig-dev libcmocka-dev valgrind
-libsystemd-dev libmicrohttpd-dev libjansson-dev tzdata"
+libsystemd-dev libmicrohttpd-dev libjansson-dev libcsv-dev tzdata"
 
 # Only for building the Debian package (make deb, make test-deb).
 PACKAGE_TOOLS="debhelper dpkg-dev fakeroot lintian"

@@ -24,7 +24,7 @@ int isa_node_main(int argc, char **argv); /* cmd_isa_node.c: show, propose, sign
 int audit_main(int argc, char **argv);    /* cmd_audit.c: list and export the audit log */
 int report_main(int argc, char **argv);   /* cmd_report.c: performance, tactical */
 int admin_main(int argc, char **argv);    /* cmd_admin.c: user add, revoke, list; keys -> */
-int import_main(int argc, char **argv);   /* cmd_import.c: lfh import FILE (JSON Lines) */
+int import_main(int argc, char **argv);   /* cmd_import.c: lfh import FILE (JSON Lines or CSV) */
 int keys_admin_main(int argc, char **argv, int json); /* cmd_keys_admin.c: admin keys ... */
 void keys_admin_usage(FILE *f);
 

@@ -1,7 +1,8 @@
 /*
  * cmd_import.c - `lfh import`: load a hub's history, exported as JSON Lines
- * by the system it used before, into this node (import_batch, PROTOCOL.md
- * 10.3). Lines are parsed with jansson, turned into row records (line,
+ * or CSV by the system it used before, into this node (import_batch,
+ * PROTOCOL.md 10.3). Lines are parsed with jansson (CSV records with
+ * libcsv, import_csv.h, as JSON objects), turned into row records (line,
  * occ and the row's fields as text) and sent in batches; the node checks
  * each row as the equivalent lfh command would, writes the good ones as
  * its own events in one transaction a batch, and answers the refused ones
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "import_csv.h"
 #include "lfh/buf.h"
 
 #define ROWS_MAX 4000     /* a batch: the node's IMPORT_ROWS_MAX */
@@ -35,11 +38,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lfh import [--rejects FILE] [--batch N] [--json] FILE\n"
+		"usage: lfh import [--format jsonl|csv] [--rejects FILE] [--batch N] [--json]\n"
+		"                  FILE\n"
 		"\n"
 		"Load a hub's history from the system it used before: FILE holds JSON Lines,\n"
-		"one object a line, each with a \"kind\" and the fields of the lfh command\n"
-		"it stands for:\n"
+		"one object a line, or CSV (below), each row with a \"kind\" and the fields of\n"
+		"the lfh command it stands for:\n"
 		"  {\"kind\":\"case\",\"ext_id\":\"OLD-123\",\"summary\":...,\"location\":...,\n"
 		"   \"category\":...,\"risk\":\"standard|medium|high\",\"to\":\"housing,council\",\n"
 		"   \"subject\":...,\"dob\":\"1980-05-01\",\"description\":...,\"on\":\"2024-03-01\",\n"
@@ -62,10 +66,20 @@ static void usage(FILE *f)
 		"records its outcome; those fields without such a status are refused.\n"
 		"Two case rows with one ext_id in a file (two cases sharing an id, or an\n"
 		"export twice): the second, and every later row naming that id, is refused,\n"
-		"never filed into the first case. Only JSON Lines is read (no CSV): a line\n"
-		"at most 65536 bytes (a UTF-8 byte order mark before the first is\n"
-		"skipped), a row's fields together at most 12 KB. FILE may be a pipe\n"
-		"(/dev/stdin). A row with a field its command does not take is refused.\n"
+		"never filed into the first case. A line at most 65536 bytes (a UTF-8 byte\n"
+		"order mark before the first is skipped), a row's fields together at most\n"
+		"12 KB. FILE may be a pipe (/dev/stdin). A row with a field its command does\n"
+		"not take is refused.\n"
+		"\n"
+		"CSV (RFC 4180, UTF-8; read when FILE ends in .csv, or with --format csv):\n"
+		"the first line names the columns, the same names as above (kind, ext_id,\n"
+		"case, text, on, by, ...); each later record is a row, an empty cell a field\n"
+		"left out; a cell holding a comma, a quote or a line break is quoted, a\n"
+		"quote inside it doubled (\"to\" as \"housing,council\"). A record with more\n"
+		"or fewer cells than the header has columns is refused; malformed CSV (a\n"
+		"stray quote) stops the import at its line. A CSV row is the same row as its\n"
+		"JSON Lines form: the same rows in the same order, in either form, resume\n"
+		"an import of the other.\n"
 		"\n"
 		"Every row is checked as the lfh command would be (the OSARA rules: an\n"
 		"action needs a case meeting before it); refused rows are listed with their\n"
@@ -76,6 +90,7 @@ static void usage(FILE *f)
 		"same file whole, never a part of it (tail -n +N would skip rows). Needs the\n"
 		"admin role.\n"
 		"\n"
+		"  --format F      jsonl or csv (default: csv for FILE *.csv, else jsonl)\n"
 		"  --rejects FILE  also write each refused row to FILE as JSON Lines\n"
 		"                  {\"line\",\"reason\",\"row\"} (FILE is replaced; it must not be\n"
 		"                  the file imported; bytes not UTF-8 are shown as U+FFFD)\n"
@@ -342,25 +357,13 @@ static int set_value(lfh_record *row, const char *key, json_t *v, char *why, siz
 	return rc ? -1 : 0;
 }
 
-/* A line of the file as a row record (without line and occ); -1 and why if it cannot be. */
-static int parse_row(const char *text, lfh_record *row, char *why, size_t wsize)
+/* A JSON object of the file as a row record (without line and occ); -1 and why if it cannot be. */
+static int row_from_object(json_t *o, lfh_record *row, char *why, size_t wsize)
 {
-	json_error_t jerr;
-	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &jerr), *v;
 	const char *key;
+	json_t *v;
 	int rc = 0;
 
-	if (!o) {
-		/* jansson names its own flag for a NUL: say what is wrong with the row instead */
-		snprintf(why, wsize, "not JSON: %s", strstr(jerr.text, "JSON_ALLOW_NUL")
-			 ? "a \\u0000 (NUL) in a string is not allowed" : jerr.text);
-		return -1;
-	}
-	if (!json_is_object(o)) {
-		json_decref(o);
-		snprintf(why, wsize, "not a JSON object");
-		return -1;
-	}
 	json_object_foreach(o, key, v) {
 		if (!key_ok(key)) {
 			snprintf(why, wsize, "unknown field '%.40s' (names are lower-case letters, "
@@ -375,6 +378,29 @@ static int parse_row(const char *text, lfh_record *row, char *why, size_t wsize)
 		if (rc)
 			break;
 	}
+	return rc;
+}
+
+/* A line of the file as a row record (without line and occ); -1 and why if it cannot be. */
+static int parse_row(const char *text, lfh_record *row, char *why, size_t wsize)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	int rc;
+
+	if (!o) {
+		/* jansson names its own flag for a NUL: say what is wrong with the row instead */
+		snprintf(why, wsize, "not JSON: %s%s", strstr(jerr.text, "JSON_ALLOW_NUL")
+			 ? "a \\u0000 (NUL) in a string is not allowed" : jerr.text,
+			 text[0] != '{' && strchr(text, ',') ? " (a CSV file? give --format csv)" : "");
+		return -1;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		snprintf(why, wsize, "not a JSON object");
+		return -1;
+	}
+	rc = row_from_object(o, row, why, wsize);
 	json_decref(o);
 	return rc;
 }
@@ -683,23 +709,120 @@ static void summary(struct import *im, int stopped)
 		printf("the import stopped before the end: run the same command again to go on\n");
 }
 
+/* The rows of a JSON Lines file. 0, or 1 after saying why (the import stops). */
+static int read_jsonl(struct import *im, FILE *f, const char *path)
+{
+	char *line = NULL;
+	size_t len;
+	unsigned long lineno = 0;
+	int rc = 0, got, too_long = 0;
+
+	while (rc == 0 && (got = read_line(f, &line, &len, &too_long)) > 0) {
+		lfh_record row = { 0 };
+		char why[LFH_ERRMSG_MAX];
+		lineno++;
+		if (lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+			memmove(line, line + 3, len - 2); /* a UTF-8 byte order mark, and the NUL */
+			len -= 3;
+		}
+		if (too_long) {
+			rc = refuse(im, lineno, "line too long (max 65536 bytes)", "");
+			im->done++;
+		} else if (len != strlen(line)) {
+			rc = refuse(im, lineno, "a NUL character in the line", "");
+			im->done++;
+		} else if (blank(line)) {
+			im->done++;
+		} else if (parse_row(line, &row, why, sizeof why)) {
+			rc = refuse(im, lineno, why, line);
+			im->done++;
+		} else {
+			rc = add_row(im, &row, lineno, line);
+		}
+		lfh_record_clear(&row);
+		if (rc < 0) {
+			cli_error("out of memory");
+			rc = 1;
+		}
+	}
+	if (!rc && got < 0) {
+		cli_error("reading %s stopped after line %lu: %s", path, lineno,
+			  ferror(f) ? strerror(errno) : "out of memory");
+		rc = 1;
+	}
+	free(line);
+	return rc;
+}
+
+/* import_csv_read's callback: one record of the CSV file as a row. */
+static int csv_row(void *ctx, const struct import_csv_row *r)
+{
+	struct import *im = ctx;
+	lfh_record row = { 0 };
+	char why[LFH_ERRMSG_MAX], *text = json_dumps(r->obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int rc;
+
+	if (!text)
+		return -1;
+	if (r->refused) {
+		rc = refuse(im, r->line, r->refused, text);
+		im->done++;
+	} else if (row_from_object(r->obj, &row, why, sizeof why)) {
+		rc = refuse(im, r->line, why, text);
+		im->done++;
+	} else {
+		rc = add_row(im, &row, r->line, text);
+	}
+	lfh_record_clear(&row);
+	free(text);
+	return rc;
+}
+
+/*
+ * The rows of a CSV file (import_csv.h); a row refused is listed with the
+ * JSON Lines form of its cells. 0; 2 after saying why the rest of the file
+ * cannot be read (the rows before it are good); 1 after saying why the
+ * import stops at once.
+ */
+static int read_csv(struct import *im, FILE *f, const char *path)
+{
+	char err[LFH_ERRMSG_MAX];
+	unsigned long lines = 0;
+	int rc = import_csv_read(f, csv_row, im, &lines, err, sizeof err);
+
+	if (rc < 0)
+		cli_error("out of memory");
+	else if (rc == 1 && err[0])
+		cli_error("%s: %s", path, err);
+	return rc == 1 && err[0] ? 2 : rc ? 1 : 0;
+}
+
+/* CSV when asked, or when FILE is named *.csv; else JSON Lines. -1: an unknown --format. */
+static int is_csv(const char *format, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (format)
+		return !strcmp(format, "csv") ? 1 : !strcmp(format, "jsonl") ? 0 : -1;
+	return n > 4 && !strcasecmp(path + n - 4, ".csv");
+}
+
 int import_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import im = { 0 };
-	const char *rejects = NULL, *path;
-	char *line = NULL, *end;
-	size_t len;
-	unsigned long lineno = 0;
+	const char *rejects = NULL, *format = NULL, *path;
+	char *end;
 	struct stat in_st, rej_st;
 	FILE *f;
-	int opt, rc = 0, too_long = 0, got = 0;
+	int opt, rc = 0, csv;
 
 	im.batch_max = ROWS_MAX;
 	optind = 0; /* glibc: a fresh start for this argv */
@@ -719,6 +842,8 @@ int import_main(int argc, char **argv)
 			im.batch_max = v;
 		} else if (opt == 'j') {
 			im.json = 1;
+		} else if (opt == 'f') {
+			format = optarg;
 		} else {
 			return cli_bad_option("import", argv, opt);
 		}
@@ -732,6 +857,10 @@ int import_main(int argc, char **argv)
 		return 2;
 	}
 	path = argv[optind];
+	if ((csv = is_csv(format, path)) < 0) {
+		cli_error("--format: expected jsonl or csv, not '%s'", format);
+		return 2;
+	}
 	if (!(f = fopen(path, "r"))) {
 		cli_error("cannot read %s: %m", path);
 		return 2;
@@ -754,48 +883,18 @@ int import_main(int argc, char **argv)
 		return 2;
 	}
 	im.tty = isatty(2);
-	if (im.tty)
-		im.total = count_lines(f);
+	if (im.tty && (im.total = count_lines(f)) && csv)
+		im.total--; /* the header (a record over several lines counts them all) */
 	if (cli_conn_open(&im.conn)) {
 		rc = 1;
 		goto out;
 	}
 	im.t0 = now_s();
-	while (rc == 0 && (got = read_line(f, &line, &len, &too_long)) > 0) {
-		lfh_record row = { 0 };
-		char why[LFH_ERRMSG_MAX];
-		lineno++;
-		if (lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
-			memmove(line, line + 3, len - 2); /* a UTF-8 byte order mark, and the NUL */
-			len -= 3;
-		}
-		if (too_long) {
-			rc = refuse(&im, lineno, "line too long (max 65536 bytes)", "");
-			im.done++;
-		} else if (len != strlen(line)) {
-			rc = refuse(&im, lineno, "a NUL character in the line", "");
-			im.done++;
-		} else if (blank(line)) {
-			im.done++;
-		} else if (parse_row(line, &row, why, sizeof why)) {
-			rc = refuse(&im, lineno, why, line);
-			im.done++;
-		} else {
-			rc = add_row(&im, &row, lineno, line);
-		}
-		lfh_record_clear(&row);
-		if (rc < 0) {
-			cli_error("out of memory");
-			rc = 1;
-		}
+	rc = csv ? read_csv(&im, f, path) : read_jsonl(&im, f, path);
+	if (rc != 1) { /* the rows before malformed CSV (2) go in too */
+		int frc = flush(&im);
+		rc = rc ? 1 : frc;
 	}
-	if (!rc && got < 0) {
-		cli_error("reading %s stopped after line %lu: %s", path, lineno,
-			  ferror(f) ? strerror(errno) : "out of memory");
-		rc = 1;
-	}
-	if (!rc)
-		rc = flush(&im);
 	if (im.inflight) { /* the node stores it whatever came after: count it */
 		int crc = collect(&im);
 		rc = rc ? rc : crc;
@@ -816,7 +915,6 @@ out:
 	free(im.ref);
 	free(im.occ);
 	free(im.ext);
-	free(line);
 	cli_conn_close(im.conn);
 	if (im.rejects && fclose(im.rejects) != 0) {
 		cli_error("writing %s: %m", rejects);

@@ -29,7 +29,7 @@ static const struct {
 	{ "report", report_main, "performance figures and the monthly tactical picture" },
 	{ "sar", sar_main, "subject access: everything held about a person, as JSON or HTML" },
 	{ "admin", admin_main, "caseworker accounts (admin user) and key management (admin keys)" },
-	{ "import", import_main, "load a hub's history from its earlier system (JSON Lines)" },
+	{ "import", import_main, "load a hub's history from its earlier system (JSON Lines or CSV)" },
 };
 
 static void usage(FILE *f)
