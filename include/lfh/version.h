@@ -5,6 +5,6 @@
 #ifndef LFH_VERSION_H
 #define LFH_VERSION_H
 
-#define LFH_VERSION "0.4.5"
+#define LFH_VERSION "0.4.6"
 
 #endif

@@ -38,8 +38,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lfh import [--format jsonl|csv] [--rejects FILE] [--batch N] [--json]\n"
-		"                  FILE\n"
+		"usage: lfh import [--format jsonl|csv] [--rejects FILE] [--batch N]\n"
+		"                  [--retry-refused] [--json] FILE\n"
 		"\n"
 		"Load a hub's history from the system it used before: FILE holds JSON Lines,\n"
 		"one object a line, or CSV (below), each row with a \"kind\" and the fields of\n"
@@ -85,12 +85,16 @@ static void usage(FILE *f)
 		"action needs a case meeting before it); refused rows are listed with their\n"
 		"line and why, the others are written as signed, encrypted events, many in\n"
 		"each durable commit. Interrupted, run the same command again: rows already\n"
-		"imported are skipped, never written twice. A row is known by its content\n"
-		"and how many identical rows come before it in the file, so resume with the\n"
-		"same file whole, never a part of it (tail -n +N would skip rows). Needs the\n"
-		"admin role.\n"
+		"imported are skipped, never written twice, and the rows refused are\n"
+		"refused again for the same reason, whatever was imported since (a note\n"
+		"before its case row stays refused), so the rows a file brings in never\n"
+		"depend on where a run stopped. A row is known by its content and how many\n"
+		"identical rows come before it in the file, so resume with the same file\n"
+		"whole, never a part of it (tail -n +N would skip rows). Needs the admin role.\n"
 		"\n"
 		"  --format F      jsonl or csv (default: csv for FILE *.csv, else jsonl)\n"
+		"  --retry-refused check the rows an earlier run refused again (after the\n"
+		"                  ISA changed, say); a row moved in the file is the same row\n"
 		"  --rejects FILE  also write each refused row to FILE as JSON Lines\n"
 		"                  {\"line\",\"reason\",\"row\"} (FILE is replaced; it must not be\n"
 		"                  the file imported; bytes not UTF-8 are shown as U+FFFD)\n"
@@ -121,7 +125,7 @@ struct occ_slot {
 struct import {
 	FILE *rejects;
 	cli_conn *conn;
-	int json, tty;
+	int json, tty, retry_refused;
 	size_t batch_max;
 	/* the batch being built */
 	size_t nrows;
@@ -462,7 +466,8 @@ static int build_request(struct import *im, lfh_record *req)
 	int rc = 0;
 
 	if (lfh_record_set_str(req, "cmd", "import_batch", &err) ||
-	    lfh_record_set_uint(req, "rows", im->nrows, &err))
+	    lfh_record_set_uint(req, "rows", im->nrows, &err) ||
+	    (im->retry_refused && lfh_record_set_str(req, "retry_refused", "yes", &err)))
 		rc = 1;
 	for (size_t i = 0; !rc && i <= im->npart && i < PARTS_MAX; i++) {
 		size_t blen;
@@ -814,6 +819,7 @@ int import_main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "retry-refused", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -844,6 +850,8 @@ int import_main(int argc, char **argv)
 			im.json = 1;
 		} else if (opt == 'f') {
 			format = optarg;
+		} else if (opt == 'R') {
+			im.retry_refused = 1;
 		} else {
 			return cli_bad_option("import", argv, opt);
 		}

@@ -16,7 +16,9 @@
  * Exactly once: a row's identity is the BLAKE2b digest of its record
  * (without line, with occ), kept in LFH_TBL_IMPORT ('r' digest -> its first
  * event id) in the transaction that writes its events, so sending a row
- * again (a resumed import) skips it. A case row's ext_id (the earlier
+ * again (a resumed import) skips it. A refused row's digest is kept too
+ * ('f' digest -> why), so a later run refuses it again (unless asked to
+ * check such rows again) whatever the state has become since. A case row's ext_id (the earlier
  * system's case id) maps to the new case ('c' ext_id -> case id): the rows
  * that follow name their case by it, in this import or a later one.
  *
@@ -77,6 +79,7 @@ struct imp {
 	struct cached cache[CACHE_N];
 	uint64_t tick;
 	uint64_t imported, skipped, refused;
+	int retry_refused; /* check rows refused by an earlier run again */
 };
 
 static int is_internal(int code)
@@ -726,6 +729,47 @@ static int mark_refused_case(struct imp *x, const lfh_record *row, lfh_err *err)
 				 (const uint8_t *)"", 1, err);
 }
 
+/*
+ * A row an earlier run refused is refused again, for the reason it was
+ * ('f' digest -> the reason), unless the request asks to check such rows
+ * again: the rows a file imports do not depend on where an interrupted run
+ * stopped (a note before its case row, refused on the first run, would
+ * otherwise go in on the second). LFH_EINVAL and why, 0, or a store error.
+ */
+static int refused_before(struct imp *x, const uint8_t key[1 + DIGEST_LEN], lfh_err *err)
+{
+	uint8_t fkey[1 + DIGEST_LEN];
+	const uint8_t *v;
+	size_t vlen;
+	int rc;
+
+	memcpy(fkey, key, sizeof fkey);
+	fkey[0] = 'f';
+	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, fkey, sizeof fkey, &v, &vlen, err);
+	if (rc == LFH_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	return lfh_err_set(err, LFH_EINVAL, "%.*s (refused by an earlier run; lfh import "
+			   "--retry-refused checks it again)", (int)(vlen > 180 ? 180 : vlen),
+			   (const char *)v);
+}
+
+/* Keep why a row was refused, for the runs after (refused_before), unless it is kept. */
+static int keep_refusal(struct imp *x, const lfh_record *row, const char *why, lfh_err *err)
+{
+	uint8_t key[1 + DIGEST_LEN];
+	int rc;
+
+	if (!x->retry_refused && strstr(why, "(refused by an earlier run;"))
+		return 0; /* refused for what is kept already */
+	if ((rc = row_key(row, key, err)))
+		return rc == LFH_ENOMEM ? rc : 0; /* a row that has no key was never sent by lfh */
+	key[0] = 'f';
+	return lfh_store_tbl_put(x->t, LFH_TBL_IMPORT, key, sizeof key, (const uint8_t *)why,
+				 strnlen(why, 180), err);
+}
+
 /* One row: 0 imported, 1 imported before (skipped), else why it was refused (or a store error). */
 static int import_row(struct imp *x, const lfh_record *row, lfh_err *err)
 {
@@ -742,6 +786,8 @@ static int import_row(struct imp *x, const lfh_record *row, lfh_err *err)
 	if (rc == 0)
 		return 1;
 	if (rc != LFH_ENOTFOUND)
+		return rc;
+	if (!x->retry_refused && (rc = refused_before(x, key, err)))
 		return rc;
 	if (!kind || !*kind)
 		return lfh_err_set(err, LFH_EINVAL, "missing kind");
@@ -782,6 +828,7 @@ int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t)
 {
 	struct imp x = { .q = q, .t = t, .n = q->node };
 	lfh_record *rows = calloc(IMPORT_ROWS_MAX, sizeof *rows), *sum;
+	const char *retry;
 	lfh_err err = { 0 };
 	uint64_t seq0 = 0, seq1 = 0;
 	size_t n = 0;
@@ -797,6 +844,12 @@ int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t)
 		rc = lfh_ctl_fail(&q->rep, rc, err.msg);
 		goto out;
 	}
+	if ((retry = lfh_record_str(&q->req, "retry_refused")) && strcmp(retry, "yes") &&
+	    strcmp(retry, "no")) {
+		rc = lfh_ctl_fail(&q->rep, LFH_EINVAL, "retry_refused: expected yes or no");
+		goto out;
+	}
+	x.retry_refused = retry && !strcmp(retry, "yes");
 	/* the summary heads the reply; refused rows follow it */
 	if (!(sum = lfh_ctl_add(&q->rep)) || (rc = lfh_store_meta_get(t, "seq", &seq0, &err))) {
 		rc = lfh_ctl_fail(&q->rep, sum ? rc : LFH_ENOMEM, sum ? err.msg : "out of memory");
@@ -819,7 +872,8 @@ int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t)
 				rc = lfh_ctl_fail(&q->rep, rc, "out of memory");
 				goto out;
 			}
-			if ((rc = mark_refused_case(&x, &rows[i], &merr))) {
+			if ((rc = mark_refused_case(&x, &rows[i], &merr)) ||
+			    (rc = keep_refusal(&x, &rows[i], err.msg[0] ? err.msg : "refused", &merr))) {
 				rc = lfh_ctl_fail(&q->rep, rc, merr.msg);
 				goto out;
 			}

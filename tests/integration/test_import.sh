@@ -21,7 +21,11 @@
 #      grants (to housing and to police itself) sealed ahead on its worker
 #      (metrics), and every imported case is readable at housing;
 #   6. rows too long for one request's parts go in several requests, each
-#      row once.
+#      row once;
+#   7-8. what real exports hold, and what could file one person's records in
+#      another's case;
+#   9. a row refused stays refused on later runs (--retry-refused checks it
+#      again).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_bins
@@ -264,6 +268,30 @@ lfh_at police case note "$dup1" --text $'First line\n   9. 2026-01-01 00:00  pol
 	>/dev/null || tap_fail "a note of two lines"
 check "the chronology indents a text's later lines" grep -qE '^ {8,}   9\. 2026-01-01 00:00  police \(PC Fake\)' \
 	<<<"$(lfh_at police case chronology "$dup1")"
+
+# ---- 9. a row refused stays refused on a later run, whatever came in since: a note
+# before its case row goes in on no run but one asked to check refused rows again
+ord=$W/order.jsonl
+{
+	printf '{"kind":"note","case":"ORD-1","text":"Noted before its case row","on":"2018-09-02"}\n'
+	printf '{"kind":"case","ext_id":"ORD-1","summary":"Order","location":"x","category":"asb","risk":"standard","to":"housing","on":"2018-09-01"}\n'
+} >"$ord"
+lfh_at police import --json "$ord" >"$W/ord1.json" 2>&1
+check_eq "a note before its case row: refused, the case imported" "1 1" \
+	"$(json_get .imported <"$W/ord1.json") $(json_get .refused <"$W/ord1.json")"
+lfh_at police import --json --rejects "$W/ord2.rej" "$ord" >"$W/ord2.json" 2>&1
+check_eq "run again (its case now held): the note is refused again, nothing imported" "0 1 1" \
+	"$(json_get .imported <"$W/ord2.json") $(json_get .skipped <"$W/ord2.json") $(json_get .refused <"$W/ord2.json")"
+check "... for the reason it was, saying an earlier run refused it" grep -q \
+	"unknown case 'ORD-1'.*(refused by an earlier run; lfh import --retry-refused checks it again)" "$W/ord2.rej"
+lfh_at police import --json --retry-refused "$ord" >"$W/ord3.json" 2>&1
+rc=$?
+check_eq "--retry-refused checks it again: the note is imported (exit 0)" "1 1 0 0" \
+	"$(json_get .imported <"$W/ord3.json") $(json_get .skipped <"$W/ord3.json") $(json_get .refused <"$W/ord3.json") $rc"
+check "... into its case" grep -q "Noted before its case row" \
+	<<<"$(lfh_at police case chronology "$(lfh_at police case list --json | json_flat | awk -F= '
+		{ i = substr($1, 1, index($1, "]")) } /\]\.case=/ { c[i] = $2 }
+		/\]\.ext_id=ORD-1$/ { w = i } END { print c[w] }')")"
 
 # ---- usage
 check "lfh import --help documents the format" sh -c "'$LFH' import --help | grep -q 'JSON Lines'"
