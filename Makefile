@@ -175,6 +175,12 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(@D)
 	clang -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -Iinclude \
 		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+# lfh import's CSV reader is the CLI's (node/cli), with jansson and libcsv.
+build/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c node/cli/import_csv.c node/cli/import_csv.h
+	@mkdir -p $(@D)
+	clang -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -Iinclude -Inode/cli \
+		-fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(CLI_PKGS)) -o $@ $< \
+		node/cli/import_csv.c $(shell pkg-config --libs $(CLI_PKGS)) $(CLI_LIBS)
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do echo "== $$f"; \
 		(cd build/fuzz && ./$$(basename $$f) -max_total_time=$(FUZZ_SECONDS) -max_len=8192) || exit 1; done
