@@ -52,6 +52,8 @@ typedef struct lfh_node {
 		uint64_t seq, hlc;
 	} tops[LFH_MAX_PEERS + 1];
 	uint64_t held_rejudged;     /* held events judged again since start (ingest.c) */
+	int releasing;              /* ingest.c: a case's held events are being judged again */
+	int release_again;          /* ... and what an event accepted meanwhile may release */
 	struct lfh_risk_form *risk; /* the risk questionnaire (defaults without cfg.risk_path) */
 	/* include/lfh/summarize.h: cases whose summary was dropped, to keep a new one of */
 	size_t nsummary_marks;

@@ -329,16 +329,16 @@ typedef struct held_event {
 	size_t len;
 } held_event;
 
-struct held_list {
-	held_event *e;
+/* The keys of a case's held events (their envelopes are read one at a time). */
+struct held_keys {
+	uint8_t (*k)[HELD_KEY_LEN];
 	size_t n, cap;
 	int closes_only; /* take only the CLOSEs held */
 };
 
-static int held_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+static int held_key_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
 {
-	struct held_list *l = ctx;
-	held_event *h;
+	struct held_keys *l = ctx;
 
 	if (klen != HELD_KEY_LEN || vlen == 0)
 		return 0;
@@ -346,22 +346,15 @@ static int held_fn(void *ctx, const uint8_t *key, size_t klen, const uint8_t *va
 		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
-		held_event *p = realloc(l->e, cap * sizeof *p);
+		uint8_t(*p)[HELD_KEY_LEN] = realloc(l->k, cap * sizeof *p);
 		if (!p)
 			return LFH_ENOMEM;
-		l->e = p;
+		l->k = p;
 		l->cap = cap;
 	}
-	h = &l->e[l->n];
-	if (!(h->raw = malloc(vlen)))
-		return LFH_ENOMEM;
-	memcpy(h->key, key, HELD_KEY_LEN);
-	memcpy(h->raw, val, vlen);
-	h->len = vlen;
-	l->n++;
+	memcpy(l->k[l->n++], key, HELD_KEY_LEN);
 	return 0;
 }
-
 
 /* Take ev's entry out of HELD and judge it again, as if just received. */
 static int release_one(lfh_node *n, lfh_txn *t, const held_event *h, lfh_err *err)
@@ -427,24 +420,75 @@ static enum release releases(uint32_t type)
 	}
 }
 
-/* The case changed here (by an event of type): judge again what that may release. */
-static int release_held(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
-			uint32_t type, lfh_err *err)
+/*
+ * One pass over what a case holds aside (only its CLOSEs, for closes_only):
+ * each event judged again. Only the keys are copied, each envelope read
+ * when its turn comes (one judged before may have released it already).
+ */
+static int release_pass(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			int closes_only, lfh_err *err)
 {
-	struct held_list l = { 0 };
-
-	if (releases(type) == RELEASE_NONE)
-		return 0;
-	l.closes_only = releases(type) == RELEASE_CLOSES;
-	int rc = lfh_store_tbl_scan(t, LFH_TBL_HELD, case_id, LFH_CASE_LEN, held_fn, &l, err);
+	struct held_keys l = { .closes_only = closes_only };
+	int rc = lfh_store_tbl_scan(t, LFH_TBL_HELD, case_id, LFH_CASE_LEN, held_key_fn, &l, err);
 
 	if (rc == LFH_ENOMEM)
 		lfh_err_set(err, rc, "out of memory");
-	for (size_t i = 0; rc == 0 && i < l.n; i++)
-		rc = release_one(n, t, &l.e[i], err);
-	for (size_t i = 0; i < l.n; i++)
-		free(l.e[i].raw);
-	free(l.e);
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		held_event h;
+		const uint8_t *v;
+		rc = lfh_store_tbl_get(t, LFH_TBL_HELD, l.k[i], HELD_KEY_LEN, &v, &h.len, err);
+		if (rc == LFH_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc)
+			break;
+		memcpy(h.key, l.k[i], HELD_KEY_LEN);
+		if (!(h.raw = malloc(h.len))) {
+			rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+			break;
+		}
+		memcpy(h.raw, v, h.len); /* v is LMDB's: valid only until the next write */
+		rc = release_one(n, t, &h, err);
+		free(h.raw);
+	}
+	free(l.k);
+	return rc;
+}
+
+/*
+ * The case changed here (by an event of type): judge again what that may
+ * release. An event released may release others in turn: that is a further
+ * pass, never a call within this one (a chain of held events, each
+ * releasing the next, overflowed the stack and copied every envelope held at
+ * every level). Passes stop at RELEASE_PASSES_MAX; what is left waits for
+ * the case's next change.
+ */
+#define RELEASE_PASSES_MAX 16
+
+static int release_held(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
+			uint32_t type, lfh_err *err)
+{
+	enum release kind = releases(type);
+	int rc = 0, pass;
+
+	if (kind == RELEASE_NONE)
+		return 0;
+	if (n->releasing) { /* within a pass: the next pass takes it */
+		if ((int)kind > n->release_again)
+			n->release_again = (int)kind;
+		return 0;
+	}
+	n->releasing = 1;
+	for (pass = 0; rc == 0 && kind != RELEASE_NONE && pass < RELEASE_PASSES_MAX; pass++) {
+		n->release_again = RELEASE_NONE;
+		rc = release_pass(n, t, case_id, kind == RELEASE_CLOSES, err);
+		kind = (enum release)n->release_again;
+	}
+	n->releasing = 0;
+	if (rc == 0 && kind != RELEASE_NONE)
+		log_warn("held events of a case still released others after %d passes: the rest "
+			 "waits for the case's next change", RELEASE_PASSES_MAX);
 	return rc;
 }
 

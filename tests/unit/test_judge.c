@@ -429,6 +429,69 @@ static void test_held_event_released_by_referral(void **state)
 	lfh_buf_free(&env);
 }
 
+/*
+ * A member parks a chain of held events in its own case (LEAVEs of an agency
+ * that never took part), each one's acceptance letting the next in, then
+ * sends the JOIN that starts the chain. Releasing them is passes, never a
+ * call within a call: 4,000 of them overflowed the receiver's stack (and
+ * every level copied every envelope held). The work is bounded (at most
+ * RELEASE_PASSES_MAX passes over what the case holds), and the JOIN is in.
+ */
+static void test_held_chain_released_in_passes(void **state)
+{
+	hub *h = *state;
+	const char *to[] = { "police" };
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record body = { 0 }, leave = { 0 }, join = { 0 };
+	lfh_write_result ref;
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	lfh_buf env;
+	uint64_t base, before;
+	const int nheld = 300;
+	int rej;
+
+	lfh_case_id_new(h->node[HOUSING]->rules.hub_id, "housing", case_id);
+	record_of(&body, "summary", "x");
+	record_of(&body, "location", "y");
+	record_of(&body, "asb_category", "noise");
+	record_of(&body, "risk", "standard");
+	record_of(&body, "by", "x");
+	assert_int_equal(lfh_txn_begin(h->node[HOUSING]->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_node_write(h->node[HOUSING], t, case_id, LFH_EV_REFERRAL, "referral", to,
+					1, &body, &ref, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	pull(h->node[HOUSING], h->node[POLICE], &rej);
+	record_of(&leave, "agency", "council");
+	record_of(&leave, "reason", "x");
+	record_of(&leave, "by", "x");
+	spec sl = { .author = HOUSING, .type = LFH_EV_LEAVE, .case_id = case_id,
+		    .category = "referral", .to = { "council", "police" }, .nto = 2, .plain = &leave };
+	base = (lfh_wall_ms() + 5) << 16;
+	for (int i = 0; i < nheld; i++) {
+		sl.hlc = base + (uint64_t)i;
+		env = forge_ev(h, &sl);
+		assert_int_equal(push(h->node[POLICE], env.data, env.len, "housing", &err), LFH_EHELD);
+		lfh_buf_free(&env);
+	}
+	record_of(&join, "agency", "council");
+	record_of(&join, "by", "x");
+	spec sj = { .author = HOUSING, .type = LFH_EV_JOIN, .case_id = case_id,
+		    .category = "referral", .to = { "council", "police" }, .nto = 2, .plain = &join,
+		    .hlc = base + (uint64_t)nheld + 1 };
+	env = forge_ev(h, &sj);
+	before = h->node[POLICE]->held_rejudged;
+	assert_int_equal(push(h->node[POLICE], env.data, env.len, "housing", &err), 0);
+	/* linear in what is held (16 passes at most), not quadratic (~nheld^2 / 2 before) */
+	assert_true(h->node[POLICE]->held_rejudged - before <= 16 * (uint64_t)nheld);
+	assert_true(h->node[POLICE]->held_rejudged - before >= (uint64_t)nheld);
+	assert_int_equal(h->node[POLICE]->releasing, 0);
+	lfh_buf_free(&env);
+	lfh_record_clear(&body);
+	lfh_record_clear(&leave);
+	lfh_record_clear(&join);
+}
+
 /* ---- keys ------------------------------------------------------------------ */
 
 /* Housing plants a sharing key under police's name: refused at health. */
@@ -721,6 +784,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shred_drops_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shred_drops_evidence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_event_released_by_referral, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_chain_released_in_passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_preseeded_key_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_events_case_and_category, setup, teardown),
