@@ -32,12 +32,16 @@ static int lead_only(uint32_t type)
 	       type == LFH_EV_REOPEN;
 }
 
-/* Data a participant writes into a case: the referral's followers. */
+/*
+ * Data a participant writes into a case: the referral's followers, and any
+ * type this node does not know (PROTOCOL.md 7.1: a data event; else an
+ * outsider could write into any case, or open one, with type 99).
+ */
 static int participant_step(uint32_t type)
 {
 	return type == LFH_EV_NOTE || (type >= LFH_EV_RISK && type <= LFH_OSARA_TYPE_LAST) ||
 	       type == LFH_EV_AMEND || type == LFH_EV_REDACT || type == LFH_EV_ATTACH ||
-	       type == LFH_EV_CHUNK;
+	       type == LFH_EV_CHUNK || type > LFH_EV_CHUNK;
 }
 
 static void case_hex(char out[2 * LFH_CASE_LEN + 1], const uint8_t case_id[LFH_CASE_LEN])
@@ -212,6 +216,31 @@ static int judge_case(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_e
 			   lfh_osara_type_name(ev->type));
 }
 
+/*
+ * A case has one REFERRAL (5.1): one for a case whose REFERRAL is held here
+ * (its record names a lead, set by the REFERRAL applied) is refused. Its
+ * creator could otherwise take the lead back after handing it over, and
+ * put back agencies removed since, at the nodes it sent it to.
+ */
+static int judge_second_referral(lfh_txn *t, const lfh_event *ev, lfh_err *err)
+{
+	char hex[2 * LFH_CASE_LEN + 1];
+	lfh_record c = { 0 };
+	int rc = lfh_store_case_get(t, ev->case_id, &c, err), held;
+
+	if (rc == LFH_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	held = lfh_record_str(&c, "lead") != NULL;
+	lfh_record_clear(&c);
+	if (!held)
+		return 0;
+	case_hex(hex, ev->case_id);
+	return lfh_err_set(err, LFH_EPERM, "referral by %s seq %llu: case %.12s has its referral "
+			   "already (a case has one)", ev->author, (unsigned long long)ev->seq, hex);
+}
+
 int lfh_judge(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 {
 	char hex[2 * LFH_CASE_LEN + 1];
@@ -225,6 +254,8 @@ int lfh_judge(const lfh_rules *r, lfh_txn *t, const lfh_event *ev, lfh_err *err)
 				   "%s's (only the agency that opens a case writes its referral)",
 				   ev->author, hex, ev->author);
 	}
+	if (ev->type == LFH_EV_REFERRAL && (rc = judge_second_referral(t, ev, err)))
+		return rc;
 	if (!r->isa || is_hub_wide(ev->type))
 		return 0;
 	return judge_case(r, t, ev, err);

@@ -269,6 +269,61 @@ static void test_step_by_non_participant_refused(void **state)
 	env = forge_ev(h, &sp);
 	refused(h->node[POLICE], &env, LFH_EHELD, "probation does not take part");
 	lfh_buf_free(&env);
+	/* a type this node does not know is a data event (7.1): rule 6 holds for it too */
+	sp.type = 99;
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EHELD, "probation does not take part");
+	refused(h->node[HOUSING], &env, LFH_EHELD, "probation does not take part");
+	lfh_buf_free(&env);
+	sp.author = HOUSING; /* a participant's is taken */
+	sp.to[0] = "health", sp.to[1] = "police", sp.to[2] = "probation";
+	env = forge_ev(h, &sp);
+	accepted(h->node[POLICE], &env);
+	lfh_buf_free(&env);
+}
+
+/*
+ * A case has one REFERRAL. Its creator (running other code) writes a second
+ * one after the lead moved on: refused where the first is held, so it can
+ * neither take the lead back nor add participants (before 0.4.6 it did both,
+ * at the nodes it sent it to only).
+ */
+static void test_creators_second_referral_refused(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	char lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	lfh_buf env;
+
+	shared_case(h, case_id);
+	spec sp = { .author = POLICE, .type = LFH_EV_REFERRAL, .case_id = case_id,
+		    .category = "referral", .to = { "council", "housing" }, .nto = 2 };
+	env = forge_ev(h, &sp);
+	refused(h->node[HOUSING], &env, LFH_EPERM, "has its referral already");
+	lfh_buf_free(&env);
+	assert_int_equal(lfh_txn_begin(h->node[HOUSING]->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_parties_get(t, case_id, lead, &parts, &err), 0);
+	lfh_txn_abort(t);
+	assert_string_equal(lead, "police");
+	assert_false(lfh_agencies_has(&parts, "council"));
+}
+
+/* An event of an unknown type does not open a case nobody opened. */
+static void test_unknown_type_opens_no_case(void **state)
+{
+	hub *h = *state;
+	uint8_t ghost[LFH_CASE_LEN];
+	lfh_buf env;
+
+	lfh_case_id_new(h->node[POLICE]->rules.hub_id, "council", ghost);
+	spec sp = { .author = PROBATION, .type = 99, .case_id = ghost, .category = "referral",
+		    .to = { "police" }, .nto = 1 };
+	env = forge_ev(h, &sp);
+	refused(h->node[POLICE], &env, LFH_EHELD, "is not known here yet");
+	lfh_buf_free(&env);
 }
 
 /* Scan callback: one more entry. */
@@ -780,6 +835,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_without_review_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agreed_lead_governs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_by_non_participant_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_type_opens_no_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_creators_second_referral_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_case_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shred_drops_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shred_drops_evidence, setup, teardown),
