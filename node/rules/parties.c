@@ -7,8 +7,10 @@
  *                    joined (the REFERRAL's or the JOIN's stamp)
  *                    case(16) agency(32) 'L' -> hlc(8): the stamp of the latest
  *                    LEAVE that named the agency
- *   cases record     lead : the case's lead agency; lead_prev and lead_since
- *                    once it changed: the lead before, and the change's stamp
+ *   cases record     lead : the case's lead agency; lead_hist once it changed:
+ *                    each earlier lead and the stamp of the change that ended
+ *                    its lead ("police=<hlc>,housing=<hlc>", in stamp order;
+ *                    lead_prev and lead_since, the last of them, as before 0.4.6)
  * Whether an agency takes part is decided by the later of its JOIN and its
  * LEAVE in stamp order, not by which arrived first, so every node holding the
  * same events agrees (PROTOCOL.md 7.3).
@@ -260,6 +262,75 @@ int lfh_parties_set_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const
 	return rc;
 }
 
+/* Lead changes remembered per case (the oldest are forgotten beyond it). */
+#define LEAD_HISTORY_MAX 32
+
+/* One earlier lead: the agency, and the stamp of the change that ended its lead. */
+struct lead_was {
+	char agency[LFH_AGENCY_MAX + 1];
+	uint64_t until;
+};
+
+/*
+ * A case record's earlier leads, oldest first: its "lead_hist" ("agency=until,..."),
+ * or, in a record kept before 0.4.6, its one "lead_prev" and "lead_since".
+ */
+static size_t lead_history(const lfh_record *r, struct lead_was *h)
+{
+	const char *s = lfh_record_str(r, "lead_hist"), *prev = lfh_record_str(r, "lead_prev");
+	uint64_t since;
+	size_t n = 0;
+
+	if (!s) {
+		if (!prev || !lfh_record_uint(r, "lead_since", &since))
+			return 0;
+		snprintf(h[0].agency, sizeof h[0].agency, "%s", prev);
+		h[0].until = since;
+		return 1;
+	}
+	while (*s && n < LEAD_HISTORY_MAX) {
+		const char *eq = strchr(s, '=');
+		char *end;
+		size_t len = eq ? (size_t)(eq - s) : 0;
+		if (!eq || len == 0 || len > LFH_AGENCY_MAX)
+			break;
+		memcpy(h[n].agency, s, len);
+		h[n].agency[len] = '\0';
+		h[n].until = strtoull(eq + 1, &end, 10);
+		n++;
+		if (*end != ',')
+			break;
+		s = end + 1;
+	}
+	return n;
+}
+
+/* Put ended (the lead a change at stamp until ended) into the record's history, in stamp order. */
+static int lead_history_add(lfh_record *r, const char *ended, uint64_t until, lfh_err *err)
+{
+	struct lead_was h[LEAD_HISTORY_MAX + 1];
+	char text[(LEAD_HISTORY_MAX + 1) * (LFH_AGENCY_MAX + 22)];
+	size_t n = lead_history(r, h), i, at = 0;
+	int rc;
+
+	for (i = n; i > 0 && h[i - 1].until > until; i--)
+		h[i] = h[i - 1];
+	snprintf(h[i].agency, sizeof h[i].agency, "%s", ended);
+	h[i].until = until;
+	n++;
+	text[0] = '\0';
+	for (i = n > LEAD_HISTORY_MAX ? n - LEAD_HISTORY_MAX : 0; i < n; i++)
+		at += (size_t)snprintf(text + at, sizeof text - at, "%s%s=%llu", at ? "," : "",
+				       h[i].agency, (unsigned long long)h[i].until);
+	rc = lfh_record_set_str(r, "lead_hist", text, err);
+	/* as before 0.4.6, for an older lfhd reading this store */
+	if (!rc)
+		rc = lfh_record_set_str(r, "lead_prev", ended, err);
+	if (!rc)
+		rc = lfh_record_set_uint(r, "lead_since", until, err);
+	return rc;
+}
+
 int lfh_parties_lead_change(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
 			    uint64_t hlc, lfh_err *err)
 {
@@ -274,9 +345,7 @@ int lfh_parties_lead_change(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], con
 	if (was && strcmp(was, lead) != 0) {
 		char prev[LFH_AGENCY_MAX + 1];
 		snprintf(prev, sizeof prev, "%s", was);
-		rc = lfh_record_set_str(&r, "lead_prev", prev, err);
-		if (!rc)
-			rc = lfh_record_set_uint(&r, "lead_since", hlc, err);
+		rc = lead_history_add(&r, prev, hlc, err);
 	}
 	if (!rc)
 		rc = lfh_record_set_str(&r, "lead", lead, err);
@@ -286,22 +355,31 @@ int lfh_parties_lead_change(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], con
 	return rc;
 }
 
+/*
+ * Whether agency led the case at stamp hlc, by an earlier lead: the first
+ * change stamped after hlc ended its lead. Every earlier lead counts, not
+ * only the last (after two changes, the first lead's JOIN stamped while it
+ * led was held for good at a node it reached last).
+ */
 int lfh_parties_led_before(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
 			   uint64_t hlc, int *yes, lfh_err *err)
 {
+	struct lead_was h[LEAD_HISTORY_MAX];
 	lfh_record r = { 0 };
-	const char *prev;
-	uint64_t since = 0;
+	size_t n, i;
 	int rc = lfh_store_case_get(t, case_id, &r, err);
 
 	*yes = 0;
 	if (rc == LFH_ENOTFOUND)
 		return 0;
-	prev = lfh_record_str(&r, "lead_prev");
-	*yes = !rc && prev && strcmp(prev, agency) == 0 &&
-	       lfh_record_uint(&r, "lead_since", &since) && hlc < since;
+	if (rc)
+		return rc;
+	n = lead_history(&r, h);
+	for (i = 0; i < n && h[i].until <= hlc; i++)
+		;
+	*yes = i < n && strcmp(h[i].agency, agency) == 0;
 	lfh_record_clear(&r);
-	return rc;
+	return 0;
 }
 
 int lfh_parties_add(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,

@@ -547,6 +547,99 @@ static void test_held_chain_released_in_passes(void **state)
 	lfh_record_clear(&join);
 }
 
+/* The lead of the case at n, and its participants. */
+static void lead_at(lfh_node *n, const uint8_t case_id[LFH_CASE_LEN], char lead[LFH_AGENCY_MAX + 1],
+		    lfh_agencies *parts)
+{
+	lfh_err err = { 0 };
+	lfh_txn *t;
+
+	assert_int_equal(lfh_txn_begin(n->store, 0, &t, &err), 0);
+	assert_int_equal(lfh_parties_get(t, case_id, lead, parts, &err), 0);
+	lfh_txn_abort(t);
+}
+
+/* who writes a step, pulled by the nodes in to[] and, with tohealth, pushed to health alone. */
+static void step_to(hub *h, int who, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+		    const char *k, const char *v, const int *to, int nto, int tohealth,
+		    lfh_write_result *w)
+{
+	lfh_err err = { 0 };
+	int rej;
+
+	write_step(h->node[who], case_id, type, w, k, v, "by", "x", NULL);
+	for (int i = 0; i < nto; i++)
+		pull(h->node[who], h->node[to[i]], &rej);
+	if (tohealth) {
+		lfh_buf env = envelope_of(h->node[who], w->event_id);
+		assert_int_equal(push(h->node[HEALTH], env.data, env.len, agencies[who], &err), 0);
+		lfh_buf_free(&env);
+	}
+}
+
+/*
+ * Two lead changes (police -> housing -> health); police's JOIN of council,
+ * stamped while police led, reaches health only after both. Judged as the
+ * lead's there too, as at every node that got it before: every earlier lead
+ * counts, not only the last (it was held at health for good, and council
+ * took part at housing, not at health).
+ */
+static void test_first_leads_join_after_two_changes(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record join = { 0 };
+	lfh_write_result ref, w, prop, joined;
+	lfh_err err = { 0 };
+	char hex[2 * LFH_ID_LEN + 1], lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
+	const char *const to[] = { "health", "housing" };
+	const int ph[] = { POLICE, HEALTH }, po_ho[] = { POLICE, HOUSING };
+	const int po_co[] = { POLICE, COUNCIL }, ho_co[] = { HOUSING, COUNCIL };
+	const int ho_po[] = { HOUSING, POLICE }, three[] = { POLICE, HOUSING, COUNCIL };
+	lfh_buf env;
+	int rej;
+
+	new_case(h, case_id, to, 2, &ref);
+	pull(h->node[POLICE], h->node[HOUSING], &rej);
+	pull(h->node[POLICE], h->node[HEALTH], &rej);
+	step_to(h, HOUSING, case_id, LFH_EV_NOTE, "text", "n", ph, 2, 0, &w);
+	step_to(h, HEALTH, case_id, LFH_EV_NOTE, "text", "n", po_ho, 2, 0, &w);
+	/* police, the lead, invites council; health does not get the JOIN yet */
+	record_of(&join, "agency", "council");
+	record_of(&join, "by", "x");
+	assert_int_equal(write_gov(h->node[POLICE], case_id, LFH_EV_JOIN, "referral", "council",
+				   &join, &joined), 0);
+	pull(h->node[POLICE], h->node[HOUSING], &rej);
+	pull(h->node[POLICE], h->node[COUNCIL], &rej);
+	pull(h->node[HOUSING], h->node[COUNCIL], &rej);
+	/* change 1: housing leads */
+	step_to(h, HOUSING, case_id, LFH_EV_LEAD_PROPOSE, "lead", "housing", po_co, 2, 1, &prop);
+	lfh_hex(hex, prop.event_id, LFH_ID_LEN);
+	step_to(h, POLICE, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, ho_co, 2, 1, &w);
+	step_to(h, COUNCIL, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, ho_po, 2, 0, &w);
+	step_to(h, HEALTH, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, three, 3, 0, &w);
+	/* change 2: health leads */
+	step_to(h, HEALTH, case_id, LFH_EV_LEAD_PROPOSE, "lead", "health", three, 3, 0, &prop);
+	lfh_hex(hex, prop.event_id, LFH_ID_LEN);
+	step_to(h, POLICE, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, ho_co, 2, 1, &w);
+	step_to(h, HOUSING, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, po_co, 2, 1, &w);
+	step_to(h, COUNCIL, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, ho_po, 2, 0, &w);
+	lead_at(h->node[HEALTH], case_id, lead, &parts);
+	assert_string_equal(lead, "health");
+	lead_at(h->node[HOUSING], case_id, lead, &parts);
+	assert_string_equal(lead, "health");
+	assert_true(lfh_agencies_has(&parts, "council"));
+	/* police's JOIN, stamped while police led, reaches health at last */
+	env = envelope_of(h->node[POLICE], joined.event_id);
+	if (push(h->node[HEALTH], env.data, env.len, "police", &err) != 0)
+		fail_msg("police's JOIN at health: %s", err.msg);
+	lfh_buf_free(&env);
+	lead_at(h->node[HEALTH], case_id, lead, &parts);
+	assert_true(lfh_agencies_has(&parts, "council"));
+	lfh_record_clear(&join);
+}
+
 /* ---- keys ------------------------------------------------------------------ */
 
 /* Housing plants a sharing key under police's name: refused at health. */
@@ -842,6 +935,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shred_drops_evidence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_event_released_by_referral, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_chain_released_in_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_leads_join_after_two_changes, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_preseeded_key_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_events_case_and_category, setup, teardown),
