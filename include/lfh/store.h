@@ -201,6 +201,14 @@ int lfh_store_grant_has(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const c
  */
 int lfh_store_set_kek(lfh_store *s, const uint8_t kek[32], lfh_err *err);
 
+/*
+ * Subkey id of the key-encryption key (libsodium crypto_kdf, context
+ * "lfhstore"): a secret the store would otherwise keep in the clear, so
+ * that data.mdb alone gives nothing away. Id 1: the re-referral index's
+ * keyed hash (node/core/reref.c). LFH_ECONFIG without a kek.
+ */
+int lfh_store_subkey(lfh_txn *t, uint64_t id, uint8_t out[32], lfh_err *err);
+
 /* Replication cursor for a peer (0 if never pulled). */
 int lfh_store_cursor_get(lfh_txn *t, const char *peer, uint64_t *cursor, lfh_err *err);
 int lfh_store_cursor_put(lfh_txn *t, const char *peer, uint64_t cursor, lfh_err *err);

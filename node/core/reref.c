@@ -3,7 +3,9 @@
  *
  * Entries: 'S' or 'L', a 16-byte keyed hash of the normalised subject or
  * location, the referral's HLC (8 bytes, big-endian), the case id -> "".
- * The secret: 32 random bytes under key "k", made on first use. One hash's
+ * The hash's key is derived from the store key (lfh_store_subkey), never
+ * kept in data.mdb (before 0.4.6: 32 random bytes under "k", in the clear,
+ * dropped with the entries made with it on the first lfh_reref_ready). One hash's
  * entries are in HLC order, so the most recent up to a time is one seek
  * away, however many cases share a subject or a location.
  */
@@ -23,20 +25,63 @@
 #define YEAR_MS (365ULL * 86400000ULL)
 #define KEY_LEN (1 + MAC_LEN + 8 + LFH_CASE_LEN)
 
+#define REREF_SUBKEY 1 /* lfh_store_subkey */
+
+/* The keyed hash's key: derived from the store key, never kept in data.mdb. */
 static int secret(lfh_txn *t, uint8_t out[32], lfh_err *err)
 {
-	const uint8_t *v;
-	size_t len;
-	int rc = lfh_store_tbl_get(t, LFH_TBL_REREF, "k", 1, &v, &len, err);
+	return lfh_store_subkey(t, REREF_SUBKEY, out, err);
+}
 
-	if (rc == 0 && len == 32) {
-		memcpy(out, v, 32);
+/* The keys of the index's entries, copied (to delete them). */
+struct entry_keys {
+	uint8_t (*k)[KEY_LEN];
+	size_t n, cap;
+};
+
+/* Scan callback: every entry's key (not the ready mark or the old secret). */
+static int key_of(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct entry_keys *all = ctx;
+	(void)val;
+	(void)vlen;
+	if (klen != KEY_LEN)
 		return 0;
+	if (all->n == all->cap) {
+		size_t cap = all->cap ? 2 * all->cap : 256;
+		uint8_t(*p)[KEY_LEN] = realloc(all->k, cap * sizeof *p);
+		if (!p)
+			return LFH_ENOMEM;
+		all->k = p;
+		all->cap = cap;
 	}
-	if (rc && rc != LFH_ENOTFOUND)
-		return rc;
-	randombytes_buf(out, 32);
-	return lfh_store_tbl_put(t, LFH_TBL_REREF, "k", 1, out, 32, err);
+	memcpy(all->k[all->n++], key, KEY_LEN);
+	return 0;
+}
+
+/*
+ * A store from before 0.4.6 keeps a random secret under "k", in the clear:
+ * anyone holding data.mdb alone could confirm a guessed name or address. The
+ * secret and every entry made with it go; the index is built again (the
+ * ready mark goes too) with the key derived from the store key.
+ */
+static int drop_clear_secret(lfh_txn *t, lfh_err *err)
+{
+	struct entry_keys all = { 0 };
+	int rc = lfh_store_tbl_get(t, LFH_TBL_REREF, "k", 1, NULL, NULL, err);
+
+	if (rc == LFH_ENOTFOUND)
+		return 0;
+	if (!rc)
+		rc = lfh_store_tbl_scan(t, LFH_TBL_REREF, NULL, 0, key_of, &all, err);
+	for (size_t i = 0; rc == 0 && i < all.n; i++)
+		rc = lfh_store_tbl_del(t, LFH_TBL_REREF, all.k[i], KEY_LEN, err);
+	if (!rc)
+		rc = lfh_store_tbl_del(t, LFH_TBL_REREF, "k", 1, err);
+	if (!rc)
+		rc = lfh_store_tbl_del(t, LFH_TBL_REREF, "r", 1, err);
+	free(all.k);
+	return rc == LFH_ENOTFOUND ? 0 : rc;
 }
 
 /* The entry prefix for a subject ('S') or location ('L'); 0 if text is empty once normalised. */
@@ -138,7 +183,10 @@ int lfh_reref_find(lfh_txn *t, const char *subject, const char *location, uint64
 
 int lfh_reref_ready(lfh_txn *t, int *yes, lfh_err *err)
 {
-	int rc = lfh_store_tbl_get(t, LFH_TBL_REREF, "r", 1, NULL, NULL, err);
+	int rc = drop_clear_secret(t, err);
+
+	if (!rc)
+		rc = lfh_store_tbl_get(t, LFH_TBL_REREF, "r", 1, NULL, NULL, err);
 	*yes = rc == 0;
 	return rc == LFH_ENOTFOUND ? 0 : rc;
 }

@@ -433,6 +433,16 @@ int lfh_store_set_kek(lfh_store *s, const uint8_t kek[32], lfh_err *err)
 	return wrap_legacy(s, err);
 }
 
+int lfh_store_subkey(lfh_txn *t, uint64_t id, uint8_t out[32], lfh_err *err)
+{
+	int rc = st_need_txn(t, err);
+
+	if (rc || (rc = need_kek(t, err)))
+		return rc;
+	crypto_kdf_derive_from_key(out, 32, id, "lfhstore", t->s->kek);
+	return 0;
+}
+
 int lfh_store_grant_put(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *category,
 			const char *creator, uint32_t epoch, const char *agency, lfh_err *err)
 {

@@ -129,11 +129,52 @@ static void test_prune(void **state)
 	commit(t);
 }
 
+/*
+ * The hash's key is derived from the store key, never kept in data.mdb: a
+ * copy of the file alone cannot confirm a guessed name (before 0.4.6 a
+ * random secret sat in the clear under "k"). A store of that time drops the
+ * old secret and the entries made with it, to be built again.
+ */
+static void test_no_secret_in_the_store(void **state)
+{
+	fixture *f = *state;
+	lfh_txn *t = begin(f, 1);
+	lfh_err err = { 0 };
+	char out[2 * LFH_CASE_LEN + 1];
+	uint8_t old[32], other_kek[32];
+	size_t n = 0;
+	int ready = 1;
+
+	assert_int_equal(lfh_reref_add(t, case_b, HLC(NOW - 10 * DAY), "Jane Doe", NULL, &err), 0);
+	assert_int_equal(lfh_store_tbl_get(t, LFH_TBL_REREF, "k", 1, NULL, NULL, &err), LFH_ENOTFOUND);
+	commit(t);
+	/* opened with another store key, the same name finds nothing */
+	randombytes_buf(other_kek, sizeof other_kek);
+	assert_int_equal(lfh_store_set_kek(f->s, other_kek, &err), 0);
+	t = begin(f, 1);
+	assert_int_equal(lfh_reref_find(t, "Jane Doe", NULL, NOW, out, &err), 0);
+	assert_string_equal(out, "");
+	lfh_txn_abort(t);
+	assert_int_equal(lfh_store_set_kek(f->s, test_kek, &err), 0);
+	/* an older store: its secret in the clear, its entries made with it */
+	t = begin(f, 1);
+	randombytes_buf(old, sizeof old);
+	assert_int_equal(lfh_store_tbl_put(t, LFH_TBL_REREF, "k", 1, old, sizeof old, &err), 0);
+	assert_int_equal(lfh_reref_set_ready(t, &err), 0);
+	assert_int_equal(lfh_reref_ready(t, &ready, &err), 0);
+	assert_false(ready); /* to be built again */
+	assert_int_equal(lfh_store_tbl_get(t, LFH_TBL_REREF, "k", 1, NULL, NULL, &err), LFH_ENOTFOUND);
+	assert_int_equal(lfh_store_tbl_scan(t, LFH_TBL_REREF, NULL, 0, count_entry, &n, &err), 0);
+	assert_int_equal(n, 0);
+	commit(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_secret_in_the_store, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
