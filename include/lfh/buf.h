@@ -53,4 +53,7 @@ int lfh_read_file(const char *path, size_t max, char **out, size_t *len, lfh_err
 /* Length of the well-formed UTF-8 sequence at p (n >= 1 bytes left), or 0 if ill-formed. */
 size_t lfh_utf8_seq(const unsigned char *p, size_t n);
 
+/* Is s (n bytes) well-formed UTF-8 throughout? */
+int lfh_utf8_valid(const char *s, size_t n);
+
 #endif

@@ -18,6 +18,7 @@
 #include <zmq.h>
 
 #include "client.h"
+#include "safe_out.h"
 #include "lfh/buf.h"
 #include "lfh/config.h"
 #include "lfh/hlc.h"
@@ -29,14 +30,17 @@
 
 cli_globals cli_g;
 
+/* An error on stderr, its control characters shown as '?' (safe_out.h): it may quote the node. */
 void cli_error(const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
-	fputs("lfh: ", stderr);
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	lfh_safe_text(msg);
+	fprintf(stderr, "lfh: %s\n", msg);
 }
 
 int cli_bad_option(const char *cmd, char **argv, int c)
@@ -494,10 +498,28 @@ int cli_call_pages_n(lfh_record *req, lfh_reply *rep, size_t *npages)
 	return rc;
 }
 
+/*
+ * s as a JSON string: controls escaped, and a byte that is not part of
+ * well-formed UTF-8 (an event from an older node or another implementation)
+ * as U+FFFD, so the output stays JSON a strict reader takes.
+ */
 static void json_string(const char *s)
 {
+	size_t left = strlen(s);
+
 	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++, left--) {
+		size_t k = *p < 0x80 ? 1 : lfh_utf8_seq(p, left);
+		if (k == 0) {
+			fputs("\\ufffd", stdout);
+			continue;
+		}
+		if (k > 1 && !(*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
+			fwrite(p, 1, k, stdout);
+			p += k - 1;
+			left -= k - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"': fputs("\\\"", stdout); break;
 		case '\\': fputs("\\\\", stdout); break;
@@ -507,10 +529,12 @@ static void json_string(const char *s)
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				printf("\\u%04x", *p);
-			else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* a C1 control */
+			else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) { /* a C1 control */
 				printf("\\u%04x", *++p);
-			else
+				left--;
+			} else {
 				putchar(*p);
+			}
 		}
 	}
 	putchar('"');

@@ -29,13 +29,19 @@ static void usage(FILE *f)
 		"  --case CASE   only entries about this case: its reference (e.g.\n"
 		"                POLICE-26-0042), or its id or 8+ of its first digits; digits\n"
 		"                of a case this node no longer holds match entries as given\n"
-		"  --who NAME    only entries by this caseworker (as given to lfh --as)\n"
+		"  --who NAME    only entries by this user (signed in as NAME, or --as NAME\n"
+		"                on a node without users), and the attempts made in that name\n"
+		"                that were refused for their sign-in, shown as\n"
+		"                '(unverified) NAME'\n"
 		"  --from DATE   only entries on or after this day (UTC)\n"
 		"  --to DATE     only entries on or before this day (UTC, inclusive)\n"
 		"  --after SEQ   only entries after audit sequence SEQ (to page on)\n"
 		"  --limit N     at most N entries (default 1000, max %d); when more match,\n"
 		"                a note on stderr gives the --after to continue with\n"
-		"  --json        a JSON array of {seq, time, ms, by, cmd, case, ok, category}\n"
+		"  --json        a JSON array of {seq, time, ms, by, cmd, case, ok, category,\n"
+		"                skipped}: skipped, on an entry of a request refused before it\n"
+		"                ran, counts such requests (past five a second) not logged\n"
+		"                one by one before it\n"
 		"  --csv         CSV with a header line (RFC 4180 quoting), for spreadsheets; a\n"
 		"                cell that would run as a formula (= + - @) starts with '\n"
 		"\n"
@@ -198,7 +204,8 @@ static int parse(int argc, char **argv, audit_opts *o)
 
 static void print_csv(const lfh_reply *rep)
 {
-	static const char *const fields[] = { "seq", "time", "ms", "by", "cmd", "case", "ok", "category" };
+	static const char *const fields[] = { "seq",  "time", "ms",       "by",     "cmd",
+					      "case", "ok",   "category", "skipped" };
 	cli_print_csv(rep->records, rep->nrecords, fields, sizeof fields / sizeof fields[0]);
 }
 
@@ -207,7 +214,7 @@ static void print_table(lfh_reply *rep)
 	static const cli_column cols[] = {
 		{ "seq", "SEQ", 0 },   { "time", "TIME", 0 }, { "by", "BY", 24 },
 		{ "cmd", "COMMAND", 16 }, { "case", "CASE", 32 }, { "result", "RESULT", 0 },
-		{ "category", "CATEGORY", 0 },
+		{ "category", "CATEGORY", 0 }, { "skipped", "NOT LOGGED BEFORE", 0 },
 	};
 	lfh_err err = { 0 };
 

@@ -11,6 +11,7 @@
  * it), so nothing is written twice.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,8 +97,9 @@ static void usage(FILE *f)
 		"  --retry-refused check the rows an earlier run refused again (after the\n"
 		"                  ISA changed, say); a row moved in the file is the same row\n"
 		"  --rejects FILE  also write each refused row to FILE as JSON Lines\n"
-		"                  {\"line\",\"reason\",\"row\"} (FILE is replaced; it must not be\n"
-		"                  the file imported; bytes not UTF-8 are shown as U+FFFD)\n"
+		"                  {\"line\",\"reason\",\"row\"} (FILE is replaced, made 0600, never\n"
+		"                  through a symbolic link; it must not be the file imported;\n"
+		"                  bytes not UTF-8 are shown as U+FFFD)\n"
 		"  --batch N       rows a request (1 to %d, default %d)\n"
 		"  --json          print the summary as JSON\n"
 		"\n"
@@ -802,6 +804,36 @@ static int read_csv(struct import *im, FILE *f, const char *path)
 	return rc == 1 && err[0] ? 2 : rc ? 1 : 0;
 }
 
+/*
+ * The rejects file, replaced: it holds whole rows (names, dates of birth), so
+ * it is made 0600 and a symbolic link is never followed (it could name any
+ * file the user may write). NULL after saying why.
+ */
+static FILE *open_rejects(const char *path)
+{
+	struct stat st;
+	FILE *out;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == ELOOP)
+			cli_error("--rejects %s is a symbolic link: give the file itself", path);
+		else
+			cli_error("cannot write %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fchmod(fd, 0600) != 0) {
+		cli_error("cannot make %s private (0600): %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!(out = fdopen(fd, "w"))) {
+		cli_error("cannot write %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return out;
+}
+
 /* CSV when asked, or when FILE is named *.csv; else JSON Lines. -1: an unknown --format. */
 static int is_csv(const char *format, const char *path)
 {
@@ -885,8 +917,7 @@ int import_main(int argc, char **argv)
 		fclose(f);
 		return 2;
 	}
-	if (rejects && !(im.rejects = fopen(rejects, "w"))) {
-		cli_error("cannot write %s: %m", rejects);
+	if (rejects && !(im.rejects = open_rejects(rejects))) {
 		fclose(f);
 		return 2;
 	}
@@ -924,7 +955,7 @@ out:
 	free(im.occ);
 	free(im.ext);
 	cli_conn_close(im.conn);
-	if (im.rejects && fclose(im.rejects) != 0) {
+	if (im.rejects && (ferror(im.rejects) | (fclose(im.rejects) != 0))) {
 		cli_error("writing %s: %m", rejects);
 		rc = rc ? rc : 1;
 	}

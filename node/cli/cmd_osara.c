@@ -128,7 +128,7 @@ static void step_usage(FILE *f, const step_def *s)
 }
 
 /* --invite: the lead invites the action's agency into the case, then tasks it. */
-static int invite_first(const char *case_id, const char *agency)
+static int invite_first(const char *case_id, const char *agency, int json)
 {
 	lfh_record req = { 0 };
 	lfh_reply rep = { 0 };
@@ -143,7 +143,7 @@ static int invite_first(const char *case_id, const char *agency)
 	lfh_record_set_str(&req, "case", case_id, &err);
 	lfh_record_set_str(&req, "agency", agency, &err);
 	rc = cli_call(&req, &rep);
-	if (rc == 0)
+	if (rc == 0 && !json) /* with --json, stdout holds the step's JSON alone */
 		printf("invited %s to case %s\n", agency, case_id);
 	lfh_record_clear(&req);
 	lfh_reply_clear(&rep);
@@ -253,7 +253,7 @@ int osara_step_main(int argc, char **argv)
 		rc = 2;
 	}
 	if (rc == 0 && invite)
-		rc = invite_first(case_id, lfh_record_str(&req, "agency"));
+		rc = invite_first(case_id, lfh_record_str(&req, "agency"), json);
 	if (rc == 0) {
 		lfh_record_set_str(&req, "cmd", "case_step", &err);
 		lfh_record_set_str(&req, "step", s->step, &err);

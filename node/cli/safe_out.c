@@ -83,6 +83,15 @@ static int filter_close(void *cookie)
 	return 0;
 }
 
+void lfh_safe_text(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		if (is_control(*p))
+			*p = '?';
+		else if (*p == 0xc2 && is_c1_second(p[1]))
+			*p = '?', p[1] = '?';
+}
+
 int lfh_safe_stdout(void)
 {
 	cookie_io_functions_t io = { .write = filter_write, .close = filter_close };

@@ -14,6 +14,12 @@
 #ifndef LFH_CLI_SAFE_OUT_H
 #define LFH_CLI_SAFE_OUT_H
 
+/*
+ * The same filter on a text in place (a message for stderr, which may hold
+ * what another agency wrote: a redaction's reason in the node's answer).
+ */
+void lfh_safe_text(char *s);
+
 /* Make stdout the filter over file descriptor 1; 0, or -1 if it could not be (stdout unchanged). */
 int lfh_safe_stdout(void);
 

@@ -87,6 +87,9 @@ struct lfh_control {
 	lfh_ctl_seen seen; /* nonces of recent signed requests (replay check) */
 	uint64_t bad_window_ms; /* malformed requests: the current second and how many */
 	uint32_t bad_in_window;
+	uint64_t unrun_window_s; /* requests refused before they ran: the second, how many, */
+	uint32_t unrun_in_window; /* and how many were not audited one by one */
+	uint64_t unrun_skipped;
 	request *pool;          /* MAX_HELD slots; a held request never moves */
 	request *free[MAX_HELD];
 	size_t nfree;
@@ -225,25 +228,89 @@ static const char *audited_case(lfh_txn *t, const request *q, char hex[2 * LFH_C
 	return hex;
 }
 
-static int audit_request(lfh_txn *t, const request *q, lfh_err *err)
+/* A request refused before it ran: unknown, undecoded, or not authenticated. */
+static int refused_unrun(const request *q)
+{
+	const char *by = lfh_record_str(&q->req, "by");
+	return q->rep.code && (command_of(q) == NCOMMANDS ||
+			       (by && strncmp(by, "(unverified) ", 13) == 0));
+}
+
+/*
+ * Whether to audit such a request one by one: at most UNRUN_AUDITED_PER_SECOND
+ * a second, the rest counted in the next one audited ("skipped"). Anyone who
+ * may open the control socket, without a key, filled the store with them.
+ */
+#define UNRUN_AUDITED_PER_SECOND 5
+static int audit_unrun(lfh_control *c)
+{
+	uint64_t s = lfh_wall_ms() / 1000;
+
+	if (s != c->unrun_window_s) {
+		c->unrun_window_s = s;
+		c->unrun_in_window = 0;
+	}
+	if (c->unrun_in_window >= UNRUN_AUDITED_PER_SECOND) {
+		c->unrun_skipped++;
+		return 0;
+	}
+	c->unrun_in_window++;
+	return 1;
+}
+
+/* At most max bytes of s, cut at a character, its ill-formed bytes as '?'. */
+static void bounded_text(char *out, size_t max, const char *s)
+{
+	size_t o = 0, n = strlen(s);
+
+	while (n) {
+		size_t k = lfh_utf8_seq((const unsigned char *)s, n);
+		if (o + (k ? k : 1) > max)
+			break;
+		if (k)
+			memcpy(out + o, s, k);
+		else
+			out[o] = '?';
+		o += k ? k : 1;
+		s += k ? k : 1;
+		n -= k ? k : 1;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * A request's audit record: the command by its name in the command table
+ * ("?" if none: never the client's bytes), who (at most 80 bytes), the case.
+ */
+static int audit_request(lfh_control *c, lfh_txn *t, const request *q, lfh_err *err)
 {
 	lfh_record a = { 0 };
-	const char *cmd = lfh_ctl_audited_as_sar(q) ? "sar" : lfh_record_str(&q->req, "cmd");
+	size_t i = command_of(q);
+	const char *cmd = lfh_ctl_audited_as_sar(q) ? "sar" : i < NCOMMANDS ? commands[i].name : "?";
 	const char *by = lfh_record_str(&q->req, "by");
-	char hex[2 * LFH_CASE_LEN + 1];
-	const char *case_hex = audited_case(t, q, hex);
-	int rc = lfh_record_set_uint(&a, "ms", lfh_wall_ms(), err);
+	char hex[2 * LFH_CASE_LEN + 1], who[81];
+	const char *case_hex;
+	int unrun = refused_unrun(q), rc;
 
+	if (unrun && !audit_unrun(c))
+		return 0;
+	case_hex = audited_case(t, q, hex);
+	bounded_text(who, sizeof who - 1, by && *by ? by : "?");
+	rc = lfh_record_set_uint(&a, "ms", lfh_wall_ms(), err);
 	if (!rc)
-		rc = lfh_record_set_str(&a, "cmd", cmd ? cmd : "?", err);
+		rc = lfh_record_set_str(&a, "cmd", cmd, err);
 	if (!rc)
-		rc = lfh_record_set_str(&a, "by", by && *by ? by : "?", err);
+		rc = lfh_record_set_str(&a, "by", who, err);
 	if (!rc && case_hex)
 		rc = lfh_record_set_str(&a, "case", case_hex, err);
 	if (!rc)
 		rc = lfh_record_set_uint(&a, "ok", q->rep.code == 0, err);
+	if (!rc && unrun && c->unrun_skipped)
+		rc = lfh_record_set_uint(&a, "skipped", c->unrun_skipped, err);
 	if (!rc)
 		rc = lfh_store_audit_append(t, &a, err);
+	if (!rc && unrun)
+		c->unrun_skipped = 0;
 	lfh_record_clear(&a);
 	return rc;
 }
@@ -353,6 +420,18 @@ static int malformed_allowed(lfh_control *c)
 	return ++c->bad_in_window <= MALFORMED_PER_SECOND;
 }
 
+/*
+ * Every text of a request is UTF-8: what the node stores is read back as
+ * JSON (lfh --json) at every agency it reaches. LFH_EINVAL naming the field.
+ */
+static int not_utf8(const lfh_record *r, lfh_err *err)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->f[i].kind == LFH_FIELD_STR && !lfh_utf8_valid(r->f[i].str, r->f[i].str_len))
+			return lfh_err_set(err, LFH_EINVAL, "%s: not UTF-8 text", r->f[i].key);
+	return 0;
+}
+
 static int recv_request(lfh_control *c, request *q)
 {
 	zmq_msg_t f[3];
@@ -377,8 +456,9 @@ static int recv_request(lfh_control *c, request *q)
 		zmq_msg_init(&q->rid);
 		zmq_msg_copy(&q->rid, &f[0]);
 		got = 1;
-		if (lfh_record_decode(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), &q->req, &err)) {
-			lfh_ctl_fail(&q->rep, LFH_ECODEC, err.msg);
+		if (lfh_record_decode(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), &q->req, &err) ||
+		    not_utf8(&q->req, &err)) {
+			lfh_ctl_fail(&q->rep, err.code == LFH_EINVAL ? LFH_EINVAL : LFH_ECODEC, err.msg);
 			if (malformed_allowed(c))
 				log_warn("control: malformed request: %s", err.msg);
 		}
@@ -474,7 +554,7 @@ static int run_round(lfh_control *c, request **qs, size_t n)
 		if (qs[i]->rep.code == 0 && is_internal(run_request(c, qs[i], t)))
 			rc = lfh_err_set(&err, qs[i]->rep.code, "%s", qs[i]->rep.message);
 		if (rc == 0 && !lfh_ctl_is_hello(qs[i]))
-			rc = audit_request(t, qs[i], &err);
+			rc = audit_request(c, t, qs[i], &err);
 	}
 	if (rc == 0)
 		rc = lfh_txn_commit(t, &err);
@@ -641,7 +721,7 @@ static void audit_reads(lfh_control *c, request **qs, size_t n)
 	rc = lfh_txn_begin(c->node->store, 1, &t, &err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (!lfh_ctl_is_hello(qs[i]))
-			rc = audit_request(t, qs[i], &err);
+			rc = audit_request(c, t, qs[i], &err);
 	if (rc == 0)
 		rc = lfh_txn_commit(t, &err);
 	else

@@ -88,7 +88,9 @@ static int matches(const struct audit_ctx *c, const lfh_record *r)
 	lfh_record_uint(r, "ms", &ms);
 	if (ms < c->from_ms || ms > c->to_ms)
 		return 0;
-	if (c->who && (!by || strcmp(by, c->who) != 0))
+	/* the user's own entries, and the attempts made in its name that were refused */
+	if (c->who && (!by || (strcmp(by, c->who) != 0 &&
+			       (strncmp(by, "(unverified) ", 13) != 0 || strcmp(by + 13, c->who) != 0))))
 		return 0;
 	if (c->case_hex[0] && (!cs || strncmp(cs, c->case_hex, strlen(c->case_hex)) != 0))
 		return 0;
@@ -105,7 +107,7 @@ static int audit_fn(void *vctx, uint64_t seq, const lfh_record *r)
 	struct audit_ctx *c = vctx;
 	const char *by = lfh_record_str(r, "by"), *cmd = lfh_record_str(r, "cmd");
 	const char *cs = lfh_record_str(r, "case"), *cat = lfh_record_str(r, "category");
-	uint64_t ms = 0, ok = 1; /* shred records carry no "ok": they record done work */
+	uint64_t ms = 0, ok = 1, skipped = 0; /* shred records carry no "ok": they record done work */
 	size_t size = 96 + str_size(by) + str_size(cmd) + str_size(cs) + str_size(cat);
 	lfh_record *out;
 	char when[32];
@@ -119,6 +121,7 @@ static int audit_fn(void *vctx, uint64_t seq, const lfh_record *r)
 	}
 	lfh_record_uint(r, "ms", &ms);
 	lfh_record_uint(r, "ok", &ok);
+	lfh_record_uint(r, "skipped", &skipped);
 	lfh_ctl_time(ms, when);
 	if (!(out = lfh_ctl_add(&c->q->rep)))
 		return LFH_ENOMEM;
@@ -129,7 +132,8 @@ static int audit_fn(void *vctx, uint64_t seq, const lfh_record *r)
 	    lfh_record_set_str(out, "cmd", cmd ? cmd : "?", &c->err) ||
 	    lfh_record_set_str(out, "case", cs ? cs : "", &c->err) ||
 	    lfh_record_set_uint(out, "ok", ok != 0, &c->err) ||
-	    (cat && lfh_record_set_str(out, "category", cat, &c->err)))
+	    (cat && lfh_record_set_str(out, "category", cat, &c->err)) ||
+	    (skipped && lfh_record_set_uint(out, "skipped", skipped, &c->err)))
 		return c->err.code ? c->err.code : LFH_ENOMEM;
 	c->bytes += size;
 	c->last_seq = seq;

@@ -780,6 +780,10 @@ static int import_row(struct imp *x, const lfh_record *row, lfh_err *err)
 	uint32_t type = 0;
 	int rc;
 
+	for (size_t i = 0; i < row->n; i++) /* every text as the control protocol's (10) */
+		if (row->f[i].kind == LFH_FIELD_STR &&
+		    !lfh_utf8_valid(row->f[i].str, row->f[i].str_len))
+			return lfh_err_set(err, LFH_EINVAL, "%s: not UTF-8 text", row->f[i].key);
 	if ((rc = row_key(row, key, err)))
 		return rc;
 	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, key, sizeof key, &v, &vlen, err);

@@ -159,3 +159,17 @@ uint64_t lfh_be64_get(const uint8_t b[8])
 		v = v << 8 | b[i];
 	return v;
 }
+
+int lfh_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (n) {
+		size_t k = lfh_utf8_seq(p, n);
+		if (!k)
+			return 0;
+		p += k;
+		n -= k;
+	}
+	return 1;
+}

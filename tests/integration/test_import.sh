@@ -199,6 +199,14 @@ printf '{"kind":"note","case":"BOM-1","text":"a\\u0000b"}\n' >"$W/nul.jsonl"
 lfh_at police import --rejects "$W/nul.rej" "$W/nul.jsonl" >/dev/null 2>&1
 check "a NUL in a row is refused in words, not by jansson's flag name" grep -q \
 	'NUL) in a string is not allowed' "$W/nul.rej"
+(umask 022 && lfh_at police import --rejects "$W/odd2.rej" "$odd" >/dev/null 2>&1)
+check_eq "the rejects file (whole rows: names, dates of birth) is made 0600, whatever the umask" 600 "$(stat -c %a "$W/odd2.rej")"
+echo "keep me" >"$W/victim.txt"
+ln -s "$W/victim.txt" "$W/link.rej"
+out=$(lfh_at police import --rejects "$W/link.rej" "$odd" 2>&1)
+check_eq "--rejects naming a symbolic link: bad usage (2)" 2 "$?"
+check "... saying so" grep -q "is a symbolic link: give the file itself" <<<"$out"
+check_eq "... and the file it points to is left as it was" "keep me" "$(cat "$W/victim.txt")"
 sum_before=$(cksum <"$odd")
 out=$(lfh_at police import --rejects "$odd" "$odd" 2>&1)
 check_eq "--rejects naming the file to import: bad usage (2)" 2 "$?"

@@ -156,6 +156,29 @@ check "malformed control requests are logged at most five a second" [ "$logged" 
 check "the rest are counted in one line" counted
 check "police still answers the CLI" lfh_at police status --json
 
+# ---- requests refused before they ran (no key, an unknown command): audited at most five a
+# second, each by its command's name or '?', never the client's bytes (16 KB each filled
+# the store); the rest counted in the next one audited
+"$CTLGARBAGE" "ipc://$W/police/control.sock" 300 big || tap_fail "ctlgarbage sends 300 big requests"
+skipped_seen() { lfh_at police audit --json --limit 10000 | grep -q '"skipped":[1-9]'; }
+more_big() { "$CTLGARBAGE" "ipc://$W/police/control.sock" 1 big && skipped_seen; }
+wait_until 15 more_big || tap_fail "police counts the refused requests it did not audit"
+audit=$(lfh_at police audit --json --limit 10000)
+unrun=$(grep -o '"cmd":"?"' <<<"$audit" | wc -l)
+echo "# police audited $unrun of 301 or more refused requests one by one"
+check "refused requests are audited at most five a second (not all 300)" [ "$unrun" -lt 60 ]
+check "... by '?', never the 16 KB the client sent as its command (by: 80 bytes at most)" \
+	bash -c '! grep -qE "\"cmd\":\"x|x{81}" <<<"$1"' _ "$audit"
+check "... the rest counted (skipped)" grep -q '"skipped":[1-9]' <<<"$audit"
+out=$(lfh_at police referral new --summary $'Bad \xff\xfe bytes' --location x --category asb \
+	--risk standard --to housing 2>&1)
+check_eq "a request with text that is not UTF-8 is refused (exit 1)" 1 "$?"
+check "... naming the field" grep -q "summary: not UTF-8 text" <<<"$out"
+out=$(lfh_at police referral new --summary s --location x --category asb --risk standard \
+	--to $'housing\e]2;PWNED\a\e[2J' 2>&1 >/dev/null)
+check "an error quoting what was sent shows its control characters as '?' on stderr" \
+	bash -c '! grep -q $'"'"'\e'"'"' <<<"$1" && grep -q "housing?]2;PWNED??\[2J" <<<"$1"' _ "$out"
+
 for n in police housing; do
 	node_stop "$n"
 done

@@ -232,6 +232,8 @@ for want in "PC Smith|case_close|0" "PC Smith|user_list|0" "PC Smith|case_step|0
 		tap_fail "audit log: $want" "$al"
 	fi
 done
+check "audit --who PC Smith also lists the attempts refused in that name, marked unverified" \
+	grep -q '"by":"(unverified) PC Smith"' <<<"$(as_jones audit --who "PC Smith" --json)"
 check "audit log: the attempt with the old key is not recorded as PC Smith's" \
 	bash -c '! grep -qxF "PC Smith|case_list|0" <<<"$1"' _ "$al"
 if printf '%s\n' "$al" | grep -q '|status|0$' && ! printf '%s\n' "$al" | grep -q '^Someone Else|'; then
