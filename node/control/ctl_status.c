@@ -162,6 +162,29 @@ static int status_peer_keys(const lfh_node *n, lfh_record *out, health *h, lfh_e
 	return len && lfh_record_set_str(out, "peer_key_warning", msg, err) ? err->code : 0;
 }
 
+/*
+ * How full the store's map is (its highest page in use): WARNING from 85%,
+ * CRITICAL from 95%. A full store refuses every write and every event from
+ * the peers while the node still serves.
+ */
+static int status_store_size(lfh_node *n, lfh_record *out, health *h, lfh_err *err)
+{
+	uint64_t used = 0, size = 0, pct;
+
+	lfh_store_usage(n->store, &used, &size);
+	if (lfh_record_set_uint(out, "store_used_bytes", used, err) ||
+	    lfh_record_set_uint(out, "store_size_bytes", size, err))
+		return err->code;
+	pct = size ? used * 100 / size : 0;
+	if (pct >= 85)
+		health_add(h, pct >= 95 ? HEALTH_CRITICAL : HEALTH_WARNING,
+			   "the store is %llu%% full (%llu of %llu MiB): raise map_size_mb in "
+			   "lfhd.conf and restart lfhd%s", (unsigned long long)pct,
+			   (unsigned long long)(used >> 20), (unsigned long long)(size >> 20),
+			   pct >= 95 ? " (writes will soon be refused)" : "");
+	return 0;
+}
+
 /* While recovering: what it waits for, and who has not answered yet (they may never). */
 static int recovery_text(lfh_ctl_req *q, lfh_record *out, lfh_err *err)
 {
@@ -212,6 +235,8 @@ static int status_node(lfh_ctl_req *c, lfh_txn *t, lfh_record *out, health *h, l
 	if (evidence)
 		health_add(h, HEALTH_WARNING, "%llu equivocation evidence records (see logs)",
 			   (unsigned long long)evidence);
+	if ((rc = status_store_size(c->node, out, h, err)))
+		return rc;
 	if ((rc = status_keys(c->node, out, h, err)) || (rc = status_peer_keys(c->node, out, h, err)))
 		return rc;
 	return c->node->rules.isa ? status_isa(c->node->rules.isa, c->node->cfg.expiry_warn_days,

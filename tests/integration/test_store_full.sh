@@ -2,7 +2,8 @@
 # test_store_full.sh - a full store is said as such (issue #14): police, on a
 # 1 MiB LMDB map, files referrals until the map is full; lfh and the log say
 # the store's file is full and that map_size_mb is the setting to raise (not
-# "Input/output error"), and the node goes on answering.
+# "Input/output error"), and the node goes on answering; lfh status is
+# CRITICAL, saying how full the store is (it said OK).
 ISA_CATEGORIES='categories = (
   { name = "referral"; kind = "personal"; receive = "participants"; retention_days = 30; }
 );'
@@ -29,6 +30,11 @@ case $full in
 esac
 check "police's log says the same" grep -q "error: .*store $W/police/data/data.mdb is full: its LMDB map of 1 MiB is used up; raise map_size_mb" "$log"
 check "police still answers once full" lfh_at police status --json
+st=$(lfh_at police status 2>&1)
+check "lfh status says the store is full, and what to raise (not OK)" \
+	grep -Eq "the store is (9[5-9]|100)% full .*raise map_size_mb" <<<"$st"
+check "... as the first line's verdict" grep -q "^LFH CRITICAL" <<<"$st"
+check "... and its JSON gives the sizes" grep -q '"store_size_bytes":1048576' <<<"$(lfh_at police status --json)"
 node_stop police
 
 tap_done
