@@ -311,6 +311,13 @@ static int audit_request(lfh_control *c, lfh_txn *t, const request *q, lfh_err *
 		rc = lfh_store_audit_append(t, &a, err);
 	if (!rc && unrun)
 		c->unrun_skipped = 0;
+	/* each case a request answered whole (a SAR's) has its own entry */
+	for (size_t k = 0; rc == 0 && q->rep.code == 0 && k < q->nread_whole; k++) {
+		lfh_hex(hex, q->read_whole[k], LFH_CASE_LEN);
+		rc = lfh_record_set_str(&a, "case", hex, err);
+		if (!rc)
+			rc = lfh_store_audit_append(t, &a, err);
+	}
 	lfh_record_clear(&a);
 	return rc;
 }
@@ -505,6 +512,7 @@ static void release(lfh_control *c, request *q)
 	zmq_msg_close(&q->rid);
 	lfh_record_clear(&q->req);
 	lfh_ctl_reply_clear(&q->rep);
+	free(q->read_whole);
 	memset(q, 0, sizeof *q);
 	c->free[c->nfree++] = q;
 }

@@ -252,6 +252,13 @@ int ctl_sar(lfh_ctl_req *q, lfh_txn *t)
 		if (rc)
 			rc = lfh_ctl_fail(&q->rep, rc, err.msg[0] ? err.msg : "out of memory");
 	}
+	/* the cases answered with their entries are each audited (not with entries "no":
+	 * lfh then reads each with case_chronology, audited as it goes) */
+	if (!rc && c->entries && c->ncases) {
+		q->read_whole = c->cases;
+		q->nread_whole = c->ncases;
+		c->cases = NULL;
+	}
 	free(c->cases);
 	free(c->st);
 	free(c);

@@ -189,6 +189,15 @@ sar=$(lfh_at police sar --subject "Ann Smith" --dob 1980-05-01 --json)
 check "the export's reads of a case are audited as sar, not as court chronologies" \
 	bash -c '[[ $1 == *\"cmd\":\"sar\"* && $1 != *\"cmd\":\"case_chronology\"* ]]' _ \
 	"$(lfh_at police audit --case "$c2" --json)"
+# a client of an earlier release asks for the cases with their entries in one reply: each case
+# so exported is audited as read (it was one entry naming no case)
+before=$(lfh_at police audit --case "$c2" --json | grep -o '"cmd":"sar"' | wc -l)
+"$B/tools/ctlgarbage" "ipc://$W/police/control.sock" 1 cmd=sar subject="Ann Smith" by=old-client ||
+	tap_fail "an old client's sar request"
+old_sar_audited() { lfh_at police audit --case "$c2" --json | grep -q '"by":"old-client","case":"[0-9a-f]*","cmd":"sar"'; }
+wait_until 10 old_sar_audited || tap_fail "a SAR answered with whole cases is audited against each case"
+check "... against the other case too" grep -q '"by":"old-client","case":"[0-9a-f]*","cmd":"sar"' \
+	<<<"$(lfh_at police audit --case "$c" --json)"
 check "the export names who an entry was sent to on joining the case later" grep -q \
 	'"backfilled":"council",[^}]*"text":"Garage owner spoke to Ann"' <<<"$sar"
 check "... as text too" grep -q "shared with housing; on joining later: council" \

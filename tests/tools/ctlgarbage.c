@@ -3,12 +3,14 @@
  * socket, for the tests of its rate-limited logging and auditing (PROTOCOL.md
  * 10; issue #11 item 8).
  *
- *   ctlgarbage ENDPOINT COUNT [big]
+ *   ctlgarbage ENDPOINT COUNT [big | KEY=VALUE...]
  *
  * Connects a ZMQ_DEALER to ENDPOINT (ipc://...) and sends COUNT requests in
  * REQ framing without reading the answers: payloads that are not a msgpack
  * record or, with "big", well-formed unsigned records whose cmd and by are
- * 16000 bytes each (what a client without a key could have the node audit).
+ * 16000 bytes each (what a client without a key could have the node audit),
+ * or the unsigned record of the KEY=VALUE fields given (as a client of an
+ * earlier release would send it, to a node without users).
  * Exit 0 once all were sent, 1 on error, 2 on bad usage.
  */
 #include <stdio.h>
@@ -37,6 +39,31 @@ static int big_request(lfh_buf *out)
 	return rc;
 }
 
+/* The record of fields "key=value" (argv[0..n)). */
+static int fields_request(char **kv, int n, lfh_buf *out)
+{
+	lfh_record r = { 0 };
+	lfh_err err = { 0 };
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < n; i++) {
+		char *eq = strchr(kv[i], '=');
+		if (!eq) {
+			fprintf(stderr, "ctlgarbage: '%s' is not KEY=VALUE\n", kv[i]);
+			rc = 1;
+			break;
+		}
+		*eq = '\0';
+		rc = lfh_record_set_str(&r, kv[i], eq + 1, &err);
+	}
+	if (!rc)
+		rc = lfh_record_encode(&r, out, &err);
+	if (rc && err.msg[0])
+		fprintf(stderr, "ctlgarbage: %s\n", err.msg);
+	lfh_record_clear(&r);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const char garbage[] = "\xc1 not a request";
@@ -45,11 +72,13 @@ int main(int argc, char **argv)
 	lfh_buf req = { 0 };
 	void *ctx, *sock;
 
-	if (argc < 3 || argc > 4 || (argc == 4 && !big) || count < 1 || count > 100000) {
-		fprintf(stderr, "usage: ctlgarbage ENDPOINT COUNT (1..100000) [big]\n");
+	if (argc < 3 || count < 1 || count > 100000) {
+		fprintf(stderr, "usage: ctlgarbage ENDPOINT COUNT (1..100000) [big | KEY=VALUE...]\n");
 		return 2;
 	}
-	if (big ? big_request(&req) : lfh_buf_append(&req, garbage, sizeof garbage - 1))
+	if (big ? big_request(&req)
+		: argc > 3 ? fields_request(argv + 3, argc - 3, &req)
+			   : lfh_buf_append(&req, garbage, sizeof garbage - 1))
 		return 1;
 	ctx = zmq_ctx_new();
 	sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
