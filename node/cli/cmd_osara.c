@@ -31,7 +31,9 @@ static const step_def steps[] = {
 	  { { "score", "score", 0, "questionnaire score (the node computes it from the answers; without\n"
 	      "                     a questionnaire: 0-9 standard, 10-19 medium, 20+ high)" },
 	    { "level", "level", 0, "standard | medium | high (default: the score's level)" },
-	    { "answers", "answers", 1, "the questionnaire answers, e.g. 'repeat=yes;vulnerable=yes'" },
+	    { "answers", "answers", 0, "the questionnaire answers, e.g. 'repeat=yes;vulnerable=yes'\n"
+	      "                     (needed where the node has a questionnaire; without one\n"
+	      "                     the score alone, recorded as questionnaire=none)" },
 	    { "override", "override", 0, "why the level differs from the score's (professional judgement)" } },
 	  "lfh case risk 3f2a9c1d --answers 'repeat=yes;vulnerable=yes;...'" },
 	{ "objective", "objective", "set the case's objective (OSARA: O)",

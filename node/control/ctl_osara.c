@@ -79,6 +79,11 @@ int lfh_ctl_risk_fill(const lfh_node *n, lfh_record *body, lfh_err *err)
 	const char *computed;
 	int rc;
 
+	/* no questionnaire here: the record says so, rather than answers made up to pass */
+	if (!f->nquestions && !answers && (sscore || lfh_record_uint(body, "score", &given))) {
+		if ((rc = lfh_record_set_str(body, "answers", "questionnaire=none", err)))
+			return rc;
+	}
 	if (f->nquestions && answers) {
 		if ((rc = lfh_risk_score(f, answers, &score, &computed, err)))
 			return rc;

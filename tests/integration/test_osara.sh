@@ -457,6 +457,10 @@ refused "a risk level that differs from the score without an override" police \
 	"an override reason is required" risk --score 5 --level high --answers 'harassment=yes'
 refused "risk answers that are not question=answer pairs" police \
 	"answers must be question=answer pairs" risk --score 22 --level high --answers 'lots'
+check "without a questionnaire, a score alone is taken (no answers made up to pass)" \
+	lfh_at police --as "$PC" case risk "$c3" --score 5
+check "... its record says there was no questionnaire" grep -q '"answers":"questionnaire=none"' \
+	<<<"$(lfh_at police case show "$c3" --json)"
 check "police: risk 5 overridden to high with a reason" lfh_at police --as "$PC" case risk "$c3" \
 	--score 5 --level high --answers 'harassment=yes;mental_health=concern' \
 	--override "Neighbours afraid to leave their homes"
