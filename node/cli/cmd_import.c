@@ -297,18 +297,6 @@ static int refuse(struct import *im, unsigned long line, const char *reason, con
 	return 0;
 }
 
-/* A record key: 1..31 of [a-z0-9_]. */
-static int key_ok(const char *k)
-{
-	size_t n = strlen(k);
-	if (n == 0 || n > LFH_FIELD_KEY_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
-			return 0;
-	return 1;
-}
-
 /* A JSON value as a row field: text, a number as text, a list (to, attendees) as "a,b". */
 static int set_value(lfh_record *row, const char *key, json_t *v, char *why, size_t wsize)
 {
@@ -371,7 +359,7 @@ static int row_from_object(json_t *o, lfh_record *row, char *why, size_t wsize)
 	int rc = 0;
 
 	json_object_foreach(o, key, v) {
-		if (!key_ok(key)) {
+		if (!import_field_name_ok(key, strlen(key))) {
 			snprintf(why, wsize, "unknown field '%.40s' (names are lower-case letters, "
 				 "digits and _)", key);
 			rc = -1;

@@ -38,8 +38,7 @@ struct reader {
 	size_t errsize;
 };
 
-/* A column name: 1..31 of [a-z0-9_], the names of the JSON Lines form. */
-static int column_name_ok(const char *s, size_t len)
+int import_field_name_ok(const char *s, size_t len)
 {
 	if (len == 0 || len > LFH_FIELD_KEY_MAX)
 		return 0;
@@ -68,7 +67,7 @@ static void header_cell(struct reader *r, const char *s, size_t len)
 		stop(r, "CSV header (line %lu): more than %d columns", r->start, COLUMNS_MAX);
 		return;
 	}
-	if (!column_name_ok(s, len)) {
+	if (!import_field_name_ok(s, len)) {
 		stop(r, "CSV header (line %lu): column '%.40s' is not a field name: lower-case "
 		     "letters, digits and _, as in the JSON Lines form (kind, ext_id, case, ...)",
 		     r->start, s);

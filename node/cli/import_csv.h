@@ -19,6 +19,9 @@
 /* The most bytes a record may take in the file (a JSON Lines line may as many). */
 #define IMPORT_CSV_RECORD_MAX 65536
 
+/* A row's field name (a CSV column's, a JSON member's): 1..31 of [a-z0-9_]. */
+int import_field_name_ok(const char *s, size_t len);
+
 /* One record of the file after the header. */
 struct import_csv_row {
 	unsigned long line; /* the line of the file it starts on */
