@@ -69,6 +69,14 @@ const lfh_keygen *lfh_keyring_newest(const lfh_rules *r, const char *agency, uin
 /* End of g's validity for signing: min(expiry, successor's switch, revocation). */
 uint64_t lfh_keyring_until(const lfh_rules *r, const lfh_keygen *g);
 
+/*
+ * Why g may no longer sign at t (t >= lfh_keyring_until(r, g)): "revoked",
+ * "expired" or "superseded" (a later generation passed its switch time),
+ * and since when, into *since_ms.
+ */
+const char *lfh_keyring_why_ended(const lfh_rules *r, const lfh_keygen *g, uint64_t t,
+				  uint64_t *since_ms);
+
 /* The generation whose CURVE key agency's node uses at now_ms (see PROTOCOL.md 15). */
 const lfh_keygen *lfh_keyring_transport(const lfh_rules *r, const char *agency,
 					uint64_t now_ms);

@@ -104,7 +104,7 @@ static int status_keys(const lfh_node *n, lfh_record *out, health *h, lfh_err *e
 				      "nothing is replicated";
 	const lfh_keygen *g = lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen);
 	uint64_t now = lfh_wall_ms(), warn_ms = n->cfg.expiry_warn_days * LFH_OSARA_DAY_MS;
-	char msg[160], when[32];
+	char msg[256], when[32];
 	int level = HEALTH_WARNING;
 
 	if (n->rules.joining) {
@@ -117,15 +117,22 @@ static int status_keys(const lfh_node *n, lfh_record *out, health *h, lfh_err *e
 	}
 	if (!g || lfh_record_set_uint(out, "key_generation", n->gen, err))
 		return g ? err->code : 0;
-	if (g->not_after_ms == LFH_NEVER)
-		return 0;
-	lfh_ctl_time(g->not_after_ms, when);
-	if (lfh_record_set_str(out, "key_expires", when, err))
-		return err->code;
-	if (g->not_after_ms <= now) {
+	if (g->not_after_ms != LFH_NEVER) {
+		lfh_ctl_time(g->not_after_ms, when);
+		if (lfh_record_set_str(out, "key_expires", when, err))
+			return err->code;
+	}
+	if (lfh_keyring_until(&n->rules, g) <= now) { /* expired, revoked or superseded */
+		uint64_t since = 0;
+		const char *why = lfh_keyring_why_ended(&n->rules, g, now, &since);
 		level = HEALTH_CRITICAL;
-		snprintf(msg, sizeof msg, "our key generation %u expired at %s: peers refuse what it "
-			 "signs; run lfh admin keys rotate", g->generation, when);
+		lfh_ctl_time(since, when);
+		snprintf(msg, sizeof msg, "our key generation %u %s at %s: peers refuse what it signs, "
+			 "this node writes nothing; %s", g->generation, why, when,
+			 strcmp(why, "superseded") ? "run lfh admin keys rotate"
+						   : "key_dir lacks the newest generation");
+	} else if (g->not_after_ms == LFH_NEVER) {
+		return 0;
 	} else if (g->not_after_ms - now <= warn_ms)
 		snprintf(msg, sizeof msg, "our key generation %u expires at %s (in %llu days): run lfh "
 			 "admin keys rotate", g->generation, when,

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -369,6 +370,44 @@ static int refuse_if_removed(const lfh_node *n, lfh_err *err)
 			   "it writes nothing more", n->cfg.agency, n->rules.isa ? n->rules.isa->version : 0);
 }
 
+/*
+ * Peers refuse for ever what a key generation signs after its end (PROTOCOL.md
+ * 15.5: expired, superseded beyond its grace, revoked): nothing of ours is
+ * written then, so that nothing is acknowledged that no peer will take. The
+ * stamp to come is at least now and above our last one. A CERT event is
+ * checked against the certificate it carries (rotating is how to go on).
+ */
+static int refuse_if_key_ended(const lfh_node *n, uint32_t type, lfh_err *err)
+{
+	const lfh_keygen *g = lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen);
+	uint64_t now = lfh_wall_ms(), since = 0;
+	const char *why;
+	char when[32];
+	time_t sec;
+	struct tm tm;
+
+	if (type == LFH_EV_CERT || !g)
+		return 0; /* a generation not in the keyring yet publishes its CERT first */
+	if (lfh_hlc_ms(n->hlc_last) > now)
+		now = lfh_hlc_ms(n->hlc_last);
+	if (now < lfh_keyring_until(&n->rules, g))
+		return 0;
+	why = lfh_keyring_why_ended(&n->rules, g, now, &since);
+	sec = (time_t)(since / 1000);
+	if (!gmtime_r(&sec, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof when, "%llu ms", (unsigned long long)since);
+	if (strcmp(why, "superseded") == 0)
+		return lfh_err_set(err, LFH_EKEYID, "this node's key generation %u was superseded at "
+				   "%s by a later generation of %s that key_dir %s lacks: peers would "
+				   "refuse what it signs, so nothing is written; put back the key "
+				   "directory that holds the newest generation", n->gen, when,
+				   n->cfg.agency, n->cfg.key_dir);
+	return lfh_err_set(err, LFH_EKEYID, "this node's key generation %u %s at %s: peers would "
+			   "refuse what it signs, so nothing is written; an admin must run `lfh admin "
+			   "keys rotate` (root key kept offline: `lfh admin keys rotate --prepare`, "
+			   "certify, then `--cert`)", n->gen, why, when);
+}
+
 int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
 		   const char *category, const char *const *to, size_t nto, const lfh_record *body,
 		   lfh_write_result *res, lfh_err *err)
@@ -380,7 +419,7 @@ int lfh_node_write(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN],
 
 	if (type == LFH_EV_KEY || type == 0 || type > LFH_EV_TYPE_MAX)
 		return lfh_err_set(err, LFH_EINVAL, "event type %u cannot be written directly", type);
-	if ((rc = refuse_if_removed(n, err)))
+	if ((rc = refuse_if_removed(n, err)) || (rc = refuse_if_key_ended(n, type, err)))
 		return rc;
 	if (!lfh_name_valid(category))
 		return lfh_err_set(err, LFH_EINVAL, "invalid category '%s'", category);
@@ -439,7 +478,7 @@ int lfh_node_write_plain(lfh_node *n, lfh_txn *t, const uint8_t case_id[LFH_CASE
 
 	if (!n->rules.isa)
 		return lfh_err_set(err, LFH_EINVAL, "governance events need an ISA (config: isa =)");
-	if ((rc = refuse_if_removed(n, err)))
+	if ((rc = refuse_if_removed(n, err)) || (rc = refuse_if_key_ended(n, type, err)))
 		return rc;
 	if (!lfh_event_type_plain(type) || type == LFH_EV_KEY)
 		return lfh_err_set(err, LFH_EINVAL, "event type %u has an encrypted body", type);

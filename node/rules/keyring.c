@@ -309,6 +309,12 @@ static const char *why_invalid(const lfh_keygen *g, uint64_t t, uint64_t until, 
 	return "superseded";
 }
 
+const char *lfh_keyring_why_ended(const lfh_rules *r, const lfh_keygen *g, uint64_t t,
+				  uint64_t *since_ms)
+{
+	return why_invalid(g, t, lfh_keyring_until(r, g), since_ms);
+}
+
 int lfh_keyring_check_time(const lfh_rules *r, const lfh_event *ev, lfh_err *err)
 {
 	char hex[2 * LFH_KEYID_LEN + 1];

@@ -466,6 +466,66 @@ static void test_open_loads_gen2_and_publishes_cert(void **state)
 	lfh_identity_free(g2);
 }
 
+/*
+ * A node whose own generation has ended (here: expired) writes nothing:
+ * peers would refuse it for ever. The write is refused with LFH_EKEYID,
+ * saying what to run, and nothing is stored; a REVOKE too.
+ */
+static void test_write_refused_after_own_generation_ended(void **state)
+{
+	hub *h = *state;
+	char kd[LFH_PATH_MAX];
+	lfh_identity *g2 = new_gen(h, A);
+	lfh_cert c;
+	lfh_buf cert;
+	lfh_err err = { 0 };
+	uint64_t now = lfh_wall_ms(), before;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result res;
+	lfh_record body = { 0 };
+	lfh_txn *t;
+	lfh_node *a;
+	int rc;
+
+	cert_init(h, "a", 2, g2, now - 20000, now - 1000, 0, &c);
+	cert = cert_bytes(&c, h->root_sk[A]);
+	key_dir(h, A, kd, sizeof kd);
+	lfh_node_close(h->node[A]);
+	h->node[A] = NULL;
+	assert_int_equal(lfh_gen_save(kd, 2, g2, cert.data, cert.len, &err), 0);
+	open_node(h, A);
+	a = h->node[A];
+	assert_int_equal(a->gen, 2);
+	before = event_count(a);
+
+	lfh_case_id_new(a->rules.hub_id, a->cfg.agency, case_id);
+	assert_int_equal(lfh_record_set_str(&body, "text", "after expiry", &err), 0);
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	rc = lfh_node_write(a, t, case_id, LFH_EV_REFERRAL, "referral", (const char *const[]){ "b" },
+			    1, &body, &res, &err);
+	assert_int_equal(rc, LFH_EKEYID);
+	assert_non_null(strstr(err.msg, "key generation 2 expired at"));
+	assert_non_null(strstr(err.msg, "lfh admin keys rotate"));
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	assert_int_equal(event_count(a), before);
+	lfh_record_clear(&body);
+
+	{ /* a governance event too */
+		static const uint8_t no_case[LFH_CASE_LEN];
+		lfh_buf rv = revocation_bytes(h, "a", 1, h->id[A]->pub.key_id, now);
+		memset(&err, 0, sizeof err);
+		assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+		rc = lfh_node_write_plain(a, t, no_case, LFH_EV_REVOKE, LFH_KEYS_CATEGORY, NULL, 0,
+					  rv.data, rv.len, &res, &err);
+		lfh_txn_abort(t);
+		assert_int_equal(rc, LFH_EKEYID);
+		lfh_buf_free(&rv);
+	}
+	assert_int_equal(event_count(a), before);
+	lfh_buf_free(&cert);
+	lfh_identity_free(g2);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -475,6 +535,7 @@ int main(void)
 		T(test_transport_switches_after_grace),
 		T(test_transport_refuses_revoked_generation),
 		T(test_open_loads_gen2_and_publishes_cert),
+		T(test_write_refused_after_own_generation_ended),
 		T(test_sharing_epoch_rotation),
 		T(test_sharing_epoch_schedule),
 		T(test_serve_pull_without_key_events),
