@@ -36,7 +36,11 @@ typedef struct lfh_node {
 	lfh_identity *id;          /* our newest operational key generation: signs */
 	uint32_t gen;              /* its number (1 = the keys the ISA names) */
 	lfh_identity *prev_id;     /* the generation before (transport in grace, late grants), or NULL */
-	lfh_identity *older_id;    /* one older generation loaded on demand (lfh_node_identity) */
+	size_t nolder;             /* older generations of ours loaded on demand, kept until close */
+	struct lfh_older_gen {
+		uint32_t gen;
+		lfh_identity *id;  /* NULL: key_dir does not hold it (looked for once) */
+	} *older;
 	lfh_rules rules;           /* hub id, ISA in force, members and their keys, removed */
 	lfh_store *store;
 	uint64_t hlc_last;
@@ -78,6 +82,18 @@ void lfh_node_close(lfh_node *n);
  * or the current one if gen cannot be loaded.
  */
 const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen);
+
+/*
+ * Open a sharing-key grant sealed to us (PROTOCOL.md 6.4) with the box key
+ * of any of our generations that key_dir still holds, newest first: a peer
+ * seals to the newest generation of ours it knows, which is older than our
+ * previous one if it missed several rotations, and our own KEY events that
+ * come back to a replaced store were sealed to the generation of their
+ * time. Older generations are loaded once and kept (lfh_node_identity).
+ * 0 with the key in key, or LFH_ECRYPTO naming the generations tried.
+ */
+int lfh_node_open_grant(lfh_node *n, const uint8_t sealed[LFH_SEALED_LEN], uint8_t key[32],
+			lfh_err *err);
 
 /* (Re)build the in-memory key generations from the members and the store. */
 int lfh_node_load_keys(lfh_node *n, lfh_err *err);

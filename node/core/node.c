@@ -358,32 +358,76 @@ void lfh_node_close(lfh_node *n)
 	lfh_keyreserve_free(n->reserve);
 	lfh_identity_free(n->id);
 	lfh_identity_free(n->prev_id);
-	lfh_identity_free(n->older_id);
+	for (size_t i = 0; i < n->nolder; i++)
+		lfh_identity_free(n->older[i].id);
+	free(n->older);
 	lfh_policy_close(&n->rules);
 	lfh_keyring_free(&n->rules);
 	free(n->risk);
 	free(n);
 }
 
-const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen)
+/*
+ * Our generation gen (older than the previous one) from key_dir, loaded
+ * on first use and kept until close (its secrets in sodium memory,
+ * lfh_identity_load); NULL if key_dir does not hold it, which is looked
+ * for once only.
+ */
+static const lfh_identity *older_gen(lfh_node *n, uint32_t gen)
 {
+	struct lfh_older_gen *more;
 	lfh_identity *id = NULL;
 	lfh_err err = { 0 };
+
+	for (size_t i = 0; i < n->nolder; i++)
+		if (n->older[i].gen == gen)
+			return n->older[i].id;
+	if (lfh_gen_load(n->cfg.key_dir, gen, &id, &err))
+		log_warn("our key generation %u: %s", gen, err.msg);
+	if (!(more = realloc(n->older, (n->nolder + 1) * sizeof *more))) {
+		lfh_identity_free(id);
+		return NULL; /* looked for again next time */
+	}
+	n->older = more;
+	n->older[n->nolder].gen = gen;
+	n->older[n->nolder++].id = id;
+	return id;
+}
+
+/* Our generation gen: current, previous or older (NULL if key_dir lacks it). */
+static const lfh_identity *own_gen(lfh_node *n, uint32_t gen)
+{
+	if (gen == n->gen)
+		return n->id;
+	if (gen + 1 == n->gen && n->prev_id)
+		return n->prev_id;
+	return older_gen(n, gen);
+}
+
+const lfh_identity *lfh_node_identity(lfh_node *n, uint32_t gen)
+{
 	const lfh_keygen *g = lfh_keyring_gen(&n->rules, n->cfg.agency, gen);
+	const lfh_identity *id;
 
 	if (gen == n->gen || !g)
 		return n->id;
 	if (n->prev_id && sodium_memcmp(n->prev_id->pub.sign_pk, g->sign_pk, 32) == 0)
 		return n->prev_id;
-	if (n->older_id && sodium_memcmp(n->older_id->pub.sign_pk, g->sign_pk, 32) == 0)
-		return n->older_id;
-	if (lfh_gen_load(n->cfg.key_dir, gen, &id, &err)) {
-		log_warn("our key generation %u: %s", gen, err.msg);
-		return n->id;
+	id = own_gen(n, gen);
+	return id ? id : n->id;
+}
+
+int lfh_node_open_grant(lfh_node *n, const uint8_t sealed[LFH_SEALED_LEN], uint8_t key[32],
+			lfh_err *err)
+{
+	for (uint32_t gen = n->gen; gen >= 1; gen--) {
+		const lfh_identity *id = own_gen(n, gen);
+		if (id && lfh_key_open(sealed, id->pub.box_pk, id->box_sk, key, NULL) == 0)
+			return 0;
 	}
-	lfh_identity_free(n->older_id);
-	n->older_id = id;
-	return id;
+	return lfh_err_set(err, LFH_ECRYPTO, "the sharing key sealed to %s opens with none of its "
+			   "key generations 1..%u that key_dir %s holds", n->cfg.agency, n->gen,
+			   n->cfg.key_dir);
 }
 
 /* How long each retention tick may spend keeping summaries (summarize.h). */

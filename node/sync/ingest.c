@@ -35,14 +35,25 @@
 
 #include "ingest_int.h"
 
-/* Open the grant sealed to us in a KEY event we received, and keep the key. */
-static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *err)
+/*
+ * The sharing key a KEY event we received grants us, opened before the
+ * event is stored (PROTOCOL.md 7), with any generation of ours key_dir
+ * holds (lfh_node_open_grant): a grant to us that none opens refuses the
+ * event (LFH_ECRYPTO), so that it is never stored with its key lost, and
+ * it stays a gap, visible as missing (lfh status). *have: 1 when key holds
+ * the key to keep once the event is stored; 0 when there is nothing to keep
+ * (no grant to us, or a passed-on key we hold already).
+ */
+static int open_key_grant(lfh_node *n, lfh_txn *t, const lfh_event *ev, uint8_t key[32], int *have,
+			  lfh_err *err)
 {
 	lfh_key_body kb;
-	uint8_t key[32];
-	int rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err);
+	int rc;
 
-	if (rc)
+	*have = 0;
+	if (ev->type != LFH_EV_KEY)
+		return 0;
+	if ((rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err)))
 		return rc;
 	/* Without an ISA only a key's creator grants it; with one, a participant
 	 * may pass on a key it holds to a newcomer (backfill). */
@@ -57,17 +68,40 @@ static int accept_key_event(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_er
 		sodium_memzero(held, sizeof held);
 		if (rc == 0 && strcmp(kb.creator, ev->author) != 0)
 			return 0; /* already held: only the creator's own grant replaces it */
-		rc = lfh_key_open(kb.grants[i].sealed, n->id->pub.box_pk, n->id->box_sk, key, err);
-		if (rc == LFH_ECRYPTO && n->prev_id) /* sealed before the sender knew our new keys */
-			rc = lfh_key_open(kb.grants[i].sealed, n->prev_id->pub.box_pk,
-					  n->prev_id->box_sk, key, err);
-		if (!rc)
-			rc = lfh_store_key_put(t, ev->case_id, ev->category, kb.creator, kb.epoch, key,
-					       err);
-		sodium_memzero(key, sizeof key);
-		return rc;
+		if ((rc = lfh_node_open_grant(n, kb.grants[i].sealed, key, err))) {
+			char what[LFH_AGENCY_MAX + 64];
+			snprintf(what, sizeof what, "KEY event by %s seq %llu", ev->author,
+				 (unsigned long long)ev->seq);
+			return lfh_err_prefix(err, what);
+		}
+		*have = 1;
+		return 0;
 	}
 	return 0; /* our own key event relayed back: nothing to open */
+}
+
+/* open_key_grant into sodium memory: *key is the key to keep (free with sodium_free), or NULL. */
+static int open_grant(lfh_node *n, lfh_txn *t, const lfh_event *ev, uint8_t **key, lfh_err *err)
+{
+	int have = 0, rc;
+
+	if (!(*key = sodium_malloc(32)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	rc = open_key_grant(n, t, ev, *key, &have, err);
+	if (rc || !have) {
+		sodium_free(*key);
+		*key = NULL;
+	}
+	return rc;
+}
+
+/* Keep the key open_key_grant opened, now that its KEY event is stored. */
+static int keep_granted_key(lfh_txn *t, const lfh_event *ev, const uint8_t key[32], lfh_err *err)
+{
+	lfh_key_body kb;
+	int rc = lfh_key_body_decode(ev->body, ev->body_len, &kb, err);
+
+	return rc ? rc : lfh_store_key_put(t, ev->case_id, ev->category, kb.creator, kb.epoch, key, err);
 }
 
 static int count_one(void *vctx, uint64_t key, const uint8_t id[LFH_ID_LEN], const uint8_t *raw,
@@ -613,6 +647,7 @@ int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t
 {
 	lfh_put_result pr = { 0 };
 	uint64_t used = 0;
+	uint8_t *key = NULL; /* the sharing key a KEY event grants us (sodium memory), or NULL */
 	int rc = lfh_store_has_event(t, id, err);
 
 	if (rc < 0)
@@ -636,6 +671,8 @@ int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t
 		rc = lfh_judge(&n->rules, t, ev, err); /* the case rules */
 	if (!rc)
 		rc = judge_close(n, t, ev, err);
+	if (!rc && ev->type == LFH_EV_KEY)
+		rc = open_grant(n, t, ev, &key, err); /* before storing: never kept without its key */
 	if (rc == LFH_EHELD) {
 		/* ours, though held: its numbers are used, whatever it waits for */
 		int hrc = hold(t, ev, id, raw, len, err);
@@ -659,8 +696,8 @@ int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t
 	if (!rc && pr.was_new)
 		rc = resume_own_counters(n, t, ev, err);
 	if (!rc && pr.was_new) {
-		if (ev->type == LFH_EV_KEY)
-			rc = accept_key_event(n, t, ev, err);
+		if (key)
+			rc = keep_granted_key(t, ev, key, err);
 		if (!rc)
 			rc = lfh_keyring_apply(&n->rules, t, ev, id, pr.lseq, err);
 		if (!rc)
@@ -682,6 +719,7 @@ int lfh_ingest_store_checked(lfh_node *n, lfh_txn *t, const uint8_t *raw, size_t
 		for (uint32_t i = 0; i < ev->nrcpt; i++)
 			memcpy(res->rcpt[i], ev->rcpt[i].agency, LFH_AGENCY_MAX + 1);
 	}
+	sodium_free(key);
 	return rc;
 }
 

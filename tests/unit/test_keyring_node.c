@@ -526,6 +526,77 @@ static void test_write_refused_after_own_generation_ended(void **state)
 	lfh_identity_free(g2);
 }
 
+/*
+ * Grants sealed to older generations of ours (PROTOCOL.md 15.5): one sealed
+ * to generation 1 by a peer that missed two of our rotations opens; one
+ * that no generation key_dir holds opens is refused, never stored with its
+ * key lost, and taken once key_dir holds the generation it was sealed to.
+ */
+static void test_grant_sealed_to_older_generation(void **state)
+{
+	hub *h = *state;
+	lfh_node *a = h->node[A], *b;
+	char kd[LFH_PATH_MAX], text[64];
+	lfh_identity *g2 = new_gen(h, B), *g3 = new_gen(h, B), *g4 = new_gen(h, B);
+	lfh_buf c2 = std_cert(h, B, 2, g2), c3 = std_cert(h, B, 3, g3), c4 = std_cert(h, B, 4, g4);
+	lfh_buf env;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_write_result ref, note;
+	lfh_err err = { 0 };
+	lfh_txn *t;
+	int rej;
+
+	/* b rotates twice; a knows only b's generation 1 */
+	key_dir(h, B, kd, sizeof kd);
+	lfh_node_close(h->node[B]);
+	h->node[B] = NULL;
+	assert_int_equal(lfh_gen_save(kd, 2, g2, c2.data, c2.len, &err), 0);
+	assert_int_equal(lfh_gen_save(kd, 3, g3, c3.data, c3.len, &err), 0);
+	open_node(h, B);
+	b = h->node[B];
+	assert_int_equal(b->gen, 3);
+
+	lfh_case_id_new(a->rules.hub_id, a->cfg.agency, case_id);
+	write_data(a, case_id, LFH_EV_REFERRAL, (const char *const[]){ "b" }, 1, "to gen 1", &ref);
+	assert_int_equal(pull(a, b, &rej), 2); /* KEY, referral */
+	assert_int_equal(rej, 0);
+	assert_int_equal(read_field(b, ref.event_id, "text", text, sizeof text), 0);
+	assert_string_equal(text, "to gen 1");
+
+	/* a learns a generation 4 of b whose keys b's key_dir does not hold */
+	env = cert_ev(h, "b", g4, h->nb, &c4);
+	ingest_ok(a, &env, "b's generation 4");
+	lfh_buf_free(&env);
+	assert_int_equal(lfh_txn_begin(a->store, 1, &t, &err), 0);
+	assert_int_equal(lfh_node_rotate_sharing(a, t, "test", NULL, &err), 0);
+	assert_int_equal(lfh_txn_commit(t, &err), 0);
+	write_data(a, case_id, LFH_EV_NOTE, NULL, 0, "to gen 4", &note);
+	assert_int_equal(key_grants(a, case_id, 1, "b"), 1);
+	pull(a, b, &rej);
+	assert_true(rej >= 1);                               /* the KEY is refused ... */
+	assert_int_equal(key_grants(b, case_id, 1, "b"), 0); /* ... and not stored */
+	assert_int_not_equal(read_field(b, note.event_id, "text", text, sizeof text), 0);
+
+	/* once key_dir holds generation 4, the KEY comes again and opens */
+	lfh_node_close(h->node[B]);
+	h->node[B] = NULL;
+	assert_int_equal(lfh_gen_save(kd, 4, g4, c4.data, c4.len, &err), 0);
+	open_node(h, B);
+	b = h->node[B];
+	pull(a, b, &rej);
+	assert_int_equal(rej, 0);
+	assert_int_equal(key_grants(b, case_id, 1, "b"), 1);
+	assert_int_equal(read_field(b, note.event_id, "text", text, sizeof text), 0);
+	assert_string_equal(text, "to gen 4");
+
+	lfh_buf_free(&c2);
+	lfh_buf_free(&c3);
+	lfh_buf_free(&c4);
+	lfh_identity_free(g2);
+	lfh_identity_free(g3);
+	lfh_identity_free(g4);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -536,6 +607,7 @@ int main(void)
 		T(test_transport_refuses_revoked_generation),
 		T(test_open_loads_gen2_and_publishes_cert),
 		T(test_write_refused_after_own_generation_ended),
+		T(test_grant_sealed_to_older_generation),
 		T(test_sharing_epoch_rotation),
 		T(test_sharing_epoch_schedule),
 		T(test_serve_pull_without_key_events),
