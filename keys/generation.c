@@ -59,6 +59,24 @@ static int newest_gen(const char *dir, uint32_t *gen, lfh_err *err)
 	return 0;
 }
 
+int lfh_gen_cert_read(const char *dir, uint32_t gen, lfh_buf *cert, lfh_err *err)
+{
+	char p[GEN_PATH_MAX + 8], *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (gen < 2 || !gen_complete(dir, gen))
+		return lfh_err_set(err, LFH_ENOTFOUND, "%s holds no certified key generation %u", dir,
+				   gen);
+	if (snprintf(p, sizeof p, "%s/gen-%u/" CERT_FILE, dir, gen) >= (int)sizeof p)
+		return lfh_err_set(err, LFH_EINVAL, "%s: path too long", dir);
+	rc = lfh_read_file(p, CERT_FILE_MAX, &data, &len, err);
+	if (!rc && lfh_buf_append(cert, data, len))
+		rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	free(data);
+	return rc;
+}
+
 int lfh_gen_open(const char *dir, lfh_identity **cur, uint32_t *gen, lfh_identity **prev,
 		 lfh_buf *cert, lfh_err *err)
 {
@@ -71,13 +89,7 @@ int lfh_gen_open(const char *dir, lfh_identity **cur, uint32_t *gen, lfh_identit
 	if (!rc)
 		rc = lfh_identity_load(p, cur, err);
 	if (!rc && *gen > 1) {
-		char cp[GEN_PATH_MAX + 8], *data = NULL;
-		size_t len = 0;
-		snprintf(cp, sizeof cp, "%s/" CERT_FILE, p);
-		rc = lfh_read_file(cp, CERT_FILE_MAX, &data, &len, err);
-		if (!rc && lfh_buf_append(cert, data, len))
-			rc = lfh_err_set(err, LFH_ENOMEM, "out of memory");
-		free(data);
+		rc = lfh_gen_cert_read(dir, *gen, cert, err);
 		if (!rc && !(rc = gen_path(p, dir, *gen - 1, err)))
 			rc = lfh_identity_load(p, prev, err);
 	}

@@ -25,6 +25,12 @@
 int lfh_gen_open(const char *dir, lfh_identity **cur, uint32_t *gen, lfh_identity **prev,
 		 lfh_buf *cert, lfh_err *err);
 
+/*
+ * Append the certificate bytes of generation gen (>= 2, a complete
+ * dir/gen-N) to cert. LFH_ENOTFOUND if dir holds no such generation.
+ */
+int lfh_gen_cert_read(const char *dir, uint32_t gen, lfh_buf *cert, lfh_err *err);
+
 /* Load generation gen (1, or a complete dir/gen-N) into *out. LFH_ENOTFOUND if absent. */
 int lfh_gen_load(const char *dir, uint32_t gen, lfh_identity **out, lfh_err *err);
 

@@ -44,8 +44,13 @@ typedef struct lfh_keygen {
 
 /*
  * Rebuild the keyring from r's members (generation 1 as the ISA in force
- * names them, or as configured without an ISA) and the tables; r->members
- * then carry each member's newest keys.
+ * names them, or as configured without an ISA) and the tables, and add our
+ * own generations from r->own_certs that the tables lack (a replaced or
+ * restored store: their CERT events come back only through the peers,
+ * which refuse our older transport keys): each must be for our hub and
+ * agency, signed by our root key in the ISA in force, and reuse no key
+ * known; it is kept with lseq 0 until its CERT event is stored here.
+ * r->members then carry each member's newest keys.
  */
 int lfh_keyring_load(lfh_rules *r, lfh_txn *t, lfh_err *err);
 void lfh_keyring_free(lfh_rules *r);

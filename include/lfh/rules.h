@@ -9,9 +9,9 @@
  * as sharing keys to grant or a new sharing-key epoch, as data for the node
  * core to act on (lfh_effects, include/lfh/policy.h).
  *
- * The node core (include/lfh/node.h) owns one lfh_rules, fills `self` and,
- * for a hub without an ISA, `hub_id` and `members`; lfh_policy_open fills
- * the rest from the ISA.
+ * The node core (include/lfh/node.h) owns one lfh_rules, fills `self`,
+ * `own_certs` and, for a hub without an ISA, `hub_id` and `members`;
+ * lfh_policy_open fills the rest from the ISA.
  */
 #ifndef LFH_RULES_H
 #define LFH_RULES_H
@@ -22,6 +22,7 @@
 #include "lfh/event.h"
 #include "lfh/pubkeys.h"
 
+struct lfh_cert;
 struct lfh_isa;
 struct lfh_keyring;
 
@@ -35,6 +36,11 @@ typedef struct lfh_rules {
 	int joining;                   /* not yet named by the ISA in force here: we wait to
 					* learn (from the parties) the version that adds us */
 	struct lfh_keyring *keys;      /* every member's generations (include/lfh/keyring.h) */
+	const struct lfh_cert *own_certs; /* the certificates of our generations >= 2 that our
+					   * key directory holds (public; owned by the node core):
+					   * the keyring takes each one that verifies, CERT stored
+					   * or not (keyring.h) */
+	size_t nown_certs;
 	uint64_t keys_version;         /* bumped whenever member keys or membership change */
 	size_t nmembers;               /* member agencies (self included) */
 	lfh_pubkeys members[LFH_MAX_PEERS + 1]; /* their newest keys */

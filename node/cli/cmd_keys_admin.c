@@ -414,8 +414,9 @@ static int keys_rotate(const keys_opts *o, int json)
 	if (!o->prepare)
 		return call_and_print(&req, json, "now signing with key generation %s (key id %s); "
 				      "peers learn it from the CERT event\n"
-				      "take a new backup (lfh admin backup DIR): a node restored "
-				      "from one taken before this rotation cannot recover\n");
+				      "take a new backup (lfh admin backup DIR): a node whose key "
+				      "directory is restored from one taken before this rotation "
+				      "cannot recover\n");
 	lfh_record_set_str(&req, "prepare", "1", &err);
 	rc = cli_call(&req, &rep);
 	lfh_record_clear(&req);

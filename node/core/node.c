@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "lfh/cert.h"
 #include "lfh/generation.h"
 #include "lfh/hlc.h"
 #include "lfh/identity.h"
@@ -71,16 +72,17 @@ void lfh_node_reload_keys(lfh_node *n)
 /*
  * Our newest generation's certificate must be known to the hub: it is
  * published here if a rotation stopped between saving the keys and
- * storing the CERT event.
+ * storing the CERT event. (The keyring may know the generation from our
+ * key directory, own_certs: lseq 0 then says its CERT is not stored.)
  */
 static int publish_missing_cert(lfh_node *n, const lfh_buf *cert, lfh_err *err)
 {
+	const lfh_keygen *g = lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen);
 	lfh_write_result res;
 	lfh_txn *t = NULL;
 	int rc;
 
-	if (n->gen == 1 || n->rules.removed || n->recovering ||
-	    lfh_keyring_gen(&n->rules, n->cfg.agency, n->gen))
+	if (n->gen == 1 || n->rules.removed || n->recovering || (g && g->lseq))
 		return 0;
 	log_warn("publishing the certificate of our key generation %u", n->gen);
 	rc = lfh_txn_begin(n->store, 1, &t, err);
@@ -90,6 +92,51 @@ static int publish_missing_cert(lfh_node *n, const lfh_buf *cert, lfh_err *err)
 		return lfh_txn_commit(t, err);
 	lfh_txn_abort(t);
 	return rc;
+}
+
+/*
+ * The certificates of our generations 2..gen in key_dir, for the keyring
+ * (rules.h own_certs): with a replaced or restored store it learns our
+ * newer generations from them, before any socket opens, so the node uses
+ * its current transport key, which the peers admit (PROTOCOL.md 13.1).
+ * The newest must certify the keys we sign with; one that does not read
+ * or decode is left out, with a warning.
+ */
+static int load_own_certs(lfh_node *n, lfh_err *err)
+{
+	lfh_cert *certs;
+
+	if (n->gen < 2)
+		return 0;
+	if (!(certs = calloc(n->gen - 1, sizeof *certs)))
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	n->rules.own_certs = certs;
+	for (uint32_t gen = 2; gen <= n->gen; gen++) {
+		lfh_buf raw = { 0 };
+		lfh_err why = { 0 };
+		lfh_cert *c = &certs[n->rules.nown_certs];
+		int rc = lfh_gen_cert_read(n->cfg.key_dir, gen, &raw, &why);
+		if (!rc)
+			rc = lfh_cert_decode(raw.data, raw.len, c, &why);
+		lfh_buf_free(&raw);
+		if (!rc && c->generation != gen)
+			rc = lfh_err_set(&why, LFH_EINVAL, "it certifies generation %u", c->generation);
+		if (!rc && gen == n->gen &&
+		    (sodium_memcmp(c->sign_pk, n->id->pub.sign_pk, 32) ||
+		     sodium_memcmp(c->box_pk, n->id->pub.box_pk, 32) ||
+		     sodium_memcmp(c->curve_pk, n->id->pub.curve_pk, 32)))
+			return lfh_err_set(err, LFH_ECONFIG, "key_dir %s: the certificate of generation "
+					   "%u is not of its keys", n->cfg.key_dir, gen);
+		if (rc == LFH_ENOTFOUND)
+			continue; /* generations need not be consecutive */
+		if (rc) {
+			log_warn("key_dir %s: the certificate of our generation %u is left out: %s",
+				 n->cfg.key_dir, gen, why.msg);
+			continue;
+		}
+		n->rules.nown_certs++;
+	}
+	return 0;
 }
 
 /* A store of a newer format than ours is refused before anything is written to it. */
@@ -297,6 +344,8 @@ int lfh_node_open(lfh_node **out, const lfh_config *cfg, lfh_err *err)
 		goto fail;
 	}
 	snprintf(n->rules.self, sizeof n->rules.self, "%s", cfg->agency);
+	if ((rc = load_own_certs(n, err)))
+		goto fail;
 	if (cfg->isa_path[0]) { /* the [peer] sections only override what the ISA gives */
 		memcpy(n->overrides, cfg->peers, cfg->npeers * sizeof *cfg->peers);
 		n->noverrides = cfg->npeers;
@@ -363,6 +412,7 @@ void lfh_node_close(lfh_node *n)
 	free(n->older);
 	lfh_policy_close(&n->rules);
 	lfh_keyring_free(&n->rules);
+	free((void *)n->rules.own_certs);
 	free(n->risk);
 	free(n);
 }

@@ -161,6 +161,8 @@ static int load_fn(void *vctx, const uint8_t *key, size_t klen, const uint8_t *v
 	return 0;
 }
 
+static int seed_own(lfh_rules *r, lfh_err *err);
+
 int lfh_keyring_load(lfh_rules *r, lfh_txn *t, lfh_err *err)
 {
 	struct load_ctx c = { .r = r };
@@ -182,7 +184,8 @@ int lfh_keyring_load(lfh_rules *r, lfh_txn *t, lfh_err *err)
 	}
 	if (rc)
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	if ((rc = lfh_store_tbl_scan(t, LFH_TBL_KEYGEN, NULL, 0, load_fn, &c, err)))
+	if ((rc = lfh_store_tbl_scan(t, LFH_TBL_KEYGEN, NULL, 0, load_fn, &c, err)) ||
+	    (rc = seed_own(r, err))) /* before revocations: they may name one */
 		return rc;
 	c.revocations = 1;
 	if ((rc = lfh_store_tbl_scan(t, LFH_TBL_REVOKED, NULL, 0, load_fn, &c, err)))
@@ -411,6 +414,31 @@ int lfh_keyring_verify_checked(const lfh_rules *r, const lfh_event *ev, const ui
 	return 0;
 }
 
+/* Does the new certificate c reuse a key of any generation known (15.5 rule 6)? */
+static int reuses_key(const lfh_rules *r, const lfh_cert *c, lfh_err *err)
+{
+	for (size_t i = 0; i < r->keys->n; i++) {
+		const lfh_keygen *g = &r->keys->g[i];
+		const uint8_t *known[3] = { g->sign_pk, g->box_pk, g->curve_pk };
+		const uint8_t *fresh[3] = { c->sign_pk, c->box_pk, c->curve_pk };
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++)
+				if (!sodium_memcmp(known[a], fresh[b], 32))
+					return lfh_err_set(err, LFH_EPERM, "certificate of %s generation %u "
+							   "reuses a key of %s generation %u", c->agency,
+							   c->generation, g->agency, g->generation);
+	}
+	return 0;
+}
+
+/* Is c certified as old already is (same keys and times)? */
+static int same_cert(const lfh_keygen *old, const lfh_cert *c)
+{
+	return !sodium_memcmp(old->sign_pk, c->sign_pk, 32) && !sodium_memcmp(old->box_pk, c->box_pk, 32) &&
+	       !sodium_memcmp(old->curve_pk, c->curve_pk, 32) && old->not_before_ms == c->not_before_ms &&
+	       old->not_after_ms == c->not_after_ms && old->grace_ms == c->grace_ms;
+}
+
 /* A certificate must not contradict a generation we know, nor reuse any known key. */
 static int accept_cert(const lfh_rules *r, const lfh_event *ev, lfh_err *err)
 {
@@ -422,23 +450,62 @@ static int accept_cert(const lfh_rules *r, const lfh_event *ev, lfh_err *err)
 		return rc;
 	old = lfh_keyring_gen(r, c.agency, c.generation);
 	if (old) {
-		if (sodium_memcmp(old->sign_pk, c.sign_pk, 32) || sodium_memcmp(old->box_pk, c.box_pk, 32) ||
-		    sodium_memcmp(old->curve_pk, c.curve_pk, 32) || old->not_before_ms != c.not_before_ms ||
-		    old->not_after_ms != c.not_after_ms || old->grace_ms != c.grace_ms)
+		if (!same_cert(old, &c))
 			return lfh_err_set(err, LFH_EEQUIV, "%s generation %u was already certified "
 					   "differently", c.agency, c.generation);
 		return 0;
 	}
-	for (size_t i = 0; i < r->keys->n; i++) {
-		const lfh_keygen *g = &r->keys->g[i];
-		const uint8_t *known[3] = { g->sign_pk, g->box_pk, g->curve_pk };
-		const uint8_t *fresh[3] = { c.sign_pk, c.box_pk, c.curve_pk };
-		for (int a = 0; a < 3; a++)
-			for (int b = 0; b < 3; b++)
-				if (!sodium_memcmp(known[a], fresh[b], 32))
-					return lfh_err_set(err, LFH_EPERM, "certificate of %s generation %u "
-							   "reuses a key of %s generation %u", c.agency,
-							   c.generation, g->agency, g->generation);
+	return reuses_key(r, &c, err);
+}
+
+/*
+ * May the keyring take c, one of our own generations from the key
+ * directory, without its CERT event: as a CERT event would be taken (15.5
+ * rules 1 to 3 and 6), our hub, our agency, our root key in the ISA in
+ * force, no known key reused.
+ */
+static int own_cert_ok(const lfh_rules *r, const lfh_cert *c, const uint8_t *root, lfh_err *err)
+{
+	if (sodium_memcmp(c->hub, r->hub_id, 32) != 0)
+		return lfh_err_set(err, LFH_EHUB, "it is for another hub");
+	if (strcmp(c->agency, r->self) != 0)
+		return lfh_err_set(err, LFH_EPERM, "it certifies keys of %s", c->agency);
+	int rc = lfh_cert_verify(c, root, err);
+
+	return rc ? rc : reuses_key(r, c, err);
+}
+
+/*
+ * Our generations from the key directory that the tables lack (keyring.h):
+ * a replaced or restored store knows only those whose CERT it holds, and
+ * would present an older transport key, which the peers refuse, so that
+ * its CERT events could never come back. Kept with lseq 0 (not stored).
+ */
+static int seed_own(lfh_rules *r, lfh_err *err)
+{
+	const uint8_t *root = root_of(r, r->self);
+
+	for (size_t i = 0; root && i < r->nown_certs; i++) {
+		const lfh_cert *c = &r->own_certs[i];
+		const lfh_keygen *old = ring_gen(r->keys, c->agency, c->generation);
+		lfh_err why = { 0 };
+		lfh_keygen g;
+
+		if (old && !same_cert(old, c))
+			log_warn("keys: our generation %u in key_dir is not the one this store knows "
+				 "certified: the store's is kept", c->generation);
+		if (old)
+			continue;
+		if (own_cert_ok(r, c, root, &why)) {
+			log_warn("keys: our generation %u in key_dir is not taken: %s", c->generation,
+				 why.msg);
+			continue;
+		}
+		gen_from_cert(&g, c);
+		if (ring_add(r->keys, &g))
+			return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+		log_info("keys: our generation %u taken from key_dir (its CERT event is not in this "
+			 "store yet)", c->generation);
 	}
 	return 0;
 }
@@ -508,7 +575,7 @@ static int apply_cert(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8
 {
 	uint8_t k[TBL_KEY_LEN];
 	lfh_cert c;
-	lfh_keygen g;
+	lfh_keygen g, *seeded;
 	int rc = lfh_cert_decode(ev->body, ev->body_len, &c, err);
 
 	if (rc)
@@ -520,8 +587,11 @@ static int apply_cert(lfh_rules *r, lfh_txn *t, const lfh_event *ev, const uint8
 	if ((rc = put_entry(t, LFH_TBL_KEYGEN, c.agency, c.generation, id, lseq, ev->body,
 			    ev->body_len, err)))
 		return rc;
-	if (lfh_keyring_gen(r, c.agency, c.generation))
-		return 0; /* in memory from a transaction that was aborted */
+	if ((seeded = ring_gen(r->keys, c.agency, c.generation))) {
+		if (!seeded->lseq) /* taken from our key directory: its CERT is stored now */
+			seeded->lseq = lseq;
+		return 0; /* or in memory from a transaction that was aborted */
+	}
 	gen_from_cert(&g, &c);
 	g.lseq = lseq;
 	if (ring_add(r->keys, &g))

@@ -597,6 +597,64 @@ static void test_grant_sealed_to_older_generation(void **state)
 	lfh_identity_free(g4);
 }
 
+/*
+ * A replaced store (keys kept) knows our generations from key_dir before
+ * any CERT comes back (PROTOCOL.md 13.1): generation 2 is in the keyring,
+ * not stored (lseq 0), and its transport key is the one the node uses; a
+ * certificate that our root did not sign is not taken.
+ */
+static void test_replaced_store_knows_own_generations(void **state)
+{
+	hub *h = *state;
+	char kd[LFH_PATH_MAX], cmd[LFH_PATH_MAX + 32];
+	lfh_identity *g2 = new_gen(h, A);
+	lfh_buf cert = std_cert(h, A, 2, g2);
+	const lfh_cert *own;
+	const lfh_keygen *g;
+	lfh_err err = { 0 };
+	lfh_cert bad;
+	lfh_node *a;
+
+	key_dir(h, A, kd, sizeof kd);
+	lfh_node_close(h->node[A]);
+	h->node[A] = NULL;
+	assert_int_equal(lfh_gen_save(kd, 2, g2, cert.data, cert.len, &err), 0);
+	open_node(h, A); /* publishes generation 2's CERT */
+	assert_non_null(g = lfh_keyring_gen(&h->node[A]->rules, "a", 2));
+	assert_true(g->lseq > 0);
+
+	/* the disk is replaced: an empty store, the key directory kept */
+	lfh_node_close(h->node[A]);
+	h->node[A] = NULL;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/a/data'", h->dir);
+	assert_int_equal(system(cmd), 0);
+	open_node(h, A);
+	a = h->node[A];
+	assert_true(a->recovering);
+	assert_int_equal(event_count(a), 0); /* published nothing while it recovers */
+	assert_non_null(g = lfh_keyring_gen(&a->rules, "a", 2));
+	assert_int_equal(g->lseq, 0);
+	assert_memory_equal(g->curve_pk, g2->pub.curve_pk, 32);
+	assert_non_null(g = lfh_keyring_transport(&a->rules, "a", lfh_wall_ms()));
+	assert_int_equal(g->generation, 2); /* switched NB + GRACE, 9 days ago */
+	assert_ptr_equal(lfh_node_identity(a, 2), a->id);
+
+	/* a certificate our root did not sign is not taken */
+	own = a->rules.own_certs;
+	assert_int_equal(a->rules.nown_certs, 1);
+	bad = own[0];
+	bad.root_sig[0] ^= 1;
+	a->rules.own_certs = &bad;
+	lfh_node_reload_keys(a);
+	assert_null(lfh_keyring_gen(&a->rules, "a", 2));
+	a->rules.own_certs = own;
+	lfh_node_reload_keys(a);
+	assert_non_null(lfh_keyring_gen(&a->rules, "a", 2));
+
+	lfh_buf_free(&cert);
+	lfh_identity_free(g2);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -608,6 +666,7 @@ int main(void)
 		T(test_open_loads_gen2_and_publishes_cert),
 		T(test_write_refused_after_own_generation_ended),
 		T(test_grant_sealed_to_older_generation),
+		T(test_replaced_store_knows_own_generations),
 		T(test_sharing_epoch_rotation),
 		T(test_sharing_epoch_schedule),
 		T(test_serve_pull_without_key_events),
