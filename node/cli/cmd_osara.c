@@ -64,7 +64,8 @@ static const step_def steps[] = {
 	  "  lfh case action 3f2a9c1d --signpost 'Recovery Steps' --power signposting --text 'Refer' --due 2026-12-20" },
 	{ "update", "action-update", "record an action's outcome: open (progress so far), paused, done,\n"
 	  "cancelled, refused (offered and refused, or not engaged with) or carried (over\n"
-	  "beyond the case's closure)",
+	  "beyond the case's closure). Written by the agency tasked with it, the agency\n"
+	  "that tasked it or the lead (a signposted action's: any agency taking part)",
 	  { { "action", "action", 1, "the action id shown by 'lfh case state'" },
 	    { "status", "status", 1, "open | paused | done | cancelled | refused | carried" },
 	    { "text", "text", 1, "what happened (for paused, refused, carried: the reason)" },

@@ -392,6 +392,24 @@ static const lfh_osara_entry *find_entry(const lfh_osara_state *s, const char *h
 	return NULL;
 }
 
+/*
+ * Who records the outcome of an action tasked to an agency of the hub: that
+ * agency, the agency that tasked it (told of the outcome), or the case's
+ * lead; never another participant (since 0.4.6: any participant could mark
+ * another agency's action cancelled or done). An action signposted to an
+ * outside organisation, which reports to the hub, any participant records
+ * (the hub coordinator does, in the case studies).
+ */
+static int action_updater(const lfh_osara_state *s, const lfh_osara_action *a, const char *author,
+			  char *why)
+{
+	if (a->signpost[0] || !strcmp(author, a->agency) || !strcmp(author, a->author) ||
+	    !strcmp(author, s->lead))
+		return 0;
+	return fail(why, "only %s (tasked with action %s), %s (which tasked it) or the lead agency "
+		    "(%s) may record its outcome", a->agency, a->id, a->author, s->lead);
+}
+
 /* AMEND and REDACT: the entry they name, and who may. */
 static int correction(const lfh_osara_state *s, uint32_t type, const char *author,
 		      const lfh_record *b, char *why)
@@ -641,7 +659,7 @@ int os_validate(const lfh_osara_state *s, uint32_t type, const char *author,
 			return -1;
 		if (os_find_action(s, v) < 0)
 			return fail(why, "no action %s on this case", v);
-		return 0;
+		return action_updater(s, &s->actions[os_find_action(s, v)], author, why);
 
 	case LFH_EV_ASSESSMENT:
 		if (get_enum(b, "plan_done", tri_values, &v, why) ||

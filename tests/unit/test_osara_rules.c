@@ -172,6 +172,25 @@ static void test_outcomes(void **st)
 	REFUSED(LFH_OSARA_RESPONSE, "missing text", LFH_EV_ACTION_UPDATE, "police", "action",
 		"a0000001", "status", "refused", "by", "PC");
 
+	/* council, taking part but neither tasked nor tasking nor leading, records no outcome */
+	case_to(q, LFH_OSARA_RESPONSE);
+	add(q, LFH_EV_JOIN, "housing", T(4, 5), "agency", "council", "by", "HO", NULL);
+	add(q, LFH_EV_ACTION_UPDATE, "council", T(5, 0), "action", "a0000001", "status",
+	    "cancelled", "text", "not needed", "by", "CO", NULL);
+	expect_refused(q, "only housing (tasked with action a0000001), police (which tasked it) or "
+			  "the lead agency (housing) may record its outcome");
+	seq_free(q);
+	q = seq_new();
+	/* police, which tasked it, may (told of the outcome) */
+	case_to(q, LFH_OSARA_RESPONSE);
+	add(q, LFH_EV_ACTION_UPDATE, "police", T(5, 0), "action", "a0000001", "status", "done",
+	    "text", "housing told us it was served", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	assert_string_equal(s->actions[0].status, "done");
+	seq_free(q);
+	q = seq_new();
+
 	case_to(q, LFH_OSARA_RESPONSE); /* a0000001 housing, due 2024-02-01 */
 	add(q, LFH_EV_ACTION_UPDATE, "housing", T(5, 0), "action", "a0000001", "status", "paused",
 	    "resume", "2024-03-01", "text", "enforcement paused for good behaviour", "by", "HO",
