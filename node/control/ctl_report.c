@@ -241,13 +241,10 @@ static int gather_fn(void *vctx, const uint8_t case_id[LFH_CASE_LEN], const lfh_
 	report *r = vctx;
 	lfh_osara_state *st = r->st;
 	rcase *c;
-	uint64_t first_hlc;
 	int rc;
 
-	/* a case whose first event came after the report's end: its referral did too */
-	if (r->upto_ms != UINT64_MAX && lfh_record_uint(meta, "first_hlc", &first_hlc) &&
-	    lfh_hlc_ms(first_hlc) > r->upto_ms)
-		return 0;
+	/* every case: one recorded after the report's end may be dated (its "on") within it */
+	(void)meta;
 	lfh_ctl_yield(r->q);
 	if ((rc = case_state(r, case_id)) < 0)
 		return rc;

@@ -303,6 +303,9 @@ expect_rows "performance on the day it was referred: that case" "$old" "referral
 risk|medium|1"
 expect_rows "performance today: not counted again" \
 	"$(rows "$(lfh_at police report performance --from "$TODAY" --to "$TODAY" --json)")" "referrals|total|33"
+expect_rows "tactical of its month: counted there, though recorded after the month's end" \
+	"$(rows "$(lfh_at police report tactical --month "${then%-*}" --json)")" "month|month|${then%-*}
+referrals|total|1"
 
 for n in police housing council; do
 	node_stop "$n"
