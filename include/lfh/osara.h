@@ -332,6 +332,7 @@ typedef struct lfh_osara_state {
 	uint32_t nreviews;
 	lfh_osara_review reviews[LFH_OSARA_MAX_REVIEWS];
 	uint64_t last_review_hlc;
+	uint64_t last_review_on_ms; /* when the last review happened: its "on", else its HLC time */
 
 	uint64_t closure_proposed_hlc; /* open proposal (0 = none) */
 	char closure_reason[LFH_OSARA_SHORT_MAX + 1];

@@ -308,6 +308,7 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		CPY(r->outcome, lfh_record_str(b, "outcome"));
 		CPY(r->text, lfh_record_str(b, "text"));
 		s->last_review_hlc = ev->hlc;
+		s->last_review_on_ms = os_on_ms(b, ev->hlc);
 		if (strcmp(r->kind, "closure") == 0) {
 			if (strcmp(r->outcome, "continue") == 0) {
 				s->stage = s->prev_stage;

@@ -12,6 +12,12 @@
 #include "lfh/osara.h"
 #include "osara_int.h"
 
+/* When the case was referred: its referral's "on", else when it was recorded. */
+static uint64_t referred_ms(const lfh_osara_state *s)
+{
+	return s->referral_on_ms ? s->referral_on_ms : lfh_hlc_ms(s->referral_hlc);
+}
+
 /* ---- due dates --------------------------------------------------------- */
 
 const char *lfh_osara_due_status_name(int status)
@@ -90,16 +96,20 @@ int lfh_osara_due(const lfh_osara_state *s, uint64_t now_ms, lfh_osara_due_item 
 		snprintf(what, sizeof what, "first case meeting (risk %s: within %u days of the "
 			 "referral)", lvl, days);
 		due_fill(&all[k++], LFH_OSARA_DUE_MEETING, "", s->lead, what,
-			 lfh_hlc_ms(s->referral_hlc) + days * LFH_OSARA_DAY_MS, now_ms);
+			 referred_ms(s) + days * LFH_OSARA_DAY_MS, now_ms);
 	}
 	{
-		uint64_t base = s->last_review_hlc ? s->last_review_hlc : s->referral_hlc;
+		/* from when the review (or referral) happened, as the reports date it, not
+		 * from when it was recorded (a review recorded late was due again too late) */
+		uint64_t base = s->last_review_hlc ? (s->last_review_on_ms ? s->last_review_on_ms
+							  : lfh_hlc_ms(s->last_review_hlc))
+						   : referred_ms(s);
 		int li = level_index(s->risk_level);
 		unsigned days = s->risk_review_days[li] ? s->risk_review_days[li] : LFH_OSARA_REVIEW_DAYS;
 		snprintf(what, sizeof what, "monthly review (%u days after the %s)",
 			 days, s->last_review_hlc ? "last review" : "referral");
 		due_fill(&all[k++], LFH_OSARA_DUE_REVIEW, "", s->lead, what,
-			 lfh_hlc_ms(base) + days * LFH_OSARA_DAY_MS, now_ms);
+			 base + days * LFH_OSARA_DAY_MS, now_ms);
 	}
 	for (uint32_t i = 0; i < s->nactions; i++) {
 		const lfh_osara_action *a = &s->actions[i];

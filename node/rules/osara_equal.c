@@ -169,6 +169,7 @@ int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b)
 		if (!review_equal(&a->reviews[i], &b->reviews[i]))
 			return 0;
 	EQ_U(last_review_hlc);
+	EQ_U(last_review_on_ms);
 	EQ_U(closure_proposed_hlc);
 	EQ_S(closure_reason);
 	EQ_U(closure_review_hlc);

@@ -12,10 +12,11 @@
 #include "lfh/summary.h"
 
 #define KEY_LEN (LFH_CASE_LEN + 1 + 2)
-#define VERSION 5 /* 1: closed cases only, without what `due` and `case list` read;
+#define VERSION 6 /* 1: closed cases only, without what `due` and `case list` read;
 		   * 2: before a redacted entry's text was forgotten (referral_redacted);
 		   * 3: without the referral's own date (referral_on_ms);
-		   * 4: without the CLOSE's stamp (closed_hlc) */
+		   * 4: without the CLOSE's stamp (closed_hlc);
+		   * 5: without the last review's own date (last_review_on_ms) */
 #define UPGRADE_BATCH 10000 /* rows removed per scan by lfh_summary_upgrade */
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
 
@@ -75,7 +76,7 @@ static const char *const header_uints[] = { "v", "stage", "referral_hlc", "reope
 					    "meeting_days_medium", "meeting_days_high",
 					    "review_days_standard", "review_days_medium",
 					    "review_days_high", "referral_redacted", "referral_on_ms",
-					    "closed_hlc" };
+					    "closed_hlc", "last_review_on_ms" };
 #define HEADER_UINTS (sizeof header_uints / sizeof header_uints[0])
 
 static int put_header(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh_osara_state *st,
@@ -91,7 +92,8 @@ static int put_header(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const lfh
 		st->nactions, nteams, st->nparticipants, st->last_review_hlc,
 		st->risk_meeting_days[0], st->risk_meeting_days[1], st->risk_meeting_days[2],
 		st->risk_review_days[0], st->risk_review_days[1], st->risk_review_days[2],
-		(uint64_t)st->referral_redacted, st->referral_on_ms, st->closed_hlc
+		(uint64_t)st->referral_redacted, st->referral_on_ms, st->closed_hlc,
+		st->last_review_on_ms
 	};
 	int rc = set_strs(&r, kv, err);
 
@@ -173,12 +175,13 @@ static int get_part(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], char kind, 
 /* The header's numbers, in header_uints' order: -1 if one is missing or out of range. */
 static int get_uints(const lfh_record *h, uint64_t v[HEADER_UINTS])
 {
-	static const uint64_t max[HEADER_UINTS] = {
+	static const uint64_t max[] = {
 		VERSION, LFH_OSARA_CLOSED, UINT64_MAX, UINT32_MAX, LFH_OSARA_MAX_MEETINGS,
 		LFH_OSARA_MAX_ACTIONS, LFH_OSARA_MAX_TIMELINE, LFH_OSARA_MAX_PARTICIPANTS,
 		UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, 1,
-		UINT64_MAX, UINT64_MAX
+		UINT64_MAX, UINT64_MAX, UINT64_MAX
 	};
+	_Static_assert(sizeof max / sizeof max[0] == HEADER_UINTS, "a bound for every header uint");
 
 	for (size_t i = 0; i < HEADER_UINTS; i++)
 		if (!lfh_record_uint(h, header_uints[i], &v[i]) || v[i] > max[i])
@@ -207,6 +210,7 @@ static int get_header(const lfh_record *h, lfh_osara_state *st, uint32_t *nteams
 	st->referral_redacted = (int)v[15];
 	st->referral_on_ms = v[16];
 	st->closed_hlc = v[17];
+	st->last_review_on_ms = v[18];
 	COPY(st->referral_author, STR(h, "author"));
 	COPY(st->risk_level, STR(h, "risk"));
 	COPY(st->asb_category, STR(h, "category"));

@@ -713,6 +713,29 @@ static void test_due(void **st)
 	assert_string_equal(two[1].ref, "0000d002");
 	assert_int_equal(two[2].kind, 0x5a5a5a5a);
 
+	/* a review recorded on day 20 that happened on day 15 (its "on"): the next is due 30
+	 * days after day 15, as the reports date it, not after day 20 */
+	add(q, LFH_EV_REVIEW, "police", T(20, 0), "kind", "monthly", "outcome", "continue",
+	    "text", "t", "on", "2024-01-16", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	assert_int_equal(s->nignored, 0);
+	lfh_osara_due(s, BASE_MS + 21 * DAY, items, LFH_OSARA_MAX_DUE, &n);
+	for (n = 0; items[n].kind != LFH_OSARA_DUE_REVIEW; n++)
+		;
+	assert_int_equal(items[n].due_ms, BASE_MS + 45 * DAY);
+
+	/* a referral recorded long after it was made (an imported one): its first meeting is
+	 * due from when it was referred, and overdue now */
+	seq_free(q);
+	q = seq_new();
+	add(q, LFH_EV_REFERRAL, "police", T(200, 0), "summary", "s", "location", "l",
+	    "asb_category", "asb", "risk", "standard", "on", "2024-01-01", "by", "PC", NULL);
+	project(q, q->n, NULL, 0, s);
+	lfh_osara_due(s, BASE_MS + 200 * DAY, items, LFH_OSARA_MAX_DUE, &n);
+	assert_int_equal(items[0].kind, LFH_OSARA_DUE_MEETING);
+	assert_int_equal(items[0].due_ms, BASE_MS + 28 * DAY);
+	assert_int_equal(items[0].status, LFH_OSARA_OVERDUE);
+
 	/* a closed case has nothing due */
 	seq_free(q);
 	q = seq_new();
