@@ -92,8 +92,9 @@ static const step_def steps[] = {
 	  { { "lead", "lead", 1, "the proposed lead agency" } },
 	  "lfh case propose-lead 3f2a9c1d --lead housing" },
 	{ "agree-lead", "lead-agree", "agree, for your agency, to a proposed lead change",
-	  { { "proposal", "proposal", 1, "the proposal's event id (lfh case show)" } },
-	  "lfh case agree-lead 3f2a9c1d --proposal <64 hex>" },
+	  { { "proposal", "proposal", 1, "the proposal's event id, or 8 or more of its first digits\n"
+	      "                     (lfh case show prints them: [ev 3f2a9c1d])" } },
+	  "lfh case agree-lead 3f2a9c1d --proposal 9be04c2a" },
 	{ "equality", "equality", "record equality, diversity and inclusion considerations and consent",
 	  { { "text", "text", 1, "what was considered" },
 	    { "consent", "consent", 1, "given | refused | not-sought" } },

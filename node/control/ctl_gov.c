@@ -23,6 +23,7 @@
 #include "lfh/ctl.h"
 #include "lfh/hlc.h"
 #include "lfh/isa.h"
+#include "lfh/judge.h"
 #include "lfh/osara.h"
 #include "lfh/parties.h"
 #include "lfh/policy.h"
@@ -65,6 +66,28 @@ static int write_gov(lfh_ctl_req *q, lfh_txn *t, const uint8_t case_id[LFH_CASE_
 	return lfh_ctl_written(q, case_id);
 }
 
+/*
+ * An agency invited after the case's lead changed cannot verify the new
+ * lead's right to invite it: it learns of the change only by reading the
+ * case, once it takes part, and takes the agency that opened the case for
+ * the lead until then. It would refuse the JOIN and its keys and never get
+ * the case, while every other node counted it in (PROTOCOL.md 5.1). Refused
+ * here, saying so, until lead changes reach the agencies outside the case.
+ */
+static int invite_verifiable(lfh_ctl_req *q, const uint8_t case_id[LFH_CASE_LEN],
+			     const char *lead, const char *agency)
+{
+	char creator[LFH_AGENCY_MAX + 1] = "", msg[LFH_ERRMSG_MAX];
+
+	lfh_judge_case_creator(&q->node->rules, case_id, creator);
+	if (!creator[0] || !strcmp(creator, lead))
+		return 0;
+	snprintf(msg, sizeof msg, "%s leads since a lead change, which %s cannot verify before "
+		 "taking part: it would never get the case. Inviting after a lead change is not "
+		 "supported yet; refer a new case to it", lead, agency);
+	return lfh_ctl_fail(&q->rep, LFH_EPERM, msg);
+}
+
 int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
 {
 	char lead[LFH_AGENCY_MAX + 1];
@@ -93,6 +116,8 @@ int ctl_case_invite(lfh_ctl_req *q, lfh_txn *t)
 		return lfh_ctl_fail(&q->rep, LFH_ENOTFOUND, "this node holds no referral for that case");
 	if (!lfh_agencies_has(&parts, q->node->cfg.agency))
 		return lfh_ctl_fail(&q->rep, LFH_EPERM, "only a participant of the case may invite");
+	if ((rc = invite_verifiable(q, case_id, lead, agency)))
+		return rc;
 	if (lfh_record_set_str(&body, "agency", agency, &err) ||
 	    lfh_record_set_str(&body, "by", by, &err))
 		rc = lfh_ctl_fail(&q->rep, err.code, err.msg);

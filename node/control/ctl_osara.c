@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -138,6 +139,31 @@ static size_t legacy_recipients(const lfh_osara_state *st, const char **to)
 	return n;
 }
 
+/*
+ * A lead-agree's proposal given as 8 or more of its first hex digits (as
+ * lfh case show prints an entry): the full id of the one proposal of the
+ * case that starts so. Left as given when it is whole or names none.
+ */
+static int whole_proposal(const lfh_osara_state *st, lfh_record *body, lfh_err *err)
+{
+	const char *given = lfh_record_str(body, "proposal");
+	char hex[2 * LFH_ID_LEN + 1], found[2 * LFH_ID_LEN + 1] = "";
+	size_t n = given ? strlen(given) : 0;
+	int matches = 0;
+
+	if (n < 8 || n >= 2 * LFH_ID_LEN)
+		return 0;
+	for (uint32_t i = 0; i < st->nproposals; i++) {
+		lfh_hex(hex, st->proposals[i].id, LFH_ID_LEN);
+		if (!strncasecmp(hex, given, n) && matches++ == 0)
+			memcpy(found, hex, sizeof found);
+	}
+	if (matches > 1)
+		return lfh_err_set(err, LFH_EAMBIG, "proposal: several lead proposals of the case "
+				   "start with %.64s: give more digits", given);
+	return matches ? lfh_record_set_str(body, "proposal", found, err) : 0;
+}
+
 int ctl_case_step(lfh_ctl_req *q, lfh_txn *t)
 {
 	uint8_t case_id[LFH_CASE_LEN];
@@ -164,6 +190,8 @@ int ctl_case_step(lfh_ctl_req *q, lfh_txn *t)
 		rc = step_body(&q->req, type, &body, &err);
 	if (!rc && type == LFH_EV_RISK)
 		rc = lfh_ctl_risk_fill(q->node, &body, &err);
+	if (!rc && type == LFH_EV_LEAD_AGREE)
+		rc = whole_proposal(st, &body, &err);
 	if (!rc)
 		rc = lfh_osara_check(st, type, q->node->cfg.agency, &body, &err);
 	if (rc) {
