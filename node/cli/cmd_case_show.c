@@ -99,7 +99,31 @@ static void print_head(const lfh_record *c, int utc)
 static const char *step_summary(const lfh_record *e, char *buf, size_t size)
 {
 	static const char *keys[] = { "reason", "lead", "proposal", "responses" };
+	const char *type = str(e, "type");
 
+	/* what kind of entry a line is, in words (a court reads it without the type column) */
+	if (!strcmp(type, "objective") || !strcmp(type, "scanning")) {
+		snprintf(buf, size, "%s: %s", type, str(e, "text"));
+		return buf;
+	}
+	if (!strcmp(type, "close-propose")) {
+		snprintf(buf, size, "closure proposed: %s", str(e, "reason"));
+		return buf;
+	}
+	if (!strcmp(type, "lead-propose")) {
+		snprintf(buf, size, "proposes %s as the lead agency", str(e, "lead"));
+		return buf;
+	}
+	if (!strcmp(type, "lead-agree")) {
+		snprintf(buf, size, "agrees to the lead proposal %.8s", str(e, "proposal"));
+		return buf;
+	}
+	if (!strcmp(type, "equality")) {
+		snprintf(buf, size, "equality, diversity and inclusion%s%s%s: %s",
+			 *str(e, "consent") ? " (consent: " : "", str(e, "consent"),
+			 *str(e, "consent") ? ")" : "", str(e, "text"));
+		return buf;
+	}
 	if (*str(e, "level")) {
 		char score[32];
 		snprintf(buf, size, "risk %s (score %s)", str(e, "level"),

@@ -60,10 +60,13 @@ check "police does not count probation in the case" bash -c \
 	'! lfh_at police case state "$1" --json | grep -q "probation"' _ "$c"
 
 # ---- 3. who records an action's outcome
+holds_step() { lfh_at "$1" case show "$c" --json | grep -q "\"type\":\"$2\""; }
 lfh_at police case risk "$c" --score 22 >/dev/null || bail "risk"
+wait_until 20 holds_step housing risk || bail "housing holds the risk assessment"
 lfh_at housing case scan "$c" --text "Repeat calls" >/dev/null || bail "scan"
 lfh_at housing case meeting "$c" --date "$(date -u +%F)" --attendees police,housing --victim V \
 	--offender O --location L --responses R >/dev/null || bail "meeting"
+wait_until 20 holds_step police meeting || bail "police holds the case meeting"
 a=$(lfh_at police case action "$c" --agency housing --power tenancy-warning --text "Warn" \
 	--due 2099-01-01 --json | json_field action) || bail "police tasks housing"
 has_action() { lfh_at housing case state "$c" --json | grep -q "\"action\":\"$a\""; }
