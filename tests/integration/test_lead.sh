@@ -48,6 +48,12 @@ for n in police housing; do
 	fi
 done
 
+chrono=$(lfh_at police case chronology "$c")
+check "the court chronology says what the lead entries are: the proposal" grep -q \
+	"proposes housing as the lead agency" <<<"$chrono"
+check "... and the agreement, naming the proposal" grep -q "agrees to the lead proposal ${p:0:8}" \
+	<<<"$chrono"
+
 # ---- 2. an invitation after the change: refused, saying why, nothing written
 before=$(node_events housing)
 out=$(lfh_at housing case invite "$c" probation 2>&1)
