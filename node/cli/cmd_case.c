@@ -249,6 +249,23 @@ static int call(const char *cmd, const char *case_id, const case_opts *o, const 
 	return rc;
 }
 
+/* --risk and --stage take one of their values: another is bad usage (2), never sent. */
+static int list_value_ok(const char *opt, const char *v)
+{
+	static const char *const risks[] = { "standard", "medium", "high" };
+	static const char *const stages[] = { "referred", "assessed", "scanning", "analysis",
+					      "response", "assessment", "closure_proposed", "closed" };
+	const char *const *set = !strcmp(opt, "risk") ? risks : stages;
+	size_t n = !strcmp(opt, "risk") ? 3 : 8;
+
+	if (strcmp(opt, "risk") && strcmp(opt, "stage"))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v, set[i]))
+			return 1;
+	return 0;
+}
+
 /* --sort KEY: the field cases are ordered by, and whether the greatest comes first. */
 static const char *sort_key;
 static int sort_desc;
@@ -330,7 +347,13 @@ static int case_list(int argc, char **argv)
 			if (!strncmp(a, "--", 2) && !strcmp(a + 2, values[k]))
 				break;
 		if (k < sizeof values / sizeof values[0] && i + 1 < argc) {
-			if (lfh_record_set_str(&req, values[k], argv[++i], &err)) {
+			if (!list_value_ok(values[k], argv[i + 1])) {
+				cli_error("%s %s: %s (see lfh case list --help)", a, argv[i + 1],
+					  k == 1 ? "standard, medium or high"
+						 : "referred, assessed, scanning, analysis, response, "
+						   "assessment, closure_proposed or closed");
+				rc = 2;
+			} else if (lfh_record_set_str(&req, values[k], argv[++i], &err)) {
 				cli_error("%s: %s", a, err.msg);
 				rc = 2;
 			}

@@ -37,6 +37,8 @@ for v in note search invite remove close; do
 		tap_fail "lfh case $v --help: its own usage, exit 0" "exit $rc: $(printf '%s\n' "$out" | head -3)"
 	fi
 done
+bad "case list --risk takes a level" "--risk extreme: standard, medium or high" case list --risk extreme
+bad "case list --stage takes a stage" "--stage foo: referred, assessed" case list --stage foo
 bad "case close takes no --text (it was ignored)" "lfh case close takes no option --text" \
 	case close 3f2a9c1d --text "x"
 bad "case note takes no --reason" "lfh case note takes no option --reason" \
