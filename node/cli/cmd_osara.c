@@ -39,7 +39,8 @@ static const step_def steps[] = {
 	{ "objective", "objective", "set the case's objective (OSARA: O)",
 	  { { "text", "text", 1, "what the hub wants to achieve" } },
 	  "lfh case objective 3f2a9c1d --text 'Stop the drug dealing from the flat'" },
-	{ "scan", "scanning", "record the hub coordinator's scanning (OSARA: S)",
+	{ "scan", "scanning", "record the hub coordinator's scanning (OSARA: S)\n"
+	  "(once users are registered, the coordinator role)",
 	  { { "text", "text", 1, "the problem as scanned: repeat calls, victims, location" } },
 	  "lfh case scan 3f2a9c1d --text '11 calls in 3 months, 4 households affected'" },
 	{ "meeting", "meeting", "record a case meeting: analysis (OSARA: A) and agreed responses",
@@ -80,12 +81,14 @@ static const step_def steps[] = {
 	    { "problem-stopped", "problem_stopped", 1, "yes | partly | no" },
 	    { "text", "text", 1, "the evidence" } },
 	  "lfh case assess 3f2a9c1d --plan-done yes --problem-stopped yes --text 'No calls since'" },
-	{ "review", "review", "record a monthly or closure review",
+	{ "review", "review", "record a monthly or closure review\n"
+	  "(once users are registered, the coordinator role)",
 	  { { "kind", "kind", 1, "monthly | closure" },
 	    { "outcome", "outcome", 1, "continue | close" },
 	    { "text", "text", 1, "the review's findings" } },
 	  "lfh case review 3f2a9c1d --kind monthly --outcome continue --text 'Actions on track'" },
-	{ "propose-close", "close-propose", "propose closing the case (a closure review must follow)",
+	{ "propose-close", "close-propose", "propose closing the case (a closure review must follow)\n"
+	  "(once users are registered, the coordinator role)",
 	  { { "reason", "reason", 1, "why the case can close" } },
 	  "lfh case propose-close 3f2a9c1d --reason 'Problem resolved'" },
 	{ "propose-lead", "lead-propose", "propose another lead agency (every participant must agree)",
