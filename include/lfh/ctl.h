@@ -63,6 +63,7 @@ typedef struct lfh_ctl_req {
 	void (*yield)(void *ctx); /* for a read: lfh_ctl_yield's hook (server only), or NULL */
 	void *yield_ctx;
 	int let_pass;        /* a bulk write that let the other writes' round go first (server only) */
+	int refused_early;   /* refused on arrival (undecoded, not UTF-8): never authenticated */
 	uint8_t (*read_whole)[LFH_CASE_LEN]; /* cases whose entries it answered (a SAR), each */
 	size_t nread_whole;                  /* audited as well (malloc'd; the server frees it) */
 } lfh_ctl_req;

@@ -232,8 +232,8 @@ static const char *audited_case(lfh_txn *t, const request *q, char hex[2 * LFH_C
 static int refused_unrun(const request *q)
 {
 	const char *by = lfh_record_str(&q->req, "by");
-	return q->rep.code && (command_of(q) == NCOMMANDS ||
-			       (by && strncmp(by, "(unverified) ", 13) == 0));
+	return q->refused_early || (q->rep.code && (command_of(q) == NCOMMANDS ||
+						    (by && strncmp(by, "(unverified) ", 13) == 0)));
 }
 
 /*
@@ -295,7 +295,13 @@ static int audit_request(lfh_control *c, lfh_txn *t, const request *q, lfh_err *
 	if (unrun && !audit_unrun(c))
 		return 0;
 	case_hex = audited_case(t, q, hex);
-	bounded_text(who, sizeof who - 1, by && *by ? by : "?");
+	if (q->refused_early && by && *by && strncmp(by, "(unverified) ", 13) != 0) {
+		/* never authenticated: whoever it claims to be, marked so (10.1) */
+		memcpy(who, "(unverified) ", 13);
+		bounded_text(who + 13, sizeof who - 14, by);
+	} else {
+		bounded_text(who, sizeof who - 1, by && *by ? by : "?");
+	}
 	rc = lfh_record_set_uint(&a, "ms", lfh_wall_ms(), err);
 	if (!rc)
 		rc = lfh_record_set_str(&a, "cmd", cmd, err);
@@ -466,6 +472,7 @@ static int recv_request(lfh_control *c, request *q)
 		if (lfh_record_decode(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), &q->req, &err) ||
 		    not_utf8(&q->req, &err)) {
 			lfh_ctl_fail(&q->rep, err.code == LFH_EINVAL ? LFH_EINVAL : LFH_ECODEC, err.msg);
+			q->refused_early = 1;
 			if (malformed_allowed(c))
 				log_warn("control: malformed request: %s", err.msg);
 		}

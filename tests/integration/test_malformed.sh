@@ -170,6 +170,17 @@ check "refused requests are audited at most five a second (not all 300)" [ "$unr
 check "... by '?', never the 16 KB the client sent as its command (by: 80 bytes at most)" \
 	bash -c '! grep -qE "\"cmd\":\"x|x{81}" <<<"$1"' _ "$audit"
 check "... the rest counted (skipped)" grep -q '"skipped":[1-9]' <<<"$audit"
+# refused on arrival (a byte not UTF-8) in a user's name: audited as unverified, rate-limited
+"$CTLGARBAGE" "ipc://$W/police/control.sock" 100 cmd=case_list "by=PC Smith" x=$'\xff' ||
+	tap_fail "ctlgarbage sends 100 requests with a byte not UTF-8"
+early_seen() { lfh_at police audit --json --limit 10000 | grep -q '"by":"(unverified) PC Smith"'; }
+more_early() { "$CTLGARBAGE" "ipc://$W/police/control.sock" 1 cmd=case_list "by=PC Smith" x=$'\xff' && early_seen; }
+wait_until 15 more_early || tap_fail "police audits the requests refused on arrival"
+audit=$(lfh_at police audit --json --limit 10000)
+check "a request refused on arrival is never audited as the user it names" \
+	bash -c '! grep -q "\"by\":\"PC Smith\"" <<<"$1"' _ "$audit"
+check "... and at most five a second (not all 100)" \
+	[ "$(grep -o '"by":"(unverified) PC Smith"' <<<"$audit" | wc -l)" -lt 40 ]
 out=$(lfh_at police referral new --summary $'Bad \xff\xfe bytes' --location x --category asb \
 	--risk standard --to housing 2>&1)
 check_eq "a request with text that is not UTF-8 is refused (exit 1)" 1 "$?"
