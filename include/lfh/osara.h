@@ -148,6 +148,7 @@ enum lfh_osara_event_type {
 	LFH_EV_EQUALITY = 19,
 };
 #define LFH_OSARA_TYPE_LAST 19
+#define LFH_OSARA_MAX_LEADS 32 /* earlier leads a state keeps (parties.c keeps as many) */
 
 enum lfh_osara_stage {
 	LFH_OSARA_NONE = 0,
@@ -285,6 +286,11 @@ typedef struct lfh_osara_state {
 	int prev_stage; /* stage before the open closure proposal */
 	char lead[LFH_AGENCY_MAX + 1];
 	uint64_t lead_hlc; /* when the lead last changed (0: referral author) */
+	uint32_t nleads_before; /* earlier leads, oldest first (the last LFH_OSARA_MAX_LEADS) */
+	struct lfh_osara_lead_was {
+		char agency[LFH_AGENCY_MAX + 1];
+		uint64_t until; /* the stamp of the change that ended its lead */
+	} leads_before[LFH_OSARA_MAX_LEADS];
 	uint32_t nparticipants;
 	char participants[LFH_OSARA_MAX_PARTICIPANTS][LFH_AGENCY_MAX + 1];
 

@@ -54,9 +54,16 @@ int lfh_parties_set_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const
 int lfh_parties_left_at(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
 			uint64_t *hlc, lfh_err *err);
 
-/* The case's lead is now `lead`, since stamp hlc (the agreement that made it so). */
-int lfh_parties_lead_change(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
-			    uint64_t hlc, lfh_err *err);
+struct lfh_osara_lead_was;
+
+/*
+ * The case's lead and its earlier leads as the projection of its events has
+ * them (lfh_osara_state: lead, leads_before), in stamp order, so that every
+ * node holding the same events keeps the same history whatever order the
+ * agreements came in.
+ */
+int lfh_parties_set_leads(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
+			  const struct lfh_osara_lead_was *before, size_t n, lfh_err *err);
 
 /* *yes: agency was the case's lead before the change to the present one, at stamp hlc. */
 int lfh_parties_led_before(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,

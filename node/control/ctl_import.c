@@ -729,6 +729,22 @@ static int mark_refused_case(struct imp *x, const lfh_record *row, lfh_err *err)
 				 (const uint8_t *)"", 1, err);
 }
 
+/* How many of the n bytes at v, at most max, end at a character (a reason kept is UTF-8). */
+static size_t utf8_prefix_n(const uint8_t *v, size_t n, size_t max)
+{
+	size_t at = 0;
+
+	if (n > max)
+		n = max;
+	while (at < n) {
+		size_t k = lfh_utf8_seq(v + at, n - at);
+		if (!k)
+			break;
+		at += k;
+	}
+	return at;
+}
+
 /*
  * A row an earlier run refused is refused again, for the reason it was
  * ('f' digest -> the reason), unless the request asks to check such rows
@@ -751,7 +767,7 @@ static int refused_before(struct imp *x, const uint8_t key[1 + DIGEST_LEN], lfh_
 	if (rc)
 		return rc;
 	return lfh_err_set(err, LFH_EINVAL, "%.*s (refused by an earlier run; lfh import "
-			   "--retry-refused checks it again)", (int)(vlen > 180 ? 180 : vlen),
+			   "--retry-refused checks it again)", (int)utf8_prefix_n(v, vlen, 180),
 			   (const char *)v);
 }
 
@@ -767,7 +783,7 @@ static int keep_refusal(struct imp *x, const lfh_record *row, const char *why, l
 		return rc == LFH_ENOMEM ? rc : 0; /* a row that has no key was never sent by lfh */
 	key[0] = 'f';
 	return lfh_store_tbl_put(x->t, LFH_TBL_IMPORT, key, sizeof key, (const uint8_t *)why,
-				 strnlen(why, 180), err);
+				 utf8_prefix_n((const uint8_t *)why, strlen(why), 180), err);
 }
 
 /* One row: 0 imported, 1 imported before (skipped), else why it was refused (or a store error). */

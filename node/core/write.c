@@ -561,11 +561,14 @@ static int follow_lead(lfh_node *n, lfh_txn *t, const lfh_event *ev, lfh_err *er
 	rc = lfh_node_project(n, t, ev->case_id, st, err);
 	if (!rc)
 		rc = lfh_parties_get(t, ev->case_id, lead, &parts, err);
-	if (!rc && st->lead[0] && strcmp(st->lead, lead) != 0) {
+	if (!rc && st->lead[0] && strcmp(st->lead, lead) != 0)
 		log_info("case %02x%02x%02x%02x...: %s is its lead agency now", ev->case_id[0],
 			 ev->case_id[1], ev->case_id[2], ev->case_id[3], st->lead);
-		rc = lfh_parties_lead_change(t, ev->case_id, st->lead, st->lead_hlc, err);
-	}
+	/* the whole history as the projection has it: an agreement that came late may
+	 * complete an earlier change, which the lead alone would not show */
+	if (!rc && st->lead[0])
+		rc = lfh_parties_set_leads(t, ev->case_id, st->lead, st->leads_before,
+					   st->nleads_before, err);
 	free(st);
 	return rc;
 }

@@ -98,6 +98,15 @@ static void lead_decide(lfh_osara_state *s, lfh_osara_proposal *p, uint64_t hlc,
 		if (!os_proposal_agreed(p, s->participants[i]))
 			return;
 	p->decided = 1;
+	if (strcmp(s->lead, p->lead) != 0) { /* the lead it ends, for the rules (parties.c) */
+		if (s->nleads_before == LFH_OSARA_MAX_LEADS) {
+			memmove(&s->leads_before[0], &s->leads_before[1],
+				(LFH_OSARA_MAX_LEADS - 1) * sizeof s->leads_before[0]);
+			s->nleads_before--;
+		}
+		CPY(s->leads_before[s->nleads_before].agency, s->lead);
+		s->leads_before[s->nleads_before++].until = hlc;
+	}
 	CPY(s->lead, p->lead);
 	s->lead_hlc = hlc;
 	snprintf(buf, sizeof buf, "; all agreed, lead is now %s", p->lead);
@@ -308,7 +317,11 @@ static void apply(lfh_osara_state *s, const lfh_osara_event *ev, const char *aut
 		CPY(r->outcome, lfh_record_str(b, "outcome"));
 		CPY(r->text, lfh_record_str(b, "text"));
 		s->last_review_hlc = ev->hlc;
-		s->last_review_on_ms = os_on_ms(b, ev->hlc);
+		{ /* the latest it happened, whatever order they were recorded in */
+			uint64_t on = os_on_ms(b, ev->hlc);
+			if (on > s->last_review_on_ms)
+				s->last_review_on_ms = on;
+		}
 		if (strcmp(r->kind, "closure") == 0) {
 			if (strcmp(r->outcome, "continue") == 0) {
 				s->stage = s->prev_stage;

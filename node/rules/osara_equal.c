@@ -122,6 +122,11 @@ int lfh_osara_state_equal(const lfh_osara_state *a, const lfh_osara_state *b)
 	EQ_U(prev_stage);
 	EQ_S(lead);
 	EQ_U(lead_hlc);
+	EQ_U(nleads_before);
+	for (uint32_t i = 0; i < a->nleads_before; i++) {
+		EQ_S(leads_before[i].agency);
+		EQ_U(leads_before[i].until);
+	}
 	EQ_U(nparticipants);
 	for (uint32_t i = 0; i < a->nparticipants; i++)
 		EQ_S(participants[i]);

@@ -263,19 +263,13 @@ int lfh_parties_set_aside(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const
 }
 
 /* Lead changes remembered per case (the oldest are forgotten beyond it). */
-#define LEAD_HISTORY_MAX 32
-
-/* One earlier lead: the agency, and the stamp of the change that ended its lead. */
-struct lead_was {
-	char agency[LFH_AGENCY_MAX + 1];
-	uint64_t until;
-};
+#define LEAD_HISTORY_MAX LFH_OSARA_MAX_LEADS
 
 /*
  * A case record's earlier leads, oldest first: its "lead_hist" ("agency=until,..."),
  * or, in a record kept before 0.4.6, its one "lead_prev" and "lead_since".
  */
-static size_t lead_history(const lfh_record *r, struct lead_was *h)
+static size_t lead_history(const lfh_record *r, struct lfh_osara_lead_was *h)
 {
 	const char *s = lfh_record_str(r, "lead_hist"), *prev = lfh_record_str(r, "lead_prev");
 	uint64_t since;
@@ -305,50 +299,46 @@ static size_t lead_history(const lfh_record *r, struct lead_was *h)
 	return n;
 }
 
-/* Put ended (the lead a change at stamp until ended) into the record's history, in stamp order. */
-static int lead_history_add(lfh_record *r, const char *ended, uint64_t until, lfh_err *err)
+/* The history as lead_hist's text: "agency=until,..." (oldest first). */
+static void history_text(const struct lfh_osara_lead_was *h, size_t n, char *text, size_t size)
 {
-	struct lead_was h[LEAD_HISTORY_MAX + 1];
-	char text[(LEAD_HISTORY_MAX + 1) * (LFH_AGENCY_MAX + 22)];
-	size_t n = lead_history(r, h), i, at = 0;
-	int rc;
+	size_t at = 0;
 
-	for (i = n; i > 0 && h[i - 1].until > until; i--)
-		h[i] = h[i - 1];
-	snprintf(h[i].agency, sizeof h[i].agency, "%s", ended);
-	h[i].until = until;
-	n++;
 	text[0] = '\0';
-	for (i = n > LEAD_HISTORY_MAX ? n - LEAD_HISTORY_MAX : 0; i < n; i++)
-		at += (size_t)snprintf(text + at, sizeof text - at, "%s%s=%llu", at ? "," : "",
+	for (size_t i = 0; i < n && at < size; i++)
+		at += (size_t)snprintf(text + at, size - at, "%s%s=%llu", at ? "," : "",
 				       h[i].agency, (unsigned long long)h[i].until);
-	rc = lfh_record_set_str(r, "lead_hist", text, err);
-	/* as before 0.4.6, for an older lfhd reading this store */
-	if (!rc)
-		rc = lfh_record_set_str(r, "lead_prev", ended, err);
-	if (!rc)
-		rc = lfh_record_set_uint(r, "lead_since", until, err);
-	return rc;
 }
 
-int lfh_parties_lead_change(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
-			    uint64_t hlc, lfh_err *err)
+int lfh_parties_set_leads(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *lead,
+			  const struct lfh_osara_lead_was *before, size_t n, lfh_err *err)
 {
+	char text[LEAD_HISTORY_MAX * (LFH_AGENCY_MAX + 22)];
 	lfh_record r = { 0 };
-	const char *was;
+	const char *was, *hist;
 	int rc = lfh_store_case_get(t, case_id, &r, err);
 
 	if (rc && rc != LFH_ENOTFOUND)
 		return rc;
-	was = lfh_record_str(&r, "lead");
-	rc = 0;
-	if (was && strcmp(was, lead) != 0) {
-		char prev[LFH_AGENCY_MAX + 1];
-		snprintf(prev, sizeof prev, "%s", was);
-		rc = lead_history_add(&r, prev, hlc, err);
+	if (n > LEAD_HISTORY_MAX) {
+		before += n - LEAD_HISTORY_MAX;
+		n = LEAD_HISTORY_MAX;
 	}
-	if (!rc)
-		rc = lfh_record_set_str(&r, "lead", lead, err);
+	history_text(before, n, text, sizeof text);
+	was = lfh_record_str(&r, "lead");
+	hist = lfh_record_str(&r, "lead_hist");
+	if (was && !strcmp(was, lead) && ((!hist && !n) || (hist && !strcmp(hist, text)))) {
+		lfh_record_clear(&r); /* as kept already */
+		return 0;
+	}
+	rc = lfh_record_set_str(&r, "lead", lead, err);
+	if (!rc && n)
+		rc = lfh_record_set_str(&r, "lead_hist", text, err);
+	/* the last of them as before 0.4.6, for an older lfhd reading this store */
+	if (!rc && n)
+		rc = lfh_record_set_str(&r, "lead_prev", before[n - 1].agency, err);
+	if (!rc && n)
+		rc = lfh_record_set_uint(&r, "lead_since", before[n - 1].until, err);
 	if (!rc)
 		rc = lfh_store_case_put(t, case_id, &r, err);
 	lfh_record_clear(&r);
@@ -364,7 +354,7 @@ int lfh_parties_lead_change(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], con
 int lfh_parties_led_before(lfh_txn *t, const uint8_t case_id[LFH_CASE_LEN], const char *agency,
 			   uint64_t hlc, int *yes, lfh_err *err)
 {
-	struct lead_was h[LEAD_HISTORY_MAX];
+	struct lfh_osara_lead_was h[LEAD_HISTORY_MAX];
 	lfh_record r = { 0 };
 	size_t n, i;
 	int rc = lfh_store_case_get(t, case_id, &r, err);

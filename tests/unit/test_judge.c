@@ -485,12 +485,13 @@ static void test_held_event_released_by_referral(void **state)
 }
 
 /*
- * A member parks a chain of held events in its own case (LEAVEs of an agency
- * that never took part), each one's acceptance letting the next in, then
- * sends the JOIN that starts the chain. Releasing them is passes, never a
+ * A member parks many held events in its own case (LEAVEs of an agency that
+ * never took part), then sends the JOIN that lets them in: each LEAVE taken
+ * releases the case's held events again. That is a further pass, never a
  * call within a call: 4,000 of them overflowed the receiver's stack (and
- * every level copied every envelope held). The work is bounded (at most
- * RELEASE_PASSES_MAX passes over what the case holds), and the JOIN is in.
+ * every level copied every envelope held), judging the held events again
+ * about n^2 / 2 times. Now the work is linear (at most RELEASE_PASSES_MAX
+ * passes over what the case holds), and the JOIN is in.
  */
 static void test_held_chain_released_in_passes(void **state)
 {
@@ -636,6 +637,86 @@ static void test_first_leads_join_after_two_changes(void **state)
 		fail_msg("police's JOIN at health: %s", err.msg);
 	lfh_buf_free(&env);
 	lead_at(h->node[HEALTH], case_id, lead, &parts);
+	assert_true(lfh_agencies_has(&parts, "council"));
+	lfh_record_clear(&join);
+}
+
+/*
+ * The agreement completing the first of two lead changes reaches police only
+ * after the second change is complete there. Its lead history must still be
+ * the others' (police, then housing), so that housing's JOIN, stamped while
+ * housing led, is taken at police as everywhere (the history was kept from
+ * the changes as they were applied here: police went straight to health and
+ * held housing's JOIN for good).
+ */
+/* who writes a step; that one event alone is pushed to each node of to[] (no pull: no other event goes with it). */
+static void step_push(hub *h, int who, const uint8_t case_id[LFH_CASE_LEN], uint32_t type,
+		      const char *k, const char *v, const int *to, int nto, lfh_write_result *w)
+{
+	lfh_err err = { 0 };
+	lfh_buf env;
+
+	write_step(h->node[who], case_id, type, w, k, v, "by", "x", NULL);
+	env = envelope_of(h->node[who], w->event_id);
+	for (int i = 0; i < nto; i++)
+		if (push(h->node[to[i]], env.data, env.len, agencies[who], &err) != 0)
+			fail_msg("push to %s: %s", agencies[to[i]], err.msg);
+	lfh_buf_free(&env);
+}
+
+static void test_lead_history_whatever_the_order(void **state)
+{
+	hub *h = *state;
+	uint8_t case_id[LFH_CASE_LEN];
+	lfh_record join = { 0 };
+	lfh_write_result ref, w, prop, late_agree, joined;
+	lfh_err err = { 0 };
+	char hex[2 * LFH_ID_LEN + 1], lead[LFH_AGENCY_MAX + 1];
+	lfh_agencies parts;
+	const char *const to[] = { "health", "housing" };
+	const int po_he[] = { POLICE, HEALTH }, ho_he[] = { HOUSING, HEALTH };
+	const int ho_po[] = { HOUSING, POLICE }, housing_only[] = { HOUSING };
+	lfh_buf env;
+	int rej;
+
+	new_case(h, case_id, to, 2, &ref);
+	pull(h->node[POLICE], h->node[HOUSING], &rej);
+	pull(h->node[POLICE], h->node[HEALTH], &rej);
+	/* each holds the others' keys (what is pushed alone below is readable) */
+	step_to(h, HOUSING, case_id, LFH_EV_NOTE, "text", "n", po_he, 2, 0, &w);
+	step_to(h, HEALTH, case_id, LFH_EV_NOTE, "text", "n", ho_po, 2, 0, &w);
+	/* change 1: housing leads; health's agreement, the last, reaches police late */
+	step_push(h, HOUSING, case_id, LFH_EV_LEAD_PROPOSE, "lead", "housing", po_he, 2, &prop);
+	lfh_hex(hex, prop.event_id, LFH_ID_LEN);
+	step_push(h, POLICE, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, ho_he, 2, &w);
+	step_push(h, HEALTH, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, housing_only, 1,
+		  &late_agree);
+	lead_at(h->node[HOUSING], case_id, lead, &parts);
+	assert_string_equal(lead, "housing");
+	/* housing, leading, invites council: health gets it, police later */
+	record_of(&join, "agency", "council");
+	record_of(&join, "by", "x");
+	assert_int_equal(write_gov(h->node[HOUSING], case_id, LFH_EV_JOIN, "referral", "council",
+				   &join, &joined), 0);
+	env = envelope_of(h->node[HOUSING], joined.event_id);
+	assert_int_equal(push(h->node[HEALTH], env.data, env.len, "housing", &err), 0);
+	lfh_buf_free(&env);
+	/* change 2: health leads, agreed by housing and police */
+	step_push(h, HEALTH, case_id, LFH_EV_LEAD_PROPOSE, "lead", "health", ho_po, 2, &prop);
+	lfh_hex(hex, prop.event_id, LFH_ID_LEN);
+	step_push(h, HOUSING, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, po_he, 2, &w);
+	step_push(h, POLICE, case_id, LFH_EV_LEAD_AGREE, "proposal", hex, ho_he, 2, &w);
+	lead_at(h->node[POLICE], case_id, lead, &parts);
+	assert_string_equal(lead, "health");
+	/* the late agreement, then housing's JOIN, reach police */
+	env = envelope_of(h->node[HEALTH], late_agree.event_id);
+	assert_int_equal(push(h->node[POLICE], env.data, env.len, "health", &err), 0);
+	lfh_buf_free(&env);
+	env = envelope_of(h->node[HOUSING], joined.event_id);
+	if (push(h->node[POLICE], env.data, env.len, "housing", &err) != 0)
+		fail_msg("housing's JOIN, stamped while it led, at police: %s", err.msg);
+	lfh_buf_free(&env);
+	lead_at(h->node[POLICE], case_id, lead, &parts);
 	assert_true(lfh_agencies_has(&parts, "council"));
 	lfh_record_clear(&join);
 }
@@ -936,6 +1017,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_event_released_by_referral, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_chain_released_in_passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_leads_join_after_two_changes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lead_history_whatever_the_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_preseeded_key_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_rules, setup, teardown),

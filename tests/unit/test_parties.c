@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "lfh/osara.h"
 #include "lfh/parties.h"
 #include "lfh/record.h"
 #include "lfh/store.h"
@@ -159,8 +160,10 @@ static void test_lead_change(void **state)
 	int yes;
 	lfh_txn *t = begin(f, 1);
 
+	struct lfh_osara_lead_was was = { "police", 500 };
+
 	assert_int_equal(lfh_parties_add(t, case_a, "police", ids, 2, 100, &err), 0);
-	assert_int_equal(lfh_parties_lead_change(t, case_a, "housing", 500, &err), 0);
+	assert_int_equal(lfh_parties_set_leads(t, case_a, "housing", &was, 1, &err), 0);
 	assert_int_equal(lfh_parties_led_before(t, case_a, "police", 499, &yes, &err), 0);
 	assert_true(yes);
 	assert_int_equal(lfh_parties_led_before(t, case_a, "police", 500, &yes, &err), 0);
