@@ -204,8 +204,7 @@ static int parse(int argc, char **argv, audit_opts *o)
 
 static void print_csv(const lfh_reply *rep)
 {
-	static const char *const fields[] = { "seq",  "time", "ms",       "by",     "cmd",
-					      "case", "ok",   "category", "skipped" };
+	static const char *const fields[] = { "seq", "time", "ms", "by", "cmd", "case", "ok", "category" };
 	cli_print_csv(rep->records, rep->nrecords, fields, sizeof fields / sizeof fields[0]);
 }
 
@@ -214,7 +213,7 @@ static void print_table(lfh_reply *rep)
 	static const cli_column cols[] = {
 		{ "seq", "SEQ", 0 },   { "time", "TIME", 0 }, { "by", "BY", 24 },
 		{ "cmd", "COMMAND", 16 }, { "case", "CASE", 32 }, { "result", "RESULT", 0 },
-		{ "category", "CATEGORY", 0 }, { "skipped", "NOT LOGGED BEFORE", 0 },
+		{ "category", "CATEGORY", 0 },
 	};
 	lfh_err err = { 0 };
 

@@ -272,7 +272,7 @@ has_owned() { lfh_at police case show "$c" --json | grep -q 'owned'; }
 wait_until 20 has_owned || tap_fail "police holds housing's note with control characters"
 lfh_at housing case note "$c" --text "$(printf 'over\rwritten \302\233c1')" >/dev/null ||
 	tap_fail "a note with a carriage return and a C1 control is written"
-has_c1() { lfh_at police case show "$c" --json | grep -q 'over'; }
+has_c1() { lfh_at police case show "$c" --json | grep -q 'rwritten'; } # not 'over': 'overdue'
 wait_until 20 has_c1 || tap_fail "police holds housing's note with a C1 control"
 shown=$(lfh_at police case show "$c")
 check "case show prints no carriage return nor C1 control" \
