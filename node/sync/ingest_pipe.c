@@ -131,6 +131,7 @@ enum {
 	PRE_CHECK = 0,     /* decode and signature on the pool */
 	PRE_HELD = 1,      /* held already: a lookup, not a check */
 	PRE_INFLIGHT = 2,  /* the same id is in an earlier batch still in the pipeline */
+	PRE_DUP = 3,       /* the same id is earlier in this batch: judged there, dropped here */
 };
 
 /* A signature checked on the pool (job->sig). */
@@ -230,15 +231,44 @@ static int copy_keys(const lfh_node *n, lfh_ingest_job *j)
 }
 
 /*
- * Which envelopes need checking: those held here already (t is any
- * transaction) cost a lookup; those in a batch still in the pipeline are
- * left to it. The rest go in the in-flight set.
+ * Is envelope i's id that of an earlier envelope of j? seen is an open
+ * addressing table of mask + 1 slots holding index + 1 of each first copy
+ * (0: free); i's id is added to it if not. A peer may send one envelope
+ * 4096 times in a batch: each copy after the first costs this lookup, not
+ * a decoding and a signature check.
  */
-static void mark_known(lfh_ingest_pipe *pp, lfh_txn *t, lfh_ingest_job *j)
+static int seen_before(const lfh_ingest_job *j, size_t *seen, size_t mask, size_t i)
 {
+	size_t h = (size_t)inflight_key(j->id[i]) & mask;
+
+	for (; seen[h]; h = (h + 1) & mask)
+		if (memcmp(j->id[seen[h] - 1], j->id[i], LFH_ID_LEN) == 0)
+			return 1;
+	seen[h] = i + 1;
+	return 0;
+}
+
+/*
+ * Which envelopes need checking: a second copy of an id in this batch is
+ * dropped as a duplicate (its first copy is judged); those held here
+ * already (t is any transaction) cost a lookup; those in a batch still in
+ * the pipeline are left to it. The rest go in the in-flight set.
+ */
+static int mark_known(lfh_ingest_pipe *pp, lfh_txn *t, lfh_ingest_job *j)
+{
+	size_t slots = 16, *seen;
+
+	while (slots < 2 * j->count)
+		slots *= 2;
+	if (!(seen = calloc(slots, sizeof *seen)))
+		return -1;
 	for (size_t i = 0; i < j->count; i++) {
 		uint64_t k;
 		lfh_event_id(j->in[i].raw, j->in[i].len, j->id[i]);
+		if (seen_before(j, seen, slots - 1, i)) {
+			j->pre[i] = PRE_DUP;
+			continue;
+		}
 		if (lfh_store_has_event(t, j->id[i], NULL) == 1) {
 			j->pre[i] = PRE_HELD;
 			continue;
@@ -251,6 +281,8 @@ static void mark_known(lfh_ingest_pipe *pp, lfh_txn *t, lfh_ingest_job *j)
 		else if (inflight_add(pp, k) == 0)
 			j->inflight[i] = k;
 	}
+	free(seen);
+	return 0;
 }
 
 int lfh_ingest_submit(lfh_node *n, lfh_ingest_pipe *pp, lfh_txn *t, const lfh_envelope_ref *in,
@@ -278,7 +310,10 @@ int lfh_ingest_submit(lfh_node *n, lfh_ingest_pipe *pp, lfh_txn *t, const lfh_en
 		lfh_ingest_release(NULL, j);
 		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
 	}
-	mark_known(pp, t, j);
+	if (mark_known(pp, t, j)) {
+		lfh_ingest_release(pp, j); /* its ids leave the in-flight set */
+		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
+	}
 	if (pp)
 		lfh_pool_submit(pp->pool, &j->pj, check_one, j, count);
 	else
@@ -323,6 +358,10 @@ static int store_one(lfh_node *n, lfh_txn *t, lfh_ingest_job *j, size_t i, const
 	lfh_event *ev = &j->ev[i];
 
 	memset(res, 0, sizeof *res);
+	if (j->pre[i] == PRE_DUP) {
+		*status = 0; /* a copy of an earlier envelope of this batch, judged there */
+		return 0;
+	}
 	if (j->pre[i] != PRE_CHECK) {
 		int held = lfh_store_has_event(t, j->id[i], err);
 		if (held < 0)

@@ -270,6 +270,55 @@ static void mark_notify(lfh_sync *s, ingest_stats *st, const lfh_ingest_result *
 				st->notify[j] = 1;
 }
 
+/*
+ * Rejected or held events from one peer are logged one by one in bursts of
+ * up to REJECT_LOG_BURST, and at REJECT_LOG_PER_SECOND a second beyond
+ * (a GCRA on rej_tat_ms); the rest are counted and said in one line a
+ * second (as the control socket's malformed requests are): a catch-up
+ * with a few refusals logs each, a peer sending refused events without end
+ * cannot fill the log.
+ */
+#define REJECT_LOG_PER_SECOND 5
+#define REJECT_LOG_BURST 128
+#define REJECT_LOG_GAP_MS (1000 / REJECT_LOG_PER_SECOND)
+
+/* May one more rejected or held event from p be logged now? */
+static int reject_loggable(peer *p)
+{
+	uint64_t now = lfh_wall_ms(), tat = p->rej_tat_ms > now ? p->rej_tat_ms : now;
+
+	if (tat - now > (uint64_t)(REJECT_LOG_BURST - 1) * REJECT_LOG_GAP_MS) {
+		p->rej_unlogged++;
+		return 0;
+	}
+	p->rej_tat_ms = tat + REJECT_LOG_GAP_MS;
+	return 1;
+}
+
+/*
+ * A reply p sent that answers nothing we have in flight: dropped unread
+ * (PROTOCOL.md 9.2, 9.6), counted, and said at most once a second.
+ */
+static void drop_unrequested(peer *p)
+{
+	p->unrequested++;
+	sync_log_tick(p, lfh_wall_ms());
+}
+
+void sync_log_tick(peer *p, uint64_t now_ms)
+{
+	if ((!p->rej_unlogged && !p->unrequested) || now_ms - p->unlogged_said_ms < 1000)
+		return;
+	if (p->rej_unlogged)
+		log_warn("%llu more rejected events from %s not logged one by one",
+			 (unsigned long long)p->rej_unlogged, p->conf.agency);
+	if (p->unrequested)
+		log_warn("dropped %llu unrequested replies from %s (no request of ours in flight)",
+			 (unsigned long long)p->unrequested, p->conf.agency);
+	p->rej_unlogged = p->unrequested = 0;
+	p->unlogged_said_ms = now_ms;
+}
+
 /* Count and log each envelope's fate (after a successful lfh_ingest_store). */
 static void account(lfh_sync *s, peer *p, size_t count, ingest_stats *st)
 {
@@ -291,11 +340,13 @@ static void account(lfh_sync *s, peer *p, size_t count, ingest_stats *st)
 				  s->errs[i].msg);
 		} else if (s->status[i] == LFH_EHELD) {
 			p->held++;
-			log_info("holding event from %s: %s", p->conf.agency, s->errs[i].msg);
+			if (reject_loggable(p))
+				log_info("holding event from %s: %s", p->conf.agency, s->errs[i].msg);
 		} else if (s->status[i]) {
 			p->rejected++;
 			p->other_hub += s->status[i] == LFH_EHUB;
-			log_warn("rejected event from %s: %s", p->conf.agency, s->errs[i].msg);
+			if (reject_loggable(p))
+				log_warn("rejected event from %s: %s", p->conf.agency, s->errs[i].msg);
 		}
 	}
 }
@@ -700,6 +751,23 @@ void sync_refetch_own_tick(lfh_sync *s, uint64_t now_ms)
 		s->refetch_own = 0;
 }
 
+/*
+ * Does a reply of this type answer a request of ours to p in flight: a
+ * BATCH a PULL, a FETCHED a FETCH or RECOVER, an ERROR any of them? A peer
+ * may send only answers; anything else is dropped before it costs more
+ * than its decoding.
+ */
+static int requested(const peer *p, uint32_t type)
+{
+	if (type == LFH_MSG_BATCH)
+		return p->pull_inflight > 0;
+	if (type == LFH_MSG_FETCHED)
+		return p->fetch_inflight || p->recover_inflight;
+	if (type == LFH_MSG_ERROR)
+		return p->pull_inflight > 0 || p->fetch_inflight || p->recover_inflight;
+	return 0;
+}
+
 void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
 {
 	zmq_msg_t f[2];
@@ -714,7 +782,10 @@ void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
 	p->live = d;
 	p->last_reply_ms = lfh_wall_ms();
 	if (lfh_msg_decode(zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), s->msg, &err)) {
-		log_warn("malformed reply from %s: %s", p->conf.agency, err.msg);
+		if (reject_loggable(p))
+			log_warn("malformed reply from %s: %s", p->conf.agency, err.msg);
+	} else if (!requested(p, s->msg->type)) {
+		drop_unrequested(p);
 	} else if (s->msg->type == LFH_MSG_BATCH) {
 		handle_batch(s, p, &f[0], notify);
 	} else if (s->msg->type == LFH_MSG_FETCHED && p->recover_inflight) {

@@ -66,6 +66,14 @@ static peer *peer_by_agency(lfh_sync *s, const char *agency)
 	return NULL;
 }
 
+/*
+ * Replies a DEALER queues at most: an honest peer answers at most two PULLs
+ * and a FETCH or RECOVER we have in flight, each up to 4 MiB; a peer that
+ * sends what we never asked for is held back by its own send queue once
+ * these are taken, not by our memory (PROTOCOL.md 9.8).
+ */
+#define DEALER_RCVHWM 8
+
 static int set_common_opts(void *sock)
 {
 	int linger = 0, hwm = 10000;
@@ -203,9 +211,10 @@ static void close_dealers(peer *p)
 static int open_dealer(lfh_sync *s, peer *p, const uint8_t server_pk[32], const lfh_identity *id,
 		       lfh_err *err)
 {
-	int one = 1, ivl = 100, ivl_max = 2000;
+	int one = 1, ivl = 100, ivl_max = 2000, rcvhwm = DEALER_RCVHWM;
 	void *d = zmq_socket(s->zctx, ZMQ_DEALER);
 	if (!d || set_common_opts(d) ||
+	    zmq_setsockopt(d, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) ||
 	    zmq_setsockopt(d, ZMQ_IMMEDIATE, &one, sizeof one) ||
 	    zmq_setsockopt(d, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl) ||
 	    zmq_setsockopt(d, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max) ||
@@ -810,6 +819,7 @@ void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 	sync_streamer_tick(s);
 	for (size_t i = 0; i < s->npeers; i++) {
 		peer *p = &s->peers[i];
+		sync_log_tick(p, now_ms);
 		if (p->pull_inflight && now_ms - p->pull_sent_ms > REQUEST_TIMEOUT_MS)
 			p->pull_inflight = p->discard = 0;
 		if (p->fetch_inflight && now_ms - p->fetch_sent_ms > REQUEST_TIMEOUT_MS)

@@ -73,6 +73,10 @@ typedef struct peer {
 	int pull_big;           /* the PULL in flight asks for LFH_BATCH_MAX */
 	int pull_held;          /* the PULL in flight says what we hold */
 	int no_held;            /* it refused a PULL saying what we hold (an older release) */
+	uint64_t rej_tat_ms;      /* rejection log lines: when the next is due at the steady rate */
+	uint64_t rej_unlogged;    /* rejected or held events not logged one by one, since last said */
+	uint64_t unrequested;     /* replies dropped since last said: nothing of ours in flight */
+	uint64_t unlogged_said_ms; /* when those counts were last said */
 } peer;
 
 /* A received BATCH or FETCHED whose checks run on the pool until the main thread stores it. */
@@ -150,6 +154,8 @@ void sync_pull_deferred(lfh_sync *s, uint64_t now_ms);
 int sync_pull_wait_ms(const lfh_sync *s, uint64_t now_ms, int max_ms);
 /* Once a tick: let the waiting peers pull if the streamer stopped answering or left. */
 void sync_streamer_tick(lfh_sync *s);
+/* Once a tick: say how many of p's rejections and unrequested replies went unlogged. */
+void sync_log_tick(peer *p, uint64_t now_ms);
 
 /*
  * A reply arrived on p's dealer d: BATCH (store it; pull on or fetch gaps),

@@ -188,6 +188,44 @@ static void test_pipeline_duplicates_in_flight(void **state)
 		lfh_buf_free(&envs[i]);
 }
 
+/*
+ * One envelope many times in a batch (a hostile peer's 4096 copies): judged
+ * once, at its first copy; every later copy is dropped as a duplicate after
+ * a lookup, not decoded and checked again, whether the first was refused
+ * or stored.
+ */
+static void test_pipeline_copies_in_one_batch_judged_once(void **state)
+{
+	hub *h = *state;
+	lfh_node *n = h->node[B];
+	lfh_buf bad, good;
+	uint8_t bad_id[LFH_ID_LEN], good_id[LFH_ID_LEN];
+	lfh_buf envs[6];
+	int status[6];
+	lfh_err errs[6];
+	uint64_t before = event_count(n);
+
+	bad = data_ev(h, h->id[A], h->nb - 300, bad_id);
+	bad.data[bad.len - 1] ^= 0x01; /* the signature's last byte: refused */
+	good = data_ev(h, h->id[A], h->nb - 299, good_id);
+	for (int i = 0; i < 6; i++) {
+		envs[i] = i == 2 || i == 4 ? good : bad;
+		status[i] = -1;
+		memset(&errs[i], 0, sizeof errs[i]);
+	}
+	ingest_pipelined(n, envs, 6, status, errs);
+	assert_int_equal(status[0], LFH_ECRYPTO);
+	assert_int_equal(status[2], 0);
+	for (int i = 1; i < 6; i++)
+		if (i != 2 && status[i] != 0)
+			fail_msg("copy %d: %d (%s), not dropped as a duplicate", i, status[i], errs[i].msg);
+	assert_true(has_event(n, good_id));
+	assert_false(has_event(n, bad_id));
+	assert_int_equal(event_count(n), before + 1);
+	lfh_buf_free(&bad);
+	lfh_buf_free(&good);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -198,6 +236,7 @@ int main(void)
 		T(test_pipeline_event_before_its_revocation_rejected),
 		T(test_pipeline_same_verdicts_as_serial),
 		T(test_pipeline_duplicates_in_flight),
+		T(test_pipeline_copies_in_one_batch_judged_once),
 	};
 #undef T
 	if (sodium_init() < 0)
