@@ -93,6 +93,30 @@ static void release_streamer(lfh_sync *s)
 }
 
 /*
+ * A peer put off DEFER_MAX_MS ago is pulled again whatever the streamer
+ * says: a streamer that keeps saying "more" (or a pipeline that never
+ * empties) must not starve the others (PROTOCOL.md 9.4).
+ */
+static void release_overdue(lfh_sync *s, uint64_t now)
+{
+	for (size_t i = 0; i < s->npeers; i++) {
+		peer *p = &s->peers[i];
+		if (p->deferred && now - p->deferred_ms >= DEFER_MAX_MS) {
+			p->deferred = 0;
+			sync_pull_from(s, p);
+		}
+	}
+}
+
+/* p holds more for us but must wait for the streamer (or the pipeline): note since when. */
+static void defer(peer *p)
+{
+	if (!p->deferred)
+		p->deferred_ms = lfh_wall_ms();
+	p->deferred = 1;
+}
+
+/*
  * Let the waiting peers pull: when the streamer stopped answering or left,
  * or, with no streamer, once the pipeline is empty (what they may send
  * again is then stored, and their PULL says so).
@@ -100,11 +124,13 @@ static void release_streamer(lfh_sync *s)
 void sync_streamer_tick(lfh_sync *s)
 {
 	const peer *st = streamer(s);
+	uint64_t now = lfh_wall_ms();
 
 	if (s->streamer[0] && (!st || (!st->pull_inflight && !st->queued && !st->pull_after)))
 		release_streamer(s);
 	else if (!s->streamer[0] && !s->qlen)
 		release_streamer(s);
+	release_overdue(s, now);
 }
 
 /*
@@ -126,8 +152,8 @@ static uint32_t pull_max(lfh_sync *s, const peer *p)
 {
 	const peer *st = streamer(s);
 
-	if ((st && st != p) || (st != p && others_busy(s, p)))
-		return PROBE_MAX;
+	if ((st && st != p) || (st != p && others_busy(s, p)) || p->idle_more)
+		return PROBE_MAX; /* an idle peer too: its "more" brought nothing lately */
 	return LFH_BATCH_MAX;
 }
 
@@ -175,6 +201,13 @@ static int send_pull(lfh_sync *s, peer *p, uint64_t cursor)
 	return 0;
 }
 
+/* When the next PULL to p may go: PULL_GAP_MS after the last, and not before its back-off. */
+static uint64_t pull_due_ms(const peer *p)
+{
+	uint64_t due = p->last_pull_ms + PULL_GAP_MS;
+	return p->pull_not_before_ms > due ? p->pull_not_before_ms : due;
+}
+
 /* Send PULL(stored cursor) unless one is already outstanding. */
 void sync_pull_from(lfh_sync *s, peer *p)
 {
@@ -191,7 +224,7 @@ void sync_pull_from(lfh_sync *s, peer *p)
 		p->pull_again = 1;
 		return;
 	}
-	if (lfh_wall_ms() - p->last_pull_ms < PULL_GAP_MS) {
+	if (lfh_wall_ms() < pull_due_ms(p)) {
 		p->pull_deferred = 1; /* sent by sync_pull_deferred once the gap has passed */
 		return;
 	}
@@ -209,7 +242,7 @@ void sync_pull_deferred(lfh_sync *s, uint64_t now_ms)
 {
 	for (size_t i = 0; i < s->npeers; i++) {
 		peer *p = &s->peers[i];
-		if (p->pull_deferred && now_ms - p->last_pull_ms >= PULL_GAP_MS)
+		if (p->pull_deferred && now_ms >= pull_due_ms(p))
 			sync_pull_from(s, p);
 	}
 }
@@ -220,7 +253,7 @@ int sync_pull_wait_ms(const lfh_sync *s, uint64_t now_ms, int max_ms)
 
 	for (size_t i = 0; i < s->npeers; i++) {
 		const peer *p = &s->peers[i];
-		uint64_t due = p->last_pull_ms + PULL_GAP_MS;
+		uint64_t due = pull_due_ms(p);
 		if (p->pull_deferred)
 			wait = due <= now_ms ? 0 : (int)(due - now_ms) < wait ? (int)(due - now_ms) : wait;
 	}
@@ -461,9 +494,43 @@ static peer *find_peer(lfh_sync *s, const char *agency)
 	return NULL;
 }
 
-/* p's batch was stored (ok) or failed: pull on, or fetch gaps once p has nothing queued. */
-static void after_batch(lfh_sync *s, peer *p, const lfh_msg *m, int ok)
+/*
+ * p's batch said "more" and stored `fresh` new events: one that stored
+ * nothing puts p's next PULL off (doubling up to PULL_INTERVAL_MS), and
+ * STREAMER_IDLE_MAX of them in a row end its turn as the streamer: a peer
+ * must deliver to keep the others waiting (PROTOCOL.md 9.4).
+ */
+static void note_progress(lfh_sync *s, peer *p, size_t fresh)
 {
+	uint64_t wait = IDLE_BACKOFF_MS;
+
+	if (fresh) {
+		p->idle_more = 0;
+		p->pull_not_before_ms = 0;
+		return;
+	}
+	p->idle_more++;
+	for (uint32_t k = 1; k < p->idle_more && wait < PULL_INTERVAL_MS; k++)
+		wait *= 2;
+	p->pull_not_before_ms = lfh_wall_ms() + (wait < PULL_INTERVAL_MS ? wait : PULL_INTERVAL_MS);
+	if (p->idle_more >= STREAMER_IDLE_MAX && strcmp(s->streamer, p->conf.agency) == 0) {
+		log_info("%s says it holds more for us but sent nothing new in %u answers: no "
+			 "longer waiting for it", p->conf.agency, p->idle_more);
+		release_streamer(s);
+	}
+}
+
+/* p's batch was stored (ok) or failed: pull on, or fetch gaps once p has nothing queued. */
+static void after_batch(lfh_sync *s, peer *p, const lfh_msg *m, int ok, size_t fresh)
+{
+	if (ok && m->more)
+		note_progress(s, p, fresh);
+	else if (ok)
+		p->idle_more = 0;
+	if (ok && m->more && !fresh) { /* pulled again after its back-off, from the stored cursor */
+		p->pull_after = 0;
+		p->pull_again = 1;
+	}
 	if (!ok) {
 		/* the cursor did not move: what is queued or asked beyond it is dropped */
 		for (size_t k = 0; k < s->qlen; k++) {
@@ -500,8 +567,9 @@ void sync_pipeline_run(lfh_sync *s, int wait, char notify[LFH_MAX_PEERS])
 		if (!wait && !q->dropped && p && !lfh_ingest_ready(s->pipe, q->job))
 			break;
 		if (p && !q->dropped) {
+			size_t before = st.stored;
 			ok = store_job(s, p, q->job, q->msg, q->set_cursor, &st) == 0;
-			after_batch(s, p, q->msg, ok);
+			after_batch(s, p, q->msg, ok, st.stored - before);
 		} else if (p && p->queued > 0) {
 			p->queued--;
 			if (!p->queued && !p->pull_inflight)
@@ -632,10 +700,12 @@ static void handle_batch(lfh_sync *s, peer *p, zmq_msg_t *f, char notify[LFH_MAX
 	if (!more)
 		p->caught_up_ms = p->last_reply_ms;
 	enqueue(s, p, f, notify);
-	if (more && !s->streamer[0] && !others_busy(s, p))
+	if (more && !s->streamer[0] && !others_busy(s, p) && !p->idle_more)
 		snprintf(s->streamer, sizeof s->streamer, "%s", p->conf.agency);
 	if (more && strcmp(s->streamer, p->conf.agency) != 0)
-		p->deferred = 1; /* another peer streams: pulled again when it is done */
+		defer(p); /* another peer streams: pulled again when it is done */
+	else if (more && p->idle_more)
+		p->pull_again = 1; /* its last "more" brought nothing: pulled once this is stored */
 	else if (more && p->pull_inflight == 0 && p->queued < PIPE_PER_PEER)
 		send_pull(s, p, cursor);
 	else if (more)

@@ -32,6 +32,14 @@
  * one before: news of many writes in a row is asked for together, and a puller stays
  * well under a server's REQUESTS_PER_SECOND (sync.c) however fast its peer writes. */
 #define PULL_GAP_MS 25
+/* A BATCH said "more" and stored nothing new: the next PULL waits IDLE_BACKOFF_MS, doubled
+ * for each such answer in a row up to PULL_INTERVAL_MS (a peer answering "more" with
+ * nothing must not have us pull and commit in a tight loop). */
+#define IDLE_BACKOFF_MS 25
+/* That many such answers in a row and the peer stops being the streamer (or becoming it). */
+#define STREAMER_IDLE_MAX 4
+/* A peer put off for the streamer is pulled again after this long whatever the streamer says. */
+#define DEFER_MAX_MS 3000
 
 enum { LINK_UNKNOWN, LINK_UP, LINK_UNREACHABLE, LINK_REFUSED };
 
@@ -70,6 +78,9 @@ typedef struct peer {
 	int queued;             /* its batches in the pipeline, not yet stored */
 	uint64_t pull_after;    /* a queued batch said "more" from here: PULL once there is room */
 	int deferred;           /* it holds more for us, but another peer is streaming */
+	uint64_t deferred_ms;   /* since when */
+	uint32_t idle_more;     /* its last BATCHes in a row that said "more" and stored nothing */
+	uint64_t pull_not_before_ms; /* no PULL to it before this (back-off after such a BATCH) */
 	int pull_big;           /* the PULL in flight asks for LFH_BATCH_MAX */
 	int pull_held;          /* the PULL in flight says what we hold */
 	int no_held;            /* it refused a PULL saying what we hold (an older release) */
