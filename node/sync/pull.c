@@ -260,6 +260,46 @@ int sync_pull_wait_ms(const lfh_sync *s, uint64_t now_ms, int max_ms)
 	return wait;
 }
 
+/* Note a FETCH or RECOVER just sent to p (the FETCHED that answers it comes in that order). */
+static void ask_push(peer *p, int kind, uint64_t from, uint64_t now_ms)
+{
+	if (p->nasks == ASK_MAX) { /* cannot be: one in flight, older ones expire; keep the newest */
+		memmove(&p->asks[0], &p->asks[1], (ASK_MAX - 1) * sizeof p->asks[0]);
+		p->nasks--;
+	}
+	p->asks[p->nasks++] = (ask){ .kind = kind, .from = from, .sent_ms = now_ms };
+}
+
+/* The oldest request in flight to p, which a FETCHED answers; 0, or -1 if none. */
+static int ask_pop(peer *p, ask *out)
+{
+	if (!p->nasks)
+		return -1;
+	*out = p->asks[0];
+	memmove(&p->asks[0], &p->asks[1], (size_t)(p->nasks - 1) * sizeof p->asks[0]);
+	p->nasks--;
+	return 0;
+}
+
+/* Whether p has a request of this kind in flight still. */
+static int asked(const peer *p, int kind)
+{
+	for (int i = 0; i < p->nasks; i++)
+		if (p->asks[i].kind == kind)
+			return 1;
+	return 0;
+}
+
+void sync_asks_expire(peer *p, uint64_t now_ms)
+{
+	ask a;
+
+	while (p->nasks && now_ms - p->asks[0].sent_ms > REQUEST_TIMEOUT_MS)
+		ask_pop(p, &a);
+	p->fetch_inflight = asked(p, ASK_FETCH);
+	p->recover_inflight = asked(p, ASK_RECOVER);
+}
+
 /* Ask p for the events `author` addressed to us that we are missing. */
 static void fetch_gaps(lfh_sync *s, peer *p)
 {
@@ -267,8 +307,8 @@ static void fetch_gaps(lfh_sync *s, peer *p)
 	lfh_err err = { 0 };
 	const char *me = s->node->id->pub.agency;
 
-	if (p->fetch_inflight || lfh_txn_begin(s->node->store, 0, &t, &err))
-		return;
+	if (p->fetch_inflight || p->recover_inflight || lfh_txn_begin(s->node->store, 0, &t, &err))
+		return; /* never both in flight: a FETCHED names no request */
 	for (size_t i = 0; i <= s->npeers; i++) {
 		const char *author = i < s->npeers ? s->peers[i].conf.agency : me;
 		uint64_t first, highest, missing;
@@ -284,6 +324,7 @@ static void fetch_gaps(lfh_sync *s, peer *p)
 				  (unsigned long long)missing, author);
 			p->fetch_inflight = 1;
 			p->fetch_sent_ms = lfh_wall_ms();
+			ask_push(p, ASK_FETCH, 0, p->fetch_sent_ms);
 			break;
 		}
 	}
@@ -719,21 +760,58 @@ static void handle_batch(lfh_sync *s, peer *p, zmq_msg_t *f, char notify[LFH_MAX
 static void send_recover(lfh_sync *s, peer *p, uint64_t now_ms)
 {
 	lfh_err err = { 0 };
+	uint64_t from = p->recover_from ? p->recover_from : 1;
 
+	if (p->fetch_inflight)
+		return; /* asked once its FETCH is answered: a FETCHED names no request */
 	lfh_buf_reset(&s->out);
-	if (lfh_msg_encode_recover(&s->out, p->recover_from ? p->recover_from : 1, &err) == 0 &&
-	    sync_send_to_peer(p, &s->out) == 0) {
+	if (lfh_msg_encode_recover(&s->out, from, &err) == 0 && sync_send_to_peer(p, &s->out) == 0) {
 		p->recover_inflight = 1;
 		p->recover_sent_ms = now_ms;
+		ask_push(p, ASK_RECOVER, from, now_ms);
 	}
 }
 
-/* Our events p sent back: store them, then ask for the next ones, or p is done. */
-static void handle_recovered(lfh_sync *s, peer *p, ingest_stats *st)
+/* Was envelope i's signature checked (its status is not one a forgery or junk gets)? */
+static int genuine(int status)
+{
+	return status != LFH_ECODEC && status != LFH_ETOOBIG && status != LFH_EVERSION &&
+	       status != LFH_EHUB && status != LFH_EKEYID && status != LFH_ECRYPTO;
+}
+
+/*
+ * How far an answer to RECOVER(from) took us: the seq after the last of
+ * its envelopes that is an event of ours, signed by us (stored, or refused
+ * here for its content), with seq >= from and above the one before; 0 if
+ * none is. Anything else in it (another author's event, one below from,
+ * one out of order, junk) is no progress, so a peer cannot keep us asking.
+ */
+static uint64_t own_progress(lfh_sync *s, const lfh_msg *m, uint64_t from)
+{
+	const char *me = s->node->id->pub.agency;
+	uint64_t last = 0;
+
+	for (size_t i = 0; i < m->nevents; i++) {
+		lfh_event ev = { 0 };
+		lfh_err err = { 0 };
+		if (genuine(s->status[i]) && lfh_event_decode(m->ev[i], m->evlen[i], &ev, &err) == 0 &&
+		    strcmp(ev.author, me) == 0 && ev.seq >= from && ev.seq > last)
+			last = ev.seq;
+		lfh_event_clear(&ev);
+	}
+	return last ? last + 1 : 0;
+}
+
+/*
+ * Our events p sent back (the answer to RECOVER from `from`): store them,
+ * then ask for the next ones. p is done when it answers with none, or with
+ * nothing that takes us further (then with a warning: it holds none it
+ * will send, or it is faulty).
+ */
+static void handle_recovered(lfh_sync *s, peer *p, uint64_t from, ingest_stats *st)
 {
 	const lfh_msg *m = s->msg;
-	lfh_event last = { 0 };
-	lfh_err err = { 0 };
+	uint64_t next;
 
 	p->recover_inflight = 0;
 	if (m->nevents == 0) {
@@ -743,10 +821,30 @@ static void handle_recovered(lfh_sync *s, peer *p, ingest_stats *st)
 	}
 	if (ingest_now(s, p, m, st) != 0)
 		return; /* asked again at the next tick */
-	if (lfh_event_decode(m->ev[m->nevents - 1], m->evlen[m->nevents - 1], &last, &err) == 0)
-		p->recover_from = last.seq + 1;
-	lfh_event_clear(&last);
+	if (!(next = own_progress(s, m, from))) {
+		p->recovered = 1;
+		log_warn("recovery: %s answered RECOVER from seq %llu with %zu envelopes but no event of "
+			 "ours from there on: taken as done with it", p->conf.agency,
+			 (unsigned long long)from, m->nevents);
+		return;
+	}
+	p->recover_from = next;
 	send_recover(s, p, lfh_wall_ms());
+}
+
+/* A FETCHED: the answer to the oldest FETCH or RECOVER in flight to p. */
+static void handle_fetched(lfh_sync *s, peer *p, ingest_stats *st)
+{
+	ask a;
+
+	if (ask_pop(p, &a))
+		return;
+	if (a.kind == ASK_RECOVER) {
+		handle_recovered(s, p, a.from, st);
+		return;
+	}
+	p->fetch_inflight = 0;
+	ingest_now(s, p, s->msg, st);
 }
 
 /* Send RECOVER to every peer that has not answered all it holds of ours; 1 once all have. */
@@ -760,8 +858,7 @@ static int ask_for_ours(lfh_sync *s, uint64_t now_ms)
 			done++;
 			continue;
 		}
-		if (p->recover_inflight && now_ms - p->recover_sent_ms > REQUEST_TIMEOUT_MS)
-			p->recover_inflight = 0;
+		sync_asks_expire(p, now_ms);
 		if (!p->recover_inflight)
 			send_recover(s, p, now_ms);
 	}
@@ -832,9 +929,9 @@ static int requested(const peer *p, uint32_t type)
 	if (type == LFH_MSG_BATCH)
 		return p->pull_inflight > 0;
 	if (type == LFH_MSG_FETCHED)
-		return p->fetch_inflight || p->recover_inflight;
+		return p->nasks > 0;
 	if (type == LFH_MSG_ERROR)
-		return p->pull_inflight > 0 || p->fetch_inflight || p->recover_inflight;
+		return p->pull_inflight > 0 || p->nasks > 0;
 	return 0;
 }
 
@@ -858,18 +955,16 @@ void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
 		drop_unrequested(p);
 	} else if (s->msg->type == LFH_MSG_BATCH) {
 		handle_batch(s, p, &f[0], notify);
-	} else if (s->msg->type == LFH_MSG_FETCHED && p->recover_inflight) {
-		handle_recovered(s, p, &st);
 	} else if (s->msg->type == LFH_MSG_FETCHED) {
-		p->fetch_inflight = 0;
-		ingest_now(s, p, s->msg, &st);
+		handle_fetched(s, p, &st);
 	} else if (s->msg->type == LFH_MSG_ERROR) {
 		if (p->pull_inflight && p->pull_held && s->msg->code == LFH_ECODEC && !p->no_held) {
 			p->no_held = 1; /* a release before PULL's held: pull as it understands */
 			log_info("%s does not take a PULL that says what we hold: pulling without",
 				 p->conf.agency);
 		}
-		p->pull_inflight = p->fetch_inflight = p->discard = 0;
+		p->pull_inflight = p->fetch_inflight = p->recover_inflight = p->discard = 0;
+		p->nasks = 0; /* which request it answers is not said: all are asked again */
 		log_warn("peer %s answered error %lld: %s", p->conf.agency,
 			 (long long)s->msg->code, s->msg->text);
 	}

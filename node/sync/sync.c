@@ -205,7 +205,8 @@ static void close_dealers(peer *p)
 		}
 	p->ndealers = 0;
 	p->live = 0;
-	p->pull_inflight = p->fetch_inflight = p->discard = 0;
+	p->pull_inflight = p->fetch_inflight = p->recover_inflight = p->discard = 0;
+	p->nasks = 0; /* a new connection answers none of them */
 }
 
 static int open_dealer(lfh_sync *s, peer *p, const uint8_t server_pk[32], const lfh_identity *id,
@@ -822,8 +823,7 @@ void lfh_sync_tick(lfh_sync *s, uint64_t now_ms)
 		sync_log_tick(p, now_ms);
 		if (p->pull_inflight && now_ms - p->pull_sent_ms > REQUEST_TIMEOUT_MS)
 			p->pull_inflight = p->discard = 0;
-		if (p->fetch_inflight && now_ms - p->fetch_sent_ms > REQUEST_TIMEOUT_MS)
-			p->fetch_inflight = 0;
+		sync_asks_expire(p, now_ms);
 		if (!p->pull_inflight && now_ms - p->last_pull_ms >= PULL_INTERVAL_MS)
 			sync_pull_from(s, p);
 	}
@@ -879,7 +879,6 @@ int lfh_sync_recovery_skip(lfh_sync *s, const char *agency, lfh_err *err)
 	if (p->recovered)
 		return lfh_err_set(err, LFH_EINVAL, "%s has answered already", agency);
 	p->recovered = 1;
-	p->recover_inflight = 0;
 	log_warn("recovery: %s taken as having answered, on an administrator's word: events of "
 		 "ours only it held are not recovered", agency);
 	return 0;

@@ -43,6 +43,20 @@
 
 enum { LINK_UNKNOWN, LINK_UP, LINK_UNREACHABLE, LINK_REFUSED };
 
+/*
+ * FETCH and RECOVER are both answered by a FETCHED, which names no
+ * request: each peer keeps those it has in flight in the order sent, and
+ * a FETCHED answers the oldest (a connection answers in order). A FETCH
+ * and a RECOVER are never in flight to one peer at once.
+ */
+#define ASK_MAX 4
+enum { ASK_FETCH = 1, ASK_RECOVER = 2 };
+typedef struct ask {
+	int kind;         /* ASK_* */
+	uint64_t from;    /* RECOVER: the seq asked from */
+	uint64_t sent_ms;
+} ask;
+
 typedef struct peer {
 	lfh_peer_conf conf; /* a copy: the node rewrites its list when the ISA changes */
 	void *dealer[LFH_SERVER_KEYS]; /* one per CURVE server key the peer may be using */
@@ -72,6 +86,8 @@ typedef struct peer {
 	int pull_deferred;  /* a PULL waits for PULL_GAP_MS since the last (sync_pull_deferred) */
 	int recover_inflight, recovered; /* RECOVER sent; it answered all it holds of ours */
 	uint64_t recover_from, recover_sent_ms; /* our next seq to ask it for */
+	ask asks[ASK_MAX];  /* its FETCHes and RECOVERs in flight, oldest first */
+	int nasks;
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
 	uint64_t received, stored, rejected, held;
 	uint64_t other_hub;     /* of the rejected: events of another hub (its genesis ISA differs) */
@@ -165,6 +181,8 @@ void sync_pull_deferred(lfh_sync *s, uint64_t now_ms);
 int sync_pull_wait_ms(const lfh_sync *s, uint64_t now_ms, int max_ms);
 /* Once a tick: let the waiting peers pull if the streamer stopped answering or left. */
 void sync_streamer_tick(lfh_sync *s);
+/* Forget p's FETCHes and RECOVERs unanswered for REQUEST_TIMEOUT_MS (they may be asked again). */
+void sync_asks_expire(peer *p, uint64_t now_ms);
 /* Once a tick: say how many of p's rejections and unrequested replies went unlogged. */
 void sync_log_tick(peer *p, uint64_t now_ms);
 
