@@ -261,13 +261,13 @@ int sync_pull_wait_ms(const lfh_sync *s, uint64_t now_ms, int max_ms)
 }
 
 /* Note a FETCH or RECOVER just sent to p (the FETCHED that answers it comes in that order). */
-static void ask_push(peer *p, int kind, uint64_t from, uint64_t now_ms)
+static void ask_push(peer *p, int kind, uint64_t from, size_t author, uint64_t now_ms)
 {
 	if (p->nasks == ASK_MAX) { /* cannot be: one in flight, older ones expire; keep the newest */
 		memmove(&p->asks[0], &p->asks[1], (ASK_MAX - 1) * sizeof p->asks[0]);
 		p->nasks--;
 	}
-	p->asks[p->nasks++] = (ask){ .kind = kind, .from = from, .sent_ms = now_ms };
+	p->asks[p->nasks++] = (ask){ .kind = kind, .from = from, .author = author, .sent_ms = now_ms };
 }
 
 /* The oldest request in flight to p, which a FETCHED answers; 0, or -1 if none. */
@@ -300,35 +300,80 @@ void sync_asks_expire(peer *p, uint64_t now_ms)
 	p->recover_inflight = asked(p, ASK_RECOVER);
 }
 
-/* Ask p for the events `author` addressed to us that we are missing. */
+/*
+ * After a FETCH that brought nothing new about an author (a gap no peer
+ * fills: an event refused here for good), that author is asked p about
+ * again only after FETCH_BACKOFF_MS, doubled for each such FETCH in a row
+ * up to FETCH_BACKOFF_MAX_MS.
+ */
+#define FETCH_BACKOFF_MS 2000
+#define FETCH_BACKOFF_MAX_MS 120000
+
+/* Ask p about the gaps of the author at index i (a peer), if it has any; 1 if asked. */
+static int fetch_author(lfh_sync *s, lfh_txn *t, peer *p, size_t i)
+{
+	const char *author = s->peers[i].conf.agency;
+	uint64_t first, highest, missing;
+	lfh_err err = { 0 };
+
+	if (lfh_ingest_gaps(s->node, t, author, &first, &highest, &missing, &err) || !missing)
+		return 0;
+	uint64_t to = highest < first + LFH_BATCH_MAX - 1 ? highest : first + LFH_BATCH_MAX - 1;
+	lfh_buf_reset(&s->out);
+	if (lfh_msg_encode_fetch(&s->out, author, first, to, &err) || sync_send_to_peer(p, &s->out))
+		return 0;
+	log_debug("asking %s for %llu missing events of %s", p->conf.agency,
+		  (unsigned long long)missing, author);
+	p->fetch_inflight = 1;
+	p->fetch_sent_ms = lfh_wall_ms();
+	ask_push(p, ASK_FETCH, 0, i, p->fetch_sent_ms);
+	return 1;
+}
+
+/*
+ * Ask p for the events an author addressed to us that we are missing: one
+ * author per FETCH, taking the authors in turn from the one after the last
+ * asked, and passing over those in back-off, so that one gap no peer fills
+ * never keeps the others' gaps from being asked for.
+ */
 static void fetch_gaps(lfh_sync *s, peer *p)
 {
 	lfh_txn *t = NULL;
 	lfh_err err = { 0 };
-	const char *me = s->node->id->pub.agency;
+	uint64_t now = lfh_wall_ms();
 
-	if (p->fetch_inflight || p->recover_inflight || lfh_txn_begin(s->node->store, 0, &t, &err))
+	if (p->fetch_inflight || p->recover_inflight || !s->npeers ||
+	    lfh_txn_begin(s->node->store, 0, &t, &err))
 		return; /* never both in flight: a FETCHED names no request */
-	for (size_t i = 0; i <= s->npeers; i++) {
-		const char *author = i < s->npeers ? s->peers[i].conf.agency : me;
-		uint64_t first, highest, missing;
-		if (strcmp(author, me) == 0)
+	for (size_t k = 0; k < s->npeers; k++) {
+		size_t i = (p->fetch_next + k) % s->npeers;
+		if (now < p->fetch_not_before_ms[i])
 			continue;
-		if (lfh_ingest_gaps(s->node, t, author, &first, &highest, &missing, &err) || !missing)
-			continue;
-		uint64_t to = highest < first + LFH_BATCH_MAX - 1 ? highest : first + LFH_BATCH_MAX - 1;
-		lfh_buf_reset(&s->out);
-		if (lfh_msg_encode_fetch(&s->out, author, first, to, &err) == 0 &&
-		    sync_send_to_peer(p, &s->out) == 0) {
-			log_debug("asking %s for %llu missing events of %s", p->conf.agency,
-				  (unsigned long long)missing, author);
-			p->fetch_inflight = 1;
-			p->fetch_sent_ms = lfh_wall_ms();
-			ask_push(p, ASK_FETCH, 0, p->fetch_sent_ms);
+		if (fetch_author(s, t, p, i)) {
+			p->fetch_next = (i + 1) % s->npeers;
 			break;
 		}
 	}
 	lfh_txn_abort(t);
+}
+
+/* The FETCH about the author at index i brought `fresh` new events: back off from it if none. */
+static void fetch_answered(peer *p, size_t i, size_t fresh)
+{
+	uint64_t wait = FETCH_BACKOFF_MS;
+
+	if (i >= LFH_MAX_PEERS)
+		return;
+	if (fresh) {
+		p->fetch_fruitless[i] = 0;
+		p->fetch_not_before_ms[i] = 0;
+		return;
+	}
+	if (p->fetch_fruitless[i] < 255)
+		p->fetch_fruitless[i]++;
+	for (unsigned k = 1; k < p->fetch_fruitless[i] && wait < FETCH_BACKOFF_MAX_MS; k++)
+		wait *= 2;
+	p->fetch_not_before_ms[i] = lfh_wall_ms() + (wait < FETCH_BACKOFF_MAX_MS ? wait : FETCH_BACKOFF_MAX_MS);
 }
 
 typedef struct ingest_stats {
@@ -768,7 +813,7 @@ static void send_recover(lfh_sync *s, peer *p, uint64_t now_ms)
 	if (lfh_msg_encode_recover(&s->out, from, &err) == 0 && sync_send_to_peer(p, &s->out) == 0) {
 		p->recover_inflight = 1;
 		p->recover_sent_ms = now_ms;
-		ask_push(p, ASK_RECOVER, from, now_ms);
+		ask_push(p, ASK_RECOVER, from, 0, now_ms);
 	}
 }
 
@@ -843,8 +888,10 @@ static void handle_fetched(lfh_sync *s, peer *p, ingest_stats *st)
 		handle_recovered(s, p, a.from, st);
 		return;
 	}
+	size_t before = st->stored;
 	p->fetch_inflight = 0;
-	ingest_now(s, p, s->msg, st);
+	if (ingest_now(s, p, s->msg, st) == 0)
+		fetch_answered(p, a.author, st->stored - before);
 }
 
 /* Send RECOVER to every peer that has not answered all it holds of ours; 1 once all have. */

@@ -54,6 +54,7 @@ enum { ASK_FETCH = 1, ASK_RECOVER = 2 };
 typedef struct ask {
 	int kind;         /* ASK_* */
 	uint64_t from;    /* RECOVER: the seq asked from */
+	size_t author;    /* FETCH: the index in the peer list of the author asked about */
 	uint64_t sent_ms;
 } ask;
 
@@ -88,6 +89,9 @@ typedef struct peer {
 	uint64_t recover_from, recover_sent_ms; /* our next seq to ask it for */
 	ask asks[ASK_MAX];  /* its FETCHes and RECOVERs in flight, oldest first */
 	int nasks;
+	size_t fetch_next;  /* gaps: the author (index in the peer list) to ask it about first */
+	uint64_t fetch_not_before_ms[LFH_MAX_PEERS]; /* per author: not asked before (back-off) */
+	uint8_t fetch_fruitless[LFH_MAX_PEERS];     /* per author: FETCHes in a row that brought nothing */
 	uint64_t pull_sent_ms, fetch_sent_ms, last_reply_ms, last_pull_ms;
 	uint64_t received, stored, rejected, held;
 	uint64_t other_hub;     /* of the rejected: events of another hub (its genesis ISA differs) */
