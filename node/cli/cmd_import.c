@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "client.h"
 #include "import_csv.h"
+#include "import_row.h"
 #include "lfh/buf.h"
 
 #define ROWS_MAX 4000     /* a batch: the node's IMPORT_ROWS_MAX */
@@ -295,108 +296,6 @@ static int refuse(struct import *im, unsigned long line, const char *reason, con
 		json_decref(o);
 	}
 	return 0;
-}
-
-/* A JSON value as a row field: text, a number as text, a list (to, attendees) as "a,b". */
-static int set_value(lfh_record *row, const char *key, json_t *v, char *why, size_t wsize)
-{
-	lfh_err err = { 0 };
-	char num[32], *list = NULL;
-	const char *s = NULL;
-	int rc;
-
-	if (json_is_null(v))
-		return 0;
-	if (json_is_string(v)) {
-		s = json_string_value(v);
-		if (strlen(s) != json_string_length(v)) {
-			snprintf(why, wsize, "%s: text with a NUL character", key);
-			return -1;
-		}
-	} else if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		s = num;
-	} else if (json_is_array(v)) {
-		size_t i, len = 1;
-		json_t *e;
-		if (strcmp(key, "to") && strcmp(key, "attendees")) { /* "a","b" would read "a,b" */
-			snprintf(why, wsize, "%s: a list is taken only in to and attendees", key);
-			return -1;
-		}
-		json_array_foreach(v, i, e) {
-			if (!json_is_string(e)) {
-				snprintf(why, wsize, "%s: a list of texts expected", key);
-				return -1;
-			}
-			len += json_string_length(e) + 1;
-		}
-		if (!(list = calloc(1, len))) {
-			snprintf(why, wsize, "out of memory");
-			return -1;
-		}
-		json_array_foreach(v, i, e) {
-			if (i)
-				strcat(list, ",");
-			strcat(list, json_string_value(e));
-		}
-		s = list;
-	} else {
-		snprintf(why, wsize, "%s: expected text, a whole number or a list of texts", key);
-		return -1;
-	}
-	rc = lfh_record_set_str(row, key, s, &err);
-	free(list);
-	if (rc)
-		snprintf(why, wsize, "%.31s: %.200s", key, err.msg);
-	return rc ? -1 : 0;
-}
-
-/* A JSON object of the file as a row record (without line and occ); -1 and why if it cannot be. */
-static int row_from_object(json_t *o, lfh_record *row, char *why, size_t wsize)
-{
-	const char *key;
-	json_t *v;
-	int rc = 0;
-
-	json_object_foreach(o, key, v) {
-		if (!import_field_name_ok(key, strlen(key))) {
-			snprintf(why, wsize, "unknown field '%.40s' (names are lower-case letters, "
-				 "digits and _)", key);
-			rc = -1;
-		} else if (!strcmp(key, "line") || !strcmp(key, "occ")) {
-			snprintf(why, wsize, "field '%s' is reserved", key);
-			rc = -1;
-		} else {
-			rc = set_value(row, key, v, why, wsize);
-		}
-		if (rc)
-			break;
-	}
-	return rc;
-}
-
-/* A line of the file as a row record (without line and occ); -1 and why if it cannot be. */
-static int parse_row(const char *text, lfh_record *row, char *why, size_t wsize)
-{
-	json_error_t jerr;
-	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-	int rc;
-
-	if (!o) {
-		/* jansson names its own flag for a NUL: say what is wrong with the row instead */
-		snprintf(why, wsize, "not JSON: %s%s", strstr(jerr.text, "JSON_ALLOW_NUL")
-			 ? "a \\u0000 (NUL) in a string is not allowed" : jerr.text,
-			 text[0] != '{' && strchr(text, ',') ? " (a CSV file? give --format csv)" : "");
-		return -1;
-	}
-	if (!json_is_object(o)) {
-		json_decref(o);
-		snprintf(why, wsize, "not a JSON object");
-		return -1;
-	}
-	rc = row_from_object(o, row, why, wsize);
-	json_decref(o);
-	return rc;
 }
 
 static void progress(struct import *im, int last)
@@ -728,7 +627,7 @@ static int read_jsonl(struct import *im, FILE *f, const char *path)
 			im->done++;
 		} else if (blank(line)) {
 			im->done++;
-		} else if (parse_row(line, &row, why, sizeof why)) {
+		} else if (import_row_parse(line, &row, why, sizeof why)) {
 			rc = refuse(im, lineno, why, line);
 			im->done++;
 		} else {
@@ -762,7 +661,7 @@ static int csv_row(void *ctx, const struct import_csv_row *r)
 	if (r->refused) {
 		rc = refuse(im, r->line, r->refused, text);
 		im->done++;
-	} else if (row_from_object(r->obj, &row, why, sizeof why)) {
+	} else if (import_row_from_object(r->obj, &row, why, sizeof why)) {
 		rc = refuse(im, r->line, why, text);
 		im->done++;
 	} else {
