@@ -53,6 +53,9 @@ int lfh_read_file(const char *path, size_t max, char **out, size_t *len, lfh_err
 /* Length of the well-formed UTF-8 sequence at p (n >= 1 bytes left), or 0 if ill-formed. */
 size_t lfh_utf8_seq(const unsigned char *p, size_t n);
 
+/* How many of the n bytes at s, at most max, are whole well-formed UTF-8 characters from the start. */
+size_t lfh_utf8_prefix(const void *s, size_t n, size_t max);
+
 /* Is s (n bytes) well-formed UTF-8 throughout? */
 int lfh_utf8_valid(const char *s, size_t n);
 

@@ -13,7 +13,7 @@
  * anything of it is written; a refused row changes nothing and is
  * answered with its line and why, and the other rows go in.
  *
- * Exactly once: a row's identity is the BLAKE2b digest of its record
+ * Exactly once (ctl_import_table.c): a row's identity is the BLAKE2b digest of its record
  * (without line, with occ), kept in LFH_TBL_IMPORT ('r' digest -> its first
  * event id) in the transaction that writes its events, so sending a row
  * again (a resumed import) skips it. A refused row's digest is kept too
@@ -54,14 +54,12 @@
 #include "lfh/summarize.h"
 #include "lfh/summary.h"
 
-#define IMPORT_ROWS_MAX 4000
-#define IMPORT_PARTS_MAX 50
-#define EXT_ID_MAX 63
+#include "ctl_import_int.h"
+
 #define SUMMARY_MAX 200
 #define DESCRIPTION_MAX 8000
 #define TEXT_MAX 8000
 #define CACHE_N 8
-#define DIGEST_LEN 16
 #define IMPORT_SUMMARIZE_MS 1000 /* at most, per batch (summarize.h) */
 
 struct cached {
@@ -87,105 +85,6 @@ static int is_internal(int code)
 	return code == LFH_ESTORE || code == LFH_ENOMEM || code == LFH_EIO;
 }
 
-/* ---- the request: parts of base64, each a run of msgpack row records ---- */
-
-static int decode_part(const char *b64, lfh_record *rows, size_t *n, lfh_err *err)
-{
-	size_t blen = strlen(b64), len = 0, off = 0;
-	unsigned char *bin = malloc(blen / 4 * 3 + 3);
-	msgpack_unpacked u;
-	int rc = 0;
-
-	if (!bin)
-		return lfh_err_set(err, LFH_ENOMEM, "out of memory");
-	if (sodium_base642bin(bin, blen / 4 * 3 + 3, b64, blen, NULL, &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0) {
-		free(bin);
-		return lfh_err_set(err, LFH_EINVAL, "import_batch: a part is not base64");
-	}
-	msgpack_unpacked_init(&u);
-	while (rc == 0 && off < len) {
-		size_t start = off;
-		if (msgpack_unpack_next(&u, (const char *)bin, len, &off) != MSGPACK_UNPACK_SUCCESS) {
-			rc = lfh_err_set(err, LFH_EINVAL, "import_batch: a part holds a malformed row");
-			break;
-		}
-		if (*n == IMPORT_ROWS_MAX) {
-			rc = lfh_err_set(err, LFH_EINVAL, "import_batch: more than %d rows",
-					 IMPORT_ROWS_MAX);
-			break;
-		}
-		memset(&rows[*n], 0, sizeof rows[*n]);
-		if ((rc = lfh_record_decode(bin + start, off - start, &rows[*n], err)) != 0) {
-			char why[LFH_ERRMSG_MAX]; /* (not formatted into itself) */
-			snprintf(why, sizeof why, "%s", err->msg);
-			rc = lfh_err_set(err, LFH_EINVAL, "import_batch: row %zu: %s", *n + 1, why);
-		} else
-			(*n)++;
-	}
-	msgpack_unpacked_destroy(&u);
-	free(bin);
-	return rc;
-}
-
-/* Every row of the request, or LFH_EINVAL when the request is malformed. */
-static int decode_rows(const lfh_record *req, lfh_record *rows, size_t *n, lfh_err *err)
-{
-	uint64_t declared = 0;
-	char key[16];
-	int rc = 0;
-
-	*n = 0;
-	if (!lfh_record_uint(req, "rows", &declared) || declared == 0 ||
-	    declared > IMPORT_ROWS_MAX)
-		return lfh_err_set(err, LFH_EINVAL, "import_batch: rows: expected 1 to %d",
-				   IMPORT_ROWS_MAX);
-	for (int i = 0; rc == 0 && i < IMPORT_PARTS_MAX; i++) {
-		const char *part;
-		snprintf(key, sizeof key, "p%02d", i);
-		if ((part = lfh_record_str(req, key)))
-			rc = decode_part(part, rows, n, err);
-	}
-	if (!rc && *n != declared)
-		rc = lfh_err_set(err, LFH_EINVAL, "import_batch: %zu rows sent, %llu declared", *n,
-				 (unsigned long long)declared);
-	return rc;
-}
-
-/* ---- the row's identity -------------------------------------------------- */
-
-static int row_key(const lfh_record *row, uint8_t key[1 + DIGEST_LEN], lfh_err *err)
-{
-	lfh_record r = { 0 };
-	lfh_buf b = { 0 };
-	int rc = 0;
-
-	for (size_t i = 0; rc == 0 && i < row->n; i++) {
-		const lfh_field *f = &row->f[i];
-		if (!strcmp(f->key, "line"))
-			continue;
-		rc = f->kind == LFH_FIELD_STR ? lfh_record_set_str(&r, f->key, f->str, err)
-					      : lfh_record_set_uint(&r, f->key, f->u, err);
-	}
-	if (!rc)
-		rc = lfh_record_encode(&r, &b, err);
-	if (!rc) {
-		key[0] = 'r';
-		crypto_generichash(key + 1, DIGEST_LEN, b.data, b.len, NULL, 0);
-	}
-	lfh_buf_free(&b);
-	lfh_record_clear(&r);
-	return rc;
-}
-
-static int ext_key(const char *ext, uint8_t key[1 + EXT_ID_MAX])
-{
-	size_t len = strlen(ext);
-	key[0] = 'c';
-	memcpy(key + 1, ext, len);
-	return (int)(len + 1);
-}
-
 /* ---- the case a row names, and its state --------------------------------- */
 
 /* The case of a row's "case": an ext_id imported before, or a case reference. */
@@ -193,17 +92,17 @@ static int row_case(struct imp *x, const lfh_record *row, uint8_t case_id[LFH_CA
 		    lfh_err *err)
 {
 	const char *c = lfh_record_str(row, "case");
-	uint8_t key[1 + EXT_ID_MAX];
+	uint8_t key[1 + IMPORT_EXT_ID_MAX];
 	const uint8_t *v;
 	size_t vlen;
 	int rc;
 
 	if (!c || !*c)
 		return lfh_err_set(err, LFH_EINVAL, "missing case (the ext_id of a case row)");
-	if (strlen(c) > EXT_ID_MAX)
+	if (strlen(c) > IMPORT_EXT_ID_MAX)
 		return lfh_err_set(err, LFH_EINVAL, "case is too long (max %d characters)",
-				   EXT_ID_MAX);
-	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, key, (size_t)ext_key(c, key), &v, &vlen, err);
+				   IMPORT_EXT_ID_MAX);
+	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, key, (size_t)ctl_import_ext_key(c, key), &v, &vlen, err);
 	if (rc == 0 && vlen == LFH_CASE_LEN) {
 		memcpy(case_id, v, LFH_CASE_LEN);
 		return 0;
@@ -451,7 +350,7 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 	const char *dob;
 	const char *to[LFH_MAX_RECIPIENTS];
 	char tolist[LFH_MAX_RECIPIENTS * (LFH_AGENCY_MAX + 2)], ref[LFH_OSARA_REF_MAX + 1];
-	uint8_t key[1 + EXT_ID_MAX], case_id[LFH_CASE_LEN];
+	uint8_t key[1 + IMPORT_EXT_ID_MAX], case_id[LFH_CASE_LEN];
 	const uint8_t *v;
 	size_t nto, vlen;
 	uint64_t when = lfh_wall_ms(), on_ms;
@@ -463,7 +362,7 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 					      "to", "subject", "dob", "description" };
 
 	if ((rc = known_fields(row, fields, sizeof fields / sizeof fields[0], "case", err)) ||
-	    (rc = field(row, "ext_id", EXT_ID_MAX, 1, &ext, err)) ||
+	    (rc = field(row, "ext_id", IMPORT_EXT_ID_MAX, 1, &ext, err)) ||
 	    (rc = field(row, "summary", SUMMARY_MAX, 1, &summary, err)) ||
 	    (rc = field(row, "location", SUMMARY_MAX, 1, &location, err)) ||
 	    (rc = field(row, "category", LFH_AGENCY_MAX, 1, &category, err)) ||
@@ -482,7 +381,7 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 	snprintf(tolist, sizeof tolist, "%s", to_s);
 	if ((rc = split_to(tolist, to, &nto, err)))
 		return rc;
-	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, key, (size_t)ext_key(ext, key), &v, &vlen, err);
+	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, key, (size_t)ctl_import_ext_key(ext, key), &v, &vlen, err);
 	if (rc == 0 && vlen == LFH_CASE_LEN)
 		return lfh_err_set(err, LFH_EINVAL, "case %.63s was imported already (by another "
 				   "row with this ext_id)", ext);
@@ -517,7 +416,7 @@ static int import_case(struct imp *x, const lfh_record *row, uint8_t first_id[LF
 		rc = seed_case(x, case_id, &wr, &body, err);
 	}
 	if (!rc)
-		rc = lfh_store_tbl_put(x->t, LFH_TBL_IMPORT, key, (size_t)ext_key(ext, key), case_id,
+		rc = lfh_store_tbl_put(x->t, LFH_TBL_IMPORT, key, (size_t)ctl_import_ext_key(ext, key), case_id,
 				       LFH_CASE_LEN, err);
 out:
 	lfh_record_clear(&body);
@@ -706,91 +605,11 @@ static int import_step(struct imp *x, const lfh_record *row, const struct step_k
 	return rc;
 }
 
-/*
- * A case row was refused: its ext_id is marked (one byte, where an imported
- * one maps to its case), so that the rows naming it are refused too, in this
- * batch and the next, never filed into a case holding that reference. A later
- * case row with that ext_id may still import it.
- */
-static int mark_refused_case(struct imp *x, const lfh_record *row, lfh_err *err)
-{
-	const char *kind = lfh_record_str(row, "kind"), *ext = lfh_record_str(row, "ext_id");
-	uint8_t key[1 + EXT_ID_MAX];
-	const uint8_t *v;
-	size_t vlen;
-	int rc;
-
-	if (!kind || strcmp(kind, "case") || !ext || !*ext || strlen(ext) > EXT_ID_MAX)
-		return 0;
-	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, key, (size_t)ext_key(ext, key), &v, &vlen, err);
-	if (rc != LFH_ENOTFOUND)
-		return rc == 0 ? 0 : rc; /* imported (by another row), or marked already */
-	return lfh_store_tbl_put(x->t, LFH_TBL_IMPORT, key, (size_t)ext_key(ext, key),
-				 (const uint8_t *)"", 1, err);
-}
-
-/* How many of the n bytes at v, at most max, end at a character (a reason kept is UTF-8). */
-static size_t utf8_prefix_n(const uint8_t *v, size_t n, size_t max)
-{
-	size_t at = 0;
-
-	if (n > max)
-		n = max;
-	while (at < n) {
-		size_t k = lfh_utf8_seq(v + at, n - at);
-		if (!k)
-			break;
-		at += k;
-	}
-	return at;
-}
-
-/*
- * A row an earlier run refused is refused again, for the reason it was
- * ('f' digest -> the reason), unless the request asks to check such rows
- * again: the rows a file imports do not depend on where an interrupted run
- * stopped (a note before its case row, refused on the first run, would
- * otherwise go in on the second). LFH_EINVAL and why, 0, or a store error.
- */
-static int refused_before(struct imp *x, const uint8_t key[1 + DIGEST_LEN], lfh_err *err)
-{
-	uint8_t fkey[1 + DIGEST_LEN];
-	const uint8_t *v;
-	size_t vlen;
-	int rc;
-
-	memcpy(fkey, key, sizeof fkey);
-	fkey[0] = 'f';
-	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, fkey, sizeof fkey, &v, &vlen, err);
-	if (rc == LFH_ENOTFOUND)
-		return 0;
-	if (rc)
-		return rc;
-	return lfh_err_set(err, LFH_EINVAL, "%.*s (refused by an earlier run; lfh import "
-			   "--retry-refused checks it again)", (int)utf8_prefix_n(v, vlen, 180),
-			   (const char *)v);
-}
-
-/* Keep why a row was refused, for the runs after (refused_before), unless it is kept. */
-static int keep_refusal(struct imp *x, const lfh_record *row, const char *why, lfh_err *err)
-{
-	uint8_t key[1 + DIGEST_LEN];
-	int rc;
-
-	if (!x->retry_refused && strstr(why, "(refused by an earlier run;"))
-		return 0; /* refused for what is kept already */
-	if ((rc = row_key(row, key, err)))
-		return rc == LFH_ENOMEM ? rc : 0; /* a row that has no key was never sent by lfh */
-	key[0] = 'f';
-	return lfh_store_tbl_put(x->t, LFH_TBL_IMPORT, key, sizeof key, (const uint8_t *)why,
-				 utf8_prefix_n((const uint8_t *)why, strlen(why), 180), err);
-}
-
 /* One row: 0 imported, 1 imported before (skipped), else why it was refused (or a store error). */
 static int import_row(struct imp *x, const lfh_record *row, lfh_err *err)
 {
 	const char *kind = lfh_record_str(row, "kind");
-	uint8_t key[1 + DIGEST_LEN], first[LFH_ID_LEN];
+	uint8_t key[1 + IMPORT_DIGEST_LEN], first[LFH_ID_LEN];
 	const uint8_t *v;
 	size_t vlen;
 	uint32_t type = 0;
@@ -800,14 +619,14 @@ static int import_row(struct imp *x, const lfh_record *row, lfh_err *err)
 		if (row->f[i].kind == LFH_FIELD_STR &&
 		    !lfh_utf8_valid(row->f[i].str, row->f[i].str_len))
 			return lfh_err_set(err, LFH_EINVAL, "%s: not UTF-8 text", row->f[i].key);
-	if ((rc = row_key(row, key, err)))
+	if ((rc = ctl_import_row_key(row, key, err)))
 		return rc;
 	rc = lfh_store_tbl_get(x->t, LFH_TBL_IMPORT, key, sizeof key, &v, &vlen, err);
 	if (rc == 0)
 		return 1;
 	if (rc != LFH_ENOTFOUND)
 		return rc;
-	if (!x->retry_refused && (rc = refused_before(x, key, err)))
+	if (!x->retry_refused && (rc = ctl_import_refused_before(x->t, key, err)))
 		return rc;
 	if (!kind || !*kind)
 		return lfh_err_set(err, LFH_EINVAL, "missing kind");
@@ -860,7 +679,7 @@ int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t)
 		rc = lfh_ctl_fail(&q->rep, LFH_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = decode_rows(&q->req, rows, &n, &err))) {
+	if ((rc = ctl_import_decode_rows(&q->req, rows, &n, &err))) {
 		rc = lfh_ctl_fail(&q->rep, rc, err.msg);
 		goto out;
 	}
@@ -892,8 +711,9 @@ int ctl_import_batch(lfh_ctl_req *q, lfh_txn *t)
 				rc = lfh_ctl_fail(&q->rep, rc, "out of memory");
 				goto out;
 			}
-			if ((rc = mark_refused_case(&x, &rows[i], &merr)) ||
-			    (rc = keep_refusal(&x, &rows[i], err.msg[0] ? err.msg : "refused", &merr))) {
+			if ((rc = ctl_import_mark_refused_case(t, &rows[i], &merr)) ||
+			    (rc = ctl_import_keep_refusal(t, &rows[i], err.msg[0] ? err.msg : "refused",
+							    x.retry_refused, &merr))) {
 				rc = lfh_ctl_fail(&q->rep, rc, merr.msg);
 				goto out;
 			}

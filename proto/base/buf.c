@@ -160,16 +160,23 @@ uint64_t lfh_be64_get(const uint8_t b[8])
 	return v;
 }
 
+size_t lfh_utf8_prefix(const void *s, size_t n, size_t max)
+{
+	const unsigned char *p = s;
+	size_t at = 0;
+
+	if (n > max)
+		n = max;
+	while (at < n) {
+		size_t k = lfh_utf8_seq(p + at, n - at);
+		if (!k)
+			break;
+		at += k;
+	}
+	return at;
+}
+
 int lfh_utf8_valid(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (n) {
-		size_t k = lfh_utf8_seq(p, n);
-		if (!k)
-			return 0;
-		p += k;
-		n -= k;
-	}
-	return 1;
+	return lfh_utf8_prefix(s, n, n) == n;
 }
