@@ -5,8 +5,9 @@
  * through the catch-up pipeline: queued (all peers, in arrival order) with
  * its checks running on the verifier pool, stored by the main thread when it
  * reaches the head and its checks are done. Also the streamer (one peer
- * sends a backlog, the others wait) and the frame helpers every socket of
- * the sync loop uses.
+ * sends a backlog, the others wait). fetch.c asks for the gaps; peer.c
+ * keeps each peer's requests in flight, its rate-limited logs and the frame
+ * helpers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,43 +22,6 @@
 #include "lfh/wire.h"
 
 #include "sync_int.h"
-
-/* Receive every frame of one message; returns the frame count (<= max) or -1. */
-int sync_recv_frames(void *sock, zmq_msg_t *frames, int max)
-{
-	int n = 0, more = 1;
-	while (more) {
-		zmq_msg_t tmp;
-		zmq_msg_t *m = n < max ? &frames[n] : &tmp;
-		zmq_msg_init(m);
-		if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(m);
-			break;
-		}
-		more = zmq_msg_more(m);
-		if (m == &tmp)
-			zmq_msg_close(m);
-		n++;
-	}
-	return n;
-}
-
-void sync_close_frames(zmq_msg_t *frames, int n)
-{
-	for (int i = 0; i < n; i++)
-		zmq_msg_close(&frames[i]);
-}
-
-/* Send on the dealer that answered last, else on the other (if its handshake completed). */
-int sync_send_to_peer(peer *p, const lfh_buf *b)
-{
-	for (int k = 0; k < p->ndealers; k++) {
-		int d = (p->live + k) % p->ndealers;
-		if (zmq_send(p->dealer[d], b->data, b->len, ZMQ_DONTWAIT) >= 0)
-			return 0;
-	}
-	return -1;
-}
 
 /*
  * Several peers relay the same events to us. While one of them (the
@@ -260,122 +224,6 @@ int sync_pull_wait_ms(const lfh_sync *s, uint64_t now_ms, int max_ms)
 	return wait;
 }
 
-/* Note a FETCH or RECOVER just sent to p (the FETCHED that answers it comes in that order). */
-static void ask_push(peer *p, int kind, uint64_t from, size_t author, uint64_t now_ms)
-{
-	if (p->nasks == ASK_MAX) { /* cannot be: one in flight, older ones expire; keep the newest */
-		memmove(&p->asks[0], &p->asks[1], (ASK_MAX - 1) * sizeof p->asks[0]);
-		p->nasks--;
-	}
-	p->asks[p->nasks++] = (ask){ .kind = kind, .from = from, .author = author, .sent_ms = now_ms };
-}
-
-/* The oldest request in flight to p, which a FETCHED answers; 0, or -1 if none. */
-static int ask_pop(peer *p, ask *out)
-{
-	if (!p->nasks)
-		return -1;
-	*out = p->asks[0];
-	memmove(&p->asks[0], &p->asks[1], (size_t)(p->nasks - 1) * sizeof p->asks[0]);
-	p->nasks--;
-	return 0;
-}
-
-/* Whether p has a request of this kind in flight still. */
-static int asked(const peer *p, int kind)
-{
-	for (int i = 0; i < p->nasks; i++)
-		if (p->asks[i].kind == kind)
-			return 1;
-	return 0;
-}
-
-void sync_asks_expire(peer *p, uint64_t now_ms)
-{
-	ask a;
-
-	while (p->nasks && now_ms - p->asks[0].sent_ms > REQUEST_TIMEOUT_MS)
-		ask_pop(p, &a);
-	p->fetch_inflight = asked(p, ASK_FETCH);
-	p->recover_inflight = asked(p, ASK_RECOVER);
-}
-
-/*
- * After a FETCH that brought nothing new about an author (a gap no peer
- * fills: an event refused here for good), that author is asked p about
- * again only after FETCH_BACKOFF_MS, doubled for each such FETCH in a row
- * up to FETCH_BACKOFF_MAX_MS.
- */
-#define FETCH_BACKOFF_MS 2000
-#define FETCH_BACKOFF_MAX_MS 120000
-
-/* Ask p about the gaps of the author at index i (a peer), if it has any; 1 if asked. */
-static int fetch_author(lfh_sync *s, lfh_txn *t, peer *p, size_t i)
-{
-	const char *author = s->peers[i].conf.agency;
-	uint64_t first, highest, missing;
-	lfh_err err = { 0 };
-
-	if (lfh_ingest_gaps(s->node, t, author, &first, &highest, &missing, &err) || !missing)
-		return 0;
-	uint64_t to = highest < first + LFH_BATCH_MAX - 1 ? highest : first + LFH_BATCH_MAX - 1;
-	lfh_buf_reset(&s->out);
-	if (lfh_msg_encode_fetch(&s->out, author, first, to, &err) || sync_send_to_peer(p, &s->out))
-		return 0;
-	log_debug("asking %s for %llu missing events of %s", p->conf.agency,
-		  (unsigned long long)missing, author);
-	p->fetch_inflight = 1;
-	p->fetch_sent_ms = lfh_wall_ms();
-	ask_push(p, ASK_FETCH, 0, i, p->fetch_sent_ms);
-	return 1;
-}
-
-/*
- * Ask p for the events an author addressed to us that we are missing: one
- * author per FETCH, taking the authors in turn from the one after the last
- * asked, and passing over those in back-off, so that one gap no peer fills
- * never keeps the others' gaps from being asked for.
- */
-static void fetch_gaps(lfh_sync *s, peer *p)
-{
-	lfh_txn *t = NULL;
-	lfh_err err = { 0 };
-	uint64_t now = lfh_wall_ms();
-
-	if (p->fetch_inflight || p->recover_inflight || !s->npeers ||
-	    lfh_txn_begin(s->node->store, 0, &t, &err))
-		return; /* never both in flight: a FETCHED names no request */
-	for (size_t k = 0; k < s->npeers; k++) {
-		size_t i = (p->fetch_next + k) % s->npeers;
-		if (now < p->fetch_not_before_ms[i])
-			continue;
-		if (fetch_author(s, t, p, i)) {
-			p->fetch_next = (i + 1) % s->npeers;
-			break;
-		}
-	}
-	lfh_txn_abort(t);
-}
-
-/* The FETCH about the author at index i brought `fresh` new events: back off from it if none. */
-static void fetch_answered(peer *p, size_t i, size_t fresh)
-{
-	uint64_t wait = FETCH_BACKOFF_MS;
-
-	if (i >= LFH_MAX_PEERS)
-		return;
-	if (fresh) {
-		p->fetch_fruitless[i] = 0;
-		p->fetch_not_before_ms[i] = 0;
-		return;
-	}
-	if (p->fetch_fruitless[i] < 255)
-		p->fetch_fruitless[i]++;
-	for (unsigned k = 1; k < p->fetch_fruitless[i] && wait < FETCH_BACKOFF_MAX_MS; k++)
-		wait *= 2;
-	p->fetch_not_before_ms[i] = lfh_wall_ms() + (wait < FETCH_BACKOFF_MAX_MS ? wait : FETCH_BACKOFF_MAX_MS);
-}
-
 typedef struct ingest_stats {
 	size_t stored;
 	char notify[LFH_MAX_PEERS]; /* peers that should hear about new events */
@@ -397,47 +245,6 @@ static void mark_notify(lfh_sync *s, ingest_stats *st, const lfh_ingest_result *
  * with a few refusals logs each, a peer sending refused events without end
  * cannot fill the log.
  */
-#define REJECT_LOG_PER_SECOND 5
-#define REJECT_LOG_BURST 128
-#define REJECT_LOG_GAP_MS (1000 / REJECT_LOG_PER_SECOND)
-
-/* May one more rejected or held event from p be logged now? */
-static int reject_loggable(peer *p)
-{
-	uint64_t now = lfh_wall_ms(), tat = p->rej_tat_ms > now ? p->rej_tat_ms : now;
-
-	if (tat - now > (uint64_t)(REJECT_LOG_BURST - 1) * REJECT_LOG_GAP_MS) {
-		p->rej_unlogged++;
-		return 0;
-	}
-	p->rej_tat_ms = tat + REJECT_LOG_GAP_MS;
-	return 1;
-}
-
-/*
- * A reply p sent that answers nothing we have in flight: dropped unread
- * (PROTOCOL.md 9.2, 9.6), counted, and said at most once a second.
- */
-static void drop_unrequested(peer *p)
-{
-	p->unrequested++;
-	sync_log_tick(p, lfh_wall_ms());
-}
-
-void sync_log_tick(peer *p, uint64_t now_ms)
-{
-	if ((!p->rej_unlogged && !p->unrequested) || now_ms - p->unlogged_said_ms < 1000)
-		return;
-	if (p->rej_unlogged)
-		log_warn("%llu more rejected events from %s not logged one by one",
-			 (unsigned long long)p->rej_unlogged, p->conf.agency);
-	if (p->unrequested)
-		log_warn("dropped %llu unrequested replies from %s (no request of ours in flight)",
-			 (unsigned long long)p->unrequested, p->conf.agency);
-	p->rej_unlogged = p->unrequested = 0;
-	p->unlogged_said_ms = now_ms;
-}
-
 /* Count and log each envelope's fate (after a successful lfh_ingest_store). */
 static void account(lfh_sync *s, peer *p, size_t count, ingest_stats *st)
 {
@@ -459,12 +266,12 @@ static void account(lfh_sync *s, peer *p, size_t count, ingest_stats *st)
 				  s->errs[i].msg);
 		} else if (s->status[i] == LFH_EHELD) {
 			p->held++;
-			if (reject_loggable(p))
+			if (sync_reject_loggable(p))
 				log_info("holding event from %s: %s", p->conf.agency, s->errs[i].msg);
 		} else if (s->status[i]) {
 			p->rejected++;
 			p->other_hub += s->status[i] == LFH_EHUB;
-			if (reject_loggable(p))
+			if (sync_reject_loggable(p))
 				log_warn("rejected event from %s: %s", p->conf.agency, s->errs[i].msg);
 		}
 	}
@@ -637,7 +444,7 @@ static void after_batch(lfh_sync *s, peer *p, const lfh_msg *m, int ok, size_t f
 	} else if (!p->queued && !p->pull_inflight && (p->pull_again || (ok && m->more))) {
 		sync_pull_from(s, p);
 	} else if (ok && !m->more && !p->queued) {
-		fetch_gaps(s, p);
+		sync_fetch_gaps(s, p);
 	}
 }
 
@@ -813,7 +620,7 @@ static void send_recover(lfh_sync *s, peer *p, uint64_t now_ms)
 	if (lfh_msg_encode_recover(&s->out, from, &err) == 0 && sync_send_to_peer(p, &s->out) == 0) {
 		p->recover_inflight = 1;
 		p->recover_sent_ms = now_ms;
-		ask_push(p, ASK_RECOVER, from, 0, now_ms);
+		sync_ask_push(p, ASK_RECOVER, from, 0, now_ms);
 	}
 }
 
@@ -882,7 +689,7 @@ static void handle_fetched(lfh_sync *s, peer *p, ingest_stats *st)
 {
 	ask a;
 
-	if (ask_pop(p, &a))
+	if (sync_ask_pop(p, &a))
 		return;
 	if (a.kind == ASK_RECOVER) {
 		handle_recovered(s, p, a.from, st);
@@ -891,7 +698,7 @@ static void handle_fetched(lfh_sync *s, peer *p, ingest_stats *st)
 	size_t before = st->stored;
 	p->fetch_inflight = 0;
 	if (ingest_now(s, p, s->msg, st) == 0)
-		fetch_answered(p, a.author, st->stored - before);
+		sync_fetch_answered(p, a.author, st->stored - before);
 }
 
 /* Send RECOVER to every peer that has not answered all it holds of ours; 1 once all have. */
@@ -996,10 +803,10 @@ void sync_handle_dealer(lfh_sync *s, peer *p, int d, char notify[LFH_MAX_PEERS])
 	p->live = d;
 	p->last_reply_ms = lfh_wall_ms();
 	if (lfh_msg_decode(zmq_msg_data(&f[0]), zmq_msg_size(&f[0]), s->msg, &err)) {
-		if (reject_loggable(p))
+		if (sync_reject_loggable(p))
 			log_warn("malformed reply from %s: %s", p->conf.agency, err.msg);
 	} else if (!requested(p, s->msg->type)) {
-		drop_unrequested(p);
+		sync_drop_unrequested(p);
 	} else if (s->msg->type == LFH_MSG_BATCH) {
 		handle_batch(s, p, &f[0], notify);
 	} else if (s->msg->type == LFH_MSG_FETCHED) {

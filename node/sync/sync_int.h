@@ -185,6 +185,20 @@ void sync_pull_deferred(lfh_sync *s, uint64_t now_ms);
 int sync_pull_wait_ms(const lfh_sync *s, uint64_t now_ms, int max_ms);
 /* Once a tick: let the waiting peers pull if the streamer stopped answering or left. */
 void sync_streamer_tick(lfh_sync *s);
+/* Note a FETCH or RECOVER just sent to p (peer.c; the FETCHED answering it comes in that order). */
+void sync_ask_push(peer *p, int kind, uint64_t from, size_t author, uint64_t now_ms);
+/* The oldest request in flight to p, which a FETCHED answers: 0, or -1 if none. */
+int sync_ask_pop(peer *p, ask *out);
+/* Whether p has a request of this kind in flight still. */
+int sync_asked(const peer *p, int kind);
+/* May one more rejected or held event from p be logged now? */
+int sync_reject_loggable(peer *p);
+/* A reply of p's that answers nothing in flight: dropped unread, counted, said once a second. */
+void sync_drop_unrequested(peer *p);
+/* Ask p for one author's missing events (fetch.c), the authors in turn; never with a RECOVER in flight. */
+void sync_fetch_gaps(lfh_sync *s, peer *p);
+/* The FETCH about the author at index i brought `fresh` new events: back off from it if none. */
+void sync_fetch_answered(peer *p, size_t i, size_t fresh);
 /* Forget p's FETCHes and RECOVERs unanswered for REQUEST_TIMEOUT_MS (they may be asked again). */
 void sync_asks_expire(peer *p, uint64_t now_ms);
 /* Once a tick: say how many of p's rejections and unrequested replies went unlogged. */
